@@ -1,0 +1,77 @@
+# Lumières: `make run` serves the demo, `make test` runs every test.
+# Each target installs what it needs, once; later runs skip what is present.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+CARGO_LEPTOS_VERSION := 0.3.10
+WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
+NODE_BIN := $(CURDIR)/end2end/node_modules/.bin
+export PATH := $(NODE_BIN):$(HOME)/.cargo/bin:$(PATH)
+TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+export TEST_POSTGRES_URL
+
+.PHONY: run test setup tools npm chromium postgres build lint unit e2e bench clean-test-dbs
+
+run: setup build
+	./target/release/server seed-demo --if-empty
+	./target/release/server serve
+
+test: setup postgres lint unit build e2e
+
+## --- set-up (idempotent) ---------------------------------------------------
+
+setup: tools npm
+
+tools:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)" || \
+	  cargo install cargo-leptos@$(CARGO_LEPTOS_VERSION) --locked
+	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" || \
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+
+# binaryen gives the wasm-opt that cargo-leptos uses for release builds;
+# Playwright and axe-core run the browser tests.
+npm: end2end/node_modules/.installed
+end2end/node_modules/.installed: end2end/package.json end2end/package-lock.json
+	cd end2end && npm ci --no-audit --no-fund
+	touch $@
+
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y chromium; }
+
+# Starts the local PostgreSQL if it is stopped, installs it if it is absent.
+postgres:
+	@if ! command -v pg_ctlcluster >/dev/null; then apt-get update && apt-get install -y postgresql; fi
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | sort -V | tail -1) main start
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+	@psql "$(TEST_POSTGRES_URL)" -qtAc "SELECT 1" >/dev/null || \
+	  { echo "PostgreSQL at $(TEST_POSTGRES_URL) does not accept connections (trust auth expected)"; exit 1; }
+
+## --- build -----------------------------------------------------------------
+
+build:
+	cargo leptos build --release
+	@# Serve the bundle precompressed: the first visit of a phone counts.
+	gzip -9 -k -f target/site/pkg/*.wasm target/site/pkg/*.js target/site/pkg/*.css
+
+## --- tests -----------------------------------------------------------------
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --features app/ssr -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+unit: clean-test-dbs
+	cargo test --workspace --features app/ssr
+
+e2e: chromium
+	cd end2end && npx playwright test
+
+clean-test-dbs:
+	@psql "$(TEST_POSTGRES_URL)" -qtAc "SELECT 'DROP DATABASE ' || datname || ' WITH (FORCE);' FROM pg_database WHERE datname LIKE 'lumieres_test_%'" \
+	  | psql "$(TEST_POSTGRES_URL)" -q >/dev/null 2>&1 || true
+
+## --- benchmarks ------------------------------------------------------------
+
+bench: setup build
+	./end2end/bench/pages.sh

@@ -1,0 +1,532 @@
+//! Reading persons: the home page, the filtered list and one person's case.
+use super::{
+    AdoptionView, Country, Localized, MunicipalityRef, PersonSummary, RightsCategoryInfo,
+    StatusEventView, SupportActionSummary,
+};
+use crate::domain::{CountryCode, RightsCategory, Slug, Status};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HomeOverview {
+    pub persons: Vec<PersonSummary>,
+    pub latest_events: Vec<StatusEventView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonDetail {
+    pub person: PersonSummary,
+    pub timeline: Vec<StatusEventView>,
+    pub adoptions: Vec<AdoptionView>,
+    pub support_actions: Vec<SupportActionSummary>,
+}
+
+/// The list filters, parsed from the query string of `/persons`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonFilter {
+    pub rights: Option<RightsCategory>,
+    pub status: Option<Status>,
+    pub country: Option<CountryCode>,
+    pub municipality: Option<Slug>,
+}
+
+/// A filter value that names nothing we know; shown to the user, never a 500.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FilterError {
+    pub field: &'static str,
+    pub value: String,
+}
+
+impl PersonFilter {
+    pub const FIELDS: [&'static str; 4] = ["rights", "status", "country", "municipality"];
+
+    /// Parses query parameters; empty values mean "any".
+    pub fn parse<'a>(mut get: impl FnMut(&str) -> Option<&'a str>) -> Result<Self, FilterError> {
+        fn field<'a, T, E>(
+            name: &'static str,
+            value: Option<&'a str>,
+            parse: impl Fn(&str) -> Result<T, E>,
+        ) -> Result<Option<T>, FilterError> {
+            match value.map(str::trim).filter(|v| !v.is_empty()) {
+                None => Ok(None),
+                Some(v) => parse(v).map(Some).map_err(|_| FilterError {
+                    field: name,
+                    value: v.chars().take(80).collect(),
+                }),
+            }
+        }
+        Ok(Self {
+            rights: field("rights", get("rights"), RightsCategory::parse)?,
+            status: field("status", get("status"), Status::parse)?,
+            country: field("country", get("country"), CountryCode::parse)?,
+            municipality: field("municipality", get("municipality"), Slug::parse)?,
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self == &Self::default()
+    }
+}
+
+/// What the filter form offers: only values that can match something.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilterChoices {
+    pub categories: Vec<RightsCategoryInfo>,
+    pub statuses: Vec<Status>,
+    pub countries: Vec<Country>,
+    pub municipalities: Vec<MunicipalityRef>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonList {
+    pub persons: Vec<PersonSummary>,
+    pub choices: FilterChoices,
+}
+
+#[server]
+pub async fn home_data() -> Result<HomeOverview, ServerFnError> {
+    let db = super::db()?;
+    let persons = queries::list(&db, &PersonFilter::default()).await?;
+    let latest_events = queries::latest_events(&db).await?;
+    Ok(HomeOverview {
+        persons,
+        latest_events,
+    })
+}
+
+#[server]
+pub async fn list_persons(filter: PersonFilter) -> Result<PersonList, ServerFnError> {
+    let db = super::db()?;
+    let persons = queries::list(&db, &filter).await?;
+    let choices = queries::filter_choices(&db).await?;
+    Ok(PersonList { persons, choices })
+}
+
+/// One public person's case, or `None` for an unknown or unpublished slug.
+#[server]
+pub async fn get_person(slug: Slug) -> Result<Option<PersonDetail>, ServerFnError> {
+    let db = super::db()?;
+    queries::detail(&db, &slug).await
+}
+
+#[cfg(feature = "ssr")]
+pub mod queries {
+    use super::*;
+    use crate::api::{date_from_columns, internal};
+    use crate::on_pool;
+    use crate::ssr::db::Db;
+    use std::collections::HashMap;
+
+    /// Public persons with their country and current status (the status of the
+    /// latest published event that sets one; later id wins on equal dates).
+    macro_rules! person_select {
+        () => {
+            "SELECT p.id, p.slug, p.full_name, p.summary, p.country_code,
+                    c.name_en AS country_en, c.name_fr AS country_fr, c.name_nl AS country_nl,
+                    (SELECT e.status FROM status_events e
+                      WHERE e.person_id = p.id AND e.is_published AND e.status IS NOT NULL
+                      ORDER BY e.occurred_year DESC, COALESCE(e.occurred_month, 0) DESC,
+                               COALESCE(e.occurred_day, 0) DESC, e.id DESC
+                      LIMIT 1) AS current_status
+               FROM persons p LEFT JOIN countries c ON c.code = p.country_code
+              WHERE p.is_public"
+        };
+    }
+
+    macro_rules! event_select {
+        () => {
+            "SELECT e.id, p.slug AS person_slug, p.full_name AS person_name, e.status,
+                    e.occurred_year, e.occurred_month, e.occurred_day,
+                    e.title, e.body_html, e.source_title, e.source_url
+               FROM status_events e JOIN persons p ON p.id = e.person_id
+              WHERE e.is_published AND p.is_public"
+        };
+    }
+
+    #[derive(sqlx::FromRow)]
+    pub struct PersonRow {
+        id: i64,
+        slug: String,
+        full_name: String,
+        summary: Option<String>,
+        country_code: Option<String>,
+        country_en: Option<String>,
+        country_fr: Option<String>,
+        country_nl: Option<String>,
+        current_status: Option<String>,
+    }
+
+    #[derive(sqlx::FromRow)]
+    struct EventRow {
+        person_slug: String,
+        person_name: String,
+        status: Option<String>,
+        occurred_year: i32,
+        occurred_month: Option<i32>,
+        occurred_day: Option<i32>,
+        title: String,
+        body_html: Option<String>,
+        source_title: Option<String>,
+        source_url: Option<String>,
+    }
+
+    #[derive(sqlx::FromRow)]
+    struct PersonRightRow {
+        person_id: i64,
+        slug: String,
+        name_en: String,
+        name_fr: String,
+        name_nl: String,
+    }
+
+    #[derive(sqlx::FromRow)]
+    struct PersonMunicipalityRow {
+        person_id: i64,
+        slug: String,
+        name: String,
+    }
+
+    #[derive(sqlx::FromRow)]
+    struct AdoptionRow {
+        slug: String,
+        name: String,
+        adopted_year: i32,
+        adopted_month: Option<i32>,
+        adopted_day: Option<i32>,
+        decision_reference: Option<String>,
+        note: Option<String>,
+    }
+
+    #[derive(sqlx::FromRow)]
+    struct ActionRow {
+        slug: String,
+        title: String,
+        addressee: String,
+        goal: i64,
+        is_open: bool,
+    }
+
+    #[derive(sqlx::FromRow)]
+    struct CountryRow {
+        code: String,
+        name_en: String,
+        name_fr: String,
+        name_nl: String,
+    }
+
+    fn slug(s: &str) -> Result<Slug, ServerFnError> {
+        Slug::parse(s).map_err(|e| internal(format!("stored slug {s:?}: {e}")))
+    }
+
+    fn status(s: Option<&str>) -> Result<Option<Status>, ServerFnError> {
+        s.map(|s| Status::parse(s).map_err(internal)).transpose()
+    }
+
+    pub fn country(
+        code: Option<&str>,
+        en: Option<String>,
+        fr: Option<String>,
+        nl: Option<String>,
+    ) -> Result<Option<Country>, ServerFnError> {
+        match (code, en, fr, nl) {
+            (Some(code), Some(en), Some(fr), Some(nl)) => Ok(Some(Country {
+                code: CountryCode::parse(code).map_err(internal)?,
+                name: Localized { en, fr, nl },
+            })),
+            _ => Ok(None),
+        }
+    }
+
+    /// Sort key for names that reads the same on both backends (their collations differ).
+    pub fn name_key(name: &str) -> String {
+        deunicode::deunicode(name).to_lowercase()
+    }
+
+    /// Completes person rows with their rights and municipalities, sorted by name.
+    pub async fn summaries(
+        db: &Db,
+        rows: Vec<PersonRow>,
+    ) -> Result<Vec<PersonSummary>, ServerFnError> {
+        let rights: Vec<PersonRightRow> = on_pool!(db, |pool| sqlx::query_as(
+            "SELECT pr.person_id, rc.slug, rc.name_en, rc.name_fr, rc.name_nl
+               FROM person_rights pr JOIN rights_categories rc ON rc.id = pr.rights_category_id
+              ORDER BY rc.position"
+        )
+        .fetch_all(pool)
+        .await)
+        .map_err(internal)?;
+        let places: Vec<PersonMunicipalityRow> = on_pool!(db, |pool| sqlx::query_as(
+            "SELECT a.person_id, m.slug, m.name
+               FROM adoptions a JOIN municipalities m ON m.id = a.municipality_id
+              ORDER BY m.name"
+        )
+        .fetch_all(pool)
+        .await)
+        .map_err(internal)?;
+
+        let mut rights_of: HashMap<i64, Vec<RightsCategoryInfo>> = HashMap::new();
+        for r in rights {
+            let category = RightsCategory::parse(&r.slug).map_err(internal)?;
+            let name = Localized {
+                en: r.name_en,
+                fr: r.name_fr,
+                nl: r.name_nl,
+            };
+            rights_of
+                .entry(r.person_id)
+                .or_default()
+                .push(RightsCategoryInfo { category, name });
+        }
+        let mut places_of: HashMap<i64, Vec<MunicipalityRef>> = HashMap::new();
+        for m in places {
+            places_of
+                .entry(m.person_id)
+                .or_default()
+                .push(MunicipalityRef {
+                    slug: slug(&m.slug)?,
+                    name: m.name,
+                });
+        }
+
+        let mut out = rows
+            .into_iter()
+            .map(|row| {
+                Ok(PersonSummary {
+                    slug: slug(&row.slug)?,
+                    country: country(
+                        row.country_code.as_deref(),
+                        row.country_en,
+                        row.country_fr,
+                        row.country_nl,
+                    )?,
+                    summary: row.summary,
+                    current_status: status(row.current_status.as_deref())?,
+                    rights: rights_of.remove(&row.id).unwrap_or_default(),
+                    municipalities: places_of.remove(&row.id).unwrap_or_default(),
+                    full_name: row.full_name,
+                })
+            })
+            .collect::<Result<Vec<_>, ServerFnError>>()?;
+        out.sort_by_cached_key(|p| name_key(&p.full_name));
+        Ok(out)
+    }
+
+    #[tracing::instrument(skip(db))]
+    pub async fn list(db: &Db, filter: &PersonFilter) -> Result<Vec<PersonSummary>, ServerFnError> {
+        let rows: Vec<PersonRow> = on_pool!(db, |pool| sqlx::query_as(concat!(
+            "SELECT * FROM (",
+            person_select!(),
+            ") s
+              WHERE ($1 IS NULL OR s.current_status = $1)
+                AND ($2 IS NULL OR EXISTS (
+                      SELECT 1 FROM person_rights pr JOIN rights_categories rc ON rc.id = pr.rights_category_id
+                       WHERE pr.person_id = s.id AND rc.slug = $2))
+                AND ($3 IS NULL OR s.country_code = $3)
+                AND ($4 IS NULL OR EXISTS (
+                      SELECT 1 FROM adoptions a JOIN municipalities m ON m.id = a.municipality_id
+                       WHERE a.person_id = s.id AND m.slug = $4))"
+        ))
+        .bind(filter.status.map(|s| s.slug()))
+        .bind(filter.rights.map(|r| r.slug()))
+        .bind(filter.country.as_ref().map(|c| c.as_str()))
+        .bind(filter.municipality.as_ref().map(|m| m.as_str()))
+        .fetch_all(pool)
+        .await)
+        .map_err(internal)?;
+        summaries(db, rows).await
+    }
+
+    fn event(row: EventRow) -> Result<StatusEventView, ServerFnError> {
+        Ok(StatusEventView {
+            person_slug: slug(&row.person_slug)?,
+            person_name: row.person_name,
+            status: status(row.status.as_deref())?,
+            occurred_on: date_from_columns(
+                row.occurred_year,
+                row.occurred_month,
+                row.occurred_day,
+            )?,
+            title: row.title,
+            body_html: row.body_html,
+            source_title: row.source_title,
+            source_url: row.source_url,
+        })
+    }
+
+    pub async fn latest_events(db: &Db) -> Result<Vec<StatusEventView>, ServerFnError> {
+        let rows: Vec<EventRow> = on_pool!(db, |pool| sqlx::query_as(concat!(
+            event_select!(),
+            " ORDER BY e.occurred_year DESC, COALESCE(e.occurred_month, 0) DESC,
+                       COALESCE(e.occurred_day, 0) DESC, e.id DESC
+              LIMIT 5"
+        ))
+        .fetch_all(pool)
+        .await)
+        .map_err(internal)?;
+        rows.into_iter().map(event).collect()
+    }
+
+    #[tracing::instrument(skip(db))]
+    pub async fn detail(db: &Db, person: &Slug) -> Result<Option<PersonDetail>, ServerFnError> {
+        let row: Option<PersonRow> = on_pool!(db, |pool| sqlx::query_as(concat!(
+            person_select!(),
+            " AND p.slug = $1"
+        ))
+        .bind(person.as_str())
+        .fetch_optional(pool)
+        .await)
+        .map_err(internal)?;
+        let Some(row) = row else { return Ok(None) };
+        let id = row.id;
+        let person_summary = summaries(db, vec![row]).await?.remove(0);
+
+        let events: Vec<EventRow> = on_pool!(db, |pool| sqlx::query_as(concat!(
+            event_select!(),
+            " AND p.id = $1
+              ORDER BY e.occurred_year, COALESCE(e.occurred_month, 0), COALESCE(e.occurred_day, 0), e.id"
+        ))
+        .bind(id)
+        .fetch_all(pool)
+        .await)
+        .map_err(internal)?;
+
+        let adoptions: Vec<AdoptionRow> = on_pool!(db, |pool| sqlx::query_as(
+            "SELECT m.slug, m.name, a.adopted_year, a.adopted_month, a.adopted_day, a.decision_reference, a.note
+               FROM adoptions a JOIN municipalities m ON m.id = a.municipality_id
+              WHERE a.person_id = $1
+              ORDER BY a.adopted_year, COALESCE(a.adopted_month, 0), COALESCE(a.adopted_day, 0), m.name"
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await)
+        .map_err(internal)?;
+
+        let actions: Vec<ActionRow> = on_pool!(db, |pool| sqlx::query_as(
+            "SELECT slug, title, addressee, CAST(goal AS BIGINT) AS goal, is_open
+               FROM support_actions WHERE person_id = $1 ORDER BY is_open DESC, id DESC"
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await)
+        .map_err(internal)?;
+
+        Ok(Some(PersonDetail {
+            person: person_summary,
+            timeline: events.into_iter().map(event).collect::<Result<_, _>>()?,
+            adoptions: adoptions
+                .into_iter()
+                .map(|a| {
+                    Ok(AdoptionView {
+                        municipality: MunicipalityRef {
+                            slug: slug(&a.slug)?,
+                            name: a.name,
+                        },
+                        adopted_on: date_from_columns(
+                            a.adopted_year,
+                            a.adopted_month,
+                            a.adopted_day,
+                        )?,
+                        decision_reference: a.decision_reference,
+                        note: a.note,
+                    })
+                })
+                .collect::<Result<_, ServerFnError>>()?,
+            support_actions: actions
+                .into_iter()
+                .map(|a| {
+                    Ok(SupportActionSummary {
+                        slug: slug(&a.slug)?,
+                        title: a.title,
+                        addressee: a.addressee,
+                        goal: a.goal,
+                        is_open: a.is_open,
+                    })
+                })
+                .collect::<Result<_, ServerFnError>>()?,
+        }))
+    }
+
+    pub async fn filter_choices(db: &Db) -> Result<FilterChoices, ServerFnError> {
+        let categories = crate::api::places::queries::categories(db).await?;
+        let countries: Vec<CountryRow> = on_pool!(db, |pool| sqlx::query_as(
+            "SELECT DISTINCT c.code, c.name_en, c.name_fr, c.name_nl
+               FROM countries c JOIN persons p ON p.country_code = c.code WHERE p.is_public"
+        )
+        .fetch_all(pool)
+        .await)
+        .map_err(internal)?;
+        let municipalities: Vec<PersonMunicipalityRow> = on_pool!(db, |pool| sqlx::query_as(
+            "SELECT DISTINCT CAST(0 AS BIGINT) AS person_id, m.slug, m.name
+               FROM municipalities m JOIN adoptions a ON a.municipality_id = m.id
+               JOIN persons p ON p.id = a.person_id WHERE p.is_public"
+        )
+        .fetch_all(pool)
+        .await)
+        .map_err(internal)?;
+        let mut countries = countries
+            .into_iter()
+            .map(|c| {
+                Ok(Country {
+                    code: CountryCode::parse(&c.code).map_err(internal)?,
+                    name: Localized {
+                        en: c.name_en,
+                        fr: c.name_fr,
+                        nl: c.name_nl,
+                    },
+                })
+            })
+            .collect::<Result<Vec<_>, ServerFnError>>()?;
+        countries.sort_by(|a, b| a.code.cmp(&b.code));
+        let mut municipalities = municipalities
+            .into_iter()
+            .map(|m| {
+                Ok(MunicipalityRef {
+                    slug: slug(&m.slug)?,
+                    name: m.name,
+                })
+            })
+            .collect::<Result<Vec<_>, ServerFnError>>()?;
+        municipalities.sort_by_cached_key(|m| name_key(&m.name));
+        Ok(FilterChoices {
+            categories,
+            statuses: Status::ALL.to_vec(),
+            countries,
+            municipalities,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_parse_from_query_values() {
+        let q = [
+            ("rights", "gender-equality"),
+            ("status", "released"),
+            ("country", ""),
+            ("municipality", " brussels "),
+        ];
+        let get = |k: &str| q.iter().find(|(n, _)| *n == k).map(|(_, v)| *v);
+        let f = PersonFilter::parse(get).unwrap();
+        assert_eq!(f.rights, Some(RightsCategory::GenderEquality));
+        assert_eq!(f.status, Some(Status::Released));
+        assert_eq!(f.country, None);
+        assert_eq!(f.municipality.unwrap().as_str(), "brussels");
+    }
+
+    #[test]
+    fn an_unknown_filter_value_names_the_field() {
+        let err = PersonFilter::parse(|k| (k == "status").then_some("free")).unwrap_err();
+        assert_eq!(
+            err,
+            FilterError {
+                field: "status",
+                value: "free".into()
+            }
+        );
+        let err = PersonFilter::parse(|k| (k == "country").then_some("saudi")).unwrap_err();
+        assert_eq!(err.field, "country");
+    }
+}

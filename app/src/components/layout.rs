@@ -1,0 +1,71 @@
+//! The frame around every page: header with navigation and language switcher, footer.
+use crate::i18n::{use_locale, Locale};
+use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+
+#[component]
+pub fn SiteHeader() -> impl IntoView {
+    let locale = use_locale();
+    view! {
+        <header class="site-header">
+            <a class="brand" href=locale.path("/", false)>
+                <span class="brand-mark" aria-hidden="true"></span>
+                "Lumières"
+            </a>
+            <nav aria-label=locale.t("layout.nav_label")>
+                <ul>
+                    <li><a href=locale.path("/", false)>{locale.t("nav.home")}</a></li>
+                    <li><a href=locale.path("/persons", false)>{locale.t("nav.persons")}</a></li>
+                </ul>
+            </nav>
+            <LanguageSwitcher/>
+        </header>
+    }
+}
+
+/// Links to this same page in the other languages. Plain links: they work
+/// without JavaScript and can be bookmarked.
+#[component]
+fn LanguageSwitcher() -> impl IntoView {
+    let locale = use_locale();
+    let location = use_location();
+    let path = location.pathname.get_untracked();
+    let search = location.search.get_untracked();
+    let (_, bare) = Locale::split_path(&path);
+    let bare = bare.to_owned();
+    let query = if search.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", search.trim_start_matches('?'))
+    };
+    view! {
+        <nav class="languages" aria-label=locale.t("layout.language_label")>
+            <ul>
+                {Locale::ALL
+                    .into_iter()
+                    .map(|l| {
+                        let href = format!("{}{}", l.path(&bare, true), query);
+                        let current = (l == locale).then_some("page");
+                        view! {
+                            <li>
+                                <a href=href hreflang=l.code() lang=l.code() aria-current=current>
+                                    {l.endonym()}
+                                </a>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </nav>
+    }
+}
+
+#[component]
+pub fn SiteFooter() -> impl IntoView {
+    let locale = use_locale();
+    view! {
+        <footer class="site-footer">
+            <p>{locale.t("layout.footer")}</p>
+        </footer>
+    }
+}

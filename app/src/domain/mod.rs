@@ -1,0 +1,63 @@
+//! Parse, don't validate: everything past the boundary takes these types.
+//! Shared by server and browser, so nothing here may depend on `ssr`.
+mod partial_date;
+mod person_name;
+mod rights;
+mod slug;
+mod status;
+
+pub use partial_date::{PartialDate, PartialDateError};
+pub use person_name::{PersonName, PersonNameError};
+pub use rights::{RightsCategory, UnknownRightsCategory};
+pub use slug::{Slug, SlugError};
+pub use status::{Status, UnknownStatus};
+
+/// ISO 3166-1 alpha-2 country code, e.g. `SA`; names come from the `countries` table.
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(try_from = "String", into = "String")]
+pub struct CountryCode(String);
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("a country is given by its two-letter ISO code, such as BE")]
+pub struct CountryCodeError;
+
+impl CountryCode {
+    pub fn parse(input: &str) -> Result<Self, CountryCodeError> {
+        if input.len() == 2 && input.bytes().all(|b| b.is_ascii_uppercase()) {
+            Ok(Self(input.to_owned()))
+        } else {
+            Err(CountryCodeError)
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for CountryCode {
+    type Error = CountryCodeError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<CountryCode> for String {
+    fn from(c: CountryCode) -> Self {
+        c.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn country_codes_are_two_uppercase_letters() {
+        assert_eq!(CountryCode::parse("SA").unwrap().as_str(), "SA");
+        for bad in ["sa", "SAU", "S", "", "S1", "ÉT"] {
+            assert!(CountryCode::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

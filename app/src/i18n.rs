@@ -1,0 +1,217 @@
+//! Interface languages. The page's language comes from the URL prefix
+//! (`/fr/…`, `/nl/…`, `/en/…`), then the `lang` cookie, then Accept-Language;
+//! English is the fallback. Strings live in `app/locales/*.toml` (rust-i18n).
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Locale {
+    #[default]
+    En,
+    Fr,
+    Nl,
+}
+
+impl Locale {
+    pub const ALL: [Locale; 3] = [Locale::En, Locale::Fr, Locale::Nl];
+    pub const COOKIE: &'static str = "lang";
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Locale::En => "en",
+            Locale::Fr => "fr",
+            Locale::Nl => "nl",
+        }
+    }
+
+    /// The language's own name, as shown in the switcher.
+    pub fn endonym(self) -> &'static str {
+        match self {
+            Locale::En => "English",
+            Locale::Fr => "Français",
+            Locale::Nl => "Nederlands",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "en" => Some(Locale::En),
+            "fr" => Some(Locale::Fr),
+            "nl" => Some(Locale::Nl),
+            _ => None,
+        }
+    }
+
+    /// Splits a language prefix off a path: `/fr/persons` gives `(Some(Fr), "/persons")`.
+    pub fn split_path(path: &str) -> (Option<Self>, &str) {
+        let rest = path.strip_prefix('/').unwrap_or(path);
+        let (first, tail) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, ""),
+        };
+        match Self::from_code(first) {
+            Some(locale) => (Some(locale), if tail.is_empty() { "/" } else { tail }),
+            None => (None, path),
+        }
+    }
+
+    /// The best supported language in an Accept-Language header, by q-value.
+    pub fn from_accept_language(header: &str) -> Option<Self> {
+        let mut best: Option<(Self, f32)> = None;
+        for part in header.split(',') {
+            let mut pieces = part.trim().split(';');
+            let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = pieces
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                })
+                .unwrap_or(1.0);
+            let primary = tag.split('-').next().unwrap_or("");
+            if let Some(locale) = Self::from_code(primary) {
+                if q > 0.0 && best.is_none_or(|(_, bq)| q > bq) {
+                    best = Some((locale, q));
+                }
+            }
+        }
+        best.map(|(l, _)| l)
+    }
+
+    /// Resolves the language of a request: prefix, then cookie, then Accept-Language.
+    pub fn negotiate(
+        path: &str,
+        cookie_header: Option<&str>,
+        accept_language: Option<&str>,
+    ) -> Self {
+        if let (Some(locale), _) = Self::split_path(path) {
+            return locale;
+        }
+        let from_cookie = cookie_header.and_then(|h| {
+            h.split(';').find_map(|c| {
+                let (name, value) = c.trim().split_once('=')?;
+                (name == Self::COOKIE)
+                    .then(|| Self::from_code(value.trim()))
+                    .flatten()
+            })
+        });
+        from_cookie
+            .or_else(|| accept_language.and_then(Self::from_accept_language))
+            .unwrap_or_default()
+    }
+
+    /// A site path in this language: `/persons` becomes `/fr/persons` in French.
+    /// English links carry no prefix unless `explicit` (the switcher needs it, to
+    /// override a French cookie).
+    pub fn path(self, path: &str, explicit: bool) -> String {
+        match (self, explicit) {
+            (Locale::En, false) => path.to_owned(),
+            _ if path == "/" => format!("/{}", self.code()),
+            _ => format!("/{}{}", self.code(), path),
+        }
+    }
+
+    /// A translated interface string.
+    pub fn t(self, key: &str) -> String {
+        rust_i18n::t!(key, locale = self.code()).into_owned()
+    }
+}
+
+/// The page's language, provided once by `App`.
+pub fn use_locale() -> Locale {
+    use_context::<Locale>().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_beats_cookie_beats_accept_language() {
+        assert_eq!(
+            Locale::negotiate("/nl/persons", Some("lang=fr"), Some("en")),
+            Locale::Nl
+        );
+        assert_eq!(
+            Locale::negotiate("/persons", Some("a=b; lang=fr"), Some("nl")),
+            Locale::Fr
+        );
+        assert_eq!(
+            Locale::negotiate("/persons", None, Some("nl-BE,nl;q=0.9,en;q=0.8")),
+            Locale::Nl
+        );
+        assert_eq!(
+            Locale::negotiate("/persons", None, Some("de, fr;q=0.5, nl;q=0.7")),
+            Locale::Nl
+        );
+        assert_eq!(
+            Locale::negotiate("/persons", Some("lang=xx"), Some("de")),
+            Locale::En
+        );
+        assert_eq!(Locale::negotiate("/", None, None), Locale::En);
+    }
+
+    #[test]
+    fn split_path_only_takes_known_prefixes() {
+        assert_eq!(Locale::split_path("/fr"), (Some(Locale::Fr), "/"));
+        assert_eq!(
+            Locale::split_path("/fr/persons/x"),
+            (Some(Locale::Fr), "/persons/x")
+        );
+        assert_eq!(Locale::split_path("/persons"), (None, "/persons"));
+        assert_eq!(Locale::split_path("/france"), (None, "/france"));
+    }
+
+    #[test]
+    fn paths_get_the_prefix() {
+        assert_eq!(Locale::Fr.path("/", false), "/fr");
+        assert_eq!(Locale::Nl.path("/persons", false), "/nl/persons");
+        assert_eq!(Locale::En.path("/persons", false), "/persons");
+        assert_eq!(Locale::En.path("/persons", true), "/en/persons");
+    }
+
+    /// Every key exists in every language: a missing one would show its raw key.
+    #[test]
+    fn every_locale_has_every_key() {
+        fn keys(prefix: &str, table: &toml::Table, out: &mut Vec<String>) {
+            for (k, v) in table {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                match v {
+                    toml::Value::Table(t) => keys(&key, t, out),
+                    _ => out.push(key),
+                }
+            }
+        }
+        let load = |src: &str| {
+            let mut out = Vec::new();
+            keys("", &src.parse::<toml::Table>().unwrap(), &mut out);
+            out.sort();
+            out
+        };
+        let en = load(include_str!("../locales/en.toml"));
+        assert!(en.len() > 20);
+        assert_eq!(
+            en,
+            load(include_str!("../locales/fr.toml")),
+            "fr differs from en"
+        );
+        assert_eq!(
+            en,
+            load(include_str!("../locales/nl.toml")),
+            "nl differs from en"
+        );
+        for key in &en {
+            for l in Locale::ALL {
+                let text = l.t(key);
+                assert!(
+                    text != *key && text != format!("{}.{key}", l.code()),
+                    "{key} unresolved in {l:?}"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! Lumières: the case tracker of the Villes Lumières network.
+//!
+//! Compiled twice: with `ssr` for the server (pages, server functions, the
+//! database) and with `hydrate` for the browser, where only the `#[island]`
+//! components wake up. Every page works as plain HTML first.
+#![forbid(unsafe_code)]
+#![recursion_limit = "256"]
+
+rust_i18n::i18n!("locales", fallback = "en");
+
+pub mod api;
+pub mod components;
+pub mod domain;
+pub mod i18n;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use components::layout::{SiteFooter, SiteHeader};
+use i18n::Locale;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Html, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{FlatRoutes, Route, Router},
+    path, SsrMode,
+};
+use pages::{
+    errors::NotFound,
+    home::HomePage,
+    persons::{PersonPage, PersonsPage},
+    places::{MunicipalityPage, RightsCategoryPage},
+};
+
+/// The HTML document around the app; `<html lang>` is set by `App`.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <HydrationScripts options islands=true/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Wakes the islands in the browser; called by the `frontend` crate.
+pub fn hydrate_islands() {
+    #[cfg(feature = "hydrate")]
+    leptos::mount::hydrate_islands();
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let locale = request_locale();
+    provide_context(locale);
+    #[cfg(feature = "ssr")]
+    set_content_security_policy();
+
+    view! {
+        <Html {..} lang=locale.code()/>
+        <Title formatter=|title: String| {
+            if title.is_empty() { "Lumières".to_owned() } else { format!("{title} · Lumières") }
+        }/>
+        <Meta property="og:site_name" content="Lumières"/>
+        <Meta property="og:locale" content=og_locale(locale)/>
+        <Stylesheet id="leptos" href="/pkg/lumieres.css"/>
+        <Link rel="icon" href=FAVICON/>
+        <Router>
+            <a class="skip-link" href="#main">{locale.t("layout.skip")}</a>
+            <SiteHeader/>
+            <main id="main">
+                <FlatRoutes fallback=NotFound>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/en") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/fr") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/nl") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/persons") view=PersonsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/persons/:slug") view=PersonPage ssr=SsrMode::Async/>
+                    <Route path=path!("/municipalities/:slug") view=MunicipalityPage ssr=SsrMode::Async/>
+                    <Route path=path!("/rights/:slug") view=RightsCategoryPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:lang/persons") view=PersonsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:lang/persons/:slug") view=PersonPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:lang/municipalities/:slug") view=MunicipalityPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:lang/rights/:slug") view=RightsCategoryPage ssr=SsrMode::Async/>
+                </FlatRoutes>
+            </main>
+            <SiteFooter/>
+        </Router>
+    }
+}
+
+/// A lantern, inline so that a first visit makes no extra request for it.
+const FAVICON: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Ccircle cx='8' cy='8' r='6' fill='%23f2b705'/%3E%3C/svg%3E";
+
+fn og_locale(locale: Locale) -> &'static str {
+    match locale {
+        Locale::En => "en_GB",
+        Locale::Fr => "fr_BE",
+        Locale::Nl => "nl_BE",
+    }
+}
+
+/// The language of this request. On the server it also remembers an explicit
+/// choice (a language prefix) in a cookie, for links shared without one.
+fn request_locale() -> Locale {
+    #[cfg(feature = "ssr")]
+    {
+        use http::header::{ACCEPT_LANGUAGE, COOKIE, SET_COOKIE, VARY};
+        let Some(parts) = use_context::<http::request::Parts>() else {
+            return Locale::default();
+        };
+        let header = |name| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v: &http::HeaderValue| v.to_str().ok())
+        };
+        let path = parts.uri.path();
+        let locale = Locale::negotiate(path, header(COOKIE), header(ACCEPT_LANGUAGE));
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.append_header(
+                VARY,
+                http::HeaderValue::from_static("Accept-Language, Cookie"),
+            );
+            let (prefix, _) = Locale::split_path(path);
+            if let Some(chosen) = prefix {
+                let cookie = format!(
+                    "{}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+                    Locale::COOKIE,
+                    chosen.code()
+                );
+                if let Ok(value) = http::HeaderValue::from_str(&cookie) {
+                    response.append_header(SET_COOKIE, value);
+                }
+            }
+        }
+        locale
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        Locale::default()
+    }
+}
+
+/// Scripts run only with this response's nonce; wasm may compile; nothing is
+/// framed or loaded from elsewhere. Set here because the nonce is per render.
+#[cfg(feature = "ssr")]
+fn set_content_security_policy() {
+    let (Some(response), Some(nonce)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        leptos::nonce::use_nonce(),
+    ) else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'",
+        nonce.as_inner()
+    );
+    if let Ok(value) = http::HeaderValue::from_str(&policy) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}

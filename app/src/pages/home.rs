@@ -1,0 +1,59 @@
+use super::errors::{InternalError, NotFound};
+use crate::api::persons::home_data;
+use crate::components::{person::PersonCard, DateText, StatusBadge};
+use crate::i18n::use_locale;
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let locale = use_locale();
+    if super::unknown_language_prefix() {
+        return view! { <NotFound/> }.into_any();
+    }
+    let data = Resource::new(|| (), |_| home_data());
+    view! {
+        <Title text=""/>
+        <Meta name="description" content=locale.t("home.lead")/>
+        <section class="intro">
+            <h1>{locale.t("home.title")}</h1>
+            <p class="lead">{locale.t("home.lead")}</p>
+        </section>
+        <Suspense>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(_) => view! { <InternalError/> }.into_any(),
+                    Ok(home) => view! {
+                        <section aria-labelledby="persons-heading">
+                            <h2 id="persons-heading">{locale.t("home.persons_heading")}</h2>
+                            <ul class="person-cards">
+                                {home.persons.into_iter().map(|person| view! { <PersonCard person/> }).collect_view()}
+                            </ul>
+                            <p><a href=locale.path("/persons", false)>{locale.t("home.all_persons")}</a></p>
+                        </section>
+                        <section aria-labelledby="latest-heading">
+                            <h2 id="latest-heading">{locale.t("home.latest_heading")}</h2>
+                            <ol class="latest-events">
+                                {home.latest_events.into_iter().map(|event| {
+                                    let href = locale.path(&format!("/persons/{}", event.person_slug), false);
+                                    view! {
+                                        <li>
+                                            <DateText date=event.occurred_on/>
+                                            " · "
+                                            <a href=href>{event.person_name}</a>
+                                            ": "
+                                            {event.title}
+                                            " "
+                                            {event.status.map(|status| view! { <StatusBadge status=Some(status)/> })}
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ol>
+                        </section>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+    .into_any()
+}

@@ -1,0 +1,202 @@
+//! `/persons` (the filtered list) and `/persons/{slug}` (one case).
+use super::errors::{ErrorPage, InternalError, NotFound};
+use crate::api::persons::{get_person, list_persons, PersonDetail, PersonFilter};
+use crate::components::{filter_form::PersonFilterForm, person::PersonCard, DateText, StatusBadge};
+use crate::domain::Slug;
+use crate::i18n::{use_locale, Locale};
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn PersonsPage() -> impl IntoView {
+    let locale = use_locale();
+    if super::unknown_language_prefix() {
+        return view! { <NotFound/> }.into_any();
+    }
+    let query = use_query_map().get_untracked();
+    let parsed = PersonFilter::parse(|name| query.get_str(name));
+    let filter = parsed.clone().unwrap_or_default();
+    let data = Resource::new(|| (), move |_| list_persons(filter.clone()));
+    let title = locale.t("persons.title");
+    view! {
+        <Title text=title.clone()/>
+        <Meta name="description" content=locale.t("persons.description")/>
+        <h1>{title}</h1>
+        <Suspense>
+            {move || {
+                let parsed = parsed.clone();
+                Suspend::new(async move {
+                    let list = match data.await {
+                        Ok(list) => list,
+                        Err(_) => return view! { <InternalError/> }.into_any(),
+                    };
+                    let action = locale.path("/persons", false);
+                    match parsed {
+                        Err(error) => {
+                            let field = locale.t(&format!("filters.{}", error.field));
+                            let message = locale
+                                .t("filters.unknown_value")
+                                .replace("%{field}", &field)
+                                .replace("%{value}", &error.value);
+                            view! {
+                                <PersonFilterForm locale action choices=list.choices selected=PersonFilter::default()/>
+                                <ErrorPage status=400 message/>
+                            }.into_any()
+                        }
+                        Ok(selected) => {
+                            let count = list.persons.len();
+                            let filtered = !selected.is_empty();
+                            view! {
+                                <PersonFilterForm locale action choices=list.choices selected/>
+                                <p class="result-count" role="status">{count_text(locale, count)}</p>
+                                {(count == 0 && filtered).then(|| view! { <p>{locale.t("persons.none_match")}</p> })}
+                                <ul class="person-cards">
+                                    {list.persons.into_iter().map(|person| view! { <PersonCard person/> }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }
+                    }
+                })
+            }}
+        </Suspense>
+    }
+    .into_any()
+}
+
+fn count_text(locale: Locale, count: usize) -> String {
+    let key = if count == 1 {
+        "persons.count_one"
+    } else {
+        "persons.count_other"
+    };
+    locale.t(key).replace("%{count}", &count.to_string())
+}
+
+#[component]
+pub fn PersonPage() -> impl IntoView {
+    if super::unknown_language_prefix() {
+        return view! { <NotFound/> }.into_any();
+    }
+    let Ok(slug) = Slug::parse(&super::slug_param()) else {
+        return view! { <NotFound/> }.into_any();
+    };
+    let data = Resource::new(|| (), move |_| get_person(slug.clone()));
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(Some(detail)) => view! { <PersonView detail/> }.into_any(),
+                    Ok(None) => view! { <NotFound/> }.into_any(),
+                    Err(_) => view! { <InternalError/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+    .into_any()
+}
+
+#[component]
+fn PersonView(detail: PersonDetail) -> impl IntoView {
+    let locale = use_locale();
+    let PersonDetail {
+        person,
+        timeline,
+        adoptions,
+        support_actions,
+    } = detail;
+    let description = person.summary.clone().unwrap_or_else(|| {
+        locale
+            .t("person.meta_fallback")
+            .replace("%{name}", &person.full_name)
+    });
+    let country = person
+        .country
+        .as_ref()
+        .map(|c| c.name.get(locale).to_owned());
+    view! {
+        <Title text=person.full_name.clone()/>
+        <Meta name="description" content=description.clone()/>
+        <Meta property="og:type" content="profile"/>
+        <Meta property="og:title" content=person.full_name.clone()/>
+        <Meta property="og:description" content=description/>
+        <article class="person">
+            <header class="person-header">
+                <h1>{person.full_name.clone()}</h1>
+                <p class="current-status">
+                    <span class="label">{locale.t("person.current_status")}</span>
+                    " "
+                    <StatusBadge status=person.current_status/>
+                </p>
+                {country.map(|c| view! {
+                    <p class="country"><span class="label">{locale.t("person.country")}</span> " " {c}</p>
+                })}
+            </header>
+            {person.summary.map(|s| view! { <p class="summary">{s}</p> })}
+
+            {(!person.rights.is_empty()).then(|| view! {
+                <section aria-labelledby="rights-heading">
+                    <h2 id="rights-heading">{locale.t("person.rights_heading")}</h2>
+                    <ul class="chips">
+                        {person.rights.iter().map(|r| view! {
+                            <li><a href=locale.path(&format!("/rights/{}", r.category.slug()), false)>{r.name.get(locale).to_owned()}</a></li>
+                        }).collect_view()}
+                    </ul>
+                </section>
+            })}
+
+            <section aria-labelledby="timeline-heading">
+                <h2 id="timeline-heading">{locale.t("person.timeline_heading")}</h2>
+                {timeline.is_empty().then(|| view! { <p>{locale.t("person.timeline_empty")}</p> })}
+                <ol class="timeline">
+                    {timeline.into_iter().map(|event| view! {
+                        <li class="timeline-event">
+                            <p class="event-meta">
+                                <DateText date=event.occurred_on/>
+                                {event.status.map(|status| view! { " " <StatusBadge status=Some(status)/> })}
+                            </p>
+                            <h3>{event.title}</h3>
+                            {event.body_html.map(|html| view! { <div class="event-body" inner_html=html></div> })}
+                            {event.source_title.map(|source| {
+                                let source = match event.source_url {
+                                    Some(url) => view! { <a href=url rel="noopener noreferrer">{source}</a> }.into_any(),
+                                    None => view! { <span>{source}</span> }.into_any(),
+                                };
+                                view! { <p class="source">{locale.t("person.source")} " " {source}</p> }
+                            })}
+                        </li>
+                    }).collect_view()}
+                </ol>
+            </section>
+
+            <section aria-labelledby="adoptions-heading">
+                <h2 id="adoptions-heading">{locale.t("person.adoptions_heading")}</h2>
+                <ul class="adoptions">
+                    {adoptions.into_iter().map(|a| view! {
+                        <li>
+                            <a href=locale.path(&format!("/municipalities/{}", a.municipality.slug), false)>{a.municipality.name}</a>
+                            " · " {locale.t("person.adopted_on")} " " <DateText date=a.adopted_on/>
+                            {a.decision_reference.map(|r| view! { " · " {locale.t("person.decision")} " " {r} })}
+                            {a.note.map(|n| view! { <p class="note">{n}</p> })}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </section>
+
+            {(!support_actions.is_empty()).then(|| view! {
+                <section aria-labelledby="actions-heading">
+                    <h2 id="actions-heading">{locale.t("person.actions_heading")}</h2>
+                    <ul class="support-actions">
+                        {support_actions.into_iter().map(|a| view! {
+                            <li>
+                                <strong>{a.title}</strong>
+                                " · " {locale.t("person.addressee")} " " {a.addressee}
+                                " · " {locale.t(if a.is_open { "person.action_open" } else { "person.action_closed" })}
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                </section>
+            })}
+        </article>
+    }
+}

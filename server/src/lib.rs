@@ -1,0 +1,7 @@
+//! The Lumières server: configuration, telemetry and startup. Thin: the
+//! application itself lives in the `app` crate.
+#![forbid(unsafe_code)]
+
+pub mod configuration;
+pub mod startup;
+pub mod telemetry;

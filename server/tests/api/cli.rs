@@ -1,0 +1,76 @@
+//! The binary itself: help, and one clear line when the database is wrong.
+use std::process::Command;
+
+fn server() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
+    cmd.env("RUST_LOG", "off");
+    cmd
+}
+
+#[test]
+fn help_lists_the_subcommands() {
+    let out = server().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for sub in ["serve", "migrate", "seed-demo", "DATABASE_URL"] {
+        assert!(text.contains(sub), "{sub} missing from --help:\n{text}");
+    }
+}
+
+fn one_line_error(database_url: &str) -> String {
+    let out = server()
+        .arg("migrate")
+        .env("DATABASE_URL", database_url)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "exit status must be non-zero");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "exactly one line, got:\n{stderr}");
+    lines[0].to_owned()
+}
+
+#[test]
+fn a_bad_database_url_is_one_clear_line() {
+    let line = one_line_error("mysql://localhost/lumieres");
+    assert!(
+        line.starts_with("error: DATABASE_URL must start with sqlite: or postgres://"),
+        "{line}"
+    );
+}
+
+#[test]
+fn an_unreachable_database_is_one_clear_line_without_the_password() {
+    // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    let line = one_line_error("postgres://lumieres:hunter2@127.0.0.1:1/lumieres");
+    assert!(
+        line.starts_with(
+            "error: cannot open the database at postgres://lumieres:***@127.0.0.1:1/lumieres"
+        ),
+        "{line}"
+    );
+    assert!(!line.contains("hunter2"));
+}
+
+#[test]
+fn migrate_and_seed_demo_work_on_a_new_sqlite_file() {
+    let dir = std::env::temp_dir().join(format!("lumieres-cli-{}", uuid::Uuid::new_v4().simple()));
+    let url = format!("sqlite://{}/nested/lumieres.db", dir.display());
+    let run = |args: &[&str]| {
+        let out = server()
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(run(&["migrate"]).contains("up to date"));
+    assert!(run(&["seed-demo", "--if-empty"]).contains("5 persons, 9 status events"));
+    assert!(run(&["seed-demo"]).contains("already present"));
+    std::fs::remove_dir_all(dir).unwrap();
+}

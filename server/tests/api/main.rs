@@ -1,0 +1,7 @@
+//! Integration tests, one binary: the data layer on both backends, the
+//! public pages over real HTTP, and the command line.
+mod helpers;
+
+mod cli;
+mod pages;
+mod story;

@@ -1,0 +1,206 @@
+//! The public pages over real HTTP: what a visitor (or a crawler) receives.
+use crate::helpers::TestApp;
+use crate::on_both_backends;
+
+const FIVE: [&str; 5] = [
+    "Dorgelesse N'guessan",
+    "Hamid Babaei",
+    "Loujain al-Hathloul",
+    "Raif Badawi",
+    "Vahid Afkari",
+];
+
+on_both_backends! {
+    async fn health_check_answers_when_the_database_does(app: &TestApp) {
+        let page = app.get("/healthz").await;
+        assert_eq!((page.status, page.body.as_str()), (200, "ok"));
+    }
+
+    async fn home_lists_the_five_persons_with_their_status(app: &TestApp) {
+        let page = app.get("/").await;
+        assert_eq!(page.status, 200);
+        assert_eq!(page.attr("html", "lang").as_deref(), Some("en"));
+        assert_eq!(page.texts(".person-card h3"), FIVE);
+        let loujain = page.texts("[data-person='loujain-al-hathloul'] .status");
+        assert_eq!(loujain, ["Released"]);
+        assert_eq!(page.texts("[data-person='vahid-afkari'] .status"), ["No status recorded"]);
+        // Latest updates, newest first.
+        let latest = page.texts(".latest-events li time");
+        assert_eq!(latest[0], "11 March 2022");
+        assert_eq!(latest[1], "10 February 2021");
+    }
+
+    async fn person_page_shows_the_timeline_in_date_order(app: &TestApp) {
+        let page = app.get("/persons/loujain-al-hathloul").await;
+        assert_eq!(page.status, 200);
+        assert_eq!(page.texts("h1"), ["Loujain al-Hathloul"]);
+        assert_eq!(page.texts(".current-status .status"), ["Released"]);
+        assert_eq!(page.texts(".timeline time"), ["2014", "May 2018", "28 December 2020", "10 February 2021"]);
+        assert_eq!(
+            page.texts(".timeline h3"),
+            ["First arrested", "Detained", "Sentenced to 5 years and 8 months in prison", "Released"]
+        );
+        assert_eq!(page.attr(".timeline time", "datetime").as_deref(), Some("2014"));
+        assert!(page.texts(".timeline .source")[0].contains("City of Brussels"));
+        assert_eq!(page.texts(".chips a"), ["Equality between women and men"]);
+        assert_eq!(page.attr(".chips a", "href").as_deref(), Some("/rights/gender-equality"));
+        assert_eq!(page.texts(".adoptions li a"), ["City of Brussels"]);
+        assert!(page.texts(".adoptions li")[0].contains("January 2021"));
+        assert_eq!(page.texts("title"), ["Loujain al-Hathloul · Lumières"]);
+        assert_eq!(page.attr("meta[property='og:title']", "content").as_deref(), Some("Loujain al-Hathloul"));
+        assert_eq!(
+            page.attr("meta[name='description']", "content").as_deref(),
+            Some("Saudi women's rights activist.")
+        );
+        assert_eq!(page.attr("meta[property='og:description']", "content").as_deref(), Some("Saudi women's rights activist."));
+    }
+
+    async fn a_person_the_seed_says_little_about_gets_an_honest_page(app: &TestApp) {
+        let page = app.get("/persons/vahid-afkari").await;
+        assert_eq!(page.status, 200);
+        assert_eq!(page.texts(".current-status .status"), ["No status recorded"]);
+        assert!(page.texts(".timeline li").is_empty());
+        assert!(page.texts(".country").is_empty());
+        assert!(page.texts(".adoptions li")[0].contains("5 December 2022"));
+        assert!(page.attr("meta[name='description']", "content").unwrap().starts_with("Vahid Afkari:"));
+    }
+
+    async fn french_and_dutch_pages_translate_interface_and_dates(app: &TestApp) {
+        let fr = app.get("/fr/persons/loujain-al-hathloul").await;
+        assert_eq!(fr.status, 200);
+        assert_eq!(fr.attr("html", "lang").as_deref(), Some("fr"));
+        assert_eq!(fr.texts(".timeline time"), ["2014", "mai 2018", "28 décembre 2020", "10 février 2021"]);
+        assert_eq!(fr.texts(".current-status .status"), ["Libéré·e"]);
+        assert_eq!(fr.texts("#timeline-heading"), ["Chronologie"]);
+        assert_eq!(fr.texts(".chips a"), ["Égalité entre les femmes et les hommes"]);
+        assert_eq!(fr.attr(".chips a", "href").as_deref(), Some("/fr/rights/gender-equality"));
+        assert_eq!(fr.texts(".country"), ["Pays : Arabie saoudite"]);
+
+        let nl = app.get("/nl/persons/loujain-al-hathloul").await;
+        assert_eq!(nl.attr("html", "lang").as_deref(), Some("nl"));
+        assert_eq!(nl.texts(".timeline time"), ["2014", "mei 2018", "28 december 2020", "10 februari 2021"]);
+        assert_eq!(nl.texts(".current-status .status"), ["Vrijgelaten"]);
+        assert_eq!(nl.texts("#timeline-heading"), ["Tijdlijn"]);
+
+        let home = app.get("/nl").await;
+        assert_eq!(home.status, 200);
+        assert_eq!(home.texts("h1"), ["Bedreigde personen geadopteerd door onze steden"]);
+        assert_eq!(home.texts(".person-card h3"), FIVE);
+    }
+
+    async fn the_switcher_links_to_the_same_page_in_each_language(app: &TestApp) {
+        let page = app.get("/fr/persons?rights=gender-equality").await;
+        let links: Vec<String> = ["en", "fr", "nl"]
+            .iter()
+            .map(|l| page.attr(&format!(".languages a[hreflang='{l}']"), "href").unwrap())
+            .collect();
+        assert_eq!(
+            links,
+            [
+                "/en/persons?rights=gender-equality",
+                "/fr/persons?rights=gender-equality",
+                "/nl/persons?rights=gender-equality"
+            ]
+        );
+        assert_eq!(page.attr(".languages a[aria-current='page']", "hreflang").as_deref(), Some("fr"));
+        // An explicit choice is remembered for links shared without a prefix.
+        let cookie = page.headers.get("set-cookie").unwrap().to_str().unwrap();
+        assert!(cookie.starts_with("lang=fr;") && cookie.contains("SameSite=Lax"), "{cookie}");
+    }
+
+    async fn without_a_prefix_the_cookie_then_accept_language_decide(app: &TestApp) {
+        let by_header = app.get_with("/persons", &[("accept-language", "fr-BE,fr;q=0.9,en;q=0.5")]).await;
+        assert_eq!(by_header.attr("html", "lang").as_deref(), Some("fr"));
+        let by_cookie = app.get_with("/persons", &[("accept-language", "fr-BE"), ("cookie", "lang=nl")]).await;
+        assert_eq!(by_cookie.attr("html", "lang").as_deref(), Some("nl"));
+        let prefix_wins = app.get_with("/en/persons", &[("cookie", "lang=nl")]).await;
+        assert_eq!(prefix_wins.attr("html", "lang").as_deref(), Some("en"));
+        let fallback = app.get_with("/persons", &[("accept-language", "de-DE")]).await;
+        assert_eq!(fallback.attr("html", "lang").as_deref(), Some("en"));
+        assert!(fallback.headers.get("vary").unwrap().to_str().unwrap().contains("Accept-Language"));
+    }
+
+    async fn filters_narrow_the_list_and_are_linkable(app: &TestApp) {
+        let page = app.get("/persons?rights=gender-equality").await;
+        assert_eq!(page.status, 200);
+        assert_eq!(page.texts(".person-card h3"), ["Loujain al-Hathloul"]);
+        assert_eq!(page.texts(".result-count"), ["1 person"]);
+        assert_eq!(page.attr("select[name='rights'] option[selected]", "value").as_deref(), Some("gender-equality"));
+
+        // What a plain GET form sends without JavaScript: empty values mean "any".
+        let page = app.get("/persons?rights=&status=released&country=&municipality=brussels").await;
+        assert_eq!(page.texts(".person-card h3"), ["Hamid Babaei", "Loujain al-Hathloul", "Raif Badawi"]);
+
+        let page = app.get("/persons?country=IR").await;
+        assert_eq!(page.texts(".person-card h3"), ["Hamid Babaei"]);
+
+        let page = app.get("/persons?status=detained").await;
+        assert!(page.texts(".person-card h3").is_empty());
+        assert_eq!(page.texts(".result-count"), ["0 persons"]);
+    }
+
+    async fn a_bad_filter_value_gets_a_clear_message_not_a_500(app: &TestApp) {
+        let page = app.get("/persons?status=free").await;
+        assert_eq!(page.status, 400);
+        let message = page.texts(".error-page p")[0].clone();
+        assert!(message.contains("Status") && message.contains("free"), "{message}");
+        assert!(page.texts(".person-card").is_empty());
+        // The form is still there to choose a valid value.
+        assert!(!page.texts("select[name='status'] option").is_empty());
+
+        let fr = app.get("/fr/persons?rights=%3Cscript%3E").await;
+        assert_eq!(fr.status, 400);
+        assert!(fr.texts(".error-page p")[0].contains("Droit en jeu"));
+        assert!(!fr.body.contains("<script>alert") && !fr.body.contains("\u{201c}<script>"));
+    }
+
+    async fn unknown_addresses_get_a_real_404_page(app: &TestApp) {
+        for path in [
+            "/persons/nobody",
+            "/persons/Not%20A%20Slug",
+            "/municipalities/ghent",
+            "/rights/freedom",
+            "/xx/persons",
+            "/de/persons/loujain-al-hathloul",
+            "/no/such/page",
+        ] {
+            let page = app.get(path).await;
+            assert_eq!(page.status, 404, "{path}");
+            assert_eq!(page.texts(".error-page h1"), ["Page not found"], "{path}");
+        }
+        let fr = app.get("/fr/persons/nobody").await;
+        assert_eq!(fr.texts(".error-page h1"), ["Page introuvable"]);
+    }
+
+    async fn municipality_and_rights_pages(app: &TestApp) {
+        let page = app.get("/municipalities/brussels").await;
+        assert_eq!(page.status, 200);
+        assert_eq!(page.texts("h1"), ["City of Brussels"]);
+        assert_eq!(page.texts(".joined time"), ["2015"]);
+        assert_eq!(
+            page.texts(".adopted-persons li a"),
+            ["Dorgelesse N'guessan", "Vahid Afkari", "Loujain al-Hathloul", "Raif Badawi", "Hamid Babaei"]
+        );
+        assert_eq!(page.texts(".adopted-persons li time")[0], "5 December 2022");
+
+        let rights = app.get("/nl/rights/conscience-and-religion").await;
+        assert_eq!(rights.status, 200);
+        assert_eq!(rights.texts("h1"), ["Vrijheid van geweten en godsdienst"]);
+        assert_eq!(rights.texts(".person-card h3"), ["Raif Badawi"]);
+
+        let empty = app.get("/rights/water-and-food").await;
+        assert_eq!(empty.status, 200);
+        assert!(empty.texts(".person-card").is_empty());
+    }
+
+    async fn pages_carry_security_headers_and_a_script_nonce(app: &TestApp) {
+        let page = app.get("/persons/raif-badawi").await;
+        let csp = page.headers.get("content-security-policy").unwrap().to_str().unwrap().to_owned();
+        let nonce = page.attr("script[nonce]", "nonce").expect("scripts carry the nonce");
+        assert!(csp.contains(&format!("'nonce-{nonce}'")), "{csp}");
+        assert!(csp.contains("default-src 'self'") && !csp.contains("unsafe-inline"));
+        assert_eq!(page.headers.get("x-content-type-options").unwrap(), "nosniff");
+        let again = app.get("/persons/raif-badawi").await;
+        assert_ne!(again.attr("script[nonce]", "nonce").unwrap(), nonce, "a nonce is never reused");
+    }
+}

@@ -1,0 +1,229 @@
+//! The data-layer story: one walk through the repository, run on SQLite and
+//! on PostgreSQL, asserting the same answers from both.
+use crate::helpers::TestStore;
+use crate::on_both_backends;
+use app::api::persons::{queries as persons, PersonFilter};
+use app::api::places::queries as places;
+use app::domain::{CountryCode, PartialDate, RightsCategory, Slug, Status};
+use app::on_pool;
+use app::ssr::demo;
+
+fn slug(s: &str) -> Slug {
+    Slug::parse(s).unwrap()
+}
+
+async fn current_status(store: &TestStore, person: &str) -> Option<Status> {
+    persons::detail(&store.db, &slug(person))
+        .await
+        .unwrap()
+        .unwrap()
+        .person
+        .current_status
+}
+
+on_both_backends! {
+    async fn demo_data_matches_the_seed(store: &TestStore) {
+        let all = persons::list(&store.db, &PersonFilter::default()).await.unwrap();
+        let names: Vec<&str> = all.iter().map(|p| p.full_name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["Dorgelesse N'guessan", "Hamid Babaei", "Loujain al-Hathloul", "Raif Badawi", "Vahid Afkari"]
+        );
+
+        let loujain = persons::detail(&store.db, &slug("loujain-al-hathloul")).await.unwrap().unwrap();
+        let dates: Vec<String> = loujain.timeline.iter().map(|e| e.occurred_on.to_string()).collect();
+        assert_eq!(dates, ["2014", "2018-05", "2020-12-28", "2021-02-10"]);
+        let statuses: Vec<Option<Status>> = loujain.timeline.iter().map(|e| e.status).collect();
+        assert_eq!(
+            statuses,
+            [Some(Status::Arrested), Some(Status::Detained), Some(Status::Sentenced), Some(Status::Released)]
+        );
+        assert_eq!(loujain.person.current_status, Some(Status::Released));
+        assert_eq!(loujain.adoptions.len(), 1);
+        assert_eq!(loujain.adoptions[0].adopted_on, PartialDate::year_month(2021, 1).unwrap());
+        assert_eq!(loujain.person.rights[0].category, RightsCategory::GenderEquality);
+        assert_eq!(loujain.person.rights[0].name.fr, "Égalité entre les femmes et les hommes");
+
+        let raif = persons::detail(&store.db, &slug("raif-badawi")).await.unwrap().unwrap();
+        let raif_dates: Vec<String> = raif.timeline.iter().map(|e| e.occurred_on.to_string()).collect();
+        assert_eq!(raif_dates, ["2008", "2012", "2022-03-11"]);
+        assert_eq!(raif.person.current_status, Some(Status::Released));
+
+        let hamid = persons::detail(&store.db, &slug("hamid-babaei")).await.unwrap().unwrap();
+        let hamid_dates: Vec<String> = hamid.timeline.iter().map(|e| e.occurred_on.to_string()).collect();
+        assert_eq!(hamid_dates, ["2013", "2019"]);
+        assert_eq!(hamid.adoptions[0].adopted_on.to_string(), "2015");
+        assert_eq!(hamid.person.country.as_ref().unwrap().name.nl, "Iran");
+
+        // Where the seed is silent, so is the record.
+        let vahid = persons::detail(&store.db, &slug("vahid-afkari")).await.unwrap().unwrap();
+        assert!(vahid.timeline.is_empty());
+        assert_eq!(vahid.person.current_status, None);
+        assert_eq!(vahid.person.country, None);
+        assert_eq!(vahid.person.summary, None);
+        assert_eq!(vahid.adoptions[0].adopted_on.to_string(), "2022-12-05");
+    }
+
+    async fn loading_the_demo_twice_changes_nothing(store: &TestStore) {
+        assert_eq!(demo::load(&store.db, false).await.unwrap(), demo::Outcome::AlreadyPresent);
+        assert_eq!(demo::load(&store.db, true).await.unwrap(), demo::Outcome::AlreadyPresent);
+        let all = persons::list(&store.db, &PersonFilter::default()).await.unwrap();
+        assert_eq!(all.len(), 5);
+    }
+
+    async fn filters_narrow_the_list(store: &TestStore) {
+        let names = |list: Vec<app::api::PersonSummary>| list.into_iter().map(|p| p.slug.to_string()).collect::<Vec<_>>();
+        let by = |filter: PersonFilter| async move { names(persons::list(&store.db, &filter).await.unwrap()) };
+
+        assert_eq!(
+            by(PersonFilter { rights: Some(RightsCategory::GenderEquality), ..Default::default() }).await,
+            ["loujain-al-hathloul"]
+        );
+        assert_eq!(
+            by(PersonFilter { status: Some(Status::Released), ..Default::default() }).await,
+            ["hamid-babaei", "loujain-al-hathloul", "raif-badawi"]
+        );
+        assert_eq!(
+            by(PersonFilter { country: Some(CountryCode::parse("SA").unwrap()), ..Default::default() }).await,
+            ["loujain-al-hathloul", "raif-badawi"]
+        );
+        assert_eq!(by(PersonFilter { municipality: Some(slug("brussels")), ..Default::default() }).await.len(), 5);
+        assert!(by(PersonFilter { municipality: Some(slug("ghent")), ..Default::default() }).await.is_empty());
+        assert!(by(PersonFilter { status: Some(Status::Detained), ..Default::default() }).await.is_empty());
+        assert_eq!(
+            by(PersonFilter {
+                status: Some(Status::Released),
+                country: Some(CountryCode::parse("IR").unwrap()),
+                ..Default::default()
+            })
+            .await,
+            ["hamid-babaei"]
+        );
+
+        let choices = persons::filter_choices(&store.db).await.unwrap();
+        assert_eq!(choices.categories.len(), 9);
+        let countries: Vec<&str> = choices.countries.iter().map(|c| c.code.as_str()).collect();
+        assert_eq!(countries, ["IR", "SA"]);
+        assert_eq!(choices.municipalities.len(), 1);
+    }
+
+    async fn current_status_follows_the_latest_published_event(store: &TestStore) {
+        let person_id: i64 = on_pool!(&store.db, |pool| sqlx::query_scalar("SELECT id FROM persons WHERE slug = 'hamid-babaei'")
+            .fetch_one(pool)
+            .await)
+        .unwrap();
+        let insert = |status: Option<&'static str>, year: i32, published: bool| {
+            let db = store.db.clone();
+            async move {
+                on_pool!(&db, |pool| sqlx::query(
+                    "INSERT INTO status_events (person_id, status, occurred_year, title, is_published)
+                     VALUES ($1, $2, $3, 'test event', $4)"
+                )
+                .bind(person_id)
+                .bind(status)
+                .bind(year)
+                .bind(published)
+                .execute(pool)
+                .await
+                .map(|_| ()))
+                .unwrap();
+            }
+        };
+        // A draft changes nothing.
+        insert(Some("detained"), 2024, false).await;
+        assert_eq!(current_status(store, "hamid-babaei").await, Some(Status::Released));
+        // A published event without a status changes nothing either.
+        insert(None, 2025, true).await;
+        assert_eq!(current_status(store, "hamid-babaei").await, Some(Status::Released));
+        // An older published event does not override the newer one.
+        insert(Some("at-risk"), 2010, true).await;
+        assert_eq!(current_status(store, "hamid-babaei").await, Some(Status::Released));
+        // A newer published one does; on the same date the later entry wins.
+        insert(Some("in-exile"), 2025, true).await;
+        insert(Some("at-risk"), 2025, true).await;
+        assert_eq!(current_status(store, "hamid-babaei").await, Some(Status::AtRisk));
+        // The draft never appears on the timeline.
+        let detail = persons::detail(&store.db, &slug("hamid-babaei")).await.unwrap().unwrap();
+        assert!(detail.timeline.iter().all(|e| e.status != Some(Status::Detained)));
+    }
+
+    async fn unpublished_persons_stay_hidden(store: &TestStore) {
+        on_pool!(&store.db, |pool| sqlx::query("UPDATE persons SET is_public = FALSE WHERE slug = 'vahid-afkari'")
+            .execute(pool)
+            .await
+            .map(|_| ()))
+        .unwrap();
+        assert!(persons::detail(&store.db, &slug("vahid-afkari")).await.unwrap().is_none());
+        assert_eq!(persons::list(&store.db, &PersonFilter::default()).await.unwrap().len(), 4);
+        let brussels = places::municipality(&store.db, &slug("brussels")).await.unwrap().unwrap();
+        assert_eq!(brussels.adoptions.len(), 4);
+    }
+
+    async fn municipality_lists_its_adoptions_newest_first(store: &TestStore) {
+        let brussels = places::municipality(&store.db, &slug("brussels")).await.unwrap().unwrap();
+        assert_eq!(brussels.name, "City of Brussels");
+        assert_eq!(brussels.joined_on.unwrap().to_string(), "2015");
+        assert_eq!(brussels.country.unwrap().name.fr, "Belgique");
+        let order: Vec<(String, String)> = brussels
+            .adoptions
+            .iter()
+            .map(|(p, a)| (p.slug.to_string(), a.adopted_on.to_string()))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("dorgelesse-nguessan".into(), "2022-12-05".into()),
+                ("vahid-afkari".into(), "2022-12-05".into()),
+                ("loujain-al-hathloul".into(), "2021-01".into()),
+                ("raif-badawi".into(), "2021-01".into()),
+                ("hamid-babaei".into(), "2015".into()),
+            ]
+        );
+        assert!(places::municipality(&store.db, &slug("ghent")).await.unwrap().is_none());
+    }
+}
+
+/// `seed-demo --if-empty` (what `make run` calls) fills an empty database and
+/// leaves one that already holds persons alone.
+async fn demo_only_if_empty(backend: crate::helpers::Backend) {
+    let store = TestStore::empty(backend).await;
+    assert_eq!(
+        demo::load(&store.db, true).await.unwrap(),
+        demo::Outcome::Loaded {
+            persons: 5,
+            events: 9
+        }
+    );
+    store.teardown().await;
+
+    let store = TestStore::empty(backend).await;
+    on_pool!(&store.db, |pool| sqlx::query(
+        "INSERT INTO persons (slug, full_name, is_public) VALUES ('someone', 'Someone Else', TRUE)"
+    )
+    .execute(pool)
+    .await
+    .map(|_| ()))
+    .unwrap();
+    assert_eq!(
+        demo::load(&store.db, true).await.unwrap(),
+        demo::Outcome::NotEmpty
+    );
+    assert_eq!(
+        persons::list(&store.db, &PersonFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    store.teardown().await;
+}
+
+#[tokio::test]
+async fn demo_only_if_empty_sqlite() {
+    demo_only_if_empty(crate::helpers::Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn demo_only_if_empty_postgres() {
+    demo_only_if_empty(crate::helpers::Backend::Postgres).await;
+}
