@@ -33,7 +33,8 @@ tools:
 # Playwright and axe-core run the browser tests.
 npm: end2end/node_modules/.installed
 end2end/node_modules/.installed: end2end/package.json end2end/package-lock.json
-	cd end2end && npm ci --no-audit --no-fund
+	@command -v npm >/dev/null || { apt-get update && apt-get install -y nodejs npm; }
+	cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
 	touch $@
 
 chromium:
@@ -51,8 +52,9 @@ postgres:
 
 build:
 	cargo leptos build --release
-	@# Serve the bundle precompressed: the first visit of a phone counts.
-	gzip -9 -k -f target/site/pkg/*.wasm target/site/pkg/*.js target/site/pkg/*.css
+	@# Serve the bundle precompressed (brotli, gzip): the first visit of a phone counts.
+	@command -v brotli >/dev/null || { apt-get update && apt-get install -y brotli; }
+	cd target/site/pkg && for f in *.wasm *.js *.css; do gzip -9 -k -f "$$f"; brotli -q 11 -k -f "$$f"; done
 
 ## --- tests -----------------------------------------------------------------
 

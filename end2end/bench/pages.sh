@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Page benchmarks on the release build (run `make build` first, or `make bench`):
+#  1. wrk against a person page versus a static file of the same size, served
+#     by the same server in the same run, as a ratio;
+#  2. the compressed size of everything a first visit downloads;
+#  3. the server's idle resident memory.
+# Load comes from wrk, a second process on loopback. Prints Markdown.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+PORT=${BENCH_PORT:-3200}
+BASE="http://127.0.0.1:$PORT"
+PAGE=/persons/loujain-al-hathloul
+DURATION=${BENCH_DURATION:-10s}
+CONNECTIONS=${BENCH_CONNECTIONS:-32}
+WORK=target/bench
+command -v wrk >/dev/null || { apt-get update && apt-get install -y wrk; }
+
+rm -rf "$WORK" && mkdir -p "$WORK"
+export DATABASE_URL="sqlite://$WORK/lumieres.db" LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT=target/site RUST_LOG=warn
+./target/release/server seed-demo >/dev/null
+./target/release/server serve >"$WORK/server.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true; rm -f target/site/bench-static.html' EXIT
+for _ in $(seq 1 50); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.2; done
+
+# A static file exactly as large as the rendered page.
+curl -sf "$BASE$PAGE" -o "$WORK/page.html"
+SIZE=$(stat -c %s "$WORK/page.html")
+head -c "$SIZE" /dev/urandom | base64 -w 100 | head -c "$SIZE" > target/site/bench-static.html
+curl -sf "$BASE/bench-static.html" -o /dev/null
+
+sleep 1
+IDLE_RSS_KB=$(ps -o rss= -p $SERVER | tr -d ' ')
+
+run_wrk() { wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$BASE$1"; }
+PAGE_OUT=$(run_wrk "$PAGE")
+STATIC_OUT=$(run_wrk /bench-static.html)
+rps() { awk '/^Requests\/sec/ {print $2}' <<<"$1"; }
+pct() { awk -v p="$2" '$1 == p {print $2}' <<<"$1"; }
+PAGE_RPS=$(rps "$PAGE_OUT"); STATIC_RPS=$(rps "$STATIC_OUT")
+LOADED_RSS_KB=$(ps -o rss= -p $SERVER | tr -d ' ')
+
+# Everything a first visit downloads, as a browser asks for it (gzip and br offered).
+HTML=$(cat "$WORK/page.html")
+mapfile -t ASSETS < <(grep -oE '/pkg/[A-Za-z0-9_.-]+\.(css|js|wasm)' <<<"$HTML" | sort -u)
+# The hydration script loads the wasm named after the JS bundle.
+for js in "${ASSETS[@]}"; do [[ $js == *.js ]] && ASSETS+=("${js%.js}_bg.wasm"); done
+total=0; lines=""
+for path in "$PAGE" "${ASSETS[@]}"; do
+  read -r bytes enc < <(curl -s -o /dev/null -H 'Accept-Encoding: br, gzip' -w '%{size_download} %header{content-encoding}\n' "$BASE$path")
+  total=$((total + bytes))
+  lines+="| \`$path\` | ${enc:-identity} | $bytes |"$'\n'
+done
+
+cat <<MD
+Machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(free -g | awk '/Mem:/ {print $2}') GiB; $(date -u +%Y-%m-%d).
+Load: wrk -t2 -c$CONNECTIONS -d$DURATION on loopback, sharing the machine with the server.
+
+| target | requests/s | p50 | p99 |
+| --- | ---: | ---: | ---: |
+| \`$PAGE\` ($SIZE bytes of HTML, SQLite) | $PAGE_RPS | $(pct "$PAGE_OUT" 50%) | $(pct "$PAGE_OUT" 99%) |
+| static file of the same size | $STATIC_RPS | $(pct "$STATIC_OUT" 50%) | $(pct "$STATIC_OUT" 99%) |
+
+Person page / static file: $(awk -v a="$PAGE_RPS" -v b="$STATIC_RPS" 'BEGIN {printf "%.2f", a / b}')
+
+First visit of \`$PAGE\`, compressed as sent:
+
+| resource | encoding | bytes |
+| --- | --- | ---: |
+$lines| **total** | | **$total** ($(awk -v t="$total" 'BEGIN {printf "%.1f", t / 1024}') KiB) |
+
+Server RSS: idle after start $((IDLE_RSS_KB / 1024)) MiB; after the load $((LOADED_RSS_KB / 1024)) MiB.
+MD

@@ -1,0 +1,103 @@
+import { test, expect, Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+
+const FIVE = ["Dorgelesse N'guessan", 'Hamid Babaei', 'Loujain al-Hathloul', 'Raif Badawi', 'Vahid Afkari'];
+
+// With JavaScript on, a page is ready once its islands have hydrated; any
+// error thrown in the browser fails the test.
+async function open(page: Page, path: string, javaScript: boolean) {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(path);
+  if (javaScript && (await page.locator('form.filters').count()) > 0) {
+    await expect(page.locator('form.filters')).toHaveAttribute('data-hydrated', 'true');
+  }
+  return errors;
+}
+
+test('home lists the five Brussels persons', async ({ page, javaScriptEnabled }) => {
+  const errors = await open(page, '/', javaScriptEnabled);
+  await expect(page.locator('.person-card h3')).toHaveText(FIVE);
+  await expect(page.locator('[data-person="loujain-al-hathloul"] .status')).toHaveText('Released');
+  expect(errors).toEqual([]);
+});
+
+test("Loujain al-Hathloul's timeline is in date order and she is released", async ({ page, javaScriptEnabled }) => {
+  await open(page, '/persons/loujain-al-hathloul', javaScriptEnabled);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Loujain al-Hathloul');
+  await expect(page.locator('.current-status .status')).toHaveText('Released');
+  await expect(page.locator('.timeline time')).toHaveText(['2014', 'May 2018', '28 December 2020', '10 February 2021']);
+  await expect(page.locator('.timeline h3')).toHaveText([
+    'First arrested',
+    'Detained',
+    'Sentenced to 5 years and 8 months in prison',
+    'Released',
+  ]);
+  await expect(page).toHaveTitle('Loujain al-Hathloul · Lumières');
+});
+
+test('a rights category filter narrows the list', async ({ page, javaScriptEnabled }) => {
+  await open(page, '/persons', javaScriptEnabled);
+  await expect(page.locator('.person-card')).toHaveCount(5);
+  await page.getByLabel('Right at stake').selectOption({ label: 'Equality between women and men' });
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await expect(page.locator('.person-card h3')).toHaveText(['Loujain al-Hathloul']);
+  await expect(page.locator('.result-count')).toHaveText('1 person');
+  const url = new URL(page.url());
+  expect(url.searchParams.get('rights')).toBe('gender-equality');
+  if (javaScriptEnabled) {
+    // The island leaves empty filters out of the address people share.
+    expect(url.search).toBe('?rights=gender-equality');
+  }
+  // The filtered list is a link: opening it again gives the same list.
+  await open(page, url.pathname + url.search, javaScriptEnabled);
+  await expect(page.locator('.person-card h3')).toHaveText(['Loujain al-Hathloul']);
+});
+
+test('switching to French shows French dates, and Dutch Dutch ones', async ({ page, javaScriptEnabled }) => {
+  await open(page, '/persons/loujain-al-hathloul', javaScriptEnabled);
+  await page.getByRole('link', { name: 'Français' }).click();
+  await expect(page).toHaveURL(/\/fr\/persons\/loujain-al-hathloul$/);
+  await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
+  await expect(page.locator('.timeline time')).toHaveText(['2014', 'mai 2018', '28 décembre 2020', '10 février 2021']);
+  await expect(page.locator('.current-status .status')).toHaveText('Libéré·e');
+  // The choice sticks for an address without a language prefix.
+  await open(page, '/persons', javaScriptEnabled);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Personnes');
+  await page.getByRole('link', { name: 'Nederlands' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Personen');
+  await page.getByRole('link', { name: 'Loujain al-Hathloul' }).click();
+  await expect(page.locator('.timeline time').nth(1)).toHaveText('mei 2018');
+});
+
+test('an unknown person gets a 404 page', async ({ page }) => {
+  const response = await page.goto('/persons/nobody');
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Page not found');
+});
+
+const PUBLIC_PAGES = [
+  '/',
+  '/persons',
+  '/persons?rights=gender-equality',
+  '/persons/loujain-al-hathloul',
+  '/persons/vahid-afkari',
+  '/municipalities/brussels',
+  '/rights/gender-equality',
+  '/fr',
+  '/fr/persons/raif-badawi',
+  '/nl/persons/hamid-babaei',
+  '/persons?status=free',
+  '/persons/nobody',
+];
+
+for (const path of PUBLIC_PAGES) {
+  test(`axe finds no serious or critical violation on ${path}`, async ({ page, javaScriptEnabled }) => {
+    await open(page, path, javaScriptEnabled);
+    const results = await new AxeBuilder({ page }).analyze();
+    const bad = results.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    expect(bad).toEqual([]);
+  });
+}
