@@ -60,11 +60,11 @@ build:
 
 lint:
 	cargo fmt --all --check
-	cargo clippy --workspace --all-targets --features app/ssr -- -D warnings
+	cargo clippy --workspace --all-targets --all-features -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 unit: clean-test-dbs
-	cargo test --workspace --features app/ssr
+	cargo test -p app -p server
 
 e2e: chromium
 	cd end2end && npx playwright test

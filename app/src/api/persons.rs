@@ -1,7 +1,7 @@
 //! Reading persons: the home page, the filtered list and one person's case.
 use super::{
-    AdoptionView, Country, Localized, MunicipalityRef, PersonSummary, RightsCategoryInfo,
-    StatusEventView, SupportActionSummary,
+    AdoptionView, Country, MunicipalityRef, PersonSummary, RightsCategoryInfo, StatusEventView,
+    SupportActionSummary,
 };
 use crate::domain::{CountryCode, RightsCategory, Slug, Status};
 use leptos::prelude::*;
@@ -42,9 +42,9 @@ impl PersonFilter {
 
     /// Parses query parameters; empty values mean "any".
     pub fn parse<'a>(mut get: impl FnMut(&str) -> Option<&'a str>) -> Result<Self, FilterError> {
-        fn field<'a, T, E>(
+        fn field<T, E>(
             name: &'static str,
-            value: Option<&'a str>,
+            value: Option<&str>,
             parse: impl Fn(&str) -> Result<T, E>,
         ) -> Result<Option<T>, FilterError> {
             match value.map(str::trim).filter(|v| !v.is_empty()) {
@@ -112,7 +112,7 @@ pub async fn get_person(slug: Slug) -> Result<Option<PersonDetail>, ServerFnErro
 #[cfg(feature = "ssr")]
 pub mod queries {
     use super::*;
-    use crate::api::{date_from_columns, internal};
+    use crate::api::{date_from_columns, internal, Localized};
     use crate::on_pool;
     use crate::ssr::db::Db;
     use std::collections::HashMap;
