@@ -44,8 +44,6 @@ LOADED_RSS_KB=$(ps -o rss= -p $SERVER | tr -d ' ')
 # Everything a first visit downloads, as a browser asks for it (gzip and br offered).
 HTML=$(cat "$WORK/page.html")
 mapfile -t ASSETS < <(grep -oE '/pkg/[A-Za-z0-9_.-]+\.(css|js|wasm)' <<<"$HTML" | sort -u)
-# The hydration script loads the wasm named after the JS bundle.
-for js in "${ASSETS[@]}"; do [[ $js == *.js ]] && ASSETS+=("${js%.js}_bg.wasm"); done
 total=0; lines=""
 for path in "$PAGE" "${ASSETS[@]}"; do
   read -r bytes enc < <(curl -s -o /dev/null -H 'Accept-Encoding: br, gzip' -w '%{size_download} %header{content-encoding}\n' "$BASE$path")

@@ -243,23 +243,33 @@ pub mod queries {
     }
 
     /// Completes person rows with their rights and municipalities, sorted by name.
+    /// One person (a case page) reads only its own links; a list reads those of
+    /// every public person in two queries, rather than two per person.
     pub async fn summaries(
         db: &Db,
         rows: Vec<PersonRow>,
     ) -> Result<Vec<PersonSummary>, ServerFnError> {
+        let only = match rows.as_slice() {
+            [one] => Some(one.id),
+            _ => None,
+        };
         let rights: Vec<PersonRightRow> = on_pool!(db, |pool| sqlx::query_as(
             "SELECT pr.person_id, rc.slug, rc.name_en, rc.name_fr, rc.name_nl
                FROM person_rights pr JOIN rights_categories rc ON rc.id = pr.rights_category_id
+              WHERE ($1 IS NULL OR pr.person_id = $1)
               ORDER BY rc.position"
         )
+        .bind(only)
         .fetch_all(pool)
         .await)
         .map_err(internal)?;
         let places: Vec<PersonMunicipalityRow> = on_pool!(db, |pool| sqlx::query_as(
             "SELECT a.person_id, m.slug, m.name
                FROM adoptions a JOIN municipalities m ON m.id = a.municipality_id
+              WHERE ($1 IS NULL OR a.person_id = $1)
               ORDER BY m.name"
         )
+        .bind(only)
         .fetch_all(pool)
         .await)
         .map_err(internal)?;
