@@ -74,3 +74,52 @@ fn migrate_and_seed_demo_work_on_a_new_sqlite_file() {
     assert!(run(&["seed-demo"]).contains("already present"));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// SIGTERM lets requests in flight finish, then the server exits cleanly.
+#[test]
+fn serve_prints_its_url_and_stops_gracefully_on_sigterm() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = std::env::temp_dir().join(format!("lumieres-cli-{}", uuid::Uuid::new_v4().simple()));
+    let mut child = server()
+        .arg("serve")
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/lumieres.db", dir.display()),
+        )
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("Lumières is running at ")
+        .expect(&line)
+        .to_owned();
+    let port: u16 = url
+        .trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -16,6 +16,13 @@ on_both_backends! {
         assert_eq!((page.status, page.body.as_str()), (200, "ok"));
     }
 
+    async fn health_check_fails_when_the_database_does_not_answer(app: &TestApp) {
+        app.store.db.close().await;
+        let page = app.get("/healthz").await;
+        assert_eq!(page.status, 503);
+        assert!(!page.body.contains("sqlx") && !page.body.contains("lumieres.db"), "no internals: {}", page.body);
+    }
+
     async fn home_lists_the_five_persons_with_their_status(app: &TestApp) {
         let page = app.get("/").await;
         assert_eq!(page.status, 200);

@@ -147,6 +147,29 @@ on_both_backends! {
         assert!(detail.timeline.iter().all(|e| e.status != Some(Status::Detained)));
     }
 
+    async fn a_person_lists_their_support_actions_open_first(store: &TestStore) {
+        for (slug, is_open) in [("first-action", false), ("second-action", true)] {
+            on_pool!(&store.db, |pool| sqlx::query(
+                "INSERT INTO support_actions (person_id, slug, title, body_html, addressee, goal, opens_on, is_open)
+                 SELECT id, $1, 'Stand with Vahid Afkari', '<p>Solidarity.</p>', 'The authorities', 1000,
+                        '2026-11-01', $2
+                   FROM persons WHERE slug = 'vahid-afkari'"
+            )
+            .bind(slug)
+            .bind(is_open)
+            .execute(pool)
+            .await
+            .map(|_| ()))
+            .unwrap();
+        }
+        let vahid = persons::detail(&store.db, &slug("vahid-afkari")).await.unwrap().unwrap();
+        let actions: Vec<(String, bool, i64)> =
+            vahid.support_actions.iter().map(|a| (a.slug.to_string(), a.is_open, a.goal)).collect();
+        assert_eq!(actions, [("second-action".into(), true, 1000), ("first-action".into(), false, 1000)]);
+        let raif = persons::detail(&store.db, &slug("raif-badawi")).await.unwrap().unwrap();
+        assert!(raif.support_actions.is_empty());
+    }
+
     async fn unpublished_persons_stay_hidden(store: &TestStore) {
         on_pool!(&store.db, |pool| sqlx::query("UPDATE persons SET is_public = FALSE WHERE slug = 'vahid-afkari'")
             .execute(pool)
