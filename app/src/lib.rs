@@ -25,6 +25,7 @@ use leptos_router::{
     path, SsrMode,
 };
 use pages::{
+    actions::SupportActionPage,
     errors::NotFound,
     home::HomePage,
     persons::{PersonPage, PersonsPage},
@@ -85,10 +86,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/persons/:slug") view=PersonPage ssr=SsrMode::Async/>
                     <Route path=path!("/municipalities/:slug") view=MunicipalityPage ssr=SsrMode::Async/>
                     <Route path=path!("/rights/:slug") view=RightsCategoryPage ssr=SsrMode::Async/>
+                    <Route path=path!("/actions/:slug") view=SupportActionPage ssr=SsrMode::Async/>
                     <Route path=path!("/:lang/persons") view=PersonsPage ssr=SsrMode::Async/>
                     <Route path=path!("/:lang/persons/:slug") view=PersonPage ssr=SsrMode::Async/>
                     <Route path=path!("/:lang/municipalities/:slug") view=MunicipalityPage ssr=SsrMode::Async/>
                     <Route path=path!("/:lang/rights/:slug") view=RightsCategoryPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:lang/actions/:slug") view=SupportActionPage ssr=SsrMode::Async/>
                 </FlatRoutes>
             </main>
             <SiteFooter/>

@@ -89,6 +89,8 @@ const PUBLIC_PAGES = [
   '/nl/persons/hamid-babaei',
   '/persons?status=free',
   '/persons/nobody',
+  '/actions/solidarity-with-vahid-afkari',
+  '/fr/actions/solidarity-with-vahid-afkari',
 ];
 
 for (const path of PUBLIC_PAGES) {
@@ -104,3 +106,11 @@ for (const path of PUBLIC_PAGES) {
     expect(bad).toEqual([]);
   });
 }
+
+test('a person page leads to their support action and its progress', async ({ page, javaScriptEnabled }) => {
+  await open(page, '/persons/dorgelesse-nguessan', javaScriptEnabled);
+  await page.getByRole('link', { name: "Solidarity with Dorgelesse N'guessan" }).click();
+  await expect(page).toHaveURL(/\/actions\/solidarity-with-dorgelesse-nguessan$/);
+  await expect(page.locator('.signature-count')).toHaveText('0 of 1,000 signatures');
+  await expect(page.locator('progress')).toHaveAttribute('max', '1000');
+});

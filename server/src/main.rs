@@ -33,6 +33,43 @@ enum Command {
         #[arg(long)]
         if_empty: bool,
     },
+    /// Manage support actions (until staff pages exist).
+    #[command(subcommand)]
+    Action(ActionCommand),
+}
+
+#[derive(Subcommand)]
+enum ActionCommand {
+    /// Open a new support action for a public person.
+    Create {
+        /// The person's slug, e.g. vahid-afkari.
+        #[arg(long)]
+        person: String,
+        /// The action's own slug, used in its address /actions/SLUG.
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        title: String,
+        /// The text of the action; simple HTML is kept, anything else is removed.
+        #[arg(long)]
+        text: String,
+        /// Who the action is addressed to.
+        #[arg(long)]
+        addressee: String,
+        /// How many confirmed signatures the action aims for.
+        #[arg(long)]
+        goal: u32,
+        /// First day it takes signatures (YYYY-MM-DD); today if left out.
+        #[arg(long)]
+        opens: Option<String>,
+        /// Last day it takes signatures (YYYY-MM-DD); no deadline if left out.
+        #[arg(long)]
+        closes: Option<String>,
+    },
+    /// Close an action: it stops taking signatures; confirmed ones still count.
+    Close { slug: String },
+    /// List every action with its confirmed signatures.
+    List,
 }
 
 #[tokio::main]
@@ -79,9 +116,10 @@ async fn run(command: Command) -> Result<(), String> {
                 .await
                 .map_err(|e| format!("cannot load the demo data: {e}"))?;
             match outcome {
-                demo::Outcome::Loaded { persons, events } => {
-                    println!("demo data loaded: the City of Brussels, {persons} persons, {events} status events")
-                }
+                demo::Outcome::Loaded { persons, events, actions } => println!(
+                    "demo data loaded: the City of Brussels, {persons} persons, {events} status events, \
+                     {actions} support actions"
+                ),
                 demo::Outcome::AlreadyPresent => {
                     println!("demo data already present; nothing changed")
                 }
@@ -92,7 +130,75 @@ async fn run(command: Command) -> Result<(), String> {
             db.close().await;
             Ok(())
         }
+        Command::Action(command) => {
+            let db = open_database(&settings).await.map_err(|e| e.to_string())?;
+            let result = action_command(&db, command).await;
+            db.close().await;
+            result
+        }
     }
+}
+
+async fn action_command(db: &app::ssr::db::Db, command: ActionCommand) -> Result<(), String> {
+    use app::api::actions::{queries, NewSupportAction};
+    use app::domain::{Line, PartialDate, Slug};
+    fn field<T, E: std::fmt::Display>(name: &str, parsed: Result<T, E>) -> Result<T, String> {
+        parsed.map_err(|e| format!("--{name}: {e}"))
+    }
+    match command {
+        ActionCommand::Create {
+            person,
+            slug,
+            title,
+            text,
+            addressee,
+            goal,
+            opens,
+            closes,
+        } => {
+            let action = NewSupportAction {
+                person: field("person", Slug::parse(&person))?,
+                slug: field("slug", Slug::parse(&slug))?,
+                title: field("title", Line::parse(&title))?,
+                body_html: text,
+                addressee: field("addressee", Line::parse(&addressee))?,
+                goal,
+                opens_on: match opens {
+                    Some(d) => field("opens", PartialDate::parse(&d))?,
+                    None => queries::today(),
+                },
+                closes_on: closes
+                    .map(|d| field("closes", PartialDate::parse(&d)))
+                    .transpose()?,
+            };
+            queries::create(db, &action)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "support action {} opened at /actions/{}",
+                action.slug, action.slug
+            );
+        }
+        ActionCommand::Close { slug } => {
+            let slug = field("slug", Slug::parse(&slug))?;
+            queries::close(db, &slug).await.map_err(|e| e.to_string())?;
+            println!("support action {slug} is closed");
+        }
+        ActionCommand::List => {
+            for a in queries::list(db).await.map_err(|e| e.to_string())? {
+                let closes = a
+                    .closes_on
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "no deadline".into());
+                let state = if a.is_open { "open" } else { "closed" };
+                println!(
+                    "{}\t{}\t{}\t{}/{} confirmed\t{} to {}\t{}",
+                    a.slug, a.person_slug, state, a.confirmed, a.goal, a.opens_on, closes, a.title
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Resolves on Ctrl-C or SIGTERM, so that requests in flight can finish.

@@ -4,6 +4,7 @@ use crate::domain::{CountryCode, PartialDate, RightsCategory, Slug, Status};
 use crate::i18n::Locale;
 use serde::{Deserialize, Serialize};
 
+pub mod actions;
 pub mod persons;
 pub mod places;
 
@@ -82,7 +83,9 @@ pub struct SupportActionSummary {
     pub title: String,
     pub addressee: String,
     pub goal: i64,
-    pub is_open: bool,
+    pub availability: actions::Availability,
+    /// Only confirmed signatures count.
+    pub confirmed: i64,
 }
 
 #[cfg(feature = "ssr")]

@@ -112,6 +112,7 @@ pub async fn get_person(slug: Slug) -> Result<Option<PersonDetail>, ServerFnErro
 #[cfg(feature = "ssr")]
 pub mod queries {
     use super::*;
+    use crate::api::actions::queries as actions;
     use crate::api::{date_from_columns, internal, Localized};
     use crate::on_pool;
     use crate::ssr::db::Db;
@@ -203,7 +204,10 @@ pub mod queries {
         title: String,
         addressee: String,
         goal: i64,
+        opens_on: chrono::NaiveDate,
+        closes_on: Option<chrono::NaiveDate>,
         is_open: bool,
+        confirmed: i64,
     }
 
     #[derive(sqlx::FromRow)]
@@ -412,8 +416,10 @@ pub mod queries {
         .map_err(internal)?;
 
         let actions: Vec<ActionRow> = on_pool!(db, |pool| sqlx::query_as(
-            "SELECT slug, title, addressee, CAST(goal AS BIGINT) AS goal, is_open
-               FROM support_actions WHERE person_id = $1 ORDER BY is_open DESC, id DESC"
+            "SELECT a.slug, a.title, a.addressee, CAST(a.goal AS BIGINT) AS goal, a.opens_on, a.closes_on, a.is_open,
+                    (SELECT COUNT(*) FROM signatures s WHERE s.action_id = a.id AND s.state = 'confirmed')
+                      AS confirmed
+               FROM support_actions a WHERE a.person_id = $1 ORDER BY a.is_open DESC, a.id DESC"
         )
         .bind(id)
         .fetch_all(pool)
@@ -449,7 +455,13 @@ pub mod queries {
                         title: a.title,
                         addressee: a.addressee,
                         goal: a.goal,
-                        is_open: a.is_open,
+                        availability: crate::api::actions::Availability::on(
+                            a.is_open,
+                            actions::partial(a.opens_on),
+                            a.closes_on.map(actions::partial),
+                            actions::today(),
+                        ),
+                        confirmed: a.confirmed,
                     })
                 })
                 .collect::<Result<_, ServerFnError>>()?,

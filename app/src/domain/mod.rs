@@ -1,11 +1,13 @@
 //! Parse, don't validate: everything past the boundary takes these types.
 //! Shared by server and browser, so nothing here may depend on `ssr`.
+mod line;
 mod partial_date;
 mod person_name;
 mod rights;
 mod slug;
 mod status;
 
+pub use line::{Line, LineError};
 pub use partial_date::{PartialDate, PartialDateError};
 pub use person_name::{PersonName, PersonNameError};
 pub use rights::{RightsCategory, UnknownRightsCategory};

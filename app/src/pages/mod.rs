@@ -1,4 +1,5 @@
 //! One module per area of the public site.
+pub mod actions;
 pub mod errors;
 pub mod home;
 pub mod persons;

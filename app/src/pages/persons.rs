@@ -189,9 +189,10 @@ fn PersonView(detail: PersonDetail) -> impl IntoView {
                     <ul class="support-actions">
                         {support_actions.into_iter().map(|a| view! {
                             <li>
-                                <strong>{a.title}</strong>
+                                <a href=locale.path(&format!("/actions/{}", a.slug), false)>{a.title}</a>
                                 " · " {locale.t("person.addressee")} " " {a.addressee}
-                                " · " {locale.t(if a.is_open { "person.action_open" } else { "person.action_closed" })}
+                                " · " {crate::pages::actions::count_text(locale, a.confirmed, a.goal)}
+                                " · " {locale.t(a.availability.key())}
                             </li>
                         }).collect_view()}
                     </ul>

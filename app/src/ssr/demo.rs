@@ -151,10 +151,36 @@ pub enum Outcome {
     Loaded {
         persons: usize,
         events: usize,
+        actions: usize,
     },
     AlreadyPresent,
     /// `only_if_empty` was asked and the database holds other data.
     NotEmpty,
+}
+
+struct SolidarityAction {
+    slug: String,
+    title: String,
+    body_html: String,
+}
+
+/// One open action for each person who is not released: a plain message of
+/// solidarity, addressed to the person, that claims nothing the seed does not say.
+fn solidarity_action(person: &DemoPerson) -> Option<SolidarityAction> {
+    let latest_status = person.events.iter().rev().find_map(|e| e.status);
+    if latest_status == Some(Status::Released) {
+        return None;
+    }
+    let adopted = date(person.adopted_on).format(crate::i18n::Locale::En);
+    Some(SolidarityAction {
+        slug: format!("solidarity-with-{}", person.slug),
+        title: format!("Solidarity with {}", person.name),
+        body_html: format!(
+            "<p>The City of Brussels adopted {name} as a person at risk on {adopted}. \
+             Add your name to this message of solidarity with {name}.</p>",
+            name = person.name
+        ),
+    })
 }
 
 fn date(s: &str) -> PartialDate {
@@ -200,6 +226,7 @@ pub async fn load(db: &Db, only_if_empty: bool) -> Result<Outcome, sqlx::Error> 
         .await?;
 
         let mut events = 0;
+        let mut actions = 0;
         for person in PERSONS {
             let person_id: i64 = sqlx::query_scalar(
                 "INSERT INTO persons (slug, full_name, country_code, summary, is_public)
@@ -260,11 +287,27 @@ pub async fn load(db: &Db, only_if_empty: bool) -> Result<Outcome, sqlx::Error> 
                 .await?;
                 events += 1;
             }
+            if let Some(action) = solidarity_action(person) {
+                sqlx::query(
+                    "INSERT INTO support_actions (person_id, slug, title, body_html, addressee, goal, opens_on, is_open)
+                     VALUES ($1, $2, $3, $4, $5, 1000, $6, TRUE)",
+                )
+                .bind(person_id)
+                .bind(&action.slug)
+                .bind(&action.title)
+                .bind(super::sanitize::rich_text(&action.body_html))
+                .bind(person.name)
+                .bind(chrono::Utc::now().date_naive())
+                .execute(&mut *tx)
+                .await?;
+                actions += 1;
+            }
         }
         tx.commit().await?;
         Ok(Outcome::Loaded {
             persons: PERSONS.len(),
             events,
+            actions,
         })
     })
 }

@@ -70,7 +70,9 @@ fn migrate_and_seed_demo_work_on_a_new_sqlite_file() {
         String::from_utf8(out.stdout).unwrap()
     };
     assert!(run(&["migrate"]).contains("up to date"));
-    assert!(run(&["seed-demo", "--if-empty"]).contains("5 persons, 9 status events"));
+    assert!(
+        run(&["seed-demo", "--if-empty"]).contains("5 persons, 9 status events, 2 support actions")
+    );
     assert!(run(&["seed-demo"]).contains("already present"));
     std::fs::remove_dir_all(dir).unwrap();
 }
@@ -121,5 +123,82 @@ fn serve_prints_its_url_and_stops_gracefully_on_sigterm() {
     assert!(killed.success());
     let status = child.wait().unwrap();
     assert!(status.success(), "{status:?}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn support_actions_are_managed_from_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("lumieres-cli-{}", uuid::Uuid::new_v4().simple()));
+    let url = format!("sqlite://{}/lumieres.db", dir.display());
+    let run = |args: &[&str]| {
+        let out = server()
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    assert!(run(&["seed-demo"]).0);
+    let create = |slug: &str, goal: &str, closes: &str| {
+        run(&[
+            "action",
+            "create",
+            "--person",
+            "hamid-babaei",
+            "--slug",
+            slug,
+            "--title",
+            "Write to Hamid Babaei",
+            "--text",
+            "<p>Greetings</p>",
+            "--addressee",
+            "Hamid Babaei",
+            "--goal",
+            goal,
+            "--opens",
+            "2026-01-01",
+            "--closes",
+            closes,
+        ])
+    };
+    let (ok, out, _) = create("write-to-hamid", "250", "2099-12-31");
+    assert!(ok && out.contains("/actions/write-to-hamid"), "{out}");
+
+    // Bad input: one clear line, non-zero exit, nothing created.
+    let (ok, _, err) = create("Write To Hamid", "250", "2099-12-31");
+    assert!(!ok && err.starts_with("error: --slug:"), "{err}");
+    let (ok, _, err) = create("another", "250", "2099-13-01");
+    assert!(
+        !ok && err.starts_with("error: --closes: the month must be between 1 and 12"),
+        "{err}"
+    );
+    let (ok, _, err) = create("write-to-hamid", "250", "2099-12-31");
+    assert!(!ok && err.contains("already exists"), "{err}");
+
+    let (_, list, _) = run(&["action", "list"]);
+    let lines: Vec<&str> = list.lines().collect();
+    assert_eq!(lines.len(), 3, "{list}");
+    assert!(
+        list.contains(
+            "write-to-hamid\thamid-babaei\topen\t0/250 confirmed\t2026-01-01 to 2099-12-31"
+        ),
+        "{list}"
+    );
+
+    assert!(run(&["action", "close", "write-to-hamid"]).0);
+    let (_, list, _) = run(&["action", "list"]);
+    assert!(
+        list.contains("write-to-hamid\thamid-babaei\tclosed"),
+        "{list}"
+    );
+    let (ok, _, err) = run(&["action", "close", "no-such-action"]);
+    assert!(
+        !ok && err.contains("no support action has the slug"),
+        "{err}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }

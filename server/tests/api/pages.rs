@@ -200,6 +200,38 @@ on_both_backends! {
         assert!(empty.texts(".person-card").is_empty());
     }
 
+    async fn a_support_action_page_shows_its_progress_in_each_language(app: &TestApp) {
+        let page = app.get("/actions/solidarity-with-vahid-afkari").await;
+        assert_eq!(page.status, 200);
+        assert_eq!(page.texts("h1"), ["Solidarity with Vahid Afkari"]);
+        assert_eq!(page.texts(".signature-count"), ["0 of 1,000 signatures"]);
+        assert_eq!(page.attr("progress", "max").as_deref(), Some("1000"));
+        assert_eq!(page.texts(".deadline"), ["No closing date"]);
+        assert!(page.texts(".action-closed").is_empty());
+        assert_eq!(page.attr(".for-person a", "href").as_deref(), Some("/persons/vahid-afkari"));
+        assert!(page.texts(".action-text")[0].contains("5 December 2022"));
+
+        let fr = app.get("/fr/actions/solidarity-with-vahid-afkari").await;
+        // French groups digits with a narrow no-break space (`texts` folds it to a space).
+        assert_eq!(fr.texts(".signature-count"), ["0 signatures sur 1 000"]);
+        assert!(fr.body.contains("0 signatures sur 1\u{202f}000"));
+
+        // The person page lists the action with its count.
+        let person = app.get("/persons/vahid-afkari").await;
+        assert_eq!(person.attr(".support-actions a", "href").as_deref(), Some("/actions/solidarity-with-vahid-afkari"));
+        assert!(person.texts(".support-actions li")[0].contains("0 of 1,000 signatures"));
+
+        app::api::actions::queries::close(&app.store.db, &app::domain::Slug::parse("solidarity-with-vahid-afkari").unwrap())
+            .await
+            .unwrap();
+        let closed = app.get("/actions/solidarity-with-vahid-afkari").await;
+        assert_eq!(closed.status, 200);
+        assert!(closed.texts(".action-closed")[0].starts_with("This action is closed"));
+
+        assert_eq!(app.get("/actions/no-such-action").await.status, 404);
+        assert_eq!(app.get("/nl/actions/no-such-action").await.texts("h1"), ["Pagina niet gevonden"]);
+    }
+
     async fn pages_carry_security_headers_and_a_script_nonce(app: &TestApp) {
         let page = app.get("/persons/raif-badawi").await;
         let csp = page.headers.get("content-security-policy").unwrap().to_str().unwrap().to_owned();

@@ -2,6 +2,7 @@
 //! on PostgreSQL, asserting the same answers from both.
 use crate::helpers::TestStore;
 use crate::on_both_backends;
+use app::api::actions::Availability;
 use app::api::persons::{queries as persons, PersonFilter};
 use app::api::places::queries as places;
 use app::domain::{CountryCode, PartialDate, RightsCategory, Slug, Status};
@@ -152,7 +153,7 @@ on_both_backends! {
             on_pool!(&store.db, |pool| sqlx::query(
                 "INSERT INTO support_actions (person_id, slug, title, body_html, addressee, goal, opens_on, is_open)
                  SELECT id, $1, 'Stand with Vahid Afkari', '<p>Solidarity.</p>', 'The authorities', 1000,
-                        '2026-11-01', $2
+                        '2020-01-01', $2
                    FROM persons WHERE slug = 'vahid-afkari'"
             )
             .bind(slug)
@@ -164,10 +165,79 @@ on_both_backends! {
         }
         let vahid = persons::detail(&store.db, &slug("vahid-afkari")).await.unwrap().unwrap();
         let actions: Vec<(String, bool, i64)> =
-            vahid.support_actions.iter().map(|a| (a.slug.to_string(), a.is_open, a.goal)).collect();
-        assert_eq!(actions, [("second-action".into(), true, 1000), ("first-action".into(), false, 1000)]);
+            vahid.support_actions.iter().map(|a| (a.slug.to_string(), a.availability == Availability::Open, a.goal)).collect();
+        assert_eq!(
+            actions,
+            [
+                ("second-action".into(), true, 1000),
+                ("solidarity-with-vahid-afkari".into(), true, 1000),
+                ("first-action".into(), false, 1000)
+            ]
+        );
         let raif = persons::detail(&store.db, &slug("raif-badawi")).await.unwrap().unwrap();
         assert!(raif.support_actions.is_empty());
+    }
+
+    async fn support_actions_are_created_closed_and_counted_honestly(store: &TestStore) {
+        use app::api::actions::{queries as actions, NewSupportAction};
+        use app::domain::Line;
+        let new = |slug_: &str, person: &str| NewSupportAction {
+            person: slug(person),
+            slug: slug(slug_),
+            title: Line::parse("Write to Hamid Babaei").unwrap(),
+            body_html: "<p onclick=\"x()\">Send <em>greetings</em><script>alert(1)</script></p>".into(),
+            addressee: Line::parse("Hamid Babaei").unwrap(),
+            goal: 500,
+            opens_on: PartialDate::parse("2026-01-01").unwrap(),
+            closes_on: Some(PartialDate::parse("2099-12-31").unwrap()),
+        };
+        actions::create(&store.db, &new("write-to-hamid", "hamid-babaei")).await.unwrap();
+        let err = actions::create(&store.db, &new("write-to-hamid", "hamid-babaei")).await.unwrap_err();
+        assert!(matches!(err, actions::ActionError::SlugTaken(_)), "{err}");
+        let err = actions::create(&store.db, &new("write-to-nobody", "nobody")).await.unwrap_err();
+        assert!(matches!(err, actions::ActionError::UnknownPerson(_)), "{err}");
+        let mut partial = new("partial-dates", "hamid-babaei");
+        partial.opens_on = PartialDate::parse("2026-05").unwrap();
+        assert!(matches!(actions::create(&store.db, &partial).await, Err(actions::ActionError::NotAFullDate(_))));
+        let mut backwards = new("backwards", "hamid-babaei");
+        backwards.closes_on = Some(PartialDate::parse("2025-12-31").unwrap());
+        assert!(matches!(actions::create(&store.db, &backwards).await, Err(actions::ActionError::ClosesBeforeOpening)));
+
+        let action = actions::detail(&store.db, &slug("write-to-hamid")).await.unwrap().unwrap();
+        assert_eq!(action.body_html, "<p>Send <em>greetings</em></p>", "sanitized on the way in");
+        assert_eq!((action.goal, action.confirmed, action.availability), (500, 0, Availability::Open));
+        assert_eq!(action.closes_on.unwrap().to_string(), "2099-12-31");
+
+        // Only confirmed signatures count.
+        for (i, state) in ["pending", "confirmed", "withdrawn", "confirmed"].iter().enumerate() {
+            on_pool!(&store.db, |pool| sqlx::query(
+                "INSERT INTO signatures (action_id, name, canonical_email, token_hash, state)
+                 SELECT id, 'A signer', $1, $2, $3 FROM support_actions WHERE slug = 'write-to-hamid'"
+            )
+            .bind(format!("signer{i}@example.org"))
+            .bind(format!("hash{i}"))
+            .bind(*state)
+            .execute(pool)
+            .await
+            .map(|_| ()))
+            .unwrap();
+        }
+        let action = actions::detail(&store.db, &slug("write-to-hamid")).await.unwrap().unwrap();
+        assert_eq!(action.confirmed, 2);
+        let hamid = persons::detail(&store.db, &slug("hamid-babaei")).await.unwrap().unwrap();
+        assert_eq!(hamid.support_actions[0].confirmed, 2);
+
+        actions::close(&store.db, &slug("write-to-hamid")).await.unwrap();
+        actions::close(&store.db, &slug("write-to-hamid")).await.unwrap();
+        let action = actions::detail(&store.db, &slug("write-to-hamid")).await.unwrap().unwrap();
+        assert_eq!((action.availability, action.confirmed), (Availability::ClosedByOrganisers, 2));
+        assert!(matches!(
+            actions::close(&store.db, &slug("no-such-action")).await,
+            Err(actions::ActionError::UnknownAction(_))
+        ));
+        let listed: Vec<String> = actions::list(&store.db).await.unwrap().into_iter().map(|a| a.slug).collect();
+        assert_eq!(listed.len(), 3);
+        assert!(listed.contains(&"write-to-hamid".to_owned()));
     }
 
     async fn unpublished_persons_stay_hidden(store: &TestStore) {
@@ -214,7 +284,8 @@ async fn demo_only_if_empty(backend: crate::helpers::Backend) {
         demo::load(&store.db, true).await.unwrap(),
         demo::Outcome::Loaded {
             persons: 5,
-            events: 9
+            events: 9,
+            actions: 2
         }
     );
     store.teardown().await;
