@@ -1,7 +1,6 @@
 //! `Line`: one line of plain text (a title, an addressee), trimmed, with inner
 //! whitespace collapsed, 1 to 200 characters, no control characters.
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -33,30 +32,9 @@ impl Line {
         }
         Ok(Self(collapsed))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for Line {
-    type Error = LineError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Line> for String {
-    fn from(line: Line) -> Self {
-        line.0
-    }
-}
-
-impl fmt::Display for Line {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+text_newtype!(Line, LineError);
 
 #[cfg(test)]
 mod tests {

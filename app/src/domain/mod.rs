@@ -1,5 +1,33 @@
 //! Parse, don't validate: everything past the boundary takes these types.
 //! Shared by server and browser, so nothing here may depend on `ssr`.
+/// What every text newtype shares: `as_str`, `Display`, and serde through
+/// `parse`, so a value arriving from outside is parsed, never trusted.
+macro_rules! text_newtype {
+    ($ty:ident, $err:ty) => {
+        impl $ty {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+        impl TryFrom<String> for $ty {
+            type Error = $err;
+            fn try_from(value: String) -> Result<Self, $err> {
+                Self::parse(&value)
+            }
+        }
+        impl From<$ty> for String {
+            fn from(value: $ty) -> Self {
+                value.0
+            }
+        }
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
 mod line;
 mod partial_date;
 mod person_name;
@@ -33,23 +61,9 @@ impl CountryCode {
             Err(CountryCodeError)
         }
     }
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for CountryCode {
-    type Error = CountryCodeError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<CountryCode> for String {
-    fn from(c: CountryCode) -> Self {
-        c.0
-    }
-}
+text_newtype!(CountryCode, CountryCodeError);
 
 #[cfg(test)]
 mod tests {

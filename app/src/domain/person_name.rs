@@ -1,7 +1,6 @@
 //! `PersonName`: a person's full name as it is written, trimmed and with its
 //! inner whitespace collapsed; never empty, never control characters.
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -36,30 +35,9 @@ impl PersonName {
         }
         Ok(Self(collapsed))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl TryFrom<String> for PersonName {
-    type Error = PersonNameError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<PersonName> for String {
-    fn from(name: PersonName) -> Self {
-        name.0
-    }
-}
-
-impl fmt::Display for PersonName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+text_newtype!(PersonName, PersonNameError);
 
 #[cfg(test)]
 mod tests {
