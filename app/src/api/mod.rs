@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 pub mod actions;
 pub mod persons;
 pub mod places;
+pub mod signatures;
 
 /// A name stored in the three interface languages.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -28,6 +28,7 @@ macro_rules! text_newtype {
     };
 }
 
+mod email;
 mod line;
 mod partial_date;
 mod person_name;
@@ -35,6 +36,7 @@ mod rights;
 mod slug;
 mod status;
 
+pub use email::{Email, EmailError};
 pub use line::{Line, LineError};
 pub use partial_date::{PartialDate, PartialDateError};
 pub use person_name::{PersonName, PersonNameError};

@@ -20,7 +20,15 @@ impl PersonName {
     pub const MAX_CHARS: usize = 200;
 
     pub fn parse(input: &str) -> Result<Self, PersonNameError> {
-        let collapsed = input.split_whitespace().collect::<Vec<_>>().join(" ");
+        use unicode_normalization::UnicodeNormalization;
+        // NFC: "é" typed as e + combining accent and "é" typed as one
+        // character are the same name.
+        let collapsed = input
+            .nfc()
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         if collapsed.is_empty() {
             return Err(PersonNameError::Empty);
         }
@@ -58,6 +66,13 @@ mod tests {
             PersonName::parse("  Raif \t Badawi \n").unwrap().as_str(),
             "Raif Badawi"
         );
+    }
+
+    #[test]
+    fn names_are_unicode_normalised() {
+        let decomposed = PersonName::parse("Andre\u{301}").unwrap();
+        assert_eq!(decomposed.as_str(), "Andr\u{e9}");
+        assert_eq!(decomposed, PersonName::parse("Andr\u{e9}").unwrap());
     }
 
     #[test]

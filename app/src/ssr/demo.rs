@@ -2,7 +2,7 @@
 //! every dated fact its "International solidarity" page gives, and nothing
 //! more. Where the page is silent (country, summary, status), so is the record.
 //! Rights categories are linked only where the page names the right at stake.
-use super::db::Db;
+use super::db::{BeginWrite, Db};
 use crate::domain::{PartialDate, RightsCategory, Status};
 use crate::on_pool;
 
@@ -199,7 +199,7 @@ fn parts(d: PartialDate) -> (i32, Option<i32>, Option<i32>) {
 /// City of Brussels and changes nothing.
 pub async fn load(db: &Db, only_if_empty: bool) -> Result<Outcome, sqlx::Error> {
     on_pool!(db, |pool| {
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_write().await?;
         let present: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM municipalities WHERE slug = $1")
                 .bind(MUNICIPALITY_SLUG)

@@ -4,4 +4,5 @@ mod helpers;
 
 mod cli;
 mod pages;
+mod signing;
 mod story;

@@ -1,0 +1,162 @@
+//! Signing a support action, at the data layer, on both backends: exactly
+//! once per canonical address, mail written with the signature, honest counts.
+use crate::helpers::TestStore;
+use crate::on_both_backends;
+use app::api::actions::queries as actions;
+use app::api::signatures::{queries as signatures, SignOutcome, SignatureRequest, TokenOutcome};
+use app::domain::{CountryCode, Email, Line, PersonName, Slug};
+use app::i18n::Locale;
+use app::on_pool;
+
+const ACTION: &str = "solidarity-with-vahid-afkari";
+const NOW: i64 = 1_800_000_000;
+
+fn request(email: &str) -> SignatureRequest {
+    SignatureRequest {
+        action: Slug::parse(ACTION).unwrap(),
+        name: PersonName::parse("Amélie Dupont").unwrap(),
+        email: Email::parse(email).unwrap(),
+        place: Some(Line::parse("1000").unwrap()),
+        country: Some(CountryCode::parse("BE").unwrap()),
+        show_name: true,
+        keep_informed: false,
+        locale: Locale::Fr,
+    }
+}
+
+async fn confirmed(store: &TestStore) -> i64 {
+    actions::detail(&store.db, &Slug::parse(ACTION).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .confirmed
+}
+
+#[derive(sqlx::FromRow)]
+struct Mail {
+    recipient: String,
+    subject: String,
+    body_text: String,
+}
+
+async fn outbox(store: &TestStore) -> Vec<Mail> {
+    on_pool!(&store.db, |pool| sqlx::query_as(
+        "SELECT recipient, subject, body_text FROM outbox ORDER BY id"
+    )
+    .fetch_all(pool)
+    .await)
+    .unwrap()
+}
+
+/// The token a mail carries, as the signer's click would send it.
+fn token_in(mail: &Mail) -> String {
+    let start = mail.body_text.find("confirm?token=").unwrap() + "confirm?token=".len();
+    mail.body_text[start..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+on_both_backends! {
+    async fn sign_confirm_withdraw(store: &TestStore) {
+        let base = "http://127.0.0.1:3000";
+        assert_eq!(signatures::sign(&store.db, &request("Name+x@Example.org"), base, NOW).await.unwrap(), SignOutcome::MailQueued);
+        let mails = outbox(store).await;
+        assert_eq!(mails.len(), 1);
+        assert_eq!(mails[0].recipient, "Name+x@Example.org", "mail goes where the signer typed");
+        assert!(mails[0].subject.starts_with("Veuillez confirmer"), "{}", mails[0].subject);
+        assert_eq!(confirmed(store).await, 0, "pending signatures do not count");
+
+        // The same person again, other spelling, at once: same answer, no second mail.
+        assert_eq!(signatures::sign(&store.db, &request("name@example.org"), base, NOW + 5).await.unwrap(), SignOutcome::Throttled);
+        assert_eq!(outbox(store).await.len(), 1);
+
+        let token = token_in(&mails[0]);
+        // Only the hash is stored.
+        let stored: i64 = on_pool!(&store.db, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM signatures WHERE token_hash = $1")
+            .bind(&token)
+            .fetch_one(pool)
+            .await)
+        .unwrap();
+        assert_eq!(stored, 0);
+
+        assert_eq!(signatures::confirm(&store.db, &token, NOW + 60).await.unwrap(), TokenOutcome::Done);
+        assert_eq!(confirmed(store).await, 1);
+        assert_eq!(signatures::confirm(&store.db, &token, NOW + 61).await.unwrap(), TokenOutcome::AlreadyDone);
+        assert_eq!(confirmed(store).await, 1, "confirming twice counts once");
+        assert_eq!(signatures::sign(&store.db, &request("NAME@example.org"), base, NOW + 3600).await.unwrap(), SignOutcome::AlreadyConfirmed);
+        assert_eq!(confirmed(store).await, 1);
+
+        assert_eq!(signatures::withdraw(&store.db, &token).await.unwrap(), TokenOutcome::Done);
+        assert_eq!(confirmed(store).await, 0);
+        assert_eq!(signatures::withdraw(&store.db, &token).await.unwrap(), TokenOutcome::AlreadyDone);
+        assert_eq!(signatures::confirm(&store.db, &token, NOW + 90).await.unwrap(), TokenOutcome::UnknownToken);
+        assert_eq!(confirmed(store).await, 0, "a withdrawn link does not confirm again");
+
+        assert_eq!(signatures::confirm(&store.db, "not-a-token", NOW).await.unwrap(), TokenOutcome::UnknownToken);
+        assert_eq!(signatures::withdraw(&store.db, "not-a-token").await.unwrap(), TokenOutcome::UnknownToken);
+    }
+
+    async fn a_pending_signer_asking_later_gets_a_new_link_and_the_old_one_dies(store: &TestStore) {
+        let base = "http://h";
+        signatures::sign(&store.db, &request("a@example.org"), base, NOW).await.unwrap();
+        let later = NOW + signatures::RESEND_AFTER_SECONDS;
+        assert_eq!(signatures::sign(&store.db, &request("A@Example.org"), base, later).await.unwrap(), SignOutcome::MailQueued);
+        let mails = outbox(store).await;
+        assert_eq!(mails.len(), 2);
+        let (old, new) = (token_in(&mails[0]), token_in(&mails[1]));
+        assert_ne!(old, new);
+        assert_eq!(signatures::confirm(&store.db, &old, later).await.unwrap(), TokenOutcome::UnknownToken);
+        assert_eq!(signatures::confirm(&store.db, &new, later).await.unwrap(), TokenOutcome::Done);
+        assert_eq!(confirmed(store).await, 1);
+    }
+
+    async fn closed_actions_and_unknown_countries_change_nothing(store: &TestStore) {
+        let base = "http://h";
+        let mut bad_country = request("b@example.org");
+        bad_country.country = Some(CountryCode::parse("XX").unwrap());
+        assert!(matches!(
+            signatures::sign(&store.db, &bad_country, base, NOW).await,
+            Err(signatures::SignError::UnknownCountry(_))
+        ));
+        let mut unknown = request("b@example.org");
+        unknown.action = Slug::parse("no-such-action").unwrap();
+        assert!(matches!(signatures::sign(&store.db, &unknown, base, NOW).await, Err(signatures::SignError::UnknownAction(_))));
+        assert!(outbox(store).await.is_empty(), "a refused request writes no mail");
+
+        signatures::sign(&store.db, &request("c@example.org"), base, NOW).await.unwrap();
+        let token = token_in(&outbox(store).await[0]);
+        actions::close(&store.db, &Slug::parse(ACTION).unwrap()).await.unwrap();
+        assert!(matches!(signatures::sign(&store.db, &request("d@example.org"), base, NOW).await, Err(signatures::SignError::ActionNotOpen)));
+        assert_eq!(signatures::confirm(&store.db, &token, NOW).await.unwrap(), TokenOutcome::ActionClosed);
+        assert_eq!(confirmed(store).await, 0);
+        assert_eq!(outbox(store).await.len(), 1);
+    }
+
+    async fn many_distinct_signers_each_count_once(store: &TestStore) {
+        let base = "http://h";
+        let mut tasks = Vec::new();
+        for i in 0..40 {
+            let db = store.db.clone();
+            tasks.push(tokio::spawn(async move {
+                // Every address twice, concurrently: the unique key keeps one.
+                let email = format!("signer{}@example.org", i % 20);
+                signatures::sign(&db, &request(&email), base, NOW).await.unwrap()
+            }));
+        }
+        let mut queued = 0;
+        for t in tasks {
+            if t.await.unwrap() == SignOutcome::MailQueued {
+                queued += 1;
+            }
+        }
+        assert_eq!(queued, 20, "one mail per distinct signer");
+        let mails = outbox(store).await;
+        assert_eq!(mails.len(), 20);
+        for mail in &mails {
+            assert_eq!(signatures::confirm(&store.db, &token_in(mail), NOW + 1).await.unwrap(), TokenOutcome::Done);
+        }
+        assert_eq!(confirmed(store).await, 20);
+    }
+}
