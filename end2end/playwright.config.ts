@@ -43,6 +43,7 @@ export default defineConfig({
       DATABASE_URL: 'sqlite://../target/e2e/lumieres.db',
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: '../target/site',
+      OUTBOX_DIR: '../target/e2e/outbox',
       RUST_LOG: 'warn',
     },
   },

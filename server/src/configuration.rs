@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/lumieres.db";
 pub const DEFAULT_SITE_ADDR: &str = "127.0.0.1:3000";
 pub const DEFAULT_SITE_ROOT: &str = "target/site";
+pub const DEFAULT_OUTBOX_DIR: &str = "data/outbox";
 /// The bundle name cargo-leptos writes under `site-root/pkg` (see Cargo.toml).
 pub const OUTPUT_NAME: &str = "lumieres";
 
@@ -22,6 +23,8 @@ pub struct Settings {
     pub database_max_connections: u32,
     pub site_addr: SocketAddr,
     pub site_root: String,
+    /// With no mail server configured, mail is written here, one file each.
+    pub outbox_dir: std::path::PathBuf,
 }
 
 impl std::fmt::Debug for Settings {
@@ -34,6 +37,7 @@ impl std::fmt::Debug for Settings {
             .field("database_max_connections", &self.database_max_connections)
             .field("site_addr", &self.site_addr)
             .field("site_root", &self.site_root)
+            .field("outbox_dir", &self.outbox_dir)
             .finish()
     }
 }
@@ -66,6 +70,9 @@ impl Settings {
             database_max_connections,
             site_addr,
             site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| DEFAULT_SITE_ROOT.to_owned()),
+            outbox_dir: var("OUTBOX_DIR")
+                .unwrap_or_else(|| DEFAULT_OUTBOX_DIR.to_owned())
+                .into(),
         })
     }
 

@@ -13,7 +13,8 @@ use std::process::ExitCode;
 ///
 /// Configuration comes from the environment: DATABASE_URL (default
 /// sqlite://data/lumieres.db), DATABASE_MAX_CONNECTIONS (10), LEPTOS_SITE_ADDR
-/// (127.0.0.1:3000), LEPTOS_SITE_ROOT (target/site), RUST_LOG (info).
+/// (127.0.0.1:3000), LEPTOS_SITE_ROOT (target/site), OUTBOX_DIR (data/outbox),
+/// RUST_LOG (info).
 #[derive(Parser)]
 #[command(version, about)]
 struct Cli {

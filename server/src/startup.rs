@@ -1,7 +1,7 @@
 //! Builds the application: database, router, listener. Tests build it on
 //! port 0 with a fresh database and drive it over real HTTP.
 use crate::configuration::Settings;
-use app::ssr::{db::Db, AppState};
+use app::ssr::{db::Db, outbox, AppState};
 use app::{shell, App};
 use axum::{extract::State, http::StatusCode, response::IntoResponse, routing::get, Router};
 use http::{header, HeaderValue};
@@ -29,6 +29,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     db: Db,
+    mailer: outbox::Mailer,
 }
 
 /// Opens and migrates the database named in the settings.
@@ -61,10 +62,14 @@ impl Application {
                 addr: settings.site_addr,
                 source,
             })?;
+        let mailer = outbox::Mailer::Files {
+            dir: settings.outbox_dir.clone(),
+        };
         Ok(Self {
             listener,
             router,
             db,
+            mailer,
         })
     }
 
@@ -79,7 +84,8 @@ impl Application {
         &self.db
     }
 
-    /// Serves until `shutdown` resolves, then finishes the requests in flight.
+    /// Serves, with the outbox worker beside it, until `shutdown` resolves;
+    /// then finishes the requests in flight and stops the worker between mails.
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -88,10 +94,19 @@ impl Application {
         let listener = axum::serve::ListenerExt::tap_io(self.listener, |tcp| {
             let _ = tcp.set_nodelay(true);
         });
-        axum::serve(listener, self.router.into_make_service())
+        let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
+        let worker = tokio::spawn(outbox::run_worker_until_stopped(
+            self.db.clone(),
+            self.mailer,
+            worker_stopped,
+        ));
+        let served = axum::serve(listener, self.router.into_make_service())
             .with_graceful_shutdown(shutdown)
-            .await?;
+            .await;
+        let _ = stop_worker.send(true);
+        let _ = worker.await;
         self.db.close().await;
+        served?;
         Ok(())
     }
 }

@@ -1,6 +1,7 @@
 //! Server-only code: state, database, demo data, sanitizing.
 pub mod db;
 pub mod demo;
+pub mod outbox;
 pub mod sanitize;
 
 use leptos::config::LeptosOptions;

@@ -45,6 +45,14 @@ impl TestDb {
         }
     }
 
+    /// Where the app under test writes its mail.
+    pub fn outbox_dir(&self) -> PathBuf {
+        match self {
+            TestDb::Sqlite { dir } => dir.join("outbox"),
+            TestDb::Postgres { name } => std::env::temp_dir().join(format!("{name}-outbox")),
+        }
+    }
+
     pub fn url(&self) -> String {
         match self {
             TestDb::Sqlite { dir } => format!("sqlite://{}", dir.join("lumieres.db").display()),
@@ -62,6 +70,8 @@ impl TestDb {
                 let _ = std::fs::remove_dir_all(dir);
             }
             TestDb::Postgres { name } => {
+                let _ =
+                    std::fs::remove_dir_all(std::env::temp_dir().join(format!("{name}-outbox")));
                 let admin = admin_pool().await;
                 let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
                     "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
@@ -132,6 +142,7 @@ impl TestApp {
                 .join("lumieres-test-site")
                 .display()
                 .to_string(),
+            outbox_dir: store.test_db.outbox_dir(),
         };
         let app = Application::with_database(&settings, store.db.clone())
             .await
@@ -181,6 +192,10 @@ impl TestApp {
             headers,
             body,
         }
+    }
+
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.store.test_db.outbox_dir()
     }
 
     pub async fn teardown(mut self) {

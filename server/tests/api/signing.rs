@@ -160,3 +160,50 @@ on_both_backends! {
         assert_eq!(confirmed(store).await, 20);
     }
 }
+
+on_both_backends! {
+    async fn the_outbox_delivers_each_mail_once_and_backs_off_on_failure(store: &TestStore) {
+        use app::ssr::outbox::{try_execute_task, ExecutionOutcome, Mailer};
+        let dir = std::env::temp_dir().join(format!("lumieres-outbox-{}", uuid::Uuid::new_v4().simple()));
+        let files = Mailer::Files { dir: dir.clone() };
+        signatures::sign(&store.db, &request("first@example.org"), "http://h", NOW).await.unwrap();
+        signatures::sign(&store.db, &request("second@example.org"), "http://h", NOW).await.unwrap();
+
+        let first = try_execute_task(&store.db, &files, NOW).await.unwrap();
+        let ExecutionOutcome::Delivered { id } = first else { panic!("{first:?}") };
+        let written = std::fs::read_to_string(dir.join(format!("{id:08}.eml"))).unwrap();
+        assert!(written.starts_with("To: first@example.org\r\nSubject: Veuillez confirmer"), "{written}");
+        assert!(written.contains("http://h/signatures/confirm?token="));
+        assert!(matches!(try_execute_task(&store.db, &files, NOW).await.unwrap(), ExecutionOutcome::Delivered { .. }));
+        assert_eq!(try_execute_task(&store.db, &files, NOW + 10_000).await.unwrap(), ExecutionOutcome::EmptyQueue, "sent mail is never sent again");
+
+        // A mailer that cannot deliver: the mail waits, then is tried again.
+        signatures::sign(&store.db, &request("third@example.org"), "http://h", NOW).await.unwrap();
+        let blocked = dir.join("00000001.eml");
+        let broken = Mailer::Files { dir: blocked };
+        let failed = try_execute_task(&store.db, &broken, NOW).await.unwrap();
+        let ExecutionOutcome::Failed { id, retry_at } = failed else { panic!("{failed:?}") };
+        assert_eq!(retry_at, NOW + 60);
+        assert_eq!(try_execute_task(&store.db, &files, NOW + 59).await.unwrap(), ExecutionOutcome::EmptyQueue);
+        assert_eq!(try_execute_task(&store.db, &files, NOW + 60).await.unwrap(), ExecutionOutcome::Delivered { id });
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
+on_both_backends! {
+    async fn the_running_server_delivers_queued_mail(app: &crate::helpers::TestApp) {
+        signatures::sign(&app.store.db, &request("reader@example.org"), "http://h", app::ssr::outbox::unix_now())
+            .await
+            .unwrap();
+        let dir = app.outbox_dir();
+        for _ in 0..100 {
+            if let Some(entry) = std::fs::read_dir(&dir).ok().and_then(|mut d| d.next()) {
+                let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+                assert!(text.starts_with("To: reader@example.org"));
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("no mail written to {} within 5 s", dir.display());
+    }
+}

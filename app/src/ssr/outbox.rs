@@ -1,0 +1,181 @@
+//! The outbox: mail written in the same transaction as what it announces,
+//! delivered later by a worker beside the web server. A mail is leased (its
+//! next attempt pushed into the future) before delivery, so a crash or a second
+//! instance never loses it and rarely sends it twice, and no lock is held while
+//! a slow mail server answers. Failures back off exponentially.
+use super::db::Db;
+use crate::on_pool;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How long a claimed mail stays hidden from other workers while it is delivered.
+pub const LEASE_SECONDS: i64 = 300;
+/// Back-off after a failure: 1 min, 2, 4 … capped at 6 h.
+const MAX_BACKOFF_SECONDS: i64 = 6 * 3600;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutgoingMail {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub body_text: String,
+    pub attempts: i32,
+}
+
+/// Where mail goes. With no mail server configured, each mail becomes a file.
+#[derive(Debug, Clone)]
+pub enum Mailer {
+    Files { dir: PathBuf },
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum ExecutionOutcome {
+    EmptyQueue,
+    Delivered { id: i64 },
+    Failed { id: i64, retry_at: i64 },
+}
+
+pub fn backoff_seconds(attempts: i32) -> i64 {
+    let exponent = attempts.clamp(0, 20) as u32;
+    (60_i64 << exponent).min(MAX_BACKOFF_SECONDS)
+}
+
+impl Mailer {
+    async fn deliver(&self, mail: &OutgoingMail) -> Result<String, String> {
+        match self {
+            Mailer::Files { dir } => {
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(|e| format!("{}: {e}", dir.display()))?;
+                let path = dir.join(format!("{:08}.eml", mail.id));
+                let message = format!(
+                    "To: {}\r\nSubject: {}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{}\r\n",
+                    mail.recipient, mail.subject, mail.body_text
+                );
+                tokio::fs::write(&path, message)
+                    .await
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                Ok(path.display().to_string())
+            }
+        }
+    }
+}
+
+/// Claims the oldest due mail, delivers it, records the result. One step, so
+/// tests can drive the worker deterministically. `now` is Unix seconds.
+pub async fn try_execute_task(
+    db: &Db,
+    mailer: &Mailer,
+    now: i64,
+) -> Result<ExecutionOutcome, sqlx::Error> {
+    let claimed: Option<OutgoingMail> = match db {
+        // SQLite has one writer at a time: the UPDATE … RETURNING is the claim.
+        Db::Sqlite(pool) => {
+            sqlx::query_as(
+                "UPDATE outbox SET next_attempt_at = $2
+                  WHERE id = (SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $1
+                               ORDER BY next_attempt_at, id LIMIT 1)
+                  RETURNING id, recipient, subject, body_text, attempts",
+            )
+            .bind(now)
+            .bind(now + LEASE_SECONDS)
+            .fetch_optional(pool)
+            .await?
+        }
+        // Several instances: SKIP LOCKED hands each a different mail.
+        Db::Postgres(pool) => {
+            sqlx::query_as(
+                "UPDATE outbox SET next_attempt_at = $2
+                  WHERE id = (SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $1
+                               ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+                  RETURNING id, recipient, subject, body_text, attempts",
+            )
+            .bind(now)
+            .bind(now + LEASE_SECONDS)
+            .fetch_optional(pool)
+            .await?
+        }
+    };
+    let Some(mail) = claimed else {
+        return Ok(ExecutionOutcome::EmptyQueue);
+    };
+    match mailer.deliver(&mail).await {
+        Ok(place) => {
+            on_pool!(db, |pool| sqlx::query(
+                "UPDATE outbox SET sent_at = $2, attempts = attempts + 1 WHERE id = $1"
+            )
+            .bind(mail.id)
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+            tracing::info!(mail = mail.id, %place, "mail delivered");
+            Ok(ExecutionOutcome::Delivered { id: mail.id })
+        }
+        Err(error) => {
+            let retry_at = now + backoff_seconds(mail.attempts);
+            on_pool!(db, |pool| {
+                sqlx::query(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 WHERE id = $1"
+            )
+            .bind(mail.id)
+            .bind(&error)
+            .bind(retry_at)
+            .execute(pool)
+            .await
+            .map(|_| ())
+            })?;
+            tracing::warn!(mail = mail.id, %error, retry_at, "mail delivery failed");
+            Ok(ExecutionOutcome::Failed {
+                id: mail.id,
+                retry_at,
+            })
+        }
+    }
+}
+
+pub fn unix_now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// Delivers mail until `shutdown` resolves; idles a second when the queue is empty.
+pub async fn run_worker_until_stopped(
+    db: Db,
+    mailer: Mailer,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut shutdown = shutdown;
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        let idle = match try_execute_task(&db, &mailer, unix_now()).await {
+            Ok(ExecutionOutcome::EmptyQueue) => true,
+            Ok(_) => false,
+            Err(error) => {
+                tracing::error!(%error, "outbox worker: database error");
+                true
+            }
+        };
+        if idle {
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff_seconds;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(backoff_seconds(0), 60);
+        assert_eq!(backoff_seconds(1), 120);
+        assert_eq!(backoff_seconds(3), 480);
+        assert_eq!(backoff_seconds(30), 6 * 3600);
+        assert_eq!(backoff_seconds(-1), 60);
+    }
+}
