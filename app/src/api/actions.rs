@@ -31,6 +31,16 @@ impl Availability {
         }
     }
 
+    /// Language-free name, for markup and tests.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Availability::Open => "open",
+            Availability::NotYetOpen => "not-yet-open",
+            Availability::DeadlinePassed => "deadline-passed",
+            Availability::ClosedByOrganisers => "closed",
+        }
+    }
+
     pub fn key(self) -> &'static str {
         match self {
             Availability::Open => "action.open",
@@ -120,6 +130,15 @@ pub mod queries {
         partial(chrono::Utc::now().date_naive())
     }
 
+    /// Whether an action as stored takes signatures today.
+    pub fn availability_today(
+        is_open: bool,
+        opens_on: NaiveDate,
+        closes_on: Option<NaiveDate>,
+    ) -> Availability {
+        Availability::on(is_open, partial(opens_on), closes_on.map(partial), today())
+    }
+
     #[derive(sqlx::FromRow)]
     struct DetailRow {
         slug: String,
@@ -152,12 +171,15 @@ pub mod queries {
     pub async fn detail(db: &Db, slug: &Slug) -> Result<Option<SupportActionDetail>, ActionError> {
         let row: Option<DetailRow> = on_pool!(db, |pool| {
             sqlx::query_as(
+            concat!(
             "SELECT a.slug, a.title, a.body_html, a.addressee, CAST(a.goal AS BIGINT) AS goal,
                     p.slug AS person_slug, p.full_name AS person_name, a.opens_on, a.closes_on, a.is_open,
-                    (SELECT COUNT(*) FROM signatures s WHERE s.action_id = a.id AND s.state = 'confirmed')
-                      AS confirmed
+                    ",
+            confirmed_count!(),
+            " AS confirmed
                FROM support_actions a JOIN persons p ON p.id = a.person_id
               WHERE a.slug = $1 AND p.is_public"
+        )
         )
         .bind(slug.as_str())
         .fetch_optional(pool)
@@ -175,7 +197,7 @@ pub mod queries {
             addressee: row.addressee,
             goal: row.goal,
             person_name: row.person_name,
-            availability: Availability::on(row.is_open, opens_on, closes_on, today()),
+            availability: availability_today(row.is_open, row.opens_on, row.closes_on),
             opens_on,
             closes_on,
             confirmed: row.confirmed,
@@ -229,34 +251,32 @@ pub mod queries {
 
     /// Closes an action by hand. Closing a closed action changes nothing.
     pub async fn close(db: &Db, slug: &Slug) -> Result<(), ActionError> {
-        let found: i64 = on_pool!(db, |pool| sqlx::query_scalar(
-            "SELECT COUNT(*) FROM support_actions WHERE slug = $1"
-        )
-        .bind(slug.as_str())
-        .fetch_one(pool)
-        .await)?;
-        if found == 0 {
-            return Err(ActionError::UnknownAction(slug.to_string()));
-        }
-        on_pool!(db, |pool| sqlx::query(
+        // Both backends count a matched row even when it was closed already.
+        let matched = on_pool!(db, |pool| sqlx::query(
             "UPDATE support_actions SET is_open = FALSE WHERE slug = $1"
         )
         .bind(slug.as_str())
         .execute(pool)
         .await
-        .map(|_| ()))?;
+        .map(|r| r.rows_affected()))?;
+        if matched == 0 {
+            return Err(ActionError::UnknownAction(slug.to_string()));
+        }
         Ok(())
     }
 
     pub async fn list(db: &Db) -> Result<Vec<ListedAction>, ActionError> {
         Ok(on_pool!(db, |pool| {
             sqlx::query_as(
+            concat!(
             "SELECT a.slug, p.slug AS person_slug, a.title, CAST(a.goal AS BIGINT) AS goal, a.opens_on, a.closes_on,
                     a.is_open,
-                    (SELECT COUNT(*) FROM signatures s WHERE s.action_id = a.id AND s.state = 'confirmed')
-                      AS confirmed
+                    ",
+            confirmed_count!(),
+            " AS confirmed
                FROM support_actions a JOIN persons p ON p.id = a.person_id
               ORDER BY a.opens_on DESC, a.slug"
+        )
         )
         .fetch_all(pool)
         .await

@@ -4,6 +4,14 @@ use crate::domain::{CountryCode, PartialDate, RightsCategory, Slug, Status};
 use crate::i18n::Locale;
 use serde::{Deserialize, Serialize};
 
+/// The one definition of "counted": confirmed signatures of the support action `a`.
+#[cfg(feature = "ssr")]
+macro_rules! confirmed_count {
+    () => {
+        "(SELECT COUNT(*) FROM signatures s WHERE s.action_id = a.id AND s.state = 'confirmed')"
+    };
+}
+
 pub mod actions;
 pub mod persons;
 pub mod places;

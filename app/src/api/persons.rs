@@ -416,10 +416,13 @@ pub mod queries {
         .map_err(internal)?;
 
         let actions: Vec<ActionRow> = on_pool!(db, |pool| sqlx::query_as(
+            concat!(
             "SELECT a.slug, a.title, a.addressee, CAST(a.goal AS BIGINT) AS goal, a.opens_on, a.closes_on, a.is_open,
-                    (SELECT COUNT(*) FROM signatures s WHERE s.action_id = a.id AND s.state = 'confirmed')
-                      AS confirmed
+                    ",
+            confirmed_count!(),
+            " AS confirmed
                FROM support_actions a WHERE a.person_id = $1 ORDER BY a.is_open DESC, a.id DESC"
+        )
         )
         .bind(id)
         .fetch_all(pool)
@@ -455,11 +458,10 @@ pub mod queries {
                         title: a.title,
                         addressee: a.addressee,
                         goal: a.goal,
-                        availability: crate::api::actions::Availability::on(
+                        availability: actions::availability_today(
                             a.is_open,
-                            actions::partial(a.opens_on),
-                            a.closes_on.map(actions::partial),
-                            actions::today(),
+                            a.opens_on,
+                            a.closes_on,
                         ),
                         confirmed: a.confirmed,
                     })

@@ -96,12 +96,7 @@ pub mod queries {
     }
 
     fn availability(row: &ActionRow) -> Availability {
-        Availability::on(
-            row.is_open,
-            actions::partial(row.opens_on),
-            row.closes_on.map(actions::partial),
-            actions::today(),
-        )
+        actions::availability_today(row.is_open, row.opens_on, row.closes_on)
     }
 
     /// The confirmation mail, in the signer's language.

@@ -94,7 +94,7 @@ fn SupportActionView(action: SupportActionDetail) -> impl IntoView {
         <Meta name="description" content=description.clone()/>
         <Meta property="og:title" content=action.title.clone()/>
         <Meta property="og:description" content=description/>
-        <article class="support-action" data-availability=locale_free_availability(action.availability)>
+        <article class="support-action" data-availability=action.availability.slug()>
             <h1>{action.title}</h1>
             <p class="for-person">{locale.t("action.for")} " " <a href=person_href>{action.person_name}</a></p>
             <p class="addressee"><span class="label">{locale.t("action.addressee")}</span> " " {action.addressee}</p>
@@ -112,15 +112,6 @@ fn SupportActionView(action: SupportActionDetail) -> impl IntoView {
             </section>
             {status}
         </article>
-    }
-}
-
-fn locale_free_availability(a: Availability) -> &'static str {
-    match a {
-        Availability::Open => "open",
-        Availability::NotYetOpen => "not-yet-open",
-        Availability::DeadlinePassed => "deadline-passed",
-        Availability::ClosedByOrganisers => "closed",
     }
 }
 

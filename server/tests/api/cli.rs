@@ -17,6 +17,13 @@ fn help_lists_the_subcommands() {
     }
 }
 
+/// A SQLite URL in a new temporary folder, and the folder to remove afterwards.
+fn temp_sqlite(file: &str) -> (std::path::PathBuf, String) {
+    let dir = std::env::temp_dir().join(format!("lumieres-cli-{}", uuid::Uuid::new_v4().simple()));
+    let url = format!("sqlite://{}/{file}", dir.display());
+    (dir, url)
+}
+
 fn one_line_error(database_url: &str) -> String {
     let out = server()
         .arg("migrate")
@@ -54,8 +61,7 @@ fn an_unreachable_database_is_one_clear_line_without_the_password() {
 
 #[test]
 fn migrate_and_seed_demo_work_on_a_new_sqlite_file() {
-    let dir = std::env::temp_dir().join(format!("lumieres-cli-{}", uuid::Uuid::new_v4().simple()));
-    let url = format!("sqlite://{}/nested/lumieres.db", dir.display());
+    let (dir, url) = temp_sqlite("nested/lumieres.db");
     let run = |args: &[&str]| {
         let out = server()
             .args(args)
@@ -81,13 +87,10 @@ fn migrate_and_seed_demo_work_on_a_new_sqlite_file() {
 #[test]
 fn serve_prints_its_url_and_stops_gracefully_on_sigterm() {
     use std::io::{BufRead, BufReader, Read, Write};
-    let dir = std::env::temp_dir().join(format!("lumieres-cli-{}", uuid::Uuid::new_v4().simple()));
+    let (dir, url) = temp_sqlite("lumieres.db");
     let mut child = server()
         .arg("serve")
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}/lumieres.db", dir.display()),
-        )
+        .env("DATABASE_URL", url)
         .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -128,8 +131,7 @@ fn serve_prints_its_url_and_stops_gracefully_on_sigterm() {
 
 #[test]
 fn support_actions_are_managed_from_the_command_line() {
-    let dir = std::env::temp_dir().join(format!("lumieres-cli-{}", uuid::Uuid::new_v4().simple()));
-    let url = format!("sqlite://{}/lumieres.db", dir.display());
+    let (dir, url) = temp_sqlite("lumieres.db");
     let run = |args: &[&str]| {
         let out = server()
             .args(args)
