@@ -10,13 +10,13 @@ export PATH := $(NODE_BIN):$(HOME)/.cargo/bin:$(PATH)
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 export TEST_POSTGRES_URL
 
-.PHONY: run test setup tools npm chromium postgres build lint unit e2e bench clean-test-dbs
+.PHONY: run test setup tools npm chromium postgres smtp-sink build lint unit e2e bench clean-test-dbs
 
 run: setup build
 	./target/release/server seed-demo --if-empty
 	./target/release/server serve
 
-test: setup postgres lint unit build e2e
+test: setup postgres smtp-sink lint unit build e2e
 
 ## --- set-up (idempotent) ---------------------------------------------------
 
@@ -47,6 +47,12 @@ postgres:
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 	@psql "$(TEST_POSTGRES_URL)" -qtAc "SELECT 1" >/dev/null || \
 	  { echo "PostgreSQL at $(TEST_POSTGRES_URL) does not accept connections (trust auth expected)"; exit 1; }
+
+# A real SMTP server for the mail tests: aiosmtpd, from PyPI.
+AIOSMTPD_VERSION := 1.4.6
+smtp-sink:
+	@python3 -c "import aiosmtpd, sys; sys.exit(aiosmtpd.__version__ != '$(AIOSMTPD_VERSION)')" 2>/dev/null || \
+	  python3 -m pip install --quiet --disable-pip-version-check aiosmtpd==$(AIOSMTPD_VERSION)
 
 ## --- build -----------------------------------------------------------------
 

@@ -4,6 +4,8 @@ import { defineConfig } from '@playwright/test';
 // the demo data. Every test runs twice: JavaScript off (plain HTML forms) and
 // on (islands hydrated).
 const port = 3100;
+export const smtpPort = 3125;
+export const maildir = '../target/e2e-maildir';
 
 export default defineConfig({
   testDir: './tests',
@@ -33,18 +35,42 @@ export default defineConfig({
     { name: 'no-js', use: { javaScriptEnabled: false } },
     { name: 'hydrated', use: { javaScriptEnabled: true } },
   ],
-  webServer: {
-    command:
-      'rm -rf ../target/e2e && ../target/release/server seed-demo && exec ../target/release/server serve',
-    url: `http://127.0.0.1:${port}/healthz`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    env: {
-      DATABASE_URL: 'sqlite://../target/e2e/lumieres.db',
-      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-      LEPTOS_SITE_ROOT: '../target/site',
-      OUTBOX_DIR: '../target/e2e/outbox',
-      RUST_LOG: 'warn',
+  webServer: [
+    {
+      // A real SMTP server on loopback (aiosmtpd from PyPI): tests read the
+      // mail it received from its maildir.
+      command: `rm -rf ${maildir} && exec python3 -m aiosmtpd -n -l 127.0.0.1:${smtpPort} -c aiosmtpd.handlers.Mailbox ${maildir}`,
+      port: smtpPort,
+      reuseExistingServer: false,
+      timeout: 30_000,
     },
-  },
+    {
+      // Each project signs its own action, so counts never race between them.
+      command: [
+        'rm -rf ../target/e2e',
+        '../target/release/server seed-demo',
+        ...['no-js', 'hydrated'].map(
+          (project) =>
+            `../target/release/server action create --person vahid-afkari --slug e2e-${project} ` +
+            `--title "Signing test (${project})" --text "<p>A support action made by the browser tests.</p>" ` +
+            `--addressee "The test suite" --goal 100`,
+        ),
+        'exec ../target/release/server serve',
+      ].join(' && '),
+      url: `http://127.0.0.1:${port}/healthz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      env: {
+        DATABASE_URL: 'sqlite://../target/e2e/lumieres.db',
+        LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+        LEPTOS_SITE_ROOT: '../target/site',
+        OUTBOX_DIR: '../target/e2e/outbox',
+        SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+        MAIL_FROM: 'Lumières <lumieres@example.org>',
+        // Every test signs from 127.0.0.1; the limit itself is tested in server/tests.
+        SIGNING_RATE_LIMIT_PER_MINUTE: '1000',
+        RUST_LOG: 'warn',
+      },
+    },
+  ],
 });

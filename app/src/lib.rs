@@ -30,6 +30,7 @@ use pages::{
     home::HomePage,
     persons::{PersonPage, PersonsPage},
     places::{MunicipalityPage, RightsCategoryPage},
+    signatures::{ConfirmSignaturePage, PrivacyPage, WithdrawSignaturePage},
 };
 
 /// The HTML document around the app; `<html lang>` is set by `App`.
@@ -87,11 +88,17 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/municipalities/:slug") view=MunicipalityPage ssr=SsrMode::Async/>
                     <Route path=path!("/rights/:slug") view=RightsCategoryPage ssr=SsrMode::Async/>
                     <Route path=path!("/actions/:slug") view=SupportActionPage ssr=SsrMode::Async/>
+                    <Route path=path!("/signatures/confirm") view=ConfirmSignaturePage ssr=SsrMode::Async/>
+                    <Route path=path!("/signatures/withdraw") view=WithdrawSignaturePage ssr=SsrMode::Async/>
+                    <Route path=path!("/privacy") view=PrivacyPage ssr=SsrMode::Async/>
                     <Route path=path!("/:lang/persons") view=PersonsPage ssr=SsrMode::Async/>
                     <Route path=path!("/:lang/persons/:slug") view=PersonPage ssr=SsrMode::Async/>
                     <Route path=path!("/:lang/municipalities/:slug") view=MunicipalityPage ssr=SsrMode::Async/>
                     <Route path=path!("/:lang/rights/:slug") view=RightsCategoryPage ssr=SsrMode::Async/>
                     <Route path=path!("/:lang/actions/:slug") view=SupportActionPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:lang/signatures/confirm") view=ConfirmSignaturePage ssr=SsrMode::Async/>
+                    <Route path=path!("/:lang/signatures/withdraw") view=WithdrawSignaturePage ssr=SsrMode::Async/>
+                    <Route path=path!("/:lang/privacy") view=PrivacyPage ssr=SsrMode::Async/>
                 </FlatRoutes>
             </main>
             <SiteFooter/>

@@ -8,6 +8,7 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/lumieres.db";
 pub const DEFAULT_SITE_ADDR: &str = "127.0.0.1:3000";
 pub const DEFAULT_SITE_ROOT: &str = "target/site";
 pub const DEFAULT_OUTBOX_DIR: &str = "data/outbox";
+pub const DEFAULT_MAIL_FROM: &str = "Lumières <noreply@localhost>";
 /// The bundle name cargo-leptos writes under `site-root/pkg` (see Cargo.toml).
 pub const OUTPUT_NAME: &str = "lumieres";
 
@@ -15,6 +16,8 @@ pub const OUTPUT_NAME: &str = "lumieres";
 pub enum ConfigError {
     #[error("{name} is not valid: {reason}")]
     Invalid { name: &'static str, reason: String },
+    #[error("{0}")]
+    Mail(String),
 }
 
 pub struct Settings {
@@ -25,6 +28,19 @@ pub struct Settings {
     pub site_root: String,
     /// With no mail server configured, mail is written here, one file each.
     pub outbox_dir: std::path::PathBuf,
+    /// The address people reach the site at (links in mail); by default the
+    /// listening address over http.
+    pub public_url: Option<String>,
+    /// Signature requests per client address and minute; 0 turns the limit off.
+    pub signing_rate_per_minute: u32,
+    /// Behind a reverse proxy: the header it writes the client's address to.
+    pub client_ip_header: Option<http::HeaderName>,
+    /// Mail goes through this SMTP server when set; it may hold a password.
+    pub smtp_url: Option<SecretString>,
+    /// The sender of every mail.
+    pub mail_from: String,
+    /// Days after an action closes before its signatures are anonymised.
+    pub retention_days: u32,
 }
 
 impl std::fmt::Debug for Settings {
@@ -38,6 +54,18 @@ impl std::fmt::Debug for Settings {
             .field("site_addr", &self.site_addr)
             .field("site_root", &self.site_root)
             .field("outbox_dir", &self.outbox_dir)
+            .field("public_url", &self.public_url)
+            .field("signing_rate_per_minute", &self.signing_rate_per_minute)
+            .field("client_ip_header", &self.client_ip_header)
+            .field(
+                "smtp_url",
+                &self
+                    .smtp_url
+                    .as_ref()
+                    .map(|url| app::ssr::db::redact_url(url.expose_secret())),
+            )
+            .field("mail_from", &self.mail_from)
+            .field("retention_days", &self.retention_days)
             .finish()
     }
 }
@@ -63,7 +91,42 @@ impl Settings {
                 })
             }
         };
+        let public_url = var("PUBLIC_URL");
+        if let Some(url) = &public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(ConfigError::Invalid {
+                    name: "PUBLIC_URL",
+                    reason: format!("{url:?} does not start with http:// or https://"),
+                });
+            }
+        }
+        let rate = var("SIGNING_RATE_LIMIT_PER_MINUTE").unwrap_or_else(|| "10".to_owned());
+        let signing_rate_per_minute = rate.parse::<u32>().map_err(|_| ConfigError::Invalid {
+            name: "SIGNING_RATE_LIMIT_PER_MINUTE",
+            reason: format!("{rate:?} is not a whole number (0 turns the limit off)"),
+        })?;
+        let client_ip_header = var("CLIENT_IP_HEADER")
+            .map(|name| {
+                http::HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
+                    ConfigError::Invalid {
+                        name: "CLIENT_IP_HEADER",
+                        reason: format!("{name:?} is not a header name"),
+                    }
+                })
+            })
+            .transpose()?;
+        let days = var("RETENTION_DAYS").unwrap_or_else(|| "180".to_owned());
+        let retention_days = days.parse::<u32>().map_err(|_| ConfigError::Invalid {
+            name: "RETENTION_DAYS",
+            reason: format!("{days:?} is not a whole number of days"),
+        })?;
         Ok(Self {
+            retention_days,
+            public_url: public_url.map(|url| url.trim_end_matches('/').to_owned()),
+            signing_rate_per_minute,
+            client_ip_header,
+            smtp_url: var("SMTP_URL").map(SecretString::from),
+            mail_from: var("MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned()),
             database_url: SecretString::from(
                 var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             ),
@@ -74,6 +137,17 @@ impl Settings {
                 .unwrap_or_else(|| DEFAULT_OUTBOX_DIR.to_owned())
                 .into(),
         })
+    }
+
+    /// SMTP when `SMTP_URL` is set, else one file per mail under `OUTBOX_DIR`.
+    pub fn mailer(&self) -> Result<app::ssr::outbox::Mailer, ConfigError> {
+        match &self.smtp_url {
+            Some(url) => app::ssr::outbox::Mailer::smtp(url.expose_secret(), &self.mail_from)
+                .map_err(ConfigError::Mail),
+            None => Ok(app::ssr::outbox::Mailer::Files {
+                dir: self.outbox_dir.clone(),
+            }),
+        }
     }
 
     pub fn leptos_options(&self) -> LeptosOptions {

@@ -14,7 +14,8 @@ use std::process::ExitCode;
 /// Configuration comes from the environment: DATABASE_URL (default
 /// sqlite://data/lumieres.db), DATABASE_MAX_CONNECTIONS (10), LEPTOS_SITE_ADDR
 /// (127.0.0.1:3000), LEPTOS_SITE_ROOT (target/site), OUTBOX_DIR (data/outbox),
-/// RUST_LOG (info).
+/// SMTP_URL (none: mail goes to files), MAIL_FROM, PUBLIC_URL, SIGNING_RATE_LIMIT_PER_MINUTE
+/// (10), CLIENT_IP_HEADER (none), RUST_LOG (info). The README explains each.
 #[derive(Parser)]
 #[command(version, about)]
 struct Cli {
@@ -37,6 +38,15 @@ enum Command {
     /// Manage support actions (until staff pages exist).
     #[command(subcommand)]
     Action(ActionCommand),
+    /// Write the confirmed signatures of an action as CSV (name, place,
+    /// country, confirmed at), for delivery to its addressee. No email addresses.
+    ExportSignatures {
+        /// The action's slug.
+        action: String,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -131,6 +141,32 @@ async fn run(command: Command) -> Result<(), String> {
             db.close().await;
             Ok(())
         }
+        Command::ExportSignatures { action, output } => {
+            let slug = app::domain::Slug::parse(&action).map_err(|e| format!("ACTION: {e}"))?;
+            let db = open_database(&settings).await.map_err(|e| e.to_string())?;
+            let rows = app::api::signatures::queries::confirmed_for_delivery(&db, &slug).await;
+            db.close().await;
+            let rows = rows.map_err(|e| e.to_string())?;
+            let csv = signatures_csv(&rows).map_err(|e| e.to_string())?;
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, csv)
+                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                    eprintln!(
+                        "{} confirmed signatures written to {}",
+                        rows.len(),
+                        path.display()
+                    );
+                }
+                None => {
+                    use std::io::Write;
+                    std::io::stdout()
+                        .write_all(&csv)
+                        .map_err(|e| format!("cannot write: {e}"))?;
+                }
+            }
+            Ok(())
+        }
         Command::Action(command) => {
             let db = open_database(&settings).await.map_err(|e| e.to_string())?;
             let result = action_command(&db, command).await;
@@ -200,6 +236,40 @@ async fn action_command(db: &app::ssr::db::Db, command: ActionCommand) -> Result
         }
     }
     Ok(())
+}
+
+/// The delivery CSV. A cell that a spreadsheet would run as a formula
+/// (`=`, `+`, `-`, `@`, tab, carriage return first) gets a leading apostrophe:
+/// signers' names are typed by anyone.
+fn signatures_csv(
+    rows: &[app::api::signatures::queries::DeliveredSignature],
+) -> Result<Vec<u8>, csv::Error> {
+    fn cell(value: &str) -> String {
+        if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{value}")
+        } else {
+            value.to_owned()
+        }
+    }
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record([
+        "name",
+        "municipality_or_postcode",
+        "country",
+        "confirmed_at",
+    ])?;
+    for row in rows {
+        let confirmed = chrono::DateTime::from_timestamp(row.confirmed_at, 0)
+            .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+            .unwrap_or_default();
+        out.write_record([
+            cell(&row.name),
+            cell(row.place.as_deref().unwrap_or("")),
+            row.country_code.clone().unwrap_or_default(),
+            confirmed,
+        ])?;
+    }
+    out.into_inner().map_err(|e| e.into_error().into())
 }
 
 /// Resolves on Ctrl-C or SIGTERM, so that requests in flight can finish.

@@ -1,13 +1,14 @@
 //! Builds the application: database, router, listener. Tests build it on
 //! port 0 with a fresh database and drive it over real HTTP.
 use crate::configuration::Settings;
-use app::ssr::{db::Db, outbox, AppState};
+use app::ssr::{abuse, db::Db, outbox, AppState};
 use app::{shell, App};
 use axum::{extract::State, http::StatusCode, response::IntoResponse, routing::get, Router};
 use http::{header, HeaderValue};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use secrecy::ExposeSecret;
 use std::future::Future;
+use std::num::NonZeroU32;
 use tokio::net::TcpListener;
 use tower_http::{
     compression::CompressionLayer, services::ServeDir, set_header::SetResponseHeaderLayer,
@@ -18,6 +19,8 @@ use tower_http::{
 pub enum StartupError {
     #[error(transparent)]
     Database(#[from] app::ssr::db::DbError),
+    #[error(transparent)]
+    Config(#[from] crate::configuration::ConfigError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: std::net::SocketAddr,
@@ -30,6 +33,8 @@ pub struct Application {
     router: Router,
     db: Db,
     mailer: outbox::Mailer,
+    limiter: Option<abuse::SigningLimiter>,
+    retention_days: u32,
 }
 
 /// Opens and migrates the database named in the settings.
@@ -51,25 +56,39 @@ impl Application {
 
     pub async fn with_database(settings: &Settings, db: Db) -> Result<Self, StartupError> {
         let leptos_options = settings.leptos_options();
-        let state = AppState {
-            leptos_options: leptos_options.clone(),
-            db: db.clone(),
-        };
-        let router = router(state, &settings.site_root);
         let listener = TcpListener::bind(settings.site_addr)
             .await
             .map_err(|source| StartupError::Bind {
                 addr: settings.site_addr,
                 source,
             })?;
-        let mailer = outbox::Mailer::Files {
-            dir: settings.outbox_dir.clone(),
+        // Known only now when the settings ask for port 0 (tests).
+        let public_url = match &settings.public_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "http://{}",
+                listener.local_addr().unwrap_or(settings.site_addr)
+            ),
         };
+        let state = AppState {
+            leptos_options: leptos_options.clone(),
+            db: db.clone(),
+            secure_cookies: public_url.starts_with("https://"),
+            public_url,
+            client_ip_header: settings.client_ip_header.clone(),
+            signing_limiter: NonZeroU32::new(settings.signing_rate_per_minute)
+                .map(abuse::SigningLimiter::per_minute),
+        };
+        let limiter = state.signing_limiter.clone();
+        let router = router(state, &settings.site_root);
+        let mailer = settings.mailer()?;
         Ok(Self {
             listener,
             router,
             db,
             mailer,
+            limiter,
+            retention_days: settings.retention_days,
         })
     }
 
@@ -100,14 +119,57 @@ impl Application {
             self.mailer,
             worker_stopped,
         ));
-        let served = axum::serve(listener, self.router.into_make_service())
+        let sweeper = self.limiter.map(|limiter| {
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+                loop {
+                    every.tick().await;
+                    limiter.forget_idle();
+                }
+            })
+        });
+        let retention = tokio::spawn(run_retention(self.db.clone(), self.retention_days));
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let served = axum::serve(listener, service)
             .with_graceful_shutdown(shutdown)
             .await;
         let _ = stop_worker.send(true);
         let _ = worker.await;
+        if let Some(sweeper) = sweeper {
+            sweeper.abort();
+        }
+        retention.abort();
         self.db.close().await;
         served?;
         Ok(())
+    }
+}
+
+/// Anonymises expired signatures at start and then hourly. Each pass is one
+/// UPDATE, so stopping between passes loses nothing.
+async fn run_retention(db: Db, retention_days: u32) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        match app::api::signatures::queries::apply_retention(
+            &db,
+            retention_days,
+            outbox::unix_now(),
+        )
+        .await
+        {
+            Ok(done) if done != Default::default() => {
+                tracing::info!(
+                    anonymised = done.anonymised,
+                    mails_forgotten = done.mails_forgotten,
+                    "retention pass"
+                )
+            }
+            Ok(_) => {}
+            Err(error) => tracing::error!(%error, "retention pass failed"),
+        }
     }
 }
 
@@ -127,6 +189,10 @@ fn router(state: AppState, site_root: &str) -> Router {
             AppState,
             _,
         >(provide_request_context, shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            abuse::guard_requests,
+        ))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

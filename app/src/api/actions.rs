@@ -252,13 +252,16 @@ pub mod queries {
     /// Closes an action by hand. Closing a closed action changes nothing.
     pub async fn close(db: &Db, slug: &Slug) -> Result<(), ActionError> {
         // Both backends count a matched row even when it was closed already.
-        let matched = on_pool!(db, |pool| sqlx::query(
-            "UPDATE support_actions SET is_open = FALSE WHERE slug = $1"
+        let matched = on_pool!(db, |pool| {
+            sqlx::query(
+            "UPDATE support_actions SET is_open = FALSE, closed_at = COALESCE(closed_at, $2) WHERE slug = $1"
         )
         .bind(slug.as_str())
+        .bind(crate::ssr::outbox::unix_now())
         .execute(pool)
         .await
-        .map(|r| r.rows_affected()))?;
+        .map(|r| r.rows_affected())
+        })?;
         if matched == 0 {
             return Err(ActionError::UnknownAction(slug.to_string()));
         }

@@ -15,6 +15,7 @@ macro_rules! confirmed_count {
 pub mod actions;
 pub mod persons;
 pub mod places;
+pub mod signature_form;
 pub mod signatures;
 
 /// A name stored in the three interface languages.

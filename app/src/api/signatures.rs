@@ -18,6 +18,8 @@ pub struct SignatureRequest {
     pub show_name: bool,
     pub keep_informed: bool,
     pub locale: Locale,
+    /// The address the request came from, for spotting floods; never shown.
+    pub client_ip: Option<std::net::IpAddr>,
 }
 
 /// What happened, for logs and tests. The signer is told the same thing in every case.
@@ -107,18 +109,18 @@ pub mod queries {
         token: &str,
     ) -> (String, String) {
         let base = base_url.trim_end_matches('/');
+        let link = |kind: &str| {
+            format!(
+                "{base}{}?token={token}",
+                locale.path(&format!("/signatures/{kind}"), false)
+            )
+        };
         let subject = locale.t("mail.confirm_subject").replace("%{title}", title);
         let body = locale
             .t("mail.confirm_body")
             .replace("%{title}", title)
-            .replace(
-                "%{confirm_url}",
-                &format!("{base}/signatures/confirm?token={token}"),
-            )
-            .replace(
-                "%{withdraw_url}",
-                &format!("{base}/signatures/withdraw?token={token}"),
-            );
+            .replace("%{confirm_url}", &link("confirm"))
+            .replace("%{withdraw_url}", &link("withdraw"));
         (subject, body)
     }
 
@@ -162,8 +164,8 @@ pub mod queries {
 
             let inserted: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO signatures (action_id, name, canonical_email, place, country_code, show_name,
-                                         keep_informed, locale, token_hash, state, created_at, last_mailed_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $10)
+                                         keep_informed, locale, token_hash, state, created_at, last_mailed_at, client_ip)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $10, $11)
                  ON CONFLICT (action_id, canonical_email) DO NOTHING
                  RETURNING id",
             )
@@ -177,6 +179,7 @@ pub mod queries {
             .bind(request.locale.code())
             .bind(&hash)
             .bind(now)
+            .bind(request.client_ip.map(|ip| ip.to_string()))
             .fetch_optional(&mut *tx)
             .await?;
 
@@ -199,7 +202,8 @@ pub mod queries {
                 sqlx::query(
                     "UPDATE signatures
                         SET name = $2, place = $3, country_code = $4, show_name = $5, keep_informed = $6,
-                            locale = $7, token_hash = $8, state = 'pending', last_mailed_at = $9, confirmed_at = NULL
+                            locale = $7, token_hash = $8, state = 'pending', last_mailed_at = $9, confirmed_at = NULL,
+                            client_ip = $10
                       WHERE id = $1",
                 )
                 .bind(existing.id)
@@ -211,6 +215,7 @@ pub mod queries {
                 .bind(request.locale.code())
                 .bind(&hash)
                 .bind(now)
+                .bind(request.client_ip.map(|ip| ip.to_string()))
                 .execute(&mut *tx)
                 .await?;
             }
@@ -271,6 +276,140 @@ pub mod queries {
         })
     }
 
+    #[derive(sqlx::FromRow)]
+    struct TokenRow {
+        state: String,
+        slug: String,
+        title: String,
+        opens_on: chrono::NaiveDate,
+        closes_on: Option<chrono::NaiveDate>,
+        is_open: bool,
+    }
+
+    /// Where the signature behind a mailed token stands, or `None` for an
+    /// unknown (or replaced) token.
+    pub async fn by_token(
+        db: &Db,
+        token: &str,
+    ) -> Result<Option<crate::api::signature_form::TokenView>, SignError> {
+        use crate::api::signature_form::{SignatureState, TokenView};
+        let hash = token_hash(token);
+        let row: Option<TokenRow> = on_pool!(db, |pool| sqlx::query_as(
+            "SELECT s.state, a.slug, a.title, a.opens_on, a.closes_on, a.is_open
+               FROM signatures s JOIN support_actions a ON a.id = s.action_id
+              WHERE s.token_hash = $1"
+        )
+        .bind(&hash)
+        .fetch_optional(pool)
+        .await)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let state = match row.state.as_str() {
+            "pending" => SignatureState::Pending,
+            "confirmed" => SignatureState::Confirmed,
+            _ => SignatureState::Withdrawn,
+        };
+        let Ok(action_slug) = Slug::parse(&row.slug) else {
+            return Ok(None);
+        };
+        Ok(Some(TokenView {
+            state,
+            action_slug,
+            action_title: row.title,
+            action_open: actions::availability_today(row.is_open, row.opens_on, row.closes_on)
+                == Availability::Open,
+        }))
+    }
+
+    /// A confirmed signature as it is delivered to the addressee: no email.
+    #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+    pub struct DeliveredSignature {
+        pub name: String,
+        pub place: Option<String>,
+        pub country_code: Option<String>,
+        /// Unix seconds.
+        pub confirmed_at: i64,
+    }
+
+    /// The confirmed signatures of an action, oldest first, for delivery.
+    pub async fn confirmed_for_delivery(
+        db: &Db,
+        action: &Slug,
+    ) -> Result<Vec<DeliveredSignature>, SignError> {
+        let known: i64 = on_pool!(db, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM support_actions WHERE slug = $1"
+        )
+        .bind(action.as_str())
+        .fetch_one(pool)
+        .await)?;
+        if known == 0 {
+            return Err(SignError::UnknownAction(action.to_string()));
+        }
+        Ok(on_pool!(db, |pool| sqlx::query_as(
+            "SELECT s.name, s.place, s.country_code, s.confirmed_at
+               FROM signatures s JOIN support_actions a ON a.id = s.action_id
+              WHERE a.slug = $1 AND s.state = 'confirmed' AND s.confirmed_at IS NOT NULL
+              ORDER BY s.confirmed_at, s.id"
+        )
+        .bind(action.as_str())
+        .fetch_all(pool)
+        .await)?)
+    }
+
+    /// What one retention pass did.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+    pub struct Retention {
+        pub anonymised: u64,
+        pub mails_forgotten: u64,
+    }
+
+    /// Sent mail is kept this long (for support questions), then deleted:
+    /// it holds the address and the links.
+    pub const SENT_MAIL_KEPT_SECONDS: i64 = 30 * 86_400;
+
+    /// Anonymises the signatures of actions closed (by hand or by their
+    /// deadline) more than `retention_days` ago: name, email, place, address
+    /// and token go; state, country and dates stay, so every count stays.
+    /// Also deletes sent mail older than `SENT_MAIL_KEPT_SECONDS`.
+    pub async fn apply_retention(
+        db: &Db,
+        retention_days: u32,
+        now: i64,
+    ) -> Result<Retention, SignError> {
+        let cutoff = now - i64::from(retention_days) * 86_400;
+        let cutoff_day = chrono::DateTime::from_timestamp(cutoff, 0)
+            .map(|t| t.date_naive())
+            .unwrap_or_default();
+        let anonymised = on_pool!(db, |pool| {
+            sqlx::query(
+            "UPDATE signatures
+                SET name = '', canonical_email = 'anonymised:' || id, place = NULL, client_ip = NULL,
+                    token_hash = 'anonymised:' || id, show_name = FALSE, keep_informed = FALSE,
+                    anonymised = TRUE
+              WHERE anonymised = FALSE AND action_id IN (
+                    SELECT id FROM support_actions
+                     WHERE (is_open = FALSE AND closed_at <= $1) OR closes_on < $2)"
+        )
+        .bind(cutoff)
+        .bind(cutoff_day)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected())
+        })?;
+        let mails_forgotten = on_pool!(db, |pool| sqlx::query(
+            "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < $1"
+        )
+        .bind(now - SENT_MAIL_KEPT_SECONDS)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(Retention {
+            anonymised,
+            mails_forgotten,
+        })
+    }
+
     /// Withdraws the signature behind a mailed token: it stops counting. Idempotent.
     pub async fn withdraw(db: &Db, token: &str) -> Result<TokenOutcome, SignError> {
         let hash = token_hash(token);
@@ -324,11 +463,11 @@ mod tests {
         );
         assert!(subject.contains("Solidarité"));
         assert!(
-            body.contains("https://lumieres.example/signatures/confirm?token=TOKEN"),
+            body.contains("https://lumieres.example/fr/signatures/confirm?token=TOKEN"),
             "{body}"
         );
         assert!(
-            body.contains("https://lumieres.example/signatures/withdraw?token=TOKEN"),
+            body.contains("https://lumieres.example/fr/signatures/withdraw?token=TOKEN"),
             "{body}"
         );
         assert!(body.contains("signature"), "{body}");

@@ -66,6 +66,7 @@ pub fn SiteFooter() -> impl IntoView {
     view! {
         <footer class="site-footer">
             <p>{locale.t("layout.footer")}</p>
+            <p><a href=locale.path("/privacy", false)>{locale.t("layout.privacy")}</a></p>
         </footer>
     }
 }

@@ -2,6 +2,7 @@
 pub mod filter_form;
 pub mod layout;
 pub mod person;
+pub mod sign_form;
 
 use crate::domain::{PartialDate, Status};
 use crate::i18n::use_locale;

@@ -1,8 +1,9 @@
 //! `/actions/{slug}`: a support action, its progress and whether it is open.
 use super::errors::{InternalError, NotFound};
 use crate::api::actions::{get_support_action, Availability, SupportActionDetail};
-use crate::components::DateText;
-use crate::domain::Slug;
+use crate::api::signature_form::{country_choices, SignFlash};
+use crate::components::{sign_form::SignForm, DateText};
+use crate::domain::{CountryCode, Slug};
 use crate::i18n::{use_locale, Locale};
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
@@ -50,14 +51,16 @@ pub fn SupportActionPage() -> impl IntoView {
     let Ok(slug) = Slug::parse(&super::slug_param()) else {
         return view! { <NotFound/> }.into_any();
     };
+    let locale = use_locale();
     let data = Resource::new(|| (), move |_| get_support_action(slug.clone()));
+    let countries = Resource::new(|| (), move |_| country_choices(locale));
     view! {
         <Suspense>
             {move || Suspend::new(async move {
-                match data.await {
-                    Ok(Some(action)) => view! { <SupportActionView action/> }.into_any(),
-                    Ok(None) => view! { <NotFound/> }.into_any(),
-                    Err(_) => view! { <InternalError/> }.into_any(),
+                match (data.await, countries.await) {
+                    (Ok(Some(action)), Ok(countries)) => view! { <SupportActionView action countries/> }.into_any(),
+                    (Ok(None), _) => view! { <NotFound/> }.into_any(),
+                    _ => view! { <InternalError/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -66,8 +69,42 @@ pub fn SupportActionPage() -> impl IntoView {
 }
 
 #[component]
-fn SupportActionView(action: SupportActionDetail) -> impl IntoView {
+fn SupportActionView(
+    action: SupportActionDetail,
+    countries: Vec<(CountryCode, String)>,
+) -> impl IntoView {
     let locale = use_locale();
+    let flash: Option<SignFlash> = {
+        #[cfg(feature = "ssr")]
+        {
+            crate::api::signature_form::on_server::take_flash(&action.slug)
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            None
+        }
+    };
+    let form = (action.availability == Availability::Open).then(|| {
+        let chosen = flash
+            .as_ref()
+            .map(|f| f.values.country.clone())
+            .unwrap_or_default();
+        let initial = flash.map(|f| (f.values, f.result));
+        view! {
+            <SignForm locale action=action.slug.to_string() initial>
+                <select id="country" name="country" autocomplete="country">
+                    <option value="">{locale.t("sign.country_none")}</option>
+                    {countries
+                        .into_iter()
+                        .map(|(code, name)| {
+                            let selected = code.as_str() == chosen;
+                            view! { <option value=code.to_string() selected=selected>{name}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </SignForm>
+        }
+    });
     let person_href = locale.path(&format!("/persons/{}", action.person_slug), false);
     let progress_max = action.goal.max(1);
     let progress_value = action.confirmed.min(progress_max);
@@ -111,6 +148,7 @@ fn SupportActionView(action: SupportActionDetail) -> impl IntoView {
                 </p>
             </section>
             {status}
+            {form}
         </article>
     }
 }

@@ -4,6 +4,7 @@ pub mod errors;
 pub mod home;
 pub mod persons;
 pub mod places;
+pub mod signatures;
 
 use crate::i18n::Locale;
 use leptos::prelude::*;

@@ -1,4 +1,5 @@
 //! Server-only code: state, database, demo data, sanitizing.
+pub mod abuse;
 pub mod db;
 pub mod demo;
 pub mod outbox;
@@ -12,4 +13,12 @@ use leptos::config::LeptosOptions;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: db::Db,
+    /// The address people reach the site at, for links in mail.
+    pub public_url: String,
+    /// Cookies get `Secure` when the public address is https.
+    pub secure_cookies: bool,
+    /// Behind a reverse proxy: the header that carries the client's address.
+    pub client_ip_header: Option<http::HeaderName>,
+    /// `None` when signing is not rate-limited (benchmarks).
+    pub signing_limiter: Option<abuse::SigningLimiter>,
 }

@@ -5,6 +5,8 @@
 //! a slow mail server answers. Failures back off exponentially.
 use super::db::Db;
 use crate::on_pool;
+use lettre::message::{header::ContentType, Mailbox};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -25,7 +27,13 @@ pub struct OutgoingMail {
 /// Where mail goes. With no mail server configured, each mail becomes a file.
 #[derive(Debug, Clone)]
 pub enum Mailer {
-    Files { dir: PathBuf },
+    Files {
+        dir: PathBuf,
+    },
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        from: Mailbox,
+    },
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -41,6 +49,20 @@ pub fn backoff_seconds(attempts: i32) -> i64 {
 }
 
 impl Mailer {
+    /// An SMTP mailer from a URL such as `smtp://relay.example:587?tls=required`
+    /// or `smtps://user:password@relay.example`. Errors never repeat the URL:
+    /// it may hold a password.
+    pub fn smtp(url: &str, from: &str) -> Result<Self, String> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| format!("SMTP_URL is not a usable SMTP address: {e}"))?
+            .timeout(Some(Duration::from_secs(30)))
+            .build();
+        let from = from
+            .parse::<Mailbox>()
+            .map_err(|e| format!("MAIL_FROM {from:?} is not a mail address: {e}"))?;
+        Ok(Mailer::Smtp { transport, from })
+    }
+
     async fn deliver(&self, mail: &OutgoingMail) -> Result<String, String> {
         match self {
             Mailer::Files { dir } => {
@@ -56,6 +78,27 @@ impl Mailer {
                     .await
                     .map_err(|e| format!("{}: {e}", path.display()))?;
                 Ok(path.display().to_string())
+            }
+            Mailer::Smtp { transport, from } => {
+                let to = mail
+                    .recipient
+                    .parse::<Mailbox>()
+                    .map_err(|e| format!("recipient: {e}"))?;
+                let message = Message::builder()
+                    .from(from.clone())
+                    .to(to)
+                    .subject(mail.subject.as_str())
+                    .header(ContentType::TEXT_PLAIN)
+                    .body(mail.body_text.clone())
+                    .map_err(|e| format!("building the message: {e}"))?;
+                let response = transport
+                    .send(message)
+                    .await
+                    .map_err(|e| format!("SMTP: {e}"))?;
+                Ok(format!(
+                    "SMTP {}",
+                    response.message().next().unwrap_or_default()
+                ))
             }
         }
     }

@@ -24,6 +24,20 @@ fn temp_sqlite(file: &str) -> (std::path::PathBuf, String) {
     (dir, url)
 }
 
+/// Runs the binary on a database: (succeeded, stdout, stderr).
+fn run_on(database_url: &str, args: &[&str]) -> (bool, String, String) {
+    let out = server()
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
 fn one_line_error(database_url: &str) -> String {
     let out = server()
         .arg("migrate")
@@ -132,18 +146,7 @@ fn serve_prints_its_url_and_stops_gracefully_on_sigterm() {
 #[test]
 fn support_actions_are_managed_from_the_command_line() {
     let (dir, url) = temp_sqlite("lumieres.db");
-    let run = |args: &[&str]| {
-        let out = server()
-            .args(args)
-            .env("DATABASE_URL", &url)
-            .output()
-            .unwrap();
-        (
-            out.status.success(),
-            String::from_utf8(out.stdout).unwrap(),
-            String::from_utf8(out.stderr).unwrap(),
-        )
-    };
+    let run = |args: &[&str]| run_on(&url, args);
     assert!(run(&["seed-demo"]).0);
     let create = |slug: &str, goal: &str, closes: &str| {
         run(&[
@@ -200,6 +203,71 @@ fn support_actions_are_managed_from_the_command_line() {
     let (ok, _, err) = run(&["action", "close", "no-such-action"]);
     assert!(
         !ok && err.contains("no support action has the slug"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn export_signatures_writes_confirmed_ones_as_safe_csv() {
+    use app::api::signatures::{queries as signatures, SignatureRequest};
+    use app::domain::{CountryCode, Email, Line, PersonName, Slug};
+    let (dir, url) = temp_sqlite("lumieres.db");
+    let run = |args: &[&str]| run_on(&url, args);
+    assert!(run(&["seed-demo"]).0);
+    let db = app::ssr::db::Db::connect(&url, 1).await.unwrap();
+    let action = "solidarity-with-vahid-afkari";
+    let mut tokens = Vec::new();
+    for (name, email) in [
+        ("Amélie Dupont", "amelie@example.org"),
+        ("=HYPERLINK(\"http://evil.example\")", "bot@example.org"),
+        ("Jan Peeters", "jan@example.org"),
+    ] {
+        let request = SignatureRequest {
+            action: Slug::parse(action).unwrap(),
+            name: PersonName::parse(name).unwrap(),
+            email: Email::parse(email).unwrap(),
+            place: Some(Line::parse("1000 Bruxelles").unwrap()),
+            country: Some(CountryCode::parse("BE").unwrap()),
+            show_name: false,
+            keep_informed: false,
+            locale: app::i18n::Locale::Fr,
+            client_ip: None,
+        };
+        signatures::sign(&db, &request, "http://h", 1_800_000_000)
+            .await
+            .unwrap();
+        let body: String = app::on_pool!(&db, |pool| sqlx::query_scalar(
+            "SELECT body_text FROM outbox ORDER BY id DESC LIMIT 1"
+        )
+        .fetch_one(pool)
+        .await)
+        .unwrap();
+        let start = body.find("token=").unwrap() + 6;
+        tokens.push(body[start..].split_whitespace().next().unwrap().to_owned());
+    }
+    // Two of three confirm; the pending one is not delivered.
+    signatures::confirm(&db, &tokens[0], 1_800_000_100)
+        .await
+        .unwrap();
+    signatures::confirm(&db, &tokens[1], 1_800_000_200)
+        .await
+        .unwrap();
+    db.close().await;
+
+    let (ok, csv, err) = run(&["export-signatures", action]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        csv,
+        "name,municipality_or_postcode,country,confirmed_at\n\
+         Amélie Dupont,1000 Bruxelles,BE,2027-01-15T08:01:40Z\n\
+         \"'=HYPERLINK(\"\"http://evil.example\"\")\",1000 Bruxelles,BE,2027-01-15T08:03:20Z\n"
+    );
+    assert!(!csv.contains('@'), "no email address is exported");
+
+    let (ok, _, err) = run(&["export-signatures", "no-such-action"]);
+    assert!(
+        !ok && err.starts_with("error: no support action has the slug"),
         "{err}"
     );
     std::fs::remove_dir_all(dir).unwrap();

@@ -133,8 +133,14 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Spawns with settings changed by `configure`. Signing is not rate-limited
+    /// unless a test sets a limit: many tests sign from 127.0.0.1.
+    pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> Self {
         let store = TestStore::with_demo(backend).await;
-        let settings = Settings {
+        let mut settings = Settings {
             database_url: SecretString::from(store.test_db.url()),
             database_max_connections: 5,
             site_addr: "127.0.0.1:0".parse().unwrap(),
@@ -143,7 +149,14 @@ impl TestApp {
                 .display()
                 .to_string(),
             outbox_dir: store.test_db.outbox_dir(),
+            public_url: None,
+            signing_rate_per_minute: 0,
+            client_ip_header: None,
+            smtp_url: None,
+            mail_from: server::configuration::DEFAULT_MAIL_FROM.to_owned(),
+            retention_days: 180,
         };
+        configure(&mut settings);
         let app = Application::with_database(&settings, store.db.clone())
             .await
             .expect("build the app");
@@ -198,6 +211,48 @@ impl TestApp {
         self.store.test_db.outbox_dir()
     }
 
+    /// POSTs a form as a browser with JavaScript off does: it asks for HTML,
+    /// and says which page and site the form was on.
+    pub async fn post_form(&self, path: &str, from_page: &str, fields: &[(&str, &str)]) -> Page {
+        self.post_with(
+            path,
+            fields,
+            &[
+                ("accept", "text/html,application/xhtml+xml"),
+                ("referer", &format!("{}{from_page}", self.address)),
+                ("origin", &self.address),
+            ],
+        )
+        .await
+    }
+
+    pub async fn post_with(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Page {
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("request");
+        Page {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body: response.text().await.expect("body"),
+        }
+    }
+
     pub async fn teardown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -213,7 +268,38 @@ pub struct Page {
     pub body: String,
 }
 
+/// Percent-encodes a form value (application/x-www-form-urlencoded).
+pub fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".to_owned(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 impl Page {
+    /// The `name=value` of a cookie this response sets, if it sets it.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| v.split(';').next())
+            .find(|pair| pair.split_once('=').is_some_and(|(n, _)| n == name))
+            .map(str::to_owned)
+    }
+
+    pub fn location(&self) -> Option<String> {
+        self.headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
     pub fn html(&self) -> scraper::Html {
         scraper::Html::parse_document(&self.body)
     }
@@ -280,5 +366,98 @@ impl TestApp {
 impl TestStore {
     pub async fn spawn_for_test(backend: Backend) -> Self {
         Self::with_demo(backend).await
+    }
+}
+
+/// A real SMTP server on loopback: aiosmtpd from PyPI (`make test` installs
+/// it), storing what it receives in a maildir. Stopped when dropped.
+pub struct SmtpSink {
+    pub port: u16,
+    maildir: tempfile_dir::Dir,
+    _child: tokio::process::Child,
+}
+
+/// A directory removed on drop, without another dependency.
+mod tempfile_dir {
+    pub struct Dir(pub std::path::PathBuf);
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct ReceivedMail {
+    pub to: String,
+    pub from: String,
+    pub subject: String,
+    pub body: String,
+}
+
+impl SmtpSink {
+    pub async fn start() -> Self {
+        let port = {
+            let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            probe.local_addr().unwrap().port()
+        };
+        let maildir =
+            std::env::temp_dir().join(format!("lumieres-maildir-{}", uuid::Uuid::new_v4()));
+        let child = tokio::process::Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&maildir)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("python3 runs (make test installs aiosmtpd from PyPI)");
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return Self {
+                    port,
+                    maildir: tempfile_dir::Dir(maildir),
+                    _child: child,
+                };
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the SMTP sink did not start: is aiosmtpd installed? (pip install aiosmtpd; make test does)");
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every mail received so far, decoded by Python's MIME parser.
+    pub fn received(&self) -> Vec<ReceivedMail> {
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../end2end/mail/read_maildir.py"
+        );
+        let out = std::process::Command::new("python3")
+            .arg(script)
+            .arg(&self.maildir.0)
+            .output()
+            .expect("python3 runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("JSON from read_maildir.py")
+    }
+
+    /// Waits (up to ten seconds) for a mail to `recipient`.
+    pub async fn mail_to(&self, recipient: &str) -> ReceivedMail {
+        for _ in 0..100 {
+            if let Some(mail) = self.received().into_iter().find(|m| m.to == recipient) {
+                return mail;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("no mail to {recipient} arrived at the SMTP sink");
     }
 }

@@ -4,5 +4,6 @@ mod helpers;
 
 mod cli;
 mod pages;
+mod sign_form;
 mod signing;
 mod story;

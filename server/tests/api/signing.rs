@@ -21,6 +21,7 @@ fn request(email: &str) -> SignatureRequest {
         show_name: true,
         keep_informed: false,
         locale: Locale::Fr,
+        client_ip: Some("192.0.2.1".parse().unwrap()),
     }
 }
 
@@ -173,7 +174,7 @@ on_both_backends! {
         let ExecutionOutcome::Delivered { id } = first else { panic!("{first:?}") };
         let written = std::fs::read_to_string(dir.join(format!("{id:08}.eml"))).unwrap();
         assert!(written.starts_with("To: first@example.org\r\nSubject: Veuillez confirmer"), "{written}");
-        assert!(written.contains("http://h/signatures/confirm?token="));
+        assert!(written.contains("http://h/fr/signatures/confirm?token="));
         assert!(matches!(try_execute_task(&store.db, &files, NOW).await.unwrap(), ExecutionOutcome::Delivered { .. }));
         assert_eq!(try_execute_task(&store.db, &files, NOW + 10_000).await.unwrap(), ExecutionOutcome::EmptyQueue, "sent mail is never sent again");
 
@@ -205,5 +206,42 @@ on_both_backends! {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         panic!("no mail written to {} within 5 s", dir.display());
+    }
+}
+
+on_both_backends! {
+    async fn signatures_of_long_closed_actions_are_anonymised_and_still_count(store: &TestStore) {
+        let base = "http://127.0.0.1:3000";
+        signatures::sign(&store.db, &request("amelie@example.org"), base, NOW).await.unwrap();
+        let token = token_in(&outbox(store).await[0]);
+        signatures::confirm(&store.db, &token, NOW + 60).await.unwrap();
+        actions::close(&store.db, &Slug::parse(ACTION).unwrap()).await.unwrap();
+        let closed_at: i64 = on_pool!(&store.db, |pool| sqlx::query_scalar(
+            "SELECT closed_at FROM support_actions WHERE slug = $1"
+        )
+        .bind(ACTION)
+        .fetch_one(pool)
+        .await)
+        .unwrap();
+
+        let day = 86_400;
+        let early = signatures::apply_retention(&store.db, 180, closed_at + 179 * day).await.unwrap();
+        assert_eq!(early.anonymised, 0, "not before the retention period ends");
+        let done = signatures::apply_retention(&store.db, 180, closed_at + 181 * day).await.unwrap();
+        assert_eq!(done.anonymised, 1);
+        assert_eq!(done.mails_forgotten, 0, "the mail was never sent");
+        let row: (String, String, Option<String>, Option<String>, String) = on_pool!(&store.db, |pool| sqlx::query_as(
+            "SELECT name, canonical_email, place, client_ip, state FROM signatures"
+        )
+        .fetch_one(pool)
+        .await)
+        .unwrap();
+        assert_eq!(row.0, "");
+        assert!(!row.1.contains('@'), "{}", row.1);
+        assert_eq!((row.2, row.3, row.4.as_str()), (None, None, "confirmed"));
+        assert_eq!(confirmed(store).await, 1, "the count is kept");
+        assert_eq!(signatures::confirm(&store.db, &token, NOW).await.unwrap(), TokenOutcome::UnknownToken, "the old link is dead");
+        let again = signatures::apply_retention(&store.db, 180, closed_at + 400 * day).await.unwrap();
+        assert_eq!(again.anonymised, 0, "a pass changes each signature once");
     }
 }

@@ -1,0 +1,149 @@
+//! The signing form. Without JavaScript it is a plain POST to the server
+//! function, and the page it redirects to shows the outcome from a flash
+//! cookie (`initial`). As an island it posts in place and shows the outcome
+//! without leaving the page; what the signer typed stays in the fields.
+use crate::api::signature_form::{SignField, SignFormValues, SignResult, SignSupportAction};
+use crate::i18n::Locale;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+#[island]
+pub fn SignForm(
+    locale: Locale,
+    action: String,
+    /// The outcome of a plain form post, if the signer just made one.
+    initial: Option<(SignFormValues, SignResult)>,
+    /// The country `<select>`, rendered on the server: 250 options are not
+    /// worth shipping to the browser a second time as island data.
+    children: Children,
+) -> impl IntoView {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let sign = ServerAction::<SignSupportAction>::new();
+    let (values, initial_result) = match initial {
+        Some((values, result)) => (values, Some(result)),
+        None => (SignFormValues::default(), None),
+    };
+    let result = Memo::new(move |_| match sign.value().get() {
+        Some(Ok(result)) => Some(result),
+        Some(Err(_)) => Some(SignResult::Failed),
+        None => initial_result.clone(),
+    });
+    let accepted = move || result.get() == Some(SignResult::Accepted);
+    let error_of = move |field: SignField| {
+        move || {
+            result
+                .get()
+                .and_then(|r| r.error_for(field).map(|key| locale.t(key)))
+        }
+    };
+    let invalid = move |field: SignField| move || error_of(field)().is_some().then_some("true");
+    let described = move |field: SignField, hint: Option<&'static str>| {
+        move || {
+            let mut ids = Vec::new();
+            if let Some(hint) = hint {
+                ids.push(hint.to_owned());
+            }
+            if error_of(field)().is_some() {
+                ids.push(format!("{}-error", field.control()));
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    let error_view = move |field: SignField| {
+        move || {
+            error_of(field)().map(|message| {
+                view! { <p class="field-error" id=format!("{}-error", field.control())>{message}</p> }
+            })
+        }
+    };
+    let summary = move || match result.get() {
+        Some(SignResult::Invalid(errors)) => Some(
+            view! {
+                <p class="form-problem" role="alert">
+                    {locale.t(if errors.len() == 1 { "sign.fix_one" } else { "sign.fix_other" })}
+                </p>
+            }
+            .into_any(),
+        ),
+        Some(SignResult::NotOpen) => Some(
+            view! { <p class="form-problem" role="alert">{locale.t("sign.not_open")}</p> }
+                .into_any(),
+        ),
+        Some(SignResult::Failed) => Some(
+            view! { <p class="form-problem" role="alert">{locale.t("sign.failed")}</p> }.into_any(),
+        ),
+        _ => None,
+    };
+    let ticked = |value: &str| SignFormValues::ticked(value);
+
+    view! {
+        <section class="sign" id="sign" aria-labelledby="sign-heading" data-hydrated=move || hydrated.get().to_string()>
+            <h2 id="sign-heading">{locale.t("sign.heading")}</h2>
+            <div class="sign-accepted" role="status" aria-live="polite" hidden=move || !accepted()>
+                <p class="accepted-title"><strong>{locale.t("sign.accepted_title")}</strong></p>
+                <p>{locale.t("sign.accepted_text")}</p>
+            </div>
+            <div hidden=accepted>
+                {summary}
+                <ActionForm action=sign attr:class="sign-form" attr:novalidate=true>
+                    <input type="hidden" name="support_action" value=action/>
+                    <input type="hidden" name="lang" value=locale.code()/>
+                    <p class="required-note">{locale.t("sign.required_note")}</p>
+                    <div class="field">
+                        <label for="full_name">{locale.t("sign.full_name")} <span class="required">" *"</span></label>
+                        <input id="full_name" name="full_name" type="text" autocomplete="name" maxlength="200"
+                            value=values.full_name aria-required="true"
+                            aria-invalid=invalid(SignField::FullName) aria-describedby=described(SignField::FullName, None)/>
+                        {error_view(SignField::FullName)}
+                    </div>
+                    <div class="field">
+                        <label for="email">{locale.t("sign.email")} <span class="required">" *"</span></label>
+                        <input id="email" name="email" type="email" autocomplete="email" maxlength="254"
+                            value=values.email aria-required="true"
+                            aria-invalid=invalid(SignField::Email) aria-describedby=described(SignField::Email, Some("email-hint"))/>
+                        <p class="hint" id="email-hint">{locale.t("sign.email_hint")}</p>
+                        {error_view(SignField::Email)}
+                    </div>
+                    <div class="field">
+                        <label for="place">{locale.t("sign.place")}</label>
+                        <input id="place" name="place" type="text" autocomplete="postal-code" maxlength="200"
+                            value=values.place
+                            aria-invalid=invalid(SignField::Place) aria-describedby=described(SignField::Place, None)/>
+                        {error_view(SignField::Place)}
+                    </div>
+                    <div class="field">
+                        <label for="country">{locale.t("sign.country")}</label>
+                        {children()}
+                        {error_view(SignField::Country)}
+                    </div>
+                    <div class="field check">
+                        <input id="consent" name="consent" type="checkbox" checked=ticked(&values.consent)
+                            aria-required="true"
+                            aria-invalid=invalid(SignField::Consent) aria-describedby=described(SignField::Consent, None)/>
+                        <label for="consent">
+                            {locale.t("sign.consent")} " "
+                            <a href=locale.path("/privacy", false)>{locale.t("sign.privacy_link")}</a>
+                            <span class="required">" *"</span>
+                        </label>
+                        {error_view(SignField::Consent)}
+                    </div>
+                    <div class="field check">
+                        <input id="show_name" name="show_name" type="checkbox" checked=ticked(&values.show_name)/>
+                        <label for="show_name">{locale.t("sign.show_name")}</label>
+                    </div>
+                    <div class="field check">
+                        <input id="keep_informed" name="keep_informed" type="checkbox" checked=ticked(&values.keep_informed)/>
+                        <label for="keep_informed">{locale.t("sign.keep_informed")}</label>
+                    </div>
+                    // People never see this field; bots that fill every field do.
+                    <div class="hp" aria-hidden="true">
+                        <label for="website">{locale.t("sign.honeypot")}</label>
+                        <input id="website" name="website" type="text" tabindex="-1" autocomplete="off"/>
+                    </div>
+                    <button type="submit" disabled=move || sign.pending().get()>{locale.t("sign.submit")}</button>
+                </ActionForm>
+            </div>
+        </section>
+    }
+}

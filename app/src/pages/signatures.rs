@@ -1,0 +1,154 @@
+//! The pages behind the two links of the confirmation mail, and the privacy
+//! notice the form asks consent to. Opening a link changes nothing (mail
+//! scanners open links); its button does. Each page shows the signature's
+//! state as the database has it, so a second visit tells the truth too.
+use super::errors::{InternalError, NotFound};
+use crate::api::signature_form::{
+    signature_by_token, ConfirmSignature, SignatureState, TokenView, WithdrawSignature,
+};
+use crate::i18n::{use_locale, Locale};
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_meta::{Meta, Title};
+use leptos_router::hooks::use_query_map;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LinkKind {
+    Confirm,
+    Withdraw,
+}
+
+#[component]
+pub fn ConfirmSignaturePage() -> impl IntoView {
+    view! { <TokenPage kind=LinkKind::Confirm/> }
+}
+
+#[component]
+pub fn WithdrawSignaturePage() -> impl IntoView {
+    view! { <TokenPage kind=LinkKind::Withdraw/> }
+}
+
+#[component]
+fn TokenPage(kind: LinkKind) -> impl IntoView {
+    if super::unknown_language_prefix() {
+        return view! { <NotFound/> }.into_any();
+    }
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        // The address holds a token: it must not leave in a Referer.
+        response.insert_header(
+            http::header::REFERRER_POLICY,
+            http::HeaderValue::from_static("no-referrer"),
+        );
+        response.insert_header(
+            http::header::CACHE_CONTROL,
+            http::HeaderValue::from_static("no-store"),
+        );
+    }
+    let locale = use_locale();
+    let token = use_query_map()
+        .read_untracked()
+        .get("token")
+        .unwrap_or_default();
+    let lookup = token.clone();
+    let data = Resource::new(|| (), move |_| signature_by_token(lookup.clone()));
+    let title = locale.t(match kind {
+        LinkKind::Confirm => "token.confirm_title",
+        LinkKind::Withdraw => "token.withdraw_title",
+    });
+    view! {
+        <Title text=title.clone()/>
+        <Meta name="robots" content="noindex"/>
+        <section class="token-page">
+            <h1>{title}</h1>
+            <Suspense>
+                {move || {
+                    let token = token.clone();
+                    Suspend::new(async move {
+                        match data.await {
+                            Ok(found) => view! { <TokenState kind token found/> }.into_any(),
+                            Err(_) => view! { <InternalError/> }.into_any(),
+                        }
+                    })
+                }}
+            </Suspense>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn TokenState(kind: LinkKind, token: String, found: Option<TokenView>) -> impl IntoView {
+    let locale = use_locale();
+    let Some(found) = found else {
+        return view! {
+            <p class="token-state" data-state="unknown">{locale.t("token.unknown")}</p>
+            <p><a href=locale.path("/persons", false)>{locale.t("error.go_persons")}</a></p>
+        }
+        .into_any();
+    };
+    let action_href = locale.path(&format!("/actions/{}", found.action_slug), false);
+    let action_link = view! { <a href=action_href>{found.action_title.clone()}</a> };
+    let state = match found.state {
+        SignatureState::Pending => "pending",
+        SignatureState::Confirmed => "confirmed",
+        SignatureState::Withdrawn => "withdrawn",
+    };
+    let (message, button) = match (kind, found.state) {
+        (_, SignatureState::Withdrawn) => ("token.withdrawn", None),
+        (LinkKind::Confirm, SignatureState::Confirmed) => ("token.confirmed", None),
+        (LinkKind::Confirm, SignatureState::Pending) if found.action_open => (
+            "token.confirm_question",
+            Some((<ConfirmSignature as ServerFn>::PATH, "token.confirm_button")),
+        ),
+        (LinkKind::Confirm, SignatureState::Pending) => ("token.action_closed", None),
+        (LinkKind::Withdraw, _) => (
+            "token.withdraw_question",
+            Some((
+                <WithdrawSignature as ServerFn>::PATH,
+                "token.withdraw_button",
+            )),
+        ),
+    };
+    let form = button.map(|(path, label)| {
+        view! {
+            <form method="post" action=path class="token-form">
+                <input type="hidden" name="token" value=token/>
+                <input type="hidden" name="lang" value=locale.code()/>
+                <button type="submit">{locale.t(label)}</button>
+            </form>
+        }
+    });
+    view! {
+        <p class="token-state" data-state=state>{locale.t(message)}</p>
+        <p class="token-action">{locale.t("token.action")} " " {action_link}</p>
+        {form}
+    }
+    .into_any()
+}
+
+#[component]
+pub fn PrivacyPage() -> impl IntoView {
+    if super::unknown_language_prefix() {
+        return view! { <NotFound/> }.into_any();
+    }
+    let locale: Locale = use_locale();
+    let title = locale.t("privacy.title");
+    let paragraphs = [
+        "privacy.what",
+        "privacy.why",
+        "privacy.public",
+        "privacy.delivery",
+        "privacy.retention",
+        "privacy.withdraw",
+    ];
+    view! {
+        <Title text=title.clone()/>
+        <Meta name="description" content=locale.t("privacy.what")/>
+        <section class="privacy">
+            <h1>{title}</h1>
+            {paragraphs.into_iter().map(|key| view! { <p>{locale.t(key)}</p> }).collect_view()}
+        </section>
+    }
+    .into_any()
+}

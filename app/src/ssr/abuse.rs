@@ -1,0 +1,292 @@
+//! Guards in front of the application: state-changing requests must come
+//! from our own pages (Origin), and signing is rate-limited per address.
+use crate::i18n::Locale;
+use axum::{
+    extract::{ConnectInfo, Request, State},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use http::{header, HeaderMap, HeaderName, Method, StatusCode};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+/// The server function path of the signing form.
+pub const SIGN_PATH: &str = "/api/sign";
+
+/// Signature requests allowed per client address and minute, in bursts of
+/// the same size. Shared offices and schools sit behind one address, so the
+/// default is generous for people and still stops a script.
+#[derive(Clone)]
+pub struct SigningLimiter(Arc<DefaultKeyedRateLimiter<IpAddr>>);
+
+impl SigningLimiter {
+    pub fn per_minute(per_minute: NonZeroU32) -> Self {
+        Self(Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))))
+    }
+
+    /// True while this address may sign again.
+    pub fn allows(&self, ip: IpAddr) -> bool {
+        self.0.check_key(&rate_key(ip)).is_ok()
+    }
+
+    /// Forgets addresses whose quota has refilled; called now and then so
+    /// that the table does not grow with every address ever seen.
+    pub fn forget_idle(&self) {
+        self.0.retain_recent();
+        self.0.shrink_to_fit();
+    }
+}
+
+impl std::fmt::Debug for SigningLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningLimiter")
+            .field("addresses", &self.0.len())
+            .finish()
+    }
+}
+
+/// One IPv6 subscriber usually holds a whole /64: limit the network, not
+/// each of its 2^64 addresses.
+fn rate_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+    }
+}
+
+/// The client's address: the peer's, or, behind a reverse proxy that the
+/// operator named with `CLIENT_IP_HEADER`, the last address that proxy added.
+pub fn client_ip(parts: &http::request::Parts, header: Option<&HeaderName>) -> Option<IpAddr> {
+    client_ip_from(&parts.headers, &parts.extensions, header)
+}
+
+fn client_ip_from(
+    headers: &HeaderMap,
+    extensions: &http::Extensions,
+    header: Option<&HeaderName>,
+) -> Option<IpAddr> {
+    if let Some(name) = header {
+        // Only the rightmost entry was written by our proxy; the rest came from the client.
+        return headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .next_back()
+            .and_then(|v| v.trim().parse().ok());
+    }
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())
+}
+
+/// Whether a state-changing request comes from our own pages. Browsers send
+/// `Sec-Fetch-Site` or `Origin` with every POST; a request with neither is not
+/// from a browser, so no other site can have made a visitor's browser send it.
+pub fn same_origin(headers: &HeaderMap, public_url: &str) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return matches!(site.to_str(), Ok("same-origin" | "none"));
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let authority = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    match authority {
+        Some(authority) => Some(authority) == host || origin == public_url.trim_end_matches('/'),
+        None => false,
+    }
+}
+
+/// The middleware: Origin check on every state-changing request, the rate
+/// limit on signing. Both refuse before the request body is read.
+pub async fn guard_requests(
+    State(state): State<super::AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if !safe && !same_origin(request.headers(), &state.public_url) {
+        tracing::warn!(path = %request.uri().path(), "cross-origin request refused");
+        return refusal(
+            request.headers(),
+            StatusCode::FORBIDDEN,
+            "guard.cross_origin_title",
+            "guard.cross_origin_text",
+        );
+    }
+    if request.method() == Method::POST && request.uri().path() == SIGN_PATH {
+        if let Some(limiter) = &state.signing_limiter {
+            let ip = client_ip_from(
+                request.headers(),
+                request.extensions(),
+                state.client_ip_header.as_ref(),
+            );
+            if let Some(ip) = ip {
+                if !limiter.allows(ip) {
+                    tracing::warn!(%ip, "signing rate limit reached");
+                    let mut response = refusal(
+                        request.headers(),
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "guard.too_many_title",
+                        "guard.too_many_text",
+                    );
+                    response
+                        .headers_mut()
+                        .insert(header::RETRY_AFTER, http::HeaderValue::from_static("60"));
+                    return response;
+                }
+            }
+        }
+    }
+    next.run(request).await
+}
+
+/// A refusal in the visitor's language: a small page for a browser's own
+/// post, a server function error (shown by the island) for a fetch.
+fn refusal(headers: &HeaderMap, status: StatusCode, title: &str, text: &str) -> Response {
+    let text_of = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &http::HeaderValue| v.to_str().ok())
+    };
+    let back = text_of(header::REFERER)
+        .and_then(|r| r.parse::<http::Uri>().ok())
+        .map(|uri| uri.path().to_owned());
+    let locale = Locale::negotiate(
+        back.as_deref().unwrap_or("/"),
+        text_of(header::COOKIE),
+        text_of(header::ACCEPT_LANGUAGE),
+    );
+    let (title, text) = (locale.t(title), locale.t(text));
+    let wants_html = text_of(header::ACCEPT).is_some_and(|a| a.contains("text/html"));
+    if !wants_html {
+        return (status, format!("ServerError|{text}")).into_response();
+    }
+    let back = back.unwrap_or_else(|| locale.path("/", false));
+    let page = format!(
+        "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title} · Lumières</title><link rel=\"stylesheet\" href=\"/pkg/lumieres.css\"></head>\
+         <body><main id=\"main\" class=\"refusal\"><h1>{title}</h1><p>{text}</p>\
+         <p><a href=\"{back}\">{back_label}</a></p></main></body></html>",
+        lang = locale.code(),
+        title = escape(&title),
+        text = escape(&text),
+        back = escape(&back),
+        back_label = escape(&locale.t("guard.back")),
+    );
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        page,
+    )
+        .into_response()
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(
+                HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                value.parse().unwrap(),
+            );
+        }
+        map
+    }
+
+    #[test]
+    fn only_our_own_pages_may_post() {
+        let public = "https://lumieres.example";
+        assert!(same_origin(
+            &headers(&[
+                ("origin", "http://127.0.0.1:3000"),
+                ("host", "127.0.0.1:3000")
+            ]),
+            public
+        ));
+        assert!(same_origin(
+            &headers(&[
+                ("origin", "https://lumieres.example"),
+                ("host", "10.0.0.5:3000")
+            ]),
+            public
+        ));
+        assert!(!same_origin(
+            &headers(&[
+                ("origin", "https://evil.example"),
+                ("host", "127.0.0.1:3000")
+            ]),
+            public
+        ));
+        assert!(!same_origin(
+            &headers(&[("origin", "null"), ("host", "127.0.0.1:3000")]),
+            public
+        ));
+        assert!(!same_origin(
+            &headers(&[
+                ("sec-fetch-site", "cross-site"),
+                ("origin", "http://127.0.0.1:3000"),
+                ("host", "127.0.0.1:3000")
+            ]),
+            public
+        ));
+        assert!(same_origin(
+            &headers(&[("sec-fetch-site", "same-origin")]),
+            public
+        ));
+        assert!(same_origin(&headers(&[("host", "127.0.0.1:3000")]), public));
+    }
+
+    #[test]
+    fn the_proxy_header_gives_the_last_hop() {
+        let name = HeaderName::from_static("x-forwarded-for");
+        let map = headers(&[("x-forwarded-for", "203.0.113.9, 198.51.100.7")]);
+        let ip = client_ip_from(&map, &http::Extensions::new(), Some(&name));
+        assert_eq!(ip, Some("198.51.100.7".parse().unwrap()));
+        let mut extensions = http::Extensions::new();
+        extensions.insert(ConnectInfo::<SocketAddr>("192.0.2.1:5000".parse().unwrap()));
+        assert_eq!(
+            client_ip_from(&map, &extensions, None),
+            Some("192.0.2.1".parse().unwrap()),
+            "without a configured proxy header, a client's header is ignored"
+        );
+    }
+
+    #[test]
+    fn the_limit_counts_per_address_and_per_ipv6_network() {
+        let limiter = SigningLimiter::per_minute(NonZeroU32::new(2).unwrap());
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        let b: IpAddr = "192.0.2.2".parse().unwrap();
+        assert!(limiter.allows(a));
+        assert!(limiter.allows(a));
+        assert!(!limiter.allows(a), "the third in a minute is refused");
+        assert!(limiter.allows(b), "another address is not affected");
+        let v6a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let v6b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        assert!(limiter.allows(v6a));
+        assert!(limiter.allows(v6b));
+        assert!(!limiter.allows(v6a), "one /64 shares a quota");
+    }
+}

@@ -1,0 +1,95 @@
+import { test, expect, Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { maildir } from '../playwright.config';
+
+type Mail = { to: string; from: string; subject: string; body: string };
+
+// The mail the SMTP sink received, decoded by Python's MIME parser.
+function received(): Mail[] {
+  return JSON.parse(execFileSync('python3', ['mail/read_maildir.py', maildir], { encoding: 'utf8' }));
+}
+
+async function mailTo(recipient: string): Promise<Mail> {
+  let found: Mail | undefined;
+  await expect
+    .poll(() => (found = received().find((m) => m.to === recipient)), { timeout: 15_000 })
+    .toBeTruthy();
+  return found!;
+}
+
+function linkIn(mail: Mail, kind: 'confirm' | 'withdraw'): string {
+  const url = mail.body.split(/\s+/).find((w) => w.includes(`/signatures/${kind}?token=`));
+  expect(url, mail.body).toBeTruthy();
+  return new URL(url!).pathname + new URL(url!).search;
+}
+
+async function confirmedCount(page: Page, path: string): Promise<number> {
+  await page.goto(path);
+  const text = await page.locator('.signature-count').innerText();
+  return Number(text.split(/\s/)[0].replace(/\D/g, ''));
+}
+
+async function openForm(page: Page, path: string, javaScript: boolean) {
+  await page.goto(path);
+  if (javaScript) {
+    await expect(page.locator('section.sign')).toHaveAttribute('data-hydrated', 'true');
+  }
+}
+
+async function fill(page: Page, name: string, email: string) {
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('Your email address').fill(email);
+  await page.getByLabel('Municipality or postcode').fill('1000');
+  await page.getByLabel('Country').selectOption({ label: 'Belgium' });
+  await page.getByLabel(/I agree that my signature is kept/).check();
+}
+
+test('errors come back next to their fields, in French, with the typed values', async ({ page, javaScriptEnabled }, info) => {
+  const path = `/fr/actions/e2e-${info.project.name}`;
+  await openForm(page, path, javaScriptEnabled);
+  await page.getByLabel('Votre adresse e-mail').fill('pas-une-adresse');
+  await page.getByLabel('Commune ou code postal').fill('Ixelles');
+  await page.getByRole('button', { name: 'Signer' }).click();
+  await expect(page.locator('#full_name-error')).toHaveText('Indiquez votre nom.');
+  await expect(page.locator('#email-error')).toHaveText('Indiquez une adresse e-mail comme nom@example.org.');
+  await expect(page.locator('#consent-error')).toContainText('Cochez cette case');
+  await expect(page.getByLabel('Votre adresse e-mail')).toHaveValue('pas-une-adresse');
+  await expect(page.getByLabel('Commune ou code postal')).toHaveValue('Ixelles');
+  await expect(page.getByLabel('Votre adresse e-mail')).toHaveAttribute('aria-invalid', 'true');
+  if (javaScriptEnabled) {
+    // The island answered in place: no page load, no address change.
+    expect(new URL(page.url()).pathname).toBe(path);
+  }
+});
+
+test('sign, confirm by mail, count rises once; the same address spelled otherwise does not count again; withdraw', async ({ page, javaScriptEnabled }, info) => {
+  const path = `/actions/e2e-${info.project.name}`;
+  const before = await confirmedCount(page, path);
+  const address = `Amelie+${info.project.name}@Example.org`;
+
+  await openForm(page, path, javaScriptEnabled);
+  await fill(page, 'Amélie Dupont', address);
+  await page.getByRole('button', { name: 'Sign' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Check your mail' })).toBeVisible();
+  expect(await confirmedCount(page, path)).toBe(before);
+
+  const mail = await mailTo(address);
+  expect(mail.subject).toBe(`Please confirm your signature: Signing test (${info.project.name})`);
+  await page.goto(linkIn(mail, 'confirm'));
+  await expect(page.locator('.token-state')).toHaveText('Your signature counts once you confirm it.');
+  await page.getByRole('button', { name: 'Confirm my signature' }).click();
+  await expect(page.locator('.token-state')).toHaveText('Thank you: your signature is confirmed and counts.');
+  expect(await confirmedCount(page, path)).toBe(before + 1);
+
+  // The same person again, lowercase and without the +tag: told the same, counted once.
+  await openForm(page, path, javaScriptEnabled);
+  await fill(page, 'Amélie Dupont', 'amelie@example.org');
+  await page.getByRole('button', { name: 'Sign' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Check your mail' })).toBeVisible();
+  expect(await confirmedCount(page, path)).toBe(before + 1);
+
+  await page.goto(linkIn(mail, 'withdraw'));
+  await page.getByRole('button', { name: 'Withdraw my signature' }).click();
+  await expect(page.locator('.token-state')).toContainText('Your signature is withdrawn');
+  expect(await confirmedCount(page, path)).toBe(before);
+});
