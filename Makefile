@@ -81,5 +81,6 @@ clean-test-dbs:
 
 ## --- benchmarks ------------------------------------------------------------
 
-bench: setup build
+bench: setup postgres build
 	./end2end/bench/pages.sh
+	./end2end/bench/surge.sh

@@ -38,6 +38,9 @@ enum Command {
     /// Manage support actions (until staff pages exist).
     #[command(subcommand)]
     Action(ActionCommand),
+    /// Reports on signing abuse.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Write the confirmed signatures of an action as CSV (name, place,
     /// country, confirmed at), for delivery to its addressee. No email addresses.
     ExportSignatures {
@@ -46,6 +49,29 @@ enum Command {
         /// Write to this file instead of standard output.
         #[arg(long)]
         output: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// List client addresses and email domains with unusual bursts of
+    /// signature requests, per time bucket, biggest first.
+    Spikes {
+        /// How far back to look, in hours.
+        #[arg(long, default_value_t = 24)]
+        hours: i64,
+        /// Bucket length, in minutes.
+        #[arg(long, default_value_t = 10)]
+        minutes: i64,
+        /// List an address from this many requests in one bucket.
+        #[arg(long, default_value_t = 20)]
+        per_address: u64,
+        /// List a domain from this many requests in one bucket...
+        #[arg(long, default_value_t = 50)]
+        per_domain: u64,
+        /// ...when they are also more than this percentage of the bucket.
+        #[arg(long, default_value_t = 30)]
+        domain_percent: u32,
     },
 }
 
@@ -139,6 +165,46 @@ async fn run(command: Command) -> Result<(), String> {
                 }
             }
             db.close().await;
+            Ok(())
+        }
+        Command::Report(ReportCommand::Spikes {
+            hours,
+            minutes,
+            per_address,
+            per_domain,
+            domain_percent,
+        }) => {
+            use app::api::signatures::queries::{spikes, SpikeRules, SpikeSource};
+            if hours <= 0 || minutes <= 0 {
+                return Err("--hours and --minutes must be positive".into());
+            }
+            let db = open_database(&settings).await.map_err(|e| e.to_string())?;
+            let rules = SpikeRules {
+                since: app::ssr::outbox::unix_now() - hours * 3600,
+                bucket_seconds: minutes * 60,
+                min_per_address: per_address,
+                min_per_domain: per_domain,
+                min_domain_share: f64::from(domain_percent) / 100.0,
+            };
+            let found = spikes(&db, rules).await;
+            db.close().await;
+            let found = found.map_err(|e| e.to_string())?;
+            if found.is_empty() {
+                println!("no spike in the last {hours} h");
+            }
+            for spike in found {
+                let start = chrono::DateTime::from_timestamp(spike.bucket_start, 0)
+                    .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                    .unwrap_or_default();
+                let source = match spike.source {
+                    SpikeSource::Address => "address",
+                    SpikeSource::EmailDomain => "domain",
+                };
+                println!(
+                    "{start}\t{source}\t{}\t{} requests of {} in {minutes} min\t{} confirmed",
+                    spike.key, spike.requests, spike.bucket_total, spike.confirmed
+                );
+            }
             Ok(())
         }
         Command::ExportSignatures { action, output } => {

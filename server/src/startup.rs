@@ -70,7 +70,15 @@ impl Application {
                 listener.local_addr().unwrap_or(settings.site_addr)
             ),
         };
+        let sign_queue = match &db {
+            Db::Sqlite(pool) => Some(app::ssr::sign_queue::SignQueue::start(
+                pool.clone(),
+                public_url.clone(),
+            )),
+            Db::Postgres(_) => None,
+        };
         let state = AppState {
+            sign_queue,
             leptos_options: leptos_options.clone(),
             db: db.clone(),
             secure_cookies: public_url.starts_with("https://"),

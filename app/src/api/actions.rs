@@ -66,6 +66,32 @@ pub struct SupportActionDetail {
     pub availability: Availability,
     /// Only confirmed signatures count.
     pub confirmed: i64,
+    /// Confirmed signatures per day (UTC), from the first such day to the
+    /// last, quiet days included as zero.
+    pub per_day: Vec<(PartialDate, i64)>,
+    /// The latest confirmed signers who asked to be shown: first name and place only.
+    pub recent_signers: Vec<RecentSigner>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecentSigner {
+    pub first_name: String,
+    pub place: Option<String>,
+}
+
+impl RecentSigner {
+    /// Shows the first word of the name only: the signer agreed to be named
+    /// on the page, not to be identifiable.
+    pub fn from_stored(name: &str, place: Option<String>) -> Self {
+        Self {
+            first_name: name
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+            place: place.filter(|p| !p.trim().is_empty()),
+        }
+    }
 }
 
 /// What staff (or the command line) give to open a new support action.
@@ -186,6 +212,40 @@ pub mod queries {
         .await
         })?;
         let Some(row) = row else { return Ok(None) };
+        let days: Vec<(i64, i64)> = on_pool!(db, |pool| sqlx::query_as(
+            "SELECT s.confirmed_at / 86400 AS day, COUNT(*) AS confirmed
+               FROM signatures s JOIN support_actions a ON a.id = s.action_id
+              WHERE a.slug = $1 AND s.state = 'confirmed' AND s.confirmed_at IS NOT NULL
+              GROUP BY s.confirmed_at / 86400 ORDER BY day"
+        )
+        .bind(slug.as_str())
+        .fetch_all(pool)
+        .await)?;
+        let recent: Vec<(String, Option<String>)> = on_pool!(db, |pool| sqlx::query_as(
+            "SELECT s.name, s.place
+               FROM signatures s JOIN support_actions a ON a.id = s.action_id
+              WHERE a.slug = $1 AND s.state = 'confirmed' AND s.show_name AND NOT s.anonymised
+              ORDER BY s.confirmed_at DESC, s.id DESC LIMIT 10"
+        )
+        .bind(slug.as_str())
+        .fetch_all(pool)
+        .await)?;
+        let per_day = match (days.first(), days.last()) {
+            (Some(&(first, _)), Some(&(last, _))) => {
+                let counts: std::collections::HashMap<i64, i64> = days.iter().copied().collect();
+                (first..=last)
+                    .filter_map(|day| {
+                        let date = chrono::DateTime::from_timestamp(day * 86_400, 0)?.date_naive();
+                        Some((partial(date), counts.get(&day).copied().unwrap_or(0)))
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        let recent_signers = recent
+            .into_iter()
+            .map(|(name, place)| RecentSigner::from_stored(&name, place))
+            .collect();
         let opens_on = partial(row.opens_on);
         let closes_on = row.closes_on.map(partial);
         Ok(Some(SupportActionDetail {
@@ -201,6 +261,8 @@ pub mod queries {
             opens_on,
             closes_on,
             confirmed: row.confirmed,
+            per_day,
+            recent_signers,
         }))
     }
 

@@ -315,9 +315,14 @@ pub mod on_server {
             Err(result) => return result,
         };
         let now = crate::ssr::outbox::unix_now();
-        match signatures::sign(&state.db, &request, &state.public_url, now).await {
+        let action = request.action.clone();
+        let signed = match &state.sign_queue {
+            Some(queue) => queue.sign(request, now).await,
+            None => signatures::sign(&state.db, &request, &state.public_url, now).await,
+        };
+        match signed {
             Ok(outcome) => {
-                tracing::info!(?outcome, action = %request.action, "signature request");
+                tracing::debug!(?outcome, %action, "signature request");
                 SignResult::Accepted
             }
             Err(SignError::UnknownAction(_) | SignError::ActionNotOpen) => SignResult::NotOpen,

@@ -124,6 +124,112 @@ pub mod queries {
         (subject, body)
     }
 
+    /// The statements of one signature request, on a connection inside a
+    /// write transaction: written once, used for a lone request and for a
+    /// batch (group commit). An async block, so `return` ends this request only.
+    macro_rules! sign_on_connection {
+        ($conn:ident, $request:ident, $base_url:ident, $now:ident, $canonical:ident, $token:ident, $hash:ident) => {
+            async {
+                let action: Option<ActionRow> = sqlx::query_as(
+                    "SELECT a.id, a.title, a.opens_on, a.closes_on, a.is_open
+                       FROM support_actions a JOIN persons p ON p.id = a.person_id
+                      WHERE a.slug = $1 AND p.is_public",
+                )
+                .bind($request.action.as_str())
+                .fetch_optional(&mut *$conn)
+                .await?;
+                let Some(action) = action else {
+                    return Err(SignError::UnknownAction($request.action.to_string()));
+                };
+                if availability(&action) != Availability::Open {
+                    return Err(SignError::ActionNotOpen);
+                }
+                if let Some(country) = &$request.country {
+                    let known: i64 =
+                        sqlx::query_scalar("SELECT COUNT(*) FROM countries WHERE code = $1")
+                            .bind(country.as_str())
+                            .fetch_one(&mut *$conn)
+                            .await?;
+                    if known == 0 {
+                        return Err(SignError::UnknownCountry(country.to_string()));
+                    }
+                }
+
+                let inserted: Option<i64> = sqlx::query_scalar(
+                    "INSERT INTO signatures (action_id, name, canonical_email, place, country_code, show_name,
+                                             keep_informed, locale, token_hash, state, created_at, last_mailed_at, client_ip)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $10, $11)
+                     ON CONFLICT (action_id, canonical_email) DO NOTHING
+                     RETURNING id",
+                )
+                .bind(action.id)
+                .bind($request.name.as_str())
+                .bind(&$canonical)
+                .bind($request.place.as_ref().map(Line::as_str))
+                .bind($request.country.as_ref().map(CountryCode::as_str))
+                .bind($request.show_name)
+                .bind($request.keep_informed)
+                .bind($request.locale.code())
+                .bind(&$hash)
+                .bind($now)
+                .bind($request.client_ip.map(|ip| ip.to_string()))
+                .fetch_optional(&mut *$conn)
+                .await?;
+
+                if inserted.is_none() {
+                    let existing: ExistingRow = sqlx::query_as(
+                        "SELECT id, state, last_mailed_at FROM signatures WHERE action_id = $1 AND canonical_email = $2",
+                    )
+                    .bind(action.id)
+                    .bind(&$canonical)
+                    .fetch_one(&mut *$conn)
+                    .await?;
+                    match existing.state.as_str() {
+                        "confirmed" => return Ok(SignOutcome::AlreadyConfirmed),
+                        "pending" if $now - existing.last_mailed_at < RESEND_AFTER_SECONDS => {
+                            return Ok(SignOutcome::Throttled)
+                        }
+                        _ => {}
+                    }
+                    // Pending for a while, or withdrawn: renew with the latest details and a new link.
+                    sqlx::query(
+                        "UPDATE signatures
+                            SET name = $2, place = $3, country_code = $4, show_name = $5, keep_informed = $6,
+                                locale = $7, token_hash = $8, state = 'pending', last_mailed_at = $9, confirmed_at = NULL,
+                                client_ip = $10
+                          WHERE id = $1",
+                    )
+                    .bind(existing.id)
+                    .bind($request.name.as_str())
+                    .bind($request.place.as_ref().map(Line::as_str))
+                    .bind($request.country.as_ref().map(CountryCode::as_str))
+                    .bind($request.show_name)
+                    .bind($request.keep_informed)
+                    .bind($request.locale.code())
+                    .bind(&$hash)
+                    .bind($now)
+                    .bind($request.client_ip.map(|ip| ip.to_string()))
+                    .execute(&mut *$conn)
+                    .await?;
+                }
+
+                let (subject, body) =
+                    confirmation_mail($request.locale, &action.title, $base_url, &$token);
+                sqlx::query(
+                    "INSERT INTO outbox (recipient, subject, body_text, created_at, next_attempt_at)
+                     VALUES ($1, $2, $3, $4, $4)",
+                )
+                .bind($request.email.as_str())
+                .bind(&subject)
+                .bind(&body)
+                .bind($now)
+                .execute(&mut *$conn)
+                .await?;
+                Ok::<_, SignError>(SignOutcome::MailQueued)
+            }
+        };
+    }
+
     /// Records a signature request. `now` is Unix seconds.
     #[tracing::instrument(skip(db, request, base_url), fields(action = %request.action, domain = %request.email.domain()))]
     pub async fn sign(
@@ -137,104 +243,42 @@ pub mod queries {
         let hash = token_hash(&token);
         on_pool!(db, |pool| {
             let mut tx = pool.begin_write().await?;
-            let action: Option<ActionRow> = sqlx::query_as(
-                "SELECT a.id, a.title, a.opens_on, a.closes_on, a.is_open
-                   FROM support_actions a JOIN persons p ON p.id = a.person_id
-                  WHERE a.slug = $1 AND p.is_public",
-            )
-            .bind(request.action.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some(action) = action else {
-                return Err(SignError::UnknownAction(request.action.to_string()));
-            };
-            if availability(&action) != Availability::Open {
-                return Err(SignError::ActionNotOpen);
-            }
-            if let Some(country) = &request.country {
-                let known: i64 =
-                    sqlx::query_scalar("SELECT COUNT(*) FROM countries WHERE code = $1")
-                        .bind(country.as_str())
-                        .fetch_one(&mut *tx)
-                        .await?;
-                if known == 0 {
-                    return Err(SignError::UnknownCountry(country.to_string()));
-                }
-            }
-
-            let inserted: Option<i64> = sqlx::query_scalar(
-                "INSERT INTO signatures (action_id, name, canonical_email, place, country_code, show_name,
-                                         keep_informed, locale, token_hash, state, created_at, last_mailed_at, client_ip)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $10, $11)
-                 ON CONFLICT (action_id, canonical_email) DO NOTHING
-                 RETURNING id",
-            )
-            .bind(action.id)
-            .bind(request.name.as_str())
-            .bind(&canonical)
-            .bind(request.place.as_ref().map(Line::as_str))
-            .bind(request.country.as_ref().map(CountryCode::as_str))
-            .bind(request.show_name)
-            .bind(request.keep_informed)
-            .bind(request.locale.code())
-            .bind(&hash)
-            .bind(now)
-            .bind(request.client_ip.map(|ip| ip.to_string()))
-            .fetch_optional(&mut *tx)
-            .await?;
-
-            if inserted.is_none() {
-                let existing: ExistingRow = sqlx::query_as(
-                    "SELECT id, state, last_mailed_at FROM signatures WHERE action_id = $1 AND canonical_email = $2",
-                )
-                .bind(action.id)
-                .bind(&canonical)
-                .fetch_one(&mut *tx)
-                .await?;
-                match existing.state.as_str() {
-                    "confirmed" => return Ok(SignOutcome::AlreadyConfirmed),
-                    "pending" if now - existing.last_mailed_at < RESEND_AFTER_SECONDS => {
-                        return Ok(SignOutcome::Throttled)
-                    }
-                    _ => {}
-                }
-                // Pending for a while, or withdrawn: renew with the latest details and a new link.
-                sqlx::query(
-                    "UPDATE signatures
-                        SET name = $2, place = $3, country_code = $4, show_name = $5, keep_informed = $6,
-                            locale = $7, token_hash = $8, state = 'pending', last_mailed_at = $9, confirmed_at = NULL,
-                            client_ip = $10
-                      WHERE id = $1",
-                )
-                .bind(existing.id)
-                .bind(request.name.as_str())
-                .bind(request.place.as_ref().map(Line::as_str))
-                .bind(request.country.as_ref().map(CountryCode::as_str))
-                .bind(request.show_name)
-                .bind(request.keep_informed)
-                .bind(request.locale.code())
-                .bind(&hash)
-                .bind(now)
-                .bind(request.client_ip.map(|ip| ip.to_string()))
-                .execute(&mut *tx)
-                .await?;
-            }
-
-            let (subject, body) =
-                confirmation_mail(request.locale, &action.title, base_url, &token);
-            sqlx::query(
-                "INSERT INTO outbox (recipient, subject, body_text, created_at, next_attempt_at)
-                 VALUES ($1, $2, $3, $4, $4)",
-            )
-            .bind(request.email.as_str())
-            .bind(&subject)
-            .bind(&body)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            let conn = &mut *tx;
+            let outcome =
+                sign_on_connection!(conn, request, base_url, now, canonical, token, hash).await?;
             tx.commit().await?;
-            Ok(SignOutcome::MailQueued)
+            Ok(outcome)
         })
+    }
+
+    /// Records many signature requests in ONE SQLite transaction: one fsync
+    /// for the lot (group commit). Each request runs in its own savepoint, so
+    /// one that fails leaves the others alone. Nothing is acknowledged before
+    /// the commit: if it fails, every request of the batch gets the error.
+    pub async fn sign_batch_sqlite(
+        pool: &sqlx::SqlitePool,
+        requests: &[SignatureRequest],
+        base_url: &str,
+        now: i64,
+    ) -> Result<Vec<Result<SignOutcome, SignError>>, sqlx::Error> {
+        let mut tx = pool.begin_write().await?;
+        let mut outcomes = Vec::with_capacity(requests.len());
+        for request in requests {
+            let canonical = request.email.canonical();
+            let token = new_token();
+            let hash = token_hash(&token);
+            let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
+            let conn = &mut *savepoint;
+            let outcome =
+                sign_on_connection!(conn, request, base_url, now, canonical, token, hash).await;
+            match outcome {
+                Ok(_) => savepoint.commit().await?,
+                Err(_) => savepoint.rollback().await?,
+            }
+            outcomes.push(outcome);
+        }
+        tx.commit().await?;
+        Ok(outcomes)
     }
 
     /// Confirms the signature behind a mailed token. Idempotent.
@@ -408,6 +452,101 @@ pub mod queries {
             anonymised,
             mails_forgotten,
         })
+    }
+
+    /// What a burst came from.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum SpikeSource {
+        Address,
+        EmailDomain,
+    }
+
+    /// Many signature requests from one client address, or one email domain,
+    /// within one time bucket.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Spike {
+        pub source: SpikeSource,
+        pub key: String,
+        /// Unix seconds.
+        pub bucket_start: i64,
+        pub requests: u64,
+        /// How many of them were confirmed: floods rarely are.
+        pub confirmed: u64,
+        /// Every request in the bucket, all sources together.
+        pub bucket_total: u64,
+    }
+
+    #[derive(Debug, Clone, Copy)]
+    pub struct SpikeRules {
+        pub since: i64,
+        pub bucket_seconds: i64,
+        /// An address is listed from this many requests in one bucket.
+        pub min_per_address: u64,
+        /// A domain is listed from this many requests in one bucket, when it
+        /// is also more than `min_domain_share` of the bucket: a big mail
+        /// provider is busy whenever the site is.
+        pub min_per_domain: u64,
+        pub min_domain_share: f64,
+    }
+
+    /// Lists the bursts since `rules.since`, biggest first.
+    pub async fn spikes(db: &Db, rules: SpikeRules) -> Result<Vec<Spike>, SignError> {
+        let rows: Vec<(i64, Option<String>, String, String)> =
+            on_pool!(db, |pool| sqlx::query_as(
+                "SELECT created_at, client_ip, canonical_email, state FROM signatures
+              WHERE created_at >= $1 AND NOT anonymised"
+            )
+            .bind(rules.since)
+            .fetch_all(pool)
+            .await)?;
+        let bucket_of = |t: i64| t - t.rem_euclid(rules.bucket_seconds.max(1));
+        let mut totals = std::collections::HashMap::<i64, u64>::new();
+        let mut groups = std::collections::HashMap::<(SpikeSource, String, i64), (u64, u64)>::new();
+        for (created_at, ip, email, state) in rows {
+            let bucket = bucket_of(created_at);
+            *totals.entry(bucket).or_default() += 1;
+            let confirmed = u64::from(state == "confirmed");
+            let domain = email.rsplit_once('@').map(|(_, d)| d.to_owned());
+            for (source, key) in [
+                (SpikeSource::Address, ip),
+                (SpikeSource::EmailDomain, domain),
+            ] {
+                if let Some(key) = key {
+                    let entry = groups.entry((source, key, bucket)).or_default();
+                    entry.0 += 1;
+                    entry.1 += confirmed;
+                }
+            }
+        }
+        let mut spikes: Vec<Spike> = groups
+            .into_iter()
+            .filter_map(|((source, key, bucket_start), (requests, confirmed))| {
+                let bucket_total = totals.get(&bucket_start).copied().unwrap_or(requests);
+                let listed = match source {
+                    SpikeSource::Address => requests >= rules.min_per_address,
+                    SpikeSource::EmailDomain => {
+                        requests >= rules.min_per_domain
+                            && requests as f64 > rules.min_domain_share * bucket_total as f64
+                    }
+                };
+                listed.then_some(Spike {
+                    source,
+                    key,
+                    bucket_start,
+                    requests,
+                    confirmed,
+                    bucket_total,
+                })
+            })
+            .collect();
+        spikes.sort_by(|a, b| {
+            b.requests
+                .cmp(&a.requests)
+                .then(a.bucket_start.cmp(&b.bucket_start))
+                .then(a.source.cmp(&b.source))
+                .then(a.key.cmp(&b.key))
+        });
+        Ok(spikes)
     }
 
     /// Withdraws the signature behind a mailed token: it stops counting. Idempotent.

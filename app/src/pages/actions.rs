@@ -3,7 +3,7 @@ use super::errors::{InternalError, NotFound};
 use crate::api::actions::{get_support_action, Availability, SupportActionDetail};
 use crate::api::signature_form::{country_choices, SignFlash};
 use crate::components::{sign_form::SignForm, DateText};
-use crate::domain::{CountryCode, Slug};
+use crate::domain::{CountryCode, PartialDate, Slug};
 use crate::i18n::{use_locale, Locale};
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
@@ -147,10 +147,76 @@ fn SupportActionView(
                     }}
                 </p>
             </section>
+            <SignatureChart per_day=action.per_day/>
+            {(!action.recent_signers.is_empty()).then(|| view! {
+                <section class="recent-signers" aria-labelledby="recent-heading">
+                    <h2 id="recent-heading">{locale.t("action.recent_heading")}</h2>
+                    <ul>
+                        {action.recent_signers.into_iter().map(|signer| view! {
+                            <li>{signer.first_name}{signer.place.map(|p| format!(", {p}"))}</li>
+                        }).collect_view()}
+                    </ul>
+                </section>
+            })}
             {status}
             {form}
         </article>
     }
+}
+
+/// Confirmed signatures per day as server-drawn SVG bars, with the same
+/// figures as a table for screen readers and for anyone without images.
+#[component]
+fn SignatureChart(per_day: Vec<(PartialDate, i64)>) -> impl IntoView {
+    let locale = use_locale();
+    let (Some(&(first, _)), Some(&(last, _))) = (per_day.first(), per_day.last()) else {
+        return None;
+    };
+    const WIDTH: f64 = 600.0;
+    const HEIGHT: f64 = 120.0;
+    let max = per_day.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1);
+    let slot = WIDTH / per_day.len() as f64;
+    let gap = if slot > 4.0 { 1.0 } else { 0.0 };
+    let bars = per_day
+        .iter()
+        .enumerate()
+        .map(|(i, (day, n))| {
+            let height = (*n as f64 / max as f64 * HEIGHT).max(if *n > 0 { 1.0 } else { 0.0 });
+            view! {
+                <rect class="bar" x=format!("{:.2}", i as f64 * slot) y=format!("{:.2}", HEIGHT - height)
+                    width=format!("{:.2}", (slot - gap).max(0.5)) height=format!("{height:.2}")>
+                    <title>{format!("{}: {n}", day.format(locale))}</title>
+                </rect>
+            }
+        })
+        .collect_view();
+    let description = locale
+        .t("action.chart_description")
+        .replace("%{first}", &first.format(locale))
+        .replace("%{last}", &last.format(locale))
+        .replace("%{max}", &group_digits(locale, max));
+    Some(view! {
+        <section class="chart" aria-labelledby="chart-heading">
+            <h2 id="chart-heading">{locale.t("action.chart_heading")}</h2>
+            <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") preserveAspectRatio="none" role="img"
+                aria-labelledby="chart-heading chart-description" class="per-day">
+                <desc id="chart-description">{description.clone()}</desc>
+                {bars}
+            </svg>
+            <p class="chart-axis"><DateText date=first/><DateText date=last/></p>
+            <details>
+                <summary>{locale.t("action.chart_table")}</summary>
+                <table class="per-day-table">
+                    <thead><tr><th scope="col">{locale.t("action.chart_day")}</th><th scope="col">{locale.t("action.chart_count")}</th></tr></thead>
+                    <tbody>
+                        {per_day.into_iter().rev().filter(|(_, n)| *n > 0).map(|(day, n)| view! {
+                            <tr><td><DateText date=day/></td><td>{group_digits(locale, n)}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </details>
+        </section>
+    })
 }
 
 #[cfg(test)]

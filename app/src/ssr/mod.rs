@@ -4,6 +4,7 @@ pub mod db;
 pub mod demo;
 pub mod outbox;
 pub mod sanitize;
+pub mod sign_queue;
 
 use leptos::config::LeptosOptions;
 
@@ -21,4 +22,6 @@ pub struct AppState {
     pub client_ip_header: Option<http::HeaderName>,
     /// `None` when signing is not rate-limited (benchmarks).
     pub signing_limiter: Option<abuse::SigningLimiter>,
+    /// On SQLite, signatures are written in batches by one writer.
+    pub sign_queue: Option<sign_queue::SignQueue>,
 }

@@ -133,6 +133,11 @@ on_both_backends! {
         assert_eq!(after.attr(".token-state", "data-state").as_deref(), Some("confirmed"));
         assert_eq!(after.texts(".token-state"), ["Dank u: uw handtekening is bevestigd en telt mee."]);
         assert_eq!(count_on_page(app).await, "1 of 1,000 signatures");
+        let action_page = app.get(&format!("/actions/{ACTION}")).await;
+        assert_eq!(action_page.texts(".recent-signers li"), ["Amélie, 1000"], "first name and place only");
+        assert_eq!(action_page.html().select(&scraper::Selector::parse(".chart rect.bar").unwrap()).count(), 1);
+        assert_eq!(action_page.texts(".per-day-table tbody td:last-child"), ["1"]);
+        assert!(!action_page.body.contains("Dupont") && !action_page.body.contains("example.org"), "no surname, no address");
 
         // Confirming twice is harmless.
         app.post_form("/api/confirm-signature", &confirm, &[("token", token), ("lang", "nl")]).await;
@@ -150,6 +155,7 @@ on_both_backends! {
         app.post_form("/api/withdraw-signature", &withdraw, &[("token", token), ("lang", "nl")]).await;
         assert_eq!(app.get(&withdraw).await.attr(".token-state", "data-state").as_deref(), Some("withdrawn"));
         assert_eq!(count_on_page(app).await, "0 of 1,000 signatures");
+        assert!(app.get(&format!("/actions/{ACTION}")).await.texts(".recent-signers li").is_empty());
     }
 
     async fn the_island_gets_the_outcome_as_data(app: &TestApp) {
@@ -170,6 +176,24 @@ on_both_backends! {
         let result: serde_json::Value = serde_json::from_str(&unknown.body).unwrap();
         assert_eq!(result["Invalid"][0]["field"], "Country");
         assert_eq!(signatures(app).await, 1);
+    }
+
+    async fn a_burst_of_signers_is_stored_exactly_once_each(app: &TestApp) {
+        // Concurrent requests share transactions on SQLite (group commit): the
+        // same person twice in one batch must still count once.
+        let fetch = [("accept", "application/json"), ("origin", app.address.as_str())];
+        let mut requests = Vec::new();
+        for n in 0..60 {
+            let spelling = if n % 2 == 0 { format!("Signer{}+a@Example.org", n / 2) } else { format!("signer{}@example.org", n / 2) };
+            requests.push(async move {
+                let fields = form(&spelling, "en");
+                app.post_with(SIGN, &fields, &fetch).await
+            });
+        }
+        let answers = futures::future::join_all(requests).await;
+        assert!(answers.iter().all(|a| a.status == 200 && a.body == "\"Accepted\""), "every request is acknowledged");
+        assert_eq!(signatures(app).await, 30, "one signature per person");
+        assert_eq!(mails(app).await.len(), 30, "one mail per person: the second spelling is throttled");
     }
 
     async fn the_honeypot_drops_silently(app: &TestApp) {

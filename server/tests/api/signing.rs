@@ -245,3 +245,39 @@ on_both_backends! {
         assert_eq!(again.anonymised, 0, "a pass changes each signature once");
     }
 }
+
+on_both_backends! {
+    async fn bursts_from_one_address_or_domain_are_reported(store: &TestStore) {
+        use signatures::{SpikeRules, SpikeSource};
+        let base = "http://127.0.0.1:3000";
+        for n in 0..25 {
+            let mut flood = request(&format!("user{n}@flood.example"));
+            flood.client_ip = Some("203.0.113.7".parse().unwrap());
+            signatures::sign(&store.db, &flood, base, NOW + n).await.unwrap();
+        }
+        for n in 0..5 {
+            let mut person = request(&format!("person{n}@mail.example"));
+            person.client_ip = Some(format!("198.51.100.{n}").parse().unwrap());
+            signatures::sign(&store.db, &person, base, NOW + 30 + n).await.unwrap();
+        }
+        let rules = SpikeRules {
+            since: NOW - 3600,
+            bucket_seconds: 600,
+            min_per_address: 20,
+            min_per_domain: 20,
+            min_domain_share: 0.3,
+        };
+        let found = signatures::spikes(&store.db, rules).await.unwrap();
+        let listed: Vec<_> = found.iter().map(|s| (s.source, s.key.as_str(), s.requests, s.confirmed)).collect();
+        assert_eq!(
+            listed,
+            [
+                (SpikeSource::Address, "203.0.113.7", 25, 0),
+                (SpikeSource::EmailDomain, "flood.example", 25, 0),
+            ]
+        );
+        assert!(found.iter().all(|s| s.bucket_total == 30));
+        let later = SpikeRules { since: NOW + 3600, ..rules };
+        assert!(signatures::spikes(&store.db, later).await.unwrap().is_empty(), "only the window asked for");
+    }
+}

@@ -1,0 +1,84 @@
+//! Group commit for signing on SQLite. With `synchronous=FULL` every commit
+//! waits for an fsync, and SQLite has one writer: one transaction per request
+//! tops out at a few thousand requests a second. Here one writer task takes
+//! every request waiting at that moment and writes them in one transaction,
+//! then answers each. A request is acknowledged only after its batch is on
+//! disk. PostgreSQL takes concurrent transactions and needs none of this.
+use crate::api::signatures::{
+    queries::{self, SignError},
+    SignOutcome, SignatureRequest,
+};
+use sqlx::SqlitePool;
+use tokio::sync::{mpsc, oneshot};
+
+/// At most this many requests share one transaction: bounds the wait of the
+/// first in a batch and the work lost to a failed commit.
+pub const MAX_BATCH: usize = 512;
+
+type Reply = oneshot::Sender<Result<SignOutcome, SignError>>;
+
+struct Job {
+    request: SignatureRequest,
+    now: i64,
+    reply: Reply,
+}
+
+#[derive(Clone, Debug)]
+pub struct SignQueue {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl SignQueue {
+    /// Starts the writer task; it ends when every `SignQueue` clone is dropped.
+    pub fn start(pool: SqlitePool, base_url: String) -> Self {
+        let (jobs, receiver) = mpsc::channel(MAX_BATCH * 8);
+        tokio::spawn(write_batches(pool, base_url, receiver));
+        Self { jobs }
+    }
+
+    pub async fn sign(
+        &self,
+        request: SignatureRequest,
+        now: i64,
+    ) -> Result<SignOutcome, SignError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job {
+                request,
+                now,
+                reply,
+            })
+            .await
+            .map_err(|_| SignError::Database(sqlx::Error::PoolClosed))?;
+        answer
+            .await
+            .map_err(|_| SignError::Database(sqlx::Error::PoolClosed))?
+    }
+}
+
+async fn write_batches(pool: SqlitePool, base_url: String, mut receiver: mpsc::Receiver<Job>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        // One clock reading per batch: the requests arrived together.
+        let now = batch.iter().map(|job| job.now).max().unwrap_or_default();
+        let requests: Vec<SignatureRequest> = batch.iter().map(|job| job.request.clone()).collect();
+        match queries::sign_batch_sqlite(&pool, &requests, &base_url, now).await {
+            Ok(outcomes) => {
+                for (job, outcome) in batch.drain(..).zip(outcomes) {
+                    let _ = job.reply.send(outcome);
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, requests = batch.len(), "signature batch not committed");
+                let message = error.to_string();
+                for job in batch.drain(..) {
+                    let _ = job
+                        .reply
+                        .send(Err(SignError::Database(sqlx::Error::Protocol(
+                            message.clone(),
+                        ))));
+                }
+            }
+        }
+    }
+}
