@@ -48,7 +48,7 @@ fresh_database() { # backend -> prints url
 }
 
 echo "Machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(free -g | awk '/Mem:/ {print $2}') GiB; $(date -u +%Y-%m-%d)."
-echo "Load: $CONCURRENCY concurrent signers + 4 page readers for ${SECONDS_OF_LOAD}s, from a second process on loopback."
+echo "Load: $CONCURRENCY concurrent signers, and 4 readers each fetching a person page every 50 ms, for ${SECONDS_OF_LOAD}s, from a second process on loopback."
 echo
 for backend in sqlite postgres; do
   url=$(fresh_database $backend)

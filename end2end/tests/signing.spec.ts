@@ -49,6 +49,8 @@ test('errors come back next to their fields, in French, with the typed values', 
   await openForm(page, path, javaScriptEnabled);
   await page.getByLabel('Votre adresse e-mail').fill('pas-une-adresse');
   await page.getByLabel('Commune ou code postal').fill('Ixelles');
+  let pageLoads = 0;
+  page.on('load', () => pageLoads++);
   await page.getByRole('button', { name: 'Signer' }).click();
   await expect(page.locator('#full_name-error')).toHaveText('Indiquez votre nom.');
   await expect(page.locator('#email-error')).toHaveText('Indiquez une adresse e-mail comme nom@example.org.');
@@ -56,10 +58,10 @@ test('errors come back next to their fields, in French, with the typed values', 
   await expect(page.getByLabel('Votre adresse e-mail')).toHaveValue('pas-une-adresse');
   await expect(page.getByLabel('Commune ou code postal')).toHaveValue('Ixelles');
   await expect(page.getByLabel('Votre adresse e-mail')).toHaveAttribute('aria-invalid', 'true');
-  if (javaScriptEnabled) {
-    // The island answered in place: no page load, no address change.
-    expect(new URL(page.url()).pathname).toBe(path);
-  }
+  // Without JavaScript the browser posts and is sent back (one page load);
+  // the island answers in place (none).
+  expect(pageLoads).toBe(javaScriptEnabled ? 0 : 1);
+  expect(new URL(page.url()).pathname).toBe(path);
 });
 
 test('sign, confirm by mail, count rises once; the same address spelled otherwise does not count again; withdraw', async ({ page, javaScriptEnabled }, info) => {

@@ -70,13 +70,7 @@ impl Application {
                 listener.local_addr().unwrap_or(settings.site_addr)
             ),
         };
-        let sign_queue = match &db {
-            Db::Sqlite(pool) => Some(app::ssr::sign_queue::SignQueue::start(
-                pool.clone(),
-                public_url.clone(),
-            )),
-            Db::Postgres(_) => None,
-        };
+        let sign_queue = app::ssr::sign_queue::SignQueue::start(db.clone(), public_url.clone());
         let state = AppState {
             sign_queue,
             leptos_options: leptos_options.clone(),

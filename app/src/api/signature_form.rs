@@ -285,7 +285,7 @@ pub async fn withdraw_signature(token: String, lang: String) -> Result<(), Serve
 #[cfg(feature = "ssr")]
 pub mod on_server {
     use super::*;
-    use crate::api::signatures::queries::{self as signatures, SignError};
+    use crate::api::signatures::queries::SignError;
     use crate::ssr::AppState;
     use base64::Engine;
     use http::header::{ACCEPT, COOKIE, SET_COOKIE};
@@ -316,11 +316,7 @@ pub mod on_server {
         };
         let now = crate::ssr::outbox::unix_now();
         let action = request.action.clone();
-        let signed = match &state.sign_queue {
-            Some(queue) => queue.sign(request, now).await,
-            None => signatures::sign(&state.db, &request, &state.public_url, now).await,
-        };
-        match signed {
+        match state.sign_queue.sign(request, now).await {
             Ok(outcome) => {
                 tracing::debug!(?outcome, %action, "signature request");
                 SignResult::Accepted

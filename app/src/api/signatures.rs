@@ -67,6 +67,21 @@ pub mod queries {
         Database(#[from] sqlx::Error),
     }
 
+    impl SignError {
+        /// Refusals carry no database state and can be told to every request
+        /// that asked the same thing; a database error cannot be copied.
+        fn copy_of_refusal(&self) -> Self {
+            match self {
+                SignError::UnknownAction(slug) => SignError::UnknownAction(slug.clone()),
+                SignError::ActionNotOpen => SignError::ActionNotOpen,
+                SignError::UnknownCountry(code) => SignError::UnknownCountry(code.clone()),
+                SignError::Database(error) => {
+                    SignError::Database(sqlx::Error::Protocol(error.to_string()))
+                }
+            }
+        }
+    }
+
     /// 32 random bytes, URL-safe: what goes in the mail.
     pub fn new_token() -> String {
         let bytes: [u8; 32] = rand::random();
@@ -79,6 +94,12 @@ pub mod queries {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect()
+    }
+
+    /// What the writes need of a checked action.
+    struct CheckedAction {
+        id: i64,
+        title: String,
     }
 
     #[derive(sqlx::FromRow)]
@@ -124,11 +145,10 @@ pub mod queries {
         (subject, body)
     }
 
-    /// The statements of one signature request, on a connection inside a
-    /// write transaction: written once, used for a lone request and for a
-    /// batch (group commit). An async block, so `return` ends this request only.
-    macro_rules! sign_on_connection {
-        ($conn:ident, $request:ident, $base_url:ident, $now:ident, $canonical:ident, $token:ident, $hash:ident) => {
+    /// Whether the request's action takes signatures and its country exists:
+    /// reads only, so a refusal leaves nothing behind.
+    macro_rules! check_on_connection {
+        ($conn:ident, $request:ident) => {
             async {
                 let action: Option<ActionRow> = sqlx::query_as(
                     "SELECT a.id, a.title, a.opens_on, a.closes_on, a.is_open
@@ -154,7 +174,21 @@ pub mod queries {
                         return Err(SignError::UnknownCountry(country.to_string()));
                     }
                 }
+                Ok::<_, SignError>(action)
+            }
+        };
+    }
 
+    /// The writes of one signature request, on a connection inside a write
+    /// transaction, for an action already checked: written once, used for a
+    /// lone request and for a batch (group commit). An async block, so
+    /// `return` ends this request only.
+    macro_rules! write_on_connection {
+        ($conn:ident, $request:ident, $action:ident, $base_url:ident, $now:ident) => {
+            async {
+                let canonical = $request.email.canonical();
+                let token = new_token();
+                let hash = token_hash(&token);
                 let inserted: Option<i64> = sqlx::query_scalar(
                     "INSERT INTO signatures (action_id, name, canonical_email, place, country_code, show_name,
                                              keep_informed, locale, token_hash, state, created_at, last_mailed_at, client_ip)
@@ -162,15 +196,15 @@ pub mod queries {
                      ON CONFLICT (action_id, canonical_email) DO NOTHING
                      RETURNING id",
                 )
-                .bind(action.id)
+                .bind($action.id)
                 .bind($request.name.as_str())
-                .bind(&$canonical)
+                .bind(&canonical)
                 .bind($request.place.as_ref().map(Line::as_str))
                 .bind($request.country.as_ref().map(CountryCode::as_str))
                 .bind($request.show_name)
                 .bind($request.keep_informed)
                 .bind($request.locale.code())
-                .bind(&$hash)
+                .bind(&hash)
                 .bind($now)
                 .bind($request.client_ip.map(|ip| ip.to_string()))
                 .fetch_optional(&mut *$conn)
@@ -180,8 +214,8 @@ pub mod queries {
                     let existing: ExistingRow = sqlx::query_as(
                         "SELECT id, state, last_mailed_at FROM signatures WHERE action_id = $1 AND canonical_email = $2",
                     )
-                    .bind(action.id)
-                    .bind(&$canonical)
+                    .bind($action.id)
+                    .bind(&canonical)
                     .fetch_one(&mut *$conn)
                     .await?;
                     match existing.state.as_str() {
@@ -206,7 +240,7 @@ pub mod queries {
                     .bind($request.show_name)
                     .bind($request.keep_informed)
                     .bind($request.locale.code())
-                    .bind(&$hash)
+                    .bind(&hash)
                     .bind($now)
                     .bind($request.client_ip.map(|ip| ip.to_string()))
                     .execute(&mut *$conn)
@@ -214,7 +248,7 @@ pub mod queries {
                 }
 
                 let (subject, body) =
-                    confirmation_mail($request.locale, &action.title, $base_url, &$token);
+                    confirmation_mail($request.locale, &$action.title, $base_url, &token);
                 sqlx::query(
                     "INSERT INTO outbox (recipient, subject, body_text, created_at, next_attempt_at)
                      VALUES ($1, $2, $3, $4, $4)",
@@ -238,47 +272,84 @@ pub mod queries {
         base_url: &str,
         now: i64,
     ) -> Result<SignOutcome, SignError> {
-        let canonical = request.email.canonical();
-        let token = new_token();
-        let hash = token_hash(&token);
         on_pool!(db, |pool| {
             let mut tx = pool.begin_write().await?;
             let conn = &mut *tx;
-            let outcome =
-                sign_on_connection!(conn, request, base_url, now, canonical, token, hash).await?;
+            let action = check_on_connection!(conn, request).await?;
+            let outcome = write_on_connection!(conn, request, action, base_url, now).await?;
             tx.commit().await?;
             Ok(outcome)
         })
     }
 
-    /// Records many signature requests in ONE SQLite transaction: one fsync
-    /// for the lot (group commit). Each request runs in its own savepoint, so
-    /// one that fails leaves the others alone. Nothing is acknowledged before
-    /// the commit: if it fails, every request of the batch gets the error.
-    pub async fn sign_batch_sqlite(
-        pool: &sqlx::SqlitePool,
+    /// Records many signature requests in ONE transaction: one fsync for the
+    /// lot (group commit). Checks (action open, country known) are
+    /// read once per batch. Nothing is acknowledged before the commit: if it
+    /// fails, every request of the batch gets the error. A request that fails
+    /// half-way (a database error, not a refusal) would leave half its writes
+    /// in the batch, so then the batch is rolled back and each request is
+    /// retried in its own transaction.
+    pub async fn sign_batch(
+        db: &Db,
         requests: &[SignatureRequest],
         base_url: &str,
         now: i64,
     ) -> Result<Vec<Result<SignOutcome, SignError>>, sqlx::Error> {
-        let mut tx = pool.begin_write().await?;
-        let mut outcomes = Vec::with_capacity(requests.len());
-        for request in requests {
-            let canonical = request.email.canonical();
-            let token = new_token();
-            let hash = token_hash(&token);
-            let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
-            let conn = &mut *savepoint;
-            let outcome =
-                sign_on_connection!(conn, request, base_url, now, canonical, token, hash).await;
-            match outcome {
-                Ok(_) => savepoint.commit().await?,
-                Err(_) => savepoint.rollback().await?,
+        let batched = on_pool!(db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            // Refusals are remembered per (action, country); a database error ends the batch.
+            let mut checked: std::collections::HashMap<_, Result<CheckedAction, SignError>> =
+                std::collections::HashMap::new();
+            let mut outcomes = Vec::with_capacity(requests.len());
+            let mut broken = false;
+            for request in requests {
+                let conn = &mut *tx;
+                let key = (request.action.clone(), request.country.clone());
+                if !checked.contains_key(&key) {
+                    let check = match check_on_connection!(conn, request).await {
+                        Ok(action) => Ok(CheckedAction {
+                            id: action.id,
+                            title: action.title,
+                        }),
+                        Err(SignError::Database(error)) => return Err(error),
+                        Err(refusal) => Err(refusal),
+                    };
+                    checked.insert(key.clone(), check);
+                }
+                let action = match &checked[&key] {
+                    Ok(action) => action,
+                    Err(refusal) => {
+                        outcomes.push(Err(refusal.copy_of_refusal()));
+                        continue;
+                    }
+                };
+                match write_on_connection!(conn, request, action, base_url, now).await {
+                    Err(SignError::Database(error)) => {
+                        tracing::warn!(%error, "a request failed inside a batch: retrying one by one");
+                        broken = true;
+                        break;
+                    }
+                    outcome => outcomes.push(outcome),
+                }
             }
-            outcomes.push(outcome);
+            if broken {
+                tx.rollback().await?;
+                None
+            } else {
+                tx.commit().await?;
+                Some(outcomes)
+            }
+        });
+        match batched {
+            Some(outcomes) => Ok(outcomes),
+            None => {
+                let mut one_by_one = Vec::with_capacity(requests.len());
+                for request in requests {
+                    one_by_one.push(sign(db, request, base_url, now).await);
+                }
+                Ok(one_by_one)
+            }
         }
-        tx.commit().await?;
-        Ok(outcomes)
     }
 
     /// Confirms the signature behind a mailed token. Idempotent.

@@ -1,11 +1,16 @@
 //! The signing form. Without JavaScript it is a plain POST to the server
 //! function, and the page it redirects to shows the outcome from a flash
-//! cookie (`initial`). As an island it posts in place and shows the outcome
-//! without leaving the page; what the signer typed stays in the fields.
+//! cookie (`initial`). As an island it posts the same fields to the same
+//! server function with `fetch` and shows the outcome without leaving the
+//! page; what the signer typed stays in the fields.
+//!
+//! Not an `ActionForm`: that brings the whole server-function client and a
+//! query-string deserializer into the browser bundle (measured in
+//! BENCHMARKS.md), to do what one `fetch` of the form's own fields does.
 use crate::api::signature_form::{SignField, SignFormValues, SignResult, SignSupportAction};
 use crate::i18n::Locale;
-use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 #[island]
 pub fn SignForm(
@@ -19,16 +24,42 @@ pub fn SignForm(
 ) -> impl IntoView {
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
-    let sign = ServerAction::<SignSupportAction>::new();
     let (values, initial_result) = match initial {
         Some((values, result)) => (values, Some(result)),
         None => (SignFormValues::default(), None),
     };
-    let result = Memo::new(move |_| match sign.value().get() {
-        Some(Ok(result)) => Some(result),
-        Some(Err(_)) => Some(SignResult::Failed),
-        None => initial_result.clone(),
-    });
+    let result = RwSignal::new(initial_result);
+    // A refusal by the guards (rate limit, Origin), in words the server chose.
+    let refusal = RwSignal::new(None::<String>);
+    let pending = RwSignal::new(false);
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let Some(form) = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
+            else {
+                return;
+            };
+            leptos::task::spawn_local(async move {
+                match post(&form).await {
+                    Ok(Ok(answer)) => {
+                        refusal.set(None);
+                        result.set(Some(answer));
+                    }
+                    Ok(Err(message)) => refusal.set(Some(message)),
+                    Err(_) => result.set(Some(SignResult::Failed)),
+                }
+                pending.set(false);
+            });
+        }
+    };
     let accepted = move || result.get() == Some(SignResult::Accepted);
     let error_of = move |field: SignField| {
         move || {
@@ -58,6 +89,9 @@ pub fn SignForm(
         }
     };
     let summary = move || match result.get() {
+        _ if refusal.get().is_some() => {
+            Some(view! { <p class="form-problem" role="alert">{refusal.get()}</p> }.into_any())
+        }
         Some(SignResult::Invalid(errors)) => Some(
             view! {
                 <p class="form-problem" role="alert">
@@ -76,6 +110,7 @@ pub fn SignForm(
         _ => None,
     };
     let ticked = |value: &str| SignFormValues::ticked(value);
+    const SIGN_PATH: &str = <SignSupportAction as ServerFn>::PATH;
 
     view! {
         <section class="sign" id="sign" aria-labelledby="sign-heading" data-hydrated=move || hydrated.get().to_string()>
@@ -86,7 +121,8 @@ pub fn SignForm(
             </div>
             <div hidden=accepted>
                 {summary}
-                <ActionForm action=sign attr:class="sign-form" attr:novalidate=true>
+                <form method="post" action=SIGN_PATH class="sign-form" novalidate
+                    on:submit=on_submit>
                     <input type="hidden" name="support_action" value=action/>
                     <input type="hidden" name="lang" value=locale.code()/>
                     <p class="required-note">{locale.t("sign.required_note")}</p>
@@ -141,9 +177,45 @@ pub fn SignForm(
                         <label for="website">{locale.t("sign.honeypot")}</label>
                         <input id="website" name="website" type="text" tabindex="-1" autocomplete="off"/>
                     </div>
-                    <button type="submit" disabled=move || sign.pending().get()>{locale.t("sign.submit")}</button>
-                </ActionForm>
+                    <button type="submit" disabled=move || pending.get()>{locale.t("sign.submit")}</button>
+                </form>
             </div>
         </section>
+    }
+}
+
+/// Posts the form's fields as the browser would, asking for data rather than
+/// a page. `Ok(Err(message))` is a refusal by the guards (429, 403).
+#[cfg(feature = "hydrate")]
+async fn post(
+    form: &web_sys::HtmlFormElement,
+) -> Result<Result<SignResult, String>, wasm_bindgen::JsValue> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    let fields = web_sys::FormData::new_with_form(form)?;
+    let body = web_sys::UrlSearchParams::new_with_str_sequence_sequence(&fields)?;
+    let headers = web_sys::Headers::new()?;
+    headers.set("Accept", "application/json")?;
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_headers(&headers);
+    init.set_body(&body);
+    let response: web_sys::Response =
+        JsFuture::from(window().fetch_with_str_and_init(&form.action(), &init))
+            .await?
+            .dyn_into()?;
+    let text = JsFuture::from(response.text()?)
+        .await?
+        .as_string()
+        .unwrap_or_default();
+    match response.status() {
+        200 => serde_json::from_str(&text)
+            .map(Ok)
+            .map_err(|e| e.to_string().into()),
+        403 | 429 => Ok(Err(text
+            .strip_prefix("ServerError|")
+            .unwrap_or(&text)
+            .to_owned())),
+        _ => Err(text.into()),
     }
 }

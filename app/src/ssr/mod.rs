@@ -22,6 +22,6 @@ pub struct AppState {
     pub client_ip_header: Option<http::HeaderName>,
     /// `None` when signing is not rate-limited (benchmarks).
     pub signing_limiter: Option<abuse::SigningLimiter>,
-    /// On SQLite, signatures are written in batches by one writer.
-    pub sign_queue: Option<sign_queue::SignQueue>,
+    /// Signatures are written in batches by one writer (group commit).
+    pub sign_queue: sign_queue::SignQueue,
 }

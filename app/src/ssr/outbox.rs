@@ -3,7 +3,7 @@
 //! next attempt pushed into the future) before delivery, so a crash or a second
 //! instance never loses it and rarely sends it twice, and no lock is held while
 //! a slow mail server answers. Failures back off exponentially.
-use super::db::Db;
+use super::db::{BeginWrite, Db};
 use crate::on_pool;
 use lettre::message::{header::ContentType, Mailbox};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -77,7 +77,17 @@ impl Mailer {
                 tokio::fs::write(&path, message)
                     .await
                     .map_err(|e| format!("{}: {e}", path.display()))?;
-                Ok(path.display().to_string())
+                // Without a mail server (`make run`), the log is how someone
+                // trying the site finds the link. The link is a secret, but
+                // in this mode the same link already sits in the file.
+                let link = mail
+                    .body_text
+                    .split_whitespace()
+                    .find(|word| word.contains("/signatures/confirm?token="));
+                Ok(match link {
+                    Some(link) => format!("{} (confirm: {link})", path.display()),
+                    None => path.display().to_string(),
+                })
             }
             Mailer::Smtp { transport, from } => {
                 let to = mail
@@ -104,6 +114,11 @@ impl Mailer {
     }
 }
 
+/// At most this many mails are claimed at once: one lease and one "sent"
+/// commit for the lot, which matters on SQLite, where each commit is an fsync
+/// and the writer is shared with signing.
+pub const CLAIM_BATCH: i64 = 64;
+
 /// Claims the oldest due mail, delivers it, records the result. One step, so
 /// tests can drive the worker deterministically. `now` is Unix seconds.
 pub async fn try_execute_task(
@@ -111,70 +126,97 @@ pub async fn try_execute_task(
     mailer: &Mailer,
     now: i64,
 ) -> Result<ExecutionOutcome, sqlx::Error> {
-    let claimed: Option<OutgoingMail> = match db {
+    let mut outcomes = deliver_due(db, mailer, now, 1).await?;
+    Ok(outcomes.pop().unwrap_or(ExecutionOutcome::EmptyQueue))
+}
+
+/// Claims up to `limit` due mails, oldest first, delivers them one by one and
+/// records the results: every success in one transaction, each failure with
+/// its own back-off. An empty vector means the queue has nothing due.
+pub async fn deliver_due(
+    db: &Db,
+    mailer: &Mailer,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<ExecutionOutcome>, sqlx::Error> {
+    let claimed: Vec<OutgoingMail> = match db {
         // SQLite has one writer at a time: the UPDATE … RETURNING is the claim.
         Db::Sqlite(pool) => {
             sqlx::query_as(
                 "UPDATE outbox SET next_attempt_at = $2
-                  WHERE id = (SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $1
-                               ORDER BY next_attempt_at, id LIMIT 1)
+                  WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $1
+                                ORDER BY next_attempt_at, id LIMIT $3)
                   RETURNING id, recipient, subject, body_text, attempts",
             )
             .bind(now)
             .bind(now + LEASE_SECONDS)
-            .fetch_optional(pool)
+            .bind(limit)
+            .fetch_all(pool)
             .await?
         }
-        // Several instances: SKIP LOCKED hands each a different mail.
+        // Several instances: SKIP LOCKED hands each different mail.
         Db::Postgres(pool) => {
             sqlx::query_as(
                 "UPDATE outbox SET next_attempt_at = $2
-                  WHERE id = (SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $1
-                               ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+                  WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $1
+                                ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
                   RETURNING id, recipient, subject, body_text, attempts",
             )
             .bind(now)
             .bind(now + LEASE_SECONDS)
-            .fetch_optional(pool)
+            .bind(limit)
+            .fetch_all(pool)
             .await?
         }
     };
-    let Some(mail) = claimed else {
-        return Ok(ExecutionOutcome::EmptyQueue);
-    };
-    match mailer.deliver(&mail).await {
-        Ok(place) => {
-            on_pool!(db, |pool| sqlx::query(
-                "UPDATE outbox SET sent_at = $2, attempts = attempts + 1 WHERE id = $1"
-            )
-            .bind(mail.id)
-            .bind(now)
-            .execute(pool)
-            .await
-            .map(|_| ()))?;
-            tracing::info!(mail = mail.id, %place, "mail delivered");
-            Ok(ExecutionOutcome::Delivered { id: mail.id })
-        }
-        Err(error) => {
-            let retry_at = now + backoff_seconds(mail.attempts);
-            on_pool!(db, |pool| {
-                sqlx::query(
-                "UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 WHERE id = $1"
-            )
-            .bind(mail.id)
-            .bind(&error)
-            .bind(retry_at)
-            .execute(pool)
-            .await
-            .map(|_| ())
-            })?;
-            tracing::warn!(mail = mail.id, %error, retry_at, "mail delivery failed");
-            Ok(ExecutionOutcome::Failed {
-                id: mail.id,
-                retry_at,
-            })
+    let mut claimed = claimed;
+    claimed.sort_by_key(|mail| mail.id);
+    let mut outcomes = Vec::with_capacity(claimed.len());
+    let mut delivered = Vec::new();
+    for mail in &claimed {
+        match mailer.deliver(mail).await {
+            Ok(place) => {
+                tracing::info!(mail = mail.id, %place, "mail delivered");
+                delivered.push(mail.id);
+                outcomes.push(ExecutionOutcome::Delivered { id: mail.id });
+            }
+            Err(error) => {
+                let retry_at = now + backoff_seconds(mail.attempts);
+                on_pool!(db, |pool| {
+                    sqlx::query(
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 WHERE id = $1"
+                )
+                .bind(mail.id)
+                .bind(&error)
+                .bind(retry_at)
+                .execute(pool)
+                .await
+                .map(|_| ())
+                })?;
+                tracing::warn!(mail = mail.id, %error, retry_at, "mail delivery failed");
+                outcomes.push(ExecutionOutcome::Failed {
+                    id: mail.id,
+                    retry_at,
+                });
+            }
         }
     }
+    if !delivered.is_empty() {
+        on_pool!(db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            for id in &delivered {
+                sqlx::query(
+                    "UPDATE outbox SET sent_at = $2, attempts = attempts + 1 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await
+        })?;
+    }
+    Ok(outcomes)
 }
 
 pub fn unix_now() -> i64 {
@@ -192,9 +234,8 @@ pub async fn run_worker_until_stopped(
         if *shutdown.borrow() {
             return;
         }
-        let idle = match try_execute_task(&db, &mailer, unix_now()).await {
-            Ok(ExecutionOutcome::EmptyQueue) => true,
-            Ok(_) => false,
+        let idle = match deliver_due(&db, &mailer, unix_now(), CLAIM_BATCH).await {
+            Ok(outcomes) => outcomes.is_empty(),
             Err(error) => {
                 tracing::error!(%error, "outbox worker: database error");
                 true

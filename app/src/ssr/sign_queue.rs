@@ -1,14 +1,16 @@
-//! Group commit for signing on SQLite. With `synchronous=FULL` every commit
-//! waits for an fsync, and SQLite has one writer: one transaction per request
-//! tops out at a few thousand requests a second. Here one writer task takes
-//! every request waiting at that moment and writes them in one transaction,
-//! then answers each. A request is acknowledged only after its batch is on
-//! disk. PostgreSQL takes concurrent transactions and needs none of this.
+//! Group commit for signing. Every commit waits for an fsync (SQLite with
+//! `synchronous=FULL`, PostgreSQL with `synchronous_commit=on`), and SQLite
+//! has one writer: one transaction per request tops out at a few thousand
+//! requests a second. Here one writer task takes every request waiting at that
+//! moment and writes them in one transaction, then answers each. A request is
+//! acknowledged only after its batch is on disk. On PostgreSQL it also keeps
+//! signing to one connection of the pool, so a surge cannot starve the pages
+//! of connections (measured in BENCHMARKS.md).
+use super::db::Db;
 use crate::api::signatures::{
     queries::{self, SignError},
     SignOutcome, SignatureRequest,
 };
-use sqlx::SqlitePool;
 use tokio::sync::{mpsc, oneshot};
 
 /// At most this many requests share one transaction: bounds the wait of the
@@ -30,9 +32,9 @@ pub struct SignQueue {
 
 impl SignQueue {
     /// Starts the writer task; it ends when every `SignQueue` clone is dropped.
-    pub fn start(pool: SqlitePool, base_url: String) -> Self {
+    pub fn start(db: Db, base_url: String) -> Self {
         let (jobs, receiver) = mpsc::channel(MAX_BATCH * 8);
-        tokio::spawn(write_batches(pool, base_url, receiver));
+        tokio::spawn(write_batches(db, base_url, receiver));
         Self { jobs }
     }
 
@@ -56,13 +58,13 @@ impl SignQueue {
     }
 }
 
-async fn write_batches(pool: SqlitePool, base_url: String, mut receiver: mpsc::Receiver<Job>) {
+async fn write_batches(db: Db, base_url: String, mut receiver: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
         // One clock reading per batch: the requests arrived together.
         let now = batch.iter().map(|job| job.now).max().unwrap_or_default();
         let requests: Vec<SignatureRequest> = batch.iter().map(|job| job.request.clone()).collect();
-        match queries::sign_batch_sqlite(&pool, &requests, &base_url, now).await {
+        match queries::sign_batch(&db, &requests, &base_url, now).await {
             Ok(outcomes) => {
                 for (job, outcome) in batch.drain(..).zip(outcomes) {
                     let _ = job.reply.send(outcome);
