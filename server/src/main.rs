@@ -38,6 +38,22 @@ enum Command {
     /// Manage support actions (until staff pages exist).
     #[command(subcommand)]
     Action(ActionCommand),
+    /// Create a staff account. The password is read from the terminal (asked
+    /// twice), or from the first line of standard input when it is not a
+    /// terminal: `printf '%s\n' "$PASSWORD" | server create-user …`.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        /// admin, council or comms.
+        #[arg(long)]
+        role: String,
+        /// For council members: the slug of their municipality, e.g. brussels.
+        #[arg(long)]
+        municipality: Option<String>,
+        /// The name shown in the audit log; the email's local part if left out.
+        #[arg(long)]
+        name: Option<String>,
+    },
     /// Reports on signing abuse.
     #[command(subcommand)]
     Report(ReportCommand),
@@ -165,6 +181,46 @@ async fn run(command: Command) -> Result<(), String> {
                 }
             }
             db.close().await;
+            Ok(())
+        }
+        Command::CreateUser {
+            email,
+            role,
+            municipality,
+            name,
+        } => {
+            use app::domain::{Email, PersonName, Role, Slug};
+            use app::ssr::accounts::{check_password_length, create_user, NewUser};
+            let email = Email::parse(&email).map_err(|e| format!("--email: {e}"))?;
+            let role = Role::parse(&role).map_err(|e| format!("--role: {e}"))?;
+            let municipality = municipality
+                .map(|m| Slug::parse(&m).map_err(|e| format!("--municipality: {e}")))
+                .transpose()?;
+            let name = name.unwrap_or_else(|| {
+                email
+                    .as_str()
+                    .split('@')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned()
+            });
+            let name = PersonName::parse(&name).map_err(|e| format!("--name: {e}"))?;
+            let password = read_password()?;
+            check_password_length(&password).map_err(|e| e.to_string())?;
+            let user = NewUser {
+                email,
+                name,
+                role,
+                municipality,
+            };
+            let db = open_database(&settings).await.map_err(|e| e.to_string())?;
+            let created = create_user(&db, &user, &password, app::ssr::outbox::unix_now()).await;
+            db.close().await;
+            created.map_err(|e| e.to_string())?;
+            match &user.municipality {
+                Some(m) => println!("{} account {} created for {m}", role.slug(), user.email),
+                None => println!("{} account {} created", role.slug(), user.email),
+            }
             Ok(())
         }
         Command::Report(ReportCommand::Spikes {
@@ -302,6 +358,27 @@ async fn action_command(db: &app::ssr::db::Db, command: ActionCommand) -> Result
         }
     }
     Ok(())
+}
+
+/// The new account's password: asked twice on a terminal, else the first
+/// line of standard input. Never echoed, never logged.
+fn read_password() -> Result<String, String> {
+    use std::io::{BufRead, IsTerminal};
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ").map_err(|e| e.to_string())?;
+        let again = rpassword::prompt_password("Password again: ").map_err(|e| e.to_string())?;
+        if first != again {
+            return Err("the two passwords differ; nothing was created".into());
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
 }
 
 /// The delivery CSV. A cell that a spreadsheet would run as a formula

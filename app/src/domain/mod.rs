@@ -33,6 +33,7 @@ mod line;
 mod partial_date;
 mod person_name;
 mod rights;
+mod role;
 mod slug;
 mod status;
 
@@ -41,6 +42,7 @@ pub use line::{Line, LineError};
 pub use partial_date::{PartialDate, PartialDateError};
 pub use person_name::{PersonName, PersonNameError};
 pub use rights::{RightsCategory, UnknownRightsCategory};
+pub use role::{Role, UnknownRole};
 pub use slug::{Slug, SlugError};
 pub use status::{Status, UnknownStatus};
 

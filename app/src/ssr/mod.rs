@@ -1,5 +1,6 @@
-//! Server-only code: state, database, demo data, sanitizing.
+//! Server-only code: state, database, accounts, guards, mail, demo data, sanitizing.
 pub mod abuse;
+pub mod accounts;
 pub mod db;
 pub mod demo;
 pub mod outbox;

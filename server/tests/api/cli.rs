@@ -272,3 +272,102 @@ async fn export_signatures_writes_confirmed_ones_as_safe_csv() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Runs the binary with `input` on its standard input (not a terminal).
+fn run_with_stdin(database_url: &str, args: &[&str], input: &str) -> (bool, String, String) {
+    use std::io::Write;
+    let mut child = server()
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn the_first_admin_is_created_from_the_command_line() {
+    let (dir, url) = temp_sqlite("lumieres.db");
+    assert!(run_on(&url, &["seed-demo"]).0);
+    let create = |args: &[&str], password: &str| {
+        let mut all = vec!["create-user"];
+        all.extend_from_slice(args);
+        run_with_stdin(&url, &all, password)
+    };
+    let (ok, out, err) = create(
+        &["--email", "admin@brussels.example", "--role", "admin"],
+        "a long enough passphrase\n",
+    );
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "admin account admin@brussels.example created");
+    assert!(
+        !out.contains("passphrase") && !err.contains("passphrase"),
+        "the password is never echoed"
+    );
+
+    let (ok, out, _) = create(
+        &[
+            "--email",
+            "camille@brussels.example",
+            "--role",
+            "council",
+            "--municipality",
+            "brussels",
+            "--name",
+            "Camille Leroy",
+        ],
+        "another long passphrase\n",
+    );
+    assert!(
+        ok && out.contains("council account camille@brussels.example created for brussels"),
+        "{out}"
+    );
+
+    // Bad input: one clear line, non-zero exit, nothing created.
+    for (args, password, expected) in [
+        (
+            vec!["--email", "x@brussels.example", "--role", "admin"],
+            "short\n",
+            "error: the password must have at least 12 characters",
+        ),
+        (
+            vec!["--email", "x@brussels.example", "--role", "mayor"],
+            "a long enough passphrase\n",
+            "error: --role: unknown role \"mayor\"",
+        ),
+        (
+            vec!["--email", "x@brussels.example", "--role", "council"],
+            "a long enough passphrase\n",
+            "error: a council member acts for one municipality",
+        ),
+        (
+            vec!["--email", "ADMIN@brussels.example", "--role", "comms"],
+            "a long enough passphrase\n",
+            "error: an account with this email address already exists",
+        ),
+        (
+            vec!["--email", "not-an-address", "--role", "comms"],
+            "a long enough passphrase\n",
+            "error: --email:",
+        ),
+    ] {
+        let (ok, _, err) = create(&args, password);
+        assert!(!ok, "{args:?} must fail");
+        assert!(err.starts_with(expected), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}

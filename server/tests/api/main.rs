@@ -2,6 +2,7 @@
 //! public pages over real HTTP, and the command line.
 mod helpers;
 
+mod accounts;
 mod cli;
 mod pages;
 mod sign_form;
