@@ -55,6 +55,7 @@ export default defineConfig({
             `--title "Signing test (${project})" --text "<p>A support action made by the browser tests.</p>" ` +
             `--addressee "The test suite" --goal 100`,
         ),
+        "printf 'a long enough passphrase\\n' | ../target/release/server create-user --email e2e@brussels.example --role comms --name 'E2E Comms'",
         'exec ../target/release/server serve',
       ].join(' && '),
       url: `http://127.0.0.1:${port}/healthz`,

@@ -91,6 +91,9 @@ const PUBLIC_PAGES = [
   '/persons/nobody',
   '/actions/solidarity-with-vahid-afkari',
   '/fr/actions/solidarity-with-vahid-afkari',
+  '/privacy',
+  '/signatures/confirm?token=unknown',
+  '/staff/login',
 ];
 
 for (const path of PUBLIC_PAGES) {

@@ -17,6 +17,7 @@ pub mod persons;
 pub mod places;
 pub mod signature_form;
 pub mod signatures;
+pub mod staff;
 
 /// A name stored in the three interface languages.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

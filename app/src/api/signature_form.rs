@@ -288,7 +288,7 @@ pub mod on_server {
     use crate::api::signatures::queries::SignError;
     use crate::ssr::AppState;
     use base64::Engine;
-    use http::header::{ACCEPT, COOKIE, SET_COOKIE};
+    use http::header::{ACCEPT, SET_COOKIE};
 
     pub const FLASH_COOKIE: &str = "lumieres_sign";
 
@@ -358,15 +358,8 @@ pub mod on_server {
     /// shows a fresh form. A flash for another action is left alone.
     pub fn take_flash(action: &Slug) -> Option<SignFlash> {
         let parts = use_context::<http::request::Parts>()?;
-        let flash = parts
-            .headers
-            .get_all(COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(name, _)| *name == FLASH_COOKIE)
-            .and_then(|(_, value)| {
+        let flash = crate::ssr::sessions::cookie_value(&parts.headers, FLASH_COOKIE)
+            .and_then(|value| {
                 base64::engine::general_purpose::URL_SAFE_NO_PAD
                     .decode(value)
                     .ok()

@@ -5,6 +5,7 @@ pub mod home;
 pub mod persons;
 pub mod places;
 pub mod signatures;
+pub mod staff;
 
 use crate::i18n::Locale;
 use leptos::prelude::*;

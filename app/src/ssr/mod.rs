@@ -5,6 +5,7 @@ pub mod db;
 pub mod demo;
 pub mod outbox;
 pub mod sanitize;
+pub mod sessions;
 pub mod sign_queue;
 
 use leptos::config::LeptosOptions;

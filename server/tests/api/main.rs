@@ -7,4 +7,5 @@ mod cli;
 mod pages;
 mod sign_form;
 mod signing;
+mod staff;
 mod story;

@@ -1,0 +1,171 @@
+//! `/staff/login` and `/staff`. Every staff page checks the session on the
+//! server and sends an anonymous visitor to the login page, and back after.
+use super::errors::InternalError;
+use crate::api::staff::{
+    current_staff_user, safe_next, LogInStaff, LogOutStaff, LoginFlash, StaffUser,
+};
+use crate::i18n::{use_locale, Locale};
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_meta::{Meta, Title};
+use leptos_router::hooks::{use_location, use_query_map};
+
+fn role_label(locale: Locale, user: &StaffUser) -> String {
+    let role = locale.t(&format!("staff.role_{}", user.role.slug()));
+    match &user.municipality {
+        Some(m) => format!("{role}, {}", m.name),
+        None => role,
+    }
+}
+
+/// Staff pages say so to robots and caches: they are per person.
+fn private_page() {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.insert_header(
+            http::header::CACHE_CONTROL,
+            http::HeaderValue::from_static("no-store"),
+        );
+    }
+}
+
+#[component]
+pub fn StaffLoginPage() -> impl IntoView {
+    private_page();
+    let locale = use_locale();
+    let next = safe_next(
+        &use_query_map()
+            .read_untracked()
+            .get("next")
+            .unwrap_or_default(),
+        locale,
+    );
+    let flash: Option<LoginFlash> = {
+        #[cfg(feature = "ssr")]
+        {
+            crate::api::staff::on_server::take_login_flash()
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            None
+        }
+    };
+    let user = Resource::new(|| (), |_| current_staff_user());
+    let title = locale.t("staff.login_title");
+    view! {
+        <Title text=title.clone()/>
+        <Meta name="robots" content="noindex"/>
+        <section class="staff-login">
+            <h1>{title}</h1>
+            <Suspense>
+                {move || {
+                    let (next, flash) = (next.clone(), flash.clone());
+                    Suspend::new(async move {
+                        match user.await {
+                            Ok(Some(user)) => view! {
+                                <p class="logged-in">{locale.t("staff.logged_in_as")} " " <strong>{user.name.clone()}</strong> " (" {role_label(locale, &user)} ")"</p>
+                                <p><a href=locale.path("/staff", false)>{locale.t("staff.home_title")}</a></p>
+                                <LogoutButton/>
+                            }.into_any(),
+                            Ok(None) => view! { <LoginForm next flash/> }.into_any(),
+                            Err(_) => view! { <InternalError/> }.into_any(),
+                        }
+                    })
+                }}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn LoginForm(next: String, flash: Option<LoginFlash>) -> impl IntoView {
+    let locale = use_locale();
+    let (email, problem) = match flash {
+        Some(flash) => (flash.email, Some(locale.t(&flash.message))),
+        None => (String::new(), None),
+    };
+    view! {
+        {problem.map(|message| view! { <p class="form-problem" role="alert" id="login-problem">{message}</p> })}
+        <form method="post" action={<LogInStaff as ServerFn>::PATH} class="login-form">
+            <input type="hidden" name="next" value=next/>
+            <input type="hidden" name="lang" value=locale.code()/>
+            <div class="field">
+                <label for="email">{locale.t("staff.email")}</label>
+                <input id="email" name="email" type="email" autocomplete="username" required value=email/>
+            </div>
+            <div class="field">
+                <label for="password">{locale.t("staff.password")}</label>
+                <input id="password" name="password" type="password" autocomplete="current-password" required/>
+            </div>
+            <button type="submit">{locale.t("staff.login_submit")}</button>
+        </form>
+    }
+}
+
+#[component]
+fn LogoutButton() -> impl IntoView {
+    let locale = use_locale();
+    view! {
+        <form method="post" action={<LogOutStaff as ServerFn>::PATH} class="logout-form">
+            <input type="hidden" name="lang" value=locale.code()/>
+            <button type="submit">{locale.t("staff.logout")}</button>
+        </form>
+    }
+}
+
+/// Sends an anonymous visitor to the login page, with the way back.
+fn to_login(locale: Locale) {
+    let here = use_location();
+    let back = format!(
+        "{}{}",
+        here.pathname.get_untracked(),
+        here.search.get_untracked()
+    );
+    #[cfg(feature = "ssr")]
+    {
+        let login = locale.path("/staff/login", false);
+        leptos_axum::redirect(&format!(
+            "{login}?next={}",
+            crate::api::staff::on_server::encode_query(&back)
+        ));
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = (locale, back);
+}
+
+#[component]
+pub fn StaffHomePage() -> impl IntoView {
+    private_page();
+    let locale = use_locale();
+    let user = Resource::new(|| (), |_| current_staff_user());
+    let title = locale.t("staff.home_title");
+    view! {
+        <Title text=title.clone()/>
+        <Meta name="robots" content="noindex"/>
+        <Suspense>
+            {move || {
+                let title = title.clone();
+                Suspend::new(async move {
+                    match user.await {
+                        Ok(Some(user)) => view! {
+                            <section class="staff-home">
+                                <h1>{title}</h1>
+                                <p class="logged-in">{locale.t("staff.logged_in_as")} " " <strong>{user.name.clone()}</strong> " (" {role_label(locale, &user)} ")"</p>
+                                <dl class="account">
+                                    <dt>{locale.t("staff.email")}</dt><dd>{user.email.clone()}</dd>
+                                    <dt>{locale.t("staff.role")}</dt><dd>{role_label(locale, &user)}</dd>
+                                </dl>
+                                <LogoutButton/>
+                            </section>
+                        }.into_any(),
+                        Ok(None) => {
+                            to_login(locale);
+                            view! { <p>{locale.t("staff.login_needed")}</p> }.into_any()
+                        }
+                        Err(_) => view! { <InternalError/> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}

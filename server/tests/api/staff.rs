@@ -1,0 +1,104 @@
+//! Staff login, sessions and logout over real HTTP, on both backends.
+use crate::helpers::TestApp;
+use crate::on_both_backends;
+use app::domain::{Email, PersonName, Role, Slug};
+use app::ssr::accounts::{create_user, NewUser};
+
+const PASSWORD: &str = "a long enough passphrase";
+
+async fn council_member(app: &TestApp) {
+    let user = NewUser {
+        email: Email::parse("camille@brussels.example").unwrap(),
+        name: PersonName::parse("Camille Leroy").unwrap(),
+        role: Role::Council,
+        municipality: Some(Slug::parse("brussels").unwrap()),
+    };
+    create_user(&app.store.db, &user, PASSWORD, 1)
+        .await
+        .unwrap();
+}
+
+async fn log_in(app: &TestApp, email: &str, password: &str, next: &str) -> crate::helpers::Page {
+    app.post_form(
+        "/api/login",
+        "/staff/login",
+        &[
+            ("email", email),
+            ("password", password),
+            ("next", next),
+            ("lang", "en"),
+        ],
+    )
+    .await
+}
+
+on_both_backends! {
+    async fn an_anonymous_visitor_is_sent_to_the_login_page_and_back(app: &TestApp) {
+        council_member(app).await;
+        let page = app.get("/staff").await;
+        assert_eq!(page.status, 302);
+        assert_eq!(page.location().as_deref(), Some("/staff/login?next=%2Fstaff"));
+        let french = app.get("/fr/staff").await;
+        assert_eq!(french.location().as_deref(), Some("/fr/staff/login?next=%2Ffr%2Fstaff"));
+
+        let login = app.get("/staff/login?next=%2Fstaff").await;
+        assert_eq!(login.status, 200);
+        assert_eq!(login.attr("input[name=next]", "value").as_deref(), Some("/staff"));
+        assert_eq!(login.headers.get("cache-control").unwrap(), "no-store");
+
+        let answer = log_in(app, "Camille@Brussels.example", PASSWORD, "/staff").await;
+        assert_eq!(answer.status, 302);
+        assert_eq!(answer.location().as_deref(), Some("/staff"));
+        let set = answer.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect::<Vec<_>>();
+        let session = set.iter().find(|c| c.starts_with("lumieres_session=")).expect("a session cookie");
+        assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax"), "{session}");
+        assert!(!session.contains("Secure"), "plain http here; https PUBLIC_URL adds Secure");
+        let cookie = answer.cookie("lumieres_session").unwrap();
+
+        let home = app.get_with("/staff", &[("cookie", &cookie)]).await;
+        assert_eq!(home.status, 200);
+        assert_eq!(home.texts(".logged-in"), ["Logged in as Camille Leroy (council member, City of Brussels)"]);
+
+        let out = app.post_with("/api/logout", &[("lang", "en")], &[("accept", "text/html"), ("cookie", &cookie), ("origin", &app.address)]).await;
+        assert_eq!(out.status, 302);
+        assert_eq!(out.location().as_deref(), Some("/staff/login"));
+        assert_eq!(out.cookie("lumieres_session").as_deref(), Some("lumieres_session="));
+        let after = app.get_with("/staff", &[("cookie", &cookie)]).await;
+        assert_eq!(after.status, 302, "the old cookie opens nothing after logout");
+    }
+
+    async fn a_wrong_email_and_a_wrong_password_get_the_same_answer(app: &TestApp) {
+        council_member(app).await;
+        let mut messages = Vec::new();
+        for (email, password) in [("camille@brussels.example", "not the passphrase"), ("nobody@brussels.example", PASSWORD)] {
+            let answer = log_in(app, email, password, "/staff").await;
+            assert_eq!(answer.status, 302);
+            assert_eq!(answer.location().as_deref(), Some("/staff/login?next=%2Fstaff"));
+            assert!(answer.cookie("lumieres_session").is_none());
+            let flash = answer.cookie("lumieres_login").expect("a flash");
+            let page = app.get_with("/staff/login?next=%2Fstaff", &[("cookie", &flash)]).await;
+            assert_eq!(page.attr("#email", "value").as_deref(), Some(email), "the typed email is kept");
+            messages.push(page.texts("#login-problem"));
+        }
+        assert_eq!(messages[0], ["Wrong email address or password."]);
+        assert_eq!(messages[0], messages[1]);
+    }
+
+    async fn an_account_is_locked_after_five_failures(app: &TestApp) {
+        council_member(app).await;
+        for _ in 0..5 {
+            log_in(app, "camille@brussels.example", "wrong wrong wrong", "/staff").await;
+        }
+        let answer = log_in(app, "camille@brussels.example", PASSWORD, "/staff").await;
+        assert!(answer.cookie("lumieres_session").is_none(), "even the right password waits");
+        let flash = answer.cookie("lumieres_login").unwrap();
+        let page = app.get_with("/staff/login", &[("cookie", &flash)]).await;
+        assert!(page.texts("#login-problem")[0].starts_with("Too many failed logins"));
+    }
+
+    async fn only_local_addresses_are_followed_after_login(app: &TestApp) {
+        council_member(app).await;
+        let answer = log_in(app, "camille@brussels.example", PASSWORD, "https://evil.example/").await;
+        assert_eq!(answer.location().as_deref(), Some("/staff"));
+    }
+}
