@@ -50,9 +50,11 @@ postgres:
 
 # A real SMTP server for the mail tests: aiosmtpd, from PyPI.
 AIOSMTPD_VERSION := 1.4.6
+# Any installed aiosmtpd will do; else PyPI, else Debian's package (for a system Python without pip).
 smtp-sink:
-	@python3 -c "import aiosmtpd, sys; sys.exit(aiosmtpd.__version__ != '$(AIOSMTPD_VERSION)')" 2>/dev/null || \
-	  python3 -m pip install --quiet --disable-pip-version-check aiosmtpd==$(AIOSMTPD_VERSION)
+	@python3 -c "import aiosmtpd" 2>/dev/null || \
+	  python3 -m pip install --quiet --disable-pip-version-check aiosmtpd==$(AIOSMTPD_VERSION) || \
+	  { apt-get update && apt-get install -y python3-aiosmtpd; }
 
 ## --- build -----------------------------------------------------------------
 

@@ -149,7 +149,8 @@ impl Application {
     }
 }
 
-/// Anonymises expired signatures at start and then hourly. Each pass is one
+/// Anonymises expired signatures and deletes expired sessions, at start
+/// and then hourly. Each pass is one
 /// UPDATE, so stopping between passes loses nothing.
 async fn run_retention(db: Db, retention_days: u32) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -171,6 +172,9 @@ async fn run_retention(db: Db, retention_days: u32) {
             }
             Ok(_) => {}
             Err(error) => tracing::error!(%error, "retention pass failed"),
+        }
+        if let Err(error) = app::ssr::sessions::forget_expired(&db, outbox::unix_now()).await {
+            tracing::error!(%error, "cannot delete expired sessions");
         }
     }
 }

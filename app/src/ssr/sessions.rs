@@ -175,6 +175,26 @@ pub async fn log_out(db: &Db, token: &str) -> Result<(), sqlx::Error> {
     .map(|_| ()))
 }
 
+/// Deletes expired sessions, and failed logins too old to throttle anything.
+/// Returns how many rows went. Run by the hourly retention pass.
+pub async fn forget_expired(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
+    let sessions = on_pool!(db, |pool| sqlx::query(
+        "DELETE FROM sessions WHERE expires_at <= $1"
+    )
+    .bind(now)
+    .execute(pool)
+    .await
+    .map(|r| r.rows_affected()))?;
+    let failures = on_pool!(db, |pool| sqlx::query(
+        "DELETE FROM login_failures WHERE attempted_at <= $1"
+    )
+    .bind(now - THROTTLE_WINDOW_SECONDS)
+    .execute(pool)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(sessions + failures)
+}
+
 /// The `Set-Cookie` value that opens (or, with `None`, ends) a session.
 pub fn session_cookie(token: Option<&str>, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };

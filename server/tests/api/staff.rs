@@ -102,3 +102,18 @@ on_both_backends! {
         assert_eq!(answer.location().as_deref(), Some("/staff"));
     }
 }
+
+on_both_backends! {
+    async fn expired_sessions_and_old_failures_are_deleted(app: &TestApp) {
+        use app::ssr::sessions::{forget_expired, log_in, user_for_token, SESSION_SECONDS, THROTTLE_WINDOW_SECONDS};
+        council_member(app).await;
+        let now = 2_000_000_000;
+        let (_, token) = log_in(&app.store.db, "camille@brussels.example", PASSWORD, None, now).await.unwrap();
+        assert!(log_in(&app.store.db, "camille@brussels.example", "wrong wrong wrong", None, now).await.is_err());
+        assert_eq!(forget_expired(&app.store.db, now + 60).await.unwrap(), 0, "nothing is old yet");
+        assert!(user_for_token(&app.store.db, &token, now + 60).await.unwrap().is_some());
+        let later = now + SESSION_SECONDS.max(THROTTLE_WINDOW_SECONDS);
+        assert_eq!(forget_expired(&app.store.db, later).await.unwrap(), 2, "one session, one failure");
+        assert!(user_for_token(&app.store.db, &token, now + 60).await.unwrap().is_none(), "the session is gone");
+    }
+}
