@@ -100,10 +100,21 @@ pub struct SupportActionSummary {
 }
 
 #[cfg(feature = "ssr")]
-pub(crate) fn db() -> Result<crate::ssr::db::Db, leptos::prelude::ServerFnError> {
+pub(crate) fn state() -> Result<crate::ssr::AppState, leptos::prelude::ServerFnError> {
     leptos::prelude::use_context::<crate::ssr::AppState>()
-        .map(|state| state.db)
         .ok_or_else(|| leptos::prelude::ServerFnError::new("application state missing"))
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) fn db() -> Result<crate::ssr::db::Db, leptos::prelude::ServerFnError> {
+    state().map(|state| state.db)
+}
+
+/// The request a server function answers: headers, cookies, peer address.
+#[cfg(feature = "ssr")]
+pub(crate) fn request_parts() -> Result<http::request::Parts, leptos::prelude::ServerFnError> {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .ok_or_else(|| leptos::prelude::ServerFnError::new("request missing"))
 }
 
 /// Logs what went wrong inside, with its cause, and gives the caller only a

@@ -172,10 +172,8 @@ pub fn parse_signature_form(
 pub async fn sign_support_action(
     #[server(flatten)] form: SignFormValues,
 ) -> Result<SignResult, ServerFnError> {
-    let state = use_context::<crate::ssr::AppState>()
-        .ok_or_else(|| ServerFnError::new("application state missing"))?;
-    let parts = use_context::<http::request::Parts>()
-        .ok_or_else(|| ServerFnError::new("request missing"))?;
+    let state = super::state()?;
+    let parts = super::request_parts()?;
     let plain_post = on_server::is_plain_form_post(&parts.headers);
     let client_ip = crate::ssr::abuse::client_ip(&parts, state.client_ip_header.as_ref());
     let result = on_server::sign(&state, &form, client_ip).await;
@@ -187,14 +185,11 @@ pub async fn sign_support_action(
     }
     let locale = Locale::from_code(&form.lang).unwrap_or_default();
     let page = locale.path(&format!("/actions/{}", form.support_action.trim()), false);
-    on_server::set_flash(
-        &SignFlash {
-            action: form.support_action.trim().to_owned(),
-            values: SignFlash::keepable(form),
-            result: result.clone(),
-        },
-        state.secure_cookies,
-    );
+    on_server::set_flash(&SignFlash {
+        action: form.support_action.trim().to_owned(),
+        values: SignFlash::keepable(form),
+        result: result.clone(),
+    });
     leptos_axum::redirect(&format!("{page}#sign"));
     Ok(result)
 }
@@ -286,9 +281,9 @@ pub async fn withdraw_signature(token: String, lang: String) -> Result<(), Serve
 pub mod on_server {
     use super::*;
     use crate::api::signatures::queries::SignError;
+    use crate::ssr::cookies;
     use crate::ssr::AppState;
-    use base64::Engine;
-    use http::header::{ACCEPT, SET_COOKIE};
+    use http::header::ACCEPT;
 
     pub const FLASH_COOKIE: &str = "lumieres_sign";
 
@@ -333,47 +328,16 @@ pub mod on_server {
         }
     }
 
-    fn cookie_header(value: &str, max_age: u32, secure: bool) -> Option<http::HeaderValue> {
-        let secure = if secure { "; Secure" } else { "" };
-        http::HeaderValue::from_str(&format!(
-            "{FLASH_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
-        ))
-        .ok()
+    pub fn set_flash(flash: &SignFlash) {
+        cookies::set_flash(FLASH_COOKIE, flash);
     }
 
-    pub fn set_flash(flash: &SignFlash, secure: bool) {
-        let Ok(json) = serde_json::to_vec(flash) else {
-            return;
-        };
-        let value = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json);
-        if let (Some(response), Some(header)) = (
-            use_context::<leptos_axum::ResponseOptions>(),
-            cookie_header(&value, 120, secure),
-        ) {
-            response.append_header(SET_COOKIE, header);
-        }
-    }
-
-    /// Reads the flash left for this action's page, and clears it: a reload
-    /// shows a fresh form. A flash for another action is left alone.
+    /// Reads the flash left for this action's page, and clears it. A flash
+    /// for another action is left alone.
     pub fn take_flash(action: &Slug) -> Option<SignFlash> {
-        let parts = use_context::<http::request::Parts>()?;
-        let flash = crate::ssr::sessions::cookie_value(&parts.headers, FLASH_COOKIE)
-            .and_then(|value| {
-                base64::engine::general_purpose::URL_SAFE_NO_PAD
-                    .decode(value)
-                    .ok()
-            })
-            .and_then(|json| serde_json::from_slice::<SignFlash>(&json).ok())
-            .filter(|flash| flash.action == action.as_str())?;
-        let secure = use_context::<AppState>().is_some_and(|s| s.secure_cookies);
-        if let (Some(response), Some(header)) = (
-            use_context::<leptos_axum::ResponseOptions>(),
-            cookie_header("", 0, secure),
-        ) {
-            response.append_header(SET_COOKIE, header);
-        }
-        Some(flash)
+        cookies::take_flash(FLASH_COOKIE, |flash: &SignFlash| {
+            flash.action == action.as_str()
+        })
     }
 
     pub fn back_to_token_page(kind: &str, token: &str, lang: &str) {

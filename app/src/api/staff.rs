@@ -49,17 +49,15 @@ pub async fn log_in_staff(
     lang: String,
 ) -> Result<(), ServerFnError> {
     use crate::ssr::sessions::{log_in, session_cookie, LoginError};
-    let state = use_context::<crate::ssr::AppState>()
-        .ok_or_else(|| ServerFnError::new("application state missing"))?;
-    let parts = use_context::<http::request::Parts>()
-        .ok_or_else(|| ServerFnError::new("request missing"))?;
+    let state = super::state()?;
+    let parts = super::request_parts()?;
     let locale = Locale::from_code(&lang).unwrap_or_default();
     let ip = crate::ssr::abuse::client_ip(&parts, state.client_ip_header.as_ref());
     let now = crate::ssr::outbox::unix_now();
     let next = safe_next(&next, locale);
     match log_in(&state.db, &email, &password, ip, now).await {
         Ok((_, token)) => {
-            on_server::set_cookie(&session_cookie(Some(&token), state.secure_cookies));
+            crate::ssr::cookies::set(&session_cookie(Some(&token), state.secure_cookies));
             leptos_axum::redirect(&next);
         }
         Err(error) => {
@@ -68,13 +66,10 @@ pub async fn log_in_staff(
                 LoginError::Throttled => "staff.login_throttled",
                 LoginError::Database(error) => return Err(super::internal(error)),
             };
-            on_server::set_login_flash(
-                &LoginFlash {
-                    email: email.trim().chars().take(254).collect(),
-                    message: message.to_owned(),
-                },
-                state.secure_cookies,
-            );
+            on_server::set_login_flash(&LoginFlash {
+                email: email.trim().chars().take(254).collect(),
+                message: message.to_owned(),
+            });
             let login = locale.path("/staff/login", false);
             leptos_axum::redirect(&format!("{login}?next={}", on_server::encode_query(&next)));
         }
@@ -84,15 +79,14 @@ pub async fn log_in_staff(
 
 #[server(prefix = "/api", endpoint = "logout")]
 pub async fn log_out_staff(lang: String) -> Result<(), ServerFnError> {
-    use crate::ssr::sessions::{cookie_value, log_out, session_cookie, SESSION_COOKIE};
-    let state = use_context::<crate::ssr::AppState>()
-        .ok_or_else(|| ServerFnError::new("application state missing"))?;
-    let parts = use_context::<http::request::Parts>()
-        .ok_or_else(|| ServerFnError::new("request missing"))?;
-    if let Some(token) = cookie_value(&parts.headers, SESSION_COOKIE) {
+    use crate::ssr::cookies;
+    use crate::ssr::sessions::{log_out, session_cookie, SESSION_COOKIE};
+    let state = super::state()?;
+    let parts = super::request_parts()?;
+    if let Some(token) = cookies::value(&parts.headers, SESSION_COOKIE) {
         log_out(&state.db, token).await.map_err(super::internal)?;
     }
-    on_server::set_cookie(&session_cookie(None, state.secure_cookies));
+    crate::ssr::cookies::set(&session_cookie(None, state.secure_cookies));
     let locale = Locale::from_code(&lang).unwrap_or_default();
     leptos_axum::redirect(&locale.path("/staff/login", false));
     Ok(())
@@ -101,8 +95,8 @@ pub async fn log_out_staff(lang: String) -> Result<(), ServerFnError> {
 #[cfg(feature = "ssr")]
 pub mod on_server {
     use super::*;
-    use crate::ssr::sessions::{cookie_value, user_for_token, SESSION_COOKIE};
-    use base64::Engine;
+    use crate::ssr::cookies;
+    use crate::ssr::sessions::{user_for_token, SESSION_COOKIE};
 
     pub const LOGIN_FLASH_COOKIE: &str = "lumieres_login";
 
@@ -110,7 +104,7 @@ pub mod on_server {
     pub async fn current_user() -> Option<StaffUser> {
         let state = use_context::<crate::ssr::AppState>()?;
         let parts = use_context::<http::request::Parts>()?;
-        let token = cookie_value(&parts.headers, SESSION_COOKIE)?;
+        let token = cookies::value(&parts.headers, SESSION_COOKIE)?;
         match user_for_token(&state.db, token, crate::ssr::outbox::unix_now()).await {
             Ok(user) => user,
             Err(error) => {
@@ -120,38 +114,12 @@ pub mod on_server {
         }
     }
 
-    pub fn set_cookie(value: &str) {
-        if let (Some(response), Ok(header)) = (
-            use_context::<leptos_axum::ResponseOptions>(),
-            http::HeaderValue::from_str(value),
-        ) {
-            response.append_header(http::header::SET_COOKIE, header);
-        }
+    pub fn set_login_flash(flash: &LoginFlash) {
+        cookies::set_flash(LOGIN_FLASH_COOKIE, flash);
     }
 
-    pub fn set_login_flash(flash: &LoginFlash, secure: bool) {
-        let Ok(json) = serde_json::to_vec(flash) else {
-            return;
-        };
-        let value = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json);
-        let secure = if secure { "; Secure" } else { "" };
-        set_cookie(&format!(
-            "{LOGIN_FLASH_COOKIE}={value}; Path=/; Max-Age=120; HttpOnly; SameSite=Lax{secure}"
-        ));
-    }
-
-    /// Reads and clears the login flash.
     pub fn take_login_flash() -> Option<LoginFlash> {
-        let parts = use_context::<http::request::Parts>()?;
-        let value = cookie_value(&parts.headers, LOGIN_FLASH_COOKIE)?;
-        let flash = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(value)
-            .ok()
-            .and_then(|json| serde_json::from_slice(&json).ok())?;
-        set_cookie(&format!(
-            "{LOGIN_FLASH_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"
-        ));
-        Some(flash)
+        cookies::take_flash(LOGIN_FLASH_COOKIE, |_: &LoginFlash| true)
     }
 
     /// Percent-encodes a path for a query value.

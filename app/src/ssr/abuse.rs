@@ -13,7 +13,8 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 /// The server function path of the signing form.
-pub const SIGN_PATH: &str = "/api/sign";
+pub const SIGN_PATH: &str =
+    <crate::api::signature_form::SignSupportAction as leptos::server_fn::ServerFn>::PATH;
 
 /// Signature requests allowed per client address and minute, in bursts of
 /// the same size. Shared offices and schools sit behind one address, so the

@@ -1,6 +1,7 @@
 //! Server-only code: state, database, accounts, guards, mail, demo data, sanitizing.
 pub mod abuse;
 pub mod accounts;
+pub mod cookies;
 pub mod db;
 pub mod demo;
 pub mod outbox;

@@ -139,36 +139,29 @@ pub async fn deliver_due(
     now: i64,
     limit: i64,
 ) -> Result<Vec<ExecutionOutcome>, sqlx::Error> {
-    let claimed: Vec<OutgoingMail> = match db {
-        // SQLite has one writer at a time: the UPDATE … RETURNING is the claim.
-        Db::Sqlite(pool) => {
-            sqlx::query_as(
+    // SQLite has one writer at a time: the UPDATE … RETURNING is the claim.
+    // PostgreSQL may serve several instances: SKIP LOCKED hands each different mail.
+    macro_rules! claim {
+        ($lock:literal) => {
+            concat!(
                 "UPDATE outbox SET next_attempt_at = $2
                   WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $1
-                                ORDER BY next_attempt_at, id LIMIT $3)
-                  RETURNING id, recipient, subject, body_text, attempts",
+                                ORDER BY next_attempt_at, id LIMIT $3",
+                $lock,
+                ") RETURNING id, recipient, subject, body_text, attempts"
             )
-            .bind(now)
-            .bind(now + LEASE_SECONDS)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?
-        }
-        // Several instances: SKIP LOCKED hands each different mail.
-        Db::Postgres(pool) => {
-            sqlx::query_as(
-                "UPDATE outbox SET next_attempt_at = $2
-                  WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $1
-                                ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
-                  RETURNING id, recipient, subject, body_text, attempts",
-            )
-            .bind(now)
-            .bind(now + LEASE_SECONDS)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?
-        }
+        };
+    }
+    let sql = match db {
+        Db::Sqlite(_) => claim!(""),
+        Db::Postgres(_) => claim!(" FOR UPDATE SKIP LOCKED"),
     };
+    let claimed: Vec<OutgoingMail> = on_pool!(db, |pool| sqlx::query_as(sql)
+        .bind(now)
+        .bind(now + LEASE_SECONDS)
+        .bind(limit)
+        .fetch_all(pool)
+        .await)?;
     let mut claimed = claimed;
     claimed.sort_by_key(|mail| mail.id);
     let mut outcomes = Vec::with_capacity(claimed.len());

@@ -197,23 +197,5 @@ pub async fn forget_expired(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
 
 /// The `Set-Cookie` value that opens (or, with `None`, ends) a session.
 pub fn session_cookie(token: Option<&str>, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    match token {
-        Some(token) => format!(
-            "{SESSION_COOKIE}={token}; Path=/; Max-Age={SESSION_SECONDS}; HttpOnly; SameSite=Lax{secure}"
-        ),
-        None => format!("{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}"),
-    }
-}
-
-/// A cookie's value from a request's `Cookie` headers.
-pub fn cookie_value<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, value)| value)
+    super::cookies::cookie(SESSION_COOKIE, token.map(|t| (t, SESSION_SECONDS)), secure)
 }

@@ -63,22 +63,21 @@ async fn write_batches(db: Db, base_url: String, mut receiver: mpsc::Receiver<Jo
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
         // One clock reading per batch: the requests arrived together.
         let now = batch.iter().map(|job| job.now).max().unwrap_or_default();
-        let requests: Vec<SignatureRequest> = batch.iter().map(|job| job.request.clone()).collect();
+        let (requests, replies): (Vec<SignatureRequest>, Vec<Reply>) =
+            batch.drain(..).map(|job| (job.request, job.reply)).unzip();
         match queries::sign_batch(&db, &requests, &base_url, now).await {
             Ok(outcomes) => {
-                for (job, outcome) in batch.drain(..).zip(outcomes) {
-                    let _ = job.reply.send(outcome);
+                for (reply, outcome) in replies.into_iter().zip(outcomes) {
+                    let _ = reply.send(outcome);
                 }
             }
             Err(error) => {
-                tracing::error!(%error, requests = batch.len(), "signature batch not committed");
+                tracing::error!(%error, requests = replies.len(), "signature batch not committed");
                 let message = error.to_string();
-                for job in batch.drain(..) {
-                    let _ = job
-                        .reply
-                        .send(Err(SignError::Database(sqlx::Error::Protocol(
-                            message.clone(),
-                        ))));
+                for reply in replies {
+                    let _ = reply.send(Err(SignError::Database(sqlx::Error::Protocol(
+                        message.clone(),
+                    ))));
                 }
             }
         }
