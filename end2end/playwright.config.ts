@@ -56,6 +56,7 @@ export default defineConfig({
             `--addressee "The test suite" --goal 100`,
         ),
         "printf 'a long enough passphrase\\n' | ../target/release/server create-user --email e2e@brussels.example --role comms --name 'E2E Comms'",
+        "printf 'a long enough passphrase\\n' | ../target/release/server create-user --email e2e-admin@brussels.example --role admin --name 'E2E Admin'",
         'exec ../target/release/server serve',
       ].join(' && '),
       url: `http://127.0.0.1:${port}/healthz`,

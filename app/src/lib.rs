@@ -31,7 +31,7 @@ use pages::{
     persons::{PersonPage, PersonsPage},
     places::{MunicipalityPage, RightsCategoryPage},
     signatures::{ConfirmSignaturePage, PrivacyPage, WithdrawSignaturePage},
-    staff::{StaffHomePage, StaffLoginPage},
+    staff::StaffRouter,
 };
 
 /// The HTML document around the app; `<html lang>` is set by `App`.
@@ -92,16 +92,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signatures/confirm") view=ConfirmSignaturePage ssr=SsrMode::Async/>
                     <Route path=path!("/signatures/withdraw") view=WithdrawSignaturePage ssr=SsrMode::Async/>
                     <Route path=path!("/privacy") view=PrivacyPage ssr=SsrMode::Async/>
-                    <Route path=path!("/staff") view=StaffHomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/staff/login") view=StaffLoginPage ssr=SsrMode::Async/>
-                    // Staff pages per language by name: `/:lang/staff` would also
-                    // match `/persons/staff`.
-                    <Route path=path!("/en/staff") view=StaffHomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/en/staff/login") view=StaffLoginPage ssr=SsrMode::Async/>
-                    <Route path=path!("/fr/staff") view=StaffHomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/fr/staff/login") view=StaffLoginPage ssr=SsrMode::Async/>
-                    <Route path=path!("/nl/staff") view=StaffHomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/nl/staff/login") view=StaffLoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/staff") view=StaffRouter ssr=SsrMode::Async/>
+                    <Route path=path!("/staff/*rest") view=StaffRouter ssr=SsrMode::Async/>
+                    // After `/persons/:slug`: routes match in order, and
+                    // `/:lang/staff` would also match `/persons/staff`.
+                    <Route path=path!("/:lang/staff") view=StaffRouter ssr=SsrMode::Async/>
+                    <Route path=path!("/:lang/staff/*rest") view=StaffRouter ssr=SsrMode::Async/>
                     <Route path=path!("/:lang/persons") view=PersonsPage ssr=SsrMode::Async/>
                     <Route path=path!("/:lang/persons/:slug") view=PersonPage ssr=SsrMode::Async/>
                     <Route path=path!("/:lang/municipalities/:slug") view=MunicipalityPage ssr=SsrMode::Async/>

@@ -17,7 +17,8 @@ async function open(page: Page, path: string, javaScript: boolean) {
 
 test('home lists the five Brussels persons', async ({ page, javaScriptEnabled }) => {
   const errors = await open(page, '/', javaScriptEnabled);
-  await expect(page.locator('.person-card h3')).toHaveText(FIVE);
+  // staff_work.spec.ts adopts more persons on the same server, maybe meanwhile.
+  await expect(page.locator('.person-card h3').filter({ hasNotText: 'Test Person' })).toHaveText(FIVE);
   await expect(page.locator('[data-person="loujain-al-hathloul"] .status')).toHaveText('Released');
   expect(errors).toEqual([]);
 });
@@ -38,7 +39,7 @@ test("Loujain al-Hathloul's timeline is in date order and she is released", asyn
 
 test('a rights category filter narrows the list', async ({ page, javaScriptEnabled }) => {
   await open(page, '/persons', javaScriptEnabled);
-  await expect(page.locator('.person-card')).toHaveCount(5);
+  await expect(page.locator('.person-card').filter({ hasNotText: 'Test Person' })).toHaveCount(5);
   await page.getByLabel('Right at stake').selectOption({ label: 'Equality between women and men' });
   await page.getByRole('button', { name: 'Apply filters' }).click();
   await expect(page.locator('.person-card h3')).toHaveText(['Loujain al-Hathloul']);

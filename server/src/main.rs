@@ -54,6 +54,21 @@ enum Command {
         #[arg(long)]
         name: Option<String>,
     },
+    /// Add a municipality to the network, so that its council members can
+    /// have accounts: `server add-municipality --slug liege --name "Ville de
+    /// Liège" --country BE [--joined 2024-03]`.
+    AddMunicipality {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        /// Two-letter country code, e.g. BE.
+        #[arg(long)]
+        country: String,
+        /// When it joined the network: 2024, 2024-03 or 2024-03-15.
+        #[arg(long)]
+        joined: Option<String>,
+    },
     /// Reports on signing abuse.
     #[command(subcommand)]
     Report(ReportCommand),
@@ -214,13 +229,42 @@ async fn run(command: Command) -> Result<(), String> {
                 municipality,
             };
             let db = open_database(&settings).await.map_err(|e| e.to_string())?;
-            let created = create_user(&db, &user, &password, app::ssr::outbox::unix_now()).await;
+            let created =
+                create_user(&db, None, &user, &password, app::ssr::outbox::unix_now()).await;
             db.close().await;
             created.map_err(|e| e.to_string())?;
             match &user.municipality {
                 Some(m) => println!("{} account {} created for {m}", role.slug(), user.email),
                 None => println!("{} account {} created", role.slug(), user.email),
             }
+            Ok(())
+        }
+        Command::AddMunicipality {
+            slug,
+            name,
+            country,
+            joined,
+        } => {
+            use app::ssr::municipalities::{add, NewMunicipality};
+            let municipality = NewMunicipality {
+                slug: app::domain::Slug::parse(&slug).map_err(|e| format!("--slug: {e}"))?,
+                name: app::domain::Line::parse(&name).map_err(|e| format!("--name: {e}"))?,
+                country: app::domain::CountryCode::parse(&country.to_uppercase())
+                    .map_err(|e| format!("--country: {e}"))?,
+                joined_on: joined
+                    .map(|j| {
+                        app::domain::PartialDate::parse(&j).map_err(|e| format!("--joined: {e}"))
+                    })
+                    .transpose()?,
+            };
+            let db = open_database(&settings).await.map_err(|e| e.to_string())?;
+            let added = add(&db, None, &municipality).await;
+            db.close().await;
+            added.map_err(|e| e.to_string())?;
+            println!(
+                "municipality {} ({}) added",
+                municipality.slug, municipality.name
+            );
             Ok(())
         }
         Command::Report(ReportCommand::Spikes {
@@ -269,7 +313,7 @@ async fn run(command: Command) -> Result<(), String> {
             let rows = app::api::signatures::queries::confirmed_for_delivery(&db, &slug).await;
             db.close().await;
             let rows = rows.map_err(|e| e.to_string())?;
-            let csv = signatures_csv(&rows).map_err(|e| e.to_string())?;
+            let csv = app::ssr::export::signatures_csv(&rows).map_err(|e| e.to_string())?;
             match output {
                 Some(path) => {
                     std::fs::write(&path, csv)
@@ -379,40 +423,6 @@ fn read_password() -> Result<String, String> {
             .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
         Ok(line.trim_end_matches(['\r', '\n']).to_owned())
     }
-}
-
-/// The delivery CSV. A cell that a spreadsheet would run as a formula
-/// (`=`, `+`, `-`, `@`, tab, carriage return first) gets a leading apostrophe:
-/// signers' names are typed by anyone.
-fn signatures_csv(
-    rows: &[app::api::signatures::queries::DeliveredSignature],
-) -> Result<Vec<u8>, csv::Error> {
-    fn cell(value: &str) -> String {
-        if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-            format!("'{value}")
-        } else {
-            value.to_owned()
-        }
-    }
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record([
-        "name",
-        "municipality_or_postcode",
-        "country",
-        "confirmed_at",
-    ])?;
-    for row in rows {
-        let confirmed = chrono::DateTime::from_timestamp(row.confirmed_at, 0)
-            .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-            .unwrap_or_default();
-        out.write_record([
-            cell(&row.name),
-            cell(row.place.as_deref().unwrap_or("")),
-            row.country_code.clone().unwrap_or_default(),
-            confirmed,
-        ])?;
-    }
-    out.into_inner().map_err(|e| e.into_error().into())
 }
 
 /// Resolves on Ctrl-C or SIGTERM, so that requests in flight can finish.

@@ -186,6 +186,10 @@ fn router(state: AppState, site_root: &str) -> Router {
         .precompressed_gzip();
     Router::new()
         .route("/healthz", get(healthz))
+        .route(
+            "/staff/actions/{slug}/signatures.csv",
+            get(app::ssr::export::download),
+        )
         .nest_service("/pkg", pkg)
         .leptos_routes_with_context(&state, routes, provide_request_context, {
             let options = state.leptos_options.clone();

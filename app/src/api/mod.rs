@@ -13,11 +13,14 @@ macro_rules! confirmed_count {
 }
 
 pub mod actions;
+pub mod admin;
+pub mod adoptions;
 pub mod persons;
 pub mod places;
 pub mod signature_form;
 pub mod signatures;
 pub mod staff;
+pub mod updates;
 
 /// A name stored in the three interface languages.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,4 +138,10 @@ pub(crate) fn date_from_columns(
     let small = |v: Option<i32>| v.map(|v| u8::try_from(v).unwrap_or(0));
     PartialDate::from_parts(year, small(month), small(day))
         .map_err(|e| internal(format!("stored date {year}-{month:?}-{day:?}: {e}")))
+}
+
+/// A slug read back from the database; a bad one is an internal error.
+#[cfg(feature = "ssr")]
+pub(crate) fn ssr_slug(s: &str) -> Result<Slug, leptos::prelude::ServerFnError> {
+    Slug::parse(s).map_err(|e| internal(format!("stored slug {s:?}: {e}")))
 }

@@ -85,6 +85,24 @@ pub mod queries {
         note: Option<String>,
     }
 
+    /// Every municipality of the network, by name.
+    pub async fn municipalities(db: &Db) -> Result<Vec<MunicipalityRef>, ServerFnError> {
+        let rows: Vec<(String, String)> = on_pool!(db, |pool| sqlx::query_as(
+            "SELECT slug, name FROM municipalities ORDER BY name"
+        )
+        .fetch_all(pool)
+        .await)
+        .map_err(internal)?;
+        rows.into_iter()
+            .map(|(slug, name)| {
+                Ok(MunicipalityRef {
+                    slug: crate::api::ssr_slug(&slug)?,
+                    name,
+                })
+            })
+            .collect()
+    }
+
     pub async fn categories(db: &Db) -> Result<Vec<RightsCategoryInfo>, ServerFnError> {
         let rows: Vec<CategoryRow> = on_pool!(db, |pool| sqlx::query_as(
             "SELECT slug, name_en, name_fr, name_nl FROM rights_categories ORDER BY position"

@@ -7,6 +7,7 @@ use crate::domain::Role;
 use crate::i18n::Locale;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffUser {
@@ -24,6 +25,61 @@ pub struct LoginFlash {
     pub email: String,
     /// `staff.login_invalid` or `staff.login_throttled`.
     pub message: String,
+}
+
+/// A staff form that came back to its page: what was typed and what is wrong
+/// with it (field name → interface-string key), or, after a change, what was
+/// done. Kept with the session until the next page shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormFlash {
+    /// Which form on the page it belongs to.
+    pub form: String,
+    pub values: BTreeMap<String, String>,
+    pub errors: BTreeMap<String, String>,
+    /// Interface-string key of what was done.
+    pub notice: Option<String>,
+}
+
+impl FormFlash {
+    /// The value typed in `field` of `form`, if this flash is that form's.
+    pub fn value(&self, form: &str, field: &str) -> Option<String> {
+        (self.form == form && self.notice.is_none())
+            .then(|| self.values.get(field).cloned())
+            .flatten()
+    }
+
+    pub fn error(&self, form: &str, field: &str) -> Option<&str> {
+        (self.form == form)
+            .then(|| self.errors.get(field).map(String::as_str))
+            .flatten()
+    }
+}
+
+/// Collects the problems of a submitted form, field by field.
+#[derive(Debug, Default)]
+pub struct Problems(pub BTreeMap<String, String>);
+
+impl Problems {
+    /// The parsed value, or `None` with `key` noted against `field`.
+    pub fn check<T, E>(&mut self, field: &str, parsed: Result<T, E>, key: &str) -> Option<T> {
+        match parsed {
+            Ok(value) => Some(value),
+            Err(_) => {
+                self.add(field, key);
+                None
+            }
+        }
+    }
+
+    pub fn add(&mut self, field: &str, key: &str) {
+        self.0
+            .entry(field.to_owned())
+            .or_insert_with(|| key.to_owned());
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// A local path to go back to after logging in; anything else goes to the staff home.
@@ -120,6 +176,130 @@ pub mod on_server {
 
     pub fn take_login_flash() -> Option<LoginFlash> {
         cookies::take_flash(LOGIN_FLASH_COOKIE, |_: &LoginFlash| true)
+    }
+
+    /// The logged-in staff member if their role is one of `allowed`. Checked
+    /// by every staff server function, on every call. Anonymous: 401 (a
+    /// browser's form post goes to the login page instead); wrong role: 403.
+    pub async fn require(allowed: &[Role]) -> Result<StaffUser, ServerFnError> {
+        use crate::api::signature_form::on_server::is_plain_form_post;
+        let response = use_context::<leptos_axum::ResponseOptions>();
+        let Some(user) = current_user().await else {
+            let parts = crate::api::request_parts()?;
+            let back = parts
+                .headers
+                .get(http::header::REFERER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| http::Uri::try_from(v).ok())
+                .and_then(|uri| uri.path_and_query().map(|p| p.to_string()));
+            if let (true, Some(back)) = (is_plain_form_post(&parts.headers), back) {
+                let (locale, _) = Locale::split_path(&back);
+                let login = locale.unwrap_or_default().path("/staff/login", false);
+                leptos_axum::redirect(&format!("{login}?next={}", encode_query(&back)));
+            } else if let Some(response) = response {
+                response.set_status(http::StatusCode::UNAUTHORIZED);
+            }
+            return Err(ServerFnError::new("log in first"));
+        };
+        if !allowed.contains(&user.role) {
+            if let Some(response) = response {
+                response.set_status(http::StatusCode::FORBIDDEN);
+            }
+            return Err(ServerFnError::new("your role does not allow this"));
+        }
+        Ok(user)
+    }
+
+    fn session_token() -> Option<String> {
+        let parts = use_context::<http::request::Parts>()?;
+        cookies::value(&parts.headers, SESSION_COOKIE).map(str::to_owned)
+    }
+
+    async fn store_flash(flash: &FormFlash) -> Result<(), ServerFnError> {
+        let (Some(token), Ok(json)) = (session_token(), serde_json::to_string(flash)) else {
+            return Ok(());
+        };
+        let db = crate::api::db()?;
+        crate::ssr::sessions::set_flash(&db, &token, &json)
+            .await
+            .map_err(crate::api::internal)
+    }
+
+    /// The flash left by the last staff form, once.
+    pub async fn take_form_flash() -> Option<FormFlash> {
+        let token = session_token()?;
+        let db = crate::api::db().ok()?;
+        match crate::ssr::sessions::take_flash(&db, &token).await {
+            Ok(json) => json.and_then(|json| serde_json::from_str(&json).ok()),
+            Err(error) => {
+                tracing::error!(%error, "cannot read the form flash");
+                None
+            }
+        }
+    }
+
+    /// What a form's fields held, as the page shows them again. Never a password.
+    pub fn values_of(form: &impl Serialize) -> BTreeMap<String, String> {
+        let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(form) else {
+            return BTreeMap::new();
+        };
+        fields
+            .into_iter()
+            .filter(|(name, _)| !name.contains("password"))
+            .map(|(name, value)| {
+                let text = match value {
+                    serde_json::Value::String(s) => s,
+                    serde_json::Value::Array(items) => items
+                        .iter()
+                        .filter_map(|item| item.as_str())
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                    serde_json::Value::Null => String::new(),
+                    other => other.to_string(),
+                };
+                (name, text)
+            })
+            .collect()
+    }
+
+    /// Refuses a form and changes nothing. A browser's form post goes back to
+    /// its page (leptos_axum redirects to the Referer), which shows the typed
+    /// values and each problem next to its field; another caller gets 400 and
+    /// the problems as `field=key` pairs.
+    pub async fn refuse(
+        form: &str,
+        values: &impl Serialize,
+        problems: Problems,
+    ) -> Result<(), ServerFnError> {
+        use crate::api::signature_form::on_server::is_plain_form_post;
+        let parts = crate::api::request_parts()?;
+        if is_plain_form_post(&parts.headers) {
+            store_flash(&FormFlash {
+                form: form.to_owned(),
+                values: values_of(values),
+                errors: problems.0,
+                notice: None,
+            })
+            .await?;
+            return Ok(());
+        }
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(http::StatusCode::BAD_REQUEST);
+        }
+        let pairs: Vec<String> = problems.0.iter().map(|(f, k)| format!("{f}={k}")).collect();
+        Err(ServerFnError::new(format!("invalid: {}", pairs.join(", "))))
+    }
+
+    /// After a change: say what was done on the next page, and go there.
+    pub async fn done(form: &str, notice: &str, to: &str) -> Result<(), ServerFnError> {
+        store_flash(&FormFlash {
+            form: form.to_owned(),
+            notice: Some(notice.to_owned()),
+            ..FormFlash::default()
+        })
+        .await?;
+        leptos_axum::redirect(to);
+        Ok(())
     }
 
     /// Percent-encodes a path for a query value.

@@ -6,6 +6,10 @@ pub mod persons;
 pub mod places;
 pub mod signatures;
 pub mod staff;
+pub mod staff_admin;
+pub mod staff_cases;
+pub mod staff_forms;
+pub mod staff_updates;
 
 use crate::i18n::Locale;
 use leptos::prelude::*;

@@ -105,11 +105,15 @@ fn PersonView(detail: PersonDetail) -> impl IntoView {
         adoptions,
         support_actions,
     } = detail;
-    let description = person.summary.clone().unwrap_or_else(|| {
-        locale
-            .t("person.meta_fallback")
-            .replace("%{name}", &person.full_name)
-    });
+    let description = person
+        .summary
+        .as_deref()
+        .map(crate::components::plain_text)
+        .unwrap_or_else(|| {
+            locale
+                .t("person.meta_fallback")
+                .replace("%{name}", &person.full_name)
+        });
     let country = person
         .country
         .as_ref()
@@ -132,7 +136,8 @@ fn PersonView(detail: PersonDetail) -> impl IntoView {
                     <p class="country"><span class="label">{locale.t("person.country")}</span> " " {c}</p>
                 })}
             </header>
-            {person.summary.map(|s| view! { <p class="summary">{s}</p> })}
+            // Sanitized when it was stored: what is stored is what is rendered.
+            {person.summary.map(|html| view! { <div class="summary" inner_html=html></div> })}
 
             {(!person.rights.is_empty()).then(|| view! {
                 <section aria-labelledby="rights-heading">

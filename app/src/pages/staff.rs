@@ -19,7 +19,7 @@ fn role_label(locale: Locale, user: &StaffUser) -> String {
 }
 
 /// Staff pages say so to robots and caches: they are per person.
-fn private_page() {
+pub(crate) fn private_page() {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.insert_header(
@@ -103,7 +103,7 @@ fn LoginForm(next: String, flash: Option<LoginFlash>) -> impl IntoView {
 }
 
 #[component]
-fn LogoutButton() -> impl IntoView {
+pub(crate) fn LogoutButton() -> impl IntoView {
     let locale = use_locale();
     view! {
         <form method="post" action={<LogOutStaff as ServerFn>::PATH} class="logout-form">
@@ -114,7 +114,7 @@ fn LogoutButton() -> impl IntoView {
 }
 
 /// Sends an anonymous visitor to the login page, with the way back.
-fn to_login(locale: Locale) {
+pub(crate) fn to_login(locale: Locale) {
     let here = use_location();
     let back = format!(
         "{}{}",
@@ -148,6 +148,7 @@ pub fn StaffHomePage() -> impl IntoView {
                 Suspend::new(async move {
                     match user.await {
                         Ok(Some(user)) => view! {
+                            <super::staff_forms::StaffNav user=user.clone()/>
                             <section class="staff-home">
                                 <h1>{title}</h1>
                                 <p class="logged-in">{locale.t("staff.logged_in_as")} " " <strong>{user.name.clone()}</strong> " (" {role_label(locale, &user)} ")"</p>
@@ -155,7 +156,6 @@ pub fn StaffHomePage() -> impl IntoView {
                                     <dt>{locale.t("staff.email")}</dt><dd>{user.email.clone()}</dd>
                                     <dt>{locale.t("staff.role")}</dt><dd>{role_label(locale, &user)}</dd>
                                 </dl>
-                                <LogoutButton/>
                             </section>
                         }.into_any(),
                         Ok(None) => {
@@ -167,5 +167,43 @@ pub fn StaffHomePage() -> impl IntoView {
                 })
             }}
         </Suspense>
+    }
+}
+
+/// Every page under `/staff/…` (and `/fr/staff/…`, `/nl/staff/…`), chosen
+/// here from the rest of the path: a handful of routes instead of one per page
+/// and language keeps the router's type small enough to compile in reasonable
+/// memory.
+#[component]
+pub fn StaffRouter() -> impl IntoView {
+    use super::staff_admin::{StaffAccountsPage, StaffAuditPage};
+    use super::staff_cases::{StaffActionPage, StaffPersonPage, StaffPersonsPage};
+    use super::staff_updates::{StaffNewUpdatePage, StaffUpdatePage};
+    if super::unknown_language_prefix() {
+        return view! { <super::errors::NotFound/> }.into_any();
+    }
+    let rest = leptos_router::hooks::use_params_map()
+        .read_untracked()
+        .get("rest")
+        .unwrap_or_default();
+    let segments: Vec<String> = rest
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    match segments.as_slice() {
+        [] => view! { <StaffHomePage/> }.into_any(),
+        ["login"] => view! { <StaffLoginPage/> }.into_any(),
+        ["accounts"] => view! { <StaffAccountsPage/> }.into_any(),
+        ["audit"] => view! { <StaffAuditPage/> }.into_any(),
+        ["persons"] => view! { <StaffPersonsPage/> }.into_any(),
+        ["persons", slug] => view! { <StaffPersonPage slug=slug.to_string()/> }.into_any(),
+        ["persons", slug, "updates", "new"] => {
+            view! { <StaffNewUpdatePage slug=slug.to_string()/> }.into_any()
+        }
+        ["updates", id] => view! { <StaffUpdatePage id=id.to_string()/> }.into_any(),
+        ["actions", slug] => view! { <StaffActionPage slug=slug.to_string()/> }.into_any(),
+        _ => view! { <super::errors::NotFound/> }.into_any(),
     }
 }

@@ -1,6 +1,7 @@
 //! Staff accounts: creation and passwords. Only an argon2id hash is stored
 //! (the crate's defaults: 19 MiB, 2 passes, OWASP's recommendation).
-use super::db::Db;
+use super::audit::{AuditEntry, RecordAudit};
+use super::db::{BeginWrite, Db};
 use crate::domain::{Email, PersonName, Role, Slug};
 use crate::on_pool;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, SaltString};
@@ -33,6 +34,10 @@ pub enum AccountError {
     PasswordTooShort,
     #[error("the password may have at most {MAX_PASSWORD_CHARS} characters")]
     PasswordTooLong,
+    #[error("no account has this id")]
+    UnknownUser,
+    #[error("administrators cannot disable their own account or change their own role")]
+    OwnAccount,
     #[error("cannot hash the password: {0}")]
     Hash(String),
     #[error(transparent)]
@@ -67,52 +72,190 @@ pub fn verify_password(stored: &str, password: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Creates an account; returns its id. `now` is Unix seconds. The email is
-/// stored lowercase: it is the login, and case must not make two accounts.
+/// An account as the audit log records it: never the password hash.
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow)]
+pub struct UserRecord {
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub municipality: Option<String>,
+    pub disabled: bool,
+}
+
+macro_rules! user_record {
+    ($conn:expr, $id:expr) => {
+        sqlx::query_as::<_, UserRecord>(
+            "SELECT u.email, u.name, u.role, m.slug AS municipality, u.disabled
+               FROM users u LEFT JOIN municipalities m ON m.id = u.municipality_id
+              WHERE u.id = $1",
+        )
+        .bind($id)
+        .fetch_optional($conn)
+        .await
+    };
+}
+
+macro_rules! municipality_id {
+    ($conn:expr, $slug:expr) => {
+        match $slug {
+            Some(slug) => {
+                let id: Option<i64> =
+                    sqlx::query_scalar("SELECT id FROM municipalities WHERE slug = $1")
+                        .bind(slug.as_str())
+                        .fetch_optional($conn)
+                        .await?;
+                Some(id.ok_or_else(|| AccountError::UnknownMunicipality(slug.to_string()))?)
+            }
+            None => None,
+        }
+    };
+}
+
+fn check_role_and_municipality(
+    role: Role,
+    municipality: Option<&Slug>,
+) -> Result<(), AccountError> {
+    match (role.needs_municipality(), municipality) {
+        (true, None) => Err(AccountError::MunicipalityRequired),
+        (false, Some(_)) => Err(AccountError::MunicipalityNotAllowed(role.slug())),
+        _ => Ok(()),
+    }
+}
+
+/// Creates an account and its audit entry; returns its id. `actor` is the
+/// administrator who made it (`None`: the command line). `now` is Unix
+/// seconds. The email is stored lowercase: it is the login, and case must
+/// not make two accounts.
 pub async fn create_user(
     db: &Db,
+    actor: Option<i64>,
     user: &NewUser,
     password: &str,
     now: i64,
 ) -> Result<i64, AccountError> {
     check_password_length(password)?;
-    match (user.role.needs_municipality(), &user.municipality) {
-        (true, None) => return Err(AccountError::MunicipalityRequired),
-        (false, Some(_)) => return Err(AccountError::MunicipalityNotAllowed(user.role.slug())),
-        _ => {}
-    }
-    let municipality_id = match &user.municipality {
-        Some(slug) => {
-            let id: Option<i64> = on_pool!(db, |pool| sqlx::query_scalar(
-                "SELECT id FROM municipalities WHERE slug = $1"
-            )
-            .bind(slug.as_str())
-            .fetch_optional(pool)
-            .await)?;
-            Some(id.ok_or_else(|| AccountError::UnknownMunicipality(slug.to_string()))?)
-        }
-        None => None,
-    };
+    check_role_and_municipality(user.role, user.municipality.as_ref())?;
     // Hashing takes tens of milliseconds of CPU: keep it off the async workers.
     let owned = password.to_owned();
     let hash = tokio::task::spawn_blocking(move || hash_password(&owned))
         .await
         .map_err(|e| AccountError::Hash(e.to_string()))??;
-    let id: Option<i64> = on_pool!(db, |pool| sqlx::query_scalar(
-        "INSERT INTO users (email, name, password_hash, role, municipality_id, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (email) DO NOTHING
-         RETURNING id"
+    on_pool!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        let municipality_id = municipality_id!(&mut *tx, &user.municipality);
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO users (email, name, password_hash, role, municipality_id, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (email) DO NOTHING
+             RETURNING id",
+        )
+        .bind(user.email.as_str().to_lowercase())
+        .bind(user.name.as_str())
+        .bind(&hash)
+        .bind(user.role.slug())
+        .bind(municipality_id)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let id = id.ok_or(AccountError::EmailTaken)?;
+        let after = user_record!(&mut *tx, id)?;
+        let mut entry = AuditEntry::new(actor, "user.create", "user", id).after(&after);
+        entry.at = now;
+        tx.record_audit(&entry).await?;
+        tx.commit().await?;
+        Ok(id)
+    })
+}
+
+/// What an administrator changes about an account.
+#[derive(Debug, Clone)]
+pub enum AccountChange {
+    Disable,
+    Enable,
+    Role {
+        role: Role,
+        municipality: Option<Slug>,
+    },
+}
+
+/// Applies `change` to account `user_id` and audits it. Administrators cannot
+/// disable or demote themselves: the site would be left without a way in.
+/// Disabling ends the account's sessions at once.
+pub async fn change_user(
+    db: &Db,
+    actor: i64,
+    user_id: i64,
+    change: &AccountChange,
+) -> Result<(), AccountError> {
+    if user_id == actor && !matches!(change, AccountChange::Enable) {
+        return Err(AccountError::OwnAccount);
+    }
+    if let AccountChange::Role { role, municipality } = change {
+        check_role_and_municipality(*role, municipality.as_ref())?;
+    }
+    on_pool!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        let before = user_record!(&mut *tx, user_id)?.ok_or(AccountError::UnknownUser)?;
+        let action = match change {
+            AccountChange::Disable | AccountChange::Enable => {
+                let disabled = matches!(change, AccountChange::Disable);
+                sqlx::query("UPDATE users SET disabled = $2 WHERE id = $1")
+                    .bind(user_id)
+                    .bind(disabled)
+                    .execute(&mut *tx)
+                    .await?;
+                if disabled {
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                        .bind(user_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    "user.disable"
+                } else {
+                    "user.enable"
+                }
+            }
+            AccountChange::Role { role, municipality } => {
+                let municipality_id = municipality_id!(&mut *tx, municipality);
+                sqlx::query("UPDATE users SET role = $2, municipality_id = $3 WHERE id = $1")
+                    .bind(user_id)
+                    .bind(role.slug())
+                    .bind(municipality_id)
+                    .execute(&mut *tx)
+                    .await?;
+                "user.role"
+            }
+        };
+        let after = user_record!(&mut *tx, user_id)?;
+        let entry = AuditEntry::new(Some(actor), action, "user", user_id)
+            .before(&before)
+            .after(&after);
+        tx.record_audit(&entry).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+}
+
+/// One row of the administrator's list of accounts.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ListedUser {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub municipality_slug: Option<String>,
+    pub municipality_name: Option<String>,
+    pub disabled: bool,
+}
+
+pub async fn list_users(db: &Db) -> Result<Vec<ListedUser>, sqlx::Error> {
+    on_pool!(db, |pool| sqlx::query_as(
+        "SELECT u.id, u.email, u.name, u.role, m.slug AS municipality_slug,
+                m.name AS municipality_name, u.disabled
+           FROM users u LEFT JOIN municipalities m ON m.id = u.municipality_id
+          ORDER BY u.disabled, u.email"
     )
-    .bind(user.email.as_str().to_lowercase())
-    .bind(user.name.as_str())
-    .bind(&hash)
-    .bind(user.role.slug())
-    .bind(municipality_id)
-    .bind(now)
-    .fetch_optional(pool)
-    .await)?;
-    id.ok_or(AccountError::EmailTaken)
+    .fetch_all(pool)
+    .await)
 }
 
 #[cfg(test)]

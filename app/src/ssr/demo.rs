@@ -235,7 +235,12 @@ pub async fn load(db: &Db, only_if_empty: bool) -> Result<Outcome, sqlx::Error> 
             .bind(person.slug)
             .bind(person.name)
             .bind(person.country)
-            .bind(person.summary)
+            // Summaries are rich text, like those staff write.
+            .bind(
+                person
+                    .summary
+                    .map(|s| super::sanitize::rich_text(&format!("<p>{s}</p>"))),
+            )
             .fetch_one(&mut *tx)
             .await?;
             for alias in person.aliases {
@@ -272,8 +277,9 @@ pub async fn load(db: &Db, only_if_empty: bool) -> Result<Outcome, sqlx::Error> 
                 let (y, m, d) = parts(date(event.on));
                 sqlx::query(
                     "INSERT INTO status_events (person_id, status, occurred_year, occurred_month, occurred_day,
-                                                title, body_html, source_title, is_published)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, TRUE)",
+                                                title, body_html, source_title, is_published,
+                                                published_at, updated_at, notified_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, TRUE, $9, $9, $9)",
                 )
                 .bind(person_id)
                 .bind(event.status.map(Status::slug))
@@ -283,6 +289,7 @@ pub async fn load(db: &Db, only_if_empty: bool) -> Result<Outcome, sqlx::Error> 
                 .bind(event.title)
                 .bind(event.body.map(super::sanitize::rich_text))
                 .bind(SOURCE)
+                .bind(super::outbox::unix_now())
                 .execute(&mut *tx)
                 .await?;
                 events += 1;

@@ -1,9 +1,12 @@
 //! Server-only code: state, database, accounts, guards, mail, demo data, sanitizing.
 pub mod abuse;
 pub mod accounts;
+pub mod audit;
 pub mod cookies;
 pub mod db;
 pub mod demo;
+pub mod export;
+pub mod municipalities;
 pub mod outbox;
 pub mod sanitize;
 pub mod sessions;

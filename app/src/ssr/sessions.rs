@@ -175,6 +175,38 @@ pub async fn log_out(db: &Db, token: &str) -> Result<(), sqlx::Error> {
     .map(|_| ()))
 }
 
+/// Keeps a staff form's flash (JSON) with the session, for the next page.
+pub async fn set_flash(db: &Db, token: &str, flash: &str) -> Result<(), sqlx::Error> {
+    on_pool!(db, |pool| sqlx::query(
+        "UPDATE sessions SET flash = $2 WHERE token_hash = $1"
+    )
+    .bind(token_hash(token))
+    .bind(flash)
+    .execute(pool)
+    .await
+    .map(|_| ()))
+}
+
+/// The session's flash, once: reading it clears it.
+pub async fn take_flash(db: &Db, token: &str) -> Result<Option<String>, sqlx::Error> {
+    let hash = token_hash(token);
+    on_pool!(db, |pool| {
+        let flash: Option<Option<String>> =
+            sqlx::query_scalar("SELECT flash FROM sessions WHERE token_hash = $1")
+                .bind(&hash)
+                .fetch_optional(pool)
+                .await?;
+        let flash = flash.flatten();
+        if flash.is_some() {
+            sqlx::query("UPDATE sessions SET flash = NULL WHERE token_hash = $1")
+                .bind(&hash)
+                .execute(pool)
+                .await?;
+        }
+        Ok(flash)
+    })
+}
+
 /// Deletes expired sessions, and failed logins too old to throttle anything.
 /// Returns how many rows went. Run by the hourly retention pass.
 pub async fn forget_expired(db: &Db, now: i64) -> Result<u64, sqlx::Error> {

@@ -371,3 +371,86 @@ fn the_first_admin_is_created_from_the_command_line() {
     }
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn a_fresh_install_adds_its_municipality_then_its_council_members() {
+    let (dir, url) = temp_sqlite("lumieres.db");
+    assert!(run_on(&url, &["migrate"]).0);
+    let council = |password: &str| {
+        run_with_stdin(
+            &url,
+            &[
+                "create-user",
+                "--email",
+                "jo@liege.example",
+                "--role",
+                "council",
+                "--municipality",
+                "liege",
+            ],
+            password,
+        )
+    };
+    let (ok, _, err) = council("a long enough passphrase\n");
+    assert!(
+        !ok && err.contains("no municipality has the slug \"liege\""),
+        "{err}"
+    );
+
+    let (ok, out, err) = run_on(
+        &url,
+        &[
+            "add-municipality",
+            "--slug",
+            "liege",
+            "--name",
+            "Ville de Liège",
+            "--country",
+            "be",
+            "--joined",
+            "2024-03",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "municipality liege (Ville de Liège) added");
+    for (args, expected) in [
+        (
+            vec!["--slug", "liege", "--name", "Again", "--country", "BE"],
+            "error: a municipality with the slug \"liege\" exists already",
+        ),
+        (
+            vec!["--slug", "Liège", "--name", "X", "--country", "BE"],
+            "error: --slug:",
+        ),
+        (
+            vec!["--slug", "x", "--name", "X", "--country", "XX"],
+            "error: no country has the code \"XX\"",
+        ),
+        (
+            vec![
+                "--slug",
+                "x",
+                "--name",
+                "X",
+                "--country",
+                "BE",
+                "--joined",
+                "March",
+            ],
+            "error: --joined:",
+        ),
+    ] {
+        let mut all = vec!["add-municipality"];
+        all.extend_from_slice(&args);
+        let (ok, _, err) = run_on(&url, &all);
+        assert!(!ok && err.starts_with(expected), "{args:?}: {err}");
+    }
+
+    let (ok, out, err) = council("a long enough passphrase\n");
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("council account jo@liege.example created for liege"),
+        "{out}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

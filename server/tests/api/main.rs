@@ -8,4 +8,5 @@ mod pages;
 mod sign_form;
 mod signing;
 mod staff;
+mod staff_work;
 mod story;

@@ -13,7 +13,7 @@ async fn council_member(app: &TestApp) {
         role: Role::Council,
         municipality: Some(Slug::parse("brussels").unwrap()),
     };
-    create_user(&app.store.db, &user, PASSWORD, 1)
+    create_user(&app.store.db, None, &user, PASSWORD, 1)
         .await
         .unwrap();
 }

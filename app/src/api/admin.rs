@@ -1,0 +1,293 @@
+//! The administrator: staff accounts (list, create, disable, change roles)
+//! and the audit log. Only administrators may call these, on every call.
+use super::staff::{FormFlash, StaffUser};
+use super::MunicipalityRef;
+use crate::domain::Role;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub const USER_FORM: &str = "user";
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountRow {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub municipality: Option<MunicipalityRef>,
+    pub disabled: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountsPage {
+    pub user: StaffUser,
+    pub accounts: Vec<AccountRow>,
+    pub municipalities: Vec<MunicipalityRef>,
+    pub flash: Option<FormFlash>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NewAccountForm {
+    pub lang: String,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub municipality: String,
+    pub password: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct AuditEntryView {
+    pub id: i64,
+    pub user_id: Option<i64>,
+    /// `None`: the command line.
+    pub user_name: Option<String>,
+    /// Unix seconds.
+    pub at: i64,
+    pub action: String,
+    pub record_type: String,
+    pub record_id: String,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub user: StaffUser,
+    pub entries: Vec<AuditEntryView>,
+    /// For the filter: every account.
+    pub accounts: Vec<(i64, String)>,
+    /// The id to ask for the next (older) page with, if there is one.
+    pub older: Option<i64>,
+}
+
+#[cfg(feature = "ssr")]
+const ADMIN: &[Role] = &[Role::Admin];
+
+#[server(prefix = "/api/staff", endpoint = "accounts")]
+pub async fn staff_accounts() -> Result<AccountsPage, ServerFnError> {
+    use super::staff::on_server::{require, take_form_flash};
+    let user = require(ADMIN).await?;
+    let db = super::db()?;
+    Ok(AccountsPage {
+        user,
+        accounts: on_server::accounts(&db).await?,
+        municipalities: super::places::queries::municipalities(&db).await?,
+        flash: take_form_flash().await,
+    })
+}
+
+#[server(prefix = "/api/staff", endpoint = "create-account")]
+pub async fn create_account(#[server(flatten)] form: NewAccountForm) -> Result<(), ServerFnError> {
+    let user = super::staff::on_server::require(ADMIN).await?;
+    on_server::create(&user, form).await
+}
+
+/// `change` is `disable`, `enable` or `role` (with `role` and, for a council
+/// member, `municipality`).
+#[server(prefix = "/api/staff", endpoint = "change-account")]
+pub async fn change_account(
+    lang: String,
+    account: i64,
+    change: String,
+    #[server(default)] role: String,
+    #[server(default)] municipality: String,
+) -> Result<(), ServerFnError> {
+    let user = super::staff::on_server::require(ADMIN).await?;
+    on_server::change(&user, &lang, account, &change, &role, &municipality).await
+}
+
+#[server(prefix = "/api/staff", endpoint = "audit")]
+pub async fn audit_log(
+    #[server(default)] user: Option<i64>,
+    #[server(default)] record_type: String,
+    #[server(default)] record_id: String,
+    #[server(default)] before: Option<i64>,
+) -> Result<AuditPage, ServerFnError> {
+    use crate::ssr::audit::{entries, AuditFilter, PAGE_SIZE};
+    let admin = super::staff::on_server::require(ADMIN).await?;
+    let db = super::db()?;
+    let text = |s: String| {
+        let s = s.trim().to_owned();
+        (!s.is_empty()).then_some(s)
+    };
+    let filter = AuditFilter {
+        user_id: user,
+        record_type: text(record_type),
+        record_id: text(record_id),
+        before_id: before,
+    };
+    let rows = entries(&db, &filter).await.map_err(super::internal)?;
+    let older = (rows.len() as i64 == PAGE_SIZE)
+        .then(|| rows.last().map(|r| r.id))
+        .flatten();
+    Ok(AuditPage {
+        user: admin,
+        entries: rows,
+        accounts: on_server::accounts(&db)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, format!("{} <{}>", a.name, a.email)))
+            .collect(),
+        older,
+    })
+}
+
+#[cfg(feature = "ssr")]
+pub mod on_server {
+    use super::*;
+    use crate::api::staff::on_server::{done, refuse};
+    use crate::api::staff::Problems;
+    use crate::api::{internal, ssr_slug};
+    use crate::domain::{Email, PersonName, Slug};
+    use crate::i18n::Locale;
+    use crate::ssr::accounts::{self, AccountChange, AccountError, NewUser};
+    use crate::ssr::db::Db;
+
+    pub async fn accounts(db: &Db) -> Result<Vec<AccountRow>, ServerFnError> {
+        accounts::list_users(db)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|u| {
+                Ok(AccountRow {
+                    id: u.id,
+                    email: u.email,
+                    name: u.name,
+                    role: Role::parse(&u.role).map_err(internal)?,
+                    municipality: match (u.municipality_slug, u.municipality_name) {
+                        (Some(slug), Some(name)) => Some(MunicipalityRef {
+                            slug: ssr_slug(&slug)?,
+                            name,
+                        }),
+                        _ => None,
+                    },
+                    disabled: u.disabled,
+                })
+            })
+            .collect()
+    }
+
+    fn problem_of(error: &AccountError) -> Option<(&'static str, &'static str)> {
+        Some(match error {
+            AccountError::EmailTaken => ("email", "form.email_taken"),
+            AccountError::UnknownMunicipality(_) => ("municipality", "form.invalid_choice"),
+            AccountError::MunicipalityRequired => ("municipality", "form.municipality_required"),
+            AccountError::MunicipalityNotAllowed(_) => {
+                ("municipality", "form.municipality_not_allowed")
+            }
+            AccountError::PasswordTooShort => ("password", "form.password_short"),
+            AccountError::PasswordTooLong => ("password", "form.password_long"),
+            AccountError::OwnAccount => ("account", "form.own_account"),
+            _ => return None,
+        })
+    }
+
+    pub async fn create(admin: &StaffUser, form: NewAccountForm) -> Result<(), ServerFnError> {
+        let db = crate::api::db()?;
+        let locale = Locale::from_code(&form.lang).unwrap_or_default();
+        let mut problems = Problems::default();
+        let email = problems.check("email", Email::parse(&form.email), "form.invalid_email");
+        let name = problems.check("name", PersonName::parse(&form.name), "form.required");
+        let role = problems.check("role", Role::parse(&form.role), "form.invalid_choice");
+        let municipality = match form.municipality.trim() {
+            "" => Some(None),
+            slug => problems
+                .check("municipality", Slug::parse(slug), "form.invalid_choice")
+                .map(Some),
+        };
+        if let Err(error) = accounts::check_password_length(&form.password) {
+            if let Some((field, key)) = problem_of(&error) {
+                problems.add(field, key);
+            }
+        }
+        let (Some(email), Some(name), Some(role), Some(municipality)) =
+            (email, name, role, municipality)
+        else {
+            return refuse(USER_FORM, &form, problems).await;
+        };
+        if !problems.is_empty() {
+            return refuse(USER_FORM, &form, problems).await;
+        }
+        let new = NewUser {
+            email,
+            name,
+            role,
+            municipality,
+        };
+        let now = crate::ssr::outbox::unix_now();
+        match accounts::create_user(&db, Some(admin.id), &new, &form.password, now).await {
+            Ok(_) => {
+                done(
+                    USER_FORM,
+                    "staff.account_created",
+                    &locale.path("/staff/accounts", false),
+                )
+                .await
+            }
+            Err(error) => match problem_of(&error) {
+                Some((field, key)) => {
+                    let mut problems = Problems::default();
+                    problems.add(field, key);
+                    refuse(USER_FORM, &form, problems).await
+                }
+                None => Err(internal(error)),
+            },
+        }
+    }
+
+    pub async fn change(
+        admin: &StaffUser,
+        lang: &str,
+        account: i64,
+        change: &str,
+        role: &str,
+        municipality: &str,
+    ) -> Result<(), ServerFnError> {
+        let db = crate::api::db()?;
+        let locale = Locale::from_code(lang).unwrap_or_default();
+        let form = format!("account-{account}");
+        let values = std::collections::BTreeMap::from([
+            ("role".to_owned(), role.to_owned()),
+            ("municipality".to_owned(), municipality.to_owned()),
+        ]);
+        let mut problems = Problems::default();
+        let change = match change {
+            "disable" => AccountChange::Disable,
+            "enable" => AccountChange::Enable,
+            "role" => {
+                let role = problems.check("role", Role::parse(role), "form.invalid_choice");
+                let municipality = match municipality.trim() {
+                    "" => Some(None),
+                    slug => problems
+                        .check("municipality", Slug::parse(slug), "form.invalid_choice")
+                        .map(Some),
+                };
+                match (role, municipality) {
+                    (Some(role), Some(municipality)) => AccountChange::Role { role, municipality },
+                    _ => return refuse(&form, &values, problems).await,
+                }
+            }
+            _ => {
+                problems.add("change", "form.invalid_choice");
+                return refuse(&form, &values, problems).await;
+            }
+        };
+        match accounts::change_user(&db, admin.id, account, &change).await {
+            Ok(()) => done(&form, "staff.saved", &locale.path("/staff/accounts", false)).await,
+            Err(AccountError::UnknownUser) => {
+                Err(super::super::adoptions::on_server::not_found("account"))
+            }
+            Err(error) => match problem_of(&error) {
+                Some((field, key)) => {
+                    let mut problems = Problems::default();
+                    problems.add(field, key);
+                    refuse(&form, &values, problems).await
+                }
+                None => Err(internal(error)),
+            },
+        }
+    }
+}

@@ -1,0 +1,251 @@
+//! `/staff/accounts` and `/staff/audit`: the administrator's pages.
+use super::staff_forms::{gate, gated, FlashNotice, LangField, SelectField, StaffNav, TextField};
+use crate::api::admin::{
+    audit_log, staff_accounts, AccountRow, AccountsPage, AuditPage, ChangeAccount, CreateAccount,
+    USER_FORM,
+};
+use crate::api::staff::FormFlash;
+use crate::api::MunicipalityRef;
+use crate::domain::Role;
+use crate::i18n::{use_locale, Locale};
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_meta::{Meta, Title};
+use leptos_router::hooks::use_query_map;
+
+const ADMIN: &[Role] = &[Role::Admin];
+
+fn role_options(locale: Locale) -> Vec<(String, String)> {
+    Role::ALL
+        .iter()
+        .map(|r| {
+            (
+                r.slug().to_owned(),
+                locale.t(&format!("staff.role_{}", r.slug())),
+            )
+        })
+        .collect()
+}
+
+fn municipality_options(
+    locale: Locale,
+    municipalities: &[MunicipalityRef],
+) -> Vec<(String, String)> {
+    let mut options = vec![(String::new(), locale.t("staff.municipality_none"))];
+    options.extend(
+        municipalities
+            .iter()
+            .map(|m| (m.slug.as_str().to_owned(), m.name.clone())),
+    );
+    options
+}
+
+#[component]
+pub fn StaffAccountsPage() -> impl IntoView {
+    super::staff::private_page();
+    let locale = use_locale();
+    let title = locale.t("staff.accounts_title");
+    let data = Resource::new(
+        || (),
+        move |_| gate(ADMIN, async move { staff_accounts().await.map(Some) }),
+    );
+    view! {
+        <Title text=title.clone()/>
+        <Meta name="robots" content="noindex"/>
+        {gated(data, move |page: AccountsPage| {
+            let f = USER_FORM;
+            let flash = page.flash.clone();
+            view! {
+                <StaffNav user=page.user.clone()/>
+                <section class="staff-page">
+                    <h1>{title.clone()}</h1>
+                    <FlashNotice flash=flash.clone()/>
+                    <table class="staff-table accounts">
+                        <thead><tr>
+                            <th scope="col">{locale.t("staff.col_name")}</th>
+                            <th scope="col">{locale.t("staff.col_email")}</th>
+                            <th scope="col">{locale.t("staff.col_role")}</th>
+                            <th scope="col">{locale.t("staff.col_state")}</th>
+                        </tr></thead>
+                        <tbody>
+                            {page.accounts.iter().map(|a| view! {
+                                <AccountRowView account=a.clone() municipalities=page.municipalities.clone()
+                                    flash=flash.clone() own=a.id == page.user.id/>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <h2 id="new-account">{locale.t("staff.new_account")}</h2>
+                    <form method="post" action={<CreateAccount as ServerFn>::PATH} class="staff-form">
+                        <LangField/>
+                        <TextField form=f name="email" label=locale.t("staff.col_email") value=String::new() flash=flash.clone() kind="email" required=true autocomplete="off"/>
+                        <TextField form=f name="name" label=locale.t("staff.account_name") value=String::new() flash=flash.clone() required=true/>
+                        <SelectField form=f name="role" label=locale.t("staff.col_role") value="council".to_owned() flash=flash.clone() options=role_options(locale) required=true/>
+                        <SelectField form=f name="municipality" label=locale.t("staff.col_municipality") value=String::new() flash=flash.clone() options=municipality_options(locale, &page.municipalities)/>
+                        <TextField form=f name="password" label=locale.t("staff.account_password") value=String::new() flash=flash.clone() kind="password" hint=locale.t("staff.password_hint") required=true autocomplete="new-password"/>
+                        <button type="submit">{locale.t("staff.new_account")}</button>
+                    </form>
+                </section>
+            }
+        })}
+    }
+}
+
+#[component]
+fn AccountRowView(
+    account: AccountRow,
+    municipalities: Vec<MunicipalityRef>,
+    flash: Option<FormFlash>,
+    own: bool,
+) -> impl IntoView {
+    let locale = use_locale();
+    let form = format!("account-{}", account.id);
+    let role_label = locale.t(&format!("staff.role_{}", account.role.slug()));
+    let role_text = match &account.municipality {
+        Some(m) => format!("{role_label}, {}", m.name),
+        None => role_label,
+    };
+    let problem = flash
+        .as_ref()
+        .and_then(|f| f.errors.get("account").filter(|_| f.form == form))
+        .map(|k| locale.t(k));
+    view! {
+        <tr id=form.clone()>
+            <td>{account.name.clone()}</td>
+            <td>{account.email.clone()}</td>
+            <td>
+                {role_text}
+                {(!own).then(|| view! {
+                    <details>
+                        <summary>{locale.t("staff.change_role")}</summary>
+                        <form method="post" action={<ChangeAccount as ServerFn>::PATH} class="staff-form compact">
+                            <LangField/>
+                            <input type="hidden" name="account" value=account.id.to_string()/>
+                            <input type="hidden" name="change" value="role"/>
+                            <SelectField form=form.clone() name="role" label=locale.t("staff.col_role") value=account.role.slug().to_owned() flash=flash.clone() options=role_options(locale)/>
+                            <SelectField form=form.clone() name="municipality" label=locale.t("staff.col_municipality")
+                                value=account.municipality.as_ref().map(|m| m.slug.as_str().to_owned()).unwrap_or_default()
+                                flash=flash.clone() options=municipality_options(locale, &municipalities)/>
+                            <button type="submit">{locale.t("staff.change_role")}</button>
+                        </form>
+                    </details>
+                })}
+            </td>
+            <td>
+                {locale.t(if account.disabled { "staff.disabled" } else { "staff.active" })}
+                {problem.map(|p| view! { <p class="field-error" role="alert">{p}</p> })}
+                {(!own).then(|| view! {
+                    <form method="post" action={<ChangeAccount as ServerFn>::PATH} class="inline-form">
+                        <LangField/>
+                        <input type="hidden" name="account" value=account.id.to_string()/>
+                        <input type="hidden" name="change" value=if account.disabled { "enable" } else { "disable" }/>
+                        <button type="submit">{locale.t(if account.disabled { "staff.enable" } else { "staff.disable" })}</button>
+                    </form>
+                })}
+            </td>
+        </tr>
+    }
+}
+
+fn utc(at: i64) -> String {
+    #[cfg(feature = "ssr")]
+    {
+        chrono::DateTime::from_timestamp(at, 0)
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        at.to_string()
+    }
+}
+
+#[component]
+pub fn StaffAuditPage() -> impl IntoView {
+    super::staff::private_page();
+    let locale = use_locale();
+    let title = locale.t("staff.audit_title");
+    let query = use_query_map().read_untracked().clone();
+    let get = move |k: &str| query.get(k).unwrap_or_default();
+    let filter = (
+        get("user"),
+        get("record_type"),
+        get("record_id"),
+        get("before"),
+    );
+    let data = Resource::new(
+        move || filter.clone(),
+        move |(user, record_type, record_id, before)| {
+            gate(ADMIN, async move {
+                audit_log(
+                    user.parse().ok(),
+                    record_type,
+                    record_id,
+                    before.parse().ok(),
+                )
+                .await
+                .map(Some)
+            })
+        },
+    );
+    let here = locale.path("/staff/audit", false);
+    let current = (get("user"), get("record_type"), get("record_id"));
+    view! {
+        <Title text=title.clone()/>
+        <Meta name="robots" content="noindex"/>
+        {gated(data, move |page: AuditPage| {
+            let (user, record_type, record_id) = current.clone();
+            let mut who = vec![(String::new(), locale.t("staff.filter_any"))];
+            who.extend(page.accounts.iter().map(|(id, label)| (id.to_string(), label.clone())));
+            let older = page.older.map(|id| {
+                let enc = |s: &str| s.replace('&', "%26").replace('#', "%23").replace(' ', "+");
+                format!("{here}?user={}&record_type={}&record_id={}&before={id}", enc(&user), enc(&record_type), enc(&record_id))
+            });
+            let here = here.clone();
+            view! {
+                <StaffNav user=page.user.clone()/>
+                <section class="staff-page">
+                    <h1>{title.clone()}</h1>
+                    <form method="get" action=here class="staff-form filters">
+                        <SelectField form="audit" name="user" label=locale.t("staff.filter_user") value=user.clone() flash=None options=who/>
+                        <TextField form="audit" name="record_type" label=locale.t("staff.filter_record_type") value=record_type.clone() flash=None/>
+                        <TextField form="audit" name="record_id" label=locale.t("staff.filter_record_id") value=record_id.clone() flash=None/>
+                        <button type="submit">{locale.t("staff.filter")}</button>
+                    </form>
+                    {if page.entries.is_empty() {
+                        view! { <p>{locale.t("staff.no_entries")}</p> }.into_any()
+                    } else {
+                        view! {
+                            <table class="staff-table audit">
+                                <thead><tr>
+                                    <th scope="col">{locale.t("staff.col_when")}</th>
+                                    <th scope="col">{locale.t("staff.col_who")}</th>
+                                    <th scope="col">{locale.t("staff.col_action")}</th>
+                                    <th scope="col">{locale.t("staff.col_record")}</th>
+                                    <th scope="col">{locale.t("staff.col_change")}</th>
+                                </tr></thead>
+                                <tbody>
+                                    {page.entries.iter().map(|e| {
+                                        let record_link = format!("{}?record_type={}&record_id={}", locale.path("/staff/audit", false), e.record_type, e.record_id);
+                                        view! {
+                                            <tr>
+                                                <td>{utc(e.at)}</td>
+                                                <td>{e.user_name.clone().unwrap_or_else(|| locale.t("staff.command_line"))}</td>
+                                                <td><code>{e.action.clone()}</code></td>
+                                                <td><a href=record_link>{format!("{} {}", e.record_type, e.record_id)}</a></td>
+                                                <td>
+                                                    {e.before_json.clone().map(|j| view! { <details><summary>{locale.t("staff.before")}</summary><pre>{j}</pre></details> })}
+                                                    {e.after_json.clone().map(|j| view! { <details><summary>{locale.t("staff.after")}</summary><pre>{j}</pre></details> })}
+                                                </td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        }.into_any()
+                    }}
+                    {older.map(|href| view! { <p><a href=href>{locale.t("staff.older")}</a></p> })}
+                </section>
+            }
+        })}
+    }
+}

@@ -1,0 +1,379 @@
+//! `/staff/persons`, `/staff/persons/:slug` and `/staff/actions/:slug`: the
+//! cases as council members and communications staff work on them.
+use super::staff_forms::{
+    gate, gated, CheckField, FlashNotice, LangField, SelectField, StaffNav, TextArea, TextField,
+};
+use crate::api::adoptions::{
+    staff_person, staff_persons, staff_support_action, AdoptPerson, PersonRecord, PersonWorkspace,
+    PersonsWorkspace, SaveAdoption, SaveSupportAction, SetSupportActionOpen,
+    SupportActionWorkspace, UpdatePerson, ACTION_FORM, ADOPTION_FORM, PERSON_FORM,
+};
+use crate::api::staff::FormFlash;
+use crate::api::{AdoptionView, RightsCategoryInfo};
+use crate::domain::{CountryCode, Role};
+use crate::i18n::{use_locale, Locale};
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_meta::{Meta, Title};
+
+const CASE_READERS: &[Role] = &[Role::Council, Role::Comms];
+const COUNCIL: &[Role] = &[Role::Council];
+
+fn status_label(locale: Locale, status: Option<crate::domain::Status>) -> String {
+    status.map(|s| locale.t(&s.label_key())).unwrap_or_default()
+}
+
+#[component]
+pub fn StaffPersonsPage() -> impl IntoView {
+    super::staff::private_page();
+    let locale = use_locale();
+    let title = locale.t("staff.cases_title");
+    let data = Resource::new(
+        || (),
+        move |_| {
+            gate(CASE_READERS, async move {
+                staff_persons(locale.code().to_owned()).await.map(Some)
+            })
+        },
+    );
+    view! {
+        <Title text=title.clone()/>
+        <Meta name="robots" content="noindex"/>
+        {gated(data, move |page: PersonsWorkspace| {
+            let council = page.user.role == Role::Council;
+            let municipality = page.user.municipality.as_ref().map(|m| m.name.clone()).unwrap_or_default();
+            view! {
+                <StaffNav user=page.user.clone()/>
+                <section class="staff-page">
+                    <h1>{title.clone()}</h1>
+                    <FlashNotice flash=page.flash.clone()/>
+                    <table class="staff-table">
+                        <thead><tr>
+                            <th scope="col">{locale.t("staff.col_name")}</th>
+                            <th scope="col">{locale.t("staff.col_state")}</th>
+                            <th scope="col">{locale.t("staff.col_status")}</th>
+                            <th scope="col">{locale.t("staff.col_municipalities")}</th>
+                        </tr></thead>
+                        <tbody>
+                            {page.persons.iter().map(|p| view! {
+                                <tr>
+                                    <td><a href=locale.path(&format!("/staff/persons/{}", p.slug), false)>{p.full_name.clone()}</a></td>
+                                    <td>{locale.t(if p.is_public { "staff.public" } else { "staff.draft" })}</td>
+                                    <td>{status_label(locale, p.current_status)}</td>
+                                    <td>{p.municipalities.join(", ")}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    {council.then(|| view! {
+                        <h2 id="adopt">{locale.t("staff.adopt_title")}</h2>
+                        <form method="post" action={<AdoptPerson as ServerFn>::PATH} class="staff-form">
+                            <LangField/>
+                            <PersonFields record=PersonRecord { is_public: true, ..PersonRecord::default() }
+                                countries=page.countries.clone() rights=page.rights.clone() flash=page.flash.clone() new=true/>
+                            <fieldset>
+                                <legend>{locale.t("staff.adoption_heading").replace("%{municipality}", &municipality)}</legend>
+                                <AdoptionFields adoption=None flash=page.flash.clone() form=PERSON_FORM/>
+                            </fieldset>
+                            <button type="submit">{locale.t("staff.adopt_submit")}</button>
+                        </form>
+                    })}
+                </section>
+            }
+        })}
+    }
+}
+
+/// The fields of a person, for adopting a new one or editing one.
+#[component]
+fn PersonFields(
+    record: PersonRecord,
+    countries: Vec<(CountryCode, String)>,
+    rights: Vec<RightsCategoryInfo>,
+    flash: Option<FormFlash>,
+    new: bool,
+) -> impl IntoView {
+    let locale = use_locale();
+    let f = PERSON_FORM;
+    let mut country_options = vec![(String::new(), locale.t("staff.country_none"))];
+    country_options.extend(
+        countries
+            .into_iter()
+            .map(|(code, name)| (code.as_str().to_owned(), name)),
+    );
+    let came_back = flash
+        .as_ref()
+        .filter(|fl| fl.form == f && fl.notice.is_none());
+    let chosen: Vec<String> = match came_back {
+        Some(fl) => fl
+            .values
+            .get("rights")
+            .map(|v| v.lines().map(str::to_owned).collect())
+            .unwrap_or_default(),
+        None => record.rights.clone(),
+    };
+    let rights_error = flash
+        .as_ref()
+        .and_then(|fl| fl.error(f, "rights"))
+        .map(|k| locale.t(k));
+    view! {
+        {(!new).then(|| view! { <input type="hidden" name="person" value=record.slug.clone()/> })}
+        <TextField form=f name="full_name" label=locale.t("staff.full_name") value=record.full_name.clone() flash=flash.clone() required=true/>
+        {new.then(|| view! {
+            <TextField form=f name="slug" label=locale.t("staff.slug") value=String::new() flash=flash.clone() hint=locale.t("staff.slug_hint")/>
+        })}
+        <TextArea form=f name="aliases" label=locale.t("staff.aliases") value=record.aliases.join("\n") flash=flash.clone() hint=locale.t("staff.aliases_hint") rows=3/>
+        <SelectField form=f name="country" label=locale.t("staff.country") value=record.country.clone().unwrap_or_default() flash=flash.clone() options=country_options/>
+        <TextArea form=f name="summary" label=locale.t("staff.summary") value=record.summary_html.clone().unwrap_or_default() flash=flash.clone() hint=locale.t("staff.rich_hint") rows=8/>
+        <fieldset class="field-rights">
+            <legend>{locale.t("staff.rights")}</legend>
+            {rights_error.map(|e| view! { <p class="field-error" id="person-rights-error">{e}</p> })}
+            {rights.into_iter().map(|r| {
+                let slug = r.category.slug();
+                let id = format!("person-right-{slug}");
+                let checked = chosen.iter().any(|c| c == slug);
+                view! {
+                    <div class="field check">
+                        <input id=id.clone() type="checkbox" name="rights[]" value=slug checked=checked/>
+                        <label for=id>{r.name.get(locale).to_owned()}</label>
+                    </div>
+                }
+            }).collect_view()}
+        </fieldset>
+        <CheckField form=f name="is_public" label=locale.t("staff.is_public") checked=record.is_public flash=flash.clone()/>
+    }
+}
+
+#[component]
+fn AdoptionFields(
+    adoption: Option<AdoptionView>,
+    flash: Option<FormFlash>,
+    form: &'static str,
+) -> impl IntoView {
+    let locale = use_locale();
+    let (date, reference, note) = match adoption {
+        Some(a) => (
+            a.adopted_on.to_string(),
+            a.decision_reference.unwrap_or_default(),
+            a.note.unwrap_or_default(),
+        ),
+        None => Default::default(),
+    };
+    view! {
+        <TextField form=form name="adopted_on" label=locale.t("staff.adopted_on") value=date flash=flash.clone() hint=locale.t("staff.date_hint") required=true/>
+        <TextField form=form name="decision_reference" label=locale.t("staff.decision_reference") value=reference flash=flash.clone()/>
+        <TextArea form=form name="note" label=locale.t("staff.note") value=note flash=flash.clone() rows=3/>
+    }
+}
+
+#[component]
+pub fn StaffPersonPage(slug: String) -> impl IntoView {
+    super::staff::private_page();
+    let locale = use_locale();
+    let data = Resource::new(
+        move || slug.clone(),
+        move |slug| gate(CASE_READERS, staff_person(locale.code().to_owned(), slug)),
+    );
+    view! {
+        <Meta name="robots" content="noindex"/>
+        {gated(data, move |page: PersonWorkspace| view! {
+            <Title text=page.person.full_name.clone()/>
+            <StaffNav user=page.user.clone()/>
+            <PersonDesk page/>
+        })}
+    }
+}
+
+#[component]
+fn PersonDesk(page: PersonWorkspace) -> impl IntoView {
+    let locale = use_locale();
+    let person = page.person.clone();
+    let council = page.user.role == Role::Council;
+    let comms = page.user.role == Role::Comms;
+    let municipality = page
+        .user
+        .municipality
+        .as_ref()
+        .map(|m| m.name.clone())
+        .unwrap_or_default();
+    let flash = page.flash.clone();
+    view! {
+        <section class="staff-page">
+            <h1>{person.full_name.clone()}</h1>
+            <FlashNotice flash=flash.clone()/>
+            <p>
+                {locale.t(if person.is_public { "staff.public" } else { "staff.draft" })}
+                {person.is_public.then(|| view! {
+                    " · " <a href=locale.path(&format!("/persons/{}", person.slug), false)>{locale.t("staff.view_public")}</a>
+                })}
+            </p>
+            <h2>{locale.t("staff.adoptions")}</h2>
+            {if page.adoptions.is_empty() {
+                view! { <p>{locale.t("staff.no_adoptions")}</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="adoptions">
+                        {page.adoptions.iter().map(|a| view! {
+                            <li>{a.municipality.name.clone()} ", " {a.adopted_on.format(locale)}
+                                {a.decision_reference.clone().map(|r| view! { " (" {r} ")" })}</li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            {council.then(|| {
+                let heading = if page.own_adoption.is_some() {
+                    locale.t("staff.adoption_heading").replace("%{municipality}", &municipality)
+                } else {
+                    locale.t("staff.adopt_existing").replace("%{municipality}", &municipality)
+                };
+                view! {
+                    <form method="post" action={<SaveAdoption as ServerFn>::PATH} class="staff-form" id="adoption">
+                        <LangField/>
+                        <input type="hidden" name="person" value=person.slug.clone()/>
+                        <fieldset>
+                            <legend>{heading}</legend>
+                            <AdoptionFields adoption=page.own_adoption.clone() flash=flash.clone() form=ADOPTION_FORM/>
+                        </fieldset>
+                        <button type="submit">{locale.t("staff.save")}</button>
+                    </form>
+                }
+            })}
+            {(council && page.can_edit).then(|| view! {
+                <h2 id="edit">{locale.t("staff.edit_person")}</h2>
+                <form method="post" action={<UpdatePerson as ServerFn>::PATH} class="staff-form">
+                    <LangField/>
+                    <PersonFields record=person.clone() countries=page.countries.clone() rights=page.rights.clone() flash=flash.clone() new=false/>
+                    <button type="submit">{locale.t("staff.save")}</button>
+                </form>
+            })}
+            {(council && !page.can_edit).then(|| view! { <p class="hint">{locale.t("staff.read_only")}</p> })}
+            <h2>{locale.t("staff.actions")}</h2>
+            {if page.actions.is_empty() {
+                view! { <p>{locale.t("staff.no_actions")}</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="staff-actions">
+                        {page.actions.iter().map(|a| {
+                            let label = format!("{} · {} · {} {}", a.title,
+                                locale.t(if a.is_open { "staff.open" } else { "staff.closed" }),
+                                a.confirmed, locale.t("staff.confirmed").to_lowercase());
+                            let item = if council && page.can_edit {
+                                view! { <a href=locale.path(&format!("/staff/actions/{}", a.slug), false)>{label}</a> }.into_any()
+                            } else {
+                                view! { <span>{label}</span> }.into_any()
+                            };
+                            view! { <li>{item}</li> }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            {(council && page.can_edit).then(|| view! {
+                <h2 id="new-action">{locale.t("staff.new_action")}</h2>
+                <form method="post" action={<SaveSupportAction as ServerFn>::PATH} class="staff-form">
+                    <LangField/>
+                    <input type="hidden" name="person" value=person.slug.clone()/>
+                    <input type="hidden" name="action" value=""/>
+                    <TextField form=ACTION_FORM name="slug" label=locale.t("staff.slug") value=String::new() flash=flash.clone() required=true/>
+                    <ActionFields action=None flash=flash.clone()/>
+                    <button type="submit">{locale.t("staff.new_action")}</button>
+                </form>
+            })}
+            <h2>{locale.t("staff.updates")}</h2>
+            {if page.updates.is_empty() {
+                view! { <p>{locale.t("staff.no_updates")}</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="staff-updates">
+                        {page.updates.iter().map(|u| {
+                            let state = locale.t(if u.is_published { "staff.state_published" } else { "staff.state_draft" });
+                            let label = format!("{}: {}", u.occurred_on.format(locale), u.title);
+                            let item = if comms {
+                                view! { <a href=locale.path(&format!("/staff/updates/{}", u.id), false)>{label}</a> }.into_any()
+                            } else {
+                                view! { <span>{label}</span> }.into_any()
+                            };
+                            view! { <li>{item} " · " {state} {u.from_feed.then(|| view! { " · " {locale.t("staff.from_feed")} })}</li> }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+            {comms.then(|| view! {
+                <p><a class="button" href=locale.path(&format!("/staff/persons/{}/updates/new", person.slug), false)>{locale.t("staff.new_update")}</a></p>
+            })}
+        </section>
+    }
+}
+
+/// The fields of a support action, new or edited.
+#[component]
+fn ActionFields(
+    action: Option<crate::api::adoptions::SupportActionRecord>,
+    flash: Option<FormFlash>,
+) -> impl IntoView {
+    let locale = use_locale();
+    let f = ACTION_FORM;
+    let a = action.unwrap_or_default();
+    let goal = if a.goal > 0 {
+        a.goal.to_string()
+    } else {
+        String::new()
+    };
+    view! {
+        <TextField form=f name="title" label=locale.t("staff.action_title") value=a.title.clone() flash=flash.clone() required=true/>
+        <TextArea form=f name="body" label=locale.t("staff.action_body") value=a.body_html.clone() flash=flash.clone() hint=locale.t("staff.rich_hint") required=true rows=8/>
+        <TextField form=f name="addressee" label=locale.t("staff.addressee") value=a.addressee.clone() flash=flash.clone() required=true/>
+        <TextField form=f name="goal" label=locale.t("staff.goal") value=goal flash=flash.clone() kind="number" required=true/>
+        <TextField form=f name="opens_on" label=locale.t("staff.opens_on") value=a.opens_on.clone() flash=flash.clone() kind="date" hint=locale.t("staff.full_date_hint") required=true/>
+        <TextField form=f name="closes_on" label=locale.t("staff.closes_on") value=a.closes_on.clone().unwrap_or_default() flash=flash.clone() kind="date" hint=locale.t("staff.full_date_hint")/>
+    }
+}
+
+#[component]
+pub fn StaffActionPage(slug: String) -> impl IntoView {
+    super::staff::private_page();
+    let locale = use_locale();
+    let data = Resource::new(
+        move || slug.clone(),
+        move |slug| gate(COUNCIL, staff_support_action(slug)),
+    );
+    view! {
+        <Meta name="robots" content="noindex"/>
+        {gated(data, move |page: SupportActionWorkspace| {
+            let a = page.action.clone();
+            let flash = page.flash.clone();
+            view! {
+                <Title text=a.title.clone()/>
+                <StaffNav user=page.user.clone()/>
+                <section class="staff-page">
+                    <h1>{a.title.clone()}</h1>
+                    <FlashNotice flash=flash.clone()/>
+                    <p>
+                        <a href=locale.path(&format!("/staff/persons/{}", a.person), false)>
+                            {locale.t("staff.back_to_person").replace("%{person}", &page.person_name)}
+                        </a>
+                        " · " <a href=locale.path(&format!("/actions/{}", a.slug), false)>{locale.t("staff.view_public")}</a>
+                    </p>
+                    <p>{locale.t(if a.is_open { "staff.open" } else { "staff.closed" })} " · "
+                       {locale.t("staff.confirmed")} ": " <strong class="confirmed-count">{page.confirmed}</strong></p>
+                    {page.can_edit.then(|| view! {
+                        <p><a href=format!("/staff/actions/{}/signatures.csv", a.slug) download="">{locale.t("staff.export_csv")}</a></p>
+                        <form method="post" action={<SetSupportActionOpen as ServerFn>::PATH} class="inline-form">
+                            <LangField/>
+                            <input type="hidden" name="action" value=a.slug.clone()/>
+                            <input type="hidden" name="open" value=if a.is_open { "" } else { "true" }/>
+                            <button type="submit">{locale.t(if a.is_open { "staff.close_action" } else { "staff.reopen_action" })}</button>
+                        </form>
+                        <h2>{locale.t("staff.edit_action")}</h2>
+                        <form method="post" action={<SaveSupportAction as ServerFn>::PATH} class="staff-form">
+                            <LangField/>
+                            <input type="hidden" name="person" value=a.person.clone()/>
+                            <input type="hidden" name="action" value=a.slug.clone()/>
+                            <ActionFields action=Some(a.clone()) flash=flash.clone()/>
+                            <button type="submit">{locale.t("staff.save")}</button>
+                        </form>
+                    })}
+                </section>
+            }
+        })}
+    }
+}

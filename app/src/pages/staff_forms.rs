@@ -1,0 +1,262 @@
+//! What every staff page shares: the gate (anonymous → login page, wrong role
+//! → 403, unknown record → 404), the staff menu, the notice of what was just
+//! done, and form fields that show again what was typed with the problem
+//! next to the field. Staff forms are plain HTML forms posting to server
+//! functions: they work the same with JavaScript off and on.
+use super::errors::InternalError;
+use crate::api::staff::{current_staff_user, FormFlash, StaffUser};
+use crate::domain::Role;
+use crate::i18n::{use_locale, Locale};
+use leptos::prelude::*;
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+/// What a staff page may show.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum Gate<T> {
+    Anonymous,
+    Forbidden,
+    Missing,
+    Failed,
+    Ready(T),
+}
+
+/// Loads a staff page's data for a user whose role is in `allowed`.
+pub async fn gate<T, F>(allowed: &'static [Role], load: F) -> Gate<T>
+where
+    F: std::future::Future<Output = Result<Option<T>, ServerFnError>>,
+{
+    let user = match current_staff_user().await {
+        Ok(Some(user)) => user,
+        Ok(None) => return Gate::Anonymous,
+        Err(_) => return Gate::Failed,
+    };
+    if !allowed.contains(&user.role) {
+        set_status(http::StatusCode::FORBIDDEN);
+        return Gate::Forbidden;
+    }
+    match load.await {
+        Ok(Some(data)) => Gate::Ready(data),
+        Ok(None) => {
+            set_status(http::StatusCode::NOT_FOUND);
+            Gate::Missing
+        }
+        Err(_) => Gate::Failed,
+    }
+}
+
+fn set_status(status: http::StatusCode) {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(status);
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = status;
+}
+
+/// Renders a gated staff page.
+pub fn gated<T, R, V>(data: Resource<Gate<T>>, render: R) -> impl IntoView
+where
+    T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    R: Fn(T) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let locale = use_locale();
+    view! {
+        <Suspense>
+            {move || {
+                let render = render.clone();
+                Suspend::new(async move {
+                    match data.await {
+                        Gate::Ready(data) => render(data).into_any(),
+                        Gate::Anonymous => {
+                            super::staff::to_login(locale);
+                            view! { <p>{locale.t("staff.login_needed")}</p> }.into_any()
+                        }
+                        Gate::Forbidden => view! { <p class="form-problem" role="alert">{locale.t("staff.forbidden")}</p> }.into_any(),
+                        Gate::Missing => view! { <p>{locale.t("staff.not_found")}</p> }.into_any(),
+                        Gate::Failed => view! { <InternalError/> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// The staff menu, by role.
+#[component]
+pub fn StaffNav(user: StaffUser) -> impl IntoView {
+    let locale = use_locale();
+    let link = move |path: &str, key: &str| {
+        view! { <li><a href=locale.path(path, false)>{locale.t(key)}</a></li> }
+    };
+    let items = match user.role {
+        Role::Admin => view! { {link("/staff/accounts", "staff.nav_accounts")} {link("/staff/audit", "staff.nav_audit")} }.into_any(),
+        Role::Council | Role::Comms => link("/staff/persons", "staff.nav_cases").into_any(),
+    };
+    view! {
+        <nav class="staff-nav" aria-label=locale.t("staff.home_title")>
+            <ul>
+                {link("/staff", "staff.home_title")}
+                {items}
+            </ul>
+            <super::staff::LogoutButton/>
+        </nav>
+    }
+}
+
+/// What was just done, or that the form needs attention.
+#[component]
+pub fn FlashNotice(flash: Option<FormFlash>) -> impl IntoView {
+    let locale = use_locale();
+    flash.map(|flash| match flash.notice {
+        Some(key) => view! { <p class="notice" role="status">{locale.t(&key)}</p> }.into_any(),
+        None if !flash.errors.is_empty() => {
+            view! { <p class="form-problem" role="alert">{locale.t("staff.form_problems")}</p> }
+                .into_any()
+        }
+        None => ().into_any(),
+    })
+}
+
+/// The problem with a field, if any, and the attributes that link it.
+fn problem(locale: Locale, flash: &Option<FormFlash>, form: &str, name: &str) -> Option<String> {
+    flash
+        .as_ref()
+        .and_then(|f| f.error(form, name))
+        .map(|key| locale.t(key))
+}
+
+fn shown(flash: &Option<FormFlash>, form: &str, name: &str, value: String) -> String {
+    flash
+        .as_ref()
+        .and_then(|f| f.value(form, name))
+        .unwrap_or(value)
+}
+
+#[component]
+pub fn TextField(
+    #[prop(into)] form: String,
+    name: &'static str,
+    label: String,
+    value: String,
+    flash: Option<FormFlash>,
+    #[prop(optional)] hint: Option<String>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+) -> impl IntoView {
+    let locale = use_locale();
+    let id = format!("{form}-{name}");
+    let error = problem(locale, &flash, &form, name);
+    let value = if kind == "password" {
+        String::new()
+    } else {
+        shown(&flash, &form, name, value)
+    };
+    let described = described_by(&id, hint.is_some(), error.is_some());
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}{required.then_some(" *")}</label>
+            {hint.map(|h| view! { <p class="hint" id=format!("{id}-hint")>{h}</p> })}
+            <input id=id.clone() name=name type=kind value=value required=required
+                autocomplete=autocomplete aria-invalid=error.is_some().then_some("true") aria-describedby=described/>
+            {error.map(|e| view! { <p class="field-error" id=format!("{id}-error")>{e}</p> })}
+        </div>
+    }
+}
+
+#[component]
+pub fn TextArea(
+    #[prop(into)] form: String,
+    name: &'static str,
+    label: String,
+    value: String,
+    flash: Option<FormFlash>,
+    #[prop(optional)] hint: Option<String>,
+    #[prop(optional)] required: bool,
+    #[prop(default = 6)] rows: u32,
+) -> impl IntoView {
+    let locale = use_locale();
+    let id = format!("{form}-{name}");
+    let error = problem(locale, &flash, &form, name);
+    let value = shown(&flash, &form, name, value);
+    let described = described_by(&id, hint.is_some(), error.is_some());
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}{required.then_some(" *")}</label>
+            {hint.map(|h| view! { <p class="hint" id=format!("{id}-hint")>{h}</p> })}
+            <textarea id=id.clone() name=name rows=rows required=required
+                aria-invalid=error.is_some().then_some("true") aria-describedby=described>{value}</textarea>
+            {error.map(|e| view! { <p class="field-error" id=format!("{id}-error")>{e}</p> })}
+        </div>
+    }
+}
+
+#[component]
+pub fn SelectField(
+    #[prop(into)] form: String,
+    name: &'static str,
+    label: String,
+    value: String,
+    flash: Option<FormFlash>,
+    /// (value, label); an empty value is "none".
+    options: Vec<(String, String)>,
+    #[prop(optional)] required: bool,
+) -> impl IntoView {
+    let locale = use_locale();
+    let id = format!("{form}-{name}");
+    let error = problem(locale, &flash, &form, name);
+    let value = shown(&flash, &form, name, value);
+    let described = described_by(&id, false, error.is_some());
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}{required.then_some(" *")}</label>
+            <select id=id.clone() name=name required=required
+                aria-invalid=error.is_some().then_some("true") aria-describedby=described>
+                {options.into_iter().map(|(v, l)| {
+                    let selected = v == value;
+                    view! { <option value=v selected=selected>{l}</option> }
+                }).collect_view()}
+            </select>
+            {error.map(|e| view! { <p class="field-error" id=format!("{id}-error")>{e}</p> })}
+        </div>
+    }
+}
+
+/// A checkbox; `checked` is the stored state, unless the form came back.
+#[component]
+pub fn CheckField(
+    #[prop(into)] form: String,
+    name: &'static str,
+    label: String,
+    checked: bool,
+    flash: Option<FormFlash>,
+) -> impl IntoView {
+    let id = format!("{form}-{name}");
+    let came_back = flash.as_ref().and_then(|f| f.value(&form, name));
+    let checked = came_back.map(|v| !v.is_empty()).unwrap_or(checked);
+    view! {
+        <div class="field check">
+            <input id=id.clone() name=name type="checkbox" value="on" checked=checked/>
+            <label for=id>{label}</label>
+        </div>
+    }
+}
+
+fn described_by(id: &str, hint: bool, error: bool) -> Option<String> {
+    let parts: Vec<String> = [
+        hint.then(|| format!("{id}-hint")),
+        error.then(|| format!("{id}-error")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    (!parts.is_empty()).then(|| parts.join(" "))
+}
+
+/// The page language as a hidden field: server functions answer in it.
+#[component]
+pub fn LangField() -> impl IntoView {
+    let locale = use_locale();
+    view! { <input type="hidden" name="lang" value=locale.code()/> }
+}

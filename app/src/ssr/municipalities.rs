@@ -1,0 +1,65 @@
+//! Municipalities of the network. A new city joins from the command line
+//! (`server add-municipality`), so that a fresh install can create council
+//! members for it; the change is audited like any other.
+use super::audit::{AuditEntry, RecordAudit};
+use super::db::{BeginWrite, Db};
+use crate::domain::{CountryCode, Line, PartialDate, Slug};
+use crate::on_pool;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MunicipalityError {
+    #[error("a municipality with the slug {0:?} exists already")]
+    SlugTaken(String),
+    #[error("no country has the code {0:?}")]
+    UnknownCountry(String),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NewMunicipality {
+    pub slug: Slug,
+    pub name: Line,
+    pub country: CountryCode,
+    pub joined_on: Option<PartialDate>,
+}
+
+/// Adds a municipality; returns its id. `actor` `None`: the command line.
+pub async fn add(
+    db: &Db,
+    actor: Option<i64>,
+    municipality: &NewMunicipality,
+) -> Result<i64, MunicipalityError> {
+    on_pool!(db, |pool| {
+        let mut tx = pool.begin_write().await?;
+        let country: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM countries WHERE code = $1")
+            .bind(municipality.country.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+        if country == 0 {
+            return Err(MunicipalityError::UnknownCountry(
+                municipality.country.to_string(),
+            ));
+        }
+        let joined = municipality.joined_on;
+        let id: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO municipalities (slug, name, country_code, joined_year, joined_month, joined_day)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (slug) DO NOTHING RETURNING id",
+        )
+        .bind(municipality.slug.as_str())
+        .bind(municipality.name.as_str())
+        .bind(municipality.country.as_str())
+        .bind(joined.map(|d| d.year_part()))
+        .bind(joined.and_then(|d| d.month_part()).map(i32::from))
+        .bind(joined.and_then(|d| d.day_part()).map(i32::from))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let id = id.ok_or_else(|| MunicipalityError::SlugTaken(municipality.slug.to_string()))?;
+        let entry =
+            AuditEntry::new(actor, "municipality.create", "municipality", id).after(municipality);
+        tx.record_audit(&entry).await?;
+        tx.commit().await?;
+        Ok(id)
+    })
+}

@@ -1,0 +1,122 @@
+import { test, expect, Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+
+// The administrator and the communications account are made by
+// `server create-user` when the test server starts (playwright.config.ts).
+// Each project (JavaScript off, hydrated) works on its own council member and
+// person, so the two never race.
+const PASSWORD = 'a long enough passphrase';
+const ADMIN = 'e2e-admin@brussels.example';
+const COMMS = 'e2e@brussels.example';
+
+async function logIn(page: Page, email: string, next = '/staff') {
+  await page.goto(`/staff/login?next=${encodeURIComponent(next)}`);
+  await page.locator('#email').fill(email);
+  await page.locator('#password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page).toHaveURL(new RegExp(`${next.replace(/\//g, '\\/')}$`));
+}
+
+async function logOut(page: Page) {
+  await page.getByRole('button', { name: 'Log out' }).first().click();
+  await expect(page).toHaveURL(/\/staff\/login$/);
+}
+
+test('an admin creates a council member, who adopts a person; comms publishes "Released"', async ({ page }, testInfo) => {
+  const project = testInfo.project.name;
+  const council = `council-${project}@brussels.example`;
+  const person = `Test Person ${project === 'no-js' ? 'Nojs' : 'Hydrated'}`;
+  const slug = person.toLowerCase().replace(/ /g, '-');
+
+  // The administrator creates the council member for Brussels.
+  await logIn(page, ADMIN, '/staff/accounts');
+  await page.locator('#user-email').fill(council);
+  await page.locator('#user-name').fill(`Council ${project}`);
+  await page.locator('#user-role').selectOption('council');
+  await page.locator('#user-municipality').selectOption('brussels');
+  await page.locator('#user-password').fill('short');
+  await page.getByRole('button', { name: 'Create an account' }).click();
+  // The browser's own check stops nothing here (no minlength): the server answers.
+  await expect(page.locator('#user-password-error')).toHaveText('The password needs at least 12 characters.');
+  await expect(page.locator('#user-email')).toHaveValue(council);
+  await page.locator('#user-password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create an account' }).click();
+  await expect(page.locator('.notice')).toHaveText('Account created.');
+  await expect(page.locator('table.accounts')).toContainText(council);
+  await logOut(page);
+
+  // The council member adopts a new person for Brussels.
+  await logIn(page, council, '/staff/persons');
+  await page.locator('#person-full_name').fill(person);
+  await page.locator('#person-country').selectOption('IR');
+  await page.locator('#person-summary').fill('<p>Defender of <em>workers</em>.</p><script>alert(1)</script>');
+  await page.getByLabel('Freedom to form a union').check();
+  await page.locator('#person-adopted_on').fill('2026-11-27');
+  await page.locator('#person-decision_reference').fill(`CC-${project}`);
+  await page.getByRole('button', { name: 'Adopt' }).click();
+  await expect(page).toHaveURL(new RegExp(`/staff/persons/${slug}$`));
+  await expect(page.locator('.notice')).toContainText('Adopted.');
+  await page.goto('/persons');
+  await expect(page.getByRole('link', { name: person })).toBeVisible();
+  await page.goto(`/persons/${slug}`);
+  await expect(page.locator('.summary em')).toHaveText('workers');
+  await expect(page.locator('.summary script')).toHaveCount(0);
+  await page.goto('/staff');
+  await logOut(page);
+
+  // Communications publishes "Released" with a date.
+  await logIn(page, COMMS, `/staff/persons/${slug}`);
+  await page.getByRole('link', { name: 'Write a status update' }).click();
+  await page.locator('#status-update-occurred_on').fill('2026-11-28');
+  await page.locator('#status-update-status').selectOption('released');
+  await page.locator('#status-update-title').fill('Released');
+  await page.locator('#status-update-body').fill('<p>Released <strong>today</strong>.</p>');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.locator('.update-state')).toHaveText('Draft: not public');
+  await expect(page.locator('.preview strong')).toHaveText('today');
+  await page.goto(`/persons/${slug}`);
+  await expect(page.locator('.current-status')).not.toContainText('Released');
+  await page.goBack();
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await expect(page.locator('.notice')).toHaveText('Published: the update is on the public timeline.');
+  await page.goto(`/persons/${slug}`);
+  await expect(page.locator('.current-status')).toContainText('Released');
+  await expect(page.locator('.timeline')).toContainText('28 November 2026');
+  await expect(page.locator('.timeline')).toContainText('Released');
+});
+
+test('an anonymous visitor gets the login page for every staff URL', async ({ page }) => {
+  for (const path of [
+    '/staff',
+    '/staff/accounts',
+    '/staff/audit',
+    '/staff/persons',
+    '/staff/persons/vahid-afkari',
+    '/staff/persons/vahid-afkari/updates/new',
+    '/staff/updates/1',
+    '/staff/actions/solidarity-with-vahid-afkari',
+    '/fr/staff/persons',
+    '/nl/staff/accounts',
+  ]) {
+    await page.goto(path);
+    const login = path.startsWith('/fr') ? '/fr/staff/login' : path.startsWith('/nl') ? '/nl/staff/login' : '/staff/login';
+    expect(new URL(page.url()).pathname, path).toBe(login);
+    expect(decodeURIComponent(new URL(page.url()).searchParams.get('next') ?? ''), path).toBe(path);
+    await expect(page.locator('#password')).toBeVisible();
+  }
+});
+
+for (const [who, path] of [
+  [ADMIN, '/staff/accounts'],
+  [ADMIN, '/staff/audit'],
+  [COMMS, '/staff/persons'],
+  [COMMS, '/staff/persons/vahid-afkari'],
+]) {
+  test(`axe finds no serious or critical violation on ${path}`, async ({ page, javaScriptEnabled }) => {
+    test.skip(!javaScriptEnabled, 'axe-core runs as a script in the page');
+    await logIn(page, who, path);
+    const results = await new AxeBuilder({ page }).analyze();
+    const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(', ')}`)).toEqual([]);
+  });
+}

@@ -1,0 +1,539 @@
+//! Staff at work over real HTTP, on both backends: authorisation of every
+//! server function, adopting a case, support actions and their CSV, status
+//! updates from draft to public timeline with mail to signers, accounts, and
+//! the audit log written with every change.
+use crate::helpers::{Page, TestApp};
+use crate::on_both_backends;
+use app::domain::{Email, PersonName, Role, Slug};
+use app::ssr::accounts::{create_user, NewUser};
+
+const PASSWORD: &str = "a long enough passphrase";
+
+/// Server functions anyone may call, by path prefix (functions without an
+/// explicit endpoint get a hash after their name). A new one outside
+/// `/api/staff/` fails the test below until it is listed here on purpose.
+const PUBLIC: &[&str] = &[
+    "/api/home_data",
+    "/api/list_persons",
+    "/api/get_person",
+    "/api/get_municipality",
+    "/api/get_rights_category",
+    "/api/get_support_action",
+    "/api/country_choices",
+    "/api/signature_by_token",
+    "/api/current_staff_user",
+    "/api/sign",
+    "/api/confirm-signature",
+    "/api/withdraw-signature",
+    "/api/login",
+    "/api/logout",
+];
+
+/// Every staff function: who may call it, and arguments that get past argument
+/// parsing (so that the refusal seen is the authorisation's, not a 400).
+const STAFF: &[(&str, &[Role], &str)] = &[
+    ("/api/staff/accounts", &[Role::Admin], ""),
+    (
+        "/api/staff/create-account",
+        &[Role::Admin],
+        "lang=en&email=x%40example.org&name=X&role=comms&password=a+long+enough+passphrase",
+    ),
+    (
+        "/api/staff/change-account",
+        &[Role::Admin],
+        "lang=en&account=1&change=disable",
+    ),
+    ("/api/staff/audit", &[Role::Admin], ""),
+    (
+        "/api/staff/persons",
+        &[Role::Council, Role::Comms],
+        "lang=en",
+    ),
+    (
+        "/api/staff/person",
+        &[Role::Council, Role::Comms],
+        "lang=en&slug=vahid-afkari",
+    ),
+    (
+        "/api/staff/adopt-person",
+        &[Role::Council],
+        "lang=en&full_name=Test+Person&adopted_on=2024",
+    ),
+    (
+        "/api/staff/update-person",
+        &[Role::Council],
+        "lang=en&person=vahid-afkari&full_name=Vahid+Afkari",
+    ),
+    (
+        "/api/staff/save-adoption",
+        &[Role::Council],
+        "lang=en&person=vahid-afkari&adopted_on=2022-12-05",
+    ),
+    (
+        "/api/staff/save-support-action",
+        &[Role::Council],
+        "lang=en&person=vahid-afkari&slug=x&title=T&body=B&addressee=A&goal=10&opens_on=2026-01-01",
+    ),
+    (
+        "/api/staff/support-action",
+        &[Role::Council],
+        "slug=solidarity-with-vahid-afkari",
+    ),
+    (
+        "/api/staff/set-support-action-open",
+        &[Role::Council],
+        "lang=en&action=solidarity-with-vahid-afkari",
+    ),
+    ("/api/staff/status-update", &[Role::Comms], "id=1"),
+    (
+        "/api/staff/new-status-update",
+        &[Role::Comms],
+        "person=vahid-afkari",
+    ),
+    (
+        "/api/staff/save-status-update",
+        &[Role::Comms],
+        "lang=en&person=vahid-afkari&occurred_on=2026&title=T",
+    ),
+    (
+        "/api/staff/publish-status-update",
+        &[Role::Comms],
+        "lang=en&update=1",
+    ),
+    (
+        "/api/staff/unpublish-status-update",
+        &[Role::Comms],
+        "lang=en&update=1",
+    ),
+];
+
+pub async fn staff_member(
+    app: &TestApp,
+    email: &str,
+    role: Role,
+    municipality: Option<&str>,
+) -> String {
+    let user = NewUser {
+        email: Email::parse(email).unwrap(),
+        name: PersonName::parse(email.split('@').next().unwrap()).unwrap(),
+        role,
+        municipality: municipality.map(|m| Slug::parse(m).unwrap()),
+    };
+    create_user(&app.store.db, None, &user, PASSWORD, 1)
+        .await
+        .unwrap();
+    let answer = app
+        .post_form(
+            "/api/login",
+            "/staff/login",
+            &[
+                ("email", email),
+                ("password", PASSWORD),
+                ("next", "/staff"),
+                ("lang", "en"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        answer.location().as_deref(),
+        Some("/staff"),
+        "{email} logs in"
+    );
+    answer.cookie("lumieres_session").expect("a session")
+}
+
+/// A staff form posted as a browser does, logged in with `cookie`.
+async fn post_as(
+    app: &TestApp,
+    cookie: &str,
+    path: &str,
+    from_page: &str,
+    fields: &[(&str, &str)],
+) -> Page {
+    app.post_with(
+        path,
+        fields,
+        &[
+            ("accept", "text/html,application/xhtml+xml"),
+            ("referer", &format!("{}{from_page}", app.address)),
+            ("origin", &app.address),
+            ("cookie", cookie),
+        ],
+    )
+    .await
+}
+
+/// A call as a script would make it (no HTML accepted): status codes, not redirects.
+async fn call(app: &TestApp, cookie: Option<&str>, path: &str, body: &str) -> u16 {
+    let mut request = app
+        .client
+        .post(format!("{}{path}", app.address))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.to_owned());
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+async fn scalar(app: &TestApp, sql: &'static str) -> i64 {
+    use app::on_pool;
+    on_pool!(&app.store.db, |pool| sqlx::query_scalar::<_, i64>(sql)
+        .fetch_one(pool)
+        .await)
+    .unwrap()
+}
+
+on_both_backends! {
+    async fn every_staff_server_function_refuses_anonymous_and_wrong_role_calls(app: &TestApp) {
+        let registered: Vec<&str> = leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path).collect();
+        for path in &registered {
+            if path.starts_with("/api/staff/") {
+                assert!(STAFF.iter().any(|(p, _, _)| p == path), "{path} is a staff function missing from the table");
+            } else {
+                assert!(PUBLIC.iter().any(|p| path.starts_with(p)), "{path} is neither a staff function nor listed as public");
+            }
+        }
+        for (path, _, _) in STAFF {
+            assert!(registered.contains(path), "{path} is in the table but not registered");
+        }
+
+        let admin = staff_member(app, "admin@brussels.example", Role::Admin, None).await;
+        let council = staff_member(app, "council@brussels.example", Role::Council, Some("brussels")).await;
+        let comms = staff_member(app, "comms@brussels.example", Role::Comms, None).await;
+        let sessions = [(Role::Admin, &admin), (Role::Council, &council), (Role::Comms, &comms)];
+        let audit_before = scalar(app, "SELECT COUNT(*) FROM audit_log").await;
+        for (path, allowed, body) in STAFF {
+            assert_eq!(call(app, None, path, body).await, 401, "anonymous call to {path}");
+            for (role, cookie) in &sessions {
+                if !allowed.contains(role) {
+                    assert_eq!(call(app, Some(cookie), path, body).await, 403, "{role:?} calling {path}");
+                }
+            }
+            // A browser's form post without a session goes to the login page.
+            let page = app
+                .client
+                .post(format!("{}{path}", app.address))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("accept", "text/html")
+                .header("referer", format!("{}/staff/persons", app.address))
+                .body(body.to_string())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(page.status().as_u16(), 302, "{path}");
+            let location = page.headers().get("location").unwrap().to_str().unwrap();
+            assert_eq!(location, "/staff/login?next=%2Fstaff%2Fpersons", "{path}");
+        }
+        assert_eq!(scalar(app, "SELECT COUNT(*) FROM audit_log").await, audit_before, "refused calls change nothing");
+
+        for (path, allowed, body) in STAFF {
+            for (role, cookie) in &sessions {
+                if allowed.contains(role) {
+                    let status = call(app, Some(cookie), path, body).await;
+                    assert!(status != 401 && status != 403, "{role:?} may call {path}, got {status}");
+                }
+            }
+        }
+    }
+
+    async fn a_council_member_adopts_a_person_who_appears_on_the_public_list(app: &TestApp) {
+        let council = staff_member(app, "camille@brussels.example", Role::Council, Some("brussels")).await;
+        let page = app.get_with("/staff/persons", &[("cookie", &council)]).await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("Vahid Afkari"));
+
+        // A bad form comes back with the values and a message per field; nothing is stored.
+        let persons_before = scalar(app, "SELECT COUNT(*) FROM persons").await;
+        let refused = post_as(app, &council, "/api/staff/adopt-person", "/staff/persons", &[
+            ("lang", "en"), ("full_name", "Narges Example"), ("adopted_on", "5 December"),
+            ("summary", "<p>Kept</p>"), ("country", "ZZ"), ("is_public", "on"),
+        ]).await;
+        let back = refused.location().unwrap();
+        assert_eq!(back.trim_end_matches('?'), format!("{}/staff/persons", app.address), "back to the form");
+        assert_eq!(scalar(app, "SELECT COUNT(*) FROM persons").await, persons_before);
+        let again = app.get_with("/staff/persons", &[("cookie", &council)]).await;
+        assert_eq!(again.attr("#person-full_name", "value").as_deref(), Some("Narges Example"));
+        assert_eq!(again.texts("#person-adopted_on-error"), ["Write a date as 2022, 2022-12 or 2022-12-05."]);
+        assert_eq!(again.texts("#person-country-error"), ["Choose one of the options."]);
+        assert_eq!(again.attr("#person-adopted_on", "aria-invalid").as_deref(), Some("true"));
+        let shown_once = app.get_with("/staff/persons", &[("cookie", &council)]).await;
+        assert!(shown_once.texts("#person-adopted_on-error").is_empty(), "the flash is shown once");
+
+        let adopted = post_as(app, &council, "/api/staff/adopt-person", "/staff/persons", &[
+            ("lang", "en"), ("full_name", "Narges Example"), ("aliases", "N. Example\nNarges Ex."),
+            ("country", "IR"), ("summary", "<p onclick=\"x()\">Defender <script>alert(1)</script><a href=\"javascript:x\">bad</a> <a href=\"https://www.amnesty.org\">link</a></p>"),
+            ("rights[]", "assembly-and-association"), ("rights[]", "gender-equality"), ("is_public", "on"),
+            ("adopted_on", "2026-11"), ("decision_reference", "CC 2026/123"), ("note", "Unanimous"),
+        ]).await;
+        assert_eq!(adopted.status, 302);
+        assert_eq!(adopted.location().as_deref(), Some("/staff/persons/narges-example"));
+        let public = app.get("/persons").await;
+        assert!(public.body.contains("Narges Example"), "the person is on the public list");
+        let person = app.get("/persons/narges-example").await;
+        assert_eq!(person.status, 200);
+        assert!(person.body.contains("/rights/assembly-and-association") && person.body.contains("/rights/gender-equality"));
+        assert!(!person.body.contains("<script>alert") && !person.body.contains("onclick") && !person.body.contains("javascript:"));
+        assert!(person.body.contains(r#"<a href="https://www.amnesty.org" rel="noopener noreferrer">link</a>"#), "{}", person.body);
+        let staff_page = app.get_with("/staff/persons/narges-example", &[("cookie", &council)]).await;
+        assert_eq!(staff_page.texts(".notice"), ["Adopted. The person is on the public site if you ticked “Show on the public site”."]);
+        assert_eq!(staff_page.attr("#adoption-decision_reference", "value").as_deref(), Some("CC 2026/123"));
+        assert!(staff_page.body.contains("N. Example\nNarges Ex."), "aliases shown for editing");
+
+        // The same slug twice: a message, not a second person.
+        let twice = post_as(app, &council, "/api/staff/adopt-person", "/staff/persons", &[
+            ("lang", "en"), ("full_name", "Narges Example"), ("adopted_on", "2026"),
+        ]).await;
+        assert_eq!(twice.status, 302);
+        let page = app.get_with("/staff/persons", &[("cookie", &council)]).await;
+        assert_eq!(page.texts("#person-slug-error"), ["This web address is taken already: choose another."]);
+
+        let audit: Vec<(String, String, Option<String>)> = {
+            use app::on_pool;
+            on_pool!(&app.store.db, |pool| sqlx::query_as(
+                "SELECT action, record_type, after_json FROM audit_log WHERE user_id IS NOT NULL ORDER BY id"
+            ).fetch_all(pool).await).unwrap()
+        };
+        let actions: Vec<&str> = audit.iter().map(|(a, _, _)| a.as_str()).collect();
+        assert_eq!(actions, ["person.create", "adoption.create"]);
+        assert!(audit[0].2.as_deref().unwrap().contains("\"aliases\":[\"N. Example\",\"Narges Ex.\"]"), "{:?}", audit[0].2);
+        assert!(audit[1].2.as_deref().unwrap().contains("CC 2026/123"));
+    }
+
+    async fn a_council_member_cannot_touch_another_municipalitys_adoption(app: &TestApp) {
+        let brussels = staff_member(app, "camille@brussels.example", Role::Council, Some("brussels")).await;
+        {
+            use app::on_pool;
+            on_pool!(&app.store.db, |pool| sqlx::query("INSERT INTO municipalities (slug, name, country_code) VALUES ('liege', 'Liège', 'BE')").execute(pool).await.map(|_| ())).unwrap();
+        }
+        let liege = staff_member(app, "jo@liege.example", Role::Council, Some("liege")).await;
+        let before: (i32, Option<String>) = {
+            use app::on_pool;
+            on_pool!(&app.store.db, |pool| sqlx::query_as(
+                "SELECT a.adopted_year, a.decision_reference FROM adoptions a JOIN persons p ON p.id = a.person_id
+                  JOIN municipalities m ON m.id = a.municipality_id WHERE p.slug = 'vahid-afkari' AND m.slug = 'brussels'"
+            ).fetch_one(pool).await).unwrap()
+        };
+        // Editing the person, or running actions for them, needs an adoption by one's own municipality.
+        let edit = call(app, Some(&liege), "/api/staff/update-person", "lang=en&person=vahid-afkari&full_name=Changed").await;
+        assert_eq!(edit, 403);
+        let action = call(app, Some(&liege), "/api/staff/set-support-action-open", "lang=en&action=solidarity-with-vahid-afkari").await;
+        assert_eq!(action, 403);
+        let csv = app.get_with("/staff/actions/solidarity-with-vahid-afkari/signatures.csv", &[("cookie", &liege)]).await;
+        assert_eq!(csv.status, 403);
+        // Saving an adoption only ever writes one's own municipality's.
+        let own = post_as(app, &liege, "/api/staff/save-adoption", "/staff/persons/vahid-afkari", &[
+            ("lang", "en"), ("person", "vahid-afkari"), ("adopted_on", "2026-01-15"), ("decision_reference", "Liège 1"),
+        ]).await;
+        assert_eq!(own.location().as_deref(), Some("/staff/persons/vahid-afkari"));
+        let after: (i32, Option<String>) = {
+            use app::on_pool;
+            on_pool!(&app.store.db, |pool| sqlx::query_as(
+                "SELECT a.adopted_year, a.decision_reference FROM adoptions a JOIN persons p ON p.id = a.person_id
+                  JOIN municipalities m ON m.id = a.municipality_id WHERE p.slug = 'vahid-afkari' AND m.slug = 'brussels'"
+            ).fetch_one(pool).await).unwrap()
+        };
+        assert_eq!(before, after, "Brussels' adoption is untouched");
+        let page = app.get("/persons/vahid-afkari").await;
+        assert!(page.body.contains("Liège") || page.body.contains("Liege"), "now adopted by two municipalities");
+        let name: String = {
+            use app::on_pool;
+            on_pool!(&app.store.db, |pool| sqlx::query_scalar("SELECT full_name FROM persons WHERE slug = 'vahid-afkari'").fetch_one(pool).await).unwrap()
+        };
+        assert_eq!(name, "Vahid Afkari");
+        let _ = brussels;
+    }
+
+    async fn a_council_member_runs_a_support_action_and_exports_its_signatures(app: &TestApp) {
+        let council = staff_member(app, "camille@brussels.example", Role::Council, Some("brussels")).await;
+        let opened = post_as(app, &council, "/api/staff/save-support-action", "/staff/persons/vahid-afkari", &[
+            ("lang", "en"), ("person", "vahid-afkari"), ("action", ""), ("slug", "free-vahid-now"),
+            ("title", "Free Vahid now"), ("body", "<p>Write to the authorities.</p>"), ("addressee", "The Head of the Judiciary"),
+            ("goal", "500"), ("opens_on", "2026-01-01"), ("closes_on", ""),
+        ]).await;
+        assert_eq!(opened.location().as_deref(), Some("/staff/actions/free-vahid-now"));
+        let public = app.get("/actions/free-vahid-now").await;
+        assert_eq!(public.status, 200);
+        assert!(public.body.contains("Free Vahid now"));
+
+        let bad = post_as(app, &council, "/api/staff/save-support-action", "/staff/actions/free-vahid-now", &[
+            ("lang", "en"), ("person", "vahid-afkari"), ("action", "free-vahid-now"),
+            ("title", "Free Vahid now"), ("body", "<p>x</p>"), ("addressee", "A"),
+            ("goal", "0"), ("opens_on", "2026-02-01"), ("closes_on", "2026-01-01"),
+        ]).await;
+        assert_eq!(bad.status, 302);
+        let page = app.get_with("/staff/actions/free-vahid-now", &[("cookie", &council)]).await;
+        assert_eq!(page.texts("#support-action-goal-error"), ["Write a whole number of at least 1."]);
+        assert_eq!(page.texts("#support-action-closes_on-error"), ["The closing date comes before the opening date."]);
+
+        // Signatures of the demo action, confirmed, then exported.
+        let csv = app.get_with("/staff/actions/solidarity-with-vahid-afkari/signatures.csv", &[("cookie", &council)]).await;
+        assert_eq!(csv.status, 200);
+        assert_eq!(csv.headers.get("content-type").unwrap(), "text/csv; charset=utf-8");
+        assert!(csv.body.starts_with("name,municipality_or_postcode,country,confirmed_at"));
+        let anonymous = app.get("/staff/actions/solidarity-with-vahid-afkari/signatures.csv").await;
+        assert_eq!(anonymous.status, 302);
+
+        let closed = post_as(app, &council, "/api/staff/set-support-action-open", "/staff/actions/free-vahid-now", &[
+            ("lang", "en"), ("action", "free-vahid-now"), ("open", ""),
+        ]).await;
+        assert_eq!(closed.location().as_deref(), Some("/staff/actions/free-vahid-now"));
+        let page = app.get_with("/staff/actions/free-vahid-now", &[("cookie", &council)]).await;
+        assert_eq!(page.texts(".notice"), ["The support action is closed: it takes no more signatures."]);
+        let actions: Vec<String> = {
+            use app::on_pool;
+            on_pool!(&app.store.db, |pool| sqlx::query_scalar("SELECT action FROM audit_log WHERE record_type = 'support_action' ORDER BY id").fetch_all(pool).await).unwrap()
+        };
+        assert_eq!(actions, ["support_action.create", "support_action.export", "support_action.close"]);
+    }
+
+    async fn a_comms_member_publishes_an_update_that_changes_the_status_and_mails_signers(app: &TestApp) {
+        // A signer who asked to be kept informed, and one who did not.
+        for (email, keep) in [("keep@example.org", "on"), ("quiet@example.org", "")] {
+            let signed = app.post_form("/api/sign", "/actions/solidarity-with-vahid-afkari", &[
+                ("support_action", "solidarity-with-vahid-afkari"), ("lang", "fr"), ("full_name", "Amélie Dupont"),
+                ("email", email), ("place", "1000"), ("country", "BE"), ("consent", "on"), ("show_name", ""),
+                ("keep_informed", keep), ("website", ""),
+            ]).await;
+            assert_eq!(signed.status, 302);
+        }
+        {
+            use app::on_pool;
+            on_pool!(&app.store.db, |pool| sqlx::query("UPDATE signatures SET state = 'confirmed', confirmed_at = 1").execute(pool).await.map(|_| ())).unwrap();
+        }
+        let mail_before = scalar(app, "SELECT COUNT(*) FROM outbox").await;
+        let comms = staff_member(app, "comms@brussels.example", Role::Comms, None).await;
+        let saved = post_as(app, &comms, "/api/staff/save-status-update", "/staff/persons/vahid-afkari/updates/new", &[
+            ("lang", "en"), ("update", ""), ("person", "vahid-afkari"), ("occurred_on", "2026-11-20"),
+            ("status", "released"), ("title", "Released"), ("body", "<p>Released <em>on bail</em><img src=x onerror=alert(1)></p>"),
+            ("source_title", ""), ("source_url", "https://www.amnesty.org/en/"),
+        ]).await;
+        let location = saved.location().unwrap();
+        assert!(location.starts_with("/staff/updates/"), "{location}");
+        let public = app.get("/persons/vahid-afkari").await;
+        assert!(!public.body.contains("Released"), "a draft is not public");
+
+        let preview = app.get_with(&location, &[("cookie", &comms)]).await;
+        assert_eq!(preview.texts(".update-state"), ["Draft: not public"]);
+        assert!(preview.body.contains("<p>Released <em>on bail</em></p>"), "sanitized preview");
+        assert!(!preview.body.contains("onerror"));
+
+        let id = location.rsplit('/').next().unwrap().to_owned();
+        let published = post_as(app, &comms, "/api/staff/publish-status-update", &location, &[("lang", "en"), ("update", &id)]).await;
+        assert_eq!(published.location().as_deref(), Some(location.as_str()));
+        let public = app.get("/persons/vahid-afkari").await;
+        assert!(public.body.contains("Released"), "on the timeline");
+        assert!(public.body.contains("on bail"));
+        let status: Option<String> = {
+            use app::on_pool;
+            on_pool!(&app.store.db, |pool| sqlx::query_scalar(
+                "SELECT e.status FROM status_events e JOIN persons p ON p.id = e.person_id
+                  WHERE p.slug = 'vahid-afkari' AND e.is_published AND e.status IS NOT NULL
+                  ORDER BY e.occurred_year DESC, e.occurred_month DESC, e.occurred_day DESC, e.id DESC LIMIT 1"
+            ).fetch_one(pool).await).unwrap()
+        };
+        assert_eq!(status.as_deref(), Some("released"));
+        let mails: Vec<(String, String, String)> = {
+            use app::on_pool;
+            on_pool!(&app.store.db, |pool| sqlx::query_as(
+                "SELECT recipient, subject, body_text FROM outbox ORDER BY id"
+            ).fetch_all(pool).await).unwrap()
+        };
+        assert_eq!(mails.len() as i64, mail_before + 1, "one mail, to the signer who asked");
+        let (to, subject, body) = mails.last().unwrap();
+        assert_eq!(to, "keep@example.org");
+        assert_eq!(subject, "Vahid Afkari : Released");
+        assert!(body.contains("20 novembre 2026") && body.contains("/fr/persons/vahid-afkari"), "{body}");
+
+        // Unpublish, publish again: the timeline follows, and nobody is mailed twice.
+        post_as(app, &comms, "/api/staff/unpublish-status-update", &location, &[("lang", "en"), ("update", &id)]).await;
+        assert!(!app.get("/persons/vahid-afkari").await.body.contains("on bail"));
+        post_as(app, &comms, "/api/staff/publish-status-update", &location, &[("lang", "en"), ("update", &id)]).await;
+        assert!(app.get("/persons/vahid-afkari").await.body.contains("on bail"));
+        assert_eq!(scalar(app, "SELECT COUNT(*) FROM outbox").await, mail_before + 1);
+
+        let actions: Vec<String> = {
+            use app::on_pool;
+            on_pool!(&app.store.db, |pool| sqlx::query_scalar("SELECT action FROM audit_log WHERE record_type = 'status_event' ORDER BY id").fetch_all(pool).await).unwrap()
+        };
+        assert_eq!(actions, ["status_event.create", "status_event.publish", "status_event.unpublish", "status_event.publish"]);
+
+        let bad = post_as(app, &comms, "/api/staff/save-status-update", "/staff/persons/vahid-afkari/updates/new", &[
+            ("lang", "fr"), ("update", ""), ("person", "vahid-afkari"), ("occurred_on", ""),
+            ("status", "freed"), ("title", ""), ("source_url", "javascript:alert(1)"),
+        ]).await;
+        assert_eq!(bad.status, 302);
+        let page = app.get_with("/fr/staff/persons/vahid-afkari/updates/new", &[("cookie", &comms)]).await;
+        assert_eq!(page.texts("#status-update-occurred_on-error"), ["Remplissez ce champ."]);
+        assert_eq!(page.texts("#status-update-status-error"), ["Choisissez une des options."]);
+        assert_eq!(page.texts("#status-update-source_url-error"), ["Écrivez une adresse web commençant par https:// ou http://."]);
+    }
+
+    async fn an_administrator_manages_accounts_and_reads_the_audit_log(app: &TestApp) {
+        let admin = staff_member(app, "admin@brussels.example", Role::Admin, None).await;
+        let created = post_as(app, &admin, "/api/staff/create-account", "/staff/accounts", &[
+            ("lang", "en"), ("email", "New.Member@Brussels.example"), ("name", "New Member"), ("role", "council"),
+            ("municipality", "brussels"), ("password", PASSWORD),
+        ]).await;
+        assert_eq!(created.location().as_deref(), Some("/staff/accounts"));
+        let page = app.get_with("/staff/accounts", &[("cookie", &admin)]).await;
+        assert_eq!(page.texts(".notice"), ["Account created."]);
+        assert!(page.body.contains("new.member@brussels.example"));
+        let member = app.post_form("/api/login", "/staff/login", &[
+            ("email", "new.member@brussels.example"), ("password", PASSWORD), ("next", "/staff"), ("lang", "en"),
+        ]).await.cookie("lumieres_session").unwrap();
+        assert_eq!(app.get_with("/staff/persons", &[("cookie", &member)]).await.status, 200);
+
+        // Bad input: a message per field, the password never echoed, nothing created.
+        let users_before = scalar(app, "SELECT COUNT(*) FROM users").await;
+        post_as(app, &admin, "/api/staff/create-account", "/staff/accounts", &[
+            ("lang", "en"), ("email", "new.member@brussels.example"), ("name", "Again"), ("role", "comms"),
+            ("municipality", "brussels"), ("password", "short secret"),
+        ]).await;
+        let page = app.get_with("/staff/accounts", &[("cookie", &admin)]).await;
+        assert_eq!(page.texts("#user-municipality-error"), ["Only council members belong to a municipality."]);
+        assert_eq!(page.attr("#user-password", "value").as_deref(), Some(""));
+        assert!(!page.body.contains("short secret"));
+        assert_eq!(scalar(app, "SELECT COUNT(*) FROM users").await, users_before);
+
+        let id: i64 = {
+            use app::on_pool;
+            on_pool!(&app.store.db, |pool| sqlx::query_scalar("SELECT id FROM users WHERE email = 'new.member@brussels.example'").fetch_one(pool).await).unwrap()
+        };
+        let id = id.to_string();
+        post_as(app, &admin, "/api/staff/change-account", "/staff/accounts", &[("lang", "en"), ("account", &id), ("change", "role"), ("role", "comms"), ("municipality", "")]).await;
+        post_as(app, &admin, "/api/staff/change-account", "/staff/accounts", &[("lang", "en"), ("account", &id), ("change", "disable")]).await;
+        assert_eq!(app.get_with("/staff/persons", &[("cookie", &member)]).await.status, 302, "a disabled account's session ends");
+        let admin_id: i64 = scalar(app, "SELECT MIN(id) FROM users WHERE role = 'admin'").await;
+        let own = call(app, Some(&admin), "/api/staff/change-account", &format!("lang=en&account={admin_id}&change=disable")).await;
+        assert_eq!(own, 400, "an administrator cannot lock themselves out");
+
+        let log = app.get_with(&format!("/staff/audit?record_type=user&record_id={id}"), &[("cookie", &admin)]).await;
+        assert_eq!(log.status, 200);
+        assert_eq!(log.texts("table.audit td code"), ["user.disable", "user.role", "user.create"]);
+        assert!(!log.body.contains("argon2"), "no password hash in the log");
+        let by_cli = app.get_with(&format!("/staff/audit?user={admin_id}"), &[("cookie", &admin)]).await;
+        assert_eq!(by_cli.texts("table.audit td code"), ["user.disable", "user.role", "user.create"]);
+        let comms_view = app.get_with("/staff/audit", &[("cookie", &member)]).await;
+        assert_eq!(comms_view.status, 302, "disabled: back to the login page");
+    }
+
+    async fn every_staff_page_sends_an_anonymous_visitor_to_the_login_page(app: &TestApp) {
+        for path in [
+            "/staff", "/staff/accounts", "/staff/audit", "/staff/persons", "/staff/persons/vahid-afkari",
+            "/staff/persons/vahid-afkari/updates/new", "/staff/updates/1", "/staff/actions/solidarity-with-vahid-afkari",
+            "/fr/staff/persons", "/nl/staff/accounts",
+        ] {
+            let page = app.get(path).await;
+            assert_eq!(page.status, 302, "{path}");
+            let location = page.location().unwrap();
+            let (login, next) = location.split_once("?next=").unwrap();
+            assert!(login.ends_with("/staff/login"), "{path} → {location}");
+            assert_eq!(next.replace("%2F", "/").replace("%2D", "-"), path, "{path}");
+        }
+        let comms = staff_member(app, "comms@brussels.example", Role::Comms, None).await;
+        let forbidden = app.get_with("/staff/accounts", &[("cookie", &comms)]).await;
+        assert_eq!(forbidden.status, 403);
+        assert_eq!(forbidden.texts(".form-problem"), ["Your role does not allow this page."]);
+    }
+}
