@@ -10,13 +10,13 @@ export PATH := $(NODE_BIN):$(HOME)/.cargo/bin:$(PATH)
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 export TEST_POSTGRES_URL
 
-.PHONY: run test setup tools npm chromium postgres smtp-sink build lint unit e2e bench clean-test-dbs
+.PHONY: run test setup tools npm chromium postgres smtp-sink feed-checker build lint unit e2e bench clean-test-dbs
 
 run: setup build
 	./target/release/server seed-demo --if-empty
 	./target/release/server serve
 
-test: setup postgres smtp-sink lint unit build e2e
+test: setup postgres smtp-sink feed-checker lint unit build e2e
 
 ## --- set-up (idempotent) ---------------------------------------------------
 
@@ -56,6 +56,13 @@ smtp-sink:
 	  python3 -m pip install --quiet --disable-pip-version-check aiosmtpd==$(AIOSMTPD_VERSION) || \
 	  { apt-get update && apt-get install -y python3-aiosmtpd; }
 
+# A second consumer of our own feeds: Python's feedparser, from PyPI.
+FEEDPARSER_VERSION := 6.0.11
+feed-checker:
+	@python3 -c "import feedparser" 2>/dev/null || \
+	  python3 -m pip install --quiet --disable-pip-version-check feedparser==$(FEEDPARSER_VERSION) || \
+	  { apt-get update && apt-get install -y python3-feedparser; }
+
 ## --- build -----------------------------------------------------------------
 
 build:
@@ -86,3 +93,4 @@ clean-test-dbs:
 bench: setup postgres build
 	./end2end/bench/pages.sh
 	./end2end/bench/surge.sh
+	./end2end/bench/feeds.sh

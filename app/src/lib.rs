@@ -75,6 +75,7 @@ pub fn App() -> impl IntoView {
         <Meta property="og:locale" content=og_locale(locale)/>
         <Stylesheet id="leptos" href="/pkg/lumieres.css"/>
         <Link rel="icon" href=FAVICON/>
+        <components::FeedLinks base=String::new() title="Lumières".to_owned()/>
         <Router>
             <a class="skip-link" href="#main">{locale.t("layout.skip")}</a>
             <SiteHeader/>

@@ -95,6 +95,8 @@ test('an anonymous visitor gets the login page for every staff URL', async ({ pa
     '/staff/persons/vahid-afkari/updates/new',
     '/staff/updates/1',
     '/staff/actions/solidarity-with-vahid-afkari',
+    '/staff/feeds',
+    '/staff/inbox',
     '/fr/staff/persons',
     '/nl/staff/accounts',
   ]) {
@@ -111,6 +113,8 @@ for (const [who, path] of [
   [ADMIN, '/staff/audit'],
   [COMMS, '/staff/persons'],
   [COMMS, '/staff/persons/vahid-afkari'],
+  [COMMS, '/staff/feeds'],
+  [COMMS, '/staff/inbox'],
 ]) {
   test(`axe finds no serious or critical violation on ${path}`, async ({ page, javaScriptEnabled }) => {
     test.skip(!javaScriptEnabled, 'axe-core runs as a script in the page');

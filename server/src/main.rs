@@ -69,6 +69,11 @@ enum Command {
         #[arg(long)]
         joined: Option<String>,
     },
+    /// Partner feeds this site follows.
+    #[command(subcommand)]
+    Feed(FeedCommand),
+    /// Fetch every due partner feed once, store what is new, and exit.
+    SyncFeeds,
     /// Reports on signing abuse.
     #[command(subcommand)]
     Report(ReportCommand),
@@ -104,6 +109,28 @@ enum ReportCommand {
         #[arg(long, default_value_t = 30)]
         domain_percent: u32,
     },
+}
+
+#[derive(Subcommand)]
+enum FeedCommand {
+    /// Follow a partner's feed (RSS, Atom or JSON Feed).
+    Add {
+        #[arg(long)]
+        url: String,
+        /// The partner's name, shown as the source of what the feed brings.
+        #[arg(long)]
+        partner: String,
+        /// The person an entry is about when it names nobody we know.
+        #[arg(long)]
+        person: Option<String>,
+        /// Publish matched entries without review.
+        #[arg(long)]
+        trusted: bool,
+    },
+    /// List followed feeds with their state.
+    List,
+    /// Stop following a feed (by its id from `feed list`); what it brought stays.
+    Remove { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -237,6 +264,72 @@ async fn run(command: Command) -> Result<(), String> {
                 Some(m) => println!("{} account {} created for {m}", role.slug(), user.email),
                 None => println!("{} account {} created", role.slug(), user.email),
             }
+            Ok(())
+        }
+        Command::Feed(command) => {
+            use app::ssr::feed_sync;
+            let db = open_database(&settings).await.map_err(|e| e.to_string())?;
+            let result = match command {
+                FeedCommand::Add {
+                    url,
+                    partner,
+                    person,
+                    trusted,
+                } => {
+                    let partner = app::domain::Line::parse(&partner)
+                        .map_err(|e| format!("--partner: {e}"))?;
+                    let feed = feed_sync::NewFeed {
+                        url,
+                        partner: partner.to_string(),
+                        default_person: person,
+                        trusted,
+                    };
+                    feed_sync::add(&db, None, &feed, app::ssr::outbox::unix_now())
+                        .await
+                        .map(|id| println!("feed {id} added: {}", feed.url.trim()))
+                        .map_err(|e| e.to_string())
+                }
+                FeedCommand::List => feed_sync::list(&db)
+                    .await
+                    .map(|feeds| {
+                        for f in feeds {
+                            let state = match (f.enabled, f.flagged) {
+                                (false, _) => "disabled",
+                                (true, true) => "flagged",
+                                (true, false) => "enabled",
+                            };
+                            println!(
+                                "{}\t{}\t{}\t{state}{}\t{} entries\t{} errors\t{}",
+                                f.id,
+                                f.partner,
+                                f.url,
+                                if f.trusted { ", trusted" } else { "" },
+                                f.entries,
+                                f.error_count,
+                                f.last_error.unwrap_or_default()
+                            );
+                        }
+                    })
+                    .map_err(|e| e.to_string()),
+                FeedCommand::Remove { id } => feed_sync::remove(&db, None, id)
+                    .await
+                    .map(|()| println!("feed {id} no longer followed"))
+                    .map_err(|e| e.to_string()),
+            };
+            db.close().await;
+            result
+        }
+        Command::SyncFeeds => {
+            use app::ssr::feed_sync;
+            let db = open_database(&settings).await.map_err(|e| e.to_string())?;
+            let report =
+                feed_sync::run_pass(&db, &feed_sync::client(), app::ssr::outbox::unix_now()).await;
+            db.close().await;
+            let r = report.map_err(|e| e.to_string())?;
+            println!(
+                "{} feeds fetched: {} new entries ({} published), {} not modified, {} failed",
+                r.feeds, r.new_entries, r.published, r.not_modified, r.failed
+            );
             Ok(())
         }
         Command::AddMunicipality {

@@ -131,6 +131,7 @@ impl Application {
             })
         });
         let retention = tokio::spawn(run_retention(self.db.clone(), self.retention_days));
+        let feeds = tokio::spawn(run_feed_sync(self.db.clone()));
         let service = self
             .router
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -143,9 +144,26 @@ impl Application {
             sweeper.abort();
         }
         retention.abort();
+        feeds.abort();
         self.db.close().await;
         served?;
         Ok(())
+    }
+}
+
+/// Syncs due partner feeds once a minute. A pass claims its feeds in the
+/// database, so instances never fetch the same feed at once; aborting it at
+/// shutdown loses nothing (a claimed feed is simply due again later).
+async fn run_feed_sync(db: Db) {
+    let client = app::ssr::feed_sync::client();
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        every.tick().await;
+        match app::ssr::feed_sync::run_pass(&db, &client, outbox::unix_now()).await {
+            Ok(report) if report.feeds > 0 => tracing::info!(?report, "feeds synced"),
+            Ok(_) => {}
+            Err(error) => tracing::error!(%error, "feed sync pass failed"),
+        }
     }
 }
 
@@ -180,12 +198,20 @@ async fn run_retention(db: Db, retention_days: u32) {
 }
 
 fn router(state: AppState, site_root: &str) -> Router {
+    use app::ssr::feeds_out;
     let routes = generate_route_list(App);
     let pkg = ServeDir::new(format!("{site_root}/pkg"))
         .precompressed_br()
         .precompressed_gzip();
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/feed.atom", get(feeds_out::site_atom))
+        .route("/feed.json", get(feeds_out::site_json))
+        .route("/persons/{slug}/{file}", get(feeds_out::person_feed))
+        .route(
+            "/municipalities/{slug}/{file}",
+            get(feeds_out::municipality_feed),
+        )
         .route(
             "/staff/actions/{slug}/signatures.csv",
             get(app::ssr::export::download),

@@ -15,6 +15,7 @@ macro_rules! confirmed_count {
 pub mod actions;
 pub mod admin;
 pub mod adoptions;
+pub mod feeds;
 pub mod persons;
 pub mod places;
 pub mod signature_form;
@@ -81,6 +82,8 @@ pub struct StatusEventView {
     pub body_html: Option<String>,
     pub source_title: Option<String>,
     pub source_url: Option<String>,
+    /// The partner whose feed brought this event, when one did.
+    pub from_partner: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -138,8 +138,10 @@ pub mod queries {
         () => {
             "SELECT e.id, p.slug AS person_slug, p.full_name AS person_name, e.status,
                     e.occurred_year, e.occurred_month, e.occurred_day,
-                    e.title, e.body_html, e.source_title, e.source_url
+                    e.title, e.body_html, e.source_title, e.source_url, f.partner AS from_partner
                FROM status_events e JOIN persons p ON p.id = e.person_id
+               LEFT JOIN feed_entries fe ON fe.id = e.feed_entry_id
+               LEFT JOIN feeds f ON f.id = fe.feed_id
               WHERE e.is_published AND p.is_public"
         };
     }
@@ -169,6 +171,7 @@ pub mod queries {
         body_html: Option<String>,
         source_title: Option<String>,
         source_url: Option<String>,
+        from_partner: Option<String>,
     }
 
     #[derive(sqlx::FromRow)]
@@ -364,6 +367,7 @@ pub mod queries {
             body_html: row.body_html,
             source_title: row.source_title,
             source_url: row.source_url,
+            from_partner: row.from_partner,
         })
     }
 

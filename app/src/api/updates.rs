@@ -216,6 +216,36 @@ pub mod on_server {
         .map_err(internal)
     }
 
+    /// What every status update states, checked: its date (required, partial
+    /// allowed), an optional change of status, and its title. `None` where
+    /// the field has a problem, which is then in `problems`.
+    #[allow(clippy::type_complexity)]
+    pub fn dated_fact(
+        problems: &mut Problems,
+        occurred_on: &str,
+        status: &str,
+        title: &str,
+    ) -> (Option<PartialDate>, Option<Option<Status>>, Option<Line>) {
+        let occurred_on = if occurred_on.trim().is_empty() {
+            problems.add("occurred_on", "form.required");
+            None
+        } else {
+            problems.check(
+                "occurred_on",
+                PartialDate::parse(occurred_on.trim()),
+                "form.invalid_date",
+            )
+        };
+        let status = match status.trim() {
+            "" => Some(None),
+            slug => problems
+                .check("status", Status::parse(slug), "form.invalid_choice")
+                .map(Some),
+        };
+        let title = problems.check("title", Line::parse(title), "form.invalid_line");
+        (occurred_on, status, title)
+    }
+
     /// A source link must be a web address: it is rendered as a link.
     fn source_url(problems: &mut Problems, input: &str) -> Option<Option<String>> {
         let input = input.trim();
@@ -254,23 +284,8 @@ pub mod on_server {
             return Err(not_found("person"));
         };
         let mut problems = Problems::default();
-        let occurred_on = if form.occurred_on.trim().is_empty() {
-            problems.add("occurred_on", "form.required");
-            None
-        } else {
-            problems.check(
-                "occurred_on",
-                PartialDate::parse(form.occurred_on.trim()),
-                "form.invalid_date",
-            )
-        };
-        let status = match form.status.trim() {
-            "" => Some(None),
-            slug => problems
-                .check("status", Status::parse(slug), "form.invalid_choice")
-                .map(Some),
-        };
-        let title = problems.check("title", Line::parse(&form.title), "form.invalid_line");
+        let (occurred_on, status, title) =
+            dated_fact(&mut problems, &form.occurred_on, &form.status, &form.title);
         let body = if form.body.chars().count() > super::super::adoptions::MAX_RICH_TEXT_CHARS {
             problems.add("body", "form.too_long");
             None

@@ -47,6 +47,16 @@ mod tests {
     }
 }
 
+/// `<link rel="alternate">` to the Atom and JSON feeds under `base` ("" for the site's).
+#[component]
+pub fn FeedLinks(base: String, title: String) -> impl IntoView {
+    use leptos_meta::Link;
+    view! {
+        <Link rel="alternate" type_="application/atom+xml" href=format!("{base}/feed.atom") title=format!("{title} (Atom)")/>
+        <Link rel="alternate" type_="application/feed+json" href=format!("{base}/feed.json") title=format!("{title} (JSON Feed)")/>
+    }
+}
+
 /// A partial date in the page's language, machine-readable too.
 #[component]
 pub fn DateText(date: PartialDate) -> impl IntoView {

@@ -8,6 +8,7 @@ pub mod signatures;
 pub mod staff;
 pub mod staff_admin;
 pub mod staff_cases;
+pub mod staff_feeds;
 pub mod staff_forms;
 pub mod staff_updates;
 

@@ -120,6 +120,7 @@ fn PersonView(detail: PersonDetail) -> impl IntoView {
         .map(|c| c.name.get(locale).to_owned());
     view! {
         <Title text=person.full_name.clone()/>
+        <crate::components::FeedLinks base=format!("/persons/{}", person.slug) title=person.full_name.clone()/>
         <Meta name="description" content=description.clone()/>
         <Meta property="og:type" content="profile"/>
         <Meta property="og:title" content=person.full_name.clone()/>
@@ -168,6 +169,9 @@ fn PersonView(detail: PersonDetail) -> impl IntoView {
                                     None => view! { <span>{source}</span> }.into_any(),
                                 };
                                 view! { <p class="source">{locale.t("person.source")} " " {source}</p> }
+                            })}
+                            {event.from_partner.map(|partner| view! {
+                                <p class="provenance">{locale.t("person.from_partner")} " " <strong>{partner}</strong></p>
                             })}
                         </li>
                     }).collect_view()}

@@ -28,6 +28,7 @@ pub fn MunicipalityPage() -> impl IntoView {
                 let description = locale.t("municipality.description").replace("%{name}", &municipality.name);
                 view! {
                     <Title text=municipality.name.clone()/>
+                    <crate::components::FeedLinks base=format!("/municipalities/{}", municipality.slug) title=municipality.name.clone()/>
                     <Meta name="description" content=description/>
                     <h1>{municipality.name.clone()}</h1>
                     {municipality.country.map(|c| view! { <p class="country">{c.name.get(locale).to_owned()}</p> })}

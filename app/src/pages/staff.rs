@@ -178,6 +178,7 @@ pub fn StaffHomePage() -> impl IntoView {
 pub fn StaffRouter() -> impl IntoView {
     use super::staff_admin::{StaffAccountsPage, StaffAuditPage};
     use super::staff_cases::{StaffActionPage, StaffPersonPage, StaffPersonsPage};
+    use super::staff_feeds::{StaffFeedsPage, StaffInboxPage};
     use super::staff_updates::{StaffNewUpdatePage, StaffUpdatePage};
     if super::unknown_language_prefix() {
         return view! { <super::errors::NotFound/> }.into_any();
@@ -203,6 +204,8 @@ pub fn StaffRouter() -> impl IntoView {
             view! { <StaffNewUpdatePage slug=slug.to_string()/> }.into_any()
         }
         ["updates", id] => view! { <StaffUpdatePage id=id.to_string()/> }.into_any(),
+        ["feeds"] => view! { <StaffFeedsPage/> }.into_any(),
+        ["inbox"] => view! { <StaffInboxPage/> }.into_any(),
         ["actions", slug] => view! { <StaffActionPage slug=slug.to_string()/> }.into_any(),
         _ => view! { <super::errors::NotFound/> }.into_any(),
     }

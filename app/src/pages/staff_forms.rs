@@ -91,7 +91,13 @@ pub fn StaffNav(user: StaffUser) -> impl IntoView {
     };
     let items = match user.role {
         Role::Admin => view! { {link("/staff/accounts", "staff.nav_accounts")} {link("/staff/audit", "staff.nav_audit")} }.into_any(),
-        Role::Council | Role::Comms => link("/staff/persons", "staff.nav_cases").into_any(),
+        Role::Council => link("/staff/persons", "staff.nav_cases").into_any(),
+        Role::Comms => view! {
+            {link("/staff/persons", "staff.nav_cases")}
+            {link("/staff/inbox", "staff.nav_inbox")}
+            {link("/staff/feeds", "staff.nav_feeds")}
+        }
+        .into_any(),
     };
     view! {
         <nav class="staff-nav" aria-label=locale.t("staff.home_title")>

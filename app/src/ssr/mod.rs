@@ -6,6 +6,8 @@ pub mod cookies;
 pub mod db;
 pub mod demo;
 pub mod export;
+pub mod feed_sync;
+pub mod feeds_out;
 pub mod municipalities;
 pub mod outbox;
 pub mod sanitize;

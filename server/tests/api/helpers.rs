@@ -169,6 +169,9 @@ impl TestApp {
             .await
             .expect("server runs");
         });
+        // reqwest is built with `rustls-no-provider` (the feed reader's choice);
+        // making the feed client once installs the ring provider for this one too.
+        let _ = app::ssr::feed_sync::client();
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

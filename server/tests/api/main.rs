@@ -4,6 +4,9 @@ mod helpers;
 
 mod accounts;
 mod cli;
+mod federation;
+mod feed_sync;
+mod feeds;
 mod pages;
 mod sign_form;
 mod signing;

@@ -105,6 +105,24 @@ const STAFF: &[(&str, &[Role], &str)] = &[
         &[Role::Comms],
         "lang=en&update=1",
     ),
+    ("/api/staff/feeds", &[Role::Comms], ""),
+    (
+        "/api/staff/follow-feed",
+        &[Role::Comms],
+        "lang=en&url=https%3A%2F%2Fpartner.example%2Ffeed&partner=P",
+    ),
+    ("/api/staff/unfollow-feed", &[Role::Comms], "lang=en&feed=1"),
+    ("/api/staff/feed-inbox", &[Role::Comms], ""),
+    (
+        "/api/staff/publish-feed-entry",
+        &[Role::Comms],
+        "lang=en&entry=1&person=vahid-afkari&occurred_on=2026&title=T",
+    ),
+    (
+        "/api/staff/dismiss-feed-entry",
+        &[Role::Comms],
+        "lang=en&entry=1",
+    ),
 ];
 
 pub async fn staff_member(
@@ -143,7 +161,7 @@ pub async fn staff_member(
 }
 
 /// A staff form posted as a browser does, logged in with `cookie`.
-async fn post_as(
+pub async fn post_as(
     app: &TestApp,
     cookie: &str,
     path: &str,
@@ -522,7 +540,7 @@ on_both_backends! {
         for path in [
             "/staff", "/staff/accounts", "/staff/audit", "/staff/persons", "/staff/persons/vahid-afkari",
             "/staff/persons/vahid-afkari/updates/new", "/staff/updates/1", "/staff/actions/solidarity-with-vahid-afkari",
-            "/fr/staff/persons", "/nl/staff/accounts",
+            "/staff/feeds", "/staff/inbox", "/fr/staff/persons", "/nl/staff/accounts", "/nl/staff/inbox",
         ] {
             let page = app.get(path).await;
             assert_eq!(page.status, 302, "{path}");

@@ -1,0 +1,177 @@
+//! `/staff/feeds` and `/staff/inbox`: communications staff follow partner
+//! feeds, and review what they bring: publish an entry as a status event or
+//! dismiss it.
+use super::staff_forms::{
+    gate, gated, CheckField, FlashNotice, LangField, SelectField, StaffNav, TextField,
+};
+use crate::api::feeds::{
+    entry_form, feed_inbox, staff_feeds, DismissFeedEntry, FeedState, FeedsWorkspace, FollowFeed,
+    InboxEntry, InboxWorkspace, PersonChoices, PublishFeedEntry, UnfollowFeed, FOLLOW_FORM,
+};
+use crate::api::staff::FormFlash;
+use crate::domain::{Role, Status};
+use crate::i18n::use_locale;
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_meta::{Meta, Title};
+
+const COMMS: &[Role] = &[Role::Comms];
+
+fn person_options(persons: &PersonChoices, none_label: String) -> Vec<(String, String)> {
+    let mut options = vec![(String::new(), none_label)];
+    options.extend(persons.iter().cloned());
+    options
+}
+
+#[component]
+pub fn StaffFeedsPage() -> impl IntoView {
+    super::staff::private_page();
+    let locale = use_locale();
+    let data = Resource::new(|| (), |_| gate(COMMS, staff_feeds()));
+    let title = locale.t("feeds.title");
+    view! {
+        <Title text=title.clone()/>
+        <Meta name="robots" content="noindex"/>
+        {gated(data, move |page: FeedsWorkspace| {
+            let flash = page.flash.clone();
+            let f = FOLLOW_FORM;
+            view! {
+                <StaffNav user=page.user.clone()/>
+                <section class="staff-page">
+                    <h1>{title.clone()}</h1>
+                    <FlashNotice flash=flash.clone()/>
+                    <p>{locale.t("feeds.intro")}</p>
+                    {page.feeds.is_empty().then(|| view! { <p>{locale.t("feeds.none")}</p> })}
+                    <ul class="feed-list">
+                        {page.feeds.iter().map(|feed| {
+                            let state = match feed.state {
+                                FeedState::Enabled => "feeds.state_enabled",
+                                FeedState::Flagged => "feeds.state_flagged",
+                                FeedState::Disabled => "feeds.state_disabled",
+                            };
+                            view! {
+                                <li class="feed">
+                                    <h2>{feed.partner.clone()}</h2>
+                                    <p class="feed-url"><a href=feed.url.clone() rel="noopener noreferrer">{feed.url.clone()}</a></p>
+                                    <dl>
+                                        <dt>{locale.t("feeds.state")}</dt>
+                                        <dd class=format!("feed-state {}", state.trim_start_matches("feeds.state_"))>{locale.t(state)}</dd>
+                                        <dt>{locale.t("feeds.trusted")}</dt>
+                                        <dd>{locale.t(if feed.trusted { "feeds.yes" } else { "feeds.no" })}</dd>
+                                        <dt>{locale.t("feeds.default_person")}</dt>
+                                        <dd>{feed.default_person.clone().unwrap_or_else(|| "—".into())}</dd>
+                                        <dt>{locale.t("feeds.entries")}</dt>
+                                        <dd>{feed.entries}</dd>
+                                        <dt>{locale.t("feeds.last_fetched")}</dt>
+                                        <dd>{feed.last_fetched.clone().unwrap_or_else(|| locale.t("feeds.never"))}</dd>
+                                        {feed.last_error.clone().map(|error| view! {
+                                            <dt>{locale.t("feeds.last_error")}</dt>
+                                            <dd class="feed-error">{error} " (" {feed.error_count} ")"</dd>
+                                        })}
+                                    </dl>
+                                    <form method="post" action={<UnfollowFeed as ServerFn>::PATH} class="inline-form">
+                                        <LangField/>
+                                        <input type="hidden" name="feed" value=feed.id.to_string()/>
+                                        <button type="submit">{locale.t("feeds.unfollow")}</button>
+                                    </form>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                    <h2>{locale.t("feeds.follow_heading")}</h2>
+                    <form method="post" action={<FollowFeed as ServerFn>::PATH} class="staff-form">
+                        <LangField/>
+                        <TextField form=f name="url" label=locale.t("feeds.url") value=String::new() flash=flash.clone() kind="url" required=true/>
+                        <TextField form=f name="partner" label=locale.t("feeds.partner") value=String::new() flash=flash.clone() required=true/>
+                        <SelectField form=f name="person" label=locale.t("feeds.default_person") value=String::new() flash=flash.clone()
+                            options=person_options(&page.persons, locale.t("feeds.no_default_person"))/>
+                        <CheckField form=f name="trusted" label=locale.t("feeds.trusted_label") checked=false flash=flash.clone()/>
+                        <button type="submit">{locale.t("feeds.follow")}</button>
+                    </form>
+                </section>
+            }
+        })}
+    }
+}
+
+#[component]
+fn InboxItem(entry: InboxEntry, persons: PersonChoices, flash: Option<FormFlash>) -> impl IntoView {
+    let locale = use_locale();
+    let form = entry_form(entry.id);
+    let mut statuses = vec![(String::new(), locale.t("staff.status_none"))];
+    statuses.extend(
+        Status::ALL
+            .iter()
+            .map(|s| (s.slug().to_owned(), locale.t(&s.label_key()))),
+    );
+    let title: String = entry.title.chars().take(200).collect();
+    let (person, date) = (
+        entry.person.clone().unwrap_or_default(),
+        entry.published_on.clone().unwrap_or_default(),
+    );
+    let matched = match &entry.person_name {
+        Some(name) => view! { <strong>{name.clone()}</strong> }.into_any(),
+        None => view! { <em>{locale.t("feeds.no_match")}</em> }.into_any(),
+    };
+    view! {
+        <li class="inbox-entry" id=form.clone()>
+            <h2>{entry.title.clone()}</h2>
+            <p class="entry-meta">
+                {locale.t("feeds.from")} " " <strong>{entry.partner.clone()}</strong>
+                {entry.published_on.clone().map(|d| view! { " · " <time>{d}</time> })}
+                " · " {locale.t("feeds.matched")} " " {matched}
+            </p>
+            {entry.url.clone().map(|url| {
+                let text = url.clone();
+                view! { <p class="entry-link"><a href=url rel="noopener noreferrer">{text}</a></p> }
+            })}
+            // Sanitized when it was fetched: what is stored is what is rendered.
+            {entry.summary_html.clone().map(|html| view! { <div class="entry-body" inner_html=html></div> })}
+            <form method="post" action={<PublishFeedEntry as ServerFn>::PATH} class="staff-form">
+                <LangField/>
+                <input type="hidden" name="entry" value=entry.id.to_string()/>
+                <SelectField form=form.clone() name="person" label=locale.t("feeds.person") value=person
+                    flash=flash.clone() options=person_options(&persons, locale.t("feeds.choose_person")) required=true/>
+                <TextField form=form.clone() name="occurred_on" label=locale.t("staff.occurred_on") value=date
+                    flash=flash.clone() hint=locale.t("staff.date_hint") required=true/>
+                <SelectField form=form.clone() name="status" label=locale.t("staff.status") value=String::new() flash=flash.clone() options=statuses/>
+                <TextField form=form.clone() name="title" label=locale.t("staff.update_title") value=title
+                    flash=flash.clone() required=true/>
+                <button type="submit">{locale.t("feeds.publish")}</button>
+            </form>
+            <form method="post" action={<DismissFeedEntry as ServerFn>::PATH} class="inline-form">
+                <LangField/>
+                <input type="hidden" name="entry" value=entry.id.to_string()/>
+                <button type="submit" class="secondary">{locale.t("feeds.dismiss")}</button>
+            </form>
+        </li>
+    }
+}
+
+#[component]
+pub fn StaffInboxPage() -> impl IntoView {
+    super::staff::private_page();
+    let locale = use_locale();
+    let data = Resource::new(|| (), |_| gate(COMMS, feed_inbox()));
+    let title = locale.t("feeds.inbox_title");
+    view! {
+        <Title text=title.clone()/>
+        <Meta name="robots" content="noindex"/>
+        {gated(data, move |page: InboxWorkspace| {
+            let flash = page.flash.clone();
+            view! {
+                <StaffNav user=page.user.clone()/>
+                <section class="staff-page">
+                    <h1>{title.clone()}</h1>
+                    <FlashNotice flash=flash.clone()/>
+                    <p class="inbox-count">{locale.t("feeds.waiting").replace("%{count}", &page.waiting.to_string())}</p>
+                    <ol class="inbox">
+                        {page.entries.iter().map(|entry| view! {
+                            <InboxItem entry=entry.clone() persons=page.persons.clone() flash=flash.clone()/>
+                        }).collect_view()}
+                    </ol>
+                </section>
+            }
+        })}
+    }
+}

@@ -1,0 +1,435 @@
+//! Our own feeds, for the network's other instances and any feed reader:
+//! Atom 1.0 and JSON Feed 1.1 of published status events, for the whole site
+//! (`/feed.atom`, `/feed.json`), one person (`/persons/{slug}/feed.…`) or one
+//! municipality (the persons it adopted: `/municipalities/{slug}/feed.…`).
+//!
+//! Entry ids are tag URIs made from the site's host and the status event's
+//! id, so they never change when an event is edited; `updated` is the last
+//! change of the event's content or publication. Responses carry an ETag
+//! (a hash of the body) and Last-Modified (the newest entry), and answer a
+//! conditional request with 304.
+use super::db::Db;
+use super::AppState;
+use crate::on_pool;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use http::{header, HeaderMap, HeaderValue, StatusCode};
+use sha2::{Digest, Sha256};
+
+/// Entries per feed: readers poll often, and the timeline keeps the rest.
+pub const FEED_ENTRIES: i64 = 50;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Atom,
+    Json,
+}
+
+impl Format {
+    fn from_file(name: &str) -> Option<Self> {
+        match name {
+            "feed.atom" => Some(Format::Atom),
+            "feed.json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Format::Atom => "application/atom+xml; charset=utf-8",
+            Format::Json => "application/feed+json; charset=utf-8",
+        }
+    }
+
+    fn file(self) -> &'static str {
+        match self {
+            Format::Atom => "feed.atom",
+            Format::Json => "feed.json",
+        }
+    }
+}
+
+/// Whose events a feed holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    Site,
+    Person(String),
+    Municipality(String),
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FeedEvent {
+    pub id: i64,
+    pub person_slug: String,
+    pub person_name: String,
+    pub status: Option<String>,
+    pub occurred_year: i32,
+    pub occurred_month: Option<i32>,
+    pub occurred_day: Option<i32>,
+    pub title: String,
+    pub body_html: Option<String>,
+    pub source_title: Option<String>,
+    pub source_url: Option<String>,
+    pub published_at: i64,
+    pub updated_at: i64,
+}
+
+/// A feed ready to be written in either format.
+#[derive(Debug, Clone)]
+pub struct OutgoingFeed {
+    pub title: String,
+    /// The site's address, for links to case pages.
+    pub site_url: String,
+    /// The page the feed follows.
+    pub page_url: String,
+    /// The feed's own address (without the format's file name).
+    pub base_url: String,
+    pub host: String,
+    pub author: String,
+    pub events: Vec<FeedEvent>,
+}
+
+/// The title and page of a scope, or `None` when it does not exist (or is not public).
+async fn describe(db: &Db, scope: &Scope) -> Result<Option<(String, String)>, sqlx::Error> {
+    Ok(match scope {
+        Scope::Site => Some(("Lumières".to_owned(), "/".to_owned())),
+        Scope::Person(slug) => {
+            let name: Option<String> = on_pool!(db, |pool| sqlx::query_scalar(
+                "SELECT full_name FROM persons WHERE slug = $1 AND is_public"
+            )
+            .bind(slug)
+            .fetch_optional(pool)
+            .await)?;
+            name.map(|name| (format!("{name} · Lumières"), format!("/persons/{slug}")))
+        }
+        Scope::Municipality(slug) => {
+            let name: Option<String> = on_pool!(db, |pool| sqlx::query_scalar(
+                "SELECT name FROM municipalities WHERE slug = $1"
+            )
+            .bind(slug)
+            .fetch_optional(pool)
+            .await)?;
+            name.map(|name| {
+                (
+                    format!("{name} · Lumières"),
+                    format!("/municipalities/{slug}"),
+                )
+            })
+        }
+    })
+}
+
+/// The newest published events of public persons in a scope that this site
+/// wrote itself (not those it took from partner feeds), newest change first.
+pub async fn events(db: &Db, scope: &Scope) -> Result<Vec<FeedEvent>, sqlx::Error> {
+    let (person, municipality) = match scope {
+        Scope::Site => (None, None),
+        Scope::Person(slug) => (Some(slug.as_str()), None),
+        Scope::Municipality(slug) => (None, Some(slug.as_str())),
+    };
+    on_pool!(db, |pool| sqlx::query_as(
+        "SELECT e.id, p.slug AS person_slug, p.full_name AS person_name, e.status,
+                e.occurred_year, e.occurred_month, e.occurred_day, e.title, e.body_html,
+                e.source_title, e.source_url,
+                COALESCE(e.published_at, 0) AS published_at,
+                COALESCE(e.updated_at, e.published_at, 0) AS updated_at
+           FROM status_events e JOIN persons p ON p.id = e.person_id
+          WHERE e.is_published AND p.is_public
+            -- Only what we wrote: relaying partners' entries would echo them
+            -- back to instances that follow each other.
+            AND e.feed_entry_id IS NULL
+            AND ($1 IS NULL OR p.slug = $1)
+            AND ($2 IS NULL OR EXISTS (
+                    SELECT 1 FROM adoptions a JOIN municipalities m ON m.id = a.municipality_id
+                     WHERE a.person_id = p.id AND m.slug = $2))
+          ORDER BY COALESCE(e.updated_at, e.published_at, 0) DESC, e.id DESC
+          LIMIT $3"
+    )
+    .bind(person)
+    .bind(municipality)
+    .bind(FEED_ENTRIES)
+    .fetch_all(pool)
+    .await)
+}
+
+pub async fn load(
+    db: &Db,
+    public_url: &str,
+    scope: &Scope,
+) -> Result<Option<OutgoingFeed>, sqlx::Error> {
+    let Some((title, page)) = describe(db, scope).await? else {
+        return Ok(None);
+    };
+    let base = public_url.trim_end_matches('/');
+    let host = http::Uri::try_from(base)
+        .ok()
+        .and_then(|uri| uri.host().map(str::to_owned))
+        .unwrap_or_else(|| "localhost".to_owned());
+    let feed_path = match page.as_str() {
+        "/" => String::new(),
+        path => path.to_owned(),
+    };
+    Ok(Some(OutgoingFeed {
+        title,
+        site_url: base.to_owned(),
+        page_url: format!("{base}{page}"),
+        base_url: format!("{base}{feed_path}"),
+        host,
+        author: "Lumières".to_owned(),
+        events: events(db, scope).await?,
+    }))
+}
+
+fn time(unix: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(unix, 0).unwrap_or_default()
+}
+
+impl OutgoingFeed {
+    /// The newest change in the feed: its `updated` and Last-Modified.
+    pub fn updated(&self) -> i64 {
+        self.events.iter().map(|e| e.updated_at).max().unwrap_or(0)
+    }
+
+    /// Stable whatever is edited: the site's host and the event's id.
+    pub fn entry_id(&self, event: &FeedEvent) -> String {
+        format!("tag:{},2026:status-event:{}", self.host, event.id)
+    }
+
+    fn feed_id(&self) -> String {
+        let path = self.page_url.strip_prefix(&self.site_url).unwrap_or("/");
+        format!(
+            "tag:{},2026:feed:{}",
+            self.host,
+            if path.is_empty() { "/" } else { path }
+        )
+    }
+
+    fn entry_url(&self, event: &FeedEvent) -> String {
+        format!("{}/persons/{}", self.site_url, event.person_slug)
+    }
+
+    fn entry_title(event: &FeedEvent) -> String {
+        format!("{}: {}", event.person_name, event.title)
+    }
+
+    fn date_line(event: &FeedEvent) -> String {
+        let small = |v: Option<i32>| v.and_then(|v| u8::try_from(v).ok());
+        crate::domain::PartialDate::from_parts(
+            event.occurred_year,
+            small(event.occurred_month),
+            small(event.occurred_day),
+        )
+        .map(|d| d.to_string())
+        .unwrap_or_default()
+    }
+
+    /// The event's body with its date in front: a feed entry has no field for
+    /// a partial date ("in May 2018"), and `published` is when we said it.
+    fn content_html(event: &FeedEvent) -> String {
+        let mut html = format!("<p><time>{}</time></p>", escape(&Self::date_line(event)));
+        if let Some(body) = &event.body_html {
+            html.push_str(body);
+        }
+        if let Some(url) = &event.source_url {
+            let label = event.source_title.as_deref().unwrap_or(url);
+            html.push_str(&format!(
+                "<p><a href=\"{}\" rel=\"noopener noreferrer\">{}</a></p>",
+                escape(url),
+                escape(label)
+            ));
+        }
+        html
+    }
+
+    pub fn to_atom(&self) -> String {
+        use atom_syndication::{Category, Content, Entry, Feed, Generator, Link, Person};
+        let link = |href: String, rel: &str, mime: Option<&str>| Link {
+            href,
+            rel: rel.to_owned(),
+            mime_type: mime.map(str::to_owned),
+            ..Link::default()
+        };
+        let entries = self
+            .events
+            .iter()
+            .map(|event| Entry {
+                id: self.entry_id(event),
+                title: Self::entry_title(event).into(),
+                updated: time(event.updated_at).fixed_offset(),
+                published: Some(time(event.published_at).fixed_offset()),
+                links: std::iter::once(link(self.entry_url(event), "alternate", Some("text/html")))
+                    .chain(
+                        event
+                            .source_url
+                            .clone()
+                            .map(|url| link(url, "related", None)),
+                    )
+                    .collect(),
+                categories: event
+                    .status
+                    .iter()
+                    .map(|status| Category {
+                        term: status.clone(),
+                        scheme: None,
+                        label: None,
+                    })
+                    .collect(),
+                content: Some(Content {
+                    value: Some(Self::content_html(event)),
+                    content_type: Some("html".to_owned()),
+                    ..Content::default()
+                }),
+                ..Entry::default()
+            })
+            .collect();
+        let feed = Feed {
+            title: self.title.clone().into(),
+            id: self.feed_id(),
+            updated: time(self.updated()).fixed_offset(),
+            authors: vec![Person {
+                name: self.author.clone(),
+                ..Person::default()
+            }],
+            links: vec![
+                link(self.page_url.clone(), "alternate", Some("text/html")),
+                link(
+                    format!("{}/{}", self.base_url, Format::Atom.file()),
+                    "self",
+                    Some("application/atom+xml"),
+                ),
+            ],
+            generator: Some(Generator {
+                value: "Lumières".to_owned(),
+                ..Generator::default()
+            }),
+            entries,
+            ..Feed::default()
+        };
+        feed.to_string()
+    }
+
+    pub fn to_json(&self) -> String {
+        let rfc3339 = |unix: i64| time(unix).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let items: Vec<serde_json::Value> = self
+            .events
+            .iter()
+            .map(|event| {
+                let mut item = serde_json::json!({
+                    "id": self.entry_id(event),
+                    "url": self.entry_url(event),
+                    "title": Self::entry_title(event),
+                    "content_html": Self::content_html(event),
+                    "date_published": rfc3339(event.published_at),
+                    "date_modified": rfc3339(event.updated_at),
+                    "tags": event.status.iter().collect::<Vec<_>>(),
+                });
+                if let Some(url) = &event.source_url {
+                    item["external_url"] = serde_json::Value::String(url.clone());
+                }
+                item
+            })
+            .collect();
+        serde_json::json!({
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": self.title,
+            "home_page_url": self.page_url,
+            "feed_url": format!("{}/{}", self.base_url, Format::Json.file()),
+            "authors": [{ "name": self.author }],
+            "items": items,
+        })
+        .to_string()
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// `GET /feed.atom`.
+pub async fn site_atom(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    respond(&state, Scope::Site, Format::Atom.file(), &headers).await
+}
+
+/// `GET /feed.json`.
+pub async fn site_json(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    respond(&state, Scope::Site, Format::Json.file(), &headers).await
+}
+
+/// `GET /persons/{slug}/{file}`.
+pub async fn person_feed(
+    State(state): State<AppState>,
+    Path((slug, file)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    respond(&state, Scope::Person(slug), &file, &headers).await
+}
+
+/// `GET /municipalities/{slug}/{file}`.
+pub async fn municipality_feed(
+    State(state): State<AppState>,
+    Path((slug, file)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    respond(&state, Scope::Municipality(slug), &file, &headers).await
+}
+
+async fn respond(state: &AppState, scope: Scope, file: &str, headers: &HeaderMap) -> Response {
+    let Some(format) = Format::from_file(file) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let feed = match load(&state.db, &state.public_url, &scope).await {
+        Ok(Some(feed)) => feed,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(error) => {
+            tracing::error!(%error, "cannot read a feed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let body = match format {
+        Format::Atom => feed.to_atom(),
+        Format::Json => feed.to_json(),
+    };
+    let etag = format!("\"{}\"", &hex(&Sha256::digest(body.as_bytes()))[..32]);
+    let last_modified = time(feed.updated())
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string();
+    let not_modified = match headers.get(header::IF_NONE_MATCH) {
+        Some(tags) => tags
+            .to_str()
+            .is_ok_and(|tags| tags.split(',').any(|t| t.trim() == etag || t.trim() == "*")),
+        None => headers
+            .get(header::IF_MODIFIED_SINCE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| DateTime::parse_from_rfc2822(v).ok())
+            .is_some_and(|since| since.timestamp() >= feed.updated()),
+    };
+    let mut response = if not_modified {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        body.into_response()
+    };
+    let out = response.headers_mut();
+    out.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    out.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        out.insert(header::ETAG, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&last_modified) {
+        out.insert(header::LAST_MODIFIED, value);
+    }
+    response
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
