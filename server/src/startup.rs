@@ -197,9 +197,21 @@ async fn run_retention(db: Db, retention_days: u32) {
     }
 }
 
+/// The app's route list, generated once per process. Generating it renders
+/// the app with resource loading suppressed through a process-wide flag
+/// (leptos_server's `SuppressResourceLoad`): a page of another `Application`
+/// in the same process that started loading at that moment would never finish
+/// (leptos-rs/leptos#4773). The integration tests run many applications in
+/// one process; the list is the same for all.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 fn router(state: AppState, site_root: &str) -> Router {
     use app::ssr::feeds_out;
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let pkg = ServeDir::new(format!("{site_root}/pkg"))
         .precompressed_br()
         .precompressed_gzip();

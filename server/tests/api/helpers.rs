@@ -172,8 +172,11 @@ impl TestApp {
         // reqwest is built with `rustls-no-provider` (the feed reader's choice);
         // making the feed client once installs the ring provider for this one too.
         let _ = app::ssr::feed_sync::client();
+        // A response that never ends fails its test within a minute instead
+        // of holding the whole run.
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(60))
             .build()
             .unwrap();
         Self {
