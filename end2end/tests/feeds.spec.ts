@@ -100,7 +100,7 @@ test('a hostile partner feed is followed, synced and rendered without anything e
   const { stdout } = await run('../target/release/server', ['sync-feeds'], {
     env: { ...process.env, DATABASE_URL: 'sqlite://../target/e2e/lumieres.db', RUST_LOG: 'warn' },
   });
-  expect(stdout).toMatch(/ new entries /);
+  expect(stdout).toMatch(/feeds fetched: \d+ new entries/);
 
   // The trusted feed published on Hamid Babaei's public timeline, with provenance.
   // (The server's own minute worker may have claimed the feeds first: reload until there.)
@@ -114,9 +114,11 @@ test('a hostile partner feed is followed, synced and rendered without anything e
   await nothingExecuted(page, javaScriptEnabled, dialogs);
 
   // The untrusted feed waits in the inbox, rendered as harmlessly.
-  await page.goto('/staff/inbox');
   const entry = page.locator('.inbox-entry', { hasText: `Hostile review ${project} one` });
-  await expect(entry).toBeVisible();
+  await expect(async () => {
+    await page.goto('/staff/inbox');
+    await expect(entry).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
   await expect(entry.locator('.entry-meta')).toContainText('nobody matched');
   await nothingExecuted(page, javaScriptEnabled, dialogs);
 

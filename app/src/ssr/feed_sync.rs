@@ -23,6 +23,8 @@ pub const MAX_BACKOFF_SECONDS: i64 = 24 * 3600;
 pub const PARSE_FAILURES_TO_FLAG: i32 = 3;
 /// A claimed feed is left alone by other instances this long.
 const CLAIM_SECONDS: i64 = 300;
+/// 1900-01-01T00:00:00Z: the earliest date a status event can have.
+const EARLIEST_FACT: i64 = -2_208_988_800;
 /// Feeds claimed per pass.
 pub const CLAIM_BATCH: i64 = 32;
 
@@ -667,7 +669,13 @@ async fn store_entries(
             let Some(id) = id else { continue };
             new += 1;
             if let (true, Some(person)) = (feed.trusted, person) {
-                let day = chrono::DateTime::from_timestamp(entry.published_at.unwrap_or(now), 0)
+                // A partner's date is only a claim: one in the future or before
+                // 1900 would put the fact where no timeline can show it.
+                let when = entry
+                    .published_at
+                    .filter(|t| (EARLIEST_FACT..=now).contains(t))
+                    .unwrap_or(now);
+                let day = chrono::DateTime::from_timestamp(when, 0)
                     .unwrap_or_default()
                     .date_naive();
                 use chrono::Datelike;

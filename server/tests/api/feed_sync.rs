@@ -17,6 +17,12 @@ const RSS: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 <item><title>No guid, no link: LOUJAIN AL-HATHLOUL speaks</title><pubDate>Wed, 04 Nov 2026 10:00:00 GMT</pubDate></item>
 </channel></rss>"#;
 
+/// Dates no timeline can show: far future and before 1900.
+const ODD_DATES: &str = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>D</title>
+<item><guid>d1</guid><title>Raif Badawi: dated in the year 3000</title><pubDate>Mon, 01 Jan 3000 00:00:00 GMT</pubDate></item>
+<item><guid>d2</guid><title>Raif Badawi: dated 1800</title><pubDate>Wed, 01 Jan 1800 00:00:00 GMT</pubDate></item>
+</channel></rss>"#;
+
 const ATOM: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom"><title>Atom partner</title><id>urn:a</id>
 <updated>2026-11-01T00:00:00Z</updated>
@@ -62,6 +68,10 @@ async fn partner_server() -> String {
     let bomb = gzip_bomb();
     let app = axum::Router::new()
         .route("/rss", get(|| async { typed("application/rss+xml", RSS) }))
+        .route(
+            "/dates",
+            get(|| async { typed("application/rss+xml", ODD_DATES) }),
+        )
         .route(
             "/atom",
             get(|| async { typed("application/atom+xml", ATOM) }),
@@ -436,6 +446,43 @@ async fn a_trusted_feed_publishes_matched_entries_with_provenance(store: TestSto
     .await)
     .unwrap();
     assert_eq!(waiting, 1);
+
+    // Dates no timeline can show become the day the entry was fetched, and
+    // the person's page still reads.
+    let odd = NewFeed {
+        url: format!("{base}/dates"),
+        partner: "Odd dates".into(),
+        default_person: None,
+        trusted: true,
+    };
+    feed_sync::add(&store.db, None, &odd, 1).await.unwrap();
+    let now = app::ssr::outbox::unix_now();
+    let report = feed_sync::run_pass(&store.db, &feed_sync::client(), now)
+        .await
+        .unwrap();
+    assert_eq!(report.published, 2);
+    let years: Vec<i32> = on_pool!(&store.db, |pool| {
+        sqlx::query_scalar(
+        "SELECT e.occurred_year FROM status_events e JOIN feed_entries f ON f.id = e.feed_entry_id
+          WHERE f.stable_key IN ('id:d1', 'id:d2')"
+    )
+    .fetch_all(pool)
+    .await
+    })
+    .unwrap();
+    let this_year = chrono::DateTime::from_timestamp(now, 0)
+        .unwrap()
+        .format("%Y")
+        .to_string();
+    assert_eq!(years, [this_year.parse::<i32>().unwrap(); 2]);
+    let slug = app::domain::Slug::parse("raif-badawi").unwrap();
+    let person = app::api::persons::queries::detail(&store.db, &slug)
+        .await
+        .expect("the timeline still reads");
+    assert!(person.is_some());
+    app::api::persons::queries::latest_events(&store.db)
+        .await
+        .expect("the home page's latest events still read");
     store.teardown().await;
 }
 
