@@ -252,14 +252,12 @@ pub mod on_server {
         if input.is_empty() {
             return Some(None);
         }
-        let ok = input.len() <= 2_000
-            && (input.starts_with("https://") || input.starts_with("http://"))
-            && http::Uri::try_from(input).is_ok_and(|uri| uri.host().is_some());
-        if ok {
-            Some(Some(input.to_owned()))
-        } else {
-            problems.add("source_url", "form.invalid_url");
-            None
+        match crate::ssr::sanitize::web_address(input) {
+            Some(url) => Some(Some(url)),
+            None => {
+                problems.add("source_url", "form.invalid_url");
+                None
+            }
         }
     }
 

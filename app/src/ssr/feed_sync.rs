@@ -74,11 +74,7 @@ pub enum FeedError {
 }
 
 pub fn check_url(url: &str) -> Result<String, FeedError> {
-    let url = url.trim();
-    let ok = (url.starts_with("https://") || url.starts_with("http://"))
-        && url.len() <= 2_000
-        && http::Uri::try_from(url).is_ok_and(|uri| uri.host().is_some_and(|h| !h.is_empty()));
-    ok.then(|| url.to_owned()).ok_or(FeedError::BadUrl)
+    super::sanitize::web_address(url).ok_or(FeedError::BadUrl)
 }
 
 /// Follows a feed; returns its id. `actor` `None`: the command line.

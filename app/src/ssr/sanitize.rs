@@ -27,6 +27,16 @@ pub fn rich_text(html: &str) -> String {
         .to_string()
 }
 
+/// A web address we will link to or fetch: http or https, a host, at most
+/// 2,000 characters; trimmed. `None` for anything else.
+pub fn web_address(input: &str) -> Option<String> {
+    let input = input.trim();
+    let ok = input.len() <= 2_000
+        && (input.starts_with("https://") || input.starts_with("http://"))
+        && http::Uri::try_from(input).is_ok_and(|uri| uri.host().is_some_and(|h| !h.is_empty()));
+    ok.then(|| input.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::rich_text;
