@@ -3,6 +3,14 @@
 //! Compiled twice: with `ssr` for the server (pages, server functions, the
 //! database) and with `hydrate` for the browser, where only the `#[island]`
 //! components wake up. Every page works as plain HTML first.
+//!
+//! The map (README "How it is built" says more): `domain` holds the parsed
+//! types, `server` the infrastructure every feature uses, and each feature
+//! owns a folder — `signing`, `staff`, `feeds` — with its server functions,
+//! its server-only code and its forms; `api` holds the public reads,
+//! `pages` the public pages, `components` the layout and the two islands.
+//! This file puts them together: the document, the routes, and the router
+//! of the staff pages.
 #![forbid(unsafe_code)]
 #![recursion_limit = "256"]
 
@@ -11,10 +19,15 @@ rust_i18n::i18n!("locales", fallback = "en");
 pub mod api;
 pub mod components;
 pub mod domain;
+pub mod error;
+pub mod feeds;
 pub mod i18n;
 pub mod pages;
 #[cfg(feature = "ssr")]
-pub mod ssr;
+pub mod server;
+pub mod signing;
+pub mod staff;
+pub mod text;
 
 use components::layout::{SiteFooter, SiteHeader};
 use i18n::Locale;
@@ -31,7 +44,6 @@ use pages::{
     persons::{PersonPage, PersonsPage},
     places::{MunicipalityPage, RightsCategoryPage},
     signatures::{ConfirmSignaturePage, PrivacyPage, WithdrawSignaturePage},
-    staff::StaffRouter,
 };
 
 /// The HTML document around the app; `<html lang>` is set by `App`.
@@ -111,6 +123,43 @@ pub fn App() -> impl IntoView {
             </main>
             <SiteFooter/>
         </Router>
+    }
+}
+
+/// Every page under `/staff/…` (and `/fr/staff/…`, `/nl/staff/…`), chosen
+/// here from the rest of the path: a handful of routes instead of one per page
+/// and language keeps the router's type small enough to compile in reasonable
+/// memory. Staff pages live with their features (`staff`, `feeds`).
+#[component]
+fn StaffRouter() -> impl IntoView {
+    use feeds::pages::{StaffFeedsPage, StaffInboxPage};
+    use staff::pages::admin::{StaffAccountsPage, StaffAuditPage};
+    use staff::pages::cases::{StaffActionPage, StaffPersonPage, StaffPersonsPage};
+    use staff::pages::updates::{StaffNewUpdatePage, StaffUpdatePage};
+    use staff::pages::{StaffHomePage, StaffLoginPage};
+    if pages::unknown_language_prefix() {
+        return view! { <NotFound/> }.into_any();
+    }
+    let rest = leptos_router::hooks::use_params_map()
+        .read_untracked()
+        .get("rest")
+        .unwrap_or_default();
+    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    match segments.as_slice() {
+        [] => view! { <StaffHomePage/> }.into_any(),
+        ["login"] => view! { <StaffLoginPage/> }.into_any(),
+        ["accounts"] => view! { <StaffAccountsPage/> }.into_any(),
+        ["audit"] => view! { <StaffAuditPage/> }.into_any(),
+        ["persons"] => view! { <StaffPersonsPage/> }.into_any(),
+        ["persons", slug] => view! { <StaffPersonPage slug=slug.to_string()/> }.into_any(),
+        ["persons", slug, "updates", "new"] => {
+            view! { <StaffNewUpdatePage slug=slug.to_string()/> }.into_any()
+        }
+        ["updates", id] => view! { <StaffUpdatePage id=id.to_string()/> }.into_any(),
+        ["feeds"] => view! { <StaffFeedsPage/> }.into_any(),
+        ["inbox"] => view! { <StaffInboxPage/> }.into_any(),
+        ["actions", slug] => view! { <StaffActionPage slug=slug.to_string()/> }.into_any(),
+        _ => view! { <NotFound/> }.into_any(),
     }
 }
 

@@ -1,6 +1,6 @@
 //! The feed benchmark's parts, run from `end2end/bench/feeds.sh`: a partner
 //! server in its own process, and the measured passes of the real sync code
-//! (`app::ssr::feed_sync::run_pass`) in another, whose peak resident memory
+//! (`app::feeds::sync::run_pass`) in another, whose peak resident memory
 //! is read from the kernel.
 //!
 //! `feed_bench partner PORT`: serves `/corpus/N.xml` (N = 0..9, 1,000 RSS
@@ -15,7 +15,9 @@
 //! `feed_bench refresh DATABASE_URL BASE COUNT`: follows COUNT small feeds,
 //! runs a first pass (every feed new), makes them due again, and times the
 //! second pass (mostly 304).
-use app::ssr::feed_sync::{self, NewFeed};
+use app::feeds::subscriptions::on_server::{self as subscriptions, NewFeed};
+use app::feeds::sync as feed_sync;
+use app::server::audit::Actor;
 use axum::extract::Path;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::IntoResponse;
@@ -154,7 +156,7 @@ fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
-async fn follow(db: &app::ssr::db::Db, urls: impl Iterator<Item = String>) {
+async fn follow(db: &app::server::db::Db, urls: impl Iterator<Item = String>) {
     for url in urls {
         let feed = NewFeed {
             url,
@@ -162,11 +164,13 @@ async fn follow(db: &app::ssr::db::Db, urls: impl Iterator<Item = String>) {
             default_person: None,
             trusted: false,
         };
-        feed_sync::add(db, None, &feed, 0).await.expect("follow");
+        subscriptions::add(db, Actor::Cli, &feed, 0)
+            .await
+            .expect("follow");
     }
 }
 
-async fn make_due(db: &app::ssr::db::Db) {
+async fn make_due(db: &app::server::db::Db) {
     app::on_pool!(db, |pool| sqlx::query("UPDATE feeds SET next_fetch_at = 0")
         .execute(pool)
         .await
@@ -175,7 +179,7 @@ async fn make_due(db: &app::ssr::db::Db) {
 }
 
 async fn ingest(url: &str, base: &str) {
-    let db = app::ssr::db::Db::connect(url, 5).await.expect("connect");
+    let db = app::server::db::Db::connect(url, 5).await.expect("connect");
     follow(
         &db,
         (0..CORPUS_FEEDS).map(|n| format!("{base}/corpus/{n}.xml")),
@@ -184,7 +188,7 @@ async fn ingest(url: &str, base: &str) {
     let client = feed_sync::client();
     reset_peak_rss();
     let started = Instant::now();
-    let report = feed_sync::run_pass(&db, &client, app::ssr::outbox::unix_now())
+    let report = feed_sync::run_pass(&db, &client, app::server::clock::now())
         .await
         .expect("pass");
     let seconds = started.elapsed().as_secs_f64();
@@ -209,18 +213,18 @@ async fn ingest(url: &str, base: &str) {
 }
 
 async fn refresh(url: &str, base: &str, count: usize) {
-    let db = app::ssr::db::Db::connect(url, 5).await.expect("connect");
+    let db = app::server::db::Db::connect(url, 5).await.expect("connect");
     follow(&db, (0..count).map(|n| format!("{base}/feeds/{n}.xml"))).await;
     let client = feed_sync::client();
     let started = Instant::now();
-    let first = feed_sync::run_pass(&db, &client, app::ssr::outbox::unix_now())
+    let first = feed_sync::run_pass(&db, &client, app::server::clock::now())
         .await
         .expect("first pass");
     let first_seconds = started.elapsed().as_secs_f64();
     make_due(&db).await;
     reset_peak_rss();
     let started = Instant::now();
-    let second = feed_sync::run_pass(&db, &client, app::ssr::outbox::unix_now())
+    let second = feed_sync::run_pass(&db, &client, app::server::clock::now())
         .await
         .expect("second pass");
     let seconds = started.elapsed().as_secs_f64();

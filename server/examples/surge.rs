@@ -56,7 +56,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 
 async fn load(url: &str, action: &str, seconds: u64, concurrency: usize, acked: &str) {
     // reqwest is built with `rustls-no-provider`: this installs the ring provider.
-    let _ = app::ssr::feed_sync::client();
+    let _ = app::feeds::sync::client();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
         .timeout(Duration::from_secs(10))
@@ -186,7 +186,7 @@ async fn load(url: &str, action: &str, seconds: u64, concurrency: usize, acked: 
 async fn verify(database_url: &str, acked: &str) {
     let acked = std::fs::read_to_string(acked).expect("ACKED_FILE");
     let acked: Vec<&str> = acked.lines().filter(|l| !l.is_empty()).collect();
-    let db = app::ssr::db::Db::connect(database_url, 2)
+    let db = app::server::db::Db::connect(database_url, 2)
         .await
         .expect("database");
     let stored: Vec<String> = app::on_pool!(&db, |pool| sqlx::query_scalar(

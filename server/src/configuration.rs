@@ -48,7 +48,7 @@ impl std::fmt::Debug for Settings {
         f.debug_struct("Settings")
             .field(
                 "database_url",
-                &app::ssr::db::redact_url(self.database_url.expose_secret()),
+                &app::server::db::redact_url(self.database_url.expose_secret()),
             )
             .field("database_max_connections", &self.database_max_connections)
             .field("site_addr", &self.site_addr)
@@ -62,7 +62,7 @@ impl std::fmt::Debug for Settings {
                 &self
                     .smtp_url
                     .as_ref()
-                    .map(|url| app::ssr::db::redact_url(url.expose_secret())),
+                    .map(|url| app::server::db::redact_url(url.expose_secret())),
             )
             .field("mail_from", &self.mail_from)
             .field("retention_days", &self.retention_days)
@@ -140,11 +140,11 @@ impl Settings {
     }
 
     /// SMTP when `SMTP_URL` is set, else one file per mail under `OUTBOX_DIR`.
-    pub fn mailer(&self) -> Result<app::ssr::outbox::Mailer, ConfigError> {
+    pub fn mailer(&self) -> Result<app::server::outbox::Mailer, ConfigError> {
         match &self.smtp_url {
-            Some(url) => app::ssr::outbox::Mailer::smtp(url.expose_secret(), &self.mail_from)
+            Some(url) => app::server::outbox::Mailer::smtp(url.expose_secret(), &self.mail_from)
                 .map_err(ConfigError::Mail),
-            None => Ok(app::ssr::outbox::Mailer::Files {
+            None => Ok(app::server::outbox::Mailer::Files {
                 dir: self.outbox_dir.clone(),
             }),
         }

@@ -2,6 +2,7 @@
 //! application itself lives in the `app` crate.
 #![forbid(unsafe_code)]
 
+pub mod cli;
 pub mod configuration;
 pub mod startup;
 pub mod telemetry;

@@ -1,7 +1,8 @@
 //! Builds the application: database, router, listener. Tests build it on
 //! port 0 with a fresh database and drive it over real HTTP.
 use crate::configuration::Settings;
-use app::ssr::{abuse, db::Db, outbox, AppState};
+use app::server::{clock, db::Db, guard, outbox, AppState};
+use app::signing::queue::SignQueue;
 use app::{shell, App};
 use axum::{extract::State, http::StatusCode, response::IntoResponse, routing::get, Router};
 use http::{header, HeaderValue};
@@ -18,7 +19,7 @@ use tower_http::{
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error(transparent)]
-    Database(#[from] app::ssr::db::DbError),
+    Database(#[from] app::server::db::DbError),
     #[error(transparent)]
     Config(#[from] crate::configuration::ConfigError),
     #[error("cannot listen on {addr}: {source}")]
@@ -33,7 +34,7 @@ pub struct Application {
     router: Router,
     db: Db,
     mailer: outbox::Mailer,
-    limiter: Option<abuse::SigningLimiter>,
+    limiter: Option<guard::RateLimit>,
     retention_days: u32,
 }
 
@@ -70,19 +71,18 @@ impl Application {
                 listener.local_addr().unwrap_or(settings.site_addr)
             ),
         };
-        let sign_queue = app::ssr::sign_queue::SignQueue::start(db.clone(), public_url.clone());
+        let sign_queue = SignQueue::start(db.clone(), public_url.clone());
         let state = AppState {
-            sign_queue,
             leptos_options: leptos_options.clone(),
             db: db.clone(),
             secure_cookies: public_url.starts_with("https://"),
             public_url,
             client_ip_header: settings.client_ip_header.clone(),
             signing_limiter: NonZeroU32::new(settings.signing_rate_per_minute)
-                .map(abuse::SigningLimiter::per_minute),
+                .map(|limit| guard::RateLimit::per_minute(app::signing::SIGN_PATH, limit)),
         };
         let limiter = state.signing_limiter.clone();
-        let router = router(state, &settings.site_root);
+        let router = router(state, sign_queue, &settings.site_root);
         let mailer = settings.mailer()?;
         Ok(Self {
             listener,
@@ -155,11 +155,11 @@ impl Application {
 /// database, so instances never fetch the same feed at once; aborting it at
 /// shutdown loses nothing (a claimed feed is simply due again later).
 async fn run_feed_sync(db: Db) {
-    let client = app::ssr::feed_sync::client();
+    let client = app::feeds::sync::client();
     let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
     loop {
         every.tick().await;
-        match app::ssr::feed_sync::run_pass(&db, &client, outbox::unix_now()).await {
+        match app::feeds::sync::run_pass(&db, &client, clock::now()).await {
             Ok(report) if report.feeds > 0 => tracing::info!(?report, "feeds synced"),
             Ok(_) => {}
             Err(error) => tracing::error!(%error, "feed sync pass failed"),
@@ -174,13 +174,7 @@ async fn run_retention(db: Db, retention_days: u32) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         every.tick().await;
-        match app::api::signatures::queries::apply_retention(
-            &db,
-            retention_days,
-            outbox::unix_now(),
-        )
-        .await
-        {
+        match app::signing::retention::apply_retention(&db, retention_days, clock::now()).await {
             Ok(done) if done != Default::default() => {
                 tracing::info!(
                     anonymised = done.anonymised,
@@ -191,7 +185,8 @@ async fn run_retention(db: Db, retention_days: u32) {
             Ok(_) => {}
             Err(error) => tracing::error!(%error, "retention pass failed"),
         }
-        if let Err(error) = app::ssr::sessions::forget_expired(&db, outbox::unix_now()).await {
+        if let Err(error) = app::staff::session::on_server::forget_expired(&db, clock::now()).await
+        {
             tracing::error!(%error, "cannot delete expired sessions");
         }
     }
@@ -209,9 +204,15 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-fn router(state: AppState, site_root: &str) -> Router {
-    use app::ssr::feeds_out;
+fn router(state: AppState, sign_queue: SignQueue, site_root: &str) -> Router {
+    use app::feeds::outgoing as feeds_out;
     let routes = route_list();
+    // Given to every page and server function: a fresh CSP nonce, and the
+    // signing queue (a feature's own moving part, outside `AppState`).
+    let context = move || {
+        leptos::nonce::provide_nonce();
+        leptos::prelude::provide_context(sign_queue.clone());
+    };
     let pkg = ServeDir::new(format!("{site_root}/pkg"))
         .precompressed_br()
         .precompressed_gzip();
@@ -226,20 +227,20 @@ fn router(state: AppState, site_root: &str) -> Router {
         )
         .route(
             "/staff/actions/{slug}/signatures.csv",
-            get(app::ssr::export::download),
+            get(app::staff::actions::on_server::download_signatures),
         )
         .nest_service("/pkg", pkg)
-        .leptos_routes_with_context(&state, routes, provide_request_context, {
+        .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
-        >(provide_request_context, shell))
+        >(context, shell))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            abuse::guard_requests,
+            guard::guard_requests,
         ))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -252,11 +253,6 @@ fn router(state: AppState, site_root: &str) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
-}
-
-/// Context for every rendered page and server function: a fresh CSP nonce.
-fn provide_request_context() {
-    leptos::nonce::provide_nonce();
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {

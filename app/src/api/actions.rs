@@ -1,55 +1,9 @@
-//! Support actions: what citizens sign. Reading them here; signing has its own flow.
-use crate::domain::{Line, PartialDate, Slug};
+//! Support actions as the public reads them: what citizens sign, how far the
+//! count has come, and who signed (first names of those who asked to be shown).
+use crate::domain::{Availability, PartialDate, Slug};
+use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-
-/// Whether an action takes signatures today, and if not, why not.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Availability {
-    Open,
-    NotYetOpen,
-    DeadlinePassed,
-    ClosedByOrganisers,
-}
-
-impl Availability {
-    /// Closed by hand wins; otherwise the dates decide. Both ends are inclusive.
-    pub fn on(
-        is_open: bool,
-        opens_on: PartialDate,
-        closes_on: Option<PartialDate>,
-        today: PartialDate,
-    ) -> Self {
-        if !is_open {
-            Availability::ClosedByOrganisers
-        } else if today < opens_on {
-            Availability::NotYetOpen
-        } else if closes_on.is_some_and(|closes| today > closes) {
-            Availability::DeadlinePassed
-        } else {
-            Availability::Open
-        }
-    }
-
-    /// Language-free name, for markup and tests.
-    pub fn slug(self) -> &'static str {
-        match self {
-            Availability::Open => "open",
-            Availability::NotYetOpen => "not-yet-open",
-            Availability::DeadlinePassed => "deadline-passed",
-            Availability::ClosedByOrganisers => "closed",
-        }
-    }
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Availability::Open => "action.open",
-            Availability::NotYetOpen => "action.not_yet_open",
-            Availability::DeadlinePassed => "action.deadline_passed",
-            Availability::ClosedByOrganisers => "action.closed_by_organisers",
-        }
-    }
-}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SupportActionDetail {
@@ -94,76 +48,19 @@ impl RecentSigner {
     }
 }
 
-/// What staff (or the command line) give to open a new support action.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewSupportAction {
-    pub person: Slug,
-    pub slug: Slug,
-    pub title: Line,
-    pub body_html: String,
-    pub addressee: Line,
-    pub goal: u32,
-    pub opens_on: PartialDate,
-    pub closes_on: Option<PartialDate>,
-}
-
 #[server]
-pub async fn get_support_action(slug: Slug) -> Result<Option<SupportActionDetail>, ServerFnError> {
-    let db = super::db()?;
-    queries::detail(&db, &slug).await.map_err(super::internal)
+pub async fn get_support_action(slug: Slug) -> Result<Option<SupportActionDetail>, AppError> {
+    let db = crate::server::context::db()?;
+    Ok(on_server::detail(&db, &slug).await?)
 }
 
 #[cfg(feature = "ssr")]
-pub mod queries {
+pub mod on_server {
     use super::*;
     use crate::on_pool;
-    use crate::ssr::db::Db;
-    use chrono::{Datelike, NaiveDate};
-
-    #[derive(Debug, thiserror::Error)]
-    pub enum ActionError {
-        #[error("no public person has the slug {0:?}")]
-        UnknownPerson(String),
-        #[error("a support action with the slug {0:?} already exists")]
-        SlugTaken(String),
-        #[error("no support action has the slug {0:?}")]
-        UnknownAction(String),
-        #[error("an action opens and closes on full dates (YYYY-MM-DD), not {0}")]
-        NotAFullDate(PartialDate),
-        #[error("the closing date comes before the opening date")]
-        ClosesBeforeOpening,
-        #[error("the goal must be at least one signature")]
-        NoGoal,
-        #[error(transparent)]
-        Database(#[from] sqlx::Error),
-    }
-
-    fn naive(date: PartialDate) -> Result<NaiveDate, ActionError> {
-        match (date.month_part(), date.day_part()) {
-            (Some(m), Some(d)) => NaiveDate::from_ymd_opt(date.year_part(), m.into(), d.into())
-                .ok_or(ActionError::NotAFullDate(date)),
-            _ => Err(ActionError::NotAFullDate(date)),
-        }
-    }
-
-    pub fn partial(date: NaiveDate) -> PartialDate {
-        let fallback = || PartialDate::year(PartialDate::MIN_YEAR).expect("minimum year is valid");
-        PartialDate::ymd(date.year(), date.month() as u8, date.day() as u8)
-            .unwrap_or_else(|_| fallback())
-    }
-
-    pub fn today() -> PartialDate {
-        partial(chrono::Utc::now().date_naive())
-    }
-
-    /// Whether an action as stored takes signatures today.
-    pub fn availability_today(
-        is_open: bool,
-        opens_on: NaiveDate,
-        closes_on: Option<NaiveDate>,
-    ) -> Availability {
-        Availability::on(is_open, partial(opens_on), closes_on.map(partial), today())
-    }
+    use crate::server::clock::{availability_today, date as partial};
+    use crate::server::db::{stored_slug, Db};
+    use chrono::NaiveDate;
 
     #[derive(sqlx::FromRow)]
     struct DetailRow {
@@ -180,21 +77,9 @@ pub mod queries {
         confirmed: i64,
     }
 
-    #[derive(Debug, sqlx::FromRow)]
-    pub struct ListedAction {
-        pub slug: String,
-        pub person_slug: String,
-        pub title: String,
-        pub goal: i64,
-        pub opens_on: NaiveDate,
-        pub closes_on: Option<NaiveDate>,
-        pub is_open: bool,
-        pub confirmed: i64,
-    }
-
     /// An action of a public person, with its count of confirmed signatures.
     #[tracing::instrument(skip(db))]
-    pub async fn detail(db: &Db, slug: &Slug) -> Result<Option<SupportActionDetail>, ActionError> {
+    pub async fn detail(db: &Db, slug: &Slug) -> Result<Option<SupportActionDetail>, sqlx::Error> {
         let row: Option<DetailRow> = on_pool!(db, |pool| {
             sqlx::query_as(
             concat!(
@@ -249,9 +134,8 @@ pub mod queries {
         let opens_on = partial(row.opens_on);
         let closes_on = row.closes_on.map(partial);
         Ok(Some(SupportActionDetail {
-            slug: Slug::parse(&row.slug).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-            person_slug: Slug::parse(&row.person_slug)
-                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+            slug: stored_slug(&row.slug)?,
+            person_slug: stored_slug(&row.person_slug)?,
             title: row.title,
             body_html: row.body_html,
             addressee: row.addressee,
@@ -264,126 +148,5 @@ pub mod queries {
             per_day,
             recent_signers,
         }))
-    }
-
-    /// Opens a new support action; the text is sanitized on the way in.
-    pub async fn create(db: &Db, action: &NewSupportAction) -> Result<(), ActionError> {
-        let opens_on = naive(action.opens_on)?;
-        let closes_on = action.closes_on.map(naive).transpose()?;
-        if closes_on.is_some_and(|closes| closes < opens_on) {
-            return Err(ActionError::ClosesBeforeOpening);
-        }
-        if action.goal == 0 {
-            return Err(ActionError::NoGoal);
-        }
-        let body_html = crate::ssr::sanitize::rich_text(&action.body_html);
-        let inserted = on_pool!(db, |pool| {
-            sqlx::query(
-            "INSERT INTO support_actions (person_id, slug, title, body_html, addressee, goal, opens_on, closes_on, is_open)
-             SELECT p.id, $2, $3, $4, $5, $6, $7, $8, TRUE FROM persons p WHERE p.slug = $1 AND p.is_public
-             ON CONFLICT (slug) DO NOTHING"
-        )
-        .bind(action.person.as_str())
-        .bind(action.slug.as_str())
-        .bind(action.title.as_str())
-        .bind(&body_html)
-        .bind(action.addressee.as_str())
-        .bind(i64::from(action.goal))
-        .bind(opens_on)
-        .bind(closes_on)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected())
-        })?;
-        if inserted == 1 {
-            return Ok(());
-        }
-        let person_exists: i64 = on_pool!(db, |pool| sqlx::query_scalar(
-            "SELECT COUNT(*) FROM persons WHERE slug = $1 AND is_public"
-        )
-        .bind(action.person.as_str())
-        .fetch_one(pool)
-        .await)?;
-        if person_exists == 0 {
-            Err(ActionError::UnknownPerson(action.person.to_string()))
-        } else {
-            Err(ActionError::SlugTaken(action.slug.to_string()))
-        }
-    }
-
-    /// Closes an action by hand. Closing a closed action changes nothing.
-    pub async fn close(db: &Db, slug: &Slug) -> Result<(), ActionError> {
-        // Both backends count a matched row even when it was closed already.
-        let matched = on_pool!(db, |pool| {
-            sqlx::query(
-            "UPDATE support_actions SET is_open = FALSE, closed_at = COALESCE(closed_at, $2) WHERE slug = $1"
-        )
-        .bind(slug.as_str())
-        .bind(crate::ssr::outbox::unix_now())
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected())
-        })?;
-        if matched == 0 {
-            return Err(ActionError::UnknownAction(slug.to_string()));
-        }
-        Ok(())
-    }
-
-    pub async fn list(db: &Db) -> Result<Vec<ListedAction>, ActionError> {
-        Ok(on_pool!(db, |pool| {
-            sqlx::query_as(
-            concat!(
-            "SELECT a.slug, p.slug AS person_slug, a.title, CAST(a.goal AS BIGINT) AS goal, a.opens_on, a.closes_on,
-                    a.is_open,
-                    ",
-            confirmed_count!(),
-            " AS confirmed
-               FROM support_actions a JOIN persons p ON p.id = a.person_id
-              ORDER BY a.opens_on DESC, a.slug"
-        )
-        )
-        .fetch_all(pool)
-        .await
-        })?)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn d(s: &str) -> PartialDate {
-        PartialDate::parse(s).unwrap()
-    }
-
-    #[test]
-    fn availability_follows_the_dates_and_the_organisers() {
-        let opens = d("2026-11-01");
-        let closes = Some(d("2026-11-30"));
-        assert_eq!(
-            Availability::on(true, opens, closes, d("2026-10-31")),
-            Availability::NotYetOpen
-        );
-        assert_eq!(
-            Availability::on(true, opens, closes, d("2026-11-01")),
-            Availability::Open
-        );
-        assert_eq!(
-            Availability::on(true, opens, closes, d("2026-11-30")),
-            Availability::Open
-        );
-        assert_eq!(
-            Availability::on(true, opens, closes, d("2026-12-01")),
-            Availability::DeadlinePassed
-        );
-        assert_eq!(
-            Availability::on(true, opens, None, d("2030-01-01")),
-            Availability::Open
-        );
-        assert_eq!(
-            Availability::on(false, opens, closes, d("2026-11-15")),
-            Availability::ClosedByOrganisers
-        );
     }
 }

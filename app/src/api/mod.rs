@@ -1,11 +1,18 @@
-//! Server functions, one module per area, and the types they send to pages.
-//! Nothing here carries a secret: every type may reach the browser.
-use crate::domain::{CountryCode, PartialDate, RightsCategory, Slug, Status};
+//! Public reads: the server functions behind the public pages (persons,
+//! places, support actions) and the types they send. Nothing here carries a
+//! secret or anything personal: every type may reach any browser.
+//!
+//! Its server-only code (`on_server` in each file) reads with SQL of its own
+//! and the shared facts of the infrastructure (the timeline's order and a
+//! person's current status). May import `server`, `domain`, `error`, `i18n`;
+//! never a feature (`signing`, `staff`, `feeds`), which may read through it.
+use crate::domain::{Availability, CountryCode, PartialDate, RightsCategory, Slug, Status};
 use crate::i18n::Locale;
 use serde::{Deserialize, Serialize};
 
-/// The one definition of "counted": confirmed signatures of the support action `a`.
-#[cfg(feature = "ssr")]
+/// The one definition of "counted": confirmed signatures of the support
+/// action `a`. Public and staff pages count with it.
+#[macro_export]
 macro_rules! confirmed_count {
     () => {
         "(SELECT COUNT(*) FROM signatures s WHERE s.action_id = a.id AND s.state = 'confirmed')"
@@ -13,15 +20,8 @@ macro_rules! confirmed_count {
 }
 
 pub mod actions;
-pub mod admin;
-pub mod adoptions;
-pub mod feeds;
 pub mod persons;
 pub mod places;
-pub mod signature_form;
-pub mod signatures;
-pub mod staff;
-pub mod updates;
 
 /// A name stored in the three interface languages.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,51 +100,7 @@ pub struct SupportActionSummary {
     pub title: String,
     pub addressee: String,
     pub goal: i64,
-    pub availability: actions::Availability,
+    pub availability: Availability,
     /// Only confirmed signatures count.
     pub confirmed: i64,
-}
-
-#[cfg(feature = "ssr")]
-pub(crate) fn state() -> Result<crate::ssr::AppState, leptos::prelude::ServerFnError> {
-    leptos::prelude::use_context::<crate::ssr::AppState>()
-        .ok_or_else(|| leptos::prelude::ServerFnError::new("application state missing"))
-}
-
-#[cfg(feature = "ssr")]
-pub(crate) fn db() -> Result<crate::ssr::db::Db, leptos::prelude::ServerFnError> {
-    state().map(|state| state.db)
-}
-
-/// The request a server function answers: headers, cookies, peer address.
-#[cfg(feature = "ssr")]
-pub(crate) fn request_parts() -> Result<http::request::Parts, leptos::prelude::ServerFnError> {
-    leptos::prelude::use_context::<http::request::Parts>()
-        .ok_or_else(|| leptos::prelude::ServerFnError::new("request missing"))
-}
-
-/// Logs what went wrong inside, with its cause, and gives the caller only a
-/// generic failure: database details are nobody's business outside.
-#[cfg(feature = "ssr")]
-pub(crate) fn internal(error: impl std::fmt::Display) -> leptos::prelude::ServerFnError {
-    tracing::error!(%error, "server function failed");
-    leptos::prelude::ServerFnError::new("internal error")
-}
-
-/// Builds a `PartialDate` from its three columns; a bad row is an internal error.
-#[cfg(feature = "ssr")]
-pub(crate) fn date_from_columns(
-    year: i32,
-    month: Option<i32>,
-    day: Option<i32>,
-) -> Result<PartialDate, leptos::prelude::ServerFnError> {
-    let small = |v: Option<i32>| v.map(|v| u8::try_from(v).unwrap_or(0));
-    PartialDate::from_parts(year, small(month), small(day))
-        .map_err(|e| internal(format!("stored date {year}-{month:?}-{day:?}: {e}")))
-}
-
-/// A slug read back from the database; a bad one is an internal error.
-#[cfg(feature = "ssr")]
-pub(crate) fn ssr_slug(s: &str) -> Result<Slug, leptos::prelude::ServerFnError> {
-    Slug::parse(s).map_err(|e| internal(format!("stored slug {s:?}: {e}")))
 }

@@ -4,6 +4,7 @@ use super::{
     SupportActionSummary,
 };
 use crate::domain::{CountryCode, RightsCategory, Slug, Status};
+use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -84,10 +85,10 @@ pub struct PersonList {
 }
 
 #[server]
-pub async fn home_data() -> Result<HomeOverview, ServerFnError> {
-    let db = super::db()?;
-    let persons = queries::list(&db, &PersonFilter::default()).await?;
-    let latest_events = queries::latest_events(&db).await?;
+pub async fn home_data() -> Result<HomeOverview, AppError> {
+    let db = crate::server::context::db()?;
+    let persons = on_server::list(&db, &PersonFilter::default()).await?;
+    let latest_events = on_server::latest_events(&db).await?;
     Ok(HomeOverview {
         persons,
         latest_events,
@@ -95,42 +96,42 @@ pub async fn home_data() -> Result<HomeOverview, ServerFnError> {
 }
 
 #[server]
-pub async fn list_persons(filter: PersonFilter) -> Result<PersonList, ServerFnError> {
-    let db = super::db()?;
-    let persons = queries::list(&db, &filter).await?;
-    let choices = queries::filter_choices(&db).await?;
+pub async fn list_persons(filter: PersonFilter) -> Result<PersonList, AppError> {
+    let db = crate::server::context::db()?;
+    let persons = on_server::list(&db, &filter).await?;
+    let choices = on_server::filter_choices(&db).await?;
     Ok(PersonList { persons, choices })
 }
 
 /// One public person's case, or `None` for an unknown or unpublished slug.
 #[server]
-pub async fn get_person(slug: Slug) -> Result<Option<PersonDetail>, ServerFnError> {
-    let db = super::db()?;
-    queries::detail(&db, &slug).await
+pub async fn get_person(slug: Slug) -> Result<Option<PersonDetail>, AppError> {
+    let db = crate::server::context::db()?;
+    Ok(on_server::detail(&db, &slug).await?)
 }
 
 #[cfg(feature = "ssr")]
-pub mod queries {
+pub mod on_server {
     use super::*;
-    use crate::api::actions::queries as actions;
-    use crate::api::{date_from_columns, internal, Localized};
+    use crate::api::Localized;
     use crate::on_pool;
-    use crate::ssr::db::Db;
+    use crate::server::clock::availability_today;
+    use crate::server::db::{
+        decode, stored_date, stored_slug as slug, stored_status as status, Db,
+    };
     use std::collections::HashMap;
 
-    /// Public persons with their country and current status (the status of the
-    /// latest published event that sets one; later id wins on equal dates).
+    /// Public persons with their country and current status.
     macro_rules! person_select {
         () => {
+            concat!(
             "SELECT p.id, p.slug, p.full_name, p.summary, p.country_code,
-                    c.name_en AS country_en, c.name_fr AS country_fr, c.name_nl AS country_nl,
-                    (SELECT e.status FROM status_events e
-                      WHERE e.person_id = p.id AND e.is_published AND e.status IS NOT NULL
-                      ORDER BY e.occurred_year DESC, COALESCE(e.occurred_month, 0) DESC,
-                               COALESCE(e.occurred_day, 0) DESC, e.id DESC
-                      LIMIT 1) AS current_status
+                    c.name_en AS country_en, c.name_fr AS country_fr, c.name_nl AS country_nl, ",
+            crate::current_status!("p"),
+            " AS current_status
                FROM persons p LEFT JOIN countries c ON c.code = p.country_code
               WHERE p.is_public"
+            )
         };
     }
 
@@ -221,23 +222,15 @@ pub mod queries {
         name_nl: String,
     }
 
-    fn slug(s: &str) -> Result<Slug, ServerFnError> {
-        Slug::parse(s).map_err(|e| internal(format!("stored slug {s:?}: {e}")))
-    }
-
-    fn status(s: Option<&str>) -> Result<Option<Status>, ServerFnError> {
-        s.map(|s| Status::parse(s).map_err(internal)).transpose()
-    }
-
     pub fn country(
         code: Option<&str>,
         en: Option<String>,
         fr: Option<String>,
         nl: Option<String>,
-    ) -> Result<Option<Country>, ServerFnError> {
+    ) -> Result<Option<Country>, sqlx::Error> {
         match (code, en, fr, nl) {
             (Some(code), Some(en), Some(fr), Some(nl)) => Ok(Some(Country {
-                code: CountryCode::parse(code).map_err(internal)?,
+                code: CountryCode::parse(code).map_err(|e| decode(e.to_string()))?,
                 name: Localized { en, fr, nl },
             })),
             _ => Ok(None),
@@ -255,7 +248,7 @@ pub mod queries {
     pub async fn summaries(
         db: &Db,
         rows: Vec<PersonRow>,
-    ) -> Result<Vec<PersonSummary>, ServerFnError> {
+    ) -> Result<Vec<PersonSummary>, sqlx::Error> {
         let only = match rows.as_slice() {
             [one] => Some(one.id),
             _ => None,
@@ -268,8 +261,7 @@ pub mod queries {
         )
         .bind(only)
         .fetch_all(pool)
-        .await)
-        .map_err(internal)?;
+        .await)?;
         let places: Vec<PersonMunicipalityRow> = on_pool!(db, |pool| sqlx::query_as(
             "SELECT a.person_id, m.slug, m.name
                FROM adoptions a JOIN municipalities m ON m.id = a.municipality_id
@@ -278,12 +270,11 @@ pub mod queries {
         )
         .bind(only)
         .fetch_all(pool)
-        .await)
-        .map_err(internal)?;
+        .await)?;
 
         let mut rights_of: HashMap<i64, Vec<RightsCategoryInfo>> = HashMap::new();
         for r in rights {
-            let category = RightsCategory::parse(&r.slug).map_err(internal)?;
+            let category = RightsCategory::parse(&r.slug).map_err(|e| decode(e.to_string()))?;
             let name = Localized {
                 en: r.name_en,
                 fr: r.name_fr,
@@ -323,14 +314,15 @@ pub mod queries {
                     full_name: row.full_name,
                 })
             })
-            .collect::<Result<Vec<_>, ServerFnError>>()?;
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
         out.sort_by_cached_key(|p| name_key(&p.full_name));
         Ok(out)
     }
 
     #[tracing::instrument(skip(db))]
-    pub async fn list(db: &Db, filter: &PersonFilter) -> Result<Vec<PersonSummary>, ServerFnError> {
-        let rows: Vec<PersonRow> = on_pool!(db, |pool| sqlx::query_as(concat!(
+    pub async fn list(db: &Db, filter: &PersonFilter) -> Result<Vec<PersonSummary>, sqlx::Error> {
+        let rows: Vec<PersonRow> = on_pool!(db, |pool| {
+            sqlx::query_as(concat!(
             "SELECT * FROM (",
             person_select!(),
             ") s
@@ -348,21 +340,17 @@ pub mod queries {
         .bind(filter.country.as_ref().map(|c| c.as_str()))
         .bind(filter.municipality.as_ref().map(|m| m.as_str()))
         .fetch_all(pool)
-        .await)
-        .map_err(internal)?;
+        .await
+        })?;
         summaries(db, rows).await
     }
 
-    fn event(row: EventRow) -> Result<StatusEventView, ServerFnError> {
+    fn event(row: EventRow) -> Result<StatusEventView, sqlx::Error> {
         Ok(StatusEventView {
             person_slug: slug(&row.person_slug)?,
             person_name: row.person_name,
             status: status(row.status.as_deref())?,
-            occurred_on: date_from_columns(
-                row.occurred_year,
-                row.occurred_month,
-                row.occurred_day,
-            )?,
+            occurred_on: stored_date(row.occurred_year, row.occurred_month, row.occurred_day)?,
             title: row.title,
             body_html: row.body_html,
             source_title: row.source_title,
@@ -371,55 +359,42 @@ pub mod queries {
         })
     }
 
-    pub async fn latest_events(db: &Db) -> Result<Vec<StatusEventView>, ServerFnError> {
+    pub async fn latest_events(db: &Db) -> Result<Vec<StatusEventView>, sqlx::Error> {
         let rows: Vec<EventRow> = on_pool!(db, |pool| sqlx::query_as(concat!(
             event_select!(),
-            " ORDER BY e.occurred_year DESC, COALESCE(e.occurred_month, 0) DESC,
-                       COALESCE(e.occurred_day, 0) DESC, e.id DESC
-              LIMIT 5"
+            " ORDER BY ",
+            crate::newest_first!("e"),
+            " LIMIT 5"
         ))
         .fetch_all(pool)
-        .await)
-        .map_err(internal)?;
+        .await)?;
         rows.into_iter().map(event).collect()
     }
 
     #[tracing::instrument(skip(db))]
-    pub async fn detail(db: &Db, person: &Slug) -> Result<Option<PersonDetail>, ServerFnError> {
+    pub async fn detail(db: &Db, person: &Slug) -> Result<Option<PersonDetail>, sqlx::Error> {
         let row: Option<PersonRow> = on_pool!(db, |pool| sqlx::query_as(concat!(
             person_select!(),
             " AND p.slug = $1"
         ))
         .bind(person.as_str())
         .fetch_optional(pool)
-        .await)
-        .map_err(internal)?;
+        .await)?;
         let Some(row) = row else { return Ok(None) };
         let id = row.id;
         let person_summary = summaries(db, vec![row]).await?.remove(0);
 
         let events: Vec<EventRow> = on_pool!(db, |pool| sqlx::query_as(concat!(
             event_select!(),
-            " AND p.id = $1
-              ORDER BY e.occurred_year, COALESCE(e.occurred_month, 0), COALESCE(e.occurred_day, 0), e.id"
+            " AND p.id = $1 ORDER BY ",
+            crate::oldest_first!("e")
         ))
         .bind(id)
         .fetch_all(pool)
-        .await)
-        .map_err(internal)?;
+        .await)?;
 
-        let adoptions: Vec<AdoptionRow> = on_pool!(db, |pool| sqlx::query_as(
-            "SELECT m.slug, m.name, a.adopted_year, a.adopted_month, a.adopted_day, a.decision_reference, a.note
-               FROM adoptions a JOIN municipalities m ON m.id = a.municipality_id
-              WHERE a.person_id = $1
-              ORDER BY a.adopted_year, COALESCE(a.adopted_month, 0), COALESCE(a.adopted_day, 0), m.name"
-        )
-        .bind(id)
-        .fetch_all(pool)
-        .await)
-        .map_err(internal)?;
-
-        let actions: Vec<ActionRow> = on_pool!(db, |pool| sqlx::query_as(
+        let actions: Vec<ActionRow> = on_pool!(db, |pool| {
+            sqlx::query_as(
             concat!(
             "SELECT a.slug, a.title, a.addressee, CAST(a.goal AS BIGINT) AS goal, a.opens_on, a.closes_on, a.is_open,
                     ",
@@ -430,30 +405,13 @@ pub mod queries {
         )
         .bind(id)
         .fetch_all(pool)
-        .await)
-        .map_err(internal)?;
+        .await
+        })?;
 
         Ok(Some(PersonDetail {
             person: person_summary,
             timeline: events.into_iter().map(event).collect::<Result<_, _>>()?,
-            adoptions: adoptions
-                .into_iter()
-                .map(|a| {
-                    Ok(AdoptionView {
-                        municipality: MunicipalityRef {
-                            slug: slug(&a.slug)?,
-                            name: a.name,
-                        },
-                        adopted_on: date_from_columns(
-                            a.adopted_year,
-                            a.adopted_month,
-                            a.adopted_day,
-                        )?,
-                        decision_reference: a.decision_reference,
-                        note: a.note,
-                    })
-                })
-                .collect::<Result<_, ServerFnError>>()?,
+            adoptions: adoptions(db, id).await?,
             support_actions: actions
                 .into_iter()
                 .map(|a| {
@@ -462,40 +420,62 @@ pub mod queries {
                         title: a.title,
                         addressee: a.addressee,
                         goal: a.goal,
-                        availability: actions::availability_today(
-                            a.is_open,
-                            a.opens_on,
-                            a.closes_on,
-                        ),
+                        availability: availability_today(a.is_open, a.opens_on, a.closes_on),
                         confirmed: a.confirmed,
                     })
                 })
-                .collect::<Result<_, ServerFnError>>()?,
+                .collect::<Result<_, sqlx::Error>>()?,
         }))
     }
 
-    pub async fn filter_choices(db: &Db) -> Result<FilterChoices, ServerFnError> {
-        let categories = crate::api::places::queries::categories(db).await?;
+    /// A person's adoptions, the earliest first: public and staff pages alike.
+    pub async fn adoptions(db: &Db, person_id: i64) -> Result<Vec<AdoptionView>, sqlx::Error> {
+        let rows: Vec<AdoptionRow> = on_pool!(db, |pool| {
+            sqlx::query_as(
+            "SELECT m.slug, m.name, a.adopted_year, a.adopted_month, a.adopted_day, a.decision_reference, a.note
+               FROM adoptions a JOIN municipalities m ON m.id = a.municipality_id
+              WHERE a.person_id = $1
+              ORDER BY a.adopted_year, COALESCE(a.adopted_month, 0), COALESCE(a.adopted_day, 0), m.name"
+        )
+        .bind(person_id)
+        .fetch_all(pool)
+        .await
+        })?;
+        rows.into_iter()
+            .map(|a| {
+                Ok(AdoptionView {
+                    municipality: MunicipalityRef {
+                        slug: slug(&a.slug)?,
+                        name: a.name,
+                    },
+                    adopted_on: stored_date(a.adopted_year, a.adopted_month, a.adopted_day)?,
+                    decision_reference: a.decision_reference,
+                    note: a.note,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn filter_choices(db: &Db) -> Result<FilterChoices, sqlx::Error> {
+        let categories = crate::api::places::on_server::categories(db).await?;
         let countries: Vec<CountryRow> = on_pool!(db, |pool| sqlx::query_as(
             "SELECT DISTINCT c.code, c.name_en, c.name_fr, c.name_nl
                FROM countries c JOIN persons p ON p.country_code = c.code WHERE p.is_public"
         )
         .fetch_all(pool)
-        .await)
-        .map_err(internal)?;
+        .await)?;
         let municipalities: Vec<PersonMunicipalityRow> = on_pool!(db, |pool| sqlx::query_as(
             "SELECT DISTINCT CAST(0 AS BIGINT) AS person_id, m.slug, m.name
                FROM municipalities m JOIN adoptions a ON a.municipality_id = m.id
                JOIN persons p ON p.id = a.person_id WHERE p.is_public"
         )
         .fetch_all(pool)
-        .await)
-        .map_err(internal)?;
+        .await)?;
         let mut countries = countries
             .into_iter()
             .map(|c| {
                 Ok(Country {
-                    code: CountryCode::parse(&c.code).map_err(internal)?,
+                    code: CountryCode::parse(&c.code).map_err(|e| decode(e.to_string()))?,
                     name: Localized {
                         en: c.name_en,
                         fr: c.name_fr,
@@ -503,7 +483,7 @@ pub mod queries {
                     },
                 })
             })
-            .collect::<Result<Vec<_>, ServerFnError>>()?;
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
         countries.sort_by(|a, b| a.code.cmp(&b.code));
         let mut municipalities = municipalities
             .into_iter()
@@ -513,7 +493,7 @@ pub mod queries {
                     name: m.name,
                 })
             })
-            .collect::<Result<Vec<_>, ServerFnError>>()?;
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
         municipalities.sort_by_cached_key(|m| name_key(&m.name));
         Ok(FilterChoices {
             categories,

@@ -1,6 +1,9 @@
-//! Reading municipalities and rights categories, each with the persons under it.
+//! Reading municipalities and rights categories, each with the persons under
+//! it, and the list of countries.
 use super::{AdoptionView, Country, PersonSummary, RightsCategoryInfo};
-use crate::domain::{PartialDate, RightsCategory, Slug};
+use crate::domain::{CountryCode, PartialDate, RightsCategory, Slug};
+use crate::error::AppError;
+use crate::i18n::Locale;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -21,17 +24,17 @@ pub struct RightsCategoryDetail {
 }
 
 #[server]
-pub async fn get_municipality(slug: Slug) -> Result<Option<MunicipalityDetail>, ServerFnError> {
-    let db = super::db()?;
-    queries::municipality(&db, &slug).await
+pub async fn get_municipality(slug: Slug) -> Result<Option<MunicipalityDetail>, AppError> {
+    let db = crate::server::context::db()?;
+    Ok(on_server::municipality(&db, &slug).await?)
 }
 
 #[server]
 pub async fn get_rights_category(
     category: RightsCategory,
-) -> Result<Option<RightsCategoryDetail>, ServerFnError> {
-    let db = super::db()?;
-    let Some(info) = queries::categories(&db)
+) -> Result<Option<RightsCategoryDetail>, AppError> {
+    let db = crate::server::context::db()?;
+    let Some(info) = on_server::categories(&db)
         .await?
         .into_iter()
         .find(|c| c.category == category)
@@ -42,17 +45,45 @@ pub async fn get_rights_category(
         rights: Some(category),
         ..Default::default()
     };
-    let persons = super::persons::queries::list(&db, &filter).await?;
+    let persons = super::persons::on_server::list(&db, &filter).await?;
     Ok(Some(RightsCategoryDetail { info, persons }))
 }
 
+/// Every country, named and sorted in the page's language, for the lists of
+/// the signing form and the staff forms.
+#[server]
+pub async fn country_choices(locale: Locale) -> Result<Vec<(CountryCode, String)>, AppError> {
+    let db = crate::server::context::db()?;
+    Ok(on_server::country_choices(&db, locale).await?)
+}
+
 #[cfg(feature = "ssr")]
-pub mod queries {
+pub mod on_server {
     use super::*;
-    use crate::api::persons::queries as persons;
-    use crate::api::{date_from_columns, internal, Localized, MunicipalityRef};
+    use crate::api::persons::on_server as persons;
+    use crate::api::{Localized, MunicipalityRef};
     use crate::on_pool;
-    use crate::ssr::db::Db;
+    use crate::server::db::{decode, stored_date, stored_slug, Db};
+
+    pub async fn country_choices(
+        db: &Db,
+        locale: Locale,
+    ) -> Result<Vec<(CountryCode, String)>, sqlx::Error> {
+        let rows: Vec<(String, String, String, String)> = on_pool!(db, |pool| sqlx::query_as(
+            "SELECT code, name_en, name_fr, name_nl FROM countries"
+        )
+        .fetch_all(pool)
+        .await)?;
+        let mut choices = rows
+            .into_iter()
+            .filter_map(|(code, en, fr, nl)| {
+                let name = Localized { en, fr, nl }.get(locale).to_owned();
+                CountryCode::parse(&code).ok().map(|code| (code, name))
+            })
+            .collect::<Vec<_>>();
+        choices.sort_by_cached_key(|(_, name)| persons::name_key(name));
+        Ok(choices)
+    }
 
     #[derive(sqlx::FromRow)]
     struct CategoryRow {
@@ -86,34 +117,32 @@ pub mod queries {
     }
 
     /// Every municipality of the network, by name.
-    pub async fn municipalities(db: &Db) -> Result<Vec<MunicipalityRef>, ServerFnError> {
+    pub async fn municipalities(db: &Db) -> Result<Vec<MunicipalityRef>, sqlx::Error> {
         let rows: Vec<(String, String)> = on_pool!(db, |pool| sqlx::query_as(
             "SELECT slug, name FROM municipalities ORDER BY name"
         )
         .fetch_all(pool)
-        .await)
-        .map_err(internal)?;
+        .await)?;
         rows.into_iter()
             .map(|(slug, name)| {
                 Ok(MunicipalityRef {
-                    slug: crate::api::ssr_slug(&slug)?,
+                    slug: stored_slug(&slug)?,
                     name,
                 })
             })
             .collect()
     }
 
-    pub async fn categories(db: &Db) -> Result<Vec<RightsCategoryInfo>, ServerFnError> {
+    pub async fn categories(db: &Db) -> Result<Vec<RightsCategoryInfo>, sqlx::Error> {
         let rows: Vec<CategoryRow> = on_pool!(db, |pool| sqlx::query_as(
             "SELECT slug, name_en, name_fr, name_nl FROM rights_categories ORDER BY position"
         )
         .fetch_all(pool)
-        .await)
-        .map_err(internal)?;
+        .await)?;
         rows.into_iter()
             .map(|r| {
                 Ok(RightsCategoryInfo {
-                    category: RightsCategory::parse(&r.slug).map_err(internal)?,
+                    category: RightsCategory::parse(&r.slug).map_err(|e| decode(e.to_string()))?,
                     name: Localized {
                         en: r.name_en,
                         fr: r.name_fr,
@@ -128,7 +157,7 @@ pub mod queries {
     pub async fn municipality(
         db: &Db,
         slug: &Slug,
-    ) -> Result<Option<MunicipalityDetail>, ServerFnError> {
+    ) -> Result<Option<MunicipalityDetail>, sqlx::Error> {
         let row: Option<MunicipalityRow> = on_pool!(db, |pool| sqlx::query_as(
             "SELECT m.id, m.name, m.country_code,
                     c.name_en AS country_en, c.name_fr AS country_fr, c.name_nl AS country_nl,
@@ -138,8 +167,7 @@ pub mod queries {
         )
         .bind(slug.as_str())
         .fetch_optional(pool)
-        .await)
-        .map_err(internal)?;
+        .await)?;
         let Some(m) = row else { return Ok(None) };
 
         let adopted: Vec<AdoptedRow> = on_pool!(db, |pool| sqlx::query_as(
@@ -150,8 +178,7 @@ pub mod queries {
         )
         .bind(m.id)
         .fetch_all(pool)
-        .await)
-        .map_err(internal)?;
+        .await)?;
 
         let filter = crate::api::persons::PersonFilter {
             municipality: Some(slug.clone()),
@@ -169,7 +196,7 @@ pub mod queries {
             };
             let view = AdoptionView {
                 municipality: this.clone(),
-                adopted_on: date_from_columns(a.adopted_year, a.adopted_month, a.adopted_day)?,
+                adopted_on: stored_date(a.adopted_year, a.adopted_month, a.adopted_day)?,
                 decision_reference: a.decision_reference,
                 note: a.note,
             };
@@ -182,7 +209,7 @@ pub mod queries {
             })
         });
         let joined_on = match m.joined_year {
-            Some(year) => Some(date_from_columns(year, m.joined_month, m.joined_day)?),
+            Some(year) => Some(stored_date(year, m.joined_month, m.joined_day)?),
             None => None,
         };
         Ok(Some(MunicipalityDetail {

@@ -1,4 +1,9 @@
-//! Pieces shared by several pages.
+//! Pieces shared by several pages: the layout, the person card, dates and
+//! statuses, feed links, and the two islands (the persons filter and the
+//! signing form), which are all the JavaScript the public site has.
+//!
+//! May import `api` and `signing` types, `domain`, `i18n`; never `server`
+//! (compiled for the browser too) nor the staff or feeds features.
 pub mod filter_form;
 pub mod layout;
 pub mod person;
@@ -7,45 +12,6 @@ pub mod sign_form;
 use crate::domain::{PartialDate, Status};
 use crate::i18n::use_locale;
 use leptos::prelude::*;
-
-/// The text of stored (sanitized) rich text, for places that take no markup:
-/// a meta description, a mail. Tags go, the few entities the sanitizer
-/// writes are read back, whitespace is collapsed.
-pub fn plain_text(html: &str) -> String {
-    let mut text = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => {
-                in_tag = true;
-                text.push(' ');
-            }
-            '>' if in_tag => in_tag = false,
-            _ if !in_tag => text.push(c),
-            _ => {}
-        }
-    }
-    let text = text
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&nbsp;", " ")
-        .replace("&amp;", "&");
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn plain_text_drops_markup_and_reads_entities() {
-        assert_eq!(
-            super::plain_text("<p>Writer &amp; <em>blogger</em></p>\n<p>since 2008 &lt;3</p>"),
-            "Writer & blogger since 2008 <3"
-        );
-        assert_eq!(super::plain_text("no markup"), "no markup");
-    }
-}
 
 /// `<link rel="alternate">` to the Atom and JSON feeds under `base` ("" for the site's).
 #[component]

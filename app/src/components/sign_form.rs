@@ -7,8 +7,9 @@
 //! Not an `ActionForm`: that brings the whole server-function client and a
 //! query-string deserializer into the browser bundle (measured in
 //! BENCHMARKS.md), to do what one `fetch` of the form's own fields does.
-use crate::api::signature_form::{SignField, SignFormValues, SignResult, SignSupportAction};
 use crate::i18n::Locale;
+use crate::signing::form::{SignField, SignFormValues, SignResult};
+use crate::signing::SignSupportAction;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 

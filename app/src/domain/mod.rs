@@ -28,6 +28,7 @@ macro_rules! text_newtype {
     };
 }
 
+mod availability;
 mod email;
 mod line;
 mod partial_date;
@@ -36,15 +37,18 @@ mod rights;
 mod role;
 mod slug;
 mod status;
+mod status_event;
 
+pub use availability::Availability;
 pub use email::{Email, EmailError};
 pub use line::{Line, LineError};
 pub use partial_date::{PartialDate, PartialDateError};
 pub use person_name::{PersonName, PersonNameError};
 pub use rights::{RightsCategory, UnknownRightsCategory};
-pub use role::{Role, UnknownRole};
+pub use role::{Permission, Role, UnknownRole};
 pub use slug::{Slug, SlugError};
 pub use status::{Status, UnknownStatus};
+pub use status_event::StatusEventRecord;
 
 /// ISO 3166-1 alpha-2 country code, e.g. `SA`; names come from the `countries` table.
 #[derive(

@@ -1,4 +1,6 @@
-//! `Role`: what a staff account may do. Stored by its slug.
+//! `Role`: what a staff account is; `Permission`: what each role may do.
+//! The one policy: every staff server function and page asks it, and the
+//! authorisation test reads it. Roles are stored by their slug.
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -39,6 +41,51 @@ impl Role {
     }
 }
 
+/// Something staff do. Each is allowed to the roles `roles` names, and only those.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Permission {
+    /// List, create, disable and enable accounts, change roles.
+    ManageAccounts,
+    ReadAuditLog,
+    /// See every case, drafts included, with its adoptions, actions and updates.
+    ReadCases,
+    /// Adopt persons, edit the cases one's municipality adopted, run their
+    /// support actions.
+    ManageCases,
+    /// Download an action's confirmed signatures (personal data) for delivery.
+    ExportSignatures,
+    /// Write, publish and unpublish status updates.
+    WriteUpdates,
+    /// Follow partner feeds and review what they bring.
+    ReviewFeeds,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 7] = [
+        Permission::ManageAccounts,
+        Permission::ReadAuditLog,
+        Permission::ReadCases,
+        Permission::ManageCases,
+        Permission::ExportSignatures,
+        Permission::WriteUpdates,
+        Permission::ReviewFeeds,
+    ];
+
+    /// Who may do it.
+    pub fn roles(self) -> &'static [Role] {
+        match self {
+            Permission::ManageAccounts | Permission::ReadAuditLog => &[Role::Admin],
+            Permission::ReadCases => &[Role::Council, Role::Comms],
+            Permission::ManageCases | Permission::ExportSignatures => &[Role::Council],
+            Permission::WriteUpdates | Permission::ReviewFeeds => &[Role::Comms],
+        }
+    }
+
+    pub fn allows(self, role: Role) -> bool {
+        self.roles().contains(&role)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -50,5 +97,14 @@ mod tests {
         }
         assert!(Role::parse("root").is_err());
         assert!(Role::parse("Admin").is_err(), "slugs are lowercase");
+    }
+
+    #[test]
+    fn every_role_may_do_something_and_accounts_are_for_administrators_only() {
+        for role in Role::ALL {
+            assert!(Permission::ALL.iter().any(|p| p.allows(role)), "{role:?}");
+        }
+        assert_eq!(Permission::ManageAccounts.roles(), [Role::Admin]);
+        assert!(!Permission::ExportSignatures.allows(Role::Comms));
     }
 }

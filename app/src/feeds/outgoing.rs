@@ -8,9 +8,10 @@
 //! change of the event's content or publication. Responses carry an ETag
 //! (a hash of the body) and Last-Modified (the newest entry), and answer a
 //! conditional request with 304.
-use super::db::Db;
-use super::AppState;
 use crate::on_pool;
+use crate::server::db::Db;
+use crate::server::tokens::hex;
+use crate::server::AppState;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -428,8 +429,4 @@ async fn respond(state: &AppState, scope: Scope, file: &str, headers: &HeaderMap
         out.insert(header::LAST_MODIFIED, value);
     }
     response
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

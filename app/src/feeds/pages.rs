@@ -1,21 +1,21 @@
 //! `/staff/feeds` and `/staff/inbox`: communications staff follow partner
 //! feeds, and review what they bring: publish an entry as a status event or
 //! dismiss it.
-use super::staff_forms::{
+use super::inbox::{
+    entry_form, feed_inbox, DismissFeedEntry, InboxEntry, InboxWorkspace, PublishFeedEntry,
+};
+use super::subscriptions::{
+    staff_feeds, FeedState, FeedsWorkspace, FollowFeed, PersonChoices, UnfollowFeed, FOLLOW_FORM,
+};
+use crate::domain::{Permission, Status};
+use crate::i18n::use_locale;
+use crate::staff::forms::FormFlash;
+use crate::staff::pages::forms::{
     gate, gated, CheckField, FlashNotice, LangField, SelectField, StaffNav, TextField,
 };
-use crate::api::feeds::{
-    entry_form, feed_inbox, staff_feeds, DismissFeedEntry, FeedState, FeedsWorkspace, FollowFeed,
-    InboxEntry, InboxWorkspace, PersonChoices, PublishFeedEntry, UnfollowFeed, FOLLOW_FORM,
-};
-use crate::api::staff::FormFlash;
-use crate::domain::{Role, Status};
-use crate::i18n::use_locale;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::{Meta, Title};
-
-const COMMS: &[Role] = &[Role::Comms];
 
 fn person_options(persons: &PersonChoices, none_label: String) -> Vec<(String, String)> {
     let mut options = vec![(String::new(), none_label)];
@@ -25,9 +25,9 @@ fn person_options(persons: &PersonChoices, none_label: String) -> Vec<(String, S
 
 #[component]
 pub fn StaffFeedsPage() -> impl IntoView {
-    super::staff::private_page();
+    crate::staff::pages::private_page();
     let locale = use_locale();
-    let data = Resource::new(|| (), |_| gate(COMMS, staff_feeds()));
+    let data = Resource::new(|| (), |_| gate(Permission::ReviewFeeds, staff_feeds()));
     let title = locale.t("feeds.title");
     view! {
         <Title text=title.clone()/>
@@ -150,9 +150,9 @@ fn InboxItem(entry: InboxEntry, persons: PersonChoices, flash: Option<FormFlash>
 
 #[component]
 pub fn StaffInboxPage() -> impl IntoView {
-    super::staff::private_page();
+    crate::staff::pages::private_page();
     let locale = use_locale();
-    let data = Resource::new(|| (), |_| gate(COMMS, feed_inbox()));
+    let data = Resource::new(|| (), |_| gate(Permission::ReviewFeeds, feed_inbox()));
     let title = locale.t("feeds.inbox_title");
     view! {
         <Title text=title.clone()/>

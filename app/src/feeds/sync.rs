@@ -1,11 +1,14 @@
-//! Following partner feeds. A pass claims the feeds that are due (on
-//! PostgreSQL with `FOR UPDATE SKIP LOCKED`, so that several instances never
-//! fetch the same feed at once), fetches each carefully, parses RSS, Atom or
-//! JSON Feed with feed-rs, and stores each entry once, sanitized and matched
-//! to a person. Nothing a partner serves is trusted: sizes, times, redirects
-//! and markup are all bounded here.
-use super::db::{BeginWrite, Db};
+//! Syncing partner feeds, top to bottom: a pass claims the feeds that are
+//! due (on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so that several
+//! instances never fetch the same feed at once), fetches each carefully,
+//! parses RSS, Atom or JSON Feed with feed-rs, matches each entry to a
+//! person, and stores it once, sanitized. A trusted feed's matched entries
+//! become published status events at once. Nothing a partner serves is
+//! trusted: sizes, times, redirects and markup are all bounded here.
 use crate::on_pool;
+use crate::server::db::{BeginWrite, Db};
+use crate::server::timeline::{NewStatusEvent, Provenance, Timeline};
+use crate::text::plain_text;
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 
@@ -50,134 +53,6 @@ pub fn client_with_timeout(total: Duration) -> reqwest::Client {
         .expect("the feed client's settings are valid")
 }
 
-/// A subscription to add.
-#[derive(Debug, Clone)]
-pub struct NewFeed {
-    pub url: String,
-    pub partner: String,
-    pub default_person: Option<String>,
-    pub trusted: bool,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum FeedError {
-    #[error("a feed URL starts with http:// or https:// and names a host")]
-    BadUrl,
-    #[error("this feed is followed already")]
-    AlreadyFollowed,
-    #[error("no person has the slug {0:?}")]
-    UnknownPerson(String),
-    #[error("no feed has the id {0}")]
-    UnknownFeed(i64),
-    #[error(transparent)]
-    Database(#[from] sqlx::Error),
-}
-
-pub fn check_url(url: &str) -> Result<String, FeedError> {
-    super::sanitize::web_address(url).ok_or(FeedError::BadUrl)
-}
-
-/// Follows a feed; returns its id. `actor` `None`: the command line.
-pub async fn add(db: &Db, actor: Option<i64>, feed: &NewFeed, now: i64) -> Result<i64, FeedError> {
-    use super::audit::{AuditEntry, RecordAudit};
-    let url = check_url(&feed.url)?;
-    on_pool!(db, |pool| {
-        let mut tx = pool.begin_write().await?;
-        let person_id: Option<i64> = match &feed.default_person {
-            Some(slug) => Some(
-                sqlx::query_scalar("SELECT id FROM persons WHERE slug = $1")
-                    .bind(slug)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .ok_or_else(|| FeedError::UnknownPerson(slug.clone()))?,
-            ),
-            None => None,
-        };
-        let id: Option<i64> = sqlx::query_scalar(
-            // A feed removed earlier is followed again, afresh.
-            "INSERT INTO feeds (url, partner, default_person_id, trusted, created_at)
-             VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (url) DO UPDATE
-                SET partner = excluded.partner, default_person_id = excluded.default_person_id,
-                    trusted = excluded.trusted, enabled = TRUE, flagged = FALSE, removed_at = NULL,
-                    error_count = 0, parse_failures = 0, last_error = NULL, next_fetch_at = 0
-              WHERE feeds.removed_at IS NOT NULL
-             RETURNING id",
-        )
-        .bind(&url)
-        .bind(feed.partner.trim())
-        .bind(person_id)
-        .bind(feed.trusted)
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let id = id.ok_or(FeedError::AlreadyFollowed)?;
-        let after = serde_json::json!({
-            "url": url, "partner": feed.partner.trim(),
-            "default_person": feed.default_person, "trusted": feed.trusted,
-        });
-        tx.record_audit(&AuditEntry::new(actor, "feed.create", "feed", id).after(&after))
-            .await?;
-        tx.commit().await?;
-        Ok(id)
-    })
-}
-
-/// Stops following a feed; what it brought stays (and so does provenance).
-pub async fn remove(db: &Db, actor: Option<i64>, id: i64) -> Result<(), FeedError> {
-    use super::audit::{AuditEntry, RecordAudit};
-    on_pool!(db, |pool| {
-        let mut tx = pool.begin_write().await?;
-        // The row stays, disabled: its entries keep their provenance.
-        let url: Option<String> = sqlx::query_scalar(
-            "UPDATE feeds SET enabled = FALSE, removed_at = $2
-              WHERE id = $1 AND removed_at IS NULL RETURNING url",
-        )
-        .bind(id)
-        .bind(super::outbox::unix_now())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let url = url.ok_or(FeedError::UnknownFeed(id))?;
-        tx.record_audit(
-            &AuditEntry::new(actor, "feed.remove", "feed", id)
-                .before(&serde_json::json!({ "url": url })),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    })
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct FeedRow {
-    pub id: i64,
-    pub url: String,
-    pub partner: String,
-    pub trusted: bool,
-    pub enabled: bool,
-    pub flagged: bool,
-    pub error_count: i32,
-    pub last_error: Option<String>,
-    pub next_fetch_at: i64,
-    pub last_fetched_at: Option<i64>,
-    pub default_person: Option<String>,
-    pub entries: i64,
-}
-
-pub async fn list(db: &Db) -> Result<Vec<FeedRow>, sqlx::Error> {
-    on_pool!(db, |pool| {
-        sqlx::query_as(
-        "SELECT f.id, f.url, f.partner, f.trusted, f.enabled, f.flagged, f.error_count, f.last_error,
-                f.next_fetch_at, f.last_fetched_at, p.full_name AS default_person,
-                (SELECT COUNT(*) FROM feed_entries e WHERE e.feed_id = f.id) AS entries
-           FROM feeds f LEFT JOIN persons p ON p.id = f.default_person_id
-          WHERE f.removed_at IS NULL ORDER BY f.partner, f.id"
-    )
-    .fetch_all(pool)
-    .await
-    })
-}
-
 /// A feed claimed for fetching.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DueFeed {
@@ -192,41 +67,18 @@ pub struct DueFeed {
     pub parse_failures: i32,
 }
 
-macro_rules! claim_sql {
-    ($lock:literal) => {
-        concat!(
-            "UPDATE feeds SET next_fetch_at = $1 + $3
-              WHERE id IN (SELECT id FROM feeds WHERE enabled AND next_fetch_at <= $1
-                            ORDER BY next_fetch_at, id LIMIT $2",
-            $lock,
-            ")
-             RETURNING id, url, partner, default_person_id, trusted, etag, last_modified,
-                       error_count, parse_failures"
-        )
-    };
-}
-
 /// Claims up to `limit` due feeds, pushing their next fetch past the claim
 /// time so that a crashed pass does not hold them for ever.
 pub async fn claim_due(db: &Db, now: i64, limit: i64) -> Result<Vec<DueFeed>, sqlx::Error> {
-    match db {
-        Db::Sqlite(pool) => {
-            sqlx::query_as(claim_sql!(""))
-                .bind(now)
-                .bind(limit)
-                .bind(CLAIM_SECONDS)
-                .fetch_all(pool)
-                .await
-        }
-        Db::Postgres(pool) => {
-            sqlx::query_as(claim_sql!(" FOR UPDATE SKIP LOCKED"))
-                .bind(now)
-                .bind(limit)
-                .bind(CLAIM_SECONDS)
-                .fetch_all(pool)
-                .await
-        }
-    }
+    crate::claim!(
+        db,
+        "UPDATE feeds SET next_fetch_at = $1 + $3
+          WHERE id IN (SELECT id FROM feeds WHERE enabled AND next_fetch_at <= $1
+                        ORDER BY next_fetch_at, id LIMIT $2",
+        ") RETURNING id, url, partner, default_person_id, trusted, etag, last_modified,
+                     error_count, parse_failures",
+        |query| query.bind(now).bind(limit).bind(CLAIM_SECONDS)
+    )
 }
 
 /// What one fetch came to.
@@ -349,11 +201,7 @@ pub fn parse(body: &[u8]) -> Result<Vec<ParsedEntry>, String> {
             let title = entry
                 .title
                 .as_ref()
-                .map(|t| {
-                    crate::components::plain_text(
-                        &ammonia::Builder::empty().clean(&t.content).to_string(),
-                    )
-                })
+                .map(|t| plain_text(&ammonia::Builder::empty().clean(&t.content).to_string()))
                 .unwrap_or_default();
             let url = entry
                 .links
@@ -361,7 +209,7 @@ pub fn parse(body: &[u8]) -> Result<Vec<ParsedEntry>, String> {
                 .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
                 .or(entry.links.first())
                 .map(|l| l.href.trim().to_owned())
-                .and_then(|href| check_url(&href).ok());
+                .and_then(|href| crate::server::sanitize::web_address(&href));
             let published = entry.published.or(entry.updated).map(|t| t.timestamp());
             let html = entry
                 .content
@@ -369,7 +217,7 @@ pub fn parse(body: &[u8]) -> Result<Vec<ParsedEntry>, String> {
                 .and_then(|c| c.body.clone())
                 .or_else(|| entry.summary.as_ref().map(|s| s.content.clone()));
             let summary_html = html
-                .map(|h| super::sanitize::rich_text(&h))
+                .map(|h| crate::server::sanitize::rich_text(&h))
                 .filter(|h| !h.trim().is_empty());
             let stable_key = if !entry.id.trim().is_empty() {
                 format!("id:{}", entry.id.trim())
@@ -389,7 +237,7 @@ pub fn parse(body: &[u8]) -> Result<Vec<ParsedEntry>, String> {
             let title: String = if title.is_empty() {
                 summary_html
                     .as_deref()
-                    .map(crate::components::plain_text)
+                    .map(plain_text)
                     .map(|t| t.chars().take(120).collect())
                     .unwrap_or_default()
             } else {
@@ -460,7 +308,7 @@ pub fn match_person(
         entry
             .summary_html
             .as_deref()
-            .map(crate::components::plain_text)
+            .map(plain_text)
             .unwrap_or_default()
     ));
     persons
@@ -507,6 +355,8 @@ pub async fn run_pass(
     Ok(report)
 }
 
+/// Stores what one fetch came to: its new entries, if it brought any, and
+/// the feed's state for the next pass.
 async fn store_outcome(
     db: &Db,
     persons: &[PersonNames],
@@ -515,121 +365,144 @@ async fn store_outcome(
     now: i64,
     report: &mut PassReport,
 ) -> Result<(), sqlx::Error> {
-    let jitter = rand::random::<f64>() * 2.0 - 1.0;
-    let failed = |report: &mut PassReport| report.failed += 1;
-    match outcome {
-        FetchOutcome::NotModified => {
-            report.not_modified += 1;
-            settle(db, feed.id, now + REFRESH_SECONDS, 0, None).await
-        }
-        FetchOutcome::Gone => {
-            failed(report);
-            on_pool!(db, |pool| {
-                sqlx::query(
-                "UPDATE feeds SET enabled = FALSE, last_error = 'HTTP 410: the partner removed this feed', last_fetched_at = $2 WHERE id = $1"
-            )
-            .bind(feed.id)
-            .bind(now)
-            .execute(pool)
-            .await
-            .map(|_| ())
-            })
-        }
-        FetchOutcome::SlowDown(wait) => {
-            failed(report);
-            let errors = feed.error_count + 1;
-            let wait = wait
-                .unwrap_or_else(|| backoff(errors, jitter))
-                .clamp(60, MAX_BACKOFF_SECONDS);
-            settle(
-                db,
-                feed.id,
-                now + wait,
-                errors,
-                Some("asked to slow down (429/503)".into()),
-            )
-            .await
-        }
-        FetchOutcome::Failed(reason) => {
-            failed(report);
-            let errors = feed.error_count + 1;
-            settle(
-                db,
-                feed.id,
-                now + backoff(errors, jitter),
-                errors,
-                Some(reason),
-            )
-            .await
-        }
+    let next = match outcome {
         FetchOutcome::Fresh {
             body,
             etag,
             last_modified,
         } => match parse(&body) {
-            Err(reason) => {
-                failed(report);
-                let failures = feed.parse_failures + 1;
-                let errors = feed.error_count + 1;
-                on_pool!(db, |pool| {
-                    sqlx::query(
-                    "UPDATE feeds SET parse_failures = $2, flagged = flagged OR $3, error_count = $4,
-                            next_fetch_at = $5, last_error = $6, last_fetched_at = $7 WHERE id = $1"
-                )
-                .bind(feed.id)
-                .bind(failures)
-                .bind(failures >= PARSE_FAILURES_TO_FLAG)
-                .bind(errors)
-                .bind(now + backoff(errors, jitter))
-                .bind(format!("cannot parse: {}", reason.chars().take(300).collect::<String>()))
-                .bind(now)
-                .execute(pool)
-                .await
-                .map(|_| ())
-                })
-            }
             Ok(entries) => {
                 let (new, published) = store_entries(db, persons, feed, &entries, now).await?;
                 report.new_entries += new;
                 report.published += published;
-                on_pool!(db, |pool| {
-                    sqlx::query(
-                    "UPDATE feeds SET etag = $2, last_modified = $3, error_count = 0, parse_failures = 0,
-                            next_fetch_at = $4, last_error = NULL, last_fetched_at = $5 WHERE id = $1"
-                )
-                .bind(feed.id)
-                .bind(etag.filter(|e| e.len() <= 500))
-                .bind(last_modified.filter(|m| m.len() <= 100))
-                .bind(now + REFRESH_SECONDS)
-                .bind(now)
-                .execute(pool)
-                .await
-                .map(|_| ())
-                })
+                NextFetch::fresh(now, etag, last_modified, 0)
             }
+            Err(reason) => NextFetch::after_error(feed, now, ErrorKind::Unparsable(reason)),
         },
+        FetchOutcome::NotModified => {
+            report.not_modified += 1;
+            // Nothing new to parse: the run of parse failures goes on.
+            let (etag, modified) = (feed.etag.clone(), feed.last_modified.clone());
+            NextFetch::fresh(now, etag, modified, feed.parse_failures)
+        }
+        FetchOutcome::Gone => NextFetch::after_error(feed, now, ErrorKind::Gone),
+        FetchOutcome::SlowDown(wait) => {
+            NextFetch::after_error(feed, now, ErrorKind::SlowDown(wait))
+        }
+        FetchOutcome::Failed(reason) => {
+            NextFetch::after_error(feed, now, ErrorKind::Failed(reason))
+        }
+    };
+    if next.last_error.is_some() {
+        report.failed += 1;
     }
+    next.record(db, feed.id, now).await
 }
 
-async fn settle(
-    db: &Db,
-    id: i64,
-    next: i64,
-    errors: i32,
-    error: Option<String>,
-) -> Result<(), sqlx::Error> {
-    on_pool!(db, |pool| sqlx::query(
-        "UPDATE feeds SET next_fetch_at = $2, error_count = $3, last_error = $4,
-                last_fetched_at = $5 WHERE id = $1"
-    )
-    .bind(id)
-    .bind(next)
-    .bind(errors)
-    .bind(error)
-    .bind(super::outbox::unix_now())
-    .execute(pool)
-    .await
-    .map(|_| ()))
+/// Why a fetch did not bring entries.
+enum ErrorKind {
+    /// 410: the partner says the feed is gone for good.
+    Gone,
+    /// 429 or 503, with how long to wait if the server said.
+    SlowDown(Option<i64>),
+    Failed(String),
+    Unparsable(String),
+}
+
+/// A feed's state after a fetch: when to fetch it again, and what went wrong.
+#[derive(Debug)]
+struct NextFetch {
+    next_fetch_at: i64,
+    enabled: bool,
+    error_count: i32,
+    parse_failures: i32,
+    flagged: bool,
+    last_error: Option<String>,
+    etag: Option<String>,
+    last_modified: Option<String>,
+}
+
+impl NextFetch {
+    /// Fetched fine (new content or not modified): back to the hourly refresh.
+    fn fresh(
+        now: i64,
+        etag: Option<String>,
+        last_modified: Option<String>,
+        parse_failures: i32,
+    ) -> Self {
+        NextFetch {
+            next_fetch_at: now + REFRESH_SECONDS,
+            enabled: true,
+            error_count: 0,
+            parse_failures,
+            flagged: false,
+            last_error: None,
+            etag: etag.filter(|e| e.len() <= 500),
+            last_modified: last_modified.filter(|m| m.len() <= 100),
+        }
+    }
+
+    /// Backs off (or stops, on 410); three parse failures in a row flag the feed.
+    fn after_error(feed: &DueFeed, now: i64, kind: ErrorKind) -> Self {
+        let jitter = rand::random::<f64>() * 2.0 - 1.0;
+        let error_count = feed.error_count + 1;
+        let mut next = NextFetch {
+            next_fetch_at: now + backoff(error_count, jitter),
+            enabled: true,
+            error_count,
+            parse_failures: feed.parse_failures,
+            flagged: false,
+            last_error: None,
+            etag: feed.etag.clone(),
+            last_modified: feed.last_modified.clone(),
+        };
+        next.last_error = Some(match kind {
+            ErrorKind::Gone => {
+                // Stopped, not backing off: its error count stays what it was.
+                next.enabled = false;
+                next.error_count = feed.error_count;
+                "HTTP 410: the partner removed this feed".to_owned()
+            }
+            ErrorKind::SlowDown(wait) => {
+                let wait = wait.unwrap_or_else(|| backoff(error_count, jitter));
+                next.next_fetch_at = now + wait.clamp(60, MAX_BACKOFF_SECONDS);
+                "asked to slow down (429/503)".to_owned()
+            }
+            ErrorKind::Failed(reason) => reason,
+            ErrorKind::Unparsable(reason) => {
+                next.parse_failures = feed.parse_failures + 1;
+                next.flagged = next.parse_failures >= PARSE_FAILURES_TO_FLAG;
+                format!(
+                    "cannot parse: {}",
+                    reason.chars().take(300).collect::<String>()
+                )
+            }
+        });
+        next
+    }
+
+    /// One UPDATE for every outcome. A flag stays until staff act on it.
+    async fn record(&self, db: &Db, id: i64, now: i64) -> Result<(), sqlx::Error> {
+        on_pool!(db, |pool| sqlx::query(
+            "UPDATE feeds SET next_fetch_at = $2, enabled = enabled AND $3, error_count = $4,
+                    parse_failures = $5, flagged = flagged OR $6, last_error = $7, etag = $8,
+                    last_modified = $9, last_fetched_at = $10
+              WHERE id = $1"
+        )
+        .bind(id)
+        .bind(self.next_fetch_at)
+        .bind(self.enabled)
+        .bind(self.error_count)
+        .bind(self.parse_failures)
+        .bind(self.flagged)
+        .bind(&self.last_error)
+        .bind(&self.etag)
+        .bind(&self.last_modified)
+        .bind(now)
+        .execute(pool)
+        .await
+        .map(|_| ()))
+    }
 }
 
 /// Stores the entries not seen before, in one transaction; a trusted feed's
@@ -674,25 +547,20 @@ async fn store_entries(
                 let day = chrono::DateTime::from_timestamp(when, 0)
                     .unwrap_or_default()
                     .date_naive();
-                use chrono::Datelike;
-                sqlx::query(
-                    "INSERT INTO status_events (person_id, occurred_year, occurred_month, occurred_day, title,
-                                                body_html, source_title, source_url, provenance, is_published,
-                                                published_at, updated_at, notified_at, feed_entry_id)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'feed', TRUE, $9, $9, $9, $10)",
-                )
-                .bind(person)
-                .bind(day.year())
-                .bind(day.month() as i32)
-                .bind(day.day() as i32)
-                .bind(entry.title.chars().take(200).collect::<String>())
-                .bind(&entry.summary_html)
-                .bind(&feed.partner)
-                .bind(&entry.url)
-                .bind(now)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
+                let title: String = entry.title.chars().take(200).collect();
+                let event = NewStatusEvent {
+                    person_id: person,
+                    status: None,
+                    occurred_on: crate::server::clock::date(day),
+                    title: &title,
+                    body_html: entry.summary_html.as_deref(),
+                    source_title: Some(&feed.partner),
+                    source_url: entry.url.as_deref(),
+                    provenance: Provenance::Feed { entry: id },
+                    author: None,
+                    published: true,
+                };
+                tx.insert_status_event(&event, now).await?;
                 sqlx::query("UPDATE feed_entries SET state = 'published' WHERE id = $1")
                     .bind(id)
                     .execute(&mut *tx)

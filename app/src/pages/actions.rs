@@ -1,10 +1,11 @@
 //! `/actions/{slug}`: a support action, its progress and whether it is open.
 use super::errors::{InternalError, NotFound};
-use crate::api::actions::{get_support_action, Availability, SupportActionDetail};
-use crate::api::signature_form::{country_choices, SignFlash};
+use crate::api::actions::{get_support_action, SupportActionDetail};
+use crate::api::places::country_choices;
 use crate::components::{sign_form::SignForm, DateText};
-use crate::domain::{CountryCode, PartialDate, Slug};
+use crate::domain::{Availability, CountryCode, PartialDate, Slug};
 use crate::i18n::{use_locale, Locale};
+use crate::signing::form::SignFlash;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 
@@ -77,7 +78,7 @@ fn SupportActionView(
     let flash: Option<SignFlash> = {
         #[cfg(feature = "ssr")]
         {
-            crate::api::signature_form::on_server::take_flash(&action.slug)
+            crate::signing::on_server::take_flash(&action.slug)
         }
         #[cfg(not(feature = "ssr"))]
         {

@@ -1,23 +1,24 @@
-//! One module per area of the public site.
+//! The public pages, one module per area: home, persons, places
+//! (municipalities, rights), support actions with the signing form, the
+//! signature links and the privacy notice, and the one error view (which
+//! staff pages use too). Every page renders on the server and works with
+//! JavaScript off; the islands in `components` only make it nicer.
+//!
+//! May import `api`, `signing` (its wire types and server functions),
+//! `components`, `domain`, `i18n`, `text`. Never `staff` or `feeds`.
 pub mod actions;
 pub mod errors;
 pub mod home;
 pub mod persons;
 pub mod places;
 pub mod signatures;
-pub mod staff;
-pub mod staff_admin;
-pub mod staff_cases;
-pub mod staff_feeds;
-pub mod staff_forms;
-pub mod staff_updates;
 
 use crate::i18n::Locale;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 /// A `/:lang/…` route matched something that is not one of our languages.
-fn unknown_language_prefix() -> bool {
+pub(crate) fn unknown_language_prefix() -> bool {
     use_params_map()
         .read_untracked()
         .get("lang")

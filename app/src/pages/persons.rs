@@ -108,7 +108,7 @@ fn PersonView(detail: PersonDetail) -> impl IntoView {
     let description = person
         .summary
         .as_deref()
-        .map(crate::components::plain_text)
+        .map(crate::text::plain_text)
         .unwrap_or_else(|| {
             locale
                 .t("person.meta_fallback")

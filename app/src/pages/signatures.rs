@@ -3,10 +3,10 @@
 //! scanners open links); its button does. Each page shows the signature's
 //! state as the database has it, so a second visit tells the truth too.
 use super::errors::{InternalError, NotFound};
-use crate::api::signature_form::{
+use crate::i18n::{use_locale, Locale};
+use crate::signing::{
     signature_by_token, ConfirmSignature, SignatureState, TokenView, WithdrawSignature,
 };
-use crate::i18n::{use_locale, Locale};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::{Meta, Title};

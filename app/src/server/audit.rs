@@ -1,16 +1,48 @@
-//! The audit log. Every staff change writes one entry on the same connection,
-//! inside the same transaction, as the change itself: a change that commits
-//! is always in the log, and a change that rolls back never is.
-use super::db::Db;
-use crate::api::admin::AuditEntryView;
-use crate::on_pool;
+//! The audit writer. Every staff change writes one entry on the same
+//! connection, inside the same transaction, as the change itself: a change
+//! that commits is always in the log, and a change that rolls back never is.
+//! (Staff read the log on the administrator's pages: `staff::admin`.)
 use serde::Serialize;
+
+/// Who made a change: a staff member, or the operator on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Actor {
+    Staff(i64),
+    /// `server action close …`, `server feed add …`: a system actor, `cli`.
+    Cli,
+}
+
+impl Actor {
+    pub fn user_id(self) -> Option<i64> {
+        match self {
+            Actor::Staff(id) => Some(id),
+            Actor::Cli => None,
+        }
+    }
+
+    /// How the log names it (`audit_log.actor`).
+    pub fn kind(self) -> &'static str {
+        match self {
+            Actor::Staff(_) => "staff",
+            Actor::Cli => "cli",
+        }
+    }
+}
+
+/// For spans and logs: `staff:12` or `cli`. Never a name or an email.
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Actor::Staff(id) => write!(f, "staff:{id}"),
+            Actor::Cli => f.write_str("cli"),
+        }
+    }
+}
 
 /// One change: who, when, what, which record, and the record before and after.
 #[derive(Debug, Clone)]
 pub struct AuditEntry {
-    /// `None`: made on the command line.
-    pub user_id: Option<i64>,
+    pub actor: Actor,
     /// Unix seconds.
     pub at: i64,
     /// `person.create`, `status_event.publish`, …
@@ -23,14 +55,14 @@ pub struct AuditEntry {
 
 impl AuditEntry {
     pub fn new(
-        user_id: Option<i64>,
+        actor: Actor,
         action: &'static str,
         record_type: &'static str,
         record_id: impl ToString,
     ) -> Self {
         Self {
-            user_id,
-            at: super::outbox::unix_now(),
+            actor,
+            at: super::clock::now(),
             action,
             record_type,
             record_id: record_id.to_string(),
@@ -48,25 +80,14 @@ impl AuditEntry {
         self.after = serde_json::to_string(record).ok();
         self
     }
-}
 
-macro_rules! insert_entry {
-    ($conn:expr, $entry:expr) => {
-        sqlx::query(
-            "INSERT INTO audit_log (user_id, at, action, record_type, record_id, before_json, after_json)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind($entry.user_id)
-        .bind($entry.at)
-        .bind($entry.action)
-        .bind($entry.record_type)
-        .bind(&$entry.record_id)
-        .bind(&$entry.before)
-        .bind(&$entry.after)
-        .execute($conn)
-        .await
-        .map(|_| ())
-    };
+    /// `before` only when there was a record before (an update, not a creation).
+    pub fn before_if(self, record: Option<&impl Serialize>) -> Self {
+        match record {
+            Some(record) => self.before(record),
+            None => self,
+        }
+    }
 }
 
 /// Writes an entry on a connection of either backend (inside the caller's transaction).
@@ -77,48 +98,24 @@ pub trait RecordAudit {
     ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
 }
 
-impl RecordAudit for sqlx::SqliteConnection {
-    async fn record_audit(&mut self, entry: &AuditEntry) -> Result<(), sqlx::Error> {
-        insert_entry!(&mut *self, entry)
+crate::impl_for_connections! {
+    impl RecordAudit {
+        async fn record_audit(&mut self, entry: &AuditEntry) -> Result<(), sqlx::Error> {
+            sqlx::query(
+                "INSERT INTO audit_log (user_id, actor, at, action, record_type, record_id, before_json, after_json)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(entry.actor.user_id())
+            .bind(entry.actor.kind())
+            .bind(entry.at)
+            .bind(entry.action)
+            .bind(entry.record_type)
+            .bind(&entry.record_id)
+            .bind(&entry.before)
+            .bind(&entry.after)
+            .execute(&mut *self)
+            .await
+            .map(|_| ())
+        }
     }
-}
-
-impl RecordAudit for sqlx::PgConnection {
-    async fn record_audit(&mut self, entry: &AuditEntry) -> Result<(), sqlx::Error> {
-        insert_entry!(&mut *self, entry)
-    }
-}
-
-/// What the administrator filters the log by.
-#[derive(Debug, Clone, Default)]
-pub struct AuditFilter {
-    pub user_id: Option<i64>,
-    pub record_type: Option<String>,
-    pub record_id: Option<String>,
-    /// Entries older than this id (the next page).
-    pub before_id: Option<i64>,
-}
-
-pub const PAGE_SIZE: i64 = 100;
-
-/// Newest first, one page.
-pub async fn entries(db: &Db, filter: &AuditFilter) -> Result<Vec<AuditEntryView>, sqlx::Error> {
-    on_pool!(db, |pool| sqlx::query_as(
-        "SELECT l.id, l.user_id, u.name AS user_name, l.at, l.action, l.record_type, l.record_id,
-                l.before_json, l.after_json
-           FROM audit_log l LEFT JOIN users u ON u.id = l.user_id
-          WHERE ($1 IS NULL OR l.user_id = $1)
-            AND ($2 IS NULL OR l.record_type = $2)
-            AND ($3 IS NULL OR l.record_id = $3)
-            AND ($4 IS NULL OR l.id < $4)
-          ORDER BY l.id DESC
-          LIMIT $5"
-    )
-    .bind(filter.user_id)
-    .bind(filter.record_type.as_deref())
-    .bind(filter.record_id.as_deref())
-    .bind(filter.before_id)
-    .bind(PAGE_SIZE)
-    .fetch_all(pool)
-    .await)
 }

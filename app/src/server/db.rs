@@ -26,10 +26,71 @@ pub enum Db {
 macro_rules! on_pool {
     ($db:expr, |$pool:ident| $body:expr) => {
         match $db {
-            $crate::ssr::db::Db::Sqlite($pool) => $body,
-            $crate::ssr::db::Db::Postgres($pool) => $body,
+            $crate::server::db::Db::Sqlite($pool) => $body,
+            $crate::server::db::Db::Postgres($pool) => $body,
         }
     };
+}
+
+/// Claims due work for a worker: `$select` is an `UPDATE … WHERE id IN
+/// (SELECT id … LIMIT …` that leases the rows it picks, `$rest` closes it
+/// (`) RETURNING …`). On PostgreSQL the inner SELECT takes `FOR UPDATE SKIP
+/// LOCKED`, so that instances claiming at once each get different rows; on
+/// SQLite, with one writer at a time, the UPDATE … RETURNING is the claim by
+/// itself. The outbox and the feed sync claim their work through this.
+#[macro_export]
+macro_rules! claim {
+    ($db:expr, $select:literal, $rest:literal, |$query:ident| $bind:expr) => {
+        match $db {
+            $crate::server::db::Db::Sqlite(pool) => {
+                let $query = sqlx::query_as(concat!($select, $rest));
+                $bind.fetch_all(pool).await
+            }
+            $crate::server::db::Db::Postgres(pool) => {
+                let $query = sqlx::query_as(concat!($select, " FOR UPDATE SKIP LOCKED", $rest));
+                $bind.fetch_all(pool).await
+            }
+        }
+    };
+}
+
+/// Implements a trait of writes for a connection of either backend, from one
+/// body: inside, `&mut *self` is the connection. Writes that must join the
+/// caller's transaction (the audit entry, a mail, a status event) are written
+/// this way, once.
+#[macro_export]
+macro_rules! impl_for_connections {
+    (impl $trait:ident { $($item:tt)* }) => {
+        impl $trait for sqlx::SqliteConnection { $($item)* }
+        impl $trait for sqlx::PgConnection { $($item)* }
+    };
+}
+
+/// A partial date read back from its three columns; a bad row is a decoding error.
+pub fn stored_date(
+    year: i32,
+    month: Option<i32>,
+    day: Option<i32>,
+) -> Result<crate::domain::PartialDate, sqlx::Error> {
+    let small = |v: Option<i32>| v.map(|v| u8::try_from(v).unwrap_or(0));
+    crate::domain::PartialDate::from_parts(year, small(month), small(day))
+        .map_err(|e| decode(format!("stored date {year}-{month:?}-{day:?}: {e}")))
+}
+
+/// A slug read back from the database; a bad one is a decoding error.
+pub fn stored_slug(s: &str) -> Result<crate::domain::Slug, sqlx::Error> {
+    crate::domain::Slug::parse(s).map_err(|e| decode(format!("stored slug {s:?}: {e}")))
+}
+
+/// A status read back from the database; a bad one is a decoding error.
+pub fn stored_status(s: Option<&str>) -> Result<Option<crate::domain::Status>, sqlx::Error> {
+    s.map(|s| crate::domain::Status::parse(s).map_err(|e| decode(e.to_string())))
+        .transpose()
+}
+
+/// A stored value that does not parse: the database holds what we never write.
+pub fn decode(message: impl Into<String>) -> sqlx::Error {
+    sqlx::Error::Decode(message.into().into())
 }
 
 /// Write transactions. On SQLite they take the write lock at BEGIN

@@ -3,6 +3,7 @@
 //! more. Where the page is silent (country, summary, status), so is the record.
 //! Rights categories are linked only where the page names the right at stake.
 use super::db::{BeginWrite, Db};
+use super::timeline::{NewStatusEvent, Provenance, Timeline};
 use crate::domain::{PartialDate, RightsCategory, Status};
 use crate::on_pool;
 
@@ -274,24 +275,20 @@ pub async fn load(db: &Db, only_if_empty: bool) -> Result<Outcome, sqlx::Error> 
             .execute(&mut *tx)
             .await?;
             for event in person.events {
-                let (y, m, d) = parts(date(event.on));
-                sqlx::query(
-                    "INSERT INTO status_events (person_id, status, occurred_year, occurred_month, occurred_day,
-                                                title, body_html, source_title, is_published,
-                                                published_at, updated_at, notified_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, TRUE, $9, $9, $9)",
-                )
-                .bind(person_id)
-                .bind(event.status.map(Status::slug))
-                .bind(y)
-                .bind(m)
-                .bind(d)
-                .bind(event.title)
-                .bind(event.body.map(super::sanitize::rich_text))
-                .bind(SOURCE)
-                .bind(super::outbox::unix_now())
-                .execute(&mut *tx)
-                .await?;
+                let body = event.body.map(super::sanitize::rich_text);
+                let event = NewStatusEvent {
+                    person_id,
+                    status: event.status,
+                    occurred_on: date(event.on),
+                    title: event.title,
+                    body_html: body.as_deref(),
+                    source_title: Some(SOURCE),
+                    source_url: None,
+                    provenance: Provenance::Manual,
+                    author: None,
+                    published: true,
+                };
+                tx.insert_status_event(&event, super::clock::now()).await?;
                 events += 1;
             }
             if let Some(action) = solidarity_action(person) {

@@ -1,5 +1,6 @@
 //! Guards in front of the application: state-changing requests must come
-//! from our own pages (Origin), and signing is rate-limited per address.
+//! from our own pages (Origin), and one path (signing, chosen by the server
+//! at start) is rate-limited per client address.
 use crate::i18n::Locale;
 use axum::{
     extract::{ConnectInfo, Request, State},
@@ -12,38 +13,42 @@ use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-/// The server function path of the signing form.
-pub const SIGN_PATH: &str =
-    <crate::api::signature_form::SignSupportAction as leptos::server_fn::ServerFn>::PATH;
-
-/// Signature requests allowed per client address and minute, in bursts of
-/// the same size. Shared offices and schools sit behind one address, so the
-/// default is generous for people and still stops a script.
+/// POST requests to one path allowed per client address and minute, in
+/// bursts of the same size. For signing: shared offices and schools sit
+/// behind one address, so the default is generous for people and still
+/// stops a script.
 #[derive(Clone)]
-pub struct SigningLimiter(Arc<DefaultKeyedRateLimiter<IpAddr>>);
+pub struct RateLimit {
+    path: &'static str,
+    limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+}
 
-impl SigningLimiter {
-    pub fn per_minute(per_minute: NonZeroU32) -> Self {
-        Self(Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))))
+impl RateLimit {
+    pub fn per_minute(path: &'static str, per_minute: NonZeroU32) -> Self {
+        Self {
+            path,
+            limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+        }
     }
 
-    /// True while this address may sign again.
+    /// True while this address may post again.
     pub fn allows(&self, ip: IpAddr) -> bool {
-        self.0.check_key(&rate_key(ip)).is_ok()
+        self.limiter.check_key(&rate_key(ip)).is_ok()
     }
 
     /// Forgets addresses whose quota has refilled; called now and then so
     /// that the table does not grow with every address ever seen.
     pub fn forget_idle(&self) {
-        self.0.retain_recent();
-        self.0.shrink_to_fit();
+        self.limiter.retain_recent();
+        self.limiter.shrink_to_fit();
     }
 }
 
-impl std::fmt::Debug for SigningLimiter {
+impl std::fmt::Debug for RateLimit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigningLimiter")
-            .field("addresses", &self.0.len())
+        f.debug_struct("RateLimit")
+            .field("path", &self.path)
+            .field("addresses", &self.limiter.len())
             .finish()
     }
 }
@@ -107,7 +112,7 @@ pub fn same_origin(headers: &HeaderMap, public_url: &str) -> bool {
 }
 
 /// The middleware: Origin check on every state-changing request, the rate
-/// limit on signing. Both refuse before the request body is read.
+/// limit on its path. Both refuse before the request body is read.
 pub async fn guard_requests(
     State(state): State<super::AppState>,
     request: Request,
@@ -126,27 +131,29 @@ pub async fn guard_requests(
             "guard.cross_origin_text",
         );
     }
-    if request.method() == Method::POST && request.uri().path() == SIGN_PATH {
-        if let Some(limiter) = &state.signing_limiter {
-            let ip = client_ip_from(
-                request.headers(),
-                request.extensions(),
-                state.client_ip_header.as_ref(),
-            );
-            if let Some(ip) = ip {
-                if !limiter.allows(ip) {
-                    tracing::warn!(%ip, "signing rate limit reached");
-                    let mut response = refusal(
-                        request.headers(),
-                        StatusCode::TOO_MANY_REQUESTS,
-                        "guard.too_many_title",
-                        "guard.too_many_text",
-                    );
-                    response
-                        .headers_mut()
-                        .insert(header::RETRY_AFTER, http::HeaderValue::from_static("60"));
-                    return response;
-                }
+    if let Some(limiter) = state
+        .signing_limiter
+        .as_ref()
+        .filter(|limit| request.method() == Method::POST && request.uri().path() == limit.path)
+    {
+        let ip = client_ip_from(
+            request.headers(),
+            request.extensions(),
+            state.client_ip_header.as_ref(),
+        );
+        if let Some(ip) = ip {
+            if !limiter.allows(ip) {
+                tracing::warn!(%ip, path = limiter.path, "rate limit reached");
+                let mut response = refusal(
+                    request.headers(),
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "guard.too_many_title",
+                    "guard.too_many_text",
+                );
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, http::HeaderValue::from_static("60"));
+                return response;
             }
         }
     }
@@ -277,7 +284,7 @@ mod tests {
 
     #[test]
     fn the_limit_counts_per_address_and_per_ipv6_network() {
-        let limiter = SigningLimiter::per_minute(NonZeroU32::new(2).unwrap());
+        let limiter = RateLimit::per_minute("/api/sign", NonZeroU32::new(2).unwrap());
         let a: IpAddr = "192.0.2.1".parse().unwrap();
         let b: IpAddr = "192.0.2.2".parse().unwrap();
         assert!(limiter.allows(a));

@@ -1,23 +1,31 @@
-//! Server-only code: state, database, accounts, guards, mail, demo data, sanitizing.
-pub mod abuse;
-pub mod accounts;
+//! Infrastructure: what every feature uses, and nothing that belongs to one
+//! feature. The state each request sees, the database, what server functions
+//! share (state, request, plain-form detection), the clock, tokens, cookies,
+//! the request guard (Origin check, rate limit), sanitizing, the outbox, the
+//! audit writer, the timeline (the one write, publication and order of status
+//! events, which staff updates, the feed inbox, trusted feeds and the demo data
+//! all use) and the demo data.
+//!
+//! Compiled only with `ssr`. May import `domain`, `error`, `i18n` and `text`;
+//! never a feature (`signing`, `staff`, `feeds`), nor `api`, `pages` or
+//! `components`: they build on this, not the other way round.
 pub mod audit;
+pub mod clock;
+pub mod context;
 pub mod cookies;
 pub mod db;
 pub mod demo;
-pub mod export;
-pub mod feed_sync;
-pub mod feeds_out;
-pub mod municipalities;
+pub mod guard;
 pub mod outbox;
 pub mod sanitize;
-pub mod sessions;
-pub mod sign_queue;
+pub mod timeline;
+pub mod tokens;
 
 use leptos::config::LeptosOptions;
 
 /// Everything a request handler or server function may need; given to the
-/// router once and to server functions through context.
+/// router once and to server functions through context. A feature's own
+/// moving parts (the signing queue) are given as context of their own.
 #[derive(Clone, Debug, axum::extract::FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
@@ -29,7 +37,5 @@ pub struct AppState {
     /// Behind a reverse proxy: the header that carries the client's address.
     pub client_ip_header: Option<http::HeaderName>,
     /// `None` when signing is not rate-limited (benchmarks).
-    pub signing_limiter: Option<abuse::SigningLimiter>,
-    /// Signatures are written in batches by one writer (group commit).
-    pub sign_queue: sign_queue::SignQueue,
+    pub signing_limiter: Option<guard::RateLimit>,
 }

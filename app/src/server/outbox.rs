@@ -24,6 +24,42 @@ pub struct OutgoingMail {
     pub attempts: i32,
 }
 
+/// A mail to send, written in the same transaction as what it announces.
+#[derive(Debug, Clone)]
+pub struct NewMail<'a> {
+    pub recipient: &'a str,
+    pub subject: &'a str,
+    pub body_text: &'a str,
+}
+
+/// Queues a mail on a connection of either backend, inside the caller's
+/// transaction: the one way every mail (confirmations, updates) is sent.
+pub trait Enqueue {
+    fn enqueue(
+        &mut self,
+        mail: &NewMail<'_>,
+        now: i64,
+    ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
+}
+
+crate::impl_for_connections! {
+    impl Enqueue {
+        async fn enqueue(&mut self, mail: &NewMail<'_>, now: i64) -> Result<(), sqlx::Error> {
+            sqlx::query(
+                "INSERT INTO outbox (recipient, subject, body_text, created_at, next_attempt_at)
+                 VALUES ($1, $2, $3, $4, $4)",
+            )
+            .bind(mail.recipient)
+            .bind(mail.subject)
+            .bind(mail.body_text)
+            .bind(now)
+            .execute(&mut *self)
+            .await
+            .map(|_| ())
+        }
+    }
+}
+
 /// Where mail goes. With no mail server configured, each mail becomes a file.
 #[derive(Debug, Clone)]
 pub enum Mailer {
@@ -139,29 +175,14 @@ pub async fn deliver_due(
     now: i64,
     limit: i64,
 ) -> Result<Vec<ExecutionOutcome>, sqlx::Error> {
-    // SQLite has one writer at a time: the UPDATE … RETURNING is the claim.
-    // PostgreSQL may serve several instances: SKIP LOCKED hands each different mail.
-    macro_rules! claim {
-        ($lock:literal) => {
-            concat!(
-                "UPDATE outbox SET next_attempt_at = $2
-                  WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $1
-                                ORDER BY next_attempt_at, id LIMIT $3",
-                $lock,
-                ") RETURNING id, recipient, subject, body_text, attempts"
-            )
-        };
-    }
-    let sql = match db {
-        Db::Sqlite(_) => claim!(""),
-        Db::Postgres(_) => claim!(" FOR UPDATE SKIP LOCKED"),
-    };
-    let claimed: Vec<OutgoingMail> = on_pool!(db, |pool| sqlx::query_as(sql)
-        .bind(now)
-        .bind(now + LEASE_SECONDS)
-        .bind(limit)
-        .fetch_all(pool)
-        .await)?;
+    let claimed: Vec<OutgoingMail> = crate::claim!(
+        db,
+        "UPDATE outbox SET next_attempt_at = $2
+          WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $1
+                        ORDER BY next_attempt_at, id LIMIT $3",
+        ") RETURNING id, recipient, subject, body_text, attempts",
+        |query| query.bind(now).bind(now + LEASE_SECONDS).bind(limit)
+    )?;
     let mut claimed = claimed;
     claimed.sort_by_key(|mail| mail.id);
     let mut outcomes = Vec::with_capacity(claimed.len());
@@ -212,10 +233,6 @@ pub async fn deliver_due(
     Ok(outcomes)
 }
 
-pub fn unix_now() -> i64 {
-    chrono::Utc::now().timestamp()
-}
-
 /// Delivers mail until `shutdown` resolves; idles a second when the queue is empty.
 pub async fn run_worker_until_stopped(
     db: Db,
@@ -227,7 +244,7 @@ pub async fn run_worker_until_stopped(
         if *shutdown.borrow() {
             return;
         }
-        let idle = match deliver_due(&db, &mailer, unix_now(), CLAIM_BATCH).await {
+        let idle = match deliver_due(&db, &mailer, super::clock::now(), CLAIM_BATCH).await {
             Ok(outcomes) => outcomes.is_empty(),
             Err(error) => {
                 tracing::error!(%error, "outbox worker: database error");

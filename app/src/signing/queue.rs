@@ -6,11 +6,9 @@
 //! acknowledged only after its batch is on disk. On PostgreSQL it also keeps
 //! signing to one connection of the pool, so a surge cannot starve the pages
 //! of connections (measured in BENCHMARKS.md).
-use super::db::Db;
-use crate::api::signatures::{
-    queries::{self, SignError},
-    SignOutcome, SignatureRequest,
-};
+use super::store::{self, SignError};
+use super::{SignOutcome, SignatureRequest};
+use crate::server::db::Db;
 use tokio::sync::{mpsc, oneshot};
 
 /// At most this many requests share one transaction: bounds the wait of the
@@ -65,7 +63,7 @@ async fn write_batches(db: Db, base_url: String, mut receiver: mpsc::Receiver<Jo
         let now = batch.iter().map(|job| job.now).max().unwrap_or_default();
         let (requests, replies): (Vec<SignatureRequest>, Vec<Reply>) =
             batch.drain(..).map(|job| (job.request, job.reply)).unzip();
-        match queries::sign_batch(&db, &requests, &base_url, now).await {
+        match store::sign_batch(&db, &requests, &base_url, now).await {
             Ok(outcomes) => {
                 for (reply, outcome) in replies.into_iter().zip(outcomes) {
                     let _ = reply.send(outcome);

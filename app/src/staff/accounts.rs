@@ -1,9 +1,10 @@
 //! Staff accounts: creation and passwords. Only an argon2id hash is stored
 //! (the crate's defaults: 19 MiB, 2 passes, OWASP's recommendation).
-use super::audit::{AuditEntry, RecordAudit};
-use super::db::{BeginWrite, Db};
 use crate::domain::{Email, PersonName, Role, Slug};
+use crate::error::AppError;
 use crate::on_pool;
+use crate::server::audit::{Actor, AuditEntry, RecordAudit};
+use crate::server::db::{BeginWrite, Db};
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, SaltString};
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 
@@ -42,6 +43,18 @@ pub enum AccountError {
     Hash(String),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+}
+
+/// What an administrator did wrong is told; what failed inside is logged.
+impl From<AccountError> for AppError {
+    fn from(error: AccountError) -> Self {
+        match error {
+            AccountError::Database(error) => error.into(),
+            AccountError::Hash(error) => crate::error::internal(error),
+            AccountError::UnknownUser => AppError::not_found("account"),
+            refusal => AppError::Invalid(refusal.to_string()),
+        }
+    }
 }
 
 pub fn check_password_length(password: &str) -> Result<(), AccountError> {
@@ -123,12 +136,12 @@ fn check_role_and_municipality(
 }
 
 /// Creates an account and its audit entry; returns its id. `actor` is the
-/// administrator who made it (`None`: the command line). `now` is Unix
-/// seconds. The email is stored lowercase: it is the login, and case must
+/// administrator who made it, or the command line. `now` is Unix seconds. The email is stored lowercase: it is the login, and case must
 /// not make two accounts.
+#[tracing::instrument(skip_all, fields(%actor, role = user.role.slug()))]
 pub async fn create_user(
     db: &Db,
-    actor: Option<i64>,
+    actor: Actor,
     user: &NewUser,
     password: &str,
     now: i64,
@@ -181,6 +194,7 @@ pub enum AccountChange {
 /// Applies `change` to account `user_id` and audits it. Administrators cannot
 /// disable or demote themselves: the site would be left without a way in.
 /// Disabling ends the account's sessions at once.
+#[tracing::instrument(skip(db, change))]
 pub async fn change_user(
     db: &Db,
     actor: i64,
@@ -226,7 +240,7 @@ pub async fn change_user(
             }
         };
         let after = user_record!(&mut *tx, user_id)?;
-        let entry = AuditEntry::new(Some(actor), action, "user", user_id)
+        let entry = AuditEntry::new(Actor::Staff(actor), action, "user", user_id)
             .before(&before)
             .after(&after);
         tx.record_audit(&entry).await?;

@@ -1,8 +1,11 @@
 //! The administrator: staff accounts (list, create, disable, change roles)
-//! and the audit log. Only administrators may call these, on every call.
-use super::staff::{FormFlash, StaffUser};
-use super::MunicipalityRef;
+//! and the audit log (the reader; every feature writes through
+//! `server::audit`). Only administrators may call these, on every call.
+use super::forms::FormFlash;
+use super::StaffUser;
+use crate::api::MunicipalityRef;
 use crate::domain::Role;
+use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -42,8 +45,10 @@ pub struct NewAccountForm {
 pub struct AuditEntryView {
     pub id: i64,
     pub user_id: Option<i64>,
-    /// `None`: the command line.
+    /// `None`: not a staff member (the command line).
     pub user_name: Option<String>,
+    /// `staff` or `cli`.
+    pub actor: String,
     /// Unix seconds.
     pub at: i64,
     pub action: String,
@@ -63,25 +68,22 @@ pub struct AuditPage {
     pub older: Option<i64>,
 }
 
-#[cfg(feature = "ssr")]
-const ADMIN: &[Role] = &[Role::Admin];
-
 #[server(prefix = "/api/staff", endpoint = "accounts")]
-pub async fn staff_accounts() -> Result<AccountsPage, ServerFnError> {
-    use super::staff::on_server::{require, take_form_flash};
-    let user = require(ADMIN).await?;
-    let db = super::db()?;
+pub async fn staff_accounts() -> Result<AccountsPage, AppError> {
+    use super::forms::on_server::take_form_flash;
+    let user = require(Permission::ManageAccounts).await?;
+    let db = crate::server::context::db()?;
     Ok(AccountsPage {
         user,
         accounts: on_server::accounts(&db).await?,
-        municipalities: super::places::queries::municipalities(&db).await?,
+        municipalities: crate::api::places::on_server::municipalities(&db).await?,
         flash: take_form_flash().await,
     })
 }
 
 #[server(prefix = "/api/staff", endpoint = "create-account")]
-pub async fn create_account(#[server(flatten)] form: NewAccountForm) -> Result<(), ServerFnError> {
-    let user = super::staff::on_server::require(ADMIN).await?;
+pub async fn create_account(#[server(flatten)] form: NewAccountForm) -> Result<(), AppError> {
+    let user = require(Permission::ManageAccounts).await?;
     on_server::create(&user, form).await
 }
 
@@ -94,8 +96,8 @@ pub async fn change_account(
     change: String,
     #[server(default)] role: String,
     #[server(default)] municipality: String,
-) -> Result<(), ServerFnError> {
-    let user = super::staff::on_server::require(ADMIN).await?;
+) -> Result<(), AppError> {
+    let user = require(Permission::ManageAccounts).await?;
     on_server::change(&user, &lang, account, &change, &role, &municipality).await
 }
 
@@ -105,10 +107,10 @@ pub async fn audit_log(
     #[server(default)] record_type: String,
     #[server(default)] record_id: String,
     #[server(default)] before: Option<i64>,
-) -> Result<AuditPage, ServerFnError> {
-    use crate::ssr::audit::{entries, AuditFilter, PAGE_SIZE};
-    let admin = super::staff::on_server::require(ADMIN).await?;
-    let db = super::db()?;
+) -> Result<AuditPage, AppError> {
+    use on_server::{entries, AuditFilter, PAGE_SIZE};
+    let admin = require(Permission::ReadAuditLog).await?;
+    let db = crate::server::context::db()?;
     let text = |s: String| {
         let s = s.trim().to_owned();
         (!s.is_empty()).then_some(s)
@@ -119,7 +121,7 @@ pub async fn audit_log(
         record_id: text(record_id),
         before_id: before,
     };
-    let rows = entries(&db, &filter).await.map_err(super::internal)?;
+    let rows = entries(&db, &filter).await?;
     let older = (rows.len() as i64 == PAGE_SIZE)
         .then(|| rows.last().map(|r| r.id))
         .flatten();
@@ -136,30 +138,32 @@ pub async fn audit_log(
 }
 
 #[cfg(feature = "ssr")]
+use {super::session::on_server::require, crate::domain::Permission};
+
+#[cfg(feature = "ssr")]
 pub mod on_server {
     use super::*;
-    use crate::api::staff::on_server::{done, refuse};
-    use crate::api::staff::Problems;
-    use crate::api::{internal, ssr_slug};
     use crate::domain::{Email, PersonName, Slug};
     use crate::i18n::Locale;
-    use crate::ssr::accounts::{self, AccountChange, AccountError, NewUser};
-    use crate::ssr::db::Db;
+    use crate::on_pool;
+    use crate::server::db::{decode, stored_slug, Db};
+    use crate::staff::accounts::{self, AccountChange, AccountError, NewUser};
+    use crate::staff::forms::on_server::{done, refuse};
+    use crate::staff::forms::Problems;
 
-    pub async fn accounts(db: &Db) -> Result<Vec<AccountRow>, ServerFnError> {
+    pub async fn accounts(db: &Db) -> Result<Vec<AccountRow>, sqlx::Error> {
         accounts::list_users(db)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|u| {
                 Ok(AccountRow {
                     id: u.id,
                     email: u.email,
                     name: u.name,
-                    role: Role::parse(&u.role).map_err(internal)?,
+                    role: Role::parse(&u.role).map_err(|e| decode(e.to_string()))?,
                     municipality: match (u.municipality_slug, u.municipality_name) {
                         (Some(slug), Some(name)) => Some(MunicipalityRef {
-                            slug: ssr_slug(&slug)?,
+                            slug: stored_slug(&slug)?,
                             name,
                         }),
                         _ => None,
@@ -185,8 +189,9 @@ pub mod on_server {
         })
     }
 
-    pub async fn create(admin: &StaffUser, form: NewAccountForm) -> Result<(), ServerFnError> {
-        let db = crate::api::db()?;
+    #[tracing::instrument(skip_all, fields(actor = admin.id, record = "user"))]
+    pub async fn create(admin: &StaffUser, form: NewAccountForm) -> Result<(), AppError> {
+        let db = crate::server::context::db()?;
         let locale = Locale::from_code(&form.lang).unwrap_or_default();
         let mut problems = Problems::default();
         let email = problems.check("email", Email::parse(&form.email), "form.invalid_email");
@@ -217,8 +222,8 @@ pub mod on_server {
             role,
             municipality,
         };
-        let now = crate::ssr::outbox::unix_now();
-        match accounts::create_user(&db, Some(admin.id), &new, &form.password, now).await {
+        let now = crate::server::clock::now();
+        match accounts::create_user(&db, admin.actor(), &new, &form.password, now).await {
             Ok(_) => {
                 done(
                     USER_FORM,
@@ -228,16 +233,13 @@ pub mod on_server {
                 .await
             }
             Err(error) => match problem_of(&error) {
-                Some((field, key)) => {
-                    let mut problems = Problems::default();
-                    problems.add(field, key);
-                    refuse(USER_FORM, &form, problems).await
-                }
-                None => Err(internal(error)),
+                Some((field, key)) => refuse(USER_FORM, &form, Problems::one(field, key)).await,
+                None => Err(error.into()),
             },
         }
     }
 
+    #[tracing::instrument(skip_all, fields(actor = admin.id, user = account))]
     pub async fn change(
         admin: &StaffUser,
         lang: &str,
@@ -245,8 +247,8 @@ pub mod on_server {
         change: &str,
         role: &str,
         municipality: &str,
-    ) -> Result<(), ServerFnError> {
-        let db = crate::api::db()?;
+    ) -> Result<(), AppError> {
+        let db = crate::server::context::db()?;
         let locale = Locale::from_code(lang).unwrap_or_default();
         let form = format!("account-{account}");
         let values = std::collections::BTreeMap::from([
@@ -277,17 +279,50 @@ pub mod on_server {
         };
         match accounts::change_user(&db, admin.id, account, &change).await {
             Ok(()) => done(&form, "staff.saved", &locale.path("/staff/accounts", false)).await,
-            Err(AccountError::UnknownUser) => {
-                Err(super::super::adoptions::on_server::not_found("account"))
-            }
+            Err(AccountError::UnknownUser) => Err(AppError::not_found("account")),
             Err(error) => match problem_of(&error) {
-                Some((field, key)) => {
-                    let mut problems = Problems::default();
-                    problems.add(field, key);
-                    refuse(&form, &values, problems).await
-                }
-                None => Err(internal(error)),
+                Some((field, key)) => refuse(&form, &values, Problems::one(field, key)).await,
+                None => Err(error.into()),
             },
         }
+    }
+
+    /// What the administrator filters the log by.
+    #[derive(Debug, Clone, Default)]
+    pub struct AuditFilter {
+        pub user_id: Option<i64>,
+        pub record_type: Option<String>,
+        pub record_id: Option<String>,
+        /// Entries older than this id (the next page).
+        pub before_id: Option<i64>,
+    }
+
+    pub const PAGE_SIZE: i64 = 100;
+
+    /// Newest first, one page.
+    pub async fn entries(
+        db: &Db,
+        filter: &AuditFilter,
+    ) -> Result<Vec<AuditEntryView>, sqlx::Error> {
+        on_pool!(db, |pool| {
+            sqlx::query_as(
+            "SELECT l.id, l.user_id, u.name AS user_name, l.actor, l.at, l.action, l.record_type, l.record_id,
+                    l.before_json, l.after_json
+               FROM audit_log l LEFT JOIN users u ON u.id = l.user_id
+              WHERE ($1 IS NULL OR l.user_id = $1)
+                AND ($2 IS NULL OR l.record_type = $2)
+                AND ($3 IS NULL OR l.record_id = $3)
+                AND ($4 IS NULL OR l.id < $4)
+              ORDER BY l.id DESC
+              LIMIT $5"
+        )
+        .bind(filter.user_id)
+        .bind(filter.record_type.as_deref())
+        .bind(filter.record_id.as_deref())
+        .bind(filter.before_id)
+        .bind(PAGE_SIZE)
+        .fetch_all(pool)
+        .await
+        })
     }
 }

@@ -1,10 +1,10 @@
 //! Municipalities of the network. A new city joins from the command line
 //! (`server add-municipality`), so that a fresh install can create council
 //! members for it; the change is audited like any other.
-use super::audit::{AuditEntry, RecordAudit};
-use super::db::{BeginWrite, Db};
 use crate::domain::{CountryCode, Line, PartialDate, Slug};
 use crate::on_pool;
+use crate::server::audit::{Actor, AuditEntry, RecordAudit};
+use crate::server::db::{BeginWrite, Db};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MunicipalityError {
@@ -24,10 +24,11 @@ pub struct NewMunicipality {
     pub joined_on: Option<PartialDate>,
 }
 
-/// Adds a municipality; returns its id. `actor` `None`: the command line.
+/// Adds a municipality; returns its id.
+#[tracing::instrument(skip(db, municipality), fields(%actor, municipality = %municipality.slug))]
 pub async fn add(
     db: &Db,
-    actor: Option<i64>,
+    actor: Actor,
     municipality: &NewMunicipality,
 ) -> Result<i64, MunicipalityError> {
     on_pool!(db, |pool| {

@@ -2,232 +2,416 @@
 //! cookie; the database keeps its SHA-256, so several instances share
 //! sessions and a leaked table opens no session. Failed logins are counted
 //! in the database too, per account and per address, for every instance.
-use super::accounts::verify_password;
-use super::db::Db;
-use crate::api::signatures::queries::{new_token, token_hash};
-use crate::api::staff::StaffUser;
-use crate::api::MunicipalityRef;
-use crate::domain::{Role, Slug};
-use crate::on_pool;
+//!
+//! The login form is a plain form (a password manager fills it; there is
+//! nothing for JavaScript to improve): the server functions answer with a
+//! redirect, and a failed login leaves a short flash cookie with the typed
+//! email and the reason. Every staff server function asks `require` who is
+//! calling, on every call.
+use super::StaffUser;
+use crate::error::AppError;
+use crate::i18n::Locale;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
-pub const SESSION_COOKIE: &str = "lumieres_session";
-/// A working day and some: staff log in again each morning.
-pub const SESSION_SECONDS: i64 = 12 * 3600;
-/// Failed logins are remembered this long for throttling.
-pub const THROTTLE_WINDOW_SECONDS: i64 = 15 * 60;
-/// An account is locked for the window after this many failures: enough for
-/// typos, far too few for guessing.
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-/// An address is refused after this many failures, whatever the account.
-pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
-
-#[derive(Debug, thiserror::Error)]
-pub enum LoginError {
-    /// Wrong email or wrong password: one answer for both.
-    #[error("wrong email or password")]
-    Invalid,
-    #[error("too many failed logins; wait before trying again")]
-    Throttled,
-    #[error(transparent)]
-    Database(#[from] sqlx::Error),
+/// Why the last login failed, for the login page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginFlash {
+    pub email: String,
+    /// `staff.login_invalid` or `staff.login_throttled`.
+    pub message: String,
 }
 
-#[derive(sqlx::FromRow)]
-struct UserRow {
-    id: i64,
+/// A local path to go back to after logging in; anything else goes to the staff home.
+pub fn safe_next(next: &str, locale: Locale) -> String {
+    let local = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
+    if local {
+        next.to_owned()
+    } else {
+        locale.path("/staff", false)
+    }
+}
+
+#[server]
+pub async fn current_staff_user() -> Result<Option<StaffUser>, AppError> {
+    Ok(on_server::current_user().await)
+}
+
+#[server(prefix = "/api", endpoint = "login")]
+pub async fn log_in_staff(
     email: String,
-    name: String,
-    role: String,
-    password_hash: String,
-    municipality_slug: Option<String>,
-    municipality_name: Option<String>,
+    password: String,
+    next: String,
+    lang: String,
+) -> Result<(), AppError> {
+    on_server::log_in_from_form(&email, &password, &next, &lang).await
 }
 
-impl UserRow {
-    fn into_user(self) -> Option<StaffUser> {
-        let municipality = match (self.municipality_slug, self.municipality_name) {
-            (Some(slug), Some(name)) => Some(MunicipalityRef {
-                slug: Slug::parse(&slug).ok()?,
-                name,
-            }),
-            _ => None,
-        };
-        Some(StaffUser {
-            id: self.id,
-            email: self.email,
-            name: self.name,
-            role: Role::parse(&self.role).ok()?,
-            municipality,
+#[server(prefix = "/api", endpoint = "logout")]
+pub async fn log_out_staff(lang: String) -> Result<(), AppError> {
+    on_server::log_out_from_form(&lang).await
+}
+
+#[cfg(feature = "ssr")]
+pub mod on_server {
+    use super::*;
+    use crate::api::MunicipalityRef;
+    use crate::domain::{Permission, Role, Slug};
+    use crate::on_pool;
+    use crate::server::context::{encode_query, is_plain_form_post, request_parts, state};
+    use crate::server::cookies;
+    use crate::server::db::Db;
+    use crate::server::tokens::{new_token, token_hash};
+    use crate::staff::accounts::verify_password;
+
+    pub const LOGIN_FLASH_COOKIE: &str = "lumieres_login";
+
+    pub const SESSION_COOKIE: &str = "lumieres_session";
+    /// A working day and some: staff log in again each morning.
+    pub const SESSION_SECONDS: i64 = 12 * 3600;
+    /// Failed logins are remembered this long for throttling.
+    pub const THROTTLE_WINDOW_SECONDS: i64 = 15 * 60;
+    /// An account is locked for the window after this many failures: enough for
+    /// typos, far too few for guessing.
+    pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+    /// An address is refused after this many failures, whatever the account.
+    pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+
+    #[derive(Debug, thiserror::Error)]
+    pub enum LoginError {
+        /// Wrong email or wrong password: one answer for both.
+        #[error("wrong email or password")]
+        Invalid,
+        #[error("too many failed logins; wait before trying again")]
+        Throttled,
+        #[error(transparent)]
+        Database(#[from] sqlx::Error),
+    }
+
+    #[derive(sqlx::FromRow)]
+    struct UserRow {
+        id: i64,
+        email: String,
+        name: String,
+        role: String,
+        password_hash: String,
+        municipality_slug: Option<String>,
+        municipality_name: Option<String>,
+    }
+
+    impl UserRow {
+        fn into_user(self) -> Option<StaffUser> {
+            let municipality = match (self.municipality_slug, self.municipality_name) {
+                (Some(slug), Some(name)) => Some(MunicipalityRef {
+                    slug: Slug::parse(&slug).ok()?,
+                    name,
+                }),
+                _ => None,
+            };
+            Some(StaffUser {
+                id: self.id,
+                email: self.email,
+                name: self.name,
+                role: Role::parse(&self.role).ok()?,
+                municipality,
+            })
+        }
+    }
+
+    /// A hash that matches no password, verified when the email is unknown so
+    /// that a wrong email takes as long as a wrong password.
+    fn decoy_hash() -> &'static str {
+        static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        DECOY.get_or_init(|| {
+            crate::staff::accounts::hash_password(&new_token())
+                .unwrap_or_else(|_| "$argon2id$".into())
         })
     }
-}
 
-/// A hash that matches no password, verified when the email is unknown so
-/// that a wrong email takes as long as a wrong password.
-fn decoy_hash() -> &'static str {
-    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DECOY.get_or_init(|| {
-        super::accounts::hash_password(&new_token()).unwrap_or_else(|_| "$argon2id$".into())
-    })
-}
-
-/// Checks a login and opens a session; returns the user and the cookie token.
-pub async fn log_in(
-    db: &Db,
-    email: &str,
-    password: &str,
-    client_ip: Option<std::net::IpAddr>,
-    now: i64,
-) -> Result<(StaffUser, String), LoginError> {
-    let email = email.trim().to_lowercase();
-    let ip = client_ip.map(|ip| ip.to_string());
-    let since = now - THROTTLE_WINDOW_SECONDS;
-    let (by_account, by_address): (i64, i64) = on_pool!(db, |pool| sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM login_failures WHERE email = $1 AND attempted_at > $3),
-                (SELECT COUNT(*) FROM login_failures WHERE client_ip = $2 AND attempted_at > $3)"
-    )
-    .bind(&email)
-    .bind(&ip)
-    .bind(since)
-    .fetch_one(pool)
-    .await)?;
-    if by_account >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
-        tracing::warn!(ip = ?client_ip, "login throttled");
-        return Err(LoginError::Throttled);
-    }
-    let row: Option<UserRow> = on_pool!(db, |pool| sqlx::query_as(
-        "SELECT u.id, u.email, u.name, u.role, u.password_hash,
-                m.slug AS municipality_slug, m.name AS municipality_name
-           FROM users u LEFT JOIN municipalities m ON m.id = u.municipality_id
-          WHERE u.email = $1 AND NOT u.disabled"
-    )
-    .bind(&email)
-    .fetch_optional(pool)
-    .await)?;
-    let stored = row
-        .as_ref()
-        .map(|r| r.password_hash.clone())
-        .unwrap_or_else(|| decoy_hash().to_owned());
-    let attempt = password.to_owned();
-    let matches = tokio::task::spawn_blocking(move || verify_password(&stored, &attempt))
-        .await
-        .unwrap_or(false);
-    let user = match (matches, row) {
-        (true, Some(row)) => row.into_user(),
-        _ => None,
-    };
-    let Some(user) = user else {
-        on_pool!(db, |pool| sqlx::query(
-            "INSERT INTO login_failures (email, client_ip, attempted_at) VALUES ($1, $2, $3)"
+    /// Checks a login and opens a session; returns the user and the cookie token.
+    pub async fn log_in(
+        db: &Db,
+        email: &str,
+        password: &str,
+        client_ip: Option<std::net::IpAddr>,
+        now: i64,
+    ) -> Result<(StaffUser, String), LoginError> {
+        let email = email.trim().to_lowercase();
+        let ip = client_ip.map(|ip| ip.to_string());
+        let since = now - THROTTLE_WINDOW_SECONDS;
+        let (by_account, by_address): (i64, i64) = on_pool!(db, |pool| {
+            sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM login_failures WHERE email = $1 AND attempted_at > $3),
+                    (SELECT COUNT(*) FROM login_failures WHERE client_ip = $2 AND attempted_at > $3)"
         )
         .bind(&email)
         .bind(&ip)
+        .bind(since)
+        .fetch_one(pool)
+        .await
+        })?;
+        if by_account >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
+            tracing::warn!(ip = ?client_ip, "login throttled");
+            return Err(LoginError::Throttled);
+        }
+        let row: Option<UserRow> = on_pool!(db, |pool| sqlx::query_as(
+            "SELECT u.id, u.email, u.name, u.role, u.password_hash,
+                    m.slug AS municipality_slug, m.name AS municipality_name
+               FROM users u LEFT JOIN municipalities m ON m.id = u.municipality_id
+              WHERE u.email = $1 AND NOT u.disabled"
+        )
+        .bind(&email)
+        .fetch_optional(pool)
+        .await)?;
+        let stored = row
+            .as_ref()
+            .map(|r| r.password_hash.clone())
+            .unwrap_or_else(|| decoy_hash().to_owned());
+        let attempt = password.to_owned();
+        let matches = tokio::task::spawn_blocking(move || verify_password(&stored, &attempt))
+            .await
+            .unwrap_or(false);
+        let user = match (matches, row) {
+            (true, Some(row)) => row.into_user(),
+            _ => None,
+        };
+        let Some(user) = user else {
+            on_pool!(db, |pool| sqlx::query(
+                "INSERT INTO login_failures (email, client_ip, attempted_at) VALUES ($1, $2, $3)"
+            )
+            .bind(&email)
+            .bind(&ip)
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|_| ()))?;
+            return Err(LoginError::Invalid);
+        };
+        let token = new_token();
+        on_pool!(db, |pool| {
+            sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)"
+        )
+        .bind(token_hash(&token))
+        .bind(user.id)
+        .bind(now)
+        .bind(now + SESSION_SECONDS)
+        .execute(pool)
+        .await
+        .map(|_| ())
+        })?;
+        tracing::info!(user = user.id, "logged in");
+        Ok((user, token))
+    }
+
+    /// The user behind a session token, if the session is live and the account enabled.
+    pub async fn user_for_token(
+        db: &Db,
+        token: &str,
+        now: i64,
+    ) -> Result<Option<StaffUser>, sqlx::Error> {
+        let row: Option<UserRow> = on_pool!(db, |pool| sqlx::query_as(
+            "SELECT u.id, u.email, u.name, u.role, u.password_hash,
+                    m.slug AS municipality_slug, m.name AS municipality_name
+               FROM sessions s JOIN users u ON u.id = s.user_id
+               LEFT JOIN municipalities m ON m.id = u.municipality_id
+              WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled"
+        )
+        .bind(token_hash(token))
+        .bind(now)
+        .fetch_optional(pool)
+        .await)?;
+        Ok(row.and_then(UserRow::into_user))
+    }
+
+    pub async fn log_out(db: &Db, token: &str) -> Result<(), sqlx::Error> {
+        on_pool!(db, |pool| sqlx::query(
+            "DELETE FROM sessions WHERE token_hash = $1"
+        )
+        .bind(token_hash(token))
+        .execute(pool)
+        .await
+        .map(|_| ()))
+    }
+
+    /// Keeps a staff form's flash (JSON) with the session, for the next page.
+    pub async fn set_flash(db: &Db, token: &str, flash: &str) -> Result<(), sqlx::Error> {
+        on_pool!(db, |pool| sqlx::query(
+            "UPDATE sessions SET flash = $2 WHERE token_hash = $1"
+        )
+        .bind(token_hash(token))
+        .bind(flash)
+        .execute(pool)
+        .await
+        .map(|_| ()))
+    }
+
+    /// The session's flash, once: reading it clears it.
+    pub async fn take_flash(db: &Db, token: &str) -> Result<Option<String>, sqlx::Error> {
+        let hash = token_hash(token);
+        on_pool!(db, |pool| {
+            let flash: Option<Option<String>> =
+                sqlx::query_scalar("SELECT flash FROM sessions WHERE token_hash = $1")
+                    .bind(&hash)
+                    .fetch_optional(pool)
+                    .await?;
+            let flash = flash.flatten();
+            if flash.is_some() {
+                sqlx::query("UPDATE sessions SET flash = NULL WHERE token_hash = $1")
+                    .bind(&hash)
+                    .execute(pool)
+                    .await?;
+            }
+            Ok(flash)
+        })
+    }
+
+    /// Deletes expired sessions, and failed logins too old to throttle anything.
+    /// Returns how many rows went. Run by the hourly retention pass.
+    pub async fn forget_expired(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
+        let sessions = on_pool!(db, |pool| sqlx::query(
+            "DELETE FROM sessions WHERE expires_at <= $1"
+        )
         .bind(now)
         .execute(pool)
         .await
-        .map(|_| ()))?;
-        return Err(LoginError::Invalid);
-    };
-    let token = new_token();
-    on_pool!(db, |pool| {
-        sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)"
-    )
-    .bind(token_hash(&token))
-    .bind(user.id)
-    .bind(now)
-    .bind(now + SESSION_SECONDS)
-    .execute(pool)
-    .await
-    .map(|_| ())
-    })?;
-    tracing::info!(user = user.id, "logged in");
-    Ok((user, token))
-}
+        .map(|r| r.rows_affected()))?;
+        let failures = on_pool!(db, |pool| sqlx::query(
+            "DELETE FROM login_failures WHERE attempted_at <= $1"
+        )
+        .bind(now - THROTTLE_WINDOW_SECONDS)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(sessions + failures)
+    }
 
-/// The user behind a session token, if the session is live and the account enabled.
-pub async fn user_for_token(
-    db: &Db,
-    token: &str,
-    now: i64,
-) -> Result<Option<StaffUser>, sqlx::Error> {
-    let row: Option<UserRow> = on_pool!(db, |pool| sqlx::query_as(
-        "SELECT u.id, u.email, u.name, u.role, u.password_hash,
-                m.slug AS municipality_slug, m.name AS municipality_name
-           FROM sessions s JOIN users u ON u.id = s.user_id
-           LEFT JOIN municipalities m ON m.id = u.municipality_id
-          WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled"
-    )
-    .bind(token_hash(token))
-    .bind(now)
-    .fetch_optional(pool)
-    .await)?;
-    Ok(row.and_then(UserRow::into_user))
-}
+    /// The `Set-Cookie` value that opens (or, with `None`, ends) a session.
+    pub fn session_cookie(token: Option<&str>, secure: bool) -> String {
+        cookies::cookie(SESSION_COOKIE, token.map(|t| (t, SESSION_SECONDS)), secure)
+    }
 
-pub async fn log_out(db: &Db, token: &str) -> Result<(), sqlx::Error> {
-    on_pool!(db, |pool| sqlx::query(
-        "DELETE FROM sessions WHERE token_hash = $1"
-    )
-    .bind(token_hash(token))
-    .execute(pool)
-    .await
-    .map(|_| ()))
-}
-
-/// Keeps a staff form's flash (JSON) with the session, for the next page.
-pub async fn set_flash(db: &Db, token: &str, flash: &str) -> Result<(), sqlx::Error> {
-    on_pool!(db, |pool| sqlx::query(
-        "UPDATE sessions SET flash = $2 WHERE token_hash = $1"
-    )
-    .bind(token_hash(token))
-    .bind(flash)
-    .execute(pool)
-    .await
-    .map(|_| ()))
-}
-
-/// The session's flash, once: reading it clears it.
-pub async fn take_flash(db: &Db, token: &str) -> Result<Option<String>, sqlx::Error> {
-    let hash = token_hash(token);
-    on_pool!(db, |pool| {
-        let flash: Option<Option<String>> =
-            sqlx::query_scalar("SELECT flash FROM sessions WHERE token_hash = $1")
-                .bind(&hash)
-                .fetch_optional(pool)
-                .await?;
-        let flash = flash.flatten();
-        if flash.is_some() {
-            sqlx::query("UPDATE sessions SET flash = NULL WHERE token_hash = $1")
-                .bind(&hash)
-                .execute(pool)
-                .await?;
+    impl From<LoginError> for AppError {
+        fn from(error: LoginError) -> Self {
+            match error {
+                LoginError::Database(error) => error.into(),
+                refusal => AppError::Forbidden(refusal.to_string()),
+            }
         }
-        Ok(flash)
-    })
+    }
+
+    /// The login form: a session and a redirect to where the user was going,
+    /// or back to the login page with the reason.
+    #[tracing::instrument(skip_all)]
+    pub async fn log_in_from_form(
+        email: &str,
+        password: &str,
+        next: &str,
+        lang: &str,
+    ) -> Result<(), AppError> {
+        let state = state()?;
+        let parts = request_parts()?;
+        let locale = Locale::from_code(lang).unwrap_or_default();
+        let ip = crate::server::guard::client_ip(&parts, state.client_ip_header.as_ref());
+        let next = safe_next(next, locale);
+        match log_in(&state.db, email, password, ip, crate::server::clock::now()).await {
+            Ok((_, token)) => {
+                cookies::set(&session_cookie(Some(&token), state.secure_cookies));
+                leptos_axum::redirect(&next);
+            }
+            Err(LoginError::Database(error)) => return Err(error.into()),
+            Err(refusal) => {
+                let message = match refusal {
+                    LoginError::Throttled => "staff.login_throttled",
+                    _ => "staff.login_invalid",
+                };
+                cookies::set_flash(
+                    LOGIN_FLASH_COOKIE,
+                    &LoginFlash {
+                        email: email.trim().chars().take(254).collect(),
+                        message: message.to_owned(),
+                    },
+                );
+                let login = locale.path("/staff/login", false);
+                leptos_axum::redirect(&format!("{login}?next={}", encode_query(&next)));
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends this request's session, clears its cookie, and goes to the login page.
+    #[tracing::instrument(skip_all)]
+    pub async fn log_out_from_form(lang: &str) -> Result<(), AppError> {
+        let state = state()?;
+        if let Some(token) = session_token() {
+            log_out(&state.db, &token).await?;
+        }
+        cookies::set(&session_cookie(None, state.secure_cookies));
+        let locale = Locale::from_code(lang).unwrap_or_default();
+        leptos_axum::redirect(&locale.path("/staff/login", false));
+        Ok(())
+    }
+
+    /// The session token of this request, if it carries one.
+    pub fn session_token() -> Option<String> {
+        let parts = use_context::<http::request::Parts>()?;
+        cookies::value(&parts.headers, SESSION_COOKIE).map(str::to_owned)
+    }
+
+    /// The logged-in staff member of this request, if any.
+    pub async fn current_user() -> Option<StaffUser> {
+        let state = use_context::<crate::server::AppState>()?;
+        let token = session_token()?;
+        match user_for_token(&state.db, &token, crate::server::clock::now()).await {
+            Ok(user) => user,
+            Err(error) => {
+                tracing::error!(%error, "cannot read the session");
+                None
+            }
+        }
+    }
+
+    pub fn take_login_flash() -> Option<LoginFlash> {
+        cookies::take_flash(LOGIN_FLASH_COOKIE, |_: &LoginFlash| true)
+    }
+
+    /// The logged-in staff member, if the policy lets their role do
+    /// `permission`. Asked by every staff server function, on every call.
+    /// Anonymous: `Unauthorized` (and a browser's own form post is sent to
+    /// the login page, and back after); another role: `Forbidden`.
+    pub async fn require(permission: Permission) -> Result<StaffUser, AppError> {
+        let Some(user) = current_user().await else {
+            let parts = request_parts()?;
+            let back = parts
+                .headers
+                .get(http::header::REFERER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| http::Uri::try_from(v).ok())
+                .and_then(|uri| uri.path_and_query().map(|p| p.to_string()));
+            if let (true, Some(back)) = (is_plain_form_post(&parts.headers), back) {
+                let (locale, _) = Locale::split_path(&back);
+                let login = locale.unwrap_or_default().path("/staff/login", false);
+                leptos_axum::redirect(&format!("{login}?next={}", encode_query(&back)));
+            }
+            return Err(AppError::Unauthorized);
+        };
+        if !permission.allows(user.role) {
+            return Err(AppError::forbidden("your role does not allow this"));
+        }
+        Ok(user)
+    }
 }
 
-/// Deletes expired sessions, and failed logins too old to throttle anything.
-/// Returns how many rows went. Run by the hourly retention pass.
-pub async fn forget_expired(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
-    let sessions = on_pool!(db, |pool| sqlx::query(
-        "DELETE FROM sessions WHERE expires_at <= $1"
-    )
-    .bind(now)
-    .execute(pool)
-    .await
-    .map(|r| r.rows_affected()))?;
-    let failures = on_pool!(db, |pool| sqlx::query(
-        "DELETE FROM login_failures WHERE attempted_at <= $1"
-    )
-    .bind(now - THROTTLE_WINDOW_SECONDS)
-    .execute(pool)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(sessions + failures)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// The `Set-Cookie` value that opens (or, with `None`, ends) a session.
-pub fn session_cookie(token: Option<&str>, secure: bool) -> String {
-    super::cookies::cookie(SESSION_COOKIE, token.map(|t| (t, SESSION_SECONDS)), secure)
+    #[test]
+    fn only_local_paths_are_followed_after_login() {
+        assert_eq!(safe_next("/staff/persons", Locale::En), "/staff/persons");
+        assert_eq!(safe_next("https://evil.example/", Locale::En), "/staff");
+        assert_eq!(safe_next("//evil.example/", Locale::Fr), "/fr/staff");
+        assert_eq!(safe_next("/\\evil.example", Locale::En), "/staff");
+        assert_eq!(safe_next("", Locale::Nl), "/nl/staff");
+    }
 }

@@ -3,8 +3,12 @@
 //! (it enters the public timeline, and its status becomes the person's
 //! current status, at once) or unpublished again. The first publication mails
 //! the signers of the person's support actions who asked to be kept informed.
-use super::staff::{FormFlash, StaffUser};
-use crate::domain::{PartialDate, Status};
+//! The writes and the publication are the timeline's (`server::timeline`),
+//! shared with the feed inbox, trusted feeds and the demo data.
+use super::forms::FormFlash;
+use super::StaffUser;
+use crate::domain::StatusEventRecord;
+use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -26,25 +30,10 @@ pub struct StatusUpdateForm {
     pub source_url: String,
 }
 
-/// A status update as staff edit it and the audit log records it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StatusUpdateRecord {
-    pub id: i64,
-    pub person: String,
-    pub status: Option<Status>,
-    pub occurred_on: PartialDate,
-    pub title: String,
-    pub body_html: Option<String>,
-    pub source_title: Option<String>,
-    pub source_url: Option<String>,
-    pub provenance: String,
-    pub is_published: bool,
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusUpdateWorkspace {
     pub user: StaffUser,
-    pub update: StatusUpdateRecord,
+    pub update: StatusEventRecord,
     pub person_name: String,
     pub flash: Option<FormFlash>,
 }
@@ -58,14 +47,10 @@ pub struct NewUpdateWorkspace {
     pub flash: Option<FormFlash>,
 }
 
-#[cfg(feature = "ssr")]
-const COMMS: &[crate::domain::Role] = &[crate::domain::Role::Comms];
-
 #[server(prefix = "/api/staff", endpoint = "status-update")]
-pub async fn staff_status_update(id: i64) -> Result<Option<StatusUpdateWorkspace>, ServerFnError> {
-    use super::staff::on_server::{require, take_form_flash};
-    let user = require(COMMS).await?;
-    let db = super::db()?;
+pub async fn staff_status_update(id: i64) -> Result<Option<StatusUpdateWorkspace>, AppError> {
+    let user = require(Permission::WriteUpdates).await?;
+    let db = crate::server::context::db()?;
     let Some((update, person_name)) = on_server::record(&db, id).await? else {
         return Ok(None);
     };
@@ -78,12 +63,9 @@ pub async fn staff_status_update(id: i64) -> Result<Option<StatusUpdateWorkspace
 }
 
 #[server(prefix = "/api/staff", endpoint = "new-status-update")]
-pub async fn new_status_update(
-    person: String,
-) -> Result<Option<NewUpdateWorkspace>, ServerFnError> {
-    use super::staff::on_server::{require, take_form_flash};
-    let user = require(COMMS).await?;
-    let db = super::db()?;
+pub async fn new_status_update(person: String) -> Result<Option<NewUpdateWorkspace>, AppError> {
+    let user = require(Permission::WriteUpdates).await?;
+    let db = crate::server::context::db()?;
     let Some(person_name) = on_server::person_name(&db, &person).await? else {
         return Ok(None);
     };
@@ -97,108 +79,51 @@ pub async fn new_status_update(
 
 /// Saves a new draft, or the edits to an update (published or not).
 #[server(prefix = "/api/staff", endpoint = "save-status-update")]
-pub async fn save_status_update(
-    #[server(flatten)] form: StatusUpdateForm,
-) -> Result<(), ServerFnError> {
-    let user = super::staff::on_server::require(COMMS).await?;
+pub async fn save_status_update(#[server(flatten)] form: StatusUpdateForm) -> Result<(), AppError> {
+    let user = require(Permission::WriteUpdates).await?;
     on_server::save(&user, form).await
 }
 
 #[server(prefix = "/api/staff", endpoint = "publish-status-update")]
-pub async fn publish_status_update(lang: String, update: i64) -> Result<(), ServerFnError> {
-    let user = super::staff::on_server::require(COMMS).await?;
+pub async fn publish_status_update(lang: String, update: i64) -> Result<(), AppError> {
+    let user = require(Permission::WriteUpdates).await?;
     on_server::set_published(&user, &lang, update, true).await
 }
 
 #[server(prefix = "/api/staff", endpoint = "unpublish-status-update")]
-pub async fn unpublish_status_update(lang: String, update: i64) -> Result<(), ServerFnError> {
-    let user = super::staff::on_server::require(COMMS).await?;
+pub async fn unpublish_status_update(lang: String, update: i64) -> Result<(), AppError> {
+    let user = require(Permission::WriteUpdates).await?;
     on_server::set_published(&user, &lang, update, false).await
 }
 
 #[cfg(feature = "ssr")]
+use {
+    super::{forms::on_server::take_form_flash, session::on_server::require},
+    crate::domain::Permission,
+};
+
+#[cfg(feature = "ssr")]
 pub mod on_server {
     use super::*;
-    use crate::api::adoptions::on_server::not_found;
-    use crate::api::staff::on_server::{done, refuse};
-    use crate::api::staff::Problems;
-    use crate::api::{date_from_columns, internal};
-    use crate::domain::Line;
+    use crate::domain::{Line, Status};
     use crate::i18n::Locale;
     use crate::on_pool;
-    use crate::ssr::audit::{AuditEntry, RecordAudit};
-    use crate::ssr::db::{BeginWrite, Db};
+    use crate::server::audit::{AuditEntry, RecordAudit};
+    use crate::server::db::{BeginWrite, Db};
+    use crate::server::timeline::{NewStatusEvent, Provenance, Timeline};
+    use crate::staff::forms::on_server::{dated_fact, done, refuse, rich, DatedFact};
+    use crate::staff::forms::Problems;
 
-    #[derive(sqlx::FromRow)]
-    pub struct UpdateRow {
-        id: i64,
-        person: String,
-        status: Option<String>,
-        occurred_year: i32,
-        occurred_month: Option<i32>,
-        occurred_day: Option<i32>,
-        title: String,
-        body_html: Option<String>,
-        source_title: Option<String>,
-        source_url: Option<String>,
-        provenance: String,
-        is_published: bool,
-    }
-
-    impl UpdateRow {
-        fn into_record(self) -> Result<StatusUpdateRecord, sqlx::Error> {
-            let decode = |e: String| sqlx::Error::Decode(e.into());
-            Ok(StatusUpdateRecord {
-                id: self.id,
-                person: self.person,
-                status: self
-                    .status
-                    .as_deref()
-                    .map(Status::parse)
-                    .transpose()
-                    .map_err(|e| decode(e.to_string()))?,
-                occurred_on: date_from_columns(
-                    self.occurred_year,
-                    self.occurred_month,
-                    self.occurred_day,
-                )
-                .map_err(|e| decode(e.to_string()))?,
-                title: self.title,
-                body_html: self.body_html,
-                source_title: self.source_title,
-                source_url: self.source_url,
-                provenance: self.provenance,
-                is_published: self.is_published,
-            })
-        }
-    }
-
-    macro_rules! update_record {
-        ($conn:expr, $id:expr) => {
-            sqlx::query_as::<_, UpdateRow>(
-                "SELECT e.id, p.slug AS person, e.status, e.occurred_year, e.occurred_month, e.occurred_day,
-                        e.title, e.body_html, e.source_title, e.source_url, e.provenance, e.is_published
-                   FROM status_events e JOIN persons p ON p.id = e.person_id WHERE e.id = $1",
-            )
-            .bind($id)
-            .fetch_optional(&mut *$conn)
-            .await
-            .and_then(|row| row.map(UpdateRow::into_record).transpose())
-        };
-    }
-
+    /// The update and the name of its person.
     pub async fn record(
         db: &Db,
         id: i64,
-    ) -> Result<Option<(StatusUpdateRecord, String)>, ServerFnError> {
-        let record = on_pool!(db, |pool| {
-            async {
-                let mut conn = pool.acquire().await?;
-                update_record!(conn, id)
-            }
-            .await
-        })
-        .map_err(internal)?;
+    ) -> Result<Option<(StatusEventRecord, String)>, sqlx::Error> {
+        let record = on_pool!(db, |pool| pool
+            .acquire()
+            .await?
+            .status_event_record(id)
+            .await)?;
         let Some(record) = record else {
             return Ok(None);
         };
@@ -206,178 +131,82 @@ pub mod on_server {
         Ok(Some((record, name)))
     }
 
-    pub async fn person_name(db: &Db, slug: &str) -> Result<Option<String>, ServerFnError> {
+    pub async fn person_name(db: &Db, slug: &str) -> Result<Option<String>, sqlx::Error> {
         on_pool!(db, |pool| sqlx::query_scalar(
             "SELECT full_name FROM persons WHERE slug = $1"
         )
         .bind(slug)
         .fetch_optional(pool)
         .await)
-        .map_err(internal)
     }
 
-    /// What every status update states, checked: its date (required, partial
-    /// allowed), an optional change of status, and its title. `None` where
-    /// the field has a problem, which is then in `problems`.
-    #[allow(clippy::type_complexity)]
-    pub fn dated_fact(
+    /// The form, parsed: the dated fact and what comes with it.
+    pub struct UpdateInput {
+        pub fact: DatedFact,
+        /// Sanitized; `None` when empty.
+        pub body_html: Option<String>,
+        pub source_title: Option<Line>,
+        pub source_url: Option<String>,
+    }
+
+    /// Parses the status update form; every problem is noted next to its field.
+    pub fn parse_update_form(
         problems: &mut Problems,
-        occurred_on: &str,
-        status: &str,
-        title: &str,
-    ) -> (Option<PartialDate>, Option<Option<Status>>, Option<Line>) {
-        let occurred_on = if occurred_on.trim().is_empty() {
-            problems.add("occurred_on", "form.required");
-            None
-        } else {
-            problems.check(
-                "occurred_on",
-                PartialDate::parse(occurred_on.trim()),
-                "form.invalid_date",
-            )
-        };
-        let status = match status.trim() {
-            "" => Some(None),
-            slug => problems
-                .check("status", Status::parse(slug), "form.invalid_choice")
-                .map(Some),
-        };
-        let title = problems.check("title", Line::parse(title), "form.invalid_line");
-        (occurred_on, status, title)
-    }
-
-    /// A source link must be a web address: it is rendered as a link.
-    fn source_url(problems: &mut Problems, input: &str) -> Option<Option<String>> {
-        let input = input.trim();
-        if input.is_empty() {
-            return Some(None);
-        }
-        match crate::ssr::sanitize::web_address(input) {
-            Some(url) => Some(Some(url)),
-            None => {
-                problems.add("source_url", "form.invalid_url");
-                None
-            }
-        }
-    }
-
-    pub async fn save(user: &StaffUser, form: StatusUpdateForm) -> Result<(), ServerFnError> {
-        let db = crate::api::db()?;
-        let locale = Locale::from_code(&form.lang).unwrap_or_default();
-        let existing = match form.update.trim() {
-            "" => None,
-            id => {
-                let id: i64 = id.parse().map_err(|_| not_found("status update"))?;
-                Some(id)
-            }
-        };
-        let person_id: Option<i64> = on_pool!(&db, |pool| sqlx::query_scalar(
-            "SELECT id FROM persons WHERE slug = $1"
-        )
-        .bind(form.person.trim())
-        .fetch_optional(pool)
-        .await)
-        .map_err(internal)?;
-        let Some(person_id) = person_id else {
-            return Err(not_found("person"));
-        };
-        let mut problems = Problems::default();
-        let (occurred_on, status, title) =
-            dated_fact(&mut problems, &form.occurred_on, &form.status, &form.title);
-        let body = if form.body.chars().count() > super::super::adoptions::MAX_RICH_TEXT_CHARS {
-            problems.add("body", "form.too_long");
-            None
-        } else {
-            let html = crate::ssr::sanitize::rich_text(form.body.trim());
-            Some((!html.is_empty()).then_some(html))
-        };
+        form: &StatusUpdateForm,
+    ) -> Option<UpdateInput> {
+        let fact = dated_fact(problems, &form.occurred_on, &form.status, &form.title);
+        let body = rich(problems, "body", &form.body);
         let source_title = match form.source_title.trim() {
             "" => Some(None),
             text => problems
                 .check("source_title", Line::parse(text), "form.invalid_line")
                 .map(Some),
         };
-        let source_url = source_url(&mut problems, &form.source_url);
-        let (
-            Some(occurred_on),
-            Some(status),
-            Some(title),
-            Some(body),
-            Some(source_title),
-            Some(source_url),
-        ) = (occurred_on, status, title, body, source_title, source_url)
-        else {
+        // A source link is rendered as a link: only a web address will do.
+        let source_url = match form.source_url.trim() {
+            "" => Some(None),
+            typed => problems
+                .check(
+                    "source_url",
+                    crate::server::sanitize::web_address(typed).ok_or(()),
+                    "form.invalid_url",
+                )
+                .map(Some),
+        };
+        Some(UpdateInput {
+            fact: fact?,
+            body_html: Some(body?).filter(|html| !html.is_empty()),
+            source_title: source_title?,
+            source_url: source_url?,
+        })
+    }
+
+    /// Saves a draft (new) or the edits to an update, audited, then shows it.
+    #[tracing::instrument(skip_all, fields(actor = user.id, update = %form.update.trim(), person = %form.person.trim()))]
+    pub async fn save(user: &StaffUser, form: StatusUpdateForm) -> Result<(), AppError> {
+        let db = crate::server::context::db()?;
+        let locale = Locale::from_code(&form.lang).unwrap_or_default();
+        let existing = match form.update.trim() {
+            "" => None,
+            id => Some(
+                id.parse::<i64>()
+                    .map_err(|_| AppError::not_found("status update"))?,
+            ),
+        };
+        let person_id: Option<i64> = on_pool!(&db, |pool| sqlx::query_scalar(
+            "SELECT id FROM persons WHERE slug = $1"
+        )
+        .bind(form.person.trim())
+        .fetch_optional(pool)
+        .await)?;
+        let person_id = person_id.ok_or_else(|| AppError::not_found("person"))?;
+        let mut problems = Problems::default();
+        let Some(input) = parse_update_form(&mut problems, &form) else {
             return refuse(UPDATE_FORM, &form, problems).await;
         };
-        let user_id = user.id;
-        let saved: Option<i64> = on_pool!(&db, |pool| {
-            async {
-                let mut tx = pool.begin_write().await?;
-                let (id, before) = match existing {
-                    Some(id) => {
-                        let Some(before) = update_record!(tx, id)? else {
-                            return Ok::<_, sqlx::Error>(None);
-                        };
-                        sqlx::query(
-                            "UPDATE status_events SET status = $2, occurred_year = $3, occurred_month = $4,
-                                    occurred_day = $5, title = $6, body_html = $7, source_title = $8, source_url = $9,
-                                    updated_at = $10
-                              WHERE id = $1",
-                        )
-                        .bind(id)
-                        .bind(status.map(Status::slug))
-                        .bind(occurred_on.year_part())
-                        .bind(occurred_on.month_part().map(i32::from))
-                        .bind(occurred_on.day_part().map(i32::from))
-                        .bind(title.as_str())
-                        .bind(body.as_deref())
-                        .bind(source_title.as_ref().map(Line::as_str))
-                        .bind(source_url.as_deref())
-                        .bind(crate::ssr::outbox::unix_now())
-                        .execute(&mut *tx)
-                        .await?;
-                        (id, Some(before))
-                    }
-                    None => {
-                        let id: i64 = sqlx::query_scalar(
-                            "INSERT INTO status_events (person_id, status, occurred_year, occurred_month, occurred_day,
-                                                        title, body_html, source_title, source_url, provenance,
-                                                        is_published, author_id, updated_at)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'manual', FALSE, $10, $11)
-                             RETURNING id",
-                        )
-                        .bind(person_id)
-                        .bind(status.map(Status::slug))
-                        .bind(occurred_on.year_part())
-                        .bind(occurred_on.month_part().map(i32::from))
-                        .bind(occurred_on.day_part().map(i32::from))
-                        .bind(title.as_str())
-                        .bind(body.as_deref())
-                        .bind(source_title.as_ref().map(Line::as_str))
-                        .bind(source_url.as_deref())
-                        .bind(user_id)
-                        .bind(crate::ssr::outbox::unix_now())
-                        .fetch_one(&mut *tx)
-                        .await?;
-                        (id, None)
-                    }
-                };
-                let after = update_record!(tx, id)?;
-                let action = if before.is_some() { "status_event.update" } else { "status_event.create" };
-                let mut entry = AuditEntry::new(Some(user_id), action, "status_event", id).after(&after);
-                if let Some(before) = &before {
-                    entry = entry.before(before);
-                }
-                tx.record_audit(&entry).await?;
-                tx.commit().await?;
-                Ok(Some(id))
-            }
-            .await
-        })
-        .map_err(internal)?;
-        let Some(id) = saved else {
-            return Err(not_found("status update"));
-        };
+        let id = write(&db, user, person_id, existing, &input)
+            .await?
+            .ok_or_else(|| AppError::not_found("status update"))?;
         done(
             UPDATE_FORM,
             "staff.draft_saved",
@@ -386,95 +215,96 @@ pub mod on_server {
         .await
     }
 
-    /// Publishes or unpublishes; the first publication also queues the mail
-    /// to signers who asked to be kept informed, in the same transaction.
+    /// Writes a new draft or the edits to an update, with the audit entry, in
+    /// one transaction; `None`: no such update.
+    async fn write(
+        db: &Db,
+        user: &StaffUser,
+        person_id: i64,
+        existing: Option<i64>,
+        input: &UpdateInput,
+    ) -> Result<Option<i64>, sqlx::Error> {
+        let now = crate::server::clock::now();
+        let fact = &input.fact;
+        on_pool!(db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let (id, before) = match existing {
+                Some(id) => {
+                    let Some(before) = tx.status_event_record(id).await? else {
+                        return Ok(None);
+                    };
+                    sqlx::query(
+                        "UPDATE status_events SET status = $2, occurred_year = $3, occurred_month = $4,
+                                occurred_day = $5, title = $6, body_html = $7, source_title = $8, source_url = $9,
+                                updated_at = $10
+                          WHERE id = $1",
+                    )
+                    .bind(id)
+                    .bind(fact.status.map(Status::slug))
+                    .bind(fact.occurred_on.year_part())
+                    .bind(fact.occurred_on.month_part().map(i32::from))
+                    .bind(fact.occurred_on.day_part().map(i32::from))
+                    .bind(fact.title.as_str())
+                    .bind(input.body_html.as_deref())
+                    .bind(input.source_title.as_ref().map(Line::as_str))
+                    .bind(input.source_url.as_deref())
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    (id, Some(before))
+                }
+                None => {
+                    let event = NewStatusEvent {
+                        person_id,
+                        status: fact.status,
+                        occurred_on: fact.occurred_on,
+                        title: fact.title.as_str(),
+                        body_html: input.body_html.as_deref(),
+                        source_title: input.source_title.as_ref().map(Line::as_str),
+                        source_url: input.source_url.as_deref(),
+                        provenance: Provenance::Manual,
+                        author: Some(user.id),
+                        published: false,
+                    };
+                    (tx.insert_status_event(&event, now).await?, None)
+                }
+            };
+            let after = tx.status_event_record(id).await?;
+            let action = if before.is_some() {
+                "status_event.update"
+            } else {
+                "status_event.create"
+            };
+            let entry = AuditEntry::new(user.actor(), action, "status_event", id)
+                .before_if(before.as_ref())
+                .after(&after);
+            tx.record_audit(&entry).await?;
+            tx.commit().await?;
+            Ok(Some(id))
+        })
+    }
+
+    /// Publishes or unpublishes (the timeline's publication, with its mail
+    /// and audit entry), then shows the update.
+    #[tracing::instrument(skip(user, lang), fields(actor = user.id))]
     pub async fn set_published(
         user: &StaffUser,
         lang: &str,
         id: i64,
         publish: bool,
-    ) -> Result<(), ServerFnError> {
-        let state = crate::api::state()?;
+    ) -> Result<(), AppError> {
+        let state = crate::server::context::state()?;
         let locale = Locale::from_code(lang).unwrap_or_default();
-        let now = crate::ssr::outbox::unix_now();
-        let user_id = user.id;
-        let base_url = state.public_url.clone();
+        let now = crate::server::clock::now();
         let found = on_pool!(&state.db, |pool| {
-            async {
-                let mut tx = pool.begin_write().await?;
-                let Some(before) = update_record!(tx, id)? else {
-                    return Ok::<_, sqlx::Error>(false);
-                };
-                sqlx::query(
-                    "UPDATE status_events SET is_published = $2, updated_at = $3,
-                            published_at = CASE WHEN $2 THEN COALESCE(published_at, $3) ELSE published_at END
-                      WHERE id = $1",
-                )
-                .bind(id)
-                .bind(publish)
-                .bind(now)
-                .execute(&mut *tx)
+            let mut tx = pool.begin_write().await?;
+            let found = tx
+                .set_published(user.actor(), id, publish, now, &state.public_url)
                 .await?;
-                if publish {
-                    // Claim the notification: only the first publication mails.
-                    let claimed = sqlx::query(
-                        "UPDATE status_events SET notified_at = $2 WHERE id = $1 AND notified_at IS NULL",
-                    )
-                    .bind(id)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                    if claimed == 1 {
-                        let person_name: String = sqlx::query_scalar("SELECT full_name FROM persons WHERE slug = $1")
-                            .bind(&before.person)
-                            .fetch_one(&mut *tx)
-                            .await?;
-                        let recipients: Vec<(String, String)> = sqlx::query_as(
-                            "SELECT DISTINCT s.canonical_email, s.locale
-                               FROM signatures s JOIN support_actions a ON a.id = s.action_id
-                               JOIN persons p ON p.id = a.person_id
-                              WHERE p.slug = $1 AND s.state = 'confirmed' AND s.keep_informed AND NOT s.anonymised",
-                        )
-                        .bind(&before.person)
-                        .fetch_all(&mut *tx)
-                        .await?;
-                        let mut mailed = std::collections::HashSet::new();
-                        for (email, code) in recipients {
-                            if !mailed.insert(email.clone()) {
-                                continue;
-                            }
-                            let mail_locale = Locale::from_code(&code).unwrap_or_default();
-                            let (subject, body) =
-                                update_mail(mail_locale, &person_name, &before, &base_url);
-                            sqlx::query(
-                                "INSERT INTO outbox (recipient, subject, body_text, created_at, next_attempt_at)
-                                 VALUES ($1, $2, $3, $4, $4)",
-                            )
-                            .bind(&email)
-                            .bind(&subject)
-                            .bind(&body)
-                            .bind(now)
-                            .execute(&mut *tx)
-                            .await?;
-                        }
-                    }
-                }
-                let after = update_record!(tx, id)?;
-                let action = if publish { "status_event.publish" } else { "status_event.unpublish" };
-                let entry = AuditEntry::new(Some(user_id), action, "status_event", id)
-                    .before(&before)
-                    .after(&after);
-                tx.record_audit(&entry).await?;
-                tx.commit().await?;
-                Ok(true)
-            }
-            .await
-        })
-        .map_err(internal)?;
-        if !found {
-            return Err(not_found("status update"));
-        }
+            tx.commit().await?;
+            found
+        });
+        found.ok_or_else(|| AppError::not_found("status update"))?;
         let notice = if publish {
             "staff.published"
         } else {
@@ -488,40 +318,56 @@ pub mod on_server {
         .await
     }
 
-    /// The mail to a signer who asked to be kept informed: the date, the
-    /// title and a link to the case page, in the signer's language.
-    pub fn update_mail(
-        locale: Locale,
-        person_name: &str,
-        update: &StatusUpdateRecord,
-        base_url: &str,
-    ) -> (String, String) {
-        let base = base_url.trim_end_matches('/');
-        let link = format!(
-            "{base}{}",
-            locale.path(&format!("/persons/{}", update.person), false)
-        );
-        let status = update
-            .status
-            .map(|s| {
-                format!(
-                    "{}: {}\n",
-                    locale.t("mail.update_status"),
-                    locale.t(&s.label_key())
-                )
-            })
-            .unwrap_or_default();
-        let subject = locale
-            .t("mail.update_subject")
-            .replace("%{person}", person_name)
-            .replace("%{title}", &update.title);
-        let body = locale
-            .t("mail.update_body")
-            .replace("%{person}", person_name)
-            .replace("%{date}", &update.occurred_on.format(locale))
-            .replace("%{title}", &update.title)
-            .replace("%{status}", &status)
-            .replace("%{url}", &link);
-        (subject, body)
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        fn form() -> StatusUpdateForm {
+            StatusUpdateForm {
+                occurred_on: "2026-11-20".into(),
+                status: "released".into(),
+                title: "Released".into(),
+                body: "<p>Released <em>on bail</em><img src=x onerror=alert(1)></p>".into(),
+                source_url: " https://www.amnesty.org/en/ ".into(),
+                ..StatusUpdateForm::default()
+            }
+        }
+
+        #[test]
+        fn an_update_is_parsed_with_its_sanitized_body_and_source() {
+            let mut problems = Problems::default();
+            let input = parse_update_form(&mut problems, &form()).unwrap();
+            assert_eq!(input.fact.status, Some(Status::Released));
+            assert_eq!(
+                input.body_html.as_deref(),
+                Some("<p>Released <em>on bail</em></p>")
+            );
+            assert_eq!(
+                input.source_url.as_deref(),
+                Some("https://www.amnesty.org/en/")
+            );
+            assert_eq!(input.source_title, None);
+            let empty = StatusUpdateForm {
+                body: "  ".into(),
+                ..form()
+            };
+            assert_eq!(
+                parse_update_form(&mut problems, &empty).unwrap().body_html,
+                None
+            );
+        }
+
+        #[test]
+        fn a_source_link_must_be_a_web_address() {
+            let mut problems = Problems::default();
+            let bad = StatusUpdateForm {
+                source_url: "javascript:alert(1)".into(),
+                occurred_on: String::new(),
+                ..form()
+            };
+            assert!(parse_update_form(&mut problems, &bad).is_none());
+            assert_eq!(problems.0["source_url"], "form.invalid_url");
+            assert_eq!(problems.0["occurred_on"], "form.required");
+        }
     }
 }

@@ -3,7 +3,8 @@ use crate::helpers::TestStore;
 use crate::on_both_backends;
 use app::domain::{Email, PersonName, Role, Slug};
 use app::on_pool;
-use app::ssr::accounts::{create_user, verify_password, AccountError, NewUser};
+use app::server::audit::Actor;
+use app::staff::accounts::{create_user, verify_password, AccountError, NewUser};
 
 const PASSWORD: &str = "a long enough passphrase";
 
@@ -18,7 +19,7 @@ fn user(email: &str, role: Role, municipality: Option<&str>) -> NewUser {
 
 on_both_backends! {
     async fn accounts_are_created_once_with_a_hashed_password(store: &TestStore) {
-        let id = create_user(&store.db, None, &user("Camille.Leroy@Brussels.example", Role::Council, Some("brussels")), PASSWORD, 1).await.unwrap();
+        let id = create_user(&store.db, Actor::Cli, &user("Camille.Leroy@Brussels.example", Role::Council, Some("brussels")), PASSWORD, 1).await.unwrap();
         let (email, hash, role, municipality): (String, String, String, Option<i64>) = on_pool!(&store.db, |pool| sqlx::query_as(
             "SELECT email, password_hash, role, municipality_id FROM users WHERE id = $1"
         )
@@ -33,18 +34,18 @@ on_both_backends! {
         assert!(!hash.contains(PASSWORD));
         assert!(verify_password(&hash, PASSWORD));
 
-        let again = create_user(&store.db, None, &user("camille.leroy@brussels.example", Role::Comms, None), PASSWORD, 2).await;
+        let again = create_user(&store.db, Actor::Cli, &user("camille.leroy@brussels.example", Role::Comms, None), PASSWORD, 2).await;
         assert!(matches!(again, Err(AccountError::EmailTaken)), "{again:?}");
     }
 
     async fn roles_and_municipalities_must_agree(store: &TestStore) {
-        let no_city = create_user(&store.db, None, &user("a@brussels.example", Role::Council, None), PASSWORD, 1).await;
+        let no_city = create_user(&store.db, Actor::Cli, &user("a@brussels.example", Role::Council, None), PASSWORD, 1).await;
         assert!(matches!(no_city, Err(AccountError::MunicipalityRequired)), "{no_city:?}");
-        let admin_city = create_user(&store.db, None, &user("b@brussels.example", Role::Admin, Some("brussels")), PASSWORD, 1).await;
+        let admin_city = create_user(&store.db, Actor::Cli, &user("b@brussels.example", Role::Admin, Some("brussels")), PASSWORD, 1).await;
         assert!(matches!(admin_city, Err(AccountError::MunicipalityNotAllowed("admin"))), "{admin_city:?}");
-        let unknown = create_user(&store.db, None, &user("c@brussels.example", Role::Council, Some("atlantis")), PASSWORD, 1).await;
+        let unknown = create_user(&store.db, Actor::Cli, &user("c@brussels.example", Role::Council, Some("atlantis")), PASSWORD, 1).await;
         assert!(matches!(unknown, Err(AccountError::UnknownMunicipality(_))), "{unknown:?}");
-        let weak = create_user(&store.db, None, &user("d@brussels.example", Role::Admin, None), "hunter2", 1).await;
+        let weak = create_user(&store.db, Actor::Cli, &user("d@brussels.example", Role::Admin, None), "hunter2", 1).await;
         assert!(matches!(weak, Err(AccountError::PasswordTooShort)), "{weak:?}");
         let count: i64 = on_pool!(&store.db, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM users")
             .fetch_one(pool)

@@ -205,17 +205,50 @@ fn support_actions_are_managed_from_the_command_line() {
         !ok && err.contains("no support action has the slug"),
         "{err}"
     );
+
+    // The same audited writes as the staff pages, by the system actor `cli`.
+    let audit: Vec<(String, String, Option<i64>, Option<String>)> =
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let db = app::server::db::Db::connect(&url, 1).await.unwrap();
+            let rows = app::on_pool!(&db, |pool| sqlx::query_as(
+                "SELECT action, actor, user_id, after_json FROM audit_log
+                  WHERE record_type = 'support_action' ORDER BY id"
+            )
+            .fetch_all(pool)
+            .await)
+            .unwrap();
+            db.close().await;
+            rows
+        });
+    let actions: Vec<(&str, &str)> = audit
+        .iter()
+        .map(|(action, actor, _, _)| (action.as_str(), actor.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("support_action.create", "cli"),
+            ("support_action.close", "cli")
+        ],
+        "refused commands leave no trace"
+    );
+    assert!(audit.iter().all(|(_, _, user, _)| user.is_none()));
+    assert!(
+        audit[0].3.as_deref().unwrap().contains("\"goal\":250"),
+        "{:?}",
+        audit[0].3
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[tokio::test]
 async fn export_signatures_writes_confirmed_ones_as_safe_csv() {
-    use app::api::signatures::{queries as signatures, SignatureRequest};
     use app::domain::{CountryCode, Email, Line, PersonName, Slug};
+    use app::signing::{store as signatures, SignatureRequest};
     let (dir, url) = temp_sqlite("lumieres.db");
     let run = |args: &[&str]| run_on(&url, args);
     assert!(run(&["seed-demo"]).0);
-    let db = app::ssr::db::Db::connect(&url, 1).await.unwrap();
+    let db = app::server::db::Db::connect(&url, 1).await.unwrap();
     let action = "solidarity-with-vahid-afkari";
     let mut tokens = Vec::new();
     for (name, email) in [

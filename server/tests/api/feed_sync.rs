@@ -1,8 +1,11 @@
 //! Following partner feeds against a real HTTP server on loopback that
 //! serves good feeds and hostile ones, on both backends.
 use crate::helpers::TestStore;
+use crate::on_both_backends;
+use app::feeds::subscriptions::on_server::{self as subscriptions, NewFeed};
+use app::feeds::sync as feed_sync;
 use app::on_pool;
-use app::ssr::feed_sync::{self, NewFeed};
+use app::server::audit::Actor;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -198,316 +201,296 @@ async fn states(store: &TestStore, now: i64, base: &str) -> Vec<FeedState> {
         .collect()
 }
 
-async fn hostile_feeds_are_survived(store: TestStore) {
-    let base = partner_server().await;
-    let paths = [
-        "/rss",
-        "/atom",
-        "/json",
-        "/xss",
-        "/latin1",
-        "/laughs",
-        "/malformed",
-        "/etag",
-        "/500",
-        "/404",
-        "/410",
-        "/429",
-        "/loop",
-        "/big",
-        "/bomb",
-        "/drip",
-    ];
-    for path in paths {
-        let feed = NewFeed {
-            url: format!("{base}{path}"),
-            partner: format!("Partner {path}"),
+on_both_backends! {
+    async fn hostile_feeds_are_survived(store: &TestStore) {
+        let base = partner_server().await;
+        let paths = [
+            "/rss",
+            "/atom",
+            "/json",
+            "/xss",
+            "/latin1",
+            "/laughs",
+            "/malformed",
+            "/etag",
+            "/500",
+            "/404",
+            "/410",
+            "/429",
+            "/loop",
+            "/big",
+            "/bomb",
+            "/drip",
+        ];
+        for path in paths {
+            let feed = NewFeed {
+                url: format!("{base}{path}"),
+                partner: format!("Partner {path}"),
+                default_person: None,
+                trusted: false,
+            };
+            subscriptions::add(&store.db, Actor::Cli, &feed, 1)
+                .await
+                .unwrap();
+        }
+        let again = NewFeed {
+            url: format!("{base}/rss"),
+            partner: "Again".into(),
             default_person: None,
             trusted: false,
         };
-        feed_sync::add(&store.db, None, &feed, 1).await.unwrap();
-    }
-    let again = NewFeed {
-        url: format!("{base}/rss"),
-        partner: "Again".into(),
-        default_person: None,
-        trusted: false,
-    };
-    assert!(
-        feed_sync::add(&store.db, None, &again, 1).await.is_err(),
-        "a feed is followed once"
-    );
-
-    let client = feed_sync::client_with_timeout(Duration::from_secs(3));
-    let now = app::ssr::outbox::unix_now();
-    let report = feed_sync::run_pass(&store.db, &client, now).await.unwrap();
-    assert_eq!(report.feeds, paths.len());
-    let by_path = |states: &[FeedState], path: &str| -> (bool, bool, i32, i64, String, i64) {
-        let s = states.iter().find(|s| s.path == path).unwrap();
-        (
-            s.enabled,
-            s.flagged,
-            s.error_count,
-            s.next_in,
-            s.last_error.clone().unwrap_or_default(),
-            s.entries,
-        )
-    };
-    let first = states(&store, now, &base).await;
-    for (path, entries) in [
-        ("/rss", 3),
-        ("/atom", 1),
-        ("/json", 1),
-        ("/xss", 1),
-        ("/latin1", 1),
-        ("/etag", 3),
-    ] {
-        let (enabled, _, errors, next_in, error, stored) = by_path(&first, path);
         assert!(
-            enabled && errors == 0 && error.is_empty(),
-            "{path}: {error}"
+            subscriptions::add(&store.db, Actor::Cli, &again, 1)
+                .await
+                .is_err(),
+            "a feed is followed once"
         );
-        assert_eq!(next_in, feed_sync::REFRESH_SECONDS, "{path}");
-        assert_eq!(stored, entries, "{path}");
-    }
-    for (path, reason) in [
-        ("/500", "HTTP 500"),
-        ("/404", "HTTP 404"),
-        ("/loop", "too many redirects"),
-        ("/big", "larger than"),
-        ("/bomb", "larger than"),
-        ("/drip", "timed out"),
-        ("/malformed", "cannot parse"),
-        ("/laughs", ""),
-    ] {
-        let (enabled, _, errors, next_in, error, _) = by_path(&first, path);
-        if path == "/laughs" {
-            // Entities are not expanded into a billion laughs: either refused or kept small.
-            let title: Option<String> = on_pool!(&store.db, |pool| sqlx::query_scalar(
-                "SELECT e.title FROM feed_entries e JOIN feeds f ON f.id = e.feed_id WHERE f.url LIKE '%/laughs'"
-            ).fetch_optional(pool).await).unwrap();
-            assert!(title.is_none_or(|t| t.len() <= 500), "bounded");
-            continue;
+
+        let client = feed_sync::client_with_timeout(Duration::from_secs(3));
+        let now = app::server::clock::now();
+        let report = feed_sync::run_pass(&store.db, &client, now).await.unwrap();
+        assert_eq!(report.feeds, paths.len());
+        let by_path = |states: &[FeedState], path: &str| -> (bool, bool, i32, i64, String, i64) {
+            let s = states.iter().find(|s| s.path == path).unwrap();
+            (
+                s.enabled,
+                s.flagged,
+                s.error_count,
+                s.next_in,
+                s.last_error.clone().unwrap_or_default(),
+                s.entries,
+            )
+        };
+        let first = states(store, now, &base).await;
+        for (path, entries) in [
+            ("/rss", 3),
+            ("/atom", 1),
+            ("/json", 1),
+            ("/xss", 1),
+            ("/latin1", 1),
+            ("/etag", 3),
+        ] {
+            let (enabled, _, errors, next_in, error, stored) = by_path(&first, path);
+            assert!(
+                enabled && errors == 0 && error.is_empty(),
+                "{path}: {error}"
+            );
+            assert_eq!(next_in, feed_sync::REFRESH_SECONDS, "{path}");
+            assert_eq!(stored, entries, "{path}");
         }
-        assert!(enabled, "{path}");
-        assert_eq!(errors, 1, "{path}");
-        assert!(error.contains(reason), "{path}: {error}");
-        assert!(
-            (48..=72).contains(&next_in),
-            "{path}: back-off of a minute ± jitter, got {next_in}"
-        );
-    }
-    let (enabled, _, _, _, error, _) = by_path(&first, "/410");
-    assert!(!enabled && error.contains("410"), "{error}");
-    let (_, _, errors, next_in, _, _) = by_path(&first, "/429");
-    assert_eq!((errors, next_in), (1, 7200), "Retry-After honoured");
+        for (path, reason) in [
+            ("/500", "HTTP 500"),
+            ("/404", "HTTP 404"),
+            ("/loop", "too many redirects"),
+            ("/big", "larger than"),
+            ("/bomb", "larger than"),
+            ("/drip", "timed out"),
+            ("/malformed", "cannot parse"),
+            ("/laughs", ""),
+        ] {
+            let (enabled, _, errors, next_in, error, _) = by_path(&first, path);
+            if path == "/laughs" {
+                // Entities are not expanded into a billion laughs: either refused or kept small.
+                let title: Option<String> = on_pool!(&store.db, |pool| sqlx::query_scalar(
+                    "SELECT e.title FROM feed_entries e JOIN feeds f ON f.id = e.feed_id WHERE f.url LIKE '%/laughs'"
+                ).fetch_optional(pool).await).unwrap();
+                assert!(title.is_none_or(|t| t.len() <= 500), "bounded");
+                continue;
+            }
+            assert!(enabled, "{path}");
+            assert_eq!(errors, 1, "{path}");
+            assert!(error.contains(reason), "{path}: {error}");
+            assert!(
+                (48..=72).contains(&next_in),
+                "{path}: back-off of a minute ± jitter, got {next_in}"
+            );
+        }
+        let (enabled, _, _, _, error, _) = by_path(&first, "/410");
+        assert!(!enabled && error.contains("410"), "{error}");
+        let (_, _, errors, next_in, _, _) = by_path(&first, "/429");
+        assert_eq!((errors, next_in), (1, 7200), "Retry-After honoured");
 
-    // Matching, sanitizing, keys.
-    let entries: Vec<(String, String, Option<String>, Option<String>)> =
-        on_pool!(&store.db, |pool| sqlx::query_as(
-            "SELECT e.stable_key, e.title, e.summary_html, p.slug FROM feed_entries e
-           LEFT JOIN persons p ON p.id = e.matched_person_id JOIN feeds f ON f.id = e.feed_id
-          WHERE f.url NOT LIKE '%/etag' ORDER BY e.id"
+        // Matching, sanitizing, keys.
+        let entries: Vec<(String, String, Option<String>, Option<String>)> =
+            on_pool!(&store.db, |pool| sqlx::query_as(
+                "SELECT e.stable_key, e.title, e.summary_html, p.slug FROM feed_entries e
+               LEFT JOIN persons p ON p.id = e.matched_person_id JOIN feeds f ON f.id = e.feed_id
+              WHERE f.url NOT LIKE '%/etag' ORDER BY e.id"
+            )
+            .fetch_all(pool)
+            .await)
+            .unwrap();
+        let find = |title: &str| {
+            entries
+                .iter()
+                .find(|e| e.1.contains(title))
+                .unwrap_or_else(|| panic!("{title}: {entries:?}"))
+        };
+        assert_eq!(find("moved to another").3.as_deref(), Some("vahid-afkari"));
+        assert_eq!(find("moved to another").0, "id:urn:partner:1");
+        assert_eq!(find("nobody we follow").3, None);
+        assert_eq!(find("nobody we follow").0, "link:https://partner.example/2");
+        assert!(find("LOUJAIN").0.starts_with("hash:"));
+        assert_eq!(
+            find("LOUJAIN").3.as_deref(),
+            Some("loujain-al-hathloul"),
+            "case-insensitive"
+        );
+        assert_eq!(
+            find("appeal rejected").3.as_deref(),
+            Some("hamid-babaei"),
+            "accent-insensitive"
+        );
+        assert_eq!(find("Raif Badawi update").3.as_deref(), Some("raif-badawi"));
+        assert_eq!(
+            find("Libération de Raif").1,
+            "Libération de Raif Badawi à Liège",
+            "ISO-8859-1 decoded"
+        );
+        let xss = find("Vahid Afkari");
+        let xss = if xss.0 == "id:x1" {
+            xss
+        } else {
+            entries.iter().find(|e| e.0 == "id:x1").unwrap()
+        };
+        assert!(!xss.1.contains('<'), "titles are plain text: {}", xss.1);
+        let html = xss.2.as_deref().unwrap();
+        assert!(
+            !html.contains("script") && !html.contains("onmouseover") && !html.contains("javascript:"),
+            "{html}"
+        );
+
+        // A second pass: nothing due; made due again, nothing stored twice; 304 answered.
+        assert_eq!(
+            feed_sync::run_pass(&store.db, &client, now)
+                .await
+                .unwrap()
+                .feeds,
+            0,
+            "nothing is due yet"
+        );
+        on_pool!(&store.db, |pool| sqlx::query(
+            "UPDATE feeds SET next_fetch_at = 0 WHERE enabled"
         )
-        .fetch_all(pool)
+        .execute(pool)
+        .await
+        .map(|_| ()))
+        .unwrap();
+        let report = feed_sync::run_pass(&store.db, &client, now + 10)
+            .await
+            .unwrap();
+        assert_eq!(report.new_entries, 0, "re-sync: no duplicates");
+        assert_eq!(report.not_modified, 1, "the ETag feed answers 304");
+        let second = states(store, now + 10, &base).await;
+        let (_, flagged, errors, next_in, _, _) = by_path(&second, "/500");
+        assert_eq!(errors, 2);
+        assert!((96..=144).contains(&next_in), "back-off doubles: {next_in}");
+        assert!(!flagged);
+        on_pool!(&store.db, |pool| sqlx::query(
+            "UPDATE feeds SET next_fetch_at = 0 WHERE enabled"
+        )
+        .execute(pool)
+        .await
+        .map(|_| ()))
+        .unwrap();
+        feed_sync::run_pass(&store.db, &client, now + 20)
+            .await
+            .unwrap();
+        let third = states(store, now + 20, &base).await;
+        assert!(
+            by_path(&third, "/malformed").1,
+            "three parse failures flag the feed"
+        );
+        assert!(!by_path(&third, "/500").1, "HTTP errors do not flag it");
+    }
+}
+
+on_both_backends! {
+    async fn a_trusted_feed_publishes_matched_entries_with_provenance(store: &TestStore) {
+        let base = partner_server().await;
+        let feed = NewFeed {
+            url: format!("{base}/rss"),
+            partner: "Amnesty Liège".into(),
+            default_person: None,
+            trusted: true,
+        };
+        subscriptions::add(&store.db, Actor::Cli, &feed, 1)
+            .await
+            .unwrap();
+        let report = feed_sync::run_pass(&store.db, &feed_sync::client(), app::server::clock::now())
+            .await
+            .unwrap();
+        assert_eq!(
+            (report.new_entries, report.published),
+            (3, 2),
+            "the unmatched entry waits for review"
+        );
+        let events: Vec<(String, String, Option<String>, bool)> = on_pool!(&store.db, |pool| sqlx::query_as(
+            "SELECT p.slug, e.provenance, e.source_title, e.is_published FROM status_events e JOIN persons p ON p.id = e.person_id
+              WHERE e.feed_entry_id IS NOT NULL ORDER BY p.slug"
+        ).fetch_all(pool).await).unwrap();
+        assert_eq!(
+            events,
+            [
+                (
+                    "loujain-al-hathloul".to_owned(),
+                    "feed".to_owned(),
+                    Some("Amnesty Liège".to_owned()),
+                    true
+                ),
+                (
+                    "vahid-afkari".to_owned(),
+                    "feed".to_owned(),
+                    Some("Amnesty Liège".to_owned()),
+                    true
+                ),
+            ]
+        );
+        let waiting: i64 = on_pool!(&store.db, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM feed_entries WHERE state = 'new'"
+        )
+        .fetch_one(pool)
         .await)
         .unwrap();
-    let find = |title: &str| {
-        entries
-            .iter()
-            .find(|e| e.1.contains(title))
-            .unwrap_or_else(|| panic!("{title}: {entries:?}"))
-    };
-    assert_eq!(find("moved to another").3.as_deref(), Some("vahid-afkari"));
-    assert_eq!(find("moved to another").0, "id:urn:partner:1");
-    assert_eq!(find("nobody we follow").3, None);
-    assert_eq!(find("nobody we follow").0, "link:https://partner.example/2");
-    assert!(find("LOUJAIN").0.starts_with("hash:"));
-    assert_eq!(
-        find("LOUJAIN").3.as_deref(),
-        Some("loujain-al-hathloul"),
-        "case-insensitive"
-    );
-    assert_eq!(
-        find("appeal rejected").3.as_deref(),
-        Some("hamid-babaei"),
-        "accent-insensitive"
-    );
-    assert_eq!(find("Raif Badawi update").3.as_deref(), Some("raif-badawi"));
-    assert_eq!(
-        find("Libération de Raif").1,
-        "Libération de Raif Badawi à Liège",
-        "ISO-8859-1 decoded"
-    );
-    let xss = find("Vahid Afkari");
-    let xss = if xss.0 == "id:x1" {
-        xss
-    } else {
-        entries.iter().find(|e| e.0 == "id:x1").unwrap()
-    };
-    assert!(!xss.1.contains('<'), "titles are plain text: {}", xss.1);
-    let html = xss.2.as_deref().unwrap();
-    assert!(
-        !html.contains("script") && !html.contains("onmouseover") && !html.contains("javascript:"),
-        "{html}"
-    );
+        assert_eq!(waiting, 1);
 
-    // A second pass: nothing due; made due again, nothing stored twice; 304 answered.
-    assert_eq!(
-        feed_sync::run_pass(&store.db, &client, now)
+        // Dates no timeline can show become the day the entry was fetched, and
+        // the person's page still reads.
+        let odd = NewFeed {
+            url: format!("{base}/dates"),
+            partner: "Odd dates".into(),
+            default_person: None,
+            trusted: true,
+        };
+        subscriptions::add(&store.db, Actor::Cli, &odd, 1)
             .await
+            .unwrap();
+        let now = app::server::clock::now();
+        let report = feed_sync::run_pass(&store.db, &feed_sync::client(), now)
+            .await
+            .unwrap();
+        assert_eq!(report.published, 2);
+        let years: Vec<i32> = on_pool!(&store.db, |pool| {
+            sqlx::query_scalar(
+            "SELECT e.occurred_year FROM status_events e JOIN feed_entries f ON f.id = e.feed_entry_id
+              WHERE f.stable_key IN ('id:d1', 'id:d2')"
+        )
+        .fetch_all(pool)
+        .await
+        })
+        .unwrap();
+        let this_year = chrono::DateTime::from_timestamp(now, 0)
             .unwrap()
-            .feeds,
-        0,
-        "nothing is due yet"
-    );
-    on_pool!(&store.db, |pool| sqlx::query(
-        "UPDATE feeds SET next_fetch_at = 0 WHERE enabled"
-    )
-    .execute(pool)
-    .await
-    .map(|_| ()))
-    .unwrap();
-    let report = feed_sync::run_pass(&store.db, &client, now + 10)
-        .await
-        .unwrap();
-    assert_eq!(report.new_entries, 0, "re-sync: no duplicates");
-    assert_eq!(report.not_modified, 1, "the ETag feed answers 304");
-    let second = states(&store, now + 10, &base).await;
-    let (_, flagged, errors, next_in, _, _) = by_path(&second, "/500");
-    assert_eq!(errors, 2);
-    assert!((96..=144).contains(&next_in), "back-off doubles: {next_in}");
-    assert!(!flagged);
-    on_pool!(&store.db, |pool| sqlx::query(
-        "UPDATE feeds SET next_fetch_at = 0 WHERE enabled"
-    )
-    .execute(pool)
-    .await
-    .map(|_| ()))
-    .unwrap();
-    feed_sync::run_pass(&store.db, &client, now + 20)
-        .await
-        .unwrap();
-    let third = states(&store, now + 20, &base).await;
-    assert!(
-        by_path(&third, "/malformed").1,
-        "three parse failures flag the feed"
-    );
-    assert!(!by_path(&third, "/500").1, "HTTP errors do not flag it");
-    store.teardown().await;
-}
-
-async fn a_trusted_feed_publishes_matched_entries_with_provenance(store: TestStore) {
-    let base = partner_server().await;
-    let feed = NewFeed {
-        url: format!("{base}/rss"),
-        partner: "Amnesty Liège".into(),
-        default_person: None,
-        trusted: true,
-    };
-    feed_sync::add(&store.db, None, &feed, 1).await.unwrap();
-    let report = feed_sync::run_pass(
-        &store.db,
-        &feed_sync::client(),
-        app::ssr::outbox::unix_now(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        (report.new_entries, report.published),
-        (3, 2),
-        "the unmatched entry waits for review"
-    );
-    let events: Vec<(String, String, Option<String>, bool)> = on_pool!(&store.db, |pool| sqlx::query_as(
-        "SELECT p.slug, e.provenance, e.source_title, e.is_published FROM status_events e JOIN persons p ON p.id = e.person_id
-          WHERE e.feed_entry_id IS NOT NULL ORDER BY p.slug"
-    ).fetch_all(pool).await).unwrap();
-    assert_eq!(
-        events,
-        [
-            (
-                "loujain-al-hathloul".to_owned(),
-                "feed".to_owned(),
-                Some("Amnesty Liège".to_owned()),
-                true
-            ),
-            (
-                "vahid-afkari".to_owned(),
-                "feed".to_owned(),
-                Some("Amnesty Liège".to_owned()),
-                true
-            ),
-        ]
-    );
-    let waiting: i64 = on_pool!(&store.db, |pool| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM feed_entries WHERE state = 'new'"
-    )
-    .fetch_one(pool)
-    .await)
-    .unwrap();
-    assert_eq!(waiting, 1);
-
-    // Dates no timeline can show become the day the entry was fetched, and
-    // the person's page still reads.
-    let odd = NewFeed {
-        url: format!("{base}/dates"),
-        partner: "Odd dates".into(),
-        default_person: None,
-        trusted: true,
-    };
-    feed_sync::add(&store.db, None, &odd, 1).await.unwrap();
-    let now = app::ssr::outbox::unix_now();
-    let report = feed_sync::run_pass(&store.db, &feed_sync::client(), now)
-        .await
-        .unwrap();
-    assert_eq!(report.published, 2);
-    let years: Vec<i32> = on_pool!(&store.db, |pool| {
-        sqlx::query_scalar(
-        "SELECT e.occurred_year FROM status_events e JOIN feed_entries f ON f.id = e.feed_entry_id
-          WHERE f.stable_key IN ('id:d1', 'id:d2')"
-    )
-    .fetch_all(pool)
-    .await
-    })
-    .unwrap();
-    let this_year = chrono::DateTime::from_timestamp(now, 0)
-        .unwrap()
-        .format("%Y")
-        .to_string();
-    assert_eq!(years, [this_year.parse::<i32>().unwrap(); 2]);
-    let slug = app::domain::Slug::parse("raif-badawi").unwrap();
-    let person = app::api::persons::queries::detail(&store.db, &slug)
-        .await
-        .expect("the timeline still reads");
-    assert!(person.is_some());
-    app::api::persons::queries::latest_events(&store.db)
-        .await
-        .expect("the home page's latest events still read");
-    store.teardown().await;
-}
-
-#[tokio::test]
-async fn hostile_feeds_are_survived_sqlite() {
-    hostile_feeds_are_survived(TestStore::with_demo(crate::helpers::Backend::Sqlite).await).await;
-}
-
-#[tokio::test]
-async fn hostile_feeds_are_survived_postgres() {
-    hostile_feeds_are_survived(TestStore::with_demo(crate::helpers::Backend::Postgres).await).await;
-}
-
-#[tokio::test]
-async fn a_trusted_feed_publishes_matched_entries_with_provenance_sqlite() {
-    a_trusted_feed_publishes_matched_entries_with_provenance(
-        TestStore::with_demo(crate::helpers::Backend::Sqlite).await,
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn a_trusted_feed_publishes_matched_entries_with_provenance_postgres() {
-    a_trusted_feed_publishes_matched_entries_with_provenance(
-        TestStore::with_demo(crate::helpers::Backend::Postgres).await,
-    )
-    .await;
+            .format("%Y")
+            .to_string();
+        assert_eq!(years, [this_year.parse::<i32>().unwrap(); 2]);
+        let slug = app::domain::Slug::parse("raif-badawi").unwrap();
+        let person = app::api::persons::on_server::detail(&store.db, &slug)
+            .await
+            .expect("the timeline still reads");
+        assert!(person.is_some());
+        app::api::persons::on_server::latest_events(&store.db)
+            .await
+            .expect("the home page's latest events still read");
+    }
 }

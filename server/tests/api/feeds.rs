@@ -105,7 +105,7 @@ on_both_backends! {
 
         // A draft changes nothing; publishing it puts it first, with a new ETag.
         let person: i64 = on_pool!(&app.store.db, |pool| sqlx::query_scalar("SELECT id FROM persons WHERE slug = 'vahid-afkari'").fetch_one(pool).await).unwrap();
-        let later = app::ssr::outbox::unix_now() + 60;
+        let later = app::server::clock::now() + 60;
         let id: i64 = on_pool!(&app.store.db, |pool| sqlx::query_scalar(
             "INSERT INTO status_events (person_id, status, occurred_year, title, body_html, is_published, updated_at)
              VALUES ($1, 'released', 2026, 'Free at last <script>', '<p>Out</p>', FALSE, $2) RETURNING id"

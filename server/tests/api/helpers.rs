@@ -1,6 +1,8 @@
 //! Spawns the real application on 127.0.0.1:0 with its own fresh database,
 //! SQLite (a temporary file) or PostgreSQL (a new database on the local server).
-use app::ssr::{db::Db, demo};
+use app::domain::{Email, PersonName, Role, Slug};
+use app::server::{db::Db, demo};
+use app::staff::accounts::{create_user, NewUser};
 use secrecy::SecretString;
 use server::{configuration::Settings, startup::Application};
 use std::path::PathBuf;
@@ -171,7 +173,7 @@ impl TestApp {
         });
         // reqwest is built with `rustls-no-provider` (the feed reader's choice);
         // making the feed client once installs the ring provider for this one too.
-        let _ = app::ssr::feed_sync::client();
+        let _ = app::feeds::sync::client();
         // A response that never ends fails its test within a minute instead
         // of holding the whole run.
         let client = reqwest::Client::builder()
@@ -466,4 +468,100 @@ impl SmtpSink {
         }
         panic!("no mail to {recipient} arrived at the SMTP sink");
     }
+}
+
+/// The password of every staff account the tests make.
+pub const PASSWORD: &str = "a long enough passphrase";
+
+/// Creates a staff account (as the command line does) with the tests' password.
+pub async fn staff_account(
+    app: &TestApp,
+    email: &str,
+    name: &str,
+    role: Role,
+    municipality: Option<&str>,
+) {
+    let user = NewUser {
+        email: Email::parse(email).unwrap(),
+        name: PersonName::parse(name).unwrap(),
+        role,
+        municipality: municipality.map(|m| Slug::parse(m).unwrap()),
+    };
+    create_user(
+        &app.store.db,
+        app::server::audit::Actor::Cli,
+        &user,
+        PASSWORD,
+        1,
+    )
+    .await
+    .unwrap();
+}
+
+/// Creates a staff account and logs it in; returns its session cookie.
+pub async fn staff_member(
+    app: &TestApp,
+    email: &str,
+    role: Role,
+    municipality: Option<&str>,
+) -> String {
+    let name = email.split('@').next().unwrap();
+    staff_account(app, email, name, role, municipality).await;
+    let answer = app
+        .post_form(
+            "/api/login",
+            "/staff/login",
+            &[
+                ("email", email),
+                ("password", PASSWORD),
+                ("next", "/staff"),
+                ("lang", "en"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        answer.location().as_deref(),
+        Some("/staff"),
+        "{email} logs in"
+    );
+    answer.cookie("lumieres_session").expect("a session")
+}
+
+/// A staff form posted as a browser does, logged in with `cookie`.
+pub async fn post_as(
+    app: &TestApp,
+    cookie: &str,
+    path: &str,
+    from_page: &str,
+    fields: &[(&str, &str)],
+) -> Page {
+    app.post_with(
+        path,
+        fields,
+        &[
+            ("accept", "text/html,application/xhtml+xml"),
+            ("referer", &format!("{}{from_page}", app.address)),
+            ("origin", &app.address),
+            ("cookie", cookie),
+        ],
+    )
+    .await
+}
+
+/// A number the database answers, for checking what a request changed.
+pub async fn count(app: &TestApp, sql: &'static str) -> i64 {
+    app::on_pool!(&app.store.db, |pool| sqlx::query_scalar::<_, i64>(sql)
+        .fetch_one(pool)
+        .await)
+    .unwrap()
+}
+
+/// For tests that set up their own instances (two sites, a mail server): the
+/// backend alone, so that `on_both_backends!` runs them too.
+impl Backend {
+    pub async fn spawn_for_test(backend: Backend) -> Self {
+        backend
+    }
+
+    pub async fn teardown(self) {}
 }

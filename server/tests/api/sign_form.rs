@@ -40,6 +40,16 @@ async fn signatures(app: &TestApp) -> i64 {
     .unwrap()
 }
 
+/// Each signature's state and confirmation time, in order.
+async fn states(app: &TestApp) -> Vec<(String, Option<i64>)> {
+    on_pool!(&app.store.db, |pool| sqlx::query_as(
+        "SELECT state, confirmed_at FROM signatures ORDER BY id"
+    )
+    .fetch_all(pool)
+    .await)
+    .unwrap()
+}
+
 async fn mails(app: &TestApp) -> Vec<String> {
     on_pool!(&app.store.db, |pool| sqlx::query_scalar::<_, String>(
         "SELECT body_text FROM outbox ORDER BY id"
@@ -231,26 +241,50 @@ on_both_backends! {
     }
 
     async fn a_closed_action_shows_why_and_takes_no_signature(app: &TestApp) {
-        app::api::actions::queries::close(&app.store.db, &app::domain::Slug::parse(ACTION).unwrap())
+        app::staff::actions::on_server::close(&app.store.db, app::server::audit::Actor::Cli, &app::domain::Slug::parse(ACTION).unwrap())
             .await
             .unwrap();
         let page = app.get(&format!("/actions/{ACTION}")).await;
         assert!(page.texts("form.sign-form").is_empty(), "no form on a closed action");
+        assert_eq!(page.attr("article.support-action", "data-availability").as_deref(), Some("closed"));
+        assert_eq!(
+            page.texts(".action-closed"),
+            ["This action is closed: its organisers have ended it. Confirmed signatures still count."],
+            "the page says why"
+        );
+        let french = app.get(&format!("/fr/actions/{ACTION}")).await;
+        assert_eq!(
+            french.texts(".action-closed"),
+            ["Cette action est clôturée : ses organisateurs y ont mis fin. Les signatures confirmées restent comptées."]
+        );
         let answer = app.post_form(SIGN, &format!("/actions/{ACTION}"), &form("a@example.org", "en")).await;
         let shown = follow_with_cookie(app, &answer).await;
         assert!(shown.texts(".form-problem").is_empty(), "the closed page has no form to show it in");
+        assert_eq!(shown.texts(".action-closed").len(), 1, "the reason is still shown after a post");
         assert_eq!(signatures(app).await, 0);
     }
 
     async fn an_unknown_token_says_so_and_changes_nothing(app: &TestApp) {
+        // A real pending signature, which an unknown token must not touch.
+        let signed = app.post_form(SIGN, &format!("/actions/{ACTION}"), &form("pending@example.org", "en")).await;
+        assert_eq!(signed.status, 302);
+        let before = states(app).await;
+        assert_eq!(before, [("pending".to_owned(), None)]);
+        let mails_before = mails(app).await.len();
+
         let page = app.get("/signatures/confirm?token=nope").await;
         assert_eq!(page.status, 200);
         assert_eq!(page.attr(".token-state", "data-state").as_deref(), Some("unknown"));
         assert!(page.texts("form.token-form").is_empty());
-        let posted = app
-            .post_form("/api/confirm-signature", "/signatures/confirm?token=nope", &[("token", "nope"), ("lang", "en")])
-            .await;
-        assert_eq!(posted.status, 302);
+        for endpoint in ["/api/confirm-signature", "/api/withdraw-signature"] {
+            let posted = app
+                .post_form(endpoint, "/signatures/confirm?token=nope", &[("token", "nope"), ("lang", "en")])
+                .await;
+            assert_eq!(posted.status, 302);
+        }
+        assert_eq!(states(app).await, before, "no signature changed");
+        assert_eq!(mails(app).await.len(), mails_before, "nothing was mailed");
+        assert_eq!(count_on_page(app).await, "0 of 1,000 signatures", "nothing counts");
     }
 }
 
@@ -301,56 +335,49 @@ async fn floods_from_one_address_get_429_in_the_visitors_language() {
     app.teardown().await;
 }
 
-/// The whole story through a real mail server: sign, receive the mail in the
-/// signer's language, follow its link, confirm, count.
-async fn mail_reaches_a_real_smtp_server(backend: Backend) {
-    let sink = crate::helpers::SmtpSink::start().await;
-    let url = sink.url();
-    let app = TestApp::spawn_with(backend, |settings| {
-        settings.smtp_url = Some(url.into());
-        settings.mail_from = "Lumières Bruxelles <lumieres@example.org>".into();
-    })
-    .await;
-    let page = format!("/fr/actions/{ACTION}");
-    let answer = app
-        .post_form(SIGN, &page, &form("Amelie+test@Example.org", "fr"))
+on_both_backends! {
+    /// The whole story through a real mail server: sign, receive the mail in the
+    /// signer's language, follow its link, confirm, count.
+    async fn mail_reaches_a_real_smtp_server(backend: &Backend) {
+        let backend = *backend;
+        let sink = crate::helpers::SmtpSink::start().await;
+        let url = sink.url();
+        let app = TestApp::spawn_with(backend, |settings| {
+            settings.smtp_url = Some(url.into());
+            settings.mail_from = "Lumières Bruxelles <lumieres@example.org>".into();
+        })
         .await;
-    assert_eq!(answer.status, 302);
+        let page = format!("/fr/actions/{ACTION}");
+        let answer = app
+            .post_form(SIGN, &page, &form("Amelie+test@Example.org", "fr"))
+            .await;
+        assert_eq!(answer.status, 302);
 
-    let mail = sink.mail_to("Amelie+test@Example.org").await;
-    assert_eq!(mail.from, "Lumières Bruxelles <lumieres@example.org>");
-    assert!(
-        mail.subject
-            .starts_with("Veuillez confirmer votre signature"),
-        "{}",
-        mail.subject
-    );
-    assert!(mail.body.contains("Merci d’avoir signé"), "{}", mail.body);
-    let confirm = link(&app, &mail.body, "confirm");
-    let token = confirm.split("token=").nth(1).unwrap();
-    app.post_form(
-        "/api/confirm-signature",
-        &confirm,
-        &[("token", token), ("lang", "fr")],
-    )
-    .await;
-    assert_eq!(count_on_page(&app).await, "1 of 1,000 signatures");
-    let sent: i64 = on_pool!(&app.store.db, |pool| sqlx::query_scalar::<_, i64>(
-        "SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL"
-    )
-    .fetch_one(pool)
-    .await)
-    .unwrap();
-    assert_eq!(sent, 1, "the outbox knows the mail went out");
-    app.teardown().await;
-}
-
-#[tokio::test]
-async fn mail_reaches_a_real_smtp_server_sqlite() {
-    mail_reaches_a_real_smtp_server(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn mail_reaches_a_real_smtp_server_postgres() {
-    mail_reaches_a_real_smtp_server(Backend::Postgres).await;
+        let mail = sink.mail_to("Amelie+test@Example.org").await;
+        assert_eq!(mail.from, "Lumières Bruxelles <lumieres@example.org>");
+        assert!(
+            mail.subject
+                .starts_with("Veuillez confirmer votre signature"),
+            "{}",
+            mail.subject
+        );
+        assert!(mail.body.contains("Merci d’avoir signé"), "{}", mail.body);
+        let confirm = link(&app, &mail.body, "confirm");
+        let token = confirm.split("token=").nth(1).unwrap();
+        app.post_form(
+            "/api/confirm-signature",
+            &confirm,
+            &[("token", token), ("lang", "fr")],
+        )
+        .await;
+        assert_eq!(count_on_page(&app).await, "1 of 1,000 signatures");
+        let sent: i64 = on_pool!(&app.store.db, |pool| sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL"
+        )
+        .fetch_one(pool)
+        .await)
+        .unwrap();
+        assert_eq!(sent, 1, "the outbox knows the mail went out");
+        app.teardown().await;
+    }
 }

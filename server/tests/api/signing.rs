@@ -2,11 +2,15 @@
 //! once per canonical address, mail written with the signature, honest counts.
 use crate::helpers::TestStore;
 use crate::on_both_backends;
-use app::api::actions::queries as actions;
-use app::api::signatures::{queries as signatures, SignOutcome, SignatureRequest, TokenOutcome};
+use app::api::actions::on_server as actions;
 use app::domain::{CountryCode, Email, Line, PersonName, Slug};
 use app::i18n::Locale;
 use app::on_pool;
+use app::server::audit::Actor;
+use app::signing::{
+    retention, spikes, store as signatures, SignOutcome, SignatureRequest, TokenOutcome,
+};
+use app::staff::actions::on_server::close;
 
 const ACTION: &str = "solidarity-with-vahid-afkari";
 const NOW: i64 = 1_800_000_000;
@@ -128,7 +132,7 @@ on_both_backends! {
 
         signatures::sign(&store.db, &request("c@example.org"), base, NOW).await.unwrap();
         let token = token_in(&outbox(store).await[0]);
-        actions::close(&store.db, &Slug::parse(ACTION).unwrap()).await.unwrap();
+        close(&store.db, Actor::Cli, &Slug::parse(ACTION).unwrap()).await.unwrap();
         assert!(matches!(signatures::sign(&store.db, &request("d@example.org"), base, NOW).await, Err(signatures::SignError::ActionNotOpen)));
         assert_eq!(signatures::confirm(&store.db, &token, NOW).await.unwrap(), TokenOutcome::ActionClosed);
         assert_eq!(confirmed(store).await, 0);
@@ -164,7 +168,7 @@ on_both_backends! {
 
 on_both_backends! {
     async fn the_outbox_delivers_each_mail_once_and_backs_off_on_failure(store: &TestStore) {
-        use app::ssr::outbox::{try_execute_task, ExecutionOutcome, Mailer};
+        use app::server::outbox::{try_execute_task, ExecutionOutcome, Mailer};
         let dir = std::env::temp_dir().join(format!("lumieres-outbox-{}", uuid::Uuid::new_v4().simple()));
         let files = Mailer::Files { dir: dir.clone() };
         signatures::sign(&store.db, &request("first@example.org"), "http://h", NOW).await.unwrap();
@@ -193,7 +197,7 @@ on_both_backends! {
 
 on_both_backends! {
     async fn the_running_server_delivers_queued_mail(app: &crate::helpers::TestApp) {
-        signatures::sign(&app.store.db, &request("reader@example.org"), "http://h", app::ssr::outbox::unix_now())
+        signatures::sign(&app.store.db, &request("reader@example.org"), "http://h", app::server::clock::now())
             .await
             .unwrap();
         let dir = app.outbox_dir();
@@ -215,7 +219,7 @@ on_both_backends! {
         signatures::sign(&store.db, &request("amelie@example.org"), base, NOW).await.unwrap();
         let token = token_in(&outbox(store).await[0]);
         signatures::confirm(&store.db, &token, NOW + 60).await.unwrap();
-        actions::close(&store.db, &Slug::parse(ACTION).unwrap()).await.unwrap();
+        close(&store.db, Actor::Cli, &Slug::parse(ACTION).unwrap()).await.unwrap();
         let closed_at: i64 = on_pool!(&store.db, |pool| sqlx::query_scalar(
             "SELECT closed_at FROM support_actions WHERE slug = $1"
         )
@@ -225,9 +229,9 @@ on_both_backends! {
         .unwrap();
 
         let day = 86_400;
-        let early = signatures::apply_retention(&store.db, 180, closed_at + 179 * day).await.unwrap();
+        let early = retention::apply_retention(&store.db, 180, closed_at + 179 * day).await.unwrap();
         assert_eq!(early.anonymised, 0, "not before the retention period ends");
-        let done = signatures::apply_retention(&store.db, 180, closed_at + 181 * day).await.unwrap();
+        let done = retention::apply_retention(&store.db, 180, closed_at + 181 * day).await.unwrap();
         assert_eq!(done.anonymised, 1);
         assert_eq!(done.mails_forgotten, 0, "the mail was never sent");
         let row: (String, String, Option<String>, Option<String>, String) = on_pool!(&store.db, |pool| sqlx::query_as(
@@ -241,14 +245,14 @@ on_both_backends! {
         assert_eq!((row.2, row.3, row.4.as_str()), (None, None, "confirmed"));
         assert_eq!(confirmed(store).await, 1, "the count is kept");
         assert_eq!(signatures::confirm(&store.db, &token, NOW).await.unwrap(), TokenOutcome::UnknownToken, "the old link is dead");
-        let again = signatures::apply_retention(&store.db, 180, closed_at + 400 * day).await.unwrap();
+        let again = retention::apply_retention(&store.db, 180, closed_at + 400 * day).await.unwrap();
         assert_eq!(again.anonymised, 0, "a pass changes each signature once");
     }
 }
 
 on_both_backends! {
     async fn bursts_from_one_address_or_domain_are_reported(store: &TestStore) {
-        use signatures::{SpikeRules, SpikeSource};
+        use spikes::{SpikeRules, SpikeSource};
         let base = "http://127.0.0.1:3000";
         for n in 0..25 {
             let mut flood = request(&format!("user{n}@flood.example"));
@@ -267,7 +271,7 @@ on_both_backends! {
             min_per_domain: 20,
             min_domain_share: 0.3,
         };
-        let found = signatures::spikes(&store.db, rules).await.unwrap();
+        let found = spikes::spikes(&store.db, rules).await.unwrap();
         let listed: Vec<_> = found.iter().map(|s| (s.source, s.key.as_str(), s.requests, s.confirmed)).collect();
         assert_eq!(
             listed,
@@ -278,6 +282,6 @@ on_both_backends! {
         );
         assert!(found.iter().all(|s| s.bucket_total == 30));
         let later = SpikeRules { since: NOW + 3600, ..rules };
-        assert!(signatures::spikes(&store.db, later).await.unwrap().is_empty(), "only the window asked for");
+        assert!(spikes::spikes(&store.db, later).await.unwrap().is_empty(), "only the window asked for");
     }
 }

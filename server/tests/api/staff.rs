@@ -1,21 +1,11 @@
 //! Staff login, sessions and logout over real HTTP, on both backends.
-use crate::helpers::TestApp;
+use crate::helpers::{staff_account, TestApp, PASSWORD};
 use crate::on_both_backends;
-use app::domain::{Email, PersonName, Role, Slug};
-use app::ssr::accounts::{create_user, NewUser};
-
-const PASSWORD: &str = "a long enough passphrase";
+use app::domain::Role;
 
 async fn council_member(app: &TestApp) {
-    let user = NewUser {
-        email: Email::parse("camille@brussels.example").unwrap(),
-        name: PersonName::parse("Camille Leroy").unwrap(),
-        role: Role::Council,
-        municipality: Some(Slug::parse("brussels").unwrap()),
-    };
-    create_user(&app.store.db, None, &user, PASSWORD, 1)
-        .await
-        .unwrap();
+    let email = "camille@brussels.example";
+    staff_account(app, email, "Camille Leroy", Role::Council, Some("brussels")).await;
 }
 
 async fn log_in(app: &TestApp, email: &str, password: &str, next: &str) -> crate::helpers::Page {
@@ -105,7 +95,7 @@ on_both_backends! {
 
 on_both_backends! {
     async fn expired_sessions_and_old_failures_are_deleted(app: &TestApp) {
-        use app::ssr::sessions::{forget_expired, log_in, user_for_token, SESSION_SECONDS, THROTTLE_WINDOW_SECONDS};
+        use app::staff::session::on_server::{forget_expired, log_in, user_for_token, SESSION_SECONDS, THROTTLE_WINDOW_SECONDS};
         council_member(app).await;
         let now = 2_000_000_000;
         let (_, token) = log_in(&app.store.db, "camille@brussels.example", PASSWORD, None, now).await.unwrap();

@@ -2,12 +2,12 @@
 //! on PostgreSQL, asserting the same answers from both.
 use crate::helpers::TestStore;
 use crate::on_both_backends;
-use app::api::actions::Availability;
-use app::api::persons::{queries as persons, PersonFilter};
-use app::api::places::queries as places;
+use app::api::persons::{on_server as persons, PersonFilter};
+use app::api::places::on_server as places;
+use app::domain::Availability;
 use app::domain::{CountryCode, PartialDate, RightsCategory, Slug, Status};
 use app::on_pool;
-use app::ssr::demo;
+use app::server::demo;
 
 fn slug(s: &str) -> Slug {
     Slug::parse(s).unwrap()
@@ -179,7 +179,9 @@ on_both_backends! {
     }
 
     async fn support_actions_are_created_closed_and_counted_honestly(store: &TestStore) {
-        use app::api::actions::{queries as actions, NewSupportAction};
+        use app::api::actions::on_server::detail;
+        use app::server::audit::Actor;
+        use app::staff::actions::on_server::{self as actions, NewSupportAction};
         use app::domain::Line;
         let new = |slug_: &str, person: &str| NewSupportAction {
             person: slug(person),
@@ -191,19 +193,19 @@ on_both_backends! {
             opens_on: PartialDate::parse("2026-01-01").unwrap(),
             closes_on: Some(PartialDate::parse("2099-12-31").unwrap()),
         };
-        actions::create(&store.db, &new("write-to-hamid", "hamid-babaei")).await.unwrap();
-        let err = actions::create(&store.db, &new("write-to-hamid", "hamid-babaei")).await.unwrap_err();
+        actions::create(&store.db, Actor::Cli, &new("write-to-hamid", "hamid-babaei")).await.unwrap();
+        let err = actions::create(&store.db, Actor::Cli, &new("write-to-hamid", "hamid-babaei")).await.unwrap_err();
         assert!(matches!(err, actions::ActionError::SlugTaken(_)), "{err}");
-        let err = actions::create(&store.db, &new("write-to-nobody", "nobody")).await.unwrap_err();
+        let err = actions::create(&store.db, Actor::Cli, &new("write-to-nobody", "nobody")).await.unwrap_err();
         assert!(matches!(err, actions::ActionError::UnknownPerson(_)), "{err}");
         let mut partial = new("partial-dates", "hamid-babaei");
         partial.opens_on = PartialDate::parse("2026-05").unwrap();
-        assert!(matches!(actions::create(&store.db, &partial).await, Err(actions::ActionError::NotAFullDate(_))));
+        assert!(matches!(actions::create(&store.db, Actor::Cli, &partial).await, Err(actions::ActionError::NotAFullDate(_))));
         let mut backwards = new("backwards", "hamid-babaei");
         backwards.closes_on = Some(PartialDate::parse("2025-12-31").unwrap());
-        assert!(matches!(actions::create(&store.db, &backwards).await, Err(actions::ActionError::ClosesBeforeOpening)));
+        assert!(matches!(actions::create(&store.db, Actor::Cli, &backwards).await, Err(actions::ActionError::ClosesBeforeOpening)));
 
-        let action = actions::detail(&store.db, &slug("write-to-hamid")).await.unwrap().unwrap();
+        let action = detail(&store.db, &slug("write-to-hamid")).await.unwrap().unwrap();
         assert_eq!(action.body_html, "<p>Send <em>greetings</em></p>", "sanitized on the way in");
         assert_eq!((action.goal, action.confirmed, action.availability), (500, 0, Availability::Open));
         assert_eq!(action.closes_on.unwrap().to_string(), "2099-12-31");
@@ -222,17 +224,17 @@ on_both_backends! {
             .map(|_| ()))
             .unwrap();
         }
-        let action = actions::detail(&store.db, &slug("write-to-hamid")).await.unwrap().unwrap();
+        let action = detail(&store.db, &slug("write-to-hamid")).await.unwrap().unwrap();
         assert_eq!(action.confirmed, 2);
         let hamid = persons::detail(&store.db, &slug("hamid-babaei")).await.unwrap().unwrap();
         assert_eq!(hamid.support_actions[0].confirmed, 2);
 
-        actions::close(&store.db, &slug("write-to-hamid")).await.unwrap();
-        actions::close(&store.db, &slug("write-to-hamid")).await.unwrap();
-        let action = actions::detail(&store.db, &slug("write-to-hamid")).await.unwrap().unwrap();
+        actions::close(&store.db, Actor::Cli, &slug("write-to-hamid")).await.unwrap();
+        actions::close(&store.db, Actor::Cli, &slug("write-to-hamid")).await.unwrap();
+        let action = detail(&store.db, &slug("write-to-hamid")).await.unwrap().unwrap();
         assert_eq!((action.availability, action.confirmed), (Availability::ClosedByOrganisers, 2));
         assert!(matches!(
-            actions::close(&store.db, &slug("no-such-action")).await,
+            actions::close(&store.db, Actor::Cli, &slug("no-such-action")).await,
             Err(actions::ActionError::UnknownAction(_))
         ));
         let listed: Vec<String> = actions::list(&store.db).await.unwrap().into_iter().map(|a| a.slug).collect();
@@ -276,48 +278,41 @@ on_both_backends! {
     }
 }
 
-/// `seed-demo --if-empty` (what `make run` calls) fills an empty database and
-/// leaves one that already holds persons alone.
-async fn demo_only_if_empty(backend: crate::helpers::Backend) {
-    let store = TestStore::empty(backend).await;
-    assert_eq!(
-        demo::load(&store.db, true).await.unwrap(),
-        demo::Outcome::Loaded {
-            persons: 5,
-            events: 9,
-            actions: 2
-        }
-    );
-    store.teardown().await;
+on_both_backends! {
+    /// `seed-demo --if-empty` (what `make run` calls) fills an empty database and
+    /// leaves one that already holds persons alone.
+    async fn demo_only_if_empty(backend: &crate::helpers::Backend) {
+        let backend = *backend;
+        let store = TestStore::empty(backend).await;
+        assert_eq!(
+            demo::load(&store.db, true).await.unwrap(),
+            demo::Outcome::Loaded {
+                persons: 5,
+                events: 9,
+                actions: 2
+            }
+        );
+        store.teardown().await;
 
-    let store = TestStore::empty(backend).await;
-    on_pool!(&store.db, |pool| sqlx::query(
-        "INSERT INTO persons (slug, full_name, is_public) VALUES ('someone', 'Someone Else', TRUE)"
-    )
-    .execute(pool)
-    .await
-    .map(|_| ()))
-    .unwrap();
-    assert_eq!(
-        demo::load(&store.db, true).await.unwrap(),
-        demo::Outcome::NotEmpty
-    );
-    assert_eq!(
-        persons::list(&store.db, &PersonFilter::default())
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
-    store.teardown().await;
-}
-
-#[tokio::test]
-async fn demo_only_if_empty_sqlite() {
-    demo_only_if_empty(crate::helpers::Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn demo_only_if_empty_postgres() {
-    demo_only_if_empty(crate::helpers::Backend::Postgres).await;
+        let store = TestStore::empty(backend).await;
+        on_pool!(&store.db, |pool| sqlx::query(
+            "INSERT INTO persons (slug, full_name, is_public) VALUES ('someone', 'Someone Else', TRUE)"
+        )
+        .execute(pool)
+        .await
+        .map(|_| ()))
+        .unwrap();
+        assert_eq!(
+            demo::load(&store.db, true).await.unwrap(),
+            demo::Outcome::NotEmpty
+        );
+        assert_eq!(
+            persons::list(&store.db, &PersonFilter::default())
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        store.teardown().await;
+    }
 }

@@ -1,19 +1,17 @@
 //! `/staff/accounts` and `/staff/audit`: the administrator's pages.
-use super::staff_forms::{gate, gated, FlashNotice, LangField, SelectField, StaffNav, TextField};
-use crate::api::admin::{
+use super::forms::{gate, gated, FlashNotice, LangField, SelectField, StaffNav, TextField};
+use crate::api::MunicipalityRef;
+use crate::domain::{Permission, Role};
+use crate::i18n::{use_locale, Locale};
+use crate::staff::admin::{
     audit_log, staff_accounts, AccountRow, AccountsPage, AuditPage, ChangeAccount, CreateAccount,
     USER_FORM,
 };
-use crate::api::staff::FormFlash;
-use crate::api::MunicipalityRef;
-use crate::domain::Role;
-use crate::i18n::{use_locale, Locale};
+use crate::staff::forms::FormFlash;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_query_map;
-
-const ADMIN: &[Role] = &[Role::Admin];
 
 fn role_options(locale: Locale) -> Vec<(String, String)> {
     Role::ALL
@@ -42,12 +40,16 @@ fn municipality_options(
 
 #[component]
 pub fn StaffAccountsPage() -> impl IntoView {
-    super::staff::private_page();
+    super::private_page();
     let locale = use_locale();
     let title = locale.t("staff.accounts_title");
     let data = Resource::new(
         || (),
-        move |_| gate(ADMIN, async move { staff_accounts().await.map(Some) }),
+        move |_| {
+            gate(Permission::ManageAccounts, async move {
+                staff_accounts().await.map(Some)
+            })
+        },
     );
     view! {
         <Title text=title.clone()/>
@@ -161,7 +163,7 @@ fn utc(at: i64) -> String {
 
 #[component]
 pub fn StaffAuditPage() -> impl IntoView {
-    super::staff::private_page();
+    super::private_page();
     let locale = use_locale();
     let title = locale.t("staff.audit_title");
     let query = use_query_map().read_untracked().clone();
@@ -175,7 +177,7 @@ pub fn StaffAuditPage() -> impl IntoView {
     let data = Resource::new(
         move || filter.clone(),
         move |(user, record_type, record_id, before)| {
-            gate(ADMIN, async move {
+            gate(Permission::ReadAuditLog, async move {
                 audit_log(
                     user.parse().ok(),
                     record_type,

@@ -1,23 +1,22 @@
 //! `/staff/persons`, `/staff/persons/:slug` and `/staff/actions/:slug`: the
 //! cases as council members and communications staff work on them.
-use super::staff_forms::{
+use super::forms::{
     gate, gated, CheckField, FlashNotice, LangField, SelectField, StaffNav, TextArea, TextField,
 };
-use crate::api::adoptions::{
-    staff_person, staff_persons, staff_support_action, AdoptPerson, PersonRecord, PersonWorkspace,
-    PersonsWorkspace, SaveAdoption, SaveSupportAction, SetSupportActionOpen,
-    SupportActionWorkspace, UpdatePerson, ACTION_FORM, ADOPTION_FORM, PERSON_FORM,
-};
-use crate::api::staff::FormFlash;
 use crate::api::{AdoptionView, RightsCategoryInfo};
-use crate::domain::{CountryCode, Role};
+use crate::domain::{CountryCode, Permission};
 use crate::i18n::{use_locale, Locale};
+use crate::staff::actions::{
+    staff_support_action, SaveSupportAction, SetSupportActionOpen, SupportActionRecord,
+    SupportActionWorkspace, ACTION_FORM,
+};
+use crate::staff::adoptions::{SaveAdoption, ADOPTION_FORM};
+use crate::staff::cases::{staff_person, staff_persons, PersonWorkspace, PersonsWorkspace};
+use crate::staff::forms::FormFlash;
+use crate::staff::persons::{AdoptPerson, PersonRecord, UpdatePerson, PERSON_FORM};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::{Meta, Title};
-
-const CASE_READERS: &[Role] = &[Role::Council, Role::Comms];
-const COUNCIL: &[Role] = &[Role::Council];
 
 fn status_label(locale: Locale, status: Option<crate::domain::Status>) -> String {
     status.map(|s| locale.t(&s.label_key())).unwrap_or_default()
@@ -25,13 +24,13 @@ fn status_label(locale: Locale, status: Option<crate::domain::Status>) -> String
 
 #[component]
 pub fn StaffPersonsPage() -> impl IntoView {
-    super::staff::private_page();
+    super::private_page();
     let locale = use_locale();
     let title = locale.t("staff.cases_title");
     let data = Resource::new(
         || (),
         move |_| {
-            gate(CASE_READERS, async move {
+            gate(Permission::ReadCases, async move {
                 staff_persons(locale.code().to_owned()).await.map(Some)
             })
         },
@@ -40,7 +39,7 @@ pub fn StaffPersonsPage() -> impl IntoView {
         <Title text=title.clone()/>
         <Meta name="robots" content="noindex"/>
         {gated(data, move |page: PersonsWorkspace| {
-            let council = page.user.role == Role::Council;
+            let council = Permission::ManageCases.allows(page.user.role);
             let municipality = page.user.municipality.as_ref().map(|m| m.name.clone()).unwrap_or_default();
             view! {
                 <StaffNav user=page.user.clone()/>
@@ -168,11 +167,16 @@ fn AdoptionFields(
 
 #[component]
 pub fn StaffPersonPage(slug: String) -> impl IntoView {
-    super::staff::private_page();
+    super::private_page();
     let locale = use_locale();
     let data = Resource::new(
         move || slug.clone(),
-        move |slug| gate(CASE_READERS, staff_person(locale.code().to_owned(), slug)),
+        move |slug| {
+            gate(
+                Permission::ReadCases,
+                staff_person(locale.code().to_owned(), slug),
+            )
+        },
     );
     view! {
         <Meta name="robots" content="noindex"/>
@@ -188,8 +192,8 @@ pub fn StaffPersonPage(slug: String) -> impl IntoView {
 fn PersonDesk(page: PersonWorkspace) -> impl IntoView {
     let locale = use_locale();
     let person = page.person.clone();
-    let council = page.user.role == Role::Council;
-    let comms = page.user.role == Role::Comms;
+    let council = Permission::ManageCases.allows(page.user.role);
+    let comms = Permission::WriteUpdates.allows(page.user.role);
     let municipality = page
         .user
         .municipality
@@ -306,10 +310,7 @@ fn PersonDesk(page: PersonWorkspace) -> impl IntoView {
 
 /// The fields of a support action, new or edited.
 #[component]
-fn ActionFields(
-    action: Option<crate::api::adoptions::SupportActionRecord>,
-    flash: Option<FormFlash>,
-) -> impl IntoView {
+fn ActionFields(action: Option<SupportActionRecord>, flash: Option<FormFlash>) -> impl IntoView {
     let locale = use_locale();
     let f = ACTION_FORM;
     let a = action.unwrap_or_default();
@@ -330,11 +331,11 @@ fn ActionFields(
 
 #[component]
 pub fn StaffActionPage(slug: String) -> impl IntoView {
-    super::staff::private_page();
+    super::private_page();
     let locale = use_locale();
     let data = Resource::new(
         move || slug.clone(),
-        move |slug| gate(COUNCIL, staff_support_action(slug)),
+        move |slug| gate(Permission::ManageCases, staff_support_action(slug)),
     );
     view! {
         <Meta name="robots" content="noindex"/>

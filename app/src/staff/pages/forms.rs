@@ -3,10 +3,13 @@
 //! done, and form fields that show again what was typed with the problem
 //! next to the field. Staff forms are plain HTML forms posting to server
 //! functions: they work the same with JavaScript off and on.
-use super::errors::InternalError;
-use crate::api::staff::{current_staff_user, FormFlash, StaffUser};
-use crate::domain::Role;
+use crate::domain::Permission;
+use crate::error::AppError;
 use crate::i18n::{use_locale, Locale};
+use crate::pages::errors::InternalError;
+use crate::staff::forms::FormFlash;
+use crate::staff::session::current_staff_user;
+use crate::staff::StaffUser;
 use leptos::prelude::*;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
@@ -20,17 +23,17 @@ pub enum Gate<T> {
     Ready(T),
 }
 
-/// Loads a staff page's data for a user whose role is in `allowed`.
-pub async fn gate<T, F>(allowed: &'static [Role], load: F) -> Gate<T>
+/// Loads a staff page's data for a user whose role the policy allows `permission`.
+pub async fn gate<T, F>(permission: Permission, load: F) -> Gate<T>
 where
-    F: std::future::Future<Output = Result<Option<T>, ServerFnError>>,
+    F: std::future::Future<Output = Result<Option<T>, AppError>>,
 {
     let user = match current_staff_user().await {
         Ok(Some(user)) => user,
         Ok(None) => return Gate::Anonymous,
         Err(_) => return Gate::Failed,
     };
-    if !allowed.contains(&user.role) {
+    if !permission.allows(user.role) {
         set_status(http::StatusCode::FORBIDDEN);
         return Gate::Forbidden;
     }
@@ -69,7 +72,7 @@ where
                     match data.await {
                         Gate::Ready(data) => render(data).into_any(),
                         Gate::Anonymous => {
-                            super::staff::to_login(locale);
+                            super::to_login(locale);
                             view! { <p>{locale.t("staff.login_needed")}</p> }.into_any()
                         }
                         Gate::Forbidden => view! { <p class="form-problem" role="alert">{locale.t("staff.forbidden")}</p> }.into_any(),
@@ -82,30 +85,36 @@ where
     }
 }
 
-/// The staff menu, by role.
+/// The staff menu: the pages the policy lets this user's role open.
 #[component]
 pub fn StaffNav(user: StaffUser) -> impl IntoView {
     let locale = use_locale();
+    const PAGES: [(&str, &str, Permission); 5] = [
+        (
+            "/staff/accounts",
+            "staff.nav_accounts",
+            Permission::ManageAccounts,
+        ),
+        ("/staff/audit", "staff.nav_audit", Permission::ReadAuditLog),
+        ("/staff/persons", "staff.nav_cases", Permission::ReadCases),
+        ("/staff/inbox", "staff.nav_inbox", Permission::ReviewFeeds),
+        ("/staff/feeds", "staff.nav_feeds", Permission::ReviewFeeds),
+    ];
     let link = move |path: &str, key: &str| {
         view! { <li><a href=locale.path(path, false)>{locale.t(key)}</a></li> }
     };
-    let items = match user.role {
-        Role::Admin => view! { {link("/staff/accounts", "staff.nav_accounts")} {link("/staff/audit", "staff.nav_audit")} }.into_any(),
-        Role::Council => link("/staff/persons", "staff.nav_cases").into_any(),
-        Role::Comms => view! {
-            {link("/staff/persons", "staff.nav_cases")}
-            {link("/staff/inbox", "staff.nav_inbox")}
-            {link("/staff/feeds", "staff.nav_feeds")}
-        }
-        .into_any(),
-    };
+    let items = PAGES
+        .iter()
+        .filter(|(_, _, permission)| permission.allows(user.role))
+        .map(|(path, key, _)| link(path, key))
+        .collect_view();
     view! {
         <nav class="staff-nav" aria-label=locale.t("staff.home_title")>
             <ul>
                 {link("/staff", "staff.home_title")}
                 {items}
             </ul>
-            <super::staff::LogoutButton/>
+            <super::LogoutButton/>
         </nav>
     }
 }

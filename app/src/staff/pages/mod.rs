@@ -1,10 +1,18 @@
-//! `/staff/login` and `/staff`. Every staff page checks the session on the
-//! server and sends an anonymous visitor to the login page, and back after.
-use super::errors::InternalError;
-use crate::api::staff::{
-    current_staff_user, safe_next, LogInStaff, LogOutStaff, LoginFlash, StaffUser,
-};
+//! The staff pages: `/staff/login` and `/staff` here, the rest by area
+//! (`admin`, `cases`, `updates`), all built from `forms` (the gate, the
+//! staff menu, fields that show a refused form again). Every staff page
+//! checks the session on the server and sends an anonymous visitor to the
+//! login page, and back after. (The feeds feature's staff pages use the same
+//! pieces; the router in `lib.rs` picks the page.)
+pub mod admin;
+pub mod cases;
+pub mod forms;
+pub mod updates;
+
 use crate::i18n::{use_locale, Locale};
+use crate::pages::errors::InternalError;
+use crate::staff::session::{current_staff_user, safe_next, LogInStaff, LogOutStaff, LoginFlash};
+use crate::staff::StaffUser;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::{Meta, Title};
@@ -19,7 +27,7 @@ fn role_label(locale: Locale, user: &StaffUser) -> String {
 }
 
 /// Staff pages say so to robots and caches: they are per person.
-pub(crate) fn private_page() {
+pub fn private_page() {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.insert_header(
@@ -43,7 +51,7 @@ pub fn StaffLoginPage() -> impl IntoView {
     let flash: Option<LoginFlash> = {
         #[cfg(feature = "ssr")]
         {
-            crate::api::staff::on_server::take_login_flash()
+            crate::staff::session::on_server::take_login_flash()
         }
         #[cfg(not(feature = "ssr"))]
         {
@@ -103,7 +111,7 @@ fn LoginForm(next: String, flash: Option<LoginFlash>) -> impl IntoView {
 }
 
 #[component]
-pub(crate) fn LogoutButton() -> impl IntoView {
+pub fn LogoutButton() -> impl IntoView {
     let locale = use_locale();
     view! {
         <form method="post" action={<LogOutStaff as ServerFn>::PATH} class="logout-form">
@@ -114,7 +122,7 @@ pub(crate) fn LogoutButton() -> impl IntoView {
 }
 
 /// Sends an anonymous visitor to the login page, with the way back.
-pub(crate) fn to_login(locale: Locale) {
+pub fn to_login(locale: Locale) {
     let here = use_location();
     let back = format!(
         "{}{}",
@@ -126,7 +134,7 @@ pub(crate) fn to_login(locale: Locale) {
         let login = locale.path("/staff/login", false);
         leptos_axum::redirect(&format!(
             "{login}?next={}",
-            crate::api::staff::on_server::encode_query(&back)
+            crate::server::context::encode_query(&back)
         ));
     }
     #[cfg(not(feature = "ssr"))]
@@ -148,7 +156,7 @@ pub fn StaffHomePage() -> impl IntoView {
                 Suspend::new(async move {
                     match user.await {
                         Ok(Some(user)) => view! {
-                            <super::staff_forms::StaffNav user=user.clone()/>
+                            <forms::StaffNav user=user.clone()/>
                             <section class="staff-home">
                                 <h1>{title}</h1>
                                 <p class="logged-in">{locale.t("staff.logged_in_as")} " " <strong>{user.name.clone()}</strong> " (" {role_label(locale, &user)} ")"</p>
@@ -167,46 +175,5 @@ pub fn StaffHomePage() -> impl IntoView {
                 })
             }}
         </Suspense>
-    }
-}
-
-/// Every page under `/staff/…` (and `/fr/staff/…`, `/nl/staff/…`), chosen
-/// here from the rest of the path: a handful of routes instead of one per page
-/// and language keeps the router's type small enough to compile in reasonable
-/// memory.
-#[component]
-pub fn StaffRouter() -> impl IntoView {
-    use super::staff_admin::{StaffAccountsPage, StaffAuditPage};
-    use super::staff_cases::{StaffActionPage, StaffPersonPage, StaffPersonsPage};
-    use super::staff_feeds::{StaffFeedsPage, StaffInboxPage};
-    use super::staff_updates::{StaffNewUpdatePage, StaffUpdatePage};
-    if super::unknown_language_prefix() {
-        return view! { <super::errors::NotFound/> }.into_any();
-    }
-    let rest = leptos_router::hooks::use_params_map()
-        .read_untracked()
-        .get("rest")
-        .unwrap_or_default();
-    let segments: Vec<String> = rest
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect();
-    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    match segments.as_slice() {
-        [] => view! { <StaffHomePage/> }.into_any(),
-        ["login"] => view! { <StaffLoginPage/> }.into_any(),
-        ["accounts"] => view! { <StaffAccountsPage/> }.into_any(),
-        ["audit"] => view! { <StaffAuditPage/> }.into_any(),
-        ["persons"] => view! { <StaffPersonsPage/> }.into_any(),
-        ["persons", slug] => view! { <StaffPersonPage slug=slug.to_string()/> }.into_any(),
-        ["persons", slug, "updates", "new"] => {
-            view! { <StaffNewUpdatePage slug=slug.to_string()/> }.into_any()
-        }
-        ["updates", id] => view! { <StaffUpdatePage id=id.to_string()/> }.into_any(),
-        ["feeds"] => view! { <StaffFeedsPage/> }.into_any(),
-        ["inbox"] => view! { <StaffInboxPage/> }.into_any(),
-        ["actions", slug] => view! { <StaffActionPage slug=slug.to_string()/> }.into_any(),
-        _ => view! { <super::errors::NotFound/> }.into_any(),
     }
 }

@@ -1,27 +1,24 @@
 //! `/staff/persons/:slug/updates/new` and `/staff/updates/:id`: communications
 //! staff write a status update, see it as the public timeline will show it,
 //! and publish or unpublish it.
-use super::staff_forms::{
+use super::forms::{
     gate, gated, FlashNotice, LangField, SelectField, StaffNav, TextArea, TextField,
 };
-use crate::api::staff::FormFlash;
-use crate::api::updates::{
-    new_status_update, staff_status_update, NewUpdateWorkspace, PublishStatusUpdate,
-    SaveStatusUpdate, StatusUpdateRecord, StatusUpdateWorkspace, UnpublishStatusUpdate,
-    UPDATE_FORM,
-};
-use crate::domain::{Role, Status};
+use crate::domain::{Permission, Status, StatusEventRecord};
 use crate::i18n::use_locale;
+use crate::staff::forms::FormFlash;
+use crate::staff::updates::{
+    new_status_update, staff_status_update, NewUpdateWorkspace, PublishStatusUpdate,
+    SaveStatusUpdate, StatusUpdateWorkspace, UnpublishStatusUpdate, UPDATE_FORM,
+};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::{Meta, Title};
 
-const COMMS: &[Role] = &[Role::Comms];
-
 #[component]
 fn UpdateFields(
     person: String,
-    record: Option<StatusUpdateRecord>,
+    record: Option<StatusEventRecord>,
     flash: Option<FormFlash>,
 ) -> impl IntoView {
     let locale = use_locale();
@@ -59,11 +56,11 @@ fn UpdateFields(
 
 #[component]
 pub fn StaffNewUpdatePage(slug: String) -> impl IntoView {
-    super::staff::private_page();
+    super::private_page();
     let locale = use_locale();
     let data = Resource::new(
         move || slug.clone(),
-        move |slug| gate(COMMS, new_status_update(slug)),
+        move |slug| gate(Permission::WriteUpdates, new_status_update(slug)),
     );
     let title = locale.t("staff.new_update");
     view! {
@@ -88,12 +85,12 @@ pub fn StaffNewUpdatePage(slug: String) -> impl IntoView {
 
 #[component]
 pub fn StaffUpdatePage(id: String) -> impl IntoView {
-    super::staff::private_page();
+    super::private_page();
     let locale = use_locale();
     let data = Resource::new(
         move || id.clone(),
         move |id| {
-            gate(COMMS, async move {
+            gate(Permission::WriteUpdates, async move {
                 match id.parse::<i64>() {
                     Ok(id) => staff_status_update(id).await,
                     Err(_) => Ok(None),

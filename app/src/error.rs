@@ -1,0 +1,96 @@
+//! The one error type of every server function. It keeps apart what the
+//! caller did (not logged in, not allowed, no such record, a request that
+//! cannot be taken) from what went wrong inside, which is logged with its
+//! cause where it happened and reaches the caller only as "internal error".
+//!
+//! Each kind has one HTTP status, set in one place: when the server-function
+//! framework turns the error into its response (`ser`, below). Features keep
+//! their own error enums for their data functions and convert them here.
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("log in first")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("no such {0}")]
+    NotFound(String),
+    /// A request that cannot be taken, with what is wrong in it.
+    #[error("invalid: {0}")]
+    Invalid(String),
+    #[error("internal error")]
+    Internal,
+}
+
+impl AppError {
+    pub fn forbidden(reason: &str) -> Self {
+        AppError::Forbidden(reason.to_owned())
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        AppError::NotFound(what.to_owned())
+    }
+
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode;
+        match self {
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+            AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(reason) | ServerFnErrorErr::MissingArg(reason) => {
+                AppError::Invalid(reason)
+            }
+            #[cfg_attr(not(feature = "ssr"), allow(unused_variables))]
+            other => {
+                #[cfg(feature = "ssr")]
+                tracing::error!(error = %other, "server function failed");
+                AppError::Internal
+            }
+        }
+    }
+
+    /// Called once per failed call, when its response is made: the status is
+    /// set here, unless the function already chose one (a redirect to the
+    /// login page, for a browser's own form post).
+    fn ser(&self) -> leptos::server_fn::Bytes {
+        #[cfg(feature = "ssr")]
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            let chosen = response.0.read().map(|parts| parts.status.is_some());
+            if chosen.is_ok_and(|chosen| !chosen) {
+                response.set_status(self.status());
+            }
+        }
+        <JsonEncoding as leptos::server_fn::Encodes<Self>>::encode(self)
+            .unwrap_or_else(|_| leptos::server_fn::Bytes::from_static(br#""Internal""#))
+    }
+}
+
+/// What went wrong in the database: logged with its cause, internal to the caller.
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        internal(error)
+    }
+}
+
+/// Logs what went wrong inside and answers with a generic failure: details
+/// of the database or the mail server are nobody's business outside.
+#[cfg(feature = "ssr")]
+pub fn internal(error: impl std::fmt::Display) -> AppError {
+    tracing::error!(%error, "server function failed");
+    AppError::Internal
+}

@@ -1,0 +1,34 @@
+//! What a server function takes from its context: the application state,
+//! the database, the request it answers; and whether that request is a
+//! browser's own form post (JavaScript off), which is answered with a
+//! redirect rather than data.
+use super::{db::Db, AppState};
+use crate::error::{internal, AppError};
+use leptos::prelude::use_context;
+
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| internal("application state missing"))
+}
+
+pub fn db() -> Result<Db, AppError> {
+    state().map(|state| state.db)
+}
+
+/// The request a server function answers: headers, cookies, peer address.
+pub fn request_parts() -> Result<http::request::Parts, AppError> {
+    use_context::<http::request::Parts>().ok_or_else(|| internal("request missing"))
+}
+
+/// A browser posting a form itself asks for HTML; a script or an island's
+/// `fetch` does not.
+pub fn is_plain_form_post(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
+}
+
+/// Percent-encodes a value for a query string (a path to come back to).
+pub fn encode_query(value: &str) -> String {
+    percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string()
+}

@@ -1,0 +1,307 @@
+//! Status events, the facts of a person's timeline: their one order, a
+//! person's current status, their one write, and their publication. Staff
+//! updates, the feed inbox, trusted feeds and the demo data write through
+//! here; the public pages, the staff pages and the outgoing feeds read in
+//! this order. Here because every feature uses it, like the outbox.
+use super::audit::{Actor, AuditEntry, RecordAudit};
+use super::outbox::{Enqueue, NewMail};
+use crate::domain::{PartialDate, Status, StatusEventRecord};
+use crate::i18n::Locale;
+
+/// Partial dates oldest first, on the status event table alias `$e`: a year
+/// sorts before the months in it, a month before its days (as `PartialDate`
+/// does), then the order of writing. Written with `COALESCE` because the two
+/// backends put NULL at opposite ends of a sort.
+#[macro_export]
+macro_rules! oldest_first {
+    ($e:literal) => {
+        concat!(
+            $e,
+            ".occurred_year, COALESCE(",
+            $e,
+            ".occurred_month, 0), COALESCE(",
+            $e,
+            ".occurred_day, 0), ",
+            $e,
+            ".id"
+        )
+    };
+}
+
+/// Partial dates newest first: `oldest_first!` reversed.
+#[macro_export]
+macro_rules! newest_first {
+    ($e:literal) => {
+        concat!(
+            $e,
+            ".occurred_year DESC, COALESCE(",
+            $e,
+            ".occurred_month, 0) DESC, COALESCE(",
+            $e,
+            ".occurred_day, 0) DESC, ",
+            $e,
+            ".id DESC"
+        )
+    };
+}
+
+/// A person's current status, for the person table alias `$p`: the status
+/// of their latest published event that sets one.
+#[macro_export]
+macro_rules! current_status {
+    ($p:literal) => {
+        concat!(
+            "(SELECT e.status FROM status_events e WHERE e.person_id = ",
+            $p,
+            ".id AND e.is_published AND e.status IS NOT NULL ORDER BY ",
+            $crate::newest_first!("e"),
+            " LIMIT 1)"
+        )
+    };
+}
+
+/// Where a status event came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provenance {
+    /// Written by staff, or the demo data.
+    Manual,
+    /// Taken from a partner's feed entry.
+    Feed { entry: i64 },
+}
+
+impl Provenance {
+    fn stored(self) -> (&'static str, Option<i64>) {
+        match self {
+            Provenance::Manual => ("manual", None),
+            Provenance::Feed { entry } => ("feed", Some(entry)),
+        }
+    }
+}
+
+/// A status event to write. Text is sanitized by the caller, on the way in.
+#[derive(Debug, Clone)]
+pub struct NewStatusEvent<'a> {
+    pub person_id: i64,
+    pub status: Option<Status>,
+    pub occurred_on: PartialDate,
+    pub title: &'a str,
+    pub body_html: Option<&'a str>,
+    pub source_title: Option<&'a str>,
+    pub source_url: Option<&'a str>,
+    pub provenance: Provenance,
+    /// The staff member who wrote it.
+    pub author: Option<i64>,
+    /// Published as it is written (the demo data, a trusted feed) and counted
+    /// as announced: nobody is mailed about it. Otherwise a draft.
+    pub published: bool,
+}
+
+/// The writes and reads of status events, on a connection of either backend
+/// (inside the caller's transaction).
+pub trait Timeline {
+    /// Writes a status event; returns its id.
+    fn insert_status_event(
+        &mut self,
+        event: &NewStatusEvent<'_>,
+        now: i64,
+    ) -> impl std::future::Future<Output = Result<i64, sqlx::Error>> + Send;
+
+    /// The event as stored, drafts included.
+    fn status_event_record(
+        &mut self,
+        id: i64,
+    ) -> impl std::future::Future<Output = Result<Option<StatusEventRecord>, sqlx::Error>> + Send;
+
+    /// Publishes (or unpublishes) a status event, which changes the person's
+    /// timeline and current status at once, and audits it. The first
+    /// publication also queues the mail to each signer of the person's
+    /// actions who asked to be kept informed, in their language. `None`: no
+    /// such event.
+    fn set_published(
+        &mut self,
+        actor: Actor,
+        id: i64,
+        publish: bool,
+        now: i64,
+        base_url: &str,
+    ) -> impl std::future::Future<Output = Result<Option<()>, sqlx::Error>> + Send;
+}
+
+#[derive(sqlx::FromRow)]
+struct RecordRow {
+    id: i64,
+    person: String,
+    status: Option<String>,
+    occurred_year: i32,
+    occurred_month: Option<i32>,
+    occurred_day: Option<i32>,
+    title: String,
+    body_html: Option<String>,
+    source_title: Option<String>,
+    source_url: Option<String>,
+    provenance: String,
+    is_published: bool,
+}
+
+impl RecordRow {
+    fn into_record(self) -> Result<StatusEventRecord, sqlx::Error> {
+        use super::db::{stored_date, stored_status};
+        Ok(StatusEventRecord {
+            id: self.id,
+            person: self.person,
+            status: stored_status(self.status.as_deref())?,
+            occurred_on: stored_date(self.occurred_year, self.occurred_month, self.occurred_day)?,
+            title: self.title,
+            body_html: self.body_html,
+            source_title: self.source_title,
+            source_url: self.source_url,
+            provenance: self.provenance,
+            is_published: self.is_published,
+        })
+    }
+}
+
+crate::impl_for_connections! {
+    impl Timeline {
+        async fn insert_status_event(&mut self, event: &NewStatusEvent<'_>, now: i64) -> Result<i64, sqlx::Error> {
+            let (provenance, feed_entry) = event.provenance.stored();
+            let date = event.occurred_on;
+            sqlx::query_scalar(
+                "INSERT INTO status_events (person_id, status, occurred_year, occurred_month, occurred_day,
+                                            title, body_html, source_title, source_url, provenance, feed_entry_id,
+                                            author_id, is_published, published_at, notified_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15)
+                 RETURNING id",
+            )
+            .bind(event.person_id)
+            .bind(event.status.map(Status::slug))
+            .bind(date.year_part())
+            .bind(date.month_part().map(i32::from))
+            .bind(date.day_part().map(i32::from))
+            .bind(event.title)
+            .bind(event.body_html)
+            .bind(event.source_title)
+            .bind(event.source_url)
+            .bind(provenance)
+            .bind(feed_entry)
+            .bind(event.author)
+            .bind(event.published)
+            .bind(event.published.then_some(now))
+            .bind(now)
+            .fetch_one(&mut *self)
+            .await
+        }
+
+        async fn status_event_record(&mut self, id: i64) -> Result<Option<StatusEventRecord>, sqlx::Error> {
+            sqlx::query_as::<_, RecordRow>(
+                "SELECT e.id, p.slug AS person, e.status, e.occurred_year, e.occurred_month, e.occurred_day,
+                        e.title, e.body_html, e.source_title, e.source_url, e.provenance, e.is_published
+                   FROM status_events e JOIN persons p ON p.id = e.person_id WHERE e.id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&mut *self)
+            .await?
+            .map(RecordRow::into_record)
+            .transpose()
+        }
+
+        async fn set_published(
+            &mut self,
+            actor: Actor,
+            id: i64,
+            publish: bool,
+            now: i64,
+            base_url: &str,
+        ) -> Result<Option<()>, sqlx::Error> {
+            let Some(before) = self.status_event_record(id).await? else {
+                return Ok(None);
+            };
+            sqlx::query(
+                "UPDATE status_events SET is_published = $2, updated_at = $3,
+                        published_at = CASE WHEN $2 THEN COALESCE(published_at, $3) ELSE published_at END
+                  WHERE id = $1",
+            )
+            .bind(id)
+            .bind(publish)
+            .bind(now)
+            .execute(&mut *self)
+            .await?;
+            // Claim the announcement: only the first publication mails.
+            let announce = publish
+                && sqlx::query("UPDATE status_events SET notified_at = $2 WHERE id = $1 AND notified_at IS NULL")
+                    .bind(id)
+                    .bind(now)
+                    .execute(&mut *self)
+                    .await?
+                    .rows_affected()
+                    == 1;
+            if announce {
+                let person_name: String = sqlx::query_scalar("SELECT full_name FROM persons WHERE slug = $1")
+                    .bind(&before.person)
+                    .fetch_one(&mut *self)
+                    .await?;
+                let recipients: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT DISTINCT s.canonical_email, s.locale
+                       FROM signatures s JOIN support_actions a ON a.id = s.action_id
+                       JOIN persons p ON p.id = a.person_id
+                      WHERE p.slug = $1 AND s.state = 'confirmed' AND s.keep_informed AND NOT s.anonymised",
+                )
+                .bind(&before.person)
+                .fetch_all(&mut *self)
+                .await?;
+                let mut mailed = std::collections::HashSet::new();
+                for (email, code) in recipients {
+                    if !mailed.insert(email.clone()) {
+                        continue;
+                    }
+                    let locale = Locale::from_code(&code).unwrap_or_default();
+                    let (subject, body) = update_mail(locale, &person_name, &before, base_url);
+                    let mail = NewMail { recipient: &email, subject: &subject, body_text: &body };
+                    self.enqueue(&mail, now).await?;
+                }
+            }
+            let after = self.status_event_record(id).await?;
+            let action = if publish { "status_event.publish" } else { "status_event.unpublish" };
+            let entry = AuditEntry::new(actor, action, "status_event", id).before(&before).after(&after);
+            self.record_audit(&entry).await?;
+            Ok(Some(()))
+        }
+    }
+}
+
+/// The mail to a signer who asked to be kept informed: the date, the title
+/// and a link to the case page, in the signer's language.
+pub fn update_mail(
+    locale: Locale,
+    person_name: &str,
+    event: &StatusEventRecord,
+    base_url: &str,
+) -> (String, String) {
+    let base = base_url.trim_end_matches('/');
+    let link = format!(
+        "{base}{}",
+        locale.path(&format!("/persons/{}", event.person), false)
+    );
+    let status = event
+        .status
+        .map(|s| {
+            format!(
+                "{}: {}\n",
+                locale.t("mail.update_status"),
+                locale.t(&s.label_key())
+            )
+        })
+        .unwrap_or_default();
+    let subject = locale
+        .t("mail.update_subject")
+        .replace("%{person}", person_name)
+        .replace("%{title}", &event.title);
+    let body = locale
+        .t("mail.update_body")
+        .replace("%{person}", person_name)
+        .replace("%{date}", &event.occurred_on.format(locale))
+        .replace("%{title}", &event.title)
+        .replace("%{status}", &status)
+        .replace("%{url}", &link);
+    (subject, body)
+}

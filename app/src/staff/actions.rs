@@ -1,0 +1,674 @@
+//! Support actions as council members run them: open one for a person their
+//! municipality adopted, edit it, close or reopen it, and download its
+//! confirmed signatures as CSV for delivery. The command line
+//! (`server action create|close|list`) goes through the same audited writes,
+//! as the system actor `cli`.
+use super::forms::FormFlash;
+use super::StaffUser;
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub const ACTION_FORM: &str = "support-action";
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SupportActionForm {
+    pub lang: String,
+    pub person: String,
+    /// The slug of the action being edited; empty for a new one.
+    pub action: String,
+    pub slug: String,
+    pub title: String,
+    pub body: String,
+    pub addressee: String,
+    pub goal: String,
+    pub opens_on: String,
+    pub closes_on: String,
+}
+
+/// A support action as its edit form shows it and the audit log records it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupportActionRecord {
+    pub slug: String,
+    pub person: String,
+    pub title: String,
+    pub body_html: String,
+    pub addressee: String,
+    pub goal: i64,
+    pub opens_on: String,
+    pub closes_on: Option<String>,
+    pub is_open: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupportActionWorkspace {
+    pub user: StaffUser,
+    pub action: SupportActionRecord,
+    pub person_name: String,
+    pub confirmed: i64,
+    pub can_edit: bool,
+    pub flash: Option<FormFlash>,
+}
+
+#[server(prefix = "/api/staff", endpoint = "save-support-action")]
+pub async fn save_support_action(
+    #[server(flatten)] form: SupportActionForm,
+) -> Result<(), AppError> {
+    let user = require(Permission::ManageCases).await?;
+    on_server::save_support_action(&user, form).await
+}
+
+#[server(prefix = "/api/staff", endpoint = "support-action")]
+pub async fn staff_support_action(
+    slug: String,
+) -> Result<Option<SupportActionWorkspace>, AppError> {
+    let user = require(Permission::ManageCases).await?;
+    let db = crate::server::context::db()?;
+    let Some(mut page) = on_server::workspace(&db, &user, &slug).await? else {
+        return Ok(None);
+    };
+    page.flash = super::forms::on_server::take_form_flash().await;
+    Ok(Some(page))
+}
+
+/// Closes (`open` empty) or reopens (`open` = "true") a support action by hand.
+#[server(prefix = "/api/staff", endpoint = "set-support-action-open")]
+pub async fn set_support_action_open(
+    lang: String,
+    action: String,
+    #[server(default)] open: String,
+) -> Result<(), AppError> {
+    let user = require(Permission::ManageCases).await?;
+    on_server::set_open(&user, &lang, &action, open == "true").await
+}
+
+#[cfg(feature = "ssr")]
+use {super::session::on_server::require, crate::domain::Permission};
+
+#[cfg(feature = "ssr")]
+pub mod on_server {
+    use super::*;
+    use crate::domain::{Line, PartialDate, Slug};
+    use crate::i18n::Locale;
+    use crate::on_pool;
+    use crate::server::audit::{Actor, AuditEntry, RecordAudit};
+    use crate::server::db::{BeginWrite, Db};
+    use crate::staff::cases::on_server::{case_of_action, case_of_person, must_act};
+    use crate::staff::forms::on_server::{done, full_date, refuse, rich};
+    use crate::staff::forms::Problems;
+    use chrono::NaiveDate;
+
+    /// What a support action says and when it takes signatures, checked.
+    #[derive(Debug, Clone)]
+    pub struct ActionTerms {
+        pub title: Line,
+        /// Sanitized.
+        pub body_html: String,
+        pub addressee: Line,
+        pub goal: u32,
+        pub opens_on: NaiveDate,
+        pub closes_on: Option<NaiveDate>,
+    }
+
+    /// Parses the support action form; a new action also needs its slug.
+    pub fn parse_action_form(
+        problems: &mut Problems,
+        form: &SupportActionForm,
+        new: bool,
+    ) -> Option<(Option<Slug>, ActionTerms)> {
+        let slug = match new {
+            true => problems
+                .check("slug", Slug::parse(form.slug.trim()), "form.invalid_slug")
+                .map(Some),
+            false => Some(None),
+        };
+        let title = problems.check("title", Line::parse(&form.title), "form.invalid_line");
+        let addressee = problems.check(
+            "addressee",
+            Line::parse(&form.addressee),
+            "form.invalid_line",
+        );
+        let body = rich(problems, "body", &form.body);
+        if body.as_deref().is_some_and(str::is_empty) {
+            problems.add("body", "form.required");
+        }
+        let goal = form.goal.trim().parse::<u32>().ok().filter(|g| *g > 0);
+        let goal = problems.check("goal", goal.ok_or(()), "form.invalid_goal");
+        let opens_on = full_date(problems, "opens_on", &form.opens_on);
+        let closes_on = match form.closes_on.trim() {
+            "" => Some(None),
+            typed => full_date(problems, "closes_on", typed).map(Some),
+        };
+        if let (Some(opens), Some(Some(closes))) = (opens_on, closes_on) {
+            if closes < opens {
+                problems.add("closes_on", "form.closes_before_opens");
+            }
+        }
+        let terms = ActionTerms {
+            title: title?,
+            body_html: body?,
+            addressee: addressee?,
+            goal: goal?,
+            opens_on: opens_on?,
+            closes_on: closes_on?,
+        };
+        problems.is_empty().then_some((slug?, terms))
+    }
+
+    /// Which action a save writes.
+    enum Saving {
+        New { person_id: i64 },
+        Existing { id: i64 },
+    }
+
+    /// Opens a new support action for a person this municipality adopted, or edits one.
+    #[tracing::instrument(skip_all, fields(actor = user.id, action = %form.action.trim(), person = %form.person.trim()))]
+    pub async fn save_support_action(
+        user: &StaffUser,
+        form: SupportActionForm,
+    ) -> Result<(), AppError> {
+        let db = crate::server::context::db()?;
+        let locale = Locale::from_code(&form.lang).unwrap_or_default();
+        let new = form.action.trim().is_empty();
+        let saving = if new {
+            let case = case_of_person(&db, user, &form.person).await?;
+            let case = must_act(case.ok_or_else(|| AppError::not_found("person"))?)?;
+            Saving::New {
+                person_id: case.person_id,
+            }
+        } else {
+            let found = case_of_action(&db, user, &form.action).await?;
+            let (id, case) = found.ok_or_else(|| AppError::not_found("support action"))?;
+            must_act(case)?;
+            Saving::Existing { id }
+        };
+        let mut problems = Problems::default();
+        let Some((slug, terms)) = parse_action_form(&mut problems, &form, new) else {
+            return refuse(ACTION_FORM, &form, problems).await;
+        };
+        let saved = on_pool!(&db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let id = match (saving, &slug) {
+                (Saving::Existing { id }, _) => {
+                    tx.update_action(user.actor(), id, &terms).await?;
+                    Some(id)
+                }
+                (Saving::New { person_id }, Some(slug)) => {
+                    tx.insert_action(user.actor(), person_id, slug, &terms)
+                        .await?
+                }
+                (Saving::New { .. }, None) => None,
+            };
+            let record = match id {
+                Some(id) => tx.action_record(id).await?,
+                None => None,
+            };
+            tx.commit().await?;
+            record
+        });
+        let Some(record) = saved else {
+            return refuse(ACTION_FORM, &form, Problems::one("slug", "form.slug_taken")).await;
+        };
+        let notice = if new {
+            "staff.action_opened"
+        } else {
+            "staff.saved"
+        };
+        let page = locale.path(&format!("/staff/actions/{}", record.slug), false);
+        done(ACTION_FORM, notice, &page).await
+    }
+
+    /// Closes or reopens an action from its staff page.
+    #[tracing::instrument(skip(user, lang), fields(actor = user.id))]
+    pub async fn set_open(
+        user: &StaffUser,
+        lang: &str,
+        action: &str,
+        open: bool,
+    ) -> Result<(), AppError> {
+        let db = crate::server::context::db()?;
+        let locale = Locale::from_code(lang).unwrap_or_default();
+        let (id, case) = case_of_action(&db, user, action)
+            .await?
+            .ok_or_else(|| AppError::not_found("support action"))?;
+        must_act(case)?;
+        set_open_state(&db, user.actor(), id, open).await?;
+        let notice = if open {
+            "staff.action_reopened"
+        } else {
+            "staff.action_closed"
+        };
+        done(
+            ACTION_FORM,
+            notice,
+            &locale.path(&format!("/staff/actions/{action}"), false),
+        )
+        .await
+    }
+
+    /// Closes or reopens action `id`, audited: the one way an action closes,
+    /// from the staff page or the command line. Reopening clears the closing
+    /// time that starts the retention clock.
+    pub async fn set_open_state(
+        db: &Db,
+        actor: Actor,
+        id: i64,
+        open: bool,
+    ) -> Result<(), sqlx::Error> {
+        on_pool!(db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let before = tx.action_record(id).await?;
+            sqlx::query(
+                "UPDATE support_actions SET is_open = $2,
+                        closed_at = CASE WHEN $2 THEN NULL ELSE COALESCE(closed_at, $3) END
+                  WHERE id = $1",
+            )
+            .bind(id)
+            .bind(open)
+            .bind(crate::server::clock::now())
+            .execute(&mut *tx)
+            .await?;
+            let after = tx.action_record(id).await?;
+            let name = if open {
+                "support_action.reopen"
+            } else {
+                "support_action.close"
+            };
+            let entry = AuditEntry::new(actor, name, "support_action", id)
+                .before(&before)
+                .after(&after);
+            tx.record_audit(&entry).await?;
+            tx.commit().await
+        })
+    }
+
+    /// The action's staff page: its record, count, and whether this user may change it.
+    pub async fn workspace(
+        db: &Db,
+        user: &StaffUser,
+        slug: &str,
+    ) -> Result<Option<SupportActionWorkspace>, AppError> {
+        let Some((id, case)) = case_of_action(db, user, slug).await? else {
+            return Ok(None);
+        };
+        let action = on_pool!(db, |pool| pool.acquire().await?.action_record(id).await)?
+            .ok_or_else(|| crate::error::internal("support action vanished"))?;
+        let (person_name, confirmed): (String, i64) =
+            on_pool!(db, |pool| sqlx::query_as(concat!(
+                "SELECT p.full_name, ",
+                crate::confirmed_count!(),
+                " FROM support_actions a JOIN persons p ON p.id = a.person_id WHERE a.id = $1"
+            ))
+            .bind(id)
+            .fetch_one(pool)
+            .await)?;
+        Ok(Some(SupportActionWorkspace {
+            user: user.clone(),
+            action,
+            person_name,
+            confirmed,
+            can_edit: case.may_act,
+            flash: None,
+        }))
+    }
+
+    /// Support actions, on a connection inside the caller's transaction. Each write is audited.
+    pub trait ActionStore {
+        fn action_record(
+            &mut self,
+            id: i64,
+        ) -> impl std::future::Future<Output = Result<Option<SupportActionRecord>, sqlx::Error>> + Send;
+
+        /// Opens a new action; `None`: the slug is taken.
+        fn insert_action(
+            &mut self,
+            actor: Actor,
+            person_id: i64,
+            slug: &Slug,
+            terms: &ActionTerms,
+        ) -> impl std::future::Future<Output = Result<Option<i64>, sqlx::Error>> + Send;
+
+        fn update_action(
+            &mut self,
+            actor: Actor,
+            id: i64,
+            terms: &ActionTerms,
+        ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
+    }
+
+    #[derive(sqlx::FromRow)]
+    struct RecordRow {
+        slug: String,
+        person: String,
+        title: String,
+        body_html: String,
+        addressee: String,
+        goal: i64,
+        opens_on: NaiveDate,
+        closes_on: Option<NaiveDate>,
+        is_open: bool,
+    }
+
+    impl From<RecordRow> for SupportActionRecord {
+        fn from(row: RecordRow) -> Self {
+            SupportActionRecord {
+                slug: row.slug,
+                person: row.person,
+                title: row.title,
+                body_html: row.body_html,
+                addressee: row.addressee,
+                goal: row.goal,
+                opens_on: row.opens_on.to_string(),
+                closes_on: row.closes_on.map(|d| d.to_string()),
+                is_open: row.is_open,
+            }
+        }
+    }
+
+    crate::impl_for_connections! {
+        impl ActionStore {
+            async fn action_record(&mut self, id: i64) -> Result<Option<SupportActionRecord>, sqlx::Error> {
+                let row: Option<RecordRow> = sqlx::query_as(
+                    "SELECT a.slug, p.slug AS person, a.title, a.body_html, a.addressee, CAST(a.goal AS BIGINT) AS goal,
+                            a.opens_on, a.closes_on, a.is_open
+                       FROM support_actions a JOIN persons p ON p.id = a.person_id WHERE a.id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&mut *self)
+                .await?;
+                Ok(row.map(SupportActionRecord::from))
+            }
+
+            async fn insert_action(
+                &mut self,
+                actor: Actor,
+                person_id: i64,
+                slug: &Slug,
+                terms: &ActionTerms,
+            ) -> Result<Option<i64>, sqlx::Error> {
+                let id: Option<i64> = sqlx::query_scalar(
+                    "INSERT INTO support_actions (person_id, slug, title, body_html, addressee, goal, opens_on, closes_on, is_open)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, TRUE)
+                     ON CONFLICT (slug) DO NOTHING RETURNING id",
+                )
+                .bind(person_id)
+                .bind(slug.as_str())
+                .bind(terms.title.as_str())
+                .bind(&terms.body_html)
+                .bind(terms.addressee.as_str())
+                .bind(i64::from(terms.goal))
+                .bind(terms.opens_on)
+                .bind(terms.closes_on)
+                .fetch_optional(&mut *self)
+                .await?;
+                let Some(id) = id else { return Ok(None) };
+                let after = self.action_record(id).await?;
+                let entry = AuditEntry::new(actor, "support_action.create", "support_action", id).after(&after);
+                self.record_audit(&entry).await?;
+                Ok(Some(id))
+            }
+
+            async fn update_action(&mut self, actor: Actor, id: i64, terms: &ActionTerms) -> Result<(), sqlx::Error> {
+                let before = self.action_record(id).await?;
+                sqlx::query(
+                    "UPDATE support_actions SET title = $2, body_html = $3, addressee = $4, goal = $5,
+                            opens_on = $6, closes_on = $7 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(terms.title.as_str())
+                .bind(&terms.body_html)
+                .bind(terms.addressee.as_str())
+                .bind(i64::from(terms.goal))
+                .bind(terms.opens_on)
+                .bind(terms.closes_on)
+                .execute(&mut *self)
+                .await?;
+                let after = self.action_record(id).await?;
+                let entry = AuditEntry::new(actor, "support_action.update", "support_action", id)
+                    .before(&before)
+                    .after(&after);
+                self.record_audit(&entry).await
+            }
+        }
+    }
+
+    /// `GET /staff/actions/{slug}/signatures.csv`: a council member of a
+    /// municipality that adopted the person downloads the confirmed
+    /// signatures for delivery (audited by the export itself).
+    pub async fn download_signatures(
+        axum::extract::State(state): axum::extract::State<crate::server::AppState>,
+        axum::extract::Path(slug): axum::extract::Path<String>,
+        headers: http::HeaderMap,
+    ) -> axum::response::Response {
+        use crate::signing::export::{confirmed_for_delivery, signatures_csv};
+        use crate::staff::session::on_server::{user_for_token, SESSION_COOKIE};
+        use axum::response::IntoResponse;
+        use http::{header, HeaderValue, StatusCode};
+        let token = crate::server::cookies::value(&headers, SESSION_COOKIE);
+        let user = match token {
+            Some(token) => user_for_token(&state.db, token, crate::server::clock::now()).await,
+            None => Ok(None),
+        };
+        let user = match user {
+            Ok(Some(user)) => user,
+            Ok(None) => {
+                let next = format!("/staff/actions/{slug}/signatures.csv");
+                let login = format!(
+                    "/staff/login?next={}",
+                    crate::server::context::encode_query(&next)
+                );
+                return (StatusCode::FOUND, [(header::LOCATION, login)]).into_response();
+            }
+            Err(error) => return AppError::from(error).status().into_response(),
+        };
+        if !Permission::ExportSignatures.allows(user.role) {
+            return (
+                StatusCode::FORBIDDEN,
+                "only council members export signatures",
+            )
+                .into_response();
+        }
+        let allowed = match case_of_action(&state.db, &user, &slug).await {
+            Ok(Some((_, case))) => must_act(case).map(|_| ()),
+            Ok(None) => Err(AppError::not_found("support action")),
+            Err(error) => Err(error),
+        };
+        if let Err(error) = allowed {
+            return error.status().into_response();
+        }
+        let Ok(slug) = Slug::parse(&slug) else {
+            return StatusCode::NOT_FOUND.into_response();
+        };
+        let csv = match confirmed_for_delivery(&state.db, user.actor(), &slug).await {
+            Ok(rows) => signatures_csv(&rows).map_err(crate::error::internal),
+            Err(error) => Err(AppError::from(error)),
+        };
+        let csv = match csv {
+            Ok(csv) => csv,
+            Err(error) => return error.status().into_response(),
+        };
+        let mut response = csv.into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/csv; charset=utf-8"),
+        );
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        let disposition = format!("attachment; filename=\"{slug}-signatures.csv\"");
+        if let Ok(value) = HeaderValue::from_str(&disposition) {
+            headers.insert(header::CONTENT_DISPOSITION, value);
+        }
+        response
+    }
+
+    /// What the command line gives to open a support action.
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub struct NewSupportAction {
+        pub person: Slug,
+        pub slug: Slug,
+        pub title: Line,
+        pub body_html: String,
+        pub addressee: Line,
+        pub goal: u32,
+        pub opens_on: PartialDate,
+        pub closes_on: Option<PartialDate>,
+    }
+
+    /// What the command line is told when an action cannot be opened or closed.
+    #[derive(Debug, thiserror::Error)]
+    pub enum ActionError {
+        #[error("no public person has the slug {0:?}")]
+        UnknownPerson(String),
+        #[error("a support action with the slug {0:?} already exists")]
+        SlugTaken(String),
+        #[error("no support action has the slug {0:?}")]
+        UnknownAction(String),
+        #[error("an action opens and closes on full dates (YYYY-MM-DD), not {0}")]
+        NotAFullDate(PartialDate),
+        #[error("the closing date comes before the opening date")]
+        ClosesBeforeOpening,
+        #[error("the goal must be at least one signature")]
+        NoGoal,
+        #[error(transparent)]
+        Database(#[from] sqlx::Error),
+    }
+
+    fn naive(date: PartialDate) -> Result<NaiveDate, ActionError> {
+        match (date.month_part(), date.day_part()) {
+            (Some(m), Some(d)) => NaiveDate::from_ymd_opt(date.year_part(), m.into(), d.into())
+                .ok_or(ActionError::NotAFullDate(date)),
+            _ => Err(ActionError::NotAFullDate(date)),
+        }
+    }
+
+    /// Opens a support action for a public person, through the same audited
+    /// write as the staff page; the text is sanitized on the way in.
+    #[tracing::instrument(skip(db, action), fields(%actor, action = %action.slug))]
+    pub async fn create(
+        db: &Db,
+        actor: Actor,
+        action: &NewSupportAction,
+    ) -> Result<(), ActionError> {
+        let terms = ActionTerms {
+            title: action.title.clone(),
+            body_html: crate::server::sanitize::rich_text(&action.body_html),
+            addressee: action.addressee.clone(),
+            goal: action.goal,
+            opens_on: naive(action.opens_on)?,
+            closes_on: action.closes_on.map(naive).transpose()?,
+        };
+        if terms
+            .closes_on
+            .is_some_and(|closes| closes < terms.opens_on)
+        {
+            return Err(ActionError::ClosesBeforeOpening);
+        }
+        if terms.goal == 0 {
+            return Err(ActionError::NoGoal);
+        }
+        on_pool!(db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let person_id: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM persons WHERE slug = $1 AND is_public")
+                    .bind(action.person.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let person_id =
+                person_id.ok_or_else(|| ActionError::UnknownPerson(action.person.to_string()))?;
+            tx.insert_action(actor, person_id, &action.slug, &terms)
+                .await?
+                .ok_or_else(|| ActionError::SlugTaken(action.slug.to_string()))?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Closes an action by hand, audited. Closing a closed action changes nothing.
+    #[tracing::instrument(skip(db), fields(%actor))]
+    pub async fn close(db: &Db, actor: Actor, slug: &Slug) -> Result<(), ActionError> {
+        let id: Option<i64> = on_pool!(db, |pool| sqlx::query_scalar(
+            "SELECT id FROM support_actions WHERE slug = $1"
+        )
+        .bind(slug.as_str())
+        .fetch_optional(pool)
+        .await)?;
+        let id = id.ok_or_else(|| ActionError::UnknownAction(slug.to_string()))?;
+        Ok(set_open_state(db, actor, id, false).await?)
+    }
+
+    #[derive(Debug, sqlx::FromRow)]
+    pub struct ListedAction {
+        pub slug: String,
+        pub person_slug: String,
+        pub title: String,
+        pub goal: i64,
+        pub opens_on: NaiveDate,
+        pub closes_on: Option<NaiveDate>,
+        pub is_open: bool,
+        pub confirmed: i64,
+    }
+
+    /// Every action with its confirmed count, newest first.
+    pub async fn list(db: &Db) -> Result<Vec<ListedAction>, sqlx::Error> {
+        on_pool!(db, |pool| {
+            sqlx::query_as(concat!(
+            "SELECT a.slug, p.slug AS person_slug, a.title, CAST(a.goal AS BIGINT) AS goal, a.opens_on,
+                    a.closes_on, a.is_open, ",
+            crate::confirmed_count!(),
+            " AS confirmed
+               FROM support_actions a JOIN persons p ON p.id = a.person_id
+              ORDER BY a.opens_on DESC, a.slug"
+        ))
+        .fetch_all(pool)
+        .await
+        })
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        fn form() -> SupportActionForm {
+            SupportActionForm {
+                slug: "free-vahid-now".into(),
+                title: "Free Vahid now".into(),
+                body: "<p>Write to the authorities.</p>".into(),
+                addressee: "The Head of the Judiciary".into(),
+                goal: "500".into(),
+                opens_on: "2026-01-01".into(),
+                ..SupportActionForm::default()
+            }
+        }
+
+        #[test]
+        fn a_new_action_is_parsed_with_its_slug() {
+            let mut problems = Problems::default();
+            let (slug, terms) = parse_action_form(&mut problems, &form(), true).unwrap();
+            assert_eq!(slug.unwrap().as_str(), "free-vahid-now");
+            assert_eq!(terms.goal, 500);
+            assert_eq!(terms.closes_on, None);
+            let (slug, _) = parse_action_form(&mut problems, &form(), false).unwrap();
+            assert_eq!(slug, None, "an edit keeps its address");
+        }
+
+        #[test]
+        fn goals_dates_and_text_are_checked_together() {
+            let bad = SupportActionForm {
+                goal: "0".into(),
+                opens_on: "2026-02-01".into(),
+                closes_on: "2026-01-01".into(),
+                body: "<script>only</script>".into(),
+                ..form()
+            };
+            let mut problems = Problems::default();
+            assert!(parse_action_form(&mut problems, &bad, false).is_none());
+            assert_eq!(problems.0["goal"], "form.invalid_goal");
+            assert_eq!(problems.0["closes_on"], "form.closes_before_opens");
+            assert_eq!(
+                problems.0["body"], "form.required",
+                "nothing left once sanitized"
+            );
+        }
+    }
+}

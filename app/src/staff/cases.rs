@@ -1,0 +1,346 @@
+//! Cases as staff see them, drafts included: the list of persons, and one
+//! person with everything staff work on (adoptions, support actions, status
+//! updates). And the one rule of who may change a case: a council member
+//! whose municipality adopted the person (`on_server::case_of_person`,
+//! `case_of_action`), which the person, adoption, action and export pages all
+//! ask. The municipality always comes from the session, never from a form.
+use super::forms::FormFlash;
+use super::persons::PersonRecord;
+use super::StaffUser;
+use crate::api::{AdoptionView, RightsCategoryInfo};
+use crate::domain::{CountryCode, PartialDate, Status};
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A person as staff see it, drafts included.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffPersonRow {
+    pub slug: String,
+    pub full_name: String,
+    pub is_public: bool,
+    pub current_status: Option<Status>,
+    pub municipalities: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonsWorkspace {
+    pub user: StaffUser,
+    pub persons: Vec<StaffPersonRow>,
+    pub countries: Vec<(CountryCode, String)>,
+    pub rights: Vec<RightsCategoryInfo>,
+    pub flash: Option<FormFlash>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffActionRow {
+    pub slug: String,
+    pub title: String,
+    pub is_open: bool,
+    pub confirmed: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffUpdateRow {
+    pub id: i64,
+    pub title: String,
+    pub occurred_on: PartialDate,
+    pub status: Option<Status>,
+    pub is_published: bool,
+    pub from_feed: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonWorkspace {
+    pub user: StaffUser,
+    pub person: PersonRecord,
+    pub adoptions: Vec<AdoptionView>,
+    /// This council member's municipality's adoption, if any.
+    pub own_adoption: Option<AdoptionView>,
+    /// Whether this user may edit the person and run actions for them.
+    pub can_edit: bool,
+    pub actions: Vec<StaffActionRow>,
+    /// Newest first.
+    pub updates: Vec<StaffUpdateRow>,
+    pub countries: Vec<(CountryCode, String)>,
+    pub rights: Vec<RightsCategoryInfo>,
+    pub flash: Option<FormFlash>,
+}
+
+#[server(prefix = "/api/staff", endpoint = "persons")]
+pub async fn staff_persons(lang: String) -> Result<PersonsWorkspace, AppError> {
+    use crate::api::places::on_server::{categories, country_choices};
+    let user = require(Permission::ReadCases).await?;
+    let db = crate::server::context::db()?;
+    let locale = crate::i18n::Locale::from_code(&lang).unwrap_or_default();
+    Ok(PersonsWorkspace {
+        user,
+        persons: on_server::list(&db).await?,
+        countries: country_choices(&db, locale).await?,
+        rights: categories(&db).await?,
+        flash: take_form_flash().await,
+    })
+}
+
+#[server(prefix = "/api/staff", endpoint = "person")]
+pub async fn staff_person(lang: String, slug: String) -> Result<Option<PersonWorkspace>, AppError> {
+    use crate::api::places::on_server::{categories, country_choices};
+    let user = require(Permission::ReadCases).await?;
+    let db = crate::server::context::db()?;
+    let locale = crate::i18n::Locale::from_code(&lang).unwrap_or_default();
+    let Some(mut page) = on_server::detail(&db, &user, &slug).await? else {
+        return Ok(None);
+    };
+    page.countries = country_choices(&db, locale).await?;
+    page.rights = categories(&db).await?;
+    page.flash = take_form_flash().await;
+    Ok(Some(page))
+}
+
+#[cfg(feature = "ssr")]
+use {
+    super::{forms::on_server::take_form_flash, session::on_server::require},
+    crate::domain::Permission,
+};
+
+#[cfg(feature = "ssr")]
+pub mod on_server {
+    use super::*;
+    use crate::on_pool;
+    use crate::server::db::{stored_date, stored_status, Db};
+    use crate::staff::persons::on_server::PersonStore;
+
+    /// A case as one council member may touch it.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Case {
+        pub person_id: i64,
+        /// The council member's municipality.
+        pub municipality_id: i64,
+        /// Whether that municipality adopted the person: the one condition
+        /// for changing the case, running its actions, or exporting their
+        /// signatures.
+        pub may_act: bool,
+    }
+
+    /// The council member's municipality; council members always have one.
+    pub async fn council_municipality(db: &Db, user: &StaffUser) -> Result<i64, AppError> {
+        let slug = user
+            .municipality
+            .as_ref()
+            .ok_or_else(|| AppError::forbidden("only council members adopt cases"))?;
+        let id: Option<i64> = on_pool!(db, |pool| sqlx::query_scalar(
+            "SELECT id FROM municipalities WHERE slug = $1"
+        )
+        .bind(slug.slug.as_str())
+        .fetch_optional(pool)
+        .await)?;
+        id.ok_or_else(|| crate::error::internal("a council member's municipality is gone"))
+    }
+
+    async fn may_act(db: &Db, municipality_id: i64, person_id: i64) -> Result<bool, sqlx::Error> {
+        let adoptions: i64 = on_pool!(db, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM adoptions WHERE person_id = $1 AND municipality_id = $2"
+        )
+        .bind(person_id)
+        .bind(municipality_id)
+        .fetch_one(pool)
+        .await)?;
+        Ok(adoptions > 0)
+    }
+
+    /// The case of the person `slug` for this council member; `None`: no such person.
+    pub async fn case_of_person(
+        db: &Db,
+        user: &StaffUser,
+        slug: &str,
+    ) -> Result<Option<Case>, AppError> {
+        let municipality_id = council_municipality(db, user).await?;
+        let person_id: Option<i64> = on_pool!(db, |pool| sqlx::query_scalar(
+            "SELECT id FROM persons WHERE slug = $1"
+        )
+        .bind(slug)
+        .fetch_optional(pool)
+        .await)?;
+        let Some(person_id) = person_id else {
+            return Ok(None);
+        };
+        Ok(Some(Case {
+            person_id,
+            municipality_id,
+            may_act: may_act(db, municipality_id, person_id).await?,
+        }))
+    }
+
+    /// The support action `slug` (its id) and its case; `None`: no such action.
+    pub async fn case_of_action(
+        db: &Db,
+        user: &StaffUser,
+        slug: &str,
+    ) -> Result<Option<(i64, Case)>, AppError> {
+        let municipality_id = council_municipality(db, user).await?;
+        let ids: Option<(i64, i64)> = on_pool!(db, |pool| sqlx::query_as(
+            "SELECT id, person_id FROM support_actions WHERE slug = $1"
+        )
+        .bind(slug)
+        .fetch_optional(pool)
+        .await)?;
+        let Some((action_id, person_id)) = ids else {
+            return Ok(None);
+        };
+        let case = Case {
+            person_id,
+            municipality_id,
+            may_act: may_act(db, municipality_id, person_id).await?,
+        };
+        Ok(Some((action_id, case)))
+    }
+
+    /// Refuses a change to a case the user's municipality did not adopt.
+    pub fn must_act(case: Case) -> Result<Case, AppError> {
+        if case.may_act {
+            Ok(case)
+        } else {
+            Err(AppError::forbidden(
+                "your municipality has not adopted this person",
+            ))
+        }
+    }
+
+    #[derive(sqlx::FromRow)]
+    struct ListRow {
+        slug: String,
+        full_name: String,
+        is_public: bool,
+        current_status: Option<String>,
+    }
+
+    /// Every person, drafts too, by name.
+    pub async fn list(db: &Db) -> Result<Vec<StaffPersonRow>, sqlx::Error> {
+        let rows: Vec<ListRow> = on_pool!(db, |pool| sqlx::query_as(concat!(
+            "SELECT p.slug, p.full_name, p.is_public, ",
+            crate::current_status!("p"),
+            " AS current_status FROM persons p"
+        ))
+        .fetch_all(pool)
+        .await)?;
+        let names: Vec<(String, String)> = on_pool!(db, |pool| sqlx::query_as(
+            "SELECT p.slug, m.name FROM adoptions a JOIN persons p ON p.id = a.person_id
+               JOIN municipalities m ON m.id = a.municipality_id ORDER BY m.name"
+        )
+        .fetch_all(pool)
+        .await)?;
+        let mut persons = Vec::with_capacity(rows.len());
+        for row in rows {
+            persons.push(StaffPersonRow {
+                municipalities: names
+                    .iter()
+                    .filter(|(slug, _)| *slug == row.slug)
+                    .map(|(_, name)| name.clone())
+                    .collect(),
+                current_status: stored_status(row.current_status.as_deref())?,
+                slug: row.slug,
+                full_name: row.full_name,
+                is_public: row.is_public,
+            });
+        }
+        persons.sort_by_cached_key(|p| crate::api::persons::on_server::name_key(&p.full_name));
+        Ok(persons)
+    }
+
+    /// A person with everything staff work on: adoptions, actions, updates (drafts too).
+    pub async fn detail(
+        db: &Db,
+        user: &StaffUser,
+        slug: &str,
+    ) -> Result<Option<PersonWorkspace>, sqlx::Error> {
+        let id: Option<i64> = on_pool!(db, |pool| sqlx::query_scalar(
+            "SELECT id FROM persons WHERE slug = $1"
+        )
+        .bind(slug)
+        .fetch_optional(pool)
+        .await)?;
+        let Some(id) = id else { return Ok(None) };
+        let person = on_pool!(db, |pool| pool.acquire().await?.person_record(id).await)?
+            .ok_or_else(|| crate::server::db::decode("person vanished"))?;
+        let adoptions = crate::api::persons::on_server::adoptions(db, id).await?;
+        let own_adoption = user.municipality.as_ref().and_then(|mine| {
+            adoptions
+                .iter()
+                .find(|a| a.municipality.slug == mine.slug)
+                .cloned()
+        });
+        Ok(Some(PersonWorkspace {
+            can_edit: own_adoption.is_some(),
+            user: user.clone(),
+            person,
+            adoptions,
+            own_adoption,
+            actions: actions(db, id).await?,
+            updates: updates(db, id).await?,
+            countries: Vec::new(),
+            rights: Vec::new(),
+            flash: None,
+        }))
+    }
+
+    async fn actions(db: &Db, person_id: i64) -> Result<Vec<StaffActionRow>, sqlx::Error> {
+        let rows: Vec<(String, String, bool, i64)> = on_pool!(db, |pool| sqlx::query_as(concat!(
+            "SELECT a.slug, a.title, a.is_open, ",
+            crate::confirmed_count!(),
+            " FROM support_actions a WHERE a.person_id = $1 ORDER BY a.opens_on DESC, a.slug"
+        ))
+        .bind(person_id)
+        .fetch_all(pool)
+        .await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(slug, title, is_open, confirmed)| StaffActionRow {
+                slug,
+                title,
+                is_open,
+                confirmed,
+            })
+            .collect())
+    }
+
+    #[derive(sqlx::FromRow)]
+    struct UpdateRow {
+        id: i64,
+        title: String,
+        occurred_year: i32,
+        occurred_month: Option<i32>,
+        occurred_day: Option<i32>,
+        status: Option<String>,
+        is_published: bool,
+        provenance: String,
+    }
+
+    /// The person's status events, drafts too, newest first: the timeline's order.
+    async fn updates(db: &Db, person_id: i64) -> Result<Vec<StaffUpdateRow>, sqlx::Error> {
+        let rows: Vec<UpdateRow> = on_pool!(db, |pool| sqlx::query_as(concat!(
+            "SELECT e.id, e.title, e.occurred_year, e.occurred_month, e.occurred_day, e.status,
+                    e.is_published, e.provenance
+               FROM status_events e WHERE e.person_id = $1 ORDER BY ",
+            crate::newest_first!("e")
+        ))
+        .bind(person_id)
+        .fetch_all(pool)
+        .await)?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(StaffUpdateRow {
+                    id: row.id,
+                    title: row.title,
+                    occurred_on: stored_date(
+                        row.occurred_year,
+                        row.occurred_month,
+                        row.occurred_day,
+                    )?,
+                    status: stored_status(row.status.as_deref())?,
+                    is_published: row.is_published,
+                    from_feed: row.provenance != "manual",
+                })
+            })
+            .collect()
+    }
+}

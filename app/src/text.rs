@@ -1,0 +1,41 @@
+//! Plain text from stored rich text, for places that take no markup: a meta
+//! description, a mail, a feed entry's title, name matching. Neutral: pages
+//! and feed sync both use it.
+
+/// Tags go, the few entities the sanitizer writes are read back, whitespace
+/// is collapsed.
+pub fn plain_text(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                text.push(' ');
+            }
+            '>' if in_tag => in_tag = false,
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn plain_text_drops_markup_and_reads_entities() {
+        assert_eq!(
+            super::plain_text("<p>Writer &amp; <em>blogger</em></p>\n<p>since 2008 &lt;3</p>"),
+            "Writer & blogger since 2008 <3"
+        );
+        assert_eq!(super::plain_text("no markup"), "no markup");
+    }
+}

@@ -1,0 +1,137 @@
+//! The map of `app/src` holds: each folder imports only what it may (see
+//! each folder's module comment and README "How it is built"), so that
+//! infrastructure never depends on a feature, features build on each other
+//! in one direction only, and no two folders import each other.
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// What each top-level module of `app` may import, besides itself.
+const MAY_IMPORT: &[(&str, &[&str])] = &[
+    ("domain", &["i18n"]),
+    ("i18n", &[]),
+    ("text", &[]),
+    ("error", &[]),
+    ("server", &["domain", "error", "i18n", "text"]),
+    ("api", &["server", "domain", "error", "i18n", "text"]),
+    ("signing", &["server", "domain", "error", "i18n", "text"]),
+    (
+        "staff",
+        &[
+            "server", "domain", "error", "i18n", "text", "api", "signing", "pages",
+        ],
+    ),
+    (
+        "feeds",
+        &["server", "domain", "error", "i18n", "text", "staff"],
+    ),
+    (
+        "pages",
+        &[
+            "server",
+            "domain",
+            "error",
+            "i18n",
+            "text",
+            "api",
+            "signing",
+            "components",
+        ],
+    ),
+    (
+        "components",
+        &["domain", "error", "i18n", "text", "api", "signing"],
+    ),
+];
+
+/// Exported macros live at the crate root; they belong to the module that defines them.
+const MACROS: &[(&str, &str)] = &[
+    ("on_pool", "server"),
+    ("claim", "server"),
+    ("impl_for_connections", "server"),
+    ("oldest_first", "server"),
+    ("newest_first", "server"),
+    ("current_status", "server"),
+    ("confirmed_count", "api"),
+];
+
+fn rust_files(path: &Path, out: &mut Vec<std::path::PathBuf>) {
+    if path.is_dir() {
+        for entry in std::fs::read_dir(path).unwrap() {
+            rust_files(&entry.unwrap().path(), out);
+        }
+    } else if path.is_file() && path.extension().is_some_and(|e| e == "rs") {
+        out.push(path.to_owned());
+    }
+}
+
+/// The top-level modules each top-level module of `app` names with `crate::`.
+fn imports() -> BTreeMap<String, BTreeSet<String>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../app/src");
+    let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (module, _) in MAY_IMPORT {
+        let mut files = Vec::new();
+        rust_files(&src.join(module), &mut files);
+        rust_files(&src.join(format!("{module}.rs")), &mut files);
+        assert!(
+            !files.is_empty(),
+            "app/src/{module} is gone: update this map"
+        );
+        let targets = edges.entry((*module).to_owned()).or_default();
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for (index, _) in text.match_indices("crate::") {
+                if text[..index].ends_with('$') {
+                    continue;
+                }
+                let name: String = text[index + 7..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                let target = MACROS
+                    .iter()
+                    .find(|(m, _)| *m == name)
+                    .map_or(name.as_str(), |(_, owner)| owner);
+                if target != *module {
+                    targets.insert(target.to_owned());
+                }
+            }
+        }
+    }
+    edges
+}
+
+#[test]
+fn each_folder_imports_only_what_it_may_and_no_two_import_each_other() {
+    let edges = imports();
+    for (module, allowed) in MAY_IMPORT {
+        for target in &edges[*module] {
+            assert!(
+                allowed.contains(&target.as_str()),
+                "app/src/{module} imports crate::{target}, which it may not"
+            );
+        }
+    }
+    // No cycle through any chain of folders, not only pairs.
+    fn reaches(
+        edges: &BTreeMap<String, BTreeSet<String>>,
+        from: &str,
+        to: &str,
+        seen: &mut BTreeSet<String>,
+    ) -> bool {
+        edges.get(from).is_some_and(|targets| {
+            targets
+                .iter()
+                .any(|t| t == to || (seen.insert(t.clone()) && reaches(edges, t, to, seen)))
+        })
+    }
+    for module in edges.keys() {
+        assert!(
+            !reaches(&edges, module, module, &mut BTreeSet::new()),
+            "app/src/{module} depends on itself through other folders"
+        );
+    }
+    assert!(
+        edges["feeds"].contains("staff") && edges["staff"].contains("api"),
+        "the scan sees imports"
+    );
+}
