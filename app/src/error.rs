@@ -65,18 +65,33 @@ impl FromServerFnError for AppError {
 
     /// Called once per failed call, when its response is made: the status is
     /// set here, unless the function already chose one (a redirect to the
-    /// login page, for a browser's own form post).
+    /// login page). A browser's own form post is sent back to its page (the
+    /// framework redirects to the Referer) unless the record is forbidden or
+    /// does not exist.
     fn ser(&self) -> leptos::server_fn::Bytes {
         #[cfg(feature = "ssr")]
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
             let chosen = response.0.read().map(|parts| parts.status.is_some());
-            if chosen.is_ok_and(|chosen| !chosen) {
+            let plain_form_post = leptos::prelude::use_context::<http::request::Parts>()
+                .is_some_and(|parts| is_plain_form_post(&parts.headers));
+            let about_a_record = matches!(self, AppError::Forbidden(_) | AppError::NotFound(_));
+            if chosen.is_ok_and(|chosen| !chosen) && (about_a_record || !plain_form_post) {
                 response.set_status(self.status());
             }
         }
         <JsonEncoding as leptos::server_fn::Encodes<Self>>::encode(self)
             .unwrap_or_else(|_| leptos::server_fn::Bytes::from_static(br#""Internal""#))
     }
+}
+
+/// A browser posting a form itself asks for HTML; a script or an island's
+/// `fetch` does not. The framework answers the first with a redirect (to the
+/// Referer, or where the function said), so errors are told apart this way.
+pub fn is_plain_form_post(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
 }
 
 /// What went wrong in the database: logged with its cause, internal to the caller.

@@ -19,14 +19,9 @@ pub fn request_parts() -> Result<http::request::Parts, AppError> {
     use_context::<http::request::Parts>().ok_or_else(|| internal("request missing"))
 }
 
-/// A browser posting a form itself asks for HTML; a script or an island's
-/// `fetch` does not.
-pub fn is_plain_form_post(headers: &http::HeaderMap) -> bool {
-    headers
-        .get(http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"))
-}
+/// Whether the request is a browser's own form post (defined with the error
+/// type, whose status depends on it).
+pub use crate::error::is_plain_form_post;
 
 /// Percent-encodes a value for a query string (a path to come back to).
 pub fn encode_query(value: &str) -> String {

@@ -188,6 +188,9 @@ on_both_backends! {
                 }
             }
         }
+        // Arguments the function cannot even read are the caller's mistake: 400, not 500.
+        assert_eq!(call(app, Some(&comms), "/api/staff/unfollow-feed", "lang=en&feed=abc").await, 400);
+        assert_eq!(call(app, Some(&comms), "/api/staff/dismiss-feed-entry", "lang=en").await, 400);
     }
 
     async fn a_council_member_adopts_a_person_who_appears_on_the_public_list(app: &TestApp) {
