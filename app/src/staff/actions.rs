@@ -442,26 +442,21 @@ pub mod on_server {
         headers: http::HeaderMap,
     ) -> axum::response::Response {
         use crate::signing::export::{confirmed_for_delivery, signatures_csv};
-        use crate::staff::session::on_server::{user_for_token, SESSION_COOKIE};
         use axum::response::IntoResponse;
-        use http::{header, HeaderValue, StatusCode};
-        let token = crate::server::cookies::value(&headers, SESSION_COOKIE);
-        let user = match token {
-            Some(token) => user_for_token(&state.db, token, crate::server::clock::now()).await,
-            None => Ok(None),
-        };
-        let user = match user {
-            Ok(Some(user)) => user,
-            Ok(None) => {
-                let next = format!("/staff/actions/{slug}/signatures.csv");
-                let login = format!(
-                    "/staff/login?next={}",
-                    crate::server::context::encode_query(&next)
-                );
-                return (StatusCode::FOUND, [(header::LOCATION, login)]).into_response();
-            }
-            Err(error) => return AppError::from(error).status().into_response(),
-        };
+        use http::{header, StatusCode};
+        let user =
+            match crate::staff::session::on_server::user_from_headers(&state.db, &headers).await {
+                Ok(Some(user)) => user,
+                Ok(None) => {
+                    let next = format!("/staff/actions/{slug}/signatures.csv");
+                    let login = format!(
+                        "/staff/login?next={}",
+                        crate::server::context::encode_query(&next)
+                    );
+                    return (StatusCode::FOUND, [(header::LOCATION, login)]).into_response();
+                }
+                Err(error) => return AppError::from(error).status().into_response(),
+            };
         if !Permission::ExportSignatures.allows(user.role) {
             return (
                 StatusCode::FORBIDDEN,
@@ -469,25 +464,25 @@ pub mod on_server {
             )
                 .into_response();
         }
-        let allowed = match case_of_action(&state.db, &user, &slug).await {
-            Ok(Some((_, case))) => must_act(case).map(|_| ()),
-            Ok(None) => Err(AppError::not_found("support action")),
-            Err(error) => Err(error),
+        let csv = async {
+            let (_, case) = case_of_action(&state.db, &user, &slug)
+                .await?
+                .ok_or_else(|| AppError::not_found("support action"))?;
+            must_act(case)?;
+            let action = Slug::parse(&slug).map_err(|_| AppError::not_found("support action"))?;
+            let rows = confirmed_for_delivery(&state.db, user.actor(), &action).await?;
+            signatures_csv(&rows).map_err(crate::error::internal)
         };
-        if let Err(error) = allowed {
-            return error.status().into_response();
+        match csv.await {
+            Ok(csv) => csv_response(&slug, csv),
+            Err(error) => error.status().into_response(),
         }
-        let Ok(slug) = Slug::parse(&slug) else {
-            return StatusCode::NOT_FOUND.into_response();
-        };
-        let csv = match confirmed_for_delivery(&state.db, user.actor(), &slug).await {
-            Ok(rows) => signatures_csv(&rows).map_err(crate::error::internal),
-            Err(error) => Err(AppError::from(error)),
-        };
-        let csv = match csv {
-            Ok(csv) => csv,
-            Err(error) => return error.status().into_response(),
-        };
+    }
+
+    /// A CSV download that no cache keeps: it holds personal data.
+    fn csv_response(slug: &str, csv: Vec<u8>) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        use http::{header, HeaderValue};
         let mut response = csv.into_response();
         let headers = response.headers_mut();
         headers.insert(

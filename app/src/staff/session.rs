@@ -358,11 +358,22 @@ pub mod on_server {
         cookies::value(&parts.headers, SESSION_COOKIE).map(str::to_owned)
     }
 
+    /// The staff member whose session cookie these headers carry, if the session is live.
+    pub async fn user_from_headers(
+        db: &Db,
+        headers: &http::HeaderMap,
+    ) -> Result<Option<StaffUser>, sqlx::Error> {
+        match cookies::value(headers, SESSION_COOKIE) {
+            Some(token) => user_for_token(db, token, crate::server::clock::now()).await,
+            None => Ok(None),
+        }
+    }
+
     /// The logged-in staff member of this request, if any.
     pub async fn current_user() -> Option<StaffUser> {
         let state = use_context::<crate::server::AppState>()?;
-        let token = session_token()?;
-        match user_for_token(&state.db, &token, crate::server::clock::now()).await {
+        let parts = use_context::<http::request::Parts>()?;
+        match user_from_headers(&state.db, &parts.headers).await {
             Ok(user) => user,
             Err(error) => {
                 tracing::error!(%error, "cannot read the session");
