@@ -1,5 +1,7 @@
-//! Parse, don't validate: everything past the boundary takes these types.
-//! Shared by server and browser, so nothing here may depend on `ssr`.
+//! Parse, don't validate: everything past the boundary takes these types;
+//! also the policy of who may do what (`Permission`). Shared by server and
+//! browser, so nothing here may depend on `ssr`; it imports nothing of the
+//! crate but `i18n` (to write dates in a language).
 /// What every text newtype shares: `as_str`, `Display`, and serde through
 /// `parse`, so a value arriving from outside is parsed, never trusted.
 macro_rules! text_newtype {

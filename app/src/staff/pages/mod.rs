@@ -3,7 +3,8 @@
 //! staff menu, fields that show a refused form again). Every staff page
 //! checks the session on the server and sends an anonymous visitor to the
 //! login page, and back after. (The feeds feature's staff pages use the same
-//! pieces; the router in `lib.rs` picks the page.)
+//! pieces; the router in `lib.rs` picks the page.) Pages call the staff
+//! server functions and render; they hold no SQL and import no other feature.
 pub mod admin;
 pub mod cases;
 pub mod forms;
