@@ -18,9 +18,13 @@ pub enum AppError {
     Forbidden(String),
     #[error("no such {0}")]
     NotFound(String),
-    /// A request that cannot be taken, with what is wrong in it.
+    /// A form or request that cannot be taken, with what is wrong in it.
     #[error("invalid: {0}")]
     Invalid(String),
+    /// A request nothing can be done with, whoever sent it (an address that
+    /// cannot be followed): 400, even for a browser's own form post.
+    #[error("bad request: {0}")]
+    BadRequest(String),
     #[error("internal error")]
     Internal,
 }
@@ -40,7 +44,7 @@ impl AppError {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+            AppError::Invalid(_) | AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -67,15 +71,18 @@ impl FromServerFnError for AppError {
     /// set here, unless the function already chose one (a redirect to the
     /// login page). A browser's own form post is sent back to its page (the
     /// framework redirects to the Referer) unless the record is forbidden or
-    /// does not exist.
+    /// does not exist, or the request is unusable.
     fn ser(&self) -> leptos::server_fn::Bytes {
         #[cfg(feature = "ssr")]
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
             let chosen = response.0.read().map(|parts| parts.status.is_some());
             let plain_form_post = leptos::prelude::use_context::<http::request::Parts>()
                 .is_some_and(|parts| is_plain_form_post(&parts.headers));
-            let about_a_record = matches!(self, AppError::Forbidden(_) | AppError::NotFound(_));
-            if chosen.is_ok_and(|chosen| !chosen) && (about_a_record || !plain_form_post) {
+            let always = matches!(
+                self,
+                AppError::Forbidden(_) | AppError::NotFound(_) | AppError::BadRequest(_)
+            );
+            if chosen.is_ok_and(|chosen| !chosen) && (always || !plain_form_post) {
                 response.set_status(self.status());
             }
         }

@@ -27,3 +27,13 @@ pub use crate::error::is_plain_form_post;
 pub fn encode_query(value: &str) -> String {
     percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
+
+/// Answers with a redirect to `path`. A path that cannot be a header value
+/// (control characters someone typed into a form) is refused with 400 rather
+/// than left to panic inside the framework.
+pub fn redirect(path: &str) -> Result<(), AppError> {
+    http::HeaderValue::from_str(path)
+        .map_err(|_| AppError::BadRequest("this address cannot be followed".to_owned()))?;
+    leptos_axum::redirect(path);
+    Ok(())
+}

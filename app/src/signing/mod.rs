@@ -114,7 +114,7 @@ pub async fn sign_support_action(
         values: SignFlash::keepable(form),
         result: result.clone(),
     });
-    leptos_axum::redirect(&format!("{page}#sign"));
+    crate::server::context::redirect(&format!("{page}#sign"))?;
     Ok(result)
 }
 

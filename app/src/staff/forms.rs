@@ -158,8 +158,7 @@ pub mod on_server {
             ..FormFlash::default()
         })
         .await?;
-        leptos_axum::redirect(to);
-        Ok(())
+        crate::server::context::redirect(to)
     }
 
     /// An optional line of text: empty is none.

@@ -22,9 +22,15 @@ pub struct LoginFlash {
     pub message: String,
 }
 
-/// A local path to go back to after logging in; anything else goes to the staff home.
+/// A local path to go back to after logging in; anything else goes to the
+/// staff home. Browsers drop tabs and line breaks from addresses, so
+/// `/\t/evil.example` would become `//evil.example`: no control or white
+/// space character is accepted.
 pub fn safe_next(next: &str, locale: Locale) -> String {
-    let local = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(|c| c.is_control() || c.is_whitespace());
     if local {
         next.to_owned()
     } else {
@@ -317,7 +323,7 @@ pub mod on_server {
         match log_in(&state.db, email, password, ip, crate::server::clock::now()).await {
             Ok((_, token)) => {
                 cookies::set(&session_cookie(Some(&token), state.secure_cookies));
-                leptos_axum::redirect(&next);
+                crate::server::context::redirect(&next)?;
             }
             Err(LoginError::Database(error)) => return Err(error.into()),
             Err(refusal) => {
@@ -333,7 +339,7 @@ pub mod on_server {
                     },
                 );
                 let login = locale.path("/staff/login", false);
-                leptos_axum::redirect(&format!("{login}?next={}", encode_query(&next)));
+                crate::server::context::redirect(&format!("{login}?next={}", encode_query(&next)))?;
             }
         }
         Ok(())
@@ -348,8 +354,7 @@ pub mod on_server {
         }
         cookies::set(&session_cookie(None, state.secure_cookies));
         let locale = Locale::from_code(lang).unwrap_or_default();
-        leptos_axum::redirect(&locale.path("/staff/login", false));
-        Ok(())
+        crate::server::context::redirect(&locale.path("/staff/login", false))
     }
 
     /// The session token of this request, if it carries one.
@@ -402,7 +407,7 @@ pub mod on_server {
             if let (true, Some(back)) = (is_plain_form_post(&parts.headers), back) {
                 let (locale, _) = Locale::split_path(&back);
                 let login = locale.unwrap_or_default().path("/staff/login", false);
-                leptos_axum::redirect(&format!("{login}?next={}", encode_query(&back)));
+                crate::server::context::redirect(&format!("{login}?next={}", encode_query(&back)))?;
             }
             return Err(AppError::Unauthorized);
         };
@@ -424,5 +429,9 @@ mod tests {
         assert_eq!(safe_next("//evil.example/", Locale::Fr), "/fr/staff");
         assert_eq!(safe_next("/\\evil.example", Locale::En), "/staff");
         assert_eq!(safe_next("", Locale::Nl), "/nl/staff");
+        assert_eq!(safe_next("/\t/evil.example", Locale::En), "/staff");
+        assert_eq!(safe_next("/\n/evil.example", Locale::En), "/staff");
+        assert_eq!(safe_next("/ /evil.example", Locale::En), "/staff");
+        assert_eq!(safe_next("/staff/persons?x=1", Locale::En), "/staff/persons?x=1");
     }
 }

@@ -90,6 +90,11 @@ on_both_backends! {
         council_member(app).await;
         let answer = log_in(app, "camille@brussels.example", PASSWORD, "https://evil.example/").await;
         assert_eq!(answer.location().as_deref(), Some("/staff"));
+        // Browsers drop a tab from an address: "/\t/evil.example" would lead off the site.
+        for next in ["/\t/evil.example", "/\n/evil.example", "//evil.example"] {
+            let answer = log_in(app, "camille@brussels.example", PASSWORD, next).await;
+            assert_eq!(answer.location().as_deref(), Some("/staff"), "{next:?}");
+        }
     }
 }
 
