@@ -53,15 +53,20 @@ impl std::fmt::Debug for RateLimit {
     }
 }
 
-/// One IPv6 subscriber usually holds a whole /64: limit the network, not
-/// each of its 2^64 addresses.
-fn rate_key(ip: IpAddr) -> IpAddr {
+/// The bucket an address is counted in. One IPv6 subscriber usually holds a
+/// whole /64: limit the network, not each of its 2^64 addresses. An IPv4
+/// address seen through a dual-stack socket or a proxy (`::ffff:a.b.c.d`) is
+/// that IPv4 address, not a share of the one /64 all of them fall in.
+pub fn rate_key(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-        }
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
     }
 }
 
@@ -76,19 +81,38 @@ fn client_ip_from(
     extensions: &http::Extensions,
     header: Option<&HeaderName>,
 ) -> Option<IpAddr> {
-    if let Some(name) = header {
-        // Only the rightmost entry was written by our proxy; the rest came from the client.
-        return headers
-            .get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .next_back()
-            .and_then(|v| v.trim().parse().ok());
-    }
-    extensions
+    let peer = extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip())
+        .map(|ConnectInfo(addr)| addr.ip());
+    let Some(name) = header else {
+        return peer;
+    };
+    // Only the rightmost entry was written by our proxy; the rest came from the client.
+    let forwarded = headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .next_back()
+        .and_then(|v| forwarded_address(v.trim()));
+    if forwarded.is_none() {
+        // Counting the proxy's own address keeps every limit on (all clients
+        // share one budget), where a missing address would turn them off.
+        static WARNED: std::sync::Once = std::sync::Once::new();
+        WARNED.call_once(|| {
+            tracing::warn!(header = %name, "CLIENT_IP_HEADER is missing or unreadable: limits count the proxy's address")
+        });
+    }
+    forwarded.or(peer)
+}
+
+/// An address as proxies write it: `203.0.113.9`, `203.0.113.9:5000`,
+/// `[2001:db8::1]:5000`, `2001:db8::1`.
+fn forwarded_address(value: &str) -> Option<IpAddr> {
+    value
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| value.parse::<SocketAddr>().ok().map(|a| a.ip()))
 }
 
 /// Whether a state-changing request comes from our own pages. Browsers send
@@ -279,6 +303,53 @@ mod tests {
             client_ip_from(&map, &extensions, None),
             Some("192.0.2.1".parse().unwrap()),
             "without a configured proxy header, a client's header is ignored"
+        );
+    }
+
+    #[test]
+    fn a_missing_or_odd_proxy_header_falls_back_to_the_peer_never_to_nothing() {
+        let name = HeaderName::from_static("x-forwarded-for");
+        let mut extensions = http::Extensions::new();
+        extensions.insert(ConnectInfo::<SocketAddr>("192.0.2.1:5000".parse().unwrap()));
+        let peer: IpAddr = "192.0.2.1".parse().unwrap();
+        for odd in ["unknown", "for=198.51.100.7", "", "198.51.100.7:"] {
+            let map = headers(&[("x-forwarded-for", odd)]);
+            assert_eq!(
+                client_ip_from(&map, &extensions, Some(&name)),
+                Some(peer),
+                "{odd:?}"
+            );
+        }
+        assert_eq!(
+            client_ip_from(&HeaderMap::new(), &extensions, Some(&name)),
+            Some(peer)
+        );
+        let with_port = headers(&[("x-forwarded-for", "198.51.100.7:4711")]);
+        assert_eq!(
+            client_ip_from(&with_port, &extensions, Some(&name)),
+            Some("198.51.100.7".parse().unwrap())
+        );
+        let v6 = headers(&[("x-forwarded-for", "[2001:db8::1]:4711")]);
+        assert_eq!(
+            client_ip_from(&v6, &extensions, Some(&name)),
+            Some("2001:db8::1".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn ipv4_mapped_addresses_are_counted_as_ipv4() {
+        let limiter = RateLimit::per_minute("/api/sign", NonZeroU32::new(1).unwrap());
+        let a: IpAddr = "::ffff:192.0.2.1".parse().unwrap();
+        let b: IpAddr = "::ffff:198.51.100.7".parse().unwrap();
+        assert_eq!(rate_key(a), "192.0.2.1".parse::<IpAddr>().unwrap());
+        assert!(limiter.allows(a));
+        assert!(
+            limiter.allows(b),
+            "another IPv4 client is not in the first one's bucket"
+        );
+        assert!(
+            !limiter.allows("192.0.2.1".parse().unwrap()),
+            "the same client, however written"
         );
     }
 

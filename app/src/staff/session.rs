@@ -432,6 +432,9 @@ mod tests {
         assert_eq!(safe_next("/\t/evil.example", Locale::En), "/staff");
         assert_eq!(safe_next("/\n/evil.example", Locale::En), "/staff");
         assert_eq!(safe_next("/ /evil.example", Locale::En), "/staff");
-        assert_eq!(safe_next("/staff/persons?x=1", Locale::En), "/staff/persons?x=1");
+        assert_eq!(
+            safe_next("/staff/persons?x=1", Locale::En),
+            "/staff/persons?x=1"
+        );
     }
 }

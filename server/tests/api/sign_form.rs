@@ -291,12 +291,22 @@ on_both_backends! {
 #[tokio::test]
 async fn a_form_whose_values_cannot_be_an_address_is_refused_not_a_crash() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let form = with(form("a@example.org", "en"), "support_action", "x\r\nSet-Cookie: evil=1");
-    let answer = app.post_form(SIGN, &format!("/actions/{ACTION}"), &form).await;
+    let form = with(
+        form("a@example.org", "en"),
+        "support_action",
+        "x\r\nSet-Cookie: evil=1",
+    );
+    let answer = app
+        .post_form(SIGN, &format!("/actions/{ACTION}"), &form)
+        .await;
     assert_eq!(answer.status, 400);
     assert!(answer.cookie("evil").is_none());
     assert_eq!(signatures(&app).await, 0);
-    assert_eq!(app.get("/healthz").await.status, 200, "the server is still up");
+    assert_eq!(
+        app.get("/healthz").await.status,
+        200,
+        "the server is still up"
+    );
     app.teardown().await;
 }
 
