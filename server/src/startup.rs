@@ -207,6 +207,9 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
 fn router(state: AppState, sign_queue: SignQueue, site_root: &str) -> Router {
     use app::feeds::outgoing as feeds_out;
     let routes = route_list();
+    let hsts = state
+        .secure_cookies
+        .then(|| HeaderValue::from_static("max-age=31536000"));
     // Given to every page and server function: a fresh CSP nonce, and the
     // signing queue (a feature's own moving part, outside `AppState`).
     let context = move || {
@@ -250,6 +253,11 @@ fn router(state: AppState, sign_queue: SignQueue, site_root: &str) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(
             header::REFERRER_POLICY,
             HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        // Behind https, browsers are told to come back over https only.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            move |_: &axum::response::Response| hsts.clone(),
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -51,7 +51,8 @@ pub fn set_flash<T: Serialize>(name: &str, flash: &T) {
 }
 
 /// Reads this request's flash if `wanted` accepts it, and then clears it,
-/// so that a reload shows a fresh page.
+/// so that a reload shows a fresh page. The page that shows it holds what
+/// someone typed: no shared cache may keep it.
 pub fn take_flash<T: DeserializeOwned>(name: &str, wanted: impl Fn(&T) -> bool) -> Option<T> {
     let parts = use_context::<http::request::Parts>()?;
     let flash = value(&parts.headers, name)
@@ -63,5 +64,11 @@ pub fn take_flash<T: DeserializeOwned>(name: &str, wanted: impl Fn(&T) -> bool) 
         .and_then(|json| serde_json::from_slice::<T>(&json).ok())
         .filter(|flash| wanted(flash))?;
     set(&cookie(name, None, secure()));
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.insert_header(
+            http::header::CACHE_CONTROL,
+            http::HeaderValue::from_static("private, no-store"),
+        );
+    }
     Some(flash)
 }

@@ -224,9 +224,35 @@ impl Db {
     }
 }
 
-/// The URL with its password replaced, safe for logs and error messages.
+/// The URL with its password replaced, safe for logs and error messages:
+/// in the user part (`user:***@`) and in the query (`password=***`).
 pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let url = redact_user_password(url);
+    match url.split_once('?') {
+        Some((base, query)) => {
+            let query: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                    _ => pair.to_owned(),
+                })
+                .collect();
+            format!("{base}?{}", query.join("&"))
+        }
+        None => url,
+    }
+}
+
+fn redact_user_password(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_owned();
+    };
+    // Only the authority holds user:password; an `@` further on is not one.
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest
+        .find(['/', '?'])
+        .map_or(url.len(), |i| scheme_end + 3 + i);
+    match (Some(scheme_end), url[..authority_end].rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let userinfo = &url[scheme_end + 3..at];
             match userinfo.split_once(':') {
@@ -255,6 +281,14 @@ mod tests {
         assert_eq!(
             redact_url("sqlite://data/lumieres.db"),
             "sqlite://data/lumieres.db"
+        );
+        assert_eq!(
+            redact_url("postgres://db.example/lumieres?user=l&password=s3cret&sslmode=require"),
+            "postgres://db.example/lumieres?user=l&password=***&sslmode=require"
+        );
+        assert_eq!(
+            redact_url("postgres://l:a@b@db.example/x?PASSWORD=c"),
+            "postgres://l:***@db.example/x?PASSWORD=***"
         );
     }
 }

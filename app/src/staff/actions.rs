@@ -444,19 +444,19 @@ pub mod on_server {
         use crate::signing::export::{confirmed_for_delivery, signatures_csv};
         use axum::response::IntoResponse;
         use http::{header, StatusCode};
-        let user =
-            match crate::staff::session::on_server::user_from_headers(&state.db, &headers).await {
-                Ok(Some(user)) => user,
-                Ok(None) => {
-                    let next = format!("/staff/actions/{slug}/signatures.csv");
-                    let login = format!(
-                        "/staff/login?next={}",
-                        crate::server::context::encode_query(&next)
-                    );
-                    return (StatusCode::FOUND, [(header::LOCATION, login)]).into_response();
-                }
-                Err(error) => return AppError::from(error).status().into_response(),
-            };
+        let user = match crate::staff::session::on_server::user_from_headers(&state, &headers).await
+        {
+            Ok(Some(user)) => user,
+            Ok(None) => {
+                let next = format!("/staff/actions/{slug}/signatures.csv");
+                let login = format!(
+                    "/staff/login?next={}",
+                    crate::server::context::encode_query(&next)
+                );
+                return (StatusCode::FOUND, [(header::LOCATION, login)]).into_response();
+            }
+            Err(error) => return AppError::from(error).status().into_response(),
+        };
         if !Permission::ExportSignatures.allows(user.role) {
             return (
                 StatusCode::FORBIDDEN,

@@ -73,6 +73,18 @@ pub mod on_server {
     pub const LOGIN_FLASH_COOKIE: &str = "lumieres_login";
 
     pub const SESSION_COOKIE: &str = "lumieres_session";
+    /// Behind https the cookie takes the `__Host-` prefix: browsers then accept
+    /// it only Secure, for this host and path `/`, so no subdomain can plant one.
+    pub const SECURE_SESSION_COOKIE: &str = "__Host-lumieres_session";
+
+    /// The session cookie's name on this site.
+    pub fn session_cookie_name(secure: bool) -> &'static str {
+        if secure {
+            SECURE_SESSION_COOKIE
+        } else {
+            SESSION_COOKIE
+        }
+    }
     /// A working day and some: staff log in again each morning.
     pub const SESSION_SECONDS: i64 = 12 * 3600;
     /// Failed logins are remembered this long for throttling.
@@ -294,7 +306,11 @@ pub mod on_server {
 
     /// The `Set-Cookie` value that opens (or, with `None`, ends) a session.
     pub fn session_cookie(token: Option<&str>, secure: bool) -> String {
-        cookies::cookie(SESSION_COOKIE, token.map(|t| (t, SESSION_SECONDS)), secure)
+        cookies::cookie(
+            session_cookie_name(secure),
+            token.map(|t| (t, SESSION_SECONDS)),
+            secure,
+        )
     }
 
     impl From<LoginError> for AppError {
@@ -360,16 +376,17 @@ pub mod on_server {
     /// The session token of this request, if it carries one.
     pub fn session_token() -> Option<String> {
         let parts = use_context::<http::request::Parts>()?;
-        cookies::value(&parts.headers, SESSION_COOKIE).map(str::to_owned)
+        let secure = use_context::<crate::server::AppState>()?.secure_cookies;
+        cookies::value(&parts.headers, session_cookie_name(secure)).map(str::to_owned)
     }
 
     /// The staff member whose session cookie these headers carry, if the session is live.
     pub async fn user_from_headers(
-        db: &Db,
+        state: &crate::server::AppState,
         headers: &http::HeaderMap,
     ) -> Result<Option<StaffUser>, sqlx::Error> {
-        match cookies::value(headers, SESSION_COOKIE) {
-            Some(token) => user_for_token(db, token, crate::server::clock::now()).await,
+        match cookies::value(headers, session_cookie_name(state.secure_cookies)) {
+            Some(token) => user_for_token(&state.db, token, crate::server::clock::now()).await,
             None => Ok(None),
         }
     }
@@ -378,7 +395,7 @@ pub mod on_server {
     pub async fn current_user() -> Option<StaffUser> {
         let state = use_context::<crate::server::AppState>()?;
         let parts = use_context::<http::request::Parts>()?;
-        match user_from_headers(&state.db, &parts.headers).await {
+        match user_from_headers(&state, &parts.headers).await {
             Ok(user) => user,
             Err(error) => {
                 tracing::error!(%error, "cannot read the session");

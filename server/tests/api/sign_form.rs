@@ -93,6 +93,11 @@ on_both_backends! {
         assert_eq!(answer.location().as_deref(), Some(format!("{page}#sign").as_str()));
 
         let shown = follow_with_cookie(app, &answer).await;
+        assert_eq!(
+            shown.headers.get("cache-control").map(|v| v.to_str().unwrap()),
+            Some("private, no-store"),
+            "the page holds what the signer typed"
+        );
         assert_eq!(shown.status, 200);
         assert_eq!(shown.texts("#full_name-error"), ["Indiquez votre nom."]);
         assert_eq!(shown.texts("#email-error"), ["Indiquez une adresse e-mail comme nom@example.org."]);

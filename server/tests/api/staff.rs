@@ -34,7 +34,7 @@ on_both_backends! {
         let login = app.get("/staff/login?next=%2Fstaff").await;
         assert_eq!(login.status, 200);
         assert_eq!(login.attr("input[name=next]", "value").as_deref(), Some("/staff"));
-        assert_eq!(login.headers.get("cache-control").unwrap(), "no-store");
+        assert_eq!(login.headers.get("cache-control").unwrap(), "private, no-store");
 
         let answer = log_in(app, "Camille@Brussels.example", PASSWORD, "/staff").await;
         assert_eq!(answer.status, 302);
@@ -111,4 +111,72 @@ on_both_backends! {
         assert_eq!(forget_expired(&app.store.db, later).await.unwrap(), 2, "one session, one failure");
         assert!(user_for_token(&app.store.db, &token, now + 60).await.unwrap().is_none(), "the session is gone");
     }
+}
+
+#[tokio::test]
+async fn behind_https_browsers_are_told_to_stay_on_https_and_the_session_cookie_is_host_only() {
+    let app = TestApp::spawn_with(crate::helpers::Backend::Sqlite, |settings| {
+        settings.public_url = Some("https://lumieres.example".into());
+    })
+    .await;
+    council_member(&app).await;
+    let home = app.get("/").await;
+    assert_eq!(
+        home.headers.get("strict-transport-security").unwrap(),
+        "max-age=31536000"
+    );
+    let csp = home
+        .headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+
+    let answer = log_in(&app, "camille@brussels.example", PASSWORD, "/staff").await;
+    let set_cookie: Vec<&str> = answer
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    let session = set_cookie
+        .iter()
+        .find(|c| c.starts_with("__Host-lumieres_session="))
+        .expect("a __Host- cookie");
+    assert!(
+        session.contains("; Secure") && session.contains("Path=/") && !session.contains("Domain"),
+        "{session}"
+    );
+    assert!(
+        answer.cookie("lumieres_session").is_none(),
+        "no cookie without the prefix"
+    );
+    let cookie = answer.cookie("__Host-lumieres_session").unwrap();
+    let staff = app.get_with("/staff", &[("cookie", &cookie)]).await;
+    assert_eq!(staff.status, 200, "the prefixed cookie opens the session");
+    assert_eq!(
+        staff.headers.get("cache-control").unwrap(),
+        "private, no-store"
+    );
+    let plain = app
+        .get_with("/staff", &[("cookie", &cookie.replace("__Host-", ""))])
+        .await;
+    assert_eq!(
+        plain.status, 302,
+        "a cookie without the prefix is not read behind https"
+    );
+    app.teardown().await;
+}
+
+#[tokio::test]
+async fn plain_http_sites_send_no_hsts() {
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite).await;
+    assert!(app
+        .get("/")
+        .await
+        .headers
+        .get("strict-transport-security")
+        .is_none());
+    app.teardown().await;
 }

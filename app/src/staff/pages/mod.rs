@@ -33,7 +33,7 @@ pub fn private_page() {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.insert_header(
             http::header::CACHE_CONTROL,
-            http::HeaderValue::from_static("no-store"),
+            http::HeaderValue::from_static("private, no-store"),
         );
     }
 }
