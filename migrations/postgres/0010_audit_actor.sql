@@ -1,4 +1,5 @@
--- Who made a change, by kind: `staff` (user_id names the account) or `cli`
--- (the operator on the command line, user_id NULL).
-ALTER TABLE audit_log ADD COLUMN actor TEXT NOT NULL DEFAULT 'staff' CHECK (actor IN ('staff', 'cli'));
+-- Who made a change: `staff` (user_id names the account), `cli` (the operator
+-- on the command line) or `feed:ID` (a trusted partner feed publishing on its
+-- own); user_id is NULL for the last two.
+ALTER TABLE audit_log ADD COLUMN actor TEXT NOT NULL DEFAULT 'staff';
 UPDATE audit_log SET actor = 'cli' WHERE user_id IS NULL;

@@ -6,6 +6,7 @@
 //! become published status events at once. Nothing a partner serves is
 //! trusted: sizes, times, redirects and markup are all bounded here.
 use crate::on_pool;
+use crate::server::audit::{Actor, AuditEntry, RecordAudit};
 use crate::server::db::{BeginWrite, Db};
 use crate::server::timeline::{NewStatusEvent, Provenance, Timeline};
 use crate::text::plain_text;
@@ -28,8 +29,14 @@ pub const PARSE_FAILURES_TO_FLAG: i32 = 3;
 const CLAIM_SECONDS: i64 = 300;
 /// 1900-01-01T00:00:00Z: the earliest date a status event can have.
 const EARLIEST_FACT: i64 = -2_208_988_800;
-/// Feeds claimed per pass.
+/// Feeds claimed at once; a pass claims batches until none is due.
 pub const CLAIM_BATCH: i64 = 32;
+/// At most this many entries of one fetch are kept, the newest: a 5 MB feed
+/// of tiny items would otherwise be a hundred thousand rows at once.
+pub const MAX_ENTRIES_PER_FETCH: usize = 500;
+/// Entries are stored this many to a transaction, so that storing a large
+/// feed never holds the one SQLite writer long (signing waits on it).
+const ENTRIES_PER_COMMIT: usize = 100;
 
 /// The HTTP client for partner feeds: bounded in time and redirects, and
 /// decompressing (the size cap applies to what comes out).
@@ -339,7 +346,11 @@ pub async fn run_pass(
 ) -> Result<PassReport, sqlx::Error> {
     let mut report = PassReport::default();
     let persons = person_names(db).await?;
+    let started = std::time::Instant::now();
     loop {
+        // A long pass moves its clock on: each batch is claimed (and leased)
+        // from the time it is claimed, not from when the pass began.
+        let now = now + started.elapsed().as_secs() as i64;
         let due = claim_due(db, now, CLAIM_BATCH).await?;
         if due.is_empty() {
             break;
@@ -353,6 +364,23 @@ pub async fn run_pass(
         }
     }
     Ok(report)
+}
+
+/// Parses on a blocking thread: a large feed takes CPU the web server's
+/// workers should not wait behind. Keeps the newest `MAX_ENTRIES_PER_FETCH`.
+async fn parse_off_the_runtime(body: Vec<u8>) -> Result<Vec<ParsedEntry>, String> {
+    let parsed = tokio::task::spawn_blocking(move || parse(&body))
+        .await
+        .map_err(|e| format!("the parser stopped: {e}"))?;
+    parsed.map(newest)
+}
+
+/// The newest entries of a fetch, at most `MAX_ENTRIES_PER_FETCH`; entries
+/// without a date keep their place after the dated ones.
+pub fn newest(mut entries: Vec<ParsedEntry>) -> Vec<ParsedEntry> {
+    entries.sort_by_key(|entry| std::cmp::Reverse(entry.published_at));
+    entries.truncate(MAX_ENTRIES_PER_FETCH);
+    entries
 }
 
 /// Stores what one fetch came to: its new entries, if it brought any, and
@@ -370,7 +398,7 @@ async fn store_outcome(
             body,
             etag,
             last_modified,
-        } => match parse(&body) {
+        } => match parse_off_the_runtime(body).await {
             Ok(entries) => {
                 let (new, published) = store_entries(db, persons, feed, &entries, now).await?;
                 report.new_entries += new;
@@ -505,8 +533,9 @@ impl NextFetch {
     }
 }
 
-/// Stores the entries not seen before, in one transaction; a trusted feed's
-/// matched entries become published status events at once, with provenance.
+/// Stores the entries not seen before, matched to persons first, a chunk to
+/// a transaction; a trusted feed's matched entries become published status
+/// events at once, with provenance.
 async fn store_entries(
     db: &Db,
     persons: &[PersonNames],
@@ -514,11 +543,29 @@ async fn store_entries(
     entries: &[ParsedEntry],
     now: i64,
 ) -> Result<(usize, usize), sqlx::Error> {
+    let matched: Vec<(&ParsedEntry, Option<i64>)> = entries
+        .iter()
+        .map(|entry| (entry, match_person(persons, entry, feed.default_person_id)))
+        .collect();
+    let (mut new, mut published) = (0, 0);
+    for chunk in matched.chunks(ENTRIES_PER_COMMIT) {
+        let (n, p) = store_chunk(db, feed, chunk, now).await?;
+        new += n;
+        published += p;
+    }
+    Ok((new, published))
+}
+
+async fn store_chunk(
+    db: &Db,
+    feed: &DueFeed,
+    chunk: &[(&ParsedEntry, Option<i64>)],
+    now: i64,
+) -> Result<(usize, usize), sqlx::Error> {
     on_pool!(db, |pool| {
         let mut tx = pool.begin_write().await?;
         let (mut new, mut published) = (0, 0);
-        for entry in entries {
-            let person = match_person(persons, entry, feed.default_person_id);
+        for &(entry, person) in chunk {
             let id: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO feed_entries (feed_id, stable_key, url, title, summary_html, published_at,
                                            matched_person_id, fetched_at)
@@ -560,11 +607,25 @@ async fn store_entries(
                     author: None,
                     published: true,
                 };
-                tx.insert_status_event(&event, now).await?;
+                let event = tx.insert_status_event(&event, now).await?;
                 sqlx::query("UPDATE feed_entries SET state = 'published' WHERE id = $1")
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
+                // Published by no one on staff: the feed answers for it in the log.
+                let actor = Actor::Feed(feed.id);
+                let record = tx.status_event_record(event).await?;
+                tx.record_audit(
+                    &AuditEntry::new(actor, "status_event.create", "status_event", event)
+                        .after(&record),
+                )
+                .await?;
+                tx.record_audit(
+                    &AuditEntry::new(actor, "feed_entry.publish", "feed_entry", id)
+                        .before(&serde_json::json!({ "state": "new" }))
+                        .after(&serde_json::json!({ "state": "published", "status_event": event })),
+                )
+                .await?;
                 published += 1;
             }
         }

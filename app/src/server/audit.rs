@@ -10,21 +10,24 @@ pub enum Actor {
     Staff(i64),
     /// `server action close …`, `server feed add …`: a system actor, `cli`.
     Cli,
+    /// A trusted partner feed publishing on its own, named by its id.
+    Feed(i64),
 }
 
 impl Actor {
     pub fn user_id(self) -> Option<i64> {
         match self {
             Actor::Staff(id) => Some(id),
-            Actor::Cli => None,
+            Actor::Cli | Actor::Feed(_) => None,
         }
     }
 
-    /// How the log names it (`audit_log.actor`).
-    pub fn kind(self) -> &'static str {
+    /// How the log names it (`audit_log.actor`): `staff`, `cli`, `feed:12`.
+    pub fn name(self) -> String {
         match self {
-            Actor::Staff(_) => "staff",
-            Actor::Cli => "cli",
+            Actor::Staff(_) => "staff".to_owned(),
+            Actor::Cli => "cli".to_owned(),
+            Actor::Feed(id) => format!("feed:{id}"),
         }
     }
 }
@@ -34,7 +37,7 @@ impl std::fmt::Display for Actor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Actor::Staff(id) => write!(f, "staff:{id}"),
-            Actor::Cli => f.write_str("cli"),
+            Actor::Cli | Actor::Feed(_) => f.write_str(&self.name()),
         }
     }
 }
@@ -106,7 +109,7 @@ crate::impl_for_connections! {
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(entry.actor.user_id())
-            .bind(entry.actor.kind())
+            .bind(entry.actor.name())
             .bind(entry.at)
             .bind(entry.action)
             .bind(entry.record_type)

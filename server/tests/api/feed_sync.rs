@@ -66,11 +66,29 @@ fn typed(content_type: &'static str, body: impl Into<axum::body::Body>) -> Respo
     ([(header::CONTENT_TYPE, content_type)], body.into()).into_response()
 }
 
+/// A feed of `n` small dated items, one a day going back from 2026-11-01,
+/// listed oldest first (feeds do not promise an order).
+fn many_items(n: i64) -> String {
+    let first = chrono::DateTime::from_timestamp(1_793_491_200, 0).unwrap();
+    let items: String = (0..n)
+        .rev()
+        .map(|i| {
+            let date = (first - chrono::Duration::days(i)).to_rfc2822();
+            format!("<item><guid>urn:many:{i}</guid><title>Item {i}</title><pubDate>{date}</pubDate></item>")
+        })
+        .collect();
+    format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Many</title>{items}</channel></rss>")
+}
+
 /// The partner server: one path per behaviour.
 async fn partner_server() -> String {
     let bomb = gzip_bomb();
     let app = axum::Router::new()
         .route("/rss", get(|| async { typed("application/rss+xml", RSS) }))
+        .route(
+            "/many",
+            get(|| async { typed("application/rss+xml", many_items(1_200)) }),
+        )
         .route(
             "/dates",
             get(|| async { typed("application/rss+xml", ODD_DATES) }),
@@ -454,6 +472,20 @@ on_both_backends! {
         .unwrap();
         assert_eq!(waiting, 1);
 
+        // Published by a feed, not by staff: the log names the feed.
+        let feed_id: i64 = on_pool!(&store.db, |pool| sqlx::query_scalar("SELECT id FROM feeds WHERE url LIKE '%/rss'")
+            .fetch_one(pool).await).unwrap();
+        let audit: Vec<(String, String, Option<i64>)> = on_pool!(&store.db, |pool| sqlx::query_as(
+            "SELECT action, actor, user_id FROM audit_log WHERE record_type IN ('status_event', 'feed_entry') ORDER BY id"
+        ).fetch_all(pool).await).unwrap();
+        let by_feed = format!("feed:{feed_id}");
+        assert_eq!(
+            audit.iter().filter(|(action, actor, user)| action == "status_event.create" && *actor == by_feed && user.is_none()).count(),
+            2,
+            "{audit:?}"
+        );
+        assert_eq!(audit.iter().filter(|(action, actor, _)| action == "feed_entry.publish" && *actor == by_feed).count(), 2);
+
         // Dates no timeline can show become the day the entry was fetched, and
         // the person's page still reads.
         let odd = NewFeed {
@@ -492,5 +524,38 @@ on_both_backends! {
         app::api::persons::on_server::latest_events(&store.db)
             .await
             .expect("the home page's latest events still read");
+    }
+}
+
+on_both_backends! {
+    async fn a_large_feed_keeps_only_its_newest_entries(store: &TestStore) {
+        let base = partner_server().await;
+        let feed = NewFeed {
+            url: format!("{base}/many"),
+            partner: "Prolific".into(),
+            default_person: None,
+            trusted: false,
+        };
+        subscriptions::add(&store.db, Actor::Cli, &feed, 1).await.unwrap();
+        let report = feed_sync::run_pass(&store.db, &feed_sync::client(), app::server::clock::now())
+            .await
+            .unwrap();
+        assert_eq!(report.new_entries, feed_sync::MAX_ENTRIES_PER_FETCH);
+        let (stored, oldest): (i64, String) = on_pool!(&store.db, |pool| sqlx::query_as(
+            "SELECT COUNT(*), MIN(stable_key) FROM feed_entries WHERE stable_key LIKE 'id:urn:many:%'"
+        ).fetch_one(pool).await).unwrap();
+        assert_eq!(stored, 500);
+        let newest_kept: Vec<String> = on_pool!(&store.db, |pool| sqlx::query_scalar(
+            "SELECT title FROM feed_entries ORDER BY published_at DESC LIMIT 1"
+        ).fetch_all(pool).await).unwrap();
+        assert_eq!(newest_kept, ["Item 0"], "the newest item is kept");
+        let oldest_kept: i64 = on_pool!(&store.db, |pool| sqlx::query_scalar(
+            "SELECT MIN(published_at) FROM feed_entries"
+        ).fetch_one(pool).await).unwrap();
+        assert_eq!(oldest_kept, 1_793_491_200 - 499 * 86_400, "item 499 is the oldest kept: {oldest}");
+        // A second pass brings nothing new and stores nothing twice.
+        on_pool!(&store.db, |pool| sqlx::query("UPDATE feeds SET next_fetch_at = 0").execute(pool).await.map(|_| ())).unwrap();
+        let again = feed_sync::run_pass(&store.db, &feed_sync::client(), app::server::clock::now()).await.unwrap();
+        assert_eq!(again.new_entries, 0);
     }
 }

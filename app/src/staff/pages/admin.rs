@@ -161,6 +161,15 @@ fn utc(at: i64) -> String {
     }
 }
 
+/// Who made a change: a staff member's name, the command line, or a partner feed.
+fn actor_label(locale: Locale, entry: &crate::staff::admin::AuditEntryView) -> String {
+    match (&entry.user_name, entry.actor.strip_prefix("feed:")) {
+        (Some(name), _) => name.clone(),
+        (None, Some(feed)) => locale.t("staff.feed_actor").replace("%{id}", feed),
+        (None, None) => locale.t("staff.command_line"),
+    }
+}
+
 #[component]
 pub fn StaffAuditPage() -> impl IntoView {
     super::private_page();
@@ -231,7 +240,7 @@ pub fn StaffAuditPage() -> impl IntoView {
                                         view! {
                                             <tr>
                                                 <td>{utc(e.at)}</td>
-                                                <td>{e.user_name.clone().unwrap_or_else(|| locale.t("staff.command_line"))}</td>
+                                                <td>{actor_label(locale, e)}</td>
                                                 <td><code>{e.action.clone()}</code></td>
                                                 <td><a href=record_link>{format!("{} {}", e.record_type, e.record_id)}</a></td>
                                                 <td>
