@@ -230,7 +230,7 @@ fn router(state: AppState, sign_queue: SignQueue, site_root: &str) -> Router {
         )
         .route(
             "/staff/actions/{slug}/signatures.csv",
-            get(app::staff::actions::on_server::download_signatures),
+            axum::routing::post(app::staff::actions::on_server::download_signatures),
         )
         .nest_service("/pkg", pkg)
         .leptos_routes_with_context(&state, routes, context.clone(), {

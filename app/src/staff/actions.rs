@@ -433,9 +433,10 @@ pub mod on_server {
         }
     }
 
-    /// `GET /staff/actions/{slug}/signatures.csv`: a council member of a
+    /// `POST /staff/actions/{slug}/signatures.csv`: a council member of a
     /// municipality that adopted the person downloads the confirmed
-    /// signatures for delivery (audited by the export itself).
+    /// signatures for delivery (audited by the export itself). A POST, so
+    /// that the request guard checks it came from our own page.
     pub async fn download_signatures(
         axum::extract::State(state): axum::extract::State<crate::server::AppState>,
         axum::extract::Path(slug): axum::extract::Path<String>,
@@ -448,7 +449,7 @@ pub mod on_server {
         {
             Ok(Some(user)) => user,
             Ok(None) => {
-                let next = format!("/staff/actions/{slug}/signatures.csv");
+                let next = format!("/staff/actions/{slug}");
                 let login = format!(
                     "/staff/login?next={}",
                     crate::server::context::encode_query(&next)

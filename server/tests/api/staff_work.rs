@@ -275,7 +275,7 @@ on_both_backends! {
         assert_eq!(edit, 403);
         let action = call(app, Some(&liege), "/api/staff/set-support-action-open", "lang=en&action=solidarity-with-vahid-afkari").await;
         assert_eq!(action, 403);
-        let csv = app.get_with("/staff/actions/solidarity-with-vahid-afkari/signatures.csv", &[("cookie", &liege)]).await;
+        let csv = post_as(app, &liege, "/staff/actions/solidarity-with-vahid-afkari/signatures.csv", "/staff/actions/solidarity-with-vahid-afkari", &[]).await;
         assert_eq!(csv.status, 403);
         // Saving an adoption only ever writes one's own municipality's.
         let own = post_as(app, &liege, "/api/staff/save-adoption", "/staff/persons/vahid-afkari", &[
@@ -323,12 +323,22 @@ on_both_backends! {
         assert_eq!(page.texts("#support-action-closes_on-error"), ["The closing date comes before the opening date."]);
 
         // Signatures of the demo action, confirmed, then exported.
-        let csv = app.get_with("/staff/actions/solidarity-with-vahid-afkari/signatures.csv", &[("cookie", &council)]).await;
+        let csv_path = "/staff/actions/solidarity-with-vahid-afkari/signatures.csv";
+        let page = "/staff/actions/solidarity-with-vahid-afkari";
+        let csv = post_as(app, &council, csv_path, page, &[]).await;
         assert_eq!(csv.status, 200);
         assert_eq!(csv.headers.get("content-type").unwrap(), "text/csv; charset=utf-8");
         assert!(csv.body.starts_with("name,municipality_or_postcode,country,confirmed_at"));
-        let anonymous = app.get("/staff/actions/solidarity-with-vahid-afkari/signatures.csv").await;
+        // Personal data leaves only on a POST from our own pages: a link or an
+        // image on another site cannot make a logged-in browser download it.
+        assert_eq!(app.get_with(csv_path, &[("cookie", &council)]).await.status, 405);
+        let exports_before = count(app, "SELECT COUNT(*) FROM audit_log WHERE action = 'support_action.export'").await;
+        let forged = app.post_with(csv_path, &[], &[("cookie", &council), ("origin", "https://evil.example"), ("accept", "text/html")]).await;
+        assert_eq!(forged.status, 403);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM audit_log WHERE action = 'support_action.export'").await, exports_before);
+        let anonymous = app.post_form(csv_path, page, &[]).await;
         assert_eq!(anonymous.status, 302);
+        assert_eq!(anonymous.location().as_deref(), Some("/staff/login?next=%2Fstaff%2Factions%2Fsolidarity%2Dwith%2Dvahid%2Dafkari"));
 
         let closed = post_as(app, &council, "/api/staff/set-support-action-open", "/staff/actions/free-vahid-now", &[
             ("lang", "en"), ("action", "free-vahid-now"), ("open", ""),

@@ -357,7 +357,7 @@ pub fn StaffActionPage(slug: String) -> impl IntoView {
                     <p>{locale.t(if a.is_open { "staff.open" } else { "staff.closed" })} " · "
                        {locale.t("staff.confirmed")} ": " <strong class="confirmed-count">{page.confirmed}</strong></p>
                     {page.can_edit.then(|| view! {
-                        <p><a href=format!("/staff/actions/{}/signatures.csv", a.slug) download="">{locale.t("staff.export_csv")}</a></p>
+                        <form method="post" action=format!("/staff/actions/{}/signatures.csv", a.slug) class="export-form"><button type="submit">{locale.t("staff.export_csv")}</button></form>
                         <form method="post" action={<SetSupportActionOpen as ServerFn>::PATH} class="inline-form">
                             <LangField/>
                             <input type="hidden" name="action" value=a.slug.clone()/>
