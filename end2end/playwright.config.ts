@@ -69,8 +69,10 @@ export default defineConfig({
         OUTBOX_DIR: '../target/e2e/outbox',
         SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
         MAIL_FROM: 'Lumières <lumieres@example.org>',
-        // Every test signs from 127.0.0.1; the limit itself is tested in server/tests.
+        // Every test signs and logs in from 127.0.0.1; the limits themselves
+        // are tested in server/tests.
         SIGNING_RATE_LIMIT_PER_MINUTE: '1000',
+        LOGIN_RATE_LIMIT_PER_MINUTE: '1000',
         RUST_LOG: 'warn',
       },
     },

@@ -33,6 +33,8 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// Signature requests per client address and minute; 0 turns the limit off.
     pub signing_rate_per_minute: u32,
+    /// Staff logins allowed per client address and minute; 0: no limit.
+    pub login_rate_per_minute: u32,
     /// Behind a reverse proxy: the header it writes the client's address to.
     pub client_ip_header: Option<http::HeaderName>,
     /// Mail goes through this SMTP server when set; it may hold a password.
@@ -56,6 +58,7 @@ impl std::fmt::Debug for Settings {
             .field("outbox_dir", &self.outbox_dir)
             .field("public_url", &self.public_url)
             .field("signing_rate_per_minute", &self.signing_rate_per_minute)
+            .field("login_rate_per_minute", &self.login_rate_per_minute)
             .field("client_ip_header", &self.client_ip_header)
             .field(
                 "smtp_url",
@@ -105,6 +108,11 @@ impl Settings {
             name: "SIGNING_RATE_LIMIT_PER_MINUTE",
             reason: format!("{rate:?} is not a whole number (0 turns the limit off)"),
         })?;
+        let rate = var("LOGIN_RATE_LIMIT_PER_MINUTE").unwrap_or_else(|| "10".to_owned());
+        let login_rate_per_minute = rate.parse::<u32>().map_err(|_| ConfigError::Invalid {
+            name: "LOGIN_RATE_LIMIT_PER_MINUTE",
+            reason: format!("{rate:?} is not a whole number (0 turns the limit off)"),
+        })?;
         let client_ip_header = var("CLIENT_IP_HEADER")
             .map(|name| {
                 http::HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
@@ -124,6 +132,7 @@ impl Settings {
             retention_days,
             public_url: public_url.map(|url| url.trim_end_matches('/').to_owned()),
             signing_rate_per_minute,
+            login_rate_per_minute,
             client_ip_header,
             smtp_url: var("SMTP_URL").map(SecretString::from),
             mail_from: var("MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned()),

@@ -34,8 +34,28 @@ pub struct Application {
     router: Router,
     db: Db,
     mailer: outbox::Mailer,
-    limiter: Option<guard::RateLimit>,
+    limits: Vec<guard::RateLimit>,
     retention_days: u32,
+}
+
+/// The per-address limits the guard applies: signing, and staff logins.
+fn rate_limits(settings: &Settings) -> Vec<guard::RateLimit> {
+    let login = <app::staff::session::LogInStaff as leptos::server_fn::ServerFn>::PATH;
+    let signing = ("guard.too_many_title", "guard.too_many_text");
+    let logins = ("guard.too_many_logins_title", "guard.too_many_logins_text");
+    [
+        (
+            app::signing::SIGN_PATH,
+            settings.signing_rate_per_minute,
+            signing,
+        ),
+        (login, settings.login_rate_per_minute, logins),
+    ]
+    .into_iter()
+    .filter_map(|(path, per_minute, refusal)| {
+        NonZeroU32::new(per_minute).map(|n| guard::RateLimit::with_refusal(path, n, refusal))
+    })
+    .collect()
 }
 
 /// Opens and migrates the database named in the settings.
@@ -78,10 +98,9 @@ impl Application {
             secure_cookies: public_url.starts_with("https://"),
             public_url,
             client_ip_header: settings.client_ip_header.clone(),
-            signing_limiter: NonZeroU32::new(settings.signing_rate_per_minute)
-                .map(|limit| guard::RateLimit::per_minute(app::signing::SIGN_PATH, limit)),
+            rate_limits: rate_limits(settings),
         };
-        let limiter = state.signing_limiter.clone();
+        let limits = state.rate_limits.clone();
         let router = router(state, sign_queue, &settings.site_root);
         let mailer = settings.mailer()?;
         Ok(Self {
@@ -89,7 +108,7 @@ impl Application {
             router,
             db,
             mailer,
-            limiter,
+            limits,
             retention_days: settings.retention_days,
         })
     }
@@ -121,14 +140,13 @@ impl Application {
             self.mailer,
             worker_stopped,
         ));
-        let sweeper = self.limiter.map(|limiter| {
-            tokio::spawn(async move {
-                let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
-                loop {
-                    every.tick().await;
-                    limiter.forget_idle();
-                }
-            })
+        let limits = self.limits;
+        let sweeper = tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                limits.iter().for_each(guard::RateLimit::forget_idle);
+            }
         });
         let retention = tokio::spawn(run_retention(self.db.clone(), self.retention_days));
         let feeds = tokio::spawn(run_feed_sync(self.db.clone()));
@@ -140,9 +158,7 @@ impl Application {
             .await;
         let _ = stop_worker.send(true);
         let _ = worker.await;
-        if let Some(sweeper) = sweeper {
-            sweeper.abort();
-        }
+        sweeper.abort();
         retention.abort();
         feeds.abort();
         self.db.close().await;

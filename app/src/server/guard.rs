@@ -20,13 +20,29 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct RateLimit {
     path: &'static str,
+    /// Interface-string keys of the refusal's title and text.
+    refusal: (&'static str, &'static str),
     limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
 }
 
 impl RateLimit {
+    /// Signing's limit, and its refusal ("too many signatures").
     pub fn per_minute(path: &'static str, per_minute: NonZeroU32) -> Self {
+        Self::with_refusal(
+            path,
+            per_minute,
+            ("guard.too_many_title", "guard.too_many_text"),
+        )
+    }
+
+    pub fn with_refusal(
+        path: &'static str,
+        per_minute: NonZeroU32,
+        refusal: (&'static str, &'static str),
+    ) -> Self {
         Self {
             path,
+            refusal,
             limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
         }
     }
@@ -156,9 +172,9 @@ pub async fn guard_requests(
         );
     }
     if let Some(limiter) = state
-        .signing_limiter
-        .as_ref()
-        .filter(|limit| request.method() == Method::POST && request.uri().path() == limit.path)
+        .rate_limits
+        .iter()
+        .find(|limit| request.method() == Method::POST && request.uri().path() == limit.path)
     {
         let ip = client_ip_from(
             request.headers(),
@@ -168,11 +184,12 @@ pub async fn guard_requests(
         if let Some(ip) = ip {
             if !limiter.allows(ip) {
                 tracing::warn!(%ip, path = limiter.path, "rate limit reached");
+                let (title, text) = limiter.refusal;
                 let mut response = refusal(
                     request.headers(),
                     StatusCode::TOO_MANY_REQUESTS,
-                    "guard.too_many_title",
-                    "guard.too_many_text",
+                    title,
+                    text,
                 );
                 response
                     .headers_mut()

@@ -36,6 +36,7 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Behind a reverse proxy: the header that carries the client's address.
     pub client_ip_header: Option<http::HeaderName>,
-    /// `None` when signing is not rate-limited (benchmarks).
-    pub signing_limiter: Option<guard::RateLimit>,
+    /// Per-address limits on some POST paths (signing, staff login); empty
+    /// when turned off (benchmarks, tests).
+    pub rate_limits: Vec<guard::RateLimit>,
 }

@@ -74,6 +74,38 @@ pub fn hash_password(password: &str) -> Result<String, AccountError> {
         .map_err(|e| AccountError::Hash(e.to_string()))
 }
 
+/// Hashes and verifications running at once: each takes 19 MiB and a core
+/// for tens of milliseconds, so a flood of logins waits its turn here rather
+/// than exhausting the machine's memory and blocking threads.
+fn hashing_turns() -> &'static tokio::sync::Semaphore {
+    static TURNS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    TURNS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores)
+    })
+}
+
+/// `hash_password` off the async workers, in turn.
+pub async fn hash_password_in_turn(password: String) -> Result<String, AccountError> {
+    let _turn = hashing_turns()
+        .acquire()
+        .await
+        .map_err(|e| AccountError::Hash(e.to_string()))?;
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| AccountError::Hash(e.to_string()))?
+}
+
+/// `verify_password` off the async workers, in turn.
+pub async fn verify_password_in_turn(stored: String, password: String) -> bool {
+    let Ok(_turn) = hashing_turns().acquire().await else {
+        return false;
+    };
+    tokio::task::spawn_blocking(move || verify_password(&stored, &password))
+        .await
+        .unwrap_or(false)
+}
+
 /// Whether `password` matches a stored hash; a malformed hash matches nothing.
 pub fn verify_password(stored: &str, password: &str) -> bool {
     PasswordHash::new(stored)
@@ -148,11 +180,7 @@ pub async fn create_user(
 ) -> Result<i64, AccountError> {
     check_password_length(password)?;
     check_role_and_municipality(user.role, user.municipality.as_ref())?;
-    // Hashing takes tens of milliseconds of CPU: keep it off the async workers.
-    let owned = password.to_owned();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&owned))
-        .await
-        .map_err(|e| AccountError::Hash(e.to_string()))??;
+    let hash = hash_password_in_turn(password.to_owned()).await?;
     on_pool!(db, |pool| {
         let mut tx = pool.begin_write().await?;
         let municipality_id = municipality_id!(&mut *tx, &user.municipality);

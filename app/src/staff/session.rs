@@ -66,9 +66,8 @@ pub mod on_server {
     use crate::on_pool;
     use crate::server::context::{encode_query, is_plain_form_post, request_parts, state};
     use crate::server::cookies;
-    use crate::server::db::Db;
+    use crate::server::db::{BeginWrite, Db};
     use crate::server::tokens::{new_token, token_hash};
-    use crate::staff::accounts::verify_password;
 
     pub const LOGIN_FLASH_COOKIE: &str = "lumieres_login";
 
@@ -146,7 +145,13 @@ pub mod on_server {
         })
     }
 
-    /// Checks a login and opens a session; returns the user and the cookie token.
+    /// Checks a login and opens a session; returns the user and the cookie
+    /// token. The attempt is counted before the password is checked, so that
+    /// attempts made at once see each other: however many arrive together,
+    /// at most `MAX_FAILURES_PER_ACCOUNT` passwords are ever tried. A good
+    /// password takes its attempt back. Addresses are counted as the rate
+    /// limits count them (an IPv6 /64 as one).
+    #[tracing::instrument(skip_all)]
     pub async fn log_in(
         db: &Db,
         email: &str,
@@ -155,21 +160,11 @@ pub mod on_server {
         now: i64,
     ) -> Result<(StaffUser, String), LoginError> {
         let email = email.trim().to_lowercase();
-        let ip = client_ip.map(|ip| ip.to_string());
-        let since = now - THROTTLE_WINDOW_SECONDS;
-        let (by_account, by_address): (i64, i64) = on_pool!(db, |pool| {
-            sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM login_failures WHERE email = $1 AND attempted_at > $3),
-                    (SELECT COUNT(*) FROM login_failures WHERE client_ip = $2 AND attempted_at > $3)"
-        )
-        .bind(&email)
-        .bind(&ip)
-        .bind(since)
-        .fetch_one(pool)
-        .await
-        })?;
-        if by_account >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
-            tracing::warn!(ip = ?client_ip, "login throttled");
+        let address = client_ip.map(|ip| crate::server::guard::rate_key(ip).to_string());
+        let attempt = record_attempt(db, &email, address.as_deref(), now).await?;
+        let (by_account, by_address) = attempts(db, &email, address.as_deref(), now).await?;
+        if by_account > MAX_FAILURES_PER_ACCOUNT || by_address > MAX_FAILURES_PER_ADDRESS {
+            tracing::warn!(address = ?address, "login throttled");
             return Err(LoginError::Throttled);
         }
         let row: Option<UserRow> = on_pool!(db, |pool| sqlx::query_as(
@@ -181,45 +176,78 @@ pub mod on_server {
         .bind(&email)
         .fetch_optional(pool)
         .await)?;
+        // Longer than any password we accept: refused before any hashing.
+        if password.chars().count() > crate::staff::accounts::MAX_PASSWORD_CHARS {
+            return Err(LoginError::Invalid);
+        }
         let stored = row
             .as_ref()
             .map(|r| r.password_hash.clone())
             .unwrap_or_else(|| decoy_hash().to_owned());
-        let attempt = password.to_owned();
-        let matches = tokio::task::spawn_blocking(move || verify_password(&stored, &attempt))
-            .await
-            .unwrap_or(false);
-        let user = match (matches, row) {
-            (true, Some(row)) => row.into_user(),
-            _ => None,
-        };
-        let Some(user) = user else {
-            on_pool!(db, |pool| sqlx::query(
-                "INSERT INTO login_failures (email, client_ip, attempted_at) VALUES ($1, $2, $3)"
-            )
-            .bind(&email)
-            .bind(&ip)
-            .bind(now)
-            .execute(pool)
-            .await
-            .map(|_| ()))?;
+        let matches =
+            crate::staff::accounts::verify_password_in_turn(stored, password.to_owned()).await;
+        let Some(user) = row.filter(|_| matches).and_then(UserRow::into_user) else {
             return Err(LoginError::Invalid);
         };
         let token = new_token();
         on_pool!(db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query("DELETE FROM login_failures WHERE id = $1")
+                .bind(attempt)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)"
-        )
-        .bind(token_hash(&token))
-        .bind(user.id)
-        .bind(now)
-        .bind(now + SESSION_SECONDS)
-        .execute(pool)
-        .await
-        .map(|_| ())
+                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(token_hash(&token))
+            .bind(user.id)
+            .bind(now)
+            .bind(now + SESSION_SECONDS)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await
         })?;
         tracing::info!(user = user.id, "logged in");
         Ok((user, token))
+    }
+
+    /// Counts a login attempt as failed until it succeeds; returns its id.
+    async fn record_attempt(
+        db: &Db,
+        email: &str,
+        address: Option<&str>,
+        now: i64,
+    ) -> Result<i64, sqlx::Error> {
+        on_pool!(db, |pool| {
+            sqlx::query_scalar(
+            "INSERT INTO login_failures (email, client_ip, attempted_at) VALUES ($1, $2, $3) RETURNING id"
+        )
+        .bind(email)
+        .bind(address)
+        .bind(now)
+        .fetch_one(pool)
+        .await
+        })
+    }
+
+    /// Attempts not (yet) successful in the window, by account and by address.
+    async fn attempts(
+        db: &Db,
+        email: &str,
+        address: Option<&str>,
+        now: i64,
+    ) -> Result<(i64, i64), sqlx::Error> {
+        on_pool!(db, |pool| {
+            sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM login_failures WHERE email = $1 AND attempted_at > $3),
+                    (SELECT COUNT(*) FROM login_failures WHERE client_ip = $2 AND attempted_at > $3)"
+        )
+        .bind(email)
+        .bind(address)
+        .bind(now - THROTTLE_WINDOW_SECONDS)
+        .fetch_one(pool)
+        .await
+        })
     }
 
     /// The user behind a session token, if the session is live and the account enabled.

@@ -153,6 +153,7 @@ impl TestApp {
             outbox_dir: store.test_db.outbox_dir(),
             public_url: None,
             signing_rate_per_minute: 0,
+            login_rate_per_minute: 0,
             client_ip_header: None,
             smtp_url: None,
             mail_from: server::configuration::DEFAULT_MAIL_FROM.to_owned(),

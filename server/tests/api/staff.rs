@@ -99,6 +99,42 @@ on_both_backends! {
 }
 
 on_both_backends! {
+    async fn guesses_made_at_once_try_no_more_passwords_than_one_at_a_time(app: &TestApp) {
+        use app::staff::session::on_server::{log_in, LoginError, MAX_FAILURES_PER_ACCOUNT};
+        council_member(app).await;
+        let now = app::server::clock::now();
+        let guesses = (0..20).map(|i| {
+            let db = app.store.db.clone();
+            let ip: std::net::IpAddr = format!("198.51.100.{i}").parse().unwrap();
+            async move { log_in(&db, "camille@brussels.example", &format!("guess number {i}"), Some(ip), now).await }
+        });
+        let outcomes = futures::future::join_all(guesses).await;
+        let tried = outcomes.iter().filter(|o| matches!(o, Err(LoginError::Invalid))).count();
+        let throttled = outcomes.iter().filter(|o| matches!(o, Err(LoginError::Throttled))).count();
+        assert!(tried as i64 <= MAX_FAILURES_PER_ACCOUNT, "{tried} passwords were tried");
+        assert_eq!(tried + throttled, 20);
+        let right = log_in(&app.store.db, "camille@brussels.example", PASSWORD, None, now).await;
+        assert!(matches!(right, Err(LoginError::Throttled)), "the account is locked for the window");
+        let later = log_in(&app.store.db, "camille@brussels.example", PASSWORD, None, now + 16 * 60).await;
+        assert!(later.is_ok(), "and opens again after it");
+    }
+
+    async fn one_ipv6_network_counts_as_one_address(app: &TestApp) {
+        use app::staff::session::on_server::{log_in, LoginError, MAX_FAILURES_PER_ADDRESS};
+        let now = app::server::clock::now();
+        for i in 0..MAX_FAILURES_PER_ADDRESS {
+            let ip: std::net::IpAddr = format!("2001:db8:1:2::{:x}", i + 1).parse().unwrap();
+            let email = format!("nobody{i}@brussels.example");
+            assert!(matches!(log_in(&app.store.db, &email, "guess", Some(ip), now).await, Err(LoginError::Invalid)));
+        }
+        let neighbour: std::net::IpAddr = "2001:db8:1:2:ffff::1".parse().unwrap();
+        let next = log_in(&app.store.db, "someone@brussels.example", "guess", Some(neighbour), now).await;
+        assert!(matches!(next, Err(LoginError::Throttled)), "the same /64");
+        let elsewhere: std::net::IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        let other = log_in(&app.store.db, "someone@brussels.example", "guess", Some(elsewhere), now).await;
+        assert!(matches!(other, Err(LoginError::Invalid)), "another network is not affected");
+    }
+
     async fn expired_sessions_and_old_failures_are_deleted(app: &TestApp) {
         use app::staff::session::on_server::{forget_expired, log_in, user_for_token, SESSION_SECONDS, THROTTLE_WINDOW_SECONDS};
         council_member(app).await;
@@ -178,5 +214,29 @@ async fn plain_http_sites_send_no_hsts() {
         .headers
         .get("strict-transport-security")
         .is_none());
+    app.teardown().await;
+}
+
+#[tokio::test]
+async fn logins_from_one_address_are_rate_limited() {
+    let app = TestApp::spawn_with(crate::helpers::Backend::Sqlite, |settings| {
+        settings.login_rate_per_minute = 3;
+    })
+    .await;
+    council_member(&app).await;
+    for _ in 0..3 {
+        let answer = log_in(
+            &app,
+            "camille@brussels.example",
+            "not the passphrase",
+            "/staff",
+        )
+        .await;
+        assert_eq!(answer.status, 302);
+    }
+    let refused = log_in(&app, "camille@brussels.example", PASSWORD, "/staff").await;
+    assert_eq!(refused.status, 429);
+    assert!(refused.body.contains("Too many logins"), "{}", refused.body);
+    assert!(refused.cookie("lumieres_session").is_none());
     app.teardown().await;
 }
