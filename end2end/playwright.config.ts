@@ -73,6 +73,8 @@ export default defineConfig({
         // are tested in server/tests.
         SIGNING_RATE_LIMIT_PER_MINUTE: '1000',
         LOGIN_RATE_LIMIT_PER_MINUTE: '1000',
+        // The hostile partner feeds are served from loopback.
+        FEEDS_ALLOW_PRIVATE: '1',
         RUST_LOG: 'warn',
       },
     },

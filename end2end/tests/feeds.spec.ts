@@ -98,7 +98,7 @@ test('a hostile partner feed is followed, synced and rendered without anything e
   await follow(page, `${base}/${project}/review.xml`, `Review partner ${project}`, '', false);
 
   const { stdout } = await run('../target/release/server', ['sync-feeds'], {
-    env: { ...process.env, DATABASE_URL: 'sqlite://../target/e2e/lumieres.db', RUST_LOG: 'warn' },
+    env: { ...process.env, DATABASE_URL: 'sqlite://../target/e2e/lumieres.db', RUST_LOG: 'warn', FEEDS_ALLOW_PRIVATE: '1' },
   });
   expect(stdout).toMatch(/feeds fetched: \d+ new entries/);
 

@@ -185,7 +185,7 @@ async fn ingest(url: &str, base: &str) {
         (0..CORPUS_FEEDS).map(|n| format!("{base}/corpus/{n}.xml")),
     )
     .await;
-    let client = feed_sync::client();
+    let client = feed_sync::client(feed_sync::Reach::PrivateToo);
     reset_peak_rss();
     let started = Instant::now();
     let report = feed_sync::run_pass(&db, &client, app::server::clock::now())
@@ -215,7 +215,7 @@ async fn ingest(url: &str, base: &str) {
 async fn refresh(url: &str, base: &str, count: usize) {
     let db = app::server::db::Db::connect(url, 5).await.expect("connect");
     follow(&db, (0..count).map(|n| format!("{base}/feeds/{n}.xml"))).await;
-    let client = feed_sync::client();
+    let client = feed_sync::client(feed_sync::Reach::PrivateToo);
     let started = Instant::now();
     let first = feed_sync::run_pass(&db, &client, app::server::clock::now())
         .await

@@ -56,7 +56,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 
 async fn load(url: &str, action: &str, seconds: u64, concurrency: usize, acked: &str) {
     // reqwest is built with `rustls-no-provider`: this installs the ring provider.
-    let _ = app::feeds::sync::client();
+    let _ = app::feeds::sync::client(app::feeds::sync::Reach::PrivateToo);
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
         .timeout(Duration::from_secs(10))

@@ -187,7 +187,10 @@ pub async fn run(command: Command) -> Result<(), String> {
             joined,
         } => add_municipality(&settings, slug, name, country, joined).await,
         Command::Feed(command) => with_db(&settings, |db| feed(db, command)).await,
-        Command::SyncFeeds => with_db(&settings, sync_feeds).await,
+        Command::SyncFeeds => {
+            let reach = settings.feed_reach();
+            with_db(&settings, |db| sync_feeds(db, reach)).await
+        }
         Command::Report(ReportCommand::Spikes {
             hours,
             minutes,
@@ -395,9 +398,9 @@ async fn feed(db: Db, command: FeedCommand) -> Result<(), String> {
     Ok(())
 }
 
-async fn sync_feeds(db: Db) -> Result<(), String> {
+async fn sync_feeds(db: Db, reach: app::feeds::sync::Reach) -> Result<(), String> {
     use app::feeds::sync::{client, run_pass};
-    let r = run_pass(&db, &client(), clock::now())
+    let r = run_pass(&db, &client(reach), clock::now())
         .await
         .map_err(|e| e.to_string())?;
     println!(

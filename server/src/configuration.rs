@@ -35,6 +35,8 @@ pub struct Settings {
     pub signing_rate_per_minute: u32,
     /// Staff logins allowed per client address and minute; 0: no limit.
     pub login_rate_per_minute: u32,
+    /// Partner feeds may be fetched from loopback and private networks too.
+    pub feeds_allow_private: bool,
     /// Behind a reverse proxy: the header it writes the client's address to.
     pub client_ip_header: Option<http::HeaderName>,
     /// Mail goes through this SMTP server when set; it may hold a password.
@@ -59,6 +61,7 @@ impl std::fmt::Debug for Settings {
             .field("public_url", &self.public_url)
             .field("signing_rate_per_minute", &self.signing_rate_per_minute)
             .field("login_rate_per_minute", &self.login_rate_per_minute)
+            .field("feeds_allow_private", &self.feeds_allow_private)
             .field("client_ip_header", &self.client_ip_header)
             .field(
                 "smtp_url",
@@ -113,6 +116,16 @@ impl Settings {
             name: "LOGIN_RATE_LIMIT_PER_MINUTE",
             reason: format!("{rate:?} is not a whole number (0 turns the limit off)"),
         })?;
+        let feeds_allow_private = match var("FEEDS_ALLOW_PRIVATE").as_deref().map(str::trim) {
+            None | Some("" | "0") => false,
+            Some("1") => true,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "FEEDS_ALLOW_PRIVATE",
+                    reason: format!("{other:?} is neither 1 nor 0"),
+                })
+            }
+        };
         let client_ip_header = var("CLIENT_IP_HEADER")
             .map(|name| {
                 http::HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
@@ -133,6 +146,7 @@ impl Settings {
             public_url: public_url.map(|url| url.trim_end_matches('/').to_owned()),
             signing_rate_per_minute,
             login_rate_per_minute,
+            feeds_allow_private,
             client_ip_header,
             smtp_url: var("SMTP_URL").map(SecretString::from),
             mail_from: var("MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned()),
@@ -149,6 +163,15 @@ impl Settings {
     }
 
     /// SMTP when `SMTP_URL` is set, else one file per mail under `OUTBOX_DIR`.
+    /// Which addresses partner feeds may be fetched from.
+    pub fn feed_reach(&self) -> app::feeds::sync::Reach {
+        if self.feeds_allow_private {
+            app::feeds::sync::Reach::PrivateToo
+        } else {
+            app::feeds::sync::Reach::PublicOnly
+        }
+    }
+
     pub fn mailer(&self) -> Result<app::server::outbox::Mailer, ConfigError> {
         match &self.smtp_url {
             Some(url) => app::server::outbox::Mailer::smtp(url.expose_secret(), &self.mail_from)

@@ -35,6 +35,7 @@ pub struct Application {
     db: Db,
     mailer: outbox::Mailer,
     limits: Vec<guard::RateLimit>,
+    feed_reach: app::feeds::sync::Reach,
     retention_days: u32,
 }
 
@@ -109,6 +110,7 @@ impl Application {
             db,
             mailer,
             limits,
+            feed_reach: settings.feed_reach(),
             retention_days: settings.retention_days,
         })
     }
@@ -149,7 +151,7 @@ impl Application {
             }
         });
         let retention = tokio::spawn(run_retention(self.db.clone(), self.retention_days));
-        let feeds = tokio::spawn(run_feed_sync(self.db.clone()));
+        let feeds = tokio::spawn(run_feed_sync(self.db.clone(), self.feed_reach));
         let service = self
             .router
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -170,8 +172,8 @@ impl Application {
 /// Syncs due partner feeds once a minute. A pass claims its feeds in the
 /// database, so instances never fetch the same feed at once; aborting it at
 /// shutdown loses nothing (a claimed feed is simply due again later).
-async fn run_feed_sync(db: Db) {
-    let client = app::feeds::sync::client();
+async fn run_feed_sync(db: Db, reach: app::feeds::sync::Reach) {
+    let client = app::feeds::sync::client(reach);
     let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
     loop {
         every.tick().await;

@@ -23,6 +23,19 @@ fn person_options(persons: &PersonChoices, none_label: String) -> Vec<(String, S
     options
 }
 
+/// A fetch problem (its code, see `sync::Problem`) in the page's language.
+/// The raw error stays in the server's log.
+fn problem_text(locale: crate::i18n::Locale, code: &str) -> String {
+    let (class, status) = code.split_once(':').unwrap_or((code, ""));
+    let key = format!("feeds.problem_{}", class.replace('-', "_"));
+    let text = locale.t(&key);
+    if text.ends_with(&key) {
+        // A problem recorded before problems had codes: shown as it was kept.
+        return code.to_owned();
+    }
+    text.replace("%{status}", status)
+}
+
 #[component]
 pub fn StaffFeedsPage() -> impl IntoView {
     crate::staff::pages::private_page();
@@ -66,7 +79,7 @@ pub fn StaffFeedsPage() -> impl IntoView {
                                         <dd>{feed.last_fetched.clone().unwrap_or_else(|| locale.t("feeds.never"))}</dd>
                                         {feed.last_error.clone().map(|error| view! {
                                             <dt>{locale.t("feeds.last_error")}</dt>
-                                            <dd class="feed-error">{error} " (" {feed.error_count} ")"</dd>
+                                            <dd class="feed-error" data-problem=error.clone()>{problem_text(locale, &error)} " (" {feed.error_count} ")"</dd>
                                         })}
                                     </dl>
                                     <form method="post" action={<UnfollowFeed as ServerFn>::PATH} class="inline-form">

@@ -38,26 +38,145 @@ pub const MAX_ENTRIES_PER_FETCH: usize = 500;
 /// feed never holds the one SQLite writer long (signing waits on it).
 const ENTRIES_PER_COMMIT: usize = 100;
 
-/// The HTTP client for partner feeds: bounded in time and redirects, and
-/// decompressing (the size cap applies to what comes out).
-pub fn client() -> reqwest::Client {
-    client_with_timeout(TOTAL_TIMEOUT)
+/// Which addresses partner feeds may be fetched from. A feed address is
+/// typed by staff and its redirects are chosen by the partner: without a
+/// check, either could make this server fetch from inside its own network
+/// (the cloud metadata service at 169.254.169.254, a database's admin port)
+/// and report what it found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// The default: public addresses only.
+    PublicOnly,
+    /// Loopback and private networks too (`FEEDS_ALLOW_PRIVATE=1`: tests, intranets).
+    PrivateToo,
 }
 
-/// The same client with another total timeout (the tests' slow drip).
-pub fn client_with_timeout(total: Duration) -> reqwest::Client {
+/// The HTTP client for partner feeds: bounded in time and redirects,
+/// decompressing (the size cap applies to what comes out), and reaching only
+/// what `reach` allows, for every resolved address and every redirect hop.
+#[derive(Debug, Clone)]
+pub struct FeedClient {
+    http: reqwest::Client,
+    reach: Reach,
+}
+
+pub fn client(reach: Reach) -> FeedClient {
+    FeedClient::from_builder(client_builder(reach), reach)
+}
+
+impl FeedClient {
+    /// A client from changed settings (see `client_builder`).
+    pub fn from_builder(builder: reqwest::ClientBuilder, reach: Reach) -> Self {
+        let http = builder
+            .build()
+            .expect("the feed client's settings are valid");
+        Self { http, reach }
+    }
+}
+
+/// The client's settings, for a test to change one (a shorter timeout, a
+/// name resolved to a test server).
+pub fn client_builder(reach: Reach) -> reqwest::ClientBuilder {
     // lettre already brings rustls with ring; reqwest uses the same provider.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
+    let builder = reqwest::Client::builder()
         .user_agent(concat!("Lumieres-feed-reader/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(CONNECT_TIMEOUT)
-        .timeout(total)
-        .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+        .timeout(TOTAL_TIMEOUT)
+        .redirect(redirect_policy(reach))
         .gzip(true)
         .brotli(true)
-        .deflate(true)
-        .build()
-        .expect("the feed client's settings are valid")
+        .deflate(true);
+    match reach {
+        Reach::PublicOnly => builder.dns_resolver(PublicResolver),
+        Reach::PrivateToo => builder,
+    }
+}
+
+/// Refused: the address is not a public one.
+#[derive(Debug, thiserror::Error)]
+#[error("refused: {0} is not a public address")]
+pub struct PrivateAddress(pub std::net::IpAddr);
+
+/// Whether an address is on the public internet: not loopback, private,
+/// link-local, shared (CGNAT), unique-local, documentation, multicast,
+/// reserved or unspecified, seen directly or inside an IPv6 address.
+pub fn is_public(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || v4.is_multicast()
+                || a == 0
+                || a >= 240
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 192 && b == 0 && v4.octets()[2] == 0)
+                || (a == 198 && (18..20).contains(&b)))
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped().or_else(|| v6.to_ipv4()) {
+                return is_public(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || (first == 0x2001 && v6.segments()[1] == 0x0db8)
+                || (first == 0x0064 && v6.segments()[1] == 0xff9b))
+        }
+    }
+}
+
+/// Resolves names as the system does, then keeps public addresses only.
+struct PublicResolver;
+
+impl reqwest::dns::Resolve for PublicResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let found: Vec<std::net::SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let public: Vec<std::net::SocketAddr> = found
+                .iter()
+                .copied()
+                .filter(|a| is_public(a.ip()))
+                .collect();
+            match (public.is_empty(), found.first()) {
+                (true, Some(refused)) => Err(Box::new(PrivateAddress(refused.ip())) as _),
+                _ => Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs),
+            }
+        })
+    }
+}
+
+/// At most `MAX_REDIRECTS` hops; with `PublicOnly`, a hop to an address
+/// written as an IP (which no resolver sees) must be public too.
+fn redirect_policy(reach: Reach) -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() >= MAX_REDIRECTS {
+            return attempt.error("too many redirects");
+        }
+        match refused_literal(reach, attempt.url().host_str()) {
+            Some(ip) => attempt.error(PrivateAddress(ip)),
+            None => attempt.follow(),
+        }
+    })
+}
+
+/// A host written as an IP address that `reach` does not allow. Such a host
+/// is connected to directly, without the resolver, so it is checked here.
+fn refused_literal(reach: Reach, host: Option<&str>) -> Option<std::net::IpAddr> {
+    let host = host?.trim_start_matches('[').trim_end_matches(']');
+    let ip: std::net::IpAddr = host.parse().ok()?;
+    (reach == Reach::PublicOnly && !is_public(ip)).then_some(ip)
 }
 
 /// A feed claimed for fetching.
@@ -88,6 +207,62 @@ pub async fn claim_due(db: &Db, now: i64, limit: i64) -> Result<Vec<DueFeed>, sq
     )
 }
 
+/// What went wrong with a fetch, as staff are told it (a class, stored in
+/// `feeds.last_error` as a code the staff page words in their language);
+/// the raw error goes to the log only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    PrivateAddress,
+    CannotConnect,
+    TimedOut,
+    TooManyRedirects,
+    TooLarge,
+    CannotRead,
+    /// A status other than 200, 304, 410, 429 and 503.
+    Http(u16),
+    NotAFeed,
+    SlowDown,
+    Gone,
+}
+
+impl Problem {
+    /// `private-address`, `server-error:502`, `refused:404`, …
+    pub fn code(&self) -> String {
+        match self {
+            Problem::PrivateAddress => "private-address".into(),
+            Problem::CannotConnect => "cannot-connect".into(),
+            Problem::TimedOut => "timed-out".into(),
+            Problem::TooManyRedirects => "too-many-redirects".into(),
+            Problem::TooLarge => "too-large".into(),
+            Problem::CannotRead => "cannot-read".into(),
+            Problem::Http(status) if *status >= 500 => format!("server-error:{status}"),
+            Problem::Http(status) => format!("refused:{status}"),
+            Problem::NotAFeed => "not-a-feed".into(),
+            Problem::SlowDown => "slow-down".into(),
+            Problem::Gone => "gone".into(),
+        }
+    }
+
+    /// The class of a failed request; the detail is logged, not kept.
+    fn of(error: &reqwest::Error, feed: i64) -> Self {
+        tracing::warn!(feed, %error, "feed fetch failed");
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+        while let Some(cause) = source {
+            if cause.downcast_ref::<PrivateAddress>().is_some() {
+                return Problem::PrivateAddress;
+            }
+            source = cause.source();
+        }
+        if error.is_timeout() {
+            Problem::TimedOut
+        } else if error.is_redirect() {
+            Problem::TooManyRedirects
+        } else {
+            Problem::CannotConnect
+        }
+    }
+}
+
 /// What one fetch came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FetchOutcome {
@@ -102,14 +277,21 @@ pub enum FetchOutcome {
     Gone,
     /// 429 or 503, with how long to wait if the server said.
     SlowDown(Option<i64>),
-    Failed(String),
+    Failed(Problem),
 }
 
 /// Fetches a feed with a conditional GET; the body is read in chunks and
 /// cut at `MAX_BODY_BYTES` (after decompression: a gzip bomb stops there).
-pub async fn fetch(client: &reqwest::Client, feed: &DueFeed, now: i64) -> FetchOutcome {
+pub async fn fetch(client: &FeedClient, feed: &DueFeed, now: i64) -> FetchOutcome {
     use http::header::{ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER};
-    let mut request = client.get(&feed.url);
+    let host = http::Uri::try_from(feed.url.as_str())
+        .ok()
+        .and_then(|uri| uri.host().map(str::to_owned));
+    if let Some(ip) = refused_literal(client.reach, host.as_deref()) {
+        tracing::warn!(feed = feed.id, %ip, "feed refused: not a public address");
+        return FetchOutcome::Failed(Problem::PrivateAddress);
+    }
+    let mut request = client.http.get(&feed.url);
     if let Some(etag) = &feed.etag {
         request = request.header(IF_NONE_MATCH, etag);
     }
@@ -118,11 +300,7 @@ pub async fn fetch(client: &reqwest::Client, feed: &DueFeed, now: i64) -> FetchO
     }
     let mut response = match request.send().await {
         Ok(response) => response,
-        Err(error) if error.is_redirect() => {
-            return FetchOutcome::Failed("too many redirects".into())
-        }
-        Err(error) if error.is_timeout() => return FetchOutcome::Failed("timed out".into()),
-        Err(error) => return FetchOutcome::Failed(format!("cannot connect: {error}")),
+        Err(error) => return FetchOutcome::Failed(Problem::of(&error, feed.id)),
     };
     let status = response.status();
     let header = |name| {
@@ -139,7 +317,7 @@ pub async fn fetch(client: &reqwest::Client, feed: &DueFeed, now: i64) -> FetchO
             return FetchOutcome::SlowDown(header(RETRY_AFTER).and_then(|v| retry_after(&v, now)))
         }
         200 => {}
-        other => return FetchOutcome::Failed(format!("HTTP {other}")),
+        other => return FetchOutcome::Failed(Problem::Http(other)),
     }
     let (etag, last_modified) = (header(ETAG), header(LAST_MODIFIED));
     let mut body = Vec::new();
@@ -147,13 +325,16 @@ pub async fn fetch(client: &reqwest::Client, feed: &DueFeed, now: i64) -> FetchO
         match response.chunk().await {
             Ok(Some(chunk)) => {
                 if body.len() + chunk.len() > MAX_BODY_BYTES {
-                    return FetchOutcome::Failed(format!("larger than {MAX_BODY_BYTES} bytes"));
+                    return FetchOutcome::Failed(Problem::TooLarge);
                 }
                 body.extend_from_slice(&chunk);
             }
             Ok(None) => break,
-            Err(error) if error.is_timeout() => return FetchOutcome::Failed("timed out".into()),
-            Err(error) => return FetchOutcome::Failed(format!("cannot read the body: {error}")),
+            Err(error) if error.is_timeout() => return FetchOutcome::Failed(Problem::TimedOut),
+            Err(error) => {
+                tracing::warn!(feed = feed.id, %error, "feed body unreadable");
+                return FetchOutcome::Failed(Problem::CannotRead);
+            }
         }
     }
     FetchOutcome::Fresh {
@@ -339,11 +520,7 @@ pub struct PassReport {
 
 /// One pass: claims due feeds and syncs each. `sync-feeds` runs one; the
 /// worker beside the web server runs one a minute.
-pub async fn run_pass(
-    db: &Db,
-    client: &reqwest::Client,
-    now: i64,
-) -> Result<PassReport, sqlx::Error> {
+pub async fn run_pass(db: &Db, client: &FeedClient, now: i64) -> Result<PassReport, sqlx::Error> {
     let mut report = PassReport::default();
     let persons = person_names(db).await?;
     let started = std::time::Instant::now();
@@ -405,7 +582,10 @@ async fn store_outcome(
                 report.published += published;
                 NextFetch::fresh(now, etag, last_modified, 0)
             }
-            Err(reason) => NextFetch::after_error(feed, now, ErrorKind::Unparsable(reason)),
+            Err(reason) => {
+                tracing::warn!(feed = feed.id, %reason, "feed unparsable");
+                NextFetch::after_error(feed, now, Problem::NotAFeed)
+            }
         },
         FetchOutcome::NotModified => {
             report.not_modified += 1;
@@ -413,28 +593,14 @@ async fn store_outcome(
             let (etag, modified) = (feed.etag.clone(), feed.last_modified.clone());
             NextFetch::fresh(now, etag, modified, feed.parse_failures)
         }
-        FetchOutcome::Gone => NextFetch::after_error(feed, now, ErrorKind::Gone),
-        FetchOutcome::SlowDown(wait) => {
-            NextFetch::after_error(feed, now, ErrorKind::SlowDown(wait))
-        }
-        FetchOutcome::Failed(reason) => {
-            NextFetch::after_error(feed, now, ErrorKind::Failed(reason))
-        }
+        FetchOutcome::Gone => NextFetch::after_error(feed, now, Problem::Gone),
+        FetchOutcome::SlowDown(wait) => NextFetch::slow_down(feed, now, wait),
+        FetchOutcome::Failed(problem) => NextFetch::after_error(feed, now, problem),
     };
     if next.last_error.is_some() {
         report.failed += 1;
     }
     next.record(db, feed.id, now).await
-}
-
-/// Why a fetch did not bring entries.
-enum ErrorKind {
-    /// 410: the partner says the feed is gone for good.
-    Gone,
-    /// 429 or 503, with how long to wait if the server said.
-    SlowDown(Option<i64>),
-    Failed(String),
-    Unparsable(String),
 }
 
 /// A feed's state after a fetch: when to fetch it again, and what went wrong.
@@ -471,7 +637,7 @@ impl NextFetch {
     }
 
     /// Backs off (or stops, on 410); three parse failures in a row flag the feed.
-    fn after_error(feed: &DueFeed, now: i64, kind: ErrorKind) -> Self {
+    fn after_error(feed: &DueFeed, now: i64, problem: Problem) -> Self {
         let jitter = rand::random::<f64>() * 2.0 - 1.0;
         let error_count = feed.error_count + 1;
         let mut next = NextFetch {
@@ -480,32 +646,31 @@ impl NextFetch {
             error_count,
             parse_failures: feed.parse_failures,
             flagged: false,
-            last_error: None,
+            last_error: Some(problem.code()),
             etag: feed.etag.clone(),
             last_modified: feed.last_modified.clone(),
         };
-        next.last_error = Some(match kind {
-            ErrorKind::Gone => {
+        match problem {
+            Problem::Gone => {
                 // Stopped, not backing off: its error count stays what it was.
                 next.enabled = false;
                 next.error_count = feed.error_count;
-                "HTTP 410: the partner removed this feed".to_owned()
             }
-            ErrorKind::SlowDown(wait) => {
-                let wait = wait.unwrap_or_else(|| backoff(error_count, jitter));
-                next.next_fetch_at = now + wait.clamp(60, MAX_BACKOFF_SECONDS);
-                "asked to slow down (429/503)".to_owned()
-            }
-            ErrorKind::Failed(reason) => reason,
-            ErrorKind::Unparsable(reason) => {
+            Problem::NotAFeed => {
                 next.parse_failures = feed.parse_failures + 1;
                 next.flagged = next.parse_failures >= PARSE_FAILURES_TO_FLAG;
-                format!(
-                    "cannot parse: {}",
-                    reason.chars().take(300).collect::<String>()
-                )
             }
-        });
+            _ => {}
+        }
+        next
+    }
+
+    /// 429 or 503: as long as the partner said (or the back-off), from a
+    /// minute to a day.
+    fn slow_down(feed: &DueFeed, now: i64, wait: Option<i64>) -> Self {
+        let mut next = Self::after_error(feed, now, Problem::SlowDown);
+        let wait = wait.unwrap_or(next.next_fetch_at - now);
+        next.next_fetch_at = now + wait.clamp(60, MAX_BACKOFF_SECONDS);
         next
     }
 

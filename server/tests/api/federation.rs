@@ -21,7 +21,7 @@ async fn sync_now(app: &TestApp) -> feed_sync::PassReport {
     .unwrap();
     feed_sync::run_pass(
         &app.store.db,
-        &feed_sync::client(),
+        &feed_sync::client(feed_sync::Reach::PrivateToo),
         app::server::clock::now(),
     )
     .await

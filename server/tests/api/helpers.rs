@@ -154,6 +154,8 @@ impl TestApp {
             public_url: None,
             signing_rate_per_minute: 0,
             login_rate_per_minute: 0,
+            // Partner servers in tests listen on loopback.
+            feeds_allow_private: true,
             client_ip_header: None,
             smtp_url: None,
             mail_from: server::configuration::DEFAULT_MAIL_FROM.to_owned(),
@@ -174,7 +176,7 @@ impl TestApp {
         });
         // reqwest is built with `rustls-no-provider` (the feed reader's choice);
         // making the feed client once installs the ring provider for this one too.
-        let _ = app::feeds::sync::client();
+        let _ = app::feeds::sync::client(app::feeds::sync::Reach::PrivateToo);
         // A response that never ends fails its test within a minute instead
         // of holding the whole run.
         let client = reqwest::Client::builder()
