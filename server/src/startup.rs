@@ -100,6 +100,7 @@ impl Application {
             public_url,
             client_ip_header: settings.client_ip_header.clone(),
             rate_limits: rate_limits(settings),
+            retention_days: settings.retention_days,
         };
         let limits = state.rate_limits.clone();
         let router = router(state, sign_queue, &settings.site_root);
@@ -196,7 +197,10 @@ async fn run_retention(db: Db, retention_days: u32) {
             Ok(done) if done != Default::default() => {
                 tracing::info!(
                     anonymised = done.anonymised,
+                    unconfirmed_deleted = done.unconfirmed_deleted,
+                    addresses_erased = done.addresses_erased,
                     mails_forgotten = done.mails_forgotten,
+                    mails_given_up = done.mails_given_up,
                     "retention pass"
                 )
             }

@@ -134,20 +134,41 @@ pub fn PrivacyPage() -> impl IntoView {
     }
     let locale: Locale = use_locale();
     let title = locale.t("privacy.title");
-    let paragraphs = [
-        "privacy.what",
-        "privacy.why",
-        "privacy.public",
-        "privacy.delivery",
-        "privacy.retention",
-        "privacy.withdraw",
-    ];
+    let terms = Resource::new(|| (), |_| crate::signing::privacy_terms());
     view! {
         <Title text=title.clone()/>
         <Meta name="description" content=locale.t("privacy.what")/>
         <section class="privacy">
             <h1>{title}</h1>
-            {paragraphs.into_iter().map(|key| view! { <p>{locale.t(key)}</p> }).collect_view()}
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let Ok(terms) = terms.await else {
+                        return view! { <InternalError/> }.into_any();
+                    };
+                    let days = |key: &str| {
+                        locale
+                            .t(key)
+                            .replace("%{days}", &terms.retention_days.to_string())
+                            .replace("%{unconfirmed}", &terms.unconfirmed_days.to_string())
+                            .replace("%{withdrawn}", &terms.withdrawn_days.to_string())
+                            .replace("%{address}", &terms.address_days.to_string())
+                            .replace("%{kept}", &terms.kept_at_most_days.to_string())
+                    };
+                    [
+                        "privacy.what",
+                        "privacy.why",
+                        "privacy.public",
+                        "privacy.delivery",
+                        "privacy.retention",
+                        "privacy.forgetting",
+                        "privacy.withdraw",
+                    ]
+                    .into_iter()
+                    .map(|key| view! { <p>{days(key)}</p> })
+                    .collect_view()
+                    .into_any()
+                })}
+            </Suspense>
         </section>
     }
     .into_any()

@@ -36,6 +36,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Behind a reverse proxy: the header that carries the client's address.
     pub client_ip_header: Option<http::HeaderName>,
+    /// Days after an action closes before its signatures are anonymised.
+    pub retention_days: u32,
     /// Per-address limits on some POST paths (signing, staff login); empty
     /// when turned off (benchmarks, tests).
     pub rate_limits: Vec<guard::RateLimit>,

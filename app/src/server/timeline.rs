@@ -115,8 +115,9 @@ pub trait Timeline {
     /// Publishes (or unpublishes) a status event, which changes the person's
     /// timeline and current status at once, and audits it. The first
     /// publication also queues the mail to each signer of the person's
-    /// actions who asked to be kept informed, in their language. `None`: no
-    /// such event.
+    /// actions who asked to be kept informed, in their language, unless the
+    /// person is not public (nothing is said about a case that is not).
+    /// `None`: no such event.
     fn set_published(
         &mut self,
         actor: Actor,
@@ -244,7 +245,8 @@ crate::impl_for_connections! {
                     "SELECT DISTINCT s.canonical_email, s.locale
                        FROM signatures s JOIN support_actions a ON a.id = s.action_id
                        JOIN persons p ON p.id = a.person_id
-                      WHERE p.slug = $1 AND s.state = 'confirmed' AND s.keep_informed AND NOT s.anonymised",
+                      WHERE p.slug = $1 AND p.is_public
+                        AND s.state = 'confirmed' AND s.keep_informed AND NOT s.anonymised",
                 )
                 .bind(&before.person)
                 .fetch_all(&mut *self)

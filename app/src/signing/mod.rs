@@ -118,6 +118,30 @@ pub async fn sign_support_action(
     Ok(result)
 }
 
+/// How long personal data is kept, as the privacy notice states it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetentionTerms {
+    /// After an action closes.
+    pub retention_days: u32,
+    pub unconfirmed_days: i64,
+    pub withdrawn_days: i64,
+    pub address_days: i64,
+    pub kept_at_most_days: i64,
+}
+
+/// The terms the retention pass applies on this site (`RETENTION_DAYS`).
+#[server]
+pub async fn privacy_terms() -> Result<RetentionTerms, AppError> {
+    use retention::*;
+    Ok(RetentionTerms {
+        retention_days: crate::server::context::state()?.retention_days,
+        unconfirmed_days: UNCONFIRMED_DAYS,
+        withdrawn_days: WITHDRAWN_DAYS,
+        address_days: ADDRESS_DAYS,
+        kept_at_most_days: KEPT_AT_MOST_DAYS,
+    })
+}
+
 #[server]
 pub async fn signature_by_token(token: String) -> Result<Option<TokenView>, AppError> {
     let db = crate::server::context::db()?;

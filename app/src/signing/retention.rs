@@ -1,59 +1,121 @@
-//! Personal data is kept only as long as needed: the signatures of closed
-//! actions are anonymised after the retention period (counts stay), and sent
-//! mail is deleted after a month. Run hourly beside the web server.
+//! Personal data is kept only as long as needed (the privacy notice says the
+//! same, with the configured number of days). One pass, run hourly beside
+//! the web server:
+//! - signatures never confirmed are deleted after `UNCONFIRMED_DAYS`;
+//! - withdrawn signatures are anonymised after `WITHDRAWN_DAYS`;
+//! - the network address a signature came from is erased after `ADDRESS_DAYS`;
+//! - the signatures of an action closed (by hand or by its deadline) more
+//!   than `retention_days` ago are anonymised; reopening an action does not
+//!   restart that clock for the signatures made before its first closing;
+//! - an action that is never closed keeps a signature at most
+//!   `KEPT_AT_MOST_DAYS`: then it is anonymised too;
+//! - sent mail is deleted after `SENT_MAIL_KEPT_SECONDS`, and mail that could
+//!   not be delivered for `UNDELIVERABLE_DAYS` is given up and deleted.
+//!
+//! Anonymising erases name, email, place, address and token; state, country
+//! and dates stay, so every count stays.
 use super::store::SignError;
 use crate::on_pool;
 use crate::server::db::Db;
+
+pub const UNCONFIRMED_DAYS: i64 = 7;
+pub const WITHDRAWN_DAYS: i64 = 7;
+pub const ADDRESS_DAYS: i64 = 30;
+/// Two years: a campaign that runs longer asks its signers again.
+pub const KEPT_AT_MOST_DAYS: i64 = 730;
+pub const UNDELIVERABLE_DAYS: i64 = 7;
+/// Sent mail is kept this long (for support questions), then deleted:
+/// it holds the address and the links.
+pub const SENT_MAIL_KEPT_SECONDS: i64 = 30 * 86_400;
+const DAY: i64 = 86_400;
 
 /// What one retention pass did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Retention {
     pub anonymised: u64,
+    pub unconfirmed_deleted: u64,
+    pub addresses_erased: u64,
     pub mails_forgotten: u64,
+    pub mails_given_up: u64,
 }
 
-/// Sent mail is kept this long (for support questions), then deleted:
-/// it holds the address and the links.
-pub const SENT_MAIL_KEPT_SECONDS: i64 = 30 * 86_400;
+/// The one way a signature is anonymised; `$WHERE` picks which.
+macro_rules! anonymise {
+    ($which:literal) => {
+        concat!(
+            "UPDATE signatures
+                SET name = '', canonical_email = 'anonymised:' || id, place = NULL, client_ip = NULL,
+                    token_hash = 'anonymised:' || id, show_name = FALSE, keep_informed = FALSE,
+                    anonymised = TRUE
+              WHERE anonymised = FALSE AND ",
+            $which
+        )
+    };
+}
 
-/// Anonymises the signatures of actions closed (by hand or by their
-/// deadline) more than `retention_days` ago: name, email, place, address
-/// and token go; state, country and dates stay, so every count stays.
-/// Also deletes sent mail older than `SENT_MAIL_KEPT_SECONDS`.
+/// One pass over everything personal that is due to go.
 pub async fn apply_retention(
     db: &Db,
     retention_days: u32,
     now: i64,
 ) -> Result<Retention, SignError> {
-    let cutoff = now - i64::from(retention_days) * 86_400;
+    let cutoff = now - i64::from(retention_days) * DAY;
     let cutoff_day = chrono::DateTime::from_timestamp(cutoff, 0)
         .map(|t| t.date_naive())
         .unwrap_or_default();
-    let anonymised = on_pool!(db, |pool| {
-        sqlx::query(
-            "UPDATE signatures
-            SET name = '', canonical_email = 'anonymised:' || id, place = NULL, client_ip = NULL,
-                token_hash = 'anonymised:' || id, show_name = FALSE, keep_informed = FALSE,
-                anonymised = TRUE
-          WHERE anonymised = FALSE AND action_id IN (
-                SELECT id FROM support_actions
-                 WHERE (is_open = FALSE AND closed_at <= $1) OR closes_on < $2)",
-        )
-        .bind(cutoff)
-        .bind(cutoff_day)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected())
-    })?;
-    let mails_forgotten = on_pool!(db, |pool| sqlx::query(
-        "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < $1"
-    )
-    .bind(now - SENT_MAIL_KEPT_SECONDS)
+    let run = |sql: &'static str, at: i64| async move {
+        on_pool!(db, |pool| sqlx::query(sql)
+            .bind(at)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()))
+    };
+    let closed = on_pool!(db, |pool| {
+        sqlx::query(anonymise!(
+        "EXISTS (SELECT 1 FROM support_actions a
+                  WHERE a.id = signatures.action_id
+                    AND ((a.is_open = FALSE AND a.closed_at <= $1) OR a.closes_on < $2
+                         OR (a.first_closed_at <= $1 AND signatures.created_at <= a.first_closed_at)))"
+    ))
+    .bind(cutoff)
+    .bind(cutoff_day)
     .execute(pool)
     .await
-    .map(|r| r.rows_affected()))?;
+    .map(|r| r.rows_affected())
+    })?;
+    let withdrawn = run(
+        anonymise!("state = 'withdrawn' AND created_at < $1"),
+        now - WITHDRAWN_DAYS * DAY,
+    )
+    .await?;
+    let too_old = run(anonymise!("created_at < $1"), now - KEPT_AT_MOST_DAYS * DAY).await?;
+    let unconfirmed_deleted = run(
+        "DELETE FROM signatures WHERE state = 'pending' AND created_at < $1",
+        now - UNCONFIRMED_DAYS * DAY,
+    )
+    .await?;
+    let addresses_erased = run(
+        "UPDATE signatures SET client_ip = NULL WHERE client_ip IS NOT NULL AND created_at < $1",
+        now - ADDRESS_DAYS * DAY,
+    )
+    .await?;
+    let mails_forgotten = run(
+        "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < $1",
+        now - SENT_MAIL_KEPT_SECONDS,
+    )
+    .await?;
+    // Still undelivered after days of tries: the address is wrong or dead,
+    // and the mail holds it and a link.
+    let mails_given_up = run(
+        "DELETE FROM outbox WHERE sent_at IS NULL AND created_at < $1",
+        now - UNDELIVERABLE_DAYS * DAY,
+    )
+    .await?;
     Ok(Retention {
-        anonymised,
+        anonymised: closed + withdrawn + too_old,
+        unconfirmed_deleted,
+        addresses_erased,
         mails_forgotten,
+        mails_given_up,
     })
 }

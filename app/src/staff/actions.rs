@@ -249,7 +249,8 @@ pub mod on_server {
 
     /// Closes or reopens action `id`, audited: the one way an action closes,
     /// from the staff page or the command line. Reopening clears the closing
-    /// time that starts the retention clock.
+    /// time that starts the retention clock of new signatures; the first
+    /// closing stays, and still counts for the signatures made before it.
     pub async fn set_open_state(
         db: &Db,
         actor: Actor,
@@ -261,7 +262,9 @@ pub mod on_server {
             let before = tx.action_record(id).await?;
             sqlx::query(
                 "UPDATE support_actions SET is_open = $2,
-                        closed_at = CASE WHEN $2 THEN NULL ELSE COALESCE(closed_at, $3) END
+                        closed_at = CASE WHEN $2 THEN NULL ELSE COALESCE(closed_at, $3) END,
+                        first_closed_at = CASE WHEN $2 THEN first_closed_at
+                                               ELSE COALESCE(first_closed_at, $3) END
                   WHERE id = $1",
             )
             .bind(id)

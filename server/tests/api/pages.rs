@@ -243,3 +243,25 @@ on_both_backends! {
         assert_ne!(again.attr("script[nonce]", "nonce").unwrap(), nonce, "a nonce is never reused");
     }
 }
+
+#[tokio::test]
+async fn the_privacy_notice_states_the_days_this_site_keeps_data() {
+    let app = TestApp::spawn_with(crate::helpers::Backend::Sqlite, |settings| {
+        settings.retention_days = 90
+    })
+    .await;
+    let page = app.get("/privacy").await;
+    assert_eq!(page.status, 200);
+    let text = page.texts(".privacy p").join(" ");
+    assert!(text.contains("closed for 90 days"), "{text}");
+    assert!(!text.contains("180"), "{text}");
+    assert!(
+        text.contains("after 7 days")
+            && text.contains("after 30 days")
+            && text.contains("730 days"),
+        "{text}"
+    );
+    let french = app.get("/fr/privacy").await.texts(".privacy p").join(" ");
+    assert!(french.contains("close depuis 90 jours"), "{french}");
+    app.teardown().await;
+}

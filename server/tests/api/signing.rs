@@ -285,3 +285,92 @@ on_both_backends! {
         assert!(spikes::spikes(&store.db, later).await.unwrap().is_empty(), "only the window asked for");
     }
 }
+
+/// Signs, and confirms when `confirm`; returns the token of the mail.
+async fn sign_as(store: &TestStore, request: SignatureRequest, at: i64, confirm: bool) -> String {
+    let email = request.email.as_str().to_owned();
+    signatures::sign(&store.db, &request, "http://h", at)
+        .await
+        .unwrap();
+    let mails = outbox(store).await;
+    let mail = mails.iter().rev().find(|m| m.recipient == email).unwrap();
+    let token = token_in(mail);
+    if confirm {
+        assert_eq!(
+            signatures::confirm(&store.db, &token, at + 60)
+                .await
+                .unwrap(),
+            TokenOutcome::Done
+        );
+    }
+    token
+}
+
+/// (email, state, address) of every signature not anonymised.
+async fn personal(store: &TestStore) -> Vec<(String, String, Option<String>)> {
+    on_pool!(&store.db, |pool| sqlx::query_as(
+        "SELECT canonical_email, state, client_ip FROM signatures WHERE NOT anonymised ORDER BY canonical_email"
+    )
+    .fetch_all(pool)
+    .await)
+    .unwrap()
+}
+
+on_both_backends! {
+    async fn personal_data_is_forgotten_on_time(store: &TestStore) {
+        let day = 86_400;
+        sign_as(store, request("pending@example.org"), NOW, false).await;
+        sign_as(store, request("kept@example.org"), NOW, true).await;
+        let withdrawn = sign_as(store, request("withdrawn@example.org"), NOW, true).await;
+        assert_eq!(signatures::withdraw(&store.db, &withdrawn).await.unwrap(), TokenOutcome::Done);
+        // Mail that was never delivered: the three confirmation mails.
+        let early = retention::apply_retention(&store.db, 180, NOW + 6 * day).await.unwrap();
+        assert_eq!(early, retention::Retention::default(), "nothing is due within a week");
+
+        let week = retention::apply_retention(&store.db, 180, NOW + 8 * day).await.unwrap();
+        assert_eq!(week.unconfirmed_deleted, 1, "a signature never confirmed goes after 7 days");
+        assert_eq!(week.anonymised, 1, "a withdrawn one is anonymised after 7 days");
+        assert_eq!(week.mails_given_up, 3, "undeliverable mail is given up after 7 days of tries");
+        assert_eq!(outbox(store).await.len(), 0);
+        assert_eq!(
+            personal(store).await,
+            [("kept@example.org".to_owned(), "confirmed".to_owned(), Some("192.0.2.1".to_owned()))]
+        );
+        let month = retention::apply_retention(&store.db, 180, NOW + 31 * day).await.unwrap();
+        assert_eq!(month.addresses_erased, 1, "network addresses go after 30 days");
+        assert_eq!(personal(store).await[0].2, None);
+        assert_eq!(confirmed(store).await, 1, "the count stays");
+
+        // An action that is never closed keeps a signature at most two years.
+        assert_eq!(retention::apply_retention(&store.db, 180, NOW + 700 * day).await.unwrap().anonymised, 0);
+        assert_eq!(retention::apply_retention(&store.db, 180, NOW + 731 * day).await.unwrap().anonymised, 1);
+        assert!(personal(store).await.is_empty());
+        assert_eq!(confirmed(store).await, 1);
+    }
+
+    async fn reopening_an_action_does_not_restart_the_clock_of_older_signatures(store: &TestStore) {
+        let day = 86_400;
+        sign_as(store, request("before@example.org"), NOW, true).await;
+        // Closed a day later, then reopened; one more signs after the reopening.
+        close(&store.db, Actor::Cli, &Slug::parse(ACTION).unwrap()).await.unwrap();
+        on_pool!(&store.db, |pool| sqlx::query(
+            "UPDATE support_actions SET first_closed_at = $2, closed_at = $2 WHERE slug = $1"
+        ).bind(ACTION).bind(NOW + day).execute(pool).await.map(|_| ())).unwrap();
+        let action: i64 = on_pool!(&store.db, |pool| sqlx::query_scalar("SELECT id FROM support_actions WHERE slug = $1")
+            .bind(ACTION).fetch_one(pool).await).unwrap();
+        app::staff::actions::on_server::set_open_state(&store.db, Actor::Cli, action, true).await.unwrap();
+        let (closed_at, first): (Option<i64>, Option<i64>) = on_pool!(&store.db, |pool| sqlx::query_as(
+            "SELECT closed_at, first_closed_at FROM support_actions WHERE id = $1"
+        ).bind(action).fetch_one(pool).await).unwrap();
+        assert_eq!((closed_at, first), (None, Some(NOW + day)), "reopening keeps the first closing");
+        sign_as(store, request("after@example.org"), NOW + 2 * day, true).await;
+
+        let before_due = retention::apply_retention(&store.db, 180, NOW + 180 * day).await.unwrap();
+        assert_eq!(before_due.anonymised, 0);
+        let due = retention::apply_retention(&store.db, 180, NOW + 182 * day).await.unwrap();
+        assert_eq!(due.anonymised, 1, "the signature made before the first closing");
+        let left: Vec<String> = personal(store).await.into_iter().map(|(email, _, _)| email).collect();
+        assert_eq!(left, ["after@example.org"], "made after the reopening: kept while the action is open");
+        assert_eq!(confirmed(store).await, 2);
+    }
+}

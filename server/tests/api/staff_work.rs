@@ -524,6 +524,31 @@ on_both_backends! {
         assert_eq!(updates, timeline, "newest first, the public order reversed");
     }
 
+    async fn nobody_is_mailed_about_a_person_who_is_not_public(app: &TestApp) {
+        let signed = app.post_form("/api/sign", "/actions/solidarity-with-vahid-afkari", &[
+            ("support_action", "solidarity-with-vahid-afkari"), ("lang", "en"), ("full_name", "Amélie Dupont"),
+            ("email", "keep@example.org"), ("place", "1000"), ("country", "BE"), ("consent", "on"), ("show_name", ""),
+            ("keep_informed", "on"), ("website", ""),
+        ]).await;
+        assert_eq!(signed.status, 302);
+        {
+            use app::on_pool;
+            on_pool!(&app.store.db, |pool| sqlx::query("UPDATE signatures SET state = 'confirmed', confirmed_at = 1").execute(pool).await.map(|_| ())).unwrap();
+            on_pool!(&app.store.db, |pool| sqlx::query("UPDATE persons SET is_public = FALSE WHERE slug = 'vahid-afkari'").execute(pool).await.map(|_| ())).unwrap();
+        }
+        let mail_before = count(app, "SELECT COUNT(*) FROM outbox").await;
+        let comms = staff_member(app, "comms@brussels.example", Role::Comms, None).await;
+        let saved = post_as(app, &comms, "/api/staff/save-status-update", "/staff/persons/vahid-afkari/updates/new", &[
+            ("lang", "en"), ("update", ""), ("person", "vahid-afkari"), ("occurred_on", "2026-11-20"),
+            ("status", "released"), ("title", "Released"), ("body", ""), ("source_title", ""), ("source_url", ""),
+        ]).await;
+        let location = saved.location().unwrap();
+        let id = location.rsplit('/').next().unwrap().to_owned();
+        let published = post_as(app, &comms, "/api/staff/publish-status-update", &location, &[("lang", "en"), ("update", &id)]).await;
+        assert_eq!(published.location().as_deref(), Some(location.as_str()));
+        assert_eq!(count(app, "SELECT COUNT(*) FROM outbox").await, mail_before, "a case that is not public is not announced");
+    }
+
     async fn every_staff_page_sends_an_anonymous_visitor_to_the_login_page(app: &TestApp) {
         for path in [
             "/staff", "/staff/accounts", "/staff/audit", "/staff/persons", "/staff/persons/vahid-afkari",
