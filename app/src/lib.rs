@@ -133,7 +133,7 @@ pub fn App() -> impl IntoView {
 #[component]
 fn StaffRouter() -> impl IntoView {
     use feeds::pages::{StaffFeedsPage, StaffInboxPage};
-    use staff::pages::admin::{StaffAccountsPage, StaffAuditPage};
+    use staff::pages::admin::{StaffAccountsPage, StaffAuditPage, StaffRequestsPage};
     use staff::pages::cases::{StaffActionPage, StaffPersonPage, StaffPersonsPage};
     use staff::pages::updates::{StaffNewUpdatePage, StaffUpdatePage};
     use staff::pages::{StaffHomePage, StaffLoginPage};
@@ -150,6 +150,7 @@ fn StaffRouter() -> impl IntoView {
         ["login"] => view! { <StaffLoginPage/> }.into_any(),
         ["accounts"] => view! { <StaffAccountsPage/> }.into_any(),
         ["audit"] => view! { <StaffAuditPage/> }.into_any(),
+        ["requests"] => view! { <StaffRequestsPage/> }.into_any(),
         ["persons"] => view! { <StaffPersonsPage/> }.into_any(),
         ["persons", slug] => view! { <StaffPersonPage slug=slug.to_string()/> }.into_any(),
         ["persons", slug, "updates", "new"] => {

@@ -49,11 +49,18 @@ pub enum Permission {
     ReadAuditLog,
     /// See every case, drafts included, with its adoptions, actions and updates.
     ReadCases,
-    /// Adopt persons, edit the cases one's municipality adopted, run their
-    /// support actions.
+    /// Adopt persons, edit the cases one's municipality adopted, open support
+    /// actions for them.
     ManageCases,
-    /// Download an action's confirmed signatures (personal data) for delivery.
+    /// Edit, close and reopen a support action: its municipality's council,
+    /// or an administrator (each action is also checked for ownership).
+    RunActions,
+    /// Download an action's confirmed signatures (personal data) for
+    /// delivery: the same owners as `RunActions`.
     ExportSignatures,
+    /// Approve or refuse a request to adopt a case another municipality holds
+    /// or that is not public.
+    DecideAdoptions,
     /// Write, publish and unpublish status updates.
     WriteUpdates,
     /// Follow partner feeds and review what they bring.
@@ -61,12 +68,14 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 7] = [
+    pub const ALL: [Permission; 9] = [
         Permission::ManageAccounts,
         Permission::ReadAuditLog,
         Permission::ReadCases,
         Permission::ManageCases,
+        Permission::RunActions,
         Permission::ExportSignatures,
+        Permission::DecideAdoptions,
         Permission::WriteUpdates,
         Permission::ReviewFeeds,
     ];
@@ -74,9 +83,12 @@ impl Permission {
     /// Who may do it.
     pub fn roles(self) -> &'static [Role] {
         match self {
-            Permission::ManageAccounts | Permission::ReadAuditLog => &[Role::Admin],
+            Permission::ManageAccounts | Permission::ReadAuditLog | Permission::DecideAdoptions => {
+                &[Role::Admin]
+            }
             Permission::ReadCases => &[Role::Council, Role::Comms],
-            Permission::ManageCases | Permission::ExportSignatures => &[Role::Council],
+            Permission::ManageCases => &[Role::Council],
+            Permission::RunActions | Permission::ExportSignatures => &[Role::Admin, Role::Council],
             Permission::WriteUpdates | Permission::ReviewFeeds => &[Role::Comms],
         }
     }
@@ -108,7 +120,9 @@ mod tests {
             (ReadAuditLog, "admin"),
             (ReadCases, "council comms"),
             (ManageCases, "council"),
-            (ExportSignatures, "council"),
+            (RunActions, "admin council"),
+            (ExportSignatures, "admin council"),
+            (DecideAdoptions, "admin"),
             (WriteUpdates, "comms"),
             (ReviewFeeds, "comms"),
         ];

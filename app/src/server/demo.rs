@@ -293,8 +293,9 @@ pub async fn load(db: &Db, only_if_empty: bool) -> Result<Outcome, sqlx::Error> 
             }
             if let Some(action) = solidarity_action(person) {
                 sqlx::query(
-                    "INSERT INTO support_actions (person_id, slug, title, body_html, addressee, goal, opens_on, is_open)
-                     VALUES ($1, $2, $3, $4, $5, 1000, $6, TRUE)",
+                    "INSERT INTO support_actions (person_id, slug, title, body_html, addressee, goal, opens_on, is_open,
+                                                  municipality_id)
+                     VALUES ($1, $2, $3, $4, $5, 1000, $6, TRUE, $7)",
                 )
                 .bind(person_id)
                 .bind(&action.slug)
@@ -302,6 +303,7 @@ pub async fn load(db: &Db, only_if_empty: bool) -> Result<Outcome, sqlx::Error> 
                 .bind(super::sanitize::rich_text(&action.body_html))
                 .bind(person.name)
                 .bind(chrono::Utc::now().date_naive())
+                .bind(municipality_id)
                 .execute(&mut *tx)
                 .await?;
                 actions += 1;

@@ -1,8 +1,9 @@
 //! Support actions as council members run them: open one for a person their
-//! municipality adopted, edit it, close or reopen it, and download its
-//! confirmed signatures as CSV for delivery. The command line
-//! (`server action create|close|list`) goes through the same audited writes,
-//! as the system actor `cli`.
+//! municipality adopted (the action then belongs to that municipality), edit
+//! it, close or reopen it, and download its confirmed signatures as CSV for
+//! delivery. Only the owning municipality's council, or an administrator,
+//! does the last three. The command line (`server action create|close|list`)
+//! goes through the same audited writes, as the system actor `cli`.
 use super::forms::FormFlash;
 use super::StaffUser;
 use crate::error::AppError;
@@ -55,7 +56,7 @@ pub struct SupportActionWorkspace {
 pub async fn save_support_action(
     #[server(flatten)] form: SupportActionForm,
 ) -> Result<(), AppError> {
-    let user = require(Permission::ManageCases).await?;
+    let user = require(Permission::RunActions).await?;
     on_server::save_support_action(&user, form).await
 }
 
@@ -63,7 +64,7 @@ pub async fn save_support_action(
 pub async fn staff_support_action(
     slug: String,
 ) -> Result<Option<SupportActionWorkspace>, AppError> {
-    let user = require(Permission::ManageCases).await?;
+    let user = require(Permission::RunActions).await?;
     let db = crate::server::context::db()?;
     let Some(mut page) = on_server::workspace(&db, &user, &slug).await? else {
         return Ok(None);
@@ -79,7 +80,7 @@ pub async fn set_support_action_open(
     action: String,
     #[server(default)] open: String,
 ) -> Result<(), AppError> {
-    let user = require(Permission::ManageCases).await?;
+    let user = require(Permission::RunActions).await?;
     on_server::set_open(&user, &lang, &action, open == "true").await
 }
 
@@ -94,7 +95,7 @@ pub mod on_server {
     use crate::on_pool;
     use crate::server::audit::{Actor, AuditEntry, RecordAudit};
     use crate::server::db::{BeginWrite, Db};
-    use crate::staff::cases::on_server::{case_of_action, case_of_person, must_act};
+    use crate::staff::cases::on_server::{action_of, case_of_person, must_act, must_run, ActionOf};
     use crate::staff::forms::on_server::{done, full_date, refuse, rich};
     use crate::staff::forms::Problems;
     use chrono::NaiveDate;
@@ -158,8 +159,14 @@ pub mod on_server {
 
     /// Which action a save writes.
     enum Saving {
-        New { person_id: i64 },
-        Existing { id: i64 },
+        /// Opened for the person by the council member's municipality.
+        New {
+            person_id: i64,
+            owner: i64,
+        },
+        Existing {
+            id: i64,
+        },
     }
 
     /// Opens a new support action for a person this municipality adopted, or edits one.
@@ -176,12 +183,14 @@ pub mod on_server {
             let case = must_act(case.ok_or_else(|| AppError::not_found("person"))?)?;
             Saving::New {
                 person_id: case.person_id,
+                owner: case.municipality_id,
             }
         } else {
-            let found = case_of_action(&db, user, &form.action).await?;
-            let (id, case) = found.ok_or_else(|| AppError::not_found("support action"))?;
-            must_act(case)?;
-            Saving::Existing { id }
+            let found = action_of(&db, user, &form.action).await?;
+            let action = must_run(found.ok_or_else(|| AppError::not_found("support action"))?)?;
+            Saving::Existing {
+                id: action.action_id,
+            }
         };
         let mut problems = Problems::default();
         let Some((slug, terms)) = parse_action_form(&mut problems, &form, new) else {
@@ -194,8 +203,8 @@ pub mod on_server {
                     tx.update_action(user.actor(), id, &terms).await?;
                     Some(id)
                 }
-                (Saving::New { person_id }, Some(slug)) => {
-                    tx.insert_action(user.actor(), person_id, slug, &terms)
+                (Saving::New { person_id, owner }, Some(slug)) => {
+                    tx.insert_action(user.actor(), person_id, Some(owner), slug, &terms)
                         .await?
                 }
                 (Saving::New { .. }, None) => None,
@@ -229,11 +238,9 @@ pub mod on_server {
     ) -> Result<(), AppError> {
         let db = crate::server::context::db()?;
         let locale = Locale::from_code(lang).unwrap_or_default();
-        let (id, case) = case_of_action(&db, user, action)
-            .await?
-            .ok_or_else(|| AppError::not_found("support action"))?;
-        must_act(case)?;
-        set_open_state(&db, user.actor(), id, open).await?;
+        let found = action_of(&db, user, action).await?;
+        let found = must_run(found.ok_or_else(|| AppError::not_found("support action"))?)?;
+        set_open_state(&db, user.actor(), found.action_id, open).await?;
         let notice = if open {
             "staff.action_reopened"
         } else {
@@ -292,7 +299,12 @@ pub mod on_server {
         user: &StaffUser,
         slug: &str,
     ) -> Result<Option<SupportActionWorkspace>, AppError> {
-        let Some((id, case)) = case_of_action(db, user, slug).await? else {
+        let Some(ActionOf {
+            action_id: id,
+            may_act,
+            ..
+        }) = action_of(db, user, slug).await?
+        else {
             return Ok(None);
         };
         let action = on_pool!(db, |pool| pool.acquire().await?.action_record(id).await)?
@@ -311,7 +323,7 @@ pub mod on_server {
             action,
             person_name,
             confirmed,
-            can_edit: case.may_act,
+            can_edit: may_act,
             flash: None,
         }))
     }
@@ -323,11 +335,12 @@ pub mod on_server {
             id: i64,
         ) -> impl std::future::Future<Output = Result<Option<SupportActionRecord>, sqlx::Error>> + Send;
 
-        /// Opens a new action; `None`: the slug is taken.
+        /// Opens a new action, run by `owner`; `None`: the slug is taken.
         fn insert_action(
             &mut self,
             actor: Actor,
             person_id: i64,
+            owner: Option<i64>,
             slug: &Slug,
             terms: &ActionTerms,
         ) -> impl std::future::Future<Output = Result<Option<i64>, sqlx::Error>> + Send;
@@ -387,12 +400,14 @@ pub mod on_server {
                 &mut self,
                 actor: Actor,
                 person_id: i64,
+                owner: Option<i64>,
                 slug: &Slug,
                 terms: &ActionTerms,
             ) -> Result<Option<i64>, sqlx::Error> {
                 let id: Option<i64> = sqlx::query_scalar(
-                    "INSERT INTO support_actions (person_id, slug, title, body_html, addressee, goal, opens_on, closes_on, is_open)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, TRUE)
+                    "INSERT INTO support_actions (person_id, slug, title, body_html, addressee, goal, opens_on,
+                                                  closes_on, is_open, municipality_id)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, TRUE, $9)
                      ON CONFLICT (slug) DO NOTHING RETURNING id",
                 )
                 .bind(person_id)
@@ -403,6 +418,7 @@ pub mod on_server {
                 .bind(i64::from(terms.goal))
                 .bind(terms.opens_on)
                 .bind(terms.closes_on)
+                .bind(owner)
                 .fetch_optional(&mut *self)
                 .await?;
                 let Some(id) = id else { return Ok(None) };
@@ -464,15 +480,13 @@ pub mod on_server {
         if !Permission::ExportSignatures.allows(user.role) {
             return (
                 StatusCode::FORBIDDEN,
-                "only council members export signatures",
+                "your role does not export signatures",
             )
                 .into_response();
         }
         let csv = async {
-            let (_, case) = case_of_action(&state.db, &user, &slug)
-                .await?
-                .ok_or_else(|| AppError::not_found("support action"))?;
-            must_act(case)?;
+            let found = action_of(&state.db, &user, &slug).await?;
+            must_run(found.ok_or_else(|| AppError::not_found("support action"))?)?;
             let action = Slug::parse(&slug).map_err(|_| AppError::not_found("support action"))?;
             let rows = confirmed_for_delivery(&state.db, user.actor(), &action).await?;
             signatures_csv(&rows).map_err(crate::error::internal)
@@ -575,7 +589,15 @@ pub mod on_server {
                     .await?;
             let person_id =
                 person_id.ok_or_else(|| ActionError::UnknownPerson(action.person.to_string()))?;
-            tx.insert_action(actor, person_id, &action.slug, &terms)
+            // Opened from the command line: it belongs to the person's earliest adopter.
+            let owner: Option<i64> = sqlx::query_scalar(concat!(
+                "SELECT a.municipality_id FROM adoptions a WHERE a.person_id = $1 ORDER BY ",
+                "a.adopted_year, COALESCE(a.adopted_month, 0), COALESCE(a.adopted_day, 0), a.municipality_id LIMIT 1"
+            ))
+            .bind(person_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            tx.insert_action(actor, person_id, owner, &action.slug, &terms)
                 .await?
                 .ok_or_else(|| ActionError::SlugTaken(action.slug.to_string()))?;
             tx.commit().await?;

@@ -1,11 +1,67 @@
 //! A municipality's adoption of a person: the council's decision date and
 //! reference, and a note. A council member records or edits only their own
-//! municipality's adoption (the municipality comes from the session).
+//! municipality's adoption (the municipality comes from the session). A
+//! public person nobody adopted yet is adopted at once; adopting a person
+//! another municipality adopted, or one that is not public, is a request an
+//! administrator approves (the adoption is then written) or refuses.
+use super::forms::FormFlash;
+use super::StaffUser;
+use crate::domain::PartialDate;
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub const ADOPTION_FORM: &str = "adoption";
+
+/// Each request on the administrator's page has its own form.
+pub fn request_form(id: i64) -> String {
+    format!("adoption-request-{id}")
+}
+
+/// A request waiting for an administrator's decision.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdoptionRequestView {
+    pub id: i64,
+    pub person_slug: String,
+    pub person_name: String,
+    pub person_public: bool,
+    pub municipality: String,
+    /// The municipalities that adopted the person already.
+    pub adopted_by: Vec<String>,
+    pub requested_by: Option<String>,
+    /// "YYYY-MM-DD".
+    pub requested_on: String,
+    pub adopted_on: PartialDate,
+    pub decision_reference: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestsWorkspace {
+    pub user: StaffUser,
+    pub requests: Vec<AdoptionRequestView>,
+    pub flash: Option<FormFlash>,
+}
+
+#[server(prefix = "/api/staff", endpoint = "adoption-requests")]
+pub async fn adoption_requests() -> Result<RequestsWorkspace, AppError> {
+    use crate::domain::Permission;
+    let user = super::session::on_server::require(Permission::DecideAdoptions).await?;
+    let db = crate::server::context::db()?;
+    Ok(RequestsWorkspace {
+        user,
+        requests: on_server::pending_requests(&db).await?,
+        flash: super::forms::on_server::take_form_flash().await,
+    })
+}
+
+/// `decision` is `approve` or `refuse`.
+#[server(prefix = "/api/staff", endpoint = "decide-adoption")]
+pub async fn decide_adoption(lang: String, request: i64, decision: String) -> Result<(), AppError> {
+    use crate::domain::Permission;
+    let user = super::session::on_server::require(Permission::DecideAdoptions).await?;
+    on_server::decide(&user, &lang, request, &decision).await
+}
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -68,7 +124,8 @@ pub mod on_server {
         })
     }
 
-    /// Records or edits this council member's municipality's adoption of a person.
+    /// Records or edits this council member's municipality's adoption of a
+    /// person, or asks for it when the case is another's or not public.
     #[tracing::instrument(skip_all, fields(actor = user.id, person = %form.person.trim()))]
     pub async fn save_adoption(user: &StaffUser, form: AdoptionForm) -> Result<(), AppError> {
         let db = crate::server::context::db()?;
@@ -86,6 +143,19 @@ pub mod on_server {
         let Some(adoption) = adoption.filter(|_| problems.is_empty()) else {
             return refuse(ADOPTION_FORM, &form, problems).await;
         };
+        let page = locale.path(&format!("/staff/persons/{}", form.person), false);
+        let (public, adoptions): (bool, i64) = on_pool!(&db, |pool| sqlx::query_as(
+            "SELECT p.is_public, (SELECT COUNT(*) FROM adoptions a WHERE a.person_id = p.id)
+               FROM persons p WHERE p.id = $1"
+        )
+        .bind(case.person_id)
+        .fetch_one(pool)
+        .await)?;
+        // At once when the case is ours already, or public and nobody's yet.
+        if !(case.may_act || (public && adoptions == 0)) {
+            request(&db, user, case.person_id, case.municipality_id, &adoption).await?;
+            return done(ADOPTION_FORM, "staff.adoption_requested", &page).await;
+        }
         on_pool!(&db, |pool| {
             let mut tx = pool.begin_write().await?;
             tx.record_adoption(
@@ -97,8 +167,233 @@ pub mod on_server {
             .await?;
             tx.commit().await
         })?;
-        let page = locale.path(&format!("/staff/persons/{}", form.person), false);
         done(ADOPTION_FORM, "staff.saved", &page).await
+    }
+
+    /// Asks an administrator to approve this adoption; a request already
+    /// pending for the person and municipality is left as it is.
+    async fn request(
+        db: &crate::server::db::Db,
+        user: &StaffUser,
+        person_id: i64,
+        municipality_id: i64,
+        adoption: &Adoption,
+    ) -> Result<(), sqlx::Error> {
+        let date = adoption.adopted_on;
+        on_pool!(db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let id: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO adoption_requests (person_id, municipality_id, requested_by, requested_at, adopted_year,
+                                                adopted_month, adopted_day, decision_reference, note)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                 ON CONFLICT (person_id, municipality_id) WHERE state = 'pending' DO NOTHING
+                 RETURNING id",
+            )
+            .bind(person_id)
+            .bind(municipality_id)
+            .bind(user.id)
+            .bind(crate::server::clock::now())
+            .bind(date.year_part())
+            .bind(date.month_part().map(i32::from))
+            .bind(date.day_part().map(i32::from))
+            .bind(adoption.decision_reference.as_ref().map(Line::as_str))
+            .bind(adoption.note.as_deref())
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(id) = id {
+                let after = serde_json::json!({
+                    "person": person_id, "municipality": municipality_id, "adopted_on": date.to_string(),
+                    "decision_reference": adoption.decision_reference.as_ref().map(Line::as_str),
+                    "note": adoption.note, "state": "pending",
+                });
+                let entry = AuditEntry::new(
+                    user.actor(),
+                    "adoption_request.create",
+                    "adoption_request",
+                    id,
+                )
+                .after(&after);
+                tx.record_audit(&entry).await?;
+            }
+            tx.commit().await
+        })
+    }
+
+    #[derive(sqlx::FromRow)]
+    struct RequestRow {
+        id: i64,
+        person_id: i64,
+        person_slug: String,
+        person_name: String,
+        person_public: bool,
+        municipality: String,
+        requested_by: Option<String>,
+        requested_at: i64,
+        adopted_year: i32,
+        adopted_month: Option<i32>,
+        adopted_day: Option<i32>,
+        decision_reference: Option<String>,
+        note: Option<String>,
+    }
+
+    /// Requests waiting for a decision, oldest first.
+    pub async fn pending_requests(
+        db: &crate::server::db::Db,
+    ) -> Result<Vec<AdoptionRequestView>, sqlx::Error> {
+        let rows: Vec<RequestRow> = on_pool!(db, |pool| {
+            sqlx::query_as(
+            "SELECT r.id, p.id AS person_id, p.slug AS person_slug, p.full_name AS person_name,
+                    p.is_public AS person_public, m.name AS municipality, u.name AS requested_by,
+                    r.requested_at, r.adopted_year, r.adopted_month, r.adopted_day, r.decision_reference, r.note
+               FROM adoption_requests r JOIN persons p ON p.id = r.person_id
+               JOIN municipalities m ON m.id = r.municipality_id LEFT JOIN users u ON u.id = r.requested_by
+              WHERE r.state = 'pending' ORDER BY r.id"
+        )
+        .fetch_all(pool)
+        .await
+        })?;
+        let mut requests = Vec::with_capacity(rows.len());
+        for row in rows {
+            let adopted_by: Vec<String> = on_pool!(db, |pool| {
+                sqlx::query_scalar(
+                "SELECT m.name FROM adoptions a JOIN municipalities m ON m.id = a.municipality_id
+                  WHERE a.person_id = $1 ORDER BY m.name"
+            )
+            .bind(row.person_id)
+            .fetch_all(pool)
+            .await
+            })?;
+            requests.push(AdoptionRequestView {
+                id: row.id,
+                person_slug: row.person_slug,
+                person_name: row.person_name,
+                person_public: row.person_public,
+                municipality: row.municipality,
+                adopted_by,
+                requested_by: row.requested_by,
+                requested_on: chrono::DateTime::from_timestamp(row.requested_at, 0)
+                    .map(|t| t.format("%Y-%m-%d").to_string())
+                    .unwrap_or_default(),
+                adopted_on: crate::server::db::stored_date(
+                    row.adopted_year,
+                    row.adopted_month,
+                    row.adopted_day,
+                )?,
+                decision_reference: row.decision_reference,
+                note: row.note,
+            });
+        }
+        Ok(requests)
+    }
+
+    /// A request as deciding it needs.
+    #[derive(sqlx::FromRow)]
+    struct Requested {
+        person_id: i64,
+        municipality_id: i64,
+        adopted_year: i32,
+        adopted_month: Option<i32>,
+        adopted_day: Option<i32>,
+        decision_reference: Option<String>,
+        note: Option<String>,
+        state: String,
+    }
+
+    /// Approves (the adoption is written, audited) or refuses a request.
+    #[tracing::instrument(skip(admin, lang), fields(actor = admin.id))]
+    pub async fn decide(
+        admin: &StaffUser,
+        lang: &str,
+        id: i64,
+        decision: &str,
+    ) -> Result<(), AppError> {
+        let approve = match decision {
+            "approve" => true,
+            "refuse" => false,
+            _ => return Err(AppError::Invalid("decision=form.invalid_choice".into())),
+        };
+        let db = crate::server::context::db()?;
+        let locale = Locale::from_code(lang).unwrap_or_default();
+        let decided = record_decision(&db, admin, id, approve).await?;
+        let notice = match decided {
+            None => return Err(AppError::not_found("adoption request")),
+            Some(false) => "staff.already_decided",
+            Some(true) if approve => "staff.request_approved",
+            Some(true) => "staff.request_refused",
+        };
+        done(
+            &request_form(id),
+            notice,
+            &locale.path("/staff/requests", false),
+        )
+        .await
+    }
+
+    /// Writes a decision and its audit entry; the adoption too when approved.
+    /// `None`: no such request; `Some(false)`: decided already.
+    async fn record_decision(
+        db: &crate::server::db::Db,
+        admin: &StaffUser,
+        id: i64,
+        approve: bool,
+    ) -> Result<Option<bool>, sqlx::Error> {
+        on_pool!(db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let row: Option<Requested> = sqlx::query_as(
+                "SELECT person_id, municipality_id, adopted_year, adopted_month, adopted_day, decision_reference,
+                        note, state
+                   FROM adoption_requests WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(request) = row else {
+                return Ok(None);
+            };
+            if request.state != "pending" {
+                return Ok(Some(false));
+            }
+            let state = if approve { "approved" } else { "refused" };
+            sqlx::query("UPDATE adoption_requests SET state = $2, decided_by = $3, decided_at = $4 WHERE id = $1")
+                .bind(id)
+                .bind(state)
+                .bind(admin.id)
+                .bind(crate::server::clock::now())
+                .execute(&mut *tx)
+                .await?;
+            if approve {
+                let adoption = Adoption {
+                    adopted_on: crate::server::db::stored_date(
+                        request.adopted_year,
+                        request.adopted_month,
+                        request.adopted_day,
+                    )?,
+                    decision_reference: request
+                        .decision_reference
+                        .as_deref()
+                        .and_then(|r| Line::parse(r).ok()),
+                    note: request.note,
+                };
+                tx.record_adoption(
+                    admin.actor(),
+                    request.person_id,
+                    request.municipality_id,
+                    &adoption,
+                )
+                .await?;
+            }
+            let action = if approve {
+                "adoption_request.approve"
+            } else {
+                "adoption_request.refuse"
+            };
+            let entry = AuditEntry::new(admin.actor(), action, "adoption_request", id)
+                .before(&serde_json::json!({ "state": "pending" }))
+                .after(&serde_json::json!({ "state": state }));
+            tx.record_audit(&entry).await?;
+            tx.commit().await?;
+            Ok(Some(true))
+        })
     }
 
     /// An adoption as the audit log records it.

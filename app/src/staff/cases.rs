@@ -1,9 +1,12 @@
 //! Cases as staff see them, drafts included: the list of persons, and one
 //! person with everything staff work on (adoptions, support actions, status
-//! updates). And the one rule of who may change a case: a council member
-//! whose municipality adopted the person (`on_server::case_of_person`,
-//! `case_of_action`), which the person, adoption, action and export pages all
-//! ask. The municipality always comes from the session, never from a form.
+//! updates). And the two rules of who may change what, which every person,
+//! adoption, action and export function asks: a person's case is changed by
+//! a council member whose municipality adopted the person
+//! (`on_server::case_of_person`); a support action belongs to the
+//! municipality that opened it, and only its council or an administrator
+//! changes it or reads its signers (`on_server::action_of`). The
+//! municipality always comes from the session, never from a form.
 use super::forms::FormFlash;
 use super::persons::PersonRecord;
 use super::StaffUser;
@@ -171,28 +174,48 @@ pub mod on_server {
         }))
     }
 
-    /// The support action `slug` (its id) and its case; `None`: no such action.
-    pub async fn case_of_action(
+    /// A support action as one staff member may touch it.
+    #[derive(Debug, Clone, Copy)]
+    pub struct ActionOf {
+        pub action_id: i64,
+        pub person_id: i64,
+        /// Its municipality's council member, or an administrator.
+        pub may_act: bool,
+    }
+
+    /// The support action `slug` and whether `user` may change it; `None`: no such action.
+    pub async fn action_of(
         db: &Db,
         user: &StaffUser,
         slug: &str,
-    ) -> Result<Option<(i64, Case)>, AppError> {
-        let municipality_id = council_municipality(db, user).await?;
-        let ids: Option<(i64, i64)> = on_pool!(db, |pool| sqlx::query_as(
-            "SELECT id, person_id FROM support_actions WHERE slug = $1"
+    ) -> Result<Option<ActionOf>, sqlx::Error> {
+        let row: Option<(i64, i64, Option<String>)> = on_pool!(db, |pool| sqlx::query_as(
+            "SELECT a.id, a.person_id, m.slug FROM support_actions a
+               LEFT JOIN municipalities m ON m.id = a.municipality_id WHERE a.slug = $1"
         )
         .bind(slug)
         .fetch_optional(pool)
         .await)?;
-        let Some((action_id, person_id)) = ids else {
-            return Ok(None);
-        };
-        let case = Case {
-            person_id,
-            municipality_id,
-            may_act: may_act(db, municipality_id, person_id).await?,
-        };
-        Ok(Some((action_id, case)))
+        Ok(row.map(|(action_id, person_id, owner)| {
+            let own = user.municipality.as_ref().map(|m| m.slug.to_string());
+            ActionOf {
+                action_id,
+                person_id,
+                may_act: user.role == crate::domain::Role::Admin
+                    || (owner.is_some() && owner == own),
+            }
+        }))
+    }
+
+    /// Refuses a change to an action another municipality opened.
+    pub fn must_run(action: ActionOf) -> Result<ActionOf, AppError> {
+        if action.may_act {
+            Ok(action)
+        } else {
+            Err(AppError::forbidden(
+                "another municipality runs this support action",
+            ))
+        }
     }
 
     /// Refuses a change to a case the user's municipality did not adopt.

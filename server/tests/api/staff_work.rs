@@ -17,6 +17,7 @@ const PUBLIC: &[&str] = &[
     "/api/get_rights_category",
     "/api/get_support_action",
     "/api/country_choices",
+    "/api/privacy_terms",
     "/api/signature_by_token",
     "/api/current_staff_user",
     "/api/sign",
@@ -43,6 +44,12 @@ const STAFF: &[(&str, Permission, &str)] = &[
         "lang=en&account=1&change=disable",
     ),
     ("/api/staff/audit", Permission::ReadAuditLog, ""),
+    ("/api/staff/adoption-requests", Permission::DecideAdoptions, ""),
+    (
+        "/api/staff/decide-adoption",
+        Permission::DecideAdoptions,
+        "lang=en&request=1&decision=refuse",
+    ),
     ("/api/staff/persons", Permission::ReadCases, "lang=en"),
     (
         "/api/staff/person",
@@ -66,17 +73,17 @@ const STAFF: &[(&str, Permission, &str)] = &[
     ),
     (
         "/api/staff/save-support-action",
-        Permission::ManageCases,
-        "lang=en&person=vahid-afkari&slug=x&title=T&body=B&addressee=A&goal=10&opens_on=2026-01-01",
+        Permission::RunActions,
+        "lang=en&person=vahid-afkari&action=solidarity-with-vahid-afkari&title=T&body=B&addressee=A&goal=10&opens_on=2026-01-01",
     ),
     (
         "/api/staff/support-action",
-        Permission::ManageCases,
+        Permission::RunActions,
         "slug=solidarity-with-vahid-afkari",
     ),
     (
         "/api/staff/set-support-action-open",
-        Permission::ManageCases,
+        Permission::RunActions,
         "lang=en&action=solidarity-with-vahid-afkari",
     ),
     ("/api/staff/status-update", Permission::WriteUpdates, "id=1"),
@@ -256,48 +263,87 @@ on_both_backends! {
         assert!(audit[1].2.as_deref().unwrap().contains("CC 2026/123"));
     }
 
-    async fn a_council_member_cannot_touch_another_municipalitys_adoption(app: &TestApp) {
+    async fn a_council_member_cannot_take_over_another_municipalitys_case(app: &TestApp) {
         let brussels = staff_member(app, "camille@brussels.example", Role::Council, Some("brussels")).await;
         {
             use app::on_pool;
             on_pool!(&app.store.db, |pool| sqlx::query("INSERT INTO municipalities (slug, name, country_code) VALUES ('liege', 'Liège', 'BE')").execute(pool).await.map(|_| ())).unwrap();
         }
         let liege = staff_member(app, "jo@liege.example", Role::Council, Some("liege")).await;
-        let before: (i32, Option<String>) = {
-            use app::on_pool;
-            on_pool!(&app.store.db, |pool| sqlx::query_as(
-                "SELECT a.adopted_year, a.decision_reference FROM adoptions a JOIN persons p ON p.id = a.person_id
-                  JOIN municipalities m ON m.id = a.municipality_id WHERE p.slug = 'vahid-afkari' AND m.slug = 'brussels'"
-            ).fetch_one(pool).await).unwrap()
-        };
-        // Editing the person, or running actions for them, needs an adoption by one's own municipality.
+        let admin = staff_member(app, "admin@brussels.example", Role::Admin, None).await;
+        let action = "solidarity-with-vahid-afkari";
+        let action_page = format!("/staff/actions/{action}");
+        let csv_path = format!("{action_page}/signatures.csv");
+        let liege_adoptions = "SELECT COUNT(*) FROM adoptions a JOIN municipalities m ON m.id = a.municipality_id WHERE m.slug = 'liege'";
+        // Editing the person, or running Brussels' actions, needs Brussels.
         let edit = call(app, Some(&liege), "/api/staff/update-person", "lang=en&person=vahid-afkari&full_name=Changed").await;
         assert_eq!(edit, 403);
-        let action = call(app, Some(&liege), "/api/staff/set-support-action-open", "lang=en&action=solidarity-with-vahid-afkari").await;
-        assert_eq!(action, 403);
-        let csv = post_as(app, &liege, "/staff/actions/solidarity-with-vahid-afkari/signatures.csv", "/staff/actions/solidarity-with-vahid-afkari", &[]).await;
-        assert_eq!(csv.status, 403);
-        // Saving an adoption only ever writes one's own municipality's.
-        let own = post_as(app, &liege, "/api/staff/save-adoption", "/staff/persons/vahid-afkari", &[
+        assert_eq!(call(app, Some(&liege), "/api/staff/set-support-action-open", &format!("lang=en&action={action}")).await, 403);
+        assert_eq!(post_as(app, &liege, &csv_path, &action_page, &[]).await.status, 403);
+
+        // Adopting a person Brussels adopted is a request, not an adoption.
+        let asked = post_as(app, &liege, "/api/staff/save-adoption", "/staff/persons/vahid-afkari", &[
             ("lang", "en"), ("person", "vahid-afkari"), ("adopted_on", "2026-01-15"), ("decision_reference", "Liège 1"),
         ]).await;
-        assert_eq!(own.location().as_deref(), Some("/staff/persons/vahid-afkari"));
-        let after: (i32, Option<String>) = {
+        assert_eq!(asked.location().as_deref(), Some("/staff/persons/vahid-afkari"));
+        assert_eq!(count(app, liege_adoptions).await, 0);
+        let page = app.get_with("/staff/persons/vahid-afkari", &[("cookie", &liege)]).await;
+        assert!(page.texts(".notice")[0].starts_with("Your municipality’s adoption is now a request"), "{:?}", page.texts(".notice"));
+        assert!(!app.get("/persons/vahid-afkari").await.body.contains("Liège"), "not adopted yet");
+        // So is adopting a case that is not public, even one nobody adopted.
+        {
             use app::on_pool;
-            on_pool!(&app.store.db, |pool| sqlx::query_as(
-                "SELECT a.adopted_year, a.decision_reference FROM adoptions a JOIN persons p ON p.id = a.person_id
-                  JOIN municipalities m ON m.id = a.municipality_id WHERE p.slug = 'vahid-afkari' AND m.slug = 'brussels'"
-            ).fetch_one(pool).await).unwrap()
-        };
-        assert_eq!(before, after, "Brussels' adoption is untouched");
-        let page = app.get("/persons/vahid-afkari").await;
-        assert!(page.body.contains("Liège") || page.body.contains("Liege"), "now adopted by two municipalities");
-        let name: String = {
+            on_pool!(&app.store.db, |pool| sqlx::query("INSERT INTO persons (slug, full_name, is_public) VALUES ('hidden-person', 'Hidden Person', FALSE)").execute(pool).await.map(|_| ())).unwrap();
+            on_pool!(&app.store.db, |pool| sqlx::query("INSERT INTO persons (slug, full_name, is_public) VALUES ('open-person', 'Open Person', TRUE)").execute(pool).await.map(|_| ())).unwrap();
+        }
+        post_as(app, &liege, "/api/staff/save-adoption", "/staff/persons/hidden-person", &[
+            ("lang", "en"), ("person", "hidden-person"), ("adopted_on", "2026-02"),
+        ]).await;
+        assert_eq!(count(app, liege_adoptions).await, 0);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM adoption_requests WHERE state = 'pending'").await, 2);
+        // A public person nobody adopted is adopted at once.
+        post_as(app, &liege, "/api/staff/save-adoption", "/staff/persons/open-person", &[
+            ("lang", "en"), ("person", "open-person"), ("adopted_on", "2026-03"),
+        ]).await;
+        assert_eq!(count(app, liege_adoptions).await, 1);
+
+        // The administrator decides: Vahid Afkari approved, the hidden case refused.
+        let requests = app.get_with("/staff/requests", &[("cookie", &admin)]).await;
+        assert_eq!(requests.status, 200);
+        assert_eq!(requests.texts(".adoption-request h2"), ["Liège · Vahid Afkari", "Liège · Hidden Person"]);
+        assert_eq!(app.get_with("/staff/requests", &[("cookie", &liege)]).await.status, 403);
+        let ids: Vec<i64> = {
             use app::on_pool;
-            on_pool!(&app.store.db, |pool| sqlx::query_scalar("SELECT full_name FROM persons WHERE slug = 'vahid-afkari'").fetch_one(pool).await).unwrap()
+            on_pool!(&app.store.db, |pool| sqlx::query_scalar("SELECT id FROM adoption_requests ORDER BY id").fetch_all(pool).await).unwrap()
         };
-        assert_eq!(name, "Vahid Afkari");
-        let _ = brussels;
+        let decide = |id: i64, decision: &'static str| {
+            let id = id.to_string();
+            let admin = admin.clone();
+            async move {
+                post_as(app, &admin, "/api/staff/decide-adoption", "/staff/requests", &[("lang", "en"), ("request", &id), ("decision", decision)]).await
+            }
+        };
+        assert_eq!(decide(ids[0], "approve").await.location().as_deref(), Some("/staff/requests"));
+        decide(ids[1], "refuse").await;
+        assert_eq!(count(app, liege_adoptions).await, 2, "the approved one is recorded, the refused one not");
+        assert!(app.get("/persons/vahid-afkari").await.body.contains("Liège"), "now adopted by two municipalities");
+        let audit: Vec<String> = {
+            use app::on_pool;
+            on_pool!(&app.store.db, |pool| sqlx::query_scalar("SELECT action FROM audit_log WHERE record_type = 'adoption_request' ORDER BY id").fetch_all(pool).await).unwrap()
+        };
+        assert_eq!(audit, ["adoption_request.create", "adoption_request.create", "adoption_request.approve", "adoption_request.refuse"]);
+
+        // Adopted, Liège may edit the person; Brussels' action stays Brussels'.
+        let edit = call(app, Some(&liege), "/api/staff/update-person", "lang=en&person=vahid-afkari&full_name=Vahid+Afkari").await;
+        assert!(edit != 401 && edit != 403, "{edit}");
+        assert_eq!(call(app, Some(&liege), "/api/staff/set-support-action-open", &format!("lang=en&action={action}")).await, 403);
+        let form = format!("lang=en&person=vahid-afkari&action={action}&title=Taken&body=B&addressee=A&goal=10&opens_on=2026-01-01");
+        assert_eq!(call(app, Some(&liege), "/api/staff/save-support-action", &form).await, 403);
+        assert_eq!(post_as(app, &liege, &csv_path, &action_page, &[]).await.status, 403);
+        assert_eq!(app.get_with(&action_page, &[("cookie", &liege)]).await.texts("form.staff-form").len(), 0, "no edit form for Liège");
+        // Brussels, and an administrator, still run it.
+        assert_eq!(post_as(app, &brussels, &csv_path, &action_page, &[]).await.status, 200);
+        assert_eq!(post_as(app, &admin, &csv_path, &action_page, &[]).await.status, 200);
     }
 
     async fn a_council_member_runs_a_support_action_and_exports_its_signatures(app: &TestApp) {

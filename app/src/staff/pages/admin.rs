@@ -260,3 +260,69 @@ pub fn StaffAuditPage() -> impl IntoView {
         })}
     }
 }
+
+/// `/staff/requests`: adoptions of cases another municipality holds, or that
+/// are not public, wait here for an administrator to approve or refuse them.
+#[component]
+pub fn StaffRequestsPage() -> impl IntoView {
+    use crate::staff::adoptions::{
+        adoption_requests, request_form, DecideAdoption, RequestsWorkspace,
+    };
+    super::private_page();
+    let locale = use_locale();
+    let title = locale.t("staff.requests_title");
+    let data = Resource::new(
+        || (),
+        move |_| {
+            gate(Permission::DecideAdoptions, async move {
+                adoption_requests().await.map(Some)
+            })
+        },
+    );
+    view! {
+        <Title text=title.clone()/>
+        <Meta name="robots" content="noindex"/>
+        {gated(data, move |page: RequestsWorkspace| {
+            let flash = page.flash.clone();
+            view! {
+                <StaffNav user=page.user.clone()/>
+                <section class="staff-page">
+                    <h1>{title.clone()}</h1>
+                    <FlashNotice flash=flash/>
+                    {page.requests.is_empty().then(|| view! { <p>{locale.t("staff.no_requests")}</p> })}
+                    <ul class="adoption-requests">
+                        {page.requests.into_iter().map(|r| {
+                            let held = if r.adopted_by.is_empty() { "—".to_owned() } else { r.adopted_by.join(", ") };
+                            let form = request_form(r.id);
+                            let decide = |decision: &'static str, key: &'static str| view! {
+                                <form method="post" action={<DecideAdoption as ServerFn>::PATH} class="inline-form">
+                                    <LangField/>
+                                    <input type="hidden" name="request" value=r.id.to_string()/>
+                                    <input type="hidden" name="decision" value=decision/>
+                                    <button type="submit">{locale.t(key)}</button>
+                                </form>
+                            };
+                            view! {
+                                <li class="adoption-request" id=form>
+                                    <h2>{format!("{} · {}", r.municipality, r.person_name)}</h2>
+                                    <dl>
+                                        <dt>{locale.t("staff.request_held_by")}</dt><dd>{held}</dd>
+                                        <dt>{locale.t("staff.col_state")}</dt>
+                                        <dd>{locale.t(if r.person_public { "staff.public" } else { "staff.draft" })}</dd>
+                                        <dt>{locale.t("staff.adopted_on")}</dt><dd>{r.adopted_on.format(locale)}</dd>
+                                        <dt>{locale.t("staff.decision_reference")}</dt><dd>{r.decision_reference.clone().unwrap_or_else(|| "—".into())}</dd>
+                                        <dt>{locale.t("staff.request_by")}</dt>
+                                        <dd>{format!("{} · {}", r.requested_by.clone().unwrap_or_default(), r.requested_on)}</dd>
+                                    </dl>
+                                    {r.note.clone().map(|note| view! { <p class="note">{note}</p> })}
+                                    {decide("approve", "staff.approve")}
+                                    {decide("refuse", "staff.refuse")}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                </section>
+            }
+        })}
+    }
+}

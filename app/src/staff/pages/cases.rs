@@ -335,7 +335,7 @@ pub fn StaffActionPage(slug: String) -> impl IntoView {
     let locale = use_locale();
     let data = Resource::new(
         move || slug.clone(),
-        move |slug| gate(Permission::ManageCases, staff_support_action(slug)),
+        move |slug| gate(Permission::RunActions, staff_support_action(slug)),
     );
     view! {
         <Meta name="robots" content="noindex"/>

@@ -89,13 +89,18 @@ where
 #[component]
 pub fn StaffNav(user: StaffUser) -> impl IntoView {
     let locale = use_locale();
-    const PAGES: [(&str, &str, Permission); 5] = [
+    const PAGES: [(&str, &str, Permission); 6] = [
         (
             "/staff/accounts",
             "staff.nav_accounts",
             Permission::ManageAccounts,
         ),
         ("/staff/audit", "staff.nav_audit", Permission::ReadAuditLog),
+        (
+            "/staff/requests",
+            "staff.nav_requests",
+            Permission::DecideAdoptions,
+        ),
         ("/staff/persons", "staff.nav_cases", Permission::ReadCases),
         ("/staff/inbox", "staff.nav_inbox", Permission::ReviewFeeds),
         ("/staff/feeds", "staff.nav_feeds", Permission::ReviewFeeds),
