@@ -398,12 +398,21 @@ on_both_backends! {
         )
         .await;
         assert_eq!(count_on_page(&app).await, "1 of 1,000 signatures");
-        let sent: i64 = on_pool!(&app.store.db, |pool| sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL"
-        )
-        .fetch_one(pool)
-        .await)
-        .unwrap();
+        // The worker records the delivery just after the server accepted the
+        // mail: wait for it (a few seconds at most) rather than race it.
+        let mut sent = 0;
+        for _ in 0..50 {
+            sent = on_pool!(&app.store.db, |pool| sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL"
+            )
+            .fetch_one(pool)
+            .await)
+            .unwrap();
+            if sent == 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
         assert_eq!(sent, 1, "the outbox knows the mail went out");
         app.teardown().await;
     }
