@@ -92,6 +92,7 @@ use {crate::domain::Permission, crate::staff::session::on_server::require};
 pub mod on_server {
     use super::super::subscriptions::on_server::utc;
     use super::*;
+    use crate::feeds::sync::EntryAudit;
     use crate::i18n::Locale;
     use crate::on_pool;
     use crate::server::audit::{Actor, AuditEntry, RecordAudit};
@@ -285,18 +286,7 @@ pub mod on_server {
                 published: false,
             };
             let event = tx.insert_status_event(&event, now).await?;
-            let created = tx.status_event_record(event).await?;
-            tx.record_audit(
-                &AuditEntry::new(actor, "status_event.create", "status_event", event)
-                    .after(&created),
-            )
-            .await?;
-            tx.record_audit(
-                &AuditEntry::new(actor, "feed_entry.publish", "feed_entry", id)
-                    .before(&serde_json::json!({ "state": "new" }))
-                    .after(&serde_json::json!({ "state": "published", "status_event": event })),
-            )
-            .await?;
+            tx.audit_entry_event(actor, id, event).await?;
             tx.set_published(actor, event, true, now, base_url).await?;
             tx.commit().await?;
             Ok(Some(event))

@@ -778,25 +778,42 @@ async fn store_chunk(
                     .execute(&mut *tx)
                     .await?;
                 // Published by no one on staff: the feed answers for it in the log.
-                let actor = Actor::Feed(feed.id);
-                let record = tx.status_event_record(event).await?;
-                tx.record_audit(
-                    &AuditEntry::new(actor, "status_event.create", "status_event", event)
-                        .after(&record),
-                )
-                .await?;
-                tx.record_audit(
-                    &AuditEntry::new(actor, "feed_entry.publish", "feed_entry", id)
-                        .before(&serde_json::json!({ "state": "new" }))
-                        .after(&serde_json::json!({ "state": "published", "status_event": event })),
-                )
-                .await?;
+                tx.audit_entry_event(Actor::Feed(feed.id), id, event)
+                    .await?;
                 published += 1;
             }
         }
         tx.commit().await?;
         Ok((new, published))
     })
+}
+
+/// The audit of a status event made from a feed entry, whoever made it (a
+/// comms member from the inbox, or a trusted feed): the event as written, and
+/// the entry leaving the inbox for it.
+pub trait EntryAudit {
+    fn audit_entry_event(
+        &mut self,
+        actor: Actor,
+        entry: i64,
+        event: i64,
+    ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
+}
+
+crate::impl_for_connections! {
+    impl EntryAudit {
+        async fn audit_entry_event(&mut self, actor: Actor, entry: i64, event: i64) -> Result<(), sqlx::Error> {
+            let record = self.status_event_record(event).await?;
+            self.record_audit(&AuditEntry::new(actor, "status_event.create", "status_event", event).after(&record))
+                .await?;
+            self.record_audit(
+                &AuditEntry::new(actor, "feed_entry.publish", "feed_entry", entry)
+                    .before(&serde_json::json!({ "state": "new" }))
+                    .after(&serde_json::json!({ "state": "published", "status_event": event })),
+            )
+            .await
+        }
+    }
 }
 
 #[cfg(test)]

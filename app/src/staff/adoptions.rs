@@ -252,17 +252,23 @@ pub mod on_server {
         .fetch_all(pool)
         .await
         })?;
+        // Who holds each requested case: one query for all of them.
+        let holders: Vec<(i64, String)> = on_pool!(db, |pool| {
+            sqlx::query_as(
+            "SELECT a.person_id, m.name FROM adoptions a JOIN municipalities m ON m.id = a.municipality_id
+              WHERE a.person_id IN (SELECT person_id FROM adoption_requests WHERE state = 'pending')
+              ORDER BY m.name"
+        )
+        .fetch_all(pool)
+        .await
+        })?;
         let mut requests = Vec::with_capacity(rows.len());
         for row in rows {
-            let adopted_by: Vec<String> = on_pool!(db, |pool| {
-                sqlx::query_scalar(
-                "SELECT m.name FROM adoptions a JOIN municipalities m ON m.id = a.municipality_id
-                  WHERE a.person_id = $1 ORDER BY m.name"
-            )
-            .bind(row.person_id)
-            .fetch_all(pool)
-            .await
-            })?;
+            let adopted_by = holders
+                .iter()
+                .filter(|(person, _)| *person == row.person_id)
+                .map(|(_, name)| name.clone())
+                .collect();
             requests.push(AdoptionRequestView {
                 id: row.id,
                 person_slug: row.person_slug,
