@@ -73,8 +73,12 @@ export default defineConfig({
         // are tested in server/tests.
         SIGNING_RATE_LIMIT_PER_MINUTE: '1000',
         LOGIN_RATE_LIMIT_PER_MINUTE: '1000',
-        // The hostile partner feeds are served from loopback.
+        // The hostile partner feeds are served from loopback, and fetched
+        // only when a test runs `server sync-feeds`: a feed is trusted by an
+        // administrator after communications followed it, and no fetch may
+        // come in between.
         FEEDS_ALLOW_PRIVATE: '1',
+        FEED_WORKER: '0',
         RUST_LOG: 'warn',
       },
     },

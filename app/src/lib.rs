@@ -43,7 +43,7 @@ use pages::{
     home::HomePage,
     persons::{PersonPage, PersonsPage},
     places::{MunicipalityPage, RightsCategoryPage},
-    signatures::{ConfirmSignaturePage, PrivacyPage, WithdrawSignaturePage},
+    signatures::{ConfirmSignaturePage, PrivacyPage, UnsubscribePage, WithdrawSignaturePage},
 };
 
 /// The HTML document around the app; `<html lang>` is set by `App`.
@@ -104,6 +104,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/actions/:slug") view=SupportActionPage ssr=SsrMode::Async/>
                     <Route path=path!("/signatures/confirm") view=ConfirmSignaturePage ssr=SsrMode::Async/>
                     <Route path=path!("/signatures/withdraw") view=WithdrawSignaturePage ssr=SsrMode::Async/>
+                    <Route path=path!("/signatures/unsubscribe") view=UnsubscribePage ssr=SsrMode::Async/>
                     <Route path=path!("/privacy") view=PrivacyPage ssr=SsrMode::Async/>
                     <Route path=path!("/staff") view=StaffRouter ssr=SsrMode::Async/>
                     <Route path=path!("/staff/*rest") view=StaffRouter ssr=SsrMode::Async/>
@@ -118,6 +119,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/:lang/actions/:slug") view=SupportActionPage ssr=SsrMode::Async/>
                     <Route path=path!("/:lang/signatures/confirm") view=ConfirmSignaturePage ssr=SsrMode::Async/>
                     <Route path=path!("/:lang/signatures/withdraw") view=WithdrawSignaturePage ssr=SsrMode::Async/>
+                    <Route path=path!("/:lang/signatures/unsubscribe") view=UnsubscribePage ssr=SsrMode::Async/>
                     <Route path=path!("/:lang/privacy") view=PrivacyPage ssr=SsrMode::Async/>
                 </FlatRoutes>
             </main>
@@ -135,6 +137,9 @@ fn StaffRouter() -> impl IntoView {
     use feeds::pages::{StaffFeedsPage, StaffInboxPage};
     use staff::pages::admin::{StaffAccountsPage, StaffAuditPage, StaffRequestsPage};
     use staff::pages::cases::{StaffActionPage, StaffPersonPage, StaffPersonsPage};
+    use staff::pages::passwords::{
+        StaffForgotPasswordPage, StaffOwnAccountPage, StaffPasswordLinkPage,
+    };
     use staff::pages::updates::{StaffNewUpdatePage, StaffUpdatePage};
     use staff::pages::{StaffHomePage, StaffLoginPage};
     if pages::unknown_language_prefix() {
@@ -148,6 +153,9 @@ fn StaffRouter() -> impl IntoView {
     match segments.as_slice() {
         [] => view! { <StaffHomePage/> }.into_any(),
         ["login"] => view! { <StaffLoginPage/> }.into_any(),
+        ["password"] => view! { <StaffPasswordLinkPage/> }.into_any(),
+        ["password", "forgot"] => view! { <StaffForgotPasswordPage/> }.into_any(),
+        ["account"] => view! { <StaffOwnAccountPage/> }.into_any(),
         ["accounts"] => view! { <StaffAccountsPage/> }.into_any(),
         ["audit"] => view! { <StaffAuditPage/> }.into_any(),
         ["requests"] => view! { <StaffRequestsPage/> }.into_any(),

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 // own feeds.
 const PASSWORD = 'a long enough passphrase';
 const COMMS = 'e2e@brussels.example';
+const ADMIN = 'e2e-admin@brussels.example';
 const run = promisify(execFile);
 
 // Every payload sets window.__pwned (or opens a dialog) if it ever runs.
@@ -51,23 +52,36 @@ test.afterAll(async () => {
   await new Promise((resolve) => partner.close(resolve));
 });
 
-async function logIn(page: Page, next: string) {
+async function logIn(page: Page, next: string, email = COMMS) {
   await page.goto(`/staff/login?next=${encodeURIComponent(next)}`);
-  await page.locator('#email').fill(COMMS);
+  await page.locator('#email').fill(email);
   await page.locator('#password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Log in' }).click();
   await expect(page).toHaveURL(new RegExp(`${next.replace(/\//g, '\\/')}$`));
 }
 
-async function follow(page: Page, url: string, partnerName: string, person: string, trusted: boolean) {
+async function follow(page: Page, url: string, partnerName: string, person: string) {
   await page.goto('/staff/feeds');
   await page.locator('#follow-feed-url').fill(url);
   await page.locator('#follow-feed-partner').fill(partnerName);
   await page.locator('#follow-feed-person').selectOption(person);
-  if (trusted) await page.locator('#follow-feed-trusted').check();
   await page.getByRole('button', { name: 'Follow', exact: true }).click();
   await expect(page.locator('.notice')).toContainText('The feed is followed');
   await expect(page.locator('.feed h2', { hasText: partnerName })).toBeVisible();
+}
+
+// Only an administrator lets a feed publish without review.
+async function trustAsAdministrator(page: Page, partnerName: string) {
+  await page.getByRole('button', { name: 'Log out' }).first().click();
+  await logIn(page, '/staff/feeds', ADMIN);
+  await expect(page.locator('#follow-feed-url')).toHaveCount(0);
+  const feed = page.locator('.feed', { has: page.locator('h2', { hasText: partnerName }) });
+  await feed.getByRole('button', { name: 'Trust: publish its matched entries without review' }).click();
+  await expect(page.locator('.notice')).toHaveText(
+    'The feed is trusted: what it brings for a person is published without review.',
+  );
+  await page.getByRole('button', { name: 'Log out' }).first().click();
+  await logIn(page, '/staff/feeds');
 }
 
 /// Nothing from the partner ran, and no active markup reached the page.
@@ -94,8 +108,9 @@ test('a hostile partner feed is followed, synced and rendered without anything e
     void dialog.dismiss();
   });
   await logIn(page, '/staff/feeds');
-  await follow(page, `${base}/${project}/trusted.xml`, `Trusted partner ${project}`, 'hamid-babaei', true);
-  await follow(page, `${base}/${project}/review.xml`, `Review partner ${project}`, '', false);
+  await follow(page, `${base}/${project}/trusted.xml`, `Trusted partner ${project}`, 'hamid-babaei');
+  await follow(page, `${base}/${project}/review.xml`, `Review partner ${project}`, '');
+  await trustAsAdministrator(page, `Trusted partner ${project}`);
 
   const { stdout } = await run('../target/release/server', ['sync-feeds'], {
     env: { ...process.env, DATABASE_URL: 'sqlite://../target/e2e/lumieres.db', RUST_LOG: 'warn', FEEDS_ALLOW_PRIVATE: '1' },
@@ -103,7 +118,6 @@ test('a hostile partner feed is followed, synced and rendered without anything e
   expect(stdout).toMatch(/feeds fetched: \d+ new entries/);
 
   // The trusted feed published on Hamid Babaei's public timeline, with provenance.
-  // (The server's own minute worker may have claimed the feeds first: reload until there.)
   const event = page.locator('.timeline-event', { hasText: `Hostile trusted ${project} one` });
   await expect(async () => {
     await page.goto('/persons/hamid-babaei');

@@ -94,7 +94,10 @@ const PUBLIC_PAGES = [
   '/fr/actions/solidarity-with-vahid-afkari',
   '/privacy',
   '/signatures/confirm?token=unknown',
+  '/signatures/unsubscribe?token=unknown',
   '/staff/login',
+  '/staff/password/forgot',
+  '/staff/password?token=unknown',
 ];
 
 for (const path of PUBLIC_PAGES) {

@@ -1,27 +1,5 @@
 import { test, expect, Page } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
-import { maildir } from '../playwright.config';
-
-type Mail = { to: string; from: string; subject: string; body: string };
-
-// The mail the SMTP sink received, decoded by Python's MIME parser.
-function received(): Mail[] {
-  return JSON.parse(execFileSync('python3', ['mail/read_maildir.py', maildir], { encoding: 'utf8' }));
-}
-
-async function mailTo(recipient: string): Promise<Mail> {
-  let found: Mail | undefined;
-  await expect
-    .poll(() => (found = received().find((m) => m.to === recipient)), { timeout: 15_000 })
-    .toBeTruthy();
-  return found!;
-}
-
-function linkIn(mail: Mail, kind: 'confirm' | 'withdraw'): string {
-  const url = mail.body.split(/\s+/).find((w) => w.includes(`/signatures/${kind}?token=`));
-  expect(url, mail.body).toBeTruthy();
-  return new URL(url!).pathname + new URL(url!).search;
-}
+import { linkIn, mailTo } from './mail';
 
 async function confirmedCount(page: Page, path: string): Promise<number> {
   await page.goto(path);
@@ -77,7 +55,7 @@ test('sign, confirm by mail, count rises once; the same address spelled otherwis
 
   const mail = await mailTo(address);
   expect(mail.subject).toBe(`Please confirm your signature: Signing test (${info.project.name})`);
-  await page.goto(linkIn(mail, 'confirm'));
+  await page.goto(linkIn(mail, '/signatures/confirm?token='));
   await expect(page.locator('.token-state')).toHaveText('Your signature counts once you confirm it.');
   await page.getByRole('button', { name: 'Confirm my signature' }).click();
   await expect(page.locator('.token-state')).toHaveText('Thank you: your signature is confirmed and counts.');
@@ -90,7 +68,7 @@ test('sign, confirm by mail, count rises once; the same address spelled otherwis
   await expect(page.getByRole('status').filter({ hasText: 'Check your mail' })).toBeVisible();
   expect(await confirmedCount(page, path)).toBe(before + 1);
 
-  await page.goto(linkIn(mail, 'withdraw'));
+  await page.goto(linkIn(mail, '/signatures/withdraw?token='));
   await page.getByRole('button', { name: 'Withdraw my signature' }).click();
   await expect(page.locator('.token-state')).toContainText('Your signature is withdrawn');
   expect(await confirmedCount(page, path)).toBe(before);

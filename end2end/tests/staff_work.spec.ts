@@ -1,5 +1,6 @@
 import { test, expect, Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
+import { linkIn, mailTo } from './mail';
 
 // The administrator and the communications account are made by
 // `server create-user` when the test server starts (playwright.config.ts).
@@ -34,15 +35,33 @@ test('an admin creates a council member, who adopts a person; comms publishes "R
   await page.locator('#user-name').fill(`Council ${project}`);
   await page.locator('#user-role').selectOption('council');
   await page.locator('#user-municipality').selectOption('brussels');
-  await page.locator('#user-password').fill('short');
+  await page.locator('#user-role').selectOption('admin');
   await page.getByRole('button', { name: 'Create an account' }).click();
-  // The browser's own check stops nothing here (no minlength): the server answers.
-  await expect(page.locator('#user-password-error')).toHaveText('The password needs at least 12 characters.');
+  // Nothing is created from a refused form, and what was typed comes back.
+  await expect(page.locator('#user-municipality-error')).toHaveText('Only council members belong to a municipality.');
   await expect(page.locator('#user-email')).toHaveValue(council);
-  await page.locator('#user-password').fill(PASSWORD);
+  await page.locator('#user-role').selectOption('council');
   await page.getByRole('button', { name: 'Create an account' }).click();
-  await expect(page.locator('.notice')).toHaveText('Account created.');
+  await expect(page.locator('.notice')).toHaveText(
+    'Account created. A one-time link to choose a password was mailed to the new staff member.',
+  );
   await expect(page.locator('table.accounts')).toContainText(council);
+  await logOut(page);
+
+  // The council member chooses a password through the mailed link, and is in.
+  const welcome = await mailTo(council, 'choose your password');
+  await page.goto(linkIn(welcome, '/staff/password?token='));
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Choose your password');
+  await page.locator('#password-link-new_password').fill(PASSWORD);
+  await page.locator('#password-link-repeat_password').fill('short');
+  await page.getByRole('button', { name: 'Save the password and log in' }).click();
+  await expect(page.locator('#password-link-repeat_password-error')).toHaveText(
+    'The two passwords differ: type the same one twice.',
+  );
+  await page.locator('#password-link-new_password').fill(PASSWORD);
+  await page.locator('#password-link-repeat_password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Save the password and log in' }).click();
+  await expect(page).toHaveURL(/\/staff$/);
   await logOut(page);
 
   // The council member adopts a new person for Brussels.
@@ -115,8 +134,10 @@ for (const [who, path] of [
   [COMMS, '/staff/persons/vahid-afkari'],
   [COMMS, '/staff/feeds'],
   [COMMS, '/staff/inbox'],
+  [COMMS, '/staff/account'],
+  [ADMIN, '/staff/feeds'],
 ]) {
-  test(`axe finds no serious or critical violation on ${path}`, async ({ page, javaScriptEnabled }) => {
+  test(`axe finds no serious or critical violation on ${path} for ${who}`, async ({ page, javaScriptEnabled }) => {
     test.skip(!javaScriptEnabled, 'axe-core runs as a script in the page');
     await logIn(page, who, path);
     const results = await new AxeBuilder({ page }).analyze();

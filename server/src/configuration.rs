@@ -37,6 +37,9 @@ pub struct Settings {
     pub login_rate_per_minute: u32,
     /// Partner feeds may be fetched from loopback and private networks too.
     pub feeds_allow_private: bool,
+    /// This instance fetches partner feeds once a minute. Off: another
+    /// instance does, or `server sync-feeds` from a timer.
+    pub feed_worker: bool,
     /// Behind a reverse proxy: the header it writes the client's address to.
     pub client_ip_header: Option<http::HeaderName>,
     /// Mail goes through this SMTP server when set; it may hold a password.
@@ -62,6 +65,7 @@ impl std::fmt::Debug for Settings {
             .field("signing_rate_per_minute", &self.signing_rate_per_minute)
             .field("login_rate_per_minute", &self.login_rate_per_minute)
             .field("feeds_allow_private", &self.feeds_allow_private)
+            .field("feed_worker", &self.feed_worker)
             .field("client_ip_header", &self.client_ip_header)
             .field(
                 "smtp_url",
@@ -116,16 +120,17 @@ impl Settings {
             name: "LOGIN_RATE_LIMIT_PER_MINUTE",
             reason: format!("{rate:?} is not a whole number (0 turns the limit off)"),
         })?;
-        let feeds_allow_private = match var("FEEDS_ALLOW_PRIVATE").as_deref().map(str::trim) {
-            None | Some("" | "0") => false,
-            Some("1") => true,
-            Some(other) => {
-                return Err(ConfigError::Invalid {
-                    name: "FEEDS_ALLOW_PRIVATE",
-                    reason: format!("{other:?} is neither 1 nor 0"),
-                })
-            }
+        let switch = |name: &'static str, default: bool| match var(name).as_deref().map(str::trim) {
+            None | Some("") => Ok(default),
+            Some("0") => Ok(false),
+            Some("1") => Ok(true),
+            Some(other) => Err(ConfigError::Invalid {
+                name,
+                reason: format!("{other:?} is neither 1 nor 0"),
+            }),
         };
+        let feeds_allow_private = switch("FEEDS_ALLOW_PRIVATE", false)?;
+        let feed_worker = switch("FEED_WORKER", true)?;
         let client_ip_header = var("CLIENT_IP_HEADER")
             .map(|name| {
                 http::HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
@@ -147,6 +152,7 @@ impl Settings {
             signing_rate_per_minute,
             login_rate_per_minute,
             feeds_allow_private,
+            feed_worker,
             client_ip_header,
             smtp_url: var("SMTP_URL").map(SecretString::from),
             mail_from: var("MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned()),

@@ -36,12 +36,16 @@ pub struct Application {
     mailer: outbox::Mailer,
     limits: Vec<guard::RateLimit>,
     feed_reach: app::feeds::sync::Reach,
+    feed_worker: bool,
     retention_days: u32,
 }
 
-/// The per-address limits the guard applies: signing, and staff logins.
+/// The per-address limits the guard applies: signing, staff logins, and
+/// asking for a password link (each mail of which lands in someone's box).
 fn rate_limits(settings: &Settings) -> Vec<guard::RateLimit> {
     let login = <app::staff::session::LogInStaff as leptos::server_fn::ServerFn>::PATH;
+    let password_link =
+        <app::staff::passwords::RequestPasswordLink as leptos::server_fn::ServerFn>::PATH;
     let signing = ("guard.too_many_title", "guard.too_many_text");
     let logins = ("guard.too_many_logins_title", "guard.too_many_logins_text");
     [
@@ -51,6 +55,7 @@ fn rate_limits(settings: &Settings) -> Vec<guard::RateLimit> {
             signing,
         ),
         (login, settings.login_rate_per_minute, logins),
+        (password_link, settings.login_rate_per_minute, logins),
     ]
     .into_iter()
     .filter_map(|(path, per_minute, refusal)| {
@@ -112,6 +117,7 @@ impl Application {
             mailer,
             limits,
             feed_reach: settings.feed_reach(),
+            feed_worker: settings.feed_worker,
             retention_days: settings.retention_days,
         })
     }
@@ -152,7 +158,9 @@ impl Application {
             }
         });
         let retention = tokio::spawn(run_retention(self.db.clone(), self.retention_days));
-        let feeds = tokio::spawn(run_feed_sync(self.db.clone(), self.feed_reach));
+        let feeds = self
+            .feed_worker
+            .then(|| tokio::spawn(run_feed_sync(self.db.clone(), self.feed_reach)));
         let service = self
             .router
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -163,7 +171,9 @@ impl Application {
         let _ = worker.await;
         sweeper.abort();
         retention.abort();
-        feeds.abort();
+        if let Some(feeds) = feeds {
+            feeds.abort();
+        }
         self.db.close().await;
         served?;
         Ok(())
@@ -211,6 +221,11 @@ async fn run_retention(db: Db, retention_days: u32) {
         {
             tracing::error!(%error, "cannot delete expired sessions");
         }
+        if let Err(error) =
+            app::staff::passwords::on_server::forget_expired(&db, clock::now()).await
+        {
+            tracing::error!(%error, "cannot delete expired password links");
+        }
     }
 }
 
@@ -253,6 +268,10 @@ fn router(state: AppState, sign_queue: SignQueue, site_root: &str) -> Router {
         .route(
             "/staff/actions/{slug}/signatures.csv",
             axum::routing::post(app::staff::actions::on_server::download_signatures),
+        )
+        .route(
+            app::server::timeline::ONE_CLICK_UNSUBSCRIBE,
+            axum::routing::post(app::signing::unsubscribe::on_server::one_click),
         )
         .nest_service("/pkg", pkg)
         .leptos_routes_with_context(&state, routes, context.clone(), {

@@ -65,10 +65,17 @@ pub enum Permission {
     WriteUpdates,
     /// Follow partner feeds and review what they bring.
     ReviewFeeds,
+    /// Every staff member changes their own password.
+    ChangeOwnPassword,
+    /// See the partner feeds followed and their state.
+    ReadFeeds,
+    /// Let a partner feed publish without review: what a trusted feed
+    /// brings goes public in the city's name, so only an administrator.
+    TrustFeeds,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 9] = [
+    pub const ALL: [Permission; 12] = [
         Permission::ManageAccounts,
         Permission::ReadAuditLog,
         Permission::ReadCases,
@@ -78,18 +85,24 @@ impl Permission {
         Permission::DecideAdoptions,
         Permission::WriteUpdates,
         Permission::ReviewFeeds,
+        Permission::ChangeOwnPassword,
+        Permission::ReadFeeds,
+        Permission::TrustFeeds,
     ];
 
     /// Who may do it.
     pub fn roles(self) -> &'static [Role] {
         match self {
-            Permission::ManageAccounts | Permission::ReadAuditLog | Permission::DecideAdoptions => {
-                &[Role::Admin]
-            }
+            Permission::ManageAccounts
+            | Permission::ReadAuditLog
+            | Permission::DecideAdoptions
+            | Permission::TrustFeeds => &[Role::Admin],
             Permission::ReadCases => &[Role::Council, Role::Comms],
             Permission::ManageCases => &[Role::Council],
             Permission::RunActions | Permission::ExportSignatures => &[Role::Admin, Role::Council],
             Permission::WriteUpdates | Permission::ReviewFeeds => &[Role::Comms],
+            Permission::ChangeOwnPassword => &Role::ALL,
+            Permission::ReadFeeds => &[Role::Admin, Role::Comms],
         }
     }
 
@@ -125,6 +138,9 @@ mod tests {
             (DecideAdoptions, "admin"),
             (WriteUpdates, "comms"),
             (ReviewFeeds, "comms"),
+            (ChangeOwnPassword, "admin council comms"),
+            (ReadFeeds, "admin comms"),
+            (TrustFeeds, "admin"),
         ];
         assert_eq!(table.len(), Permission::ALL.len());
         for (permission, roles) in table {

@@ -5,13 +5,14 @@ use super::inbox::{
     entry_form, feed_inbox, DismissFeedEntry, InboxEntry, InboxWorkspace, PublishFeedEntry,
 };
 use super::subscriptions::{
-    staff_feeds, FeedState, FeedsWorkspace, FollowFeed, PersonChoices, UnfollowFeed, FOLLOW_FORM,
+    staff_feeds, FeedState, FeedsWorkspace, FollowFeed, PersonChoices, TrustFeed, UnfollowFeed,
+    FOLLOW_FORM,
 };
 use crate::domain::{Permission, Status};
 use crate::i18n::use_locale;
 use crate::staff::forms::FormFlash;
 use crate::staff::pages::forms::{
-    gate, gated, CheckField, FlashNotice, LangField, SelectField, StaffNav, TextField,
+    gate, gated, FlashNotice, LangField, SelectField, StaffNav, TextField,
 };
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -40,7 +41,7 @@ fn problem_text(locale: crate::i18n::Locale, code: &str) -> String {
 pub fn StaffFeedsPage() -> impl IntoView {
     crate::staff::pages::private_page();
     let locale = use_locale();
-    let data = Resource::new(|| (), |_| gate(Permission::ReviewFeeds, staff_feeds()));
+    let data = Resource::new(|| (), |_| gate(Permission::ReadFeeds, staff_feeds()));
     let title = locale.t("feeds.title");
     view! {
         <Title text=title.clone()/>
@@ -57,6 +58,7 @@ pub fn StaffFeedsPage() -> impl IntoView {
                     {page.feeds.is_empty().then(|| view! { <p>{locale.t("feeds.none")}</p> })}
                     <ul class="feed-list">
                         {page.feeds.iter().map(|feed| {
+                            let (may_follow, may_trust) = (page.may_follow, page.may_trust);
                             let state = match feed.state {
                                 FeedState::Enabled => "feeds.state_enabled",
                                 FeedState::Flagged => "feeds.state_flagged",
@@ -82,25 +84,37 @@ pub fn StaffFeedsPage() -> impl IntoView {
                                             <dd class="feed-error" data-problem=error.clone()>{problem_text(locale, &error)} " (" {feed.error_count} ")"</dd>
                                         })}
                                     </dl>
-                                    <form method="post" action={<UnfollowFeed as ServerFn>::PATH} class="inline-form">
-                                        <LangField/>
-                                        <input type="hidden" name="feed" value=feed.id.to_string()/>
-                                        <button type="submit">{locale.t("feeds.unfollow")}</button>
-                                    </form>
+                                    {may_trust.then(|| view! {
+                                        <form method="post" action={<TrustFeed as ServerFn>::PATH} class="inline-form">
+                                            <LangField/>
+                                            <input type="hidden" name="feed" value=feed.id.to_string()/>
+                                            <input type="hidden" name="trusted" value=(!feed.trusted).to_string()/>
+                                            <button type="submit">{locale.t(if feed.trusted { "feeds.untrust" } else { "feeds.trust" })}</button>
+                                        </form>
+                                    })}
+                                    {may_follow.then(|| view! {
+                                        <form method="post" action={<UnfollowFeed as ServerFn>::PATH} class="inline-form">
+                                            <LangField/>
+                                            <input type="hidden" name="feed" value=feed.id.to_string()/>
+                                            <button type="submit">{locale.t("feeds.unfollow")}</button>
+                                        </form>
+                                    })}
                                 </li>
                             }
                         }).collect_view()}
                     </ul>
-                    <h2>{locale.t("feeds.follow_heading")}</h2>
-                    <form method="post" action={<FollowFeed as ServerFn>::PATH} class="staff-form">
-                        <LangField/>
-                        <TextField form=f name="url" label=locale.t("feeds.url") value=String::new() flash=flash.clone() kind="url" required=true/>
-                        <TextField form=f name="partner" label=locale.t("feeds.partner") value=String::new() flash=flash.clone() required=true/>
-                        <SelectField form=f name="person" label=locale.t("feeds.default_person") value=String::new() flash=flash.clone()
-                            options=person_options(&page.persons, locale.t("feeds.no_default_person"))/>
-                        <CheckField form=f name="trusted" label=locale.t("feeds.trusted_label") checked=false flash=flash.clone()/>
-                        <button type="submit">{locale.t("feeds.follow")}</button>
-                    </form>
+                    {page.may_follow.then(|| view! {
+                        <h2>{locale.t("feeds.follow_heading")}</h2>
+                        <form method="post" action={<FollowFeed as ServerFn>::PATH} class="staff-form">
+                            <LangField/>
+                            <TextField form=f name="url" label=locale.t("feeds.url") value=String::new() flash=flash.clone() kind="url" required=true/>
+                            <TextField form=f name="partner" label=locale.t("feeds.partner") value=String::new() flash=flash.clone() required=true/>
+                            <SelectField form=f name="person" label=locale.t("feeds.default_person") value=String::new() flash=flash.clone()
+                                options=person_options(&page.persons, locale.t("feeds.no_default_person"))/>
+                            <p class="hint">{locale.t("feeds.trust_hint")}</p>
+                            <button type="submit">{locale.t("feeds.follow")}</button>
+                        </form>
+                    })}
                 </section>
             }
         })}

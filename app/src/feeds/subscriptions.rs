@@ -1,7 +1,8 @@
 //! Following partner feeds: communications staff (or the command line)
-//! follow a feed — address, partner name, default person, trusted or not —
-//! and stop following it; the list shows each feed's state. The sync worker
-//! (`sync`) fetches what is followed.
+//! follow a feed — address, partner name, default person — and stop
+//! following it; only an administrator (or the command line) marks a feed
+//! trusted, so that what it brings is published without review. The list
+//! shows each feed's state. The sync worker (`sync`) fetches what is followed.
 use crate::error::AppError;
 use crate::staff::forms::FormFlash;
 use crate::staff::StaffUser;
@@ -18,8 +19,6 @@ pub struct FollowFeedForm {
     pub partner: String,
     /// A person slug, or empty.
     pub person: String,
-    /// "on" when ticked.
-    pub trusted: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,12 +54,16 @@ pub struct FeedsWorkspace {
     pub feeds: Vec<FeedView>,
     pub persons: PersonChoices,
     pub flash: Option<FormFlash>,
+    /// Whether this user follows feeds (communications staff).
+    pub may_follow: bool,
+    /// Whether this user marks feeds trusted (administrators).
+    pub may_trust: bool,
 }
 
 #[server(prefix = "/api/staff", endpoint = "feeds")]
 pub async fn staff_feeds() -> Result<Option<FeedsWorkspace>, AppError> {
     use crate::staff::forms::on_server::take_form_flash;
-    let user = require(Permission::ReviewFeeds).await?;
+    let user = require(Permission::ReadFeeds).await?;
     let db = crate::server::context::db()?;
     let feeds = on_server::list(&db)
         .await?
@@ -68,10 +71,12 @@ pub async fn staff_feeds() -> Result<Option<FeedsWorkspace>, AppError> {
         .map(on_server::feed_view)
         .collect();
     Ok(Some(FeedsWorkspace {
-        user,
         feeds,
         persons: on_server::person_choices(&db).await?,
         flash: take_form_flash().await,
+        may_follow: Permission::ReviewFeeds.allows(user.role),
+        may_trust: Permission::TrustFeeds.allows(user.role),
+        user,
     }))
 }
 
@@ -85,6 +90,13 @@ pub async fn follow_feed(#[server(flatten)] form: FollowFeedForm) -> Result<(), 
 pub async fn unfollow_feed(lang: String, feed: i64) -> Result<(), AppError> {
     let user = require(Permission::ReviewFeeds).await?;
     on_server::unfollow(&user, &lang, feed).await
+}
+
+/// Marks a feed trusted (`trusted` = true) or not.
+#[server(prefix = "/api/staff", endpoint = "trust-feed")]
+pub async fn trust_feed(lang: String, feed: i64, trusted: bool) -> Result<(), AppError> {
+    let user = require(Permission::TrustFeeds).await?;
+    on_server::trust_from_form(&user, &lang, feed, trusted).await
 }
 
 #[cfg(feature = "ssr")]
@@ -199,6 +211,60 @@ pub mod on_server {
         })
     }
 
+    /// Marks a feed trusted or not; audited with the state before and after.
+    #[tracing::instrument(skip(db), fields(%actor))]
+    pub async fn set_trusted(
+        db: &Db,
+        actor: Actor,
+        id: i64,
+        trusted: bool,
+    ) -> Result<(), FeedError> {
+        on_pool!(db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let before: Option<(String, bool)> = sqlx::query_as(
+                "SELECT url, trusted FROM feeds WHERE id = $1 AND removed_at IS NULL",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (url, was) = before.ok_or(FeedError::UnknownFeed(id))?;
+            sqlx::query("UPDATE feeds SET trusted = $2 WHERE id = $1")
+                .bind(id)
+                .bind(trusted)
+                .execute(&mut *tx)
+                .await?;
+            let action = if trusted {
+                "feed.trust"
+            } else {
+                "feed.distrust"
+            };
+            let entry = AuditEntry::new(actor, action, "feed", id)
+                .before(&serde_json::json!({ "url": url, "trusted": was }))
+                .after(&serde_json::json!({ "url": url, "trusted": trusted }));
+            tx.record_audit(&entry).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    #[tracing::instrument(skip(user, lang), fields(actor = user.id))]
+    pub async fn trust_from_form(
+        user: &StaffUser,
+        lang: &str,
+        id: i64,
+        trusted: bool,
+    ) -> Result<(), AppError> {
+        let db = crate::server::context::db()?;
+        let locale = Locale::from_code(lang).unwrap_or_default();
+        set_trusted(&db, user.actor(), id, trusted).await?;
+        let notice = if trusted {
+            "feeds.trusted_now"
+        } else {
+            "feeds.untrusted_now"
+        };
+        done(FOLLOW_FORM, notice, &locale.path("/staff/feeds", false)).await
+    }
+
     #[derive(Debug, Clone, sqlx::FromRow)]
     pub struct FeedRow {
         pub id: i64,
@@ -288,7 +354,7 @@ pub mod on_server {
             url,
             partner: partner.to_string(),
             default_person: Some(form.person.trim().to_owned()).filter(|p| !p.is_empty()),
-            trusted: !form.trusted.is_empty(),
+            trusted: false,
         };
         let problem = match add(&db, user.actor(), &feed, crate::server::clock::now()).await {
             Ok(_) => None,

@@ -1,9 +1,11 @@
-//! The pages behind the two links of the confirmation mail, and the privacy
-//! notice the form asks consent to. Opening a link changes nothing (mail
+//! The pages behind the two links of the confirmation mail and the link that
+//! stops news in an update mail, and the privacy notice the form asks
+//! consent to. Opening a link changes nothing (mail
 //! scanners open links); its button does. Each page shows the signature's
 //! state as the database has it, so a second visit tells the truth too.
 use super::errors::{InternalError, NotFound};
 use crate::i18n::{use_locale, Locale};
+use crate::signing::unsubscribe::news_subscription;
 use crate::signing::{
     signature_by_token, ConfirmSignature, SignatureState, TokenView, WithdrawSignature,
 };
@@ -28,14 +30,10 @@ pub fn WithdrawSignaturePage() -> impl IntoView {
     view! { <TokenPage kind=LinkKind::Withdraw/> }
 }
 
-#[component]
-fn TokenPage(kind: LinkKind) -> impl IntoView {
-    if super::unknown_language_prefix() {
-        return view! { <NotFound/> }.into_any();
-    }
+/// The address holds a token: it must not leave in a Referer, nor be cached.
+fn token_in_address() {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        // The address holds a token: it must not leave in a Referer.
         response.insert_header(
             http::header::REFERRER_POLICY,
             http::HeaderValue::from_static("no-referrer"),
@@ -45,6 +43,14 @@ fn TokenPage(kind: LinkKind) -> impl IntoView {
             http::HeaderValue::from_static("no-store"),
         );
     }
+}
+
+#[component]
+fn TokenPage(kind: LinkKind) -> impl IntoView {
+    if super::unknown_language_prefix() {
+        return view! { <NotFound/> }.into_any();
+    }
+    token_in_address();
     let locale = use_locale();
     let token = use_query_map()
         .read_untracked()
@@ -123,6 +129,59 @@ fn TokenState(kind: LinkKind, token: String, found: Option<TokenView>) -> impl I
         <p class="token-state" data-state=state>{locale.t(message)}</p>
         <p class="token-action">{locale.t("token.action")} " " {action_link}</p>
         {form}
+    }
+    .into_any()
+}
+
+/// `/signatures/unsubscribe?token=…`: whose news the link stops, and the
+/// button that stops it (a plain form to the one-click address).
+#[component]
+pub fn UnsubscribePage() -> impl IntoView {
+    if super::unknown_language_prefix() {
+        return view! { <NotFound/> }.into_any();
+    }
+    token_in_address();
+    let locale = use_locale();
+    let token = use_query_map()
+        .read_untracked()
+        .get("token")
+        .unwrap_or_default();
+    let data = Resource::new(|| (), move |_| news_subscription(token.clone()));
+    let title = locale.t("token.unsubscribe_title");
+    view! {
+        <Title text=title.clone()/>
+        <Meta name="robots" content="noindex"/>
+        <section class="token-page">
+            <h1>{title}</h1>
+            <Suspense>
+                {move || {
+                    Suspend::new(async move {
+                        match data.await {
+                            Ok(None) => view! {
+                                <p class="token-state" data-state="unknown">{locale.t("token.unsubscribe_unknown")}</p>
+                            }.into_any(),
+                            Ok(Some(found)) if found.subscribed => {
+                                let action = format!("{}&lang={}", found.stop_address, locale.code());
+                                view! {
+                                    <p class="token-state" data-state="subscribed">
+                                        {locale.t("token.unsubscribe_question").replace("%{person}", &found.person_name)}
+                                    </p>
+                                    <form method="post" action=action class="token-form">
+                                        <button type="submit">{locale.t("token.unsubscribe_button")}</button>
+                                    </form>
+                                }.into_any()
+                            }
+                            Ok(Some(found)) => view! {
+                                <p class="token-state" data-state="unsubscribed">
+                                    {locale.t("token.unsubscribed").replace("%{person}", &found.person_name)}
+                                </p>
+                            }.into_any(),
+                            Err(_) => view! { <InternalError/> }.into_any(),
+                        }
+                    })
+                }}
+            </Suspense>
+        </section>
     }
     .into_any()
 }

@@ -5,10 +5,14 @@
 //! a slow mail server answers. Failures back off exponentially.
 use super::db::{BeginWrite, Db};
 use crate::on_pool;
-use lettre::message::{header::ContentType, Mailbox};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::path::PathBuf;
 use std::time::Duration;
+
+/// What RFC 8058 asks a one-click unsubscribe mail to say it accepts.
+const ONE_CLICK: &str = "List-Unsubscribe=One-Click";
 
 /// How long a claimed mail stays hidden from other workers while it is delivered.
 pub const LEASE_SECONDS: i64 = 300;
@@ -22,6 +26,8 @@ pub struct OutgoingMail {
     pub subject: String,
     pub body_text: String,
     pub attempts: i32,
+    /// The one-click unsubscribe address, for mail to people who asked for news.
+    pub list_unsubscribe: Option<String>,
 }
 
 /// A mail to send, written in the same transaction as what it announces.
@@ -30,6 +36,9 @@ pub struct NewMail<'a> {
     pub recipient: &'a str,
     pub subject: &'a str,
     pub body_text: &'a str,
+    /// Where a mail client's "unsubscribe" button posts (RFC 8058), for
+    /// mail someone asked for and may stop; `None` for mail they must get.
+    pub list_unsubscribe: Option<&'a str>,
 }
 
 /// Queues a mail on a connection of either backend, inside the caller's
@@ -46,13 +55,14 @@ crate::impl_for_connections! {
     impl Enqueue {
         async fn enqueue(&mut self, mail: &NewMail<'_>, now: i64) -> Result<(), sqlx::Error> {
             sqlx::query(
-                "INSERT INTO outbox (recipient, subject, body_text, created_at, next_attempt_at)
-                 VALUES ($1, $2, $3, $4, $4)",
+                "INSERT INTO outbox (recipient, subject, body_text, created_at, next_attempt_at, list_unsubscribe)
+                 VALUES ($1, $2, $3, $4, $4, $5)",
             )
             .bind(mail.recipient)
             .bind(mail.subject)
             .bind(mail.body_text)
             .bind(now)
+            .bind(mail.list_unsubscribe)
             .execute(&mut *self)
             .await
             .map(|_| ())
@@ -106,8 +116,17 @@ impl Mailer {
                     .await
                     .map_err(|e| format!("{}: {e}", dir.display()))?;
                 let path = dir.join(format!("{:08}.eml", mail.id));
+                let unsubscribe = mail
+                    .list_unsubscribe
+                    .as_deref()
+                    .map(|url| {
+                        format!(
+                            "List-Unsubscribe: <{url}>\r\nList-Unsubscribe-Post: {ONE_CLICK}\r\n"
+                        )
+                    })
+                    .unwrap_or_default();
                 let message = format!(
-                    "To: {}\r\nSubject: {}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{}\r\n",
+                    "To: {}\r\nSubject: {}\r\n{unsubscribe}Content-Type: text/plain; charset=utf-8\r\n\r\n{}\r\n",
                     mail.recipient, mail.subject, mail.body_text
                 );
                 tokio::fs::write(&path, message)
@@ -130,10 +149,22 @@ impl Mailer {
                     .recipient
                     .parse::<Mailbox>()
                     .map_err(|e| format!("recipient: {e}"))?;
-                let message = Message::builder()
+                let mut message = Message::builder()
                     .from(from.clone())
                     .to(to)
-                    .subject(mail.subject.as_str())
+                    .subject(mail.subject.as_str());
+                if let Some(url) = &mail.list_unsubscribe {
+                    message = message
+                        .raw_header(HeaderValue::new(
+                            HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                            format!("<{url}>"),
+                        ))
+                        .raw_header(HeaderValue::new(
+                            HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                            ONE_CLICK.to_owned(),
+                        ));
+                }
+                let message = message
                     .header(ContentType::TEXT_PLAIN)
                     .body(mail.body_text.clone())
                     .map_err(|e| format!("building the message: {e}"))?;
@@ -180,7 +211,7 @@ pub async fn deliver_due(
         "UPDATE outbox SET next_attempt_at = $2
           WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $1
                         ORDER BY next_attempt_at, id LIMIT $3",
-        ") RETURNING id, recipient, subject, body_text, attempts",
+        ") RETURNING id, recipient, subject, body_text, attempts, list_unsubscribe",
         |query| query.bind(now).bind(now + LEASE_SECONDS).bind(limit)
     )?;
     let mut claimed = claimed;

@@ -5,6 +5,7 @@
 //! this order. Here because every feature uses it, like the outbox.
 use super::audit::{Actor, AuditEntry, RecordAudit};
 use super::outbox::{Enqueue, NewMail};
+use super::tokens::{new_token, token_hash};
 use crate::domain::{PartialDate, Status, StatusEventRecord};
 use crate::i18n::Locale;
 
@@ -241,24 +242,39 @@ crate::impl_for_connections! {
                     .bind(&before.person)
                     .fetch_one(&mut *self)
                     .await?;
-                let recipients: Vec<(String, String)> = sqlx::query_as(
-                    "SELECT DISTINCT s.canonical_email, s.locale
+                let recipients: Vec<(i64, String, String)> = sqlx::query_as(
+                    "SELECT s.id, s.canonical_email, s.locale
                        FROM signatures s JOIN support_actions a ON a.id = s.action_id
                        JOIN persons p ON p.id = a.person_id
                       WHERE p.slug = $1 AND p.is_public
-                        AND s.state = 'confirmed' AND s.keep_informed AND NOT s.anonymised",
+                        AND s.state = 'confirmed' AND s.keep_informed AND NOT s.anonymised
+                      ORDER BY s.id",
                 )
                 .bind(&before.person)
                 .fetch_all(&mut *self)
                 .await?;
                 let mut mailed = std::collections::HashSet::new();
-                for (email, code) in recipients {
+                for (signature, email, code) in recipients {
                     if !mailed.insert(email.clone()) {
                         continue;
                     }
+                    // Each mail its own link: one in an older mail keeps working.
+                    let token = new_token();
+                    sqlx::query("INSERT INTO unsubscribe_links (token_hash, signature_id, created_at) VALUES ($1, $2, $3)")
+                        .bind(token_hash(&token))
+                        .bind(signature)
+                        .bind(now)
+                        .execute(&mut *self)
+                        .await?;
                     let locale = Locale::from_code(&code).unwrap_or_default();
-                    let (subject, body) = update_mail(locale, &person_name, &before, base_url);
-                    let mail = NewMail { recipient: &email, subject: &subject, body_text: &body };
+                    let links = UnsubscribeLinks::new(base_url, locale, &token);
+                    let (subject, body) = update_mail(locale, &person_name, &before, base_url, &links.page);
+                    let mail = NewMail {
+                        recipient: &email,
+                        subject: &subject,
+                        body_text: &body,
+                        list_unsubscribe: Some(&links.one_click),
+                    };
                     self.enqueue(&mail, now).await?;
                 }
             }
@@ -271,13 +287,42 @@ crate::impl_for_connections! {
     }
 }
 
-/// The mail to a signer who asked to be kept informed: the date, the title
-/// and a link to the case page, in the signer's language.
+/// Where news to a signer who asked for it stops: the page a person opens
+/// from the mail (its button stops the news), and the address mail clients
+/// post to for one-click unsubscribe (RFC 8058), which the mail's headers
+/// give. Both are answered by `signing::unsubscribe`.
+pub struct UnsubscribeLinks {
+    pub page: String,
+    pub one_click: String,
+}
+
+/// The page, under the language prefix.
+pub const UNSUBSCRIBE_PAGE: &str = "/signatures/unsubscribe";
+/// The one-click address: POST only, no language.
+pub const ONE_CLICK_UNSUBSCRIBE: &str = "/api/unsubscribe";
+
+impl UnsubscribeLinks {
+    pub fn new(base_url: &str, locale: Locale, token: &str) -> Self {
+        let base = base_url.trim_end_matches('/');
+        Self {
+            page: format!(
+                "{base}{}?token={token}",
+                locale.path(UNSUBSCRIBE_PAGE, false)
+            ),
+            one_click: format!("{base}{ONE_CLICK_UNSUBSCRIBE}?token={token}"),
+        }
+    }
+}
+
+/// The mail to a signer who asked to be kept informed: the date, the title,
+/// a link to the case page and one that stops the news, in the signer's
+/// language.
 pub fn update_mail(
     locale: Locale,
     person_name: &str,
     event: &StatusEventRecord,
     base_url: &str,
+    unsubscribe_url: &str,
 ) -> (String, String) {
     let base = base_url.trim_end_matches('/');
     let link = format!(
@@ -304,6 +349,7 @@ pub fn update_mail(
         .replace("%{date}", &event.occurred_on.format(locale))
         .replace("%{title}", &event.title)
         .replace("%{status}", &status)
-        .replace("%{url}", &link);
+        .replace("%{url}", &link)
+        .replace("%{unsubscribe_url}", unsubscribe_url);
     (subject, body)
 }

@@ -4,8 +4,9 @@
 //! confirmation mail in one transaction (`store`). The mail's link confirms
 //! (idempotent), another withdraws; the answer never says whether the
 //! address had signed before. Also here: forgetting personal data on time
-//! (`retention`), the report of floods (`spikes`), and the confirmed
-//! signatures for delivery (`export`).
+//! (`retention`), stopping "keep me informed" news (`unsubscribe`), the
+//! report of floods (`spikes`), and the confirmed signatures for delivery
+//! (`export`).
 //!
 //! The form answers in two ways. The island's `fetch` gets a `SignResult`
 //! back; a plain form post (JavaScript off) is redirected to the action page
@@ -26,6 +27,7 @@ pub mod retention;
 pub mod spikes;
 #[cfg(feature = "ssr")]
 pub mod store;
+pub mod unsubscribe;
 
 use crate::domain::{CountryCode, Email, Line, PersonName, Slug};
 use crate::error::AppError;

@@ -99,6 +99,13 @@ pub async fn apply_retention(
         now - ADDRESS_DAYS * DAY,
     )
     .await?;
+    // A stop-the-news link names a signature's address: it goes with it.
+    run(
+        "DELETE FROM unsubscribe_links
+          WHERE created_at < $1 OR signature_id IN (SELECT id FROM signatures WHERE anonymised)",
+        now - KEPT_AT_MOST_DAYS * DAY,
+    )
+    .await?;
     let mails_forgotten = run(
         "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < $1",
         now - SENT_MAIL_KEPT_SECONDS,

@@ -211,6 +211,7 @@ macro_rules! write_on_connection {
                 recipient: $request.email.as_str(),
                 subject: &subject,
                 body_text: &body,
+                list_unsubscribe: None,
             };
             $conn.enqueue(&mail, $now).await?;
             Ok::<_, SignError>(SignOutcome::MailQueued)

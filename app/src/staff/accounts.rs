@@ -2,9 +2,12 @@
 //! (the crate's defaults: 19 MiB, 2 passes, OWASP's recommendation).
 use crate::domain::{Email, PersonName, Role, Slug};
 use crate::error::AppError;
+use crate::i18n::Locale;
 use crate::on_pool;
 use crate::server::audit::{Actor, AuditEntry, RecordAudit};
 use crate::server::db::{BeginWrite, Db};
+use crate::server::tokens::new_token;
+use crate::staff::passwords::on_server::{LinkPurpose, MailPasswordLink, PasswordLink};
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, SaltString};
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 
@@ -167,10 +170,19 @@ fn check_role_and_municipality(
     }
 }
 
-/// Creates an account and its audit entry; returns its id. `actor` is the
-/// administrator who made it, or the command line. `now` is Unix seconds. The email is stored lowercase: it is the login, and case must
-/// not make two accounts.
-#[tracing::instrument(skip_all, fields(%actor, role = user.role.slug()))]
+/// How a new account gets its first password.
+#[derive(Debug, Clone, Copy)]
+pub enum FirstPassword<'a> {
+    /// Typed at the command line: the very first administrator has nobody
+    /// to open the account for them, and may have no mail server yet.
+    Typed(&'a str),
+    /// Chosen by the new staff member through a one-time link mailed (in
+    /// `locale`, to pages under `base_url`) in the same transaction: an
+    /// administrator never knows a colleague's password.
+    Mailed { base_url: &'a str, locale: Locale },
+}
+
+/// Creates an account with a typed password (the command line, tests).
 pub async fn create_user(
     db: &Db,
     actor: Actor,
@@ -178,19 +190,42 @@ pub async fn create_user(
     password: &str,
     now: i64,
 ) -> Result<i64, AccountError> {
-    check_password_length(password)?;
+    create_account(db, actor, user, FirstPassword::Typed(password), now).await
+}
+
+/// Creates an account and its audit entry; returns its id. `actor` is the
+/// administrator who made it, or the command line. `now` is Unix seconds.
+/// The email is stored lowercase: it is the login, and case must not make
+/// two accounts. An account whose password is mailed holds, until then, the
+/// hash of a random secret nobody knows, so it opens to no password.
+#[tracing::instrument(skip_all, fields(%actor, role = user.role.slug()))]
+pub async fn create_account(
+    db: &Db,
+    actor: Actor,
+    user: &NewUser,
+    first: FirstPassword<'_>,
+    now: i64,
+) -> Result<i64, AccountError> {
     check_role_and_municipality(user.role, user.municipality.as_ref())?;
-    let hash = hash_password_in_turn(password.to_owned()).await?;
+    let password = match first {
+        FirstPassword::Typed(password) => {
+            check_password_length(password)?;
+            password.to_owned()
+        }
+        FirstPassword::Mailed { .. } => new_token(),
+    };
+    let hash = hash_password_in_turn(password).await?;
     on_pool!(db, |pool| {
         let mut tx = pool.begin_write().await?;
         let municipality_id = municipality_id!(&mut *tx, &user.municipality);
+        let email = user.email.as_str().to_lowercase();
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO users (email, name, password_hash, role, municipality_id, created_at)
              VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (email) DO NOTHING
              RETURNING id",
         )
-        .bind(user.email.as_str().to_lowercase())
+        .bind(&email)
         .bind(user.name.as_str())
         .bind(&hash)
         .bind(user.role.slug())
@@ -199,6 +234,17 @@ pub async fn create_user(
         .fetch_optional(&mut *tx)
         .await?;
         let id = id.ok_or(AccountError::EmailTaken)?;
+        if let FirstPassword::Mailed { base_url, locale } = first {
+            let link = PasswordLink {
+                user_id: id,
+                email: &email,
+                name: user.name.as_str(),
+                purpose: LinkPurpose::Welcome,
+                base_url,
+                locale,
+            };
+            tx.mail_password_link(&link, now).await?;
+        }
         let after = user_record!(&mut *tx, id)?;
         let mut entry = AuditEntry::new(actor, "user.create", "user", id).after(&after);
         entry.at = now;

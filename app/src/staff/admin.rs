@@ -37,7 +37,6 @@ pub struct NewAccountForm {
     pub name: String,
     pub role: String,
     pub municipality: String,
-    pub password: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,8 +86,8 @@ pub async fn create_account(#[server(flatten)] form: NewAccountForm) -> Result<(
     on_server::create(&user, form).await
 }
 
-/// `change` is `disable`, `enable` or `role` (with `role` and, for a council
-/// member, `municipality`).
+/// `change` is `disable`, `enable`, `role` (with `role` and, for a council
+/// member, `municipality`) or `password` (mail the owner a one-time link).
 #[server(prefix = "/api/staff", endpoint = "change-account")]
 pub async fn change_account(
     lang: String,
@@ -147,9 +146,10 @@ pub mod on_server {
     use crate::i18n::Locale;
     use crate::on_pool;
     use crate::server::db::{decode, stored_slug, Db};
-    use crate::staff::accounts::{self, AccountChange, AccountError, NewUser};
+    use crate::staff::accounts::{self, AccountChange, AccountError, FirstPassword, NewUser};
     use crate::staff::forms::on_server::{done, refuse};
     use crate::staff::forms::Problems;
+    use crate::staff::passwords::on_server::{mail_reset_link, Account};
 
     pub async fn accounts(db: &Db) -> Result<Vec<AccountRow>, sqlx::Error> {
         accounts::list_users(db)
@@ -182,8 +182,6 @@ pub mod on_server {
             AccountError::MunicipalityNotAllowed(_) => {
                 ("municipality", "form.municipality_not_allowed")
             }
-            AccountError::PasswordTooShort => ("password", "form.password_short"),
-            AccountError::PasswordTooLong => ("password", "form.password_long"),
             AccountError::OwnAccount => ("account", "form.own_account"),
             _ => return None,
         })
@@ -203,11 +201,6 @@ pub mod on_server {
                 .check("municipality", Slug::parse(slug), "form.invalid_choice")
                 .map(Some),
         };
-        if let Err(error) = accounts::check_password_length(&form.password) {
-            if let Some((field, key)) = problem_of(&error) {
-                problems.add(field, key);
-            }
-        }
         let (Some(email), Some(name), Some(role), Some(municipality)) =
             (email, name, role, municipality)
         else {
@@ -223,7 +216,11 @@ pub mod on_server {
             municipality,
         };
         let now = crate::server::clock::now();
-        match accounts::create_user(&db, admin.actor(), &new, &form.password, now).await {
+        let first = FirstPassword::Mailed {
+            base_url: &crate::server::context::state()?.public_url,
+            locale,
+        };
+        match accounts::create_account(&db, admin.actor(), &new, first, now).await {
             Ok(_) => {
                 done(
                     USER_FORM,
@@ -257,6 +254,34 @@ pub mod on_server {
         ]);
         let mut problems = Problems::default();
         let change = match change {
+            "password" => {
+                let state = crate::server::context::state()?;
+                let now = crate::server::clock::now();
+                let account = Account::Id(account);
+                return match mail_reset_link(
+                    &db,
+                    account,
+                    Some(admin),
+                    &state.public_url,
+                    locale,
+                    now,
+                )
+                .await?
+                {
+                    true => {
+                        let to = locale.path("/staff/accounts", false);
+                        done(&form, "staff.password_link_sent", &to).await
+                    }
+                    false => {
+                        refuse(
+                            &form,
+                            &values,
+                            Problems::one("account", "form.account_disabled"),
+                        )
+                        .await
+                    }
+                };
+            }
             "disable" => AccountChange::Disable,
             "enable" => AccountChange::Enable,
             "role" => {

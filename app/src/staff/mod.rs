@@ -1,4 +1,5 @@
-//! Staff at work: accounts, logins and sessions (`session`, `accounts`); the
+//! Staff at work: accounts, logins and sessions (`session`, `accounts`),
+//! passwords chosen through mailed one-time links (`passwords`); the
 //! forms staff fill in (`forms`); the administrator's accounts and audit
 //! log (`admin`); the cases council members adopt — persons, adoptions and
 //! support actions (`cases`, `persons`, `adoptions`, `actions`); the status
@@ -20,6 +21,7 @@ pub mod forms;
 #[cfg(feature = "ssr")]
 pub mod municipalities;
 pub mod pages;
+pub mod passwords;
 pub mod persons;
 pub mod session;
 pub mod updates;

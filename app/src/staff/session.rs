@@ -145,12 +145,7 @@ pub mod on_server {
         })
     }
 
-    /// Checks a login and opens a session; returns the user and the cookie
-    /// token. The attempt is counted before the password is checked, so that
-    /// attempts made at once see each other: however many arrive together,
-    /// at most `MAX_FAILURES_PER_ACCOUNT` passwords are ever tried. A good
-    /// password takes its attempt back. Addresses are counted as the rate
-    /// limits count them (an IPv6 /64 as one).
+    /// Checks a login and opens a session; returns the user and the cookie token.
     #[tracing::instrument(skip_all)]
     pub async fn log_in(
         db: &Db,
@@ -159,6 +154,32 @@ pub mod on_server {
         client_ip: Option<std::net::IpAddr>,
         now: i64,
     ) -> Result<(StaffUser, String), LoginError> {
+        let (user, attempt) = check_password(db, email, password, client_ip, now).await?;
+        let token = on_pool!(db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            tx.take_back_attempt(attempt).await?;
+            let token = tx.open_session(user.id, now).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(token)
+        })?;
+        tracing::info!(user = user.id, "logged in");
+        Ok((user, token))
+    }
+
+    /// Checks an enabled account's password; returns the user and the id of
+    /// the attempt, counted as failed until the caller takes it back. The
+    /// attempt is counted before the password is checked, so that attempts
+    /// made at once see each other: however many arrive together, at most
+    /// `MAX_FAILURES_PER_ACCOUNT` passwords are ever tried. Addresses are
+    /// counted as the rate limits count them (an IPv6 /64 as one). Logging
+    /// in and changing one's password both ask here.
+    pub async fn check_password(
+        db: &Db,
+        email: &str,
+        password: &str,
+        client_ip: Option<std::net::IpAddr>,
+        now: i64,
+    ) -> Result<(StaffUser, i64), LoginError> {
         let email = email.trim().to_lowercase();
         let address = client_ip.map(|ip| crate::server::guard::rate_key(ip).to_string());
         let attempt = record_attempt(db, &email, address.as_deref(), now).await?;
@@ -186,29 +207,52 @@ pub mod on_server {
             .unwrap_or_else(|| decoy_hash().to_owned());
         let matches =
             crate::staff::accounts::verify_password_in_turn(stored, password.to_owned()).await;
-        let Some(user) = row.filter(|_| matches).and_then(UserRow::into_user) else {
-            return Err(LoginError::Invalid);
-        };
-        let token = new_token();
-        on_pool!(db, |pool| {
-            let mut tx = pool.begin_write().await?;
-            sqlx::query("DELETE FROM login_failures WHERE id = $1")
-                .bind(attempt)
-                .execute(&mut *tx)
+        match row.filter(|_| matches).and_then(UserRow::into_user) {
+            Some(user) => Ok((user, attempt)),
+            None => Err(LoginError::Invalid),
+        }
+    }
+
+    /// Sessions and counted attempts, on a connection inside the caller's
+    /// transaction.
+    pub trait SessionWrites {
+        /// Opens a session for `user_id`; returns the cookie's token.
+        fn open_session(
+            &mut self,
+            user_id: i64,
+            now: i64,
+        ) -> impl std::future::Future<Output = Result<String, sqlx::Error>> + Send;
+        /// A good password takes its attempt back: it was no failure.
+        fn take_back_attempt(
+            &mut self,
+            attempt: i64,
+        ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
+    }
+
+    crate::impl_for_connections! {
+        impl SessionWrites {
+            async fn open_session(&mut self, user_id: i64, now: i64) -> Result<String, sqlx::Error> {
+                let token = new_token();
+                sqlx::query(
+                    "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(token_hash(&token))
+                .bind(user_id)
+                .bind(now)
+                .bind(now + SESSION_SECONDS)
+                .execute(&mut *self)
                 .await?;
-            sqlx::query(
-                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(token_hash(&token))
-            .bind(user.id)
-            .bind(now)
-            .bind(now + SESSION_SECONDS)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await
-        })?;
-        tracing::info!(user = user.id, "logged in");
-        Ok((user, token))
+                Ok(token)
+            }
+
+            async fn take_back_attempt(&mut self, attempt: i64) -> Result<(), sqlx::Error> {
+                sqlx::query("DELETE FROM login_failures WHERE id = $1")
+                    .bind(attempt)
+                    .execute(&mut *self)
+                    .await
+                    .map(|_| ())
+            }
+        }
     }
 
     /// Counts a login attempt as failed until it succeeds; returns its id.

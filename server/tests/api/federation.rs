@@ -40,7 +40,6 @@ async fn follow(app: &TestApp, cookie: &str, url: &str, partner: &str) -> crate:
             ("url", url),
             ("partner", partner),
             ("person", ""),
-            ("trusted", ""),
         ],
     )
     .await

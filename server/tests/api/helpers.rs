@@ -156,6 +156,9 @@ impl TestApp {
             login_rate_per_minute: 0,
             // Partner servers in tests listen on loopback.
             feeds_allow_private: true,
+            // Tests fetch feeds when they choose (`run_pass`), never a worker
+            // in the background between two of their steps.
+            feed_worker: false,
             client_ip_header: None,
             smtp_url: None,
             mail_from: server::configuration::DEFAULT_MAIL_FROM.to_owned(),

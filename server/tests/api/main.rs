@@ -9,6 +9,7 @@ mod feed_sync;
 mod feeds;
 mod layout;
 mod pages;
+mod passwords;
 mod schema;
 mod sign_form;
 mod signing;

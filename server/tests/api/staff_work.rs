@@ -25,6 +25,10 @@ const PUBLIC: &[&str] = &[
     "/api/withdraw-signature",
     "/api/login",
     "/api/logout",
+    "/api/password_link",
+    "/api/password/set",
+    "/api/password/forgot",
+    "/api/news_subscription",
 ];
 
 /// Every staff function: what it does in the policy's words (so the roles
@@ -36,7 +40,7 @@ const STAFF: &[(&str, Permission, &str)] = &[
     (
         "/api/staff/create-account",
         Permission::ManageAccounts,
-        "lang=en&email=x%40example.org&name=X&role=comms&password=a+long+enough+passphrase",
+        "lang=en&email=x%40example.org&name=X&role=comms",
     ),
     (
         "/api/staff/change-account",
@@ -44,6 +48,12 @@ const STAFF: &[(&str, Permission, &str)] = &[
         "lang=en&account=1&change=disable",
     ),
     ("/api/staff/audit", Permission::ReadAuditLog, ""),
+    ("/api/staff/own-account", Permission::ChangeOwnPassword, ""),
+    (
+        "/api/staff/change-password",
+        Permission::ChangeOwnPassword,
+        "lang=en&current_password=x&new_password=y&repeat_password=y",
+    ),
     ("/api/staff/adoption-requests", Permission::DecideAdoptions, ""),
     (
         "/api/staff/decide-adoption",
@@ -107,7 +117,12 @@ const STAFF: &[(&str, Permission, &str)] = &[
         Permission::WriteUpdates,
         "lang=en&update=1",
     ),
-    ("/api/staff/feeds", Permission::ReviewFeeds, ""),
+    ("/api/staff/feeds", Permission::ReadFeeds, ""),
+    (
+        "/api/staff/trust-feed",
+        Permission::TrustFeeds,
+        "lang=en&feed=1&trusted=true",
+    ),
     (
         "/api/staff/follow-feed",
         Permission::ReviewFeeds,
@@ -130,6 +145,16 @@ const STAFF: &[(&str, Permission, &str)] = &[
         "lang=en&entry=1",
     ),
 ];
+
+/// Runs a statement the test needs as setup.
+async fn on_pool_run(app: &TestApp, sql: &'static str) {
+    use app::on_pool;
+    on_pool!(&app.store.db, |pool| sqlx::query(sql)
+        .execute(pool)
+        .await
+        .map(|_| ()))
+    .unwrap();
+}
 
 /// A call as a script would make it (no HTML accepted): status codes, not redirects.
 async fn call(app: &TestApp, cookie: Option<&str>, path: &str, body: &str) -> u16 {
@@ -384,7 +409,7 @@ on_both_backends! {
         assert_eq!(count(app, "SELECT COUNT(*) FROM audit_log WHERE action = 'support_action.export'").await, exports_before);
         let anonymous = app.post_form(csv_path, page, &[]).await;
         assert_eq!(anonymous.status, 302);
-        assert_eq!(anonymous.location().as_deref(), Some("/staff/login?next=%2Fstaff%2Factions%2Fsolidarity%2Dwith%2Dvahid%2Dafkari"));
+        assert_eq!(anonymous.location().as_deref(), Some("/staff/login?next=%2Fstaff%2Factions%2Fsolidarity-with-vahid-afkari"));
 
         let closed = post_as(app, &council, "/api/staff/set-support-action-open", "/staff/actions/free-vahid-now", &[
             ("lang", "en"), ("action", "free-vahid-now"), ("open", ""),
@@ -485,27 +510,32 @@ on_both_backends! {
         let admin = staff_member(app, "admin@brussels.example", Role::Admin, None).await;
         let created = post_as(app, &admin, "/api/staff/create-account", "/staff/accounts", &[
             ("lang", "en"), ("email", "New.Member@Brussels.example"), ("name", "New Member"), ("role", "council"),
-            ("municipality", "brussels"), ("password", PASSWORD),
+            ("municipality", "brussels"),
         ]).await;
         assert_eq!(created.location().as_deref(), Some("/staff/accounts"));
         let page = app.get_with("/staff/accounts", &[("cookie", &admin)]).await;
-        assert_eq!(page.texts(".notice"), ["Account created."]);
+        assert_eq!(page.texts(".notice"), ["Account created. A one-time link to choose a password was mailed to the new staff member."]);
         assert!(page.body.contains("new.member@brussels.example"));
-        let member = app.post_form("/api/login", "/staff/login", &[
-            ("email", "new.member@brussels.example"), ("password", PASSWORD), ("next", "/staff"), ("lang", "en"),
+        // The new member chooses a password through the mailed link (tests/api/passwords.rs).
+        let mail: String = {
+            use app::on_pool;
+            on_pool!(&app.store.db, |pool| sqlx::query_scalar("SELECT body_text FROM outbox WHERE recipient = 'new.member@brussels.example'").fetch_one(pool).await).unwrap()
+        };
+        let link = mail.split_whitespace().find(|w| w.contains("/staff/password?token=")).unwrap();
+        let token = link.split_once("token=").unwrap().1;
+        let member = app.post_form("/api/password/set", "/staff/password", &[
+            ("token", token), ("new_password", PASSWORD), ("repeat_password", PASSWORD), ("lang", "en"),
         ]).await.cookie("lumieres_session").unwrap();
         assert_eq!(app.get_with("/staff/persons", &[("cookie", &member)]).await.status, 200);
 
-        // Bad input: a message per field, the password never echoed, nothing created.
+        // Bad input: a message per field, nothing created.
         let users_before = count(app, "SELECT COUNT(*) FROM users").await;
         post_as(app, &admin, "/api/staff/create-account", "/staff/accounts", &[
             ("lang", "en"), ("email", "new.member@brussels.example"), ("name", "Again"), ("role", "comms"),
-            ("municipality", "brussels"), ("password", "short secret"),
+            ("municipality", "brussels"),
         ]).await;
         let page = app.get_with("/staff/accounts", &[("cookie", &admin)]).await;
         assert_eq!(page.texts("#user-municipality-error"), ["Only council members belong to a municipality."]);
-        assert_eq!(page.attr("#user-password", "value").as_deref(), Some(""));
-        assert!(!page.body.contains("short secret"));
         assert_eq!(count(app, "SELECT COUNT(*) FROM users").await, users_before);
 
         let id: i64 = {
@@ -522,12 +552,44 @@ on_both_backends! {
 
         let log = app.get_with(&format!("/staff/audit?record_type=user&record_id={id}"), &[("cookie", &admin)]).await;
         assert_eq!(log.status, 200);
-        assert_eq!(log.texts("table.audit td code"), ["user.disable", "user.role", "user.create"]);
+        assert_eq!(log.texts("table.audit td code"), ["user.disable", "user.role", "user.password_set", "user.create"]);
         assert!(!log.body.contains("argon2"), "no password hash in the log");
         let by_cli = app.get_with(&format!("/staff/audit?user={admin_id}"), &[("cookie", &admin)]).await;
         assert_eq!(by_cli.texts("table.audit td code"), ["user.disable", "user.role", "user.create"]);
         let comms_view = app.get_with("/staff/audit", &[("cookie", &member)]).await;
         assert_eq!(comms_view.status, 302, "disabled: back to the login page");
+    }
+
+    async fn only_an_administrator_lets_a_feed_publish_without_review(app: &TestApp) {
+        let admin = staff_member(app, "admin@brussels.example", Role::Admin, None).await;
+        let comms = staff_member(app, "comms@brussels.example", Role::Comms, None).await;
+        // The tick box the follow form once had is ignored: a new feed waits for review.
+        post_as(app, &comms, "/api/staff/follow-feed", "/staff/feeds", &[
+            ("lang", "en"), ("url", "https://partner.example/feed"), ("partner", "Partner"), ("person", ""), ("trusted", "on"),
+        ]).await;
+        let trusted = || async { count(app, "SELECT COUNT(*) FROM feeds WHERE trusted").await };
+        assert_eq!(trusted().await, 0);
+        let id = count(app, "SELECT MAX(id) FROM feeds").await.to_string();
+        let comms_page = app.get_with("/staff/feeds", &[("cookie", &comms)]).await;
+        assert_eq!(comms_page.texts("form[action='/api/staff/trust-feed'] button"), Vec::<String>::new());
+        assert_eq!(comms_page.texts(".hint"), ["A new feed's entries wait in the inbox for review. Only an administrator can let a feed publish without review."]);
+        assert_eq!(call(app, Some(&comms), "/api/staff/trust-feed", &format!("lang=en&feed={id}&trusted=true")).await, 403);
+        assert_eq!(trusted().await, 0);
+
+        // The administrator sees the feeds (not the follow form) and trusts one; audited.
+        let admin_page = app.get_with("/staff/feeds", &[("cookie", &admin)]).await;
+        assert_eq!(admin_page.status, 200);
+        assert!(admin_page.attr("#follow-feed-url", "name").is_none(), "following is communications' work");
+        assert_eq!(admin_page.texts("form[action='/api/staff/trust-feed'] button"), ["Trust: publish its matched entries without review"]);
+        post_as(app, &admin, "/api/staff/trust-feed", "/staff/feeds", &[("lang", "en"), ("feed", &id), ("trusted", "true")]).await;
+        assert_eq!(trusted().await, 1);
+        let page = app.get_with("/staff/feeds", &[("cookie", &admin)]).await;
+        assert_eq!(page.texts(".notice"), ["The feed is trusted: what it brings for a person is published without review."]);
+        post_as(app, &admin, "/api/staff/trust-feed", "/staff/feeds", &[("lang", "en"), ("feed", &id), ("trusted", "false")]).await;
+        assert_eq!(trusted().await, 0);
+        let log = app.get_with(&format!("/staff/audit?record_type=feed&record_id={id}"), &[("cookie", &admin)]).await;
+        assert_eq!(log.texts("table.audit td code"), ["feed.distrust", "feed.trust", "feed.create"]);
+        assert_eq!(call(app, Some(&admin), "/api/staff/trust-feed", "lang=en&feed=999&trusted=true").await, 404);
     }
 
     async fn staff_and_public_pages_agree_on_a_persons_current_status_and_timeline(app: &TestApp) {
@@ -595,18 +657,111 @@ on_both_backends! {
         assert_eq!(count(app, "SELECT COUNT(*) FROM outbox").await, mail_before, "a case that is not public is not announced");
     }
 
+    async fn news_a_signer_asked_for_stops_with_one_click(app: &TestApp) {
+        // One address signed two actions for Vahid Afkari, asking for news; another asked too.
+        on_pool_run(app, "INSERT INTO support_actions (person_id, slug, title, body_html, addressee, goal, opens_on, is_open, municipality_id)
+            SELECT person_id, 'second-for-vahid', 'Second', '<p>B</p>', 'A', 10, opens_on, TRUE, municipality_id
+              FROM support_actions WHERE slug = 'solidarity-with-vahid-afkari'").await;
+        for (action, email) in [("solidarity-with-vahid-afkari", "keep@example.org"), ("second-for-vahid", "Keep@Example.org"), ("second-for-vahid", "other@example.org")] {
+            let signed = app.post_form("/api/sign", &format!("/nl/actions/{action}"), &[
+                ("support_action", action), ("lang", "nl"), ("full_name", "Amélie Dupont"),
+                ("email", email), ("place", "1000"), ("country", "BE"), ("consent", "on"), ("show_name", ""),
+                ("keep_informed", "on"), ("website", ""),
+            ]).await;
+            assert_eq!(signed.status, 302);
+        }
+        on_pool_run(app, "UPDATE signatures SET state = 'confirmed', confirmed_at = 1").await;
+        let comms = staff_member(app, "comms@brussels.example", Role::Comms, None).await;
+        let publish = |title: &'static str| {
+            let comms = comms.clone();
+            async move {
+                let saved = post_as(app, &comms, "/api/staff/save-status-update", "/staff/persons/vahid-afkari/updates/new", &[
+                    ("lang", "en"), ("update", ""), ("person", "vahid-afkari"), ("occurred_on", "2026-11-20"),
+                    ("status", ""), ("title", title), ("body", ""), ("source_title", ""), ("source_url", ""),
+                ]).await;
+                let location = saved.location().unwrap();
+                let id = location.rsplit('/').next().unwrap().to_owned();
+                post_as(app, &comms, "/api/staff/publish-status-update", &location, &[("lang", "en"), ("update", &id)]).await;
+            }
+        };
+        publish("Trial postponed").await;
+        let mails: Vec<(String, String, Option<String>)> = {
+            use app::on_pool;
+            on_pool!(&app.store.db, |pool| sqlx::query_as(
+                "SELECT recipient, body_text, list_unsubscribe FROM outbox WHERE subject LIKE '%Trial postponed' ORDER BY id"
+            ).fetch_all(pool).await).unwrap()
+        };
+        let recipients: Vec<&str> = mails.iter().map(|(to, _, _)| to.as_str()).collect();
+        assert_eq!(recipients, ["keep@example.org", "other@example.org"], "one mail per address");
+        let (_, body, one_click) = &mails[0];
+        let page_link = body.split_whitespace().find(|w| w.contains("/nl/signatures/unsubscribe?token=")).expect("a link that stops the news, in the signer's language");
+        let page_link = page_link.strip_prefix(&app.address).unwrap().to_owned();
+        let one_click = one_click.clone().expect("a one-click address for the List-Unsubscribe header");
+        let one_click = one_click.strip_prefix(&app.address).unwrap().to_owned();
+        assert!(one_click.starts_with("/api/unsubscribe?token="), "{one_click}");
+
+        // Opening the page changes nothing (mail scanners open links).
+        let page = app.get(&page_link).await;
+        assert_eq!(page.texts(".token-state"), ["Wilt u geen nieuws meer ontvangen over Vahid Afkari? Uw handtekeningen blijven tellen."]);
+        assert_eq!(page.headers.get("referrer-policy").unwrap(), "no-referrer");
+        assert_eq!(count(app, "SELECT COUNT(*) FROM signatures WHERE keep_informed").await, 3);
+
+        // Another site cannot stop someone's news by making their browser post.
+        let forged = app.post_with(&one_click, &[], &[("origin", "https://evil.example"), ("sec-fetch-site", "cross-site")]).await;
+        assert_eq!(forged.status, 403);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM signatures WHERE keep_informed").await, 3);
+
+        // The mail client's one-click POST (RFC 8058): no Origin, a fixed body.
+        let answer = app.client.post(format!("{}{one_click}", app.address))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("List-Unsubscribe=One-Click")
+            .send().await.unwrap();
+        assert_eq!(answer.status().as_u16(), 200);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM signatures WHERE keep_informed").await, 1, "both of that address's signatures for the person stop; the other signer's news goes on");
+        assert_eq!(count(app, "SELECT COUNT(*) FROM signatures WHERE state = 'confirmed'").await, 3, "the signatures keep counting");
+        let page = app.get(&page_link).await;
+        assert_eq!(page.texts(".token-state"), ["Gedaan: u ontvangt geen nieuws meer over Vahid Afkari. Uw handtekeningen blijven tellen."]);
+
+        publish("Hearing set").await;
+        let second: Vec<String> = {
+            use app::on_pool;
+            on_pool!(&app.store.db, |pool| sqlx::query_scalar("SELECT recipient FROM outbox WHERE subject LIKE '%Hearing set' ORDER BY id").fetch_all(pool).await).unwrap()
+        };
+        assert_eq!(second, ["other@example.org"], "no more news to the address that stopped it");
+
+        // The page's own button, from the other signer's mail; twice answers the same.
+        let other: String = {
+            use app::on_pool;
+            on_pool!(&app.store.db, |pool| sqlx::query_scalar("SELECT body_text FROM outbox WHERE recipient = 'other@example.org' ORDER BY id DESC LIMIT 1").fetch_one(pool).await).unwrap()
+        };
+        let link = other.split_whitespace().find(|w| w.contains("/signatures/unsubscribe?token=")).unwrap().strip_prefix(&app.address).unwrap().to_owned();
+        let page = app.get(&link).await;
+        let action = page.attr("form.token-form", "action").unwrap();
+        assert!(action.starts_with("/api/unsubscribe?token=") && action.ends_with("&lang=nl"), "{action}");
+        for _ in 0..2 {
+            let done = app.post_form(&action, &link, &[]).await;
+            assert_eq!(done.status, 303);
+            assert_eq!(done.location().as_deref(), Some(link.as_str()));
+        }
+        assert_eq!(count(app, "SELECT COUNT(*) FROM signatures WHERE keep_informed").await, 0);
+        let unknown = app.get("/signatures/unsubscribe?token=nothing").await;
+        assert_eq!(unknown.texts(".token-state"), ["This link is not valid, or the data it named has been deleted: no news will be sent with it."]);
+        assert_eq!(app.client.post(format!("{}/api/unsubscribe?token=nothing", app.address)).send().await.unwrap().status().as_u16(), 404);
+    }
+
     async fn every_staff_page_sends_an_anonymous_visitor_to_the_login_page(app: &TestApp) {
         for path in [
             "/staff", "/staff/accounts", "/staff/audit", "/staff/persons", "/staff/persons/vahid-afkari",
             "/staff/persons/vahid-afkari/updates/new", "/staff/updates/1", "/staff/actions/solidarity-with-vahid-afkari",
             "/staff/feeds", "/staff/inbox", "/fr/staff/persons", "/nl/staff/accounts", "/nl/staff/inbox",
+            "/staff/account", "/staff/requests",
         ] {
             let page = app.get(path).await;
             assert_eq!(page.status, 302, "{path}");
             let location = page.location().unwrap();
             let (login, next) = location.split_once("?next=").unwrap();
             assert!(login.ends_with("/staff/login"), "{path} → {location}");
-            assert_eq!(next.replace("%2F", "/").replace("%2D", "-"), path, "{path}");
+            assert_eq!(next.replace("%2F", "/"), path, "{path}");
         }
         let comms = staff_member(app, "comms@brussels.example", Role::Comms, None).await;
         let forbidden = app.get_with("/staff/accounts", &[("cookie", &comms)]).await;

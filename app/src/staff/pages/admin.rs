@@ -83,7 +83,7 @@ pub fn StaffAccountsPage() -> impl IntoView {
                         <TextField form=f name="name" label=locale.t("staff.account_name") value=String::new() flash=flash.clone() required=true/>
                         <SelectField form=f name="role" label=locale.t("staff.col_role") value="council".to_owned() flash=flash.clone() options=role_options(locale) required=true/>
                         <SelectField form=f name="municipality" label=locale.t("staff.col_municipality") value=String::new() flash=flash.clone() options=municipality_options(locale, &page.municipalities)/>
-                        <TextField form=f name="password" label=locale.t("staff.account_password") value=String::new() flash=flash.clone() kind="password" hint=locale.t("staff.password_hint") required=true autocomplete="new-password"/>
+                        <p class="hint">{locale.t("staff.new_account_hint")}</p>
                         <button type="submit">{locale.t("staff.new_account")}</button>
                     </form>
                 </section>
@@ -141,6 +141,14 @@ fn AccountRowView(
                         <input type="hidden" name="account" value=account.id.to_string()/>
                         <input type="hidden" name="change" value=if account.disabled { "enable" } else { "disable" }/>
                         <button type="submit">{locale.t(if account.disabled { "staff.enable" } else { "staff.disable" })}</button>
+                    </form>
+                })}
+                {(!own && !account.disabled).then(|| view! {
+                    <form method="post" action={<ChangeAccount as ServerFn>::PATH} class="inline-form">
+                        <LangField/>
+                        <input type="hidden" name="account" value=account.id.to_string()/>
+                        <input type="hidden" name="change" value="password"/>
+                        <button type="submit">{locale.t("staff.reset_password")}</button>
                     </form>
                 })}
             </td>

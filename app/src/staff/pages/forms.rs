@@ -89,7 +89,7 @@ where
 #[component]
 pub fn StaffNav(user: StaffUser) -> impl IntoView {
     let locale = use_locale();
-    const PAGES: [(&str, &str, Permission); 6] = [
+    const PAGES: [(&str, &str, Permission); 7] = [
         (
             "/staff/accounts",
             "staff.nav_accounts",
@@ -103,7 +103,12 @@ pub fn StaffNav(user: StaffUser) -> impl IntoView {
         ),
         ("/staff/persons", "staff.nav_cases", Permission::ReadCases),
         ("/staff/inbox", "staff.nav_inbox", Permission::ReviewFeeds),
-        ("/staff/feeds", "staff.nav_feeds", Permission::ReviewFeeds),
+        ("/staff/feeds", "staff.nav_feeds", Permission::ReadFeeds),
+        (
+            "/staff/account",
+            "staff.nav_account",
+            Permission::ChangeOwnPassword,
+        ),
     ];
     let link = move |path: &str, key: &str| {
         view! { <li><a href=locale.path(path, false)>{locale.t(key)}</a></li> }

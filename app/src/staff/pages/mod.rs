@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod cases;
 pub mod forms;
+pub mod passwords;
 pub mod updates;
 
 use crate::i18n::{use_locale, Locale};
@@ -108,6 +109,7 @@ fn LoginForm(next: String, flash: Option<LoginFlash>) -> impl IntoView {
             </div>
             <button type="submit">{locale.t("staff.login_submit")}</button>
         </form>
+        <p class="forgot"><a href=locale.path("/staff/password/forgot", false)>{locale.t("staff.forgot_link")}</a></p>
     }
 }
 
@@ -165,6 +167,7 @@ pub fn StaffHomePage() -> impl IntoView {
                                     <dt>{locale.t("staff.email")}</dt><dd>{user.email.clone()}</dd>
                                     <dt>{locale.t("staff.role")}</dt><dd>{role_label(locale, &user)}</dd>
                                 </dl>
+                                <p><a href=locale.path("/staff/account", false)>{locale.t("staff.change_password")}</a></p>
                             </section>
                         }.into_any(),
                         Ok(None) => {
