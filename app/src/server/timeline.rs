@@ -238,12 +238,12 @@ crate::impl_for_connections! {
                     .rows_affected()
                     == 1;
             if announce {
-                let person_name: String = sqlx::query_scalar("SELECT full_name FROM persons WHERE slug = $1")
+                let (person_id, person_name): (i64, String) = sqlx::query_as("SELECT id, full_name FROM persons WHERE slug = $1")
                     .bind(&before.person)
                     .fetch_one(&mut *self)
                     .await?;
-                let recipients: Vec<(i64, String, String)> = sqlx::query_as(
-                    "SELECT s.id, s.canonical_email, s.locale
+                let recipients: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT s.canonical_email, s.locale
                        FROM signatures s JOIN support_actions a ON a.id = s.action_id
                        JOIN persons p ON p.id = a.person_id
                       WHERE p.slug = $1 AND p.is_public
@@ -254,15 +254,19 @@ crate::impl_for_connections! {
                 .fetch_all(&mut *self)
                 .await?;
                 let mut mailed = std::collections::HashSet::new();
-                for (signature, email, code) in recipients {
+                for (email, code) in recipients {
                     if !mailed.insert(email.clone()) {
                         continue;
                     }
                     // Each mail its own link: one in an older mail keeps working.
                     let token = new_token();
-                    sqlx::query("INSERT INTO unsubscribe_links (token_hash, signature_id, created_at) VALUES ($1, $2, $3)")
+                    sqlx::query(
+                        "INSERT INTO unsubscribe_links (token_hash, person_id, canonical_email, created_at)
+                         VALUES ($1, $2, $3, $4)",
+                    )
                         .bind(token_hash(&token))
-                        .bind(signature)
+                        .bind(person_id)
+                        .bind(&email)
                         .bind(now)
                         .execute(&mut *self)
                         .await?;

@@ -99,10 +99,15 @@ pub async fn apply_retention(
         now - ADDRESS_DAYS * DAY,
     )
     .await?;
-    // A stop-the-news link names a signature's address: it goes with it.
+    // A stop-the-news link holds an address: it goes when no signature of
+    // that address for that person keeps its personal data (an anonymised
+    // one has no address any more).
     run(
         "DELETE FROM unsubscribe_links
-          WHERE created_at < $1 OR signature_id IN (SELECT id FROM signatures WHERE anonymised)",
+          WHERE created_at < $1
+             OR NOT EXISTS (SELECT 1 FROM signatures s JOIN support_actions a ON a.id = s.action_id
+                             WHERE s.canonical_email = unsubscribe_links.canonical_email
+                               AND a.person_id = unsubscribe_links.person_id)",
         now - KEPT_AT_MOST_DAYS * DAY,
     )
     .await?;

@@ -44,11 +44,9 @@ pub mod on_server {
     macro_rules! link_row {
         ($conn:expr, $token:expr) => {
             sqlx::query_as::<_, LinkRow>(
-                "SELECT s.canonical_email, a.person_id, p.full_name
-                   FROM unsubscribe_links l JOIN signatures s ON s.id = l.signature_id
-                   JOIN support_actions a ON a.id = s.action_id
-                   JOIN persons p ON p.id = a.person_id
-                  WHERE l.token_hash = $1 AND NOT s.anonymised",
+                "SELECT l.canonical_email, l.person_id, p.full_name
+                   FROM unsubscribe_links l JOIN persons p ON p.id = l.person_id
+                  WHERE l.token_hash = $1",
             )
             .bind(token_hash($token))
             .fetch_optional($conn)

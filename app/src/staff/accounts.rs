@@ -267,7 +267,7 @@ pub enum AccountChange {
 
 /// Applies `change` to account `user_id` and audits it. Administrators cannot
 /// disable or demote themselves: the site would be left without a way in.
-/// Disabling ends the account's sessions at once.
+/// Disabling ends the account's sessions and password links at once.
 #[tracing::instrument(skip(db, change))]
 pub async fn change_user(
     db: &Db,
@@ -293,7 +293,13 @@ pub async fn change_user(
                     .execute(&mut *tx)
                     .await?;
                 if disabled {
+                    // Nothing of the account's stays usable: enabling it
+                    // again does not bring back a link mailed before.
                     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                        .bind(user_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("DELETE FROM password_links WHERE user_id = $1")
                         .bind(user_id)
                         .execute(&mut *tx)
                         .await?;

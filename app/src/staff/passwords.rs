@@ -271,6 +271,9 @@ pub mod on_server {
         /// Used already, expired, or its account disabled.
         #[error("the link does not work any more")]
         DeadLink,
+        /// Disabled while changing its password: nothing changed.
+        #[error("the account is disabled")]
+        AccountDisabled,
         #[error(transparent)]
         Login(#[from] LoginError),
         #[error(transparent)]
@@ -385,14 +388,19 @@ pub mod on_server {
         client_ip: Option<std::net::IpAddr>,
         now: i64,
     ) -> Result<(), PasswordError> {
-        let (_, attempt) = check_password(db, &user.email, change.current, client_ip, now).await?;
+        // A typo in the new password is no failed login: checked first.
         check_new(change.new, change.repeat)?;
+        let (_, attempt) = check_password(db, &user.email, change.current, client_ip, now).await?;
         let hash = accounts::hash_password_in_turn(change.new.to_owned()).await?;
         on_pool!(db, |pool| {
             let mut tx = pool.begin_write().await?;
             tx.take_back_attempt(attempt).await?;
-            tx.replace_password(user.id, &hash, Some(this_session))
-                .await?;
+            if !tx
+                .replace_password(user.id, &hash, Some(this_session))
+                .await?
+            {
+                return Err(PasswordError::AccountDisabled);
+            }
             let mut entry = AuditEntry::new(user.actor(), "user.password_change", "user", user.id);
             entry.at = now;
             tx.record_audit(&entry).await?;
@@ -596,6 +604,7 @@ pub mod on_server {
                 error.into()
             }
             PasswordError::Account(error) => error.into(),
+            PasswordError::AccountDisabled => AppError::Unauthorized,
             other => crate::error::internal(other),
         }
     }

@@ -711,13 +711,21 @@ on_both_backends! {
         assert_eq!(forged.status, 403);
         assert_eq!(count(app, "SELECT COUNT(*) FROM signatures WHERE keep_informed").await, 3);
 
+        // The address's older signature is anonymised (its action closed long
+        // ago): the link, and the retention pass, still serve the other one.
+        on_pool_run(app, "UPDATE signatures SET name = '', canonical_email = 'anonymised:' || id, keep_informed = FALSE, anonymised = TRUE
+                            WHERE id = (SELECT MIN(id) FROM signatures)").await;
+        let links = count(app, "SELECT COUNT(*) FROM unsubscribe_links").await;
+        app::signing::retention::apply_retention(&app.store.db, 180, app::server::clock::now()).await.unwrap();
+        assert_eq!(count(app, "SELECT COUNT(*) FROM unsubscribe_links").await, links, "the address still signs for the person");
+
         // The mail client's one-click POST (RFC 8058): no Origin, a fixed body.
         let answer = app.client.post(format!("{}{one_click}", app.address))
             .header("content-type", "application/x-www-form-urlencoded")
             .body("List-Unsubscribe=One-Click")
             .send().await.unwrap();
         assert_eq!(answer.status().as_u16(), 200);
-        assert_eq!(count(app, "SELECT COUNT(*) FROM signatures WHERE keep_informed").await, 1, "both of that address's signatures for the person stop; the other signer's news goes on");
+        assert_eq!(count(app, "SELECT COUNT(*) FROM signatures WHERE keep_informed").await, 1, "the address's signature stops; the other signer's news goes on");
         assert_eq!(count(app, "SELECT COUNT(*) FROM signatures WHERE state = 'confirmed'").await, 3, "the signatures keep counting");
         let page = app.get(&page_link).await;
         assert_eq!(page.texts(".token-state"), ["Gedaan: u ontvangt geen nieuws meer over Vahid Afkari. Uw handtekeningen blijven tellen."]);
@@ -747,6 +755,11 @@ on_both_backends! {
         let unknown = app.get("/signatures/unsubscribe?token=nothing").await;
         assert_eq!(unknown.texts(".token-state"), ["This link is not valid, or the data it named has been deleted: no news will be sent with it."]);
         assert_eq!(app.client.post(format!("{}/api/unsubscribe?token=nothing", app.address)).send().await.unwrap().status().as_u16(), 404);
+
+        // Once no signature of an address keeps its personal data, its links go.
+        on_pool_run(app, "UPDATE signatures SET name = '', canonical_email = 'anonymised:' || id, keep_informed = FALSE, anonymised = TRUE").await;
+        app::signing::retention::apply_retention(&app.store.db, 180, app::server::clock::now()).await.unwrap();
+        assert_eq!(count(app, "SELECT COUNT(*) FROM unsubscribe_links").await, 0);
     }
 
     async fn every_staff_page_sends_an_anonymous_visitor_to_the_login_page(app: &TestApp) {
