@@ -1,8 +1,11 @@
 import { defineConfig } from '@playwright/test';
 
-// The release server on its own port and its own fresh SQLite database with
-// the demo data. Every test runs twice: JavaScript off (plain HTML forms) and
-// on (islands hydrated).
+// The server on its own port and its own fresh SQLite database with the demo
+// data. Every test runs twice: JavaScript off (plain HTML forms) and on
+// (islands hydrated). `make test` runs the server binary its Rust tests built
+// (target/debug) with the release browser bundle: a release build of the
+// server took a third of CI's time; `make run` and `make bench` use it.
+export const server = process.env.LUMIERES_SERVER ?? '../target/debug/server';
 const port = 3100;
 export const smtpPort = 3125;
 export const maildir = '../target/e2e-maildir';
@@ -48,16 +51,16 @@ export default defineConfig({
       // Each project signs its own action, so counts never race between them.
       command: [
         'rm -rf ../target/e2e',
-        '../target/release/server seed-demo',
+        `${server} seed-demo`,
         ...['no-js', 'hydrated'].map(
           (project) =>
-            `../target/release/server action create --person vahid-afkari --slug e2e-${project} ` +
+            `${server} action create --person vahid-afkari --slug e2e-${project} ` +
             `--title "Signing test (${project})" --text "<p>A support action made by the browser tests.</p>" ` +
             `--addressee "The test suite" --goal 100`,
         ),
-        "printf 'a long enough passphrase\\n' | ../target/release/server create-user --email e2e@brussels.example --role comms --name 'E2E Comms'",
-        "printf 'a long enough passphrase\\n' | ../target/release/server create-user --email e2e-admin@brussels.example --role admin --name 'E2E Admin'",
-        'exec ../target/release/server serve',
+        `printf 'a long enough passphrase\\n' | ${server} create-user --email e2e@brussels.example --role comms --name 'E2E Comms'`,
+        `printf 'a long enough passphrase\\n' | ${server} create-user --email e2e-admin@brussels.example --role admin --name 'E2E Admin'`,
+        `exec ${server} serve`,
       ].join(' && '),
       url: `http://127.0.0.1:${port}/healthz`,
       reuseExistingServer: false,

@@ -3,6 +3,7 @@ import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { server } from '../playwright.config';
 
 // A hostile partner: a real HTTP server on loopback whose feeds carry script
 // and event-handler payloads in titles and content. Communications staff
@@ -112,7 +113,7 @@ test('a hostile partner feed is followed, synced and rendered without anything e
   await follow(page, `${base}/${project}/review.xml`, `Review partner ${project}`, '');
   await trustAsAdministrator(page, `Trusted partner ${project}`);
 
-  const { stdout } = await run('../target/release/server', ['sync-feeds'], {
+  const { stdout } = await run(server, ['sync-feeds'], {
     env: { ...process.env, DATABASE_URL: 'sqlite://../target/e2e/lumieres.db', RUST_LOG: 'warn', FEEDS_ALLOW_PRIVATE: '1' },
   });
   expect(stdout).toMatch(/feeds fetched: \d+ new entries/);
