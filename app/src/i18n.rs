@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Locale {
     #[default]
     En,
@@ -114,6 +115,23 @@ impl Locale {
     /// A translated interface string.
     pub fn t(self, key: &str) -> String {
         rust_i18n::t!(key, locale = self.code()).into_owned()
+    }
+}
+
+/// A piece of content with the language it is written in: the page's own,
+/// or the original that a page shows while no translation exists, marked
+/// with its `lang` (WCAG 2.1, 3.1.2 language of parts) and a visible note.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LangText {
+    pub text: String,
+    pub lang: Locale,
+}
+
+impl LangText {
+    /// The `lang` attribute the text needs on a page in `page`'s language:
+    /// only an original in another language gets one.
+    pub fn lang_attr(&self, page: Locale) -> Option<&'static str> {
+        (self.lang != page).then(|| self.lang.code())
     }
 }
 

@@ -140,6 +140,7 @@ fn StaffRouter() -> impl IntoView {
     use staff::pages::passwords::{
         StaffForgotPasswordPage, StaffOwnAccountPage, StaffPasswordLinkPage,
     };
+    use staff::pages::translations::StaffTranslationsPage;
     use staff::pages::updates::{StaffNewUpdatePage, StaffUpdatePage};
     use staff::pages::{StaffHomePage, StaffLoginPage};
     if pages::unknown_language_prefix() {
@@ -165,6 +166,7 @@ fn StaffRouter() -> impl IntoView {
             view! { <StaffNewUpdatePage slug=slug.to_string()/> }.into_any()
         }
         ["updates", id] => view! { <StaffUpdatePage id=id.to_string()/> }.into_any(),
+        ["translations"] => view! { <StaffTranslationsPage/> }.into_any(),
         ["feeds"] => view! { <StaffFeedsPage/> }.into_any(),
         ["inbox"] => view! { <StaffInboxPage/> }.into_any(),
         ["actions", slug] => view! { <StaffActionPage slug=slug.to_string()/> }.into_any(),

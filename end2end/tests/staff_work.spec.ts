@@ -83,25 +83,49 @@ test('an admin creates a council member, who adopts a person; comms publishes "R
   await page.goto('/staff');
   await logOut(page);
 
-  // Communications publishes "Released" with a date.
+  // Communications writes "Released" in French; Brussels also requires Dutch,
+  // so publishing waits for it.
   await logIn(page, COMMS, `/staff/persons/${slug}`);
   await page.getByRole('link', { name: 'Write a status update' }).click();
   await page.locator('#status-update-occurred_on').fill('2026-11-28');
   await page.locator('#status-update-status').selectOption('released');
-  await page.locator('#status-update-title').fill('Released');
-  await page.locator('#status-update-body').fill('<p>Released <strong>today</strong>.</p>');
+  await page.locator('#status-update-original_language').selectOption('fr');
+  await expect(page.locator('fieldset#status-update-fr')).toHaveAttribute('lang', 'fr');
+  await page.locator('#status-update-title_fr').fill('Libéré');
+  await page.locator('#status-update-body_html_fr').fill('<p>Libéré <strong>aujourd’hui</strong>.</p>');
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.locator('.update-state')).toHaveText('Draft: not public');
-  await expect(page.locator('.preview strong')).toHaveText('today');
+  await expect(page.locator('.preview strong')).toHaveText('aujourd’hui');
   await page.goto(`/persons/${slug}`);
   await expect(page.locator('.current-status')).not.toContainText('Released');
   await page.goBack();
-  await page.getByRole('button', { name: 'Publish' }).click();
-  await expect(page.locator('.notice')).toHaveText('Published: the update is on the public timeline.');
+  await expect(page.locator('.missing-translations li')).toHaveText(['Dutch: Title, Text']);
+  await page.getByRole('button', { name: 'Publish', exact: true }).click();
+  await expect(page.locator('#publish-refused')).toContainText('Not published: write the missing translations first');
   await page.goto(`/persons/${slug}`);
+  await expect(page.locator('.current-status')).not.toContainText('Released');
+  await page.goBack();
+  await page.locator('#status-update-title_nl').fill('Vrijgelaten');
+  await page.locator('#status-update-body_html_nl').fill('<p>Vandaag <strong>vrijgelaten</strong>.</p>');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.locator('.missing-translations')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Publish', exact: true }).click();
+  await expect(page.locator('.notice')).toHaveText('Published: the update is on the public timeline.');
+
+  // Each language shows its text; English, untranslated, shows the French
+  // original marked as French, with a note.
+  await page.goto(`/nl/persons/${slug}`);
+  await expect(page.locator('.current-status')).toContainText('Vrijgelaten');
+  await expect(page.locator('.timeline-event h3')).toHaveText(['Vrijgelaten']);
+  await expect(page.locator('.timeline-event .untranslated')).toHaveCount(0);
+  await page.goto(`/en/persons/${slug}`);
   await expect(page.locator('.current-status')).toContainText('Released');
   await expect(page.locator('.timeline')).toContainText('28 November 2026');
-  await expect(page.locator('.timeline')).toContainText('Released');
+  const title = page.locator('.timeline-event h3');
+  await expect(title).toHaveText(['Libéré']);
+  await expect(title).toHaveAttribute('lang', 'fr');
+  await expect(page.locator('.timeline-event .event-body')).toHaveAttribute('lang', 'fr');
+  await expect(page.locator('.timeline-event .untranslated')).toHaveText('Not yet translated: original in French.');
 });
 
 test('an anonymous visitor gets the login page for every staff URL', async ({ page }) => {

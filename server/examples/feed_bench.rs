@@ -163,6 +163,7 @@ async fn follow(db: &app::server::db::Db, urls: impl Iterator<Item = String>) {
             partner: "Bench partner".into(),
             default_person: None,
             trusted: false,
+            default_language: app::i18n::Locale::En,
         };
         subscriptions::add(db, Actor::Cli, &feed, 0)
             .await

@@ -68,6 +68,13 @@ pub enum Command {
         /// When it joined the network: 2024, 2024-03 or 2024-03-15.
         #[arg(long)]
         joined: Option<String>,
+        /// Languages written before a case it adopted is published, the
+        /// language of its name first: `--languages fr,nl`.
+        #[arg(long, value_delimiter = ',')]
+        languages: Vec<String>,
+        /// Languages it also publishes in, when they are written: `--optional-languages en`.
+        #[arg(long, value_delimiter = ',')]
+        optional_languages: Vec<String>,
     },
     /// Partner feeds this site follows.
     #[command(subcommand)]
@@ -126,6 +133,9 @@ pub enum FeedCommand {
         /// Publish matched entries without review.
         #[arg(long)]
         trusted: bool,
+        /// The language of entries that do not say theirs (en, fr, nl).
+        #[arg(long, default_value = "en")]
+        language: String,
     },
     /// List followed feeds with their state.
     List,
@@ -185,7 +195,13 @@ pub async fn run(command: Command) -> Result<(), String> {
             name,
             country,
             joined,
-        } => add_municipality(&settings, slug, name, country, joined).await,
+            languages,
+            optional_languages,
+        } => {
+            let municipality =
+                parse_municipality(slug, name, country, joined, languages, optional_languages)?;
+            add_municipality(&settings, municipality).await
+        }
         Command::Feed(command) => with_db(&settings, |db| feed(db, command)).await,
         Command::SyncFeeds => {
             let reach = settings.feed_reach();
@@ -316,16 +332,26 @@ async fn create_user(
     .await
 }
 
-async fn add_municipality(
-    settings: &Settings,
+fn parse_municipality(
     slug: String,
     name: String,
     country: String,
     joined: Option<String>,
-) -> Result<(), String> {
+    languages: Vec<String>,
+    optional_languages: Vec<String>,
+) -> Result<app::staff::municipalities::NewMunicipality, String> {
     use app::domain::{CountryCode, Line, PartialDate, Slug};
-    use app::staff::municipalities::{add, NewMunicipality};
-    let municipality = NewMunicipality {
+    let parse_languages = |option: &str, codes: Vec<String>| {
+        codes
+            .iter()
+            .map(|code| {
+                app::i18n::Locale::from_code(code.trim()).ok_or_else(|| {
+                    format!("{option}: {code:?} is not a language of the network (en, fr, nl)")
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()
+    };
+    Ok(app::staff::municipalities::NewMunicipality {
         slug: Slug::parse(&slug).map_err(|e| format!("--slug: {e}"))?,
         name: Line::parse(&name).map_err(|e| format!("--name: {e}"))?,
         country: CountryCode::parse(&country.to_uppercase())
@@ -333,7 +359,16 @@ async fn add_municipality(
         joined_on: joined
             .map(|j| PartialDate::parse(&j).map_err(|e| format!("--joined: {e}")))
             .transpose()?,
-    };
+        required_languages: parse_languages("--languages", languages)?,
+        optional_languages: parse_languages("--optional-languages", optional_languages)?,
+    })
+}
+
+async fn add_municipality(
+    settings: &Settings,
+    municipality: app::staff::municipalities::NewMunicipality,
+) -> Result<(), String> {
+    use app::staff::municipalities::add;
     with_db(settings, |db| async move {
         add(&db, Actor::Cli, &municipality)
             .await
@@ -355,14 +390,22 @@ async fn feed(db: Db, command: FeedCommand) -> Result<(), String> {
             partner,
             person,
             trusted,
+            language,
         } => {
             let partner =
                 app::domain::Line::parse(&partner).map_err(|e| format!("--partner: {e}"))?;
+            let default_language =
+                app::i18n::Locale::from_code(language.trim()).ok_or_else(|| {
+                    format!(
+                        "--language: {language:?} is not a language of the network (en, fr, nl)"
+                    )
+                })?;
             let feed = NewFeed {
                 url,
                 partner: partner.to_string(),
                 default_person: person,
                 trusted,
+                default_language,
             };
             let id = add(&db, Actor::Cli, &feed, clock::now())
                 .await

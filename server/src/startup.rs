@@ -265,6 +265,16 @@ fn router(state: AppState, sign_queue: SignQueue, site_root: &str) -> Router {
             "/municipalities/{slug}/{file}",
             get(feeds_out::municipality_feed),
         )
+        .route("/{lang}/feed.atom", get(feeds_out::site_atom_in))
+        .route("/{lang}/feed.json", get(feeds_out::site_json_in))
+        .route(
+            "/{lang}/persons/{slug}/{file}",
+            get(feeds_out::person_feed_in),
+        )
+        .route(
+            "/{lang}/municipalities/{slug}/{file}",
+            get(feeds_out::municipality_feed_in),
+        )
         .route(
             "/staff/actions/{slug}/signatures.csv",
             axum::routing::post(app::staff::actions::on_server::download_signatures),

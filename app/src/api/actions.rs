@@ -2,16 +2,17 @@
 //! count has come, and who signed (first names of those who asked to be shown).
 use crate::domain::{Availability, PartialDate, Slug};
 use crate::error::AppError;
+use crate::i18n::{LangText, Locale};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SupportActionDetail {
     pub slug: Slug,
-    pub title: String,
+    pub title: LangText,
     /// Sanitized when stored.
-    pub body_html: String,
-    pub addressee: String,
+    pub body_html: LangText,
+    pub addressee: LangText,
     pub goal: i64,
     pub person_slug: Slug,
     pub person_name: String,
@@ -49,9 +50,12 @@ impl RecentSigner {
 }
 
 #[server]
-pub async fn get_support_action(slug: Slug) -> Result<Option<SupportActionDetail>, AppError> {
+pub async fn get_support_action(
+    slug: Slug,
+    lang: Locale,
+) -> Result<Option<SupportActionDetail>, AppError> {
     let db = crate::server::context::db()?;
-    Ok(on_server::detail(&db, &slug).await?)
+    Ok(on_server::detail(&db, &slug, lang).await?)
 }
 
 #[cfg(feature = "ssr")]
@@ -60,14 +64,20 @@ pub mod on_server {
     use crate::on_pool;
     use crate::server::clock::{availability_today, date as partial};
     use crate::server::db::{stored_slug, Db};
+    use crate::server::translations::stored_text;
+    use crate::translated;
+    use crate::translation_join;
     use chrono::NaiveDate;
 
     #[derive(sqlx::FromRow)]
     struct DetailRow {
         slug: String,
         title: String,
+        title_lang: String,
         body_html: String,
+        body_html_lang: String,
         addressee: String,
+        addressee_lang: String,
         goal: i64,
         person_slug: String,
         person_name: String,
@@ -79,20 +89,29 @@ pub mod on_server {
 
     /// An action of a public person, with its count of confirmed signatures.
     #[tracing::instrument(skip(db))]
-    pub async fn detail(db: &Db, slug: &Slug) -> Result<Option<SupportActionDetail>, sqlx::Error> {
+    pub async fn detail(
+        db: &Db,
+        slug: &Slug,
+        lang: Locale,
+    ) -> Result<Option<SupportActionDetail>, sqlx::Error> {
         let row: Option<DetailRow> = on_pool!(db, |pool| {
             sqlx::query_as(
             concat!(
-            "SELECT a.slug, a.title, a.body_html, a.addressee, CAST(a.goal AS BIGINT) AS goal,
+            "SELECT a.slug, ", translated!("a"."title"), ", ", translated!("a"."body_html"), ", ",
+            translated!("a"."addressee"), ", CAST(a.goal AS BIGINT) AS goal,
                     p.slug AS person_slug, p.full_name AS person_name, a.opens_on, a.closes_on, a.is_open,
                     ",
             confirmed_count!(),
             " AS confirmed
-               FROM support_actions a JOIN persons p ON p.id = a.person_id
-              WHERE a.slug = $1 AND p.is_public"
+               FROM support_actions a JOIN persons p ON p.id = a.person_id",
+            translation_join!("support_action_translations"."support_action_id", "a"."title", "$2"),
+            translation_join!("support_action_translations"."support_action_id", "a"."body_html", "$2"),
+            translation_join!("support_action_translations"."support_action_id", "a"."addressee", "$2"),
+            " WHERE a.slug = $1 AND p.is_public"
         )
         )
         .bind(slug.as_str())
+        .bind(lang.code())
         .fetch_optional(pool)
         .await
         })?;
@@ -136,9 +155,9 @@ pub mod on_server {
         Ok(Some(SupportActionDetail {
             slug: stored_slug(&row.slug)?,
             person_slug: stored_slug(&row.person_slug)?,
-            title: row.title,
-            body_html: row.body_html,
-            addressee: row.addressee,
+            title: stored_text(row.title, &row.title_lang)?,
+            body_html: stored_text(row.body_html, &row.body_html_lang)?,
+            addressee: stored_text(row.addressee, &row.addressee_lang)?,
             goal: row.goal,
             person_name: row.person_name,
             availability: availability_today(row.is_open, row.opens_on, row.closes_on),

@@ -7,7 +7,7 @@
 //! person's current status). May import `server`, `domain`, `error`, `i18n`;
 //! never a feature (`signing`, `staff`, `feeds`), which may read through it.
 use crate::domain::{Availability, CountryCode, PartialDate, RightsCategory, Slug, Status};
-use crate::i18n::Locale;
+use crate::i18n::{LangText, Locale};
 use serde::{Deserialize, Serialize};
 
 /// The one definition of "counted": confirmed signatures of the support
@@ -64,7 +64,8 @@ pub struct PersonSummary {
     pub slug: Slug,
     pub full_name: String,
     pub country: Option<Country>,
-    pub summary: Option<String>,
+    /// Sanitized rich text.
+    pub summary: Option<LangText>,
     /// From the latest published status event that sets a status.
     pub current_status: Option<Status>,
     pub rights: Vec<RightsCategoryInfo>,
@@ -77,10 +78,10 @@ pub struct StatusEventView {
     pub person_name: String,
     pub status: Option<Status>,
     pub occurred_on: PartialDate,
-    pub title: String,
+    pub title: LangText,
     /// Sanitized when it was stored; rendered as is.
-    pub body_html: Option<String>,
-    pub source_title: Option<String>,
+    pub body_html: Option<LangText>,
+    pub source_title: Option<LangText>,
     pub source_url: Option<String>,
     /// The partner whose feed brought this event, when one did.
     pub from_partner: Option<String>,
@@ -97,8 +98,8 @@ pub struct AdoptionView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SupportActionSummary {
     pub slug: Slug,
-    pub title: String,
-    pub addressee: String,
+    pub title: LangText,
+    pub addressee: LangText,
     pub goal: i64,
     pub availability: Availability,
     /// Only confirmed signatures count.

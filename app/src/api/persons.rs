@@ -5,6 +5,7 @@ use super::{
 };
 use crate::domain::{CountryCode, RightsCategory, Slug, Status};
 use crate::error::AppError;
+use crate::i18n::Locale;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -85,10 +86,10 @@ pub struct PersonList {
 }
 
 #[server]
-pub async fn home_data() -> Result<HomeOverview, AppError> {
+pub async fn home_data(lang: Locale) -> Result<HomeOverview, AppError> {
     let db = crate::server::context::db()?;
-    let persons = on_server::list(&db, &PersonFilter::default()).await?;
-    let latest_events = on_server::latest_events(&db).await?;
+    let persons = on_server::list(&db, &PersonFilter::default(), lang).await?;
+    let latest_events = on_server::latest_events(&db, lang).await?;
     Ok(HomeOverview {
         persons,
         latest_events,
@@ -96,18 +97,19 @@ pub async fn home_data() -> Result<HomeOverview, AppError> {
 }
 
 #[server]
-pub async fn list_persons(filter: PersonFilter) -> Result<PersonList, AppError> {
+pub async fn list_persons(filter: PersonFilter, lang: Locale) -> Result<PersonList, AppError> {
     let db = crate::server::context::db()?;
-    let persons = on_server::list(&db, &filter).await?;
+    let persons = on_server::list(&db, &filter, lang).await?;
     let choices = on_server::filter_choices(&db).await?;
     Ok(PersonList { persons, choices })
 }
 
-/// One public person's case, or `None` for an unknown or unpublished slug.
+/// One public person's case, or `None` for an unknown or unpublished slug;
+/// its content in `lang` where translated, else in the original language.
 #[server]
-pub async fn get_person(slug: Slug) -> Result<Option<PersonDetail>, AppError> {
+pub async fn get_person(slug: Slug, lang: Locale) -> Result<Option<PersonDetail>, AppError> {
     let db = crate::server::context::db()?;
-    Ok(on_server::detail(&db, &slug).await?)
+    Ok(on_server::detail(&db, &slug, lang).await?)
 }
 
 #[cfg(feature = "ssr")]
@@ -119,31 +121,43 @@ pub mod on_server {
     use crate::server::db::{
         decode, stored_date, stored_slug as slug, stored_status as status, Db,
     };
+    use crate::server::translations::stored_text;
+    use crate::translated;
+    use crate::translation_join;
     use std::collections::HashMap;
 
-    /// Public persons with their country and current status.
+    /// Public persons with their country and current status; the summary in
+    /// the language bound at `$lang`, else the original.
     macro_rules! person_select {
-        () => {
+        ($lang:literal) => {
             concat!(
-            "SELECT p.id, p.slug, p.full_name, p.summary, p.country_code,
+            "SELECT p.id, p.slug, p.full_name, ", translated!("p"."summary"), ", p.country_code,
                     c.name_en AS country_en, c.name_fr AS country_fr, c.name_nl AS country_nl, ",
             crate::current_status!("p"),
             " AS current_status
-               FROM persons p LEFT JOIN countries c ON c.code = p.country_code
-              WHERE p.is_public"
+               FROM persons p LEFT JOIN countries c ON c.code = p.country_code",
+            translation_join!("person_translations"."person_id", "p"."summary", $lang),
+            " WHERE p.is_public"
             )
         };
     }
 
+    /// Published events of public persons, their text in the language bound at `$lang`.
     macro_rules! event_select {
-        () => {
+        ($lang:literal) => {
+            concat!(
             "SELECT e.id, p.slug AS person_slug, p.full_name AS person_name, e.status,
-                    e.occurred_year, e.occurred_month, e.occurred_day,
-                    e.title, e.body_html, e.source_title, e.source_url, f.partner AS from_partner
+                    e.occurred_year, e.occurred_month, e.occurred_day, ",
+            translated!("e"."title"), ", ", translated!("e"."body_html"), ", ", translated!("e"."source_title"),
+            ", e.source_url, f.partner AS from_partner
                FROM status_events e JOIN persons p ON p.id = e.person_id
                LEFT JOIN feed_entries fe ON fe.id = e.feed_entry_id
-               LEFT JOIN feeds f ON f.id = fe.feed_id
-              WHERE e.is_published AND p.is_public"
+               LEFT JOIN feeds f ON f.id = fe.feed_id",
+            translation_join!("status_event_translations"."status_event_id", "e"."title", $lang),
+            translation_join!("status_event_translations"."status_event_id", "e"."body_html", $lang),
+            translation_join!("status_event_translations"."status_event_id", "e"."source_title", $lang),
+            " WHERE e.is_published AND p.is_public"
+            )
         };
     }
 
@@ -153,6 +167,7 @@ pub mod on_server {
         slug: String,
         full_name: String,
         summary: Option<String>,
+        summary_lang: String,
         country_code: Option<String>,
         country_en: Option<String>,
         country_fr: Option<String>,
@@ -169,8 +184,11 @@ pub mod on_server {
         occurred_month: Option<i32>,
         occurred_day: Option<i32>,
         title: String,
+        title_lang: String,
         body_html: Option<String>,
+        body_html_lang: String,
         source_title: Option<String>,
+        source_title_lang: String,
         source_url: Option<String>,
         from_partner: Option<String>,
     }
@@ -206,7 +224,9 @@ pub mod on_server {
     struct ActionRow {
         slug: String,
         title: String,
+        title_lang: String,
         addressee: String,
+        addressee_lang: String,
         goal: i64,
         opens_on: chrono::NaiveDate,
         closes_on: Option<chrono::NaiveDate>,
@@ -307,7 +327,10 @@ pub mod on_server {
                         row.country_fr,
                         row.country_nl,
                     )?,
-                    summary: row.summary,
+                    summary: row
+                        .summary
+                        .map(|text| stored_text(text, &row.summary_lang))
+                        .transpose()?,
                     current_status: status(row.current_status.as_deref())?,
                     rights: rights_of.remove(&row.id).unwrap_or_default(),
                     municipalities: places_of.remove(&row.id).unwrap_or_default(),
@@ -320,11 +343,15 @@ pub mod on_server {
     }
 
     #[tracing::instrument(skip(db))]
-    pub async fn list(db: &Db, filter: &PersonFilter) -> Result<Vec<PersonSummary>, sqlx::Error> {
+    pub async fn list(
+        db: &Db,
+        filter: &PersonFilter,
+        lang: Locale,
+    ) -> Result<Vec<PersonSummary>, sqlx::Error> {
         let rows: Vec<PersonRow> = on_pool!(db, |pool| {
             sqlx::query_as(concat!(
             "SELECT * FROM (",
-            person_select!(),
+            person_select!("$5"),
             ") s
               WHERE ($1 IS NULL OR s.current_status = $1)
                 AND ($2 IS NULL OR EXISTS (
@@ -339,6 +366,7 @@ pub mod on_server {
         .bind(filter.rights.map(|r| r.slug()))
         .bind(filter.country.as_ref().map(|c| c.as_str()))
         .bind(filter.municipality.as_ref().map(|m| m.as_str()))
+        .bind(lang.code())
         .fetch_all(pool)
         .await
         })?;
@@ -351,33 +379,45 @@ pub mod on_server {
             person_name: row.person_name,
             status: status(row.status.as_deref())?,
             occurred_on: stored_date(row.occurred_year, row.occurred_month, row.occurred_day)?,
-            title: row.title,
-            body_html: row.body_html,
-            source_title: row.source_title,
+            title: stored_text(row.title, &row.title_lang)?,
+            body_html: row
+                .body_html
+                .map(|text| stored_text(text, &row.body_html_lang))
+                .transpose()?,
+            source_title: row
+                .source_title
+                .map(|text| stored_text(text, &row.source_title_lang))
+                .transpose()?,
             source_url: row.source_url,
             from_partner: row.from_partner,
         })
     }
 
-    pub async fn latest_events(db: &Db) -> Result<Vec<StatusEventView>, sqlx::Error> {
+    pub async fn latest_events(db: &Db, lang: Locale) -> Result<Vec<StatusEventView>, sqlx::Error> {
         let rows: Vec<EventRow> = on_pool!(db, |pool| sqlx::query_as(concat!(
-            event_select!(),
+            event_select!("$1"),
             " ORDER BY ",
             crate::newest_first!("e"),
             " LIMIT 5"
         ))
+        .bind(lang.code())
         .fetch_all(pool)
         .await)?;
         rows.into_iter().map(event).collect()
     }
 
     #[tracing::instrument(skip(db))]
-    pub async fn detail(db: &Db, person: &Slug) -> Result<Option<PersonDetail>, sqlx::Error> {
+    pub async fn detail(
+        db: &Db,
+        person: &Slug,
+        lang: Locale,
+    ) -> Result<Option<PersonDetail>, sqlx::Error> {
         let row: Option<PersonRow> = on_pool!(db, |pool| sqlx::query_as(concat!(
-            person_select!(),
+            person_select!("$2"),
             " AND p.slug = $1"
         ))
         .bind(person.as_str())
+        .bind(lang.code())
         .fetch_optional(pool)
         .await)?;
         let Some(row) = row else { return Ok(None) };
@@ -385,25 +425,31 @@ pub mod on_server {
         let person_summary = summaries(db, vec![row]).await?.remove(0);
 
         let events: Vec<EventRow> = on_pool!(db, |pool| sqlx::query_as(concat!(
-            event_select!(),
+            event_select!("$2"),
             " AND p.id = $1 ORDER BY ",
             crate::oldest_first!("e")
         ))
         .bind(id)
+        .bind(lang.code())
         .fetch_all(pool)
         .await)?;
 
         let actions: Vec<ActionRow> = on_pool!(db, |pool| {
             sqlx::query_as(
             concat!(
-            "SELECT a.slug, a.title, a.addressee, CAST(a.goal AS BIGINT) AS goal, a.opens_on, a.closes_on, a.is_open,
+            "SELECT a.slug, ", translated!("a"."title"), ", ", translated!("a"."addressee"),
+            ", CAST(a.goal AS BIGINT) AS goal, a.opens_on, a.closes_on, a.is_open,
                     ",
             confirmed_count!(),
             " AS confirmed
-               FROM support_actions a WHERE a.person_id = $1 ORDER BY a.is_open DESC, a.id DESC"
+               FROM support_actions a",
+            translation_join!("support_action_translations"."support_action_id", "a"."title", "$2"),
+            translation_join!("support_action_translations"."support_action_id", "a"."addressee", "$2"),
+            " WHERE a.person_id = $1 ORDER BY a.is_open DESC, a.id DESC"
         )
         )
         .bind(id)
+        .bind(lang.code())
         .fetch_all(pool)
         .await
         })?;
@@ -417,8 +463,8 @@ pub mod on_server {
                 .map(|a| {
                     Ok(SupportActionSummary {
                         slug: slug(&a.slug)?,
-                        title: a.title,
-                        addressee: a.addressee,
+                        title: stored_text(a.title, &a.title_lang)?,
+                        addressee: stored_text(a.addressee, &a.addressee_lang)?,
                         goal: a.goal,
                         availability: availability_today(a.is_open, a.opens_on, a.closes_on),
                         confirmed: a.confirmed,

@@ -24,14 +24,18 @@ pub struct RightsCategoryDetail {
 }
 
 #[server]
-pub async fn get_municipality(slug: Slug) -> Result<Option<MunicipalityDetail>, AppError> {
+pub async fn get_municipality(
+    slug: Slug,
+    lang: Locale,
+) -> Result<Option<MunicipalityDetail>, AppError> {
     let db = crate::server::context::db()?;
-    Ok(on_server::municipality(&db, &slug).await?)
+    Ok(on_server::municipality(&db, &slug, lang).await?)
 }
 
 #[server]
 pub async fn get_rights_category(
     category: RightsCategory,
+    lang: Locale,
 ) -> Result<Option<RightsCategoryDetail>, AppError> {
     let db = crate::server::context::db()?;
     let Some(info) = on_server::categories(&db)
@@ -45,7 +49,7 @@ pub async fn get_rights_category(
         rights: Some(category),
         ..Default::default()
     };
-    let persons = super::persons::on_server::list(&db, &filter).await?;
+    let persons = super::persons::on_server::list(&db, &filter, lang).await?;
     Ok(Some(RightsCategoryDetail { info, persons }))
 }
 
@@ -157,6 +161,7 @@ pub mod on_server {
     pub async fn municipality(
         db: &Db,
         slug: &Slug,
+        lang: Locale,
     ) -> Result<Option<MunicipalityDetail>, sqlx::Error> {
         let row: Option<MunicipalityRow> = on_pool!(db, |pool| sqlx::query_as(
             "SELECT m.id, m.name, m.country_code,
@@ -184,7 +189,7 @@ pub mod on_server {
             municipality: Some(slug.clone()),
             ..Default::default()
         };
-        let summaries = persons::list(db, &filter).await?;
+        let summaries = persons::list(db, &filter, lang).await?;
         let this = MunicipalityRef {
             slug: slug.clone(),
             name: m.name.clone(),

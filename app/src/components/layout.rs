@@ -38,7 +38,9 @@ fn LanguageSwitcher() -> impl IntoView {
     } else {
         format!("?{}", search.trim_start_matches('?'))
     };
+    let default_href = format!("{bare}{query}");
     view! {
+        <leptos_meta::Link rel="alternate" hreflang="x-default" href=default_href/>
         <nav class="languages" aria-label=locale.t("layout.language_label")>
             <ul>
                 {Locale::ALL
@@ -46,7 +48,9 @@ fn LanguageSwitcher() -> impl IntoView {
                     .map(|l| {
                         let href = format!("{}{}", l.path(&bare, true), query);
                         let current = (l == locale).then_some("page");
+                        // The same page in each language, for search engines.
                         view! {
+                            <leptos_meta::Link rel="alternate" hreflang=l.code() href=href.clone()/>
                             <li>
                                 <a href=href hreflang=l.code() lang=l.code() aria-current=current>
                                     {l.endonym()}

@@ -10,13 +10,39 @@ pub mod person;
 pub mod sign_form;
 
 use crate::domain::{PartialDate, Status};
-use crate::i18n::use_locale;
+use crate::i18n::{use_locale, LangText, Locale};
 use leptos::prelude::*;
 
-/// `<link rel="alternate">` to the Atom and JSON feeds under `base` ("" for the site's).
+/// The note beside content shown in its original language because it is not
+/// translated into the page's yet: "Not yet translated: original in French."
+/// `texts`: the item's fields; the note names the first original among them.
+/// Nothing when every field is in the page's language.
+#[component]
+pub fn UntranslatedNote(texts: Vec<Option<LangText>>) -> impl IntoView {
+    let locale = use_locale();
+    let original = original_among(locale, texts.iter().flatten())?;
+    let language = locale.t(&format!("language.{}", original.code()));
+    Some(view! {
+        <p class="untranslated">{locale.t("content.untranslated").replace("%{language}", &language)}</p>
+    })
+}
+
+/// The language of the first text that a page in `page`'s language shows as
+/// an original, not translated.
+pub fn original_among<'a>(
+    page: Locale,
+    mut texts: impl Iterator<Item = &'a LangText>,
+) -> Option<Locale> {
+    texts.find(|t| t.lang != page).map(|t| t.lang)
+}
+
+/// `<link rel="alternate">` to the Atom and JSON feeds under `base` ("" for
+/// the site's), in the page's language.
 #[component]
 pub fn FeedLinks(base: String, title: String) -> impl IntoView {
     use leptos_meta::Link;
+    let locale = use_locale();
+    let base = locale.path(if base.is_empty() { "/" } else { &base }, true);
     view! {
         <Link rel="alternate" type_="application/atom+xml" href=format!("{base}/feed.atom") title=format!("{title} (Atom)")/>
         <Link rel="alternate" type_="application/feed+json" href=format!("{base}/feed.json") title=format!("{title} (JSON Feed)")/>

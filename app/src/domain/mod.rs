@@ -50,7 +50,7 @@ pub use rights::{RightsCategory, UnknownRightsCategory};
 pub use role::{Permission, Role, UnknownRole};
 pub use slug::{Slug, SlugError};
 pub use status::{Status, UnknownStatus};
-pub use status_event::StatusEventRecord;
+pub use status_event::{StatusEventRecord, Translation, STATUS_EVENT_FIELDS};
 
 /// ISO 3166-1 alpha-2 country code, e.g. `SA`; names come from the `countries` table.
 #[derive(

@@ -2,6 +2,7 @@
 //! staff edit and preview, and what the audit log records before and after
 //! each change. The public timeline reads its own view of published events.
 use super::{PartialDate, Status};
+use crate::i18n::Locale;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -12,6 +13,8 @@ pub struct StatusEventRecord {
     /// A change of status, or none: a dated fact.
     pub status: Option<Status>,
     pub occurred_on: PartialDate,
+    /// The language the title, body and source title are written in.
+    pub original_language: Locale,
     pub title: String,
     /// Sanitized when it was stored.
     pub body_html: Option<String>,
@@ -20,4 +23,45 @@ pub struct StatusEventRecord {
     /// `manual` (written by staff) or `feed` (taken from a partner's feed).
     pub provenance: String,
     pub is_published: bool,
+    /// The title, body and source title in the other languages, where written.
+    pub translations: Vec<Translation>,
+}
+
+/// The fields of a status event written per language, as the database and
+/// the forms name them.
+pub const STATUS_EVENT_FIELDS: [&str; 3] = ["title", "body_html", "source_title"];
+
+/// One field of a record in a language other than its original.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Translation {
+    pub language: Locale,
+    /// The record's column: `title`, `body_html`, `summary`, …
+    pub field: String,
+    pub text: String,
+    /// The original changed after this was written.
+    pub outdated: bool,
+}
+
+impl StatusEventRecord {
+    /// The original text of `field` (one of [`STATUS_EVENT_FIELDS`]).
+    pub fn original(&self, field: &str) -> Option<&str> {
+        match field {
+            "title" => Some(&self.title),
+            "body_html" => self.body_html.as_deref(),
+            "source_title" => self.source_title.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// `field` in `language`: the original in its own language, else the
+    /// translation, if there is one.
+    pub fn text_in(&self, field: &str, language: Locale) -> Option<&str> {
+        if language == self.original_language {
+            return self.original(field);
+        }
+        self.translations
+            .iter()
+            .find(|t| t.language == language && t.field == field)
+            .map(|t| t.text.as_str())
+    }
 }

@@ -155,6 +155,8 @@ pub mod on_server {
         url: Option<String>,
         summary_html: Option<String>,
         partner: String,
+        /// What the entry is written in: the original language of its event.
+        language: String,
     }
 
     fn inbox_path(locale: Locale) -> String {
@@ -174,7 +176,7 @@ pub mod on_server {
             .parse()
             .map_err(|_| AppError::not_found("feed entry"))?;
         let entry: Option<EntryRow> = on_pool!(db, |pool| sqlx::query_as(
-            "SELECT e.state, e.url, e.summary_html, f.partner
+            "SELECT e.state, e.url, e.summary_html, f.partner, e.language
                FROM feed_entries e JOIN feeds f ON f.id = e.feed_id WHERE e.id = $1"
         )
         .bind(id)
@@ -191,7 +193,13 @@ pub mod on_server {
         }
         let mut problems = Problems::default();
         let person_id = person(db, &mut problems, &form.person).await?;
-        let fact = dated_fact(&mut problems, &form.occurred_on, &form.status, &form.title);
+        let fact = dated_fact(
+            &mut problems,
+            &form.occurred_on,
+            &form.status,
+            "title",
+            &form.title,
+        );
         let (Some(person_id), Some(fact)) = (person_id, fact) else {
             return refuse(&entry_form(id), &form, problems).await;
         };
@@ -284,6 +292,7 @@ pub mod on_server {
                 provenance: Provenance::Feed { entry: id },
                 author: actor.user_id(),
                 published: false,
+                original_language: crate::server::translations::stored_language(&entry.language)?,
             };
             let event = tx.insert_status_event(&event, now).await?;
             tx.audit_entry_event(actor, id, event).await?;

@@ -2,16 +2,24 @@
 //! Atom 1.0 and JSON Feed 1.1 of published status events, for the whole site
 //! (`/feed.atom`, `/feed.json`), one person (`/persons/{slug}/feed.…`) or one
 //! municipality (the persons it adopted: `/municipalities/{slug}/feed.…`).
+//! Each also exists per language (`/fr/feed.atom`, `/nl/persons/{slug}/feed.json`):
+//! its entries in that language where translated, else in the original, each
+//! entry saying its language (Atom `xml:lang`, JSON Feed `language`). The
+//! unprefixed feeds give each entry in the language it was written in.
 //!
 //! Entry ids are tag URIs made from the site's host and the status event's
 //! id, so they never change when an event is edited; `updated` is the last
 //! change of the event's content or publication. Responses carry an ETag
 //! (a hash of the body) and Last-Modified (the newest entry); a request
 //! with a matching If-None-Match gets 304.
+use crate::i18n::Locale;
 use crate::on_pool;
 use crate::server::db::Db;
 use crate::server::tokens::hex;
+use crate::server::translations::stored_language;
 use crate::server::AppState;
+use crate::translated;
+use crate::translation_join;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -69,7 +77,11 @@ pub struct FeedEvent {
     pub occurred_month: Option<i32>,
     pub occurred_day: Option<i32>,
     pub title: String,
+    /// The language of the title; the body and source title are read in
+    /// the same language when translated into it, else in the original.
+    pub title_lang: String,
     pub body_html: Option<String>,
+    pub body_html_lang: String,
     pub source_title: Option<String>,
     pub source_url: Option<String>,
     pub published_at: i64,
@@ -88,6 +100,8 @@ pub struct OutgoingFeed {
     pub base_url: String,
     pub host: String,
     pub author: String,
+    /// The feed's language; `None`: each entry in its original language.
+    pub language: Option<Locale>,
     pub events: Vec<FeedEvent>,
 }
 
@@ -122,21 +136,33 @@ async fn describe(db: &Db, scope: &Scope) -> Result<Option<(String, String)>, sq
 }
 
 /// The newest published events of public persons in a scope that this site
-/// wrote itself (not those it took from partner feeds), newest change first.
-pub async fn events(db: &Db, scope: &Scope) -> Result<Vec<FeedEvent>, sqlx::Error> {
+/// wrote itself (not those it took from partner feeds), newest change first,
+/// in `language` where translated (`None`: the original).
+pub async fn events(
+    db: &Db,
+    scope: &Scope,
+    language: Option<Locale>,
+) -> Result<Vec<FeedEvent>, sqlx::Error> {
     let (person, municipality) = match scope {
         Scope::Site => (None, None),
         Scope::Person(slug) => (Some(slug.as_str()), None),
         Scope::Municipality(slug) => (None, Some(slug.as_str())),
     };
-    on_pool!(db, |pool| sqlx::query_as(
+    on_pool!(db, |pool| sqlx::query_as(concat!(
         "SELECT e.id, p.slug AS person_slug, p.full_name AS person_name, e.status,
-                e.occurred_year, e.occurred_month, e.occurred_day, e.title, e.body_html,
-                e.source_title, e.source_url,
+                e.occurred_year, e.occurred_month, e.occurred_day, ",
+        translated!("e"."title"),
+        ", ",
+        translated!("e"."body_html"),
+        ", ",
+        "COALESCE(t_e_source_title.text, e.source_title) AS source_title, e.source_url,
                 COALESCE(e.published_at, 0) AS published_at,
                 COALESCE(e.updated_at, e.published_at, 0) AS updated_at
-           FROM status_events e JOIN persons p ON p.id = e.person_id
-          WHERE e.is_published AND p.is_public
+           FROM status_events e JOIN persons p ON p.id = e.person_id",
+        translation_join!("status_event_translations"."status_event_id", "e"."title", "$4"),
+        translation_join!("status_event_translations"."status_event_id", "e"."body_html", "$4"),
+        translation_join!("status_event_translations"."status_event_id", "e"."source_title", "$4"),
+        " WHERE e.is_published AND p.is_public
             -- Only what we wrote: relaying partners' entries would echo them
             -- back to instances that follow each other.
             AND e.feed_entry_id IS NULL
@@ -146,10 +172,11 @@ pub async fn events(db: &Db, scope: &Scope) -> Result<Vec<FeedEvent>, sqlx::Erro
                      WHERE a.person_id = p.id AND m.slug = $2))
           ORDER BY COALESCE(e.updated_at, e.published_at, 0) DESC, e.id DESC
           LIMIT $3"
-    )
+    ))
     .bind(person)
     .bind(municipality)
     .bind(FEED_ENTRIES)
+    .bind(language.map(Locale::code))
     .fetch_all(pool)
     .await)
 }
@@ -158,6 +185,7 @@ pub async fn load(
     db: &Db,
     public_url: &str,
     scope: &Scope,
+    language: Option<Locale>,
 ) -> Result<Option<OutgoingFeed>, sqlx::Error> {
     let Some((title, page)) = describe(db, scope).await? else {
         return Ok(None);
@@ -167,9 +195,18 @@ pub async fn load(
         .ok()
         .and_then(|uri| uri.host().map(str::to_owned))
         .unwrap_or_else(|| "localhost".to_owned());
+    // The pages and feeds of a language live under its prefix.
+    let prefix = language
+        .map(|l| format!("/{}", l.code()))
+        .unwrap_or_default();
     let feed_path = match page.as_str() {
-        "/" => String::new(),
-        path => path.to_owned(),
+        "/" => prefix.clone(),
+        path => format!("{prefix}{path}"),
+    };
+    let page = match (page.as_str(), &language) {
+        (_, None) => page,
+        ("/", Some(_)) => prefix,
+        (path, Some(_)) => format!("{prefix}{path}"),
     };
     Ok(Some(OutgoingFeed {
         title,
@@ -178,7 +215,8 @@ pub async fn load(
         base_url: format!("{base}{feed_path}"),
         host,
         author: "Lumières".to_owned(),
-        events: events(db, scope).await?,
+        language,
+        events: events(db, scope, language).await?,
     }))
 }
 
@@ -207,7 +245,16 @@ impl OutgoingFeed {
     }
 
     fn entry_url(&self, event: &FeedEvent) -> String {
-        format!("{}/persons/{}", self.site_url, event.person_slug)
+        let path = format!("/persons/{}", event.person_slug);
+        match self.language {
+            Some(language) => format!("{}{}", self.site_url, language.path(&path, true)),
+            None => format!("{}{path}", self.site_url),
+        }
+    }
+
+    /// The language an entry is written in: its title's (a stored code).
+    fn entry_language(event: &FeedEvent) -> Option<&'static str> {
+        stored_language(&event.title_lang).ok().map(Locale::code)
     }
 
     fn entry_title(event: &FeedEvent) -> String {
@@ -256,7 +303,10 @@ impl OutgoingFeed {
             .iter()
             .map(|event| Entry {
                 id: self.entry_id(event),
-                title: Self::entry_title(event).into(),
+                title: atom_syndication::Text {
+                    lang: Self::entry_language(event).map(str::to_owned),
+                    ..Self::entry_title(event).into()
+                },
                 updated: time(event.updated_at).fixed_offset(),
                 published: Some(time(event.published_at).fixed_offset()),
                 links: std::iter::once(link(self.entry_url(event), "alternate", Some("text/html")))
@@ -279,12 +329,16 @@ impl OutgoingFeed {
                 content: Some(Content {
                     value: Some(Self::content_html(event)),
                     content_type: Some("html".to_owned()),
+                    lang: stored_language(&event.body_html_lang)
+                        .ok()
+                        .map(|l| l.code().to_owned()),
                     ..Content::default()
                 }),
                 ..Entry::default()
             })
             .collect();
         let feed = Feed {
+            lang: self.language.map(|l| l.code().to_owned()),
             title: self.title.clone().into(),
             id: self.feed_id(),
             updated: time(self.updated()).fixed_offset(),
@@ -328,18 +382,24 @@ impl OutgoingFeed {
                 if let Some(url) = &event.source_url {
                     item["external_url"] = serde_json::Value::String(url.clone());
                 }
+                if let Some(language) = Self::entry_language(event) {
+                    item["language"] = language.into();
+                }
                 item
             })
             .collect();
-        serde_json::json!({
+        let mut feed = serde_json::json!({
             "version": "https://jsonfeed.org/version/1.1",
             "title": self.title,
             "home_page_url": self.page_url,
             "feed_url": format!("{}/{}", self.base_url, Format::Json.file()),
             "authors": [{ "name": self.author }],
             "items": items,
-        })
-        .to_string()
+        });
+        if let Some(language) = self.language {
+            feed["language"] = language.code().into();
+        }
+        feed.to_string()
     }
 }
 
@@ -352,12 +412,30 @@ fn escape(text: &str) -> String {
 
 /// `GET /feed.atom`.
 pub async fn site_atom(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    respond(&state, Scope::Site, Format::Atom.file(), &headers).await
+    respond(&state, Scope::Site, Format::Atom.file(), None, &headers).await
 }
 
 /// `GET /feed.json`.
 pub async fn site_json(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    respond(&state, Scope::Site, Format::Json.file(), &headers).await
+    respond(&state, Scope::Site, Format::Json.file(), None, &headers).await
+}
+
+/// `GET /{lang}/feed.atom`: the site's feed in one language.
+pub async fn site_atom_in(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    respond_in(&state, &lang, Scope::Site, Format::Atom.file(), &headers).await
+}
+
+/// `GET /{lang}/feed.json`.
+pub async fn site_json_in(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    respond_in(&state, &lang, Scope::Site, Format::Json.file(), &headers).await
 }
 
 /// `GET /persons/{slug}/{file}`.
@@ -366,7 +444,16 @@ pub async fn person_feed(
     Path((slug, file)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    respond(&state, Scope::Person(slug), &file, &headers).await
+    respond(&state, Scope::Person(slug), &file, None, &headers).await
+}
+
+/// `GET /{lang}/persons/{slug}/{file}`.
+pub async fn person_feed_in(
+    State(state): State<AppState>,
+    Path((lang, slug, file)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    respond_in(&state, &lang, Scope::Person(slug), &file, &headers).await
 }
 
 /// `GET /municipalities/{slug}/{file}`.
@@ -375,14 +462,43 @@ pub async fn municipality_feed(
     Path((slug, file)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    respond(&state, Scope::Municipality(slug), &file, &headers).await
+    respond(&state, Scope::Municipality(slug), &file, None, &headers).await
 }
 
-async fn respond(state: &AppState, scope: Scope, file: &str, headers: &HeaderMap) -> Response {
+/// `GET /{lang}/municipalities/{slug}/{file}`.
+pub async fn municipality_feed_in(
+    State(state): State<AppState>,
+    Path((lang, slug, file)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    respond_in(&state, &lang, Scope::Municipality(slug), &file, &headers).await
+}
+
+/// A feed in the language of its path's prefix; an unknown prefix is no feed.
+async fn respond_in(
+    state: &AppState,
+    lang: &str,
+    scope: Scope,
+    file: &str,
+    headers: &HeaderMap,
+) -> Response {
+    match Locale::from_code(lang) {
+        Some(language) => respond(state, scope, file, Some(language), headers).await,
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn respond(
+    state: &AppState,
+    scope: Scope,
+    file: &str,
+    language: Option<Locale>,
+    headers: &HeaderMap,
+) -> Response {
     let Some(format) = Format::from_file(file) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let feed = match load(&state.db, &state.public_url, &scope).await {
+    let feed = match load(&state.db, &state.public_url, &scope, language).await {
         Ok(Some(feed)) => feed,
         Ok(None) => return StatusCode::NOT_FOUND.into_response(),
         Err(error) => {

@@ -19,6 +19,8 @@ pub struct FollowFeedForm {
     pub partner: String,
     /// A person slug, or empty.
     pub person: String,
+    /// The language of entries that do not say theirs; empty: the page's.
+    pub language: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,6 +122,8 @@ pub mod on_server {
         pub partner: String,
         pub default_person: Option<String>,
         pub trusted: bool,
+        /// The language of its entries when the feed does not say.
+        pub default_language: Locale,
     }
 
     #[derive(Debug, thiserror::Error)]
@@ -158,11 +162,11 @@ pub mod on_server {
             };
             let id: Option<i64> = sqlx::query_scalar(
                 // A feed removed earlier is followed again, afresh.
-                "INSERT INTO feeds (url, partner, default_person_id, trusted, created_at)
-                 VALUES ($1, $2, $3, $4, $5)
+                "INSERT INTO feeds (url, partner, default_person_id, trusted, created_at, default_language)
+                 VALUES ($1, $2, $3, $4, $5, $6)
                  ON CONFLICT (url) DO UPDATE
                     SET partner = excluded.partner, default_person_id = excluded.default_person_id,
-                        trusted = excluded.trusted, enabled = TRUE, flagged = FALSE, removed_at = NULL,
+                        trusted = excluded.trusted, default_language = excluded.default_language, enabled = TRUE, flagged = FALSE, removed_at = NULL,
                         error_count = 0, parse_failures = 0, last_error = NULL, next_fetch_at = 0
                   WHERE feeds.removed_at IS NOT NULL
                  RETURNING id",
@@ -172,12 +176,14 @@ pub mod on_server {
             .bind(person_id)
             .bind(feed.trusted)
             .bind(now)
+            .bind(feed.default_language.code())
             .fetch_optional(&mut *tx)
             .await?;
             let id = id.ok_or(FeedError::AlreadyFollowed)?;
             let after = serde_json::json!({
                 "url": url, "partner": feed.partner.trim(),
                 "default_person": feed.default_person, "trusted": feed.trusted,
+                "default_language": feed.default_language,
             });
             tx.record_audit(&AuditEntry::new(actor, "feed.create", "feed", id).after(&after))
                 .await?;
@@ -347,7 +353,15 @@ pub mod on_server {
         let mut problems = Problems::default();
         let url = problems.check("url", check_url(&form.url), "form.invalid_url");
         let partner = problems.check("partner", Line::parse(&form.partner), "form.invalid_line");
-        let (Some(url), Some(partner)) = (url, partner) else {
+        let language = match form.language.trim() {
+            "" => Some(locale),
+            code => problems.check(
+                "language",
+                Locale::from_code(code).ok_or(()),
+                "form.invalid_choice",
+            ),
+        };
+        let (Some(url), Some(partner), Some(default_language)) = (url, partner, language) else {
             return refuse(FOLLOW_FORM, &form, problems).await;
         };
         let feed = NewFeed {
@@ -355,6 +369,7 @@ pub mod on_server {
             partner: partner.to_string(),
             default_person: Some(form.person.trim().to_owned()).filter(|p| !p.is_empty()),
             trusted: false,
+            default_language,
         };
         let problem = match add(&db, user.actor(), &feed, crate::server::clock::now()).await {
             Ok(_) => None,

@@ -5,10 +5,12 @@
 //! person, and stores it once, sanitized. A trusted feed's matched entries
 //! become published status events at once. Nothing a partner serves is
 //! trusted: sizes, times, redirects and markup are all bounded here.
+use crate::i18n::Locale;
 use crate::on_pool;
 use crate::server::audit::{Actor, AuditEntry, RecordAudit};
 use crate::server::db::{BeginWrite, Db};
 use crate::server::timeline::{NewStatusEvent, Provenance, Timeline};
+use crate::server::translations::stored_language;
 use crate::text::plain_text;
 use sha2::{Digest, Sha256};
 use std::time::Duration;
@@ -187,6 +189,8 @@ pub struct DueFeed {
     pub partner: String,
     pub default_person_id: Option<i64>,
     pub trusted: bool,
+    /// The language of entries that do not say theirs.
+    pub default_language: String,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
     pub error_count: i32,
@@ -201,8 +205,8 @@ pub async fn claim_due(db: &Db, now: i64, limit: i64) -> Result<Vec<DueFeed>, sq
         "UPDATE feeds SET next_fetch_at = $1 + $3
           WHERE id IN (SELECT id FROM feeds WHERE enabled AND next_fetch_at <= $1
                         ORDER BY next_fetch_at, id LIMIT $2",
-        ") RETURNING id, url, partner, default_person_id, trusted, etag, last_modified,
-                     error_count, parse_failures",
+        ") RETURNING id, url, partner, default_person_id, trusted, default_language, etag,
+                     last_modified, error_count, parse_failures",
         |query| query.bind(now).bind(limit).bind(CLAIM_SECONDS)
     )
 }
@@ -371,6 +375,14 @@ pub struct ParsedEntry {
     pub title: String,
     pub summary_html: Option<String>,
     pub published_at: Option<i64>,
+    /// The language the entry (else its feed) says it is in, if one of ours.
+    pub language: Option<Locale>,
+}
+
+/// A language tag (`fr`, `nl-BE`, `en_US`) as one of the network's languages.
+pub fn network_language(tag: &str) -> Option<Locale> {
+    let primary = tag.trim().split(['-', '_']).next().unwrap_or_default();
+    Locale::from_code(&primary.to_ascii_lowercase())
 }
 
 /// Parses RSS, Atom or JSON Feed. Each entry gets a stable key: its GUID or
@@ -382,6 +394,7 @@ pub fn parse(body: &[u8]) -> Result<Vec<ParsedEntry>, String> {
         .id_generator(|_, _, _| String::new())
         .build();
     let feed = parser.parse(body).map_err(|e| e.to_string())?;
+    let feed_language = feed.language.as_deref().and_then(network_language);
     Ok(feed
         .entries
         .into_iter()
@@ -399,6 +412,11 @@ pub fn parse(body: &[u8]) -> Result<Vec<ParsedEntry>, String> {
                 .map(|l| l.href.trim().to_owned())
                 .and_then(|href| crate::server::sanitize::web_address(&href));
             let published = entry.published.or(entry.updated).map(|t| t.timestamp());
+            let language = entry
+                .language
+                .as_deref()
+                .and_then(network_language)
+                .or(feed_language);
             let html = entry
                 .content
                 .as_ref()
@@ -437,6 +455,7 @@ pub fn parse(body: &[u8]) -> Result<Vec<ParsedEntry>, String> {
                 title,
                 summary_html,
                 published_at: published,
+                language,
             })
         })
         .collect())
@@ -730,11 +749,13 @@ async fn store_chunk(
     on_pool!(db, |pool| {
         let mut tx = pool.begin_write().await?;
         let (mut new, mut published) = (0, 0);
+        let default_language = stored_language(&feed.default_language)?;
         for &(entry, person) in chunk {
+            let language = entry.language.unwrap_or(default_language);
             let id: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO feed_entries (feed_id, stable_key, url, title, summary_html, published_at,
-                                           matched_person_id, fetched_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                                           matched_person_id, fetched_at, language)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                  ON CONFLICT (feed_id, stable_key) DO NOTHING RETURNING id",
             )
             .bind(feed.id)
@@ -745,6 +766,7 @@ async fn store_chunk(
             .bind(entry.published_at)
             .bind(person)
             .bind(now)
+            .bind(language.code())
             .fetch_optional(&mut *tx)
             .await?;
             let Some(id) = id else { continue };
@@ -771,6 +793,7 @@ async fn store_chunk(
                     provenance: Provenance::Feed { entry: id },
                     author: None,
                     published: true,
+                    original_language: language,
                 };
                 let event = tx.insert_status_event(&event, now).await?;
                 sqlx::query("UPDATE feed_entries SET state = 'published' WHERE id = $1")
@@ -860,6 +883,7 @@ mod tests {
             title: title.into(),
             summary_html: None,
             published_at: None,
+            language: None,
         };
         assert_eq!(
             match_person(&persons, &entry("LOUJAIN AL HATHLOUL freed"), None),
@@ -878,6 +902,29 @@ mod tests {
             match_person(&persons, &entry("Nothing here"), Some(2)),
             Some(2),
             "default person"
+        );
+    }
+
+    #[test]
+    fn an_entry_is_in_the_language_it_or_its_feed_gives() {
+        assert_eq!(network_language("nl-BE"), Some(Locale::Nl));
+        assert_eq!(network_language(" FR_be "), Some(Locale::Fr));
+        assert_eq!(network_language("de"), None);
+        let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="nl"><title>t</title><id>f</id>
+            <entry><id>1</id><title>Vrijgelaten</title><content type="html">v</content></entry>
+            <entry><id>2</id><title>Libéré</title><content type="html" xml:lang="fr-BE">l</content></entry></feed>"#;
+        let languages: Vec<_> = parse(atom.as_bytes())
+            .unwrap()
+            .iter()
+            .map(|e| e.language)
+            .collect();
+        assert_eq!(languages, [Some(Locale::Nl), Some(Locale::Fr)]);
+        let rss = r#"<rss version="2.0"><channel><title>t</title><language>de-DE</language>
+            <item><guid>1</guid><title>Freigelassen</title></item></channel></rss>"#;
+        assert_eq!(
+            parse(rss.as_bytes()).unwrap()[0].language,
+            None,
+            "not a language of the network: the feed's default decides"
         );
     }
 

@@ -2,7 +2,7 @@
 use super::errors::{InternalError, NotFound};
 use crate::api::actions::{get_support_action, SupportActionDetail};
 use crate::api::places::country_choices;
-use crate::components::{sign_form::SignForm, DateText};
+use crate::components::{sign_form::SignForm, DateText, UntranslatedNote};
 use crate::domain::{Availability, CountryCode, PartialDate, Slug};
 use crate::i18n::{use_locale, Locale};
 use crate::signing::form::SignFlash;
@@ -53,7 +53,7 @@ pub fn SupportActionPage() -> impl IntoView {
         return view! { <NotFound/> }.into_any();
     };
     let locale = use_locale();
-    let data = Resource::new(|| (), move |_| get_support_action(slug.clone()));
+    let data = Resource::new(|| (), move |_| get_support_action(slug.clone(), locale));
     let countries = Resource::new(|| (), move |_| country_choices(locale));
     view! {
         <Suspense>
@@ -128,15 +128,16 @@ fn SupportActionView(
         }.into_any()),
     };
     view! {
-        <Title text=action.title.clone()/>
+        <Title text=action.title.text.clone()/>
         <Meta name="description" content=description.clone()/>
-        <Meta property="og:title" content=action.title.clone()/>
+        <Meta property="og:title" content=action.title.text.clone()/>
         <Meta property="og:description" content=description/>
         <article class="support-action" data-availability=action.availability.slug()>
-            <h1>{action.title}</h1>
+            <h1 lang=action.title.lang_attr(locale)>{action.title.text.clone()}</h1>
             <p class="for-person">{locale.t("action.for")} " " <a href=person_href>{action.person_name}</a></p>
-            <p class="addressee"><span class="label">{locale.t("action.addressee")}</span> " " {action.addressee}</p>
-            <div class="action-text" inner_html=action.body_html></div>
+            <p class="addressee"><span class="label">{locale.t("action.addressee")}</span> " " <span lang=action.addressee.lang_attr(locale)>{action.addressee.text.clone()}</span></p>
+            <div class="action-text" lang=action.body_html.lang_attr(locale) inner_html=action.body_html.text.clone()></div>
+            <UntranslatedNote texts=vec![Some(action.title), Some(action.addressee), Some(action.body_html)]/>
             <section class="progress" aria-labelledby="progress-heading">
                 <h2 id="progress-heading">{locale.t("action.progress_heading")}</h2>
                 <p class="signature-count">{count_text(locale, action.confirmed, action.goal)}</p>

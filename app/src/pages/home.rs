@@ -1,6 +1,6 @@
 use super::errors::{InternalError, NotFound};
 use crate::api::persons::home_data;
-use crate::components::{person::PersonCard, DateText, StatusBadge};
+use crate::components::{person::PersonCard, DateText, StatusBadge, UntranslatedNote};
 use crate::i18n::use_locale;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
@@ -11,7 +11,7 @@ pub fn HomePage() -> impl IntoView {
     if super::unknown_language_prefix() {
         return view! { <NotFound/> }.into_any();
     }
-    let data = Resource::new(|| (), |_| home_data());
+    let data = Resource::new(|| (), move |_| home_data(locale));
     view! {
         <Title text=""/>
         <Meta name="description" content=locale.t("home.lead")/>
@@ -42,9 +42,10 @@ pub fn HomePage() -> impl IntoView {
                                             " · "
                                             <a href=href>{event.person_name}</a>
                                             ": "
-                                            {event.title}
+                                            <span lang=event.title.lang_attr(locale)>{event.title.text.clone()}</span>
                                             " "
                                             {event.status.map(|status| view! { <StatusBadge status=Some(status)/> })}
+                                            <UntranslatedNote texts=vec![Some(event.title)]/>
                                         </li>
                                     }
                                 }).collect_view()}

@@ -1,7 +1,9 @@
 //! `/persons` (the filtered list) and `/persons/{slug}` (one case).
 use super::errors::{ErrorPage, InternalError, NotFound};
 use crate::api::persons::{get_person, list_persons, PersonDetail, PersonFilter};
-use crate::components::{filter_form::PersonFilterForm, person::PersonCard, DateText, StatusBadge};
+use crate::components::{
+    filter_form::PersonFilterForm, person::PersonCard, DateText, StatusBadge, UntranslatedNote,
+};
 use crate::domain::Slug;
 use crate::i18n::{use_locale, Locale};
 use leptos::prelude::*;
@@ -17,7 +19,7 @@ pub fn PersonsPage() -> impl IntoView {
     let query = use_query_map().get_untracked();
     let parsed = PersonFilter::parse(|name| query.get_str(name));
     let filter = parsed.clone().unwrap_or_default();
-    let data = Resource::new(|| (), move |_| list_persons(filter.clone()));
+    let data = Resource::new(|| (), move |_| list_persons(filter.clone(), locale));
     let title = locale.t("persons.title");
     view! {
         <Title text=title.clone()/>
@@ -81,7 +83,8 @@ pub fn PersonPage() -> impl IntoView {
     let Ok(slug) = Slug::parse(&super::slug_param()) else {
         return view! { <NotFound/> }.into_any();
     };
-    let data = Resource::new(|| (), move |_| get_person(slug.clone()));
+    let locale = use_locale();
+    let data = Resource::new(|| (), move |_| get_person(slug.clone(), locale));
     view! {
         <Suspense>
             {move || Suspend::new(async move {
@@ -107,8 +110,8 @@ fn PersonView(detail: PersonDetail) -> impl IntoView {
     } = detail;
     let description = person
         .summary
-        .as_deref()
-        .map(crate::text::plain_text)
+        .as_ref()
+        .map(|summary| crate::text::plain_text(&summary.text))
         .unwrap_or_else(|| {
             locale
                 .t("person.meta_fallback")
@@ -138,7 +141,10 @@ fn PersonView(detail: PersonDetail) -> impl IntoView {
                 })}
             </header>
             // Sanitized when it was stored: what is stored is what is rendered.
-            {person.summary.map(|html| view! { <div class="summary" inner_html=html></div> })}
+            {person.summary.map(|summary| view! {
+                <div class="summary" lang=summary.lang_attr(locale) inner_html=summary.text.clone()></div>
+                <UntranslatedNote texts=vec![Some(summary)]/>
+            })}
 
             {(!person.rights.is_empty()).then(|| view! {
                 <section aria-labelledby="rights-heading">
@@ -161,12 +167,16 @@ fn PersonView(detail: PersonDetail) -> impl IntoView {
                                 <DateText date=event.occurred_on/>
                                 {event.status.map(|status| view! { " " <StatusBadge status=Some(status)/> })}
                             </p>
-                            <h3>{event.title}</h3>
-                            {event.body_html.map(|html| view! { <div class="event-body" inner_html=html></div> })}
+                            <h3 lang=event.title.lang_attr(locale)>{event.title.text.clone()}</h3>
+                            {event.body_html.clone().map(|html| view! {
+                                <div class="event-body" lang=html.lang_attr(locale) inner_html=html.text></div>
+                            })}
+                            <UntranslatedNote texts=vec![Some(event.title), event.body_html, event.source_title.clone()]/>
                             {event.source_title.map(|source| {
+                                let lang = source.lang_attr(locale);
                                 let source = match event.source_url {
-                                    Some(url) => view! { <a href=url rel="noopener noreferrer">{source}</a> }.into_any(),
-                                    None => view! { <span>{source}</span> }.into_any(),
+                                    Some(url) => view! { <a href=url rel="noopener noreferrer" lang=lang>{source.text}</a> }.into_any(),
+                                    None => view! { <span lang=lang>{source.text}</span> }.into_any(),
                                 };
                                 view! { <p class="source">{locale.t("person.source")} " " {source}</p> }
                             })}
@@ -198,10 +208,11 @@ fn PersonView(detail: PersonDetail) -> impl IntoView {
                     <ul class="support-actions">
                         {support_actions.into_iter().map(|a| view! {
                             <li>
-                                <a href=locale.path(&format!("/actions/{}", a.slug), false)>{a.title}</a>
-                                " · " {locale.t("person.addressee")} " " {a.addressee}
+                                <a href=locale.path(&format!("/actions/{}", a.slug), false) lang=a.title.lang_attr(locale)>{a.title.text.clone()}</a>
+                                " · " {locale.t("person.addressee")} " " <span lang=a.addressee.lang_attr(locale)>{a.addressee.text.clone()}</span>
                                 " · " {crate::pages::actions::count_text(locale, a.confirmed, a.goal)}
                                 " · " {locale.t(a.availability.key())}
+                                <UntranslatedNote texts=vec![Some(a.title), Some(a.addressee)]/>
                             </li>
                         }).collect_view()}
                     </ul>

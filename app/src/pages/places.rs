@@ -16,7 +16,7 @@ pub fn MunicipalityPage() -> impl IntoView {
         return view! { <NotFound/> }.into_any();
     };
     let locale = use_locale();
-    let data = Resource::new(|| (), move |_| get_municipality(slug.clone()));
+    let data = Resource::new(|| (), move |_| get_municipality(slug.clone(), locale));
     view! {
         <Suspense>
             {move || Suspend::new(async move {
@@ -64,7 +64,7 @@ pub fn RightsCategoryPage() -> impl IntoView {
         return view! { <NotFound/> }.into_any();
     };
     let locale = use_locale();
-    let data = Resource::new(|| (), move |_| get_rights_category(category));
+    let data = Resource::new(|| (), move |_| get_rights_category(category, locale));
     view! {
         <Suspense>
             {move || Suspend::new(async move {

@@ -4,17 +4,52 @@
 //! Rights categories are linked only where the page names the right at stake.
 use super::db::{BeginWrite, Db};
 use super::timeline::{NewStatusEvent, Provenance, Timeline};
+use super::translations::{Field, NewTranslation, Translations};
 use crate::domain::{PartialDate, RightsCategory, Status};
+use crate::i18n::Locale;
 use crate::on_pool;
 
-const SOURCE: &str = "City of Brussels, “International solidarity”";
+/// A demo text in English (the seed's language, so the original) with its
+/// French and Dutch translations: the City of Brussels works in both.
+struct Texts {
+    en: &'static str,
+    fr: &'static str,
+    nl: &'static str,
+}
+
+impl Texts {
+    fn translations(&self) -> [(Locale, &'static str); 2] {
+        [(Locale::Fr, self.fr), (Locale::Nl, self.nl)]
+    }
+}
+
+const SOURCE: Texts = Texts {
+    en: "City of Brussels, “International solidarity”",
+    fr: "Ville de Bruxelles, « Solidarité internationale »",
+    nl: "Stad Brussel, „Internationale solidariteit”",
+};
+const MUNICIPALITY_NAME: Texts = Texts {
+    en: "City of Brussels",
+    fr: "Ville de Bruxelles",
+    nl: "Stad Brussel",
+};
+const RELEASED: Texts = Texts {
+    en: "Released",
+    fr: "Libéré",
+    nl: "Vrijgelaten",
+};
+const RELEASED_F: Texts = Texts {
+    en: "Released",
+    fr: "Libérée",
+    nl: "Vrijgelaten",
+};
 pub const MUNICIPALITY_SLUG: &str = "brussels";
 
 struct DemoEvent {
     on: &'static str,
     status: Option<Status>,
-    title: &'static str,
-    body: Option<&'static str>,
+    title: Texts,
+    body: Option<Texts>,
 }
 
 struct DemoPerson {
@@ -22,7 +57,7 @@ struct DemoPerson {
     name: &'static str,
     aliases: &'static [&'static str],
     country: Option<&'static str>,
-    summary: Option<&'static str>,
+    summary: Option<Texts>,
     rights: &'static [RightsCategory],
     adopted_on: &'static str,
     adoption_note: Option<&'static str>,
@@ -57,10 +92,14 @@ const PERSONS: &[DemoPerson] = &[
         name: "Raif Badawi",
         aliases: &[],
         country: Some("SA"),
-        summary: Some(
-            "Saudi writer and blogger who created the website Free Saudi Liberals in 2008, on which he \
-             campaigned for a moral liberalisation of Saudi Arabia.",
-        ),
+        summary: Some(Texts {
+            en: "Saudi writer and blogger who created the website Free Saudi Liberals in 2008, on which he \
+                 campaigned for a moral liberalisation of Saudi Arabia.",
+            fr: "Écrivain et blogueur saoudien qui a créé en 2008 le site internet Free Saudi Liberals, sur \
+                 lequel il militait pour une libéralisation morale de l’Arabie saoudite.",
+            nl: "Saoedische schrijver en blogger die in 2008 de website Free Saudi Liberals oprichtte, waarop \
+                 hij campagne voerde voor een morele liberalisering van Saoedi-Arabië.",
+        }),
         rights: &[RightsCategory::ConscienceAndReligion],
         adopted_on: "2021-01",
         adoption_note: None,
@@ -68,16 +107,28 @@ const PERSONS: &[DemoPerson] = &[
             DemoEvent {
                 on: "2008",
                 status: None,
-                title: "Created the website Free Saudi Liberals",
-                body: Some("<p>On it he campaigned for a moral liberalisation of Saudi Arabia.</p>"),
+                title: Texts {
+                    en: "Created the website Free Saudi Liberals",
+                    fr: "Crée le site internet Free Saudi Liberals",
+                    nl: "Richt de website Free Saudi Liberals op",
+                },
+                body: Some(Texts {
+                    en: "<p>On it he campaigned for a moral liberalisation of Saudi Arabia.</p>",
+                    fr: "<p>Il y milite pour une libéralisation morale de l’Arabie saoudite.</p>",
+                    nl: "<p>Daarop voert hij campagne voor een morele liberalisering van Saoedi-Arabië.</p>",
+                }),
             },
             DemoEvent {
                 on: "2012",
                 status: Some(Status::Sentenced),
-                title: "Charged with apostasy and insulting Islam, sentenced to 10 years in prison and 1,000 lashes",
+                title: Texts {
+                    en: "Charged with apostasy and insulting Islam, sentenced to 10 years in prison and 1,000 lashes",
+                    fr: "Accusé d’apostasie et d’insulte à l’islam, condamné à 10 ans de prison et 1 000 coups de fouet",
+                    nl: "Beschuldigd van afvalligheid en belediging van de islam, veroordeeld tot 10 jaar cel en 1.000 zweepslagen",
+                },
                 body: None,
             },
-            DemoEvent { on: "2022-03-11", status: Some(Status::Released), title: "Released", body: None },
+            DemoEvent { on: "2022-03-11", status: Some(Status::Released), title: RELEASED, body: None },
         ],
     },
     DemoPerson {
@@ -85,7 +136,11 @@ const PERSONS: &[DemoPerson] = &[
         name: "Loujain al-Hathloul",
         aliases: &["Loujain Alhathloul"],
         country: Some("SA"),
-        summary: Some("Saudi women's rights activist."),
+        summary: Some(Texts {
+            en: "Saudi women's rights activist.",
+            fr: "Militante saoudienne des droits des femmes.",
+            nl: "Saoedische activiste voor vrouwenrechten.",
+        }),
         rights: &[RightsCategory::GenderEquality],
         adopted_on: "2021-01",
         adoption_note: None,
@@ -93,28 +148,48 @@ const PERSONS: &[DemoPerson] = &[
             DemoEvent {
                 on: "2014",
                 status: Some(Status::Arrested),
-                title: "First arrested",
-                body: Some("<p>On the basis of laws prohibiting women from driving in Saudi Arabia.</p>"),
+                title: Texts {
+                    en: "First arrested",
+                    fr: "Première arrestation",
+                    nl: "Voor het eerst gearresteerd",
+                },
+                body: Some(Texts {
+                    en: "<p>On the basis of laws prohibiting women from driving in Saudi Arabia.</p>",
+                    fr: "<p>En vertu des lois interdisant aux femmes de conduire en Arabie saoudite.</p>",
+                    nl: "<p>Op grond van de wetten die vrouwen in Saoedi-Arabië verboden auto te rijden.</p>",
+                }),
             },
             DemoEvent {
                 on: "2018-05",
                 status: Some(Status::Detained),
-                title: "Detained",
-                body: Some(
-                    "<p>For communicating with about 20 foreign journalists present in her country and for \
-                     applying for a post at the UN.</p>",
-                ),
+                title: Texts { en: "Detained", fr: "Détenue", nl: "Gedetineerd" },
+                body: Some(Texts {
+                    en: "<p>For communicating with about 20 foreign journalists present in her country and for \
+                         applying for a post at the UN.</p>",
+                    fr: "<p>Pour avoir communiqué avec une vingtaine de journalistes étrangers présents dans son \
+                         pays et pour avoir postulé à un poste à l’ONU.</p>",
+                    nl: "<p>Omdat ze contact had met een twintigtal buitenlandse journalisten in haar land en had \
+                         gesolliciteerd naar een functie bij de VN.</p>",
+                }),
             },
             DemoEvent {
                 on: "2020-12-28",
                 status: Some(Status::Sentenced),
-                title: "Sentenced to 5 years and 8 months in prison",
-                body: Some(
-                    "<p>By a court specialising in anti-terrorism cases. She was found guilty of various \
-                     activities prohibited by the Anti-Terrorism Act.</p>",
-                ),
+                title: Texts {
+                    en: "Sentenced to 5 years and 8 months in prison",
+                    fr: "Condamnée à 5 ans et 8 mois de prison",
+                    nl: "Veroordeeld tot 5 jaar en 8 maanden cel",
+                },
+                body: Some(Texts {
+                    en: "<p>By a court specialising in anti-terrorism cases. She was found guilty of various \
+                         activities prohibited by the Anti-Terrorism Act.</p>",
+                    fr: "<p>Par un tribunal spécialisé dans les affaires de terrorisme. Elle a été reconnue \
+                         coupable de diverses activités interdites par la loi antiterroriste.</p>",
+                    nl: "<p>Door een rechtbank gespecialiseerd in terrorismezaken. Ze werd schuldig bevonden aan \
+                         verschillende activiteiten die de antiterrorismewet verbiedt.</p>",
+                }),
             },
-            DemoEvent { on: "2021-02-10", status: Some(Status::Released), title: "Released", body: None },
+            DemoEvent { on: "2021-02-10", status: Some(Status::Released), title: RELEASED_F, body: None },
         ],
     },
     DemoPerson {
@@ -122,7 +197,11 @@ const PERSONS: &[DemoPerson] = &[
         name: "Hamid Babaei",
         aliases: &[],
         country: Some("IR"),
-        summary: Some("Iranian PhD student at the University of Liège (ULg)."),
+        summary: Some(Texts {
+            en: "Iranian PhD student at the University of Liège (ULg).",
+            fr: "Doctorant iranien à l’Université de Liège (ULg).",
+            nl: "Iraanse doctoraatsstudent aan de Universiteit van Luik (ULg).",
+        }),
         rights: &[],
         adopted_on: "2015",
         adoption_note: Some("The City of Brussels decided to support Hamid Babaei in 2015."),
@@ -130,18 +209,33 @@ const PERSONS: &[DemoPerson] = &[
             DemoEvent {
                 on: "2013",
                 status: Some(Status::Sentenced),
-                title: "Imprisoned in Iran for 6 years",
-                body: Some(
-                    "<p>For “attacking national security through communication with hostile states” \
-                     (Belgium). According to the City of Brussels, he was in reality criticised for not \
-                     agreeing to mentor other Iranian students who were also studying in Belgium.</p>",
-                ),
+                title: Texts {
+                    en: "Imprisoned in Iran for 6 years",
+                    fr: "Emprisonné en Iran pour 6 ans",
+                    nl: "In Iran gevangengezet voor 6 jaar",
+                },
+                body: Some(Texts {
+                    en: "<p>For “attacking national security through communication with hostile states” \
+                         (Belgium). According to the City of Brussels, he was in reality criticised for not \
+                         agreeing to mentor other Iranian students who were also studying in Belgium.</p>",
+                    fr: "<p>Pour « atteinte à la sécurité nationale par communication avec des États hostiles » \
+                         (la Belgique). Selon la Ville de Bruxelles, on lui reprochait en réalité d’avoir refusé \
+                         d’encadrer d’autres étudiants iraniens qui étudiaient eux aussi en Belgique.</p>",
+                    nl: "<p>Wegens „aantasting van de nationale veiligheid door contact met vijandige staten” \
+                         (België). Volgens de Stad Brussel werd hem in werkelijkheid verweten dat hij weigerde \
+                         andere Iraanse studenten te begeleiden die ook in België studeerden.</p>",
+                }),
             },
             DemoEvent {
                 on: "2019",
                 status: Some(Status::Released),
-                title: "Released",
-                body: Some("<p>He finally got his visa to return to Liège and continue his thesis.</p>"),
+                title: RELEASED,
+                body: Some(Texts {
+                    en: "<p>He finally got his visa to return to Liège and continue his thesis.</p>",
+                    fr: "<p>Il a finalement obtenu son visa pour retourner à Liège et poursuivre sa thèse.</p>",
+                    nl: "<p>Hij kreeg uiteindelijk zijn visum om naar Luik terug te keren en zijn proefschrift \
+                         voort te zetten.</p>",
+                }),
             },
         ],
     },
@@ -161,8 +255,8 @@ pub enum Outcome {
 
 struct SolidarityAction {
     slug: String,
-    title: String,
-    body_html: String,
+    /// Title and text in each language.
+    texts: Vec<(Locale, String, String)>,
 }
 
 /// One open action for each person who is not released: a plain message of
@@ -172,16 +266,80 @@ fn solidarity_action(person: &DemoPerson) -> Option<SolidarityAction> {
     if latest_status == Some(Status::Released) {
         return None;
     }
-    let adopted = date(person.adopted_on).format(crate::i18n::Locale::En);
+    let adopted = date(person.adopted_on);
+    let name = person.name;
+    let texts = Locale::ALL
+        .into_iter()
+        .map(|locale| {
+            let on = adopted.format(locale);
+            let (title, body) = match locale {
+                Locale::En => (
+                    format!("Solidarity with {name}"),
+                    format!(
+                        "<p>The City of Brussels adopted {name} as a person at risk on {on}. \
+                         Add your name to this message of solidarity with {name}.</p>"
+                    ),
+                ),
+                Locale::Fr => (
+                    format!("Solidarité avec {name}"),
+                    format!(
+                        "<p>La Ville de Bruxelles a adopté {name} comme personne en danger le {on}. \
+                         Ajoutez votre nom à ce message de solidarité avec {name}.</p>"
+                    ),
+                ),
+                Locale::Nl => (
+                    format!("Solidariteit met {name}"),
+                    format!(
+                        "<p>De Stad Brussel heeft {name} op {on} geadopteerd als persoon in gevaar. \
+                         Zet uw naam onder deze solidariteitsboodschap aan {name}.</p>"
+                    ),
+                ),
+            };
+            (locale, title, body)
+        })
+        .collect();
     Some(SolidarityAction {
         slug: format!("solidarity-with-{}", person.slug),
-        title: format!("Solidarity with {}", person.name),
-        body_html: format!(
-            "<p>The City of Brussels adopted {name} as a person at risk on {adopted}. \
-             Add your name to this message of solidarity with {name}.</p>",
-            name = person.name
-        ),
+        texts,
     })
+}
+
+/// Writes the French and Dutch of one demo text of a record.
+async fn translate<C: Translations + Send>(
+    conn: &mut C,
+    field: Field,
+    record_id: i64,
+    texts: impl IntoIterator<Item = (Locale, String)>,
+) -> Result<(), sqlx::Error> {
+    for (language, text) in texts {
+        if language == Locale::En {
+            continue;
+        }
+        let translation = NewTranslation {
+            field,
+            record_id,
+            language,
+            text: &text,
+            by: None,
+        };
+        conn.save_translation(&translation, super::clock::now())
+            .await?;
+    }
+    Ok(())
+}
+
+fn rich(texts: &Texts) -> impl Iterator<Item = (Locale, String)> + '_ {
+    texts
+        .translations()
+        .into_iter()
+        .map(|(l, t)| (l, super::sanitize::rich_text(t)))
+}
+
+fn plain(texts: &Texts) -> impl Iterator<Item = (Locale, String)> + '_ {
+    texts
+        .translations()
+        .into_iter()
+        .map(|(l, t)| (l, t.to_owned()))
 }
 
 fn date(s: &str) -> PartialDate {
@@ -222,9 +380,27 @@ pub async fn load(db: &Db, only_if_empty: bool) -> Result<Outcome, sqlx::Error> 
              RETURNING id",
         )
         .bind(MUNICIPALITY_SLUG)
-        .bind("City of Brussels")
+        .bind(MUNICIPALITY_NAME.en)
         .fetch_one(&mut *tx)
         .await?;
+        translate(
+            &mut *tx,
+            Field::MunicipalityName,
+            municipality_id,
+            plain(&MUNICIPALITY_NAME),
+        )
+        .await?;
+        // Brussels is bilingual: French and Dutch before anything is published.
+        for (language, required) in [(Locale::Fr, true), (Locale::Nl, true), (Locale::En, false)] {
+            sqlx::query(
+                "INSERT INTO municipality_languages (municipality_id, language, required) VALUES ($1, $2, $3)",
+            )
+            .bind(municipality_id)
+            .bind(language.code())
+            .bind(required)
+            .execute(&mut *tx)
+            .await?;
+        }
 
         let mut events = 0;
         let mut actions = 0;
@@ -240,10 +416,17 @@ pub async fn load(db: &Db, only_if_empty: bool) -> Result<Outcome, sqlx::Error> 
             .bind(
                 person
                     .summary
-                    .map(|s| super::sanitize::rich_text(&format!("<p>{s}</p>"))),
+                    .as_ref()
+                    .map(|s| super::sanitize::rich_text(&format!("<p>{}</p>", s.en))),
             )
             .fetch_one(&mut *tx)
             .await?;
+            if let Some(summary) = &person.summary {
+                let texts = summary
+                    .translations()
+                    .map(|(l, t)| (l, super::sanitize::rich_text(&format!("<p>{t}</p>"))));
+                translate(&mut *tx, Field::PersonSummary, person_id, texts).await?;
+            }
             for alias in person.aliases {
                 sqlx::query("INSERT INTO person_aliases (person_id, alias) VALUES ($1, $2)")
                     .bind(person_id)
@@ -275,37 +458,57 @@ pub async fn load(db: &Db, only_if_empty: bool) -> Result<Outcome, sqlx::Error> 
             .execute(&mut *tx)
             .await?;
             for event in person.events {
-                let body = event.body.map(super::sanitize::rich_text);
-                let event = NewStatusEvent {
+                let body = event
+                    .body
+                    .as_ref()
+                    .map(|b| super::sanitize::rich_text(b.en));
+                let new = NewStatusEvent {
                     person_id,
                     status: event.status,
                     occurred_on: date(event.on),
-                    title: event.title,
+                    title: event.title.en,
                     body_html: body.as_deref(),
-                    source_title: Some(SOURCE),
+                    source_title: Some(SOURCE.en),
                     source_url: None,
                     provenance: Provenance::Manual,
                     author: None,
                     published: true,
+                    original_language: Locale::En,
                 };
-                tx.insert_status_event(&event, super::clock::now()).await?;
+                let id = tx.insert_status_event(&new, super::clock::now()).await?;
+                translate(&mut *tx, Field::StatusEventTitle, id, plain(&event.title)).await?;
+                if let Some(body) = &event.body {
+                    translate(&mut *tx, Field::StatusEventBody, id, rich(body)).await?;
+                }
+                translate(&mut *tx, Field::StatusEventSourceTitle, id, plain(&SOURCE)).await?;
                 events += 1;
             }
             if let Some(action) = solidarity_action(person) {
-                sqlx::query(
+                let (_, title, body) = &action.texts[0];
+                let id: i64 = sqlx::query_scalar(
                     "INSERT INTO support_actions (person_id, slug, title, body_html, addressee, goal, opens_on, is_open,
                                                   municipality_id)
-                     VALUES ($1, $2, $3, $4, $5, 1000, $6, TRUE, $7)",
+                     VALUES ($1, $2, $3, $4, $5, 1000, $6, TRUE, $7) RETURNING id",
                 )
                 .bind(person_id)
                 .bind(&action.slug)
-                .bind(&action.title)
-                .bind(super::sanitize::rich_text(&action.body_html))
+                .bind(title)
+                .bind(super::sanitize::rich_text(body))
                 .bind(person.name)
                 .bind(chrono::Utc::now().date_naive())
                 .bind(municipality_id)
-                .execute(&mut *tx)
+                .fetch_one(&mut *tx)
                 .await?;
+                let titles = action.texts.iter().map(|(l, t, _)| (*l, t.clone()));
+                translate(&mut *tx, Field::SupportActionTitle, id, titles).await?;
+                let bodies = action
+                    .texts
+                    .iter()
+                    .map(|(l, _, b)| (*l, super::sanitize::rich_text(b)));
+                translate(&mut *tx, Field::SupportActionBody, id, bodies).await?;
+                // A name reads the same in every language.
+                let addressee = [Locale::Fr, Locale::Nl].map(|l| (l, person.name.to_owned()));
+                translate(&mut *tx, Field::SupportActionAddressee, id, addressee).await?;
                 actions += 1;
             }
         }

@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod sanitize;
 pub mod timeline;
 pub mod tokens;
+pub mod translations;
 
 use leptos::config::LeptosOptions;
 

@@ -95,6 +95,8 @@ pub struct NewStatusEvent<'a> {
     /// Published as it is written (the demo data, a trusted feed) and counted
     /// as announced: nobody is mailed about it. Otherwise a draft.
     pub published: bool,
+    /// The language the title, body and source title are written in.
+    pub original_language: Locale,
 }
 
 /// The writes and reads of status events, on a connection of either backend
@@ -143,12 +145,38 @@ struct RecordRow {
     source_url: Option<String>,
     provenance: String,
     is_published: bool,
+    original_language: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct TranslationRow {
+    language: String,
+    field: String,
+    text: String,
+    outdated: bool,
 }
 
 impl RecordRow {
-    fn into_record(self) -> Result<StatusEventRecord, sqlx::Error> {
+    fn into_record(
+        self,
+        translations: Vec<TranslationRow>,
+    ) -> Result<StatusEventRecord, sqlx::Error> {
         use super::db::{stored_date, stored_status};
+        use super::translations::stored_language;
+        let translations = translations
+            .into_iter()
+            .map(|t| {
+                Ok(crate::domain::Translation {
+                    language: stored_language(&t.language)?,
+                    field: t.field,
+                    text: t.text,
+                    outdated: t.outdated,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()?;
         Ok(StatusEventRecord {
+            original_language: stored_language(&self.original_language)?,
+            translations,
             id: self.id,
             person: self.person,
             status: stored_status(self.status.as_deref())?,
@@ -171,8 +199,9 @@ crate::impl_for_connections! {
             sqlx::query_scalar(
                 "INSERT INTO status_events (person_id, status, occurred_year, occurred_month, occurred_day,
                                             title, body_html, source_title, source_url, provenance, feed_entry_id,
-                                            author_id, is_published, published_at, notified_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15)
+                                            author_id, is_published, published_at, notified_at, updated_at,
+                                            original_language)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15, $16)
                  RETURNING id",
             )
             .bind(event.person_id)
@@ -190,21 +219,35 @@ crate::impl_for_connections! {
             .bind(event.published)
             .bind(event.published.then_some(now))
             .bind(now)
+            .bind(event.original_language.code())
             .fetch_one(&mut *self)
             .await
         }
 
         async fn status_event_record(&mut self, id: i64) -> Result<Option<StatusEventRecord>, sqlx::Error> {
-            sqlx::query_as::<_, RecordRow>(
+            let Some(row) = sqlx::query_as::<_, RecordRow>(
                 "SELECT e.id, p.slug AS person, e.status, e.occurred_year, e.occurred_month, e.occurred_day,
-                        e.title, e.body_html, e.source_title, e.source_url, e.provenance, e.is_published
+                        e.title, e.body_html, e.source_title, e.source_url, e.provenance, e.is_published,
+                        e.original_language
                    FROM status_events e JOIN persons p ON p.id = e.person_id WHERE e.id = $1",
             )
             .bind(id)
             .fetch_optional(&mut *self)
             .await?
-            .map(RecordRow::into_record)
-            .transpose()
+            else {
+                return Ok(None);
+            };
+            let translations = sqlx::query_as::<_, TranslationRow>(concat!(
+                "SELECT t.language, t.field, t.text, ",
+                crate::translation_outdated!("t", "e", ["title", "body_html", "source_title"]),
+                " AS outdated
+                   FROM status_event_translations t JOIN status_events e ON e.id = t.status_event_id
+                  WHERE t.status_event_id = $1 ORDER BY t.language, t.field"
+            ))
+            .bind(id)
+            .fetch_all(&mut *self)
+            .await?;
+            row.into_record(translations).map(Some)
         }
 
         async fn set_published(
@@ -343,15 +386,26 @@ pub fn update_mail(
             )
         })
         .unwrap_or_default();
+    // The title in the signer's language, else the original, said to be one.
+    let (title, title_line) = match event.text_in("title", locale) {
+        Some(title) => (title, title.to_owned()),
+        None => {
+            let language = locale.t(&format!("language.{}", event.original_language.code()));
+            let note = locale
+                .t("content.untranslated")
+                .replace("%{language}", &language);
+            (event.title.as_str(), format!("{}\n({note})", event.title))
+        }
+    };
     let subject = locale
         .t("mail.update_subject")
         .replace("%{person}", person_name)
-        .replace("%{title}", &event.title);
+        .replace("%{title}", title);
     let body = locale
         .t("mail.update_body")
         .replace("%{person}", person_name)
         .replace("%{date}", &event.occurred_on.format(locale))
-        .replace("%{title}", &event.title)
+        .replace("%{title}", &title_line)
         .replace("%{status}", &status)
         .replace("%{url}", &link)
         .replace("%{unsubscribe_url}", unsubscribe_url);

@@ -5,7 +5,7 @@
 use super::{SignOutcome, SignatureRequest, SignatureState, TokenOutcome, TokenView};
 use crate::domain::{Availability, CountryCode, Line, Slug};
 use crate::error::AppError;
-use crate::i18n::Locale;
+use crate::i18n::{LangText, Locale};
 use crate::on_pool;
 use crate::server::clock::availability_today;
 use crate::server::db::{BeginWrite, Db};
@@ -57,13 +57,16 @@ impl SignError {
 /// What the writes need of a checked action.
 struct CheckedAction {
     id: i64,
-    title: String,
+    /// In the signer's language where translated.
+    title: LangText,
 }
 
 #[derive(sqlx::FromRow)]
 struct ActionRow {
     id: i64,
+    /// In the signer's language, else the original.
     title: String,
+    title_lang: String,
     opens_on: chrono::NaiveDate,
     closes_on: Option<chrono::NaiveDate>,
     is_open: bool,
@@ -80,10 +83,11 @@ fn availability(row: &ActionRow) -> Availability {
     availability_today(row.is_open, row.opens_on, row.closes_on)
 }
 
-/// The confirmation mail, in the signer's language.
+/// The confirmation mail, in the signer's language; the action's title in
+/// it too where translated, else the original, said to be one.
 pub fn confirmation_mail(
     locale: Locale,
-    title: &str,
+    title: &LangText,
     base_url: &str,
     token: &str,
 ) -> (String, String) {
@@ -94,10 +98,22 @@ pub fn confirmation_mail(
             locale.path(&format!("/signatures/{kind}"), false)
         )
     };
-    let subject = locale.t("mail.confirm_subject").replace("%{title}", title);
+    let subject = locale
+        .t("mail.confirm_subject")
+        .replace("%{title}", &title.text);
+    let marked = match title.lang_attr(locale) {
+        None => title.text.clone(),
+        Some(code) => {
+            let language = locale.t(&format!("language.{code}"));
+            let note = locale
+                .t("content.untranslated")
+                .replace("%{language}", &language);
+            format!("{} ({note})", title.text)
+        }
+    };
     let body = locale
         .t("mail.confirm_body")
-        .replace("%{title}", title)
+        .replace("%{title}", &marked)
         .replace("%{confirm_url}", &link("confirm"))
         .replace("%{withdraw_url}", &link("withdraw"));
     (subject, body)
@@ -108,12 +124,16 @@ pub fn confirmation_mail(
 macro_rules! check_on_connection {
     ($conn:ident, $request:ident) => {
         async {
-            let action: Option<ActionRow> = sqlx::query_as(
-                "SELECT a.id, a.title, a.opens_on, a.closes_on, a.is_open
-                   FROM support_actions a JOIN persons p ON p.id = a.person_id
-                  WHERE a.slug = $1 AND p.is_public",
-            )
+            let action: Option<ActionRow> = sqlx::query_as(concat!(
+                "SELECT a.id, ",
+                crate::translated!("a"."title"),
+                ", a.opens_on, a.closes_on, a.is_open
+                   FROM support_actions a JOIN persons p ON p.id = a.person_id",
+                crate::translation_join!("support_action_translations"."support_action_id", "a"."title", "$2"),
+                " WHERE a.slug = $1 AND p.is_public"
+            ))
             .bind($request.action.as_str())
+            .bind($request.locale.code())
             .fetch_optional(&mut *$conn)
             .await?;
             let Some(action) = action else {
@@ -132,7 +152,13 @@ macro_rules! check_on_connection {
                     return Err(SignError::UnknownCountry(country.to_string()));
                 }
             }
-            Ok::<_, SignError>(action)
+            Ok::<_, SignError>(CheckedAction {
+                id: action.id,
+                title: LangText {
+                    lang: crate::server::translations::stored_language(&action.title_lang)?,
+                    text: action.title,
+                },
+            })
         }
     };
 }
@@ -259,13 +285,15 @@ pub async fn sign_batch(
         let mut broken = false;
         for request in requests {
             let conn = &mut *tx;
-            let key = (request.action.clone(), request.country.clone());
+            // The title is read in the signer's language: one check per language.
+            let key = (
+                request.action.clone(),
+                request.country.clone(),
+                request.locale,
+            );
             if !checked.contains_key(&key) {
                 let check = match check_on_connection!(conn, request).await {
-                    Ok(action) => Ok(CheckedAction {
-                        id: action.id,
-                        title: action.title,
-                    }),
+                    Ok(action) => Ok(action),
                     Err(SignError::Database(error)) => return Err(error),
                     Err(refusal) => Err(refusal),
                 };
@@ -328,7 +356,8 @@ pub async fn confirm(db: &Db, token: &str, now: i64) -> Result<TokenOutcome, Sig
             _ => {}
         }
         let action: ActionRow = sqlx::query_as(
-            "SELECT id, title, opens_on, closes_on, is_open FROM support_actions WHERE id = $1",
+            "SELECT id, title, original_language AS title_lang, opens_on, closes_on, is_open
+               FROM support_actions WHERE id = $1",
         )
         .bind(action_id)
         .fetch_one(&mut *tx)
@@ -424,13 +453,18 @@ mod tests {
 
     #[test]
     fn the_mail_is_in_the_signers_language_with_both_links() {
+        let title = |text: &str, lang| LangText {
+            text: text.to_owned(),
+            lang,
+        };
         let (subject, body) = confirmation_mail(
             Locale::Fr,
-            "Solidarité",
+            &title("Solidarité", Locale::Fr),
             "https://lumieres.example/",
             "TOKEN",
         );
         assert!(subject.contains("Solidarité"));
+        assert!(!body.contains("Pas encore traduit"), "{body}");
         assert!(
             body.contains("https://lumieres.example/fr/signatures/confirm?token=TOKEN"),
             "{body}"
@@ -440,7 +474,11 @@ mod tests {
             "{body}"
         );
         assert!(body.contains("signature"), "{body}");
-        let (_, nl) = confirmation_mail(Locale::Nl, "X", "http://h", "T");
+        let (_, nl) = confirmation_mail(Locale::Nl, &title("X", Locale::Fr), "http://h", "T");
         assert!(nl.contains("handtekening"), "{nl}");
+        assert!(
+            nl.contains("X (Nog niet vertaald: origineel in het Frans.)"),
+            "an original is said to be one: {nl}"
+        );
     }
 }

@@ -216,6 +216,7 @@ pub mod on_server {
         problems: &mut Problems,
         occurred_on: &str,
         status: &str,
+        title_field: &str,
         title: &str,
     ) -> Option<DatedFact> {
         let occurred_on = date(problems, "occurred_on", occurred_on);
@@ -225,7 +226,7 @@ pub mod on_server {
                 .check("status", Status::parse(slug), "form.invalid_choice")
                 .map(Some),
         };
-        let title = problems.check("title", Line::parse(title), "form.invalid_line");
+        let title = problems.check(title_field, Line::parse(title), "form.invalid_line");
         Some(DatedFact {
             occurred_on: occurred_on?,
             status: status?,
@@ -289,14 +290,16 @@ pub mod on_server {
         #[test]
         fn a_dated_fact_reports_every_field_at_once() {
             let mut problems = Problems::default();
-            let fact = dated_fact(&mut problems, "2026-11-20", "released", "Released").unwrap();
+            let fact =
+                dated_fact(&mut problems, "2026-11-20", "released", "title", "Released").unwrap();
             assert_eq!(fact.status, Some(Status::Released));
             assert_eq!(fact.title.as_str(), "Released");
-            assert!(dated_fact(&mut problems, "", "freed", "").is_none());
+            assert!(dated_fact(&mut problems, "", "freed", "title", "").is_none());
             let fields: Vec<&str> = problems.0.keys().map(String::as_str).collect();
             assert_eq!(fields, ["occurred_on", "status", "title"]);
             assert_eq!(
-                dated_fact(&mut Problems::default(), "2021", "", "A fact").map(|f| f.status),
+                dated_fact(&mut Problems::default(), "2021", "", "title", "A fact")
+                    .map(|f| f.status),
                 Some(None),
                 "a fact that changes no status"
             );

@@ -3,7 +3,8 @@
 //! forms staff fill in (`forms`); the administrator's accounts and audit
 //! log (`admin`); the cases council members adopt — persons, adoptions and
 //! support actions (`cases`, `persons`, `adoptions`, `actions`); the status
-//! updates communications staff publish (`updates`); and the staff pages
+//! updates communications staff publish (`updates`) and what waits for
+//! translation (`translations`); and the staff pages
 //! (`pages`). Who may do what is `domain::Permission`; every server function
 //! here asks `session::on_server::require` for it on every call, and every
 //! change is audited in its own transaction.
@@ -24,6 +25,7 @@ pub mod pages;
 pub mod passwords;
 pub mod persons;
 pub mod session;
+pub mod translations;
 pub mod updates;
 
 use crate::api::MunicipalityRef;

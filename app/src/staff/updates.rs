@@ -7,8 +7,9 @@
 //! shared with the feed inbox, trusted feeds and the demo data.
 use super::forms::FormFlash;
 use super::StaffUser;
-use crate::domain::StatusEventRecord;
+use crate::domain::{StatusEventRecord, STATUS_EVENT_FIELDS};
 use crate::error::AppError;
+use crate::i18n::Locale;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -24,17 +25,92 @@ pub struct StatusUpdateForm {
     pub occurred_on: String,
     /// A status slug, or empty: a dated fact that changes no status.
     pub status: String,
-    pub title: String,
-    pub body: String,
-    pub source_title: String,
+    /// The language the update is written in (`en`, `fr`, `nl`); its
+    /// title is required, the other languages are its translations.
+    pub original_language: String,
+    pub title_en: String,
+    pub title_fr: String,
+    pub title_nl: String,
+    pub body_html_en: String,
+    pub body_html_fr: String,
+    pub body_html_nl: String,
+    pub source_title_en: String,
+    pub source_title_fr: String,
+    pub source_title_nl: String,
     pub source_url: String,
 }
 
+impl StatusUpdateForm {
+    /// The form field of `field` (one of [`STATUS_EVENT_FIELDS`]) in `language`.
+    pub fn field_name(field: &str, language: Locale) -> &'static str {
+        match (field, language) {
+            ("title", Locale::En) => "title_en",
+            ("title", Locale::Fr) => "title_fr",
+            ("title", Locale::Nl) => "title_nl",
+            ("body_html", Locale::En) => "body_html_en",
+            ("body_html", Locale::Fr) => "body_html_fr",
+            ("body_html", Locale::Nl) => "body_html_nl",
+            ("source_title", Locale::En) => "source_title_en",
+            ("source_title", Locale::Fr) => "source_title_fr",
+            _ => "source_title_nl",
+        }
+    }
+
+    /// What was typed in `field` in `language`.
+    pub fn text(&self, field: &str, language: Locale) -> &str {
+        match Self::field_name(field, language) {
+            "title_en" => &self.title_en,
+            "title_fr" => &self.title_fr,
+            "title_nl" => &self.title_nl,
+            "body_html_en" => &self.body_html_en,
+            "body_html_fr" => &self.body_html_fr,
+            "body_html_nl" => &self.body_html_nl,
+            "source_title_en" => &self.source_title_en,
+            "source_title_fr" => &self.source_title_fr,
+            _ => &self.source_title_nl,
+        }
+    }
+}
+
+/// The fields of one language that publication still waits for: missing, or
+/// written before the original last changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MissingTranslation {
+    pub language: Locale,
+    /// Database names of the fields (`title`, `body_html`, `source_title`).
+    pub fields: Vec<String>,
+}
+
+impl StatusEventRecord {
+    /// What `required` languages lack before this update may be published.
+    pub fn missing_translations(&self, required: &[Locale]) -> Vec<MissingTranslation> {
+        required
+            .iter()
+            .filter(|l| **l != self.original_language)
+            .filter_map(|&language| {
+                let fields: Vec<String> = STATUS_EVENT_FIELDS
+                    .iter()
+                    .filter(|field| self.original(field).is_some())
+                    .filter(|field| {
+                        !self
+                            .translations
+                            .iter()
+                            .any(|t| t.language == language && t.field == **field && !t.outdated)
+                    })
+                    .map(|field| (*field).to_owned())
+                    .collect();
+                (!fields.is_empty()).then_some(MissingTranslation { language, fields })
+            })
+            .collect()
+    }
+}
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusUpdateWorkspace {
     pub user: StaffUser,
     pub update: StatusEventRecord,
     pub person_name: String,
+    /// The languages the person's municipalities require before publishing.
+    pub required_languages: Vec<Locale>,
     pub flash: Option<FormFlash>,
 }
 
@@ -44,6 +120,7 @@ pub struct NewUpdateWorkspace {
     pub user: StaffUser,
     pub person: String,
     pub person_name: String,
+    pub required_languages: Vec<Locale>,
     pub flash: Option<FormFlash>,
 }
 
@@ -54,10 +131,12 @@ pub async fn staff_status_update(id: i64) -> Result<Option<StatusUpdateWorkspace
     let Some((update, person_name)) = on_server::record(&db, id).await? else {
         return Ok(None);
     };
+    let required_languages = on_server::required_languages(&db, &update.person).await?;
     Ok(Some(StatusUpdateWorkspace {
         user,
         update,
         person_name,
+        required_languages,
         flash: take_form_flash().await,
     }))
 }
@@ -69,10 +148,12 @@ pub async fn new_status_update(person: String) -> Result<Option<NewUpdateWorkspa
     let Some(person_name) = on_server::person_name(&db, &person).await? else {
         return Ok(None);
     };
+    let required_languages = on_server::required_languages(&db, &person).await?;
     Ok(Some(NewUpdateWorkspace {
         user,
         person,
         person_name,
+        required_languages,
         flash: take_form_flash().await,
     }))
 }
@@ -84,16 +165,28 @@ pub async fn save_status_update(#[server(flatten)] form: StatusUpdateForm) -> Re
     on_server::save(&user, form).await
 }
 
+/// Publishes an update once every language its municipalities require is
+/// written; `translations_to_follow` (urgent news) publishes it before, and
+/// the audit log says so.
 #[server(prefix = "/api/staff", endpoint = "publish-status-update")]
-pub async fn publish_status_update(lang: String, update: i64) -> Result<(), AppError> {
+pub async fn publish_status_update(
+    lang: String,
+    update: i64,
+    translations_to_follow: Option<String>,
+) -> Result<(), AppError> {
     let user = require(Permission::WriteUpdates).await?;
-    on_server::set_published(&user, &lang, update, true).await
+    let publication = if translations_to_follow.is_some() {
+        on_server::Publication::TranslationsToFollow
+    } else {
+        on_server::Publication::Translated
+    };
+    on_server::set_published(&user, &lang, update, Some(publication)).await
 }
 
 #[server(prefix = "/api/staff", endpoint = "unpublish-status-update")]
 pub async fn unpublish_status_update(lang: String, update: i64) -> Result<(), AppError> {
     let user = require(Permission::WriteUpdates).await?;
-    on_server::set_published(&user, &lang, update, false).await
+    on_server::set_published(&user, &lang, update, None).await
 }
 
 #[cfg(feature = "ssr")]
@@ -106,13 +199,38 @@ use {
 pub mod on_server {
     use super::*;
     use crate::domain::{Line, Status};
-    use crate::i18n::Locale;
     use crate::on_pool;
     use crate::server::audit::{AuditEntry, RecordAudit};
     use crate::server::db::{BeginWrite, Db};
     use crate::server::timeline::{NewStatusEvent, Provenance, Timeline};
+    use crate::server::translations::{Field, NewTranslation, Translations};
     use crate::staff::forms::on_server::{dated_fact, done, refuse, rich, DatedFact};
     use crate::staff::forms::Problems;
+
+    /// The languages required before an update about `person` is published.
+    pub async fn required_languages(db: &Db, person: &str) -> Result<Vec<Locale>, sqlx::Error> {
+        on_pool!(db, |pool| pool
+            .acquire()
+            .await?
+            .required_languages(person)
+            .await)
+    }
+
+    /// How staff publish: with every required language written, or now,
+    /// with the translations to follow (urgent news; audited as such).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Publication {
+        Translated,
+        TranslationsToFollow,
+    }
+
+    fn field(name: &str) -> Field {
+        match name {
+            "title" => Field::StatusEventTitle,
+            "body_html" => Field::StatusEventBody,
+            _ => Field::StatusEventSourceTitle,
+        }
+    }
 
     /// The update and the name of its person.
     pub async fn record(
@@ -142,11 +260,25 @@ pub mod on_server {
 
     /// The form, parsed: the dated fact and what comes with it.
     pub struct UpdateInput {
+        /// Its title is in the original language.
         pub fact: DatedFact,
+        pub original_language: Locale,
         /// Sanitized; `None` when empty.
         pub body_html: Option<String>,
         pub source_title: Option<Line>,
         pub source_url: Option<String>,
+        /// Each other language's text of each field; `None` when empty.
+        pub translations: Vec<(Locale, &'static str, Option<String>)>,
+    }
+
+    /// A title or source title in one language; empty is none.
+    fn line(problems: &mut Problems, name: &str, typed: &str) -> Option<Option<Line>> {
+        match typed.trim() {
+            "" => Some(None),
+            text => problems
+                .check(name, Line::parse(text), "form.invalid_line")
+                .map(Some),
+        }
     }
 
     /// Parses the status update form; every problem is noted next to its field.
@@ -154,14 +286,47 @@ pub mod on_server {
         problems: &mut Problems,
         form: &StatusUpdateForm,
     ) -> Option<UpdateInput> {
-        let fact = dated_fact(problems, &form.occurred_on, &form.status, &form.title);
-        let body = rich(problems, "body", &form.body);
-        let source_title = match form.source_title.trim() {
-            "" => Some(None),
-            text => problems
-                .check("source_title", Line::parse(text), "form.invalid_line")
-                .map(Some),
-        };
+        let original = problems.check(
+            "original_language",
+            Locale::from_code(form.original_language.trim()).ok_or(()),
+            "form.invalid_choice",
+        );
+        let language = original.unwrap_or_default();
+        let text = |field| form.text(field, language);
+        let fact = dated_fact(
+            problems,
+            &form.occurred_on,
+            &form.status,
+            StatusUpdateForm::field_name("title", language),
+            text("title"),
+        );
+        let body = rich(
+            problems,
+            StatusUpdateForm::field_name("body_html", language),
+            text("body_html"),
+        );
+        let source_title = line(
+            problems,
+            StatusUpdateForm::field_name("source_title", language),
+            text("source_title"),
+        );
+        let mut translations = Vec::new();
+        for other in Locale::ALL.into_iter().filter(|l| *l != language) {
+            for field in STATUS_EVENT_FIELDS {
+                let name = StatusUpdateForm::field_name(field, other);
+                let typed = form.text(field, other);
+                let parsed = if field == "body_html" {
+                    rich(problems, name, typed).map(|html| Some(html).filter(|h| !h.is_empty()))
+                } else {
+                    line(problems, name, typed).map(|l| l.map(String::from))
+                };
+                translations.push((other, field, parsed));
+            }
+        }
+        let translations = translations
+            .into_iter()
+            .map(|(l, f, parsed)| parsed.map(|text| (l, f, text)))
+            .collect::<Option<Vec<_>>>();
         // A source link is rendered as a link: only a web address will do.
         let source_url = match form.source_url.trim() {
             "" => Some(None),
@@ -175,9 +340,11 @@ pub mod on_server {
         };
         Some(UpdateInput {
             fact: fact?,
+            original_language: original?,
             body_html: Some(body?).filter(|html| !html.is_empty()),
             source_title: source_title?,
             source_url: source_url?,
+            translations: translations?,
         })
     }
 
@@ -236,7 +403,7 @@ pub mod on_server {
                     sqlx::query(
                         "UPDATE status_events SET status = $2, occurred_year = $3, occurred_month = $4,
                                 occurred_day = $5, title = $6, body_html = $7, source_title = $8, source_url = $9,
-                                updated_at = $10
+                                updated_at = $10, original_language = $11
                           WHERE id = $1",
                     )
                     .bind(id)
@@ -249,6 +416,7 @@ pub mod on_server {
                     .bind(input.source_title.as_ref().map(Line::as_str))
                     .bind(input.source_url.as_deref())
                     .bind(now)
+                    .bind(input.original_language.code())
                     .execute(&mut *tx)
                     .await?;
                     (id, Some(before))
@@ -265,10 +433,40 @@ pub mod on_server {
                         provenance: Provenance::Manual,
                         author: Some(user.id),
                         published: false,
+                        original_language: input.original_language,
                     };
                     (tx.insert_status_event(&event, now).await?, None)
                 }
             };
+            // A translation left as it was keeps the original it was made
+            // from: if that original changed, it stays outdated.
+            for (language, name, text) in &input.translations {
+                let unchanged = before.as_ref().is_some_and(|b| {
+                    b.original_language != *language
+                        && b.text_in(name, *language) == text.as_deref()
+                });
+                if unchanged {
+                    continue;
+                }
+                match text {
+                    Some(text) => {
+                        let translation = NewTranslation {
+                            field: field(name),
+                            record_id: id,
+                            language: *language,
+                            text,
+                            by: Some(user.id),
+                        };
+                        tx.save_translation(&translation, now).await?;
+                    }
+                    None => tx.delete_translation(field(name), id, *language).await?,
+                }
+            }
+            // The original's own language holds no translation.
+            for name in STATUS_EVENT_FIELDS {
+                tx.delete_translation(field(name), id, input.original_language)
+                    .await?;
+            }
             let after = tx.status_event_record(id).await?;
             let action = if before.is_some() {
                 "status_event.update"
@@ -284,27 +482,67 @@ pub mod on_server {
         })
     }
 
-    /// Publishes or unpublishes (the timeline's publication, with its mail
-    /// and audit entry), then shows the update.
+    /// What a publication did.
+    enum Published {
+        Done,
+        NoSuchUpdate,
+        /// Refused: these required languages are missing; nothing changed.
+        WaitsForTranslations,
+    }
+
+    /// Publishes (`Some`) or unpublishes (the timeline's publication, with
+    /// its mail and audit entry), then shows the update. A publication
+    /// waits for the languages the person's municipalities require, unless
+    /// staff chose to publish with the translations to follow.
     #[tracing::instrument(skip(user, lang), fields(actor = user.id))]
     pub async fn set_published(
         user: &StaffUser,
         lang: &str,
         id: i64,
-        publish: bool,
+        publication: Option<Publication>,
     ) -> Result<(), AppError> {
         let state = crate::server::context::state()?;
         let locale = Locale::from_code(lang).unwrap_or_default();
         let now = crate::server::clock::now();
-        let found = on_pool!(&state.db, |pool| {
+        let publish = publication.is_some();
+        let outcome = on_pool!(&state.db, |pool| async {
             let mut tx = pool.begin_write().await?;
-            let found = tx
-                .set_published(user.actor(), id, publish, now, &state.public_url)
+            let Some(record) = tx.status_event_record(id).await? else {
+                return Ok::<_, sqlx::Error>(Published::NoSuchUpdate);
+            };
+            let required = tx.required_languages(&record.person).await?;
+            let missing = record.missing_translations(&required);
+            if publication == Some(Publication::Translated) && !missing.is_empty() {
+                return Ok::<_, sqlx::Error>(Published::WaitsForTranslations);
+            }
+            tx.set_published(user.actor(), id, publish, now, &state.public_url)
                 .await?;
+            if publication == Some(Publication::TranslationsToFollow) && !missing.is_empty() {
+                let entry = AuditEntry::new(
+                    user.actor(),
+                    "status_event.publish_before_translation",
+                    "status_event",
+                    id,
+                )
+                .after(&missing);
+                tx.record_audit(&entry).await?;
+            }
             tx.commit().await?;
-            found
-        });
-        found.ok_or_else(|| AppError::not_found("status update"))?;
+            Ok::<_, sqlx::Error>(Published::Done)
+        }
+        .await)?;
+        match outcome {
+            Published::NoSuchUpdate => return Err(AppError::not_found("status update")),
+            Published::WaitsForTranslations => {
+                return refuse(
+                    UPDATE_FORM,
+                    &(),
+                    Problems::one("publish", "staff.publish_waits_for_translations"),
+                )
+                .await;
+            }
+            Published::Done => {}
+        }
         let notice = if publish {
             "staff.published"
         } else {
@@ -326,8 +564,10 @@ pub mod on_server {
             StatusUpdateForm {
                 occurred_on: "2026-11-20".into(),
                 status: "released".into(),
-                title: "Released".into(),
-                body: "<p>Released <em>on bail</em><img src=x onerror=alert(1)></p>".into(),
+                original_language: "en".into(),
+                title_en: "Released".into(),
+                body_html_en: "<p>Released <em>on bail</em><img src=x onerror=alert(1)></p>".into(),
+                title_nl: " Vrijgelaten ".into(),
                 source_url: " https://www.amnesty.org/en/ ".into(),
                 ..StatusUpdateForm::default()
             }
@@ -347,8 +587,19 @@ pub mod on_server {
                 Some("https://www.amnesty.org/en/")
             );
             assert_eq!(input.source_title, None);
+            assert_eq!(input.original_language, Locale::En);
+            let translated: Vec<_> = input
+                .translations
+                .iter()
+                .filter(|(_, _, text)| text.is_some())
+                .collect();
+            assert_eq!(
+                translated,
+                [&(Locale::Nl, "title", Some("Vrijgelaten".to_owned()))],
+                "only what was typed, trimmed"
+            );
             let empty = StatusUpdateForm {
-                body: "  ".into(),
+                body_html_en: "  ".into(),
                 ..form()
             };
             assert_eq!(
@@ -368,6 +619,91 @@ pub mod on_server {
             assert!(parse_update_form(&mut problems, &bad).is_none());
             assert_eq!(problems.0["source_url"], "form.invalid_url");
             assert_eq!(problems.0["occurred_on"], "form.required");
+        }
+
+        #[test]
+        fn the_title_is_required_in_the_original_language_only() {
+            let mut problems = Problems::default();
+            let french = StatusUpdateForm {
+                original_language: "fr".into(),
+                title_en: String::new(),
+                ..form()
+            };
+            assert!(parse_update_form(&mut problems, &french).is_none());
+            assert_eq!(problems.0.keys().collect::<Vec<_>>(), ["title_fr"]);
+            let mut problems = Problems::default();
+            let unknown = StatusUpdateForm {
+                original_language: "de".into(),
+                ..form()
+            };
+            assert!(parse_update_form(&mut problems, &unknown).is_none());
+            assert_eq!(problems.0["original_language"], "form.invalid_choice");
+        }
+
+        fn record(
+            original_language: Locale,
+            translations: &[(Locale, &str, bool)],
+        ) -> StatusEventRecord {
+            StatusEventRecord {
+                id: 1,
+                person: "hamid-babaei".into(),
+                status: None,
+                occurred_on: crate::domain::PartialDate::parse("2026").unwrap(),
+                original_language,
+                title: "Titre".into(),
+                body_html: Some("<p>Texte</p>".into()),
+                source_title: None,
+                source_url: None,
+                provenance: "manual".into(),
+                is_published: false,
+                translations: translations
+                    .iter()
+                    .map(|(language, field, outdated)| crate::domain::Translation {
+                        language: *language,
+                        field: (*field).into(),
+                        text: "…".into(),
+                        outdated: *outdated,
+                    })
+                    .collect(),
+            }
+        }
+
+        #[test]
+        fn publication_waits_for_every_field_of_every_required_language() {
+            let required = [Locale::Fr, Locale::Nl];
+            let nothing = record(Locale::Fr, &[]);
+            assert_eq!(
+                nothing.missing_translations(&required),
+                [MissingTranslation {
+                    language: Locale::Nl,
+                    fields: vec!["title".into(), "body_html".into()]
+                }],
+                "the original's own language and an empty source need nothing"
+            );
+            let outdated = record(
+                Locale::Fr,
+                &[
+                    (Locale::Nl, "title", false),
+                    (Locale::Nl, "body_html", true),
+                ],
+            );
+            assert_eq!(
+                outdated.missing_translations(&required)[0].fields,
+                ["body_html"]
+            );
+            let done = record(
+                Locale::Fr,
+                &[
+                    (Locale::Nl, "title", false),
+                    (Locale::Nl, "body_html", false),
+                ],
+            );
+            assert_eq!(done.missing_translations(&required), []);
+            assert_eq!(
+                nothing.missing_translations(&[]),
+                [],
+                "no municipality requires anything"
+            );
         }
     }
 }

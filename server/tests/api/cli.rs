@@ -442,6 +442,10 @@ fn a_fresh_install_adds_its_municipality_then_its_council_members() {
             "be",
             "--joined",
             "2024-03",
+            "--languages",
+            "fr",
+            "--optional-languages",
+            "en,nl",
         ],
     );
     assert!(ok, "{err}");
@@ -471,6 +475,34 @@ fn a_fresh_install_adds_its_municipality_then_its_council_members() {
                 "March",
             ],
             "error: --joined:",
+        ),
+        (
+            vec![
+                "--slug",
+                "x",
+                "--name",
+                "X",
+                "--country",
+                "BE",
+                "--languages",
+                "fr,de",
+            ],
+            "error: --languages: \"de\" is not a language of the network (en, fr, nl)",
+        ),
+        (
+            vec![
+                "--slug",
+                "x",
+                "--name",
+                "X",
+                "--country",
+                "BE",
+                "--languages",
+                "nl",
+                "--optional-languages",
+                "nl",
+            ],
+            "error: nl is given both as required and as optional",
         ),
     ] {
         let mut all = vec!["add-municipality"];

@@ -102,6 +102,7 @@ on_both_backends! {
             partner: "City A".into(),
             default_person: None,
             trusted: false,
+            default_language: app::i18n::Locale::En,
         };
         subscriptions::add(&b.store.db, Actor::Cli, &loujain, 1)
             .await
@@ -125,9 +126,10 @@ on_both_backends! {
                 ("person", "vahid-afkari"),
                 ("occurred_on", "2026-11-27"),
                 ("status", ""),
-                ("title", "Federation test update from city A"),
-                ("body", "<p>Written on instance A.</p>"),
-                ("source_title", ""),
+                // Written in French: the feed says so, and B keeps it.
+                ("original_language", "fr"),
+                ("title_fr", "Federation test update from city A"),
+                ("body_html_fr", "<p>Written on instance A.</p>"),
                 ("source_url", ""),
             ],
         )
@@ -139,7 +141,7 @@ on_both_backends! {
             &a_comms,
             "/api/staff/publish-status-update",
             &location,
-            &[("lang", "en"), ("update", &id)],
+            &[("lang", "en"), ("update", &id), ("translations_to_follow", "1")],
         )
         .await;
 
@@ -217,10 +219,19 @@ on_both_backends! {
             events_before + 1
         );
         let public = b.get("/persons/vahid-afkari").await;
-        let titles = public.texts(".timeline-event h3");
-        assert!(
-            titles.contains(&"Update from city A".to_owned()),
-            "{titles:?}"
+        let titles = public.texts(".timeline-event h3[lang=fr]");
+        assert_eq!(
+            titles,
+            ["Update from city A"],
+            "the entry's language, from A's feed, is the original's: marked on an English page"
+        );
+        let queue = b
+            .get_with("/nl/staff/translations", &[("cookie", &b_comms)])
+            .await;
+        assert_eq!(
+            queue.texts("tr[data-language=nl] td a"),
+            ["Update from city A"],
+            "Brussels requires Dutch: the entry waits for it"
         );
         let provenance = public.texts(".timeline-event .provenance");
         assert_eq!(provenance, ["From the feed of City A"], "shown publicly");
@@ -236,6 +247,7 @@ on_both_backends! {
             partner: "City B".into(),
             default_person: None,
             trusted: false,
+            default_language: app::i18n::Locale::En,
         };
         subscriptions::add(&a.store.db, Actor::Cli, &b_feed, 1)
             .await

@@ -265,6 +265,7 @@ on_both_backends! {
                 partner: format!("Partner {path}"),
                 default_person: None,
                 trusted: false,
+                default_language: app::i18n::Locale::En,
             };
             subscriptions::add(&store.db, Actor::Cli, &feed, 1)
                 .await
@@ -275,6 +276,7 @@ on_both_backends! {
             partner: "Again".into(),
             default_person: None,
             trusted: false,
+            default_language: app::i18n::Locale::En,
         };
         assert!(
             subscriptions::add(&store.db, Actor::Cli, &again, 1)
@@ -454,6 +456,7 @@ on_both_backends! {
             partner: "Amnesty Liège".into(),
             default_person: None,
             trusted: true,
+            default_language: app::i18n::Locale::En,
         };
         subscriptions::add(&store.db, Actor::Cli, &feed, 1)
             .await
@@ -516,6 +519,7 @@ on_both_backends! {
             partner: "Odd dates".into(),
             default_person: None,
             trusted: true,
+            default_language: app::i18n::Locale::En,
         };
         subscriptions::add(&store.db, Actor::Cli, &odd, 1)
             .await
@@ -540,11 +544,11 @@ on_both_backends! {
             .to_string();
         assert_eq!(years, [this_year.parse::<i32>().unwrap(); 2]);
         let slug = app::domain::Slug::parse("raif-badawi").unwrap();
-        let person = app::api::persons::on_server::detail(&store.db, &slug)
+        let person = app::api::persons::on_server::detail(&store.db, &slug, app::i18n::Locale::En)
             .await
             .expect("the timeline still reads");
         assert!(person.is_some());
-        app::api::persons::on_server::latest_events(&store.db)
+        app::api::persons::on_server::latest_events(&store.db, app::i18n::Locale::En)
             .await
             .expect("the home page's latest events still read");
     }
@@ -558,6 +562,7 @@ on_both_backends! {
             partner: "Prolific".into(),
             default_person: None,
             trusted: false,
+            default_language: app::i18n::Locale::En,
         };
         subscriptions::add(&store.db, Actor::Cli, &feed, 1).await.unwrap();
         let report = feed_sync::run_pass(&store.db, &feed_sync::client(feed_sync::Reach::PrivateToo), app::server::clock::now())
@@ -603,7 +608,7 @@ on_both_backends! {
             format!("http://{public}:{port}/to-localhost"),
         ];
         for url in refused.iter().chain([&format!("http://{public}:{port}/rss")]) {
-            let feed = NewFeed { url: url.clone(), partner: "P".into(), default_person: None, trusted: false };
+            let feed = NewFeed { url: url.clone(), partner: "P".into(), default_person: None, trusted: false, default_language: app::i18n::Locale::En };
             subscriptions::add(&store.db, Actor::Cli, &feed, 1).await.unwrap();
         }
         let report = feed_sync::run_pass(&store.db, &client, app::server::clock::now()).await.unwrap();

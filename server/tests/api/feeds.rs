@@ -84,11 +84,11 @@ on_both_backends! {
         }
         let page = app.get("/persons/loujain-al-hathloul").await;
         assert_eq!(
-            page.attr(r#"head link[rel="alternate"][type="application/atom+xml"][href="/persons/loujain-al-hathloul/feed.atom"]"#, "title").as_deref(),
+            page.attr(r#"head link[rel="alternate"][type="application/atom+xml"][href="/en/persons/loujain-al-hathloul/feed.atom"]"#, "title").as_deref(),
             Some("Loujain al-Hathloul (Atom)"),
             "feed link in the page head"
         );
-        assert!(page.attr(r#"head link[rel="alternate"][type="application/feed+json"][href="/persons/loujain-al-hathloul/feed.json"]"#, "title").is_some());
+        assert!(page.attr(r#"head link[rel="alternate"][type="application/feed+json"][href="/en/persons/loujain-al-hathloul/feed.json"]"#, "title").is_some());
     }
 
     async fn feeds_answer_conditional_requests_and_follow_publication(app: &TestApp) {

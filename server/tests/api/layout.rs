@@ -51,6 +51,9 @@ const MACROS: &[(&str, &str)] = &[
     ("oldest_first", "server"),
     ("newest_first", "server"),
     ("current_status", "server"),
+    ("translated", "server"),
+    ("translation_join", "server"),
+    ("translation_outdated", "server"),
     ("confirmed_count", "api"),
 ];
 

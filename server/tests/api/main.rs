@@ -16,3 +16,4 @@ mod signing;
 mod staff;
 mod staff_work;
 mod story;
+mod translations;

@@ -30,11 +30,15 @@ fn request(email: &str) -> SignatureRequest {
 }
 
 async fn confirmed(store: &TestStore) -> i64 {
-    actions::detail(&store.db, &Slug::parse(ACTION).unwrap())
-        .await
-        .unwrap()
-        .unwrap()
-        .confirmed
+    actions::detail(
+        &store.db,
+        &Slug::parse(ACTION).unwrap(),
+        app::i18n::Locale::En,
+    )
+    .await
+    .unwrap()
+    .unwrap()
+    .confirmed
 }
 
 #[derive(sqlx::FromRow)]

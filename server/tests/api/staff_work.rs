@@ -105,7 +105,7 @@ const STAFF: &[(&str, Permission, &str)] = &[
     (
         "/api/staff/save-status-update",
         Permission::WriteUpdates,
-        "lang=en&person=vahid-afkari&occurred_on=2026&title=T",
+        "lang=en&person=vahid-afkari&occurred_on=2026&original_language=en&title_en=T",
     ),
     (
         "/api/staff/publish-status-update",
@@ -118,6 +118,7 @@ const STAFF: &[(&str, Permission, &str)] = &[
         "lang=en&update=1",
     ),
     ("/api/staff/feeds", Permission::ReadFeeds, ""),
+    ("/api/staff/translations", Permission::WriteUpdates, "language="),
     (
         "/api/staff/trust-feed",
         Permission::TrustFeeds,
@@ -442,8 +443,11 @@ on_both_backends! {
         let comms = staff_member(app, "comms@brussels.example", Role::Comms, None).await;
         let saved = post_as(app, &comms, "/api/staff/save-status-update", "/staff/persons/vahid-afkari/updates/new", &[
             ("lang", "en"), ("update", ""), ("person", "vahid-afkari"), ("occurred_on", "2026-11-20"),
-            ("status", "released"), ("title", "Released"), ("body", "<p>Released <em>on bail</em><img src=x onerror=alert(1)></p>"),
-            ("source_title", ""), ("source_url", "https://www.amnesty.org/en/"),
+            ("status", "released"), ("original_language", "en"), ("title_en", "Released"),
+            ("body_html_en", "<p>Released <em>on bail</em><img src=x onerror=alert(1)></p>"),
+            ("title_fr", "Libéré"), ("body_html_fr", "<p>Libéré <em>sous caution</em></p>"),
+            ("title_nl", "Vrijgelaten"), ("body_html_nl", "<p>Vrijgelaten <em>op borgtocht</em></p>"),
+            ("source_title_en", ""), ("source_url", "https://www.amnesty.org/en/"),
         ]).await;
         let location = saved.location().unwrap();
         assert!(location.starts_with("/staff/updates/"), "{location}");
@@ -479,8 +483,8 @@ on_both_backends! {
         assert_eq!(mails.len() as i64, mail_before + 1, "one mail, to the signer who asked");
         let (to, subject, body) = mails.last().unwrap();
         assert_eq!(to, "keep@example.org");
-        assert_eq!(subject, "Vahid Afkari : Released");
-        assert!(body.contains("20 novembre 2026") && body.contains("/fr/persons/vahid-afkari"), "{body}");
+        assert_eq!(subject, "Vahid Afkari : Libéré", "the news in the signer's language");
+        assert!(body.contains("20 novembre 2026 : Libéré\n") && body.contains("/fr/persons/vahid-afkari"), "{body}");
 
         // Unpublish, publish again: the timeline follows, and nobody is mailed twice.
         post_as(app, &comms, "/api/staff/unpublish-status-update", &location, &[("lang", "en"), ("update", &id)]).await;
@@ -497,7 +501,7 @@ on_both_backends! {
 
         let bad = post_as(app, &comms, "/api/staff/save-status-update", "/staff/persons/vahid-afkari/updates/new", &[
             ("lang", "fr"), ("update", ""), ("person", "vahid-afkari"), ("occurred_on", ""),
-            ("status", "freed"), ("title", ""), ("source_url", "javascript:alert(1)"),
+            ("status", "freed"), ("original_language", "fr"), ("title_fr", ""), ("source_url", "javascript:alert(1)"),
         ]).await;
         assert_eq!(bad.status, 302);
         let page = app.get_with("/fr/staff/persons/vahid-afkari/updates/new", &[("cookie", &comms)]).await;
@@ -572,7 +576,10 @@ on_both_backends! {
         let id = count(app, "SELECT MAX(id) FROM feeds").await.to_string();
         let comms_page = app.get_with("/staff/feeds", &[("cookie", &comms)]).await;
         assert_eq!(comms_page.texts("form[action='/api/staff/trust-feed'] button"), Vec::<String>::new());
-        assert_eq!(comms_page.texts(".hint"), ["A new feed's entries wait in the inbox for review. Only an administrator can let a feed publish without review."]);
+        assert_eq!(comms_page.texts(".hint"), [
+            "When an entry does not say its language, it is taken to be written in this one.",
+            "A new feed's entries wait in the inbox for review. Only an administrator can let a feed publish without review.",
+        ]);
         assert_eq!(call(app, Some(&comms), "/api/staff/trust-feed", &format!("lang=en&feed={id}&trusted=true")).await, 403);
         assert_eq!(trusted().await, 0);
 
@@ -648,11 +655,11 @@ on_both_backends! {
         let comms = staff_member(app, "comms@brussels.example", Role::Comms, None).await;
         let saved = post_as(app, &comms, "/api/staff/save-status-update", "/staff/persons/vahid-afkari/updates/new", &[
             ("lang", "en"), ("update", ""), ("person", "vahid-afkari"), ("occurred_on", "2026-11-20"),
-            ("status", "released"), ("title", "Released"), ("body", ""), ("source_title", ""), ("source_url", ""),
+            ("status", "released"), ("original_language", "en"), ("title_en", "Released"), ("source_url", ""),
         ]).await;
         let location = saved.location().unwrap();
         let id = location.rsplit('/').next().unwrap().to_owned();
-        let published = post_as(app, &comms, "/api/staff/publish-status-update", &location, &[("lang", "en"), ("update", &id)]).await;
+        let published = post_as(app, &comms, "/api/staff/publish-status-update", &location, &[("lang", "en"), ("update", &id), ("translations_to_follow", "1")]).await;
         assert_eq!(published.location().as_deref(), Some(location.as_str()));
         assert_eq!(count(app, "SELECT COUNT(*) FROM outbox").await, mail_before, "a case that is not public is not announced");
     }
@@ -677,11 +684,11 @@ on_both_backends! {
             async move {
                 let saved = post_as(app, &comms, "/api/staff/save-status-update", "/staff/persons/vahid-afkari/updates/new", &[
                     ("lang", "en"), ("update", ""), ("person", "vahid-afkari"), ("occurred_on", "2026-11-20"),
-                    ("status", ""), ("title", title), ("body", ""), ("source_title", ""), ("source_url", ""),
+                    ("status", ""), ("original_language", "en"), ("title_en", title), ("source_url", ""),
                 ]).await;
                 let location = saved.location().unwrap();
                 let id = location.rsplit('/').next().unwrap().to_owned();
-                post_as(app, &comms, "/api/staff/publish-status-update", &location, &[("lang", "en"), ("update", &id)]).await;
+                post_as(app, &comms, "/api/staff/publish-status-update", &location, &[("lang", "en"), ("update", &id), ("translations_to_follow", "1")]).await;
             }
         };
         publish("Trial postponed").await;

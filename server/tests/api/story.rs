@@ -6,6 +6,7 @@ use app::api::persons::{on_server as persons, PersonFilter};
 use app::api::places::on_server as places;
 use app::domain::Availability;
 use app::domain::{CountryCode, PartialDate, RightsCategory, Slug, Status};
+use app::i18n::Locale;
 use app::on_pool;
 use app::server::demo;
 
@@ -14,7 +15,7 @@ fn slug(s: &str) -> Slug {
 }
 
 async fn current_status(store: &TestStore, person: &str) -> Option<Status> {
-    persons::detail(&store.db, &slug(person))
+    persons::detail(&store.db, &slug(person), Locale::En)
         .await
         .unwrap()
         .unwrap()
@@ -24,14 +25,14 @@ async fn current_status(store: &TestStore, person: &str) -> Option<Status> {
 
 on_both_backends! {
     async fn demo_data_matches_the_seed(store: &TestStore) {
-        let all = persons::list(&store.db, &PersonFilter::default()).await.unwrap();
+        let all = persons::list(&store.db, &PersonFilter::default(), Locale::En).await.unwrap();
         let names: Vec<&str> = all.iter().map(|p| p.full_name.as_str()).collect();
         assert_eq!(
             names,
             ["Dorgelesse N'guessan", "Hamid Babaei", "Loujain al-Hathloul", "Raif Badawi", "Vahid Afkari"]
         );
 
-        let loujain = persons::detail(&store.db, &slug("loujain-al-hathloul")).await.unwrap().unwrap();
+        let loujain = persons::detail(&store.db, &slug("loujain-al-hathloul"), Locale::En).await.unwrap().unwrap();
         let dates: Vec<String> = loujain.timeline.iter().map(|e| e.occurred_on.to_string()).collect();
         assert_eq!(dates, ["2014", "2018-05", "2020-12-28", "2021-02-10"]);
         let statuses: Vec<Option<Status>> = loujain.timeline.iter().map(|e| e.status).collect();
@@ -45,19 +46,19 @@ on_both_backends! {
         assert_eq!(loujain.person.rights[0].category, RightsCategory::GenderEquality);
         assert_eq!(loujain.person.rights[0].name.fr, "Égalité entre les femmes et les hommes");
 
-        let raif = persons::detail(&store.db, &slug("raif-badawi")).await.unwrap().unwrap();
+        let raif = persons::detail(&store.db, &slug("raif-badawi"), Locale::En).await.unwrap().unwrap();
         let raif_dates: Vec<String> = raif.timeline.iter().map(|e| e.occurred_on.to_string()).collect();
         assert_eq!(raif_dates, ["2008", "2012", "2022-03-11"]);
         assert_eq!(raif.person.current_status, Some(Status::Released));
 
-        let hamid = persons::detail(&store.db, &slug("hamid-babaei")).await.unwrap().unwrap();
+        let hamid = persons::detail(&store.db, &slug("hamid-babaei"), Locale::En).await.unwrap().unwrap();
         let hamid_dates: Vec<String> = hamid.timeline.iter().map(|e| e.occurred_on.to_string()).collect();
         assert_eq!(hamid_dates, ["2013", "2019"]);
         assert_eq!(hamid.adoptions[0].adopted_on.to_string(), "2015");
         assert_eq!(hamid.person.country.as_ref().unwrap().name.nl, "Iran");
 
         // Where the seed is silent, so is the record.
-        let vahid = persons::detail(&store.db, &slug("vahid-afkari")).await.unwrap().unwrap();
+        let vahid = persons::detail(&store.db, &slug("vahid-afkari"), Locale::En).await.unwrap().unwrap();
         assert!(vahid.timeline.is_empty());
         assert_eq!(vahid.person.current_status, None);
         assert_eq!(vahid.person.country, None);
@@ -68,13 +69,13 @@ on_both_backends! {
     async fn loading_the_demo_twice_changes_nothing(store: &TestStore) {
         assert_eq!(demo::load(&store.db, false).await.unwrap(), demo::Outcome::AlreadyPresent);
         assert_eq!(demo::load(&store.db, true).await.unwrap(), demo::Outcome::AlreadyPresent);
-        let all = persons::list(&store.db, &PersonFilter::default()).await.unwrap();
+        let all = persons::list(&store.db, &PersonFilter::default(), Locale::En).await.unwrap();
         assert_eq!(all.len(), 5);
     }
 
     async fn filters_narrow_the_list(store: &TestStore) {
         let names = |list: Vec<app::api::PersonSummary>| list.into_iter().map(|p| p.slug.to_string()).collect::<Vec<_>>();
-        let by = |filter: PersonFilter| async move { names(persons::list(&store.db, &filter).await.unwrap()) };
+        let by = |filter: PersonFilter| async move { names(persons::list(&store.db, &filter, Locale::En).await.unwrap()) };
 
         assert_eq!(
             by(PersonFilter { rights: Some(RightsCategory::GenderEquality), ..Default::default() }).await,
@@ -144,7 +145,7 @@ on_both_backends! {
         insert(Some("at-risk"), 2025, true).await;
         assert_eq!(current_status(store, "hamid-babaei").await, Some(Status::AtRisk));
         // The draft never appears on the timeline.
-        let detail = persons::detail(&store.db, &slug("hamid-babaei")).await.unwrap().unwrap();
+        let detail = persons::detail(&store.db, &slug("hamid-babaei"), Locale::En).await.unwrap().unwrap();
         assert!(detail.timeline.iter().all(|e| e.status != Some(Status::Detained)));
     }
 
@@ -163,7 +164,7 @@ on_both_backends! {
             .map(|_| ()))
             .unwrap();
         }
-        let vahid = persons::detail(&store.db, &slug("vahid-afkari")).await.unwrap().unwrap();
+        let vahid = persons::detail(&store.db, &slug("vahid-afkari"), Locale::En).await.unwrap().unwrap();
         let actions: Vec<(String, bool, i64)> =
             vahid.support_actions.iter().map(|a| (a.slug.to_string(), a.availability == Availability::Open, a.goal)).collect();
         assert_eq!(
@@ -174,7 +175,7 @@ on_both_backends! {
                 ("first-action".into(), false, 1000)
             ]
         );
-        let raif = persons::detail(&store.db, &slug("raif-badawi")).await.unwrap().unwrap();
+        let raif = persons::detail(&store.db, &slug("raif-badawi"), Locale::En).await.unwrap().unwrap();
         assert!(raif.support_actions.is_empty());
     }
 
@@ -205,8 +206,8 @@ on_both_backends! {
         backwards.closes_on = Some(PartialDate::parse("2025-12-31").unwrap());
         assert!(matches!(actions::create(&store.db, Actor::Cli, &backwards).await, Err(actions::ActionError::ClosesBeforeOpening)));
 
-        let action = detail(&store.db, &slug("write-to-hamid")).await.unwrap().unwrap();
-        assert_eq!(action.body_html, "<p>Send <em>greetings</em></p>", "sanitized on the way in");
+        let action = detail(&store.db, &slug("write-to-hamid"), Locale::En).await.unwrap().unwrap();
+        assert_eq!(action.body_html.text, "<p>Send <em>greetings</em></p>", "sanitized on the way in");
         assert_eq!((action.goal, action.confirmed, action.availability), (500, 0, Availability::Open));
         assert_eq!(action.closes_on.unwrap().to_string(), "2099-12-31");
 
@@ -224,14 +225,14 @@ on_both_backends! {
             .map(|_| ()))
             .unwrap();
         }
-        let action = detail(&store.db, &slug("write-to-hamid")).await.unwrap().unwrap();
+        let action = detail(&store.db, &slug("write-to-hamid"), Locale::En).await.unwrap().unwrap();
         assert_eq!(action.confirmed, 2);
-        let hamid = persons::detail(&store.db, &slug("hamid-babaei")).await.unwrap().unwrap();
+        let hamid = persons::detail(&store.db, &slug("hamid-babaei"), Locale::En).await.unwrap().unwrap();
         assert_eq!(hamid.support_actions[0].confirmed, 2);
 
         actions::close(&store.db, Actor::Cli, &slug("write-to-hamid")).await.unwrap();
         actions::close(&store.db, Actor::Cli, &slug("write-to-hamid")).await.unwrap();
-        let action = detail(&store.db, &slug("write-to-hamid")).await.unwrap().unwrap();
+        let action = detail(&store.db, &slug("write-to-hamid"), Locale::En).await.unwrap().unwrap();
         assert_eq!((action.availability, action.confirmed), (Availability::ClosedByOrganisers, 2));
         assert!(matches!(
             actions::close(&store.db, Actor::Cli, &slug("no-such-action")).await,
@@ -248,14 +249,14 @@ on_both_backends! {
             .await
             .map(|_| ()))
         .unwrap();
-        assert!(persons::detail(&store.db, &slug("vahid-afkari")).await.unwrap().is_none());
-        assert_eq!(persons::list(&store.db, &PersonFilter::default()).await.unwrap().len(), 4);
-        let brussels = places::municipality(&store.db, &slug("brussels")).await.unwrap().unwrap();
+        assert!(persons::detail(&store.db, &slug("vahid-afkari"), Locale::En).await.unwrap().is_none());
+        assert_eq!(persons::list(&store.db, &PersonFilter::default(), Locale::En).await.unwrap().len(), 4);
+        let brussels = places::municipality(&store.db, &slug("brussels"), Locale::En).await.unwrap().unwrap();
         assert_eq!(brussels.adoptions.len(), 4);
     }
 
     async fn municipality_lists_its_adoptions_newest_first(store: &TestStore) {
-        let brussels = places::municipality(&store.db, &slug("brussels")).await.unwrap().unwrap();
+        let brussels = places::municipality(&store.db, &slug("brussels"), Locale::En).await.unwrap().unwrap();
         assert_eq!(brussels.name, "City of Brussels");
         assert_eq!(brussels.joined_on.unwrap().to_string(), "2015");
         assert_eq!(brussels.country.unwrap().name.fr, "Belgique");
@@ -274,7 +275,7 @@ on_both_backends! {
                 ("hamid-babaei".into(), "2015".into()),
             ]
         );
-        assert!(places::municipality(&store.db, &slug("ghent")).await.unwrap().is_none());
+        assert!(places::municipality(&store.db, &slug("ghent"), Locale::En).await.unwrap().is_none());
     }
 }
 
@@ -307,7 +308,7 @@ on_both_backends! {
             demo::Outcome::NotEmpty
         );
         assert_eq!(
-            persons::list(&store.db, &PersonFilter::default())
+            persons::list(&store.db, &PersonFilter::default(), Locale::En)
                 .await
                 .unwrap()
                 .len(),

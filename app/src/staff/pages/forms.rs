@@ -89,7 +89,7 @@ where
 #[component]
 pub fn StaffNav(user: StaffUser) -> impl IntoView {
     let locale = use_locale();
-    const PAGES: [(&str, &str, Permission); 7] = [
+    const PAGES: [(&str, &str, Permission); 8] = [
         (
             "/staff/accounts",
             "staff.nav_accounts",
@@ -103,6 +103,11 @@ pub fn StaffNav(user: StaffUser) -> impl IntoView {
         ),
         ("/staff/persons", "staff.nav_cases", Permission::ReadCases),
         ("/staff/inbox", "staff.nav_inbox", Permission::ReviewFeeds),
+        (
+            "/staff/translations",
+            "staff.nav_translations",
+            Permission::WriteUpdates,
+        ),
         ("/staff/feeds", "staff.nav_feeds", Permission::ReadFeeds),
         (
             "/staff/account",
@@ -169,6 +174,10 @@ pub fn TextField(
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional)] required: bool,
     #[prop(optional)] autocomplete: Option<&'static str>,
+    /// Inside an element in another language (a fieldset of French text on
+    /// an English page): the interface language of the label, hint and error.
+    #[prop(optional)]
+    interface_lang: Option<&'static str>,
 ) -> impl IntoView {
     let locale = use_locale();
     let id = format!("{form}-{name}");
@@ -181,11 +190,11 @@ pub fn TextField(
     let described = described_by(&id, hint.is_some(), error.is_some());
     view! {
         <div class="field">
-            <label for=id.clone()>{label}{required.then_some(" *")}</label>
-            {hint.map(|h| view! { <p class="hint" id=format!("{id}-hint")>{h}</p> })}
+            <label for=id.clone() lang=interface_lang>{label}{required.then_some(" *")}</label>
+            {hint.map(|h| view! { <p class="hint" id=format!("{id}-hint") lang=interface_lang>{h}</p> })}
             <input id=id.clone() name=name type=kind value=value required=required
                 autocomplete=autocomplete aria-invalid=error.is_some().then_some("true") aria-describedby=described/>
-            {error.map(|e| view! { <p class="field-error" id=format!("{id}-error")>{e}</p> })}
+            {error.map(|e| view! { <p class="field-error" id=format!("{id}-error") lang=interface_lang>{e}</p> })}
         </div>
     }
 }
@@ -200,6 +209,10 @@ pub fn TextArea(
     #[prop(optional)] hint: Option<String>,
     #[prop(optional)] required: bool,
     #[prop(default = 6)] rows: u32,
+    /// Inside an element in another language (a fieldset of French text on
+    /// an English page): the interface language of the label, hint and error.
+    #[prop(optional)]
+    interface_lang: Option<&'static str>,
 ) -> impl IntoView {
     let locale = use_locale();
     let id = format!("{form}-{name}");
@@ -208,11 +221,11 @@ pub fn TextArea(
     let described = described_by(&id, hint.is_some(), error.is_some());
     view! {
         <div class="field">
-            <label for=id.clone()>{label}{required.then_some(" *")}</label>
-            {hint.map(|h| view! { <p class="hint" id=format!("{id}-hint")>{h}</p> })}
+            <label for=id.clone() lang=interface_lang>{label}{required.then_some(" *")}</label>
+            {hint.map(|h| view! { <p class="hint" id=format!("{id}-hint") lang=interface_lang>{h}</p> })}
             <textarea id=id.clone() name=name rows=rows required=required
                 aria-invalid=error.is_some().then_some("true") aria-describedby=described>{value}</textarea>
-            {error.map(|e| view! { <p class="field-error" id=format!("{id}-error")>{e}</p> })}
+            {error.map(|e| view! { <p class="field-error" id=format!("{id}-error") lang=interface_lang>{e}</p> })}
         </div>
     }
 }

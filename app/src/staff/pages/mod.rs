@@ -9,6 +9,7 @@ pub mod admin;
 pub mod cases;
 pub mod forms;
 pub mod passwords;
+pub mod translations;
 pub mod updates;
 
 use crate::i18n::{use_locale, Locale};

@@ -5,20 +5,35 @@ use super::forms::{
     gate, gated, FlashNotice, LangField, SelectField, StaffNav, TextArea, TextField,
 };
 use crate::domain::{Permission, Status, StatusEventRecord};
-use crate::i18n::use_locale;
+use crate::i18n::{use_locale, Locale};
 use crate::staff::forms::FormFlash;
 use crate::staff::updates::{
-    new_status_update, staff_status_update, NewUpdateWorkspace, PublishStatusUpdate,
-    SaveStatusUpdate, StatusUpdateWorkspace, UnpublishStatusUpdate, UPDATE_FORM,
+    new_status_update, staff_status_update, MissingTranslation, NewUpdateWorkspace,
+    PublishStatusUpdate, SaveStatusUpdate, StatusUpdateForm, StatusUpdateWorkspace,
+    UnpublishStatusUpdate, UPDATE_FORM,
 };
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::{Meta, Title};
 
+/// The interface-string key of the label of a field written per language.
+pub fn field_label(field: &str) -> &'static str {
+    match field {
+        "title" => "staff.update_title",
+        "body_html" => "staff.body",
+        _ => "staff.source_title",
+    }
+}
+
+/// The update's fields: the date, status and source link once, and the
+/// title, text and source name in each language, one fieldset per language
+/// (all on the page: it works without JavaScript). The original language is
+/// chosen; the languages the person's municipalities require are marked.
 #[component]
 fn UpdateFields(
     person: String,
     record: Option<StatusEventRecord>,
+    required: Vec<Locale>,
     flash: Option<FormFlash>,
 ) -> impl IntoView {
     let locale = use_locale();
@@ -29,29 +44,95 @@ fn UpdateFields(
             .iter()
             .map(|s| (s.slug().to_owned(), locale.t(&s.label_key()))),
     );
-    let (id, date, status, title, body, source_title, source_url) = match record {
+    let (id, date, status, source_url, original) = match &record {
         Some(r) => (
             r.id.to_string(),
             r.occurred_on.to_string(),
             r.status.map(|s| s.slug().to_owned()).unwrap_or_default(),
-            r.title,
-            r.body_html.unwrap_or_default(),
-            r.source_title.unwrap_or_default(),
-            r.source_url.unwrap_or_default(),
+            r.source_url.clone().unwrap_or_default(),
+            r.original_language,
         ),
-        None => Default::default(),
+        None => (
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            locale,
+        ),
     };
+    let languages: Vec<(String, String)> = Locale::ALL
+        .into_iter()
+        .map(|l| {
+            (
+                l.code().to_owned(),
+                locale.t(&format!("language.{}", l.code())),
+            )
+        })
+        .collect();
+    let fieldsets = Locale::ALL
+        .into_iter()
+        .map(|language| {
+            let text = |field: &str| {
+                record
+                    .as_ref()
+                    .and_then(|r| r.text_in(field, language))
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let outdated = record.as_ref().is_some_and(|r| {
+                r.translations.iter().any(|t| t.language == language && t.outdated)
+            });
+            let mut legend = language.endonym().to_owned();
+            if required.contains(&language) {
+                legend.push_str(" *");
+            }
+            let name = |field| StatusUpdateForm::field_name(field, language);
+            view! {
+                <fieldset class="language-fields" lang=language.code() id=format!("{f}-{}", language.code())>
+                    <legend>{legend}</legend>
+                    {outdated.then(|| view! {
+                        <p class="outdated" lang=locale.code()>{locale.t("staff.translation_outdated")}</p>
+                    })}
+                    <TextField form=f name=name("title") label=locale.t("staff.update_title") value=text("title") flash=flash.clone() interface_lang=locale.code()/>
+                    <TextArea form=f name=name("body_html") label=locale.t("staff.body") value=text("body_html") flash=flash.clone() hint=locale.t("staff.rich_hint") rows=6 interface_lang=locale.code()/>
+                    <TextField form=f name=name("source_title") label=locale.t("staff.source_title") value=text("source_title") flash=flash.clone() interface_lang=locale.code()/>
+                </fieldset>
+            }
+        })
+        .collect_view();
     view! {
         <LangField/>
         <input type="hidden" name="update" value=id/>
         <input type="hidden" name="person" value=person/>
         <TextField form=f name="occurred_on" label=locale.t("staff.occurred_on") value=date flash=flash.clone() hint=locale.t("staff.date_hint") required=true/>
         <SelectField form=f name="status" label=locale.t("staff.status") value=status flash=flash.clone() options=statuses/>
-        <TextField form=f name="title" label=locale.t("staff.update_title") value=title flash=flash.clone() required=true/>
-        <TextArea form=f name="body" label=locale.t("staff.body") value=body flash=flash.clone() hint=locale.t("staff.rich_hint") rows=8/>
-        <TextField form=f name="source_title" label=locale.t("staff.source_title") value=source_title flash=flash.clone()/>
         <TextField form=f name="source_url" label=locale.t("staff.source_url") value=source_url flash=flash.clone() kind="url"/>
+        <SelectField form=f name="original_language" label=locale.t("staff.original_language") value=original.code().to_owned() flash=flash.clone() options=languages required=true/>
+        <p class="hint">{locale.t("staff.languages_hint")}</p>
+        {fieldsets}
     }
+}
+
+/// What publication waits for: "Dutch: title, text".
+#[component]
+fn MissingTranslations(missing: Vec<MissingTranslation>) -> impl IntoView {
+    let locale = use_locale();
+    (!missing.is_empty()).then(|| view! {
+        <div class="missing-translations">
+            <p>{locale.t("staff.missing_translations")}</p>
+            <ul>
+                {missing.into_iter().map(|m| {
+                    let fields = m
+                        .fields
+                        .iter()
+                        .map(|f| locale.t(field_label(f)))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    view! { <li>{locale.t(&format!("language.{}", m.language.code()))} ": " {fields}</li> }
+                }).collect_view()}
+            </ul>
+        </div>
+    })
 }
 
 #[component]
@@ -75,7 +156,7 @@ pub fn StaffNewUpdatePage(slug: String) -> impl IntoView {
                 </a></p>
                 <FlashNotice flash=page.flash.clone()/>
                 <form method="post" action={<SaveStatusUpdate as ServerFn>::PATH} class="staff-form">
-                    <UpdateFields person=page.person.clone() record=None flash=page.flash.clone()/>
+                    <UpdateFields person=page.person.clone() record=None required=page.required_languages.clone() flash=page.flash.clone()/>
                     <button type="submit">{locale.t("staff.save")}</button>
                 </form>
             </section>
@@ -103,11 +184,58 @@ pub fn StaffUpdatePage(id: String) -> impl IntoView {
         {gated(data, move |page: StatusUpdateWorkspace| {
             let u = page.update.clone();
             let flash = page.flash.clone();
-            let (button_path, button_label) = if u.is_published {
-                (<UnpublishStatusUpdate as ServerFn>::PATH, locale.t("staff.unpublish"))
+            let missing = u.missing_translations(&page.required_languages);
+            let refused = flash
+                .as_ref()
+                .and_then(|f| f.error(UPDATE_FORM, "publish"))
+                .map(|key| locale.t(key));
+            let publication = if u.is_published {
+                view! {
+                    <form method="post" action={<UnpublishStatusUpdate as ServerFn>::PATH} class="inline-form">
+                        <LangField/>
+                        <input type="hidden" name="update" value=u.id.to_string()/>
+                        <button type="submit">{locale.t("staff.unpublish")}</button>
+                    </form>
+                }.into_any()
             } else {
-                (<PublishStatusUpdate as ServerFn>::PATH, locale.t("staff.publish"))
+                let waiting = !missing.is_empty();
+                view! {
+                    {refused.map(|text| view! { <p class="field-error" role="alert" id="publish-refused">{text}</p> })}
+                    <MissingTranslations missing=missing.clone()/>
+                    <form method="post" action={<PublishStatusUpdate as ServerFn>::PATH} class="inline-form">
+                        <LangField/>
+                        <input type="hidden" name="update" value=u.id.to_string()/>
+                        <button type="submit">{locale.t("staff.publish")}</button>
+                        {waiting.then(|| view! {
+                            " "
+                            <button type="submit" name="translations_to_follow" value="1" class="secondary">
+                                {locale.t("staff.publish_translations_to_follow")}
+                            </button>
+                        })}
+                    </form>
+                }.into_any()
             };
+            let preview = Locale::ALL
+                .into_iter()
+                .filter(|l| u.text_in("title", *l).is_some())
+                .map(|language| {
+                    let text = |field: &str| u.text_in(field, language).map(str::to_owned);
+                    view! {
+                        <article class="timeline-entry preview" lang=language.code()>
+                            <p class="preview-language" lang=locale.code()>{locale.t(&format!("language.{}", language.code()))}</p>
+                            <p class="timeline-date">{u.occurred_on.format(language)}</p>
+                            {u.status.map(|s| view! { <p class="status-badge">{language.t(&s.label_key())}</p> })}
+                            <h3>{text("title")}</h3>
+                            // Sanitized when it was saved: what is stored is what is rendered.
+                            {text("body_html").map(|html| view! { <div class="timeline-body" inner_html=html></div> })}
+                            {u.source_url.clone().map(|url| {
+                                let label = text("source_title").unwrap_or_else(|| url.clone());
+                                view! { <p class="timeline-source"><a href=url rel="noopener noreferrer">{label}</a></p> }
+                            })}
+                        </article>
+                    }
+                })
+                .collect_view();
             view! {
                 <Title text=u.title.clone()/>
                 <StaffNav user=page.user.clone()/>
@@ -120,26 +248,12 @@ pub fn StaffUpdatePage(id: String) -> impl IntoView {
                     <p class="update-state">
                         <strong>{locale.t(if u.is_published { "staff.state_published" } else { "staff.state_draft" })}</strong>
                     </p>
-                    <form method="post" action=button_path class="inline-form">
-                        <LangField/>
-                        <input type="hidden" name="update" value=u.id.to_string()/>
-                        <button type="submit">{button_label}</button>
-                    </form>
+                    {publication}
                     <h2>{locale.t("staff.preview")}</h2>
-                    <article class="timeline-entry preview">
-                        <p class="timeline-date">{u.occurred_on.format(locale)}</p>
-                        {u.status.map(|s| view! { <p class="status-badge">{locale.t(&s.label_key())}</p> })}
-                        <h3>{u.title.clone()}</h3>
-                        // Sanitized when it was saved: what is stored is what is rendered.
-                        {u.body_html.clone().map(|html| view! { <div class="timeline-body" inner_html=html></div> })}
-                        {u.source_url.clone().map(|url| {
-                            let label = u.source_title.clone().unwrap_or_else(|| url.clone());
-                            view! { <p class="timeline-source"><a href=url rel="noopener noreferrer">{label}</a></p> }
-                        })}
-                    </article>
+                    {preview}
                     <h2>{locale.t("staff.edit_update")}</h2>
                     <form method="post" action={<SaveStatusUpdate as ServerFn>::PATH} class="staff-form">
-                        <UpdateFields person=u.person.clone() record=Some(u.clone()) flash=flash.clone()/>
+                        <UpdateFields person=u.person.clone() record=Some(u.clone()) required=page.required_languages.clone() flash=flash.clone()/>
                         <button type="submit">{locale.t("staff.save")}</button>
                     </form>
                 </section>

@@ -1,0 +1,317 @@
+//! Content in every language of the network. A record keeps its text in the
+//! language it was written in (`original_language`, on the record); each
+//! translation into another language is a row of the record's translation
+//! table, one per field and language (migration 0015 says why this shape).
+//!
+//! Reads ask for the page's language and get, per field, the translation
+//! when there is one, else the original: always with the language the text
+//! is in ([`LangText`]), so that a page marks an original it falls back to.
+use crate::i18n::{LangText, Locale};
+use crate::impl_for_connections;
+
+/// Selects the column `$column` of the record aliased `$alias` in the
+/// language of the join below, else in its original language, as `$column`,
+/// and the language it is in as `$column_lang`.
+#[macro_export]
+macro_rules! translated {
+    ($alias:literal . $column:literal) => {
+        concat!(
+            "COALESCE(t_",
+            $alias,
+            "_",
+            $column,
+            ".text, ",
+            $alias,
+            ".",
+            $column,
+            ") AS ",
+            $column,
+            ", COALESCE(t_",
+            $alias,
+            "_",
+            $column,
+            ".language, ",
+            $alias,
+            ".original_language) AS ",
+            $column,
+            "_lang"
+        )
+    };
+}
+
+/// Joins the translation of `$alias.$column` into the language bound at the
+/// placeholder `$lang`, from the translation table `$table` whose record key
+/// is `$key`. Goes with [`translated!`].
+#[macro_export]
+macro_rules! translation_join {
+    ($table:literal . $key:literal, $alias:literal . $column:literal, $lang:literal) => {
+        concat!(
+            " LEFT JOIN ",
+            $table,
+            " t_",
+            $alias,
+            "_",
+            $column,
+            " ON t_",
+            $alias,
+            "_",
+            $column,
+            ".",
+            $key,
+            " = ",
+            $alias,
+            ".id",
+            " AND t_",
+            $alias,
+            "_",
+            $column,
+            ".field = '",
+            $column,
+            "'",
+            " AND t_",
+            $alias,
+            "_",
+            $column,
+            ".language = ",
+            $lang
+        )
+    };
+}
+
+/// Whether the translation row `$t` of the record `$r` is outdated: its
+/// original, the record's column named by `$t.field` (one of `$column`s),
+/// changed (or was emptied) since.
+#[macro_export]
+macro_rules! translation_outdated {
+    ($t:literal, $r:literal, [$($column:literal),+]) => {
+        concat!(
+            "(CASE ", $t, ".field",
+            $(" WHEN '", $column, "' THEN ", $t, ".source_text IS DISTINCT FROM ", $r, ".", $column,)+
+            " ELSE FALSE END)"
+        )
+    };
+}
+
+/// A language read back from the database; a bad one is a decoding error.
+pub fn stored_language(code: &str) -> Result<Locale, sqlx::Error> {
+    Locale::from_code(code).ok_or_else(|| super::db::decode(format!("stored language {code:?}")))
+}
+
+/// A text read with [`translated!`]: the text and the language it is in.
+pub fn stored_text(text: String, lang: &str) -> Result<LangText, sqlx::Error> {
+    Ok(LangText {
+        text,
+        lang: stored_language(lang)?,
+    })
+}
+
+/// Every field that is written per language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    PersonSummary,
+    StatusEventTitle,
+    StatusEventBody,
+    StatusEventSourceTitle,
+    SupportActionTitle,
+    SupportActionBody,
+    SupportActionAddressee,
+    MunicipalityName,
+}
+
+/// Writes (or rewrites) one translation, remembering the original it was
+/// made from. `table`: the translation table and its record key; `record`:
+/// the record's table and translated column.
+macro_rules! save_sql {
+    ($table:literal . $key:literal, $record:literal . $column:literal) => {
+        concat!(
+            "INSERT INTO ",
+            $table,
+            " (",
+            $key,
+            ", field, language, text, source_text, translated_by, updated_at)
+             SELECT r.id, '",
+            $column,
+            "', $2, $3, r.",
+            $column,
+            ", $4, $5 FROM ",
+            $record,
+            " r
+              WHERE r.id = $1 AND r.original_language <> $2 AND r.",
+            $column,
+            " IS NOT NULL
+             ON CONFLICT (",
+            $key,
+            ", field, language) DO UPDATE
+                SET text = excluded.text, source_text = excluded.source_text,
+                    translated_by = excluded.translated_by, updated_at = excluded.updated_at"
+        )
+    };
+}
+
+/// Removes one translation: `$1` the record, `$2` the language.
+macro_rules! delete_sql {
+    ($table:literal . $key:literal, $column:literal) => {
+        concat!(
+            "DELETE FROM ",
+            $table,
+            " WHERE ",
+            $key,
+            " = $1 AND field = '",
+            $column,
+            "' AND language = $2"
+        )
+    };
+}
+
+impl Field {
+    fn delete_sql(self) -> &'static str {
+        match self {
+            Field::PersonSummary => delete_sql!("person_translations"."person_id", "summary"),
+            Field::StatusEventTitle => {
+                delete_sql!("status_event_translations"."status_event_id", "title")
+            }
+            Field::StatusEventBody => {
+                delete_sql!("status_event_translations"."status_event_id", "body_html")
+            }
+            Field::StatusEventSourceTitle => {
+                delete_sql!("status_event_translations"."status_event_id", "source_title")
+            }
+            Field::SupportActionTitle => {
+                delete_sql!("support_action_translations"."support_action_id", "title")
+            }
+            Field::SupportActionBody => {
+                delete_sql!("support_action_translations"."support_action_id", "body_html")
+            }
+            Field::SupportActionAddressee => {
+                delete_sql!("support_action_translations"."support_action_id", "addressee")
+            }
+            Field::MunicipalityName => {
+                delete_sql!("municipality_translations"."municipality_id", "name")
+            }
+        }
+    }
+
+    fn save_sql(self) -> &'static str {
+        match self {
+            Field::PersonSummary => {
+                save_sql!("person_translations"."person_id", "persons"."summary")
+            }
+            Field::StatusEventTitle => {
+                save_sql!("status_event_translations"."status_event_id", "status_events"."title")
+            }
+            Field::StatusEventBody => {
+                save_sql!("status_event_translations"."status_event_id", "status_events"."body_html")
+            }
+            Field::StatusEventSourceTitle => save_sql!(
+                "status_event_translations"."status_event_id",
+                "status_events"."source_title"
+            ),
+            Field::SupportActionTitle => {
+                save_sql!("support_action_translations"."support_action_id", "support_actions"."title")
+            }
+            Field::SupportActionBody => save_sql!(
+                "support_action_translations"."support_action_id",
+                "support_actions"."body_html"
+            ),
+            Field::SupportActionAddressee => save_sql!(
+                "support_action_translations"."support_action_id",
+                "support_actions"."addressee"
+            ),
+            Field::MunicipalityName => {
+                save_sql!("municipality_translations"."municipality_id", "municipalities"."name")
+            }
+        }
+    }
+}
+
+/// One translation to write. Rich text (bodies, summaries) is sanitized by
+/// the caller, as the original is: what is stored is what is rendered.
+#[derive(Clone, Copy, Debug)]
+pub struct NewTranslation<'a> {
+    pub field: Field,
+    pub record_id: i64,
+    pub language: Locale,
+    pub text: &'a str,
+    /// The staff member who translated it; `None` from the command line or the demo data.
+    pub by: Option<i64>,
+}
+
+/// Translation writes, on a connection of either backend (inside the
+/// caller's transaction, beside the audit entry).
+pub trait Translations {
+    /// Writes a translation. `false`: nothing to translate (no such record,
+    /// an empty original, or `language` is the original's own).
+    fn save_translation(
+        &mut self,
+        translation: &NewTranslation<'_>,
+        now: i64,
+    ) -> impl std::future::Future<Output = Result<bool, sqlx::Error>> + Send;
+
+    /// Removes a translation, if there is one.
+    fn delete_translation(
+        &mut self,
+        field: Field,
+        record_id: i64,
+        language: Locale,
+    ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
+
+    /// The languages the municipalities that adopted a person (by slug)
+    /// require before anything about the person is published.
+    fn required_languages(
+        &mut self,
+        person: &str,
+    ) -> impl std::future::Future<Output = Result<Vec<Locale>, sqlx::Error>> + Send;
+}
+
+impl_for_connections! {
+    impl Translations {
+        async fn save_translation(
+            &mut self,
+            translation: &NewTranslation<'_>,
+            now: i64,
+        ) -> Result<bool, sqlx::Error> {
+            let saved = sqlx::query(translation.field.save_sql())
+                .bind(translation.record_id)
+                .bind(translation.language.code())
+                .bind(translation.text)
+                .bind(translation.by)
+                .bind(now)
+                .execute(&mut *self)
+                .await?
+                .rows_affected();
+            Ok(saved == 1)
+        }
+
+        async fn delete_translation(
+            &mut self,
+            field: Field,
+            record_id: i64,
+            language: Locale,
+        ) -> Result<(), sqlx::Error> {
+            sqlx::query(field.delete_sql())
+                .bind(record_id)
+                .bind(language.code())
+                .execute(&mut *self)
+                .await?;
+            Ok(())
+        }
+
+        async fn required_languages(&mut self, person: &str) -> Result<Vec<Locale>, sqlx::Error> {
+            let codes: Vec<String> = sqlx::query_scalar(
+                "SELECT DISTINCT l.language FROM municipality_languages l
+                   JOIN adoptions a ON a.municipality_id = l.municipality_id
+                   JOIN persons p ON p.id = a.person_id
+                  WHERE p.slug = $1 AND l.required",
+            )
+            .bind(person)
+            .fetch_all(&mut *self)
+            .await?;
+            let mut languages = codes
+                .iter()
+                .map(|code| stored_language(code))
+                .collect::<Result<Vec<_>, _>>()?;
+            languages.sort_by_key(|l| Locale::ALL.iter().position(|a| a == l));
+            Ok(languages)
+        }
+    }
+}

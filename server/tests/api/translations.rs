@@ -1,0 +1,259 @@
+//! Content in every language of the network, over real HTTP on both
+//! backends: each page shows a record's text in the page's language, or the
+//! original marked with its `lang` and a visible note.
+use crate::helpers::{count, post_as, staff_member, TestApp};
+use crate::on_both_backends;
+use app::domain::Role;
+use app::i18n::Locale;
+use app::on_pool;
+use app::server::translations::{Field, NewTranslation, Translations};
+
+/// Every element of a page's content (not the language switcher, which names
+/// each language in itself) that says it is in another language: the
+/// fallbacks, as (lang, text).
+fn marked_originals(page: &crate::helpers::Page) -> Vec<(String, String)> {
+    let selector = scraper::Selector::parse("main [lang]").unwrap();
+    page.html()
+        .select(&selector)
+        .map(|e| {
+            let text = e
+                .text()
+                .collect::<String>()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            (e.value().attr("lang").unwrap().to_owned(), text)
+        })
+        .collect()
+}
+
+/// Writes a published status event of Loujain al-Hathloul written in French.
+async fn french_event(app: &TestApp) -> i64 {
+    on_pool!(&app.store.db, |pool| sqlx::query_scalar(
+        "INSERT INTO status_events (person_id, status, occurred_year, occurred_month, occurred_day, title, body_html,
+                                    is_published, original_language)
+         SELECT id, NULL, 2026, 11, 30, 'Audience reportée', '<p>Le tribunal a reporté l’audience.</p>', TRUE, 'fr'
+           FROM persons WHERE slug = 'loujain-al-hathloul'
+         RETURNING id"
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap()
+}
+
+async fn translate(
+    app: &TestApp,
+    field: Field,
+    record_id: i64,
+    language: Locale,
+    text: &str,
+) -> bool {
+    let translation = NewTranslation {
+        field,
+        record_id,
+        language,
+        text,
+        by: None,
+    };
+    on_pool!(&app.store.db, |pool| {
+        let mut conn = pool.acquire().await.unwrap();
+        conn.save_translation(&translation, 0).await
+    })
+    .unwrap()
+}
+
+on_both_backends! {
+    async fn the_demo_cases_read_in_french_dutch_and_english(app: &TestApp) {
+        let path = "/persons/loujain-al-hathloul";
+        let fr = app.get(&format!("/fr{path}")).await;
+        assert_eq!(fr.texts(".timeline-event h3"), ["Première arrestation", "Détenue", "Condamnée à 5 ans et 8 mois de prison", "Libérée"]);
+        assert_eq!(fr.texts(".summary"), ["Militante saoudienne des droits des femmes."]);
+        assert_eq!(fr.texts(".timeline-event .source").first().map(String::as_str), Some("Source : Ville de Bruxelles, « Solidarité internationale »"));
+        let nl = app.get(&format!("/nl{path}")).await;
+        assert_eq!(nl.texts(".timeline-event h3"), ["Voor het eerst gearresteerd", "Gedetineerd", "Veroordeeld tot 5 jaar en 8 maanden cel", "Vrijgelaten"]);
+        let en = app.get(path).await;
+        assert_eq!(en.texts(".timeline-event h3"), ["First arrested", "Detained", "Sentenced to 5 years and 8 months in prison", "Released"]);
+        for page in [&fr, &nl, &en] {
+            assert_eq!(marked_originals(page), [], "everything is in the page's language");
+            assert_eq!(page.texts(".untranslated"), Vec::<String>::new());
+        }
+
+        let action = app.get("/nl/actions/solidarity-with-vahid-afkari").await;
+        assert_eq!(action.texts("h1"), ["Solidariteit met Vahid Afkari"]);
+        assert!(action.texts(".action-text")[0].starts_with("De Stad Brussel heeft Vahid Afkari op 5 december 2022 geadopteerd"));
+        let home = app.get("/fr").await;
+        assert_eq!(home.texts(".latest-events li span[lang]"), Vec::<String>::new());
+        assert!(home.texts(".latest-events li")[0].contains("Raif Badawi: Libéré"), "{:?}", home.texts(".latest-events li"));
+
+        // Every field of the demo has its French and Dutch; Brussels requires both.
+        for sql in [
+            "SELECT COUNT(*) FROM status_events e WHERE NOT EXISTS (SELECT 1 FROM status_event_translations t WHERE t.status_event_id = e.id AND t.field = 'title' AND t.language = 'nl')",
+            "SELECT COUNT(*) FROM status_events e WHERE e.body_html IS NOT NULL AND NOT EXISTS (SELECT 1 FROM status_event_translations t WHERE t.status_event_id = e.id AND t.field = 'body_html' AND t.language = 'fr')",
+            "SELECT COUNT(*) FROM persons p WHERE p.summary IS NOT NULL AND NOT EXISTS (SELECT 1 FROM person_translations t WHERE t.person_id = p.id AND t.language = 'nl')",
+            "SELECT COUNT(*) FROM support_actions a WHERE (SELECT COUNT(*) FROM support_action_translations t WHERE t.support_action_id = a.id) <> 6",
+        ] {
+            assert_eq!(count(app, sql).await, 0, "{sql}");
+        }
+        assert_eq!(count(app, "SELECT COUNT(*) FROM municipality_languages l JOIN municipalities m ON m.id = l.municipality_id WHERE m.slug = 'brussels' AND l.required AND l.language IN ('fr', 'nl')").await, 2);
+    }
+
+    async fn a_missing_translation_shows_the_original_marked_with_its_language(app: &TestApp) {
+        let event = french_event(app).await;
+        assert!(translate(app, Field::StatusEventTitle, event, Locale::En, "Hearing postponed").await);
+        assert!(!translate(app, Field::StatusEventTitle, event, Locale::Fr, "Autre titre").await, "the original is no translation");
+        let path = "/persons/loujain-al-hathloul";
+
+        // French: the original, unmarked.
+        let fr = app.get(&format!("/fr{path}")).await;
+        assert_eq!(fr.texts(".timeline-event h3").last().unwrap(), "Audience reportée");
+        assert_eq!(marked_originals(&fr), []);
+
+        // Dutch: neither the title nor the body is translated.
+        let nl = app.get(&format!("/nl{path}")).await;
+        assert_eq!(nl.texts(".timeline-event h3").last().unwrap(), "Audience reportée");
+        assert_eq!(marked_originals(&nl), [
+            ("fr".to_owned(), "Audience reportée".to_owned()),
+            ("fr".to_owned(), "Le tribunal a reporté l’audience.".to_owned()),
+        ]);
+        assert_eq!(nl.texts(".timeline-event .untranslated"), ["Nog niet vertaald: origineel in het Frans."]);
+        assert_eq!(nl.attr("html", "lang").as_deref(), Some("nl"));
+
+        // English: the title is translated, the body is the marked original.
+        let en = app.get(path).await;
+        assert_eq!(en.texts(".timeline-event h3").last().unwrap(), "Hearing postponed");
+        assert_eq!(marked_originals(&en), [("fr".to_owned(), "Le tribunal a reporté l’audience.".to_owned())]);
+        assert_eq!(en.texts(".timeline-event .untranslated"), ["Not yet translated: original in French."]);
+
+        // A second translation replaces the first.
+        assert!(translate(app, Field::StatusEventTitle, event, Locale::En, "Hearing adjourned").await);
+        assert_eq!(app.get(path).await.texts(".timeline-event h3").last().unwrap(), "Hearing adjourned");
+        assert!(!translate(app, Field::StatusEventTitle, event + 1000, Locale::En, "Nothing").await, "no such record");
+    }
+
+    async fn each_page_names_its_other_languages_for_search_engines(app: &TestApp) {
+        let page = app.get("/nl/persons/raif-badawi?x=1").await;
+        let alternates = |lang: &str| page.attr(&format!("head link[rel=alternate][hreflang={lang}]"), "href");
+        assert_eq!(alternates("fr").as_deref(), Some("/fr/persons/raif-badawi?x=1"));
+        assert_eq!(alternates("en").as_deref(), Some("/en/persons/raif-badawi?x=1"));
+        assert_eq!(alternates("nl").as_deref(), Some("/nl/persons/raif-badawi?x=1"));
+        assert_eq!(alternates("x-default").as_deref(), Some("/persons/raif-badawi?x=1"));
+    }
+
+    async fn publishing_waits_for_the_languages_the_city_requires(app: &TestApp) {
+        let comms = staff_member(app, "comms@brussels.example", Role::Comms, None).await;
+        let new = "/staff/persons/hamid-babaei/updates/new";
+        let queue = |query: &'static str| {
+            let comms = comms.clone();
+            async move { app.get_with(&format!("/staff/translations{query}"), &[("cookie", &comms)]).await }
+        };
+        assert_eq!(queue("").await.texts(".empty"), ["Nothing waits for translation."], "the demo is translated");
+        let french = [
+            ("lang", "en"), ("update", ""), ("person", "hamid-babaei"), ("occurred_on", "2026-11-30"), ("status", ""),
+            ("original_language", "fr"), ("title_fr", "Audience reportée"), ("body_html_fr", "<p>Le tribunal a reporté l’audience.</p>"),
+            ("source_url", ""),
+        ];
+        let saved = post_as(app, &comms, "/api/staff/save-status-update", new, &french).await;
+        let location = saved.location().unwrap();
+        let id = location.rsplit('/').next().unwrap().to_owned();
+        let page = app.get_with(&location, &[("cookie", &comms)]).await;
+        assert_eq!(page.texts(".missing-translations li"), ["Dutch: Title, Text"]);
+        assert_eq!(page.attr("fieldset#status-update-nl", "lang").as_deref(), Some("nl"));
+        assert_eq!(page.texts("fieldset#status-update-nl legend"), ["Nederlands *"], "Brussels requires Dutch");
+        assert_eq!(page.texts("fieldset#status-update-en legend"), ["English"]);
+        let waiting = queue("").await;
+        assert_eq!(waiting.texts(&format!("tr[data-update='{id}'][data-language=nl] td")), ["Audience reportée · Hamid Babaei", "Dutch", "missing: Title, Text", "Draft: not public"]);
+        assert_eq!(waiting.attr(&format!("tr[data-update='{id}'] a"), "href"), Some(format!("/staff/updates/{id}#status-update-nl")));
+        assert_eq!(waiting.texts("tr[data-language=fr]"), Vec::<String>::new(), "French is the original");
+        assert_eq!(queue("?language=fr").await.texts(".empty"), ["Nothing waits for translation."]);
+
+        // Refused, and nothing changes, until Dutch is written.
+        let refused = post_as(app, &comms, "/api/staff/publish-status-update", &location, &[("lang", "en"), ("update", &id)]).await;
+        assert_eq!(refused.status, 302);
+        let page = app.get_with(&location, &[("cookie", &comms)]).await;
+        assert_eq!(page.texts("#publish-refused"), ["Not published: write the missing translations first, or publish now with the translations to follow (urgent news only)."]);
+        assert_eq!(page.texts(".update-state"), ["Draft: not public"]);
+        assert!(!app.get("/fr/persons/hamid-babaei").await.body.contains("Audience reportée"));
+
+        let mut both = french.to_vec();
+        both.extend([("update", id.as_str()), ("title_nl", "Zitting uitgesteld"), ("body_html_nl", "<p>De rechtbank heeft de zitting uitgesteld.</p>")]);
+        both.retain(|(k, v)| *k != "update" || !v.is_empty());
+        post_as(app, &comms, "/api/staff/save-status-update", &location, &both).await;
+        let published = post_as(app, &comms, "/api/staff/publish-status-update", &location, &[("lang", "en"), ("update", &id)]).await;
+        assert_eq!(published.location().as_deref(), Some(location.as_str()));
+        assert_eq!(app.get("/nl/persons/hamid-babaei").await.texts(".timeline-event h3").last().unwrap(), "Zitting uitgesteld");
+        let en = app.get("/persons/hamid-babaei").await;
+        assert_eq!(en.texts(".timeline-event h3").last().unwrap(), "Audience reportée");
+        assert_eq!(en.attr(".timeline-event:last-child h3", "lang").as_deref(), Some("fr"));
+
+        // The French changes: the Dutch is outdated, and says so to staff.
+        let mut edited = both.clone();
+        for field in edited.iter_mut() {
+            if field.0 == "title_fr" {
+                field.1 = "Audience reportée au 15 janvier";
+            }
+        }
+        post_as(app, &comms, "/api/staff/save-status-update", &location, &edited).await;
+        let page = app.get_with(&location, &[("cookie", &comms)]).await;
+        assert_eq!(page.texts("fieldset#status-update-nl .outdated"), ["The original changed since this translation was written: check it."]);
+        assert_eq!(page.texts("fieldset#status-update-fr .outdated"), Vec::<String>::new());
+        assert_eq!(queue("?language=nl").await.texts(&format!("tr[data-update='{id}'] td"))[2], "out of date: Title");
+
+        // Urgent news: published now, with the translations to follow, audited.
+        let saved = post_as(app, &comms, "/api/staff/save-status-update", new, &[
+            ("lang", "en"), ("update", ""), ("person", "hamid-babaei"), ("occurred_on", "2026-12-01"), ("status", "arrested"),
+            ("original_language", "fr"), ("title_fr", "Arrêté à nouveau"), ("source_url", ""),
+        ]).await;
+        let location = saved.location().unwrap();
+        let urgent = location.rsplit('/').next().unwrap().to_owned();
+        post_as(app, &comms, "/api/staff/publish-status-update", &location, &[("lang", "en"), ("update", &urgent), ("translations_to_follow", "1")]).await;
+        let nl = app.get("/nl/persons/hamid-babaei").await;
+        assert_eq!(nl.texts(".timeline-event h3").last().unwrap(), "Arrêté à nouveau");
+        assert_eq!(nl.texts(".timeline-event .untranslated").last().unwrap(), "Nog niet vertaald: origineel in het Frans.");
+        let audited: Vec<(String, Option<String>)> = on_pool!(&app.store.db, |pool| sqlx::query_as(
+            "SELECT action, after_json FROM audit_log WHERE record_type = 'status_event' AND record_id = $1 ORDER BY id"
+        )
+        .bind(&urgent)
+        .fetch_all(pool)
+        .await)
+        .unwrap();
+        let actions: Vec<&str> = audited.iter().map(|(a, _)| a.as_str()).collect();
+        assert_eq!(actions, ["status_event.create", "status_event.publish", "status_event.publish_before_translation"]);
+        assert!(audited[2].1.as_deref().unwrap().contains("\"nl\""), "{:?}", audited[2].1);
+    }
+
+    async fn feeds_are_written_in_each_language_and_say_which(app: &TestApp) {
+        let get = |path: &'static str| async move {
+            let response = app.client.get(format!("{}{path}", app.address)).send().await.unwrap();
+            assert_eq!(response.status(), 200, "{path}");
+            response.text().await.unwrap()
+        };
+        let json: serde_json::Value = serde_json::from_str(&get("/nl/persons/loujain-al-hathloul/feed.json").await).unwrap();
+        assert_eq!(json["language"], "nl");
+        assert_eq!(json["home_page_url"], format!("{}/nl/persons/loujain-al-hathloul", app.address));
+        let titles: Vec<&str> = json["items"].as_array().unwrap().iter().map(|i| i["title"].as_str().unwrap()).collect();
+        assert!(titles.contains(&"Loujain al-Hathloul: Voor het eerst gearresteerd"), "{titles:?}");
+        assert!(json["items"].as_array().unwrap().iter().all(|i| i["language"] == "nl"));
+
+        // A French original with no Dutch: the Dutch feed gives the French, saying so.
+        let event = french_event(app).await;
+        on_pool!(&app.store.db, |pool| sqlx::query("UPDATE status_events SET updated_at = 9999999999 WHERE id = $1").bind(event).execute(pool).await.map(|_| ())).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&get("/nl/feed.json").await).unwrap();
+        assert_eq!((json["items"][0]["title"].as_str(), json["items"][0]["language"].as_str()), (Some("Loujain al-Hathloul: Audience reportée"), Some("fr")));
+
+        // Atom: the feed's xml:lang, and each entry's where it differs.
+        let atom = get("/nl/feed.atom").await;
+        assert!(atom.contains("xml:lang=\"nl\""), "{atom}");
+        let feed = feed_rs::parser::parse(atom.as_bytes()).unwrap();
+        assert_eq!(feed.entries[0].title.as_ref().unwrap().content, "Loujain al-Hathloul: Audience reportée");
+        assert_eq!(feed.entries[0].links[0].href, format!("{}/nl/persons/loujain-al-hathloul", app.address));
+
+        // Unprefixed: every entry in its original language.
+        let json: serde_json::Value = serde_json::from_str(&get("/feed.json").await).unwrap();
+        assert_eq!(json.get("language"), None);
+        let languages: Vec<&str> = json["items"].as_array().unwrap().iter().map(|i| i["language"].as_str().unwrap()).collect();
+        assert_eq!(languages[0], "fr");
+        assert!(languages[1..].iter().all(|l| *l == "en"), "{languages:?}");
+        let missing = app.client.get(format!("{}/de/feed.atom", app.address)).send().await.unwrap();
+        assert_eq!(missing.status(), 404);
+    }
+}
