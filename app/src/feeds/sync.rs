@@ -385,6 +385,30 @@ pub fn network_language(tag: &str) -> Option<Locale> {
     Locale::from_code(&primary.to_ascii_lowercase())
 }
 
+/// The `language` JSON Feed 1.1 gives each item, by item id: feed-rs reads
+/// only the feed's own.
+fn json_item_languages(body: &[u8]) -> std::collections::HashMap<String, Locale> {
+    let is_json = body
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{');
+    let Some(items) = is_json
+        .then(|| serde_json::from_slice::<serde_json::Value>(body).ok())
+        .flatten()
+        .and_then(|feed| feed.get("items").and_then(|i| i.as_array()).cloned())
+    else {
+        return Default::default();
+    };
+    items
+        .iter()
+        .filter_map(|item| {
+            let id = item.get("id")?.as_str()?.trim().to_owned();
+            let language = network_language(item.get("language")?.as_str()?)?;
+            Some((id, language))
+        })
+        .collect()
+}
+
 /// Parses RSS, Atom or JSON Feed. Each entry gets a stable key: its GUID or
 /// id, else its canonical link, else a hash of its title and date; never a
 /// random one, so a re-sync recognises it.
@@ -395,6 +419,7 @@ pub fn parse(body: &[u8]) -> Result<Vec<ParsedEntry>, String> {
         .build();
     let feed = parser.parse(body).map_err(|e| e.to_string())?;
     let feed_language = feed.language.as_deref().and_then(network_language);
+    let item_languages = json_item_languages(body);
     Ok(feed
         .entries
         .into_iter()
@@ -416,6 +441,7 @@ pub fn parse(body: &[u8]) -> Result<Vec<ParsedEntry>, String> {
                 .language
                 .as_deref()
                 .and_then(network_language)
+                .or_else(|| item_languages.get(entry.id.trim()).copied())
                 .or(feed_language);
             let html = entry
                 .content
@@ -926,6 +952,15 @@ mod tests {
             None,
             "not a language of the network: the feed's default decides"
         );
+        let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"t","language":"en",
+            "items":[{"id":"1","title":"Libéré","language":"fr","content_html":"l"},
+                     {"id":"2","title":"Released","content_html":"r"}]}"#;
+        let languages: Vec<_> = parse(json.as_bytes())
+            .unwrap()
+            .iter()
+            .map(|e| e.language)
+            .collect();
+        assert_eq!(languages, [Some(Locale::Fr), Some(Locale::En)]);
     }
 
     #[test]

@@ -4,8 +4,12 @@
 //! table, one per field and language (migration 0015 says why this shape).
 //!
 //! Reads ask for the page's language and get, per field, the translation
-//! when there is one, else the original: always with the language the text
-//! is in ([`LangText`]), so that a page marks an original it falls back to.
+//! when there is one made from the original as it stands, else the
+//! original: always with the language the text is in ([`LangText`]), so that
+//! a page marks an original it falls back to. A translation of an older
+//! original (outdated) is never shown as if it said what the original says
+//! now: it waits in the translation queue until a translator revises it or
+//! confirms it still holds.
 use crate::i18n::{LangText, Locale};
 use crate::impl_for_connections;
 
@@ -41,7 +45,8 @@ macro_rules! translated {
 
 /// Joins the translation of `$alias.$column` into the language bound at the
 /// placeholder `$lang`, from the translation table `$table` whose record key
-/// is `$key`. Goes with [`translated!`].
+/// is `$key`, if it was made from the original as it stands (an emptied
+/// original has none). Goes with [`translated!`].
 #[macro_export]
 macro_rules! translation_join {
     ($table:literal . $key:literal, $alias:literal . $column:literal, $lang:literal) => {
@@ -73,7 +78,15 @@ macro_rules! translation_join {
             "_",
             $column,
             ".language = ",
-            $lang
+            $lang,
+            " AND t_",
+            $alias,
+            "_",
+            $column,
+            ".source_text = ",
+            $alias,
+            ".",
+            $column
         )
     };
 }
@@ -164,6 +177,14 @@ macro_rules! delete_sql {
 }
 
 impl Field {
+    /// Rich text (sanitized HTML) rather than a line.
+    fn is_rich(self) -> bool {
+        matches!(
+            self,
+            Field::PersonSummary | Field::StatusEventBody | Field::SupportActionBody
+        )
+    }
+
     fn delete_sql(self) -> &'static str {
         match self {
             Field::PersonSummary => delete_sql!("person_translations"."person_id", "summary"),
@@ -270,10 +291,16 @@ impl_for_connections! {
             translation: &NewTranslation<'_>,
             now: i64,
         ) -> Result<bool, sqlx::Error> {
+            // Sanitized here too, whoever calls: what is stored is rendered as is.
+            let text = if translation.field.is_rich() {
+                super::sanitize::rich_text(translation.text)
+            } else {
+                translation.text.to_owned()
+            };
             let saved = sqlx::query(translation.field.save_sql())
                 .bind(translation.record_id)
                 .bind(translation.language.code())
-                .bind(translation.text)
+                .bind(text)
                 .bind(translation.by)
                 .bind(now)
                 .execute(&mut *self)

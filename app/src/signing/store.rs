@@ -278,14 +278,14 @@ pub async fn sign_batch(
 ) -> Result<Vec<Result<SignOutcome, SignError>>, sqlx::Error> {
     let batched = on_pool!(db, |pool| {
         let mut tx = pool.begin_write().await?;
-        // Refusals are remembered per (action, country); a database error ends the batch.
+        // Checks are remembered per (action, country, language: the title of
+        // the mail is read in the signer's); a database error ends the batch.
         let mut checked: std::collections::HashMap<_, Result<CheckedAction, SignError>> =
             std::collections::HashMap::new();
         let mut outcomes = Vec::with_capacity(requests.len());
         let mut broken = false;
         for request in requests {
             let conn = &mut *tx;
-            // The title is read in the signer's language: one check per language.
             let key = (
                 request.action.clone(),
                 request.country.clone(),

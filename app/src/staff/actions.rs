@@ -110,6 +110,8 @@ pub mod on_server {
         pub goal: u32,
         pub opens_on: NaiveDate,
         pub closes_on: Option<NaiveDate>,
+        /// The language a new action is written in: the writer's.
+        pub language: Locale,
     }
 
     /// Parses the support action form; a new action also needs its slug.
@@ -153,6 +155,7 @@ pub mod on_server {
             goal: goal?,
             opens_on: opens_on?,
             closes_on: closes_on?,
+            language: Locale::from_code(&form.lang).unwrap_or_default(),
         };
         problems.is_empty().then_some((slug?, terms))
     }
@@ -406,8 +409,8 @@ pub mod on_server {
             ) -> Result<Option<i64>, sqlx::Error> {
                 let id: Option<i64> = sqlx::query_scalar(
                     "INSERT INTO support_actions (person_id, slug, title, body_html, addressee, goal, opens_on,
-                                                  closes_on, is_open, municipality_id)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, TRUE, $9)
+                                                  closes_on, is_open, municipality_id, original_language)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, TRUE, $9, $10)
                      ON CONFLICT (slug) DO NOTHING RETURNING id",
                 )
                 .bind(person_id)
@@ -419,6 +422,7 @@ pub mod on_server {
                 .bind(terms.opens_on)
                 .bind(terms.closes_on)
                 .bind(owner)
+                .bind(terms.language.code())
                 .fetch_optional(&mut *self)
                 .await?;
                 let Some(id) = id else { return Ok(None) };
@@ -570,6 +574,8 @@ pub mod on_server {
             goal: action.goal,
             opens_on: naive(action.opens_on)?,
             closes_on: action.closes_on.map(naive).transpose()?,
+            // The command line writes in English.
+            language: Locale::En,
         };
         if terms
             .closes_on

@@ -99,6 +99,8 @@ pub mod on_server {
         pub summary: Option<String>,
         pub rights: Vec<RightsCategory>,
         pub is_public: bool,
+        /// The language a new person's summary is written in: the writer's.
+        pub language: Locale,
     }
 
     /// What adopting a new person adds: its address, and the adoption.
@@ -182,6 +184,7 @@ pub mod on_server {
             summary: summary.filter(|s| !s.is_empty()),
             rights,
             is_public: !form.is_public.is_empty(),
+            language: Locale::from_code(&form.lang).unwrap_or_default(),
         };
         problems.is_empty().then_some((person, new_person?))
     }
@@ -284,8 +287,8 @@ pub mod on_server {
                 }
                 Target::New { new_person, .. } => {
                     let id: Option<i64> = sqlx::query_scalar(
-                        "INSERT INTO persons (slug, full_name, country_code, summary, is_public)
-                         VALUES ($1, $2, $3, $4, $5)
+                        "INSERT INTO persons (slug, full_name, country_code, summary, is_public, original_language)
+                         VALUES ($1, $2, $3, $4, $5, $6)
                          ON CONFLICT (slug) DO NOTHING RETURNING id",
                     )
                     .bind(new_person.slug.as_str())
@@ -293,6 +296,7 @@ pub mod on_server {
                     .bind(person.country.as_ref().map(CountryCode::as_str))
                     .bind(person.summary.as_deref())
                     .bind(person.is_public)
+                    .bind(person.language.code())
                     .fetch_optional(&mut *tx)
                     .await?;
                     let Some(id) = id else { return Ok(None) };

@@ -90,6 +90,7 @@ pub mod on_server {
         title: String,
         original_language: String,
         is_published: bool,
+        provenance: String,
         language: String,
         title_state: Option<String>,
         body_html_state: Option<String>,
@@ -100,7 +101,8 @@ pub mod on_server {
     pub async fn queue(db: &Db, language: Option<Locale>) -> Result<Vec<QueueEntry>, sqlx::Error> {
         let rows: Vec<Row> = on_pool!(db, |pool| {
             sqlx::query_as(concat!(
-            "SELECT e.id, p.full_name AS person_name, e.title, e.original_language, e.is_published, l.language, ",
+            "SELECT e.id, p.full_name AS person_name, e.title, e.original_language, e.is_published, e.provenance,
+                    l.language, ",
             field_state!("title"), " AS title_state, ",
             field_state!("body_html"), " AS body_html_state, ",
             field_state!("source_title"), " AS source_title_state
@@ -120,7 +122,11 @@ pub mod on_server {
             let states = [
                 ("title", row.title_state),
                 ("body_html", row.body_html_state),
-                ("source_title", row.source_title_state),
+                // A partner's name, for what came from its feed: no translation.
+                (
+                    "source_title",
+                    row.source_title_state.filter(|_| row.provenance != "feed"),
+                ),
             ];
             let with = |state: &str| {
                 states

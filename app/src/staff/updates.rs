@@ -38,6 +38,11 @@ pub struct StatusUpdateForm {
     pub source_title_fr: String,
     pub source_title_nl: String,
     pub source_url: String,
+    /// Ticked: this language's translation, left as it is, still says what
+    /// the changed original says (it stops being outdated).
+    pub checked_en: String,
+    pub checked_fr: String,
+    pub checked_nl: String,
 }
 
 impl StatusUpdateForm {
@@ -54,6 +59,25 @@ impl StatusUpdateForm {
             ("source_title", Locale::Fr) => "source_title_fr",
             _ => "source_title_nl",
         }
+    }
+
+    /// The form field of the "still a faithful translation" box of `language`.
+    pub fn checked_name(language: Locale) -> &'static str {
+        match language {
+            Locale::En => "checked_en",
+            Locale::Fr => "checked_fr",
+            Locale::Nl => "checked_nl",
+        }
+    }
+
+    /// Whether `language`'s translation was confirmed to still hold.
+    pub fn checked(&self, language: Locale) -> bool {
+        let value = match language {
+            Locale::En => &self.checked_en,
+            Locale::Fr => &self.checked_fr,
+            Locale::Nl => &self.checked_nl,
+        };
+        !value.trim().is_empty()
     }
 
     /// What was typed in `field` in `language`.
@@ -91,6 +115,8 @@ impl StatusEventRecord {
                 let fields: Vec<String> = STATUS_EVENT_FIELDS
                     .iter()
                     .filter(|field| self.original(field).is_some())
+                    // A partner's name, for what came from its feed: no translation.
+                    .filter(|field| !(self.provenance == "feed" && **field == "source_title"))
                     .filter(|field| {
                         !self
                             .translations
@@ -269,6 +295,8 @@ pub mod on_server {
         pub source_url: Option<String>,
         /// Each other language's text of each field; `None` when empty.
         pub translations: Vec<(Locale, &'static str, Option<String>)>,
+        /// Languages whose translation, as it is, was confirmed to still hold.
+        pub checked: Vec<Locale>,
     }
 
     /// A title or source title in one language; empty is none.
@@ -320,6 +348,13 @@ pub mod on_server {
                 } else {
                     line(problems, name, typed).map(|l| l.map(String::from))
                 };
+                // A translation of nothing would be lost: refused, what was typed kept.
+                let parsed = if matches!(parsed, Some(Some(_))) && text(field).trim().is_empty() {
+                    problems.add(name, "staff.translation_without_original");
+                    None
+                } else {
+                    parsed
+                };
                 translations.push((other, field, parsed));
             }
         }
@@ -345,6 +380,10 @@ pub mod on_server {
             source_title: source_title?,
             source_url: source_url?,
             translations: translations?,
+            checked: Locale::ALL
+                .into_iter()
+                .filter(|l| *l != language && form.checked(*l))
+                .collect(),
         })
     }
 
@@ -445,7 +484,7 @@ pub mod on_server {
                     b.original_language != *language
                         && b.text_in(name, *language) == text.as_deref()
                 });
-                if unchanged {
+                if unchanged && !input.checked.contains(language) {
                     continue;
                 }
                 match text {
@@ -627,10 +666,24 @@ pub mod on_server {
             let french = StatusUpdateForm {
                 original_language: "fr".into(),
                 title_en: String::new(),
+                body_html_en: String::new(),
+                title_nl: String::new(),
                 ..form()
             };
             assert!(parse_update_form(&mut problems, &french).is_none());
             assert_eq!(problems.0.keys().collect::<Vec<_>>(), ["title_fr"]);
+            // Switching the original to French without its text would drop the English body.
+            let mut problems = Problems::default();
+            let switched = StatusUpdateForm {
+                original_language: "fr".into(),
+                title_fr: "Libéré".into(),
+                ..form()
+            };
+            assert!(parse_update_form(&mut problems, &switched).is_none());
+            assert_eq!(
+                problems.0.get("body_html_en").map(String::as_str),
+                Some("staff.translation_without_original")
+            );
             let mut problems = Problems::default();
             let unknown = StatusUpdateForm {
                 original_language: "de".into(),

@@ -220,9 +220,12 @@ struct FeedState {
     entries: i64,
 }
 
+/// Each feed's state; `next_in` counts from when the pass fetched it (a
+/// long pass moves its clock on between batches), else from `now`.
 async fn states(store: &TestStore, now: i64, base: &str) -> Vec<FeedState> {
     let rows: Vec<FeedState> = on_pool!(&store.db, |pool| sqlx::query_as(
-        "SELECT f.url AS path, f.enabled, f.flagged, f.error_count, f.next_fetch_at - $1 AS next_in, f.last_error,
+        "SELECT f.url AS path, f.enabled, f.flagged, f.error_count,
+                f.next_fetch_at - COALESCE(f.last_fetched_at, $1) AS next_in, f.last_error,
                 (SELECT COUNT(*) FROM feed_entries e WHERE e.feed_id = f.id) AS entries
            FROM feeds f ORDER BY f.id"
     )

@@ -128,6 +128,12 @@ on_both_backends! {
         assert!(translate(app, Field::StatusEventTitle, event, Locale::En, "Hearing adjourned").await);
         assert_eq!(app.get(path).await.texts(".timeline-event h3").last().unwrap(), "Hearing adjourned");
         assert!(!translate(app, Field::StatusEventTitle, event + 1000, Locale::En, "Nothing").await, "no such record");
+
+        // The original changes: its old translation no longer stands for it.
+        on_pool!(&app.store.db, |pool| sqlx::query("UPDATE status_events SET title = 'Audience annulée', body_html = NULL WHERE id = $1").bind(event).execute(pool).await.map(|_| ())).unwrap();
+        let en = app.get(path).await;
+        assert_eq!(en.texts(".timeline-event h3").last().unwrap(), "Audience annulée");
+        assert_eq!(marked_originals(&en), [("fr".to_owned(), "Audience annulée".to_owned())], "the French, marked, and no body at all");
     }
 
     async fn each_page_names_its_other_languages_for_search_engines(app: &TestApp) {
@@ -174,13 +180,29 @@ on_both_backends! {
         assert_eq!(page.texts(".update-state"), ["Draft: not public"]);
         assert!(!app.get("/fr/persons/hamid-babaei").await.body.contains("Audience reportée"));
 
+        // A translation of an empty original is refused, and so is nothing else.
+        let mut orphan = french.to_vec();
+        orphan.extend([("update", id.as_str()), ("source_title_nl", "Een bron")]);
+        orphan.retain(|(k, v)| *k != "update" || !v.is_empty());
+        let refused = post_as(app, &comms, "/api/staff/save-status-update", &location, &orphan).await;
+        assert_eq!(refused.location(), Some(format!("{}{location}?", app.address)), "back to the form");
+        let page = app.get_with(&location, &[("cookie", &comms)]).await;
+        assert_eq!(page.texts("#status-update-source_title_nl-error"), ["Write this field in the original language first: a translation needs an original."]);
+
         let mut both = french.to_vec();
-        both.extend([("update", id.as_str()), ("title_nl", "Zitting uitgesteld"), ("body_html_nl", "<p>De rechtbank heeft de zitting uitgesteld.</p>")]);
+        both.extend([
+            ("update", id.as_str()),
+            ("title_nl", "Zitting uitgesteld"),
+            ("body_html_nl", "<p>De rechtbank heeft de zitting uitgesteld.<img src=x onerror=alert(1)></p>"),
+        ]);
         both.retain(|(k, v)| *k != "update" || !v.is_empty());
-        post_as(app, &comms, "/api/staff/save-status-update", &location, &both).await;
+        let saved = post_as(app, &comms, "/api/staff/save-status-update", &location, &both).await;
+        assert_eq!(saved.location().as_deref(), Some(location.as_str()));
         let published = post_as(app, &comms, "/api/staff/publish-status-update", &location, &[("lang", "en"), ("update", &id)]).await;
         assert_eq!(published.location().as_deref(), Some(location.as_str()));
-        assert_eq!(app.get("/nl/persons/hamid-babaei").await.texts(".timeline-event h3").last().unwrap(), "Zitting uitgesteld");
+        let nl = app.get("/nl/persons/hamid-babaei").await;
+        assert_eq!(nl.texts(".timeline-event h3").last().unwrap(), "Zitting uitgesteld");
+        assert!(nl.body.contains("<p>De rechtbank heeft de zitting uitgesteld.</p>") && !nl.body.contains("onerror"), "a translation is sanitized like its original");
         let en = app.get("/persons/hamid-babaei").await;
         assert_eq!(en.texts(".timeline-event h3").last().unwrap(), "Audience reportée");
         assert_eq!(en.attr(".timeline-event:last-child h3", "lang").as_deref(), Some("fr"));
@@ -192,11 +214,28 @@ on_both_backends! {
                 field.1 = "Audience reportée au 15 janvier";
             }
         }
-        post_as(app, &comms, "/api/staff/save-status-update", &location, &edited).await;
+        let saved = post_as(app, &comms, "/api/staff/save-status-update", &location, &edited).await;
+        assert_eq!(saved.location().as_deref(), Some(location.as_str()));
         let page = app.get_with(&location, &[("cookie", &comms)]).await;
         assert_eq!(page.texts("fieldset#status-update-nl .outdated"), ["The original changed since this translation was written: check it."]);
         assert_eq!(page.texts("fieldset#status-update-fr .outdated"), Vec::<String>::new());
         assert_eq!(queue("?language=nl").await.texts(&format!("tr[data-update='{id}'] td"))[2], "out of date: Title");
+        let nl = app.get("/nl/persons/hamid-babaei").await;
+        assert_eq!(nl.texts(".timeline-event h3").last().unwrap(), "Audience reportée au 15 janvier", "an outdated translation is not shown");
+
+        // An outdated translation holds up publication until revised or confirmed.
+        post_as(app, &comms, "/api/staff/unpublish-status-update", &location, &[("lang", "en"), ("update", &id)]).await;
+        post_as(app, &comms, "/api/staff/publish-status-update", &location, &[("lang", "en"), ("update", &id)]).await;
+        let page = app.get_with(&location, &[("cookie", &comms)]).await;
+        assert_eq!(page.texts(".update-state"), ["Draft: not public"]);
+        assert_eq!(page.texts(".missing-translations li"), ["Dutch: Title"]);
+        let mut confirmed = edited.clone();
+        confirmed.push(("checked_nl", "on"));
+        post_as(app, &comms, "/api/staff/save-status-update", &location, &confirmed).await;
+        assert_eq!(queue("?language=nl").await.texts(&format!("tr[data-update='{id}']")), Vec::<String>::new());
+        post_as(app, &comms, "/api/staff/publish-status-update", &location, &[("lang", "en"), ("update", &id)]).await;
+        let nl = app.get("/nl/persons/hamid-babaei").await;
+        assert_eq!(nl.texts(".timeline-event h3").last().unwrap(), "Zitting uitgesteld", "confirmed to still hold");
 
         // Urgent news: published now, with the translations to follow, audited.
         let saved = post_as(app, &comms, "/api/staff/save-status-update", new, &[
@@ -242,7 +281,8 @@ on_both_backends! {
 
         // Atom: the feed's xml:lang, and each entry's where it differs.
         let atom = get("/nl/feed.atom").await;
-        assert!(atom.contains("xml:lang=\"nl\""), "{atom}");
+        assert!(atom.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"nl\""), "{atom}");
+        assert!(atom.contains("xml:lang=\"fr\""), "the French entry says it is French, in a Dutch feed: {atom}");
         let feed = feed_rs::parser::parse(atom.as_bytes()).unwrap();
         assert_eq!(feed.entries[0].title.as_ref().unwrap().content, "Loujain al-Hathloul: Audience reportée");
         assert_eq!(feed.entries[0].links[0].href, format!("{}/nl/persons/loujain-al-hathloul", app.address));

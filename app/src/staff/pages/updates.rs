@@ -2,7 +2,7 @@
 //! staff write a status update, see it as the public timeline will show it,
 //! and publish or unpublish it.
 use super::forms::{
-    gate, gated, FlashNotice, LangField, SelectField, StaffNav, TextArea, TextField,
+    gate, gated, CheckField, FlashNotice, LangField, SelectField, StaffNav, TextArea, TextField,
 };
 use crate::domain::{Permission, Status, StatusEventRecord};
 use crate::i18n::{use_locale, Locale};
@@ -91,7 +91,10 @@ fn UpdateFields(
                 <fieldset class="language-fields" lang=language.code() id=format!("{f}-{}", language.code())>
                     <legend>{legend}</legend>
                     {outdated.then(|| view! {
-                        <p class="outdated" lang=locale.code()>{locale.t("staff.translation_outdated")}</p>
+                        <div lang=locale.code()>
+                            <p class="outdated">{locale.t("staff.translation_outdated")}</p>
+                            <CheckField form=f name=StatusUpdateForm::checked_name(language) label=locale.t("staff.translation_checked") checked=false flash=flash.clone()/>
+                        </div>
                     })}
                     <TextField form=f name=name("title") label=locale.t("staff.update_title") value=text("title") flash=flash.clone() interface_lang=locale.code()/>
                     <TextArea form=f name=name("body_html") label=locale.t("staff.body") value=text("body_html") flash=flash.clone() hint=locale.t("staff.rich_hint") rows=6 interface_lang=locale.code()/>
