@@ -151,11 +151,19 @@ test('an anonymous visitor gets the login page for every staff URL', async ({ pa
   }
 });
 
+// Every staff page, as the role that works on it sees it.
 for (const [who, path] of [
+  [COMMS, '/staff'],
   [ADMIN, '/staff/accounts'],
   [ADMIN, '/staff/audit'],
+  [ADMIN, '/staff/requests'],
   [COMMS, '/staff/persons'],
   [COMMS, '/staff/persons/vahid-afkari'],
+  [COMMS, '/staff/persons/vahid-afkari/updates/new'],
+  [COMMS, '/staff/updates/1'],
+  [COMMS, '/nl/staff/updates/1'],
+  [COMMS, '/staff/translations'],
+  [ADMIN, '/staff/actions/solidarity-with-vahid-afkari'],
   [COMMS, '/staff/feeds'],
   [COMMS, '/staff/inbox'],
   [COMMS, '/staff/account'],
