@@ -56,7 +56,8 @@ pub struct RightsCategoryInfo {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MunicipalityRef {
     pub slug: Slug,
-    pub name: String,
+    /// In the page's language where translated (staff pages: the original).
+    pub name: LangText,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

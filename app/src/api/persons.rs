@@ -100,7 +100,7 @@ pub async fn home_data(lang: Locale) -> Result<HomeOverview, AppError> {
 pub async fn list_persons(filter: PersonFilter, lang: Locale) -> Result<PersonList, AppError> {
     let db = crate::server::context::db()?;
     let persons = on_server::list(&db, &filter, lang).await?;
-    let choices = on_server::filter_choices(&db).await?;
+    let choices = on_server::filter_choices(&db, lang).await?;
     Ok(PersonList { persons, choices })
 }
 
@@ -207,12 +207,22 @@ pub mod on_server {
         person_id: i64,
         slug: String,
         name: String,
+        name_lang: String,
+    }
+
+    /// The municipalities' names in the language bound at `$lang` (NULL:
+    /// the originals), for a query over `municipalities m`.
+    macro_rules! municipality_name_join {
+        ($lang:literal) => {
+            translation_join!("municipality_translations"."municipality_id", "m"."name", $lang)
+        };
     }
 
     #[derive(sqlx::FromRow)]
     struct AdoptionRow {
         slug: String,
         name: String,
+        name_lang: String,
         adopted_year: i32,
         adopted_month: Option<i32>,
         adopted_day: Option<i32>,
@@ -268,6 +278,7 @@ pub mod on_server {
     pub async fn summaries(
         db: &Db,
         rows: Vec<PersonRow>,
+        lang: Locale,
     ) -> Result<Vec<PersonSummary>, sqlx::Error> {
         let only = match rows.as_slice() {
             [one] => Some(one.id),
@@ -282,13 +293,15 @@ pub mod on_server {
         .bind(only)
         .fetch_all(pool)
         .await)?;
-        let places: Vec<PersonMunicipalityRow> = on_pool!(db, |pool| sqlx::query_as(
-            "SELECT a.person_id, m.slug, m.name
-               FROM adoptions a JOIN municipalities m ON m.id = a.municipality_id
-              WHERE ($1 IS NULL OR a.person_id = $1)
-              ORDER BY m.name"
-        )
+        let places: Vec<PersonMunicipalityRow> = on_pool!(db, |pool| sqlx::query_as(concat!(
+            "SELECT a.person_id, m.slug, ",
+            translated!("m"."name"),
+            " FROM adoptions a JOIN municipalities m ON m.id = a.municipality_id",
+            municipality_name_join!("$2"),
+            " WHERE ($1 IS NULL OR a.person_id = $1)"
+        ))
         .bind(only)
+        .bind(lang.code())
         .fetch_all(pool)
         .await)?;
 
@@ -312,8 +325,12 @@ pub mod on_server {
                 .or_default()
                 .push(MunicipalityRef {
                     slug: slug(&m.slug)?,
-                    name: m.name,
+                    name: stored_text(m.name, &m.name_lang)?,
                 });
+        }
+        // By name as the page reads it (the collations of the backends differ).
+        for places in places_of.values_mut() {
+            places.sort_by_cached_key(|m| name_key(&m.name.text));
         }
 
         let mut out = rows
@@ -370,7 +387,7 @@ pub mod on_server {
         .fetch_all(pool)
         .await
         })?;
-        summaries(db, rows).await
+        summaries(db, rows, lang).await
     }
 
     fn event(row: EventRow) -> Result<StatusEventView, sqlx::Error> {
@@ -422,7 +439,7 @@ pub mod on_server {
         .await)?;
         let Some(row) = row else { return Ok(None) };
         let id = row.id;
-        let person_summary = summaries(db, vec![row]).await?.remove(0);
+        let person_summary = summaries(db, vec![row], lang).await?.remove(0);
 
         let events: Vec<EventRow> = on_pool!(db, |pool| sqlx::query_as(concat!(
             event_select!("$2"),
@@ -457,7 +474,7 @@ pub mod on_server {
         Ok(Some(PersonDetail {
             person: person_summary,
             timeline: events.into_iter().map(event).collect::<Result<_, _>>()?,
-            adoptions: adoptions(db, id).await?,
+            adoptions: adoptions(db, id, Some(lang)).await?,
             support_actions: actions
                 .into_iter()
                 .map(|a| {
@@ -474,16 +491,24 @@ pub mod on_server {
         }))
     }
 
-    /// A person's adoptions, the earliest first: public and staff pages alike.
-    pub async fn adoptions(db: &Db, person_id: i64) -> Result<Vec<AdoptionView>, sqlx::Error> {
+    /// A person's adoptions, the earliest first: public and staff pages alike
+    /// (municipality names in `lang`; `None`: the originals).
+    pub async fn adoptions(
+        db: &Db,
+        person_id: i64,
+        lang: Option<Locale>,
+    ) -> Result<Vec<AdoptionView>, sqlx::Error> {
         let rows: Vec<AdoptionRow> = on_pool!(db, |pool| {
-            sqlx::query_as(
-            "SELECT m.slug, m.name, a.adopted_year, a.adopted_month, a.adopted_day, a.decision_reference, a.note
-               FROM adoptions a JOIN municipalities m ON m.id = a.municipality_id
-              WHERE a.person_id = $1
+            sqlx::query_as(concat!(
+            "SELECT m.slug, ", translated!("m"."name"), ", a.adopted_year, a.adopted_month, a.adopted_day,
+                    a.decision_reference, a.note
+               FROM adoptions a JOIN municipalities m ON m.id = a.municipality_id",
+            municipality_name_join!("$2"),
+            " WHERE a.person_id = $1
               ORDER BY a.adopted_year, COALESCE(a.adopted_month, 0), COALESCE(a.adopted_day, 0), m.name"
-        )
+        ))
         .bind(person_id)
+        .bind(lang.map(Locale::code))
         .fetch_all(pool)
         .await
         })?;
@@ -492,7 +517,7 @@ pub mod on_server {
                 Ok(AdoptionView {
                     municipality: MunicipalityRef {
                         slug: slug(&a.slug)?,
-                        name: a.name,
+                        name: stored_text(a.name, &a.name_lang)?,
                     },
                     adopted_on: stored_date(a.adopted_year, a.adopted_month, a.adopted_day)?,
                     decision_reference: a.decision_reference,
@@ -502,7 +527,7 @@ pub mod on_server {
             .collect()
     }
 
-    pub async fn filter_choices(db: &Db) -> Result<FilterChoices, sqlx::Error> {
+    pub async fn filter_choices(db: &Db, lang: Locale) -> Result<FilterChoices, sqlx::Error> {
         let categories = crate::api::places::on_server::categories(db).await?;
         let countries: Vec<CountryRow> = on_pool!(db, |pool| sqlx::query_as(
             "SELECT DISTINCT c.code, c.name_en, c.name_fr, c.name_nl
@@ -510,13 +535,18 @@ pub mod on_server {
         )
         .fetch_all(pool)
         .await)?;
-        let municipalities: Vec<PersonMunicipalityRow> = on_pool!(db, |pool| sqlx::query_as(
-            "SELECT DISTINCT CAST(0 AS BIGINT) AS person_id, m.slug, m.name
-               FROM municipalities m JOIN adoptions a ON a.municipality_id = m.id
-               JOIN persons p ON p.id = a.person_id WHERE p.is_public"
-        )
-        .fetch_all(pool)
-        .await)?;
+        let municipalities: Vec<PersonMunicipalityRow> =
+            on_pool!(db, |pool| sqlx::query_as(concat!(
+                "SELECT DISTINCT CAST(0 AS BIGINT) AS person_id, m.slug, ",
+                translated!("m"."name"),
+                " FROM municipalities m JOIN adoptions a ON a.municipality_id = m.id
+               JOIN persons p ON p.id = a.person_id",
+                municipality_name_join!("$1"),
+                " WHERE p.is_public"
+            ))
+            .bind(lang.code())
+            .fetch_all(pool)
+            .await)?;
         let mut countries = countries
             .into_iter()
             .map(|c| {
@@ -536,11 +566,11 @@ pub mod on_server {
             .map(|m| {
                 Ok(MunicipalityRef {
                     slug: slug(&m.slug)?,
-                    name: m.name,
+                    name: stored_text(m.name, &m.name_lang)?,
                 })
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        municipalities.sort_by_cached_key(|m| name_key(&m.name));
+        municipalities.sort_by_cached_key(|m| name_key(&m.name.text));
         Ok(FilterChoices {
             categories,
             statuses: Status::ALL.to_vec(),

@@ -3,14 +3,14 @@
 use super::{AdoptionView, Country, PersonSummary, RightsCategoryInfo};
 use crate::domain::{CountryCode, PartialDate, RightsCategory, Slug};
 use crate::error::AppError;
-use crate::i18n::Locale;
+use crate::i18n::{LangText, Locale};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MunicipalityDetail {
     pub slug: Slug,
-    pub name: String,
+    pub name: LangText,
     pub country: Option<Country>,
     pub joined_on: Option<PartialDate>,
     /// Each adopted public person with this municipality's adoption.
@@ -68,6 +68,7 @@ pub mod on_server {
     use crate::api::{Localized, MunicipalityRef};
     use crate::on_pool;
     use crate::server::db::{decode, stored_date, stored_slug, Db};
+    use crate::server::translations::stored_text;
 
     pub async fn country_choices(
         db: &Db,
@@ -101,6 +102,7 @@ pub mod on_server {
     struct MunicipalityRow {
         id: i64,
         name: String,
+        name_lang: String,
         country_code: String,
         country_en: String,
         country_fr: String,
@@ -120,18 +122,18 @@ pub mod on_server {
         note: Option<String>,
     }
 
-    /// Every municipality of the network, by name.
+    /// Every municipality of the network, by its name as written (staff choices).
     pub async fn municipalities(db: &Db) -> Result<Vec<MunicipalityRef>, sqlx::Error> {
-        let rows: Vec<(String, String)> = on_pool!(db, |pool| sqlx::query_as(
-            "SELECT slug, name FROM municipalities ORDER BY name"
+        let rows: Vec<(String, String, String)> = on_pool!(db, |pool| sqlx::query_as(
+            "SELECT slug, name, original_language FROM municipalities ORDER BY name"
         )
         .fetch_all(pool)
         .await)?;
         rows.into_iter()
-            .map(|(slug, name)| {
+            .map(|(slug, name, lang)| {
                 Ok(MunicipalityRef {
                     slug: stored_slug(&slug)?,
-                    name,
+                    name: stored_text(name, &lang)?,
                 })
             })
             .collect()
@@ -163,16 +165,22 @@ pub mod on_server {
         slug: &Slug,
         lang: Locale,
     ) -> Result<Option<MunicipalityDetail>, sqlx::Error> {
-        let row: Option<MunicipalityRow> = on_pool!(db, |pool| sqlx::query_as(
-            "SELECT m.id, m.name, m.country_code,
+        let row: Option<MunicipalityRow> = on_pool!(db, |pool| {
+            sqlx::query_as(concat!(
+            "SELECT m.id, ",
+            crate::translated!("m"."name"),
+            ", m.country_code,
                     c.name_en AS country_en, c.name_fr AS country_fr, c.name_nl AS country_nl,
                     m.joined_year, m.joined_month, m.joined_day
-               FROM municipalities m JOIN countries c ON c.code = m.country_code
-              WHERE m.slug = $1"
-        )
+               FROM municipalities m JOIN countries c ON c.code = m.country_code",
+            crate::translation_join!("municipality_translations"."municipality_id", "m"."name", "$2"),
+            " WHERE m.slug = $1"
+        ))
         .bind(slug.as_str())
+        .bind(lang.code())
         .fetch_optional(pool)
-        .await)?;
+        .await
+        })?;
         let Some(m) = row else { return Ok(None) };
 
         let adopted: Vec<AdoptedRow> = on_pool!(db, |pool| sqlx::query_as(
@@ -190,9 +198,10 @@ pub mod on_server {
             ..Default::default()
         };
         let summaries = persons::list(db, &filter, lang).await?;
+        let name = stored_text(m.name, &m.name_lang)?;
         let this = MunicipalityRef {
             slug: slug.clone(),
-            name: m.name.clone(),
+            name: name.clone(),
         };
         let mut adoptions = Vec::with_capacity(adopted.len());
         for a in adopted {
@@ -219,7 +228,7 @@ pub mod on_server {
         };
         Ok(Some(MunicipalityDetail {
             slug: slug.clone(),
-            name: m.name,
+            name,
             country: persons::country(
                 Some(&m.country_code),
                 Some(m.country_en),

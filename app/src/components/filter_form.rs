@@ -104,7 +104,7 @@ pub fn PersonFilterForm(
                 <span>{locale.t("filters.municipality")}</span>
                 <select name="municipality" on:change=on_change(municipality)>
                     <option value="">{any}</option>
-                    {choices.municipalities.iter().map(|m| option(m.slug.as_str().to_owned(), m.name.clone(), municipality)).collect_view()}
+                    {choices.municipalities.iter().map(|m| option(m.slug.as_str().to_owned(), m.name.text.clone(), municipality)).collect_view()}
                 </select>
             </label>
             <button type="submit">{locale.t("filters.apply")}</button>

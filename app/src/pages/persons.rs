@@ -193,7 +193,7 @@ fn PersonView(detail: PersonDetail) -> impl IntoView {
                 <ul class="adoptions">
                     {adoptions.into_iter().map(|a| view! {
                         <li>
-                            <a href=locale.path(&format!("/municipalities/{}", a.municipality.slug), false)>{a.municipality.name}</a>
+                            <a href=locale.path(&format!("/municipalities/{}", a.municipality.slug), false) lang=a.municipality.name.lang_attr(locale)>{a.municipality.name.text.clone()}</a>
                             " · " {locale.t("person.adopted_on")} " " <DateText date=a.adopted_on/>
                             {a.decision_reference.map(|r| view! { " · " {locale.t("person.decision")} " " {r} })}
                             {a.note.map(|n| view! { <p class="note">{n}</p> })}

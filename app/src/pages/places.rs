@@ -25,12 +25,12 @@ pub fn MunicipalityPage() -> impl IntoView {
                     Ok(None) => return view! { <NotFound/> }.into_any(),
                     Err(_) => return view! { <InternalError/> }.into_any(),
                 };
-                let description = locale.t("municipality.description").replace("%{name}", &municipality.name);
+                let description = locale.t("municipality.description").replace("%{name}", &municipality.name.text);
                 view! {
-                    <Title text=municipality.name.clone()/>
-                    <crate::components::FeedLinks base=format!("/municipalities/{}", municipality.slug) title=municipality.name.clone()/>
+                    <Title text=municipality.name.text.clone()/>
+                    <crate::components::FeedLinks base=format!("/municipalities/{}", municipality.slug) title=municipality.name.text.clone()/>
                     <Meta name="description" content=description/>
-                    <h1>{municipality.name.clone()}</h1>
+                    <h1 lang=municipality.name.lang_attr(locale)>{municipality.name.text.clone()}</h1>
                     {municipality.country.map(|c| view! { <p class="country">{c.name.get(locale).to_owned()}</p> })}
                     {municipality.joined_on.map(|d| view! {
                         <p class="joined">{locale.t("municipality.joined")} " " <DateText date=d/></p>

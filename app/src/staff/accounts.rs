@@ -338,18 +338,21 @@ pub struct ListedUser {
     pub role: String,
     pub municipality_slug: Option<String>,
     pub municipality_name: Option<String>,
+    pub municipality_name_lang: Option<String>,
     pub disabled: bool,
 }
 
 pub async fn list_users(db: &Db) -> Result<Vec<ListedUser>, sqlx::Error> {
-    on_pool!(db, |pool| sqlx::query_as(
+    on_pool!(db, |pool| {
+        sqlx::query_as(
         "SELECT u.id, u.email, u.name, u.role, m.slug AS municipality_slug,
-                m.name AS municipality_name, u.disabled
+                m.name AS municipality_name, m.original_language AS municipality_name_lang, u.disabled
            FROM users u LEFT JOIN municipalities m ON m.id = u.municipality_id
           ORDER BY u.disabled, u.email"
     )
     .fetch_all(pool)
-    .await)
+    .await
+    })
 }
 
 #[cfg(test)]

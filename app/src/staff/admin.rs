@@ -161,10 +161,14 @@ pub mod on_server {
                     email: u.email,
                     name: u.name,
                     role: Role::parse(&u.role).map_err(|e| decode(e.to_string()))?,
-                    municipality: match (u.municipality_slug, u.municipality_name) {
-                        (Some(slug), Some(name)) => Some(MunicipalityRef {
+                    municipality: match (
+                        u.municipality_slug,
+                        u.municipality_name,
+                        u.municipality_name_lang,
+                    ) {
+                        (Some(slug), Some(name), Some(lang)) => Some(MunicipalityRef {
                             slug: stored_slug(&slug)?,
-                            name,
+                            name: crate::server::translations::stored_text(name, &lang)?,
                         }),
                         _ => None,
                     },

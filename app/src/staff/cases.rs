@@ -285,7 +285,8 @@ pub mod on_server {
         let Some(id) = id else { return Ok(None) };
         let person = on_pool!(db, |pool| pool.acquire().await?.person_record(id).await)?
             .ok_or_else(|| crate::server::db::decode("person vanished"))?;
-        let adoptions = crate::api::persons::on_server::adoptions(db, id).await?;
+        // Staff pages show names as written.
+        let adoptions = crate::api::persons::on_server::adoptions(db, id, None).await?;
         let own_adoption = user.municipality.as_ref().and_then(|mine| {
             adoptions
                 .iter()

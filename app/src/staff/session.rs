@@ -114,14 +114,19 @@ pub mod on_server {
         password_hash: String,
         municipality_slug: Option<String>,
         municipality_name: Option<String>,
+        municipality_name_lang: Option<String>,
     }
 
     impl UserRow {
         fn into_user(self) -> Option<StaffUser> {
-            let municipality = match (self.municipality_slug, self.municipality_name) {
-                (Some(slug), Some(name)) => Some(MunicipalityRef {
+            let municipality = match (
+                self.municipality_slug,
+                self.municipality_name,
+                self.municipality_name_lang,
+            ) {
+                (Some(slug), Some(name), Some(lang)) => Some(MunicipalityRef {
                     slug: Slug::parse(&slug).ok()?,
-                    name,
+                    name: crate::server::translations::stored_text(name, &lang).ok()?,
                 }),
                 _ => None,
             };
@@ -190,7 +195,8 @@ pub mod on_server {
         }
         let row: Option<UserRow> = on_pool!(db, |pool| sqlx::query_as(
             "SELECT u.id, u.email, u.name, u.role, u.password_hash,
-                    m.slug AS municipality_slug, m.name AS municipality_name
+                    m.slug AS municipality_slug, m.name AS municipality_name,
+                    m.original_language AS municipality_name_lang
                FROM users u LEFT JOIN municipalities m ON m.id = u.municipality_id
               WHERE u.email = $1 AND NOT u.disabled"
         )
@@ -302,7 +308,8 @@ pub mod on_server {
     ) -> Result<Option<StaffUser>, sqlx::Error> {
         let row: Option<UserRow> = on_pool!(db, |pool| sqlx::query_as(
             "SELECT u.id, u.email, u.name, u.role, u.password_hash,
-                    m.slug AS municipality_slug, m.name AS municipality_name
+                    m.slug AS municipality_slug, m.name AS municipality_name,
+                    m.original_language AS municipality_name_lang
                FROM sessions s JOIN users u ON u.id = s.user_id
                LEFT JOIN municipalities m ON m.id = u.municipality_id
               WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled"

@@ -78,6 +78,13 @@ on_both_backends! {
             assert_eq!(page.texts(".untranslated"), Vec::<String>::new());
         }
 
+        assert_eq!(nl.texts(".adoptions a"), ["Stad Brussel"], "the municipality's name too");
+        assert_eq!(fr.texts(".adoptions a"), ["Ville de Bruxelles"]);
+        let brussels = app.get("/nl/municipalities/brussels").await;
+        assert_eq!(brussels.texts("h1"), ["Stad Brussel"]);
+        assert_eq!(brussels.attr("h1", "lang"), None);
+        assert_eq!(app.get("/fr/persons").await.texts("select[name=municipality] option[value=brussels]"), ["Ville de Bruxelles"]);
+
         let action = app.get("/nl/actions/solidarity-with-vahid-afkari").await;
         assert_eq!(action.texts("h1"), ["Solidariteit met Vahid Afkari"]);
         assert!(action.texts(".action-text")[0].starts_with("De Stad Brussel heeft Vahid Afkari op 5 december 2022 geadopteerd"));

@@ -33,7 +33,7 @@ fn municipality_options(
     options.extend(
         municipalities
             .iter()
-            .map(|m| (m.slug.as_str().to_owned(), m.name.clone())),
+            .map(|m| (m.slug.as_str().to_owned(), m.name.text.clone())),
     );
     options
 }
@@ -103,7 +103,7 @@ fn AccountRowView(
     let form = format!("account-{}", account.id);
     let role_label = locale.t(&format!("staff.role_{}", account.role.slug()));
     let role_text = match &account.municipality {
-        Some(m) => format!("{role_label}, {}", m.name),
+        Some(m) => format!("{role_label}, {}", m.name.text),
         None => role_label,
     };
     let problem = flash

@@ -40,7 +40,7 @@ pub fn StaffPersonsPage() -> impl IntoView {
         <Meta name="robots" content="noindex"/>
         {gated(data, move |page: PersonsWorkspace| {
             let council = Permission::ManageCases.allows(page.user.role);
-            let municipality = page.user.municipality.as_ref().map(|m| m.name.clone()).unwrap_or_default();
+            let municipality = page.user.municipality.as_ref().map(|m| m.name.text.clone()).unwrap_or_default();
             view! {
                 <StaffNav user=page.user.clone()/>
                 <section class="staff-page">
@@ -198,7 +198,7 @@ fn PersonDesk(page: PersonWorkspace) -> impl IntoView {
         .user
         .municipality
         .as_ref()
-        .map(|m| m.name.clone())
+        .map(|m| m.name.text.clone())
         .unwrap_or_default();
     let flash = page.flash.clone();
     view! {
@@ -218,7 +218,7 @@ fn PersonDesk(page: PersonWorkspace) -> impl IntoView {
                 view! {
                     <ul class="adoptions">
                         {page.adoptions.iter().map(|a| view! {
-                            <li>{a.municipality.name.clone()} ", " {a.adopted_on.format(locale)}
+                            <li>{a.municipality.name.text.clone()} ", " {a.adopted_on.format(locale)}
                                 {a.decision_reference.clone().map(|r| view! { " (" {r} ")" })}</li>
                         }).collect_view()}
                     </ul>

@@ -24,7 +24,7 @@ use leptos_router::hooks::{use_location, use_query_map};
 fn role_label(locale: Locale, user: &StaffUser) -> String {
     let role = locale.t(&format!("staff.role_{}", user.role.slug()));
     match &user.municipality {
-        Some(m) => format!("{role}, {}", m.name),
+        Some(m) => format!("{role}, {}", m.name.text),
         None => role,
     }
 }
