@@ -116,6 +116,26 @@ impl Locale {
     pub fn t(self, key: &str) -> String {
         rust_i18n::t!(key, locale = self.code()).into_owned()
     }
+
+    /// The name of `language` in this one: "French" on an English page.
+    pub fn language_name(self, language: Locale) -> String {
+        self.t(&format!("language.{}", language.code()))
+    }
+
+    /// Every language as (code, name in this one), for a language select.
+    pub fn language_choices(self) -> Vec<(String, String)> {
+        Locale::ALL
+            .into_iter()
+            .map(|l| (l.code().to_owned(), self.language_name(l)))
+            .collect()
+    }
+
+    /// What a page or mail in this language says beside content shown in its
+    /// `original` language: "Not yet translated: original in French."
+    pub fn untranslated_note(self, original: Locale) -> String {
+        self.t("content.untranslated")
+            .replace("%{language}", &self.language_name(original))
+    }
 }
 
 /// A piece of content with the language it is written in: the page's own,

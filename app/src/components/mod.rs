@@ -21,10 +21,7 @@ use leptos::prelude::*;
 pub fn UntranslatedNote(texts: Vec<Option<LangText>>) -> impl IntoView {
     let locale = use_locale();
     let original = original_among(locale, texts.iter().flatten())?;
-    let language = locale.t(&format!("language.{}", original.code()));
-    Some(view! {
-        <p class="untranslated">{locale.t("content.untranslated").replace("%{language}", &language)}</p>
-    })
+    Some(view! { <p class="untranslated">{locale.untranslated_note(original)}</p> })
 }
 
 /// The language of the first text that a page in `page`'s language shows as

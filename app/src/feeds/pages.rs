@@ -112,7 +112,7 @@ pub fn StaffFeedsPage() -> impl IntoView {
                             <SelectField form=f name="person" label=locale.t("feeds.default_person") value=String::new() flash=flash.clone()
                                 options=person_options(&page.persons, locale.t("feeds.no_default_person"))/>
                             <SelectField form=f name="language" label=locale.t("feeds.language") value=locale.code().to_owned() flash=flash.clone()
-                                options=crate::i18n::Locale::ALL.into_iter().map(|l| (l.code().to_owned(), locale.t(&format!("language.{}", l.code())))).collect()/>
+                                options=locale.language_choices()/>
                             <p class="hint">{locale.t("feeds.language_hint")}</p>
                             <p class="hint">{locale.t("feeds.trust_hint")}</p>
                             <button type="submit">{locale.t("feeds.follow")}</button>

@@ -390,10 +390,7 @@ pub fn update_mail(
     let (title, title_line) = match event.text_in("title", locale) {
         Some(title) => (title, title.to_owned()),
         None => {
-            let language = locale.t(&format!("language.{}", event.original_language.code()));
-            let note = locale
-                .t("content.untranslated")
-                .replace("%{language}", &language);
+            let note = locale.untranslated_note(event.original_language);
             (event.title.as_str(), format!("{}\n({note})", event.title))
         }
     };

@@ -103,13 +103,7 @@ pub fn confirmation_mail(
         .replace("%{title}", &title.text);
     let marked = match title.lang_attr(locale) {
         None => title.text.clone(),
-        Some(code) => {
-            let language = locale.t(&format!("language.{code}"));
-            let note = locale
-                .t("content.untranslated")
-                .replace("%{language}", &language);
-            format!("{} ({note})", title.text)
-        }
+        Some(_) => format!("{} ({})", title.text, locale.untranslated_note(title.lang)),
     };
     let body = locale
         .t("mail.confirm_body")

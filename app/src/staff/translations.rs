@@ -5,7 +5,7 @@
 //! language's fieldset, beside the original.
 use super::StaffUser;
 use crate::error::AppError;
-use crate::i18n::Locale;
+use crate::i18n::{LangText, Locale};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -15,8 +15,7 @@ pub struct QueueEntry {
     pub update: i64,
     pub person_name: String,
     /// In the original language.
-    pub title: String,
-    pub original_language: Locale,
+    pub title: LangText,
     pub language: Locale,
     /// Fields with no translation in `language` (`title`, `body_html`, `source_title`).
     pub missing: Vec<String>,
@@ -142,8 +141,10 @@ pub mod on_server {
             entries.push(QueueEntry {
                 update: row.id,
                 person_name: row.person_name,
-                title: row.title,
-                original_language: stored_language(&row.original_language)?,
+                title: LangText {
+                    text: row.title,
+                    lang: stored_language(&row.original_language)?,
+                },
                 language: stored_language(&row.language)?,
                 missing,
                 outdated,

@@ -40,7 +40,7 @@ pub fn StaffTranslationsPage() -> impl IntoView {
         {gated(data, move |page: TranslationsWorkspace| {
             let chosen = page.language.map(Locale::code).unwrap_or_default();
             let options = std::iter::once((String::new(), locale.t("staff.translations_all")))
-                .chain(Locale::ALL.into_iter().map(|l| (l.code().to_owned(), locale.t(&format!("language.{}", l.code())))))
+                .chain(locale.language_choices())
                 .map(|(value, label)| {
                     let selected = value == chosen;
                     view! { <option value=value selected=selected>{label}</option> }
@@ -104,10 +104,10 @@ fn QueueRow(entry: QueueEntry) -> impl IntoView {
     view! {
         <tr data-update=entry.update.to_string() data-language=entry.language.code()>
             <td>
-                <a href=href lang=(entry.original_language != locale).then(|| entry.original_language.code())>{entry.title}</a>
+                <a href=href lang=entry.title.lang_attr(locale)>{entry.title.text.clone()}</a>
                 " · " {entry.person_name}
             </td>
-            <td>{locale.t(&format!("language.{}", entry.language.code()))}</td>
+            <td>{locale.language_name(entry.language)}</td>
             <td>{to_do.join(" · ")}</td>
             <td>{locale.t(if entry.is_published { "staff.state_published" } else { "staff.state_draft" })}</td>
         </tr>

@@ -60,15 +60,6 @@ fn UpdateFields(
             locale,
         ),
     };
-    let languages: Vec<(String, String)> = Locale::ALL
-        .into_iter()
-        .map(|l| {
-            (
-                l.code().to_owned(),
-                locale.t(&format!("language.{}", l.code())),
-            )
-        })
-        .collect();
     let fieldsets = Locale::ALL
         .into_iter()
         .map(|language| {
@@ -110,7 +101,7 @@ fn UpdateFields(
         <TextField form=f name="occurred_on" label=locale.t("staff.occurred_on") value=date flash=flash.clone() hint=locale.t("staff.date_hint") required=true/>
         <SelectField form=f name="status" label=locale.t("staff.status") value=status flash=flash.clone() options=statuses/>
         <TextField form=f name="source_url" label=locale.t("staff.source_url") value=source_url flash=flash.clone() kind="url"/>
-        <SelectField form=f name="original_language" label=locale.t("staff.original_language") value=original.code().to_owned() flash=flash.clone() options=languages required=true/>
+        <SelectField form=f name="original_language" label=locale.t("staff.original_language") value=original.code().to_owned() flash=flash.clone() options=locale.language_choices() required=true/>
         <p class="hint">{locale.t("staff.languages_hint")}</p>
         {fieldsets}
     }
@@ -120,21 +111,23 @@ fn UpdateFields(
 #[component]
 fn MissingTranslations(missing: Vec<MissingTranslation>) -> impl IntoView {
     let locale = use_locale();
-    (!missing.is_empty()).then(|| view! {
-        <div class="missing-translations">
-            <p>{locale.t("staff.missing_translations")}</p>
-            <ul>
-                {missing.into_iter().map(|m| {
-                    let fields = m
-                        .fields
-                        .iter()
-                        .map(|f| locale.t(field_label(f)))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    view! { <li>{locale.t(&format!("language.{}", m.language.code()))} ": " {fields}</li> }
-                }).collect_view()}
-            </ul>
-        </div>
+    (!missing.is_empty()).then(|| {
+        view! {
+            <div class="missing-translations">
+                <p>{locale.t("staff.missing_translations")}</p>
+                <ul>
+                    {missing.into_iter().map(|m| {
+                        let fields = m
+                            .fields
+                            .iter()
+                            .map(|f| locale.t(field_label(f)))
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        view! { <li>{locale.language_name(m.language)} ": " {fields}</li> }
+                    }).collect_view()}
+                </ul>
+            </div>
+        }
     })
 }
 
@@ -225,7 +218,7 @@ pub fn StaffUpdatePage(id: String) -> impl IntoView {
                     let text = |field: &str| u.text_in(field, language).map(str::to_owned);
                     view! {
                         <article class="timeline-entry preview" lang=language.code()>
-                            <p class="preview-language" lang=locale.code()>{locale.t(&format!("language.{}", language.code()))}</p>
+                            <p class="preview-language" lang=locale.code()>{locale.language_name(language)}</p>
                             <p class="timeline-date">{u.occurred_on.format(language)}</p>
                             {u.status.map(|s| view! { <p class="status-badge">{language.t(&s.label_key())}</p> })}
                             <h3>{text("title")}</h3>
