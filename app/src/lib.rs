@@ -135,7 +135,9 @@ pub fn App() -> impl IntoView {
 #[component]
 fn StaffRouter() -> impl IntoView {
     use feeds::pages::{StaffFeedsPage, StaffInboxPage};
-    use staff::pages::admin::{StaffAccountsPage, StaffAuditPage, StaffRequestsPage};
+    use staff::pages::admin::{
+        StaffAccountsPage, StaffAuditPage, StaffMunicipalitiesPage, StaffRequestsPage,
+    };
     use staff::pages::cases::{StaffActionPage, StaffPersonPage, StaffPersonsPage};
     use staff::pages::passwords::{
         StaffForgotPasswordPage, StaffOwnAccountPage, StaffPasswordLinkPage,
@@ -159,6 +161,7 @@ fn StaffRouter() -> impl IntoView {
         ["account"] => view! { <StaffOwnAccountPage/> }.into_any(),
         ["accounts"] => view! { <StaffAccountsPage/> }.into_any(),
         ["audit"] => view! { <StaffAuditPage/> }.into_any(),
+        ["municipalities"] => view! { <StaffMunicipalitiesPage/> }.into_any(),
         ["requests"] => view! { <StaffRequestsPage/> }.into_any(),
         ["persons"] => view! { <StaffPersonsPage/> }.into_any(),
         ["persons", slug] => view! { <StaffPersonPage slug=slug.to_string()/> }.into_any(),

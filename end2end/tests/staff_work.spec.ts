@@ -68,10 +68,18 @@ test('an admin creates a council member, who adopts a person; comms publishes "R
   await logIn(page, council, '/staff/persons');
   await page.locator('#person-full_name').fill(person);
   await page.locator('#person-country').selectOption('IR');
-  await page.locator('#person-summary').fill('<p>Defender of <em>workers</em>.</p><script>alert(1)</script>');
+  await expect(page.locator('fieldset#person-fr')).toHaveAttribute('lang', 'fr');
+  await page.locator('#person-summary_en').fill('<p>Defender of <em>workers</em>.</p><script>alert(1)</script>');
   await page.getByLabel('Freedom to form a union').check();
   await page.locator('#person-adopted_on').fill('2026-11-27');
   await page.locator('#person-decision_reference').fill(`CC-${project}`);
+  await page.getByRole('button', { name: 'Adopt' }).click();
+  // Brussels requires French and Dutch before a person is public: refused,
+  // what was typed kept, until they are written.
+  await expect(page.locator('#publish-refused')).toBeVisible();
+  await expect(page.locator('#person-summary_en')).toHaveValue(/Defender of/);
+  await page.locator('#person-summary_fr').fill('<p>Défenseur des <em>travailleurs</em>.</p>');
+  await page.locator('#person-summary_nl').fill('<p>Verdediger van <em>arbeiders</em>.</p>');
   await page.getByRole('button', { name: 'Adopt' }).click();
   await expect(page).toHaveURL(new RegExp(`/staff/persons/${slug}$`));
   await expect(page.locator('.notice')).toContainText('Adopted.');
@@ -133,6 +141,7 @@ test('an anonymous visitor gets the login page for every staff URL', async ({ pa
     '/staff',
     '/staff/accounts',
     '/staff/audit',
+    '/staff/municipalities',
     '/staff/persons',
     '/staff/persons/vahid-afkari',
     '/staff/persons/vahid-afkari/updates/new',
@@ -156,6 +165,7 @@ for (const [who, path] of [
   [COMMS, '/staff'],
   [ADMIN, '/staff/accounts'],
   [ADMIN, '/staff/audit'],
+  [ADMIN, '/staff/municipalities'],
   [ADMIN, '/staff/requests'],
   [COMMS, '/staff/persons'],
   [COMMS, '/staff/persons/vahid-afkari'],

@@ -40,6 +40,7 @@ mod role;
 mod slug;
 mod status;
 mod status_event;
+mod translation;
 
 pub use availability::Availability;
 pub use email::{Email, EmailError};
@@ -50,7 +51,10 @@ pub use rights::{RightsCategory, UnknownRightsCategory};
 pub use role::{Permission, Role, UnknownRole};
 pub use slug::{Slug, SlugError};
 pub use status::{Status, UnknownStatus};
-pub use status_event::{StatusEventRecord, Translation, STATUS_EVENT_FIELDS};
+pub use status_event::{StatusEventRecord, STATUS_EVENT_FIELDS};
+pub use translation::{
+    MissingTranslation, Translatable, Translation, PERSON_FIELDS, SUPPORT_ACTION_FIELDS,
+};
 
 /// ISO 3166-1 alpha-2 country code, e.g. `SA`; names come from the `countries` table.
 #[derive(

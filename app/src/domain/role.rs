@@ -72,10 +72,12 @@ pub enum Permission {
     /// Let a partner feed publish without review: what a trusted feed
     /// brings goes public in the city's name, so only an administrator.
     TrustFeeds,
+    /// Set the languages each municipality requires before publishing.
+    ManageMunicipalities,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 13] = [
         Permission::ManageAccounts,
         Permission::ReadAuditLog,
         Permission::ReadCases,
@@ -88,6 +90,7 @@ impl Permission {
         Permission::ChangeOwnPassword,
         Permission::ReadFeeds,
         Permission::TrustFeeds,
+        Permission::ManageMunicipalities,
     ];
 
     /// Who may do it.
@@ -96,7 +99,8 @@ impl Permission {
             Permission::ManageAccounts
             | Permission::ReadAuditLog
             | Permission::DecideAdoptions
-            | Permission::TrustFeeds => &[Role::Admin],
+            | Permission::TrustFeeds
+            | Permission::ManageMunicipalities => &[Role::Admin],
             Permission::ReadCases => &[Role::Council, Role::Comms],
             Permission::ManageCases => &[Role::Council],
             Permission::RunActions | Permission::ExportSignatures => &[Role::Admin, Role::Council],
@@ -141,6 +145,7 @@ mod tests {
             (ChangeOwnPassword, "admin council comms"),
             (ReadFeeds, "admin comms"),
             (TrustFeeds, "admin"),
+            (ManageMunicipalities, "admin"),
         ];
         assert_eq!(table.len(), Permission::ALL.len());
         for (permission, roles) in table {

@@ -1,7 +1,7 @@
 //! `StatusEventRecord`: a status event as stored, drafts included — what
 //! staff edit and preview, and what the audit log records before and after
 //! each change. The public timeline reads its own view of published events.
-use super::{PartialDate, Status};
+use super::{PartialDate, Status, Translatable, Translation};
 use crate::i18n::Locale;
 use serde::{Deserialize, Serialize};
 
@@ -31,20 +31,16 @@ pub struct StatusEventRecord {
 /// the forms name them.
 pub const STATUS_EVENT_FIELDS: [&str; 3] = ["title", "body_html", "source_title"];
 
-/// One field of a record in a language other than its original.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Translation {
-    pub language: Locale,
-    /// The record's column: `title`, `body_html`, `summary`, …
-    pub field: String,
-    pub text: String,
-    /// The original changed after this was written.
-    pub outdated: bool,
-}
+impl Translatable for StatusEventRecord {
+    fn fields(&self) -> &'static [&'static str] {
+        &STATUS_EVENT_FIELDS
+    }
 
-impl StatusEventRecord {
-    /// The original text of `field` (one of [`STATUS_EVENT_FIELDS`]).
-    pub fn original(&self, field: &str) -> Option<&str> {
+    fn original_language(&self) -> Locale {
+        self.original_language
+    }
+
+    fn original(&self, field: &str) -> Option<&str> {
         match field {
             "title" => Some(&self.title),
             "body_html" => self.body_html.as_deref(),
@@ -53,15 +49,12 @@ impl StatusEventRecord {
         }
     }
 
-    /// `field` in `language`: the original in its own language, else the
-    /// translation, if there is one.
-    pub fn text_in(&self, field: &str, language: Locale) -> Option<&str> {
-        if language == self.original_language {
-            return self.original(field);
-        }
-        self.translations
-            .iter()
-            .find(|t| t.language == language && t.field == field)
-            .map(|t| t.text.as_str())
+    fn translations(&self) -> &[Translation] {
+        &self.translations
+    }
+
+    /// A partner's name, for what came from its feed: no translation.
+    fn is_translated(&self, field: &str) -> bool {
+        !(self.provenance == "feed" && field == "source_title")
     }
 }

@@ -6,7 +6,7 @@
 use super::audit::{Actor, AuditEntry, RecordAudit};
 use super::outbox::{Enqueue, NewMail};
 use super::tokens::{new_token, token_hash};
-use crate::domain::{PartialDate, Status, StatusEventRecord};
+use crate::domain::{PartialDate, Status, StatusEventRecord, Translatable};
 use crate::i18n::Locale;
 
 /// Partial dates oldest first, on the status event table alias `$e`: a year

@@ -10,6 +10,7 @@
 //! original (outdated) is never shown as if it said what the original says
 //! now: it waits in the translation queue until a translator revises it or
 //! confirms it still holds.
+use crate::domain::{Translatable, Translation};
 use crate::i18n::{LangText, Locale};
 use crate::impl_for_connections;
 
@@ -129,6 +130,138 @@ pub enum Field {
     SupportActionBody,
     SupportActionAddressee,
     MunicipalityName,
+}
+
+/// The kinds of record whose text is written per language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Person,
+    StatusEvent,
+    SupportAction,
+}
+
+/// Every translation of the records of one kind (`$1` a record, or NULL for
+/// all), with whether its original changed since it was written.
+macro_rules! translations_sql {
+    ($table:literal . $key:literal, $record:literal, [$($column:literal),+]) => {
+        concat!(
+            "SELECT t.", $key, " AS record_id, t.language, t.field, t.text, ",
+            crate::translation_outdated!("t", "r", [$($column),+]),
+            " AS outdated FROM ", $table, " t JOIN ", $record, " r ON r.id = t.", $key,
+            " WHERE ($1 IS NULL OR t.", $key, " = $1) ORDER BY t.", $key, ", t.language, t.field"
+        )
+    };
+}
+
+impl Kind {
+    fn translations_sql(self) -> &'static str {
+        match self {
+            Kind::Person => {
+                translations_sql!("person_translations"."person_id", "persons", ["summary"])
+            }
+            Kind::StatusEvent => translations_sql!(
+                "status_event_translations"."status_event_id",
+                "status_events",
+                ["title", "body_html", "source_title"]
+            ),
+            Kind::SupportAction => translations_sql!(
+                "support_action_translations"."support_action_id",
+                "support_actions",
+                ["title", "body_html", "addressee"]
+            ),
+        }
+    }
+}
+
+impl Field {
+    /// The field `name` (a column) of a record of `kind`; `None`: not written per language.
+    pub fn of(kind: Kind, name: &str) -> Option<Field> {
+        Some(match (kind, name) {
+            (Kind::Person, "summary") => Field::PersonSummary,
+            (Kind::StatusEvent, "title") => Field::StatusEventTitle,
+            (Kind::StatusEvent, "body_html") => Field::StatusEventBody,
+            (Kind::StatusEvent, "source_title") => Field::StatusEventSourceTitle,
+            (Kind::SupportAction, "title") => Field::SupportActionTitle,
+            (Kind::SupportAction, "body_html") => Field::SupportActionBody,
+            (Kind::SupportAction, "addressee") => Field::SupportActionAddressee,
+            _ => return None,
+        })
+    }
+}
+
+/// What an editor typed in the languages other than a record's original.
+pub struct TypedTranslations<'a> {
+    pub original_language: Locale,
+    /// Each other language's text of each field; `None` when emptied.
+    pub translations: &'a [(Locale, &'static str, Option<String>)],
+    /// Languages whose translation, as it is, was confirmed to still hold.
+    pub checked: &'a [Locale],
+}
+
+/// Stored language codes, in the order the network lists its languages.
+fn in_network_order(codes: &[String]) -> Result<Vec<Locale>, sqlx::Error> {
+    let mut languages = codes
+        .iter()
+        .map(|code| stored_language(code))
+        .collect::<Result<Vec<_>, _>>()?;
+    languages.sort_by_key(|l| Locale::ALL.iter().position(|a| a == l));
+    Ok(languages)
+}
+
+#[derive(sqlx::FromRow)]
+struct TranslationRow {
+    record_id: i64,
+    language: String,
+    field: String,
+    text: String,
+    outdated: bool,
+}
+
+/// Writes the translations an editor typed for record `id` of `kind`, as it
+/// was `before` the edit (`None`: new). A translation left as it was keeps
+/// the original it was made from, so it stays outdated if that changed,
+/// unless the editor confirmed it still holds; an emptied one is removed;
+/// the original's own language holds none.
+pub async fn write_translations<C: Translations + Send>(
+    conn: &mut C,
+    kind: Kind,
+    id: i64,
+    before: Option<&impl Translatable>,
+    typed: &TypedTranslations<'_>,
+    by: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    for (language, name, text) in typed.translations {
+        let Some(field) = Field::of(kind, name) else {
+            continue;
+        };
+        let unchanged = before.is_some_and(|b| {
+            b.original_language() != *language && b.text_in(name, *language) == text.as_deref()
+        });
+        if unchanged && !typed.checked.contains(language) {
+            continue;
+        }
+        match text {
+            Some(text) => {
+                let translation = NewTranslation {
+                    field,
+                    record_id: id,
+                    language: *language,
+                    text,
+                    by: Some(by),
+                };
+                conn.save_translation(&translation, now).await?;
+            }
+            None => conn.delete_translation(field, id, *language).await?,
+        }
+    }
+    for (_, name, _) in typed.translations {
+        if let Some(field) = Field::of(kind, name) {
+            conn.delete_translation(field, id, typed.original_language)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Writes (or rewrites) one translation, remembering the original it was
@@ -276,6 +409,20 @@ pub trait Translations {
         language: Locale,
     ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
 
+    /// The translations of record `id` of `kind`, or of every record of
+    /// that kind (`None`), with the record each belongs to.
+    fn translations_of(
+        &mut self,
+        kind: Kind,
+        id: Option<i64>,
+    ) -> impl std::future::Future<Output = Result<Vec<(i64, Translation)>, sqlx::Error>> + Send;
+
+    /// The languages a municipality (by slug) requires before publishing.
+    fn languages_required_by(
+        &mut self,
+        municipality: &str,
+    ) -> impl std::future::Future<Output = Result<Vec<Locale>, sqlx::Error>> + Send;
+
     /// The languages the municipalities that adopted a person (by slug)
     /// require before anything about the person is published.
     fn required_languages(
@@ -323,6 +470,42 @@ impl_for_connections! {
             Ok(())
         }
 
+        async fn translations_of(
+            &mut self,
+            kind: Kind,
+            id: Option<i64>,
+        ) -> Result<Vec<(i64, Translation)>, sqlx::Error> {
+            let rows: Vec<TranslationRow> = sqlx::query_as(kind.translations_sql())
+                .bind(id)
+                .fetch_all(&mut *self)
+                .await?;
+            rows.into_iter()
+                .map(|row| {
+                    Ok((
+                        row.record_id,
+                        Translation {
+                            language: stored_language(&row.language)?,
+                            field: row.field,
+                            text: row.text,
+                            outdated: row.outdated,
+                        },
+                    ))
+                })
+                .collect()
+        }
+
+        async fn languages_required_by(&mut self, municipality: &str) -> Result<Vec<Locale>, sqlx::Error> {
+            let codes: Vec<String> = sqlx::query_scalar(
+                "SELECT l.language FROM municipality_languages l
+                   JOIN municipalities m ON m.id = l.municipality_id
+                  WHERE m.slug = $1 AND l.required",
+            )
+            .bind(municipality)
+            .fetch_all(&mut *self)
+            .await?;
+            in_network_order(&codes)
+        }
+
         async fn required_languages(&mut self, person: &str) -> Result<Vec<Locale>, sqlx::Error> {
             let codes: Vec<String> = sqlx::query_scalar(
                 "SELECT DISTINCT l.language FROM municipality_languages l
@@ -333,12 +516,7 @@ impl_for_connections! {
             .bind(person)
             .fetch_all(&mut *self)
             .await?;
-            let mut languages = codes
-                .iter()
-                .map(|code| stored_language(code))
-                .collect::<Result<Vec<_>, _>>()?;
-            languages.sort_by_key(|l| Locale::ALL.iter().position(|a| a == l));
-            Ok(languages)
+            in_network_order(&codes)
         }
     }
 }

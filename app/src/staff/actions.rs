@@ -4,9 +4,11 @@
 //! delivery. Only the owning municipality's council, or an administrator,
 //! does the last three. The command line (`server action create|close|list`)
 //! goes through the same audited writes, as the system actor `cli`.
-use super::forms::FormFlash;
+use super::forms::{FormFlash, TextKind};
 use super::StaffUser;
+use crate::domain::{Translatable, Translation};
 use crate::error::AppError;
+use crate::i18n::Locale;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -20,13 +22,36 @@ pub struct SupportActionForm {
     /// The slug of the action being edited; empty for a new one.
     pub action: String,
     pub slug: String,
-    pub title: String,
-    pub body: String,
-    pub addressee: String,
+    /// The language the title, text and addressee are written in; the other
+    /// languages' are their translations.
+    pub original_language: String,
+    pub title_en: String,
+    pub title_fr: String,
+    pub title_nl: String,
+    pub body_html_en: String,
+    pub body_html_fr: String,
+    pub body_html_nl: String,
+    pub addressee_en: String,
+    pub addressee_fr: String,
+    pub addressee_nl: String,
+    /// Ticked: this language's translation, left as it is, still says what
+    /// the changed original says.
+    pub checked_en: String,
+    pub checked_fr: String,
+    pub checked_nl: String,
     pub goal: String,
     pub opens_on: String,
     pub closes_on: String,
+    /// Set by the "open now, translations to follow" button.
+    pub translations_to_follow: String,
 }
+
+/// The fields of a support action written per language.
+pub const ACTION_FIELDS: [(&str, TextKind); 3] = [
+    ("title", TextKind::Line),
+    ("body_html", TextKind::Rich),
+    ("addressee", TextKind::Line),
+];
 
 /// A support action as its edit form shows it and the audit log records it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +65,33 @@ pub struct SupportActionRecord {
     pub opens_on: String,
     pub closes_on: Option<String>,
     pub is_open: bool,
+    /// The language the title, text and addressee are written in.
+    pub original_language: Locale,
+    /// Their translations, where written.
+    pub translations: Vec<Translation>,
+}
+
+impl Translatable for SupportActionRecord {
+    fn fields(&self) -> &'static [&'static str] {
+        &crate::domain::SUPPORT_ACTION_FIELDS
+    }
+
+    fn original_language(&self) -> Locale {
+        self.original_language
+    }
+
+    fn original(&self, field: &str) -> Option<&str> {
+        match field {
+            "title" => Some(&self.title),
+            "body_html" => Some(&self.body_html),
+            "addressee" => Some(&self.addressee),
+            _ => None,
+        }
+    }
+
+    fn translations(&self) -> &[Translation] {
+        &self.translations
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,6 +101,8 @@ pub struct SupportActionWorkspace {
     pub person_name: String,
     pub confirmed: i64,
     pub can_edit: bool,
+    /// The languages the person's municipalities require.
+    pub required_languages: Vec<Locale>,
     pub flash: Option<FormFlash>,
 }
 
@@ -91,12 +145,14 @@ use {super::session::on_server::require, crate::domain::Permission};
 pub mod on_server {
     use super::*;
     use crate::domain::{Line, PartialDate, Slug};
-    use crate::i18n::Locale;
     use crate::on_pool;
     use crate::server::audit::{Actor, AuditEntry, RecordAudit};
     use crate::server::db::{BeginWrite, Db};
+    use crate::server::translations::{stored_language, write_translations, Kind, Translations};
     use crate::staff::cases::on_server::{action_of, case_of_person, must_act, must_run, ActionOf};
-    use crate::staff::forms::on_server::{done, full_date, refuse, rich};
+    use crate::staff::forms::on_server::{
+        done, full_date, parse_languages, refuse, LanguageInput, Publication,
+    };
     use crate::staff::forms::Problems;
     use chrono::NaiveDate;
 
@@ -110,7 +166,7 @@ pub mod on_server {
         pub goal: u32,
         pub opens_on: NaiveDate,
         pub closes_on: Option<NaiveDate>,
-        /// The language a new action is written in: the writer's.
+        /// The language the title, text and addressee are written in.
         pub language: Locale,
     }
 
@@ -119,23 +175,29 @@ pub mod on_server {
         problems: &mut Problems,
         form: &SupportActionForm,
         new: bool,
-    ) -> Option<(Option<Slug>, ActionTerms)> {
+    ) -> Option<(Option<Slug>, ActionTerms, LanguageInput)> {
         let slug = match new {
             true => problems
                 .check("slug", Slug::parse(form.slug.trim()), "form.invalid_slug")
                 .map(Some),
             false => Some(None),
         };
-        let title = problems.check("title", Line::parse(&form.title), "form.invalid_line");
-        let addressee = problems.check(
-            "addressee",
-            Line::parse(&form.addressee),
-            "form.invalid_line",
+        let texts = parse_languages(
+            problems,
+            form,
+            &ACTION_FIELDS,
+            &["title", "body_html", "addressee"],
         );
-        let body = rich(problems, "body", &form.body);
-        if body.as_deref().is_some_and(str::is_empty) {
-            problems.add("body", "form.required");
-        }
+        // Checked by `parse_languages`: the original's three are there.
+        let original = |field| {
+            texts
+                .as_ref()
+                .and_then(|t: &LanguageInput| t.original(field))
+                .map(str::to_owned)
+        };
+        let title = original("title").and_then(|t| Line::parse(&t).ok());
+        let addressee = original("addressee").and_then(|t| Line::parse(&t).ok());
+        let body = original("body_html");
         let goal = form.goal.trim().parse::<u32>().ok().filter(|g| *g > 0);
         let goal = problems.check("goal", goal.ok_or(()), "form.invalid_goal");
         let opens_on = full_date(problems, "opens_on", &form.opens_on);
@@ -155,9 +217,9 @@ pub mod on_server {
             goal: goal?,
             opens_on: opens_on?,
             closes_on: closes_on?,
-            language: Locale::from_code(&form.lang).unwrap_or_default(),
+            language: texts.as_ref()?.original_language,
         };
-        problems.is_empty().then_some((slug?, terms))
+        problems.is_empty().then_some((slug?, terms, texts?))
     }
 
     /// Which action a save writes.
@@ -170,6 +232,16 @@ pub mod on_server {
         Existing {
             id: i64,
         },
+    }
+
+    /// What saving an action did.
+    enum Saved {
+        /// The action's slug.
+        Done(String),
+        SlugTaken,
+        /// Refused: a new action without the languages its person's
+        /// municipalities require; nothing changed.
+        WaitsForTranslations,
     }
 
     /// Opens a new support action for a person this municipality adopted, or edits one.
@@ -196,38 +268,89 @@ pub mod on_server {
             }
         };
         let mut problems = Problems::default();
-        let Some((slug, terms)) = parse_action_form(&mut problems, &form, new) else {
+        let Some((slug, terms, texts)) = parse_action_form(&mut problems, &form, new) else {
             return refuse(ACTION_FORM, &form, problems).await;
         };
-        let saved = on_pool!(&db, |pool| {
+        let publication = if form.translations_to_follow.trim().is_empty() {
+            Publication::Translated
+        } else {
+            Publication::TranslationsToFollow
+        };
+        let now = crate::server::clock::now();
+        let saved = on_pool!(&db, |pool| async {
             let mut tx = pool.begin_write().await?;
-            let id = match (saving, &slug) {
+            let (id, before) = match (saving, &slug) {
                 (Saving::Existing { id }, _) => {
+                    let before = tx.action_record(id).await?;
                     tx.update_action(user.actor(), id, &terms).await?;
-                    Some(id)
+                    (Some(id), before)
                 }
-                (Saving::New { person_id, owner }, Some(slug)) => {
+                (Saving::New { person_id, owner }, Some(slug)) => (
                     tx.insert_action(user.actor(), person_id, Some(owner), slug, &terms)
-                        .await?
+                        .await?,
+                    None,
+                ),
+                (Saving::New { .. }, None) => (None, None),
+            };
+            let Some(id) = id else {
+                return Ok(Saved::SlugTaken);
+            };
+            write_translations(
+                &mut *tx,
+                Kind::SupportAction,
+                id,
+                before.as_ref(),
+                &texts.typed(),
+                user.id,
+                now,
+            )
+            .await?;
+            let Some(record) = tx.action_record(id).await? else {
+                return Ok(Saved::SlugTaken);
+            };
+            // A new action takes signatures at once: the languages the
+            // person's municipalities require first.
+            if before.is_none() {
+                let required = tx.required_languages(&record.person).await?;
+                let missing = record.missing_translations(&required);
+                if !missing.is_empty() {
+                    if publication == Publication::Translated {
+                        return Ok(Saved::WaitsForTranslations);
+                    }
+                    let entry = AuditEntry::new(
+                        user.actor(),
+                        "support_action.publish_before_translation",
+                        "support_action",
+                        id,
+                    )
+                    .after(&missing);
+                    tx.record_audit(&entry).await?;
                 }
-                (Saving::New { .. }, None) => None,
-            };
-            let record = match id {
-                Some(id) => tx.action_record(id).await?,
-                None => None,
-            };
+            }
             tx.commit().await?;
-            record
-        });
-        let Some(record) = saved else {
-            return refuse(ACTION_FORM, &form, Problems::one("slug", "form.slug_taken")).await;
+            Ok::<_, sqlx::Error>(Saved::Done(record.slug))
+        }
+        .await)?;
+        let slug = match saved {
+            Saved::Done(slug) => slug,
+            Saved::SlugTaken => {
+                return refuse(ACTION_FORM, &form, Problems::one("slug", "form.slug_taken")).await
+            }
+            Saved::WaitsForTranslations => {
+                return refuse(
+                    ACTION_FORM,
+                    &form,
+                    Problems::one("publish", "staff.publish_waits_for_translations"),
+                )
+                .await
+            }
         };
         let notice = if new {
             "staff.action_opened"
         } else {
             "staff.saved"
         };
-        let page = locale.path(&format!("/staff/actions/{}", record.slug), false);
+        let page = locale.path(&format!("/staff/actions/{}", slug), false);
         done(ACTION_FORM, notice, &page).await
     }
 
@@ -323,8 +446,13 @@ pub mod on_server {
             .await)?;
         Ok(Some(SupportActionWorkspace {
             user: user.clone(),
-            action,
             person_name,
+            required_languages: crate::staff::updates::on_server::required_languages(
+                db,
+                &action.person,
+            )
+            .await?,
+            action,
             confirmed,
             can_edit: may_act,
             flash: None,
@@ -367,11 +495,16 @@ pub mod on_server {
         opens_on: NaiveDate,
         closes_on: Option<NaiveDate>,
         is_open: bool,
+        original_language: String,
     }
 
-    impl From<RecordRow> for SupportActionRecord {
-        fn from(row: RecordRow) -> Self {
-            SupportActionRecord {
+    impl RecordRow {
+        fn into_record(
+            self,
+            translations: Vec<Translation>,
+        ) -> Result<SupportActionRecord, sqlx::Error> {
+            let row = self;
+            Ok(SupportActionRecord {
                 slug: row.slug,
                 person: row.person,
                 title: row.title,
@@ -381,7 +514,9 @@ pub mod on_server {
                 opens_on: row.opens_on.to_string(),
                 closes_on: row.closes_on.map(|d| d.to_string()),
                 is_open: row.is_open,
-            }
+                original_language: stored_language(&row.original_language)?,
+                translations,
+            })
         }
     }
 
@@ -390,13 +525,20 @@ pub mod on_server {
             async fn action_record(&mut self, id: i64) -> Result<Option<SupportActionRecord>, sqlx::Error> {
                 let row: Option<RecordRow> = sqlx::query_as(
                     "SELECT a.slug, p.slug AS person, a.title, a.body_html, a.addressee, CAST(a.goal AS BIGINT) AS goal,
-                            a.opens_on, a.closes_on, a.is_open
+                            a.opens_on, a.closes_on, a.is_open, a.original_language
                        FROM support_actions a JOIN persons p ON p.id = a.person_id WHERE a.id = $1",
                 )
                 .bind(id)
                 .fetch_optional(&mut *self)
                 .await?;
-                Ok(row.map(SupportActionRecord::from))
+                let Some(row) = row else { return Ok(None) };
+                let translations = self
+                    .translations_of(Kind::SupportAction, Some(id))
+                    .await?
+                    .into_iter()
+                    .map(|(_, t)| t)
+                    .collect();
+                row.into_record(translations).map(Some)
             }
 
             async fn insert_action(
@@ -436,7 +578,7 @@ pub mod on_server {
                 let before = self.action_record(id).await?;
                 sqlx::query(
                     "UPDATE support_actions SET title = $2, body_html = $3, addressee = $4, goal = $5,
-                            opens_on = $6, closes_on = $7 WHERE id = $1",
+                            opens_on = $6, closes_on = $7, original_language = $8 WHERE id = $1",
                 )
                 .bind(id)
                 .bind(terms.title.as_str())
@@ -445,6 +587,7 @@ pub mod on_server {
                 .bind(i64::from(terms.goal))
                 .bind(terms.opens_on)
                 .bind(terms.closes_on)
+                .bind(terms.language.code())
                 .execute(&mut *self)
                 .await?;
                 let after = self.action_record(id).await?;
@@ -659,9 +802,10 @@ pub mod on_server {
         fn form() -> SupportActionForm {
             SupportActionForm {
                 slug: "free-vahid-now".into(),
-                title: "Free Vahid now".into(),
-                body: "<p>Write to the authorities.</p>".into(),
-                addressee: "The Head of the Judiciary".into(),
+                original_language: "en".into(),
+                title_en: "Free Vahid now".into(),
+                body_html_en: "<p>Write to the authorities.</p>".into(),
+                addressee_en: "The Head of the Judiciary".into(),
                 goal: "500".into(),
                 opens_on: "2026-01-01".into(),
                 ..SupportActionForm::default()
@@ -671,11 +815,11 @@ pub mod on_server {
         #[test]
         fn a_new_action_is_parsed_with_its_slug() {
             let mut problems = Problems::default();
-            let (slug, terms) = parse_action_form(&mut problems, &form(), true).unwrap();
+            let (slug, terms, _) = parse_action_form(&mut problems, &form(), true).unwrap();
             assert_eq!(slug.unwrap().as_str(), "free-vahid-now");
             assert_eq!(terms.goal, 500);
             assert_eq!(terms.closes_on, None);
-            let (slug, _) = parse_action_form(&mut problems, &form(), false).unwrap();
+            let (slug, _, _) = parse_action_form(&mut problems, &form(), false).unwrap();
             assert_eq!(slug, None, "an edit keeps its address");
         }
 
@@ -685,7 +829,7 @@ pub mod on_server {
                 goal: "0".into(),
                 opens_on: "2026-02-01".into(),
                 closes_on: "2026-01-01".into(),
-                body: "<script>only</script>".into(),
+                body_html_en: "<script>only</script>".into(),
                 ..form()
             };
             let mut problems = Problems::default();
@@ -693,7 +837,7 @@ pub mod on_server {
             assert_eq!(problems.0["goal"], "form.invalid_goal");
             assert_eq!(problems.0["closes_on"], "form.closes_before_opens");
             assert_eq!(
-                problems.0["body"], "form.required",
+                problems.0["body_html_en"], "form.required",
                 "nothing left once sanitized"
             );
         }

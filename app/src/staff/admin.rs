@@ -6,6 +6,7 @@ use super::StaffUser;
 use crate::api::MunicipalityRef;
 use crate::domain::Role;
 use crate::error::AppError;
+use crate::i18n::Locale;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +66,85 @@ pub struct AuditPage {
     pub accounts: Vec<(i64, String)>,
     /// The id to ask for the next (older) page with, if there is one.
     pub older: Option<i64>,
+}
+
+/// The form of one municipality's languages: one per municipality on the
+/// page, each with its own field ids, a refused one coming back to its own.
+pub fn languages_form(municipality: &str) -> String {
+    format!("municipality-languages-{municipality}")
+}
+
+/// A municipality and how it uses each language of the network.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MunicipalityLanguages {
+    pub municipality: MunicipalityRef,
+    /// Per language: `Some(true)` required before publishing, `Some(false)`
+    /// optional, `None` not used.
+    pub languages: Vec<(Locale, Option<bool>)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MunicipalitiesPage {
+    pub user: StaffUser,
+    pub municipalities: Vec<MunicipalityLanguages>,
+    pub flash: Option<FormFlash>,
+}
+
+#[server(prefix = "/api/staff", endpoint = "municipalities")]
+pub async fn staff_municipalities() -> Result<MunicipalitiesPage, AppError> {
+    let user = require(Permission::ManageMunicipalities).await?;
+    let db = crate::server::context::db()?;
+    Ok(MunicipalitiesPage {
+        user,
+        municipalities: super::municipalities::languages(&db).await?,
+        flash: take_form_flash().await,
+    })
+}
+
+/// Sets how a municipality uses each language: `required`, `optional` or
+/// empty (not used), one field per language.
+#[server(prefix = "/api/staff", endpoint = "set-municipality-languages")]
+pub async fn set_municipality_languages(
+    lang: String,
+    municipality: String,
+    #[server(default)] en: String,
+    #[server(default)] fr: String,
+    #[server(default)] nl: String,
+) -> Result<(), AppError> {
+    use super::forms::on_server::{done, refuse};
+    use super::forms::Problems;
+    let user = require(Permission::ManageMunicipalities).await?;
+    let db = crate::server::context::db()?;
+    let locale = Locale::from_code(&lang).unwrap_or_default();
+    let mut problems = Problems::default();
+    let mut languages = Vec::new();
+    for (language, typed) in [(Locale::En, &en), (Locale::Fr, &fr), (Locale::Nl, &nl)] {
+        match typed.trim() {
+            "required" => languages.push((language, true)),
+            "optional" => languages.push((language, false)),
+            "" => {}
+            _ => problems.add(language.code(), "form.invalid_choice"),
+        }
+    }
+    let values = [
+        ("municipality", &municipality),
+        ("en", &en),
+        ("fr", &fr),
+        ("nl", &nl),
+    ];
+    let values: std::collections::BTreeMap<_, _> = values.into_iter().collect();
+    if !problems.is_empty() {
+        return refuse(&languages_form(municipality.trim()), &values, problems).await;
+    }
+    if !super::municipalities::set_languages(&db, user.actor(), &municipality, &languages).await? {
+        return Err(AppError::not_found("municipality"));
+    }
+    done(
+        &languages_form(municipality.trim()),
+        "staff.saved",
+        &locale.path("/staff/municipalities", false),
+    )
+    .await
 }
 
 #[server(prefix = "/api/staff", endpoint = "accounts")]
@@ -137,13 +217,15 @@ pub async fn audit_log(
 }
 
 #[cfg(feature = "ssr")]
-use {super::session::on_server::require, crate::domain::Permission};
+use {
+    super::{forms::on_server::take_form_flash, session::on_server::require},
+    crate::domain::Permission,
+};
 
 #[cfg(feature = "ssr")]
 pub mod on_server {
     use super::*;
     use crate::domain::{Email, PersonName, Slug};
-    use crate::i18n::Locale;
     use crate::on_pool;
     use crate::server::db::{decode, stored_slug, Db};
     use crate::staff::accounts::{self, AccountChange, AccountError, FirstPassword, NewUser};

@@ -13,6 +13,7 @@ use super::StaffUser;
 use crate::api::{AdoptionView, RightsCategoryInfo};
 use crate::domain::{CountryCode, PartialDate, Status};
 use crate::error::AppError;
+use crate::i18n::Locale;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +33,8 @@ pub struct PersonsWorkspace {
     pub persons: Vec<StaffPersonRow>,
     pub countries: Vec<(CountryCode, String)>,
     pub rights: Vec<RightsCategoryInfo>,
+    /// The languages this council member's municipality requires before publishing.
+    pub required_languages: Vec<Locale>,
     pub flash: Option<FormFlash>,
 }
 
@@ -67,6 +70,8 @@ pub struct PersonWorkspace {
     pub updates: Vec<StaffUpdateRow>,
     pub countries: Vec<(CountryCode, String)>,
     pub rights: Vec<RightsCategoryInfo>,
+    /// The languages the person's municipalities require before publishing.
+    pub required_languages: Vec<Locale>,
     pub flash: Option<FormFlash>,
 }
 
@@ -77,10 +82,14 @@ pub async fn staff_persons(lang: String) -> Result<PersonsWorkspace, AppError> {
     let db = crate::server::context::db()?;
     let locale = crate::i18n::Locale::from_code(&lang).unwrap_or_default();
     Ok(PersonsWorkspace {
-        user,
         persons: on_server::list(&db).await?,
         countries: country_choices(&db, locale).await?,
         rights: categories(&db).await?,
+        required_languages: match &user.municipality {
+            Some(m) => on_server::languages_required_by(&db, m.slug.as_str()).await?,
+            None => Vec::new(),
+        },
+        user,
         flash: take_form_flash().await,
     })
 }
@@ -96,6 +105,8 @@ pub async fn staff_person(lang: String, slug: String) -> Result<Option<PersonWor
     };
     page.countries = country_choices(&db, locale).await?;
     page.rights = categories(&db).await?;
+    page.required_languages =
+        crate::staff::updates::on_server::required_languages(&db, &slug).await?;
     page.flash = take_form_flash().await;
     Ok(Some(page))
 }
@@ -111,7 +122,19 @@ pub mod on_server {
     use super::*;
     use crate::on_pool;
     use crate::server::db::{stored_date, stored_status, Db};
+    use crate::server::translations::Translations;
     use crate::staff::persons::on_server::PersonStore;
+
+    pub async fn languages_required_by(
+        db: &Db,
+        municipality: &str,
+    ) -> Result<Vec<Locale>, sqlx::Error> {
+        on_pool!(db, |pool| pool
+            .acquire()
+            .await?
+            .languages_required_by(municipality)
+            .await)
+    }
 
     /// A case as one council member may touch it.
     #[derive(Debug, Clone, Copy)]
@@ -303,6 +326,7 @@ pub mod on_server {
             updates: updates(db, id).await?,
             countries: Vec::new(),
             rights: Vec::new(),
+            required_languages: Vec::new(),
             flash: None,
         }))
     }

@@ -6,6 +6,7 @@
 //! Also the parsers of the fields staff forms have in common (dates, lines,
 //! rich text, the dated fact of a status event), each noting its problem
 //! against its field.
+use crate::i18n::Locale;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -75,12 +76,35 @@ impl Problems {
     }
 }
 
+/// How a field written per language is typed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextKind {
+    /// One line (a title, a name).
+    Line,
+    /// Rich text, sanitized as it comes in.
+    Rich,
+}
+
+/// The form field of `field` in `language`: every form with text written
+/// per language names its fields so (`title_fr`, `summary_nl`), one fieldset
+/// per language.
+pub fn language_field(field: &str, language: Locale) -> String {
+    format!("{field}_{}", language.code())
+}
+
+/// The form field of the box "this translation, left as it is, still says
+/// what the changed original says" of `language`.
+pub fn checked_field(language: Locale) -> String {
+    format!("checked_{}", language.code())
+}
+
 #[cfg(feature = "ssr")]
 pub mod on_server {
     use super::*;
     use crate::domain::{Line, PartialDate, Status};
     use crate::error::AppError;
     use crate::server::context::{db, is_plain_form_post, request_parts};
+    use crate::server::translations::TypedTranslations;
     use crate::staff::session::on_server::{self as session, session_token};
     use chrono::NaiveDate;
 
@@ -234,9 +258,167 @@ pub mod on_server {
         })
     }
 
+    /// How staff publish: with every language the person's municipalities
+    /// require written, or now, with the translations to follow (urgent
+    /// news; audited as such, and the missing translations wait in the queue).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Publication {
+        Translated,
+        TranslationsToFollow,
+    }
+
+    /// The text of a form written per language, parsed: the original in its
+    /// language and what was typed in each other language.
+    #[derive(Debug)]
+    pub struct LanguageInput {
+        pub original_language: Locale,
+        /// Each field's original text; `None` when empty.
+        pub originals: Vec<(&'static str, Option<String>)>,
+        /// Each other language's text of each field; `None` when empty.
+        pub translations: Vec<(Locale, &'static str, Option<String>)>,
+        /// Languages whose translation, as it is, was confirmed to still hold.
+        pub checked: Vec<Locale>,
+    }
+
+    impl LanguageInput {
+        /// What was typed in the other languages, as `write_translations` takes it.
+        pub fn typed(&self) -> TypedTranslations<'_> {
+            TypedTranslations {
+                original_language: self.original_language,
+                translations: &self.translations,
+                checked: &self.checked,
+            }
+        }
+
+        pub fn original(&self, field: &str) -> Option<&str> {
+            self.originals
+                .iter()
+                .find(|(f, _)| *f == field)
+                .and_then(|(_, text)| text.as_deref())
+        }
+    }
+
+    /// Parses the fields written per language of `form` (named by
+    /// [`language_field`], the original chosen in `original_language`, else
+    /// the page's `lang`):
+    /// lines and rich text checked and trimmed, the `required` ones needed in
+    /// the original. A translation of an empty original would be lost: it is
+    /// refused, what was typed kept. Every problem is noted next to its field.
+    pub fn parse_languages(
+        problems: &mut Problems,
+        form: &impl Serialize,
+        fields: &[(&'static str, TextKind)],
+        required: &[&str],
+    ) -> Option<LanguageInput> {
+        let values = values_of(form);
+        let typed = |field: &str, language: Locale| {
+            values
+                .get(&language_field(field, language))
+                .map(String::as_str)
+                .unwrap_or_default()
+        };
+        // Not chosen (a client other than our pages): the writer's language.
+        let chosen = match values.get("original_language").map(|code| code.trim()) {
+            Some(code) if !code.is_empty() => code,
+            _ => values.get("lang").map(String::as_str).unwrap_or("en"),
+        };
+        let original = problems.check(
+            "original_language",
+            Locale::from_code(chosen).ok_or(()),
+            "form.invalid_choice",
+        );
+        let language = original.unwrap_or_default();
+        let mut parsed = Vec::new();
+        for other in Locale::ALL {
+            for &(field, kind) in fields {
+                let name = language_field(field, other);
+                let text = typed(field, other);
+                let value = match kind {
+                    TextKind::Rich => {
+                        rich(problems, &name, text).map(|html| Some(html).filter(|h| !h.is_empty()))
+                    }
+                    TextKind::Line => {
+                        optional_line(problems, &name, text).map(|l| l.map(String::from))
+                    }
+                };
+                let value = match value {
+                    Some(None) if other == language && required.contains(&field) => {
+                        problems.add(&name, "form.required");
+                        None
+                    }
+                    Some(Some(_))
+                        if other != language && typed(field, language).trim().is_empty() =>
+                    {
+                        problems.add(&name, "staff.translation_without_original");
+                        None
+                    }
+                    value => value,
+                };
+                parsed.push((other, field, value));
+            }
+        }
+        let mut originals = Vec::new();
+        let mut translations = Vec::new();
+        for (other, field, value) in parsed {
+            let value = value?;
+            if other == language {
+                originals.push((field, value));
+            } else {
+                translations.push((other, field, value));
+            }
+        }
+        Some(LanguageInput {
+            original_language: original?,
+            originals,
+            translations,
+            checked: Locale::ALL
+                .into_iter()
+                .filter(|l| *l != language)
+                .filter(|l| {
+                    values
+                        .get(&checked_field(*l))
+                        .is_some_and(|v| !v.trim().is_empty())
+                })
+                .collect(),
+        })
+    }
+
     #[cfg(test)]
     mod tests {
         use super::*;
+
+        #[test]
+        fn text_per_language_is_in_the_writers_language_unless_chosen() {
+            #[derive(Serialize)]
+            struct Form {
+                lang: &'static str,
+                original_language: &'static str,
+                summary_fr: &'static str,
+                summary_nl: &'static str,
+            }
+            let fields = [("summary", TextKind::Rich)];
+            let dutch = Form {
+                lang: "nl",
+                original_language: "",
+                summary_fr: "",
+                summary_nl: " <p>Verdediger<script>x</script></p> ",
+            };
+            let mut problems = Problems::default();
+            let input = parse_languages(&mut problems, &dutch, &fields, &[]).unwrap();
+            assert_eq!(input.original_language, Locale::Nl);
+            assert_eq!(input.original("summary"), Some("<p>Verdediger</p>"));
+            assert!(input.translations.iter().all(|(_, _, text)| text.is_none()));
+            let french = Form {
+                original_language: "fr",
+                ..dutch
+            };
+            assert!(parse_languages(&mut problems, &french, &fields, &["summary"]).is_none());
+            assert_eq!(problems.0["summary_fr"], "form.required");
+            assert_eq!(
+                problems.0["summary_nl"],
+                "staff.translation_without_original"
+            );
+        }
 
         #[test]
         fn dates_are_required_and_may_be_partial() {

@@ -1,7 +1,10 @@
 //! Council members adopt a person for their municipality (name, aliases,
 //! country, summary, rights, with the adoption itself), and edit a person
 //! their municipality adopted. Every change is audited in its transaction.
+use super::forms::TextKind;
+use crate::domain::{Translatable, Translation};
 use crate::error::AppError;
+use crate::i18n::Locale;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -23,13 +26,28 @@ pub struct PersonForm {
     /// One other spelling per line.
     pub aliases: String,
     pub country: String,
-    pub summary: String,
+    /// The language the summary is written in (`en`, `fr`, `nl`); the other
+    /// languages' summaries are its translations.
+    pub original_language: String,
+    pub summary_en: String,
+    pub summary_fr: String,
+    pub summary_nl: String,
+    /// Ticked: this language's summary, left as it is, still says what the
+    /// changed original says.
+    pub checked_en: String,
+    pub checked_fr: String,
+    pub checked_nl: String,
     pub rights: Vec<String>,
     pub is_public: String,
+    /// Set by the "publish now, translations to follow" button.
+    pub translations_to_follow: String,
     pub adopted_on: String,
     pub decision_reference: String,
     pub note: String,
 }
+
+/// The person's fields written per language.
+pub const PERSON_FIELDS: [(&str, TextKind); 1] = [("summary", TextKind::Rich)];
 
 /// The stored person, as the edit form shows it and the audit log records it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,6 +59,30 @@ pub struct PersonRecord {
     pub summary_html: Option<String>,
     pub rights: Vec<String>,
     pub is_public: bool,
+    /// The language the summary is written in.
+    pub original_language: Locale,
+    /// The summary in the other languages, where written.
+    pub translations: Vec<Translation>,
+}
+
+impl Translatable for PersonRecord {
+    fn fields(&self) -> &'static [&'static str] {
+        &crate::domain::PERSON_FIELDS
+    }
+
+    fn original_language(&self) -> Locale {
+        self.original_language
+    }
+
+    fn original(&self, field: &str) -> Option<&str> {
+        (field == "summary")
+            .then_some(self.summary_html.as_deref())
+            .flatten()
+    }
+
+    fn translations(&self) -> &[Translation] {
+        &self.translations
+    }
 }
 
 #[server(prefix = "/api/staff", endpoint = "adopt-person")]
@@ -62,13 +104,15 @@ use {super::session::on_server::require, crate::domain::Permission};
 pub mod on_server {
     use super::*;
     use crate::domain::{CountryCode, PersonName, RightsCategory, Slug};
-    use crate::i18n::Locale;
     use crate::on_pool;
-    use crate::server::audit::{Actor, AuditEntry, RecordAudit};
+    use crate::server::audit::{AuditEntry, RecordAudit};
     use crate::server::db::{BeginWrite, Db};
+    use crate::server::translations::{write_translations, Kind, Translations};
     use crate::staff::adoptions::on_server::{parse_adoption, Adoption, AdoptionStore};
     use crate::staff::cases::on_server::{case_of_person, council_municipality, must_act};
-    use crate::staff::forms::on_server::{done, refuse, rich};
+    use crate::staff::forms::on_server::{
+        done, parse_languages, refuse, LanguageInput, Publication,
+    };
     use crate::staff::forms::Problems;
     use crate::staff::StaffUser;
 
@@ -96,11 +140,10 @@ pub mod on_server {
         pub full_name: PersonName,
         pub aliases: Vec<PersonName>,
         pub country: Option<CountryCode>,
-        pub summary: Option<String>,
+        /// The summary (sanitized) in every language.
+        pub texts: LanguageInput,
         pub rights: Vec<RightsCategory>,
         pub is_public: bool,
-        /// The language a new person's summary is written in: the writer's.
-        pub language: Locale,
     }
 
     /// What adopting a new person adds: its address, and the adoption.
@@ -147,7 +190,7 @@ pub mod on_server {
                 .check("country", CountryCode::parse(code), "form.invalid_choice")
                 .map(Some),
         };
-        let summary = rich(problems, "summary", &form.summary);
+        let texts = parse_languages(problems, form, &PERSON_FIELDS, &[]);
         let mut rights = Vec::new();
         for slug in &form.rights {
             if let Some(right) =
@@ -181,10 +224,9 @@ pub mod on_server {
             full_name: full_name?,
             aliases,
             country: country?,
-            summary: summary.filter(|s| !s.is_empty()),
+            texts: texts?,
             rights,
             is_public: !form.is_public.is_empty(),
-            language: Locale::from_code(&form.lang).unwrap_or_default(),
         };
         problems.is_empty().then_some((person, new_person?))
     }
@@ -236,8 +278,13 @@ pub mod on_server {
             (None, Some(id)) => Target::Existing(id),
             (None, None) => return Err(AppError::not_found("person")),
         };
-        match write_person(&db, user.actor(), target, &person).await? {
-            Some(slug) => {
+        let publication = if form.translations_to_follow.trim().is_empty() {
+            Publication::Translated
+        } else {
+            Publication::TranslationsToFollow
+        };
+        match write_person(&db, user, target, &person, publication).await? {
+            Written::Saved(slug) => {
                 let notice = if new { "staff.adopted" } else { "staff.saved" };
                 done(
                     PERSON_FORM,
@@ -246,8 +293,27 @@ pub mod on_server {
                 )
                 .await
             }
-            None => refuse(PERSON_FORM, &form, Problems::one("slug", "form.slug_taken")).await,
+            Written::SlugTaken => {
+                refuse(PERSON_FORM, &form, Problems::one("slug", "form.slug_taken")).await
+            }
+            Written::WaitsForTranslations => {
+                refuse(
+                    PERSON_FORM,
+                    &form,
+                    Problems::one("is_public", "staff.publish_waits_for_translations"),
+                )
+                .await
+            }
         }
+    }
+
+    /// What saving a person did.
+    enum Written {
+        Saved(String),
+        SlugTaken,
+        /// Refused: made public before the languages its municipalities
+        /// require were written; nothing changed.
+        WaitsForTranslations,
     }
 
     /// Which person a save writes.
@@ -264,23 +330,28 @@ pub mod on_server {
     /// or `None` when a new person's slug is taken.
     async fn write_person(
         db: &Db,
-        actor: Actor,
+        user: &StaffUser,
         target: Target<'_>,
         person: &PersonInput,
-    ) -> Result<Option<String>, sqlx::Error> {
+        publication: Publication,
+    ) -> Result<Written, sqlx::Error> {
+        let actor = user.actor();
+        let now = crate::server::clock::now();
         on_pool!(db, |pool| {
             let mut tx = pool.begin_write().await?;
             let (id, before) = match target {
                 Target::Existing(id) => {
                     let before = tx.person_record(id).await?;
                     sqlx::query(
-                        "UPDATE persons SET full_name = $2, country_code = $3, summary = $4, is_public = $5 WHERE id = $1",
+                        "UPDATE persons SET full_name = $2, country_code = $3, summary = $4, is_public = $5,
+                                original_language = $6 WHERE id = $1",
                     )
                     .bind(id)
                     .bind(person.full_name.as_str())
                     .bind(person.country.as_ref().map(CountryCode::as_str))
-                    .bind(person.summary.as_deref())
+                    .bind(person.texts.original("summary"))
                     .bind(person.is_public)
+                    .bind(person.texts.original_language.code())
                     .execute(&mut *tx)
                     .await?;
                     (id, before)
@@ -294,16 +365,28 @@ pub mod on_server {
                     .bind(new_person.slug.as_str())
                     .bind(person.full_name.as_str())
                     .bind(person.country.as_ref().map(CountryCode::as_str))
-                    .bind(person.summary.as_deref())
+                    .bind(person.texts.original("summary"))
                     .bind(person.is_public)
-                    .bind(person.language.code())
+                    .bind(person.texts.original_language.code())
                     .fetch_optional(&mut *tx)
                     .await?;
-                    let Some(id) = id else { return Ok(None) };
+                    let Some(id) = id else {
+                        return Ok(Written::SlugTaken);
+                    };
                     (id, None)
                 }
             };
             tx.replace_names_and_rights(id, person).await?;
+            write_translations(
+                &mut *tx,
+                Kind::Person,
+                id,
+                before.as_ref(),
+                &person.texts.typed(),
+                user.id,
+                now,
+            )
+            .await?;
             let after = tx.person_record(id).await?;
             let action = if before.is_some() {
                 "person.update"
@@ -322,8 +405,25 @@ pub mod on_server {
                 tx.record_adoption(actor, id, municipality_id, &new_person.adoption)
                     .await?;
             }
+            let Some(after) = after else {
+                return Ok(Written::SlugTaken);
+            };
+            // Made public now: the languages its municipalities require first.
+            if after.is_public && !before.as_ref().is_some_and(|b| b.is_public) {
+                let required = tx.required_languages(&after.slug).await?;
+                let missing = after.missing_translations(&required);
+                if !missing.is_empty() {
+                    if publication == Publication::Translated {
+                        return Ok(Written::WaitsForTranslations);
+                    }
+                    let entry =
+                        AuditEntry::new(actor, "person.publish_before_translation", "person", id)
+                            .after(&missing);
+                    tx.record_audit(&entry).await?;
+                }
+            }
             tx.commit().await?;
-            Ok(after.map(|p| p.slug))
+            Ok(Written::Saved(after.slug))
         })
     }
 
@@ -350,18 +450,19 @@ pub mod on_server {
         country_code: Option<String>,
         summary: Option<String>,
         is_public: bool,
+        original_language: String,
     }
 
     crate::impl_for_connections! {
         impl PersonStore {
             async fn person_record(&mut self, id: i64) -> Result<Option<PersonRecord>, sqlx::Error> {
                 let row: Option<PersonRow> = sqlx::query_as(
-                    "SELECT slug, full_name, country_code, summary, is_public FROM persons WHERE id = $1",
+                    "SELECT slug, full_name, country_code, summary, is_public, original_language FROM persons WHERE id = $1",
                 )
                 .bind(id)
                 .fetch_optional(&mut *self)
                 .await?;
-                let Some(PersonRow { slug, full_name, country_code: country, summary: summary_html, is_public }) = row else {
+                let Some(PersonRow { slug, full_name, country_code: country, summary: summary_html, is_public, original_language }) = row else {
                     return Ok(None);
                 };
                 let aliases: Vec<String> =
@@ -376,7 +477,23 @@ pub mod on_server {
                 .bind(id)
                 .fetch_all(&mut *self)
                 .await?;
-                Ok(Some(PersonRecord { slug, full_name, aliases, country, summary_html, rights, is_public }))
+                let translations = self
+                    .translations_of(Kind::Person, Some(id))
+                    .await?
+                    .into_iter()
+                    .map(|(_, t)| t)
+                    .collect();
+                Ok(Some(PersonRecord {
+                    slug,
+                    full_name,
+                    aliases,
+                    country,
+                    summary_html,
+                    rights,
+                    is_public,
+                    original_language: crate::server::translations::stored_language(&original_language)?,
+                    translations,
+                }))
             }
 
             async fn replace_names_and_rights(&mut self, id: i64, person: &PersonInput) -> Result<(), sqlx::Error> {
@@ -420,7 +537,8 @@ pub mod on_server {
                 full_name: "Narges Example".into(),
                 aliases: "N. Example\n\nN. Example\nNarges Ex.".into(),
                 country: "IR".into(),
-                summary: "<p onclick=\"x()\">Defender</p>".into(),
+                original_language: "en".into(),
+                summary_en: "<p onclick=\"x()\">Defender</p>".into(),
                 rights: vec!["gender-equality".into(), "gender-equality".into()],
                 is_public: "on".into(),
                 adopted_on: "2026-11".into(),
@@ -450,7 +568,7 @@ pub mod on_server {
                 "blank and repeated aliases dropped"
             );
             assert_eq!(person.rights, [RightsCategory::GenderEquality]);
-            assert_eq!(person.summary.as_deref(), Some("<p>Defender</p>"));
+            assert_eq!(person.texts.original("summary"), Some("<p>Defender</p>"));
             let new = new.unwrap();
             assert_eq!(new.slug.as_str(), "narges-example");
             assert_eq!(new.adoption.adopted_on.to_string(), "2026-11");

@@ -5,9 +5,9 @@
 //! the signers of the person's support actions who asked to be kept informed.
 //! The writes and the publication are the timeline's (`server::timeline`),
 //! shared with the feed inbox, trusted feeds and the demo data.
-use super::forms::FormFlash;
+use super::forms::{FormFlash, TextKind};
 use super::StaffUser;
-use crate::domain::{StatusEventRecord, STATUS_EVENT_FIELDS};
+use crate::domain::StatusEventRecord;
 use crate::error::AppError;
 use crate::i18n::Locale;
 use leptos::prelude::*;
@@ -45,91 +45,25 @@ pub struct StatusUpdateForm {
     pub checked_nl: String,
 }
 
+#[cfg(feature = "ssr")]
 impl StatusUpdateForm {
-    /// The form field of `field` (one of [`STATUS_EVENT_FIELDS`]) in `language`.
-    pub fn field_name(field: &str, language: Locale) -> &'static str {
-        match (field, language) {
-            ("title", Locale::En) => "title_en",
-            ("title", Locale::Fr) => "title_fr",
-            ("title", Locale::Nl) => "title_nl",
-            ("body_html", Locale::En) => "body_html_en",
-            ("body_html", Locale::Fr) => "body_html_fr",
-            ("body_html", Locale::Nl) => "body_html_nl",
-            ("source_title", Locale::En) => "source_title_en",
-            ("source_title", Locale::Fr) => "source_title_fr",
-            _ => "source_title_nl",
-        }
-    }
-
-    /// The form field of the "still a faithful translation" box of `language`.
-    pub fn checked_name(language: Locale) -> &'static str {
+    /// The title typed in `language`.
+    fn title(&self, language: Locale) -> &str {
         match language {
-            Locale::En => "checked_en",
-            Locale::Fr => "checked_fr",
-            Locale::Nl => "checked_nl",
-        }
-    }
-
-    /// Whether `language`'s translation was confirmed to still hold.
-    pub fn checked(&self, language: Locale) -> bool {
-        let value = match language {
-            Locale::En => &self.checked_en,
-            Locale::Fr => &self.checked_fr,
-            Locale::Nl => &self.checked_nl,
-        };
-        !value.trim().is_empty()
-    }
-
-    /// What was typed in `field` in `language`.
-    pub fn text(&self, field: &str, language: Locale) -> &str {
-        match Self::field_name(field, language) {
-            "title_en" => &self.title_en,
-            "title_fr" => &self.title_fr,
-            "title_nl" => &self.title_nl,
-            "body_html_en" => &self.body_html_en,
-            "body_html_fr" => &self.body_html_fr,
-            "body_html_nl" => &self.body_html_nl,
-            "source_title_en" => &self.source_title_en,
-            "source_title_fr" => &self.source_title_fr,
-            _ => &self.source_title_nl,
+            Locale::En => &self.title_en,
+            Locale::Fr => &self.title_fr,
+            Locale::Nl => &self.title_nl,
         }
     }
 }
 
-/// The fields of one language that publication still waits for: missing, or
-/// written before the original last changed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MissingTranslation {
-    pub language: Locale,
-    /// Database names of the fields (`title`, `body_html`, `source_title`).
-    pub fields: Vec<String>,
-}
+/// The fields of a status update written per language (one fieldset each).
+pub const UPDATE_FIELDS: [(&str, TextKind); 3] = [
+    ("title", TextKind::Line),
+    ("body_html", TextKind::Rich),
+    ("source_title", TextKind::Line),
+];
 
-impl StatusEventRecord {
-    /// What `required` languages lack before this update may be published.
-    pub fn missing_translations(&self, required: &[Locale]) -> Vec<MissingTranslation> {
-        required
-            .iter()
-            .filter(|l| **l != self.original_language)
-            .filter_map(|&language| {
-                let fields: Vec<String> = STATUS_EVENT_FIELDS
-                    .iter()
-                    .filter(|field| self.original(field).is_some())
-                    // A partner's name, for what came from its feed: no translation.
-                    .filter(|field| !(self.provenance == "feed" && **field == "source_title"))
-                    .filter(|field| {
-                        !self
-                            .translations
-                            .iter()
-                            .any(|t| t.language == language && t.field == **field && !t.outdated)
-                    })
-                    .map(|field| (*field).to_owned())
-                    .collect();
-                (!fields.is_empty()).then_some(MissingTranslation { language, fields })
-            })
-            .collect()
-    }
-}
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusUpdateWorkspace {
     pub user: StaffUser,
@@ -224,13 +158,17 @@ use {
 #[cfg(feature = "ssr")]
 pub mod on_server {
     use super::*;
-    use crate::domain::{Line, Status};
+    use crate::domain::{Status, Translatable};
     use crate::on_pool;
     use crate::server::audit::{AuditEntry, RecordAudit};
     use crate::server::db::{BeginWrite, Db};
     use crate::server::timeline::{NewStatusEvent, Provenance, Timeline};
-    use crate::server::translations::{Field, NewTranslation, Translations};
-    use crate::staff::forms::on_server::{dated_fact, done, refuse, rich, DatedFact};
+    use crate::server::translations::{write_translations, Kind, Translations};
+    use crate::staff::forms::language_field;
+    pub use crate::staff::forms::on_server::Publication;
+    use crate::staff::forms::on_server::{
+        dated_fact, done, parse_languages, refuse, DatedFact, LanguageInput,
+    };
     use crate::staff::forms::Problems;
 
     /// The languages required before an update about `person` is published.
@@ -240,22 +178,6 @@ pub mod on_server {
             .await?
             .required_languages(person)
             .await)
-    }
-
-    /// How staff publish: with every required language written, or now,
-    /// with the translations to follow (urgent news; audited as such).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Publication {
-        Translated,
-        TranslationsToFollow,
-    }
-
-    fn field(name: &str) -> Field {
-        match name {
-            "title" => Field::StatusEventTitle,
-            "body_html" => Field::StatusEventBody,
-            _ => Field::StatusEventSourceTitle,
-        }
     }
 
     /// The update and the name of its person.
@@ -288,25 +210,9 @@ pub mod on_server {
     pub struct UpdateInput {
         /// Its title is in the original language.
         pub fact: DatedFact,
-        pub original_language: Locale,
-        /// Sanitized; `None` when empty.
-        pub body_html: Option<String>,
-        pub source_title: Option<Line>,
+        /// The title, body (sanitized) and source title in every language.
+        pub texts: LanguageInput,
         pub source_url: Option<String>,
-        /// Each other language's text of each field; `None` when empty.
-        pub translations: Vec<(Locale, &'static str, Option<String>)>,
-        /// Languages whose translation, as it is, was confirmed to still hold.
-        pub checked: Vec<Locale>,
-    }
-
-    /// A title or source title in one language; empty is none.
-    fn line(problems: &mut Problems, name: &str, typed: &str) -> Option<Option<Line>> {
-        match typed.trim() {
-            "" => Some(None),
-            text => problems
-                .check(name, Line::parse(text), "form.invalid_line")
-                .map(Some),
-        }
     }
 
     /// Parses the status update form; every problem is noted next to its field.
@@ -314,54 +220,15 @@ pub mod on_server {
         problems: &mut Problems,
         form: &StatusUpdateForm,
     ) -> Option<UpdateInput> {
-        let original = problems.check(
-            "original_language",
-            Locale::from_code(form.original_language.trim()).ok_or(()),
-            "form.invalid_choice",
-        );
-        let language = original.unwrap_or_default();
-        let text = |field| form.text(field, language);
+        let texts = parse_languages(problems, form, &UPDATE_FIELDS, &["title"]);
+        let language = Locale::from_code(form.original_language.trim()).unwrap_or_default();
         let fact = dated_fact(
             problems,
             &form.occurred_on,
             &form.status,
-            StatusUpdateForm::field_name("title", language),
-            text("title"),
+            &language_field("title", language),
+            form.title(language),
         );
-        let body = rich(
-            problems,
-            StatusUpdateForm::field_name("body_html", language),
-            text("body_html"),
-        );
-        let source_title = line(
-            problems,
-            StatusUpdateForm::field_name("source_title", language),
-            text("source_title"),
-        );
-        let mut translations = Vec::new();
-        for other in Locale::ALL.into_iter().filter(|l| *l != language) {
-            for field in STATUS_EVENT_FIELDS {
-                let name = StatusUpdateForm::field_name(field, other);
-                let typed = form.text(field, other);
-                let parsed = if field == "body_html" {
-                    rich(problems, name, typed).map(|html| Some(html).filter(|h| !h.is_empty()))
-                } else {
-                    line(problems, name, typed).map(|l| l.map(String::from))
-                };
-                // A translation of nothing would be lost: refused, what was typed kept.
-                let parsed = if matches!(parsed, Some(Some(_))) && text(field).trim().is_empty() {
-                    problems.add(name, "staff.translation_without_original");
-                    None
-                } else {
-                    parsed
-                };
-                translations.push((other, field, parsed));
-            }
-        }
-        let translations = translations
-            .into_iter()
-            .map(|(l, f, parsed)| parsed.map(|text| (l, f, text)))
-            .collect::<Option<Vec<_>>>();
         // A source link is rendered as a link: only a web address will do.
         let source_url = match form.source_url.trim() {
             "" => Some(None),
@@ -375,15 +242,8 @@ pub mod on_server {
         };
         Some(UpdateInput {
             fact: fact?,
-            original_language: original?,
-            body_html: Some(body?).filter(|html| !html.is_empty()),
-            source_title: source_title?,
+            texts: texts?,
             source_url: source_url?,
-            translations: translations?,
-            checked: Locale::ALL
-                .into_iter()
-                .filter(|l| *l != language && form.checked(*l))
-                .collect(),
         })
     }
 
@@ -451,11 +311,11 @@ pub mod on_server {
                     .bind(fact.occurred_on.month_part().map(i32::from))
                     .bind(fact.occurred_on.day_part().map(i32::from))
                     .bind(fact.title.as_str())
-                    .bind(input.body_html.as_deref())
-                    .bind(input.source_title.as_ref().map(Line::as_str))
+                    .bind(input.texts.original("body_html"))
+                    .bind(input.texts.original("source_title"))
                     .bind(input.source_url.as_deref())
                     .bind(now)
-                    .bind(input.original_language.code())
+                    .bind(input.texts.original_language.code())
                     .execute(&mut *tx)
                     .await?;
                     (id, Some(before))
@@ -466,46 +326,27 @@ pub mod on_server {
                         status: fact.status,
                         occurred_on: fact.occurred_on,
                         title: fact.title.as_str(),
-                        body_html: input.body_html.as_deref(),
-                        source_title: input.source_title.as_ref().map(Line::as_str),
+                        body_html: input.texts.original("body_html"),
+                        source_title: input.texts.original("source_title"),
                         source_url: input.source_url.as_deref(),
                         provenance: Provenance::Manual,
                         author: Some(user.id),
                         published: false,
-                        original_language: input.original_language,
+                        original_language: input.texts.original_language,
                     };
                     (tx.insert_status_event(&event, now).await?, None)
                 }
             };
-            // A translation left as it was keeps the original it was made
-            // from: if that original changed, it stays outdated.
-            for (language, name, text) in &input.translations {
-                let unchanged = before.as_ref().is_some_and(|b| {
-                    b.original_language != *language
-                        && b.text_in(name, *language) == text.as_deref()
-                });
-                if unchanged && !input.checked.contains(language) {
-                    continue;
-                }
-                match text {
-                    Some(text) => {
-                        let translation = NewTranslation {
-                            field: field(name),
-                            record_id: id,
-                            language: *language,
-                            text,
-                            by: Some(user.id),
-                        };
-                        tx.save_translation(&translation, now).await?;
-                    }
-                    None => tx.delete_translation(field(name), id, *language).await?,
-                }
-            }
-            // The original's own language holds no translation.
-            for name in STATUS_EVENT_FIELDS {
-                tx.delete_translation(field(name), id, input.original_language)
-                    .await?;
-            }
+            write_translations(
+                &mut *tx,
+                Kind::StatusEvent,
+                id,
+                before.as_ref(),
+                &input.texts.typed(),
+                user.id,
+                now,
+            )
+            .await?;
             let after = tx.status_event_record(id).await?;
             let action = if before.is_some() {
                 "status_event.update"
@@ -598,6 +439,7 @@ pub mod on_server {
     #[cfg(test)]
     mod tests {
         use super::*;
+        use crate::domain::MissingTranslation;
 
         fn form() -> StatusUpdateForm {
             StatusUpdateForm {
@@ -618,16 +460,17 @@ pub mod on_server {
             let input = parse_update_form(&mut problems, &form()).unwrap();
             assert_eq!(input.fact.status, Some(Status::Released));
             assert_eq!(
-                input.body_html.as_deref(),
+                input.texts.original("body_html"),
                 Some("<p>Released <em>on bail</em></p>")
             );
             assert_eq!(
                 input.source_url.as_deref(),
                 Some("https://www.amnesty.org/en/")
             );
-            assert_eq!(input.source_title, None);
-            assert_eq!(input.original_language, Locale::En);
+            assert_eq!(input.texts.original("source_title"), None);
+            assert_eq!(input.texts.original_language, Locale::En);
             let translated: Vec<_> = input
+                .texts
                 .translations
                 .iter()
                 .filter(|(_, _, text)| text.is_some())
@@ -642,7 +485,10 @@ pub mod on_server {
                 ..form()
             };
             assert_eq!(
-                parse_update_form(&mut problems, &empty).unwrap().body_html,
+                parse_update_form(&mut problems, &empty)
+                    .unwrap()
+                    .texts
+                    .original("body_html"),
                 None
             );
         }

@@ -48,6 +48,16 @@ const STAFF: &[(&str, Permission, &str)] = &[
         "lang=en&account=1&change=disable",
     ),
     ("/api/staff/audit", Permission::ReadAuditLog, ""),
+    (
+        "/api/staff/municipalities",
+        Permission::ManageMunicipalities,
+        "",
+    ),
+    (
+        "/api/staff/set-municipality-languages",
+        Permission::ManageMunicipalities,
+        "lang=en&municipality=brussels&fr=required&nl=required&en=optional",
+    ),
     ("/api/staff/own-account", Permission::ChangeOwnPassword, ""),
     (
         "/api/staff/change-password",
@@ -84,7 +94,7 @@ const STAFF: &[(&str, Permission, &str)] = &[
     (
         "/api/staff/save-support-action",
         Permission::RunActions,
-        "lang=en&person=vahid-afkari&action=solidarity-with-vahid-afkari&title=T&body=B&addressee=A&goal=10&opens_on=2026-01-01",
+        "lang=en&person=vahid-afkari&action=solidarity-with-vahid-afkari&original_language=en&title_en=T&body_html_en=B&addressee_en=A&goal=10&opens_on=2026-01-01",
     ),
     (
         "/api/staff/support-action",
@@ -236,7 +246,7 @@ on_both_backends! {
         let persons_before = count(app, "SELECT COUNT(*) FROM persons").await;
         let refused = post_as(app, &council, "/api/staff/adopt-person", "/staff/persons", &[
             ("lang", "en"), ("full_name", "Narges Example"), ("adopted_on", "5 December"),
-            ("summary", "<p>Kept</p>"), ("country", "ZZ"), ("is_public", "on"),
+            ("original_language", "en"), ("summary_en", "<p>Kept</p>"), ("country", "ZZ"), ("is_public", "on"),
         ]).await;
         let back = refused.location().unwrap();
         assert_eq!(back.trim_end_matches('?'), format!("{}/staff/persons", app.address), "back to the form");
@@ -251,7 +261,8 @@ on_both_backends! {
 
         let adopted = post_as(app, &council, "/api/staff/adopt-person", "/staff/persons", &[
             ("lang", "en"), ("full_name", "Narges Example"), ("aliases", "N. Example\nNarges Ex."),
-            ("country", "IR"), ("summary", "<p onclick=\"x()\">Defender <script>alert(1)</script><a href=\"javascript:x\">bad</a> <a href=\"https://www.amnesty.org\">link</a></p>"),
+            ("country", "IR"), ("original_language", "en"), ("summary_fr", "<p>Défenseuse</p>"), ("summary_nl", "<p>Verdedigster</p>"),
+            ("summary_en", "<p onclick=\"x()\">Defender <script>alert(1)</script><a href=\"javascript:x\">bad</a> <a href=\"https://www.amnesty.org\">link</a></p>"),
             ("rights[]", "assembly-and-association"), ("rights[]", "gender-equality"), ("is_public", "on"),
             ("adopted_on", "2026-11"), ("decision_reference", "CC 2026/123"), ("note", "Unanimous"),
         ]).await;
@@ -363,7 +374,7 @@ on_both_backends! {
         let edit = call(app, Some(&liege), "/api/staff/update-person", "lang=en&person=vahid-afkari&full_name=Vahid+Afkari").await;
         assert!(edit != 401 && edit != 403, "{edit}");
         assert_eq!(call(app, Some(&liege), "/api/staff/set-support-action-open", &format!("lang=en&action={action}")).await, 403);
-        let form = format!("lang=en&person=vahid-afkari&action={action}&title=Taken&body=B&addressee=A&goal=10&opens_on=2026-01-01");
+        let form = format!("lang=en&person=vahid-afkari&action={action}&original_language=en&title_en=Taken&body_html_en=B&addressee_en=A&goal=10&opens_on=2026-01-01");
         assert_eq!(call(app, Some(&liege), "/api/staff/save-support-action", &form).await, 403);
         assert_eq!(post_as(app, &liege, &csv_path, &action_page, &[]).await.status, 403);
         assert_eq!(app.get_with(&action_page, &[("cookie", &liege)]).await.texts("form.staff-form").len(), 0, "no edit form for Liège");
@@ -376,8 +387,9 @@ on_both_backends! {
         let council = staff_member(app, "camille@brussels.example", Role::Council, Some("brussels")).await;
         let opened = post_as(app, &council, "/api/staff/save-support-action", "/staff/persons/vahid-afkari", &[
             ("lang", "en"), ("person", "vahid-afkari"), ("action", ""), ("slug", "free-vahid-now"),
-            ("title", "Free Vahid now"), ("body", "<p>Write to the authorities.</p>"), ("addressee", "The Head of the Judiciary"),
-            ("goal", "500"), ("opens_on", "2026-01-01"), ("closes_on", ""),
+            ("original_language", "en"), ("title_en", "Free Vahid now"), ("body_html_en", "<p>Write to the authorities.</p>"),
+            ("addressee_en", "The Head of the Judiciary"), ("goal", "500"), ("opens_on", "2026-01-01"), ("closes_on", ""),
+            ("translations_to_follow", "1"),
         ]).await;
         assert_eq!(opened.location().as_deref(), Some("/staff/actions/free-vahid-now"));
         let public = app.get("/actions/free-vahid-now").await;
@@ -386,7 +398,7 @@ on_both_backends! {
 
         let bad = post_as(app, &council, "/api/staff/save-support-action", "/staff/actions/free-vahid-now", &[
             ("lang", "en"), ("person", "vahid-afkari"), ("action", "free-vahid-now"),
-            ("title", "Free Vahid now"), ("body", "<p>x</p>"), ("addressee", "A"),
+            ("original_language", "en"), ("title_en", "Free Vahid now"), ("body_html_en", "<p>x</p>"), ("addressee_en", "A"),
             ("goal", "0"), ("opens_on", "2026-02-01"), ("closes_on", "2026-01-01"),
         ]).await;
         assert_eq!(bad.status, 302);
@@ -422,7 +434,7 @@ on_both_backends! {
             use app::on_pool;
             on_pool!(&app.store.db, |pool| sqlx::query_scalar("SELECT action FROM audit_log WHERE record_type = 'support_action' ORDER BY id").fetch_all(pool).await).unwrap()
         };
-        assert_eq!(actions, ["support_action.create", "support_action.export", "support_action.close"]);
+        assert_eq!(actions, ["support_action.create", "support_action.publish_before_translation", "support_action.export", "support_action.close"], "opened in English only, with the translations to follow");
     }
 
     async fn a_comms_member_publishes_an_update_that_changes_the_status_and_mails_signers(app: &TestApp) {

@@ -174,8 +174,9 @@ on_both_backends! {
         assert_eq!(page.texts("fieldset#status-update-nl legend"), ["Nederlands *"], "Brussels requires Dutch");
         assert_eq!(page.texts("fieldset#status-update-en legend"), ["English"]);
         let waiting = queue("").await;
-        assert_eq!(waiting.texts(&format!("tr[data-update='{id}'][data-language=nl] td")), ["Audience reportée · Hamid Babaei", "Dutch", "missing: Title, Text", "Draft: not public"]);
-        assert_eq!(waiting.attr(&format!("tr[data-update='{id}'] a"), "href"), Some(format!("/staff/updates/{id}#status-update-nl")));
+        let row = format!("tr[data-editor='/staff/updates/{id}#status-update-nl']");
+        assert_eq!(waiting.texts(&format!("{row} td")), ["Status update: Audience reportée · Hamid Babaei", "Dutch", "missing: Title, Text", "Draft: not public"]);
+        assert_eq!(waiting.attr(&format!("{row} a"), "href"), Some(format!("/staff/updates/{id}#status-update-nl")));
         assert_eq!(waiting.texts("tr[data-language=fr]"), Vec::<String>::new(), "French is the original");
         assert_eq!(queue("?language=fr").await.texts(".empty"), ["Nothing waits for translation."]);
 
@@ -226,7 +227,7 @@ on_both_backends! {
         let page = app.get_with(&location, &[("cookie", &comms)]).await;
         assert_eq!(page.texts("fieldset#status-update-nl .outdated"), ["The original changed since this translation was written: check it."]);
         assert_eq!(page.texts("fieldset#status-update-fr .outdated"), Vec::<String>::new());
-        assert_eq!(queue("?language=nl").await.texts(&format!("tr[data-update='{id}'] td"))[2], "out of date: Title");
+        assert_eq!(queue("?language=nl").await.texts(&format!("{row} td"))[2], "out of date: Title");
         let nl = app.get("/nl/persons/hamid-babaei").await;
         assert_eq!(nl.texts(".timeline-event h3").last().unwrap(), "Audience reportée au 15 janvier", "an outdated translation is not shown");
 
@@ -239,7 +240,7 @@ on_both_backends! {
         let mut confirmed = edited.clone();
         confirmed.push(("checked_nl", "on"));
         post_as(app, &comms, "/api/staff/save-status-update", &location, &confirmed).await;
-        assert_eq!(queue("?language=nl").await.texts(&format!("tr[data-update='{id}']")), Vec::<String>::new());
+        assert_eq!(queue("?language=nl").await.texts(&row), Vec::<String>::new());
         post_as(app, &comms, "/api/staff/publish-status-update", &location, &[("lang", "en"), ("update", &id)]).await;
         let nl = app.get("/nl/persons/hamid-babaei").await;
         assert_eq!(nl.texts(".timeline-event h3").last().unwrap(), "Zitting uitgesteld", "confirmed to still hold");
@@ -265,6 +266,114 @@ on_both_backends! {
         let actions: Vec<&str> = audited.iter().map(|(a, _)| a.as_str()).collect();
         assert_eq!(actions, ["status_event.create", "status_event.publish", "status_event.publish_before_translation"]);
         assert!(audited[2].1.as_deref().unwrap().contains("\"nl\""), "{:?}", audited[2].1);
+    }
+
+    async fn a_person_and_an_action_wait_for_the_languages_their_city_requires(app: &TestApp) {
+        let council = staff_member(app, "camille@brussels.example", Role::Council, Some("brussels")).await;
+        let comms = staff_member(app, "comms@brussels.example", Role::Comms, None).await;
+        let refusal = "Not published: write the missing translations first, or publish now with the translations to follow (urgent news only).";
+        let queue = || async { app.get_with("/staff/translations", &[("cookie", &comms)]).await };
+
+        // Made public in French only: refused, what was typed kept, nothing stored.
+        let persons = count(app, "SELECT COUNT(*) FROM persons").await;
+        let person = [
+            ("lang", "en"), ("full_name", "Narges Example"), ("country", "IR"), ("original_language", "fr"),
+            ("summary_fr", "<p>Défenseuse des droits des femmes.</p>"), ("is_public", "on"), ("adopted_on", "2026-11"),
+        ];
+        post_as(app, &council, "/api/staff/adopt-person", "/staff/persons", &person).await;
+        assert_eq!(count(app, "SELECT COUNT(*) FROM persons").await, persons);
+        let page = app.get_with("/staff/persons", &[("cookie", &council)]).await;
+        assert_eq!(page.texts("#publish-refused"), [refusal]);
+        assert_eq!(page.texts("#person-summary_fr"), ["<p>Défenseuse des droits des femmes.</p>"]);
+        assert_eq!(page.texts("fieldset#person-nl legend"), ["Nederlands *"], "Brussels requires Dutch");
+        assert_eq!(page.attr("fieldset#person-nl", "lang").as_deref(), Some("nl"));
+
+        // Urgent: public now, the translations to follow, audited and queued.
+        let mut urgent = person.to_vec();
+        urgent.push(("translations_to_follow", "1"));
+        let adopted = post_as(app, &council, "/api/staff/adopt-person", "/staff/persons", &urgent).await;
+        assert_eq!(adopted.location().as_deref(), Some("/staff/persons/narges-example"));
+        let nl = app.get("/nl/persons/narges-example").await;
+        assert!(marked_originals(&nl).contains(&("fr".to_owned(), "Défenseuse des droits des femmes.".to_owned())));
+        let audited = count(app, "SELECT COUNT(*) FROM audit_log WHERE action = 'person.publish_before_translation'").await;
+        assert_eq!(audited, 1);
+        let row = "tr[data-editor='/staff/persons/narges-example#person-nl']";
+        assert_eq!(queue().await.texts(&format!("{row} td")), ["Person summary: Narges Example", "Dutch", "missing: Summary", "Published"]);
+
+        // The Dutch written: off the queue, and shown.
+        let mut edit = person.to_vec();
+        edit.retain(|(k, _)| *k != "adopted_on");
+        edit.extend([("person", "narges-example"), ("summary_nl", "<p>Verdedigster van vrouwenrechten.</p>")]);
+        post_as(app, &council, "/api/staff/update-person", "/staff/persons/narges-example", &edit).await;
+        assert!(queue().await.texts(row).is_empty());
+        assert!(app.get("/nl/persons/narges-example").await.body.contains("Verdedigster van vrouwenrechten."));
+
+        // A new action takes signatures at once: refused until both languages are there.
+        let actions = count(app, "SELECT COUNT(*) FROM support_actions").await;
+        let action = [
+            ("lang", "en"), ("person", "narges-example"), ("action", ""), ("slug", "liberez-narges"), ("original_language", "fr"),
+            ("title_fr", "Libérez Narges"), ("body_html_fr", "<p>Écrivez aux autorités.</p>"), ("addressee_fr", "Le chef du pouvoir judiciaire"),
+            ("goal", "100"), ("opens_on", "2026-12-01"),
+        ];
+        post_as(app, &council, "/api/staff/save-support-action", "/staff/persons/narges-example", &action).await;
+        assert_eq!(count(app, "SELECT COUNT(*) FROM support_actions").await, actions);
+        let page = app.get_with("/staff/persons/narges-example", &[("cookie", &council)]).await;
+        assert_eq!(page.texts("#publish-refused"), [refusal]);
+        assert_eq!(page.attr("#support-action-title_fr", "value").as_deref(), Some("Libérez Narges"));
+        let mut translated = action.to_vec();
+        translated.extend([
+            ("title_nl", "Laat Narges vrij"), ("body_html_nl", "<p>Schrijf de autoriteiten.</p>"), ("addressee_nl", "Het hoofd van de rechterlijke macht"),
+        ]);
+        let opened = post_as(app, &council, "/api/staff/save-support-action", "/staff/persons/narges-example", &translated).await;
+        assert_eq!(opened.location().as_deref(), Some("/staff/actions/liberez-narges"));
+        assert_eq!(app.get("/nl/actions/liberez-narges").await.texts("h1"), ["Laat Narges vrij"]);
+        assert!(queue().await.texts("tr[data-editor^='/staff/actions/liberez-narges']").is_empty());
+
+        // The French title changes: the Dutch one is out of date, on the queue, and not shown.
+        let mut edited = translated.clone();
+        for field in edited.iter_mut() {
+            match field.0 {
+                "action" => field.1 = "liberez-narges",
+                "title_fr" => field.1 = "Libérez Narges maintenant",
+                _ => {}
+            }
+        }
+        post_as(app, &council, "/api/staff/save-support-action", "/staff/actions/liberez-narges", &edited).await;
+        let row = "tr[data-editor='/staff/actions/liberez-narges#support-action-nl']";
+        assert_eq!(queue().await.texts(&format!("{row} td")), ["Support action: Libérez Narges maintenant · Narges Example", "Dutch", "out of date: Title", "Published"]);
+        assert_eq!(app.get("/nl/actions/liberez-narges").await.texts("h1"), ["Libérez Narges maintenant"]);
+    }
+
+    async fn an_administrator_sets_the_languages_a_city_requires(app: &TestApp) {
+        let admin = staff_member(app, "admin@brussels.example", Role::Admin, None).await;
+        let comms = staff_member(app, "comms@brussels.example", Role::Comms, None).await;
+        let page = app.get_with("/staff/municipalities", &[("cookie", &admin)]).await;
+        let brussels = "#municipality-languages-brussels";
+        assert_eq!(page.attr(&format!("{brussels}-nl option[selected]"), "value").as_deref(), Some("required"));
+        assert_eq!(page.attr(&format!("{brussels}-en option[selected]"), "value").as_deref(), Some("optional"));
+        assert_eq!(app.get_with("/staff/municipalities", &[("cookie", &comms)]).await.status, 403);
+
+        // A French update waits for Dutch; once Brussels requires French only, it waits for nothing.
+        let id = french_event(app).await;
+        let queued = format!("tr[data-editor='/staff/updates/{id}#status-update-nl']");
+        let queue = || async { app.get_with("/staff/translations", &[("cookie", &comms)]).await };
+        assert_eq!(queue().await.texts(&queued).len(), 1);
+        let bad = post_as(app, &admin, "/api/staff/set-municipality-languages", "/staff/municipalities", &[
+            ("lang", "en"), ("municipality", "brussels"), ("fr", "required"), ("nl", "sometimes"),
+        ]).await;
+        assert_eq!(bad.status, 302);
+        let page = app.get_with("/staff/municipalities", &[("cookie", &admin)]).await;
+        assert_eq!(page.texts(&format!("{brussels}-nl-error")), ["Choose one of the options."]);
+        assert_eq!(queue().await.texts(&queued).len(), 1, "a refused change changes nothing");
+        let saved = post_as(app, &admin, "/api/staff/set-municipality-languages", "/staff/municipalities", &[
+            ("lang", "en"), ("municipality", "brussels"), ("fr", "required"), ("nl", "optional"), ("en", ""),
+        ]).await;
+        assert_eq!(saved.location().as_deref(), Some("/staff/municipalities"));
+        assert!(queue().await.texts(&queued).is_empty());
+        let page = app.get_with("/staff/municipalities", &[("cookie", &admin)]).await;
+        assert_eq!(page.attr(&format!("{brussels}-en option[selected]"), "value").as_deref(), Some(""));
+        let audited = count(app, "SELECT COUNT(*) FROM audit_log WHERE action = 'municipality.languages'").await;
+        assert_eq!(audited, 1);
     }
 
     async fn feeds_are_written_in_each_language_and_say_which(app: &TestApp) {

@@ -1,10 +1,11 @@
 //! `/staff/persons`, `/staff/persons/:slug` and `/staff/actions/:slug`: the
 //! cases as council members and communications staff work on them.
 use super::forms::{
-    gate, gated, CheckField, FlashNotice, LangField, SelectField, StaffNav, TextArea, TextField,
+    gate, gated, language_fieldsets, CheckField, FlashNotice, LangField, LanguageFieldSpec,
+    MissingTranslations, SelectField, StaffNav, TextArea, TextField,
 };
 use crate::api::{AdoptionView, RightsCategoryInfo};
-use crate::domain::{CountryCode, Permission};
+use crate::domain::{CountryCode, Permission, Translatable};
 use crate::i18n::{use_locale, Locale};
 use crate::staff::actions::{
     staff_support_action, SaveSupportAction, SetSupportActionOpen, SupportActionRecord,
@@ -12,7 +13,7 @@ use crate::staff::actions::{
 };
 use crate::staff::adoptions::{SaveAdoption, ADOPTION_FORM};
 use crate::staff::cases::{staff_person, staff_persons, PersonWorkspace, PersonsWorkspace};
-use crate::staff::forms::FormFlash;
+use crate::staff::forms::{FormFlash, TextKind};
 use crate::staff::persons::{AdoptPerson, PersonRecord, UpdatePerson, PERSON_FORM};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -69,7 +70,8 @@ pub fn StaffPersonsPage() -> impl IntoView {
                         <form method="post" action={<AdoptPerson as ServerFn>::PATH} class="staff-form">
                             <LangField/>
                             <PersonFields record=PersonRecord { is_public: true, ..PersonRecord::default() }
-                                countries=page.countries.clone() rights=page.rights.clone() flash=page.flash.clone() new=true/>
+                                countries=page.countries.clone() rights=page.rights.clone() flash=page.flash.clone() new=true
+                                required=page.required_languages.clone()/>
                             <fieldset>
                                 <legend>{locale.t("staff.adoption_heading").replace("%{municipality}", &municipality)}</legend>
                                 <AdoptionFields adoption=None flash=page.flash.clone() form=PERSON_FORM/>
@@ -91,9 +93,27 @@ fn PersonFields(
     rights: Vec<RightsCategoryInfo>,
     flash: Option<FormFlash>,
     new: bool,
+    /// The languages the person's (or, for a new one, this council's) municipalities require.
+    required: Vec<Locale>,
 ) -> impl IntoView {
     let locale = use_locale();
     let f = PERSON_FORM;
+    let refused = flash
+        .as_ref()
+        .and_then(|fl| fl.error(f, "is_public"))
+        .map(|key| locale.t(key));
+    let missing = if new || record.is_public {
+        Vec::new()
+    } else {
+        record.missing_translations(&required)
+    };
+    let texts = language_fieldsets(
+        f,
+        &PERSON_TEXTS,
+        (!new).then_some(&record),
+        &required,
+        &flash,
+    );
     let mut country_options = vec![(String::new(), locale.t("staff.country_none"))];
     country_options.extend(
         countries
@@ -123,7 +143,7 @@ fn PersonFields(
         })}
         <TextArea form=f name="aliases" label=locale.t("staff.aliases") value=record.aliases.join("\n") flash=flash.clone() hint=locale.t("staff.aliases_hint") rows=3/>
         <SelectField form=f name="country" label=locale.t("staff.country") value=record.country.clone().unwrap_or_default() flash=flash.clone() options=country_options/>
-        <TextArea form=f name="summary" label=locale.t("staff.summary") value=record.summary_html.clone().unwrap_or_default() flash=flash.clone() hint=locale.t("staff.rich_hint") rows=8/>
+        {texts}
         <fieldset class="field-rights">
             <legend>{locale.t("staff.rights")}</legend>
             {rights_error.map(|e| view! { <p class="field-error" id="person-rights-error">{e}</p> })}
@@ -140,8 +160,22 @@ fn PersonFields(
             }).collect_view()}
         </fieldset>
         <CheckField form=f name="is_public" label=locale.t("staff.is_public") checked=record.is_public flash=flash.clone()/>
+        <MissingTranslations missing/>
+        {refused.map(|text| view! {
+            <p class="field-error" role="alert" id="publish-refused">{text}</p>
+            <p><button type="submit" name="translations_to_follow" value="1" class="secondary">
+                {locale.t("staff.publish_translations_to_follow")}
+            </button></p>
+        })}
     }
 }
+
+/// A person's summary, written per language.
+const PERSON_TEXTS: [LanguageFieldSpec; 1] = [LanguageFieldSpec {
+    field: "summary",
+    label: "staff.summary",
+    kind: TextKind::Rich,
+}];
 
 #[component]
 fn AdoptionFields(
@@ -246,7 +280,8 @@ fn PersonDesk(page: PersonWorkspace) -> impl IntoView {
                 <h2 id="edit">{locale.t("staff.edit_person")}</h2>
                 <form method="post" action={<UpdatePerson as ServerFn>::PATH} class="staff-form">
                     <LangField/>
-                    <PersonFields record=person.clone() countries=page.countries.clone() rights=page.rights.clone() flash=flash.clone() new=false/>
+                    <PersonFields record=person.clone() countries=page.countries.clone() rights=page.rights.clone() flash=flash.clone() new=false
+                        required=page.required_languages.clone()/>
                     <button type="submit">{locale.t("staff.save")}</button>
                 </form>
             })}
@@ -278,7 +313,7 @@ fn PersonDesk(page: PersonWorkspace) -> impl IntoView {
                     <input type="hidden" name="person" value=person.slug.clone()/>
                     <input type="hidden" name="action" value=""/>
                     <TextField form=ACTION_FORM name="slug" label=locale.t("staff.slug") value=String::new() flash=flash.clone() required=true/>
-                    <ActionFields action=None flash=flash.clone()/>
+                    <ActionFields action=None flash=flash.clone() required=page.required_languages.clone()/>
                     <button type="submit">{locale.t("staff.new_action")}</button>
                 </form>
             })}
@@ -310,24 +345,57 @@ fn PersonDesk(page: PersonWorkspace) -> impl IntoView {
 
 /// The fields of a support action, new or edited.
 #[component]
-fn ActionFields(action: Option<SupportActionRecord>, flash: Option<FormFlash>) -> impl IntoView {
+fn ActionFields(
+    action: Option<SupportActionRecord>,
+    flash: Option<FormFlash>,
+    /// The languages the person's municipalities require.
+    required: Vec<Locale>,
+) -> impl IntoView {
     let locale = use_locale();
     let f = ACTION_FORM;
-    let a = action.unwrap_or_default();
+    let refused = flash
+        .as_ref()
+        .and_then(|fl| fl.error(f, "publish"))
+        .map(|key| locale.t(key));
+    let texts = language_fieldsets(f, &ACTION_TEXTS, action.as_ref(), &required, &flash);
+    let a = action.clone().unwrap_or_default();
     let goal = if a.goal > 0 {
         a.goal.to_string()
     } else {
         String::new()
     };
     view! {
-        <TextField form=f name="title" label=locale.t("staff.action_title") value=a.title.clone() flash=flash.clone() required=true/>
-        <TextArea form=f name="body" label=locale.t("staff.action_body") value=a.body_html.clone() flash=flash.clone() hint=locale.t("staff.rich_hint") required=true rows=8/>
-        <TextField form=f name="addressee" label=locale.t("staff.addressee") value=a.addressee.clone() flash=flash.clone() required=true/>
+        {texts}
         <TextField form=f name="goal" label=locale.t("staff.goal") value=goal flash=flash.clone() kind="number" required=true/>
         <TextField form=f name="opens_on" label=locale.t("staff.opens_on") value=a.opens_on.clone() flash=flash.clone() kind="date" hint=locale.t("staff.full_date_hint") required=true/>
         <TextField form=f name="closes_on" label=locale.t("staff.closes_on") value=a.closes_on.clone().unwrap_or_default() flash=flash.clone() kind="date" hint=locale.t("staff.full_date_hint")/>
+        {refused.map(|text| view! {
+            <p class="field-error" role="alert" id="publish-refused">{text}</p>
+            <p><button type="submit" name="translations_to_follow" value="1" class="secondary">
+                {locale.t("staff.publish_translations_to_follow")}
+            </button></p>
+        })}
     }
 }
+
+/// A support action's title, text and addressee, written per language.
+const ACTION_TEXTS: [LanguageFieldSpec; 3] = [
+    LanguageFieldSpec {
+        field: "title",
+        label: "staff.action_title",
+        kind: TextKind::Line,
+    },
+    LanguageFieldSpec {
+        field: "body_html",
+        label: "staff.action_body",
+        kind: TextKind::Rich,
+    },
+    LanguageFieldSpec {
+        field: "addressee",
+        label: "staff.addressee",
+        kind: TextKind::Line,
+    },
+];
 
 #[component]
 pub fn StaffActionPage(slug: String) -> impl IntoView {
@@ -369,7 +437,7 @@ pub fn StaffActionPage(slug: String) -> impl IntoView {
                             <LangField/>
                             <input type="hidden" name="person" value=a.person.clone()/>
                             <input type="hidden" name="action" value=a.slug.clone()/>
-                            <ActionFields action=Some(a.clone()) flash=flash.clone()/>
+                            <ActionFields action=Some(a.clone()) flash=flash.clone() required=page.required_languages.clone()/>
                             <button type="submit">{locale.t("staff.save")}</button>
                         </form>
                     })}

@@ -3,11 +3,11 @@
 //! done, and form fields that show again what was typed with the problem
 //! next to the field. Staff forms are plain HTML forms posting to server
 //! functions: they work the same with JavaScript off and on.
-use crate::domain::Permission;
+use crate::domain::{MissingTranslation, Permission, Translatable};
 use crate::error::AppError;
 use crate::i18n::{use_locale, Locale};
 use crate::pages::errors::InternalError;
-use crate::staff::forms::FormFlash;
+use crate::staff::forms::{checked_field, language_field, FormFlash, TextKind};
 use crate::staff::session::current_staff_user;
 use crate::staff::StaffUser;
 use leptos::prelude::*;
@@ -89,11 +89,16 @@ where
 #[component]
 pub fn StaffNav(user: StaffUser) -> impl IntoView {
     let locale = use_locale();
-    const PAGES: [(&str, &str, Permission); 8] = [
+    const PAGES: [(&str, &str, Permission); 9] = [
         (
             "/staff/accounts",
             "staff.nav_accounts",
             Permission::ManageAccounts,
+        ),
+        (
+            "/staff/municipalities",
+            "staff.nav_municipalities",
+            Permission::ManageMunicipalities,
         ),
         ("/staff/audit", "staff.nav_audit", Permission::ReadAuditLog),
         (
@@ -166,7 +171,7 @@ fn shown(flash: &Option<FormFlash>, form: &str, name: &str, value: String) -> St
 #[component]
 pub fn TextField(
     #[prop(into)] form: String,
-    name: &'static str,
+    #[prop(into)] name: String,
     label: String,
     value: String,
     flash: Option<FormFlash>,
@@ -181,11 +186,11 @@ pub fn TextField(
 ) -> impl IntoView {
     let locale = use_locale();
     let id = format!("{form}-{name}");
-    let error = problem(locale, &flash, &form, name);
+    let error = problem(locale, &flash, &form, &name);
     let value = if kind == "password" {
         String::new()
     } else {
-        shown(&flash, &form, name, value)
+        shown(&flash, &form, &name, value)
     };
     let described = described_by(&id, hint.is_some(), error.is_some());
     view! {
@@ -202,7 +207,7 @@ pub fn TextField(
 #[component]
 pub fn TextArea(
     #[prop(into)] form: String,
-    name: &'static str,
+    #[prop(into)] name: String,
     label: String,
     value: String,
     flash: Option<FormFlash>,
@@ -216,8 +221,8 @@ pub fn TextArea(
 ) -> impl IntoView {
     let locale = use_locale();
     let id = format!("{form}-{name}");
-    let error = problem(locale, &flash, &form, name);
-    let value = shown(&flash, &form, name, value);
+    let error = problem(locale, &flash, &form, &name);
+    let value = shown(&flash, &form, &name, value);
     let described = described_by(&id, hint.is_some(), error.is_some());
     view! {
         <div class="field">
@@ -265,13 +270,13 @@ pub fn SelectField(
 #[component]
 pub fn CheckField(
     #[prop(into)] form: String,
-    name: &'static str,
+    #[prop(into)] name: String,
     label: String,
     checked: bool,
     flash: Option<FormFlash>,
 ) -> impl IntoView {
     let id = format!("{form}-{name}");
-    let came_back = flash.as_ref().and_then(|f| f.value(&form, name));
+    let came_back = flash.as_ref().and_then(|f| f.value(&form, &name));
     let checked = came_back.map(|v| !v.is_empty()).unwrap_or(checked);
     view! {
         <div class="field check">
@@ -297,4 +302,113 @@ fn described_by(id: &str, hint: bool, error: bool) -> Option<String> {
 pub fn LangField() -> impl IntoView {
     let locale = use_locale();
     view! { <input type="hidden" name="lang" value=locale.code()/> }
+}
+
+/// A field written per language, as an editor shows it: its column, the
+/// interface-string key of its label, how it is typed.
+#[derive(Clone, Copy, Debug)]
+pub struct LanguageFieldSpec {
+    pub field: &'static str,
+    pub label: &'static str,
+    pub kind: TextKind,
+}
+
+/// The text of a record in every language: the choice of its original
+/// language, then one fieldset per language (all on the page: it works
+/// without JavaScript), each with its `lang`, the languages the person's
+/// municipalities require marked, and, where a translation was written
+/// before the original last changed, a note and the box to confirm it still holds.
+pub fn language_fieldsets(
+    form: &'static str,
+    fields: &[LanguageFieldSpec],
+    record: Option<&impl Translatable>,
+    required: &[Locale],
+    flash: &Option<FormFlash>,
+) -> impl IntoView {
+    let locale = use_locale();
+    let original = record.map(|r| r.original_language()).unwrap_or(locale);
+    let fieldsets = Locale::ALL
+        .into_iter()
+        .map(|language| {
+            let outdated = record.is_some_and(|r| r.is_outdated(language));
+            let mut legend = language.endonym().to_owned();
+            if required.contains(&language) {
+                legend.push_str(" *");
+            }
+            let inputs = fields
+                .iter()
+                .map(|spec| {
+                    let name = language_field(spec.field, language);
+                    let value = record
+                        .and_then(|r| r.text_in(spec.field, language))
+                        .unwrap_or_default()
+                        .to_owned();
+                    let label = locale.t(spec.label);
+                    match spec.kind {
+                        TextKind::Line => view! {
+                            <TextField form=form name=name label value flash=flash.clone() interface_lang=locale.code()/>
+                        }
+                        .into_any(),
+                        TextKind::Rich => view! {
+                            <TextArea form=form name=name label value flash=flash.clone() hint=locale.t("staff.rich_hint") rows=6 interface_lang=locale.code()/>
+                        }
+                        .into_any(),
+                    }
+                })
+                .collect_view();
+            view! {
+                <fieldset class="language-fields" lang=language.code() id=format!("{form}-{}", language.code())>
+                    <legend>{legend}</legend>
+                    {outdated.then(|| view! {
+                        <div lang=locale.code()>
+                            <p class="outdated">{locale.t("staff.translation_outdated")}</p>
+                            <CheckField form=form name=checked_field(language) label=locale.t("staff.translation_checked") checked=false flash=flash.clone()/>
+                        </div>
+                    })}
+                    {inputs}
+                </fieldset>
+            }
+        })
+        .collect_view();
+    view! {
+        <SelectField form=form name="original_language" label=locale.t("staff.original_language") value=original.code().to_owned() flash=flash.clone() options=locale.language_choices() required=true/>
+        <p class="hint">{locale.t("staff.languages_hint")}</p>
+        {fieldsets}
+    }
+}
+
+/// The interface-string key naming a field written per language, in the
+/// lists of what a translation lacks.
+pub fn field_label(field: &str) -> &'static str {
+    match field {
+        "title" => "staff.update_title",
+        "body_html" => "staff.body",
+        "summary" => "staff.summary",
+        "addressee" => "staff.addressee",
+        _ => "staff.source_title",
+    }
+}
+
+/// What publication waits for: "Dutch: title, text".
+#[component]
+pub fn MissingTranslations(missing: Vec<MissingTranslation>) -> impl IntoView {
+    let locale = use_locale();
+    (!missing.is_empty()).then(|| {
+        view! {
+            <div class="missing-translations">
+                <p>{locale.t("staff.missing_translations")}</p>
+                <ul>
+                    {missing.into_iter().map(|m| {
+                        let fields = m
+                            .fields
+                            .iter()
+                            .map(|f| locale.t(field_label(f)))
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        view! { <li>{locale.language_name(m.language)} ": " {fields}</li> }
+                    }).collect_view()}
+                </ul>
+            </div>
+        }
+    })
 }

@@ -3,7 +3,7 @@
 use super::forms::{gate, gated, StaffNav};
 use crate::domain::Permission;
 use crate::i18n::{use_locale, Locale};
-use crate::staff::translations::{translation_queue, QueueEntry, TranslationsWorkspace};
+use crate::staff::translations::{translation_queue, QueueEntry, QueueKind, TranslationsWorkspace};
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_query_map;
@@ -12,7 +12,7 @@ use leptos_router::hooks::use_query_map;
 fn field_names(locale: Locale, fields: &[String]) -> String {
     fields
         .iter()
-        .map(|f| locale.t(super::updates::field_label(f)))
+        .map(|f| locale.t(super::forms::field_label(f)))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -62,7 +62,7 @@ pub fn StaffTranslationsPage() -> impl IntoView {
                     {(!page.entries.is_empty()).then(|| view! {
                         <table class="translation-queue">
                             <thead><tr>
-                                <th scope="col">{locale.t("staff.translations_update")}</th>
+                                <th scope="col">{locale.t("staff.translations_record")}</th>
                                 <th scope="col">{locale.t("staff.translations_language")}</th>
                                 <th scope="col">{locale.t("staff.translations_to_do")}</th>
                                 <th scope="col">{locale.t("staff.col_state")}</th>
@@ -81,11 +81,7 @@ pub fn StaffTranslationsPage() -> impl IntoView {
 #[component]
 fn QueueRow(entry: QueueEntry) -> impl IntoView {
     let locale = use_locale();
-    let href = format!(
-        "{}#status-update-{}",
-        locale.path(&format!("/staff/updates/{}", entry.update), false),
-        entry.language.code()
-    );
+    let href = locale.path(&entry.editor, false);
     let mut to_do = Vec::new();
     if !entry.missing.is_empty() {
         to_do.push(format!(
@@ -102,10 +98,11 @@ fn QueueRow(entry: QueueEntry) -> impl IntoView {
         ));
     }
     view! {
-        <tr data-update=entry.update.to_string() data-language=entry.language.code()>
+        <tr data-editor=entry.editor.clone() data-language=entry.language.code()>
             <td>
+                {locale.t(entry.kind.label_key())} ": "
                 <a href=href lang=entry.title.lang_attr(locale)>{entry.title.text.clone()}</a>
-                " · " {entry.person_name}
+                {(entry.kind != QueueKind::Person).then(|| view! { " · " {entry.person_name.clone()} })}
             </td>
             <td>{locale.language_name(entry.language)}</td>
             <td>{to_do.join(" · ")}</td>

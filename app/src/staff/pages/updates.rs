@@ -2,28 +2,38 @@
 //! staff write a status update, see it as the public timeline will show it,
 //! and publish or unpublish it.
 use super::forms::{
-    gate, gated, CheckField, FlashNotice, LangField, SelectField, StaffNav, TextArea, TextField,
+    gate, gated, language_fieldsets, FlashNotice, LangField, LanguageFieldSpec,
+    MissingTranslations, SelectField, StaffNav, TextField,
 };
-use crate::domain::{Permission, Status, StatusEventRecord};
+use crate::domain::{Permission, Status, StatusEventRecord, Translatable};
 use crate::i18n::{use_locale, Locale};
-use crate::staff::forms::FormFlash;
+use crate::staff::forms::{FormFlash, TextKind};
 use crate::staff::updates::{
-    new_status_update, staff_status_update, MissingTranslation, NewUpdateWorkspace,
-    PublishStatusUpdate, SaveStatusUpdate, StatusUpdateForm, StatusUpdateWorkspace,
-    UnpublishStatusUpdate, UPDATE_FORM,
+    new_status_update, staff_status_update, NewUpdateWorkspace, PublishStatusUpdate,
+    SaveStatusUpdate, StatusUpdateWorkspace, UnpublishStatusUpdate, UPDATE_FORM,
 };
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::{Meta, Title};
 
-/// The interface-string key of the label of a field written per language.
-pub fn field_label(field: &str) -> &'static str {
-    match field {
-        "title" => "staff.update_title",
-        "body_html" => "staff.body",
-        _ => "staff.source_title",
-    }
-}
+/// The title, text and source name of an update, written per language.
+const UPDATE_TEXTS: [LanguageFieldSpec; 3] = [
+    LanguageFieldSpec {
+        field: "title",
+        label: "staff.update_title",
+        kind: TextKind::Line,
+    },
+    LanguageFieldSpec {
+        field: "body_html",
+        label: "staff.body",
+        kind: TextKind::Rich,
+    },
+    LanguageFieldSpec {
+        field: "source_title",
+        label: "staff.source_title",
+        kind: TextKind::Line,
+    },
+];
 
 /// The update's fields: the date, status and source link once, and the
 /// title, text and source name in each language, one fieldset per language
@@ -44,56 +54,15 @@ fn UpdateFields(
             .iter()
             .map(|s| (s.slug().to_owned(), locale.t(&s.label_key()))),
     );
-    let (id, date, status, source_url, original) = match &record {
+    let (id, date, status, source_url) = match &record {
         Some(r) => (
             r.id.to_string(),
             r.occurred_on.to_string(),
             r.status.map(|s| s.slug().to_owned()).unwrap_or_default(),
             r.source_url.clone().unwrap_or_default(),
-            r.original_language,
         ),
-        None => (
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            locale,
-        ),
+        None => Default::default(),
     };
-    let fieldsets = Locale::ALL
-        .into_iter()
-        .map(|language| {
-            let text = |field: &str| {
-                record
-                    .as_ref()
-                    .and_then(|r| r.text_in(field, language))
-                    .unwrap_or_default()
-                    .to_owned()
-            };
-            let outdated = record.as_ref().is_some_and(|r| {
-                r.translations.iter().any(|t| t.language == language && t.outdated)
-            });
-            let mut legend = language.endonym().to_owned();
-            if required.contains(&language) {
-                legend.push_str(" *");
-            }
-            let name = |field| StatusUpdateForm::field_name(field, language);
-            view! {
-                <fieldset class="language-fields" lang=language.code() id=format!("{f}-{}", language.code())>
-                    <legend>{legend}</legend>
-                    {outdated.then(|| view! {
-                        <div lang=locale.code()>
-                            <p class="outdated">{locale.t("staff.translation_outdated")}</p>
-                            <CheckField form=f name=StatusUpdateForm::checked_name(language) label=locale.t("staff.translation_checked") checked=false flash=flash.clone()/>
-                        </div>
-                    })}
-                    <TextField form=f name=name("title") label=locale.t("staff.update_title") value=text("title") flash=flash.clone() interface_lang=locale.code()/>
-                    <TextArea form=f name=name("body_html") label=locale.t("staff.body") value=text("body_html") flash=flash.clone() hint=locale.t("staff.rich_hint") rows=6 interface_lang=locale.code()/>
-                    <TextField form=f name=name("source_title") label=locale.t("staff.source_title") value=text("source_title") flash=flash.clone() interface_lang=locale.code()/>
-                </fieldset>
-            }
-        })
-        .collect_view();
     view! {
         <LangField/>
         <input type="hidden" name="update" value=id/>
@@ -101,34 +70,8 @@ fn UpdateFields(
         <TextField form=f name="occurred_on" label=locale.t("staff.occurred_on") value=date flash=flash.clone() hint=locale.t("staff.date_hint") required=true/>
         <SelectField form=f name="status" label=locale.t("staff.status") value=status flash=flash.clone() options=statuses/>
         <TextField form=f name="source_url" label=locale.t("staff.source_url") value=source_url flash=flash.clone() kind="url"/>
-        <SelectField form=f name="original_language" label=locale.t("staff.original_language") value=original.code().to_owned() flash=flash.clone() options=locale.language_choices() required=true/>
-        <p class="hint">{locale.t("staff.languages_hint")}</p>
-        {fieldsets}
+        {language_fieldsets(f, &UPDATE_TEXTS, record.as_ref(), &required, &flash)}
     }
-}
-
-/// What publication waits for: "Dutch: title, text".
-#[component]
-fn MissingTranslations(missing: Vec<MissingTranslation>) -> impl IntoView {
-    let locale = use_locale();
-    (!missing.is_empty()).then(|| {
-        view! {
-            <div class="missing-translations">
-                <p>{locale.t("staff.missing_translations")}</p>
-                <ul>
-                    {missing.into_iter().map(|m| {
-                        let fields = m
-                            .fields
-                            .iter()
-                            .map(|f| locale.t(field_label(f)))
-                            .collect::<Vec<_>>()
-                            .join(", ");
-                        view! { <li>{locale.language_name(m.language)} ": " {fields}</li> }
-                    }).collect_view()}
-                </ul>
-            </div>
-        }
-    })
 }
 
 #[component]
