@@ -142,7 +142,7 @@ fn StaffRouter() -> impl IntoView {
     use staff::pages::passwords::{
         StaffForgotPasswordPage, StaffOwnAccountPage, StaffPasswordLinkPage,
     };
-    use staff::pages::translations::StaffTranslationsPage;
+    use staff::pages::translations::{StaffTranslatePage, StaffTranslationsPage};
     use staff::pages::updates::{StaffNewUpdatePage, StaffUpdatePage};
     use staff::pages::{StaffHomePage, StaffLoginPage};
     if pages::unknown_language_prefix() {
@@ -170,6 +170,10 @@ fn StaffRouter() -> impl IntoView {
         }
         ["updates", id] => view! { <StaffUpdatePage id=id.to_string()/> }.into_any(),
         ["translations"] => view! { <StaffTranslationsPage/> }.into_any(),
+        ["translate", kind, key, language] => view! {
+            <StaffTranslatePage kind=kind.to_string() key=key.to_string() language=language.to_string()/>
+        }
+        .into_any(),
         ["feeds"] => view! { <StaffFeedsPage/> }.into_any(),
         ["inbox"] => view! { <StaffInboxPage/> }.into_any(),
         ["actions", slug] => view! { <StaffActionPage slug=slug.to_string()/> }.into_any(),

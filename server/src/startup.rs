@@ -247,11 +247,14 @@ fn router(state: AppState, sign_queue: SignQueue, site_root: &str) -> Router {
     let hsts = state
         .secure_cookies
         .then(|| HeaderValue::from_static("max-age=31536000"));
-    // Given to every page and server function: a fresh CSP nonce, and the
-    // signing queue (a feature's own moving part, outside `AppState`).
+    // Given to every page and server function: a fresh CSP nonce, the
+    // signing queue (a feature's own moving part, outside `AppState`), and
+    // the public address pages name themselves by.
+    let public_url = app::components::PublicUrl(state.public_url.clone());
     let context = move || {
         leptos::nonce::provide_nonce();
         leptos::prelude::provide_context(sign_queue.clone());
+        leptos::prelude::provide_context(public_url.clone());
     };
     let pkg = ServeDir::new(format!("{site_root}/pkg"))
         .precompressed_br()

@@ -38,7 +38,11 @@ fn LanguageSwitcher() -> impl IntoView {
     } else {
         format!("?{}", search.trim_start_matches('?'))
     };
-    let default_href = format!("{bare}{query}");
+    // Search engines take alternates as full addresses only.
+    let base = use_context::<super::PublicUrl>()
+        .map(|u| u.0)
+        .unwrap_or_default();
+    let default_href = format!("{base}{bare}{query}");
     view! {
         <leptos_meta::Link rel="alternate" hreflang="x-default" href=default_href/>
         <nav class="languages" aria-label=locale.t("layout.language_label")>
@@ -50,7 +54,7 @@ fn LanguageSwitcher() -> impl IntoView {
                         let current = (l == locale).then_some("page");
                         // The same page in each language, for search engines.
                         view! {
-                            <leptos_meta::Link rel="alternate" hreflang=l.code() href=href.clone()/>
+                            <leptos_meta::Link rel="alternate" hreflang=l.code() href=format!("{base}{href}")/>
                             <li>
                                 <a href=href hreflang=l.code() lang=l.code() aria-current=current>
                                     {l.endonym()}

@@ -13,6 +13,12 @@ use crate::domain::{PartialDate, Status};
 use crate::i18n::{use_locale, LangText, Locale};
 use leptos::prelude::*;
 
+/// The site's public address (`https://lumieres.example`), given to every
+/// page by the server: what a page names itself by where only a full
+/// address will do (the `hreflang` alternates).
+#[derive(Clone, Debug)]
+pub struct PublicUrl(pub String);
+
 /// The note beside content shown in its original language because it is not
 /// translated into the page's yet: "Not yet translated: original in French."
 /// `texts`: the item's fields; the note names the first original among them.

@@ -53,7 +53,8 @@ pub use slug::{Slug, SlugError};
 pub use status::{Status, UnknownStatus};
 pub use status_event::{StatusEventRecord, STATUS_EVENT_FIELDS};
 pub use translation::{
-    MissingTranslation, Translatable, Translation, PERSON_FIELDS, SUPPORT_ACTION_FIELDS,
+    MissingTranslation, Translatable, Translation, PERSON_FIELDS, RICH_FIELDS,
+    SUPPORT_ACTION_FIELDS,
 };
 
 /// ISO 3166-1 alpha-2 country code, e.g. `SA`; names come from the `countries` table.

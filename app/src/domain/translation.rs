@@ -12,6 +12,10 @@ pub const PERSON_FIELDS: [&str; 1] = ["summary"];
 /// A support action's fields written per language.
 pub const SUPPORT_ACTION_FIELDS: [&str; 3] = ["title", "body_html", "addressee"];
 
+/// The fields written per language that hold rich text (sanitized HTML)
+/// rather than a line.
+pub const RICH_FIELDS: [&str; 2] = ["summary", "body_html"];
+
 /// One field of a record in a language other than its original.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Translation {

@@ -296,6 +296,7 @@ pub mod on_server {
             };
             let event = tx.insert_status_event(&event, now).await?;
             tx.audit_entry_event(actor, id, event).await?;
+            crate::feeds::sync::published_before_translation(&mut *tx, actor, event).await?;
             tx.set_published(actor, event, true, now, base_url).await?;
             tx.commit().await?;
             Ok(Some(event))

@@ -829,12 +829,46 @@ async fn store_chunk(
                 // Published by no one on staff: the feed answers for it in the log.
                 tx.audit_entry_event(Actor::Feed(feed.id), id, event)
                     .await?;
+                published_before_translation(&mut *tx, Actor::Feed(feed.id), event).await?;
                 published += 1;
             }
         }
         tx.commit().await?;
         Ok((new, published))
     })
+}
+
+/// What comes from a partner is published in its one language: the other
+/// languages the person's municipalities require wait in the translation
+/// queue, and the audit log says what was missing, as when staff publish
+/// with the translations to follow.
+pub async fn published_before_translation<C>(
+    conn: &mut C,
+    actor: Actor,
+    event: i64,
+) -> Result<(), sqlx::Error>
+where
+    C: crate::server::timeline::Timeline
+        + crate::server::translations::Translations
+        + crate::server::audit::RecordAudit
+        + Send,
+{
+    use crate::server::translations::{publication_gate, Kind, Publication};
+    if let Some(record) = conn.status_event_record(event).await? {
+        let to_follow = Publication::TranslationsToFollow;
+        let gate = publication_gate(
+            conn,
+            actor,
+            Kind::StatusEvent,
+            event,
+            &record.person,
+            &record,
+            to_follow,
+        );
+        // With the translations to follow, the gate never refuses.
+        let _ = gate.await?;
+    }
+    Ok(())
 }
 
 /// The audit of a status event made from a feed entry, whoever made it (a

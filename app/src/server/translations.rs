@@ -10,7 +10,8 @@
 //! original (outdated) is never shown as if it said what the original says
 //! now: it waits in the translation queue until a translator revises it or
 //! confirms it still holds.
-use crate::domain::{Translatable, Translation};
+use super::audit::{Actor, AuditEntry, RecordAudit};
+use crate::domain::{MissingTranslation, Translatable, Translation};
 use crate::i18n::{LangText, Locale};
 use crate::impl_for_connections;
 
@@ -189,6 +190,68 @@ impl Field {
     }
 }
 
+impl Kind {
+    /// As the audit log names the record.
+    pub fn record_type(self) -> &'static str {
+        match self {
+            Kind::Person => "person",
+            Kind::StatusEvent => "status_event",
+            Kind::SupportAction => "support_action",
+        }
+    }
+
+    fn published_before_translation(self) -> &'static str {
+        match self {
+            Kind::Person => "person.publish_before_translation",
+            Kind::StatusEvent => "status_event.publish_before_translation",
+            Kind::SupportAction => "support_action.publish_before_translation",
+        }
+    }
+}
+
+/// How staff publish: with every language the person's municipalities
+/// require written, or now, with the translations to follow (urgent news;
+/// audited as such, and the missing translations wait in the queue).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Publication {
+    Translated,
+    TranslationsToFollow,
+}
+
+/// The publication gate, one for every kind of record (a status update
+/// published, a person made public, a support action opened): what the
+/// languages `person`'s municipalities require still lack in `record`.
+/// `Err`: refused, with what each language lacks (the caller changes
+/// nothing); with the translations to follow it goes out, and the audit
+/// log says what was missing.
+pub async fn publication_gate<C: Translations + RecordAudit + Send>(
+    conn: &mut C,
+    actor: Actor,
+    kind: Kind,
+    id: i64,
+    person: &str,
+    record: &(impl Translatable + ?Sized),
+    publication: Publication,
+) -> Result<Result<(), Vec<MissingTranslation>>, sqlx::Error> {
+    let required = conn.required_languages(person).await?;
+    let missing = record.missing_translations(&required);
+    if missing.is_empty() {
+        return Ok(Ok(()));
+    }
+    if publication == Publication::Translated {
+        return Ok(Err(missing));
+    }
+    let entry = AuditEntry::new(
+        actor,
+        kind.published_before_translation(),
+        kind.record_type(),
+        id,
+    )
+    .after(&missing);
+    conn.record_audit(&entry).await?;
+    Ok(Ok(()))
+}
+
 /// What an editor typed in the languages other than a record's original.
 pub struct TypedTranslations<'a> {
     pub original_language: Locale,
@@ -199,7 +262,7 @@ pub struct TypedTranslations<'a> {
 }
 
 /// Stored language codes, in the order the network lists its languages.
-fn in_network_order(codes: &[String]) -> Result<Vec<Locale>, sqlx::Error> {
+pub fn in_network_order(codes: &[String]) -> Result<Vec<Locale>, sqlx::Error> {
     let mut languages = codes
         .iter()
         .map(|code| stored_language(code))
@@ -226,7 +289,7 @@ pub async fn write_translations<C: Translations + Send>(
     conn: &mut C,
     kind: Kind,
     id: i64,
-    before: Option<&impl Translatable>,
+    before: Option<&(impl Translatable + ?Sized)>,
     typed: &TypedTranslations<'_>,
     by: i64,
     now: i64,

@@ -148,10 +148,12 @@ pub mod on_server {
     use crate::on_pool;
     use crate::server::audit::{Actor, AuditEntry, RecordAudit};
     use crate::server::db::{BeginWrite, Db};
-    use crate::server::translations::{stored_language, write_translations, Kind, Translations};
+    use crate::server::translations::{
+        publication_gate, stored_language, write_translations, Kind, Translations,
+    };
     use crate::staff::cases::on_server::{action_of, case_of_person, must_act, must_run, ActionOf};
     use crate::staff::forms::on_server::{
-        done, full_date, parse_languages, refuse, LanguageInput, Publication,
+        done, full_date, parse_languages, refuse, refuse_untranslated, LanguageInput, Publication,
     };
     use crate::staff::forms::Problems;
     use chrono::NaiveDate;
@@ -240,8 +242,8 @@ pub mod on_server {
         Done(String),
         SlugTaken,
         /// Refused: a new action without the languages its person's
-        /// municipalities require; nothing changed.
-        WaitsForTranslations,
+        /// municipalities require (what each lacks); nothing changed.
+        WaitsForTranslations(Vec<crate::domain::MissingTranslation>),
     }
 
     /// Opens a new support action for a person this municipality adopted, or edits one.
@@ -308,23 +310,31 @@ pub mod on_server {
             let Some(record) = tx.action_record(id).await? else {
                 return Ok(Saved::SlugTaken);
             };
+            // The action's own audit entry was written before its translations.
+            let translations_before = before
+                .as_ref()
+                .map(|b| b.translations.clone())
+                .unwrap_or_default();
+            if record.translations != translations_before {
+                let entry = AuditEntry::new(user.actor(), "translation.save", "support_action", id)
+                    .before(&translations_before)
+                    .after(&record.translations);
+                tx.record_audit(&entry).await?;
+            }
             // A new action takes signatures at once: the languages the
             // person's municipalities require first.
             if before.is_none() {
-                let required = tx.required_languages(&record.person).await?;
-                let missing = record.missing_translations(&required);
-                if !missing.is_empty() {
-                    if publication == Publication::Translated {
-                        return Ok(Saved::WaitsForTranslations);
-                    }
-                    let entry = AuditEntry::new(
-                        user.actor(),
-                        "support_action.publish_before_translation",
-                        "support_action",
-                        id,
-                    )
-                    .after(&missing);
-                    tx.record_audit(&entry).await?;
+                let gate = publication_gate(
+                    &mut *tx,
+                    user.actor(),
+                    Kind::SupportAction,
+                    id,
+                    &record.person,
+                    &record,
+                    publication,
+                );
+                if let Err(missing) = gate.await? {
+                    return Ok(Saved::WaitsForTranslations(missing));
                 }
             }
             tx.commit().await?;
@@ -336,13 +346,8 @@ pub mod on_server {
             Saved::SlugTaken => {
                 return refuse(ACTION_FORM, &form, Problems::one("slug", "form.slug_taken")).await
             }
-            Saved::WaitsForTranslations => {
-                return refuse(
-                    ACTION_FORM,
-                    &form,
-                    Problems::one("publish", "staff.publish_waits_for_translations"),
-                )
-                .await
+            Saved::WaitsForTranslations(missing) => {
+                return refuse_untranslated(ACTION_FORM, &form, "publish", missing).await
             }
         };
         let notice = if new {
@@ -746,9 +751,24 @@ pub mod on_server {
             .bind(person_id)
             .fetch_optional(&mut *tx)
             .await?;
-            tx.insert_action(actor, person_id, owner, &action.slug, &terms)
+            let id = tx
+                .insert_action(actor, person_id, owner, &action.slug, &terms)
                 .await?
                 .ok_or_else(|| ActionError::SlugTaken(action.slug.to_string()))?;
+            // The command line writes one language: an operator's action
+            // goes out with the translations to follow, audited and queued.
+            if let Some(record) = tx.action_record(id).await? {
+                let gate = publication_gate(
+                    &mut *tx,
+                    actor,
+                    Kind::SupportAction,
+                    id,
+                    action.person.as_str(),
+                    &record,
+                    Publication::TranslationsToFollow,
+                );
+                let _ = gate.await?;
+            }
             tx.commit().await?;
             Ok(())
         })

@@ -20,6 +20,8 @@ pub struct AccountRow {
     pub role: Role,
     pub municipality: Option<MunicipalityRef>,
     pub disabled: bool,
+    /// Communications staff: the languages they translate into.
+    pub translates: Vec<Locale>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,6 +74,23 @@ pub struct AuditPage {
 /// page, each with its own field ids, a refused one coming back to its own.
 pub fn languages_form(municipality: &str) -> String {
     format!("municipality-languages-{municipality}")
+}
+
+/// Marks a communications staff member as translating into some languages.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TranslatorForm {
+    pub lang: String,
+    pub account: String,
+    pub languages: Vec<String>,
+}
+
+#[server(prefix = "/api/staff", endpoint = "set-translator-languages")]
+pub async fn set_translator_languages(
+    #[server(flatten)] form: TranslatorForm,
+) -> Result<(), AppError> {
+    let admin = require(Permission::ManageAccounts).await?;
+    on_server::set_translator(&admin, form).await
 }
 
 /// A municipality and how it uses each language of the network.
@@ -136,7 +155,9 @@ pub async fn set_municipality_languages(
     if !problems.is_empty() {
         return refuse(&languages_form(municipality.trim()), &values, problems).await;
     }
-    if !super::municipalities::set_languages(&db, user.actor(), &municipality, &languages).await? {
+    if !super::municipalities::set_languages(&db, user.actor(), municipality.trim(), &languages)
+        .await?
+    {
         return Err(AppError::not_found("municipality"));
     }
     done(
@@ -154,7 +175,7 @@ pub async fn staff_accounts() -> Result<AccountsPage, AppError> {
     let db = crate::server::context::db()?;
     Ok(AccountsPage {
         user,
-        accounts: on_server::accounts(&db).await?,
+        accounts: on_server::accounts_with_translators(&db).await?,
         municipalities: crate::api::places::on_server::municipalities(&db).await?,
         flash: take_form_flash().await,
     })
@@ -255,9 +276,68 @@ pub mod on_server {
                         _ => None,
                     },
                     disabled: u.disabled,
+                    translates: Vec::new(),
                 })
             })
             .collect()
+    }
+
+    /// Every account, with the languages each translator translates into.
+    pub async fn accounts_with_translators(db: &Db) -> Result<Vec<AccountRow>, sqlx::Error> {
+        let mut rows = accounts(db).await?;
+        for row in rows.iter_mut().filter(|r| r.role == Role::Comms) {
+            row.translates =
+                crate::staff::translations::on_server::translator_languages(db, row.id).await?;
+        }
+        Ok(rows)
+    }
+
+    #[tracing::instrument(skip_all, fields(actor = admin.id, user = %form.account))]
+    pub async fn set_translator(admin: &StaffUser, form: TranslatorForm) -> Result<(), AppError> {
+        let db = crate::server::context::db()?;
+        let locale = Locale::from_code(&form.lang).unwrap_or_default();
+        let account: i64 = form
+            .account
+            .trim()
+            .parse()
+            .map_err(|_| AppError::not_found("account"))?;
+        let flash_form = format!("account-{account}");
+        let mut languages = Vec::new();
+        for code in &form.languages {
+            match Locale::from_code(code.trim()) {
+                Some(l) if !languages.contains(&l) => languages.push(l),
+                Some(_) => {}
+                None => {
+                    return refuse(
+                        &flash_form,
+                        &form,
+                        Problems::one("account", "form.invalid_choice"),
+                    )
+                    .await
+                }
+            }
+        }
+        let marked = crate::staff::translations::on_server::set_translator_languages(
+            &db,
+            admin.actor(),
+            account,
+            &languages,
+        )
+        .await?;
+        if !marked {
+            return refuse(
+                &flash_form,
+                &form,
+                Problems::one("account", "staff.translators_are_comms"),
+            )
+            .await;
+        }
+        done(
+            &flash_form,
+            "staff.saved",
+            &locale.path("/staff/accounts", false),
+        )
+        .await
     }
 
     fn problem_of(error: &AccountError) -> Option<(&'static str, &'static str)> {

@@ -6,6 +6,7 @@
 //! Also the parsers of the fields staff forms have in common (dates, lines,
 //! rich text, the dated fact of a status event), each noting its problem
 //! against its field.
+use crate::domain::MissingTranslation;
 use crate::i18n::Locale;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -24,6 +25,9 @@ pub struct FormFlash {
     pub errors: BTreeMap<String, String>,
     /// Interface-string key of what was done.
     pub notice: Option<String>,
+    /// A publication refused: what each required language still lacks.
+    #[serde(default)]
+    pub missing: Vec<MissingTranslation>,
 }
 
 impl FormFlash {
@@ -166,12 +170,42 @@ pub mod on_server {
                 form: form.to_owned(),
                 values: values_of(values),
                 errors: problems.0,
-                notice: None,
+                ..FormFlash::default()
             })
             .await;
         }
         let pairs: Vec<String> = problems.0.iter().map(|(f, k)| format!("{f}={k}")).collect();
         Err(AppError::Invalid(pairs.join(", ")))
+    }
+
+    /// Refuses a publication that waits for translations, and changes
+    /// nothing: the message is noted against `field`, and the page (or
+    /// another caller's error) names what each language lacks.
+    pub async fn refuse_untranslated(
+        form: &str,
+        values: &impl Serialize,
+        field: &str,
+        missing: Vec<MissingTranslation>,
+    ) -> Result<(), AppError> {
+        let key = "staff.publish_waits_for_translations";
+        if is_plain_form_post(&request_parts()?.headers) {
+            return store_flash(&FormFlash {
+                form: form.to_owned(),
+                values: values_of(values),
+                errors: Problems::one(field, key).0,
+                missing,
+                ..FormFlash::default()
+            })
+            .await;
+        }
+        let lacking: Vec<String> = missing
+            .iter()
+            .map(|m| format!("{}: {}", m.language.code(), m.fields.join(" ")))
+            .collect();
+        Err(AppError::Invalid(format!(
+            "{field}={key} ({})",
+            lacking.join(", ")
+        )))
     }
 
     /// After a change: say what was done on the next page, and go there.
@@ -258,14 +292,7 @@ pub mod on_server {
         })
     }
 
-    /// How staff publish: with every language the person's municipalities
-    /// require written, or now, with the translations to follow (urgent
-    /// news; audited as such, and the missing translations wait in the queue).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub enum Publication {
-        Translated,
-        TranslationsToFollow,
-    }
+    pub use crate::server::translations::Publication;
 
     /// The text of a form written per language, parsed: the original in its
     /// language and what was typed in each other language.
@@ -329,6 +356,7 @@ pub mod on_server {
         );
         let language = original.unwrap_or_default();
         let mut parsed = Vec::new();
+        let mut empty_originals = Vec::new();
         for other in Locale::ALL {
             for &(field, kind) in fields {
                 let name = language_field(field, other);
@@ -341,20 +369,31 @@ pub mod on_server {
                         optional_line(problems, &name, text).map(|l| l.map(String::from))
                     }
                 };
+                // Judged on the original as it will be stored: rich text
+                // that sanitizes to nothing is no original either.
+                if other == language && matches!(value, Some(None)) {
+                    empty_originals.push(field);
+                }
                 let value = match value {
                     Some(None) if other == language && required.contains(&field) => {
                         problems.add(&name, "form.required");
                         None
                     }
-                    Some(Some(_))
-                        if other != language && typed(field, language).trim().is_empty() =>
-                    {
-                        problems.add(&name, "staff.translation_without_original");
-                        None
-                    }
                     value => value,
                 };
                 parsed.push((other, field, value));
+            }
+        }
+        for (other, field, value) in parsed.iter_mut() {
+            if *other != language
+                && matches!(value, Some(Some(_)))
+                && empty_originals.contains(field)
+            {
+                problems.add(
+                    &language_field(field, *other),
+                    "staff.translation_without_original",
+                );
+                *value = None;
             }
         }
         let mut originals = Vec::new();
@@ -416,6 +455,19 @@ pub mod on_server {
             assert_eq!(problems.0["summary_fr"], "form.required");
             assert_eq!(
                 problems.0["summary_nl"],
+                "staff.translation_without_original"
+            );
+            // An original that sanitizes to nothing is none: its translation would be lost.
+            let scripted = Form {
+                original_language: "nl",
+                summary_nl: "<script>alert(1)</script>",
+                summary_fr: "<p>Défenseur</p>",
+                ..dutch
+            };
+            let mut problems = Problems::default();
+            assert!(parse_languages(&mut problems, &scripted, &fields, &[]).is_none());
+            assert_eq!(
+                problems.0["summary_fr"],
                 "staff.translation_without_original"
             );
         }

@@ -107,11 +107,11 @@ pub mod on_server {
     use crate::on_pool;
     use crate::server::audit::{AuditEntry, RecordAudit};
     use crate::server::db::{BeginWrite, Db};
-    use crate::server::translations::{write_translations, Kind, Translations};
+    use crate::server::translations::{publication_gate, write_translations, Kind, Translations};
     use crate::staff::adoptions::on_server::{parse_adoption, Adoption, AdoptionStore};
     use crate::staff::cases::on_server::{case_of_person, council_municipality, must_act};
     use crate::staff::forms::on_server::{
-        done, parse_languages, refuse, LanguageInput, Publication,
+        done, parse_languages, refuse, refuse_untranslated, LanguageInput, Publication,
     };
     use crate::staff::forms::Problems;
     use crate::staff::StaffUser;
@@ -296,13 +296,8 @@ pub mod on_server {
             Written::SlugTaken => {
                 refuse(PERSON_FORM, &form, Problems::one("slug", "form.slug_taken")).await
             }
-            Written::WaitsForTranslations => {
-                refuse(
-                    PERSON_FORM,
-                    &form,
-                    Problems::one("is_public", "staff.publish_waits_for_translations"),
-                )
-                .await
+            Written::WaitsForTranslations(missing) => {
+                refuse_untranslated(PERSON_FORM, &form, "is_public", missing).await
             }
         }
     }
@@ -312,8 +307,8 @@ pub mod on_server {
         Saved(String),
         SlugTaken,
         /// Refused: made public before the languages its municipalities
-        /// require were written; nothing changed.
-        WaitsForTranslations,
+        /// require were written (what each lacks); nothing changed.
+        WaitsForTranslations(Vec<crate::domain::MissingTranslation>),
     }
 
     /// Which person a save writes.
@@ -410,16 +405,17 @@ pub mod on_server {
             };
             // Made public now: the languages its municipalities require first.
             if after.is_public && !before.as_ref().is_some_and(|b| b.is_public) {
-                let required = tx.required_languages(&after.slug).await?;
-                let missing = after.missing_translations(&required);
-                if !missing.is_empty() {
-                    if publication == Publication::Translated {
-                        return Ok(Written::WaitsForTranslations);
-                    }
-                    let entry =
-                        AuditEntry::new(actor, "person.publish_before_translation", "person", id)
-                            .after(&missing);
-                    tx.record_audit(&entry).await?;
+                let gate = publication_gate(
+                    &mut *tx,
+                    actor,
+                    Kind::Person,
+                    id,
+                    &after.slug,
+                    &after,
+                    publication,
+                );
+                if let Err(missing) = gate.await? {
+                    return Ok(Written::WaitsForTranslations(missing));
                 }
             }
             tx.commit().await?;

@@ -3,8 +3,10 @@
 //! require still lacks, or whose translation was written before its original
 //! last changed, by language. What a record lacks is the rule the
 //! publication gate applies (`Translatable::missing_translations`), read
-//! here for every record at once. Translating from the queue opens the
-//! record's editor at that language's fieldset, beside the original.
+//! here for every record at once. Translating from the queue opens a page
+//! with each field's original beside the field in that language, for
+//! communications staff (council members also have the fieldsets of their
+//! editors).
 use super::StaffUser;
 use crate::error::AppError;
 use crate::i18n::{LangText, Locale};
@@ -20,6 +22,25 @@ pub enum QueueKind {
 }
 
 impl QueueKind {
+    /// As the translation page's address names it.
+    pub fn slug(self) -> &'static str {
+        match self {
+            QueueKind::Person => "person",
+            QueueKind::SupportAction => "action",
+            QueueKind::StatusUpdate => "update",
+        }
+    }
+
+    pub fn parse(slug: &str) -> Option<Self> {
+        [
+            QueueKind::Person,
+            QueueKind::SupportAction,
+            QueueKind::StatusUpdate,
+        ]
+        .into_iter()
+        .find(|k| k.slug() == slug)
+    }
+
     /// The interface-string key naming the kind.
     pub fn label_key(self) -> &'static str {
         match self {
@@ -34,9 +55,9 @@ impl QueueKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueueEntry {
     pub kind: QueueKind,
-    /// The editor's page and the fieldset of the language on it, without
-    /// the page language's prefix: `/staff/updates/12#status-update-nl`.
-    pub editor: String,
+    /// Where to translate it, without the page language's prefix:
+    /// `/staff/translate/update/12/nl`.
+    pub translate: String,
     pub person_name: String,
     /// What names the record (a title, or the person's name), in its original language.
     pub title: LangText,
@@ -52,39 +73,127 @@ pub struct QueueEntry {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TranslationsWorkspace {
     pub user: StaffUser,
-    /// The language asked for; `None`: all.
+    /// The language asked for; `None`: this staff member's, else all.
     pub language: Option<Locale>,
+    /// The languages this staff member translates into (none: not a translator).
+    pub translates: Vec<Locale>,
     pub entries: Vec<QueueEntry>,
+    pub flash: Option<super::forms::FormFlash>,
 }
 
-/// The queue, in every required language or in `language` (`en`, `fr`, `nl`).
+/// The queue in `language` (`en`, `fr`, `nl`), or in every language
+/// (`all`); when none is asked for, in the languages this staff member
+/// translates into, else in every language.
 #[server(prefix = "/api/staff", endpoint = "translations")]
 pub async fn translation_queue(language: String) -> Result<TranslationsWorkspace, AppError> {
     let user = super::session::on_server::require(crate::domain::Permission::WriteUpdates).await?;
-    let language = match language.trim() {
-        "" => None,
-        code => Some(
-            Locale::from_code(code).ok_or_else(|| AppError::Invalid(format!("language={code}")))?,
-        ),
-    };
     let db = crate::server::context::db()?;
+    let translates = on_server::translator_languages(&db, user.id).await?;
+    let (language, languages) = match language.trim() {
+        "" => (None, translates.clone()),
+        "all" => (None, Vec::new()),
+        code => {
+            let one = Locale::from_code(code)
+                .ok_or_else(|| AppError::Invalid(format!("language={code}")))?;
+            (Some(one), vec![one])
+        }
+    };
     Ok(TranslationsWorkspace {
         user,
         language,
-        entries: on_server::queue(&db, language).await?,
+        translates,
+        entries: on_server::queue(&db, &languages).await?,
+        flash: super::forms::on_server::take_form_flash().await,
     })
+}
+
+pub const TRANSLATION_FORM: &str = "translation";
+
+/// One field to translate, beside its original.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldToTranslate {
+    /// The record's column: `title`, `body_html`, `summary`, …
+    pub field: String,
+    /// Rich text (sanitized HTML) rather than a line.
+    pub rich: bool,
+    pub original: LangText,
+    /// The translation as it stands, if any.
+    pub text: String,
+    /// Written before the original last changed.
+    pub outdated: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TranslationPage {
+    pub user: StaffUser,
+    pub kind: QueueKind,
+    pub key: String,
+    pub language: Locale,
+    /// What names the record, in its original language.
+    pub title: LangText,
+    pub person_name: String,
+    pub fields: Vec<FieldToTranslate>,
+    pub flash: Option<super::forms::FormFlash>,
+}
+
+/// A record's fields in `language` beside their originals; `None`: no such
+/// record, or `language` is its original's.
+#[server(prefix = "/api/staff", endpoint = "translation")]
+pub async fn translation_workspace(
+    kind: String,
+    key: String,
+    language: String,
+) -> Result<Option<TranslationPage>, AppError> {
+    let user = super::session::on_server::require(crate::domain::Permission::WriteUpdates).await?;
+    let (Some(kind), Some(language)) = (QueueKind::parse(&kind), Locale::from_code(&language))
+    else {
+        return Ok(None);
+    };
+    let db = crate::server::context::db()?;
+    let Some(page) = on_server::workspace(&db, user, kind, &key, language).await? else {
+        return Ok(None);
+    };
+    Ok(Some(TranslationPage {
+        flash: super::forms::on_server::take_form_flash().await,
+        ..page
+    }))
+}
+
+/// The translation form: one language, each field named by its column.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TranslationForm {
+    pub lang: String,
+    pub kind: String,
+    pub key: String,
+    pub language: String,
+    pub summary: String,
+    pub title: String,
+    pub body_html: String,
+    pub source_title: String,
+    pub addressee: String,
+    /// Ticked: the translation, left as it is, still says what the changed original says.
+    pub checked: String,
+}
+
+/// Saves the translation of a record into one language, audited, then
+/// goes back to the queue.
+#[server(prefix = "/api/staff", endpoint = "save-translation")]
+pub async fn save_translation(#[server(flatten)] form: TranslationForm) -> Result<(), AppError> {
+    let user = super::session::on_server::require(crate::domain::Permission::WriteUpdates).await?;
+    on_server::save(&user, form).await
 }
 
 #[cfg(feature = "ssr")]
 pub mod on_server {
     use super::*;
     use crate::domain::{
-        Translatable, Translation, PERSON_FIELDS, STATUS_EVENT_FIELDS, SUPPORT_ACTION_FIELDS,
+        Translatable, Translation, PERSON_FIELDS, RICH_FIELDS, STATUS_EVENT_FIELDS,
+        SUPPORT_ACTION_FIELDS,
     };
     use crate::on_pool;
     use crate::server::db::Db;
     use crate::server::translations::{stored_language, Kind, Translations};
-    use crate::staff::{actions::ACTION_FORM, persons::PERSON_FORM, updates::UPDATE_FORM};
     use std::collections::HashMap;
 
     /// A record of any kind, as the queue weighs it.
@@ -92,8 +201,8 @@ pub mod on_server {
         kind: QueueKind,
         person_id: i64,
         person_name: String,
-        /// The editor's page, without the language prefix or fieldset.
-        editor: String,
+        /// Its slug, or its id for a status update.
+        key: String,
         title: String,
         original_language: Locale,
         is_published: bool,
@@ -190,25 +299,10 @@ pub mod on_server {
         for (id, translation) in all {
             translations.entry(id).or_default().push(translation);
         }
-        let (queue_kind, fields, editor, form): (_, &'static [&'static str], _, _) = match kind {
-            Kind::Person => (
-                QueueKind::Person,
-                &PERSON_FIELDS,
-                "/staff/persons/",
-                PERSON_FORM,
-            ),
-            Kind::SupportAction => (
-                QueueKind::SupportAction,
-                &SUPPORT_ACTION_FIELDS,
-                "/staff/actions/",
-                ACTION_FORM,
-            ),
-            Kind::StatusEvent => (
-                QueueKind::StatusUpdate,
-                &STATUS_EVENT_FIELDS,
-                "/staff/updates/",
-                UPDATE_FORM,
-            ),
+        let (queue_kind, fields): (_, &'static [&'static str]) = match kind {
+            Kind::Person => (QueueKind::Person, &PERSON_FIELDS),
+            Kind::SupportAction => (QueueKind::SupportAction, &SUPPORT_ACTION_FIELDS),
+            Kind::StatusEvent => (QueueKind::StatusUpdate, &STATUS_EVENT_FIELDS),
         };
         rows.into_iter()
             .map(|row| {
@@ -216,7 +310,7 @@ pub mod on_server {
                     kind: queue_kind,
                     person_id: row.person_id,
                     person_name: row.person_name,
-                    editor: format!("{editor}{}#{form}", row.key),
+                    key: row.key,
                     title: row.title,
                     original_language: stored_language(&row.original_language)?,
                     is_published: row.is_published,
@@ -255,7 +349,8 @@ pub mod on_server {
 
     /// What waits for translation: persons, then actions, then updates,
     /// each oldest first, a row per language.
-    pub async fn queue(db: &Db, language: Option<Locale>) -> Result<Vec<QueueEntry>, sqlx::Error> {
+    /// `wanted`: the languages to list; none: every language.
+    pub async fn queue(db: &Db, wanted: &[Locale]) -> Result<Vec<QueueEntry>, sqlx::Error> {
         let required = required(db).await?;
         let mut entries = Vec::new();
         for kind in [Kind::Person, Kind::SupportAction, Kind::StatusEvent] {
@@ -263,7 +358,7 @@ pub mod on_server {
                 let languages = required.get(&record.person_id).cloned().unwrap_or_default();
                 let languages: Vec<Locale> = Locale::ALL
                     .into_iter()
-                    .filter(|l| languages.contains(l) && language.is_none_or(|wanted| wanted == *l))
+                    .filter(|l| languages.contains(l) && (wanted.is_empty() || wanted.contains(l)))
                     .collect();
                 for lacking in record.missing_translations(&languages) {
                     let (outdated, missing): (Vec<String>, Vec<String>) =
@@ -275,7 +370,12 @@ pub mod on_server {
                         });
                     entries.push(QueueEntry {
                         kind: record.kind,
-                        editor: format!("{}-{}", record.editor, lacking.language.code()),
+                        translate: format!(
+                            "/staff/translate/{}/{}/{}",
+                            record.kind.slug(),
+                            record.key,
+                            lacking.language.code()
+                        ),
                         person_name: record.person_name.clone(),
                         title: LangText {
                             text: record.title.clone(),
@@ -290,5 +390,308 @@ pub mod on_server {
             }
         }
         Ok(entries)
+    }
+
+    /// The languages a staff member translates into, in the network's order.
+    pub async fn translator_languages(db: &Db, user: i64) -> Result<Vec<Locale>, sqlx::Error> {
+        let codes: Vec<String> = on_pool!(db, |pool| sqlx::query_scalar(
+            "SELECT language FROM translator_languages WHERE user_id = $1"
+        )
+        .bind(user)
+        .fetch_all(pool)
+        .await)?;
+        crate::server::translations::in_network_order(&codes)
+    }
+
+    /// Marks communications staff member `user` as translating into
+    /// `languages` (none: not a translator), audited; `false`: no such
+    /// communications staff member.
+    pub async fn set_translator_languages(
+        db: &Db,
+        actor: crate::server::audit::Actor,
+        user: i64,
+        languages: &[Locale],
+    ) -> Result<bool, sqlx::Error> {
+        use crate::server::audit::{AuditEntry, RecordAudit};
+        use crate::server::db::BeginWrite;
+        let before = translator_languages(db, user).await?;
+        on_pool!(db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let comms: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM users WHERE id = $1 AND role = 'comms'")
+                    .bind(user)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if comms.is_none() {
+                return Ok(false);
+            }
+            sqlx::query("DELETE FROM translator_languages WHERE user_id = $1")
+                .bind(user)
+                .execute(&mut *tx)
+                .await?;
+            for language in languages {
+                sqlx::query("INSERT INTO translator_languages (user_id, language) VALUES ($1, $2)")
+                    .bind(user)
+                    .bind(language.code())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let entry = AuditEntry::new(actor, "user.translator_languages", "user", user)
+                .before(&before)
+                .after(&languages);
+            tx.record_audit(&entry).await?;
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
+    /// A record of one of the kinds the queue lists, as stored.
+    enum Loaded {
+        Person(crate::staff::persons::PersonRecord),
+        Action(crate::staff::actions::SupportActionRecord),
+        Update(crate::domain::StatusEventRecord),
+    }
+
+    impl Loaded {
+        fn record(&self) -> &(dyn Translatable + Sync) {
+            match self {
+                Loaded::Person(r) => r,
+                Loaded::Action(r) => r,
+                Loaded::Update(r) => r,
+            }
+        }
+
+        /// What names it, and its person's name.
+        fn names(&self, person_name: String) -> (String, String) {
+            match self {
+                Loaded::Person(r) => (r.full_name.clone(), person_name),
+                Loaded::Action(r) => (r.title.clone(), person_name),
+                Loaded::Update(r) => (r.title.clone(), person_name),
+            }
+        }
+
+        fn table(kind: QueueKind) -> (Kind, &'static str) {
+            match kind {
+                QueueKind::Person => (Kind::Person, "person"),
+                QueueKind::SupportAction => (Kind::SupportAction, "support_action"),
+                QueueKind::StatusUpdate => (Kind::StatusEvent, "status_event"),
+            }
+        }
+    }
+
+    /// Loads record `key` of `kind` on a connection: its id, the record and its person's name.
+    macro_rules! load {
+        ($conn:expr, $kind:expr, $key:expr) => {
+            async {
+                use crate::server::timeline::Timeline;
+                use crate::staff::actions::on_server::ActionStore;
+                use crate::staff::persons::on_server::PersonStore;
+                let id: Option<i64> = match $kind {
+                    QueueKind::Person => {
+                        sqlx::query_scalar("SELECT id FROM persons WHERE slug = $1")
+                            .bind($key)
+                            .fetch_optional(&mut *$conn)
+                            .await?
+                    }
+                    QueueKind::SupportAction => {
+                        sqlx::query_scalar("SELECT id FROM support_actions WHERE slug = $1")
+                            .bind($key)
+                            .fetch_optional(&mut *$conn)
+                            .await?
+                    }
+                    QueueKind::StatusUpdate => $key.parse::<i64>().ok(),
+                };
+                let Some(id) = id else {
+                    return Ok::<_, sqlx::Error>(None);
+                };
+                let loaded = match $kind {
+                    QueueKind::Person => $conn.person_record(id).await?.map(Loaded::Person),
+                    QueueKind::SupportAction => $conn.action_record(id).await?.map(Loaded::Action),
+                    QueueKind::StatusUpdate => {
+                        $conn.status_event_record(id).await?.map(Loaded::Update)
+                    }
+                };
+                let Some(loaded) = loaded else {
+                    return Ok(None);
+                };
+                let person = match &loaded {
+                    Loaded::Person(r) => r.slug.clone(),
+                    Loaded::Action(r) => r.person.clone(),
+                    Loaded::Update(r) => r.person.clone(),
+                };
+                let name: String =
+                    sqlx::query_scalar("SELECT full_name FROM persons WHERE slug = $1")
+                        .bind(person)
+                        .fetch_one(&mut *$conn)
+                        .await?;
+                Ok(Some((id, loaded, name)))
+            }
+        };
+    }
+
+    /// The translation page of a record, without the flash.
+    pub async fn workspace(
+        db: &Db,
+        user: StaffUser,
+        kind: QueueKind,
+        key: &str,
+        language: Locale,
+    ) -> Result<Option<TranslationPage>, sqlx::Error> {
+        let loaded = on_pool!(db, |pool| {
+            let mut conn = pool.acquire().await?;
+            load!(conn, kind, key).await
+        })?;
+        let Some((_, loaded, person_name)) = loaded else {
+            return Ok(None);
+        };
+        let record = loaded.record();
+        if record.original_language() == language {
+            return Ok(None);
+        }
+        let fields = record
+            .fields()
+            .iter()
+            .filter(|field| record.is_translated(field))
+            .filter_map(|field| {
+                let original = record.original(field)?;
+                let translation = record
+                    .translations()
+                    .iter()
+                    .find(|t| t.language == language && t.field == *field);
+                Some(FieldToTranslate {
+                    field: (*field).to_owned(),
+                    rich: RICH_FIELDS.contains(field),
+                    original: LangText {
+                        text: original.to_owned(),
+                        lang: record.original_language(),
+                    },
+                    text: translation.map(|t| t.text.clone()).unwrap_or_default(),
+                    outdated: translation.is_some_and(|t| t.outdated),
+                })
+            })
+            .collect();
+        let original_language = record.original_language();
+        let (title, person_name) = loaded.names(person_name);
+        Ok(Some(TranslationPage {
+            user,
+            kind,
+            key: key.to_owned(),
+            language,
+            title: LangText {
+                text: title,
+                lang: original_language,
+            },
+            person_name,
+            fields,
+            flash: None,
+        }))
+    }
+
+    impl TranslationForm {
+        fn text(&self, field: &str) -> &str {
+            match field {
+                "summary" => &self.summary,
+                "title" => &self.title,
+                "body_html" => &self.body_html,
+                "source_title" => &self.source_title,
+                _ => &self.addressee,
+            }
+        }
+    }
+
+    /// Saves one language of a record, audited (`translation.save`, the
+    /// record's translations in that language before and after).
+    #[tracing::instrument(skip_all, fields(actor = user.id, kind = %form.kind, key = %form.key, language = %form.language))]
+    pub async fn save(user: &StaffUser, form: TranslationForm) -> Result<(), AppError> {
+        use crate::server::audit::{AuditEntry, RecordAudit};
+        use crate::server::db::BeginWrite;
+        use crate::server::translations::{write_translations, TypedTranslations};
+        use crate::staff::forms::on_server::{done, optional_line, refuse, rich};
+        use crate::staff::forms::Problems;
+        let db = crate::server::context::db()?;
+        let locale = Locale::from_code(&form.lang).unwrap_or_default();
+        let (Some(kind), Some(language)) = (
+            QueueKind::parse(&form.kind),
+            Locale::from_code(&form.language),
+        ) else {
+            return Err(AppError::not_found("translation"));
+        };
+        let mut problems = Problems::default();
+        let now = crate::server::clock::now();
+        let key = form.key.trim().to_owned();
+        let saved = on_pool!(&db, |pool| async {
+            let mut tx = pool.begin_write().await?;
+            let Some((id, loaded, _)) = load!(tx, kind, key.as_str()).await? else {
+                return Ok::<_, sqlx::Error>(None);
+            };
+            let record = loaded.record();
+            if record.original_language() == language {
+                return Ok(None);
+            }
+            let mut translations = Vec::new();
+            for field in record.fields() {
+                if record.original(field).is_none() || !record.is_translated(field) {
+                    continue;
+                }
+                let typed = form.text(field);
+                let text = if RICH_FIELDS.contains(field) {
+                    rich(&mut problems, field, typed).map(|h| Some(h).filter(|h| !h.is_empty()))
+                } else {
+                    optional_line(&mut problems, field, typed).map(|l| l.map(String::from))
+                };
+                if let Some(text) = text {
+                    translations.push((language, *field, text));
+                }
+            }
+            if !problems.is_empty() {
+                return Ok(Some(false));
+            }
+            let (kind_of, record_type) = Loaded::table(kind);
+            let in_language = |r: &(dyn Translatable + Sync)| {
+                r.translations()
+                    .iter()
+                    .filter(|t| t.language == language)
+                    .cloned()
+                    .collect::<Vec<_>>()
+            };
+            let before = in_language(record);
+            let checked: Vec<Locale> = if form.checked.trim().is_empty() {
+                Vec::new()
+            } else {
+                vec![language]
+            };
+            let typed = TypedTranslations {
+                original_language: record.original_language(),
+                translations: &translations,
+                checked: &checked,
+            };
+            write_translations(&mut *tx, kind_of, id, Some(record), &typed, user.id, now).await?;
+            let after = tx
+                .translations_of(kind_of, Some(id))
+                .await?
+                .into_iter()
+                .map(|(_, t)| t)
+                .filter(|t| t.language == language)
+                .collect::<Vec<_>>();
+            let entry = AuditEntry::new(user.actor(), "translation.save", record_type, id)
+                .before(&before)
+                .after(&after);
+            tx.record_audit(&entry).await?;
+            tx.commit().await?;
+            Ok(Some(true))
+        }
+        .await)?;
+        match saved {
+            None => Err(AppError::not_found("translation")),
+            Some(false) => refuse(TRANSLATION_FORM, &form, problems).await,
+            Some(true) => {
+                done(
+                    TRANSLATION_FORM,
+                    "staff.translation_saved",
+                    &locale.path("/staff/translations", false),
+                )
+                .await
+            }
+        }
     }
 }

@@ -158,16 +158,16 @@ use {
 #[cfg(feature = "ssr")]
 pub mod on_server {
     use super::*;
-    use crate::domain::{Status, Translatable};
+    use crate::domain::Status;
     use crate::on_pool;
     use crate::server::audit::{AuditEntry, RecordAudit};
     use crate::server::db::{BeginWrite, Db};
     use crate::server::timeline::{NewStatusEvent, Provenance, Timeline};
-    use crate::server::translations::{write_translations, Kind, Translations};
+    use crate::server::translations::{publication_gate, write_translations, Kind, Translations};
     use crate::staff::forms::language_field;
     pub use crate::staff::forms::on_server::Publication;
     use crate::staff::forms::on_server::{
-        dated_fact, done, parse_languages, refuse, DatedFact, LanguageInput,
+        dated_fact, done, parse_languages, refuse, refuse_untranslated, DatedFact, LanguageInput,
     };
     use crate::staff::forms::Problems;
 
@@ -221,7 +221,12 @@ pub mod on_server {
         form: &StatusUpdateForm,
     ) -> Option<UpdateInput> {
         let texts = parse_languages(problems, form, &UPDATE_FIELDS, &["title"]);
-        let language = Locale::from_code(form.original_language.trim()).unwrap_or_default();
+        // The original language as `parse_languages` settled it (one rule).
+        let language = texts
+            .as_ref()
+            .map(|t| t.original_language)
+            .or_else(|| Locale::from_code(form.original_language.trim()))
+            .unwrap_or_default();
         let fact = dated_fact(
             problems,
             &form.occurred_on,
@@ -366,8 +371,8 @@ pub mod on_server {
     enum Published {
         Done,
         NoSuchUpdate,
-        /// Refused: these required languages are missing; nothing changed.
-        WaitsForTranslations,
+        /// Refused: what each required language lacks; nothing changed.
+        WaitsForTranslations(Vec<crate::domain::MissingTranslation>),
     }
 
     /// Publishes (`Some`) or unpublishes (the timeline's publication, with
@@ -390,36 +395,30 @@ pub mod on_server {
             let Some(record) = tx.status_event_record(id).await? else {
                 return Ok::<_, sqlx::Error>(Published::NoSuchUpdate);
             };
-            let required = tx.required_languages(&record.person).await?;
-            let missing = record.missing_translations(&required);
-            if publication == Some(Publication::Translated) && !missing.is_empty() {
-                return Ok::<_, sqlx::Error>(Published::WaitsForTranslations);
+            if let Some(publication) = publication {
+                let gate = publication_gate(
+                    &mut *tx,
+                    user.actor(),
+                    Kind::StatusEvent,
+                    id,
+                    &record.person,
+                    &record,
+                    publication,
+                );
+                if let Err(missing) = gate.await? {
+                    return Ok(Published::WaitsForTranslations(missing));
+                }
             }
             tx.set_published(user.actor(), id, publish, now, &state.public_url)
                 .await?;
-            if publication == Some(Publication::TranslationsToFollow) && !missing.is_empty() {
-                let entry = AuditEntry::new(
-                    user.actor(),
-                    "status_event.publish_before_translation",
-                    "status_event",
-                    id,
-                )
-                .after(&missing);
-                tx.record_audit(&entry).await?;
-            }
             tx.commit().await?;
             Ok::<_, sqlx::Error>(Published::Done)
         }
         .await)?;
         match outcome {
             Published::NoSuchUpdate => return Err(AppError::not_found("status update")),
-            Published::WaitsForTranslations => {
-                return refuse(
-                    UPDATE_FORM,
-                    &(),
-                    Problems::one("publish", "staff.publish_waits_for_translations"),
-                )
-                .await;
+            Published::WaitsForTranslations(missing) => {
+                return refuse_untranslated(UPDATE_FORM, &(), "publish", missing).await;
             }
             Published::Done => {}
         }
@@ -439,7 +438,7 @@ pub mod on_server {
     #[cfg(test)]
     mod tests {
         use super::*;
-        use crate::domain::MissingTranslation;
+        use crate::domain::{MissingTranslation, Translatable};
 
         fn form() -> StatusUpdateForm {
             StatusUpdateForm {

@@ -228,6 +228,9 @@ fn support_actions_are_managed_from_the_command_line() {
         actions,
         [
             ("support_action.create", "cli"),
+            // Written in English for a Brussels case: out with the French
+            // and Dutch to follow, and the log says so.
+            ("support_action.publish_before_translation", "cli"),
             ("support_action.close", "cli")
         ],
         "refused commands leave no trace"

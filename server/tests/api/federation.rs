@@ -233,6 +233,15 @@ on_both_backends! {
             ["Update from city A"],
             "Brussels requires Dutch: the entry waits for it"
         );
+        assert_eq!(
+            crate::helpers::count(
+                &b,
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'status_event.publish_before_translation'"
+            )
+            .await,
+            1,
+            "published in its one language, with the Dutch to follow, and the log says so"
+        );
         let provenance = public.texts(".timeline-event .provenance");
         assert_eq!(provenance, ["From the feed of City A"], "shown publicly");
         assert!(

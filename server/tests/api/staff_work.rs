@@ -47,6 +47,11 @@ const STAFF: &[(&str, Permission, &str)] = &[
         Permission::ManageAccounts,
         "lang=en&account=1&change=disable",
     ),
+    (
+        "/api/staff/set-translator-languages",
+        Permission::ManageAccounts,
+        "lang=en&account=1&languages[]=nl",
+    ),
     ("/api/staff/audit", Permission::ReadAuditLog, ""),
     (
         "/api/staff/municipalities",
@@ -129,6 +134,16 @@ const STAFF: &[(&str, Permission, &str)] = &[
     ),
     ("/api/staff/feeds", Permission::ReadFeeds, ""),
     ("/api/staff/translations", Permission::WriteUpdates, "language="),
+    (
+        "/api/staff/translation",
+        Permission::WriteUpdates,
+        "kind=update&key=1&language=nl",
+    ),
+    (
+        "/api/staff/save-translation",
+        Permission::WriteUpdates,
+        "lang=en&kind=update&key=1&language=nl&title=Titel",
+    ),
     (
         "/api/staff/trust-feed",
         Permission::TrustFeeds,

@@ -146,10 +146,12 @@ on_both_backends! {
     async fn each_page_names_its_other_languages_for_search_engines(app: &TestApp) {
         let page = app.get("/nl/persons/raif-badawi?x=1").await;
         let alternates = |lang: &str| page.attr(&format!("head link[rel=alternate][hreflang={lang}]"), "href");
-        assert_eq!(alternates("fr").as_deref(), Some("/fr/persons/raif-badawi?x=1"));
-        assert_eq!(alternates("en").as_deref(), Some("/en/persons/raif-badawi?x=1"));
-        assert_eq!(alternates("nl").as_deref(), Some("/nl/persons/raif-badawi?x=1"));
-        assert_eq!(alternates("x-default").as_deref(), Some("/persons/raif-badawi?x=1"));
+        // Full addresses: search engines take no other.
+        let full = |path: &str| Some(format!("{}{path}", app.address));
+        assert_eq!(alternates("fr"), full("/fr/persons/raif-badawi?x=1"));
+        assert_eq!(alternates("en"), full("/en/persons/raif-badawi?x=1"));
+        assert_eq!(alternates("nl"), full("/nl/persons/raif-badawi?x=1"));
+        assert_eq!(alternates("x-default"), full("/persons/raif-badawi?x=1"));
     }
 
     async fn publishing_waits_for_the_languages_the_city_requires(app: &TestApp) {
@@ -174,9 +176,9 @@ on_both_backends! {
         assert_eq!(page.texts("fieldset#status-update-nl legend"), ["Nederlands *"], "Brussels requires Dutch");
         assert_eq!(page.texts("fieldset#status-update-en legend"), ["English"]);
         let waiting = queue("").await;
-        let row = format!("tr[data-editor='/staff/updates/{id}#status-update-nl']");
+        let row = format!("tr[data-translate='/staff/translate/update/{id}/nl']");
         assert_eq!(waiting.texts(&format!("{row} td")), ["Status update: Audience reportée · Hamid Babaei", "Dutch", "missing: Title, Text", "Draft: not public"]);
-        assert_eq!(waiting.attr(&format!("{row} a"), "href"), Some(format!("/staff/updates/{id}#status-update-nl")));
+        assert_eq!(waiting.attr(&format!("{row} a"), "href"), Some(format!("/staff/translate/update/{id}/nl")));
         assert_eq!(waiting.texts("tr[data-language=fr]"), Vec::<String>::new(), "French is the original");
         assert_eq!(queue("?language=fr").await.texts(".empty"), ["Nothing waits for translation."]);
 
@@ -264,8 +266,8 @@ on_both_backends! {
         .await)
         .unwrap();
         let actions: Vec<&str> = audited.iter().map(|(a, _)| a.as_str()).collect();
-        assert_eq!(actions, ["status_event.create", "status_event.publish", "status_event.publish_before_translation"]);
-        assert!(audited[2].1.as_deref().unwrap().contains("\"nl\""), "{:?}", audited[2].1);
+        assert_eq!(actions, ["status_event.create", "status_event.publish_before_translation", "status_event.publish"]);
+        assert!(audited[1].1.as_deref().unwrap().contains("\"nl\""), "{:?}", audited[1].1);
     }
 
     async fn a_person_and_an_action_wait_for_the_languages_their_city_requires(app: &TestApp) {
@@ -285,6 +287,7 @@ on_both_backends! {
         let page = app.get_with("/staff/persons", &[("cookie", &council)]).await;
         assert_eq!(page.texts("#publish-refused"), [refusal]);
         assert_eq!(page.texts("#person-summary_fr"), ["<p>Défenseuse des droits des femmes.</p>"]);
+        assert_eq!(page.texts(".missing-translations li"), ["Dutch: Summary"], "names what is missing");
         assert_eq!(page.texts("fieldset#person-nl legend"), ["Nederlands *"], "Brussels requires Dutch");
         assert_eq!(page.attr("fieldset#person-nl", "lang").as_deref(), Some("nl"));
 
@@ -297,7 +300,7 @@ on_both_backends! {
         assert!(marked_originals(&nl).contains(&("fr".to_owned(), "Défenseuse des droits des femmes.".to_owned())));
         let audited = count(app, "SELECT COUNT(*) FROM audit_log WHERE action = 'person.publish_before_translation'").await;
         assert_eq!(audited, 1);
-        let row = "tr[data-editor='/staff/persons/narges-example#person-nl']";
+        let row = "tr[data-translate='/staff/translate/person/narges-example/nl']";
         assert_eq!(queue().await.texts(&format!("{row} td")), ["Person summary: Narges Example", "Dutch", "missing: Summary", "Published"]);
 
         // The Dutch written: off the queue, and shown.
@@ -307,6 +310,9 @@ on_both_backends! {
         post_as(app, &council, "/api/staff/update-person", "/staff/persons/narges-example", &edit).await;
         assert!(queue().await.texts(row).is_empty());
         assert!(app.get("/nl/persons/narges-example").await.body.contains("Verdedigster van vrouwenrechten."));
+        let staff_page = app.get_with("/staff/persons/narges-example", &[("cookie", &council)]).await;
+        assert_eq!(staff_page.texts("article.preview[lang=nl] .preview-text"), ["Verdedigster van vrouwenrechten."], "the preview shows each language");
+        assert_eq!(staff_page.texts("article.preview[lang=fr] .preview-text"), ["Défenseuse des droits des femmes."]);
 
         // A new action takes signatures at once: refused until both languages are there.
         let actions = count(app, "SELECT COUNT(*) FROM support_actions").await;
@@ -320,6 +326,10 @@ on_both_backends! {
         let page = app.get_with("/staff/persons/narges-example", &[("cookie", &council)]).await;
         assert_eq!(page.texts("#publish-refused"), [refusal]);
         assert_eq!(page.attr("#support-action-title_fr", "value").as_deref(), Some("Libérez Narges"));
+        assert_eq!(page.texts(".missing-translations li"), ["Dutch: Title, Text, Addressed to"]);
+        let api = app.post_with("/api/staff/save-support-action", &action, &[("cookie", &council), ("origin", &app.address)]).await;
+        assert_eq!(api.status, 400);
+        assert!(api.body.contains("nl: title body_html addressee"), "a client other than our pages is told what is missing too: {}", api.body);
         let mut translated = action.to_vec();
         translated.extend([
             ("title_nl", "Laat Narges vrij"), ("body_html_nl", "<p>Schrijf de autoriteiten.</p>"), ("addressee_nl", "Het hoofd van de rechterlijke macht"),
@@ -327,7 +337,7 @@ on_both_backends! {
         let opened = post_as(app, &council, "/api/staff/save-support-action", "/staff/persons/narges-example", &translated).await;
         assert_eq!(opened.location().as_deref(), Some("/staff/actions/liberez-narges"));
         assert_eq!(app.get("/nl/actions/liberez-narges").await.texts("h1"), ["Laat Narges vrij"]);
-        assert!(queue().await.texts("tr[data-editor^='/staff/actions/liberez-narges']").is_empty());
+        assert!(queue().await.texts("tr[data-translate^='/staff/translate/action/liberez-narges/']").is_empty());
 
         // The French title changes: the Dutch one is out of date, on the queue, and not shown.
         let mut edited = translated.clone();
@@ -339,7 +349,7 @@ on_both_backends! {
             }
         }
         post_as(app, &council, "/api/staff/save-support-action", "/staff/actions/liberez-narges", &edited).await;
-        let row = "tr[data-editor='/staff/actions/liberez-narges#support-action-nl']";
+        let row = "tr[data-translate='/staff/translate/action/liberez-narges/nl']";
         assert_eq!(queue().await.texts(&format!("{row} td")), ["Support action: Libérez Narges maintenant · Narges Example", "Dutch", "out of date: Title", "Published"]);
         assert_eq!(app.get("/nl/actions/liberez-narges").await.texts("h1"), ["Libérez Narges maintenant"]);
     }
@@ -355,7 +365,7 @@ on_both_backends! {
 
         // A French update waits for Dutch; once Brussels requires French only, it waits for nothing.
         let id = french_event(app).await;
-        let queued = format!("tr[data-editor='/staff/updates/{id}#status-update-nl']");
+        let queued = format!("tr[data-translate='/staff/translate/update/{id}/nl']");
         let queue = || async { app.get_with("/staff/translations", &[("cookie", &comms)]).await };
         assert_eq!(queue().await.texts(&queued).len(), 1);
         let bad = post_as(app, &admin, "/api/staff/set-municipality-languages", "/staff/municipalities", &[
@@ -374,6 +384,94 @@ on_both_backends! {
         assert_eq!(page.attr(&format!("{brussels}-en option[selected]"), "value").as_deref(), Some(""));
         let audited = count(app, "SELECT COUNT(*) FROM audit_log WHERE action = 'municipality.languages'").await;
         assert_eq!(audited, 1);
+    }
+
+    async fn a_translator_writes_a_language_beside_the_original(app: &TestApp) {
+        let comms = staff_member(app, "comms@brussels.example", Role::Comms, None).await;
+        let id = french_event(app).await;
+        let path = format!("/staff/translate/update/{id}/nl");
+        let page = app.get_with(&path, &[("cookie", &comms)]).await;
+        assert_eq!(page.status, 200);
+        assert_eq!(page.texts(".translation-pair .original"), ["Audience reportée", "Le tribunal a reporté l’audience."]);
+        assert_eq!(page.attr(".translation-pair .original", "lang").as_deref(), Some("fr"));
+        assert_eq!(page.attr(".translation-pair > div[lang=nl] #translation-title", "name").as_deref(), Some("title"));
+        assert_eq!(app.get_with(&format!("/staff/translate/update/{id}/fr"), &[("cookie", &comms)]).await.status, 404, "French is the original");
+        assert_eq!(app.get(&path).await.status, 302, "staff only: to the login page");
+
+        // A line too long is refused and nothing is written.
+        let id_text = id.to_string();
+        let form = |title: &'static str| {
+            [
+                ("lang", "en"), ("kind", "update"), ("key", id_text.as_str()), ("language", "nl"), ("title", title),
+                ("body_html", "<p>De rechtbank heeft de zitting uitgesteld.<script>x</script></p>"),
+            ]
+        };
+        let long: &'static str = "x".repeat(300).leak();
+        let refused = post_as(app, &comms, "/api/staff/save-translation", &path, &form(long)).await;
+        assert_eq!(refused.status, 302);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM status_event_translations WHERE text = '<p>De rechtbank heeft de zitting uitgesteld.</p>'").await, 0);
+        let page = app.get_with(&path, &[("cookie", &comms)]).await;
+        assert_eq!(page.texts("#translation-title-error").len(), 1);
+
+        let saved = post_as(app, &comms, "/api/staff/save-translation", &path, &form("Zitting uitgesteld")).await;
+        assert_eq!(saved.location().as_deref(), Some("/staff/translations"));
+        let queue = app.get_with("/staff/translations", &[("cookie", &comms)]).await;
+        assert_eq!(queue.texts(".notice"), ["Translation saved."]);
+        assert!(queue.texts(&format!("tr[data-translate='{path}']")).is_empty());
+        let nl = app.get("/nl/persons/loujain-al-hathloul").await;
+        assert!(nl.body.contains("<p>De rechtbank heeft de zitting uitgesteld.</p>"), "sanitized, shown");
+        assert_eq!(count(app, "SELECT COUNT(*) FROM audit_log WHERE action = 'translation.save' AND record_type = 'status_event'").await, 1);
+    }
+
+    async fn a_translator_finds_their_languages_first(app: &TestApp) {
+        let admin = staff_member(app, "admin@brussels.example", Role::Admin, None).await;
+        let comms = staff_member(app, "comms@brussels.example", Role::Comms, None).await;
+        staff_member(app, "camille@brussels.example", Role::Council, Some("brussels")).await;
+        let id: i64 = on_pool!(&app.store.db, |pool| sqlx::query_scalar(
+            "INSERT INTO status_events (person_id, occurred_year, title, is_published, original_language)
+             SELECT id, 2026, 'Hearing postponed', FALSE, 'en' FROM persons WHERE slug = 'loujain-al-hathloul' RETURNING id"
+        )
+        .fetch_one(pool)
+        .await)
+        .unwrap();
+        let account: i64 = on_pool!(&app.store.db, |pool| sqlx::query_scalar("SELECT id FROM users WHERE email = 'comms@brussels.example'")
+            .fetch_one(pool)
+            .await)
+        .unwrap();
+        let rows = |page: &crate::helpers::Page| {
+            let mut languages: Vec<String> = page.html()
+                .select(&scraper::Selector::parse(&format!("tr[data-translate^='/staff/translate/update/{id}/']")).unwrap())
+                .map(|e| e.value().attr("data-language").unwrap().to_owned())
+                .collect();
+            languages.sort();
+            languages
+        };
+        let queue = |query: &'static str| {
+            let comms = comms.clone();
+            async move { app.get_with(&format!("/staff/translations{query}"), &[("cookie", &comms)]).await }
+        };
+        assert_eq!(rows(&queue("").await), ["fr", "nl"], "not a translator: every language");
+
+        let marked = post_as(app, &admin, "/api/staff/set-translator-languages", "/staff/accounts", &[
+            ("lang", "en"), ("account", &account.to_string()), ("languages[]", "nl"),
+        ]).await;
+        assert_eq!(marked.location().as_deref(), Some("/staff/accounts"));
+        let accounts = app.get_with("/staff/accounts", &[("cookie", &admin)]).await;
+        assert_eq!(accounts.texts(&format!("#account-{account} .translator-languages summary")), ["Translates into: Dutch"]);
+        let mine = queue("").await;
+        assert_eq!(rows(&mine), ["nl"], "a translator's queue opens on their languages");
+        assert_eq!(mine.texts(".translator-languages"), ["Your languages: Dutch. Every language"]);
+        assert_eq!(rows(&queue("?language=all").await), ["fr", "nl"]);
+
+        // Only communications staff translate; nothing changes otherwise.
+        let council_id = count(app, "SELECT id FROM users WHERE email = 'camille@brussels.example'").await;
+        post_as(app, &admin, "/api/staff/set-translator-languages", "/staff/accounts", &[
+            ("lang", "en"), ("account", &council_id.to_string()), ("languages[]", "fr"),
+        ]).await;
+        let accounts = app.get_with("/staff/accounts", &[("cookie", &admin)]).await;
+        assert_eq!(accounts.texts(&format!("#account-{council_id} .field-error")), ["Only communications staff are marked as translators."]);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM translator_languages").await, 1);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM audit_log WHERE action = 'user.translator_languages'").await, 1);
     }
 
     async fn feeds_are_written_in_each_language_and_say_which(app: &TestApp) {

@@ -7,7 +7,7 @@ use crate::i18n::{use_locale, Locale};
 use crate::staff::admin::{
     audit_log, languages_form, staff_accounts, staff_municipalities, AccountRow, AccountsPage,
     AuditPage, ChangeAccount, CreateAccount, MunicipalitiesPage, MunicipalityLanguages,
-    SetMunicipalityLanguages, USER_FORM,
+    SetMunicipalityLanguages, SetTranslatorLanguages, USER_FORM,
 };
 use crate::staff::forms::FormFlash;
 use leptos::prelude::*;
@@ -133,6 +133,7 @@ fn AccountRowView(
                         </form>
                     </details>
                 })}
+                {(account.role == Role::Comms).then(|| view! { <TranslatorLanguages account=account.clone()/> })}
             </td>
             <td>
                 {locale.t(if account.disabled { "staff.disabled" } else { "staff.active" })}
@@ -406,5 +407,49 @@ fn MunicipalityLanguagesForm(
                 <button type="submit">{locale.t("staff.save")}</button>
             </fieldset>
         </form>
+    }
+}
+
+/// The languages a communications staff member translates into: their
+/// translation queue opens on those.
+#[component]
+fn TranslatorLanguages(account: AccountRow) -> impl IntoView {
+    let locale = use_locale();
+    let summary = if account.translates.is_empty() {
+        locale.t("staff.translates_none")
+    } else {
+        let names: Vec<String> = account
+            .translates
+            .iter()
+            .map(|l| locale.language_name(*l))
+            .collect();
+        format!("{} {}", locale.t("staff.translates_into"), names.join(", "))
+    };
+    let boxes = Locale::ALL
+        .into_iter()
+        .map(|language| {
+            let id = format!("translator-{}-{}", account.id, language.code());
+            let checked = account.translates.contains(&language);
+            view! {
+                <div class="field check">
+                    <input id=id.clone() type="checkbox" name="languages[]" value=language.code() checked=checked/>
+                    <label for=id>{locale.language_name(language)}</label>
+                </div>
+            }
+        })
+        .collect_view();
+    view! {
+        <details class="translator-languages">
+            <summary>{summary}</summary>
+            <form method="post" action={<SetTranslatorLanguages as ServerFn>::PATH} class="staff-form compact">
+                <LangField/>
+                <input type="hidden" name="account" value=account.id.to_string()/>
+                <fieldset>
+                    <legend>{locale.t("staff.translates_into")}</legend>
+                    {boxes}
+                </fieldset>
+                <button type="submit">{locale.t("staff.save")}</button>
+            </form>
+        </details>
     }
 }

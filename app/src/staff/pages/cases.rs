@@ -1,8 +1,8 @@
 //! `/staff/persons`, `/staff/persons/:slug` and `/staff/actions/:slug`: the
 //! cases as council members and communications staff work on them.
 use super::forms::{
-    gate, gated, language_fieldsets, CheckField, FlashNotice, LangField, LanguageFieldSpec,
-    MissingTranslations, SelectField, StaffNav, TextArea, TextField,
+    gate, gated, language_fieldsets, language_previews, CheckField, FlashNotice, LangField,
+    LanguageFieldSpec, MissingTranslations, SelectField, StaffNav, TextArea, TextField,
 };
 use crate::api::{AdoptionView, RightsCategoryInfo};
 use crate::domain::{CountryCode, Permission, Translatable};
@@ -102,10 +102,14 @@ fn PersonFields(
         .as_ref()
         .and_then(|fl| fl.error(f, "is_public"))
         .map(|key| locale.t(key));
-    let missing = if new || record.is_public {
-        Vec::new()
-    } else {
-        record.missing_translations(&required)
+    // Refused: what was typed lacks; else what the stored person lacks.
+    let missing = match flash
+        .as_ref()
+        .filter(|fl| fl.form == f && !fl.missing.is_empty())
+    {
+        Some(fl) => fl.missing.clone(),
+        None if new || record.is_public => Vec::new(),
+        None => record.missing_translations(&required),
     };
     let texts = language_fieldsets(
         f,
@@ -245,6 +249,10 @@ fn PersonDesk(page: PersonWorkspace) -> impl IntoView {
                     " · " <a href=locale.path(&format!("/persons/{}", person.slug), false)>{locale.t("staff.view_public")}</a>
                 })}
             </p>
+            {person.summary_html.is_some().then(|| view! {
+                <h2>{locale.t("staff.preview")}</h2>
+                {language_previews(&PERSON_TEXTS, &person)}
+            })}
             <h2>{locale.t("staff.adoptions")}</h2>
             {if page.adoptions.is_empty() {
                 view! { <p>{locale.t("staff.no_adoptions")}</p> }.into_any()
@@ -357,6 +365,11 @@ fn ActionFields(
         .as_ref()
         .and_then(|fl| fl.error(f, "publish"))
         .map(|key| locale.t(key));
+    let missing = flash
+        .as_ref()
+        .filter(|fl| fl.form == f)
+        .map(|fl| fl.missing.clone())
+        .unwrap_or_default();
     let texts = language_fieldsets(f, &ACTION_TEXTS, action.as_ref(), &required, &flash);
     let a = action.clone().unwrap_or_default();
     let goal = if a.goal > 0 {
@@ -371,6 +384,7 @@ fn ActionFields(
         <TextField form=f name="closes_on" label=locale.t("staff.closes_on") value=a.closes_on.clone().unwrap_or_default() flash=flash.clone() kind="date" hint=locale.t("staff.full_date_hint")/>
         {refused.map(|text| view! {
             <p class="field-error" role="alert" id="publish-refused">{text}</p>
+            <MissingTranslations missing=missing/>
             <p><button type="submit" name="translations_to_follow" value="1" class="secondary">
                 {locale.t("staff.publish_translations_to_follow")}
             </button></p>
@@ -424,6 +438,8 @@ pub fn StaffActionPage(slug: String) -> impl IntoView {
                     </p>
                     <p>{locale.t(if a.is_open { "staff.open" } else { "staff.closed" })} " · "
                        {locale.t("staff.confirmed")} ": " <strong class="confirmed-count">{page.confirmed}</strong></p>
+                    <h2>{locale.t("staff.preview")}</h2>
+                    {language_previews(&ACTION_TEXTS, &a)}
                     {page.can_edit.then(|| view! {
                         <form method="post" action=format!("/staff/actions/{}/signatures.csv", a.slug) class="export-form"><button type="submit">{locale.t("staff.export_csv")}</button></form>
                         <form method="post" action={<SetSupportActionOpen as ServerFn>::PATH} class="inline-form">

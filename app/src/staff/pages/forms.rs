@@ -412,3 +412,36 @@ pub fn MissingTranslations(missing: Vec<MissingTranslation>) -> impl IntoView {
         }
     })
 }
+
+/// The record as each language will show it: one article per language it
+/// has text in, marked with its `lang`. Rich text was sanitized when it was
+/// saved: what is stored is what is rendered.
+pub fn language_previews(
+    fields: &[LanguageFieldSpec],
+    record: &impl Translatable,
+) -> impl IntoView {
+    let locale = use_locale();
+    Locale::ALL
+        .into_iter()
+        .filter(|l| fields.iter().any(|f| record.text_in(f.field, *l).is_some()))
+        .map(|language| {
+            let parts = fields
+                .iter()
+                .filter_map(|spec| Some((spec, record.text_in(spec.field, language)?.to_owned())))
+                .map(|(spec, text)| match spec.kind {
+                    TextKind::Rich => view! { <div class="preview-text" inner_html=text></div> }.into_any(),
+                    TextKind::Line => view! {
+                        <p><span class="preview-label" lang=locale.code()>{locale.t(spec.label)} ": "</span>{text}</p>
+                    }
+                    .into_any(),
+                })
+                .collect_view();
+            view! {
+                <article class="preview" lang=language.code()>
+                    <p class="preview-language" lang=locale.code()>{locale.language_name(language)}</p>
+                    {parts}
+                </article>
+            }
+        })
+        .collect_view()
+}
