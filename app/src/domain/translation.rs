@@ -62,6 +62,19 @@ pub trait Translatable {
             .map(|t| t.text.as_str())
     }
 
+    /// `field` as public pages show it in `language`: the original in its own
+    /// language, else a translation made from the original as it stands
+    /// (an outdated one is not shown).
+    fn current_text_in(&self, field: &str, language: Locale) -> Option<&str> {
+        if language == self.original_language() {
+            return self.original(field);
+        }
+        self.translations()
+            .iter()
+            .find(|t| t.language == language && t.field == field && !t.outdated)
+            .map(|t| t.text.as_str())
+    }
+
     /// Whether a translation into `language` was written before its original last changed.
     fn is_outdated(&self, language: Locale) -> bool {
         self.translations()

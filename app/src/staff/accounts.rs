@@ -316,6 +316,14 @@ pub async fn change_user(
                     .bind(municipality_id)
                     .execute(&mut *tx)
                     .await?;
+                // Translating is a communications task: another role keeps no languages.
+                sqlx::query(
+                    "DELETE FROM translator_languages WHERE user_id = $1
+                       AND NOT EXISTS (SELECT 1 FROM users WHERE id = $1 AND role = 'comms')",
+                )
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
                 "user.role"
             }
         };

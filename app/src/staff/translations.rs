@@ -470,11 +470,11 @@ pub mod on_server {
             }
         }
 
-        fn table(kind: QueueKind) -> (Kind, &'static str) {
+        fn kind(kind: QueueKind) -> Kind {
             match kind {
-                QueueKind::Person => (Kind::Person, "person"),
-                QueueKind::SupportAction => (Kind::SupportAction, "support_action"),
-                QueueKind::StatusUpdate => (Kind::StatusEvent, "status_event"),
+                QueueKind::Person => Kind::Person,
+                QueueKind::SupportAction => Kind::SupportAction,
+                QueueKind::StatusUpdate => Kind::StatusEvent,
             }
         }
     }
@@ -606,7 +606,7 @@ pub mod on_server {
         use crate::server::audit::{AuditEntry, RecordAudit};
         use crate::server::db::BeginWrite;
         use crate::server::translations::{write_translations, TypedTranslations};
-        use crate::staff::forms::on_server::{done, optional_line, refuse, rich};
+        use crate::staff::forms::on_server::{done, optional_line, refuse, rich_or_none};
         use crate::staff::forms::Problems;
         let db = crate::server::context::db()?;
         let locale = Locale::from_code(&form.lang).unwrap_or_default();
@@ -635,7 +635,7 @@ pub mod on_server {
                 }
                 let typed = form.text(field);
                 let text = if RICH_FIELDS.contains(field) {
-                    rich(&mut problems, field, typed).map(|h| Some(h).filter(|h| !h.is_empty()))
+                    rich_or_none(&mut problems, field, typed)
                 } else {
                     optional_line(&mut problems, field, typed).map(|l| l.map(String::from))
                 };
@@ -646,7 +646,8 @@ pub mod on_server {
             if !problems.is_empty() {
                 return Ok(Some(false));
             }
-            let (kind_of, record_type) = Loaded::table(kind);
+            let kind_of = Loaded::kind(kind);
+            let record_type = kind_of.record_type();
             let in_language = |r: &(dyn Translatable + Sync)| {
                 r.translations()
                     .iter()
@@ -673,10 +674,12 @@ pub mod on_server {
                 .map(|(_, t)| t)
                 .filter(|t| t.language == language)
                 .collect::<Vec<_>>();
-            let entry = AuditEntry::new(user.actor(), "translation.save", record_type, id)
-                .before(&before)
-                .after(&after);
-            tx.record_audit(&entry).await?;
+            if after != before {
+                let entry = AuditEntry::new(user.actor(), "translation.save", record_type, id)
+                    .before(&before)
+                    .after(&after);
+                tx.record_audit(&entry).await?;
+            }
             tx.commit().await?;
             Ok(Some(true))
         }

@@ -421,6 +421,19 @@ on_both_backends! {
         let nl = app.get("/nl/persons/loujain-al-hathloul").await;
         assert!(nl.body.contains("<p>De rechtbank heeft de zitting uitgesteld.</p>"), "sanitized, shown");
         assert_eq!(count(app, "SELECT COUNT(*) FROM audit_log WHERE action = 'translation.save' AND record_type = 'status_event'").await, 1);
+
+        // A body that sanitizing empties is refused: the Dutch body stays, nothing is said saved.
+        let emptied = [
+            ("lang", "en"), ("kind", "update"), ("key", id_text.as_str()), ("language", "nl"),
+            ("title", "Zitting uitgesteld"), ("body_html", "<script>alert(1)</script>"),
+        ];
+        post_as(app, &comms, "/api/staff/save-translation", &path, &emptied).await;
+        let page = app.get_with(&path, &[("cookie", &comms)]).await;
+        assert_eq!(page.texts("#translation-body_html-error"), ["Nothing is left of this text once unsafe markup is removed: write it again."]);
+        assert!(app.get("/nl/persons/loujain-al-hathloul").await.body.contains("<p>De rechtbank heeft de zitting uitgesteld.</p>"));
+        // Saving the same again changes nothing, and the log says nothing.
+        post_as(app, &comms, "/api/staff/save-translation", &path, &form("Zitting uitgesteld")).await;
+        assert_eq!(count(app, "SELECT COUNT(*) FROM audit_log WHERE action = 'translation.save' AND record_type = 'status_event'").await, 1);
     }
 
     async fn a_translator_finds_their_languages_first(app: &TestApp) {

@@ -414,7 +414,8 @@ pub fn MissingTranslations(missing: Vec<MissingTranslation>) -> impl IntoView {
 }
 
 /// The record as each language will show it: one article per language it
-/// has text in, marked with its `lang`. Rich text was sanitized when it was
+/// has current text in (an outdated translation is not shown publicly, so
+/// not here), marked with its `lang`. Rich text was sanitized when it was
 /// saved: what is stored is what is rendered.
 pub fn language_previews(
     fields: &[LanguageFieldSpec],
@@ -423,11 +424,11 @@ pub fn language_previews(
     let locale = use_locale();
     Locale::ALL
         .into_iter()
-        .filter(|l| fields.iter().any(|f| record.text_in(f.field, *l).is_some()))
+        .filter(|l| fields.iter().any(|f| record.current_text_in(f.field, *l).is_some()))
         .map(|language| {
             let parts = fields
                 .iter()
-                .filter_map(|spec| Some((spec, record.text_in(spec.field, language)?.to_owned())))
+                .filter_map(|spec| Some((spec, record.current_text_in(spec.field, language)?.to_owned())))
                 .map(|(spec, text)| match spec.kind {
                     TextKind::Rich => view! { <div class="preview-text" inner_html=text></div> }.into_any(),
                     TextKind::Line => view! {

@@ -46,8 +46,17 @@ pub fn StaffTranslationsPage() -> impl IntoView {
         <Title text=title.clone()/>
         <Meta name="robots" content="noindex"/>
         {gated(data, move |page: TranslationsWorkspace| {
-            let chosen = page.language.map(Locale::code).unwrap_or("all");
-            let options = std::iter::once(("all".to_owned(), locale.t("staff.translations_all")))
+            // A translator's queue opens on their languages: "" asks for them.
+            let mine = !page.translates.is_empty();
+            let chosen = match page.language {
+                Some(language) => language.code(),
+                None if mine && !all => "",
+                None => "all",
+            };
+            let options = mine
+                .then(|| (String::new(), locale.t("staff.translations_mine")))
+                .into_iter()
+                .chain(std::iter::once(("all".to_owned(), locale.t("staff.translations_all"))))
                 .chain(locale.language_choices())
                 .map(|(value, label)| {
                     let selected = value == chosen;
@@ -201,6 +210,9 @@ fn TranslationPair(
     } else {
         view! { <div class="original" lang=field.original.lang.code()>{field.original.text.clone()}</div> }.into_any()
     };
+    let outdated = field
+        .outdated
+        .then(|| view! { <p class="outdated" lang=locale.code()>{locale.t("staff.translation_outdated")}</p> });
     let input = if field.rich {
         view! { <TextArea form=TRANSLATION_FORM name=field.field.clone() label value=field.text.clone() flash hint=locale.t("staff.rich_hint") rows=6 interface_lang=locale.code()/> }.into_any()
     } else {
@@ -212,7 +224,7 @@ fn TranslationPair(
                 <p class="preview-language">{locale.t("staff.translate_original").replace("%{language}", &locale.language_name(field.original.lang))}</p>
                 {original}
             </div>
-            <div lang=language.code()>{input}</div>
+            <div lang=language.code()>{outdated}{input}</div>
         </div>
     }
 }
