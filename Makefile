@@ -14,7 +14,7 @@ export TEST_POSTGRES_URL
 # the bundle the browser tests load (and no build undoes another's).
 export LEPTOS_OUTPUT_NAME := lumieres
 
-.PHONY: run test setup tools npm chromium postgres smtp-sink feed-checker build site lint unit e2e bench clean-test-dbs
+.PHONY: run test setup tools npm chromium postgres smtp-sink feed-checker api-checker build site lint unit e2e bench clean-test-dbs
 
 run: setup build
 	./target/release/server seed-demo --if-empty
@@ -23,7 +23,7 @@ run: setup build
 # The browser tests run the server binary that `unit` built (target/debug)
 # with the release browser bundle (`site`): the server's release build is
 # `run`'s and `bench`'s. It took 11 of CI's 30 minutes.
-test: setup postgres smtp-sink feed-checker lint unit e2e
+test: setup postgres smtp-sink feed-checker api-checker lint unit e2e
 
 ## --- set-up (idempotent) ---------------------------------------------------
 
@@ -69,6 +69,12 @@ feed-checker:
 	@python3 -c "import feedparser" 2>/dev/null || \
 	  python3 -m pip install --quiet --disable-pip-version-check feedparser==$(FEEDPARSER_VERSION) || \
 	  { apt-get update && apt-get install -y python3-feedparser; }
+
+# An independent judge of our OpenAPI document: openapi-spec-validator, from PyPI.
+OPENAPI_SPEC_VALIDATOR_VERSION := 0.7.1
+api-checker:
+	@python3 -c "import openapi_spec_validator" 2>/dev/null || \
+	  python3 -m pip install --quiet --disable-pip-version-check openapi-spec-validator==$(OPENAPI_SPEC_VALIDATOR_VERSION)
 
 ## --- build -----------------------------------------------------------------
 

@@ -242,6 +242,7 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
 }
 
 fn router(state: AppState, sign_queue: SignQueue, site_root: &str) -> Router {
+    use app::api::v1 as api_v1;
     use app::feeds::outgoing as feeds_out;
     let routes = route_list();
     let hsts = state
@@ -261,6 +262,10 @@ fn router(state: AppState, sign_queue: SignQueue, site_root: &str) -> Router {
         .precompressed_gzip();
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/api/v1/openapi.json", get(api_v1::openapi))
+        .route("/api/v1/persons", get(api_v1::persons))
+        .route("/api/v1/persons/{slug}", get(api_v1::person))
+        .route("/api/v1/actions/{slug}/count", get(api_v1::action_count))
         .route("/feed.atom", get(feeds_out::site_atom))
         .route("/feed.json", get(feeds_out::site_json))
         .route("/persons/{slug}/{file}", get(feeds_out::person_feed))

@@ -22,6 +22,8 @@ macro_rules! confirmed_count {
 pub mod actions;
 pub mod persons;
 pub mod places;
+#[cfg(feature = "ssr")]
+pub mod v1;
 
 /// A name stored in the three interface languages.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -14,8 +14,8 @@
 //! with a matching If-None-Match gets 304.
 use crate::i18n::Locale;
 use crate::on_pool;
+use crate::server::cacheable::cacheable;
 use crate::server::db::Db;
-use crate::server::tokens::hex;
 use crate::server::translations::stored_language;
 use crate::server::AppState;
 use crate::translated;
@@ -24,7 +24,6 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use http::{header, HeaderMap, HeaderValue, StatusCode};
-use sha2::{Digest, Sha256};
 
 /// Entries per feed: readers poll often, and the timeline keeps the rest.
 pub const FEED_ENTRIES: i64 = 50;
@@ -510,34 +509,14 @@ async fn respond(
         Format::Atom => feed.to_atom(),
         Format::Json => feed.to_json(),
     };
-    let etag = format!("\"{}\"", &hex(&Sha256::digest(body.as_bytes()))[..32]);
     let last_modified = time(feed.updated())
         .format("%a, %d %b %Y %H:%M:%S GMT")
         .to_string();
     // Only the ETag says "unchanged": the newest entry's time does not move
     // when an event is unpublished or a person made private, so a reader
     // asking If-Modified-Since alone gets the feed again.
-    let not_modified = headers.get(header::IF_NONE_MATCH).is_some_and(|tags| {
-        tags.to_str()
-            .is_ok_and(|tags| tags.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
-    });
-    let mut response = if not_modified {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        body.into_response()
-    };
+    let mut response = cacheable(headers, body, format.content_type(), "public, max-age=300");
     let out = response.headers_mut();
-    out.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(format.content_type()),
-    );
-    out.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=300"),
-    );
-    if let Ok(value) = HeaderValue::from_str(&etag) {
-        out.insert(header::ETAG, value);
-    }
     if let Ok(value) = HeaderValue::from_str(&last_modified) {
         out.insert(header::LAST_MODIFIED, value);
     }

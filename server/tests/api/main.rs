@@ -8,6 +8,7 @@ mod federation;
 mod feed_sync;
 mod feeds;
 mod layout;
+mod open_data;
 mod pages;
 mod passwords;
 mod schema;
