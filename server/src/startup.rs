@@ -266,6 +266,8 @@ fn router(state: AppState, sign_queue: SignQueue, site_root: &str) -> Router {
         .route("/api/v1/persons", get(api_v1::persons))
         .route("/api/v1/persons/{slug}", get(api_v1::person))
         .route("/api/v1/actions/{slug}/count", get(api_v1::action_count))
+        .route("/api/v1/rights-categories", get(api_v1::rights_categories))
+        .route("/api/v1/statuses", get(api_v1::statuses))
         .route("/feed.atom", get(feeds_out::site_atom))
         .route("/feed.json", get(feeds_out::site_json))
         .route("/persons/{slug}/{file}", get(feeds_out::person_feed))

@@ -35,7 +35,7 @@ const DEFAULT_PAGE: usize = 50;
         version = "1",
         description = "Persons at risk adopted by the cities of the Villes Lumières network, their timelines, adoptions and support actions, and the confirmed signature counts. No personal data."
     ),
-    paths(persons, person, action_count)
+    paths(persons, person, action_count, rights_categories, statuses)
 )]
 pub struct ApiDoc;
 
@@ -467,6 +467,82 @@ pub async fn action_count(
         ),
         Err(error) => failed(error),
     }
+}
+
+/// A rights category or a status: its slug (the value the filters take) and
+/// its name in the language asked for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Term {
+    #[schema(example = "released")]
+    pub slug: &'static str,
+    pub name: Text,
+}
+
+/// The rights categories, in the order the site lists them.
+#[utoipa::path(
+    get,
+    path = "/api/v1/rights-categories",
+    params(LanguageQuery),
+    responses(
+        (status = 200, description = "Every rights category", body = [Term]),
+        (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
+        (status = 400, description = "An unknown language", body = ApiError)
+    )
+)]
+pub async fn rights_categories(
+    State(state): State<AppState>,
+    Query(query): Query<LanguageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = match language(query.lang.as_deref(), &headers) {
+        Ok(lang) => lang,
+        Err(error) => return refused(StatusCode::BAD_REQUEST, error),
+    };
+    match super::places::on_server::categories(&state.db).await {
+        Ok(categories) => {
+            let terms: Vec<Term> = categories
+                .iter()
+                .map(|c| Term {
+                    slug: c.category.slug(),
+                    name: Text {
+                        text: c.name.get(lang).to_owned(),
+                        lang: lang.code(),
+                    },
+                })
+                .collect();
+            open_json(&headers, &terms)
+        }
+        Err(error) => failed(error),
+    }
+}
+
+/// The statuses a person's case can be in.
+#[utoipa::path(
+    get,
+    path = "/api/v1/statuses",
+    params(LanguageQuery),
+    responses(
+        (status = 200, description = "Every status", body = [Term]),
+        (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
+        (status = 400, description = "An unknown language", body = ApiError)
+    )
+)]
+pub async fn statuses(Query(query): Query<LanguageQuery>, headers: HeaderMap) -> Response {
+    let lang = match language(query.lang.as_deref(), &headers) {
+        Ok(lang) => lang,
+        Err(error) => return refused(StatusCode::BAD_REQUEST, error),
+    };
+    let terms: Vec<Term> = crate::domain::Status::ALL
+        .iter()
+        .map(|s| Term {
+            slug: s.slug(),
+            name: Text {
+                text: lang.t(&s.label_key()),
+                lang: lang.code(),
+            },
+        })
+        .collect();
+    open_json(&headers, &terms)
 }
 
 /// The OpenAPI 3.1 document of this API.

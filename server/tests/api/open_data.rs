@@ -135,12 +135,39 @@ on_both_backends! {
         assert!(!slugs(&json(&app.get("/api/v1/persons").await)).contains(&"loujain-al-hathloul".to_owned()));
     }
 
+    async fn the_filters_values_are_open_data_in_each_language(app: &TestApp) {
+        let statuses = json(&app.get("/api/v1/statuses?lang=nl").await);
+        let released = statuses.as_array().unwrap().iter().find(|s| s["slug"] == "released").unwrap();
+        assert_eq!(released["name"]["lang"], "nl");
+        assert_ne!(released["name"]["text"], "", "a name, in Dutch");
+        // Every status slug is one the persons filter takes.
+        for status in statuses.as_array().unwrap() {
+            let slug = status["slug"].as_str().unwrap();
+            assert_eq!(app.get(&format!("/api/v1/persons?status={slug}")).await.status, 200, "{slug}");
+        }
+        let rights = json(&app.get("/api/v1/rights-categories?lang=fr").await);
+        let rights = rights.as_array().unwrap();
+        assert!(!rights.is_empty());
+        for right in rights {
+            assert_eq!(right["name"]["lang"], "fr");
+            let slug = right["slug"].as_str().unwrap();
+            assert_eq!(app.get(&format!("/api/v1/persons?rights={slug}")).await.status, 200, "{slug}");
+        }
+        assert_eq!(app.get("/api/v1/statuses?lang=xx").await.status, 400);
+    }
+
     async fn the_openapi_document_describes_every_route_and_passes_an_independent_validator(app: &TestApp) {
         let page = app.get("/api/v1/openapi.json").await;
         assert_eq!(page.status, 200);
         let document = json(&page);
         assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
-        for path in ["/api/v1/persons", "/api/v1/persons/{slug}", "/api/v1/actions/{slug}/count"] {
+        for path in [
+            "/api/v1/persons",
+            "/api/v1/persons/{slug}",
+            "/api/v1/actions/{slug}/count",
+            "/api/v1/rights-categories",
+            "/api/v1/statuses",
+        ] {
             assert!(document["paths"][path]["get"].is_object(), "{path}");
         }
         // One file per test app: both backends run this at once.
