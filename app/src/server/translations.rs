@@ -107,6 +107,18 @@ macro_rules! translation_outdated {
     };
 }
 
+/// Each person and each language the municipalities that adopted them
+/// require (`person_id`, `language`): the one definition, read for one
+/// person by the publication gate and for all at once by the queue.
+#[macro_export]
+macro_rules! required_languages_by_person {
+    () => {
+        "SELECT DISTINCT a.person_id, ml.language
+           FROM adoptions a JOIN municipality_languages ml ON ml.municipality_id = a.municipality_id
+          WHERE ml.required"
+    };
+}
+
 /// A language read back from the database; a bad one is a decoding error.
 pub fn stored_language(code: &str) -> Result<Locale, sqlx::Error> {
     Locale::from_code(code).ok_or_else(|| super::db::decode(format!("stored language {code:?}")))
@@ -570,12 +582,11 @@ impl_for_connections! {
         }
 
         async fn required_languages(&mut self, person: &str) -> Result<Vec<Locale>, sqlx::Error> {
-            let codes: Vec<String> = sqlx::query_scalar(
-                "SELECT DISTINCT l.language FROM municipality_languages l
-                   JOIN adoptions a ON a.municipality_id = l.municipality_id
-                   JOIN persons p ON p.id = a.person_id
-                  WHERE p.slug = $1 AND l.required",
-            )
+            let codes: Vec<String> = sqlx::query_scalar(concat!(
+                "SELECT r.language FROM (",
+                crate::required_languages_by_person!(),
+                ") r JOIN persons p ON p.id = r.person_id WHERE p.slug = $1"
+            ))
             .bind(person)
             .fetch_all(&mut *self)
             .await?;

@@ -254,8 +254,11 @@ pub mod on_server {
     /// The persons some municipality requires a language for.
     macro_rules! with_required_languages {
         () => {
-            "SELECT a.person_id FROM adoptions a
-               JOIN municipality_languages ml ON ml.municipality_id = a.municipality_id WHERE ml.required"
+            concat!(
+                "SELECT r.person_id FROM (",
+                crate::required_languages_by_person!(),
+                ") r"
+            )
         };
     }
 
@@ -329,13 +332,9 @@ pub mod on_server {
     /// The languages each person's municipalities require.
     async fn required(db: &Db) -> Result<HashMap<i64, Vec<Locale>>, sqlx::Error> {
         let rows: Vec<(i64, String)> = on_pool!(db, |pool| {
-            sqlx::query_as(
-            "SELECT DISTINCT a.person_id, ml.language
-               FROM adoptions a JOIN municipality_languages ml ON ml.municipality_id = a.municipality_id
-              WHERE ml.required"
-        )
-        .fetch_all(pool)
-        .await
+            sqlx::query_as(crate::required_languages_by_person!())
+                .fetch_all(pool)
+                .await
         })?;
         let mut required: HashMap<i64, Vec<Locale>> = HashMap::new();
         for (person, code) in rows {
@@ -461,12 +460,12 @@ pub mod on_server {
             }
         }
 
-        /// What names it, and its person's name.
-        fn names(&self, person_name: String) -> (String, String) {
+        /// What names it: a person's name, an action's or update's title.
+        fn title(&self) -> &str {
             match self {
-                Loaded::Person(r) => (r.full_name.clone(), person_name),
-                Loaded::Action(r) => (r.title.clone(), person_name),
-                Loaded::Update(r) => (r.title.clone(), person_name),
+                Loaded::Person(r) => &r.full_name,
+                Loaded::Action(r) => &r.title,
+                Loaded::Update(r) => &r.title,
             }
         }
 
@@ -571,7 +570,7 @@ pub mod on_server {
             })
             .collect();
         let original_language = record.original_language();
-        let (title, person_name) = loaded.names(person_name);
+        let title = loaded.title().to_owned();
         Ok(Some(TranslationPage {
             user,
             kind,

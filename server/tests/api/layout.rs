@@ -46,6 +46,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
 /// Exported macros live at the crate root; they belong to the module that defines them.
 const MACROS: &[(&str, &str)] = &[
     ("on_pool", "server"),
+    ("required_languages_by_person", "server"),
     ("claim", "server"),
     ("impl_for_connections", "server"),
     ("oldest_first", "server"),
