@@ -28,6 +28,25 @@ pub fn plain_text(html: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Text safe inside HTML or XML, in element content or a quoted attribute.
+pub fn escape_markup(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A CSV cell a spreadsheet will not run as a formula: one that starts with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading apostrophe
+/// (what others typed reaches the staff's and journalists' spreadsheets).
+pub fn spreadsheet_cell(value: &str) -> String {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -402,12 +402,7 @@ impl OutgoingFeed {
     }
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use crate::text::escape_markup as escape;
 
 /// `GET /feed.atom`.
 pub async fn site_atom(State(state): State<AppState>, headers: HeaderMap) -> Response {

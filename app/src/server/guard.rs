@@ -243,12 +243,7 @@ fn refusal(headers: &HeaderMap, status: StatusCode, title: &str, text: &str) -> 
         .into_response()
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use crate::text::escape_markup as escape;
 
 #[cfg(test)]
 mod tests {

@@ -8,6 +8,7 @@ use crate::domain::Slug;
 use crate::on_pool;
 use crate::server::audit::{Actor, AuditEntry, RecordAudit};
 use crate::server::db::{BeginWrite, Db};
+use crate::text::spreadsheet_cell;
 
 /// A confirmed signature as it is delivered to the addressee: no email.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -51,17 +52,10 @@ pub async fn confirmed_for_delivery(
     })
 }
 
-/// The delivery CSV. A cell that a spreadsheet would run as a formula
-/// (`=`, `+`, `-`, `@`, tab, carriage return first) gets a leading apostrophe:
-/// signers' names are typed by anyone.
+/// The delivery CSV; signers' names are typed by anyone, so every cell is
+/// [`spreadsheet_cell`].
 pub fn signatures_csv(rows: &[DeliveredSignature]) -> Result<Vec<u8>, csv::Error> {
-    fn cell(value: &str) -> String {
-        if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-            format!("'{value}")
-        } else {
-            value.to_owned()
-        }
-    }
+    let cell = spreadsheet_cell;
     let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record([
         "name",
