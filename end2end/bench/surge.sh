@@ -18,34 +18,12 @@ SECONDS_OF_LOAD=${SURGE_SECONDS:-20}
 CONCURRENCY=${SURGE_CONCURRENCY:-64}
 ACTION=solidarity-with-vahid-afkari
 WORK=target/surge
-PG_ADMIN=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
-PG_URL="${PG_ADMIN%/*}/lumieres_surge"
 
 cargo build --release -q -p server --example surge
 SURGE=./target/release/examples/surge
 
 rm -rf "$WORK" && mkdir -p "$WORK"
-SERVER=
-trap '[ -n "$SERVER" ] && kill -9 $SERVER 2>/dev/null || true' EXIT
-
-start_server() { # database_url log
-  DATABASE_URL="$1" LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT=target/site \
-    OUTBOX_DIR="$WORK/outbox" SIGNING_RATE_LIMIT_PER_MINUTE=0 DATABASE_MAX_CONNECTIONS=${SURGE_POOL:-16} \
-    RUST_LOG=warn ./target/release/server serve >>"$2" 2>&1 &
-  SERVER=$!
-  for _ in $(seq 1 100); do curl -sf "$BASE/healthz" >/dev/null && return; sleep 0.1; done
-  echo "server did not start" >&2; exit 1
-}
-
-fresh_database() { # backend -> prints url
-  if [ "$1" = sqlite ]; then
-    rm -f "$WORK"/surge.db*; echo "sqlite://$WORK/surge.db"
-  else
-    psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS lumieres_surge WITH (FORCE)" >/dev/null
-    psql "$PG_ADMIN" -qc "CREATE DATABASE lumieres_surge" >/dev/null
-    echo "$PG_URL"
-  fi
-}
+source end2end/bench/common.sh
 
 echo "Machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(free -g | awk '/Mem:/ {print $2}') GiB; $(date -u +%Y-%m-%d)."
 echo "Load: $CONCURRENCY concurrent signers, and 4 readers each fetching a person page every 50 ms, for ${SECONDS_OF_LOAD}s, from a second process on loopback."
