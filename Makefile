@@ -70,11 +70,16 @@ feed-checker:
 	  python3 -m pip install --quiet --disable-pip-version-check feedparser==$(FEEDPARSER_VERSION) || \
 	  { apt-get update && apt-get install -y python3-feedparser; }
 
-# An independent judge of our OpenAPI document: openapi-spec-validator, from PyPI.
+# Independent judges of the open data, from PyPI: openapi-spec-validator
+# for our OpenAPI document (its jsonschema judges every response against
+# it), PyLD for the pages' JSON-LD.
 OPENAPI_SPEC_VALIDATOR_VERSION := 0.7.1
+PYLD_VERSION := 2.0.4
 api-checker:
 	@python3 -c "import openapi_spec_validator" 2>/dev/null || \
 	  python3 -m pip install --quiet --disable-pip-version-check openapi-spec-validator==$(OPENAPI_SPEC_VALIDATOR_VERSION)
+	@python3 -c "import pyld" 2>/dev/null || \
+	  python3 -m pip install --quiet --disable-pip-version-check PyLD==$(PYLD_VERSION)
 
 ## --- build -----------------------------------------------------------------
 

@@ -117,6 +117,40 @@ impl Locale {
         rust_i18n::t!(key, locale = self.code()).into_owned()
     }
 
+    /// "12 of 1,000 signatures" in this language.
+    pub fn signature_count(self, confirmed: i64, goal: i64) -> String {
+        let key = if confirmed == 1 {
+            "action.count_one"
+        } else {
+            "action.count_other"
+        };
+        self.t(key)
+            .replace("%{count}", &self.number(confirmed))
+            .replace("%{goal}", &self.number(goal))
+    }
+
+    /// Thousands separators as each language writes them: 1,000 / 1 000 / 1.000.
+    pub fn number(self, n: i64) -> String {
+        let sep = match self {
+            Locale::En => ",",
+            Locale::Fr => "\u{202f}",
+            Locale::Nl => ".",
+        };
+        let digits = n.unsigned_abs().to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push_str(sep);
+            }
+            out.push(c);
+        }
+        if n < 0 {
+            format!("-{out}")
+        } else {
+            out
+        }
+    }
+
     /// The name of `language` in this one: "French" on an English page.
     pub fn language_name(self, language: Locale) -> String {
         self.t(&format!("language.{}", language.code()))
@@ -163,6 +197,16 @@ pub fn use_locale() -> Locale {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_written_as_each_language_does() {
+        assert_eq!(Locale::En.number(1_234_567), "1,234,567");
+        assert_eq!(Locale::Fr.number(1000), "1\u{202f}000");
+        assert_eq!(Locale::Nl.number(999), "999");
+        assert_eq!(Locale::Nl.number(10_000), "10.000");
+        assert_eq!(Locale::En.signature_count(1, 1000), "1 of 1,000 signatures");
+        assert_eq!(Locale::En.signature_count(0, 1000), "0 of 1,000 signatures");
+    }
 
     #[test]
     fn prefix_beats_cookie_beats_accept_language() {

@@ -41,6 +41,7 @@ use pages::{
     actions::SupportActionPage,
     errors::NotFound,
     home::HomePage,
+    open_data::OpenDataPage,
     persons::{PersonPage, PersonsPage},
     places::{MunicipalityPage, RightsCategoryPage},
     signatures::{ConfirmSignaturePage, PrivacyPage, UnsubscribePage, WithdrawSignaturePage},
@@ -106,6 +107,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signatures/withdraw") view=WithdrawSignaturePage ssr=SsrMode::Async/>
                     <Route path=path!("/signatures/unsubscribe") view=UnsubscribePage ssr=SsrMode::Async/>
                     <Route path=path!("/privacy") view=PrivacyPage ssr=SsrMode::Async/>
+                    <Route path=path!("/api") view=OpenDataPage ssr=SsrMode::Async/>
                     <Route path=path!("/staff") view=StaffRouter ssr=SsrMode::Async/>
                     <Route path=path!("/staff/*rest") view=StaffRouter ssr=SsrMode::Async/>
                     // After `/persons/:slug`: routes match in order, and
@@ -121,6 +123,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/:lang/signatures/withdraw") view=WithdrawSignaturePage ssr=SsrMode::Async/>
                     <Route path=path!("/:lang/signatures/unsubscribe") view=UnsubscribePage ssr=SsrMode::Async/>
                     <Route path=path!("/:lang/privacy") view=PrivacyPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:lang/api") view=OpenDataPage ssr=SsrMode::Async/>
                 </FlatRoutes>
             </main>
             <SiteFooter/>

@@ -48,6 +48,8 @@ pub struct Settings {
     pub mail_from: String,
     /// Days after an action closes before its signatures are anonymised.
     pub retention_days: u32,
+    /// The licence the open data (API, CSV files) is published under.
+    pub open_data_licence: app::server::Licence,
 }
 
 impl std::fmt::Debug for Settings {
@@ -76,6 +78,7 @@ impl std::fmt::Debug for Settings {
             )
             .field("mail_from", &self.mail_from)
             .field("retention_days", &self.retention_days)
+            .field("open_data_licence", &self.open_data_licence)
             .finish()
     }
 }
@@ -146,7 +149,33 @@ impl Settings {
             name: "RETENTION_DAYS",
             reason: format!("{days:?} is not a whole number of days"),
         })?;
+        let default_licence = app::server::Licence::default();
+        let open_data_licence = match (var("OPEN_DATA_LICENCE"), var("OPEN_DATA_LICENCE_URL")) {
+            (None, None) => default_licence,
+            // It goes into a `Link: <…>` header: ASCII, no spaces nor angle brackets.
+            (Some(name), Some(url))
+                if (url.starts_with("https://") || url.starts_with("http://"))
+                    && url.chars().all(|c| c.is_ascii_graphic() && c != '<' && c != '>') =>
+            {
+                app::server::Licence { name, url }
+            }
+            (Some(_), Some(url)) => {
+                return Err(ConfigError::Invalid {
+                    name: "OPEN_DATA_LICENCE_URL",
+                    reason: format!(
+                        "{url:?} is not an http:// or https:// address in ASCII without spaces (write an international name in its xn-- form)"
+                    ),
+                })
+            }
+            (name, _) => {
+                return Err(ConfigError::Invalid {
+                    name: if name.is_some() { "OPEN_DATA_LICENCE_URL" } else { "OPEN_DATA_LICENCE" },
+                    reason: "OPEN_DATA_LICENCE and OPEN_DATA_LICENCE_URL are set together (a licence's name and where to read it)".into(),
+                })
+            }
+        };
         Ok(Self {
+            open_data_licence,
             retention_days,
             public_url: public_url.map(|url| url.trim_end_matches('/').to_owned()),
             signing_rate_per_minute,

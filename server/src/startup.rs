@@ -106,6 +106,13 @@ impl Application {
             client_ip_header: settings.client_ip_header.clone(),
             rate_limits: rate_limits(settings),
             retention_days: settings.retention_days,
+            open_data_licence: settings.open_data_licence.clone(),
+            // Never more than a second old: 10,000 readers polling a count
+            // make one database read a second, not 10,000.
+            action_counts: app::server::fresh::Fresh::new(
+                std::time::Duration::from_secs(1),
+                10_000,
+            ),
         };
         let limits = state.rate_limits.clone();
         let router = router(state, sign_queue, &settings.site_root);
@@ -263,11 +270,47 @@ fn router(state: AppState, sign_queue: SignQueue, site_root: &str) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/api/v1/openapi.json", get(api_v1::openapi))
-        .route("/api/v1/persons", get(api_v1::persons))
-        .route("/api/v1/persons/{slug}", get(api_v1::person))
-        .route("/api/v1/actions/{slug}/count", get(api_v1::action_count))
-        .route("/api/v1/rights-categories", get(api_v1::rights_categories))
-        .route("/api/v1/statuses", get(api_v1::statuses))
+        .route("/api/v1/persons", get(api_v1::persons::persons))
+        .route("/api/v1/persons/{slug}", get(api_v1::persons::person))
+        .route(
+            "/api/v1/municipalities",
+            get(api_v1::places::municipalities),
+        )
+        .route(
+            "/api/v1/municipalities/{slug}",
+            get(api_v1::places::municipality),
+        )
+        .route(
+            "/api/v1/rights-categories",
+            get(api_v1::places::rights_categories),
+        )
+        .route("/api/v1/statuses", get(api_v1::places::statuses))
+        .route("/api/v1/actions/{slug}", get(api_v1::actions::action))
+        .route(
+            "/api/v1/actions/{slug}/count",
+            get(api_v1::actions::action_count),
+        )
+        .route(
+            "/api/v1/actions/{slug}/history",
+            get(api_v1::actions::history),
+        )
+        .route(
+            "/api/v1/actions/{slug}/places",
+            get(api_v1::actions::places),
+        )
+        .route("/data/persons.csv", get(app::api::data::persons_csv))
+        .route("/data/timeline.csv", get(app::api::data::timeline_csv))
+        .route("/data/actions.csv", get(app::api::data::actions_csv))
+        .route(
+            "/data/signature-history.csv",
+            get(app::api::data::signature_history_csv),
+        )
+        .route("/actions/{slug}/embed", get(app::api::embed::embed))
+        .route(
+            "/{lang}/actions/{slug}/embed",
+            get(app::api::embed::embed_in),
+        )
+        .route("/actions/{slug}/badge.svg", get(app::api::embed::badge))
         .route("/feed.atom", get(feeds_out::site_atom))
         .route("/feed.json", get(feeds_out::site_json))
         .route("/persons/{slug}/{file}", get(feeds_out::person_feed))

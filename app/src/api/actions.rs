@@ -1,6 +1,6 @@
 //! Support actions as the public reads them: what citizens sign, how far the
 //! count has come, and who signed (first names of those who asked to be shown).
-use crate::domain::{Availability, PartialDate, Slug};
+use crate::domain::{Availability, CountryCode, PartialDate, Slug};
 use crate::error::AppError;
 use crate::i18n::{LangText, Locale};
 use leptos::prelude::*;
@@ -49,6 +49,133 @@ impl RecentSigner {
     }
 }
 
+/// The width of one bar of a count history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Interval {
+    Hour,
+    Day,
+}
+
+impl Interval {
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "hour" => Some(Interval::Hour),
+            "day" => Some(Interval::Day),
+            _ => None,
+        }
+    }
+
+    pub fn seconds(self) -> i64 {
+        match self {
+            Interval::Hour => 3_600,
+            Interval::Day => 86_400,
+        }
+    }
+}
+
+/// Fewer signers than this in one place or country are never shown as a
+/// group: they are counted in "other", so that nobody is picked out by where
+/// they live.
+pub const SMALLEST_PUBLIC_GROUP: i64 = 5;
+
+/// Confirmed signatures by place and by country, largest first, each group
+/// of fewer than [`SMALLEST_PUBLIC_GROUP`] signers merged into `other`.
+///
+/// What signers typed as their place is never shown as they typed it: a
+/// small village, padded with a few signatures of one's own, would tell who
+/// else signed from there. A place counts only as one of two kinds of wide
+/// area: a municipality of the network (typed as its name or the last words
+/// of it, in any of its languages: "Bruxelles" for "Ville de Bruxelles"),
+/// or a postcode area (the first two digits: "1050" counts in "10xx").
+/// Anything else counts in `other`. Signers whose place is not known (not
+/// given, or removed with their other details after the retention period)
+/// are counted apart.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PlaceTally {
+    pub places: Vec<(String, i64)>,
+    pub places_other: i64,
+    pub places_not_known: i64,
+    pub countries: Vec<(CountryCode, i64)>,
+    pub countries_other: i64,
+    pub countries_not_known: i64,
+}
+
+/// A municipality of the network as a place signers may type: its names in
+/// every language, and the one it is shown by.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KnownPlace {
+    pub names: Vec<String>,
+    pub shown_as: String,
+}
+
+/// The wide area a typed place counts in, if any.
+fn area_of(typed: &str, known: &[KnownPlace]) -> Option<String> {
+    let typed = typed
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    if (4..=5).contains(&typed.len()) && typed.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(format!("{}{}", &typed[..2], "x".repeat(typed.len() - 2)));
+    }
+    if typed.is_empty() {
+        return None;
+    }
+    known
+        .iter()
+        .find(|place| {
+            place.names.iter().any(|name| {
+                let name = name.to_lowercase();
+                name == typed || name.ends_with(&format!(" {typed}"))
+            })
+        })
+        .map(|place| place.shown_as.clone())
+}
+
+impl PlaceTally {
+    /// From (place, country code, count) rows as stored, and the
+    /// municipalities of the network.
+    pub fn of(rows: &[(Option<String>, Option<String>, i64)], known: &[KnownPlace]) -> Self {
+        use std::collections::BTreeMap;
+        let mut tally = PlaceTally::default();
+        let mut places: BTreeMap<String, i64> = BTreeMap::new();
+        let mut countries: BTreeMap<String, i64> = BTreeMap::new();
+        for (place, country, n) in rows {
+            match place.as_deref().filter(|p| !p.trim().is_empty()) {
+                None => tally.places_not_known += n,
+                Some(typed) => match area_of(typed, known) {
+                    Some(area) => *places.entry(area).or_default() += n,
+                    None => tally.places_other += n,
+                },
+            }
+            match country {
+                Some(code) => *countries.entry(code.clone()).or_default() += n,
+                None => tally.countries_not_known += n,
+            }
+        }
+        for (area, total) in places {
+            if total < SMALLEST_PUBLIC_GROUP {
+                tally.places_other += total;
+            } else {
+                tally.places.push((area, total));
+            }
+        }
+        for (code, total) in countries {
+            match CountryCode::parse(&code) {
+                Ok(code) if total >= SMALLEST_PUBLIC_GROUP => tally.countries.push((code, total)),
+                _ => tally.countries_other += total,
+            }
+        }
+        tally
+            .places
+            .sort_by(|(a, m), (b, n)| n.cmp(m).then_with(|| a.cmp(b)));
+        tally
+            .countries
+            .sort_by(|(a, m), (b, n)| n.cmp(m).then_with(|| a.as_str().cmp(b.as_str())));
+        tally
+    }
+}
+
 #[server]
 pub async fn get_support_action(
     slug: Slug,
@@ -65,12 +192,14 @@ pub mod on_server {
     use crate::server::clock::{availability_today, date as partial};
     use crate::server::db::{stored_slug, Db};
     use crate::server::translations::stored_text;
+    use crate::server::AppState;
     use crate::translated;
     use crate::translation_join;
     use chrono::NaiveDate;
 
     #[derive(sqlx::FromRow)]
     struct DetailRow {
+        id: i64,
         slug: String,
         title: String,
         title_lang: String,
@@ -87,6 +216,109 @@ pub mod on_server {
         confirmed: i64,
     }
 
+    /// The one reading of a support action as the public sees it, its
+    /// texts in the language bound to `$lang`.
+    macro_rules! action_select {
+        ($lang:literal) => {
+            concat!(
+                "SELECT a.id, a.slug, ", translated!("a"."title"), ", ", translated!("a"."body_html"), ", ",
+                translated!("a"."addressee"), ", CAST(a.goal AS BIGINT) AS goal,
+                        p.slug AS person_slug, p.full_name AS person_name, a.opens_on, a.closes_on, a.is_open, ",
+                confirmed_count!(),
+                " AS confirmed
+                   FROM support_actions a JOIN persons p ON p.id = a.person_id",
+                translation_join!("support_action_translations"."support_action_id", "a"."title", $lang),
+                translation_join!("support_action_translations"."support_action_id", "a"."body_html", $lang),
+                translation_join!("support_action_translations"."support_action_id", "a"."addressee", $lang)
+            )
+        };
+    }
+
+    /// A support action of a public person as the open data lists it.
+    pub struct ActionListing {
+        pub slug: Slug,
+        pub person_slug: Slug,
+        pub person_name: String,
+        pub title: LangText,
+        pub addressee: LangText,
+        pub goal: i64,
+        pub opens_on: PartialDate,
+        pub closes_on: Option<PartialDate>,
+        pub availability: Availability,
+        pub confirmed: i64,
+    }
+
+    /// Every support action of a public person, by slug.
+    pub async fn public_actions(db: &Db, lang: Locale) -> Result<Vec<ActionListing>, sqlx::Error> {
+        let rows: Vec<DetailRow> = on_pool!(db, |pool| sqlx::query_as(concat!(
+            action_select!("$1"),
+            " WHERE p.is_public ORDER BY a.slug"
+        ))
+        .bind(lang.code())
+        .fetch_all(pool)
+        .await)?;
+        rows.into_iter().map(listing_of).collect()
+    }
+
+    /// One support action of a public person, without its history.
+    pub async fn listing(
+        db: &Db,
+        slug: &str,
+        lang: Locale,
+    ) -> Result<Option<ActionListing>, sqlx::Error> {
+        let row: Option<DetailRow> = on_pool!(db, |pool| sqlx::query_as(concat!(
+            action_select!("$2"),
+            " WHERE a.slug = $1 AND p.is_public"
+        ))
+        .bind(slug)
+        .bind(lang.code())
+        .fetch_optional(pool)
+        .await)?;
+        row.map(listing_of).transpose()
+    }
+
+    fn listing_of(row: DetailRow) -> Result<ActionListing, sqlx::Error> {
+        Ok(ActionListing {
+            slug: stored_slug(&row.slug)?,
+            person_slug: stored_slug(&row.person_slug)?,
+            person_name: row.person_name,
+            title: stored_text(row.title, &row.title_lang)?,
+            addressee: stored_text(row.addressee, &row.addressee_lang)?,
+            goal: row.goal,
+            opens_on: partial(row.opens_on),
+            closes_on: row.closes_on.map(partial),
+            availability: availability_today(row.is_open, row.opens_on, row.closes_on),
+            confirmed: row.confirmed,
+        })
+    }
+
+    /// The goal and confirmed count of a support action of a public person,
+    /// at most a second old (`AppState::action_counts`): what readers poll.
+    pub async fn live_count(
+        state: &AppState,
+        slug: &str,
+    ) -> Result<Option<(i64, i64)>, sqlx::Error> {
+        // Only a slug may become a key: anything else names no action, and
+        // junk must not fill the cache.
+        if Slug::parse(slug).is_err() {
+            return Ok(None);
+        }
+        state
+            .action_counts
+            .get(slug, || async {
+                on_pool!(&state.db, |pool| sqlx::query_as(concat!(
+                    "SELECT CAST(a.goal AS BIGINT) AS goal, ",
+                    confirmed_count!(),
+                    " AS confirmed FROM support_actions a JOIN persons p ON p.id = a.person_id
+                      WHERE a.slug = $1 AND p.is_public"
+                ))
+                .bind(slug)
+                .fetch_optional(pool)
+                .await)
+            })
+            .await
+    }
+
     /// An action of a public person, with its count of confirmed signatures.
     #[tracing::instrument(skip(db))]
     pub async fn detail(
@@ -94,37 +326,20 @@ pub mod on_server {
         slug: &Slug,
         lang: Locale,
     ) -> Result<Option<SupportActionDetail>, sqlx::Error> {
-        let row: Option<DetailRow> = on_pool!(db, |pool| {
-            sqlx::query_as(
-            concat!(
-            "SELECT a.slug, ", translated!("a"."title"), ", ", translated!("a"."body_html"), ", ",
-            translated!("a"."addressee"), ", CAST(a.goal AS BIGINT) AS goal,
-                    p.slug AS person_slug, p.full_name AS person_name, a.opens_on, a.closes_on, a.is_open,
-                    ",
-            confirmed_count!(),
-            " AS confirmed
-               FROM support_actions a JOIN persons p ON p.id = a.person_id",
-            translation_join!("support_action_translations"."support_action_id", "a"."title", "$2"),
-            translation_join!("support_action_translations"."support_action_id", "a"."body_html", "$2"),
-            translation_join!("support_action_translations"."support_action_id", "a"."addressee", "$2"),
+        let row: Option<DetailRow> = on_pool!(db, |pool| sqlx::query_as(concat!(
+            action_select!("$2"),
             " WHERE a.slug = $1 AND p.is_public"
-        )
-        )
+        ))
         .bind(slug.as_str())
         .bind(lang.code())
         .fetch_optional(pool)
-        .await
-        })?;
-        let Some(row) = row else { return Ok(None) };
-        let days: Vec<(i64, i64)> = on_pool!(db, |pool| sqlx::query_as(
-            "SELECT s.confirmed_at / 86400 AS day, COUNT(*) AS confirmed
-               FROM signatures s JOIN support_actions a ON a.id = s.action_id
-              WHERE a.slug = $1 AND s.state = 'confirmed' AND s.confirmed_at IS NOT NULL
-              GROUP BY s.confirmed_at / 86400 ORDER BY day"
-        )
-        .bind(slug.as_str())
-        .fetch_all(pool)
         .await)?;
+        let Some(row) = row else { return Ok(None) };
+        let days: Vec<(i64, i64)> = confirmed_per_interval(db, Some(row.id), Interval::Day)
+            .await?
+            .into_iter()
+            .map(|(_, start, n)| (start, n))
+            .collect();
         let recent: Vec<(String, Option<String>)> = on_pool!(db, |pool| sqlx::query_as(
             "SELECT s.name, s.place
                FROM signatures s JOIN support_actions a ON a.id = s.action_id
@@ -138,8 +353,9 @@ pub mod on_server {
             (Some(&(first, _)), Some(&(last, _))) => {
                 let counts: std::collections::HashMap<i64, i64> = days.iter().copied().collect();
                 (first..=last)
+                    .step_by(Interval::Day.seconds() as usize)
                     .filter_map(|day| {
-                        let date = chrono::DateTime::from_timestamp(day * 86_400, 0)?.date_naive();
+                        let date = chrono::DateTime::from_timestamp(day, 0)?.date_naive();
                         Some((partial(date), counts.get(&day).copied().unwrap_or(0)))
                     })
                     .collect()
@@ -167,5 +383,163 @@ pub mod on_server {
             per_day,
             recent_signers,
         }))
+    }
+
+    /// The id of a support action the public may read: its person is public.
+    pub async fn public_action_id(db: &Db, slug: &str) -> Result<Option<i64>, sqlx::Error> {
+        on_pool!(db, |pool| sqlx::query_scalar(
+            "SELECT a.id FROM support_actions a JOIN persons p ON p.id = a.person_id
+              WHERE a.slug = $1 AND p.is_public"
+        )
+        .bind(slug)
+        .fetch_optional(pool)
+        .await)
+    }
+
+    /// Confirmed signatures per action (of a public person; `Some`: this
+    /// one only) and interval (UTC), as (action slug, start in Unix seconds,
+    /// count), by action and oldest first, quiet intervals left out. It
+    /// reads only what anonymisation keeps (state and confirmation time), so
+    /// the history stays whole after the signers' details are gone.
+    pub async fn confirmed_per_interval(
+        db: &Db,
+        action_id: Option<i64>,
+        interval: Interval,
+    ) -> Result<Vec<(String, i64, i64)>, sqlx::Error> {
+        let seconds = interval.seconds();
+        let rows: Vec<(String, i64, i64)> = on_pool!(db, |pool| sqlx::query_as(
+            "SELECT a.slug, s.confirmed_at / $2 AS slot, COUNT(*) AS confirmed
+               FROM signatures s
+               JOIN support_actions a ON a.id = s.action_id
+               JOIN persons p ON p.id = a.person_id
+              WHERE ($1 IS NULL OR s.action_id = $1) AND p.is_public
+                AND s.state = 'confirmed' AND s.confirmed_at IS NOT NULL
+              GROUP BY a.slug, s.confirmed_at / $2 ORDER BY a.slug, 2"
+        )
+        .bind(action_id)
+        .bind(seconds)
+        .fetch_all(pool)
+        .await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(action, slot, n)| (action, slot * seconds, n))
+            .collect())
+    }
+
+    /// The municipalities of the network as places signers may type, shown
+    /// by their original name.
+    async fn known_places(db: &Db) -> Result<Vec<KnownPlace>, sqlx::Error> {
+        let names: Vec<(String, String, bool)> = on_pool!(db, |pool| sqlx::query_as(
+            "SELECT m.slug, m.name, TRUE AS original FROM municipalities m
+             UNION ALL
+             SELECT m.slug, t.text, FALSE FROM municipalities m
+               JOIN municipality_translations t ON t.municipality_id = m.id AND t.field = 'name'
+             ORDER BY 1, 3 DESC"
+        )
+        .fetch_all(pool)
+        .await)?;
+        let mut known: Vec<(String, KnownPlace)> = Vec::new();
+        for (slug, name, original) in names {
+            match known.last_mut() {
+                Some((last, place)) if *last == slug => place.names.push(name),
+                _ => {
+                    debug_assert!(original, "the original sorts first");
+                    known.push((
+                        slug,
+                        KnownPlace {
+                            names: vec![name.clone()],
+                            shown_as: name,
+                        },
+                    ));
+                }
+            }
+        }
+        Ok(known.into_iter().map(|(_, place)| place).collect())
+    }
+
+    /// Confirmed signatures of an action by the place and the country the
+    /// signers gave, small groups merged (see [`PlaceTally`]).
+    pub async fn confirmed_by_place(db: &Db, action_id: i64) -> Result<PlaceTally, sqlx::Error> {
+        let rows: Vec<(Option<String>, Option<String>, i64)> =
+            on_pool!(db, |pool| sqlx::query_as(
+                "SELECT s.place, s.country_code, COUNT(*) AS confirmed
+               FROM signatures s
+              WHERE s.action_id = $1 AND s.state = 'confirmed'
+              GROUP BY s.place, s.country_code"
+            )
+            .bind(action_id)
+            .fetch_all(pool)
+            .await)?;
+        Ok(PlaceTally::of(&rows, &known_places(db).await?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(
+        place: Option<&str>,
+        country: Option<&str>,
+        n: i64,
+    ) -> (Option<String>, Option<String>, i64) {
+        (place.map(Into::into), country.map(Into::into), n)
+    }
+
+    #[test]
+    fn places_count_only_as_wide_areas_and_small_groups_are_merged() {
+        let brussels = KnownPlace {
+            names: vec![
+                "City of Brussels".into(),
+                "Ville de Bruxelles".into(),
+                "Stad Brussel".into(),
+            ],
+            shown_as: "City of Brussels".into(),
+        };
+        let tally = PlaceTally::of(
+            &[
+                row(Some("Bruxelles"), Some("BE"), 3),
+                row(Some(" stad  brussel "), Some("BE"), 2),
+                row(Some("City of Brussels"), Some("BE"), 1),
+                row(Some("1000"), Some("BE"), 2),
+                row(Some("1050"), Some("BE"), 3),
+                row(Some("Ixelles"), Some("BE"), 9),
+                row(Some("Lille"), Some("FR"), 2),
+                row(Some("59000"), Some("FR"), 1),
+                row(None, Some("NL"), 6),
+                row(Some("   "), None, 1),
+            ],
+            std::slice::from_ref(&brussels),
+        );
+        // Bruxelles in any language, case and spacing: one group of 6.
+        // 1000 and 1050: the postcode area 10xx, 5 signers.
+        assert_eq!(
+            tally.places,
+            vec![("City of Brussels".to_owned(), 6), ("10xx".to_owned(), 5)]
+        );
+        // Ixelles (9, but typed, not an area we count), Lille (2) and 59xxx (1).
+        assert_eq!(tally.places_other, 12);
+        assert_eq!(tally.places_not_known, 7);
+        let countries: Vec<(&str, i64)> = tally
+            .countries
+            .iter()
+            .map(|(c, n)| (c.as_str(), *n))
+            .collect();
+        assert_eq!(countries, vec![("BE", 20), ("NL", 6)]);
+        assert_eq!(tally.countries_other, 3, "France, with three signers");
+        assert_eq!(tally.countries_not_known, 1);
+        let shown: i64 = tally.places.iter().map(|(_, n)| n).sum::<i64>()
+            + tally.places_other
+            + tally.places_not_known;
+        assert_eq!(shown, 30, "every signature is counted once");
+        // Only whole last words of a name match.
+        let known = [brussels];
+        assert_eq!(
+            area_of("de Bruxelles", &known).as_deref(),
+            Some("City of Brussels")
+        );
+        assert_eq!(area_of("Bruxelles-Ville", &known), None);
+        assert_eq!(area_of("xelles", &known), None);
+        assert_eq!(area_of("123", &known), None, "too short for a postcode");
     }
 }

@@ -19,7 +19,63 @@ macro_rules! confirmed_count {
     };
 }
 
+/// The CSV files under `/data/` and the columns of each, in order (`/api`
+/// explains each column in the page's language).
+pub const OPEN_DATA_FILES: [(&str, &[&str]); 4] = [
+    (
+        "persons",
+        &[
+            "slug",
+            "name",
+            "country",
+            "current_status",
+            "rights",
+            "municipalities",
+            "summary",
+            "summary_lang",
+            "url",
+        ],
+    ),
+    (
+        "timeline",
+        &[
+            "person",
+            "date",
+            "status",
+            "title",
+            "title_lang",
+            "source_title",
+            "source_url",
+            "from_partner",
+        ],
+    ),
+    (
+        "actions",
+        &[
+            "slug",
+            "person",
+            "title",
+            "title_lang",
+            "addressee",
+            "addressee_lang",
+            "goal",
+            "opens_on",
+            "deadline",
+            "state",
+            "confirmed",
+        ],
+    ),
+    (
+        "signature-history",
+        &["action", "date", "confirmed", "cumulative"],
+    ),
+];
+
 pub mod actions;
+#[cfg(feature = "ssr")]
+pub mod data;
+#[cfg(feature = "ssr")]
+pub mod embed;
 pub mod persons;
 pub mod places;
 #[cfg(feature = "ssr")]

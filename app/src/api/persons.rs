@@ -410,6 +410,19 @@ pub mod on_server {
         })
     }
 
+    /// Every published event of every public person, by person and oldest first.
+    pub async fn all_events(db: &Db, lang: Locale) -> Result<Vec<StatusEventView>, sqlx::Error> {
+        let rows: Vec<EventRow> = on_pool!(db, |pool| sqlx::query_as(concat!(
+            event_select!("$1"),
+            " ORDER BY p.slug, ",
+            crate::oldest_first!("e")
+        ))
+        .bind(lang.code())
+        .fetch_all(pool)
+        .await)?;
+        rows.into_iter().map(event).collect()
+    }
+
     pub async fn latest_events(db: &Db, lang: Locale) -> Result<Vec<StatusEventView>, sqlx::Error> {
         let rows: Vec<EventRow> = on_pool!(db, |pool| sqlx::query_as(concat!(
             event_select!("$1"),

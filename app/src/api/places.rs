@@ -139,6 +139,65 @@ pub mod on_server {
             .collect()
     }
 
+    /// A municipality of the network as the open data lists it.
+    pub struct MunicipalityListing {
+        pub slug: Slug,
+        /// In the language asked for where translated.
+        pub name: LangText,
+        pub country_code: String,
+        pub joined_on: Option<PartialDate>,
+        /// Public persons it adopted.
+        pub adopted: i64,
+    }
+
+    #[derive(sqlx::FromRow)]
+    struct ListingRow {
+        slug: String,
+        name: String,
+        name_lang: String,
+        country_code: String,
+        joined_year: Option<i32>,
+        joined_month: Option<i32>,
+        joined_day: Option<i32>,
+        adopted: i64,
+    }
+
+    /// Every municipality of the network with its name in `lang`, by slug.
+    pub async fn municipalities_in(
+        db: &Db,
+        lang: Locale,
+    ) -> Result<Vec<MunicipalityListing>, sqlx::Error> {
+        let rows: Vec<ListingRow> = on_pool!(db, |pool| {
+            sqlx::query_as(concat!(
+            "SELECT m.slug, ",
+            crate::translated!("m"."name"),
+            ", m.country_code, m.joined_year, m.joined_month, m.joined_day,
+                    (SELECT COUNT(*) FROM adoptions a JOIN persons p ON p.id = a.person_id
+                      WHERE a.municipality_id = m.id AND p.is_public) AS adopted
+               FROM municipalities m",
+            crate::translation_join!("municipality_translations"."municipality_id", "m"."name", "$1"),
+            " ORDER BY m.slug"
+        ))
+        .bind(lang.code())
+        .fetch_all(pool)
+        .await
+        })?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(MunicipalityListing {
+                    slug: stored_slug(&r.slug)?,
+                    name: stored_text(r.name, &r.name_lang)?,
+                    country_code: r.country_code,
+                    joined_on: match r.joined_year {
+                        Some(year) => Some(stored_date(year, r.joined_month, r.joined_day)?),
+                        None => None,
+                    },
+                    adopted: r.adopted,
+                })
+            })
+            .collect()
+    }
+
     pub async fn categories(db: &Db) -> Result<Vec<RightsCategoryInfo>, sqlx::Error> {
         let rows: Vec<CategoryRow> = on_pool!(db, |pool| sqlx::query_as(
             "SELECT slug, name_en, name_fr, name_nl FROM rights_categories ORDER BY position"

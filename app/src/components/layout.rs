@@ -74,7 +74,11 @@ pub fn SiteFooter() -> impl IntoView {
     view! {
         <footer class="site-footer">
             <p>{locale.t("layout.footer")}</p>
-            <p><a href=locale.path("/privacy", false)>{locale.t("layout.privacy")}</a></p>
+            <p>
+                <a href=locale.path("/privacy", false)>{locale.t("layout.privacy")}</a>
+                " · "
+                <a href=locale.path("/api", false)>{locale.t("layout.open_data")}</a>
+            </p>
         </footer>
     }
 }

@@ -19,6 +19,22 @@ use leptos::prelude::*;
 #[derive(Clone, Debug)]
 pub struct PublicUrl(pub String);
 
+/// The page's full address, for what only takes one (structured data,
+/// `hreflang`): the public address and `path`.
+pub fn full_address(path: &str) -> String {
+    let base = use_context::<PublicUrl>().map(|u| u.0).unwrap_or_default();
+    format!("{base}{path}")
+}
+
+/// Schema.org structured data about the page, as JSON-LD in the head (a
+/// data block: it runs nothing). `<` is written as its JSON escape, so no
+/// text in it can close the script element.
+#[component]
+pub fn JsonLd(data: serde_json::Value) -> impl IntoView {
+    let json = data.to_string().replace('<', "\\u003c");
+    view! { <leptos_meta::Script type_="application/ld+json">{json}</leptos_meta::Script> }
+}
+
 /// The note beside content shown in its original language because it is not
 /// translated into the page's yet: "Not yet translated: original in French."
 /// `texts`: the item's fields; the note names the first original among them.

@@ -4,45 +4,10 @@ use crate::api::actions::{get_support_action, SupportActionDetail};
 use crate::api::places::country_choices;
 use crate::components::{sign_form::SignForm, DateText, UntranslatedNote};
 use crate::domain::{Availability, CountryCode, PartialDate, Slug};
-use crate::i18n::{use_locale, Locale};
+use crate::i18n::use_locale;
 use crate::signing::form::SignFlash;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
-
-/// "12 of 1,000 signatures" in the page's language.
-pub fn count_text(locale: Locale, confirmed: i64, goal: i64) -> String {
-    let key = if confirmed == 1 {
-        "action.count_one"
-    } else {
-        "action.count_other"
-    };
-    locale
-        .t(key)
-        .replace("%{count}", &group_digits(locale, confirmed))
-        .replace("%{goal}", &group_digits(locale, goal))
-}
-
-/// Thousands separators as each language writes them: 1,000 / 1 000 / 1.000.
-fn group_digits(locale: Locale, n: i64) -> String {
-    let sep = match locale {
-        Locale::En => ",",
-        Locale::Fr => "\u{202f}",
-        Locale::Nl => ".",
-    };
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push_str(sep);
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        format!("-{out}")
-    } else {
-        out
-    }
-}
 
 #[component]
 pub fn SupportActionPage() -> impl IntoView {
@@ -127,8 +92,10 @@ fn SupportActionView(
             <p class="action-closed" role="status">{locale.t("action.closed_by_organisers_long")}</p>
         }.into_any()),
     };
+    let structured = structured_data(locale, &action);
     view! {
         <Title text=action.title.text.clone()/>
+        <crate::components::JsonLd data=structured/>
         <Meta name="description" content=description.clone()/>
         <Meta property="og:title" content=action.title.text.clone()/>
         <Meta property="og:description" content=description/>
@@ -140,7 +107,7 @@ fn SupportActionView(
             <UntranslatedNote texts=vec![Some(action.title), Some(action.addressee), Some(action.body_html)]/>
             <section class="progress" aria-labelledby="progress-heading">
                 <h2 id="progress-heading">{locale.t("action.progress_heading")}</h2>
-                <p class="signature-count">{count_text(locale, action.confirmed, action.goal)}</p>
+                <p class="signature-count">{locale.signature_count(action.confirmed, action.goal)}</p>
                 <progress max=progress_max value=progress_value aria-labelledby="progress-heading"></progress>
                 <p class="deadline">
                     {match action.closes_on {
@@ -149,6 +116,7 @@ fn SupportActionView(
                     }}
                 </p>
             </section>
+            <CumulativeChart per_day=action.per_day.clone()/>
             <SignatureChart per_day=action.per_day/>
             {(!action.recent_signers.is_empty()).then(|| view! {
                 <section class="recent-signers" aria-labelledby="recent-heading">
@@ -166,26 +134,112 @@ fn SupportActionView(
     }
 }
 
-/// Confirmed signatures per day as server-drawn SVG bars, with the same
-/// figures as a table for screen readers and for anyone without images.
+/// The support action as schema.org sees it: a `CreativeWork` about the
+/// person, its confirmed signatures counted as endorsements.
+fn structured_data(locale: crate::i18n::Locale, action: &SupportActionDetail) -> serde_json::Value {
+    use crate::components::full_address;
+    let mut data = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "CreativeWork",
+        "name": action.title.text,
+        "inLanguage": action.title.lang.code(),
+        "url": full_address(&locale.path(&format!("/actions/{}", action.slug), false)),
+        "about": {
+            "@type": "Person",
+            "@id": format!("{}#person", full_address(&locale.path(&format!("/persons/{}", action.person_slug), false))),
+            "name": action.person_name,
+        },
+        "description": crate::text::plain_text(&action.body_html.text),
+        "interactionStatistic": {
+            "@type": "InteractionCounter",
+            "interactionType": { "@type": "EndorseAction" },
+            "userInteractionCount": action.confirmed,
+        },
+    });
+    if let Some(deadline) = action.closes_on {
+        data["expires"] = deadline.to_string().into();
+    }
+    data
+}
+
+/// The drawing area of a chart, in SVG units (it scales to the page).
+const CHART_WIDTH: f64 = 600.0;
+const CHART_HEIGHT: f64 = 120.0;
+
+/// The count over time as a server-drawn SVG line (confirmed signatures up
+/// to the end of each day), with the same figures as a table.
+#[component]
+fn CumulativeChart(per_day: Vec<(PartialDate, i64)>) -> impl IntoView {
+    let locale = use_locale();
+    let (Some(&(first, _)), Some(&(last, _))) = (per_day.first(), per_day.last()) else {
+        return None;
+    };
+    let mut total = 0;
+    let running: Vec<(PartialDate, i64)> = per_day
+        .into_iter()
+        .map(|(day, n)| {
+            total += n;
+            (day, total)
+        })
+        .collect();
+    let top = total.max(1) as f64;
+    // One day alone is drawn as a level line across.
+    let step = CHART_WIDTH / (running.len().max(2) - 1) as f64;
+    let mut points: Vec<String> = running
+        .iter()
+        .enumerate()
+        .map(|(i, (_, n))| {
+            format!(
+                "{:.2},{:.2}",
+                i as f64 * step,
+                CHART_HEIGHT - *n as f64 / top * CHART_HEIGHT
+            )
+        })
+        .collect();
+    if running.len() == 1 {
+        points.push(format!(
+            "{CHART_WIDTH:.2},{:.2}",
+            CHART_HEIGHT - total as f64 / top * CHART_HEIGHT
+        ));
+    }
+    // The table lists the days the count moved.
+    let changed: Vec<(PartialDate, i64)> = running
+        .iter()
+        .enumerate()
+        .filter(|(i, (_, n))| *i == 0 || running[*i - 1].1 != *n)
+        .map(|(_, day)| *day)
+        .collect();
+    let description = locale
+        .t("action.cumulative_description")
+        .replace("%{first}", &first.format(locale))
+        .replace("%{last}", &last.format(locale))
+        .replace("%{total}", &locale.number(total));
+    Some(view! {
+        <ChartFrame id="cumulative" class="cumulative" heading=locale.t("action.cumulative_heading")
+            description first last count_label=locale.t("action.cumulative_count")
+            rows=changed.into_iter().rev().collect()>
+            <polyline points=points.join(" ")/>
+        </ChartFrame>
+    })
+}
+
+/// Confirmed signatures per day as server-drawn SVG bars.
 #[component]
 fn SignatureChart(per_day: Vec<(PartialDate, i64)>) -> impl IntoView {
     let locale = use_locale();
     let (Some(&(first, _)), Some(&(last, _))) = (per_day.first(), per_day.last()) else {
         return None;
     };
-    const WIDTH: f64 = 600.0;
-    const HEIGHT: f64 = 120.0;
     let max = per_day.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1);
-    let slot = WIDTH / per_day.len() as f64;
+    let slot = CHART_WIDTH / per_day.len() as f64;
     let gap = if slot > 4.0 { 1.0 } else { 0.0 };
     let bars = per_day
         .iter()
         .enumerate()
         .map(|(i, (day, n))| {
-            let height = (*n as f64 / max as f64 * HEIGHT).max(if *n > 0 { 1.0 } else { 0.0 });
+            let height = (*n as f64 / max as f64 * CHART_HEIGHT).max(if *n > 0 { 1.0 } else { 0.0 });
             view! {
-                <rect class="bar" x=format!("{:.2}", i as f64 * slot) y=format!("{:.2}", HEIGHT - height)
+                <rect class="bar" x=format!("{:.2}", i as f64 * slot) y=format!("{:.2}", CHART_HEIGHT - height)
                     width=format!("{:.2}", (slot - gap).max(0.5)) height=format!("{height:.2}")>
                     <title>{format!("{}: {n}", day.format(locale))}</title>
                 </rect>
@@ -196,42 +250,56 @@ fn SignatureChart(per_day: Vec<(PartialDate, i64)>) -> impl IntoView {
         .t("action.chart_description")
         .replace("%{first}", &first.format(locale))
         .replace("%{last}", &last.format(locale))
-        .replace("%{max}", &group_digits(locale, max));
+        .replace("%{max}", &locale.number(max));
     Some(view! {
-        <section class="chart" aria-labelledby="chart-heading">
-            <h2 id="chart-heading">{locale.t("action.chart_heading")}</h2>
-            <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") preserveAspectRatio="none" role="img"
-                aria-labelledby="chart-heading chart-description" class="per-day">
-                <desc id="chart-description">{description.clone()}</desc>
-                {bars}
+        <ChartFrame id="chart" class="per-day" heading=locale.t("action.chart_heading")
+            description first last count_label=locale.t("action.chart_count")
+            rows=per_day.into_iter().rev().filter(|(_, n)| *n > 0).collect()>
+            {bars}
+        </ChartFrame>
+    })
+}
+
+/// What every chart of the page has around its drawing: a heading, the
+/// SVG (an image described in words), the first and last day under it, and
+/// the same figures as a table for screen readers and anyone without images.
+#[component]
+fn ChartFrame(
+    id: &'static str,
+    class: &'static str,
+    heading: String,
+    description: String,
+    first: PartialDate,
+    last: PartialDate,
+    count_label: String,
+    /// (day, figure) as the table lists them.
+    rows: Vec<(PartialDate, i64)>,
+    children: Children,
+) -> impl IntoView {
+    let locale = use_locale();
+    let heading_id = format!("{id}-heading");
+    let description_id = format!("{id}-description");
+    let labelled_by = format!("{heading_id} {description_id}");
+    view! {
+        <section class="chart" aria-labelledby=heading_id.clone()>
+            <h2 id=heading_id.clone()>{heading}</h2>
+            <svg viewBox=format!("0 0 {CHART_WIDTH} {CHART_HEIGHT}") preserveAspectRatio="none" role="img"
+                aria-labelledby=labelled_by class=class>
+                <desc id=description_id>{description}</desc>
+                {children()}
             </svg>
             <p class="chart-axis"><DateText date=first/><DateText date=last/></p>
             <details>
                 <summary>{locale.t("action.chart_table")}</summary>
-                <table class="per-day-table">
-                    <thead><tr><th scope="col">{locale.t("action.chart_day")}</th><th scope="col">{locale.t("action.chart_count")}</th></tr></thead>
+                <table class=format!("{class}-table")>
+                    <thead><tr><th scope="col">{locale.t("action.chart_day")}</th><th scope="col">{count_label}</th></tr></thead>
                     <tbody>
-                        {per_day.into_iter().rev().filter(|(_, n)| *n > 0).map(|(day, n)| view! {
-                            <tr><td><DateText date=day/></td><td>{group_digits(locale, n)}</td></tr>
+                        {rows.into_iter().map(|(day, n)| view! {
+                            <tr><td><DateText date=day/></td><td>{locale.number(n)}</td></tr>
                         }).collect_view()}
                     </tbody>
                 </table>
             </details>
         </section>
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn counts_are_written_as_each_language_does() {
-        assert_eq!(group_digits(Locale::En, 1_234_567), "1,234,567");
-        assert_eq!(group_digits(Locale::Fr, 1000), "1\u{202f}000");
-        assert_eq!(group_digits(Locale::Nl, 999), "999");
-        assert_eq!(group_digits(Locale::Nl, 10_000), "10.000");
-        assert_eq!(count_text(Locale::En, 1, 1000), "1 of 1,000 signatures");
-        assert_eq!(count_text(Locale::En, 0, 1000), "0 of 1,000 signatures");
     }
 }

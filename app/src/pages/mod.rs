@@ -1,6 +1,6 @@
 //! The public pages, one module per area: home, persons, places
 //! (municipalities, rights), support actions with the signing form, the
-//! signature links and the privacy notice, and the one error view (which
+//! signature links, the privacy notice and the open data explained, and the one error view (which
 //! staff pages use too). Every page renders on the server and works with
 //! JavaScript off; the islands in `components` only make it nicer.
 //!
@@ -9,6 +9,7 @@
 pub mod actions;
 pub mod errors;
 pub mod home;
+pub mod open_data;
 pub mod persons;
 pub mod places;
 pub mod signatures;

@@ -99,6 +99,60 @@ pub fn PersonPage() -> impl IntoView {
     .into_any()
 }
 
+/// The person as schema.org sees them: a `Person` whose dated facts are
+/// `Event`s about them (`subjectOf`) and whose adopting municipalities are
+/// `GovernmentOrganization`s that support them (`sponsor`).
+fn structured_data(
+    locale: Locale,
+    person: &crate::api::PersonSummary,
+    timeline: &[crate::api::StatusEventView],
+    adoptions: &[crate::api::AdoptionView],
+) -> serde_json::Value {
+    use crate::components::full_address;
+    let url = full_address(&locale.path(&format!("/persons/{}", person.slug), false));
+    let events: Vec<serde_json::Value> = timeline
+        .iter()
+        .map(|e| {
+            let mut event = serde_json::json!({
+                "@type": "Event",
+                "name": e.title.text,
+                "startDate": e.occurred_on.to_string(),
+                "inLanguage": e.title.lang.code(),
+            });
+            if let Some(body) = &e.body_html {
+                event["description"] = crate::text::plain_text(&body.text).into();
+            }
+            if let Some(source) = &e.source_url {
+                event["url"] = source.clone().into();
+            }
+            event
+        })
+        .collect();
+    let sponsors: Vec<serde_json::Value> = adoptions
+        .iter()
+        .map(|a| {
+            serde_json::json!({
+                "@type": "GovernmentOrganization",
+                "name": a.municipality.name.text,
+                "url": full_address(&locale.path(&format!("/municipalities/{}", a.municipality.slug), false)),
+            })
+        })
+        .collect();
+    let mut data = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "Person",
+        "@id": format!("{url}#person"),
+        "name": person.full_name,
+        "url": url,
+        "subjectOf": events,
+        "sponsor": sponsors,
+    });
+    if let Some(summary) = &person.summary {
+        data["description"] = crate::text::plain_text(&summary.text).into();
+    }
+    data
+}
+
 #[component]
 fn PersonView(detail: PersonDetail) -> impl IntoView {
     let locale = use_locale();
@@ -121,6 +175,15 @@ fn PersonView(detail: PersonDetail) -> impl IntoView {
         .country
         .as_ref()
         .map(|c| c.name.get(locale).to_owned());
+    let structured = structured_data(locale, &person, &timeline, &adoptions);
+    let total: i64 = support_actions.iter().map(|a| a.confirmed).sum();
+    let total_support = locale
+        .t(if total == 1 {
+            "person.total_support_one"
+        } else {
+            "person.total_support_other"
+        })
+        .replace("%{count}", &locale.number(total));
     view! {
         <Title text=person.full_name.clone()/>
         <crate::components::FeedLinks base=format!("/persons/{}", person.slug) title=person.full_name.clone()/>
@@ -128,6 +191,7 @@ fn PersonView(detail: PersonDetail) -> impl IntoView {
         <Meta property="og:type" content="profile"/>
         <Meta property="og:title" content=person.full_name.clone()/>
         <Meta property="og:description" content=description/>
+        <crate::components::JsonLd data=structured/>
         <article class="person">
             <header class="person-header">
                 <h1>{person.full_name.clone()}</h1>
@@ -205,12 +269,13 @@ fn PersonView(detail: PersonDetail) -> impl IntoView {
             {(!support_actions.is_empty()).then(|| view! {
                 <section aria-labelledby="actions-heading">
                     <h2 id="actions-heading">{locale.t("person.actions_heading")}</h2>
+                    <p class="total-support">{total_support}</p>
                     <ul class="support-actions">
                         {support_actions.into_iter().map(|a| view! {
                             <li>
                                 <a href=locale.path(&format!("/actions/{}", a.slug), false) lang=a.title.lang_attr(locale)>{a.title.text.clone()}</a>
                                 " · " {locale.t("person.addressee")} " " <span lang=a.addressee.lang_attr(locale)>{a.addressee.text.clone()}</span>
-                                " · " {crate::pages::actions::count_text(locale, a.confirmed, a.goal)}
+                                " · " {locale.signature_count(a.confirmed, a.goal)}
                                 " · " {locale.t(a.availability.key())}
                                 <UntranslatedNote texts=vec![Some(a.title), Some(a.addressee)]/>
                             </li>

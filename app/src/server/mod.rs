@@ -16,6 +16,7 @@ pub mod context;
 pub mod cookies;
 pub mod db;
 pub mod demo;
+pub mod fresh;
 pub mod guard;
 pub mod outbox;
 pub mod sanitize;
@@ -24,6 +25,23 @@ pub mod tokens;
 pub mod translations;
 
 use leptos::config::LeptosOptions;
+
+/// A licence: its name and where to read it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Licence {
+    pub name: String,
+    pub url: String,
+}
+
+/// Creative Commons Attribution 4.0: reuse, also commercial, with credit.
+impl Default for Licence {
+    fn default() -> Self {
+        Licence {
+            name: "CC BY 4.0".into(),
+            url: "https://creativecommons.org/licenses/by/4.0/".into(),
+        }
+    }
+}
 
 /// Everything a request handler or server function may need; given to the
 /// router once and to server functions through context. A feature's own
@@ -40,6 +58,11 @@ pub struct AppState {
     pub client_ip_header: Option<http::HeaderName>,
     /// Days after an action closes before its signatures are anonymised.
     pub retention_days: u32,
+    /// What the open data is published under.
+    pub open_data_licence: Licence,
+    /// (goal, confirmed) of each support action readers poll; `None`: no
+    /// public action has that slug.
+    pub action_counts: fresh::Fresh<Option<(i64, i64)>>,
     /// Per-address limits on some POST paths (signing, staff login); empty
     /// when turned off (benchmarks, tests).
     pub rate_limits: Vec<guard::RateLimit>,

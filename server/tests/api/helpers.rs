@@ -163,6 +163,7 @@ impl TestApp {
             smtp_url: None,
             mail_from: server::configuration::DEFAULT_MAIL_FROM.to_owned(),
             retention_days: 180,
+            open_data_licence: app::server::Licence::default(),
         };
         configure(&mut settings);
         let app = Application::with_database(&settings, store.db.clone())

@@ -17,7 +17,15 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     (
         "staff",
         &[
-            "server", "domain", "error", "i18n", "text", "api", "signing", "pages",
+            "server",
+            "domain",
+            "error",
+            "i18n",
+            "text",
+            "api",
+            "signing",
+            "pages",
+            "components",
         ],
     ),
     (

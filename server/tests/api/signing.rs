@@ -291,7 +291,12 @@ on_both_backends! {
 }
 
 /// Signs, and confirms when `confirm`; returns the token of the mail.
-async fn sign_as(store: &TestStore, request: SignatureRequest, at: i64, confirm: bool) -> String {
+pub(crate) async fn sign_as(
+    store: &TestStore,
+    request: SignatureRequest,
+    at: i64,
+    confirm: bool,
+) -> String {
     let email = request.email.as_str().to_owned();
     signatures::sign(&store.db, &request, "http://h", at)
         .await

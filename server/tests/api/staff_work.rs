@@ -18,6 +18,7 @@ const PUBLIC: &[&str] = &[
     "/api/get_support_action",
     "/api/country_choices",
     "/api/privacy_terms",
+    "/api/open_data_terms",
     "/api/signature_by_token",
     "/api/current_staff_user",
     "/api/sign",

@@ -411,6 +411,43 @@ const ACTION_TEXTS: [LanguageFieldSpec; 3] = [
     },
 ];
 
+/// The HTML a city pastes into its own website: the embed (an iframe, in
+/// the staff page's language) and the badge (an image of the live count).
+#[component]
+fn EmbedSnippets(slug: String, title: String) -> impl IntoView {
+    use crate::components::full_address;
+    use crate::text::escape_markup as escape;
+    let locale = use_locale();
+    let embed = full_address(&locale.path(&format!("/actions/{slug}/embed"), false));
+    let page = full_address(&locale.path(&format!("/actions/{slug}"), false));
+    let badge = full_address(&format!("/actions/{slug}/badge.svg?lang={}", locale.code()));
+    let frame = format!(
+        "<iframe src=\"{}\" title=\"{}\" width=\"100%\" height=\"230\" style=\"border:0\" loading=\"lazy\"></iframe>",
+        escape(&embed),
+        escape(&title)
+    );
+    let image = format!(
+        "<a href=\"{}\"><img src=\"{}\" alt=\"{}\" height=\"20\"></a>",
+        escape(&page),
+        escape(&badge),
+        escape(
+            &locale
+                .t("staff.embed_badge_alt")
+                .replace("%{title}", &title)
+        )
+    );
+    view! {
+        <section class="embed-snippets" aria-labelledby="embed-heading">
+            <h2 id="embed-heading">{locale.t("staff.embed_heading")}</h2>
+            <p>{locale.t("staff.embed_intro")}</p>
+            <label for="embed-frame">{locale.t("staff.embed_frame")}</label>
+            <textarea id="embed-frame" readonly rows="3">{frame}</textarea>
+            <label for="embed-badge">{locale.t("staff.embed_badge")}</label>
+            <textarea id="embed-badge" readonly rows="3">{image}</textarea>
+        </section>
+    }
+}
+
 #[component]
 pub fn StaffActionPage(slug: String) -> impl IntoView {
     super::private_page();
@@ -440,6 +477,7 @@ pub fn StaffActionPage(slug: String) -> impl IntoView {
                        {locale.t("staff.confirmed")} ": " <strong class="confirmed-count">{page.confirmed}</strong></p>
                     <h2>{locale.t("staff.preview")}</h2>
                     {language_previews(&ACTION_TEXTS, &a)}
+                    <EmbedSnippets slug=a.slug.clone() title=a.title.clone()/>
                     {page.can_edit.then(|| view! {
                         <form method="post" action=format!("/staff/actions/{}/signatures.csv", a.slug) class="export-form"><button type="submit">{locale.t("staff.export_csv")}</button></form>
                         <form method="post" action={<SetSupportActionOpen as ServerFn>::PATH} class="inline-form">

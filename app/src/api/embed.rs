@@ -1,0 +1,203 @@
+//! What a city pastes into its own website: `/actions/{slug}/embed` (and
+//! `/fr/…`, `/nl/…`), a small page for an `<iframe>` showing the person, the
+//! count against the goal and a link that opens the action page; and
+//! `/actions/{slug}/badge.svg`, the live count as an image. Both work with
+//! JavaScript off, are cacheable for a minute, and show nothing a public
+//! page does not. The embed alone may be framed by any site
+//! (`frame-ancestors *`); every other page keeps `'none'`.
+use crate::api::actions::{on_server as actions, on_server::ActionListing};
+use crate::domain::Availability;
+use crate::i18n::Locale;
+use crate::server::cacheable::cacheable;
+use crate::server::AppState;
+use crate::text::escape_markup as escape;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use http::{header, HeaderMap, HeaderValue, StatusCode};
+
+const CACHE: &str = "public, max-age=60";
+
+/// The embed's own policy: no script at all, styles from this site, and any
+/// page may frame it.
+const EMBED_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
+     base-uri 'none'; form-action 'none'; frame-ancestors *";
+
+/// `GET /actions/{slug}/embed`, in English.
+pub async fn embed(
+    state: State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    embed_page(state, Locale::En, slug, headers).await
+}
+
+/// `GET /{lang}/actions/{slug}/embed`.
+pub async fn embed_in(
+    state: State<AppState>,
+    Path((lang, slug)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    match Locale::from_code(&lang) {
+        Some(locale) => embed_page(state, locale, slug, headers).await,
+        None => not_found(),
+    }
+}
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "No such support action.").into_response()
+}
+
+fn unavailable() -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        "The count cannot be read now.",
+    )
+        .into_response()
+}
+
+async fn embed_page(
+    State(state): State<AppState>,
+    locale: Locale,
+    slug: String,
+    headers: HeaderMap,
+) -> Response {
+    let action = match actions::listing(&state.db, &slug, locale).await {
+        Ok(Some(action)) => action,
+        Ok(None) => return not_found(),
+        Err(error) => {
+            tracing::error!(%error, "the embed cannot read its action");
+            return unavailable();
+        }
+    };
+    let page = embed_html(&action, locale, &state.public_url);
+    let mut response = cacheable(&headers, page, "text/html; charset=utf-8", CACHE);
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(EMBED_POLICY),
+    );
+    response
+}
+
+/// The embed: plain HTML, its texts escaped, its link opening the action
+/// page outside the frame.
+fn embed_html(action: &ActionListing, locale: Locale, public_url: &str) -> String {
+    let href = format!(
+        "{public_url}{}",
+        locale.path(&format!("/actions/{}", action.slug), false)
+    );
+    let count = locale.signature_count(action.confirmed, action.goal);
+    let link = if action.availability == Availability::Open {
+        locale.t("embed.sign")
+    } else {
+        locale.t("embed.see")
+    };
+    let lang_attr = |text: &crate::i18n::LangText| match text.lang_attr(locale) {
+        Some(lang) => format!(" lang=\"{lang}\""),
+        None => String::new(),
+    };
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title><link rel=\"stylesheet\" href=\"/pkg/lumieres.css\"></head>\
+         <body class=\"embed\"><main class=\"embed-card\">\
+         <p class=\"for-person\">{for_label} <strong>{person}</strong></p>\
+         <h1{title_lang}>{title}</h1>\
+         <p class=\"signature-count\" id=\"count\">{count}</p>\
+         <progress max=\"{max}\" value=\"{value}\" aria-labelledby=\"count\"></progress>\
+         <p><a class=\"embed-link\" href=\"{href}\" target=\"_blank\" rel=\"noopener\">{link}</a></p>\
+         </main></body></html>",
+        lang = locale.code(),
+        title = escape(&action.title.text),
+        title_lang = lang_attr(&action.title),
+        for_label = escape(&locale.t("action.for")),
+        person = escape(&action.person_name),
+        count = escape(&count),
+        max = action.goal.max(1),
+        value = action.confirmed.min(action.goal.max(1)),
+        href = escape(&href),
+        link = escape(&link),
+    )
+}
+
+/// The badge's language: `?lang=`, else English (an `<img>` sends no useful
+/// Accept-Language of the page it is on).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct BadgeQuery {
+    pub lang: Option<String>,
+}
+
+/// `GET /actions/{slug}/badge.svg`: "signatures | 1,234 / 5,000", at most
+/// a second old on the server and a minute in caches.
+pub async fn badge(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(query): Query<BadgeQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let locale = query
+        .lang
+        .as_deref()
+        .and_then(Locale::from_code)
+        .unwrap_or_default();
+    let (goal, confirmed) = match actions::live_count(&state, &slug).await {
+        Ok(Some(count)) => count,
+        Ok(None) => return not_found(),
+        Err(error) => {
+            tracing::error!(%error, "the badge cannot read its count");
+            return unavailable();
+        }
+    };
+    let svg = badge_svg(
+        &locale.t("embed.badge_label"),
+        &format!("{} / {}", locale.number(confirmed), locale.number(goal)),
+        &locale.signature_count(confirmed, goal),
+    );
+    let mut response = cacheable(&headers, svg, "image/svg+xml", CACHE);
+    let out = response.headers_mut();
+    out.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    // Opened on its own, the image may run nothing.
+    out.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
+    );
+    response
+}
+
+/// A two-part badge in the usual style: a label and a value, each box as
+/// wide as its text (Verdana 11px, about 7px a character).
+fn badge_svg(label: &str, value: &str, spoken: &str) -> String {
+    let width = |text: &str| 10 + 7 * text.chars().count();
+    let (left, right) = (width(label), width(value));
+    let total = left + right;
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{total}\" height=\"20\" role=\"img\" aria-label=\"{spoken}\">\
+         <title>{spoken}</title>\
+         <rect width=\"{left}\" height=\"20\" fill=\"#555\"/>\
+         <rect x=\"{left}\" width=\"{right}\" height=\"20\" fill=\"#8a5a00\"/>\
+         <g fill=\"#fff\" font-family=\"Verdana,DejaVu Sans,sans-serif\" font-size=\"11\" text-anchor=\"middle\">\
+         <text x=\"{lx}\" y=\"14\">{label}</text><text x=\"{rx}\" y=\"14\">{value}</text></g></svg>",
+        spoken = escape(spoken),
+        label = escape(label),
+        value = escape(value),
+        lx = left / 2,
+        rx = left + right / 2,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_badge_escapes_its_texts_and_fits_them() {
+        let svg = badge_svg("signatures", "1,234 / 5,000", "1,234 of 5,000 <signatures>");
+        assert!(svg.contains("aria-label=\"1,234 of 5,000 &lt;signatures&gt;\""));
+        assert!(
+            svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"181\""),
+            "{svg}"
+        );
+    }
+}

@@ -1,0 +1,245 @@
+//! Persons as open data: the list with the filters of `/persons`, and one
+//! person with everything their public page shows.
+use super::actions::SupportAction;
+use super::places::Municipality;
+use super::{asked, failed, open_json, or_answer, page_of, problem, Paging, Problem, Text};
+use crate::api::persons::{on_server, PersonDetail, PersonFilter};
+use crate::api::{PersonSummary, StatusEventView};
+use crate::domain::Slug;
+use crate::server::AppState;
+use axum::extract::{rejection::QueryRejection, Path, Query, State};
+use axum::response::Response;
+use http::{HeaderMap, StatusCode};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+const PAGING: Paging = Paging {
+    default: 50,
+    max: 100,
+    // By name, not by slug.
+    ordered_by_key: false,
+};
+
+/// A published person, as the persons list shows them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Person {
+    #[schema(example = "loujain-al-hathloul")]
+    pub slug: String,
+    pub name: String,
+    /// ISO 3166-1 alpha-2.
+    #[schema(example = "SA")]
+    pub country: Option<String>,
+    /// From the latest published status event that sets one.
+    #[schema(example = "released")]
+    pub current_status: Option<String>,
+    /// Rights category slugs.
+    pub rights: Vec<String>,
+    pub municipalities: Vec<Municipality>,
+    /// Sanitized HTML.
+    pub summary_html: Option<Text>,
+}
+
+impl From<PersonSummary> for Person {
+    fn from(p: PersonSummary) -> Self {
+        Person {
+            slug: p.slug.to_string(),
+            name: p.full_name,
+            country: p.country.map(|c| c.code.to_string()),
+            current_status: p.current_status.map(|s| s.slug().to_owned()),
+            rights: p
+                .rights
+                .iter()
+                .map(|r| r.category.slug().to_owned())
+                .collect(),
+            municipalities: p.municipalities.into_iter().map(Into::into).collect(),
+            summary_html: p.summary.map(Into::into),
+        }
+    }
+}
+
+page_of!(
+    /// A page of persons, by name.
+    PersonPage,
+    Person
+);
+
+/// A dated fact of a person's public timeline.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineEvent {
+    /// ISO 8601 with the precision known: `2015`, `2018-05`, `2020-12-28`.
+    #[schema(example = "2018-05")]
+    pub date: String,
+    /// The status it set, if any.
+    pub status: Option<String>,
+    pub title: Text,
+    /// Sanitized HTML.
+    pub body_html: Option<Text>,
+    pub source_title: Option<Text>,
+    pub source_url: Option<String>,
+    /// The partner whose feed brought it, when one did.
+    pub from_partner: Option<String>,
+}
+
+impl From<StatusEventView> for TimelineEvent {
+    fn from(e: StatusEventView) -> Self {
+        TimelineEvent {
+            date: e.occurred_on.to_string(),
+            status: e.status.map(|s| s.slug().to_owned()),
+            title: e.title.into(),
+            body_html: e.body_html.map(Into::into),
+            source_title: e.source_title.map(Into::into),
+            source_url: e.source_url,
+            from_partner: e.from_partner,
+        }
+    }
+}
+
+/// A municipality's decision to adopt the person.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Adoption {
+    pub municipality: Municipality,
+    /// ISO 8601 with the precision known.
+    pub decided_on: String,
+    /// The council's decision reference.
+    pub decision_reference: Option<String>,
+}
+
+/// A published person with everything the public page shows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonDetails {
+    pub person: Person,
+    /// Oldest first.
+    pub timeline: Vec<TimelineEvent>,
+    /// Earliest first.
+    pub adoptions: Vec<Adoption>,
+    pub support_actions: Vec<SupportAction>,
+}
+
+impl From<PersonDetail> for PersonDetails {
+    fn from(d: PersonDetail) -> Self {
+        PersonDetails {
+            person: d.person.into(),
+            timeline: d.timeline.into_iter().map(Into::into).collect(),
+            adoptions: d
+                .adoptions
+                .into_iter()
+                .map(|a| Adoption {
+                    municipality: a.municipality.into(),
+                    decided_on: a.adopted_on.to_string(),
+                    decision_reference: a.decision_reference,
+                })
+                .collect(),
+            support_actions: d.support_actions.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// The persons list's filters (as on `/persons`), language and page.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PersonsQuery {
+    /// A rights category slug.
+    pub rights: Option<String>,
+    /// A status slug: the person's current status.
+    pub status: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub country: Option<String>,
+    /// A municipality slug: persons it adopted.
+    pub municipality: Option<String>,
+    /// `en`, `fr` or `nl`; else the request's `Accept-Language`, else English.
+    pub lang: Option<String>,
+    /// The `next_cursor` of the page before.
+    pub cursor: Option<String>,
+    /// At most 100; 50 when not given.
+    pub limit: Option<usize>,
+}
+
+impl super::Asks for PersonsQuery {
+    fn lang(&self) -> Option<&str> {
+        self.lang.as_deref()
+    }
+}
+
+/// Published persons, filtered as on `/persons`, by name, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/api/v1/persons",
+    params(PersonsQuery),
+    responses(
+        (status = 200, description = "A page of persons", body = PersonPage),
+        (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
+        (status = 400, description = "A filter, language, cursor or limit names nothing known", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "The data cannot be read now", body = Problem, content_type = "application/problem+json")
+    )
+)]
+pub async fn persons(
+    State(state): State<AppState>,
+    read: Result<Query<PersonsQuery>, QueryRejection>,
+    headers: HeaderMap,
+) -> Response {
+    let (q, lang) = or_answer!(asked(read, &headers));
+    let filter = PersonFilter::parse(|name| match name {
+        "rights" => q.rights.as_deref(),
+        "status" => q.status.as_deref(),
+        "country" => q.country.as_deref(),
+        "municipality" => q.municipality.as_deref(),
+        _ => None,
+    });
+    let filter = match filter {
+        Ok(filter) => filter,
+        Err(e) => {
+            return problem(
+                StatusCode::BAD_REQUEST,
+                format!("{}={:?} names nothing known", e.field, e.value),
+            )
+        }
+    };
+    let all = or_answer!(on_server::list(&state.db, &filter, lang)
+        .await
+        .map_err(failed));
+    let (items, next_cursor) =
+        or_answer!(PAGING.page(all, |p| p.slug.to_string(), q.cursor.as_deref(), q.limit));
+    open_json(
+        &headers,
+        &PersonPage {
+            items: items.into_iter().map(Into::into).collect(),
+            next_cursor,
+        },
+    )
+}
+
+/// One published person: status, rights, adoptions, timeline, support actions.
+#[utoipa::path(
+    get,
+    path = "/api/v1/persons/{slug}",
+    params(("slug" = String, Path, description = "The person's slug"), super::LanguageQuery),
+    responses(
+        (status = 200, description = "The person", body = PersonDetails),
+        (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
+        (status = 400, description = "An unknown language", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No published person has this slug", body = Problem, content_type = "application/problem+json"),
+        (status = 500, description = "The data cannot be read now", body = Problem, content_type = "application/problem+json")
+    )
+)]
+pub async fn person(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    read: Result<Query<super::LanguageQuery>, QueryRejection>,
+    headers: HeaderMap,
+) -> Response {
+    let (_, lang) = or_answer!(asked(read, &headers));
+    let missing = || {
+        problem(
+            StatusCode::NOT_FOUND,
+            format!("no published person {slug:?}"),
+        )
+    };
+    let Ok(parsed) = Slug::parse(&slug) else {
+        return missing();
+    };
+    match on_server::detail(&state.db, &parsed, lang).await {
+        Ok(Some(detail)) => open_json(&headers, &PersonDetails::from(detail)),
+        Ok(None) => missing(),
+        Err(error) => failed(error),
+    }
+}
