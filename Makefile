@@ -118,4 +118,5 @@ clean-test-dbs:
 bench: setup postgres build
 	./end2end/bench/pages.sh
 	./end2end/bench/surge.sh
+	./end2end/bench/readers.sh
 	./end2end/bench/feeds.sh
