@@ -124,3 +124,19 @@ test('a person page leads to their support action and its progress', async ({ pa
   await expect(page.locator('.signature-count')).toHaveText('0 of 1,000 signatures');
   await expect(page.locator('progress')).toHaveAttribute('max', '1000');
 });
+
+// A page with no island downloads no JavaScript and no wasm at all; the
+// action page, which has one, still hydrates it (signing.spec.ts signs there).
+test('a person page loads no script nor wasm; the action page loads its island', async ({ page, javaScriptEnabled }) => {
+  test.skip(!javaScriptEnabled, 'what the browser downloads with JavaScript on');
+  const scripts: string[] = [];
+  page.on('request', (r) => {
+    if (/\.(js|wasm)(\?|$)/.test(new URL(r.url()).pathname)) scripts.push(r.url());
+  });
+  await page.goto('/persons/loujain-al-hathloul');
+  await page.waitForLoadState('networkidle');
+  expect(scripts).toEqual([]);
+  await page.goto('/actions/solidarity-with-vahid-afkari');
+  await expect(page.locator('section.sign')).toHaveAttribute('data-hydrated', 'true');
+  expect(scripts.some((url) => url.endsWith('.wasm'))).toBe(true);
+});

@@ -349,6 +349,10 @@ fn router(state: AppState, sign_queue: SignQueue, site_root: &str) -> Router {
             state.clone(),
             guard::guard_requests,
         ))
+        // Before compression: it reads the page as rendered.
+        .layer(axum::middleware::from_fn(
+            app::server::islands::only_where_islands,
+        ))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

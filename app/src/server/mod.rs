@@ -18,6 +18,7 @@ pub mod db;
 pub mod demo;
 pub mod fresh;
 pub mod guard;
+pub mod islands;
 pub mod outbox;
 pub mod sanitize;
 pub mod timeline;

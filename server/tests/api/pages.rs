@@ -265,3 +265,23 @@ async fn the_privacy_notice_states_the_days_this_site_keeps_data() {
     assert!(french.contains("close depuis 90 jours"), "{french}");
     app.teardown().await;
 }
+
+on_both_backends! {
+    async fn a_page_without_an_island_loads_no_javascript_nor_wasm(app: &TestApp) {
+        for path in ["/persons/loujain-al-hathloul", "/fr/persons/raif-badawi", "/municipalities/brussels", "/privacy", "/api", "/persons/nobody"] {
+            let page = app.get(path).await;
+            assert!(!page.body.contains("<leptos-island"), "{path} has no island");
+            for asset in ["/pkg/lumieres.js", "/pkg/lumieres.wasm", "<script type=\"module\""] {
+                assert!(!page.body.contains(asset), "{path} loads {asset}");
+            }
+            assert!(page.body.contains("/pkg/lumieres.css"), "{path} keeps its styles");
+            assert!(page.body.ends_with("</html>"), "{path} is whole");
+        }
+        // Pages with an island keep what hydrates it.
+        for path in ["/actions/solidarity-with-vahid-afkari", "/persons", "/nl/persons"] {
+            let page = app.get(path).await;
+            assert!(page.body.contains("<leptos-island"), "{path} has an island");
+            assert!(page.body.contains("/pkg/lumieres.wasm") && page.body.contains("<script type=\"module\""), "{path}");
+        }
+    }
+}
