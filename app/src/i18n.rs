@@ -1,6 +1,8 @@
 //! Interface languages. The page's language comes from the URL prefix
 //! (`/fr/…`, `/nl/…`, `/en/…`), then the `lang` cookie, then Accept-Language;
-//! English is the fallback. Strings live in `app/locales/*.toml` (rust-i18n).
+//! English is the fallback. Strings live in `app/locales/*.toml` (rust-i18n);
+//! those the islands show in `app/locales/islands/*.toml`, the only ones the
+//! browser bundle carries.
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -274,16 +276,34 @@ mod tests {
             out.sort();
             out
         };
-        let en = load(include_str!("../locales/en.toml"));
+        // The islands' strings are a file of their own (the browser bundle
+        // carries only those): both files, in every language.
+        let both = |all: &str, islands: &str| {
+            let mut keys = load(all);
+            keys.extend(load(islands));
+            keys.sort();
+            keys
+        };
+        let en = both(
+            include_str!("../locales/en.toml"),
+            include_str!("../locales/islands/en.toml"),
+        );
         assert!(en.len() > 20);
+        assert!(en.iter().any(|k| k == "sign.submit") && en.iter().any(|k| k == "open_data.title"));
         assert_eq!(
             en,
-            load(include_str!("../locales/fr.toml")),
+            both(
+                include_str!("../locales/fr.toml"),
+                include_str!("../locales/islands/fr.toml")
+            ),
             "fr differs from en"
         );
         assert_eq!(
             en,
-            load(include_str!("../locales/nl.toml")),
+            both(
+                include_str!("../locales/nl.toml"),
+                include_str!("../locales/islands/nl.toml")
+            ),
             "nl differs from en"
         );
         for key in &en {
