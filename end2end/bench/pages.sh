@@ -11,6 +11,7 @@ cd "$(dirname "$0")/../.."
 PORT=${BENCH_PORT:-3200}
 BASE="http://127.0.0.1:$PORT"
 PAGE=/persons/loujain-al-hathloul
+ACTION=/actions/solidarity-with-vahid-afkari
 DURATION=${BENCH_DURATION:-10s}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
 WORK=target/bench
@@ -41,15 +42,21 @@ pct() { awk -v p="$2" '$1 == p {print $2}' <<<"$1"; }
 PAGE_RPS=$(rps "$PAGE_OUT"); STATIC_RPS=$(rps "$STATIC_OUT")
 LOADED_RSS_KB=$(ps -o rss= -p $SERVER | tr -d ' ')
 
-# Everything a first visit downloads, as a browser asks for it (gzip and br offered).
-HTML=$(cat "$WORK/page.html")
-mapfile -t ASSETS < <(grep -oE '/pkg/[A-Za-z0-9_.-]+\.(css|js|wasm)' <<<"$HTML" | sort -u)
-total=0; lines=""
-for path in "$PAGE" "${ASSETS[@]}"; do
-  read -r bytes enc < <(curl -s -o /dev/null -H 'Accept-Encoding: br, gzip' -w '%{size_download} %header{content-encoding}\n' "$BASE$path")
-  total=$((total + bytes))
-  lines+="| \`$path\` | ${enc:-identity} | $bytes |"$'\n'
-done
+# Everything a first visit downloads, as a browser asks for it (gzip and br
+# offered): the person page (no island) and the action page (the signing island).
+first_visit() { # page -> sets total and lines
+  local html assets path bytes enc
+  html=$(curl -sf "$BASE$1")
+  mapfile -t assets < <(grep -oE '/pkg/[A-Za-z0-9_.-]+\.(css|js|wasm)' <<<"$html" | sort -u)
+  total=0; lines=""
+  for path in "$1" "${assets[@]}"; do
+    read -r bytes enc < <(curl -s -o /dev/null -H 'Accept-Encoding: br, gzip' -w '%{size_download} %header{content-encoding}\n' "$BASE$path")
+    total=$((total + bytes))
+    lines+="| \`$path\` | ${enc:-identity} | $bytes |"$'\n'
+  done
+}
+first_visit "$PAGE"; PAGE_TOTAL=$total; PAGE_LINES=$lines
+first_visit "$ACTION"; ACTION_TOTAL=$total; ACTION_LINES=$lines
 
 cat <<MD
 Machine: $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(free -g | awk '/Mem:/ {print $2}') GiB; $(date -u +%Y-%m-%d).
@@ -62,11 +69,17 @@ Load: wrk -t2 -c$CONNECTIONS -d$DURATION on loopback, sharing the machine with t
 
 Person page / static file: $(awk -v a="$PAGE_RPS" -v b="$STATIC_RPS" 'BEGIN {printf "%.2f", a / b}')
 
-First visit of \`$PAGE\`, compressed as sent:
+First visit of \`$PAGE\` (no island), compressed as sent:
 
 | resource | encoding | bytes |
 | --- | --- | ---: |
-$lines| **total** | | **$total** ($(awk -v t="$total" 'BEGIN {printf "%.1f", t / 1024}') KiB) |
+$PAGE_LINES| **total** | | **$PAGE_TOTAL** ($(awk -v t="$PAGE_TOTAL" 'BEGIN {printf "%.1f", t / 1024}') KiB) |
+
+First visit of \`$ACTION\` (the signing island), compressed as sent:
+
+| resource | encoding | bytes |
+| --- | --- | ---: |
+$ACTION_LINES| **total** | | **$ACTION_TOTAL** ($(awk -v t="$ACTION_TOTAL" 'BEGIN {printf "%.1f", t / 1024}') KiB) |
 
 Server RSS: idle after start $((IDLE_RSS_KB / 1024)) MiB; after the load $((LOADED_RSS_KB / 1024)) MiB.
 MD
