@@ -176,6 +176,25 @@ on_both_backends! {
         }
         assert_eq!(walked, everyone);
 
+        // A person unpublished between two pages: the next page goes on after them.
+        let first = json(&api.get("/api/v1/persons?limit=2").await);
+        let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+        let second_of_first = slugs(&first)[1].clone();
+        on_pool!(&app.store.db, |pool| sqlx::query("UPDATE persons SET is_public = FALSE WHERE slug = $1")
+            .bind(&second_of_first)
+            .execute(pool)
+            .await
+            .map(|_| ()))
+        .unwrap();
+        let next = json(&api.get(&format!("/api/v1/persons?limit=2&cursor={cursor}")).await);
+        assert_eq!(slugs(&next), everyone[2..4].to_vec(), "{second_of_first} gone, the walk goes on");
+        on_pool!(&app.store.db, |pool| sqlx::query("UPDATE persons SET is_public = TRUE WHERE slug = $1")
+            .bind(&second_of_first)
+            .execute(pool)
+            .await
+            .map(|_| ()))
+        .unwrap();
+
         // The filters of /persons, and the language of the texts.
         let released = json(&api.get("/api/v1/persons?status=released").await);
         assert!(released["items"].as_array().unwrap().iter().all(|p| p["current_status"] == "released"));
@@ -201,7 +220,7 @@ on_both_backends! {
             ("status=freed", "status=\"freed\" names nothing known"),
             ("limit=0", "limit is from 1 to 100"),
             ("limit=101", "limit is from 1 to 100"),
-            ("cursor=nobody", "cursor \"nobody\" names nothing in this list"),
+            ("cursor=nobody", "cursor \"nobody\" is not one this list gave"),
             ("lang=de", "no language \"de\": en, fr or nl"),
         ] {
             assert_problem(&api.get(&format!("/api/v1/persons?{query}")).await, 400, said);

@@ -16,9 +16,39 @@ use utoipa::{IntoParams, ToSchema};
 const PAGING: Paging = Paging {
     default: 50,
     max: 100,
-    // By name, not by slug.
-    ordered_by_key: false,
+    ordered_by_key: true,
 };
+
+/// Where a person stands in the list (by name, then slug), as a cursor: the
+/// hex of both, which sorts as they do and needs no escaping in a query.
+/// A cursor so keeps its place when its person leaves the list.
+fn place_of(person: &PersonSummary) -> String {
+    let key = format!(
+        "{}\u{1}{}",
+        on_server::name_key(&person.full_name),
+        person.slug
+    );
+    key.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A cursor this list can have given: hex of a name and a slug.
+fn is_place(cursor: &str) -> bool {
+    let bytes: Option<Vec<u8>> = (0..cursor.len())
+        .step_by(2)
+        .map(|i| {
+            cursor
+                .get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
+        .collect();
+    cursor.len().is_multiple_of(2)
+        && cursor
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        && bytes
+            .and_then(|b| String::from_utf8(b).ok())
+            .is_some_and(|key| key.contains('\u{1}'))
+}
 
 /// A published person, as the persons list shows them.
 #[derive(Debug, Serialize, ToSchema)]
@@ -197,8 +227,19 @@ pub async fn persons(
     let all = or_answer!(on_server::list(&state.db, &filter, lang)
         .await
         .map_err(failed));
-    let (items, next_cursor) =
-        or_answer!(PAGING.page(all, |p| p.slug.to_string(), q.cursor.as_deref(), q.limit));
+    if let Some(cursor) = q
+        .cursor
+        .as_deref()
+        .filter(|c| !c.is_empty() && !is_place(c))
+    {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            format!("cursor {cursor:?} is not one this list gave"),
+        );
+    }
+    let mut all = all;
+    all.sort_by_cached_key(place_of);
+    let (items, next_cursor) = or_answer!(PAGING.page(all, place_of, q.cursor.as_deref(), q.limit));
     open_json(
         &headers,
         &PersonPage {
