@@ -12,9 +12,10 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
+use futures_util::StreamExt;
 use http::header;
 
-/// Past this a page is passed on as it is (none of ours comes near).
+/// Past this a page is passed on as it is, unread (none of ours comes near).
 const LARGEST_PAGE: usize = 4 * 1024 * 1024;
 
 /// How the script that loads the islands begins (Leptos's `island_script.js`).
@@ -30,30 +31,53 @@ pub async fn only_where_islands(request: Request, next: Next) -> Response {
     if !is_html || response.headers().contains_key(header::CONTENT_ENCODING) {
         return response;
     }
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, LARGEST_PAGE).await else {
-        // Too large or broken mid-way: nothing sensible to send.
-        parts.status = http::StatusCode::INTERNAL_SERVER_ERROR;
-        parts.headers.remove(header::CONTENT_LENGTH);
-        return Response::from_parts(parts, Body::empty());
-    };
-    let page = match std::str::from_utf8(&bytes) {
-        Ok(page) if !page.contains("<leptos-island") => without_hydration(page),
+    let (parts, body) = response.into_parts();
+    let mut stream = body.into_data_stream();
+    let mut page = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        match chunk {
+            Ok(chunk) => page.extend_from_slice(&chunk),
+            Err(error) => {
+                // Broken mid-way: what was read goes on, then the error, as
+                // without this middleware.
+                let read =
+                    futures_util::stream::iter([Ok(axum::body::Bytes::from(page)), Err(error)]);
+                return Response::from_parts(parts, Body::from_stream(read));
+            }
+        }
+        if page.len() > LARGEST_PAGE {
+            // Passed on as it is: what was read, then the rest.
+            let read = futures_util::stream::once(async { Ok(axum::body::Bytes::from(page)) });
+            return Response::from_parts(parts, Body::from_stream(read.chain(stream)));
+        }
+    }
+    let stripped = match std::str::from_utf8(&page) {
+        Ok(text) if !text.contains("<leptos-island") => without_hydration(text),
         _ => None,
     };
-    match page {
-        Some(page) => {
+    match stripped {
+        Some(stripped) => {
+            let mut parts = parts;
             parts.headers.remove(header::CONTENT_LENGTH);
-            Response::from_parts(parts, Body::from(page))
+            Response::from_parts(parts, Body::from(stripped))
         }
-        None => Response::from_parts(parts, Body::from(bytes)),
+        None => Response::from_parts(parts, Body::from(page)),
     }
 }
 
 /// The page without the hydration assets, if it has them.
 pub fn without_hydration(page: &str) -> Option<String> {
-    let script_at = page.find(ISLAND_SCRIPT)?;
+    // Leptos writes it in the head, before any text of ours.
+    let head_end = page.find("</head>")?;
+    let script_at = page[..head_end].find(ISLAND_SCRIPT)?;
     let script_start = page[..script_at].rfind("<script")?;
+    let opening = &page[script_start..script_at];
+    if !(opening.starts_with("<script type=\"module\"")
+        && opening.ends_with('>')
+        && opening.matches('>').count() == 1)
+    {
+        return None;
+    }
     let script_end = script_at + page[script_at..].find("</script>")? + "</script>".len();
     let mut out = String::with_capacity(page.len());
     let head = &page[..script_start];
@@ -62,7 +86,8 @@ pub fn without_hydration(page: &str) -> Option<String> {
     for marker in ["<link rel=\"modulepreload\"", "<link rel=\"preload\""] {
         if let Some(at) = rest.find(marker) {
             let end = at + rest[at..].find('>')? + 1;
-            if rest[at..end].contains("/pkg/") {
+            let link = &rest[at..end];
+            if link.contains("/pkg/") && (link.contains(".js\"") || link.contains(".wasm\"")) {
                 out.push_str(&rest[..at]);
                 rest = &rest[end..];
             }
@@ -120,6 +145,20 @@ mod tests {
             "<!DOCTYPE html><html><head><meta charset=\"utf-8\"/><link rel=\"stylesheet\""
         ));
         assert!(page.ends_with("<body><main><h1>A person</h1></main></body></html>"));
+    }
+
+    #[test]
+    fn only_leptos_s_loader_in_the_head_is_taken_out() {
+        // The marker as text of the page (a summary quoting it) is not the loader.
+        let quoted = PAGE.replace(
+            "<h1>A person</h1>",
+            "<p>((root, pkg_path, output_name, wasm_output_name)</p>",
+        );
+        let page = without_hydration(&quoted).unwrap();
+        assert!(page.contains("<p>((root, pkg_path, output_name, wasm_output_name)</p>"));
+        assert!(!page.contains("<script type=\"module\""));
+        let body_only = "<html><head></head><body>((root, pkg_path, output_name, wasm_output_name)</body></html>";
+        assert_eq!(without_hydration(body_only), None);
     }
 
     #[test]
