@@ -9,9 +9,8 @@
 #![allow(clippy::result_large_err)]
 use crate::api::actions::{on_server as actions, Interval};
 use crate::api::persons::{on_server as persons, PersonFilter};
-use crate::api::v1::{asked, failed, or_answer, problem, LanguageQuery};
+use crate::api::v1::{asked, failed, open_to_all, or_answer, problem, LanguageQuery};
 use crate::api::OPEN_DATA_FILES;
-use crate::server::cacheable::cacheable;
 use crate::server::{AppState, Licence};
 use crate::text::{plain_text, spreadsheet_cell as cell};
 use axum::extract::{rejection::QueryRejection, Query, State};
@@ -55,18 +54,13 @@ fn open_csv(
             );
         }
     };
-    let mut response = cacheable(
+    let mut response = open_to_all(
         headers,
         body,
         "text/csv; charset=utf-8; header=present",
         "public, max-age=60",
     );
     let out = response.headers_mut();
-    out.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-    out.insert(header::VARY, HeaderValue::from_static("Accept-Language"));
     if let Ok(disposition) = HeaderValue::from_str(&format!("inline; filename=\"{file}.csv\"")) {
         out.insert(header::CONTENT_DISPOSITION, disposition);
     }

@@ -154,10 +154,7 @@ pub async fn badge(
     );
     let mut response = cacheable(&headers, svg, "image/svg+xml", CACHE);
     let out = response.headers_mut();
-    out.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
+    crate::api::v1::allow_any_origin(out);
     // Opened on its own, the image may run nothing.
     out.insert(
         header::CONTENT_SECURITY_POLICY,

@@ -99,10 +99,7 @@ pub(crate) fn problem(status: StatusCode, detail: String) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/problem+json"),
     );
-    out.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
+    allow_any_origin(out);
     response
 }
 
@@ -126,14 +123,30 @@ pub(crate) fn open_json_for(
     cache_control: &'static str,
 ) -> Response {
     let body = serde_json::to_string(value).unwrap_or_default();
-    let mut response = cacheable(headers, body, "application/json", cache_control);
+    open_to_all(headers, body, "application/json", cache_control)
+}
+
+/// Open data anyone may cache as `cache_control` says (an `ETag`, `304`),
+/// read from any page, in the language the request asked for.
+pub(crate) fn open_to_all(
+    headers: &HeaderMap,
+    body: String,
+    content_type: &'static str,
+    cache_control: &'static str,
+) -> Response {
+    let mut response = cacheable(headers, body, content_type, cache_control);
     let out = response.headers_mut();
-    out.insert(
+    allow_any_origin(out);
+    out.insert(header::VARY, HeaderValue::from_static("Accept-Language"));
+    response
+}
+
+/// CORS for a GET: any website may read it.
+pub(crate) fn allow_any_origin(headers: &mut HeaderMap) {
+    headers.insert(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,
         HeaderValue::from_static("*"),
     );
-    out.insert(header::VARY, HeaderValue::from_static("Accept-Language"));
-    response
 }
 
 /// The language of every query: `lang` (`en`, `fr`, `nl`).
