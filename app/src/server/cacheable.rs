@@ -15,10 +15,7 @@ pub fn cacheable(
     cache_control: &'static str,
 ) -> Response {
     let etag = format!("\"{}\"", &hex(&Sha256::digest(body.as_bytes()))[..32]);
-    let not_modified = request.get(header::IF_NONE_MATCH).is_some_and(|tags| {
-        tags.to_str()
-            .is_ok_and(|tags| tags.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
-    });
+    let not_modified = holds(request, &etag);
     let mut response = if not_modified {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
@@ -34,4 +31,12 @@ pub fn cacheable(
         out.insert(header::ETAG, value);
     }
     response
+}
+
+/// Whether the request's `If-None-Match` names `etag`: the client holds it.
+pub fn holds(request: &HeaderMap, etag: &str) -> bool {
+    request.get(header::IF_NONE_MATCH).is_some_and(|tags| {
+        tags.to_str()
+            .is_ok_and(|tags| tags.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+    })
 }

@@ -12,7 +12,6 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
-use futures_util::StreamExt;
 use http::header;
 
 /// Past this a page is passed on as it is, unread (none of ours comes near).
@@ -32,25 +31,11 @@ pub async fn only_where_islands(request: Request, next: Next) -> Response {
         return response;
     }
     let (parts, body) = response.into_parts();
-    let mut stream = body.into_data_stream();
-    let mut page = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        match chunk {
-            Ok(chunk) => page.extend_from_slice(&chunk),
-            Err(error) => {
-                // Broken mid-way: what was read goes on, then the error, as
-                // without this middleware.
-                let read =
-                    futures_util::stream::iter([Ok(axum::body::Bytes::from(page)), Err(error)]);
-                return Response::from_parts(parts, Body::from_stream(read));
-            }
-        }
-        if page.len() > LARGEST_PAGE {
-            // Passed on as it is: what was read, then the rest.
-            let read = futures_util::stream::once(async { Ok(axum::body::Bytes::from(page)) });
-            return Response::from_parts(parts, Body::from_stream(read.chain(stream)));
-        }
-    }
+    let page = match super::body::read_whole(body, LARGEST_PAGE).await {
+        Ok(page) => page,
+        // Broken mid-way, or too large to read: passed on as it came.
+        Err(as_it_came) => return Response::from_parts(parts, as_it_came),
+    };
     let stripped = match std::str::from_utf8(&page) {
         Ok(text) if !text.contains("<leptos-island") => without_hydration(text),
         _ => None,

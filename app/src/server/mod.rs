@@ -10,6 +10,7 @@
 //! never a feature (`signing`, `staff`, `feeds`), nor `api`, `pages` or
 //! `components`: they build on this, not the other way round.
 pub mod audit;
+pub mod body;
 pub mod cacheable;
 pub mod clock;
 pub mod context;
