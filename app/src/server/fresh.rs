@@ -3,7 +3,9 @@
 //! many requests ask, and no answer is older than that. Readers of a key
 //! that is being refreshed wait for that one read instead of making their
 //! own, and take its value even if it took long: an answer is never older
-//! than `max_age` at the time its request came. The number of keys is bounded: past `capacity` the cache starts
+//! than `max_age` at the time its request came. With a `max_age` of zero a
+//! reader takes only a value whose read began after it came: never stale,
+//! and the readers who came during one read share the next. The number of keys is bounded: past `capacity` the cache starts
 //! empty again (every value is at most `max_age` from a reload anyway).
 use std::collections::HashMap;
 use std::future::Future;
@@ -61,7 +63,7 @@ impl<V: Clone> Fresh<V> {
         if let Some((read_at, value)) = held.as_ref() {
             // Fresh when this reader came: waiting for the lock, or for a
             // slow read, does not make a reader read again.
-            if arrived.saturating_duration_since(*read_at) < self.max_age {
+            if *read_at >= arrived || arrived.duration_since(*read_at) < self.max_age {
                 return Ok(value.clone());
             }
         }
@@ -113,6 +115,32 @@ mod tests {
             reads.load(Ordering::SeqCst),
             1,
             "one read, not one after the other"
+        );
+    }
+
+    #[tokio::test]
+    async fn with_no_max_age_readers_share_a_read_that_began_after_they_came() {
+        let cache: Fresh<usize> = Fresh::new(Duration::ZERO, 1);
+        let reads = AtomicUsize::new(0);
+        let slow = || async {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            Ok::<_, ()>(reads.fetch_add(1, Ordering::SeqCst) + 1)
+        };
+        let first = cache.get("version", slow);
+        let later = async {
+            // Came while the first read was under way: it may have missed
+            // a change made before they came, so they wait for the next.
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            futures_util::future::join_all((0..20).map(|_| cache.get("version", slow))).await
+        };
+        let (first, later) = tokio::join!(first, later);
+        assert_eq!(first, Ok(1));
+        assert!(later.iter().all(|a| *a == Ok(2)), "{later:?}");
+        assert_eq!(reads.load(Ordering::SeqCst), 2, "one read for the twenty");
+        assert_eq!(
+            cache.get("version", slow).await,
+            Ok(3),
+            "and none is kept for later"
         );
     }
 
