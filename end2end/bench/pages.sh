@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Page benchmarks on the release build (run `make build` first, or `make bench`):
 #  1. wrk against a person page versus a static file of the same size, served
-#     by the same server in the same run, as a ratio;
+#     by the same server in the same run, as a ratio: with the render cache
+#     off, then on;
 #  2. the compressed size of everything a first visit downloads;
-#  3. the server's idle resident memory.
+#  3. the server's resident memory: idle, after the load, and with the render
+#     cache filled past its cap.
 # Load comes from wrk, a second process on loopback. Prints Markdown.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,27 +22,45 @@ command -v wrk >/dev/null || { apt-get update && apt-get install -y wrk; }
 rm -rf "$WORK" && mkdir -p "$WORK"
 export DATABASE_URL="sqlite://$WORK/lumieres.db" LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT=target/site RUST_LOG=warn
 ./target/release/server seed-demo >/dev/null
-./target/release/server serve >"$WORK/server.log" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true; rm -f target/site/bench-static.html' EXIT
-for _ in $(seq 1 50); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.2; done
+SERVER=
+trap '[ -n "$SERVER" ] && kill $SERVER 2>/dev/null; rm -f target/site/bench-static.html' EXIT
+serve() { # RENDER_CACHE_MIB
+  [ -n "$SERVER" ] && { kill $SERVER; wait $SERVER 2>/dev/null || true; }
+  RENDER_CACHE_MIB=$1 ./target/release/server serve >>"$WORK/server.log" 2>&1 &
+  SERVER=$!
+  for _ in $(seq 1 50); do curl -sf "$BASE/healthz" >/dev/null && return; sleep 0.2; done
+  echo "server did not start" >&2; exit 1
+}
+run_wrk() { wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$BASE$1"; }
+rps() { awk '/^Requests\/sec/ {print $2}' <<<"$1"; }
+pct() { awk -v p="$2" '$1 == p {print $2}' <<<"$1"; }
+rss_mib() { echo $(( $(ps -o rss= -p $SERVER | tr -d ' ') / 1024 )); }
 
+# Without the render cache first, then with it (the default), each with its
+# own static-file run, so that each ratio is within one server's run.
+serve 0
 # A static file exactly as large as the rendered page.
 curl -sf "$BASE$PAGE" -o "$WORK/page.html"
 SIZE=$(stat -c %s "$WORK/page.html")
 head -c "$SIZE" /dev/urandom | base64 -w 100 | head -c "$SIZE" > target/site/bench-static.html
 curl -sf "$BASE/bench-static.html" -o /dev/null
+UNCACHED_OUT=$(run_wrk "$PAGE")
+UNCACHED_STATIC_OUT=$(run_wrk /bench-static.html)
 
+CACHE_MIB=${BENCH_RENDER_CACHE_MIB:-16}
+serve "$CACHE_MIB"
 sleep 1
-IDLE_RSS_KB=$(ps -o rss= -p $SERVER | tr -d ' ')
-
-run_wrk() { wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$BASE$1"; }
+IDLE_RSS=$(rss_mib)
 PAGE_OUT=$(run_wrk "$PAGE")
 STATIC_OUT=$(run_wrk /bench-static.html)
-rps() { awk '/^Requests\/sec/ {print $2}' <<<"$1"; }
-pct() { awk -v p="$2" '$1 == p {print $2}' <<<"$1"; }
+LOADED_RSS=$(rss_mib)
+# The cache filled to its cap: distinct addresses (a query the page ignores)
+# until the entries weigh more than the cap twice over.
+ENTRIES=$(( CACHE_MIB * 1024 * 1024 * 2 / SIZE + 1 ))
+seq 1 "$ENTRIES" | xargs -P 4 -I{} curl -sf -o /dev/null "$BASE/persons?fill={}"
+FULL_RSS=$(rss_mib)
 PAGE_RPS=$(rps "$PAGE_OUT"); STATIC_RPS=$(rps "$STATIC_OUT")
-LOADED_RSS_KB=$(ps -o rss= -p $SERVER | tr -d ' ')
+UNCACHED_RPS=$(rps "$UNCACHED_OUT"); UNCACHED_STATIC_RPS=$(rps "$UNCACHED_STATIC_OUT")
 
 # Everything a first visit downloads, as a browser asks for it (gzip and br
 # offered): the person page (no island) and the action page (the signing island).
@@ -64,10 +84,12 @@ Load: wrk -t2 -c$CONNECTIONS -d$DURATION on loopback, sharing the machine with t
 
 | target | requests/s | p50 | p99 |
 | --- | ---: | ---: | ---: |
-| \`$PAGE\` ($SIZE bytes of HTML, SQLite) | $PAGE_RPS | $(pct "$PAGE_OUT" 50%) | $(pct "$PAGE_OUT" 99%) |
-| static file of the same size | $STATIC_RPS | $(pct "$STATIC_OUT" 50%) | $(pct "$STATIC_OUT" 99%) |
+| \`$PAGE\` ($SIZE bytes of HTML, SQLite), render cache on ($CACHE_MIB MiB) | $PAGE_RPS | $(pct "$PAGE_OUT" 50%) | $(pct "$PAGE_OUT" 99%) |
+| static file of the same size, same server | $STATIC_RPS | $(pct "$STATIC_OUT" 50%) | $(pct "$STATIC_OUT" 99%) |
+| \`$PAGE\`, render cache off (\`RENDER_CACHE_MIB=0\`) | $UNCACHED_RPS | $(pct "$UNCACHED_OUT" 50%) | $(pct "$UNCACHED_OUT" 99%) |
+| static file of the same size, same server | $UNCACHED_STATIC_RPS | $(pct "$UNCACHED_STATIC_OUT" 50%) | $(pct "$UNCACHED_STATIC_OUT" 99%) |
 
-Person page / static file: $(awk -v a="$PAGE_RPS" -v b="$STATIC_RPS" 'BEGIN {printf "%.2f", a / b}')
+Person page / static file: **$(awk -v a="$PAGE_RPS" -v b="$STATIC_RPS" 'BEGIN {printf "%.2f", a / b}')** with the render cache, $(awk -v a="$UNCACHED_RPS" -v b="$UNCACHED_STATIC_RPS" 'BEGIN {printf "%.2f", a / b}') without.
 
 First visit of \`$PAGE\` (no island), compressed as sent:
 
@@ -81,5 +103,5 @@ First visit of \`$ACTION\` (the signing island), compressed as sent:
 | --- | --- | ---: |
 $ACTION_LINES| **total** | | **$ACTION_TOTAL** ($(awk -v t="$ACTION_TOTAL" 'BEGIN {printf "%.1f", t / 1024}') KiB) |
 
-Server RSS: idle after start $((IDLE_RSS_KB / 1024)) MiB; after the load $((LOADED_RSS_KB / 1024)) MiB.
+Server RSS (render cache on, $CACHE_MIB MiB): idle after start $IDLE_RSS MiB; after the load $LOADED_RSS MiB; after $ENTRIES distinct pages filled the cache past its cap $FULL_RSS MiB.
 MD

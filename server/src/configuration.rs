@@ -9,6 +9,8 @@ pub const DEFAULT_SITE_ADDR: &str = "127.0.0.1:3000";
 pub const DEFAULT_SITE_ROOT: &str = "target/site";
 pub const DEFAULT_OUTBOX_DIR: &str = "data/outbox";
 pub const DEFAULT_MAIL_FROM: &str = "Lumières <noreply@localhost>";
+/// Enough for every public page of a network in three languages (~20 KB each).
+pub const DEFAULT_RENDER_CACHE_MIB: &str = "16";
 /// The bundle name cargo-leptos writes under `site-root/pkg` (see Cargo.toml).
 pub const OUTPUT_NAME: &str = "lumieres";
 
@@ -50,6 +52,8 @@ pub struct Settings {
     pub retention_days: u32,
     /// The licence the open data (API, CSV files) is published under.
     pub open_data_licence: app::server::Licence,
+    /// Bytes of rendered public pages kept in memory; 0 turns the cache off.
+    pub render_cache_bytes: u64,
 }
 
 impl std::fmt::Debug for Settings {
@@ -78,6 +82,7 @@ impl std::fmt::Debug for Settings {
             )
             .field("mail_from", &self.mail_from)
             .field("retention_days", &self.retention_days)
+            .field("render_cache_bytes", &self.render_cache_bytes)
             .field("open_data_licence", &self.open_data_licence)
             .finish()
     }
@@ -149,6 +154,17 @@ impl Settings {
             name: "RETENTION_DAYS",
             reason: format!("{days:?} is not a whole number of days"),
         })?;
+        let mib = var("RENDER_CACHE_MIB").unwrap_or_else(|| DEFAULT_RENDER_CACHE_MIB.to_owned());
+        let render_cache_bytes = mib
+            .parse::<u64>()
+            .ok()
+            .and_then(|mib| mib.checked_mul(1024 * 1024))
+            .ok_or_else(|| ConfigError::Invalid {
+                name: "RENDER_CACHE_MIB",
+                reason: format!(
+                    "{mib:?} is not a whole number of mebibytes (0 turns the cache off)"
+                ),
+            })?;
         let default_licence = app::server::Licence::default();
         let open_data_licence = match (var("OPEN_DATA_LICENCE"), var("OPEN_DATA_LICENCE_URL")) {
             (None, None) => default_licence,
@@ -175,6 +191,7 @@ impl Settings {
             }
         };
         Ok(Self {
+            render_cache_bytes,
             open_data_licence,
             retention_days,
             public_url: public_url.map(|url| url.trim_end_matches('/').to_owned()),

@@ -113,6 +113,7 @@ impl Application {
                 std::time::Duration::from_secs(1),
                 10_000,
             ),
+            render_cache: app::server::render_cache::RenderCache::new(settings.render_cache_bytes),
         };
         let limits = state.rate_limits.clone();
         let router = router(state, sign_queue, &settings.site_root);
@@ -352,6 +353,12 @@ fn router(state: AppState, sign_queue: SignQueue, site_root: &str) -> Router {
         // Before compression: it reads the page as rendered.
         .layer(axum::middleware::from_fn(
             app::server::islands::only_where_islands,
+        ))
+        // Keeps pages as the islands middleware left them, and uncompressed:
+        // each answer gets a nonce of its own.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            app::server::render_cache::serve_public,
         ))
         .layer(CompressionLayer::new())
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -21,6 +21,7 @@ pub mod fresh;
 pub mod guard;
 pub mod islands;
 pub mod outbox;
+pub mod render_cache;
 pub mod sanitize;
 pub mod timeline;
 pub mod tokens;
@@ -68,4 +69,6 @@ pub struct AppState {
     /// Per-address limits on some POST paths (signing, staff login); empty
     /// when turned off (benchmarks, tests).
     pub rate_limits: Vec<guard::RateLimit>,
+    /// Rendered public responses (turned off with a capacity of 0).
+    pub render_cache: render_cache::RenderCache,
 }

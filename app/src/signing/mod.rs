@@ -154,16 +154,18 @@ pub async fn signature_by_token(token: String) -> Result<Option<TokenView>, AppE
 /// the link, which then shows the new state from the database.
 #[server(prefix = "/api", endpoint = "confirm-signature")]
 pub async fn confirm_signature(token: String, lang: String) -> Result<(), AppError> {
-    let db = crate::server::context::db()?;
-    store::confirm(&db, &token, crate::server::clock::now()).await?;
+    let state = crate::server::context::state()?;
+    store::confirm(&state.db, &token, crate::server::clock::now()).await?;
+    state.render_cache.signatures_changed();
     on_server::back_to_token_page("confirm", &token, &lang);
     Ok(())
 }
 
 #[server(prefix = "/api", endpoint = "withdraw-signature")]
 pub async fn withdraw_signature(token: String, lang: String) -> Result<(), AppError> {
-    let db = crate::server::context::db()?;
-    store::withdraw(&db, &token).await?;
+    let state = crate::server::context::state()?;
+    store::withdraw(&state.db, &token).await?;
+    state.render_cache.signatures_changed();
     on_server::back_to_token_page("withdraw", &token, &lang);
     Ok(())
 }

@@ -129,8 +129,51 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub store: TestStore,
+    settings: Settings,
     server: tokio::task::JoinHandle<()>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// Starts the app on `db` on a port of its own: its address, its task and
+/// what stops it.
+async fn serve(
+    settings: &Settings,
+    db: Db,
+) -> (
+    String,
+    tokio::task::JoinHandle<()>,
+    tokio::sync::oneshot::Sender<()>,
+) {
+    let app = Application::with_database(settings, db)
+        .await
+        .expect("build the app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        app.run_until_stopped(async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("server runs");
+    });
+    (address, server, stop)
+}
+
+/// Another instance of the app under test (see `TestApp::another_instance`).
+pub struct Instance {
+    pub address: String,
+    db: Db,
+    server: tokio::task::JoinHandle<()>,
+    stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Instance {
+    /// Stops it (before the test's app, which drops the database).
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.server.await;
+        self.db.close().await;
+    }
 }
 
 impl TestApp {
@@ -164,20 +207,12 @@ impl TestApp {
             mail_from: server::configuration::DEFAULT_MAIL_FROM.to_owned(),
             retention_days: 180,
             open_data_licence: app::server::Licence::default(),
+            // On, as in production: every test of a public page reads
+            // through the cache.
+            render_cache_bytes: 16 << 20,
         };
         configure(&mut settings);
-        let app = Application::with_database(&settings, store.db.clone())
-            .await
-            .expect("build the app");
-        let address = format!("http://127.0.0.1:{}", app.port());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            app.run_until_stopped(async {
-                let _ = stopped.await;
-            })
-            .await
-            .expect("server runs");
-        });
+        let (address, server, stop) = serve(&settings, store.db.clone()).await;
         // reqwest is built with `rustls-no-provider` (the feed reader's choice);
         // making the feed client once installs the ring provider for this one too.
         let _ = app::feeds::sync::client(app::feeds::sync::Reach::PrivateToo);
@@ -192,8 +227,24 @@ impl TestApp {
             address,
             client,
             store,
+            settings,
             server,
             stop: Some(stop),
+        }
+    }
+
+    /// A second instance on this one's database, as behind a load balancer:
+    /// its own pool, caches and signing queue; the same data.
+    pub async fn another_instance(&self) -> Instance {
+        let db = Db::connect(&self.store.test_db.url(), 5)
+            .await
+            .expect("connect");
+        let (address, server, stop) = serve(&self.settings, db.clone()).await;
+        Instance {
+            address,
+            db,
+            server,
+            stop,
         }
     }
 

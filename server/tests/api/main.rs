@@ -11,6 +11,7 @@ mod layout;
 mod open_data;
 mod pages;
 mod passwords;
+mod render_cache;
 mod schema;
 mod sign_form;
 mod signing;

@@ -1,7 +1,7 @@
 //! The two migration folders describe one schema. Both backends are
 //! migrated and read back: the same tables, columns, nullability, primary
 //! keys, unique constraints, and named indexes (with their columns and
-//! uniqueness). Types are not compared (INTEGER and BIGINT mean the same
+//! uniqueness), and which tables the render cache's triggers watch. Types are not compared (INTEGER and BIGINT mean the same
 //! here), nor the conditions of partial indexes.
 use crate::helpers::{Backend, TestStore};
 use app::server::db::Db;
@@ -19,11 +19,21 @@ enum Fact {
     Unique(String, String),
     /// Table, index name, columns in order, unique.
     Index(String, String, String, bool),
+    /// A table whose changes bump the render cache's change counter.
+    Watched(String),
 }
 
 async fn sqlite_facts(db: &Db) -> BTreeSet<Fact> {
     let Db::Sqlite(pool) = db else { unreachable!() };
     let mut facts = BTreeSet::new();
+    let watched: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'trigger'
+            AND sql LIKE '%UPDATE content_version%'",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    facts.extend(watched.into_iter().map(Fact::Watched));
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT name FROM sqlite_master WHERE type = 'table'
             AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'",
@@ -96,6 +106,14 @@ async fn postgres_facts(db: &Db) -> BTreeSet<Fact> {
         unreachable!()
     };
     let mut facts = BTreeSet::new();
+    let watched: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT event_object_table::text FROM information_schema.triggers
+            WHERE action_statement LIKE '%note_content_change%'",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    facts.extend(watched.into_iter().map(Fact::Watched));
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT table_name::text FROM information_schema.tables
           WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> '_sqlx_migrations'",
@@ -178,6 +196,10 @@ async fn both_backends_migrate_to_the_same_schema() {
             false
         )),
         "indexes were read with their columns"
+    );
+    assert!(
+        on_postgres.contains(&Fact::Watched("status_events".into())),
+        "the render cache's triggers were read"
     );
     let only_sqlite: Vec<&Fact> = on_sqlite.difference(&on_postgres).collect();
     let only_postgres: Vec<&Fact> = on_postgres.difference(&on_sqlite).collect();

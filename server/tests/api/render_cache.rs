@@ -1,0 +1,197 @@
+//! The render cache over real HTTP: a public page is rendered once and
+//! answered from memory until something it shows changes; a change made
+//! through any instance shows at once; nothing personal is kept or served
+//! from it; each answer has a nonce of its own.
+use crate::helpers::{post_as, staff_member, Backend, TestApp};
+use crate::on_both_backends;
+use app::domain::Role;
+use app::on_pool;
+
+const PERSON: &str = "/persons/vahid-afkari";
+const ACTION: &str = "/actions/solidarity-with-vahid-afkari";
+
+/// Renames the person behind the app's back: the trigger that would tell
+/// the cache is dropped first. Only a page rendered again shows the name,
+/// so a page without it was answered without its queries being run.
+async fn rename_unnoticed(app: &TestApp, name: &str) {
+    let drop = match app.store.db {
+        app::server::db::Db::Sqlite(_) => "DROP TRIGGER persons_update_changes_content",
+        app::server::db::Db::Postgres(_) => "DROP TRIGGER persons_changes_content ON persons",
+    };
+    on_pool!(&app.store.db, |pool| sqlx::query(drop)
+        .execute(pool)
+        .await
+        .map(|_| ()))
+    .unwrap();
+    on_pool!(&app.store.db, |pool| sqlx::query(
+        "UPDATE persons SET full_name = $1 WHERE slug = 'vahid-afkari'"
+    )
+    .bind(name)
+    .execute(pool)
+    .await
+    .map(|_| ()))
+    .unwrap();
+}
+
+/// The nonce a response's Content-Security-Policy allows scripts by.
+fn nonce(page: &crate::helpers::Page) -> String {
+    let policy = page.headers["content-security-policy"].to_str().unwrap();
+    let start = policy.find("'nonce-").expect("a nonce") + "'nonce-".len();
+    let end = start + policy[start..].find('\'').unwrap();
+    policy[start..end].to_owned()
+}
+
+/// Publishes a status update of Vahid Afkari in three languages, as staff do.
+async fn publish_update(app: &TestApp, comms: &str, title: &str) {
+    let saved = post_as(
+        app,
+        comms,
+        "/api/staff/save-status-update",
+        "/staff/persons/vahid-afkari/updates/new",
+        &[
+            ("lang", "en"),
+            ("update", ""),
+            ("person", "vahid-afkari"),
+            ("occurred_on", "2026-11-20"),
+            ("status", ""),
+            ("original_language", "en"),
+            ("title_en", title),
+            ("body_html_en", "<p>News</p>"),
+            ("title_fr", title),
+            ("body_html_fr", "<p>Nouvelles</p>"),
+            ("title_nl", title),
+            ("body_html_nl", "<p>Nieuws</p>"),
+            ("source_title_en", ""),
+            ("source_url", ""),
+        ],
+    )
+    .await;
+    let location = saved.location().expect("saved");
+    let id = location.rsplit('/').next().unwrap().to_owned();
+    let published = post_as(
+        app,
+        comms,
+        "/api/staff/publish-status-update",
+        &location,
+        &[("lang", "en"), ("update", &id)],
+    )
+    .await;
+    assert_eq!(published.status, 302, "published");
+}
+
+on_both_backends! {
+    async fn a_public_page_is_rendered_once_then_again_after_a_change(app: &TestApp) {
+        let comms = staff_member(app, "comms@brussels.example", Role::Comms, None).await;
+        let first = app.get(PERSON).await;
+        assert!(first.body.contains("Vahid Afkari"));
+
+        rename_unnoticed(app, "Probe Name").await;
+        let second = app.get(PERSON).await;
+        assert_eq!(second.status, 200);
+        assert!(
+            second.body.contains("Vahid Afkari") && !second.body.contains("Probe Name"),
+            "the second request is answered from the cache, without reading the person"
+        );
+        let french = app.get_with(PERSON, &[("cookie", "lang=fr")]).await;
+        assert!(french.body.contains("Probe Name"), "another language is another page");
+
+        publish_update(app, &comms, "A published headline").await;
+        let after = app.get(PERSON).await;
+        assert!(after.body.contains("A published headline"), "a publish shows at once");
+        assert!(after.body.contains("Probe Name"), "the whole page was rendered again");
+    }
+
+    async fn each_answer_from_the_cache_has_a_nonce_of_its_own(app: &TestApp) {
+        let first = app.get(ACTION).await;
+        assert!(first.body.contains("Vahid Afkari"));
+        rename_unnoticed(app, "Probe Name").await;
+        let pages = [first, app.get(ACTION).await, app.get(ACTION).await];
+        assert!(pages.iter().all(|page| !page.body.contains("Probe Name")), "answered from the cache");
+        let nonces: Vec<String> = pages.iter().map(nonce).collect();
+        for (page, nonce) in pages.iter().zip(&nonces) {
+            assert!(page.body.contains("<leptos-island"), "the page of the signing island");
+            let attributes: Vec<&str> = page.body.match_indices("nonce=\"").map(|(at, _)| {
+                let value = &page.body[at + 7..];
+                &value[..value.find('"').unwrap()]
+            }).collect();
+            assert!(!attributes.is_empty(), "the island's scripts carry a nonce");
+            assert!(attributes.iter().all(|a| a == nonce), "every script allowed by this answer's policy");
+        }
+        assert!(nonces[0] != nonces[1] && nonces[1] != nonces[2] && nonces[0] != nonces[2], "{nonces:?}");
+    }
+
+    async fn a_flash_or_a_staff_session_is_never_kept_nor_served_from_the_cache(app: &TestApp) {
+        let warm = app.get(ACTION).await;
+        assert!(warm.texts(".field-error").is_empty());
+        let answer = app.post_form("/api/sign", ACTION, &[
+            ("support_action", "solidarity-with-vahid-afkari"), ("lang", "en"), ("full_name", "Amélie Dupont"),
+            ("email", "not an address"), ("place", "1000"), ("country", "BE"), ("consent", "on"), ("website", ""),
+        ]).await;
+        let flash = answer.cookie("lumieres_sign").expect("a flash");
+        let shown = app.get_with(ACTION, &[("cookie", &flash)]).await;
+        assert_eq!(shown.attr("#email", "value").as_deref(), Some("not an address"), "the flash, not the cached page");
+        let anyone = app.get(ACTION).await;
+        assert!(anyone.texts(".field-error").is_empty() && !anyone.body.contains("not an address"), "nor kept for others");
+
+        let council = staff_member(app, "council@brussels.example", Role::Council, Some("brussels")).await;
+        let staff = app.get_with("/staff/persons", &[("cookie", &council)]).await;
+        assert_eq!(staff.status, 200);
+        let anonymous = app.get("/staff/persons").await;
+        assert_ne!(anonymous.status, 200, "a staff page is never answered to someone else");
+        let seen_as_staff = app.get_with(PERSON, &[("cookie", &council)]).await;
+        rename_unnoticed(app, "Probe Name").await;
+        let seen_as_staff_again = app.get_with(PERSON, &[("cookie", &council)]).await;
+        assert!(seen_as_staff.body.contains("Vahid Afkari"));
+        assert!(seen_as_staff_again.body.contains("Probe Name"), "with a session, pages are always rendered");
+    }
+
+    async fn a_count_changed_elsewhere_shows_within_a_second(app: &TestApp) {
+        let count = |page: crate::helpers::Page| page.texts(".signature-count")[0].clone();
+        let before = count(app.get(ACTION).await);
+        on_pool!(&app.store.db, |pool| sqlx::query(
+            "INSERT INTO signatures (action_id, name, canonical_email, token_hash, state, created_at, last_mailed_at, confirmed_at)
+             SELECT id, 'A', 'a@example.org', 'h', 'confirmed', 1, 1, 1 FROM support_actions
+              WHERE slug = 'solidarity-with-vahid-afkari'"
+        ).execute(pool).await.map(|_| ())).unwrap();
+        // Another instance's confirmation: no trigger tells, the entry's
+        // second runs out.
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let after = count(app.get(ACTION).await);
+        assert_ne!(before, after, "{before} then {after}");
+    }
+}
+
+#[tokio::test]
+async fn two_instances_on_one_postgresql_see_each_others_changes_at_once() {
+    let app = TestApp::spawn(Backend::Postgres).await;
+    let other = app.another_instance().await;
+    let comms = staff_member(&app, "comms@brussels.example", Role::Comms, None).await;
+    let on_other = |path: &'static str| {
+        let request = app
+            .client
+            .get(format!("{}{path}", other.address))
+            .header("accept", "text/html");
+        async move { request.send().await.unwrap().text().await.unwrap() }
+    };
+    assert!(!on_other(PERSON)
+        .await
+        .contains("Published through the first"));
+    assert!(!on_other("/api/v1/persons/vahid-afkari")
+        .await
+        .contains("Published through the first"));
+    publish_update(&app, &comms, "Published through the first").await;
+    assert!(
+        on_other(PERSON)
+            .await
+            .contains("Published through the first"),
+        "the other instance's page"
+    );
+    assert!(
+        on_other("/api/v1/persons/vahid-afkari")
+            .await
+            .contains("Published through the first"),
+        "and its API"
+    );
+    other.stop().await;
+    app.teardown().await;
+}
