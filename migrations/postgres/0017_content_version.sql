@@ -18,7 +18,10 @@ CREATE TABLE content_version (
 INSERT INTO content_version (id, version) VALUES (1, 0);
 
 -- Once per statement, not per row: a statement that writes a thousand rows
--- bumps the number once.
+-- bumps the number once. Before the statement: a writer takes the counter's
+-- row lock before any row of a watched table, so two writers wait for each other in
+-- one order instead of deadlocking (one holding a person, wanting the
+-- counter; the other holding the counter, wanting that person).
 CREATE FUNCTION note_content_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE content_version SET version = version + 1;
@@ -26,35 +29,35 @@ BEGIN
 END;
 $$;
 
-CREATE TRIGGER countries_changes_content AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON countries
+CREATE TRIGGER countries_changes_content BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON countries
     FOR EACH STATEMENT EXECUTE FUNCTION note_content_change();
-CREATE TRIGGER rights_categories_changes_content AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON rights_categories
+CREATE TRIGGER rights_categories_changes_content BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON rights_categories
     FOR EACH STATEMENT EXECUTE FUNCTION note_content_change();
-CREATE TRIGGER municipalities_changes_content AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON municipalities
+CREATE TRIGGER municipalities_changes_content BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON municipalities
     FOR EACH STATEMENT EXECUTE FUNCTION note_content_change();
-CREATE TRIGGER municipality_translations_changes_content AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON municipality_translations
+CREATE TRIGGER municipality_translations_changes_content BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON municipality_translations
     FOR EACH STATEMENT EXECUTE FUNCTION note_content_change();
-CREATE TRIGGER municipality_languages_changes_content AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON municipality_languages
+CREATE TRIGGER municipality_languages_changes_content BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON municipality_languages
     FOR EACH STATEMENT EXECUTE FUNCTION note_content_change();
-CREATE TRIGGER persons_changes_content AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON persons
+CREATE TRIGGER persons_changes_content BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON persons
     FOR EACH STATEMENT EXECUTE FUNCTION note_content_change();
-CREATE TRIGGER person_aliases_changes_content AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON person_aliases
+CREATE TRIGGER person_aliases_changes_content BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON person_aliases
     FOR EACH STATEMENT EXECUTE FUNCTION note_content_change();
-CREATE TRIGGER person_translations_changes_content AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON person_translations
+CREATE TRIGGER person_translations_changes_content BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON person_translations
     FOR EACH STATEMENT EXECUTE FUNCTION note_content_change();
-CREATE TRIGGER person_rights_changes_content AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON person_rights
+CREATE TRIGGER person_rights_changes_content BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON person_rights
     FOR EACH STATEMENT EXECUTE FUNCTION note_content_change();
-CREATE TRIGGER adoptions_changes_content AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON adoptions
+CREATE TRIGGER adoptions_changes_content BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON adoptions
     FOR EACH STATEMENT EXECUTE FUNCTION note_content_change();
-CREATE TRIGGER status_events_changes_content AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON status_events
+CREATE TRIGGER status_events_changes_content BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON status_events
     FOR EACH STATEMENT EXECUTE FUNCTION note_content_change();
-CREATE TRIGGER status_event_translations_changes_content AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON status_event_translations
+CREATE TRIGGER status_event_translations_changes_content BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON status_event_translations
     FOR EACH STATEMENT EXECUTE FUNCTION note_content_change();
-CREATE TRIGGER support_actions_changes_content AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON support_actions
+CREATE TRIGGER support_actions_changes_content BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON support_actions
     FOR EACH STATEMENT EXECUTE FUNCTION note_content_change();
-CREATE TRIGGER support_action_translations_changes_content AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON support_action_translations
+CREATE TRIGGER support_action_translations_changes_content BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON support_action_translations
     FOR EACH STATEMENT EXECUTE FUNCTION note_content_change();
-CREATE TRIGGER feeds_changes_content AFTER UPDATE OF partner OR DELETE ON feeds
+CREATE TRIGGER feeds_changes_content BEFORE UPDATE OF partner OR DELETE ON feeds
     FOR EACH STATEMENT EXECUTE FUNCTION note_content_change();
 
 -- Anonymising a signature (hourly, in one statement) takes a name off the

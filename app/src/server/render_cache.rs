@@ -94,15 +94,22 @@ impl RenderCache {
     /// A cache holding at most `capacity` bytes of responses; 0 turns it off.
     pub fn new(capacity: u64) -> Self {
         // A typical page is ~20 KB; no entry may take more than an eighth.
-        let pages = (capacity > 0).then(|| {
-            Arc::new(quick_cache::sync::Cache::with_weighter(
-                usize::try_from(capacity / 20_000)
-                    .unwrap_or(usize::MAX)
-                    .max(16),
-                capacity,
+        // Four shards whatever the cores: an entry heavier than its shard's
+        // share would be dropped silently.
+        let options = quick_cache::OptionsBuilder::new()
+            .shards(4)
+            .estimated_items_capacity(usize::try_from(capacity / 20_000).unwrap_or(usize::MAX))
+            .weight_capacity(capacity)
+            .build();
+        let pages = match options {
+            Ok(options) if capacity > 0 => Some(Arc::new(quick_cache::sync::Cache::with_options(
+                options,
                 ByBytes,
-            ))
-        });
+                Default::default(),
+                Default::default(),
+            ))),
+            _ => None,
+        };
         RenderCache {
             pages,
             signatures: Arc::default(),
@@ -187,16 +194,20 @@ fn key_of(request: &Request) -> Option<String> {
         return None;
     }
     let headers = request.headers();
-    let mut chosen = None;
-    for cookies in headers.get_all(header::COOKIE) {
-        for cookie in cookies.to_str().ok()?.split(';') {
-            let (name, value) = cookie.trim().split_once('=')?;
-            if name.trim() != Locale::COOKIE {
+    // Read as `Locale::negotiate` reads it, and only when that leaves no
+    // doubt: one header, one well-formed language cookie, nothing else.
+    let mut cookie_headers = headers.get_all(header::COOKIE).iter();
+    let chosen = match (cookie_headers.next(), cookie_headers.next()) {
+        (None, _) => None,
+        (Some(cookies), None) => {
+            let (name, value) = cookies.to_str().ok()?.trim().split_once('=')?;
+            if name != Locale::COOKIE {
                 return None;
             }
-            chosen = Locale::from_code(value.trim());
+            Some(Locale::from_code(value.trim())?)
         }
-    }
+        (Some(_), Some(_)) => return None,
+    };
     let accepted = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
@@ -375,6 +386,17 @@ mod tests {
         assert!(key_of(&with("lang=fr; lumieres_session=x")).is_none());
         assert!(key_of(&with("lumieres_sign=x")).is_none());
         assert!(key_of(&with("nonsense")).is_none());
+        // Anything `Locale::negotiate` could read otherwise than the key.
+        for doubtful in [
+            "lang=fr; lang=nl",
+            "lang=fr; lang=xx",
+            "lang =nl",
+            "lang=xx",
+        ] {
+            assert!(key_of(&with(doubtful)).is_none(), "{doubtful}");
+        }
+        let two_headers = request("/persons", &[("cookie", "lang=fr"), ("cookie", "lang=nl")]);
+        assert!(key_of(&two_headers).is_none());
         let post = http::Request::post("/persons").body(Body::empty()).unwrap();
         assert!(key_of(&post).is_none());
     }

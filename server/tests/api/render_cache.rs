@@ -15,8 +15,10 @@ const ACTION: &str = "/actions/solidarity-with-vahid-afkari";
 /// so a page without it was answered without its queries being run.
 async fn rename_unnoticed(app: &TestApp, name: &str) {
     let drop = match app.store.db {
-        app::server::db::Db::Sqlite(_) => "DROP TRIGGER persons_update_changes_content",
-        app::server::db::Db::Postgres(_) => "DROP TRIGGER persons_changes_content ON persons",
+        app::server::db::Db::Sqlite(_) => "DROP TRIGGER IF EXISTS persons_update_changes_content",
+        app::server::db::Db::Postgres(_) => {
+            "DROP TRIGGER IF EXISTS persons_changes_content ON persons"
+        }
     };
     on_pool!(&app.store.db, |pool| sqlx::query(drop)
         .execute(pool)
@@ -31,6 +33,38 @@ async fn rename_unnoticed(app: &TestApp, name: &str) {
     .await
     .map(|_| ()))
     .unwrap();
+}
+
+/// `count` answers for `path`: the first rendered, then the person renamed
+/// unnoticed, then the others, all within the second an entry lives. Each of
+/// the others must show the name of the first render: no query was run for
+/// it. Tried again, under a new name, when this machine was too slow to ask
+/// within the second.
+async fn answers_of_one_render(
+    app: &TestApp,
+    path: &str,
+    count: usize,
+) -> Vec<crate::helpers::Page> {
+    for attempt in 0..5 {
+        let began = std::time::Instant::now();
+        let first = app.get(path).await;
+        let name = format!("Probe {attempt}");
+        rename_unnoticed(app, &name).await;
+        let mut answers = vec![first];
+        for _ in 1..count {
+            answers.push(app.get(path).await);
+        }
+        if began.elapsed() < std::time::Duration::from_millis(900) {
+            assert!(
+                answers
+                    .iter()
+                    .all(|answer| answer.status == 200 && !answer.body.contains(&name)),
+                "answered from the cache, without reading the person"
+            );
+            return answers;
+        }
+    }
+    panic!("five tries, each slower than the second an entry lives");
 }
 
 /// The nonce a response's Content-Security-Policy allows scripts by.
@@ -82,31 +116,18 @@ async fn publish_update(app: &TestApp, comms: &str, title: &str) {
 on_both_backends! {
     async fn a_public_page_is_rendered_once_then_again_after_a_change(app: &TestApp) {
         let comms = staff_member(app, "comms@brussels.example", Role::Comms, None).await;
-        let first = app.get(PERSON).await;
-        assert!(first.body.contains("Vahid Afkari"));
-
-        rename_unnoticed(app, "Probe Name").await;
-        let second = app.get(PERSON).await;
-        assert_eq!(second.status, 200);
-        assert!(
-            second.body.contains("Vahid Afkari") && !second.body.contains("Probe Name"),
-            "the second request is answered from the cache, without reading the person"
-        );
+        answers_of_one_render(app, PERSON, 2).await;
         let french = app.get_with(PERSON, &[("cookie", "lang=fr")]).await;
-        assert!(french.body.contains("Probe Name"), "another language is another page");
+        assert!(french.body.contains("Probe"), "another language is another page");
 
         publish_update(app, &comms, "A published headline").await;
         let after = app.get(PERSON).await;
         assert!(after.body.contains("A published headline"), "a publish shows at once");
-        assert!(after.body.contains("Probe Name"), "the whole page was rendered again");
+        assert!(after.body.contains("Probe"), "the whole page was rendered again");
     }
 
     async fn each_answer_from_the_cache_has_a_nonce_of_its_own(app: &TestApp) {
-        let first = app.get(ACTION).await;
-        assert!(first.body.contains("Vahid Afkari"));
-        rename_unnoticed(app, "Probe Name").await;
-        let pages = [first, app.get(ACTION).await, app.get(ACTION).await];
-        assert!(pages.iter().all(|page| !page.body.contains("Probe Name")), "answered from the cache");
+        let pages = answers_of_one_render(app, ACTION, 3).await;
         let nonces: Vec<String> = pages.iter().map(nonce).collect();
         for (page, nonce) in pages.iter().zip(&nonces) {
             assert!(page.body.contains("<leptos-island"), "the page of the signing island");
@@ -143,6 +164,7 @@ on_both_backends! {
         let seen_as_staff_again = app.get_with(PERSON, &[("cookie", &council)]).await;
         assert!(seen_as_staff.body.contains("Vahid Afkari"));
         assert!(seen_as_staff_again.body.contains("Probe Name"), "with a session, pages are always rendered");
+        assert!(app.get(PERSON).await.body.contains("Probe Name"), "and never kept for others");
     }
 
     async fn a_count_changed_elsewhere_shows_within_a_second(app: &TestApp) {
