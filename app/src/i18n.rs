@@ -115,8 +115,21 @@ impl Locale {
     }
 
     /// A translated interface string.
+    #[cfg(any(feature = "ssr", not(feature = "hydrate")))]
     pub fn t(self, key: &str) -> String {
         rust_i18n::t!(key, locale = self.code()).into_owned()
+    }
+
+    /// In the browser the islands' strings are read from their files as
+    /// written (English when a language lacks one, the key when none has
+    /// it, as rust-i18n does): its backend would build a map with code per
+    /// string, most of the islands' wasm after Leptos itself.
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    pub fn t(self, key: &str) -> String {
+        island_string(self, key)
+            .or_else(|| island_string(Locale::En, key))
+            .unwrap_or(key)
+            .to_owned()
     }
 
     /// "12 of 1,000 signatures" in this language.
@@ -194,6 +207,30 @@ impl LangText {
 /// The page's language, provided once by `App`.
 pub fn use_locale() -> Locale {
     use_context::<Locale>().unwrap_or_default()
+}
+
+/// `key` (`section.name`) in the islands' strings of `locale`: the files are
+/// `[section]` headers and `name = "text"` lines, and the server's tests
+/// check that this reads every string as rust-i18n does.
+#[cfg(any(test, all(feature = "hydrate", not(feature = "ssr"))))]
+fn island_string(locale: Locale, key: &str) -> Option<&'static str> {
+    let file = match locale {
+        Locale::En => include_str!("../locales/islands/en.toml"),
+        Locale::Fr => include_str!("../locales/islands/fr.toml"),
+        Locale::Nl => include_str!("../locales/islands/nl.toml"),
+    };
+    let mut section = "";
+    for line in file.lines().map(str::trim) {
+        if let Some(header) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = header;
+        } else if let Some((name, text)) = line.split_once('=').filter(|_| !line.starts_with('#')) {
+            let wanted = key.strip_prefix(section).and_then(|k| k.strip_prefix('.'));
+            if wanted == Some(name.trim()) {
+                return text.trim().strip_prefix('"')?.strip_suffix('"');
+            }
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -306,6 +343,19 @@ mod tests {
             ),
             "nl differs from en"
         );
+        // The browser's reading of the islands' strings is rust-i18n's.
+        let islands = load(include_str!("../locales/islands/en.toml"));
+        assert!(islands.len() > 20);
+        for key in &islands {
+            for l in Locale::ALL {
+                assert_eq!(
+                    island_string(l, key),
+                    Some(l.t(key).as_str()),
+                    "{key} in {l:?}"
+                );
+            }
+        }
+        assert_eq!(island_string(Locale::Fr, "sign.no_such_key"), None);
         for key in &en {
             for l in Locale::ALL {
                 let text = l.t(key);

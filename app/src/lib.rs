@@ -15,12 +15,11 @@
 #![recursion_limit = "256"]
 
 // The server knows every string; the browser bundle only the islands'
-// (`locales/islands`, which the server reads too): every other string
-// would be wasm downloaded for nothing.
+// (`locales/islands`, which the server reads too, and the browser reads as
+// files: `i18n::Locale::t`): every other string would be wasm downloaded
+// for nothing.
 #[cfg(any(feature = "ssr", not(feature = "hydrate")))]
 rust_i18n::i18n!("locales", fallback = "en");
-#[cfg(all(feature = "hydrate", not(feature = "ssr")))]
-rust_i18n::i18n!("locales/islands", fallback = "en");
 
 pub mod api;
 pub mod components;
