@@ -2,7 +2,9 @@
 use super::errors::{ErrorPage, InternalError, NotFound};
 use crate::api::persons::{get_person, list_persons, PersonDetail, PersonFilter};
 use crate::components::{
-    filter_form::PersonFilterForm, person::PersonCard, DateText, StatusBadge, UntranslatedNote,
+    filter_form::{PersonFilterFields, PersonFilterForm},
+    person::PersonCard,
+    DateText, StatusBadge, UntranslatedNote,
 };
 use crate::domain::Slug;
 use crate::i18n::{use_locale, Locale};
@@ -42,7 +44,9 @@ pub fn PersonsPage() -> impl IntoView {
                                 .replace("%{field}", &field)
                                 .replace("%{value}", &error.value);
                             view! {
-                                <PersonFilterForm locale action choices=list.choices selected=PersonFilter::default()/>
+                                <PersonFilterForm action>
+                                    <PersonFilterFields locale choices=list.choices selected=PersonFilter::default()/>
+                                </PersonFilterForm>
                                 <ErrorPage status=400 message/>
                             }.into_any()
                         }
@@ -50,7 +54,9 @@ pub fn PersonsPage() -> impl IntoView {
                             let count = list.persons.len();
                             let filtered = !selected.is_empty();
                             view! {
-                                <PersonFilterForm locale action choices=list.choices selected/>
+                                <PersonFilterForm action>
+                                    <PersonFilterFields locale choices=list.choices selected/>
+                                </PersonFilterForm>
                                 <p class="result-count" role="status">{count_text(locale, count)}</p>
                                 {(count == 0 && filtered).then(|| view! { <p>{locale.t("persons.none_match")}</p> })}
                                 <ul class="person-cards">
