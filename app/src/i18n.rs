@@ -1,8 +1,8 @@
 //! Interface languages. The page's language comes from the URL prefix
 //! (`/fr/…`, `/nl/…`, `/en/…`), then the `lang` cookie, then Accept-Language;
 //! English is the fallback. Strings live in `app/locales/*.toml` (rust-i18n);
-//! those the islands show in `app/locales/islands/*.toml`, the only ones the
-//! browser bundle carries.
+//! those the signing island shows in the browser in `app/locales/islands/*.toml`,
+//! the only ones the browser bundle carries.
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 

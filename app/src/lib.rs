@@ -14,10 +14,10 @@
 #![forbid(unsafe_code)]
 #![recursion_limit = "256"]
 
-// The server knows every string; the browser bundle only the islands'
-// (`locales/islands`, which the server reads too, and the browser reads as
-// files: `i18n::Locale::t`): every other string would be wasm downloaded
-// for nothing.
+// The server knows every string; the browser bundle only those an island
+// shows once hydrated (`locales/islands`, which the server reads too, and
+// the browser reads as files: `i18n::Locale::t`): every other string would
+// be wasm downloaded for nothing.
 #[cfg(any(feature = "ssr", not(feature = "hydrate")))]
 rust_i18n::i18n!("locales", fallback = "en");
 

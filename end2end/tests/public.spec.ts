@@ -39,6 +39,11 @@ test("Loujain al-Hathloul's timeline is in date order and she is released", asyn
 
 test('a rights category filter narrows the list', async ({ page, javaScriptEnabled }) => {
   await open(page, '/persons', javaScriptEnabled);
+  // On a wide screen the filters sit side by side, not one under the other.
+  const first = await page.getByLabel('Right at stake').boundingBox();
+  const second = await page.getByLabel('Status').boundingBox();
+  expect(second!.y).toBe(first!.y);
+  expect(second!.x).toBeGreaterThan(first!.x + first!.width);
   await expect(page.locator('.person-card').filter({ hasNotText: 'Test Person' })).toHaveCount(5);
   await page.getByLabel('Right at stake').selectOption({ label: 'Equality between women and men' });
   await page.getByRole('button', { name: 'Apply filters' }).click();
