@@ -23,10 +23,7 @@ pub fn PersonFilterForm(action: String, children: Children) -> impl IntoView {
         #[cfg(feature = "hydrate")]
         {
             use wasm_bindgen::JsCast;
-            let Some(form) = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
-            else {
+            let Some(form) = super::submitted_form(&ev) else {
                 return;
             };
             let query = FILTERS

@@ -41,11 +41,7 @@ pub fn SignForm(
         pending.set(true);
         #[cfg(feature = "hydrate")]
         {
-            use wasm_bindgen::JsCast;
-            let Some(form) = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
-            else {
+            let Some(form) = super::submitted_form(&ev) else {
                 return;
             };
             leptos::task::spawn_local(async move {

@@ -123,11 +123,6 @@ impl RenderCache {
         self.signatures.fetch_add(1, Ordering::SeqCst);
     }
 
-    /// Bytes held.
-    pub fn bytes(&self) -> u64 {
-        self.pages.as_ref().map_or(0, |pages| pages.weight())
-    }
-
     async fn version(&self, db: &Db) -> Result<Version, sqlx::Error> {
         // Taken before the database's: a confirmation between the two reads
         // makes the entry older than it is, never newer.
