@@ -13,6 +13,28 @@ use crate::domain::{PartialDate, Status};
 use crate::i18n::{use_locale, LangText, Locale};
 use leptos::prelude::*;
 
+/// An island prop the browser never reads: what the server rendered from it
+/// (an input's value, a hidden field) is kept by hydration as it is, since
+/// tachys neither compares nor sets an attribute or text it finds rendered.
+/// It is sent as `null` and is `T::default()` in the browser: no decoder
+/// for it in the bundle, and what a signer typed is not written into the
+/// page a second time.
+#[derive(Clone, Debug, Default)]
+pub struct ServerOnly<T>(pub T);
+
+impl<T> serde::Serialize for ServerOnly<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_unit()
+    }
+}
+
+impl<'de, T: Default> serde::Deserialize<'de> for ServerOnly<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        serde::de::IgnoredAny::deserialize(deserializer)?;
+        Ok(Self(T::default()))
+    }
+}
+
 /// The site's public address (`https://lumieres.example`), given to every
 /// page by the server: what a page names itself by where only a full
 /// address will do (the `hreflang` alternates).

@@ -1,12 +1,13 @@
 //! The signing form. Without JavaScript it is a plain POST to the server
 //! function, and the page it redirects to shows the outcome from a flash
-//! cookie (`initial`). As an island it posts the same fields to the same
+//! cookie (`values`, `outcome`). As an island it posts the same fields to the same
 //! server function with `fetch` and shows the outcome without leaving the
 //! page; what the signer typed stays in the fields.
 //!
 //! Not an `ActionForm`: that brings the whole server-function client and a
 //! query-string deserializer into the browser bundle (measured in
 //! BENCHMARKS.md), to do what one `fetch` of the form's own fields does.
+use super::ServerOnly;
 use crate::i18n::Locale;
 use crate::signing::form::{SignField, SignFormValues, SignResult};
 use crate::signing::SignSupportAction;
@@ -16,20 +17,19 @@ use leptos::server_fn::ServerFn;
 #[island]
 pub fn SignForm(
     locale: Locale,
-    action: String,
-    /// The outcome of a plain form post, if the signer just made one.
-    initial: Option<(SignFormValues, SignResult)>,
+    action: ServerOnly<String>,
+    /// What the signer posted without JavaScript, shown again in the fields.
+    values: ServerOnly<SignFormValues>,
+    /// The outcome of that plain form post, if the signer just made one.
+    outcome: Option<SignResult>,
     /// The country `<select>`, rendered on the server: 250 options are not
     /// worth shipping to the browser a second time as island data.
     children: Children,
 ) -> impl IntoView {
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
-    let (values, initial_result) = match initial {
-        Some((values, result)) => (values, Some(result)),
-        None => (SignFormValues::default(), None),
-    };
-    let result = RwSignal::new(initial_result);
+    let ServerOnly(values) = values;
+    let result = RwSignal::new(outcome);
     // A refusal by the guards (rate limit, Origin), in words the server chose.
     let refusal = RwSignal::new(None::<String>);
     let pending = RwSignal::new(false);
@@ -85,68 +85,62 @@ pub fn SignForm(
             })
         }
     };
-    let summary = move || match result.get() {
-        _ if refusal.get().is_some() => {
-            Some(view! { <p class="form-problem" role="alert">{refusal.get()}</p> }.into_any())
-        }
-        Some(SignResult::Invalid(errors)) => Some(
-            view! {
-                <p class="form-problem" role="alert">
-                    {locale.t(if errors.len() == 1 { "sign.fix_one" } else { "sign.fix_other" })}
-                </p>
-            }
-            .into_any(),
-        ),
-        Some(SignResult::NotOpen) => Some(
-            view! { <p class="form-problem" role="alert">{locale.t("sign.not_open")}</p> }
-                .into_any(),
-        ),
-        Some(SignResult::Failed) => Some(
-            view! { <p class="form-problem" role="alert">{locale.t("sign.failed")}</p> }.into_any(),
-        ),
-        _ => None,
+    // One paragraph, whatever the problem: one view type in the bundle.
+    let problem = move || {
+        refusal.get().or_else(|| match result.get()? {
+            SignResult::Invalid(errors) => Some(locale.t(if errors.len() == 1 {
+                "sign.fix_one"
+            } else {
+                "sign.fix_other"
+            })),
+            SignResult::NotOpen => Some(locale.t("sign.not_open")),
+            SignResult::Failed => Some(locale.t("sign.failed")),
+            SignResult::Accepted => None,
+        })
     };
+    let summary =
+        move || problem().map(|text| view! { <p class="form-problem" role="alert">{text}</p> });
     let ticked = |value: &str| SignFormValues::ticked(value);
     const SIGN_PATH: &str = <SignSupportAction as ServerFn>::PATH;
 
     view! {
         <section class="sign" id="sign" aria-labelledby="sign-heading" data-hydrated=move || hydrated.get().to_string()>
-            <h2 id="sign-heading">{locale.t("sign.heading")}</h2>
+            <h2 id="sign-heading">{locale.t_static("sign.heading")}</h2>
             <div class="sign-accepted" role="status" aria-live="polite" hidden=move || !accepted()>
-                <p class="accepted-title"><strong>{locale.t("sign.accepted_title")}</strong></p>
-                <p>{locale.t("sign.accepted_text")}</p>
+                <p class="accepted-title"><strong>{locale.t_static("sign.accepted_title")}</strong></p>
+                <p>{locale.t_static("sign.accepted_text")}</p>
             </div>
             <div hidden=accepted>
                 {summary}
                 <form method="post" action=SIGN_PATH class="sign-form" novalidate
                     on:submit=on_submit>
-                    <input type="hidden" name="support_action" value=action/>
+                    <input type="hidden" name="support_action" value=action.0/>
                     <input type="hidden" name="lang" value=locale.code()/>
-                    <p class="required-note">{locale.t("sign.required_note")}</p>
+                    <p class="required-note">{locale.t_static("sign.required_note")}</p>
                     <div class="field">
-                        <label for="full_name">{locale.t("sign.full_name")} <span class="required">" *"</span></label>
+                        <label for="full_name">{locale.t_static("sign.full_name")} <span class="required">" *"</span></label>
                         <input id="full_name" name="full_name" type="text" autocomplete="name" maxlength="200"
                             value=values.full_name aria-required="true"
                             aria-invalid=invalid(SignField::FullName) aria-describedby=described(SignField::FullName, None)/>
                         {error_view(SignField::FullName)}
                     </div>
                     <div class="field">
-                        <label for="email">{locale.t("sign.email")} <span class="required">" *"</span></label>
+                        <label for="email">{locale.t_static("sign.email")} <span class="required">" *"</span></label>
                         <input id="email" name="email" type="email" autocomplete="email" maxlength="254"
                             value=values.email aria-required="true"
                             aria-invalid=invalid(SignField::Email) aria-describedby=described(SignField::Email, Some("email-hint"))/>
-                        <p class="hint" id="email-hint">{locale.t("sign.email_hint")}</p>
+                        <p class="hint" id="email-hint">{locale.t_static("sign.email_hint")}</p>
                         {error_view(SignField::Email)}
                     </div>
                     <div class="field">
-                        <label for="place">{locale.t("sign.place")}</label>
+                        <label for="place">{locale.t_static("sign.place")}</label>
                         <input id="place" name="place" type="text" autocomplete="postal-code" maxlength="200"
                             value=values.place
                             aria-invalid=invalid(SignField::Place) aria-describedby=described(SignField::Place, None)/>
                         {error_view(SignField::Place)}
                     </div>
                     <div class="field">
-                        <label for="country">{locale.t("sign.country")}</label>
+                        <label for="country">{locale.t_static("sign.country")}</label>
                         {children()}
                         {error_view(SignField::Country)}
                     </div>
@@ -155,26 +149,26 @@ pub fn SignForm(
                             aria-required="true"
                             aria-invalid=invalid(SignField::Consent) aria-describedby=described(SignField::Consent, None)/>
                         <label for="consent">
-                            {locale.t("sign.consent")} " "
-                            <a href=locale.path("/privacy", false)>{locale.t("sign.privacy_link")}</a>
+                            {locale.t_static("sign.consent")} " "
+                            <a href=locale.path("/privacy", false)>{locale.t_static("sign.privacy_link")}</a>
                             <span class="required">" *"</span>
                         </label>
                         {error_view(SignField::Consent)}
                     </div>
                     <div class="field check">
                         <input id="show_name" name="show_name" type="checkbox" checked=ticked(&values.show_name)/>
-                        <label for="show_name">{locale.t("sign.show_name")}</label>
+                        <label for="show_name">{locale.t_static("sign.show_name")}</label>
                     </div>
                     <div class="field check">
                         <input id="keep_informed" name="keep_informed" type="checkbox" checked=ticked(&values.keep_informed)/>
-                        <label for="keep_informed">{locale.t("sign.keep_informed")}</label>
+                        <label for="keep_informed">{locale.t_static("sign.keep_informed")}</label>
                     </div>
                     // People never see this field; bots that fill every field do.
                     <div class="hp" aria-hidden="true">
-                        <label for="website">{locale.t("sign.honeypot")}</label>
+                        <label for="website">{locale.t_static("sign.honeypot")}</label>
                         <input id="website" name="website" type="text" tabindex="-1" autocomplete="off"/>
                     </div>
-                    <button type="submit" disabled=move || pending.get()>{locale.t("sign.submit")}</button>
+                    <button type="submit" disabled=move || pending.get()>{locale.t_static("sign.submit")}</button>
                 </form>
             </div>
         </section>

@@ -2,7 +2,7 @@
 use super::errors::{InternalError, NotFound};
 use crate::api::actions::{get_support_action, SupportActionDetail};
 use crate::api::places::country_choices;
-use crate::components::{sign_form::SignForm, DateText, UntranslatedNote};
+use crate::components::{sign_form::SignForm, DateText, ServerOnly, UntranslatedNote};
 use crate::domain::{Availability, CountryCode, PartialDate, Slug};
 use crate::i18n::use_locale;
 use crate::signing::form::SignFlash;
@@ -55,9 +55,13 @@ fn SupportActionView(
             .as_ref()
             .map(|f| f.values.country.clone())
             .unwrap_or_default();
-        let initial = flash.map(|f| (f.values, f.result));
+        let (values, outcome) = match flash {
+            Some(flash) => (flash.values, Some(flash.result)),
+            None => Default::default(),
+        };
         view! {
-            <SignForm locale action=action.slug.to_string() initial>
+            <SignForm locale action=ServerOnly(action.slug.to_string())
+                values=ServerOnly(values) outcome>
                 <select id="country" name="country" autocomplete="country">
                     <option value="">{locale.t("sign.country_none")}</option>
                     {countries
