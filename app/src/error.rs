@@ -27,7 +27,16 @@ pub enum AppError {
     BadRequest(String),
     #[error("internal error")]
     Internal,
+    /// The database cannot be reached just now (down, restarting, cut off):
+    /// a 503, which a load balancer and a reader both take as "try again
+    /// shortly", not as a fault of this request.
+    #[error("temporarily unavailable")]
+    Unavailable,
 }
+
+/// How soon a reader (or a load balancer) may try again after a 503
+/// (`Retry-After`, in seconds).
+pub const RETRY_AFTER_SECONDS: &str = "5";
 
 impl AppError {
     pub fn forbidden(reason: &str) -> Self {
@@ -46,6 +55,7 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Invalid(_) | AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -84,6 +94,12 @@ impl FromServerFnError for AppError {
             );
             if chosen.is_ok_and(|chosen| !chosen) && (always || !plain_form_post) {
                 response.set_status(self.status());
+                if *self == AppError::Unavailable {
+                    response.insert_header(
+                        http::header::RETRY_AFTER,
+                        http::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+                    );
+                }
             }
         }
         <JsonEncoding as leptos::server_fn::Encodes<Self>>::encode(self)
@@ -99,14 +115,6 @@ pub fn is_plain_form_post(headers: &http::HeaderMap) -> bool {
         .get(http::header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/html"))
-}
-
-/// What went wrong in the database: logged with its cause, internal to the caller.
-#[cfg(feature = "ssr")]
-impl From<sqlx::Error> for AppError {
-    fn from(error: sqlx::Error) -> Self {
-        internal(error)
-    }
 }
 
 /// Logs what went wrong inside and answers with a generic failure: details

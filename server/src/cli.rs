@@ -179,7 +179,12 @@ pub enum ActionCommand {
 
 /// Runs one command. An error is a sentence for the operator.
 pub async fn run(command: Command) -> Result<(), String> {
-    let settings = Settings::from_env().map_err(|e| e.to_string())?;
+    let mut settings = Settings::from_env().map_err(|e| e.to_string())?;
+    // A server waits for its database; an operator's one-off command says
+    // at once that it cannot reach it, unless told to wait.
+    if !matches!(command, Command::Serve) && settings.database_wait.is_none() {
+        settings.database_wait = Some(std::time::Duration::ZERO);
+    }
     match command {
         Command::Serve => serve(&settings).await,
         Command::Migrate => migrate(&settings).await,

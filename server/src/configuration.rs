@@ -26,6 +26,9 @@ pub struct Settings {
     /// May hold a password: kept secret, shown only redacted.
     pub database_url: SecretString,
     pub database_max_connections: u32,
+    /// How long to wait at start for a database that does not answer yet
+    /// (PostgreSQL starting, a network not up); `None`: as long as it takes.
+    pub database_wait: Option<std::time::Duration>,
     pub site_addr: SocketAddr,
     pub site_root: String,
     /// With no mail server configured, mail is written here, one file each.
@@ -64,6 +67,7 @@ impl std::fmt::Debug for Settings {
                 &app::server::db::redact_url(self.database_url.expose_secret()),
             )
             .field("database_max_connections", &self.database_max_connections)
+            .field("database_wait", &self.database_wait)
             .field("site_addr", &self.site_addr)
             .field("site_root", &self.site_root)
             .field("outbox_dir", &self.outbox_dir)
@@ -154,6 +158,17 @@ impl Settings {
             name: "RETENTION_DAYS",
             reason: format!("{days:?} is not a whole number of days"),
         })?;
+        let database_wait = match var("DATABASE_WAIT_SECONDS") {
+            None => None,
+            Some(seconds) => Some(std::time::Duration::from_secs(seconds.parse().map_err(
+                |_| ConfigError::Invalid {
+                    name: "DATABASE_WAIT_SECONDS",
+                    reason: format!(
+                        "{seconds:?} is not a whole number of seconds (0: do not wait)"
+                    ),
+                },
+            )?)),
+        };
         let mib = var("RENDER_CACHE_MIB").unwrap_or_else(|| DEFAULT_RENDER_CACHE_MIB.to_owned());
         let render_cache_bytes = mib
             .parse::<u64>()
@@ -206,6 +221,7 @@ impl Settings {
                 var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
             ),
             database_max_connections,
+            database_wait,
             site_addr,
             site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| DEFAULT_SITE_ROOT.to_owned()),
             outbox_dir: var("OUTBOX_DIR")

@@ -66,14 +66,41 @@ fn rate_limits(settings: &Settings) -> Vec<guard::RateLimit> {
 
 /// Opens and migrates the database named in the settings.
 pub async fn open_database(settings: &Settings) -> Result<Db, StartupError> {
-    let db = Db::connect(
-        settings.database_url.expose_secret(),
-        settings.database_max_connections,
-    )
-    .await?;
+    let started = tokio::time::Instant::now();
+    let mut pause = FIRST_DATABASE_RETRY;
+    let db = loop {
+        match Db::connect(
+            settings.database_url.expose_secret(),
+            settings.database_max_connections,
+        )
+        .await
+        {
+            Ok(db) => break db,
+            Err(error) if error.may_pass() => {
+                let waited = started.elapsed();
+                if settings
+                    .database_wait
+                    .is_some_and(|limit| waited + pause > limit)
+                {
+                    return Err(error.into());
+                }
+                // Said every time: the operator sees why the site is not up yet.
+                tracing::warn!(%error, retry_in = ?pause, "the database does not answer yet");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(LAST_DATABASE_RETRY);
+            }
+            Err(error) => return Err(error.into()),
+        }
+    };
     db.migrate().await?;
     Ok(db)
 }
+
+/// Waits between attempts to reach the database at start: doubling, so a
+/// database that takes a while is not flooded, up to a pause short enough
+/// that the site is up within seconds of it.
+const FIRST_DATABASE_RETRY: std::time::Duration = std::time::Duration::from_millis(250);
+const LAST_DATABASE_RETRY: std::time::Duration = std::time::Duration::from_secs(4);
 
 impl Application {
     pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
@@ -378,12 +405,21 @@ fn router(state: AppState, sign_queue: SignQueue, site_root: &str) -> Router {
         .with_state(state)
 }
 
+/// "ok" while the database answers. A load balancer asks every second: the
+/// answer comes within `HEALTH_CHECK_WAIT`, before the pool's own wait for
+/// a connection runs out, so a checker never gives up first.
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.db.ping().await {
-        Ok(()) => (StatusCode::OK, "ok"),
-        Err(error) => {
+    match tokio::time::timeout(HEALTH_CHECK_WAIT, state.db.ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, "ok"),
+        Ok(Err(error)) => {
             tracing::error!(%error, "health check: database does not answer");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+        Err(_) => {
+            tracing::error!("health check: database does not answer in time");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
         }
     }
 }
+
+const HEALTH_CHECK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);

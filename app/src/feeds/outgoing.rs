@@ -495,6 +495,15 @@ async fn respond(
     let feed = match load(&state.db, &state.public_url, &scope, language).await {
         Ok(Some(feed)) => feed,
         Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(error) if crate::server::db::unreachable(&error) => {
+            tracing::warn!(%error, "a feed cannot reach the database");
+            let retry = crate::error::RETRY_AFTER_SECONDS;
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, retry)],
+            )
+                .into_response();
+        }
         Err(error) => {
             tracing::error!(%error, "cannot read a feed");
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();

@@ -26,7 +26,7 @@ pub fn SupportActionPage() -> impl IntoView {
                 match (data.await, countries.await) {
                     (Ok(Some(action)), Ok(countries)) => view! { <SupportActionView action countries/> }.into_any(),
                     (Ok(None), _) => view! { <NotFound/> }.into_any(),
-                    _ => view! { <InternalError/> }.into_any(),
+                    (Err(error), _) | (_, Err(error)) => view! { <InternalError error/> }.into_any(),
                 }
             })}
         </Suspense>

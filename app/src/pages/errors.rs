@@ -1,5 +1,6 @@
 //! The one error view: sets the HTTP status on the server and says, in the
 //! page's language, what happened and where to go next.
+use crate::error::AppError;
 use crate::i18n::use_locale;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -11,11 +12,18 @@ pub fn ErrorPage(status: u16, #[prop(optional, into)] message: Option<String>) -
         response.set_status(
             http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
         );
+        if status == 503 {
+            response.insert_header(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from_static(crate::error::RETRY_AFTER_SECONDS),
+            );
+        }
     }
     let locale = use_locale();
     let (title_key, text_key) = match status {
         404 => ("error.not_found_title", "error.not_found_text"),
         400 => ("error.bad_request_title", "error.bad_request_text"),
+        503 => ("error.unavailable_title", "error.unavailable_text"),
         _ => ("error.internal_title", "error.internal_text"),
     };
     let title = locale.t(title_key);
@@ -34,7 +42,13 @@ pub fn NotFound() -> impl IntoView {
     view! { <ErrorPage status=404/> }
 }
 
+/// A page whose data could not be loaded: 503 while the database cannot be
+/// reached, else 500.
 #[component]
-pub fn InternalError() -> impl IntoView {
-    view! { <ErrorPage status=500/> }
+pub fn InternalError(error: AppError) -> impl IntoView {
+    let status = match error {
+        AppError::Unavailable => 503,
+        _ => 500,
+    };
+    view! { <ErrorPage status/> }
 }

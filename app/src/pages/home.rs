@@ -22,7 +22,7 @@ pub fn HomePage() -> impl IntoView {
         <Suspense>
             {move || Suspend::new(async move {
                 match data.await {
-                    Err(_) => view! { <InternalError/> }.into_any(),
+                    Err(error) => view! { <InternalError error/> }.into_any(),
                     Ok(home) => view! {
                         <section aria-labelledby="persons-heading">
                             <h2 id="persons-heading">{locale.t("home.persons_heading")}</h2>

@@ -116,8 +116,9 @@ pub fn OpenDataPage() -> impl IntoView {
             <h1>{title}</h1>
             <Suspense>
                 {move || Suspend::new(async move {
-                    let Ok(terms) = terms.await else {
-                        return view! { <InternalError/> }.into_any();
+                    let terms = match terms.await {
+                        Ok(terms) => terms,
+                        Err(error) => return view! { <InternalError error/> }.into_any(),
                     };
                     let example = |path: &str| {
                         path.replace("{person}", terms.person.as_deref().unwrap_or("loujain-al-hathloul"))

@@ -33,7 +33,7 @@ pub fn PersonsPage() -> impl IntoView {
                 Suspend::new(async move {
                     let list = match data.await {
                         Ok(list) => list,
-                        Err(_) => return view! { <InternalError/> }.into_any(),
+                        Err(error) => return view! { <InternalError error/> }.into_any(),
                     };
                     let action = locale.path("/persons", false);
                     match parsed {
@@ -97,7 +97,7 @@ pub fn PersonPage() -> impl IntoView {
                 match data.await {
                     Ok(Some(detail)) => view! { <PersonView detail/> }.into_any(),
                     Ok(None) => view! { <NotFound/> }.into_any(),
-                    Err(_) => view! { <InternalError/> }.into_any(),
+                    Err(error) => view! { <InternalError error/> }.into_any(),
                 }
             })}
         </Suspense>

@@ -23,7 +23,7 @@ pub fn MunicipalityPage() -> impl IntoView {
                 let municipality = match data.await {
                     Ok(Some(m)) => m,
                     Ok(None) => return view! { <NotFound/> }.into_any(),
-                    Err(_) => return view! { <InternalError/> }.into_any(),
+                    Err(error) => return view! { <InternalError error/> }.into_any(),
                 };
                 let description = locale.t("municipality.description").replace("%{name}", &municipality.name.text);
                 view! {
@@ -71,7 +71,7 @@ pub fn RightsCategoryPage() -> impl IntoView {
                 let detail = match data.await {
                     Ok(Some(d)) => d,
                     Ok(None) => return view! { <NotFound/> }.into_any(),
-                    Err(_) => return view! { <InternalError/> }.into_any(),
+                    Err(error) => return view! { <InternalError error/> }.into_any(),
                 };
                 let name = detail.info.name.get(locale).to_owned();
                 let description = locale.t("rights.description").replace("%{name}", &name);

@@ -73,7 +73,7 @@ fn TokenPage(kind: LinkKind) -> impl IntoView {
                     Suspend::new(async move {
                         match data.await {
                             Ok(found) => view! { <TokenState kind token found/> }.into_any(),
-                            Err(_) => view! { <InternalError/> }.into_any(),
+                            Err(error) => view! { <InternalError error/> }.into_any(),
                         }
                     })
                 }}
@@ -176,7 +176,7 @@ pub fn UnsubscribePage() -> impl IntoView {
                                     {locale.t("token.unsubscribed").replace("%{person}", &found.person_name)}
                                 </p>
                             }.into_any(),
-                            Err(_) => view! { <InternalError/> }.into_any(),
+                            Err(error) => view! { <InternalError error/> }.into_any(),
                         }
                     })
                 }}
@@ -201,8 +201,9 @@ pub fn PrivacyPage() -> impl IntoView {
             <h1>{title}</h1>
             <Suspense>
                 {move || Suspend::new(async move {
-                    let Ok(terms) = terms.await else {
-                        return view! { <InternalError/> }.into_any();
+                    let terms = match terms.await {
+                        Ok(terms) => terms,
+                        Err(error) => return view! { <InternalError error/> }.into_any(),
                     };
                     let days = |key: &str| {
                         locale

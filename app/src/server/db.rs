@@ -142,6 +142,49 @@ pub enum DbError {
     Query(#[from] sqlx::Error),
 }
 
+impl DbError {
+    /// PostgreSQL could not be reached but may be soon: a refused or cut
+    /// connection, a timeout, the server starting up or shutting down (a
+    /// wrong host or port looks the same, and is waited for too). A wrong
+    /// password or database name will not mend by waiting, nor will a
+    /// SQLite file that cannot be opened.
+    pub fn may_pass(&self) -> bool {
+        let source = match self {
+            DbError::Connect { url, source } if url.starts_with("postgres") => source,
+            DbError::Query(source) => source,
+            _ => return false,
+        };
+        unreachable(source)
+    }
+}
+
+/// What went wrong in the database: logged with its cause, internal to the
+/// caller; "unavailable" when the database cannot be reached at all.
+impl From<sqlx::Error> for crate::error::AppError {
+    fn from(error: sqlx::Error) -> Self {
+        if unreachable(&error) {
+            tracing::warn!(%error, "the database cannot be reached");
+            return crate::error::AppError::Unavailable;
+        }
+        crate::error::internal(error)
+    }
+}
+
+/// The database cannot be reached, for now: a refused or cut connection, no
+/// connection free or made in time (not a closed pool: that is this
+/// process stopping, or a part of it gone), PostgreSQL starting up or shutting down
+/// (class 57P: 01 admin shutdown, 02 crash shutdown, 03 cannot connect now)
+/// or a connection exception (class 08). Not a fault of the query.
+pub fn unreachable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut => true,
+        sqlx::Error::Database(e) => e.code().is_some_and(|code| {
+            code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
+    }
+}
+
 impl Db {
     /// Opens the database named by `url`, creating a SQLite file (and its folder) if needed.
     /// `url` is shown in errors with any password removed.

@@ -104,11 +104,10 @@ pub async fn sign_support_action(
     let client_ip = crate::server::guard::client_ip(&parts, state.client_ip_header.as_ref());
     let result = on_server::sign(&form, client_ip).await;
     if !is_plain_form_post(&parts.headers) {
-        return match result {
-            SignResult::Failed => Err(AppError::Internal),
-            other => Ok(other),
-        };
+        return result;
     }
+    // The page shows a failure as one, whatever its cause.
+    let result = result.unwrap_or(SignResult::Failed);
     let locale = Locale::from_code(&form.lang).unwrap_or_default();
     let page = locale.path(&format!("/actions/{}", form.support_action.trim()), false);
     on_server::set_flash(&SignFlash {
@@ -179,36 +178,38 @@ pub mod on_server {
 
     pub const FLASH_COOKIE: &str = "lumieres_sign";
 
-    /// Parses the form and queues the request. A bot that filled the
-    /// honeypot gets the answer a person would get, and nothing is stored.
+    /// Parses the form and queues the request: what the signer is told, or
+    /// `Err` when nothing was recorded through no fault of theirs (internal,
+    /// or the database unavailable). A bot that filled the honeypot gets the
+    /// answer a person would get, and nothing is stored.
     #[tracing::instrument(skip_all, fields(actor = "signer", action = %form.support_action.trim()))]
-    pub async fn sign(form: &SignFormValues, client_ip: Option<std::net::IpAddr>) -> SignResult {
+    pub async fn sign(
+        form: &SignFormValues,
+        client_ip: Option<std::net::IpAddr>,
+    ) -> Result<SignResult, AppError> {
         if !form.website.trim().is_empty() {
             tracing::info!(ip = ?client_ip, "honeypot field filled: signature dropped");
-            return SignResult::Accepted;
+            return Ok(SignResult::Accepted);
         }
         let request = match parse_signature_form(form, client_ip) {
             Ok(request) => request,
-            Err(result) => return result,
+            Err(result) => return Ok(result),
         };
         let Some(queue) = use_context::<queue::SignQueue>() else {
             tracing::error!("the signing queue is not running");
-            return SignResult::Failed;
+            return Err(AppError::Internal);
         };
         match queue.sign(request, crate::server::clock::now()).await {
             Ok(outcome) => {
                 tracing::debug!(?outcome, "signature request");
-                SignResult::Accepted
+                Ok(SignResult::Accepted)
             }
-            Err(SignError::UnknownAction(_) | SignError::ActionNotOpen) => SignResult::NotOpen,
-            Err(SignError::UnknownCountry(_)) => SignResult::Invalid(vec![FieldError {
+            Err(SignError::UnknownAction(_) | SignError::ActionNotOpen) => Ok(SignResult::NotOpen),
+            Err(SignError::UnknownCountry(_)) => Ok(SignResult::Invalid(vec![FieldError {
                 field: SignField::Country,
                 message: "sign.error.country_unknown".to_owned(),
-            }]),
-            Err(error @ SignError::Database(_)) => {
-                tracing::error!(%error, "signing failed");
-                SignResult::Failed
-            }
+            }])),
+            Err(SignError::Database(error)) => Err(error.into()),
         }
     }
 

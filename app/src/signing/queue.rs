@@ -71,11 +71,21 @@ async fn write_batches(db: Db, base_url: String, mut receiver: mpsc::Receiver<Jo
             }
             Err(error) => {
                 tracing::error!(%error, requests = replies.len(), "signature batch not committed");
+                // A database error cannot be cloned: each request gets one
+                // with the message, and an unreachable database stays one
+                // (503, not 500).
                 let message = error.to_string();
+                let unreachable = crate::server::db::unreachable(&error);
                 for reply in replies {
-                    let _ = reply.send(Err(SignError::Database(sqlx::Error::Protocol(
-                        message.clone(),
-                    ))));
+                    let copy = if unreachable {
+                        sqlx::Error::Io(std::io::Error::new(
+                            std::io::ErrorKind::NotConnected,
+                            message.clone(),
+                        ))
+                    } else {
+                        sqlx::Error::Protocol(message.clone())
+                    };
+                    let _ = reply.send(Err(SignError::Database(copy)));
                 }
             }
         }

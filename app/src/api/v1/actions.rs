@@ -134,7 +134,8 @@ fn no_action(slug: &str) -> Response {
         (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
         (status = 400, description = "An unknown language", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No public support action has this slug", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "The data cannot be read now", body = Problem, content_type = "application/problem+json")
+        (status = 500, description = "The data cannot be read now", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database cannot be reached just now; try again after `Retry-After` seconds", body = Problem, content_type = "application/problem+json")
     )
 )]
 pub async fn action(
@@ -182,7 +183,8 @@ pub async fn action(
         (status = 200, description = "The count", body = ActionCount),
         (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
         (status = 404, description = "No public support action has this slug", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "The data cannot be read now", body = Problem, content_type = "application/problem+json")
+        (status = 500, description = "The data cannot be read now", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database cannot be reached just now; try again after `Retry-After` seconds", body = Problem, content_type = "application/problem+json")
     )
 )]
 pub async fn action_count(
@@ -260,7 +262,8 @@ const HISTORY_PAGING: Paging = Paging {
         (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
         (status = 400, description = "An unknown interval, a bad cursor or limit", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No public support action has this slug", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "The data cannot be read now", body = Problem, content_type = "application/problem+json")
+        (status = 500, description = "The data cannot be read now", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database cannot be reached just now; try again after `Retry-After` seconds", body = Problem, content_type = "application/problem+json")
     )
 )]
 pub async fn history(
@@ -354,7 +357,8 @@ pub struct PlaceCounts {
         (status = 200, description = "The counts by place and country", body = PlaceCounts),
         (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
         (status = 404, description = "No public support action has this slug", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "The data cannot be read now", body = Problem, content_type = "application/problem+json")
+        (status = 500, description = "The data cannot be read now", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database cannot be reached just now; try again after `Retry-After` seconds", body = Problem, content_type = "application/problem+json")
     )
 )]
 pub async fn places(

@@ -104,6 +104,18 @@ pub(crate) fn problem(status: StatusCode, detail: String) -> Response {
 }
 
 pub(crate) fn failed(error: sqlx::Error) -> Response {
+    if crate::server::db::unreachable(&error) {
+        tracing::warn!(%error, "the open-data API cannot reach the database");
+        let mut response = problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the database cannot be reached just now".into(),
+        );
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static(crate::error::RETRY_AFTER_SECONDS),
+        );
+        return response;
+    }
     tracing::error!(%error, "the open-data API cannot read");
     problem(
         StatusCode::INTERNAL_SERVER_ERROR,

@@ -199,7 +199,8 @@ impl super::Asks for PersonsQuery {
         (status = 200, description = "A page of persons", body = PersonPage),
         (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
         (status = 400, description = "A filter, language, cursor or limit names nothing known", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "The data cannot be read now", body = Problem, content_type = "application/problem+json")
+        (status = 500, description = "The data cannot be read now", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database cannot be reached just now; try again after `Retry-After` seconds", body = Problem, content_type = "application/problem+json")
     )
 )]
 pub async fn persons(
@@ -259,7 +260,8 @@ pub async fn persons(
         (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
         (status = 400, description = "An unknown language", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No published person has this slug", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "The data cannot be read now", body = Problem, content_type = "application/problem+json")
+        (status = 500, description = "The data cannot be read now", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database cannot be reached just now; try again after `Retry-After` seconds", body = Problem, content_type = "application/problem+json")
     )
 )]
 pub async fn person(

@@ -98,7 +98,8 @@ pub struct MunicipalityDetails {
         (status = 200, description = "A page of municipalities", body = MunicipalityPage),
         (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
         (status = 400, description = "A language, cursor or limit names nothing known", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "The data cannot be read now", body = Problem, content_type = "application/problem+json")
+        (status = 500, description = "The data cannot be read now", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database cannot be reached just now; try again after `Retry-After` seconds", body = Problem, content_type = "application/problem+json")
     )
 )]
 pub async fn municipalities(
@@ -140,7 +141,8 @@ pub async fn municipalities(
         (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
         (status = 400, description = "An unknown language", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No municipality has this slug", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "The data cannot be read now", body = Problem, content_type = "application/problem+json")
+        (status = 500, description = "The data cannot be read now", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database cannot be reached just now; try again after `Retry-After` seconds", body = Problem, content_type = "application/problem+json")
     )
 )]
 pub async fn municipality(
@@ -211,7 +213,8 @@ fn term_page(headers: &HeaderMap, q: &PageQuery, all: Vec<Term>) -> Response {
         (status = 200, description = "A page of rights categories", body = TermPage),
         (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
         (status = 400, description = "A language, cursor or limit names nothing known", body = Problem, content_type = "application/problem+json"),
-        (status = 500, description = "The data cannot be read now", body = Problem, content_type = "application/problem+json")
+        (status = 500, description = "The data cannot be read now", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database cannot be reached just now; try again after `Retry-After` seconds", body = Problem, content_type = "application/problem+json")
     )
 )]
 pub async fn rights_categories(

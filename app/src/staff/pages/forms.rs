@@ -19,7 +19,7 @@ pub enum Gate<T> {
     Anonymous,
     Forbidden,
     Missing,
-    Failed,
+    Failed(AppError),
     Ready(T),
 }
 
@@ -31,7 +31,7 @@ where
     let user = match current_staff_user().await {
         Ok(Some(user)) => user,
         Ok(None) => return Gate::Anonymous,
-        Err(_) => return Gate::Failed,
+        Err(error) => return Gate::Failed(error),
     };
     if !permission.allows(user.role) {
         set_status(http::StatusCode::FORBIDDEN);
@@ -43,7 +43,7 @@ where
             set_status(http::StatusCode::NOT_FOUND);
             Gate::Missing
         }
-        Err(_) => Gate::Failed,
+        Err(error) => Gate::Failed(error),
     }
 }
 
@@ -77,7 +77,7 @@ where
                         }
                         Gate::Forbidden => view! { <p class="form-problem" role="alert">{locale.t("staff.forbidden")}</p> }.into_any(),
                         Gate::Missing => view! { <p>{locale.t("staff.not_found")}</p> }.into_any(),
-                        Gate::Failed => view! { <InternalError/> }.into_any(),
+                        Gate::Failed(error) => view! { <InternalError error/> }.into_any(),
                     }
                 })
             }}

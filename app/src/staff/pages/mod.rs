@@ -79,7 +79,7 @@ pub fn StaffLoginPage() -> impl IntoView {
                                 <LogoutButton/>
                             }.into_any(),
                             Ok(None) => view! { <LoginForm next flash/> }.into_any(),
-                            Err(_) => view! { <InternalError/> }.into_any(),
+                            Err(error) => view! { <InternalError error/> }.into_any(),
                         }
                     })
                 }}
@@ -175,7 +175,7 @@ pub fn StaffHomePage() -> impl IntoView {
                             to_login(locale);
                             view! { <p>{locale.t("staff.login_needed")}</p> }.into_any()
                         }
-                        Err(_) => view! { <InternalError/> }.into_any(),
+                        Err(error) => view! { <InternalError error/> }.into_any(),
                     }
                 })
             }}

@@ -90,7 +90,7 @@ pub fn StaffPasswordLinkPage() -> impl IntoView {
                                     <p><a href=forgot>{locale.t("staff.password_link_ask")}</a></p>
                                 }.into_any()
                             }
-                            Err(_) => view! { <InternalError/> }.into_any(),
+                            Err(error) => view! { <InternalError error/> }.into_any(),
                         }
                     })
                 }}
