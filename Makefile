@@ -14,7 +14,7 @@ export TEST_POSTGRES_URL
 # the bundle the browser tests load (and no build undoes another's).
 export LEPTOS_OUTPUT_NAME := lumieres
 
-.PHONY: run test setup tools npm chromium postgres smtp-sink feed-checker api-checker build site lint unit e2e bench clean-test-dbs
+.PHONY: run test setup tools npm chromium postgres haproxy smtp-sink feed-checker api-checker build site lint unit e2e bench cluster clean-test-dbs
 
 run: setup build
 	./target/release/server seed-demo --if-empty
@@ -23,7 +23,7 @@ run: setup build
 # The browser tests run the server binary that `unit` built (target/debug)
 # with the release browser bundle (`site`): the server's release build is
 # `run`'s and `bench`'s. It took 11 of CI's 30 minutes.
-test: setup postgres smtp-sink feed-checker api-checker lint unit e2e
+test: setup postgres haproxy smtp-sink feed-checker api-checker lint unit e2e
 
 ## --- set-up (idempotent) ---------------------------------------------------
 
@@ -54,6 +54,11 @@ postgres:
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 	@psql "$(TEST_POSTGRES_URL)" -qtAc "SELECT 1" >/dev/null || \
 	  { echo "PostgreSQL at $(TEST_POSTGRES_URL) does not accept connections (trust auth expected)"; exit 1; }
+
+# The load balancer in front of several instances (Debian's package): the
+# cluster script and the tests of several instances run it.
+haproxy:
+	@command -v haproxy >/dev/null || { apt-get update && apt-get install -y haproxy; }
 
 # A real SMTP server for the mail tests: aiosmtpd, from PyPI.
 AIOSMTPD_VERSION := 1.4.6
@@ -113,10 +118,18 @@ clean-test-dbs:
 	@psql "$(TEST_POSTGRES_URL)" -qtAc "SELECT 'DROP DATABASE ' || datname || ' WITH (FORCE);' FROM pg_database WHERE datname LIKE 'lumieres_test_%'" \
 	  | psql "$(TEST_POSTGRES_URL)" -q >/dev/null 2>&1 || true
 
+## --- several instances -----------------------------------------------------
+
+# Two instances on one PostgreSQL behind HAProxy, on loopback (README,
+# "Several instances"); Ctrl-C stops them all. `CLUSTER_INSTANCES=3` for three.
+cluster: setup postgres haproxy build
+	./end2end/cluster/cluster.sh up $${CLUSTER_INSTANCES:-2}
+
 ## --- benchmarks ------------------------------------------------------------
 
-bench: setup postgres build
+bench: setup postgres haproxy build
 	./end2end/bench/pages.sh
 	./end2end/bench/surge.sh
+	./end2end/bench/faults.sh
 	./end2end/bench/readers.sh
 	./end2end/bench/feeds.sh

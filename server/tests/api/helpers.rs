@@ -119,9 +119,46 @@ impl TestStore {
         store
     }
 
+    /// Its database's address.
+    pub fn url(&self) -> String {
+        self.test_db.url()
+    }
+
     pub async fn teardown(self) {
         self.db.close().await;
         self.test_db.drop_database().await;
+    }
+}
+
+/// The settings of an app under test on `store`'s database. Signing is not
+/// rate-limited unless a test sets a limit: many tests sign from 127.0.0.1.
+pub fn test_settings(store: &TestStore) -> Settings {
+    Settings {
+        database_url: SecretString::from(store.test_db.url()),
+        database_max_connections: 5,
+        database_wait: Some(std::time::Duration::ZERO),
+        site_addr: "127.0.0.1:0".parse().unwrap(),
+        site_root: std::env::temp_dir()
+            .join("lumieres-test-site")
+            .display()
+            .to_string(),
+        outbox_dir: store.test_db.outbox_dir(),
+        public_url: None,
+        signing_rate_per_minute: 0,
+        login_rate_per_minute: 0,
+        // Partner servers in tests listen on loopback.
+        feeds_allow_private: true,
+        // Tests fetch feeds when they choose (`run_pass`), never a worker
+        // in the background between two of their steps.
+        feed_worker: false,
+        client_ip_header: None,
+        smtp_url: None,
+        mail_from: server::configuration::DEFAULT_MAIL_FROM.to_owned(),
+        retention_days: 180,
+        open_data_licence: app::server::Licence::default(),
+        // On, as in production: every test of a public page reads
+        // through the cache.
+        render_cache_bytes: 16 << 20,
     }
 }
 
@@ -144,6 +181,10 @@ async fn serve(
     tokio::task::JoinHandle<()>,
     tokio::sync::oneshot::Sender<()>,
 ) {
+    // reqwest is built with `rustls-no-provider` (the feed reader's choice);
+    // making the feed client once installs the ring provider for the
+    // tests' clients too.
+    let _ = app::feeds::sync::client(app::feeds::sync::Reach::PrivateToo);
     let app = Application::with_database(settings, db)
         .await
         .expect("build the app");
@@ -168,6 +209,17 @@ pub struct Instance {
 }
 
 impl Instance {
+    /// An app serving `db` with `settings` (whose database address is not read).
+    pub async fn start(settings: &Settings, db: Db) -> Self {
+        let (address, server, stop) = serve(settings, db.clone()).await;
+        Self {
+            address,
+            db,
+            server,
+            stop,
+        }
+    }
+
     /// Stops it (before the test's app, which drops the database).
     pub async fn stop(self) {
         let _ = self.stop.send(());
@@ -181,41 +233,17 @@ impl TestApp {
         Self::spawn_with(backend, |_| {}).await
     }
 
-    /// Spawns with settings changed by `configure`. Signing is not rate-limited
-    /// unless a test sets a limit: many tests sign from 127.0.0.1.
+    /// Spawns with the settings of `test_settings` changed by `configure`.
     pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> Self {
         let store = TestStore::with_demo(backend).await;
-        let mut settings = Settings {
-            database_url: SecretString::from(store.test_db.url()),
-            database_max_connections: 5,
-            site_addr: "127.0.0.1:0".parse().unwrap(),
-            site_root: std::env::temp_dir()
-                .join("lumieres-test-site")
-                .display()
-                .to_string(),
-            outbox_dir: store.test_db.outbox_dir(),
-            public_url: None,
-            signing_rate_per_minute: 0,
-            login_rate_per_minute: 0,
-            // Partner servers in tests listen on loopback.
-            feeds_allow_private: true,
-            // Tests fetch feeds when they choose (`run_pass`), never a worker
-            // in the background between two of their steps.
-            feed_worker: false,
-            client_ip_header: None,
-            smtp_url: None,
-            mail_from: server::configuration::DEFAULT_MAIL_FROM.to_owned(),
-            retention_days: 180,
-            open_data_licence: app::server::Licence::default(),
-            // On, as in production: every test of a public page reads
-            // through the cache.
-            render_cache_bytes: 16 << 20,
-        };
+        let mut settings = test_settings(&store);
         configure(&mut settings);
+        Self::with_store(store, settings).await
+    }
+
+    /// Starts the app on a store the test prepared, with these settings.
+    pub async fn with_store(store: TestStore, settings: Settings) -> Self {
         let (address, server, stop) = serve(&settings, store.db.clone()).await;
-        // reqwest is built with `rustls-no-provider` (the feed reader's choice);
-        // making the feed client once installs the ring provider for this one too.
-        let _ = app::feeds::sync::client(app::feeds::sync::Reach::PrivateToo);
         // A response that never ends fails its test within a minute instead
         // of holding the whole run.
         let client = reqwest::Client::builder()
@@ -239,13 +267,7 @@ impl TestApp {
         let db = Db::connect(&self.store.test_db.url(), 5)
             .await
             .expect("connect");
-        let (address, server, stop) = serve(&self.settings, db.clone()).await;
-        Instance {
-            address,
-            db,
-            server,
-            stop,
-        }
+        Instance::start(&self.settings, db).await
     }
 
     /// GETs a page as a browser with this Accept-Language would.
@@ -298,16 +320,11 @@ impl TestApp {
         fields: &[(&str, &str)],
         headers: &[(&str, &str)],
     ) -> Page {
-        let body = fields
-            .iter()
-            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
         let mut request = self
             .client
             .post(format!("{}{path}", self.address))
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(body);
+            .body(form_body(fields));
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
@@ -335,6 +352,15 @@ pub struct Page {
 }
 
 /// Percent-encodes a form value (application/x-www-form-urlencoded).
+/// Fields as a browser posts a form (`application/x-www-form-urlencoded`).
+pub fn form_body(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 pub fn encode(value: &str) -> String {
     value
         .bytes()
@@ -622,4 +648,136 @@ impl Backend {
     }
 
     pub async fn teardown(self) {}
+}
+
+/// A door between an app and the PostgreSQL server, opened and shut by the
+/// test: shut, connections are refused and those open are cut, as when
+/// PostgreSQL is down or restarting; open, they reach the real server.
+pub struct PgDoor {
+    pub port: u16,
+    /// Shut: the port bound but not listening (connections are refused),
+    /// so that no other test takes it meanwhile.
+    reserved: Option<tokio::net::TcpSocket>,
+    open: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl PgDoor {
+    /// A shut door on a port of its own.
+    pub async fn shut() -> Self {
+        let socket = Self::bound(0);
+        let port = socket.local_addr().unwrap().port();
+        Self {
+            port,
+            reserved: Some(socket),
+            open: None,
+        }
+    }
+
+    fn bound(port: u16) -> tokio::net::TcpSocket {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_reuseaddr(true).unwrap();
+        socket
+            .bind(std::net::SocketAddr::from(([127, 0, 0, 1], port)))
+            .unwrap();
+        socket
+    }
+
+    /// `url` (a database on the test server) reached through this door.
+    pub fn url(&self, url: &str) -> String {
+        let mut url = reqwest::Url::parse(url).unwrap();
+        url.set_host(Some("127.0.0.1")).unwrap();
+        url.set_port(Some(self.port)).unwrap();
+        url.to_string()
+    }
+
+    pub async fn open(&mut self) {
+        let server = reqwest::Url::parse(&postgres_admin_url()).unwrap();
+        let server = format!(
+            "{}:{}",
+            server.host_str().unwrap(),
+            server.port().unwrap_or(5432)
+        );
+        let socket = self
+            .reserved
+            .take()
+            .unwrap_or_else(|| Self::bound(self.port));
+        let listener = socket.listen(128).unwrap();
+        self.open = Some(tokio::spawn(async move {
+            let mut passing = tokio::task::JoinSet::new();
+            while let Ok((mut client, _)) = listener.accept().await {
+                let server = server.clone();
+                passing.spawn(async move {
+                    if let Ok(mut server) = tokio::net::TcpStream::connect(server).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+            }
+        }));
+    }
+
+    /// Refuses new connections and cuts those open (dropping the accepting
+    /// task drops the connections' tasks with it).
+    pub async fn close(&mut self) {
+        if let Some(open) = self.open.take() {
+            open.abort();
+            let _ = open.await;
+            self.reserved = Some(Self::bound(self.port));
+        }
+    }
+}
+
+/// HAProxy (Debian's, `make test` installs it) in front of instances of the
+/// app, configured as `end2end/cluster/cluster.sh` configures it for a
+/// deployment. Stopped when dropped.
+pub struct Haproxy {
+    pub address: String,
+    _config: tempfile_dir::Dir,
+    _child: tokio::process::Child,
+}
+
+impl Haproxy {
+    /// In front of the instances at these addresses (`http://127.0.0.1:port`).
+    pub async fn start(instances: &[&str]) -> Self {
+        let port = {
+            let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            probe.local_addr().unwrap().port()
+        };
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../end2end/cluster/cluster.sh");
+        let config = std::process::Command::new(script)
+            .arg("config")
+            .arg(port.to_string())
+            .args(instances.iter().map(|a| a.rsplit(':').next().unwrap()))
+            .output()
+            .expect("cluster.sh runs");
+        assert!(config.status.success(), "{config:?}");
+        let dir = std::env::temp_dir().join(format!("lumieres-haproxy-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("haproxy.cfg");
+        std::fs::write(&file, config.stdout).unwrap();
+        let child = tokio::process::Command::new("haproxy")
+            .arg("-db")
+            .arg("-f")
+            .arg(&file)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("haproxy runs (make test installs Debian's package)");
+        let address = format!("http://127.0.0.1:{port}");
+        let client = reqwest::Client::new();
+        for _ in 0..100 {
+            if client
+                .get(format!("{address}/healthz"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return Self {
+                    address,
+                    _config: tempfile_dir::Dir(dir),
+                    _child: child,
+                };
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("HAProxy did not start in front of {instances:?}");
+    }
 }

@@ -7,6 +7,7 @@ mod cli;
 mod federation;
 mod feed_sync;
 mod feeds;
+mod instances;
 mod layout;
 mod open_data;
 mod pages;
