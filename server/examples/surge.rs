@@ -8,6 +8,10 @@
 //!
 //! `surge verify DATABASE_URL ACKED_FILE` checks that every acknowledged
 //! address is stored exactly once.
+//!
+//! `SURGE_SOURCES=N` spreads the signers over N loopback addresses
+//! (127.0.0.1 …): a load balancer that keeps one client address on one
+//! instance then shares the load among its instances.
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -44,6 +48,8 @@ struct Tally {
     latencies: Vec<Duration>,
     refused: u64,
     failed: u64,
+    /// When, since the start, the first and the last failure came.
+    failing: Option<(Duration, Duration)>,
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
@@ -57,17 +63,31 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 async fn load(url: &str, action: &str, seconds: u64, concurrency: usize, acked: &str) {
     // reqwest is built with `rustls-no-provider`: this installs the ring provider.
     let _ = app::feeds::sync::client(app::feeds::sync::Reach::PrivateToo);
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(concurrency)
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
+    let client_from = |address: Option<std::net::IpAddr>| {
+        reqwest::Client::builder()
+            .pool_max_idle_per_host(concurrency)
+            .timeout(Duration::from_secs(10))
+            .local_address(address)
+            .build()
+            .unwrap()
+    };
+    let clients: Vec<reqwest::Client> = match std::env::var("SURGE_SOURCES")
+        .ok()
+        .and_then(|n| n.parse::<u8>().ok())
+    {
+        Some(sources) if sources > 0 => (1..=sources)
+            .map(|last| client_from(Some(std::net::IpAddr::from([127, 0, 0, last]))))
+            .collect(),
+        _ => vec![client_from(None)],
+    };
+    let client = clients[0].clone();
     let stop = Arc::new(AtomicBool::new(false));
     let run = std::process::id();
     let started = Instant::now();
     let mut signers = Vec::new();
     for worker in 0..concurrency {
-        let (client, stop) = (client.clone(), stop.clone());
+        let client = clients[worker % clients.len()].clone();
+        let stop = stop.clone();
         let (url, action) = (url.to_owned(), action.to_owned());
         signers.push(tokio::spawn(async move {
             let mut tally = Tally::default();
@@ -104,6 +124,9 @@ async fn load(url: &str, action: &str, seconds: u64, concurrency: usize, acked: 
                     (429, _) => tally.refused += 1,
                     _ => {
                         tally.failed += 1;
+                        let at = started.elapsed();
+                        let first = tally.failing.map_or(at, |(first, _)| first);
+                        tally.failing = Some((first, at));
                         // The server may be down (the kill -9 run): do not spin.
                         tokio::time::sleep(Duration::from_millis(20)).await;
                     }
@@ -149,6 +172,10 @@ async fn load(url: &str, action: &str, seconds: u64, concurrency: usize, acked: 
         total.latencies.extend(tally.latencies);
         total.refused += tally.refused;
         total.failed += tally.failed;
+        total.failing = match (total.failing, tally.failing) {
+            (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
+            (one, other) => one.or(other),
+        };
     }
     let elapsed = started.elapsed().as_secs_f64();
     let mut page_latencies = Vec::new();
@@ -173,6 +200,14 @@ async fn load(url: &str, action: &str, seconds: u64, concurrency: usize, acked: 
         total.refused,
         total.failed,
     );
+    if let Some((first, last)) = total.failing {
+        println!(
+            "failures from {:.2} s to {:.2} s after the start ({:.2} s)",
+            first.as_secs_f64(),
+            last.as_secs_f64(),
+            (last - first).as_secs_f64()
+        );
+    }
     println!(
         "person page meanwhile: {} served = {:.0}/s; p50 {:.1} ms, p99 {:.1} ms; {} failed",
         page_latencies.len(),
