@@ -49,23 +49,37 @@ pub trait Enqueue {
         mail: &NewMail<'_>,
         now: i64,
     ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
+
+    /// Several mails in one statement (a batch of signatures).
+    fn enqueue_all(
+        &mut self,
+        mails: &[NewMail<'_>],
+        now: i64,
+    ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
 }
 
 crate::impl_for_connections! {
     impl Enqueue {
         async fn enqueue(&mut self, mail: &NewMail<'_>, now: i64) -> Result<(), sqlx::Error> {
-            sqlx::query(
-                "INSERT INTO outbox (recipient, subject, body_text, created_at, next_attempt_at, list_unsubscribe)
-                 VALUES ($1, $2, $3, $4, $4, $5)",
-            )
-            .bind(mail.recipient)
-            .bind(mail.subject)
-            .bind(mail.body_text)
-            .bind(now)
-            .bind(mail.list_unsubscribe)
-            .execute(&mut *self)
-            .await
-            .map(|_| ())
+            self.enqueue_all(std::slice::from_ref(mail), now).await
+        }
+
+        async fn enqueue_all(&mut self, mails: &[NewMail<'_>], now: i64) -> Result<(), sqlx::Error> {
+            if mails.is_empty() {
+                return Ok(());
+            }
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO outbox (recipient, subject, body_text, created_at, next_attempt_at, list_unsubscribe) ",
+            );
+            insert.push_values(mails, |mut row, mail| {
+                row.push_bind(mail.recipient)
+                    .push_bind(mail.subject)
+                    .push_bind(mail.body_text)
+                    .push_bind(now)
+                    .push_bind(now)
+                    .push_bind(mail.list_unsubscribe);
+            });
+            insert.build().execute(&mut *self).await.map(|_| ())
         }
     }
 }

@@ -157,86 +157,136 @@ macro_rules! check_on_connection {
     };
 }
 
-/// The writes of one signature request, on a connection inside a write
-/// transaction, for an action already checked: written once, used for a
-/// lone request and for a batch (group commit). An async block, so
-/// `return` ends this request only.
+/// The writes of checked signature requests (each with its action), on a
+/// connection inside a write transaction: written once, used for a lone
+/// request and for a batch (group commit). New signatures go in with one
+/// statement, and their mails with another, whatever the number: a round
+/// trip each, not two per signature. A request whose address already
+/// signed (before, or earlier in the same batch) is then looked at on its
+/// own. Gives each request's outcome, in order.
 macro_rules! write_on_connection {
-    ($conn:ident, $request:ident, $action:ident, $base_url:ident, $now:ident) => {
+    ($conn:ident, $checked:expr, $base_url:ident, $now:ident) => {
         async {
-            let canonical = $request.email.canonical();
-            let token = new_token();
-            let hash = token_hash(&token);
-            let inserted: Option<i64> = sqlx::query_scalar(
-                "INSERT INTO signatures (action_id, name, canonical_email, place, country_code, show_name,
-                                         keep_informed, locale, token_hash, state, created_at, last_mailed_at, client_ip)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $10, $11)
-                 ON CONFLICT (action_id, canonical_email) DO NOTHING
-                 RETURNING id",
-            )
-            .bind($action.id)
-            .bind($request.name.as_str())
-            .bind(&canonical)
-            .bind($request.place.as_ref().map(Line::as_str))
-            .bind($request.country.as_ref().map(CountryCode::as_str))
-            .bind($request.show_name)
-            .bind($request.keep_informed)
-            .bind($request.locale.code())
-            .bind(&hash)
-            .bind($now)
-            .bind($request.client_ip.map(|ip| ip.to_string()))
-            .fetch_optional(&mut *$conn)
-            .await?;
-
-            if inserted.is_none() {
-                let existing: ExistingRow = sqlx::query_as(
-                    "SELECT id, state, last_mailed_at FROM signatures WHERE action_id = $1 AND canonical_email = $2",
-                )
-                .bind($action.id)
-                .bind(&canonical)
-                .fetch_one(&mut *$conn)
-                .await?;
-                match existing.state.as_str() {
-                    "confirmed" => return Ok(SignOutcome::AlreadyConfirmed),
-                    "pending" if $now - existing.last_mailed_at < RESEND_AFTER_SECONDS => {
-                        return Ok(SignOutcome::Throttled)
-                    }
-                    _ => {}
-                }
-                // Pending for a while, or withdrawn: renew with the latest details and a new link.
-                sqlx::query(
-                    "UPDATE signatures
-                        SET name = $2, place = $3, country_code = $4, show_name = $5, keep_informed = $6,
-                            locale = $7, token_hash = $8, state = 'pending', last_mailed_at = $9, confirmed_at = NULL,
-                            client_ip = $10
-                      WHERE id = $1",
-                )
-                .bind(existing.id)
-                .bind($request.name.as_str())
-                .bind($request.place.as_ref().map(Line::as_str))
-                .bind($request.country.as_ref().map(CountryCode::as_str))
-                .bind($request.show_name)
-                .bind($request.keep_informed)
-                .bind($request.locale.code())
-                .bind(&hash)
-                .bind($now)
-                .bind($request.client_ip.map(|ip| ip.to_string()))
-                .execute(&mut *$conn)
-                .await?;
+            let checked: &[(&SignatureRequest, &CheckedAction)] = $checked;
+            let fresh: Vec<Fresh> = checked
+                .iter()
+                .map(|(request, action)| Fresh::new(request, action.id))
+                .collect();
+            let mut inserted = std::collections::HashSet::new();
+            if !fresh.is_empty() {
+                let mut insert = sqlx::QueryBuilder::new(
+                    "INSERT INTO signatures (action_id, name, canonical_email, place, country_code, show_name,
+                                             keep_informed, locale, token_hash, state, created_at, last_mailed_at, client_ip) ",
+                );
+                insert.push_values(checked.iter().zip(&fresh), |mut row, ((request, _), fresh)| {
+                    row.push_bind(fresh.action_id)
+                        .push_bind(request.name.as_str())
+                        .push_bind(fresh.canonical.as_str())
+                        .push_bind(request.place.as_ref().map(Line::as_str))
+                        .push_bind(request.country.as_ref().map(CountryCode::as_str))
+                        .push_bind(request.show_name)
+                        .push_bind(request.keep_informed)
+                        .push_bind(request.locale.code())
+                        .push_bind(fresh.hash.as_str())
+                        .push_bind("pending")
+                        .push_bind($now)
+                        .push_bind($now)
+                        .push_bind(fresh.client_ip.as_deref());
+                });
+                insert.push(
+                    " ON CONFLICT (action_id, canonical_email) DO NOTHING RETURNING action_id, canonical_email",
+                );
+                let rows: Vec<(i64, String)> =
+                    insert.build_query_as().fetch_all(&mut *$conn).await?;
+                inserted.extend(rows);
             }
-
-            let (subject, body) =
-                confirmation_mail($request.locale, &$action.title, $base_url, &token);
-            let mail = NewMail {
-                recipient: $request.email.as_str(),
-                subject: &subject,
-                body_text: &body,
-                list_unsubscribe: None,
-            };
-            $conn.enqueue(&mail, $now).await?;
-            Ok::<_, SignError>(SignOutcome::MailQueued)
+            let mut outcomes = Vec::with_capacity(checked.len());
+            let mut mails = Vec::new();
+            for ((request, action), fresh) in checked.iter().zip(&fresh) {
+                // The first request for an address took the row; a second
+                // in the same batch finds it as already there.
+                if !inserted.remove(&(fresh.action_id, fresh.canonical.clone())) {
+                    let existing: ExistingRow = sqlx::query_as(
+                        "SELECT id, state, last_mailed_at FROM signatures WHERE action_id = $1 AND canonical_email = $2",
+                    )
+                    .bind(fresh.action_id)
+                    .bind(&fresh.canonical)
+                    .fetch_one(&mut *$conn)
+                    .await?;
+                    match existing.state.as_str() {
+                        "confirmed" => {
+                            outcomes.push(SignOutcome::AlreadyConfirmed);
+                            continue;
+                        }
+                        "pending" if $now - existing.last_mailed_at < RESEND_AFTER_SECONDS => {
+                            outcomes.push(SignOutcome::Throttled);
+                            continue;
+                        }
+                        _ => {}
+                    }
+                    // Pending for a while, or withdrawn: renew with the latest details and a new link.
+                    sqlx::query(
+                        "UPDATE signatures
+                            SET name = $2, place = $3, country_code = $4, show_name = $5, keep_informed = $6,
+                                locale = $7, token_hash = $8, state = 'pending', last_mailed_at = $9, confirmed_at = NULL,
+                                client_ip = $10
+                          WHERE id = $1",
+                    )
+                    .bind(existing.id)
+                    .bind(request.name.as_str())
+                    .bind(request.place.as_ref().map(Line::as_str))
+                    .bind(request.country.as_ref().map(CountryCode::as_str))
+                    .bind(request.show_name)
+                    .bind(request.keep_informed)
+                    .bind(request.locale.code())
+                    .bind(&fresh.hash)
+                    .bind($now)
+                    .bind(fresh.client_ip.as_deref())
+                    .execute(&mut *$conn)
+                    .await?;
+                }
+                mails.push(confirmation_mail(request.locale, &action.title, $base_url, &fresh.token));
+                outcomes.push(SignOutcome::MailQueued);
+            }
+            let queued: Vec<NewMail> = checked
+                .iter()
+                .zip(&outcomes)
+                .filter(|(_, outcome)| **outcome == SignOutcome::MailQueued)
+                .zip(&mails)
+                .map(|(((request, _), _), (subject, body))| NewMail {
+                    recipient: request.email.as_str(),
+                    subject,
+                    body_text: body,
+                    list_unsubscribe: None,
+                })
+                .collect();
+            $conn.enqueue_all(&queued, $now).await?;
+            Ok::<_, sqlx::Error>(outcomes)
         }
     };
+}
+
+/// What a request brings to its new row: its address as compared, and a
+/// fresh token (only its hash is stored; the token goes in the mail).
+struct Fresh {
+    action_id: i64,
+    canonical: String,
+    token: String,
+    hash: String,
+    client_ip: Option<String>,
+}
+
+impl Fresh {
+    fn new(request: &SignatureRequest, action_id: i64) -> Self {
+        let token = new_token();
+        Self {
+            action_id,
+            canonical: request.email.canonical(),
+            hash: token_hash(&token),
+            token,
+            client_ip: request.client_ip.map(|ip| ip.to_string()),
+        }
+    }
 }
 
 /// Records a signature request. `now` is Unix seconds.
@@ -251,9 +301,9 @@ pub async fn sign(
         let mut tx = pool.begin_write().await?;
         let conn = &mut *tx;
         let action = check_on_connection!(conn, request).await?;
-        let outcome = write_on_connection!(conn, request, action, base_url, now).await?;
+        let mut outcomes = write_on_connection!(conn, &[(request, &action)], base_url, now).await?;
         tx.commit().await?;
-        Ok(outcome)
+        Ok(outcomes.pop().expect("one outcome for one request"))
     })
 }
 
@@ -272,49 +322,50 @@ pub async fn sign_batch(
 ) -> Result<Vec<Result<SignOutcome, SignError>>, sqlx::Error> {
     let batched = on_pool!(db, |pool| {
         let mut tx = pool.begin_write().await?;
+        let conn = &mut *tx;
         // Checks are remembered per (action, country, language: the title of
         // the mail is read in the signer's); a database error ends the batch.
-        let mut checked: std::collections::HashMap<_, Result<CheckedAction, SignError>> =
-            std::collections::HashMap::new();
-        let mut outcomes = Vec::with_capacity(requests.len());
-        let mut broken = false;
-        for request in requests {
-            let conn = &mut *tx;
-            let key = (
+        let key = |request: &SignatureRequest| {
+            (
                 request.action.clone(),
                 request.country.clone(),
                 request.locale,
-            );
-            if !checked.contains_key(&key) {
+            )
+        };
+        let mut checked: std::collections::HashMap<_, Result<CheckedAction, SignError>> =
+            std::collections::HashMap::new();
+        for request in requests {
+            if !checked.contains_key(&key(request)) {
                 let check = match check_on_connection!(conn, request).await {
                     Ok(action) => Ok(action),
                     Err(SignError::Database(error)) => return Err(error),
                     Err(refusal) => Err(refusal),
                 };
-                checked.insert(key.clone(), check);
-            }
-            let action = match &checked[&key] {
-                Ok(action) => action,
-                Err(refusal) => {
-                    outcomes.push(Err(refusal.copy_of_refusal()));
-                    continue;
-                }
-            };
-            match write_on_connection!(conn, request, action, base_url, now).await {
-                Err(SignError::Database(error)) => {
-                    tracing::warn!(%error, "a request failed inside a batch: retrying one by one");
-                    broken = true;
-                    break;
-                }
-                outcome => outcomes.push(outcome),
+                checked.insert(key(request), check);
             }
         }
-        if broken {
-            tx.rollback().await?;
-            None
-        } else {
-            tx.commit().await?;
-            Some(outcomes)
+        let writable: Vec<(&SignatureRequest, &CheckedAction)> = requests
+            .iter()
+            .filter_map(|request| Some((request, checked[&key(request)].as_ref().ok()?)))
+            .collect();
+        match write_on_connection!(conn, &writable, base_url, now).await {
+            Ok(written) => {
+                tx.commit().await?;
+                let mut written = written.into_iter();
+                let outcomes = requests
+                    .iter()
+                    .map(|request| match &checked[&key(request)] {
+                        Ok(_) => Ok(written.next().expect("an outcome per written request")),
+                        Err(refusal) => Err(refusal.copy_of_refusal()),
+                    })
+                    .collect();
+                Some(outcomes)
+            }
+            Err(error) => {
+                tracing::warn!(%error, "a batch of signatures failed: retrying one by one");
+                tx.rollback().await?;
+                None
+            }
         }
     });
     match batched {

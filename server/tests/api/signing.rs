@@ -383,3 +383,60 @@ on_both_backends! {
         assert_eq!(confirmed(store).await, 2);
     }
 }
+
+on_both_backends! {
+    /// One batch (group commit) holding every case: new addresses, one
+    /// address twice, an address already confirmed, one pending long enough
+    /// to be mailed again, and a closed action. Each gets what it would
+    /// alone, in order, with one mail per new or renewed signature.
+    async fn a_batch_gives_each_request_what_it_would_get_alone(store: &TestStore) {
+        let base = "http://h";
+        signatures::sign(&store.db, &request("confirmed@example.org"), base, NOW).await.unwrap();
+        let token = token_in(&outbox(store).await[0]);
+        signatures::confirm(&store.db, &token, NOW + 1).await.unwrap();
+        signatures::sign(&store.db, &request("waited@example.org"), base, NOW).await.unwrap();
+        let later = NOW + signatures::RESEND_AFTER_SECONDS + 1;
+        let mut closed = request("elsewhere@example.org");
+        closed.action = Slug::parse("no-such-action").unwrap();
+        let batch = [
+            request("new@example.org"),
+            request("twice@example.org"),
+            request("confirmed@example.org"),
+            request("twice@example.org"),
+            closed,
+            request("waited@example.org"),
+        ];
+        let outcomes = signatures::sign_batch(&store.db, &batch, base, later).await.unwrap();
+        let outcomes: Vec<String> = outcomes.iter().map(|o| format!("{o:?}")).collect();
+        assert_eq!(
+            outcomes,
+            [
+                "Ok(MailQueued)",
+                "Ok(MailQueued)",
+                "Ok(AlreadyConfirmed)",
+                "Ok(Throttled)",
+                "Err(UnknownAction(\"no-such-action\"))",
+                "Ok(MailQueued)",
+            ]
+        );
+        let mails: Vec<String> = on_pool!(&store.db, |pool| sqlx::query_scalar(
+            "SELECT recipient FROM outbox WHERE created_at = $1 ORDER BY id"
+        )
+        .bind(later)
+        .fetch_all(pool)
+        .await)
+        .unwrap();
+        assert_eq!(mails, ["new@example.org", "twice@example.org", "waited@example.org"]);
+        let all = outbox(store).await;
+        let renewed = token_in(all.last().unwrap());
+        assert_eq!(signatures::confirm(&store.db, &renewed, later + 1).await.unwrap(), TokenOutcome::Done, "the renewed link works");
+        let rows: i64 = on_pool!(&store.db, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM signatures
+              WHERE canonical_email IN ('new@example.org', 'twice@example.org', 'confirmed@example.org', 'waited@example.org')"
+        )
+        .fetch_one(pool)
+        .await)
+        .unwrap();
+        assert_eq!(rows, 4, "new, twice, confirmed, waited");
+    }
+}
