@@ -44,43 +44,68 @@ pub struct NewMail<'a> {
 /// Queues a mail on a connection of either backend, inside the caller's
 /// transaction: the one way every mail (confirmations, updates) is sent.
 pub trait Enqueue {
-    fn enqueue(
-        &mut self,
-        mail: &NewMail<'_>,
-        now: i64,
-    ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
-
     /// Several mails in one statement (a batch of signatures).
     fn enqueue_all(
         &mut self,
         mails: &[NewMail<'_>],
         now: i64,
     ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
+
+    fn enqueue(
+        &mut self,
+        mail: &NewMail<'_>,
+        now: i64,
+    ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send {
+        self.enqueue_all(std::slice::from_ref(mail), now)
+    }
 }
 
-crate::impl_for_connections! {
-    impl Enqueue {
-        async fn enqueue(&mut self, mail: &NewMail<'_>, now: i64) -> Result<(), sqlx::Error> {
-            self.enqueue_all(std::slice::from_ref(mail), now).await
+/// SQLite: a multi-row VALUES list.
+impl Enqueue for sqlx::SqliteConnection {
+    async fn enqueue_all(&mut self, mails: &[NewMail<'_>], now: i64) -> Result<(), sqlx::Error> {
+        if mails.is_empty() {
+            return Ok(());
         }
+        let mut insert = sqlx::QueryBuilder::new(
+            "INSERT INTO outbox (recipient, subject, body_text, created_at, next_attempt_at, list_unsubscribe) ",
+        );
+        insert.push_values(mails, |mut row, mail| {
+            row.push_bind(mail.recipient)
+                .push_bind(mail.subject)
+                .push_bind(mail.body_text)
+                .push_bind(now)
+                .push_bind(now)
+                .push_bind(mail.list_unsubscribe);
+        });
+        insert.build().execute(&mut *self).await.map(|_| ())
+    }
+}
 
-        async fn enqueue_all(&mut self, mails: &[NewMail<'_>], now: i64) -> Result<(), sqlx::Error> {
-            if mails.is_empty() {
-                return Ok(());
-            }
-            let mut insert = sqlx::QueryBuilder::new(
-                "INSERT INTO outbox (recipient, subject, body_text, created_at, next_attempt_at, list_unsubscribe) ",
-            );
-            insert.push_values(mails, |mut row, mail| {
-                row.push_bind(mail.recipient)
-                    .push_bind(mail.subject)
-                    .push_bind(mail.body_text)
-                    .push_bind(now)
-                    .push_bind(now)
-                    .push_bind(mail.list_unsubscribe);
-            });
-            insert.build().execute(&mut *self).await.map(|_| ())
+/// PostgreSQL: arrays unnested, one statement text whatever the number of
+/// mails (prepared once; a VALUES list would be parsed and planned again
+/// for every batch size).
+impl Enqueue for sqlx::PgConnection {
+    async fn enqueue_all(&mut self, mails: &[NewMail<'_>], now: i64) -> Result<(), sqlx::Error> {
+        if mails.is_empty() {
+            return Ok(());
         }
+        let column = |pick: fn(&NewMail<'_>) -> Option<String>| -> Vec<Option<String>> {
+            mails.iter().map(pick).collect()
+        };
+        sqlx::query(
+            "INSERT INTO outbox (recipient, subject, body_text, created_at, next_attempt_at, list_unsubscribe)
+             SELECT recipient, subject, body_text, $4, $4, list_unsubscribe
+               FROM UNNEST($1::text[], $2::text[], $3::text[], $5::text[])
+                    AS m (recipient, subject, body_text, list_unsubscribe)",
+        )
+        .bind(column(|m| Some(m.recipient.to_owned())))
+        .bind(column(|m| Some(m.subject.to_owned())))
+        .bind(column(|m| Some(m.body_text.to_owned())))
+        .bind(now)
+        .bind(column(|m| m.list_unsubscribe.map(str::to_owned)))
+        .execute(&mut *self)
+        .await
+        .map(|_| ())
     }
 }
 
