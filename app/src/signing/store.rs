@@ -404,13 +404,13 @@ pub async fn sign_batch(
         let mut checked: std::collections::HashMap<_, Result<CheckedAction, SignError>> =
             std::collections::HashMap::new();
         for request in requests {
-            if !checked.contains_key(&key(request)) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = checked.entry(key(request)) {
                 let check = match check_on_connection!(conn, request).await {
                     Ok(action) => Ok(action),
                     Err(SignError::Database(error)) => return Err(error),
                     Err(refusal) => Err(refusal),
                 };
-                checked.insert(key(request), check);
+                slot.insert(check);
             }
         }
         let writable: Vec<(&SignatureRequest, &CheckedAction)> = requests
