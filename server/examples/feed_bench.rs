@@ -3,13 +3,13 @@
 //! (`app::feeds::sync::run_pass`) in another, whose peak resident memory
 //! is read from the kernel.
 //!
-//! `feed_bench partner PORT`: serves `/corpus/N.xml` (N = 0..9, 1,000 RSS
-//! items each: 10,000 entries, a third naming a demo person, every one with
+//! `feed_bench partner PORT`: serves `/corpus/N.xml` (N = 0..19, 500 RSS
+//! items each, the most a fetch keeps: 10,000 entries, a third naming a demo person, every one with
 //! markup to sanitize) and `/feeds/N.xml` (a small feed with an ETag that
 //! answers 304 to a matching If-None-Match, except every twentieth, which
 //! changes at each request).
 //!
-//! `feed_bench ingest DATABASE_URL BASE`: follows the ten corpus feeds and
+//! `feed_bench ingest DATABASE_URL BASE`: follows the twenty corpus feeds and
 //! runs one pass (fetch, parse, sanitize, match, store).
 //!
 //! `feed_bench refresh DATABASE_URL BASE COUNT`: follows COUNT small feeds,
@@ -25,8 +25,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-const CORPUS_FEEDS: usize = 10;
-const ITEMS_PER_FEED: usize = 1_000;
+// A feed's newest `MAX_ENTRIES_PER_FETCH` (500) are kept per fetch.
+const CORPUS_FEEDS: usize = 20;
+const ITEMS_PER_FEED: usize = app::feeds::sync::MAX_ENTRIES_PER_FETCH;
 const NAMES: [&str; 5] = [
     "Loujain al-Hathloul",
     "Raif Badawi",
