@@ -267,12 +267,13 @@ impl Problem {
     }
 }
 
-/// What one fetch came to.
+/// What one fetch came to; `Body` is the bytes as fetched, then what
+/// parsing them gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FetchOutcome {
+pub enum FetchOutcome<Body = Vec<u8>> {
     /// New content: the body, and the validators for next time.
     Fresh {
-        body: Vec<u8>,
+        body: Body,
         etag: Option<String>,
         last_modified: Option<String>,
     },
@@ -567,7 +568,11 @@ pub struct PassReport {
 /// worker beside the web server runs one a minute.
 pub async fn run_pass(db: &Db, client: &FeedClient, now: i64) -> Result<PassReport, sqlx::Error> {
     let mut report = PassReport::default();
+    use futures_util::StreamExt;
     let persons = person_names(db).await?;
+    // One parse at a time: the sync never takes more than a core from the
+    // web server beside it, however many feeds arrive at once.
+    let parsing = tokio::sync::Semaphore::new(1);
     let started = std::time::Instant::now();
     loop {
         // A long pass moves its clock on: each batch is claimed (and leased)
@@ -577,10 +582,20 @@ pub async fn run_pass(db: &Db, client: &FeedClient, now: i64) -> Result<PassRepo
         if due.is_empty() {
             break;
         }
-        // Fetch the batch concurrently; each result is stored on its own.
-        let fetched =
-            futures_util::future::join_all(due.iter().map(|feed| fetch(client, feed, now))).await;
-        for (feed, outcome) in due.iter().zip(fetched) {
+        // Fetch the batch concurrently; each fetch is parsed as it arrives
+        // and stored as soon as it is parsed, so that parsing one feed and
+        // storing another overlap (on PostgreSQL the store is mostly waiting).
+        let mut fetched: futures_util::stream::FuturesUnordered<_> = due
+            .iter()
+            .map(|feed| {
+                let parsing = &parsing;
+                async move {
+                    let outcome = fetch(client, feed, now).await;
+                    (feed, parsed(outcome, parsing).await)
+                }
+            })
+            .collect();
+        while let Some((feed, outcome)) = fetched.next().await {
             report.feeds += 1;
             store_outcome(db, &persons, feed, outcome, now, &mut report).await?;
         }
@@ -588,13 +603,36 @@ pub async fn run_pass(db: &Db, client: &FeedClient, now: i64) -> Result<PassRepo
     Ok(report)
 }
 
-/// Parses on a blocking thread: a large feed takes CPU the web server's
-/// workers should not wait behind. Keeps the newest `MAX_ENTRIES_PER_FETCH`.
-async fn parse_off_the_runtime(body: Vec<u8>) -> Result<Vec<ParsedEntry>, String> {
-    let parsed = tokio::task::spawn_blocking(move || parse(&body))
-        .await
-        .map_err(|e| format!("the parser stopped: {e}"))?;
-    parsed.map(newest)
+/// A fetch with its body parsed (or why it could not be), on a blocking
+/// thread: a large feed takes CPU the web server's workers should not wait
+/// behind. Keeps the newest `MAX_ENTRIES_PER_FETCH`.
+async fn parsed(
+    outcome: FetchOutcome,
+    parsing: &tokio::sync::Semaphore,
+) -> FetchOutcome<Result<Vec<ParsedEntry>, String>> {
+    match outcome {
+        FetchOutcome::Fresh {
+            body,
+            etag,
+            last_modified,
+        } => {
+            // Never closed: the permit is always there to wait for.
+            let _permit = parsing.acquire().await.ok();
+            let body = tokio::task::spawn_blocking(move || parse(&body))
+                .await
+                .map_err(|e| format!("the parser stopped: {e}"))
+                .and_then(|parsed| parsed.map(newest));
+            FetchOutcome::Fresh {
+                body,
+                etag,
+                last_modified,
+            }
+        }
+        FetchOutcome::NotModified => FetchOutcome::NotModified,
+        FetchOutcome::Gone => FetchOutcome::Gone,
+        FetchOutcome::SlowDown(wait) => FetchOutcome::SlowDown(wait),
+        FetchOutcome::Failed(problem) => FetchOutcome::Failed(problem),
+    }
 }
 
 /// The newest entries of a fetch, at most `MAX_ENTRIES_PER_FETCH`; entries
@@ -611,7 +649,7 @@ async fn store_outcome(
     db: &Db,
     persons: &[PersonNames],
     feed: &DueFeed,
-    outcome: FetchOutcome,
+    outcome: FetchOutcome<Result<Vec<ParsedEntry>, String>>,
     now: i64,
     report: &mut PassReport,
 ) -> Result<(), sqlx::Error> {
@@ -620,7 +658,7 @@ async fn store_outcome(
             body,
             etag,
             last_modified,
-        } => match parse_off_the_runtime(body).await {
+        } => match body {
             Ok(entries) => {
                 let (new, published) = store_entries(db, persons, feed, &entries, now).await?;
                 report.new_entries += new;
@@ -772,31 +810,38 @@ async fn store_chunk(
     chunk: &[(&ParsedEntry, Option<i64>)],
     now: i64,
 ) -> Result<(usize, usize), sqlx::Error> {
+    let default_language = stored_language(&feed.default_language)?;
     on_pool!(db, |pool| {
         let mut tx = pool.begin_write().await?;
-        let (mut new, mut published) = (0, 0);
-        let default_language = stored_language(&feed.default_language)?;
+        // The chunk in one statement: a round trip per entry was most of the
+        // time an ingest took on PostgreSQL (BENCHMARKS.md, issue 15).
+        let mut insert = sqlx::QueryBuilder::new(
+            "INSERT INTO feed_entries (feed_id, stable_key, url, title, summary_html, published_at,
+                                       matched_person_id, fetched_at, language) ",
+        );
+        insert.push_values(chunk, |mut row, &(entry, person)| {
+            row.push_bind(feed.id)
+                .push_bind(entry.stable_key.as_str())
+                .push_bind(entry.url.as_deref())
+                .push_bind(entry.title.as_str())
+                .push_bind(entry.summary_html.as_deref())
+                .push_bind(entry.published_at)
+                .push_bind(person)
+                .push_bind(now)
+                .push_bind(entry.language.unwrap_or(default_language).code());
+        });
+        insert.push(" ON CONFLICT (feed_id, stable_key) DO NOTHING RETURNING stable_key, id");
+        let stored: Vec<(String, i64)> = insert.build_query_as().fetch_all(&mut *tx).await?;
+        let new = stored.len();
+        let mut published = 0;
+        // Which entry each new row is: by its key, the first entry of a key
+        // only (a feed that repeats an entry stores and publishes it once).
+        let mut new_ids: std::collections::HashMap<String, i64> = stored.into_iter().collect();
         for &(entry, person) in chunk {
+            let Some(id) = new_ids.remove(entry.stable_key.as_str()) else {
+                continue;
+            };
             let language = entry.language.unwrap_or(default_language);
-            let id: Option<i64> = sqlx::query_scalar(
-                "INSERT INTO feed_entries (feed_id, stable_key, url, title, summary_html, published_at,
-                                           matched_person_id, fetched_at, language)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                 ON CONFLICT (feed_id, stable_key) DO NOTHING RETURNING id",
-            )
-            .bind(feed.id)
-            .bind(&entry.stable_key)
-            .bind(&entry.url)
-            .bind(&entry.title)
-            .bind(&entry.summary_html)
-            .bind(entry.published_at)
-            .bind(person)
-            .bind(now)
-            .bind(language.code())
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some(id) = id else { continue };
-            new += 1;
             if let (true, Some(person)) = (feed.trusted, person) {
                 // A partner's date is only a claim: one in the future or before
                 // 1900 would put the fact where no timeline can show it.

@@ -26,6 +26,13 @@ const ODD_DATES: &str = r#"<?xml version="1.0"?><rss version="2.0"><channel><tit
 <item><guid>d2</guid><title>Raif Badawi: dated 1800</title><pubDate>Wed, 01 Jan 1800 00:00:00 GMT</pubDate></item>
 </channel></rss>"#;
 
+/// One entry twice (a partner's CMS that lists a post in two places).
+const REPEATS: &str = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>R</title>
+<item><guid>r1</guid><title>Vahid Afkari: hearing postponed</title><pubDate>Tue, 03 Nov 2026 10:00:00 GMT</pubDate></item>
+<item><guid>r1</guid><title>Vahid Afkari: hearing postponed</title><pubDate>Tue, 03 Nov 2026 10:00:00 GMT</pubDate></item>
+<item><guid>r2</guid><title>Raif Badawi: a letter arrived</title><pubDate>Mon, 02 Nov 2026 10:00:00 GMT</pubDate></item>
+</channel></rss>"#;
+
 const ATOM: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom"><title>Atom partner</title><id>urn:a</id>
 <updated>2026-11-01T00:00:00Z</updated>
@@ -108,6 +115,10 @@ async fn partner_server() -> String {
             get(|| async { typed("application/feed+json", JSON) }),
         )
         .route("/xss", get(|| async { typed("application/rss+xml", XSS) }))
+        .route(
+            "/repeats",
+            get(|| async { typed("application/rss+xml", REPEATS) }),
+        )
         .route(
             "/latin1",
             get(|| async { typed("application/rss+xml", latin1_rss()) }),
@@ -554,6 +565,36 @@ on_both_backends! {
         app::api::persons::on_server::latest_events(&store.db, app::i18n::Locale::En)
             .await
             .expect("the home page's latest events still read");
+    }
+}
+
+on_both_backends! {
+    async fn an_entry_a_feed_repeats_is_stored_and_published_once(store: &TestStore) {
+        let base = partner_server().await;
+        let feed = NewFeed {
+            url: format!("{base}/repeats"),
+            partner: "Repeating partner".into(),
+            default_person: None,
+            trusted: true,
+            default_language: app::i18n::Locale::En,
+        };
+        subscriptions::add(&store.db, Actor::Cli, &feed, 1).await.unwrap();
+        let report = feed_sync::run_pass(&store.db, &feed_sync::client(feed_sync::Reach::PrivateToo), app::server::clock::now())
+            .await
+            .unwrap();
+        assert_eq!((report.new_entries, report.published), (2, 2), "{report:?}");
+        let events: Vec<(String, String)> = on_pool!(&store.db, |pool| sqlx::query_as(
+            "SELECT f.stable_key, p.slug FROM status_events e
+               JOIN feed_entries f ON f.id = e.feed_entry_id JOIN persons p ON p.id = e.person_id
+              ORDER BY f.stable_key"
+        ).fetch_all(pool).await).unwrap();
+        assert_eq!(
+            events,
+            [
+                ("id:r1".to_owned(), "vahid-afkari".to_owned()),
+                ("id:r2".to_owned(), "raif-badawi".to_owned()),
+            ]
+        );
     }
 }
 
