@@ -37,7 +37,9 @@ pub const CLAIM_BATCH: i64 = 32;
 /// of tiny items would otherwise be a hundred thousand rows at once.
 pub const MAX_ENTRIES_PER_FETCH: usize = 500;
 /// Entries are stored this many to a transaction, so that storing a large
-/// feed never holds the one SQLite writer long (signing waits on it).
+/// feed never holds the one SQLite writer long (signing waits on it). Each
+/// chunk is one INSERT of 9 values an entry: 900, far under the most values
+/// one statement may bind (SQLite 32,766, PostgreSQL 65,535).
 const ENTRIES_PER_COMMIT: usize = 100;
 
 /// Which addresses partner feeds may be fetched from. A feed address is
@@ -568,11 +570,11 @@ pub struct PassReport {
 /// worker beside the web server runs one a minute.
 pub async fn run_pass(db: &Db, client: &FeedClient, now: i64) -> Result<PassReport, sqlx::Error> {
     let mut report = PassReport::default();
-    use futures_util::StreamExt;
     let persons = person_names(db).await?;
-    // One parse at a time: the sync never takes more than a core from the
-    // web server beside it, however many feeds arrive at once.
-    let parsing = tokio::sync::Semaphore::new(1);
+    // One parse at a time: parsing never takes more than one core, however
+    // many feeds arrive at once (storing, beside it, mostly waits on the
+    // database).
+    let parsing = std::sync::Arc::new(tokio::sync::Semaphore::new(1));
     let started = std::time::Instant::now();
     loop {
         // A long pass moves its clock on: each batch is claimed (and leased)
@@ -582,22 +584,29 @@ pub async fn run_pass(db: &Db, client: &FeedClient, now: i64) -> Result<PassRepo
         if due.is_empty() {
             break;
         }
-        // Fetch the batch concurrently; each fetch is parsed as it arrives
+        // Each fetch of the batch is a task of its own, parsed as it arrives
         // and stored as soon as it is parsed, so that parsing one feed and
-        // storing another overlap (on PostgreSQL the store is mostly waiting).
-        let mut fetched: futures_util::stream::FuturesUnordered<_> = due
-            .iter()
-            .map(|feed| {
-                let parsing = &parsing;
-                async move {
-                    let outcome = fetch(client, feed, now).await;
-                    (feed, parsed(outcome, parsing).await)
-                }
-            })
-            .collect();
-        while let Some((feed, outcome)) = fetched.next().await {
+        // storing another overlap. Tasks, not futures polled from here: a
+        // fetch left unpolled while a long store runs would run out its
+        // deadline with its bytes already there.
+        let mut fetched = tokio::task::JoinSet::new();
+        for feed in due {
+            let (client, parsing) = (client.clone(), parsing.clone());
+            fetched.spawn(async move {
+                let outcome = fetch(&client, &feed, now).await;
+                let outcome = parsed(outcome, &parsing).await;
+                (feed, outcome)
+            });
+        }
+        while let Some(joined) = fetched.join_next().await {
+            let (feed, outcome) = match joined {
+                Ok(done) => done,
+                Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+                // Cancelled: the runtime is stopping; the lease frees the feed.
+                Err(_) => continue,
+            };
             report.feeds += 1;
-            store_outcome(db, &persons, feed, outcome, now, &mut report).await?;
+            store_outcome(db, &persons, &feed, outcome, now, &mut report).await?;
         }
     }
     Ok(report)
