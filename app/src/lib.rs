@@ -6,7 +6,7 @@
 //!
 //! The map (README "How it is built" says more): `domain` holds the parsed
 //! types, `server` the infrastructure every feature uses, and each feature
-//! owns a folder — `signing`, `staff`, `feeds` — with its server functions,
+//! owns a folder — `signing`, `staff`, `feeds`, `accessibility` — with its server functions,
 //! its server-only code and its forms; `api` holds the public reads,
 //! `pages` the public pages, `components` the layout and the two islands.
 //! This file puts them together: the document, the routes, and the router
@@ -21,6 +21,7 @@
 #[cfg(any(feature = "ssr", not(feature = "hydrate")))]
 rust_i18n::i18n!("locales", fallback = "en");
 
+pub mod accessibility;
 pub mod api;
 pub mod components;
 pub mod domain;
@@ -43,6 +44,7 @@ use leptos_router::{
     path, SsrMode,
 };
 use pages::{
+    accessibility::AccessibilityPage,
     actions::SupportActionPage,
     errors::NotFound,
     home::HomePage,
@@ -112,6 +114,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signatures/withdraw") view=WithdrawSignaturePage ssr=SsrMode::Async/>
                     <Route path=path!("/signatures/unsubscribe") view=UnsubscribePage ssr=SsrMode::Async/>
                     <Route path=path!("/privacy") view=PrivacyPage ssr=SsrMode::Async/>
+                    <Route path=path!("/accessibility") view=AccessibilityPage ssr=SsrMode::Async/>
                     <Route path=path!("/api") view=OpenDataPage ssr=SsrMode::Async/>
                     <Route path=path!("/staff") view=StaffRouter ssr=SsrMode::Async/>
                     <Route path=path!("/staff/*rest") view=StaffRouter ssr=SsrMode::Async/>
@@ -128,6 +131,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/:lang/signatures/withdraw") view=WithdrawSignaturePage ssr=SsrMode::Async/>
                     <Route path=path!("/:lang/signatures/unsubscribe") view=UnsubscribePage ssr=SsrMode::Async/>
                     <Route path=path!("/:lang/privacy") view=PrivacyPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:lang/accessibility") view=AccessibilityPage ssr=SsrMode::Async/>
                     <Route path=path!("/:lang/api") view=OpenDataPage ssr=SsrMode::Async/>
                 </FlatRoutes>
             </main>

@@ -1,5 +1,6 @@
 import { test, expect, Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
+import { mailTo } from './mail';
 
 const FIVE = ["Dorgelesse N'guessan", 'Hamid Babaei', 'Loujain al-Hathloul', 'Raif Badawi', 'Vahid Afkari'];
 
@@ -98,6 +99,8 @@ const PUBLIC_PAGES = [
   '/actions/solidarity-with-vahid-afkari',
   '/fr/actions/solidarity-with-vahid-afkari',
   '/privacy',
+  '/accessibility',
+  '/fr/accessibility',
   '/api',
   '/nl/api',
   '/fr/actions/solidarity-with-vahid-afkari/embed',
@@ -144,4 +147,19 @@ test('a person page loads no script nor wasm; the action page loads its island',
   await page.goto('/actions/solidarity-with-vahid-afkari');
   await expect(page.locator('section.sign')).toHaveAttribute('data-hydrated', 'true');
   expect(scripts.some((url) => url.endsWith('.wasm'))).toBe(true);
+});
+
+test('every footer leads to the accessibility statement, whose form reaches the administrators', async ({ page, javaScriptEnabled }) => {
+  await open(page, '/nl/persons/hamid-babaei', javaScriptEnabled);
+  await page.locator('.site-footer').getByRole('link', { name: 'Toegankelijkheid' }).click();
+  await expect(page).toHaveURL(/\/nl\/accessibility$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Toegankelijkheidsverklaring');
+  // The page named makes this run's mail the one to find.
+  const where = `/nl/persons/hamid-babaei (${javaScriptEnabled ? 'js' : 'no-js'} ${Date.now()})`;
+  await page.getByLabel('Wat probeerde u te doen').fill('De tijdlijn is moeilijk te volgen met een schermlezer.');
+  await page.getByLabel('Betrokken pagina').fill(where);
+  await page.getByRole('button', { name: 'Versturen' }).click();
+  await expect(page.getByRole('status')).toHaveText('Dank u: uw bericht is naar de beheerders van de site gestuurd.');
+  const mail = await mailTo('e2e-admin@brussels.example', where);
+  expect(mail.body).toContain('De tijdlijn is moeilijk te volgen met een schermlezer.');
 });

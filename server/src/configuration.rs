@@ -57,6 +57,9 @@ pub struct Settings {
     pub open_data_licence: app::server::Licence,
     /// Bytes of rendered public pages kept in memory; 0 turns the cache off.
     pub render_cache_bytes: u64,
+    /// Where reports from the accessibility statement's form go; `None`:
+    /// to every administrator account.
+    pub accessibility_contact: Option<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -87,6 +90,7 @@ impl std::fmt::Debug for Settings {
             .field("mail_from", &self.mail_from)
             .field("retention_days", &self.retention_days)
             .field("render_cache_bytes", &self.render_cache_bytes)
+            .field("accessibility_contact", &self.accessibility_contact)
             .field("open_data_licence", &self.open_data_licence)
             .finish()
     }
@@ -205,7 +209,18 @@ impl Settings {
                 })
             }
         };
+        let accessibility_contact = var("ACCESSIBILITY_CONTACT")
+            .map(|address| {
+                app::domain::Email::parse(&address)
+                    .map(|email| email.as_str().to_owned())
+                    .map_err(|e| ConfigError::Invalid {
+                        name: "ACCESSIBILITY_CONTACT",
+                        reason: format!("{address:?}: {e}"),
+                    })
+            })
+            .transpose()?;
         Ok(Self {
+            accessibility_contact,
             render_cache_bytes,
             open_data_licence,
             retention_days,

@@ -48,6 +48,10 @@ fn rate_limits(settings: &Settings) -> Vec<guard::RateLimit> {
         <app::staff::passwords::RequestPasswordLink as leptos::server_fn::ServerFn>::PATH;
     let signing = ("guard.too_many_title", "guard.too_many_text");
     let logins = ("guard.too_many_logins_title", "guard.too_many_logins_text");
+    let reports = (
+        "guard.too_many_reports_title",
+        "guard.too_many_reports_text",
+    );
     [
         (
             app::signing::SIGN_PATH,
@@ -56,6 +60,11 @@ fn rate_limits(settings: &Settings) -> Vec<guard::RateLimit> {
         ),
         (login, settings.login_rate_per_minute, logins),
         (password_link, settings.login_rate_per_minute, logins),
+        (
+            app::accessibility::FEEDBACK_PATH,
+            settings.login_rate_per_minute,
+            reports,
+        ),
     ]
     .into_iter()
     .filter_map(|(path, per_minute, refusal)| {
@@ -133,6 +142,7 @@ impl Application {
             client_ip_header: settings.client_ip_header.clone(),
             rate_limits: rate_limits(settings),
             retention_days: settings.retention_days,
+            accessibility_contact: settings.accessibility_contact.clone(),
             open_data_licence: settings.open_data_licence.clone(),
             // Never more than a second old: 10,000 readers polling a count
             // make one database read a second, not 10,000.

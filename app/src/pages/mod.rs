@@ -1,11 +1,13 @@
 //! The public pages, one module per area: home, persons, places
 //! (municipalities, rights), support actions with the signing form, the
-//! signature links, the privacy notice and the open data explained, and the one error view (which
+//! signature links, the privacy notice, the accessibility statement and the
+//! open data explained, and the one error view (which
 //! staff pages use too). Every page renders on the server and works with
 //! JavaScript off; the islands in `components` only make it nicer.
 //!
-//! May import `api`, `signing` (its wire types and server functions),
+//! May import `api`, `signing` and `accessibility` (their wire types and server functions),
 //! `components`, `domain`, `i18n`, `text`. Never `staff` or `feeds`.
+pub mod accessibility;
 pub mod actions;
 pub mod errors;
 pub mod home;

@@ -222,6 +222,7 @@ pub fn PrivacyPage() -> impl IntoView {
                         "privacy.retention",
                         "privacy.forgetting",
                         "privacy.withdraw",
+                        "privacy.reports",
                     ]
                     .into_iter()
                     .map(|key| view! { <p>{days(key)}</p> })

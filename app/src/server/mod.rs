@@ -61,6 +61,8 @@ pub struct AppState {
     pub client_ip_header: Option<http::HeaderName>,
     /// Days after an action closes before its signatures are anonymised.
     pub retention_days: u32,
+    /// Where accessibility reports go; `None`: to every administrator.
+    pub accessibility_contact: Option<String>,
     /// What the open data is published under.
     pub open_data_licence: Licence,
     /// (goal, confirmed) of each support action readers poll; `None`: no

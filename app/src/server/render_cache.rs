@@ -220,7 +220,12 @@ fn is_public(path: &str) -> bool {
     let (_, rest) = Locale::split_path(path);
     let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
     match segments.as_slice() {
-        [] | ["persons"] | ["privacy"] | ["api"] | ["feed.atom" | "feed.json"] => true,
+        []
+        | ["persons"]
+        | ["privacy"]
+        | ["accessibility"]
+        | ["api"]
+        | ["feed.atom" | "feed.json"] => true,
         ["persons" | "municipalities", _] | ["persons" | "municipalities", _, _] => true,
         ["rights", _] | ["actions", _] | ["data", _] => true,
         ["api", "v1", .., last] => *last != "count",

@@ -159,6 +159,7 @@ pub fn test_settings(store: &TestStore) -> Settings {
         // On, as in production: every test of a public page reads
         // through the cache.
         render_cache_bytes: 16 << 20,
+        accessibility_contact: None,
     }
 }
 

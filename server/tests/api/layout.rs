@@ -15,6 +15,10 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("api", &["server", "domain", "error", "i18n", "text"]),
     ("signing", &["server", "domain", "error", "i18n", "text"]),
     (
+        "accessibility",
+        &["server", "domain", "error", "i18n", "text"],
+    ),
+    (
         "staff",
         &[
             "server",
@@ -42,6 +46,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
             "text",
             "api",
             "signing",
+            "accessibility",
             "components",
         ],
     ),

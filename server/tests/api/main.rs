@@ -2,6 +2,7 @@
 //! public pages over real HTTP, and the command line.
 mod helpers;
 
+mod accessibility;
 mod accounts;
 mod cli;
 mod federation;

@@ -30,6 +30,7 @@ const PUBLIC: &[&str] = &[
     "/api/password/set",
     "/api/password/forgot",
     "/api/news_subscription",
+    "/api/accessibility/feedback",
 ];
 
 /// Every staff function: what it does in the policy's words (so the roles

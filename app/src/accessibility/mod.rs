@@ -1,0 +1,256 @@
+//! The accessibility statement's feedback form. Directive (EU) 2016/2102
+//! asks a public body's site for a way to tell it of what is not accessible;
+//! here it needs no account: a reader writes what stood in their way, and the
+//! report reaches the site's administrators by mail (the configured contact
+//! address, else every administrator account). Nothing of it is stored but the mail in
+//! the outbox. The form works as a plain post; a problem comes back through
+//! a short-lived flash cookie, as the signing form's do.
+use crate::error::AppError;
+use crate::i18n::Locale;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A report is a few paragraphs, not a document.
+pub const MAX_MESSAGE_CHARS: usize = 5_000;
+
+/// The fields as posted.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FeedbackValues {
+    pub lang: String,
+    /// What stood in the way.
+    pub message: String,
+    /// Where: a page address or a description; optional.
+    pub page: String,
+    /// Where an answer may go; optional (a report may be anonymous).
+    pub reply_to: String,
+    /// The honeypot: hidden from people, filled in by naive bots.
+    pub website: String,
+}
+
+/// A problem with one field: the field's name and the interface-string key
+/// of what to say next to it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedbackProblem {
+    pub field: String,
+    pub key: String,
+}
+
+/// What a plain form post leaves for the page it returns to.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedbackFlash {
+    pub values: FeedbackValues,
+    pub problems: Vec<FeedbackProblem>,
+}
+
+impl FeedbackFlash {
+    /// A cookie holds about 4 KB: a long message is not carried back (the
+    /// browser's own checks, `required` and `maxlength`, make this rare).
+    pub const KEPT_MESSAGE_BYTES: usize = 1_500;
+
+    pub fn problem(&self, field: &str) -> Option<&str> {
+        self.problems
+            .iter()
+            .find(|p| p.field == field)
+            .map(|p| p.key.as_str())
+    }
+}
+
+/// A report, checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Feedback {
+    pub message: String,
+    pub page: Option<crate::domain::Line>,
+    pub reply_to: Option<crate::domain::Email>,
+    pub locale: Locale,
+}
+
+/// Checks the posted fields; every problem at once.
+pub fn parse_feedback(values: &FeedbackValues) -> Result<Feedback, Vec<FeedbackProblem>> {
+    use crate::domain::{Email, Line};
+    let mut problems = Vec::new();
+    let mut problem = |field: &str, key: &str| {
+        problems.push(FeedbackProblem {
+            field: field.to_owned(),
+            key: key.to_owned(),
+        })
+    };
+    let message = values.message.trim();
+    if message.is_empty() {
+        problem("message", "accessibility.error.message_empty");
+    } else if message.chars().count() > MAX_MESSAGE_CHARS {
+        problem("message", "accessibility.error.message_long");
+    } else if message
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        // PostgreSQL refuses a NUL in text; nobody types the others.
+        problem("message", "accessibility.error.message_control");
+    }
+    let page = match values.page.trim() {
+        "" => None,
+        page => Line::parse(page)
+            .map_err(|_| problem("page", "accessibility.error.page"))
+            .ok(),
+    };
+    let reply_to = match values.reply_to.trim() {
+        "" => None,
+        address => Email::parse(address)
+            .map_err(|_| problem("reply_to", "accessibility.error.reply_to"))
+            .ok(),
+    };
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(Feedback {
+        message: message.to_owned(),
+        page,
+        reply_to,
+        locale: Locale::from_code(&values.lang).unwrap_or_default(),
+    })
+}
+
+/// Sends a report to the administrators; back to the statement, which says
+/// it was sent or what to mend.
+#[server(prefix = "/api", endpoint = "accessibility/feedback")]
+pub async fn send_accessibility_feedback(
+    #[server(flatten)] form: FeedbackValues,
+) -> Result<(), AppError> {
+    on_server::send_from_form(form).await
+}
+
+/// The path the form posts to; the server rate-limits it per address.
+pub const FEEDBACK_PATH: &str = <SendAccessibilityFeedback as leptos::server_fn::ServerFn>::PATH;
+
+#[cfg(feature = "ssr")]
+pub mod on_server {
+    use super::*;
+    use crate::on_pool;
+    use crate::server::cookies;
+    use crate::server::db::{BeginWrite, Db};
+    use crate::server::outbox::{Enqueue, NewMail};
+
+    pub const FLASH_COOKIE: &str = "lumieres_accessibility";
+
+    pub async fn send_from_form(form: FeedbackValues) -> Result<(), AppError> {
+        use crate::server::context::{is_plain_form_post, redirect, request_parts, state};
+        let state = state()?;
+        let parts = request_parts()?;
+        let locale = Locale::from_code(&form.lang).unwrap_or_default();
+        let statement = locale.path("/accessibility", false);
+        if !form.website.trim().is_empty() {
+            let ip = crate::server::guard::client_ip(&parts, state.client_ip_header.as_ref());
+            tracing::info!(?ip, "honeypot field filled: accessibility report dropped");
+            return redirect(&format!("{statement}?sent=1#feedback"));
+        }
+        let feedback = match parse_feedback(&form) {
+            Ok(feedback) => feedback,
+            Err(problems) => {
+                let pairs: Vec<String> = problems
+                    .iter()
+                    .map(|p| format!("{}={}", p.field, p.key))
+                    .collect();
+                if is_plain_form_post(&parts.headers) {
+                    let (mut values, mut problems) = (form, problems);
+                    if values.message.len() > FeedbackFlash::KEPT_MESSAGE_BYTES {
+                        values.message.clear();
+                        // Said, not silently lost: the reader pastes it again.
+                        if !problems.iter().any(|p| p.field == "message") {
+                            problems.push(FeedbackProblem {
+                                field: "message".to_owned(),
+                                key: "accessibility.error.message_not_kept".to_owned(),
+                            });
+                        }
+                    }
+                    cookies::set_flash(FLASH_COOKIE, &FeedbackFlash { values, problems });
+                    redirect(&format!("{statement}#feedback"))?;
+                }
+                return Err(AppError::Invalid(pairs.join(", ")));
+            }
+        };
+        let contact = state.accessibility_contact.as_deref();
+        let sent = send(&state.db, contact, &feedback, crate::server::clock::now()).await?;
+        if sent == 0 {
+            tracing::error!(
+                "an accessibility report has nobody to go to: set ACCESSIBILITY_CONTACT"
+            );
+            return Err(AppError::Internal);
+        }
+        redirect(&format!("{statement}?sent=1#feedback"))
+    }
+
+    /// The configured contact address, shown on the statement beside the
+    /// form (for whoever the form itself fails).
+    pub fn contact() -> Option<String> {
+        crate::server::context::state()
+            .ok()
+            .and_then(|state| state.accessibility_contact)
+    }
+
+    /// The flash a plain post left, once.
+    pub fn take_flash() -> Option<FeedbackFlash> {
+        cookies::take_flash(FLASH_COOKIE, |_: &FeedbackFlash| true)
+    }
+
+    /// Queues the report for the contact address, or for every active
+    /// administrator when none is configured; returns how many mails.
+    pub async fn send(
+        db: &Db,
+        contact: Option<&str>,
+        feedback: &Feedback,
+        now: i64,
+    ) -> Result<usize, sqlx::Error> {
+        let subject = format!(
+            "Accessibility report: {}",
+            feedback
+                .page
+                .as_ref()
+                .map(|p| p.as_str().to_owned())
+                // One line: a subject is a header, and the message has newlines.
+                // One line (a subject is a header): the message's first words.
+                .unwrap_or_else(|| {
+                    let start: String = feedback.message.chars().take(60).collect();
+                    crate::domain::Line::parse(&start)
+                        .map(|line| line.as_str().to_owned())
+                        .unwrap_or_default()
+                })
+        );
+        let body = format!(
+            "Someone reported an accessibility problem through the statement's form.\n\n\
+             Page: {page}\nAnswer to: {reply}\nLanguage: {language}\n\n{message}\n",
+            page = feedback.page.as_ref().map_or("(not given)", |p| p.as_str()),
+            reply = feedback
+                .reply_to
+                .as_ref()
+                .map_or("(no address given)", |a| a.as_str()),
+            language = feedback.locale.code(),
+            message = feedback.message,
+        );
+        on_pool!(db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let recipients: Vec<String> = match contact {
+                Some(contact) => vec![contact.to_owned()],
+                None => {
+                    sqlx::query_scalar(
+                        "SELECT email FROM users WHERE role = $1 AND NOT disabled ORDER BY id",
+                    )
+                    .bind(crate::domain::Role::Admin.slug())
+                    .fetch_all(&mut *tx)
+                    .await?
+                }
+            };
+            let mails: Vec<NewMail<'_>> = recipients
+                .iter()
+                .map(|recipient| NewMail {
+                    recipient,
+                    subject: &subject,
+                    body_text: &body,
+                    list_unsubscribe: None,
+                })
+                .collect();
+            tx.enqueue_all(&mails, now).await?;
+            tx.commit().await?;
+            Ok(mails.len())
+        })
+    }
+}
