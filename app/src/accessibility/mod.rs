@@ -10,6 +10,10 @@ use crate::i18n::Locale;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// When the statement was last prepared (year, month, day): a new
+/// assessment changes it here, and the statement says it in each language.
+pub const STATEMENT_PREPARED: (i32, u8, u8) = (2026, 12, 4);
+
 /// A report is a few paragraphs, not a document.
 pub const MAX_MESSAGE_CHARS: usize = 5_000;
 

@@ -1,7 +1,7 @@
 //! The accessibility statement (the model of Commission Implementing
 //! Decision (EU) 2018/1523) with its feedback form, in the reader's language.
-use crate::accessibility::{FEEDBACK_PATH, MAX_MESSAGE_CHARS};
-use crate::domain::Line;
+use crate::accessibility::{FEEDBACK_PATH, MAX_MESSAGE_CHARS, STATEMENT_PREPARED};
+use crate::domain::{Line, PartialDate};
 use crate::i18n::use_locale;
 use crate::pages::errors::NotFound;
 use leptos::prelude::*;
@@ -25,9 +25,13 @@ pub fn AccessibilityPage() -> impl IntoView {
         (None, None);
     let flash = flash.unwrap_or_default();
     let title = locale.t("accessibility.title");
+    let (year, month, day) = STATEMENT_PREPARED;
+    let prepared = PartialDate::ymd(year, month, day)
+        .map(|date| date.format(locale))
+        .unwrap_or_default();
     let paragraphs = |keys: &[&str]| {
         keys.iter()
-            .map(|key| view! { <p>{locale.t(key)}</p> })
+            .map(|key| view! { <p>{locale.t(key).replace("%{date}", &prepared)}</p> })
             .collect_view()
     };
     let limitations = [
