@@ -47,12 +47,25 @@ fn not_found() -> Response {
     (StatusCode::NOT_FOUND, "No such support action.").into_response()
 }
 
-fn unavailable() -> Response {
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        "The count cannot be read now.",
-    )
-        .into_response()
+/// The rule every reader follows (`AppError::from`, which logs the cause):
+/// 503 with Retry-After while the database cannot be reached, else 500.
+fn unreadable(error: sqlx::Error) -> Response {
+    match crate::error::AppError::from(error) {
+        crate::error::AppError::Unavailable => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(
+                header::RETRY_AFTER,
+                HeaderValue::from_static(crate::error::RETRY_AFTER_SECONDS),
+            )],
+            "The count cannot be read now.",
+        )
+            .into_response(),
+        _ => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The count cannot be read.",
+        )
+            .into_response(),
+    }
 }
 
 async fn embed_page(
@@ -64,10 +77,7 @@ async fn embed_page(
     let action = match actions::listing(&state.db, &slug, locale).await {
         Ok(Some(action)) => action,
         Ok(None) => return not_found(),
-        Err(error) => {
-            tracing::error!(%error, "the embed cannot read its action");
-            return unavailable();
-        }
+        Err(error) => return unreadable(error),
     };
     let page = embed_html(&action, locale, &state.public_url);
     let mut response = cacheable(&headers, page, "text/html; charset=utf-8", CACHE);
@@ -142,10 +152,7 @@ pub async fn badge(
     let (goal, confirmed) = match actions::live_count(&state, &slug).await {
         Ok(Some(count)) => count,
         Ok(None) => return not_found(),
-        Err(error) => {
-            tracing::error!(%error, "the badge cannot read its count");
-            return unavailable();
-        }
+        Err(error) => return unreadable(error),
     };
     let svg = badge_svg(
         &locale.t("embed.badge_label"),

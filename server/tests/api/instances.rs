@@ -474,6 +474,7 @@ async fn while_postgresql_is_away_an_instance_answers_503_and_then_recovers() {
         "/persons/vahid-afkari",
         "/persons",
         "/api/v1/persons",
+        "/actions/solidarity-with-vahid-afkari/embed",
         "/healthz",
     ];
     for path in pages {
@@ -494,6 +495,22 @@ async fn while_postgresql_is_away_an_instance_answers_503_and_then_recovers() {
     assert_eq!(
         away.headers.get("retry-after").map(|v| v.to_str().unwrap()),
         Some("5")
+    );
+    let embed = page(client.get(format!(
+        "{}/actions/solidarity-with-vahid-afkari/embed",
+        instance.address
+    )))
+    .await;
+    assert_eq!(
+        (
+            embed.status,
+            embed
+                .headers
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap())
+        ),
+        (503, Some("5")),
+        "the embed on a city's site says when to try again"
     );
     assert!(
         away.body.contains("De retour dans un instant"),
