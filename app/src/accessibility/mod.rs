@@ -48,9 +48,33 @@ pub struct FeedbackFlash {
 }
 
 impl FeedbackFlash {
-    /// A cookie holds about 4 KB: a long message is not carried back (the
-    /// browser's own checks, `required` and `maxlength`, make this rare).
-    pub const KEPT_MESSAGE_BYTES: usize = 1_500;
+    /// A browser keeps a cookie of about 4 KB, name and attributes included:
+    /// a flash whose encoding would pass this goes back without the message
+    /// (and says so).
+    pub const COOKIE_BYTES: usize = 3_600;
+
+    /// The flash as it can travel: the message left out, and the reader told
+    /// to paste it again, when the whole would not fit in a cookie.
+    #[cfg(feature = "ssr")]
+    pub fn fitting(mut self) -> Self {
+        let json = serde_json::to_vec(&self).map_or(usize::MAX, |json| json.len());
+        // Base64 makes four bytes of three.
+        if json.saturating_mul(4) / 3 <= Self::COOKIE_BYTES {
+            return self;
+        }
+        self.values.message.clear();
+        let not_kept = "accessibility.error.message_not_kept";
+        match self.problems.iter_mut().find(|p| p.field == "message") {
+            // "Too long" says itself that the text was not kept.
+            Some(problem) if problem.key == "accessibility.error.message_long" => {}
+            Some(problem) => problem.key = not_kept.to_owned(),
+            None => self.problems.push(FeedbackProblem {
+                field: "message".to_owned(),
+                key: not_kept.to_owned(),
+            }),
+        }
+        self
+    }
 
     pub fn problem(&self, field: &str) -> Option<&str> {
         self.problems
@@ -79,7 +103,10 @@ pub fn parse_feedback(values: &FeedbackValues) -> Result<Feedback, Vec<FeedbackP
             key: key.to_owned(),
         })
     };
-    let message = values.message.trim();
+    // A browser posts a line break as CRLF but counts it as one character
+    // for `maxlength`: counted (and sent) as one here too.
+    let message = values.message.replace("\r\n", "\n");
+    let message = message.trim();
     if message.is_empty() {
         problem("message", "accessibility.error.message_empty");
     } else if message.chars().count() > MAX_MESSAGE_CHARS {
@@ -155,18 +182,11 @@ pub mod on_server {
                     .map(|p| format!("{}={}", p.field, p.key))
                     .collect();
                 if is_plain_form_post(&parts.headers) {
-                    let (mut values, mut problems) = (form, problems);
-                    if values.message.len() > FeedbackFlash::KEPT_MESSAGE_BYTES {
-                        values.message.clear();
-                        // Said, not silently lost: the reader pastes it again.
-                        if !problems.iter().any(|p| p.field == "message") {
-                            problems.push(FeedbackProblem {
-                                field: "message".to_owned(),
-                                key: "accessibility.error.message_not_kept".to_owned(),
-                            });
-                        }
-                    }
-                    cookies::set_flash(FLASH_COOKIE, &FeedbackFlash { values, problems });
+                    let flash = FeedbackFlash {
+                        values: form,
+                        problems,
+                    };
+                    cookies::set_flash(FLASH_COOKIE, &flash.fitting());
                     redirect(&format!("{statement}#feedback"))?;
                 }
                 return Err(AppError::Invalid(pairs.join(", ")));
@@ -210,7 +230,6 @@ pub mod on_server {
                 .page
                 .as_ref()
                 .map(|p| p.as_str().to_owned())
-                // One line: a subject is a header, and the message has newlines.
                 // One line (a subject is a header): the message's first words.
                 .unwrap_or_else(|| {
                     let start: String = feedback.message.chars().take(60).collect();
@@ -256,5 +275,66 @@ pub mod on_server {
             tx.commit().await?;
             Ok(mails.len())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(message: &str) -> FeedbackValues {
+        FeedbackValues {
+            lang: "en".into(),
+            message: message.into(),
+            ..FeedbackValues::default()
+        }
+    }
+
+    #[test]
+    fn a_line_break_counts_as_one_character_as_in_the_browser() {
+        // 2,000 lines: 6,000 characters as posted (CRLF), 4,000 as typed.
+        let typed = "a\r\n".repeat(2_000);
+        let feedback = parse_feedback(&values(&typed)).expect("within the limit");
+        assert!(!feedback.message.contains('\r'));
+        let too_long = "a\r\n".repeat(MAX_MESSAGE_CHARS / 2 + 1);
+        assert_eq!(
+            parse_feedback(&values(&too_long)).unwrap_err()[0].key,
+            "accessibility.error.message_long"
+        );
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn a_flash_too_big_for_a_cookie_leaves_the_message_out_and_says_so() {
+        let problem = |key: &str| FeedbackProblem {
+            field: "message".into(),
+            key: key.into(),
+        };
+        let small = FeedbackFlash {
+            values: values("short"),
+            problems: vec![],
+        };
+        assert_eq!(small.clone().fitting(), small);
+        // Quotes and line breaks grow in JSON: the encoded size counts.
+        let big = FeedbackFlash {
+            values: values(&"\"\n".repeat(700)),
+            problems: vec![problem("accessibility.error.message_control")],
+        }
+        .fitting();
+        assert_eq!(big.values.message, "");
+        assert_eq!(
+            big.problem("message"),
+            Some("accessibility.error.message_not_kept")
+        );
+        let long = FeedbackFlash {
+            values: values(&"x".repeat(MAX_MESSAGE_CHARS + 1)),
+            problems: vec![problem("accessibility.error.message_long")],
+        }
+        .fitting();
+        assert_eq!(long.values.message, "");
+        assert_eq!(
+            long.problem("message"),
+            Some("accessibility.error.message_long")
+        );
     }
 }

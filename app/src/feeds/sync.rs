@@ -602,7 +602,8 @@ pub async fn run_pass(db: &Db, client: &FeedClient, now: i64) -> Result<PassRepo
             let (feed, outcome) = match joined {
                 Ok(done) => done,
                 Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
-                // Cancelled: the runtime is stopping; the lease frees the feed.
+                // Cancelled: cannot happen (only dropping the set aborts its
+                // tasks); were it to, the lease frees the feed.
                 Err(_) => continue,
             };
             report.feeds += 1;

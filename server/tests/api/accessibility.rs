@@ -65,7 +65,7 @@ on_both_backends! {
         let sent = app.get("/fr/accessibility?sent=1").await;
         assert_eq!(
             sent.texts("[role=status]"),
-            ["Merci : votre message a été envoyé aux administrateurs du site."]
+            ["Merci : votre message a été envoyé aux responsables du site."]
         );
         let mails = reports(app).await;
         let recipients: Vec<&str> = mails.iter().map(|(to, _, _)| to.as_str()).collect();
@@ -109,14 +109,14 @@ on_both_backends! {
         assert!(scripted.body.contains("message=accessibility.error.message_empty"), "{}", scripted.body);
         // Each of these is refused with its reason next to the message.
         let long = "x".repeat(app::accessibility::MAX_MESSAGE_CHARS + 1);
-        let long_but_kept = "y".repeat(2_000);
+        let long_valid = "y".repeat(3_000);
         for (message, reply_to, said, kept) in [
-            (long.as_str(), "", "Your message is too long: at most 5,000 characters.", ""),
+            (long.as_str(), "", "Your message is too long (at most 5,000 characters), so it was not kept: please shorten it and paste it again.", ""),
             // PostgreSQL would refuse the NUL; the page gives the text back (an
             // HTML parser, a browser's too, reads a NUL as U+FFFD).
             ("The map\u{0}is silent", "", "Your message holds characters that cannot be sent (control characters): please remove them.", "The map\u{fffd}is silent"),
             // Valid, but too long to travel back in a cookie: the reader is told.
-            (long_but_kept.as_str(), "jan@gmailcom", "Your message was too long to be kept while you correct the form: please paste it again.", ""),
+            (long_valid.as_str(), "jan@gmailcom", "Your message was too long to be kept while you correct the form: please paste it again.", ""),
         ] {
             let answer = app
                 .post_form(FEEDBACK, "/accessibility", &[("lang", "en"), ("message", message), ("page", ""), ("reply_to", reply_to), ("website", "")])
