@@ -41,6 +41,19 @@ impl<'de, T: Default> serde::Deserialize<'de> for ServerOnly<T> {
 #[derive(Clone, Debug)]
 pub struct PublicUrl(pub String);
 
+/// What a form control's `aria-describedby` names: its hint and its error,
+/// when shown, as `{id}-hint` and `{id}-error`.
+pub fn described_by(id: &str, hint: bool, error: bool) -> Option<String> {
+    let parts: Vec<String> = [
+        hint.then(|| format!("{id}-hint")),
+        error.then(|| format!("{id}-error")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    (!parts.is_empty()).then(|| parts.join(" "))
+}
+
 /// The page's full address, for what only takes one (structured data,
 /// `hreflang`): the public address and `path`.
 pub fn full_address(path: &str) -> String {

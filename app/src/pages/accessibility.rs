@@ -1,6 +1,7 @@
 //! The accessibility statement (the model of Commission Implementing
 //! Decision (EU) 2018/1523) with its feedback form, in the reader's language.
 use crate::accessibility::{FEEDBACK_PATH, MAX_MESSAGE_CHARS, STATEMENT_PREPARED};
+use crate::components::described_by;
 use crate::domain::{Line, PartialDate};
 use crate::i18n::use_locale;
 use crate::pages::errors::NotFound;
@@ -52,13 +53,8 @@ pub fn AccessibilityPage() -> impl IntoView {
         })
     };
     let invalid = |field: &str| flash.problem(field).map(|_| "true");
-    let described = |field: &str, hint: Option<&str>| {
-        let mut ids: Vec<String> = hint.map(str::to_owned).into_iter().collect();
-        if flash.problem(field).is_some() {
-            ids.push(format!("{field}-error"));
-        }
-        (!ids.is_empty()).then(|| ids.join(" "))
-    };
+    let described =
+        |field: &str, hint: bool| described_by(field, hint, flash.problem(field).is_some());
     let values = flash.values.clone();
     let form = if sent {
         view! { <p class="notice" role="status">{locale.t("accessibility.sent")}</p> }.into_any()
@@ -74,19 +70,19 @@ pub fn AccessibilityPage() -> impl IntoView {
                     <textarea id="message" name="message" rows="6" required
                         maxlength=MAX_MESSAGE_CHARS.to_string()
                         aria-invalid=invalid("message")
-                        aria-describedby=described("message", None)>{values.message}</textarea>
+                        aria-describedby=described("message", false)>{values.message}</textarea>
                     {error("message")}
                 </div>
                 <div class="field">
                     <label for="page">{locale.t("accessibility.page")}</label>
                     <input id="page" name="page" type="text" maxlength=Line::MAX_CHARS.to_string() value=values.page
-                        aria-invalid=invalid("page") aria-describedby=described("page", None)/>
+                        aria-invalid=invalid("page") aria-describedby=described("page", false)/>
                     {error("page")}
                 </div>
                 <div class="field">
                     <label for="reply_to">{locale.t("accessibility.reply_to")}</label>
                     <input id="reply_to" name="reply_to" type="email" autocomplete="email" value=values.reply_to
-                        aria-invalid=invalid("reply_to") aria-describedby=described("reply_to", Some("reply_to-hint"))/>
+                        aria-invalid=invalid("reply_to") aria-describedby=described("reply_to", true)/>
                     <p class="hint" id="reply_to-hint">{locale.t("accessibility.reply_to_hint")}</p>
                     {error("reply_to")}
                 </div>

@@ -3,6 +3,7 @@
 //! done, and form fields that show again what was typed with the problem
 //! next to the field. Staff forms are plain HTML forms posting to server
 //! functions: they work the same with JavaScript off and on.
+use crate::components::described_by;
 use crate::domain::{MissingTranslation, Permission, Translatable};
 use crate::error::AppError;
 use crate::i18n::{use_locale, Locale};
@@ -284,17 +285,6 @@ pub fn CheckField(
             <label for=id>{label}</label>
         </div>
     }
-}
-
-fn described_by(id: &str, hint: bool, error: bool) -> Option<String> {
-    let parts: Vec<String> = [
-        hint.then(|| format!("{id}-hint")),
-        error.then(|| format!("{id}-error")),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    (!parts.is_empty()).then(|| parts.join(" "))
 }
 
 /// The page language as a hidden field: server functions answer in it.
