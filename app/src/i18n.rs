@@ -159,6 +159,16 @@ impl Locale {
             .replace("%{goal}", &self.number(goal))
     }
 
+    /// How a count splits once some signatures were collected on paper:
+    /// "1,200 online and 300 on paper"; `None` while all are online.
+    pub fn count_breakdown(self, online: i64, paper: i64) -> Option<String> {
+        (paper > 0).then(|| {
+            self.t("action.count_breakdown")
+                .replace("%{online}", &self.number(online))
+                .replace("%{paper}", &self.number(paper))
+        })
+    }
+
     /// Thousands separators as each language writes them: 1,000 / 1 000 / 1.000.
     pub fn number(self, n: i64) -> String {
         let sep = match self {

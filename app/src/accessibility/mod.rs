@@ -262,15 +262,7 @@ pub mod on_server {
                     .await?
                 }
             };
-            let mails: Vec<NewMail<'_>> = recipients
-                .iter()
-                .map(|recipient| NewMail {
-                    recipient,
-                    subject: &subject,
-                    body_text: &body,
-                    list_unsubscribe: None,
-                })
-                .collect();
+            let mails = NewMail::to_each(&recipients, &subject, &body);
             tx.enqueue_all(&mails, now).await?;
             tx.commit().await?;
             Ok(mails.len())

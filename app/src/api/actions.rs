@@ -1,6 +1,6 @@
 //! Support actions as the public reads them: what citizens sign, how far the
 //! count has come, and who signed (first names of those who asked to be shown).
-use crate::domain::{Availability, CountryCode, PartialDate, Slug};
+use crate::domain::{Availability, CountryCode, DeliveryMethod, PartialDate, Slug};
 use crate::error::AppError;
 use crate::i18n::{LangText, Locale};
 use leptos::prelude::*;
@@ -19,13 +19,34 @@ pub struct SupportActionDetail {
     pub opens_on: PartialDate,
     pub closes_on: Option<PartialDate>,
     pub availability: Availability,
-    /// Only confirmed signatures count.
+    /// Confirmed online signatures: pending ones do not count.
     pub confirmed: i64,
+    /// Signatures collected on paper: they count with the confirmed ones.
+    pub paper: i64,
     /// Confirmed signatures per day (UTC), from the first such day to the
     /// last, quiet days included as zero.
     pub per_day: Vec<(PartialDate, i64)>,
     /// The latest confirmed signers who asked to be shown: first name and place only.
     pub recent_signers: Vec<RecentSigner>,
+    /// When, to whom and how its signatures were handed over, once they were.
+    pub delivery: Option<Delivery>,
+}
+
+/// A support action's signatures, handed over: what the public reads of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub delivered_on: PartialDate,
+    /// Written in one language, said when it is not the page's.
+    pub recipient: LangText,
+    pub method: DeliveryMethod,
+    /// Sanitized when stored; in the recipient's language.
+    pub note_html: Option<LangText>,
+    /// A web address (checked when stored): a photo, a letter, a press release.
+    pub proof_url: Option<String>,
+    /// The counts handed over, online (confirmed) and on paper, as they
+    /// stood when the delivery was recorded.
+    pub signatures: i64,
+    pub paper_signatures: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -213,7 +234,9 @@ pub mod on_server {
         opens_on: NaiveDate,
         closes_on: Option<NaiveDate>,
         is_open: bool,
+        delivered: bool,
         confirmed: i64,
+        paper: i64,
     }
 
     /// The one reading of a support action as the public sees it, its
@@ -224,8 +247,11 @@ pub mod on_server {
                 "SELECT a.id, a.slug, ", translated!("a"."title"), ", ", translated!("a"."body_html"), ", ",
                 translated!("a"."addressee"), ", CAST(a.goal AS BIGINT) AS goal,
                         p.slug AS person_slug, p.full_name AS person_name, a.opens_on, a.closes_on, a.is_open, ",
-                confirmed_count!(),
-                " AS confirmed
+                crate::delivered!(), " AS delivered, ",
+                crate::confirmed_count!(),
+                " AS confirmed, ",
+                crate::paper_count!(),
+                " AS paper
                    FROM support_actions a JOIN persons p ON p.id = a.person_id",
                 translation_join!("support_action_translations"."support_action_id", "a"."title", $lang),
                 translation_join!("support_action_translations"."support_action_id", "a"."body_html", $lang),
@@ -246,6 +272,7 @@ pub mod on_server {
         pub closes_on: Option<PartialDate>,
         pub availability: Availability,
         pub confirmed: i64,
+        pub paper: i64,
     }
 
     /// Every support action of a public person, by slug.
@@ -287,17 +314,24 @@ pub mod on_server {
             goal: row.goal,
             opens_on: partial(row.opens_on),
             closes_on: row.closes_on.map(partial),
-            availability: availability_today(row.is_open, row.opens_on, row.closes_on),
+            availability: availability_today(
+                row.is_open,
+                row.delivered,
+                row.opens_on,
+                row.closes_on,
+            ),
             confirmed: row.confirmed,
+            paper: row.paper,
         })
     }
 
-    /// The goal and confirmed count of a support action of a public person,
-    /// at most a second old (`AppState::action_counts`): what readers poll.
+    /// The goal and count (confirmed online and on paper) of a support
+    /// action of a public person, at most a second old
+    /// (`AppState::action_counts`): what readers poll.
     pub async fn live_count(
         state: &AppState,
         slug: &str,
-    ) -> Result<Option<(i64, i64)>, sqlx::Error> {
+    ) -> Result<Option<(i64, i64, i64)>, sqlx::Error> {
         // Only a slug may become a key: anything else names no action, and
         // junk must not fill the cache.
         if Slug::parse(slug).is_err() {
@@ -308,8 +342,10 @@ pub mod on_server {
             .get(slug, || async {
                 on_pool!(&state.db, |pool| sqlx::query_as(concat!(
                     "SELECT CAST(a.goal AS BIGINT) AS goal, ",
-                    confirmed_count!(),
-                    " AS confirmed FROM support_actions a JOIN persons p ON p.id = a.person_id
+                    crate::confirmed_count!(),
+                    " AS confirmed, ",
+                    crate::paper_count!(),
+                    " AS paper FROM support_actions a JOIN persons p ON p.id = a.person_id
                       WHERE a.slug = $1 AND p.is_public"
                 ))
                 .bind(slug)
@@ -366,6 +402,11 @@ pub mod on_server {
             .into_iter()
             .map(|(name, place)| RecentSigner::from_stored(&name, place))
             .collect();
+        let delivery = if row.delivered {
+            delivery_of(db, row.id).await?
+        } else {
+            None
+        };
         let opens_on = partial(row.opens_on);
         let closes_on = row.closes_on.map(partial);
         Ok(Some(SupportActionDetail {
@@ -376,12 +417,61 @@ pub mod on_server {
             addressee: stored_text(row.addressee, &row.addressee_lang)?,
             goal: row.goal,
             person_name: row.person_name,
-            availability: availability_today(row.is_open, row.opens_on, row.closes_on),
+            availability: availability_today(
+                row.is_open,
+                row.delivered,
+                row.opens_on,
+                row.closes_on,
+            ),
             opens_on,
             closes_on,
             confirmed: row.confirmed,
+            paper: row.paper,
             per_day,
             recent_signers,
+            delivery,
+        }))
+    }
+
+    #[derive(sqlx::FromRow)]
+    struct DeliveryRow {
+        delivered_on: NaiveDate,
+        recipient: String,
+        method: String,
+        note_html: Option<String>,
+        language: String,
+        proof_url: Option<String>,
+        signatures: i64,
+        paper_signatures: i64,
+    }
+
+    /// The delivery of action `action_id`, if its signatures were handed over.
+    pub async fn delivery_of(db: &Db, action_id: i64) -> Result<Option<Delivery>, sqlx::Error> {
+        let row: Option<DeliveryRow> = on_pool!(db, |pool| {
+            sqlx::query_as(
+            "SELECT delivered_on, recipient, method, note_html, language, proof_url, signatures,
+                    paper_signatures
+               FROM deliveries WHERE action_id = $1"
+        )
+        .bind(action_id)
+        .fetch_optional(pool)
+        .await
+        })?;
+        let Some(row) = row else { return Ok(None) };
+        let lang = crate::server::translations::stored_language(&row.language)?;
+        let method = DeliveryMethod::parse(&row.method)
+            .map_err(|_| crate::server::db::decode(format!("delivery method {:?}", row.method)))?;
+        Ok(Some(Delivery {
+            delivered_on: partial(row.delivered_on),
+            recipient: LangText {
+                text: row.recipient,
+                lang,
+            },
+            method,
+            note_html: row.note_html.map(|text| LangText { text, lang }),
+            proof_url: row.proof_url,
+            signatures: row.signatures,
+            paper_signatures: row.paper_signatures,
         }))
     }
 

@@ -163,6 +163,7 @@ pub async fn actions_csv(
             a.closes_on.map(|d| d.to_string()).unwrap_or_default(),
             state.name(),
             a.confirmed.to_string(),
+            a.paper.to_string(),
         ]
     });
     open_csv(&headers, &state.open_data_licence, "actions", rows)

@@ -95,7 +95,8 @@ fn embed_html(action: &ActionListing, locale: Locale, public_url: &str) -> Strin
         "{public_url}{}",
         locale.path(&format!("/actions/{}", action.slug), false)
     );
-    let count = locale.signature_count(action.confirmed, action.goal);
+    let counted = action.confirmed + action.paper;
+    let count = locale.signature_count(counted, action.goal);
     let link = if action.availability == Availability::Open {
         locale.t("embed.sign")
     } else {
@@ -123,7 +124,7 @@ fn embed_html(action: &ActionListing, locale: Locale, public_url: &str) -> Strin
         person = escape(&action.person_name),
         count = escape(&count),
         max = action.goal.max(1),
-        value = action.confirmed.min(action.goal.max(1)),
+        value = counted.min(action.goal.max(1)),
         href = escape(&href),
         link = escape(&link),
     )
@@ -150,7 +151,7 @@ pub async fn badge(
         .and_then(Locale::from_code)
         .unwrap_or_default();
     let (goal, confirmed) = match actions::live_count(&state, &slug).await {
-        Ok(Some(count)) => count,
+        Ok(Some((goal, online, paper))) => (goal, online + paper),
         Ok(None) => return not_found(),
         Err(error) => return unreadable(error),
     };

@@ -10,15 +10,6 @@ use crate::domain::{Availability, CountryCode, PartialDate, RightsCategory, Slug
 use crate::i18n::{LangText, Locale};
 use serde::{Deserialize, Serialize};
 
-/// The one definition of "counted": confirmed signatures of the support
-/// action `a`. Public and staff pages count with it.
-#[macro_export]
-macro_rules! confirmed_count {
-    () => {
-        "(SELECT COUNT(*) FROM signatures s WHERE s.action_id = a.id AND s.state = 'confirmed')"
-    };
-}
-
 /// The CSV files under `/data/` and the columns of each, in order (`/api`
 /// explains each column in the page's language).
 pub const OPEN_DATA_FILES: [(&str, &[&str]); 4] = [
@@ -63,6 +54,7 @@ pub const OPEN_DATA_FILES: [(&str, &[&str]); 4] = [
             "deadline",
             "state",
             "confirmed",
+            "paper",
         ],
     ),
     (
@@ -161,6 +153,8 @@ pub struct SupportActionSummary {
     pub addressee: LangText,
     pub goal: i64,
     pub availability: Availability,
-    /// Only confirmed signatures count.
+    /// Confirmed online signatures: pending ones do not count.
     pub confirmed: i64,
+    /// Signatures collected on paper: they count with the confirmed ones.
+    pub paper: i64,
 }

@@ -241,7 +241,9 @@ pub mod on_server {
         opens_on: chrono::NaiveDate,
         closes_on: Option<chrono::NaiveDate>,
         is_open: bool,
+        delivered: bool,
         confirmed: i64,
+        paper: i64,
     }
 
     #[derive(sqlx::FromRow)]
@@ -468,10 +470,13 @@ pub mod on_server {
             sqlx::query_as(
             concat!(
             "SELECT a.slug, ", translated!("a"."title"), ", ", translated!("a"."addressee"),
-            ", CAST(a.goal AS BIGINT) AS goal, a.opens_on, a.closes_on, a.is_open,
-                    ",
-            confirmed_count!(),
-            " AS confirmed
+            ", CAST(a.goal AS BIGINT) AS goal, a.opens_on, a.closes_on, a.is_open, ",
+            crate::delivered!(),
+            " AS delivered, ",
+            crate::confirmed_count!(),
+            " AS confirmed, ",
+            crate::paper_count!(),
+            " AS paper
                FROM support_actions a",
             translation_join!("support_action_translations"."support_action_id", "a"."title", "$2"),
             translation_join!("support_action_translations"."support_action_id", "a"."addressee", "$2"),
@@ -496,8 +501,14 @@ pub mod on_server {
                         title: stored_text(a.title, &a.title_lang)?,
                         addressee: stored_text(a.addressee, &a.addressee_lang)?,
                         goal: a.goal,
-                        availability: availability_today(a.is_open, a.opens_on, a.closes_on),
+                        availability: availability_today(
+                            a.is_open,
+                            a.delivered,
+                            a.opens_on,
+                            a.closes_on,
+                        ),
                         confirmed: a.confirmed,
+                        paper: a.paper,
                     })
                 })
                 .collect::<Result<_, sqlx::Error>>()?,

@@ -9,17 +9,23 @@ pub enum Availability {
     NotYetOpen,
     DeadlinePassed,
     ClosedByOrganisers,
+    /// Its signatures were handed to the addressee: closed for good.
+    Delivered,
 }
 
 impl Availability {
-    /// Closed by hand wins; otherwise the dates decide. Both ends are inclusive.
+    /// Delivered wins, then closed by hand; otherwise the dates decide.
+    /// Both ends are inclusive.
     pub fn on(
         is_open: bool,
+        delivered: bool,
         opens_on: PartialDate,
         closes_on: Option<PartialDate>,
         today: PartialDate,
     ) -> Self {
-        if !is_open {
+        if delivered {
+            Availability::Delivered
+        } else if !is_open {
             Availability::ClosedByOrganisers
         } else if today < opens_on {
             Availability::NotYetOpen
@@ -37,6 +43,7 @@ impl Availability {
             Availability::NotYetOpen => "not-yet-open",
             Availability::DeadlinePassed => "deadline-passed",
             Availability::ClosedByOrganisers => "closed",
+            Availability::Delivered => "delivered",
         }
     }
 
@@ -46,6 +53,7 @@ impl Availability {
             Availability::NotYetOpen => "action.not_yet_open",
             Availability::DeadlinePassed => "action.deadline_passed",
             Availability::ClosedByOrganisers => "action.closed_by_organisers",
+            Availability::Delivered => "action.delivered",
         }
     }
 }
@@ -63,28 +71,37 @@ mod tests {
         let opens = d("2026-11-01");
         let closes = Some(d("2026-11-30"));
         assert_eq!(
-            Availability::on(true, opens, closes, d("2026-10-31")),
+            Availability::on(true, false, opens, closes, d("2026-10-31")),
             Availability::NotYetOpen
         );
         assert_eq!(
-            Availability::on(true, opens, closes, d("2026-11-01")),
+            Availability::on(true, false, opens, closes, d("2026-11-01")),
             Availability::Open
         );
         assert_eq!(
-            Availability::on(true, opens, closes, d("2026-11-30")),
+            Availability::on(true, false, opens, closes, d("2026-11-30")),
             Availability::Open
         );
         assert_eq!(
-            Availability::on(true, opens, closes, d("2026-12-01")),
+            Availability::on(true, false, opens, closes, d("2026-12-01")),
             Availability::DeadlinePassed
         );
         assert_eq!(
-            Availability::on(true, opens, None, d("2030-01-01")),
+            Availability::on(true, false, opens, None, d("2030-01-01")),
             Availability::Open
         );
         assert_eq!(
-            Availability::on(false, opens, closes, d("2026-11-15")),
+            Availability::on(false, false, opens, closes, d("2026-11-15")),
             Availability::ClosedByOrganisers
+        );
+        assert_eq!(
+            Availability::on(false, true, opens, closes, d("2026-11-15")),
+            Availability::Delivered,
+            "a delivered action says so, however else it is closed"
+        );
+        assert_eq!(
+            Availability::on(true, true, opens, None, d("2026-11-15")),
+            Availability::Delivered
         );
     }
 }

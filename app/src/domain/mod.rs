@@ -31,6 +31,7 @@ macro_rules! text_newtype {
 }
 
 mod availability;
+mod delivery;
 mod email;
 mod line;
 mod partial_date;
@@ -43,6 +44,7 @@ mod status_event;
 mod translation;
 
 pub use availability::Availability;
+pub use delivery::{DeliveryMethod, UnknownDeliveryMethod};
 pub use email::{Email, EmailError};
 pub use line::{Line, LineError};
 pub use partial_date::{PartialDate, PartialDateError};

@@ -1,6 +1,6 @@
 //! `/actions/{slug}`: a support action, its progress and whether it is open.
 use super::errors::{InternalError, NotFound};
-use crate::api::actions::{get_support_action, SupportActionDetail};
+use crate::api::actions::{get_support_action, Delivery, SupportActionDetail};
 use crate::api::places::country_choices;
 use crate::components::{sign_form::SignForm, DateText, ServerOnly, UntranslatedNote};
 use crate::domain::{Availability, CountryCode, PartialDate, Slug};
@@ -77,7 +77,9 @@ fn SupportActionView(
     });
     let person_href = locale.path(&format!("/persons/{}", action.person_slug), false);
     let progress_max = action.goal.max(1);
-    let progress_value = action.confirmed.min(progress_max);
+    let counted = action.confirmed + action.paper;
+    let progress_value = counted.min(progress_max);
+    let breakdown = locale.count_breakdown(action.confirmed, action.paper);
     let description = locale
         .t("action.meta_description")
         .replace("%{name}", &action.person_name);
@@ -95,7 +97,15 @@ fn SupportActionView(
         Availability::ClosedByOrganisers => Some(view! {
             <p class="action-closed" role="status">{locale.t("action.closed_by_organisers_long")}</p>
         }.into_any()),
+        Availability::Delivered => Some(view! {
+            <p class="action-closed" role="status">{locale.t("action.delivered_long")}</p>
+        }.into_any()),
     };
+    let delivered = action.delivery.is_some();
+    let delivery = action
+        .delivery
+        .clone()
+        .map(|delivery| view! { <DeliveryView delivery/> });
     let structured = structured_data(locale, &action);
     view! {
         <Title text=action.title.text.clone()/>
@@ -110,8 +120,9 @@ fn SupportActionView(
             <div class="action-text" lang=action.body_html.lang_attr(locale) inner_html=action.body_html.text.clone()></div>
             <UntranslatedNote texts=vec![Some(action.title), Some(action.addressee), Some(action.body_html)]/>
             <section class="progress" aria-labelledby="progress-heading">
-                <h2 id="progress-heading">{locale.t("action.progress_heading")}</h2>
-                <p class="signature-count">{locale.signature_count(action.confirmed, action.goal)}</p>
+                <h2 id="progress-heading">{locale.t(if delivered { "action.final_count_heading" } else { "action.progress_heading" })}</h2>
+                <p class="signature-count">{locale.signature_count(counted, action.goal)}</p>
+                {breakdown.map(|text| view! { <p class="count-breakdown">{text}</p> })}
                 <progress max=progress_max value=progress_value aria-labelledby="progress-heading"></progress>
                 <p class="deadline">
                     {match action.closes_on {
@@ -120,6 +131,7 @@ fn SupportActionView(
                     }}
                 </p>
             </section>
+            {delivery}
             <CumulativeChart per_day=action.per_day.clone()/>
             <SignatureChart per_day=action.per_day/>
             {(!action.recent_signers.is_empty()).then(|| view! {
@@ -135,6 +147,38 @@ fn SupportActionView(
             {status}
             {form}
         </article>
+    }
+}
+
+/// When, to whom and how the signatures were handed over.
+#[component]
+fn DeliveryView(delivery: Delivery) -> impl IntoView {
+    let locale = use_locale();
+    let lang = delivery.recipient.lang_attr(locale);
+    // Written once, in one language: said, not marked as awaiting translation.
+    let written_in = lang.map(|_| {
+        locale.t("delivery.written_in").replace(
+            "%{language}",
+            &locale.language_name(delivery.recipient.lang),
+        )
+    });
+    view! {
+        <section class="delivery" aria-labelledby="delivery-heading">
+            <h2 id="delivery-heading">{locale.t("delivery.public_heading")}</h2>
+            <dl>
+                <dt>{locale.t("delivery.delivered_on")}</dt><dd><DateText date=delivery.delivered_on/></dd>
+                <dt>{locale.t("delivery.recipient")}</dt><dd lang=lang>{delivery.recipient.text.clone()}</dd>
+                <dt>{locale.t("delivery.method")}</dt><dd>{locale.t(&delivery.method.label_key())}</dd>
+                <dt>{locale.t("delivery.signatures")}</dt>
+                <dd class="delivered-count">{locale.number(delivery.signatures + delivery.paper_signatures)}
+                    {locale.count_breakdown(delivery.signatures, delivery.paper_signatures).map(|text| format!(" ({text})"))}</dd>
+            </dl>
+            {delivery.note_html.map(|note| view! { <div class="delivery-note" lang=lang inner_html=note.text></div> })}
+            {delivery.proof_url.map(|url| view! {
+                <p><a href=url rel="noopener noreferrer">{locale.t("delivery.proof_link")}</a></p>
+            })}
+            {written_in.map(|note| view! { <p class="untranslated">{note}</p> })}
+        </section>
     }
 }
 
@@ -157,7 +201,7 @@ fn structured_data(locale: crate::i18n::Locale, action: &SupportActionDetail) ->
         "interactionStatistic": {
             "@type": "InteractionCounter",
             "interactionType": { "@type": "EndorseAction" },
-            "userInteractionCount": action.confirmed,
+            "userInteractionCount": action.confirmed + action.paper,
         },
     });
     if let Some(deadline) = action.closes_on {

@@ -182,7 +182,7 @@ fn PersonView(detail: PersonDetail) -> impl IntoView {
         .as_ref()
         .map(|c| c.name.get(locale).to_owned());
     let structured = structured_data(locale, &person, &timeline, &adoptions);
-    let total: i64 = support_actions.iter().map(|a| a.confirmed).sum();
+    let total: i64 = support_actions.iter().map(|a| a.confirmed + a.paper).sum();
     let total_support = locale
         .t(if total == 1 {
             "person.total_support_one"
@@ -281,7 +281,7 @@ fn PersonView(detail: PersonDetail) -> impl IntoView {
                             <li>
                                 <a href=locale.path(&format!("/actions/{}", a.slug), false) lang=a.title.lang_attr(locale)>{a.title.text.clone()}</a>
                                 " · " {locale.t("person.addressee")} " " <span lang=a.addressee.lang_attr(locale)>{a.addressee.text.clone()}</span>
-                                " · " {locale.signature_count(a.confirmed, a.goal)}
+                                " · " {locale.signature_count(a.confirmed + a.paper, a.goal)}
                                 " · " {locale.t(a.availability.key())}
                                 <UntranslatedNote texts=vec![Some(a.title), Some(a.addressee)]/>
                             </li>

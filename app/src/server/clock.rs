@@ -23,8 +23,15 @@ pub fn date(day: NaiveDate) -> PartialDate {
 /// Whether a support action, as stored, takes signatures today.
 pub fn availability_today(
     is_open: bool,
+    delivered: bool,
     opens_on: NaiveDate,
     closes_on: Option<NaiveDate>,
 ) -> Availability {
-    Availability::on(is_open, date(opens_on), closes_on.map(date), today())
+    Availability::on(
+        is_open,
+        delivered,
+        date(opens_on),
+        closes_on.map(date),
+        today(),
+    )
 }

@@ -15,6 +15,7 @@ pub mod cacheable;
 pub mod clock;
 pub mod context;
 pub mod cookies;
+pub mod counts;
 pub mod db;
 pub mod demo;
 pub mod fresh;
@@ -65,9 +66,9 @@ pub struct AppState {
     pub accessibility_contact: Option<String>,
     /// What the open data is published under.
     pub open_data_licence: Licence,
-    /// (goal, confirmed) of each support action readers poll; `None`: no
+    /// (goal, confirmed online, on paper) of each support action readers poll; `None`: no
     /// public action has that slug.
-    pub action_counts: fresh::Fresh<Option<(i64, i64)>>,
+    pub action_counts: fresh::Fresh<Option<(i64, i64, i64)>>,
     /// Per-address limits on some POST paths (signing, staff login); empty
     /// when turned off (benchmarks, tests).
     pub rate_limits: Vec<guard::RateLimit>,

@@ -41,6 +41,22 @@ pub struct NewMail<'a> {
     pub list_unsubscribe: Option<&'a str>,
 }
 
+impl<'a> NewMail<'a> {
+    /// The same mail to each of `recipients`, none of whom may unsubscribe
+    /// (a report, a notice to staff).
+    pub fn to_each(recipients: &'a [String], subject: &'a str, body_text: &'a str) -> Vec<Self> {
+        recipients
+            .iter()
+            .map(|recipient| NewMail {
+                recipient,
+                subject,
+                body_text,
+                list_unsubscribe: None,
+            })
+            .collect()
+    }
+}
+
 /// Queues a mail on a connection of either backend, inside the caller's
 /// transaction: the one way every mail (confirmations, updates) is sent.
 pub trait Enqueue {

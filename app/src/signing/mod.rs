@@ -27,6 +27,8 @@ pub mod retention;
 pub mod spikes;
 #[cfg(feature = "ssr")]
 pub mod store;
+#[cfg(feature = "ssr")]
+pub mod threshold;
 pub mod unsubscribe;
 
 use crate::domain::{CountryCode, Email, Line, PersonName, Slug};
@@ -154,7 +156,13 @@ pub async fn signature_by_token(token: String) -> Result<Option<TokenView>, AppE
 #[server(prefix = "/api", endpoint = "confirm-signature")]
 pub async fn confirm_signature(token: String, lang: String) -> Result<(), AppError> {
     let state = crate::server::context::state()?;
-    store::confirm(&state.db, &token, crate::server::clock::now()).await?;
+    store::confirm(
+        &state.db,
+        &token,
+        &state.public_url,
+        crate::server::clock::now(),
+    )
+    .await?;
     state.render_cache.signatures_changed();
     on_server::back_to_token_page("confirm", &token, &lang);
     Ok(())

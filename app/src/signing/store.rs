@@ -2,6 +2,7 @@
 //! transaction, alone or many at once (group commit, driven by `queue`);
 //! confirming and withdrawing through the mailed token; and where a token
 //! stands. Tokens are random; only their SHA-256 is stored.
+use super::threshold::CheckThreshold;
 use super::{SignOutcome, SignatureRequest, SignatureState, TokenOutcome, TokenView};
 use crate::domain::{Availability, CountryCode, Line, Slug};
 use crate::error::AppError;
@@ -70,6 +71,7 @@ struct ActionRow {
     opens_on: chrono::NaiveDate,
     closes_on: Option<chrono::NaiveDate>,
     is_open: bool,
+    delivered: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -80,7 +82,7 @@ struct ExistingRow {
 }
 
 fn availability(row: &ActionRow) -> Availability {
-    availability_today(row.is_open, row.opens_on, row.closes_on)
+    availability_today(row.is_open, row.delivered, row.opens_on, row.closes_on)
 }
 
 /// The confirmation mail, in the signer's language; the action's title in
@@ -121,7 +123,9 @@ macro_rules! check_on_connection {
             let action: Option<ActionRow> = sqlx::query_as(concat!(
                 "SELECT a.id, ",
                 crate::translated!("a"."title"),
-                ", a.opens_on, a.closes_on, a.is_open
+                ", a.opens_on, a.closes_on, a.is_open, ",
+                crate::delivered!(),
+                " AS delivered
                    FROM support_actions a JOIN persons p ON p.id = a.person_id",
                 crate::translation_join!("support_action_translations"."support_action_id", "a"."title", "$2"),
                 " WHERE a.slug = $1 AND p.is_public"
@@ -449,9 +453,16 @@ pub async fn sign_batch(
     }
 }
 
-/// Confirms the signature behind a mailed token. Idempotent.
+/// Confirms the signature behind a mailed token. Idempotent. The count
+/// may reach the action's threshold: its staff are then told, with links
+/// under `base_url` (`threshold`).
 #[tracing::instrument(skip_all, fields(actor = "signer", signature = tracing::field::Empty))]
-pub async fn confirm(db: &Db, token: &str, now: i64) -> Result<TokenOutcome, SignError> {
+pub async fn confirm(
+    db: &Db,
+    token: &str,
+    base_url: &str,
+    now: i64,
+) -> Result<TokenOutcome, SignError> {
     let hash = token_hash(token);
     on_pool!(db, |pool| {
         let mut tx = pool.begin_write().await?;
@@ -469,10 +480,11 @@ pub async fn confirm(db: &Db, token: &str, now: i64) -> Result<TokenOutcome, Sig
             "withdrawn" => return Ok(TokenOutcome::UnknownToken),
             _ => {}
         }
-        let action: ActionRow = sqlx::query_as(
-            "SELECT id, title, original_language AS title_lang, opens_on, closes_on, is_open
-               FROM support_actions WHERE id = $1",
-        )
+        let action: ActionRow = sqlx::query_as(concat!(
+            "SELECT id, title, original_language AS title_lang, opens_on, closes_on, is_open, ",
+            crate::delivered!(),
+            " AS delivered FROM support_actions a WHERE id = $1"
+        ))
         .bind(action_id)
         .fetch_one(&mut *tx)
         .await?;
@@ -486,6 +498,7 @@ pub async fn confirm(db: &Db, token: &str, now: i64) -> Result<TokenOutcome, Sig
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        tx.check_threshold(action_id, base_url, now).await?;
         tx.commit().await?;
         Ok(TokenOutcome::Done)
     })
@@ -499,17 +512,20 @@ struct TokenRow {
     opens_on: chrono::NaiveDate,
     closes_on: Option<chrono::NaiveDate>,
     is_open: bool,
+    delivered: bool,
 }
 
 /// Where the signature behind a mailed token stands, or `None` for an
 /// unknown (or replaced) token.
 pub async fn by_token(db: &Db, token: &str) -> Result<Option<TokenView>, SignError> {
     let hash = token_hash(token);
-    let row: Option<TokenRow> = on_pool!(db, |pool| sqlx::query_as(
-        "SELECT s.state, a.slug, a.title, a.opens_on, a.closes_on, a.is_open
-           FROM signatures s JOIN support_actions a ON a.id = s.action_id
-          WHERE s.token_hash = $1"
-    )
+    let row: Option<TokenRow> = on_pool!(db, |pool| sqlx::query_as(concat!(
+        "SELECT s.state, a.slug, a.title, a.opens_on, a.closes_on, a.is_open, ",
+        crate::delivered!(),
+        " AS delivered
+               FROM signatures s JOIN support_actions a ON a.id = s.action_id
+              WHERE s.token_hash = $1"
+    ))
     .bind(&hash)
     .fetch_optional(pool)
     .await)?;
@@ -528,7 +544,7 @@ pub async fn by_token(db: &Db, token: &str) -> Result<Option<TokenView>, SignErr
         state,
         action_slug,
         action_title: row.title,
-        action_open: availability_today(row.is_open, row.opens_on, row.closes_on)
+        action_open: availability_today(row.is_open, row.delivered, row.opens_on, row.closes_on)
             == Availability::Open,
     }))
 }

@@ -40,6 +40,9 @@ pub struct SupportActionForm {
     pub checked_fr: String,
     pub checked_nl: String,
     pub goal: String,
+    /// Optional: the count at which the municipality's staff are told it is
+    /// time to deliver.
+    pub threshold: String,
     pub opens_on: String,
     pub closes_on: String,
     /// Set by the "open now, translations to follow" button.
@@ -62,6 +65,9 @@ pub struct SupportActionRecord {
     pub body_html: String,
     pub addressee: String,
     pub goal: i64,
+    pub threshold: Option<i64>,
+    /// When the count reached the threshold (Unix seconds) and staff were told.
+    pub threshold_reached_at: Option<i64>,
     pub opens_on: String,
     pub closes_on: Option<String>,
     pub is_open: bool,
@@ -103,6 +109,10 @@ pub struct SupportActionWorkspace {
     pub can_edit: bool,
     /// The languages the person's municipalities require.
     pub required_languages: Vec<Locale>,
+    /// Once its signatures were handed over.
+    pub delivery: Option<super::deliveries::DeliveryRecord>,
+    /// Signatures collected on paper, by the batch, latest first.
+    pub paper_batches: Vec<super::paper::PaperBatchRecord>,
     pub flash: Option<FormFlash>,
 }
 
@@ -151,7 +161,9 @@ pub mod on_server {
     use crate::server::translations::{
         publication_gate, stored_language, write_translations, Kind, Translations,
     };
+    use crate::signing::threshold::CheckThreshold;
     use crate::staff::cases::on_server::{action_of, case_of_person, must_act, must_run, ActionOf};
+    use crate::staff::deliveries::on_server::DeliveryStore;
     use crate::staff::forms::on_server::{
         done, full_date, parse_languages, refuse, refuse_untranslated, LanguageInput, Publication,
     };
@@ -166,6 +178,7 @@ pub mod on_server {
         pub body_html: String,
         pub addressee: Line,
         pub goal: u32,
+        pub threshold: Option<u32>,
         pub opens_on: NaiveDate,
         pub closes_on: Option<NaiveDate>,
         /// The language the title, text and addressee are written in.
@@ -202,6 +215,15 @@ pub mod on_server {
         let body = original("body_html");
         let goal = form.goal.trim().parse::<u32>().ok().filter(|g| *g > 0);
         let goal = problems.check("goal", goal.ok_or(()), "form.invalid_goal");
+        let threshold = match form.threshold.trim() {
+            "" => Some(None),
+            typed => {
+                let threshold = typed.parse::<u32>().ok().filter(|t| *t > 0);
+                problems
+                    .check("threshold", threshold.ok_or(()), "form.invalid_goal")
+                    .map(Some)
+            }
+        };
         let opens_on = full_date(problems, "opens_on", &form.opens_on);
         let closes_on = match form.closes_on.trim() {
             "" => Some(None),
@@ -217,6 +239,7 @@ pub mod on_server {
             body_html: body?,
             addressee: addressee?,
             goal: goal?,
+            threshold: threshold?,
             opens_on: opens_on?,
             closes_on: closes_on?,
             language: texts.as_ref()?.original_language,
@@ -279,6 +302,7 @@ pub mod on_server {
             Publication::TranslationsToFollow
         };
         let now = crate::server::clock::now();
+        let base_url = crate::server::context::state()?.public_url;
         let saved = on_pool!(&db, |pool| async {
             let mut tx = pool.begin_write().await?;
             let (id, before) = match (saving, &slug) {
@@ -327,6 +351,8 @@ pub mod on_server {
                     .after(&record.translations);
                 tx.record_audit(&entry).await?;
             }
+            // A threshold set at or under the count is reached at once.
+            tx.check_threshold(id, &base_url, now).await?;
             // A new action takes signatures at once: the languages the
             // person's municipalities require first.
             if before.is_none() {
@@ -377,7 +403,11 @@ pub mod on_server {
         let locale = Locale::from_code(lang).unwrap_or_default();
         let found = action_of(&db, user, action).await?;
         let found = must_run(found.ok_or_else(|| AppError::not_found("support action"))?)?;
-        set_open_state(&db, user.actor(), found.action_id, open).await?;
+        if !set_open_state(&db, user.actor(), found.action_id, open).await? {
+            return Err(AppError::Invalid(
+                "its signatures were delivered: a delivered action is not reopened".into(),
+            ));
+        }
         let notice = if open {
             "staff.action_reopened"
         } else {
@@ -391,42 +421,22 @@ pub mod on_server {
         .await
     }
 
-    /// Closes or reopens action `id`, audited: the one way an action closes,
-    /// from the staff page or the command line. Reopening clears the closing
-    /// time that starts the retention clock of new signatures; the first
-    /// closing stays, and still counts for the signatures made before it.
+    /// Closes or reopens action `id` from the staff page or the command
+    /// line; `false`: refused, a delivered action is not reopened.
     pub async fn set_open_state(
         db: &Db,
         actor: Actor,
         id: i64,
         open: bool,
-    ) -> Result<(), sqlx::Error> {
+    ) -> Result<bool, sqlx::Error> {
         on_pool!(db, |pool| {
             let mut tx = pool.begin_write().await?;
-            let before = tx.action_record(id).await?;
-            sqlx::query(
-                "UPDATE support_actions SET is_open = $2,
-                        closed_at = CASE WHEN $2 THEN NULL ELSE COALESCE(closed_at, $3) END,
-                        first_closed_at = CASE WHEN $2 THEN first_closed_at
-                                               ELSE COALESCE(first_closed_at, $3) END
-                  WHERE id = $1",
-            )
-            .bind(id)
-            .bind(open)
-            .bind(crate::server::clock::now())
-            .execute(&mut *tx)
-            .await?;
-            let after = tx.action_record(id).await?;
-            let name = if open {
-                "support_action.reopen"
-            } else {
-                "support_action.close"
-            };
-            let entry = AuditEntry::new(actor, name, "support_action", id)
-                .before(&before)
-                .after(&after);
-            tx.record_audit(&entry).await?;
-            tx.commit().await
+            if open && tx.delivery_record(id).await?.is_some() {
+                return Ok(false);
+            }
+            tx.set_action_open(actor, id, open).await?;
+            tx.commit().await?;
+            Ok(true)
         })
     }
 
@@ -465,6 +475,8 @@ pub mod on_server {
             .await?,
             action,
             confirmed,
+            delivery: crate::staff::deliveries::on_server::delivery_record(db, id).await?,
+            paper_batches: crate::staff::paper::on_server::batches(db, id).await?,
             can_edit: may_act,
             flash: None,
         }))
@@ -493,6 +505,18 @@ pub mod on_server {
             id: i64,
             terms: &ActionTerms,
         ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
+
+        /// Closes or reopens action `id`, audited: the one way an action
+        /// closes (by hand, from the command line, by a delivery). Reopening
+        /// clears the closing time that starts the retention clock of new
+        /// signatures; the first closing stays, and still counts for the
+        /// signatures made before it.
+        fn set_action_open(
+            &mut self,
+            actor: Actor,
+            id: i64,
+            open: bool,
+        ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
     }
 
     #[derive(sqlx::FromRow)]
@@ -503,6 +527,8 @@ pub mod on_server {
         body_html: String,
         addressee: String,
         goal: i64,
+        threshold: Option<i64>,
+        threshold_reached_at: Option<i64>,
         opens_on: NaiveDate,
         closes_on: Option<NaiveDate>,
         is_open: bool,
@@ -522,6 +548,8 @@ pub mod on_server {
                 body_html: row.body_html,
                 addressee: row.addressee,
                 goal: row.goal,
+                threshold: row.threshold,
+                threshold_reached_at: row.threshold_reached_at,
                 opens_on: row.opens_on.to_string(),
                 closes_on: row.closes_on.map(|d| d.to_string()),
                 is_open: row.is_open,
@@ -536,7 +564,7 @@ pub mod on_server {
             async fn action_record(&mut self, id: i64) -> Result<Option<SupportActionRecord>, sqlx::Error> {
                 let row: Option<RecordRow> = sqlx::query_as(
                     "SELECT a.slug, p.slug AS person, a.title, a.body_html, a.addressee, CAST(a.goal AS BIGINT) AS goal,
-                            a.opens_on, a.closes_on, a.is_open, a.original_language
+                            a.threshold, a.threshold_reached_at, a.opens_on, a.closes_on, a.is_open, a.original_language
                        FROM support_actions a JOIN persons p ON p.id = a.person_id WHERE a.id = $1",
                 )
                 .bind(id)
@@ -562,8 +590,8 @@ pub mod on_server {
             ) -> Result<Option<i64>, sqlx::Error> {
                 let id: Option<i64> = sqlx::query_scalar(
                     "INSERT INTO support_actions (person_id, slug, title, body_html, addressee, goal, opens_on,
-                                                  closes_on, is_open, municipality_id, original_language)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, TRUE, $9, $10)
+                                                  closes_on, is_open, municipality_id, original_language, threshold)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, TRUE, $9, $10, $11)
                      ON CONFLICT (slug) DO NOTHING RETURNING id",
                 )
                 .bind(person_id)
@@ -576,6 +604,7 @@ pub mod on_server {
                 .bind(terms.closes_on)
                 .bind(owner)
                 .bind(terms.language.code())
+                .bind(terms.threshold.map(i64::from))
                 .fetch_optional(&mut *self)
                 .await?;
                 let Some(id) = id else { return Ok(None) };
@@ -587,9 +616,14 @@ pub mod on_server {
 
             async fn update_action(&mut self, actor: Actor, id: i64, terms: &ActionTerms) -> Result<(), sqlx::Error> {
                 let before = self.action_record(id).await?;
+                // Another threshold is told once again.
+                let threshold = terms.threshold.map(i64::from);
+                let kept = before.as_ref().is_some_and(|b| b.threshold == threshold);
                 sqlx::query(
                     "UPDATE support_actions SET title = $2, body_html = $3, addressee = $4, goal = $5,
-                            opens_on = $6, closes_on = $7, original_language = $8 WHERE id = $1",
+                            opens_on = $6, closes_on = $7, original_language = $8, threshold = $9,
+                            threshold_reached_at = CASE WHEN $10 THEN threshold_reached_at ELSE NULL END
+                      WHERE id = $1",
                 )
                 .bind(id)
                 .bind(terms.title.as_str())
@@ -599,10 +633,38 @@ pub mod on_server {
                 .bind(terms.opens_on)
                 .bind(terms.closes_on)
                 .bind(terms.language.code())
+                .bind(threshold)
+                .bind(kept)
                 .execute(&mut *self)
                 .await?;
                 let after = self.action_record(id).await?;
                 let entry = AuditEntry::new(actor, "support_action.update", "support_action", id)
+                    .before(&before)
+                    .after(&after);
+                self.record_audit(&entry).await
+            }
+
+            async fn set_action_open(&mut self, actor: Actor, id: i64, open: bool) -> Result<(), sqlx::Error> {
+                let before = self.action_record(id).await?;
+                sqlx::query(
+                    "UPDATE support_actions SET is_open = $2,
+                            closed_at = CASE WHEN $2 THEN NULL ELSE COALESCE(closed_at, $3) END,
+                            first_closed_at = CASE WHEN $2 THEN first_closed_at
+                                                   ELSE COALESCE(first_closed_at, $3) END
+                      WHERE id = $1",
+                )
+                .bind(id)
+                .bind(open)
+                .bind(crate::server::clock::now())
+                .execute(&mut *self)
+                .await?;
+                let after = self.action_record(id).await?;
+                let name = if open {
+                    "support_action.reopen"
+                } else {
+                    "support_action.close"
+                };
+                let entry = AuditEntry::new(actor, name, "support_action", id)
                     .before(&before)
                     .after(&after);
                 self.record_audit(&entry).await
@@ -726,6 +788,7 @@ pub mod on_server {
             body_html: crate::server::sanitize::rich_text(&action.body_html),
             addressee: action.addressee.clone(),
             goal: action.goal,
+            threshold: None,
             opens_on: naive(action.opens_on)?,
             closes_on: action.closes_on.map(naive).transpose()?,
             // The command line writes in English.
@@ -790,7 +853,8 @@ pub mod on_server {
         .fetch_optional(pool)
         .await)?;
         let id = id.ok_or_else(|| ActionError::UnknownAction(slug.to_string()))?;
-        Ok(set_open_state(db, actor, id, false).await?)
+        set_open_state(db, actor, id, false).await?;
+        Ok(())
     }
 
     #[derive(Debug, sqlx::FromRow)]
@@ -847,6 +911,24 @@ pub mod on_server {
             assert_eq!(terms.closes_on, None);
             let (slug, _, _) = parse_action_form(&mut problems, &form(), false).unwrap();
             assert_eq!(slug, None, "an edit keeps its address");
+        }
+
+        #[test]
+        fn a_threshold_is_optional_and_a_whole_number() {
+            let with = |threshold: &str| SupportActionForm {
+                threshold: threshold.into(),
+                ..form()
+            };
+            let mut problems = Problems::default();
+            let (_, terms, _) = parse_action_form(&mut problems, &with(""), false).unwrap();
+            assert_eq!(terms.threshold, None);
+            let (_, terms, _) = parse_action_form(&mut problems, &with(" 1000 "), false).unwrap();
+            assert_eq!(terms.threshold, Some(1000));
+            for bad in ["0", "-5", "ten", "1.5"] {
+                let mut problems = Problems::default();
+                assert!(parse_action_form(&mut problems, &with(bad), false).is_none());
+                assert_eq!(problems.0["threshold"], "form.invalid_goal", "{bad}");
+            }
         }
 
         #[test]

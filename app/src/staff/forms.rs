@@ -233,6 +233,38 @@ pub mod on_server {
             .map(Some)
     }
 
+    /// A required line of text.
+    pub fn required_line(problems: &mut Problems, field: &str, input: &str) -> Option<Line> {
+        match input.trim() {
+            "" => {
+                problems.add(field, "form.required");
+                None
+            }
+            typed => problems.check(field, Line::parse(typed), "form.invalid_line"),
+        }
+    }
+
+    /// A required full calendar date that has come (`today` at the latest);
+    /// `future` names the problem of a date still to come.
+    pub fn past_full_date(
+        problems: &mut Problems,
+        field: &str,
+        input: &str,
+        today: NaiveDate,
+        future: &str,
+    ) -> Option<NaiveDate> {
+        if input.trim().is_empty() {
+            problems.add(field, "form.required");
+            return None;
+        }
+        let day = full_date(problems, field, input)?;
+        if day > today {
+            problems.add(field, future);
+            return None;
+        }
+        Some(day)
+    }
+
     /// Optional rich text, sanitized: `None` when left empty. Typed text that
     /// sanitizing leaves empty is a problem, not an empty field: storing
     /// nothing would lose it (or delete a translation) while saying "saved".

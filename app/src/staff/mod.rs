@@ -2,7 +2,8 @@
 //! passwords chosen through mailed one-time links (`passwords`); the
 //! forms staff fill in (`forms`); the administrator's accounts and audit
 //! log (`admin`); the cases council members adopt — persons, adoptions and
-//! support actions (`cases`, `persons`, `adoptions`, `actions`); the status
+//! support actions (`cases`, `persons`, `adoptions`, `actions`), their
+//! paper signatures (`paper`) and delivery (`deliveries`); the status
 //! updates communications staff publish (`updates`) and what waits for
 //! translation (`translations`); and the staff pages
 //! (`pages`). Who may do what is `domain::Permission`; every server function
@@ -18,10 +19,12 @@ pub mod actions;
 pub mod admin;
 pub mod adoptions;
 pub mod cases;
+pub mod deliveries;
 pub mod forms;
 #[cfg(feature = "ssr")]
 pub mod municipalities;
 pub mod pages;
+pub mod paper;
 pub mod passwords;
 pub mod persons;
 pub mod session;

@@ -283,10 +283,10 @@ async fn export_signatures_writes_confirmed_ones_as_safe_csv() {
         tokens.push(body[start..].split_whitespace().next().unwrap().to_owned());
     }
     // Two of three confirm; the pending one is not delivered.
-    signatures::confirm(&db, &tokens[0], 1_800_000_100)
+    signatures::confirm(&db, &tokens[0], "http://h", 1_800_000_100)
         .await
         .unwrap();
-    signatures::confirm(&db, &tokens[1], 1_800_000_200)
+    signatures::confirm(&db, &tokens[1], "http://h", 1_800_000_200)
         .await
         .unwrap();
     db.close().await;

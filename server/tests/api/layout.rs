@@ -68,7 +68,9 @@ const MACROS: &[(&str, &str)] = &[
     ("translated", "server"),
     ("translation_join", "server"),
     ("translation_outdated", "server"),
-    ("confirmed_count", "api"),
+    ("confirmed_count", "server"),
+    ("paper_count", "server"),
+    ("delivered", "server"),
 ];
 
 fn rust_files(path: &Path, out: &mut Vec<std::path::PathBuf>) {

@@ -11,6 +11,7 @@ mod feeds;
 mod instances;
 mod layout;
 mod open_data;
+mod outcomes;
 mod pages;
 mod passwords;
 mod render_cache;

@@ -431,7 +431,7 @@ on_both_backends! {
         for (file, first_columns) in [
             ("persons", "slug,name,country,current_status,rights,municipalities,summary,summary_lang,url"),
             ("timeline", "person,date,status,title,title_lang,source_title,source_url,from_partner"),
-            ("actions", "slug,person,title,title_lang,addressee,addressee_lang,goal,opens_on,deadline,state,confirmed"),
+            ("actions", "slug,person,title,title_lang,addressee,addressee_lang,goal,opens_on,deadline,state,confirmed,paper"),
             ("signature-history", "action,date,confirmed,cumulative"),
         ] {
             let page = app.get(&format!("/data/{file}.csv?lang=fr")).await;

@@ -14,6 +14,8 @@ use app::staff::actions::on_server::close;
 
 const ACTION: &str = "solidarity-with-vahid-afkari";
 const NOW: i64 = 1_800_000_000;
+/// Where the links in mails point.
+const BASE: &str = "http://127.0.0.1:3000";
 
 fn request(email: &str) -> SignatureRequest {
     SignatureRequest {
@@ -90,9 +92,9 @@ on_both_backends! {
         .unwrap();
         assert_eq!(stored, 0);
 
-        assert_eq!(signatures::confirm(&store.db, &token, NOW + 60).await.unwrap(), TokenOutcome::Done);
+        assert_eq!(signatures::confirm(&store.db, &token, BASE, NOW + 60).await.unwrap(), TokenOutcome::Done);
         assert_eq!(confirmed(store).await, 1);
-        assert_eq!(signatures::confirm(&store.db, &token, NOW + 61).await.unwrap(), TokenOutcome::AlreadyDone);
+        assert_eq!(signatures::confirm(&store.db, &token, BASE, NOW + 61).await.unwrap(), TokenOutcome::AlreadyDone);
         assert_eq!(confirmed(store).await, 1, "confirming twice counts once");
         assert_eq!(signatures::sign(&store.db, &request("NAME@example.org"), base, NOW + 3600).await.unwrap(), SignOutcome::AlreadyConfirmed);
         assert_eq!(confirmed(store).await, 1);
@@ -100,10 +102,10 @@ on_both_backends! {
         assert_eq!(signatures::withdraw(&store.db, &token).await.unwrap(), TokenOutcome::Done);
         assert_eq!(confirmed(store).await, 0);
         assert_eq!(signatures::withdraw(&store.db, &token).await.unwrap(), TokenOutcome::AlreadyDone);
-        assert_eq!(signatures::confirm(&store.db, &token, NOW + 90).await.unwrap(), TokenOutcome::UnknownToken);
+        assert_eq!(signatures::confirm(&store.db, &token, BASE, NOW + 90).await.unwrap(), TokenOutcome::UnknownToken);
         assert_eq!(confirmed(store).await, 0, "a withdrawn link does not confirm again");
 
-        assert_eq!(signatures::confirm(&store.db, "not-a-token", NOW).await.unwrap(), TokenOutcome::UnknownToken);
+        assert_eq!(signatures::confirm(&store.db, "not-a-token", BASE, NOW).await.unwrap(), TokenOutcome::UnknownToken);
         assert_eq!(signatures::withdraw(&store.db, "not-a-token").await.unwrap(), TokenOutcome::UnknownToken);
     }
 
@@ -116,8 +118,8 @@ on_both_backends! {
         assert_eq!(mails.len(), 2);
         let (old, new) = (token_in(&mails[0]), token_in(&mails[1]));
         assert_ne!(old, new);
-        assert_eq!(signatures::confirm(&store.db, &old, later).await.unwrap(), TokenOutcome::UnknownToken);
-        assert_eq!(signatures::confirm(&store.db, &new, later).await.unwrap(), TokenOutcome::Done);
+        assert_eq!(signatures::confirm(&store.db, &old, BASE, later).await.unwrap(), TokenOutcome::UnknownToken);
+        assert_eq!(signatures::confirm(&store.db, &new, BASE, later).await.unwrap(), TokenOutcome::Done);
         assert_eq!(confirmed(store).await, 1);
     }
 
@@ -138,7 +140,7 @@ on_both_backends! {
         let token = token_in(&outbox(store).await[0]);
         close(&store.db, Actor::Cli, &Slug::parse(ACTION).unwrap()).await.unwrap();
         assert!(matches!(signatures::sign(&store.db, &request("d@example.org"), base, NOW).await, Err(signatures::SignError::ActionNotOpen)));
-        assert_eq!(signatures::confirm(&store.db, &token, NOW).await.unwrap(), TokenOutcome::ActionClosed);
+        assert_eq!(signatures::confirm(&store.db, &token, BASE, NOW).await.unwrap(), TokenOutcome::ActionClosed);
         assert_eq!(confirmed(store).await, 0);
         assert_eq!(outbox(store).await.len(), 1);
     }
@@ -164,7 +166,7 @@ on_both_backends! {
         let mails = outbox(store).await;
         assert_eq!(mails.len(), 20);
         for mail in &mails {
-            assert_eq!(signatures::confirm(&store.db, &token_in(mail), NOW + 1).await.unwrap(), TokenOutcome::Done);
+            assert_eq!(signatures::confirm(&store.db, &token_in(mail), BASE, NOW + 1).await.unwrap(), TokenOutcome::Done);
         }
         assert_eq!(confirmed(store).await, 20);
     }
@@ -222,7 +224,7 @@ on_both_backends! {
         let base = "http://127.0.0.1:3000";
         signatures::sign(&store.db, &request("amelie@example.org"), base, NOW).await.unwrap();
         let token = token_in(&outbox(store).await[0]);
-        signatures::confirm(&store.db, &token, NOW + 60).await.unwrap();
+        signatures::confirm(&store.db, &token, BASE, NOW + 60).await.unwrap();
         close(&store.db, Actor::Cli, &Slug::parse(ACTION).unwrap()).await.unwrap();
         let closed_at: i64 = on_pool!(&store.db, |pool| sqlx::query_scalar(
             "SELECT closed_at FROM support_actions WHERE slug = $1"
@@ -248,7 +250,7 @@ on_both_backends! {
         assert!(!row.1.contains('@'), "{}", row.1);
         assert_eq!((row.2, row.3, row.4.as_str()), (None, None, "confirmed"));
         assert_eq!(confirmed(store).await, 1, "the count is kept");
-        assert_eq!(signatures::confirm(&store.db, &token, NOW).await.unwrap(), TokenOutcome::UnknownToken, "the old link is dead");
+        assert_eq!(signatures::confirm(&store.db, &token, BASE, NOW).await.unwrap(), TokenOutcome::UnknownToken, "the old link is dead");
         let again = retention::apply_retention(&store.db, 180, closed_at + 400 * day).await.unwrap();
         assert_eq!(again.anonymised, 0, "a pass changes each signature once");
     }
@@ -306,7 +308,7 @@ pub(crate) async fn sign_as(
     let token = token_in(mail);
     if confirm {
         assert_eq!(
-            signatures::confirm(&store.db, &token, at + 60)
+            signatures::confirm(&store.db, &token, BASE, at + 60)
                 .await
                 .unwrap(),
             TokenOutcome::Done
@@ -393,7 +395,7 @@ on_both_backends! {
         let base = "http://h";
         signatures::sign(&store.db, &request("confirmed@example.org"), base, NOW).await.unwrap();
         let token = token_in(&outbox(store).await[0]);
-        signatures::confirm(&store.db, &token, NOW + 1).await.unwrap();
+        signatures::confirm(&store.db, &token, BASE, NOW + 1).await.unwrap();
         signatures::sign(&store.db, &request("waited@example.org"), base, NOW).await.unwrap();
         let later = NOW + signatures::RESEND_AFTER_SECONDS + 1;
         let mut closed = request("elsewhere@example.org");
@@ -429,7 +431,7 @@ on_both_backends! {
         assert_eq!(mails, ["new@example.org", "twice@example.org", "waited@example.org"]);
         let all = outbox(store).await;
         let renewed = token_in(all.last().unwrap());
-        assert_eq!(signatures::confirm(&store.db, &renewed, later + 1).await.unwrap(), TokenOutcome::Done, "the renewed link works");
+        assert_eq!(signatures::confirm(&store.db, &renewed, BASE, later + 1).await.unwrap(), TokenOutcome::Done, "the renewed link works");
         let rows: i64 = on_pool!(&store.db, |pool| sqlx::query_scalar(
             "SELECT COUNT(*) FROM signatures
               WHERE canonical_email IN ('new@example.org', 'twice@example.org', 'confirmed@example.org', 'waited@example.org')"

@@ -113,6 +113,16 @@ const STAFF: &[(&str, Permission, &str)] = &[
         Permission::RunActions,
         "lang=en&action=solidarity-with-vahid-afkari",
     ),
+    (
+        "/api/staff/save-paper-batch",
+        Permission::RunActions,
+        "lang=en&action=solidarity-with-vahid-afkari&signatures=0",
+    ),
+    (
+        "/api/staff/record-delivery",
+        Permission::RunActions,
+        "lang=en&action=solidarity-with-vahid-afkari",
+    ),
     ("/api/staff/status-update", Permission::WriteUpdates, "id=1"),
     (
         "/api/staff/new-status-update",

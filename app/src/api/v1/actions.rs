@@ -5,9 +5,9 @@ use super::{
     asked, failed, open_json, open_json_for, or_answer, problem, query, LanguageQuery, Paging,
     Problem, Text,
 };
-use crate::api::actions::{on_server, Interval, SMALLEST_PUBLIC_GROUP};
+use crate::api::actions::{on_server, Delivery, Interval, SMALLEST_PUBLIC_GROUP};
 use crate::api::SupportActionSummary;
-use crate::domain::{Availability, Slug};
+use crate::domain::{Availability, DeliveryMethod, Slug};
 use crate::server::AppState;
 use axum::extract::{rejection::QueryRejection, Path, Query, State};
 use axum::response::Response;
@@ -23,6 +23,8 @@ pub enum ActionState {
     NotYetOpen,
     DeadlinePassed,
     Closed,
+    /// Its signatures were handed over: see `delivery`.
+    Delivered,
 }
 
 impl ActionState {
@@ -42,6 +44,7 @@ impl From<Availability> for ActionState {
             Availability::NotYetOpen => ActionState::NotYetOpen,
             Availability::DeadlinePassed => ActionState::DeadlinePassed,
             Availability::ClosedByOrganisers => ActionState::Closed,
+            Availability::Delivered => ActionState::Delivered,
         }
     }
 }
@@ -54,8 +57,10 @@ pub struct SupportAction {
     pub addressee: Text,
     pub goal: i64,
     pub state: ActionState,
-    /// Confirmed signatures.
+    /// Confirmed online signatures.
     pub confirmed: i64,
+    /// Signatures collected on paper; they count with `confirmed`.
+    pub paper: i64,
 }
 
 impl From<SupportActionSummary> for SupportAction {
@@ -67,6 +72,7 @@ impl From<SupportActionSummary> for SupportAction {
             goal: a.goal,
             state: a.availability.into(),
             confirmed: a.confirmed,
+            paper: a.paper,
         }
     }
 }
@@ -95,8 +101,60 @@ pub struct SupportActionDetails {
     /// ISO 8601 date: the last day it takes signatures, if it has a deadline.
     pub deadline: Option<String>,
     pub state: ActionState,
-    /// Confirmed signatures.
+    /// Confirmed online signatures.
     pub confirmed: i64,
+    /// Signatures collected on paper; they count with `confirmed`.
+    pub paper: i64,
+    /// When, to whom and how its signatures were handed over; null until then.
+    pub delivery: Option<ActionDelivery>,
+}
+
+/// How a support action's signatures were handed over.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryHow {
+    Letter,
+    Meeting,
+    Embassy,
+    Email,
+}
+
+/// A support action's signatures, handed over.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActionDelivery {
+    /// ISO 8601 date.
+    #[schema(example = "2027-01-15")]
+    pub delivered_on: String,
+    /// Who received them, in the language it was written in.
+    pub recipient: Text,
+    pub method: DeliveryHow,
+    /// Sanitized HTML, in the recipient's language.
+    pub note_html: Option<Text>,
+    /// A web address showing the delivery.
+    pub proof_url: Option<String>,
+    /// Confirmed online signatures handed over.
+    pub signatures: i64,
+    /// Paper signatures handed over.
+    pub paper_signatures: i64,
+}
+
+impl From<Delivery> for ActionDelivery {
+    fn from(d: Delivery) -> Self {
+        ActionDelivery {
+            delivered_on: d.delivered_on.to_string(),
+            recipient: d.recipient.into(),
+            method: match d.method {
+                DeliveryMethod::Letter => DeliveryHow::Letter,
+                DeliveryMethod::Meeting => DeliveryHow::Meeting,
+                DeliveryMethod::Embassy => DeliveryHow::Embassy,
+                DeliveryMethod::Email => DeliveryHow::Email,
+            },
+            note_html: d.note_html.map(Into::into),
+            proof_url: d.proof_url,
+            signatures: d.signatures,
+            paper_signatures: d.paper_signatures,
+        }
+    }
 }
 
 /// The live count of a support action.
@@ -104,8 +162,10 @@ pub struct SupportActionDetails {
 pub struct ActionCount {
     pub action: String,
     pub goal: i64,
-    /// Confirmed signatures.
+    /// Confirmed online signatures.
     pub confirmed: i64,
+    /// Signatures collected on paper; they count with `confirmed`.
+    pub paper: i64,
 }
 
 /// The id of the public support action `slug`, or the problem to answer.
@@ -165,6 +225,8 @@ pub async fn action(
                 deadline: a.closes_on.map(|d| d.to_string()),
                 state: a.availability.into(),
                 confirmed: a.confirmed,
+                paper: a.paper,
+                delivery: a.delivery.map(Into::into),
             },
         ),
         Ok(None) => no_action(&slug),
@@ -193,12 +255,13 @@ pub async fn action_count(
     headers: HeaderMap,
 ) -> Response {
     match on_server::live_count(&state, &slug).await {
-        Ok(Some((goal, confirmed))) => open_json_for(
+        Ok(Some((goal, confirmed, paper))) => open_json_for(
             &headers,
             &ActionCount {
                 action: slug,
                 goal,
                 confirmed,
+                paper,
             },
             "public, max-age=1",
         ),

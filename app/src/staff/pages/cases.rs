@@ -5,7 +5,7 @@ use super::forms::{
     LanguageFieldSpec, MissingTranslations, SelectField, StaffNav, TextArea, TextField,
 };
 use crate::api::{AdoptionView, RightsCategoryInfo};
-use crate::domain::{CountryCode, Permission, Translatable};
+use crate::domain::{CountryCode, DeliveryMethod, Permission, Translatable};
 use crate::i18n::{use_locale, Locale};
 use crate::staff::actions::{
     staff_support_action, SaveSupportAction, SetSupportActionOpen, SupportActionRecord,
@@ -13,7 +13,13 @@ use crate::staff::actions::{
 };
 use crate::staff::adoptions::{SaveAdoption, ADOPTION_FORM};
 use crate::staff::cases::{staff_person, staff_persons, PersonWorkspace, PersonsWorkspace};
+use crate::staff::deliveries::{
+    came_back, DeliveryForm, DeliveryRecord, RecordDelivery, DELIVERY_FORM,
+};
 use crate::staff::forms::{FormFlash, TextKind};
+use crate::staff::paper::{
+    came_back as paper_came_back, form_name, PaperBatchRecord, SavePaperBatch,
+};
 use crate::staff::persons::{AdoptPerson, PersonRecord, UpdatePerson, PERSON_FORM};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -380,6 +386,8 @@ fn ActionFields(
     view! {
         {texts}
         <TextField form=f name="goal" label=locale.t("staff.goal") value=goal flash=flash.clone() kind="number" required=true/>
+        <TextField form=f name="threshold" label=locale.t("staff.threshold") value=a.threshold.map(|t| t.to_string()).unwrap_or_default()
+            flash=flash.clone() kind="number" hint=locale.t("staff.threshold_hint")/>
         <TextField form=f name="opens_on" label=locale.t("staff.opens_on") value=a.opens_on.clone() flash=flash.clone() kind="date" hint=locale.t("staff.full_date_hint") required=true/>
         <TextField form=f name="closes_on" label=locale.t("staff.closes_on") value=a.closes_on.clone().unwrap_or_default() flash=flash.clone() kind="date" hint=locale.t("staff.full_date_hint")/>
         {refused.map(|text| view! {
@@ -389,6 +397,226 @@ fn ActionFields(
                 {locale.t("staff.publish_translations_to_follow")}
             </button></p>
         })}
+    }
+}
+
+/// When, to whom and how the action's signatures were handed over, and the
+/// form that records it (or, once recorded, corrects it).
+#[component]
+fn DeliverySection(
+    slug: String,
+    delivery: Option<DeliveryRecord>,
+    can_edit: bool,
+    /// The language the form proposes for the recipient and note.
+    language: Locale,
+    flash: Option<FormFlash>,
+) -> impl IntoView {
+    let locale = use_locale();
+    let f = DELIVERY_FORM;
+    let recorded = delivery.as_ref().map(|d| {
+        let method = DeliveryMethod::parse(&d.method)
+            .map(|m| locale.t(&m.label_key()))
+            .unwrap_or_default();
+        view! {
+            <dl class="delivery-record">
+                <dt>{locale.t("delivery.delivered_on")}</dt><dd>{d.delivered_on.clone()}</dd>
+                <dt>{locale.t("delivery.recipient")}</dt><dd>{d.recipient.clone()}</dd>
+                <dt>{locale.t("delivery.method")}</dt><dd>{method}</dd>
+                <dt>{locale.t("delivery.signatures")}</dt><dd class="delivered-count">{locale.number(d.signatures + d.paper_signatures)}
+                    {locale.count_breakdown(d.signatures, d.paper_signatures).map(|text| format!(" ({text})"))}</dd>
+                {d.proof_url.clone().map(|url| {
+                    let href = url.clone();
+                    view! { <dt>{locale.t("delivery.proof")}</dt><dd><a href=href rel="noopener noreferrer">{url}</a></dd> }
+                })}
+            </dl>
+            {d.note_html.clone().map(|html| view! { <div class="delivery-note" inner_html=html></div> })}
+        }
+    });
+    let values = delivery
+        .as_ref()
+        .map(DeliveryRecord::form_values)
+        .unwrap_or_else(|| DeliveryForm {
+            language: language.code().to_owned(),
+            ..DeliveryForm::default()
+        });
+    let methods: Vec<(String, String)> = std::iter::once((String::new(), String::new()))
+        .chain(
+            DeliveryMethod::ALL
+                .into_iter()
+                .map(|m| (m.slug().to_owned(), locale.t(&m.label_key()))),
+        )
+        .collect();
+    let languages = locale.language_choices();
+    let correcting = delivery.is_some();
+    let opened = !correcting || came_back(&flash);
+    let form = can_edit.then(|| {
+        let fields = view! {
+            <form method="post" action={<RecordDelivery as ServerFn>::PATH} class="staff-form delivery-form">
+                <LangField/>
+                <input type="hidden" name="action" value=slug.clone()/>
+                <TextField form=f name="delivered_on" label=locale.t("delivery.delivered_on") value=values.delivered_on.clone()
+                    flash=flash.clone() kind="date" hint=locale.t("staff.full_date_hint") required=true/>
+                <TextField form=f name="recipient" label=locale.t("delivery.recipient") value=values.recipient.clone()
+                    flash=flash.clone() hint=locale.t("delivery.recipient_hint") required=true/>
+                <SelectField form=f name="method" label=locale.t("delivery.method") value=values.method.clone()
+                    flash=flash.clone() options=methods required=true/>
+                <SelectField form=f name="language" label=locale.t("delivery.language") value=values.language.clone()
+                    flash=flash.clone() options=languages required=true/>
+                <TextArea form=f name="note_html" label=locale.t("delivery.note") value=values.note_html.clone()
+                    flash=flash.clone() hint=locale.t("delivery.note_hint") rows=3/>
+                <TextField form=f name="proof_url" label=locale.t("delivery.proof") value=values.proof_url.clone()
+                    flash=flash.clone() kind="url" hint=locale.t("delivery.proof_hint")/>
+                <button type="submit">{locale.t(if correcting { "delivery.correct" } else { "delivery.record" })}</button>
+            </form>
+        };
+        match correcting {
+            false => view! { <p>{locale.t("delivery.intro")}</p> {fields} }.into_any(),
+            true => view! {
+                <details open=opened>
+                    <summary>{locale.t("delivery.correct_heading")}</summary>
+                    {fields}
+                </details>
+            }
+            .into_any(),
+        }
+    });
+    view! {
+        <section class="delivery" aria-labelledby="delivery-heading">
+            <h2 id="delivery-heading">{locale.t("delivery.heading")}</h2>
+            {recorded}
+            {(delivery.is_none() && !can_edit).then(|| view! { <p>{locale.t("delivery.not_yet")}</p> })}
+            {form}
+        </section>
+    }
+}
+
+/// The action's threshold and when the count reached it.
+#[component]
+fn ThresholdState(threshold: Option<i64>, reached_at: Option<i64>) -> impl IntoView {
+    let locale = use_locale();
+    let threshold = threshold?;
+    // Staff pages render on the server only, where the clock's types are.
+    #[cfg(feature = "ssr")]
+    let reached = reached_at
+        .and_then(|at| chrono::DateTime::from_timestamp(at, 0))
+        .map(|at| {
+            locale
+                .t("staff.threshold_reached")
+                .replace(
+                    "%{date}",
+                    &crate::server::clock::date(at.date_naive()).format(locale),
+                )
+                .replace("%{time}", &at.format("%H:%M UTC").to_string())
+        });
+    #[cfg(not(feature = "ssr"))]
+    let reached = reached_at.map(|_| String::new());
+    let state = reached.unwrap_or_else(|| locale.t("staff.threshold_not_reached"));
+    Some(view! {
+        <p class="threshold-state">{locale.t("staff.threshold")} ": " {locale.number(threshold)} " · " {state}</p>
+    })
+}
+
+/// Signatures collected on paper: the batches recorded, each correctable
+/// and removable, and the form that records a new one.
+#[component]
+fn PaperSection(
+    slug: String,
+    batches: Vec<PaperBatchRecord>,
+    /// Confirmed online signatures.
+    online: i64,
+    can_edit: bool,
+    flash: Option<FormFlash>,
+) -> impl IntoView {
+    let locale = use_locale();
+    let paper: i64 = batches.iter().map(|b| b.signatures).sum();
+    let any = !batches.is_empty();
+    let totals = locale
+        .t("paper.totals")
+        .replace("%{online}", &locale.number(online))
+        .replace("%{paper}", &locale.number(paper))
+        .replace("%{total}", &locale.number(online + paper));
+    let fields = move |name: String, values: PaperBatchRecord, flash: Option<FormFlash>| {
+        let count = if values.signatures > 0 {
+            values.signatures.to_string()
+        } else {
+            String::new()
+        };
+        view! {
+            <TextField form=name.clone() name="signatures" label=locale.t("paper.signatures") value=count
+                flash=flash.clone() kind="number" required=true/>
+            <TextField form=name.clone() name="collected_on" label=locale.t("paper.collected_on") value=values.collected_on
+                flash=flash.clone() kind="date" hint=locale.t("staff.full_date_hint") required=true/>
+            <TextField form=name.clone() name="place" label=locale.t("paper.place") value=values.place
+                flash=flash.clone() hint=locale.t("paper.place_hint") required=true/>
+            <TextField form=name name="kept_at" label=locale.t("paper.kept_at") value=values.kept_at
+                flash=flash hint=locale.t("paper.kept_at_hint") required=true/>
+        }
+    };
+    let rows = batches
+        .into_iter()
+        .map(|batch| {
+            let name = form_name(Some(batch.id));
+            let open = paper_came_back(&flash, &name);
+            let id = batch.id.to_string();
+            let editing = can_edit.then(|| view! {
+                <td>
+                    <details open=open>
+                        <summary>{locale.t("paper.correct")}</summary>
+                        <form method="post" action={<SavePaperBatch as ServerFn>::PATH} class="staff-form">
+                            <LangField/>
+                            <input type="hidden" name="action" value=slug.clone()/>
+                            <input type="hidden" name="batch" value=id.clone()/>
+                            {fields(name.clone(), batch.clone(), flash.clone())}
+                            <button type="submit">{locale.t("paper.save_correction")}</button>
+                        </form>
+                    </details>
+                    <form method="post" action={<SavePaperBatch as ServerFn>::PATH} class="inline-form">
+                        <LangField/>
+                        <input type="hidden" name="action" value=slug.clone()/>
+                        <input type="hidden" name="batch" value=id/>
+                        <button type="submit" name="remove" value="1" class="secondary">{locale.t("paper.remove")}</button>
+                    </form>
+                </td>
+            });
+            view! {
+                <tr>
+                    <td>{batch.collected_on.clone()}</td>
+                    <td class="paper-count">{locale.number(batch.signatures)}</td>
+                    <td>{batch.place.clone()}</td>
+                    <td>{batch.kept_at.clone()}</td>
+                    {editing}
+                </tr>
+            }
+        })
+        .collect_view();
+    let new_form = can_edit.then(|| view! {
+        <h3>{locale.t("paper.record_heading")}</h3>
+        <form method="post" action={<SavePaperBatch as ServerFn>::PATH} class="staff-form paper-form">
+            <LangField/>
+            <input type="hidden" name="action" value=slug.clone()/>
+            {fields(form_name(None), PaperBatchRecord::default(), flash.clone())}
+            <button type="submit">{locale.t("paper.record")}</button>
+        </form>
+    });
+    view! {
+        <section class="paper" aria-labelledby="paper-heading">
+            <h2 id="paper-heading">{locale.t("paper.heading")}</h2>
+            <p class="paper-totals">{totals}</p>
+            <p>{locale.t("paper.no_names")}</p>
+            {any.then(|| view! {
+            <table class="paper-batches">
+                <thead><tr>
+                    <th scope="col">{locale.t("paper.collected_on")}</th>
+                    <th scope="col">{locale.t("paper.signatures")}</th>
+                    <th scope="col">{locale.t("paper.place")}</th>
+                    <th scope="col">{locale.t("paper.kept_at")}</th>
+                    {can_edit.then(|| view! { <th scope="col">{locale.t("paper.change")}</th> })}
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+            })}
+            {new_form}
+        </section>
     }
 }
 
@@ -473,19 +701,30 @@ pub fn StaffActionPage(slug: String) -> impl IntoView {
                         </a>
                         " · " <a href=locale.path(&format!("/actions/{}", a.slug), false)>{locale.t("staff.view_public")}</a>
                     </p>
-                    <p>{locale.t(if a.is_open { "staff.open" } else { "staff.closed" })} " · "
+                    <p>{locale.t(match (&page.delivery, a.is_open) {
+                            (Some(_), _) => "staff.delivered",
+                            (None, true) => "staff.open",
+                            (None, false) => "staff.closed",
+                        })} " · "
                        {locale.t("staff.confirmed")} ": " <strong class="confirmed-count">{page.confirmed}</strong></p>
+                    <ThresholdState threshold=a.threshold reached_at=a.threshold_reached_at/>
                     <h2>{locale.t("staff.preview")}</h2>
                     {language_previews(&ACTION_TEXTS, &a)}
                     <EmbedSnippets slug=a.slug.clone() title=a.title.clone()/>
+                    <PaperSection slug=a.slug.clone() batches=page.paper_batches.clone() online=page.confirmed
+                        can_edit=page.can_edit flash=flash.clone()/>
+                    <DeliverySection slug=a.slug.clone() delivery=page.delivery.clone() can_edit=page.can_edit
+                        language=a.original_language flash=flash.clone()/>
                     {page.can_edit.then(|| view! {
                         <form method="post" action=format!("/staff/actions/{}/signatures.csv", a.slug) class="export-form"><button type="submit">{locale.t("staff.export_csv")}</button></form>
-                        <form method="post" action={<SetSupportActionOpen as ServerFn>::PATH} class="inline-form">
-                            <LangField/>
-                            <input type="hidden" name="action" value=a.slug.clone()/>
-                            <input type="hidden" name="open" value=if a.is_open { "" } else { "true" }/>
-                            <button type="submit">{locale.t(if a.is_open { "staff.close_action" } else { "staff.reopen_action" })}</button>
-                        </form>
+                        {page.delivery.is_none().then(|| view! {
+                            <form method="post" action={<SetSupportActionOpen as ServerFn>::PATH} class="inline-form">
+                                <LangField/>
+                                <input type="hidden" name="action" value=a.slug.clone()/>
+                                <input type="hidden" name="open" value=if a.is_open { "" } else { "true" }/>
+                                <button type="submit">{locale.t(if a.is_open { "staff.close_action" } else { "staff.reopen_action" })}</button>
+                            </form>
+                        })}
                         <h2>{locale.t("staff.edit_action")}</h2>
                         <form method="post" action={<SaveSupportAction as ServerFn>::PATH} class="staff-form">
                             <LangField/>

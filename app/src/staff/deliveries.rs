@@ -1,0 +1,352 @@
+//! Recording that a support action's signatures were delivered: when, to
+//! whom, how, with an optional public note and a link to a proof. Recording
+//! closes the action for good (`Availability::Delivered`: it takes no more
+//! signatures and cannot be reopened) and takes the count handed over;
+//! a correction rewrites what was recorded but keeps that count. Both are
+//! audited. The same owners as running the action: its municipality's
+//! council, or an administrator.
+use super::forms::FormFlash;
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub const DELIVERY_FORM: &str = "delivery";
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DeliveryForm {
+    pub lang: String,
+    /// The action's slug.
+    pub action: String,
+    pub delivered_on: String,
+    pub recipient: String,
+    pub method: String,
+    /// The language the recipient and the note are written in.
+    pub language: String,
+    pub note_html: String,
+    pub proof_url: String,
+}
+
+/// A delivery as the staff page shows it and the audit log records it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryRecord {
+    pub delivered_on: String,
+    pub recipient: String,
+    /// A `DeliveryMethod` slug.
+    pub method: String,
+    /// A language code.
+    pub language: String,
+    pub note_html: Option<String>,
+    pub proof_url: Option<String>,
+    /// Confirmed online signatures handed over.
+    pub signatures: i64,
+    /// Paper signatures handed over.
+    pub paper_signatures: i64,
+}
+
+impl DeliveryRecord {
+    /// The record as its form shows it for a correction.
+    pub fn form_values(&self) -> DeliveryForm {
+        DeliveryForm {
+            delivered_on: self.delivered_on.clone(),
+            recipient: self.recipient.clone(),
+            method: self.method.clone(),
+            language: self.language.clone(),
+            note_html: self.note_html.clone().unwrap_or_default(),
+            proof_url: self.proof_url.clone().unwrap_or_default(),
+            ..DeliveryForm::default()
+        }
+    }
+}
+
+/// Records (or corrects) the delivery of an action's signatures.
+#[server(prefix = "/api/staff", endpoint = "record-delivery")]
+pub async fn record_delivery(#[server(flatten)] form: DeliveryForm) -> Result<(), AppError> {
+    let user = super::session::on_server::require(crate::domain::Permission::RunActions).await?;
+    on_server::record(&user, form).await
+}
+
+/// Whether a flash came back from this form: the page then opens it.
+pub fn came_back(flash: &Option<FormFlash>) -> bool {
+    flash
+        .as_ref()
+        .is_some_and(|f| f.form == DELIVERY_FORM && f.notice.is_none())
+}
+
+#[cfg(feature = "ssr")]
+pub mod on_server {
+    use super::*;
+    use crate::domain::{DeliveryMethod, Line};
+    use crate::i18n::Locale;
+    use crate::on_pool;
+    use crate::server::audit::{Actor, AuditEntry, RecordAudit};
+    use crate::server::db::BeginWrite;
+    use crate::staff::actions::on_server::ActionStore;
+    use crate::staff::cases::on_server::{action_of, must_run};
+    use crate::staff::forms::on_server::{
+        done, past_full_date, refuse, required_line, rich_or_none,
+    };
+    use crate::staff::forms::Problems;
+    use crate::staff::StaffUser;
+    use chrono::NaiveDate;
+
+    /// A delivery as typed, checked.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct DeliveryInput {
+        pub delivered_on: NaiveDate,
+        pub recipient: Line,
+        pub method: DeliveryMethod,
+        pub language: Locale,
+        /// Sanitized.
+        pub note_html: Option<String>,
+        pub proof_url: Option<String>,
+    }
+
+    /// Parses the form. A delivery happened: not after `today`, and not
+    /// before the action opened (`opens_on`).
+    pub fn parse_delivery(
+        problems: &mut Problems,
+        form: &DeliveryForm,
+        opens_on: NaiveDate,
+        today: NaiveDate,
+    ) -> Option<DeliveryInput> {
+        let delivered_on = past_full_date(
+            problems,
+            "delivered_on",
+            &form.delivered_on,
+            today,
+            "form.date_in_future",
+        );
+        let delivered_on = delivered_on.filter(|day| {
+            let after_opening = *day >= opens_on;
+            if !after_opening {
+                problems.add("delivered_on", "form.delivered_before_opening");
+            }
+            after_opening
+        });
+        let recipient = required_line(problems, "recipient", &form.recipient);
+        let method = problems.check(
+            "method",
+            DeliveryMethod::parse(&form.method),
+            "form.invalid_choice",
+        );
+        let language = problems.check(
+            "language",
+            Locale::from_code(form.language.trim()).ok_or(()),
+            "form.invalid_choice",
+        );
+        let note_html = rich_or_none(problems, "note_html", &form.note_html);
+        // Rendered as a link: only a web address will do.
+        let proof_url = match form.proof_url.trim() {
+            "" => Some(None),
+            typed => problems
+                .check(
+                    "proof_url",
+                    crate::server::sanitize::web_address(typed).ok_or(()),
+                    "form.invalid_url",
+                )
+                .map(Some),
+        };
+        Some(DeliveryInput {
+            delivered_on: delivered_on?,
+            recipient: recipient?,
+            method: method?,
+            language: language?,
+            note_html: note_html?,
+            proof_url: proof_url?,
+        })
+    }
+
+    /// Records the delivery from the staff page.
+    #[tracing::instrument(skip_all, fields(actor = user.id, action = %form.action.trim()))]
+    pub async fn record(user: &StaffUser, form: DeliveryForm) -> Result<(), AppError> {
+        let db = crate::server::context::db()?;
+        let locale = Locale::from_code(&form.lang).unwrap_or_default();
+        let found = action_of(&db, user, form.action.trim()).await?;
+        let found = must_run(found.ok_or_else(|| AppError::not_found("support action"))?)?;
+        let opens_on: NaiveDate = on_pool!(&db, |pool| sqlx::query_scalar(
+            "SELECT opens_on FROM support_actions WHERE id = $1"
+        )
+        .bind(found.action_id)
+        .fetch_one(pool)
+        .await)?;
+        let today = chrono::Utc::now().date_naive();
+        let mut problems = Problems::default();
+        let Some(input) = parse_delivery(&mut problems, &form, opens_on, today) else {
+            return refuse(DELIVERY_FORM, &form, problems).await;
+        };
+        let corrected = write(&db, user.actor(), found.action_id, &input).await?;
+        let notice = if corrected {
+            "staff.delivery_corrected"
+        } else {
+            "staff.delivery_recorded"
+        };
+        let page = locale.path(&format!("/staff/actions/{}", form.action.trim()), false);
+        done(DELIVERY_FORM, notice, &page).await
+    }
+
+    /// Writes the delivery of action `id` in one transaction, audited: a
+    /// first recording takes the confirmed count and closes the action; a
+    /// correction keeps both. Gives whether it was a correction.
+    pub async fn write(
+        db: &crate::server::db::Db,
+        actor: Actor,
+        id: i64,
+        input: &DeliveryInput,
+    ) -> Result<bool, sqlx::Error> {
+        let now = crate::server::clock::now();
+        on_pool!(db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let before = tx.delivery_record(id).await?;
+            sqlx::query(concat!(
+                "INSERT INTO deliveries (action_id, delivered_on, recipient, method, note_html, language,
+                                         proof_url, signatures, paper_signatures, recorded_at)
+                 SELECT a.id, $2, $3, $4, $5, $6, $7, ",
+                crate::confirmed_count!(),
+                ", ",
+                crate::paper_count!(),
+                ", $8 FROM support_actions a WHERE a.id = $1
+                 ON CONFLICT (action_id) DO UPDATE SET delivered_on = excluded.delivered_on,
+                        recipient = excluded.recipient, method = excluded.method,
+                        note_html = excluded.note_html, language = excluded.language,
+                        proof_url = excluded.proof_url"
+            ))
+            .bind(id)
+            .bind(input.delivered_on)
+            .bind(input.recipient.as_str())
+            .bind(input.method.slug())
+            .bind(input.note_html.as_deref())
+            .bind(input.language.code())
+            .bind(input.proof_url.as_deref())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let after = tx.delivery_record(id).await?;
+            let name = match before {
+                None => "delivery.record",
+                Some(_) => "delivery.correct",
+            };
+            let entry = AuditEntry::new(actor, name, "support_action", id)
+                .before(&before)
+                .after(&after);
+            tx.record_audit(&entry).await?;
+            // Delivered is closed for good; its retention clock starts now.
+            if before.is_none() {
+                tx.set_action_open(actor, id, false).await?;
+            }
+            tx.commit().await?;
+            Ok(before.is_some())
+        })
+    }
+
+    /// The delivery of action `id` as recorded, if any.
+    pub async fn delivery_record(
+        db: &crate::server::db::Db,
+        id: i64,
+    ) -> Result<Option<DeliveryRecord>, sqlx::Error> {
+        on_pool!(db, |pool| pool.acquire().await?.delivery_record(id).await)
+    }
+
+    pub trait DeliveryStore {
+        fn delivery_record(
+            &mut self,
+            id: i64,
+        ) -> impl std::future::Future<Output = Result<Option<DeliveryRecord>, sqlx::Error>> + Send;
+    }
+
+    #[derive(sqlx::FromRow)]
+    struct RecordRow {
+        delivered_on: NaiveDate,
+        recipient: String,
+        method: String,
+        language: String,
+        note_html: Option<String>,
+        proof_url: Option<String>,
+        signatures: i64,
+        paper_signatures: i64,
+    }
+
+    crate::impl_for_connections! {
+        impl DeliveryStore {
+            async fn delivery_record(&mut self, id: i64) -> Result<Option<DeliveryRecord>, sqlx::Error> {
+                let row: Option<RecordRow> = sqlx::query_as(
+                    "SELECT delivered_on, recipient, method, language, note_html, proof_url, signatures,
+                            paper_signatures
+                       FROM deliveries WHERE action_id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&mut *self)
+                .await?;
+                Ok(row.map(|row| DeliveryRecord {
+                    delivered_on: row.delivered_on.to_string(),
+                    recipient: row.recipient,
+                    method: row.method,
+                    language: row.language,
+                    note_html: row.note_html,
+                    proof_url: row.proof_url,
+                    signatures: row.signatures,
+                    paper_signatures: row.paper_signatures,
+                }))
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        fn day(s: &str) -> NaiveDate {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+        }
+
+        fn form() -> DeliveryForm {
+            DeliveryForm {
+                action: "free-vahid".into(),
+                delivered_on: "2026-11-20".into(),
+                recipient: "Embassy of the Islamic Republic of Iran".into(),
+                method: "embassy".into(),
+                language: "en".into(),
+                ..DeliveryForm::default()
+            }
+        }
+
+        #[test]
+        fn a_delivery_is_dated_addressed_and_says_how() {
+            let mut problems = Problems::default();
+            let input =
+                parse_delivery(&mut problems, &form(), day("2026-01-01"), day("2026-12-04"))
+                    .unwrap();
+            assert_eq!(input.method, DeliveryMethod::Embassy);
+            assert_eq!(input.note_html, None);
+            assert_eq!(input.proof_url, None);
+        }
+
+        #[test]
+        fn every_problem_is_told_at_once() {
+            let bad = DeliveryForm {
+                delivered_on: "2026-12-05".into(),
+                recipient: " ".into(),
+                method: "pigeon".into(),
+                language: "de".into(),
+                note_html: "<script>x</script>".into(),
+                proof_url: "javascript:alert(1)".into(),
+                ..form()
+            };
+            let mut problems = Problems::default();
+            assert!(
+                parse_delivery(&mut problems, &bad, day("2026-01-01"), day("2026-12-04")).is_none()
+            );
+            assert_eq!(problems.0["delivered_on"], "form.date_in_future");
+            assert_eq!(problems.0["recipient"], "form.required");
+            assert_eq!(problems.0["method"], "form.invalid_choice");
+            assert_eq!(problems.0["language"], "form.invalid_choice");
+            assert_eq!(problems.0["note_html"], "form.nothing_left");
+            assert_eq!(problems.0["proof_url"], "form.invalid_url");
+            let mut problems = Problems::default();
+            let early =
+                parse_delivery(&mut problems, &form(), day("2026-11-21"), day("2026-12-04"));
+            assert!(early.is_none());
+            assert_eq!(problems.0["delivered_on"], "form.delivered_before_opening");
+        }
+    }
+}

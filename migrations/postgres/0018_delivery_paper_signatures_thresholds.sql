@@ -1,0 +1,46 @@
+-- Issue 16: a support action's signatures, handed over. One delivery per
+-- action; recording it closes the action for good (it cannot be reopened),
+-- and a correction rewrites it, audited. The recipient and the note are
+-- written in one language, `language`, shown with it where it differs.
+-- `signatures` (confirmed online) and `paper_signatures` are the counts
+-- handed over, taken when the delivery is recorded: a signer who withdraws
+-- afterwards does not change what was delivered.
+CREATE TABLE deliveries (
+    action_id    BIGINT PRIMARY KEY REFERENCES support_actions (id) ON DELETE CASCADE,
+    delivered_on DATE NOT NULL,
+    recipient    TEXT NOT NULL,
+    method       TEXT NOT NULL CHECK (method IN ('letter', 'meeting', 'embassy', 'email')),
+    note_html    TEXT,
+    language     TEXT NOT NULL,
+    proof_url    TEXT,
+    signatures   BIGINT NOT NULL CHECK (signatures >= 0),
+    paper_signatures BIGINT NOT NULL CHECK (paper_signatures >= 0),
+    recorded_at  BIGINT NOT NULL
+);
+
+CREATE TRIGGER deliveries_changes_content BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON deliveries
+    FOR EACH STATEMENT EXECUTE FUNCTION note_content_change();
+
+-- Signatures collected on paper, recorded by the batch: how many, when,
+-- where, and where the sheets are kept (for staff: the sheets themselves
+-- hold the names, which are never stored here). They count with the
+-- confirmed online signatures. A batch is corrected or removed, audited.
+CREATE TABLE paper_batches (
+    id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    action_id    BIGINT NOT NULL REFERENCES support_actions (id) ON DELETE CASCADE,
+    signatures   BIGINT NOT NULL CHECK (signatures > 0),
+    collected_on DATE NOT NULL,
+    place        TEXT NOT NULL,
+    kept_at      TEXT NOT NULL,
+    recorded_at  BIGINT NOT NULL
+);
+CREATE INDEX paper_batches_action ON paper_batches (action_id);
+CREATE TRIGGER paper_batches_changes_content BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON paper_batches
+    FOR EACH STATEMENT EXECUTE FUNCTION note_content_change();
+
+-- An action's threshold: at this count (confirmed online and on paper) the
+-- staff of its municipality are told, once, that it is time to deliver.
+-- `threshold_reached_at` is set in the transaction that made the count
+-- reach it, with the mail; setting another threshold clears it.
+ALTER TABLE support_actions ADD COLUMN threshold BIGINT CHECK (threshold > 0);
+ALTER TABLE support_actions ADD COLUMN threshold_reached_at BIGINT;

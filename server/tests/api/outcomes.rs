@@ -1,0 +1,288 @@
+//! What came of the signatures (issue 16), over real HTTP on both backends:
+//! a delivery recorded by the action's council closes it for good, is shown
+//! on its page in every language and in the API, and is audited; paper
+//! batches count with the confirmed signatures, audited; a threshold mails
+//! the municipality's council once, however many confirm at once.
+use crate::helpers::{count, post_as, staff_member, TestApp};
+use crate::on_both_backends;
+use app::domain::{CountryCode, Email, Line, PersonName, Role, Slug};
+use app::i18n::Locale;
+use app::on_pool;
+use app::signing::{store as signatures, SignOutcome, SignatureRequest, TokenOutcome};
+
+const ACTION: &str = "solidarity-with-vahid-afkari";
+/// Where the links in mails point.
+const BASE: &str = "http://127.0.0.1:3000";
+const STAFF_PAGE: &str = "/staff/actions/solidarity-with-vahid-afkari";
+
+fn request(email: &str) -> SignatureRequest {
+    SignatureRequest {
+        action: Slug::parse(ACTION).unwrap(),
+        name: PersonName::parse("Amélie Dupont").unwrap(),
+        email: Email::parse(email).unwrap(),
+        place: Some(Line::parse("1000").unwrap()),
+        country: Some(CountryCode::parse("BE").unwrap()),
+        show_name: false,
+        keep_informed: false,
+        locale: Locale::Fr,
+        client_ip: None,
+    }
+}
+
+/// Signs as `email` and gives the token the confirmation mail carries.
+async fn sign(app: &TestApp, email: &str) -> String {
+    let now = chrono::Utc::now().timestamp();
+    let outcome = signatures::sign(&app.store.db, &request(email), BASE, now).await;
+    assert_eq!(outcome.unwrap(), SignOutcome::MailQueued);
+    let body: String = on_pool!(&app.store.db, |pool| sqlx::query_scalar(
+        "SELECT body_text FROM outbox WHERE recipient = $1"
+    )
+    .bind(email)
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    let start = body.find("confirm?token=").unwrap() + "confirm?token=".len();
+    body[start..].split_whitespace().next().unwrap().to_owned()
+}
+
+fn today() -> String {
+    chrono::Utc::now().date_naive().to_string()
+}
+
+fn delivery<'a>(day: &'a str, recipient: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("lang", "en"),
+        ("action", ACTION),
+        ("delivered_on", day),
+        ("recipient", recipient),
+        ("method", "embassy"),
+        ("language", "fr"),
+        (
+            "note_html",
+            "<p>Remises en mains propres.<script>alert(1)</script></p>",
+        ),
+        ("proof_url", "https://example.org/remise"),
+    ]
+}
+
+on_both_backends! {
+    async fn a_delivered_action_takes_no_more_signatures_and_says_what_was_delivered(app: &TestApp) {
+        let now = chrono::Utc::now().timestamp();
+        for email in ["a@example.org", "b@example.org"] {
+            let token = sign(app, email).await;
+            assert_eq!(signatures::confirm(&app.store.db, &token, BASE, now).await.unwrap(), TokenOutcome::Done);
+        }
+        let pending = sign(app, "late@example.org").await;
+        let council = staff_member(app, "camille@brussels.example", Role::Council, Some("brussels")).await;
+
+        // A delivery still to come, without a recipient: refused, next to each field, nothing changes.
+        let refused = post_as(app, &council, "/api/staff/record-delivery", STAFF_PAGE, &delivery("2999-01-01", " ")).await;
+        assert_eq!(refused.status, 302);
+        let page = app.get_with(STAFF_PAGE, &[("cookie", &council)]).await;
+        assert_eq!(page.texts("#delivery-delivered_on-error"), ["This date is still to come: record a delivery once it happened."]);
+        assert_eq!(page.texts("#delivery-recipient-error"), ["Fill in this field."]);
+        assert_eq!(page.attr("#delivery-proof_url", "value").as_deref(), Some("https://example.org/remise"), "what was typed comes back");
+        assert_eq!(count(app, "SELECT COUNT(*) FROM deliveries").await, 0);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'delivery.%'").await, 0);
+
+        // Another municipality's council may not record it.
+        on_pool!(&app.store.db, |pool| sqlx::query("INSERT INTO municipalities (slug, name, country_code) VALUES ('liege', 'Liège', 'BE')").execute(pool).await.map(|_| ())).unwrap();
+        let liege = staff_member(app, "jo@liege.example", Role::Council, Some("liege")).await;
+        let day = today();
+        let foreign = app.post_with("/api/staff/record-delivery", &delivery(&day, "Ambassade d’Iran"),
+            &[("cookie", &liege), ("origin", &app.address)]).await;
+        assert_eq!(foreign.status, 403);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM deliveries").await, 0);
+
+        let recorded = post_as(app, &council, "/api/staff/record-delivery", STAFF_PAGE, &delivery(&day, "Ambassade d’Iran")).await;
+        assert_eq!(recorded.location().as_deref(), Some(STAFF_PAGE));
+        let page = app.get_with(STAFF_PAGE, &[("cookie", &council)]).await;
+        assert_eq!(page.texts(".notice"), ["The delivery is recorded; the action is closed for good."]);
+        assert_eq!(page.texts(".delivery-record .delivered-count"), ["2"]);
+        assert!(page.texts("button").iter().all(|b| b != "Reopen the action" && b != "Close the action"), "no reopening a delivered action");
+
+        // The public page, in each language: the delivery, the final count, no form.
+        let public = app.get(&format!("/actions/{ACTION}")).await;
+        assert_eq!(public.attr("article.support-action", "data-availability").as_deref(), Some("delivered"));
+        assert_eq!(public.texts("#progress-heading"), ["Final count"]);
+        assert_eq!(public.texts(".action-closed"), ["Its signatures have been delivered: this action takes no more signatures."]);
+        assert_eq!(public.texts(".delivery dd"), [&day_in_words(&day, Locale::En), "Ambassade d’Iran", "At the embassy", "2"]);
+        assert_eq!(public.attr(".delivery dd:nth-of-type(2)", "lang").as_deref(), Some("fr"), "the recipient says its language");
+        assert_eq!(public.texts(".delivery .untranslated"), ["Written in French."]);
+        assert_eq!(public.attr(".delivery a", "href").as_deref(), Some("https://example.org/remise"));
+        assert!(public.body.contains("<p>Remises en mains propres.</p>"), "the note, sanitized");
+        assert!(!public.body.contains("alert(1)"));
+        assert!(!public.body.contains("/api/sign"), "no signing form");
+        let fr = app.get(&format!("/fr/actions/{ACTION}")).await;
+        assert_eq!(fr.texts("#delivery-heading"), ["Signatures remises"]);
+        assert_eq!(fr.texts(".delivery dt"), ["Remises le", "À", "Comment", "Signatures remises"]);
+        assert!(fr.texts(".delivery .untranslated").is_empty(), "French on a French page");
+        assert_eq!(fr.attr(".delivery dd:nth-of-type(2)", "lang"), None);
+        let nl = app.get(&format!("/nl/actions/{ACTION}")).await;
+        assert_eq!(nl.texts(".delivery dd:nth-of-type(3)"), ["Op de ambassade"]);
+        assert_eq!(nl.texts(".action-closed"), ["De handtekeningen zijn overhandigd: deze actie neemt geen handtekeningen meer aan."]);
+
+        // Neither a new signature nor a late confirmation gets in.
+        let signed = signatures::sign(&app.store.db, &request("new@example.org"), BASE, now).await;
+        assert!(matches!(signed, Err(signatures::SignError::ActionNotOpen)), "{signed:?}");
+        assert_eq!(signatures::confirm(&app.store.db, &pending, BASE, now).await.unwrap(), TokenOutcome::ActionClosed);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM signatures WHERE state = 'confirmed'").await, 2);
+
+        // A script asking to reopen it is refused; it stays closed.
+        let reopen = app.post_with("/api/staff/set-support-action-open", &[("lang", "en"), ("action", ACTION), ("open", "true")],
+            &[("cookie", &council), ("origin", &app.address)]).await;
+        assert_eq!(reopen.status, 400);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM support_actions WHERE slug = 'solidarity-with-vahid-afkari' AND is_open").await, 0);
+
+        // The open data says so.
+        let api = app.get(&format!("/api/v1/actions/{ACTION}?lang=nl")).await;
+        let json: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+        assert_eq!(json["state"], "delivered");
+        assert_eq!(json["delivery"]["delivered_on"], day.as_str());
+        assert_eq!(json["delivery"]["method"], "embassy");
+        assert_eq!(json["delivery"]["recipient"], serde_json::json!({"text": "Ambassade d’Iran", "lang": "fr"}));
+        assert_eq!(json["delivery"]["signatures"], 2);
+        assert_eq!(json["delivery"]["proof_url"], "https://example.org/remise");
+
+        // A signer withdrawing afterwards does not change what was delivered;
+        // a correction changes what was written, and keeps the count.
+        on_pool!(&app.store.db, |pool| sqlx::query("UPDATE signatures SET state = 'withdrawn' WHERE canonical_email = 'a@example.org'").execute(pool).await.map(|_| ())).unwrap();
+        let corrected = post_as(app, &council, "/api/staff/record-delivery", STAFF_PAGE, &delivery(&day, "Ambassade de la République islamique d’Iran")).await;
+        assert_eq!(corrected.location().as_deref(), Some(STAFF_PAGE));
+        let public = app.get(&format!("/fr/actions/{ACTION}")).await;
+        assert_eq!(public.texts(".delivery dd:nth-of-type(2)"), ["Ambassade de la République islamique d’Iran"]);
+        assert_eq!(public.texts(".delivery .delivered-count"), ["2"]);
+
+        let audited: Vec<String> = on_pool!(&app.store.db, |pool| sqlx::query_scalar(
+            "SELECT action FROM audit_log WHERE record_type = 'support_action' ORDER BY id"
+        )
+        .fetch_all(pool)
+        .await)
+        .unwrap();
+        assert_eq!(audited, ["delivery.record", "support_action.close", "delivery.correct"]);
+    }
+}
+
+async fn audited(app: &TestApp, prefix: &str) -> Vec<String> {
+    on_pool!(&app.store.db, |pool| sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE action LIKE $1 ORDER BY id"
+    )
+    .bind(format!("{prefix}%"))
+    .fetch_all(pool)
+    .await)
+    .unwrap()
+}
+
+fn batch<'a>(batch: &'a str, signatures: &'a str, day: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("lang", "en"),
+        ("action", ACTION),
+        ("batch", batch),
+        ("signatures", signatures),
+        ("collected_on", day),
+        ("place", "Marché de Noël, Grand-Place"),
+        ("kept_at", "Hôtel de Ville, bureau 2.14"),
+    ]
+}
+
+on_both_backends! {
+    async fn paper_batches_count_with_online_signatures_and_every_change_is_audited(app: &TestApp) {
+        let now = chrono::Utc::now().timestamp();
+        let token = sign(app, "a@example.org").await;
+        signatures::confirm(&app.store.db, &token, BASE, now).await.unwrap();
+        let council = staff_member(app, "camille@brussels.example", Role::Council, Some("brussels")).await;
+        let day = today();
+
+        // Bad batches change nothing and come back next to their fields.
+        for (count, problem) in [("0", "Write a whole number from 1 to 1,000,000."), ("twelve", "Write a whole number from 1 to 1,000,000.")] {
+            let refused = post_as(app, &council, "/api/staff/save-paper-batch", STAFF_PAGE, &batch("", count, &day)).await;
+            assert_eq!(refused.status, 302);
+            let page = app.get_with(STAFF_PAGE, &[("cookie", &council)]).await;
+            assert_eq!(page.texts("#paper-signatures-error"), [problem]);
+        }
+        let refused = post_as(app, &council, "/api/staff/save-paper-batch", STAFF_PAGE, &batch("", "12", "2999-01-01")).await;
+        assert_eq!(refused.status, 302);
+        let page = app.get_with(STAFF_PAGE, &[("cookie", &council)]).await;
+        assert_eq!(page.texts("#paper-collected_on-error"), ["This date is still to come: record a batch once it is collected."]);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM paper_batches").await, 0);
+        assert!(audited(app, "paper_batch.").await.is_empty());
+
+        let recorded = post_as(app, &council, "/api/staff/save-paper-batch", STAFF_PAGE, &batch("", "120", &day)).await;
+        assert_eq!(recorded.location().as_deref(), Some(STAFF_PAGE));
+        let page = app.get_with(STAFF_PAGE, &[("cookie", &council)]).await;
+        assert_eq!(page.texts(".notice"), ["The batch of paper signatures is recorded."]);
+        assert_eq!(page.texts(".paper-totals"), ["1 confirmed online + 120 on paper = 121 in all."]);
+
+        // The public count: online, on paper, and the total, in each language and in the API.
+        let public = app.get(&format!("/actions/{ACTION}")).await;
+        assert_eq!(public.texts(".signature-count"), ["121 of 1,000 signatures"]);
+        assert_eq!(public.texts(".count-breakdown"), ["1 online and 120 on paper"]);
+        assert!(!public.body.contains("bureau 2.14"), "where the sheets are kept is for staff");
+        let nl = app.get(&format!("/nl/actions/{ACTION}")).await;
+        assert_eq!(nl.texts(".count-breakdown"), ["1 online en 120 op papier"]);
+        let api: serde_json::Value = serde_json::from_str(&app.get(&format!("/api/v1/actions/{ACTION}")).await.body).unwrap();
+        assert_eq!((api["confirmed"].as_i64(), api["paper"].as_i64()), (Some(1), Some(120)));
+        let live: serde_json::Value = serde_json::from_str(&app.get(&format!("/api/v1/actions/{ACTION}/count")).await.body).unwrap();
+        assert_eq!(live["paper"], 120);
+
+        // Corrected, then removed: the count follows, the audit log keeps both.
+        let id: i64 = on_pool!(&app.store.db, |pool| sqlx::query_scalar("SELECT id FROM paper_batches").fetch_one(pool).await).unwrap();
+        let id = id.to_string();
+        post_as(app, &council, "/api/staff/save-paper-batch", STAFF_PAGE, &batch(&id, "102", &day)).await;
+        assert_eq!(count(app, "SELECT CAST(COALESCE(SUM(signatures), 0) AS BIGINT) FROM paper_batches").await, 102);
+        // A batch of another action cannot be reached through this one.
+        let other = post_as(app, &council, "/api/staff/save-paper-batch", STAFF_PAGE, &batch("999999", "5", &day)).await;
+        assert_eq!(other.status, 404);
+        let mut removal = batch(&id, "", "");
+        removal.push(("remove", "1"));
+        let removed = post_as(app, &council, "/api/staff/save-paper-batch", STAFF_PAGE, &removal).await;
+        assert_eq!(removed.location().as_deref(), Some(STAFF_PAGE));
+        assert_eq!(count(app, "SELECT COUNT(*) FROM paper_batches").await, 0);
+        assert_eq!(audited(app, "paper_batch.").await, ["paper_batch.record", "paper_batch.correct", "paper_batch.remove"]);
+        let before: serde_json::Value = on_pool!(&app.store.db, |pool| sqlx::query_scalar::<_, String>(
+            "SELECT before_json FROM audit_log WHERE action = 'paper_batch.remove'"
+        ).fetch_one(pool).await).map(|j| serde_json::from_str(&j).unwrap()).unwrap();
+        assert_eq!(before["signatures"], 102, "what was removed is kept in the audit log");
+        assert_eq!(app.get(&format!("/actions/{ACTION}")).await.texts(".signature-count"), ["1 of 1,000 signatures"]);
+    }
+
+    async fn the_threshold_mail_goes_once_to_the_municipalitys_council_even_when_many_confirm_at_once(app: &TestApp) {
+        let council = staff_member(app, "camille@brussels.example", Role::Council, Some("brussels")).await;
+        staff_member(app, "admin@brussels.example", Role::Admin, None).await;
+        let mut tokens = Vec::new();
+        for n in 0..12 {
+            tokens.push(sign(app, &format!("signer{n}@example.org")).await);
+        }
+        // The staff form sets a threshold (tested below); here, straight in the database.
+        on_pool!(&app.store.db, |pool| sqlx::query("UPDATE support_actions SET threshold = 10 WHERE slug = $1").bind(ACTION).execute(pool).await.map(|_| ())).unwrap();
+
+        // Twelve confirmations at once: exactly one of them reaches 10.
+        let now = chrono::Utc::now().timestamp();
+        let confirmations = tokens.iter().map(|token| {
+            let db = app.store.db.clone();
+            let token = token.clone();
+            tokio::spawn(async move { signatures::confirm(&db, &token, BASE, now).await.unwrap() })
+        });
+        for done in futures::future::join_all(confirmations).await {
+            assert_eq!(done.unwrap(), TokenOutcome::Done);
+        }
+        let told: Vec<(String, String, String)> = on_pool!(&app.store.db, |pool| sqlx::query_as(
+            "SELECT recipient, subject, body_text FROM outbox WHERE subject LIKE '%deliver%' OR subject LIKE '%remettre%' OR subject LIKE '%overhandigen%'"
+        ).fetch_all(pool).await).unwrap();
+        assert_eq!(told.len(), 1, "once, to the one council member: {told:?}");
+        assert_eq!(told[0].0, "camille@brussels.example", "not the administrator");
+        assert!(told[0].2.contains(&format!("{BASE}/staff/actions/{ACTION}")), "{}", told[0].2);
+        let page = app.get_with(STAFF_PAGE, &[("cookie", &council)]).await;
+        let state = page.texts(".threshold-state").join("");
+        assert!(state.starts_with("Threshold: 10 · reached on "), "{state}");
+
+        // A paper batch or more confirmations later: not told again.
+        post_as(app, &council, "/api/staff/save-paper-batch", STAFF_PAGE, &batch("", "50", &today())).await;
+        assert_eq!(count(app, "SELECT COUNT(*) FROM outbox WHERE subject LIKE 'Time to deliver%' OR subject LIKE 'Il est temps%' OR subject LIKE 'Tijd om%'").await, 1);
+    }
+}
+
+/// A date as the pages write it.
+fn day_in_words(day: &str, locale: Locale) -> String {
+    app::domain::PartialDate::parse(day).unwrap().format(locale)
+}
