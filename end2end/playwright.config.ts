@@ -58,6 +58,13 @@ export default defineConfig({
             `--title "Signing test (${project})" --text "<p>A support action made by the browser tests.</p>" ` +
             `--addressee "The test suite" --goal 100`,
         ),
+        // And its own action to deliver.
+        ...['no-js', 'hydrated'].map(
+          (project) =>
+            `${server} action create --person vahid-afkari --slug e2e-delivery-${project} ` +
+            `--title "Delivery test (${project})" --text "<p>A support action the browser tests deliver.</p>" ` +
+            `--addressee "The test suite" --goal 100`,
+        ),
         `printf 'a long enough passphrase\\n' | ${server} create-user --email e2e@brussels.example --role comms --name 'E2E Comms'`,
         `printf 'a long enough passphrase\\n' | ${server} create-user --email e2e-admin@brussels.example --role admin --name 'E2E Admin'`,
         `exec ${server} serve`,

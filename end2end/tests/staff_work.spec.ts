@@ -136,6 +136,73 @@ test('an admin creates a council member, who adopts a person; comms publishes "R
   await expect(page.locator('.timeline-event .untranslated')).toHaveText('Not yet translated: original in French.');
 });
 
+test('staff record paper signatures, the delivery and the response; the public page shows them in French and Dutch', async ({ page, javaScriptEnabled }, testInfo) => {
+  const action = `e2e-delivery-${testInfo.project.name}`;
+  const today = new Date().toISOString().slice(0, 10);
+  await logIn(page, ADMIN, `/staff/actions/${action}`);
+
+  // A batch of paper signatures: a count, a day, a place, where the sheets are.
+  await page.locator('#paper-signatures').fill('0');
+  await page.locator('#paper-collected_on').fill(today);
+  await page.locator('#paper-place').fill('Marché de Noël');
+  await page.locator('#paper-kept_at').fill('Hôtel de Ville, bureau 2.14');
+  await page.getByRole('button', { name: 'Record the batch' }).click();
+  await expect(page.locator('#paper-signatures-error')).toHaveText('Write a whole number from 1 to 1,000,000.');
+  await expect(page.locator('#paper-kept_at')).toHaveValue('Hôtel de Ville, bureau 2.14');
+  await page.locator('#paper-signatures').fill('40');
+  await page.getByRole('button', { name: 'Record the batch' }).click();
+  await expect(page.locator('.notice')).toHaveText('The batch of paper signatures is recorded.');
+  await expect(page.locator('.paper-totals')).toHaveText('0 confirmed online + 40 on paper = 40 in all.');
+
+  // The delivery, written in French.
+  await page.locator('#delivery-delivered_on').fill(today);
+  await page.locator('#delivery-recipient').fill('Ambassade d’Iran');
+  await page.locator('#delivery-method').selectOption('embassy');
+  await page.locator('#delivery-language').selectOption('fr');
+  await page.locator('#delivery-note_html').fill('<p>Remises en mains propres.</p>');
+  await page.getByRole('button', { name: 'Record the delivery' }).click();
+  await expect(page.locator('.notice')).toHaveText('The delivery is recorded; the action is closed for good.');
+  await expect(page.getByRole('button', { name: 'Reopen the action' })).toHaveCount(0);
+
+  await page.goto(`/fr/actions/${action}`);
+  await expect(page.locator('#delivery-heading')).toHaveText('Signatures remises');
+  await expect(page.locator('.delivery dd')).toHaveText([/\d{4}/, 'Ambassade d’Iran', 'À l’ambassade', /^40 \(0 en ligne et 40 sur papier\)$/]);
+  await expect(page.locator('.delivery-note')).toHaveText('Remises en mains propres.');
+  await expect(page.locator('#progress-heading')).toHaveText('Décompte final');
+  await expect(page.locator('form.sign-form, #sign-form')).toHaveCount(0);
+  await page.goto(`/nl/actions/${action}`);
+  await expect(page.locator('.action-closed')).toHaveText('De handtekeningen zijn overhandigd: deze actie neemt geen handtekeningen meer aan.');
+  await expect(page.locator('.delivery dd').nth(2)).toHaveText('Op de ambassade');
+  await expect(page.locator('.delivery dd').nth(1)).toHaveAttribute('lang', 'fr');
+  await expect(page.locator('.delivery .untranslated')).toHaveText('Geschreven in het Frans.');
+  await expect(page.locator('.count-breakdown')).toHaveText('0 online en 40 op papier');
+
+  // The addressee's response, in French with a Dutch summary (the staff
+  // page in English again: the Dutch page set the language cookie).
+  await page.goto(`/en/staff/actions/${action}`);
+  await page.locator('#response-responded_on').fill(today);
+  await page.locator('#response-original_language').selectOption('fr');
+  await page.locator('#response-summary_fr').fill('L’ambassade accuse réception.');
+  await page.locator('#response-body_html_fr').fill('<p>Nous avons <em>bien reçu</em> vos signatures.</p>');
+  await page.locator('#response-summary_nl').fill('De ambassade bevestigt de ontvangst.');
+  await page.getByRole('button', { name: 'Record the response' }).click();
+  await expect(page.locator('.notice')).toHaveText(
+    'The response is recorded; signers who asked to be kept informed are told by mail.',
+  );
+  await page.goto(`/fr/actions/${action}`);
+  await expect(page.locator('#response-heading')).toHaveText('Réponse');
+  await expect(page.locator('.response-summary')).toHaveText('L’ambassade accuse réception.');
+  await expect(page.locator('.response-text em')).toHaveText('bien reçu');
+  await page.goto(`/nl/actions/${action}`);
+  await expect(page.locator('.response-summary')).toHaveText('De ambassade bevestigt de ontvangst.');
+  await expect(page.locator('.response-text')).toHaveAttribute('lang', 'fr');
+  if (javaScriptEnabled) {
+    const results = await new AxeBuilder({ page }).analyze();
+    const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(', ')}`)).toEqual([]);
+  }
+});
+
 test('an anonymous visitor gets the login page for every staff URL', async ({ page }) => {
   for (const path of [
     '/staff',

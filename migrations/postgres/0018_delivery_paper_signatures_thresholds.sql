@@ -13,6 +13,8 @@ CREATE TABLE deliveries (
     note_html    TEXT,
     language     TEXT NOT NULL,
     proof_url    TEXT,
+    -- The day after which no answer is news: "no answer by …".
+    answer_by    DATE,
     signatures   BIGINT NOT NULL CHECK (signatures >= 0),
     paper_signatures BIGINT NOT NULL CHECK (paper_signatures >= 0),
     recorded_at  BIGINT NOT NULL

@@ -30,6 +30,28 @@ pub struct SupportActionDetail {
     pub recent_signers: Vec<RecentSigner>,
     /// When, to whom and how its signatures were handed over, once they were.
     pub delivery: Option<Delivery>,
+    /// What the addressee answered, or that they have not, once delivered.
+    pub answer: Option<Answer>,
+}
+
+/// What came back from the addressee of delivered signatures.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Answer {
+    Given(Response),
+    /// No response yet; one is expected by this day.
+    AwaitedBy(PartialDate),
+    /// No response by this day, which has passed: silence is news too.
+    NoneBy(PartialDate),
+}
+
+/// The addressee's response, in the page's language where translated.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Response {
+    pub responded_on: PartialDate,
+    pub summary: LangText,
+    /// Sanitized when stored.
+    pub body_html: Option<LangText>,
+    pub source_url: Option<String>,
 }
 
 /// A support action's signatures, handed over: what the public reads of it.
@@ -43,6 +65,8 @@ pub struct Delivery {
     pub note_html: Option<LangText>,
     /// A web address (checked when stored): a photo, a letter, a press release.
     pub proof_url: Option<String>,
+    /// The day after which no answer is news, if staff set one.
+    pub answer_by: Option<PartialDate>,
     /// The counts handed over, online (confirmed) and on paper, as they
     /// stood when the delivery was recorded.
     pub signatures: i64,
@@ -407,6 +431,10 @@ pub mod on_server {
         } else {
             None
         };
+        let answer = match &delivery {
+            Some(delivery) => answer_to(db, row.id, delivery, lang).await?,
+            None => None,
+        };
         let opens_on = partial(row.opens_on);
         let closes_on = row.closes_on.map(partial);
         Ok(Some(SupportActionDetail {
@@ -430,6 +458,7 @@ pub mod on_server {
             per_day,
             recent_signers,
             delivery,
+            answer,
         }))
     }
 
@@ -441,6 +470,7 @@ pub mod on_server {
         note_html: Option<String>,
         language: String,
         proof_url: Option<String>,
+        answer_by: Option<NaiveDate>,
         signatures: i64,
         paper_signatures: i64,
     }
@@ -449,13 +479,13 @@ pub mod on_server {
     pub async fn delivery_of(db: &Db, action_id: i64) -> Result<Option<Delivery>, sqlx::Error> {
         let row: Option<DeliveryRow> = on_pool!(db, |pool| {
             sqlx::query_as(
-            "SELECT delivered_on, recipient, method, note_html, language, proof_url, signatures,
-                    paper_signatures
-               FROM deliveries WHERE action_id = $1"
-        )
-        .bind(action_id)
-        .fetch_optional(pool)
-        .await
+                "SELECT delivered_on, recipient, method, note_html, language, proof_url, answer_by,
+                    signatures, paper_signatures
+               FROM deliveries WHERE action_id = $1",
+            )
+            .bind(action_id)
+            .fetch_optional(pool)
+            .await
         })?;
         let Some(row) = row else { return Ok(None) };
         let lang = crate::server::translations::stored_language(&row.language)?;
@@ -470,9 +500,79 @@ pub mod on_server {
             method,
             note_html: row.note_html.map(|text| LangText { text, lang }),
             proof_url: row.proof_url,
+            answer_by: row.answer_by.map(partial),
             signatures: row.signatures,
             paper_signatures: row.paper_signatures,
         }))
+    }
+
+    /// The addressee's answer to delivered action `action_id`: the response
+    /// in `lang` (each field where translated, else the original), or,
+    /// without one, the day it is awaited by or was not given by.
+    pub async fn answer_to(
+        db: &Db,
+        action_id: i64,
+        delivery: &Delivery,
+        lang: Locale,
+    ) -> Result<Option<Answer>, sqlx::Error> {
+        let head: Option<(NaiveDate, String, Option<String>)> = on_pool!(db, |pool| {
+            sqlx::query_as(
+            "SELECT responded_on, original_language, source_url FROM responses WHERE action_id = $1"
+        )
+        .bind(action_id)
+        .fetch_optional(pool)
+        .await
+        })?;
+        let Some((responded_on, original, source_url)) = head else {
+            let today = crate::server::clock::today();
+            return Ok(delivery.answer_by.map(|by| {
+                if by < today {
+                    Answer::NoneBy(by)
+                } else {
+                    Answer::AwaitedBy(by)
+                }
+            }));
+        };
+        let texts: Vec<(String, String, Option<String>)> = on_pool!(db, |pool| sqlx::query_as(
+            "SELECT language, summary, body_html FROM response_texts
+              WHERE action_id = $1 AND (language = $2 OR language = $3)"
+        )
+        .bind(action_id)
+        .bind(lang.code())
+        .bind(&original)
+        .fetch_all(pool)
+        .await)?;
+        let original = crate::server::translations::stored_language(&original)?;
+        let in_language = |wanted: Locale| texts.iter().find(|(l, _, _)| *l == wanted.code());
+        let Some(first) = in_language(original) else {
+            return Err(crate::server::db::decode(
+                "a response without its original text",
+            ));
+        };
+        let translated = in_language(lang).filter(|_| lang != original);
+        let summary = match translated {
+            Some((_, summary, _)) => LangText {
+                text: summary.clone(),
+                lang,
+            },
+            None => LangText {
+                text: first.1.clone(),
+                lang: original,
+            },
+        };
+        let body_html = match translated.and_then(|(_, _, body)| body.clone()) {
+            Some(text) => Some(LangText { text, lang }),
+            None => first.2.clone().map(|text| LangText {
+                text,
+                lang: original,
+            }),
+        };
+        Ok(Some(Answer::Given(Response {
+            responded_on: partial(responded_on),
+            summary,
+            body_html,
+            source_url,
+        })))
     }
 
     /// The id of a support action the public may read: its person is public.

@@ -1,6 +1,6 @@
 //! `/actions/{slug}`: a support action, its progress and whether it is open.
 use super::errors::{InternalError, NotFound};
-use crate::api::actions::{get_support_action, Delivery, SupportActionDetail};
+use crate::api::actions::{get_support_action, Answer, Delivery, SupportActionDetail};
 use crate::api::places::country_choices;
 use crate::components::{sign_form::SignForm, DateText, ServerOnly, UntranslatedNote};
 use crate::domain::{Availability, CountryCode, PartialDate, Slug};
@@ -106,6 +106,10 @@ fn SupportActionView(
         .delivery
         .clone()
         .map(|delivery| view! { <DeliveryView delivery/> });
+    let answer = action
+        .answer
+        .clone()
+        .map(|answer| view! { <AnswerView answer/> });
     let structured = structured_data(locale, &action);
     view! {
         <Title text=action.title.text.clone()/>
@@ -132,6 +136,7 @@ fn SupportActionView(
                 </p>
             </section>
             {delivery}
+            {answer}
             <CumulativeChart per_day=action.per_day.clone()/>
             <SignatureChart per_day=action.per_day/>
             {(!action.recent_signers.is_empty()).then(|| view! {
@@ -178,6 +183,44 @@ fn DeliveryView(delivery: Delivery) -> impl IntoView {
                 <p><a href=url rel="noopener noreferrer">{locale.t("delivery.proof_link")}</a></p>
             })}
             {written_in.map(|note| view! { <p class="untranslated">{note}</p> })}
+        </section>
+    }
+}
+
+/// The addressee's response, or that none came (yet).
+#[component]
+fn AnswerView(answer: Answer) -> impl IntoView {
+    let locale = use_locale();
+    let content = match answer {
+        Answer::Given(response) => {
+            let summary_lang = response.summary.lang_attr(locale);
+            let body = response.body_html.clone().map(|body| {
+                view! { <div class="response-text" lang=body.lang_attr(locale) inner_html=body.text></div> }
+            });
+            view! {
+                <p class="response-date">{locale.t("response.answered_on")} " " <DateText date=response.responded_on/></p>
+                <p class="response-summary" lang=summary_lang>{response.summary.text.clone()}</p>
+                {body}
+                {response.source_url.map(|url| view! {
+                    <p><a href=url rel="noopener noreferrer">{locale.t("response.source_link")}</a></p>
+                })}
+                <UntranslatedNote texts=vec![Some(response.summary), response.body_html]/>
+            }
+            .into_any()
+        }
+        Answer::AwaitedBy(by) => view! {
+            <p class="response-awaited">{locale.t("response.awaited_by")} " " <DateText date=by/></p>
+        }
+        .into_any(),
+        Answer::NoneBy(by) => view! {
+            <p class="no-answer">{locale.t("response.none_by")} " " <DateText date=by/></p>
+        }
+        .into_any(),
+    };
+    view! {
+        <section class="response" aria-labelledby="response-heading">
+            <h2 id="response-heading">{locale.t("response.heading")}</h2>
+            {content}
         </section>
     }
 }

@@ -131,6 +131,83 @@ pub trait Timeline {
     ) -> impl std::future::Future<Output = Result<Option<()>, sqlx::Error>> + Send;
 }
 
+/// What a mail to signers says, in a language, with its unsubscribe page.
+pub type Compose<'a> = dyn Fn(Locale, &str) -> (String, String) + Sync + 'a;
+
+/// News to the signers who asked to be kept informed, on a connection of
+/// either backend (inside the caller's transaction): the one way news
+/// reaches signers.
+pub trait MailKeptInformed {
+    /// Queues one mail to each confirmed signer of the public person
+    /// `person_id`'s actions (`action`: of that one only) who asked to be
+    /// kept informed, once per address, in the language they signed in, each
+    /// with its own unsubscribe link (which stops news about the person).
+    /// Gives how many were queued.
+    fn mail_kept_informed(
+        &mut self,
+        person_id: i64,
+        action: Option<i64>,
+        base_url: &str,
+        now: i64,
+        compose: &Compose<'_>,
+    ) -> impl std::future::Future<Output = Result<usize, sqlx::Error>> + Send;
+}
+
+crate::impl_for_connections! {
+    impl MailKeptInformed {
+        async fn mail_kept_informed(
+            &mut self,
+            person_id: i64,
+            action: Option<i64>,
+            base_url: &str,
+            now: i64,
+            compose: &Compose<'_>,
+        ) -> Result<usize, sqlx::Error> {
+            let recipients: Vec<(String, String)> = sqlx::query_as(
+                "SELECT s.canonical_email, s.locale
+                   FROM signatures s JOIN support_actions a ON a.id = s.action_id
+                   JOIN persons p ON p.id = a.person_id
+                  WHERE p.id = $1 AND p.is_public AND ($2 IS NULL OR a.id = $2)
+                    AND s.state = 'confirmed' AND s.keep_informed AND NOT s.anonymised
+                  ORDER BY s.id",
+            )
+            .bind(person_id)
+            .bind(action)
+            .fetch_all(&mut *self)
+            .await?;
+            let mut mailed = std::collections::HashSet::new();
+            for (email, code) in recipients {
+                if !mailed.insert(email.clone()) {
+                    continue;
+                }
+                // Each mail its own link: one in an older mail keeps working.
+                let token = new_token();
+                sqlx::query(
+                    "INSERT INTO unsubscribe_links (token_hash, person_id, canonical_email, created_at)
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(token_hash(&token))
+                .bind(person_id)
+                .bind(&email)
+                .bind(now)
+                .execute(&mut *self)
+                .await?;
+                let locale = Locale::from_code(&code).unwrap_or_default();
+                let links = UnsubscribeLinks::new(base_url, locale, &token);
+                let (subject, body) = compose(locale, &links.page);
+                let mail = NewMail {
+                    recipient: &email,
+                    subject: &subject,
+                    body_text: &body,
+                    list_unsubscribe: Some(&links.one_click),
+                };
+                self.enqueue(&mail, now).await?;
+            }
+            Ok(mailed.len())
+        }
+    }
+}
+
 #[derive(sqlx::FromRow)]
 struct RecordRow {
     id: i64,
@@ -285,45 +362,10 @@ crate::impl_for_connections! {
                     .bind(&before.person)
                     .fetch_one(&mut *self)
                     .await?;
-                let recipients: Vec<(String, String)> = sqlx::query_as(
-                    "SELECT s.canonical_email, s.locale
-                       FROM signatures s JOIN support_actions a ON a.id = s.action_id
-                       JOIN persons p ON p.id = a.person_id
-                      WHERE p.slug = $1 AND p.is_public
-                        AND s.state = 'confirmed' AND s.keep_informed AND NOT s.anonymised
-                      ORDER BY s.id",
-                )
-                .bind(&before.person)
-                .fetch_all(&mut *self)
-                .await?;
-                let mut mailed = std::collections::HashSet::new();
-                for (email, code) in recipients {
-                    if !mailed.insert(email.clone()) {
-                        continue;
-                    }
-                    // Each mail its own link: one in an older mail keeps working.
-                    let token = new_token();
-                    sqlx::query(
-                        "INSERT INTO unsubscribe_links (token_hash, person_id, canonical_email, created_at)
-                         VALUES ($1, $2, $3, $4)",
-                    )
-                        .bind(token_hash(&token))
-                        .bind(person_id)
-                        .bind(&email)
-                        .bind(now)
-                        .execute(&mut *self)
-                        .await?;
-                    let locale = Locale::from_code(&code).unwrap_or_default();
-                    let links = UnsubscribeLinks::new(base_url, locale, &token);
-                    let (subject, body) = update_mail(locale, &person_name, &before, base_url, &links.page);
-                    let mail = NewMail {
-                        recipient: &email,
-                        subject: &subject,
-                        body_text: &body,
-                        list_unsubscribe: Some(&links.one_click),
-                    };
-                    self.enqueue(&mail, now).await?;
-                }
+                let compose = |locale: Locale, unsubscribe: &str| {
+                    update_mail(locale, &person_name, &before, base_url, unsubscribe)
+                };
+                self.mail_kept_informed(person_id, None, base_url, now, &compose).await?;
             }
             let after = self.status_event_record(id).await?;
             let action = if publish { "status_event.publish" } else { "status_event.unpublish" };

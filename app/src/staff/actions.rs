@@ -111,6 +111,8 @@ pub struct SupportActionWorkspace {
     pub required_languages: Vec<Locale>,
     /// Once its signatures were handed over.
     pub delivery: Option<super::deliveries::DeliveryRecord>,
+    /// The addressee's response, once recorded.
+    pub response: Option<super::responses::ResponseRecord>,
     /// Signatures collected on paper, by the batch, latest first.
     pub paper_batches: Vec<super::paper::PaperBatchRecord>,
     pub flash: Option<FormFlash>,
@@ -477,6 +479,7 @@ pub mod on_server {
             confirmed,
             delivery: crate::staff::deliveries::on_server::delivery_record(db, id).await?,
             paper_batches: crate::staff::paper::on_server::batches(db, id).await?,
+            response: crate::staff::responses::on_server::response_record(db, id).await?,
             can_edit: may_act,
             flash: None,
         }))

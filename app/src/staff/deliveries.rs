@@ -5,7 +5,6 @@
 //! a correction rewrites what was recorded but keeps that count. Both are
 //! audited. The same owners as running the action: its municipality's
 //! council, or an administrator.
-use super::forms::FormFlash;
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -25,6 +24,8 @@ pub struct DeliveryForm {
     pub language: String,
     pub note_html: String,
     pub proof_url: String,
+    /// Optional: the day after which no answer is news.
+    pub answer_by: String,
 }
 
 /// A delivery as the staff page shows it and the audit log records it.
@@ -38,6 +39,7 @@ pub struct DeliveryRecord {
     pub language: String,
     pub note_html: Option<String>,
     pub proof_url: Option<String>,
+    pub answer_by: Option<String>,
     /// Confirmed online signatures handed over.
     pub signatures: i64,
     /// Paper signatures handed over.
@@ -54,6 +56,7 @@ impl DeliveryRecord {
             language: self.language.clone(),
             note_html: self.note_html.clone().unwrap_or_default(),
             proof_url: self.proof_url.clone().unwrap_or_default(),
+            answer_by: self.answer_by.clone().unwrap_or_default(),
             ..DeliveryForm::default()
         }
     }
@@ -64,13 +67,6 @@ impl DeliveryRecord {
 pub async fn record_delivery(#[server(flatten)] form: DeliveryForm) -> Result<(), AppError> {
     let user = super::session::on_server::require(crate::domain::Permission::RunActions).await?;
     on_server::record(&user, form).await
-}
-
-/// Whether a flash came back from this form: the page then opens it.
-pub fn came_back(flash: &Option<FormFlash>) -> bool {
-    flash
-        .as_ref()
-        .is_some_and(|f| f.form == DELIVERY_FORM && f.notice.is_none())
 }
 
 #[cfg(feature = "ssr")]
@@ -84,7 +80,7 @@ pub mod on_server {
     use crate::staff::actions::on_server::ActionStore;
     use crate::staff::cases::on_server::{action_of, must_run};
     use crate::staff::forms::on_server::{
-        done, past_full_date, refuse, required_line, rich_or_none,
+        done, full_date, optional_web_address, past_full_date, refuse, required_line, rich_or_none,
     };
     use crate::staff::forms::Problems;
     use crate::staff::StaffUser;
@@ -100,6 +96,7 @@ pub mod on_server {
         /// Sanitized.
         pub note_html: Option<String>,
         pub proof_url: Option<String>,
+        pub answer_by: Option<NaiveDate>,
     }
 
     /// Parses the form. A delivery happened: not after `today`, and not
@@ -137,17 +134,21 @@ pub mod on_server {
         );
         let note_html = rich_or_none(problems, "note_html", &form.note_html);
         // Rendered as a link: only a web address will do.
-        let proof_url = match form.proof_url.trim() {
+        let proof_url = optional_web_address(problems, "proof_url", &form.proof_url);
+        let answer_by = match form.answer_by.trim() {
             "" => Some(None),
-            typed => problems
-                .check(
-                    "proof_url",
-                    crate::server::sanitize::web_address(typed).ok_or(()),
-                    "form.invalid_url",
-                )
-                .map(Some),
+            typed => full_date(problems, "answer_by", typed).map(Some),
         };
+        if let (Some(delivered), Some(Some(by))) = (delivered_on, answer_by) {
+            if by < delivered {
+                problems.add("answer_by", "form.answer_by_before_delivery");
+            }
+        }
+        if !problems.is_empty() {
+            return None;
+        }
         Some(DeliveryInput {
+            answer_by: answer_by?,
             delivered_on: delivered_on?,
             recipient: recipient?,
             method: method?,
@@ -200,8 +201,8 @@ pub mod on_server {
             let before = tx.delivery_record(id).await?;
             sqlx::query(concat!(
                 "INSERT INTO deliveries (action_id, delivered_on, recipient, method, note_html, language,
-                                         proof_url, signatures, paper_signatures, recorded_at)
-                 SELECT a.id, $2, $3, $4, $5, $6, $7, ",
+                                         proof_url, answer_by, signatures, paper_signatures, recorded_at)
+                 SELECT a.id, $2, $3, $4, $5, $6, $7, $9, ",
                 crate::confirmed_count!(),
                 ", ",
                 crate::paper_count!(),
@@ -209,7 +210,7 @@ pub mod on_server {
                  ON CONFLICT (action_id) DO UPDATE SET delivered_on = excluded.delivered_on,
                         recipient = excluded.recipient, method = excluded.method,
                         note_html = excluded.note_html, language = excluded.language,
-                        proof_url = excluded.proof_url"
+                        proof_url = excluded.proof_url, answer_by = excluded.answer_by"
             ))
             .bind(id)
             .bind(input.delivered_on)
@@ -219,6 +220,7 @@ pub mod on_server {
             .bind(input.language.code())
             .bind(input.proof_url.as_deref())
             .bind(now)
+            .bind(input.answer_by)
             .execute(&mut *tx)
             .await?;
             let after = tx.delivery_record(id).await?;
@@ -262,6 +264,7 @@ pub mod on_server {
         language: String,
         note_html: Option<String>,
         proof_url: Option<String>,
+        answer_by: Option<NaiveDate>,
         signatures: i64,
         paper_signatures: i64,
     }
@@ -270,8 +273,8 @@ pub mod on_server {
         impl DeliveryStore {
             async fn delivery_record(&mut self, id: i64) -> Result<Option<DeliveryRecord>, sqlx::Error> {
                 let row: Option<RecordRow> = sqlx::query_as(
-                    "SELECT delivered_on, recipient, method, language, note_html, proof_url, signatures,
-                            paper_signatures
+                    "SELECT delivered_on, recipient, method, language, note_html, proof_url, answer_by,
+                            signatures, paper_signatures
                        FROM deliveries WHERE action_id = $1",
                 )
                 .bind(id)
@@ -284,6 +287,7 @@ pub mod on_server {
                     language: row.language,
                     note_html: row.note_html,
                     proof_url: row.proof_url,
+                    answer_by: row.answer_by.map(|d| d.to_string()),
                     signatures: row.signatures,
                     paper_signatures: row.paper_signatures,
                 }))

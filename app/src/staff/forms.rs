@@ -38,6 +38,14 @@ impl FormFlash {
             .flatten()
     }
 
+    /// Whether `flash` is form `form` come back refused: the page opens
+    /// that form again, folded or not.
+    pub fn refused(flash: &Option<FormFlash>, form: &str) -> bool {
+        flash
+            .as_ref()
+            .is_some_and(|f| f.form == form && f.notice.is_none())
+    }
+
     pub fn error(&self, form: &str, field: &str) -> Option<&str> {
         (self.form == form)
             .then(|| self.errors.get(field).map(String::as_str))
@@ -231,6 +239,24 @@ pub mod on_server {
         problems
             .check(field, Line::parse(input), "form.invalid_line")
             .map(Some)
+    }
+
+    /// An optional web address, rendered as a link: only http(s) will do.
+    pub fn optional_web_address(
+        problems: &mut Problems,
+        field: &str,
+        input: &str,
+    ) -> Option<Option<String>> {
+        match input.trim() {
+            "" => Some(None),
+            typed => problems
+                .check(
+                    field,
+                    crate::server::sanitize::web_address(typed).ok_or(()),
+                    "form.invalid_url",
+                )
+                .map(Some),
+        }
     }
 
     /// A required line of text.

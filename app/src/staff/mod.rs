@@ -3,7 +3,8 @@
 //! forms staff fill in (`forms`); the administrator's accounts and audit
 //! log (`admin`); the cases council members adopt — persons, adoptions and
 //! support actions (`cases`, `persons`, `adoptions`, `actions`), their
-//! paper signatures (`paper`) and delivery (`deliveries`); the status
+//! paper signatures (`paper`), delivery (`deliveries`) and the addressee's
+//! response (`responses`); the status
 //! updates communications staff publish (`updates`) and what waits for
 //! translation (`translations`); and the staff pages
 //! (`pages`). Who may do what is `domain::Permission`; every server function
@@ -27,6 +28,7 @@ pub mod pages;
 pub mod paper;
 pub mod passwords;
 pub mod persons;
+pub mod responses;
 pub mod session;
 pub mod translations;
 pub mod updates;

@@ -4,7 +4,6 @@
 //! online signatures (`paper_count!`). A batch is recorded, corrected or
 //! removed by the action's owners (its municipality's council, or an
 //! administrator), each change audited with what it was before.
-use super::forms::FormFlash;
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -54,13 +53,6 @@ pub fn form_name(batch: Option<i64>) -> String {
         Some(id) => format!("{PAPER_FORM}-{id}"),
         None => PAPER_FORM.to_owned(),
     }
-}
-
-/// Whether a refused form came back to the form named `name`.
-pub fn came_back(flash: &Option<FormFlash>, name: &str) -> bool {
-    flash
-        .as_ref()
-        .is_some_and(|f| f.form == name && f.notice.is_none())
 }
 
 #[cfg(feature = "ssr")]

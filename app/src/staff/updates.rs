@@ -167,7 +167,8 @@ pub mod on_server {
     use crate::staff::forms::language_field;
     pub use crate::staff::forms::on_server::Publication;
     use crate::staff::forms::on_server::{
-        dated_fact, done, parse_languages, refuse, refuse_untranslated, DatedFact, LanguageInput,
+        dated_fact, done, optional_web_address, parse_languages, refuse, refuse_untranslated,
+        DatedFact, LanguageInput,
     };
     use crate::staff::forms::Problems;
 
@@ -235,16 +236,7 @@ pub mod on_server {
             form.title(language),
         );
         // A source link is rendered as a link: only a web address will do.
-        let source_url = match form.source_url.trim() {
-            "" => Some(None),
-            typed => problems
-                .check(
-                    "source_url",
-                    crate::server::sanitize::web_address(typed).ok_or(()),
-                    "form.invalid_url",
-                )
-                .map(Some),
-        };
+        let source_url = optional_web_address(problems, "source_url", &form.source_url);
         Some(UpdateInput {
             fact: fact?,
             texts: texts?,

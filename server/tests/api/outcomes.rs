@@ -16,6 +16,10 @@ const BASE: &str = "http://127.0.0.1:3000";
 const STAFF_PAGE: &str = "/staff/actions/solidarity-with-vahid-afkari";
 
 fn request(email: &str) -> SignatureRequest {
+    request_in(email, false, Locale::Fr)
+}
+
+fn request_in(email: &str, keep_informed: bool, locale: Locale) -> SignatureRequest {
     SignatureRequest {
         action: Slug::parse(ACTION).unwrap(),
         name: PersonName::parse("Amélie Dupont").unwrap(),
@@ -23,16 +27,21 @@ fn request(email: &str) -> SignatureRequest {
         place: Some(Line::parse("1000").unwrap()),
         country: Some(CountryCode::parse("BE").unwrap()),
         show_name: false,
-        keep_informed: false,
-        locale: Locale::Fr,
+        keep_informed,
+        locale,
         client_ip: None,
     }
 }
 
 /// Signs as `email` and gives the token the confirmation mail carries.
 async fn sign(app: &TestApp, email: &str) -> String {
+    sign_with(app, &request(email)).await
+}
+
+async fn sign_with(app: &TestApp, request: &SignatureRequest) -> String {
+    let email = request.email.as_str();
     let now = chrono::Utc::now().timestamp();
-    let outcome = signatures::sign(&app.store.db, &request(email), BASE, now).await;
+    let outcome = signatures::sign(&app.store.db, request, BASE, now).await;
     assert_eq!(outcome.unwrap(), SignOutcome::MailQueued);
     let body: String = on_pool!(&app.store.db, |pool| sqlx::query_scalar(
         "SELECT body_text FROM outbox WHERE recipient = $1"
@@ -279,6 +288,87 @@ on_both_backends! {
         // A paper batch or more confirmations later: not told again.
         post_as(app, &council, "/api/staff/save-paper-batch", STAFF_PAGE, &batch("", "50", &today())).await;
         assert_eq!(count(app, "SELECT COUNT(*) FROM outbox WHERE subject LIKE 'Time to deliver%' OR subject LIKE 'Il est temps%' OR subject LIKE 'Tijd om%'").await, 1);
+    }
+}
+
+on_both_backends! {
+    async fn the_response_is_shown_in_each_language_and_mailed_once_to_those_who_asked(app: &TestApp) {
+        let now = chrono::Utc::now().timestamp();
+        for (email, keep, locale) in [("keep@example.org", true, Locale::Nl), ("quiet@example.org", false, Locale::Fr)] {
+            let token = sign_with(app, &request_in(email, keep, locale)).await;
+            signatures::confirm(&app.store.db, &token, BASE, now).await.unwrap();
+        }
+        sign_with(app, &request_in("pending@example.org", true, Locale::En)).await;
+        let council = staff_member(app, "camille@brussels.example", Role::Council, Some("brussels")).await;
+        let day = today();
+
+        // No response before a delivery.
+        let early = app.post_with("/api/staff/record-response", &[("lang", "en"), ("action", ACTION), ("responded_on", &day),
+            ("original_language", "fr"), ("summary_fr", "Trop tôt")], &[("cookie", &council), ("origin", &app.address)]).await;
+        assert_eq!(early.status, 400);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM responses").await, 0);
+
+        // Delivered, an answer expected by today: awaited.
+        let mut delivered = delivery(&day, "Ambassade d’Iran");
+        delivered.push(("answer_by", &day));
+        post_as(app, &council, "/api/staff/record-delivery", STAFF_PAGE, &delivered).await;
+        let page = app.get(&format!("/actions/{ACTION}")).await;
+        assert_eq!(page.texts(".response-awaited"), [format!("An answer is expected by {}", day_in_words(&day, Locale::En))]);
+        // The day passed with no response: silence is news too.
+        on_pool!(&app.store.db, |pool| sqlx::query("UPDATE deliveries SET answer_by = '2020-03-15'").execute(pool).await.map(|_| ())).unwrap();
+        let page = app.get(&format!("/fr/actions/{ACTION}")).await;
+        assert_eq!(page.texts(".no-answer"), ["Pas de réponse au 15 mars 2020"]);
+        let api: serde_json::Value = serde_json::from_str(&app.get(&format!("/api/v1/actions/{ACTION}")).await.body).unwrap();
+        assert_eq!((api["no_answer"].as_bool(), api["response"].is_null()), (Some(true), true));
+
+        // A response without its original's summary is refused; nothing is stored or mailed.
+        let mails_before = count(app, "SELECT COUNT(*) FROM outbox").await;
+        let refused = post_as(app, &council, "/api/staff/record-response", STAFF_PAGE, &[("lang", "en"), ("action", ACTION),
+            ("responded_on", &day), ("original_language", "fr"), ("summary_fr", ""), ("body_html_fr", "<p>Texte</p>")]).await;
+        assert_eq!(refused.status, 302);
+        let page = app.get_with(STAFF_PAGE, &[("cookie", &council)]).await;
+        assert_eq!(page.texts("#response-summary_fr-error"), ["Fill in this field."]);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM responses").await, 0);
+
+        let response = [("lang", "en"), ("action", ACTION), ("responded_on", day.as_str()), ("original_language", "fr"),
+            ("summary_fr", "L’ambassade accuse réception."), ("body_html_fr", "<p>Nous avons <em>bien reçu</em> vos signatures.<script>x</script></p>"),
+            ("summary_nl", "De ambassade bevestigt de ontvangst."), ("source_url", "https://example.org/reponse")];
+        let recorded = post_as(app, &council, "/api/staff/record-response", STAFF_PAGE, &response).await;
+        assert_eq!(recorded.location().as_deref(), Some(STAFF_PAGE));
+
+        // One mail, to the confirmed signer who asked, in Dutch, with the way to stop.
+        let mails: Vec<(String, String, String)> = on_pool!(&app.store.db, |pool| sqlx::query_as(
+            "SELECT recipient, subject, body_text FROM outbox ORDER BY id"
+        ).fetch_all(pool).await).unwrap();
+        assert_eq!(mails.len() as i64, mails_before + 1, "{mails:?}");
+        let (to, subject, body) = mails.last().unwrap();
+        assert_eq!(to, "keep@example.org");
+        assert!(subject.starts_with("Het antwoord op „"), "{subject}");
+        assert!(body.contains("De ambassade bevestigt de ontvangst."), "{body}");
+        assert!(body.contains(&format!("{}/nl/actions/{ACTION}", app.address)) && body.contains("/nl/signatures/unsubscribe?token="), "{body}");
+
+        // Each language: its summary where written, else the French, marked.
+        let nl = app.get(&format!("/nl/actions/{ACTION}")).await;
+        assert_eq!(nl.texts(".response-summary"), ["De ambassade bevestigt de ontvangst."]);
+        assert_eq!(nl.attr(".response-summary", "lang"), None);
+        assert_eq!(nl.attr(".response-text", "lang").as_deref(), Some("fr"), "the full text, not translated");
+        assert!(nl.body.contains("<em>bien reçu</em>") && !nl.body.contains("<script>x"), "sanitized");
+        let en = app.get(&format!("/actions/{ACTION}")).await;
+        assert_eq!(en.texts(".response-summary"), ["L’ambassade accuse réception."]);
+        assert_eq!(en.attr(".response-summary", "lang").as_deref(), Some("fr"));
+        assert_eq!(en.texts(".response .untranslated"), ["Not yet translated: original in French."]);
+        assert!(en.texts(".no-answer").is_empty());
+        let api: serde_json::Value = serde_json::from_str(&app.get(&format!("/api/v1/actions/{ACTION}?lang=nl")).await.body).unwrap();
+        assert_eq!(api["response"]["summary"], serde_json::json!({"text": "De ambassade bevestigt de ontvangst.", "lang": "nl"}));
+        assert_eq!(api["no_answer"], false);
+
+        // A correction is audited and mails nobody again.
+        let mut corrected = response.to_vec();
+        corrected[4] = ("summary_fr", "L’ambassade a reçu les signatures.");
+        post_as(app, &council, "/api/staff/record-response", STAFF_PAGE, &corrected).await;
+        assert_eq!(count(app, "SELECT COUNT(*) FROM outbox").await, mails_before + 1);
+        assert_eq!(app.get(&format!("/fr/actions/{ACTION}")).await.texts(".response-summary"), ["L’ambassade a reçu les signatures."]);
+        assert_eq!(audited(app, "response.").await, ["response.record", "response.correct"]);
     }
 }
 

@@ -119,6 +119,11 @@ const STAFF: &[(&str, Permission, &str)] = &[
         "lang=en&action=solidarity-with-vahid-afkari&signatures=0",
     ),
     (
+        "/api/staff/record-response",
+        Permission::RunActions,
+        "lang=en&action=solidarity-with-vahid-afkari",
+    ),
+    (
         "/api/staff/record-delivery",
         Permission::RunActions,
         "lang=en&action=solidarity-with-vahid-afkari",

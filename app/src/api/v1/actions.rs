@@ -5,7 +5,7 @@ use super::{
     asked, failed, open_json, open_json_for, or_answer, problem, query, LanguageQuery, Paging,
     Problem, Text,
 };
-use crate::api::actions::{on_server, Delivery, Interval, SMALLEST_PUBLIC_GROUP};
+use crate::api::actions::{on_server, Answer, Delivery, Interval, SMALLEST_PUBLIC_GROUP};
 use crate::api::SupportActionSummary;
 use crate::domain::{Availability, DeliveryMethod, Slug};
 use crate::server::AppState;
@@ -107,6 +107,22 @@ pub struct SupportActionDetails {
     pub paper: i64,
     /// When, to whom and how its signatures were handed over; null until then.
     pub delivery: Option<ActionDelivery>,
+    /// The addressee's response; null until one is recorded.
+    pub response: Option<ActionResponse>,
+    /// True once the delivery's `answer_by` has passed without a response.
+    pub no_answer: bool,
+}
+
+/// The addressee's response to delivered signatures.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActionResponse {
+    /// ISO 8601 date.
+    pub responded_on: String,
+    /// In the language asked for where translated, else the original.
+    pub summary: Text,
+    /// Sanitized HTML.
+    pub body_html: Option<Text>,
+    pub source_url: Option<String>,
 }
 
 /// How a support action's signatures were handed over.
@@ -132,6 +148,8 @@ pub struct ActionDelivery {
     pub note_html: Option<Text>,
     /// A web address showing the delivery.
     pub proof_url: Option<String>,
+    /// ISO 8601 date after which no answer is news; null if none was set.
+    pub answer_by: Option<String>,
     /// Confirmed online signatures handed over.
     pub signatures: i64,
     /// Paper signatures handed over.
@@ -151,6 +169,7 @@ impl From<Delivery> for ActionDelivery {
             },
             note_html: d.note_html.map(Into::into),
             proof_url: d.proof_url,
+            answer_by: d.answer_by.map(|day| day.to_string()),
             signatures: d.signatures,
             paper_signatures: d.paper_signatures,
         }
@@ -227,6 +246,16 @@ pub async fn action(
                 confirmed: a.confirmed,
                 paper: a.paper,
                 delivery: a.delivery.map(Into::into),
+                no_answer: matches!(a.answer, Some(Answer::NoneBy(_))),
+                response: match a.answer {
+                    Some(Answer::Given(r)) => Some(ActionResponse {
+                        responded_on: r.responded_on.to_string(),
+                        summary: r.summary.into(),
+                        body_html: r.body_html.map(Into::into),
+                        source_url: r.source_url,
+                    }),
+                    _ => None,
+                },
             },
         ),
         Ok(None) => no_action(&slug),

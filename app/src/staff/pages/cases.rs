@@ -13,14 +13,11 @@ use crate::staff::actions::{
 };
 use crate::staff::adoptions::{SaveAdoption, ADOPTION_FORM};
 use crate::staff::cases::{staff_person, staff_persons, PersonWorkspace, PersonsWorkspace};
-use crate::staff::deliveries::{
-    came_back, DeliveryForm, DeliveryRecord, RecordDelivery, DELIVERY_FORM,
-};
+use crate::staff::deliveries::{DeliveryForm, DeliveryRecord, RecordDelivery, DELIVERY_FORM};
 use crate::staff::forms::{FormFlash, TextKind};
-use crate::staff::paper::{
-    came_back as paper_came_back, form_name, PaperBatchRecord, SavePaperBatch,
-};
+use crate::staff::paper::{form_name, PaperBatchRecord, SavePaperBatch};
 use crate::staff::persons::{AdoptPerson, PersonRecord, UpdatePerson, PERSON_FORM};
+use crate::staff::responses::{RecordResponse, ResponseRecord, RESPONSE_FORM};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::{Meta, Title};
@@ -448,7 +445,7 @@ fn DeliverySection(
         .collect();
     let languages = locale.language_choices();
     let correcting = delivery.is_some();
-    let opened = !correcting || came_back(&flash);
+    let opened = !correcting || FormFlash::refused(&flash, DELIVERY_FORM);
     let form = can_edit.then(|| {
         let fields = view! {
             <form method="post" action={<RecordDelivery as ServerFn>::PATH} class="staff-form delivery-form">
@@ -466,6 +463,8 @@ fn DeliverySection(
                     flash=flash.clone() hint=locale.t("delivery.note_hint") rows=3/>
                 <TextField form=f name="proof_url" label=locale.t("delivery.proof") value=values.proof_url.clone()
                     flash=flash.clone() kind="url" hint=locale.t("delivery.proof_hint")/>
+                <TextField form=f name="answer_by" label=locale.t("delivery.answer_by") value=values.answer_by.clone()
+                    flash=flash.clone() kind="date" hint=locale.t("delivery.answer_by_hint")/>
                 <button type="submit">{locale.t(if correcting { "delivery.correct" } else { "delivery.record" })}</button>
             </form>
         };
@@ -489,6 +488,72 @@ fn DeliverySection(
         </section>
     }
 }
+
+/// The addressee's response to delivered signatures, and the form that
+/// records or corrects it, written per language.
+#[component]
+fn ResponseSection(
+    slug: String,
+    response: Option<ResponseRecord>,
+    /// The day after which no answer is news, if set with the delivery.
+    answer_by: Option<String>,
+    can_edit: bool,
+    flash: Option<FormFlash>,
+) -> impl IntoView {
+    let locale = use_locale();
+    let f = RESPONSE_FORM;
+    let state = match (&response, &answer_by) {
+        (Some(r), _) => format!(
+            "{} {} · {}",
+            locale.t("response.answered_on"),
+            r.responded_on,
+            r.summary
+        ),
+        (None, Some(by)) => format!("{} {by}", locale.t("response.awaited_by")),
+        (None, None) => locale.t("response.none_yet"),
+    };
+    let form = can_edit.then(|| {
+        let texts = language_fieldsets(f, &RESPONSE_TEXTS, response.as_ref(), &[], &flash);
+        let r = response.clone().unwrap_or_default();
+        let correcting = response.is_some();
+        view! {
+            <details open=!correcting || FormFlash::refused(&flash, RESPONSE_FORM)>
+                <summary>{locale.t(if correcting { "response.correct_heading" } else { "response.record_heading" })}</summary>
+                <form method="post" action={<RecordResponse as ServerFn>::PATH} class="staff-form response-form">
+                    <LangField/>
+                    <input type="hidden" name="action" value=slug.clone()/>
+                    <TextField form=f name="responded_on" label=locale.t("response.answered_on") value=r.responded_on.clone()
+                        flash=flash.clone() kind="date" hint=locale.t("staff.full_date_hint") required=true/>
+                    {texts}
+                    <TextField form=f name="source_url" label=locale.t("response.source") value=r.source_url.clone().unwrap_or_default()
+                        flash=flash.clone() kind="url" hint=locale.t("response.source_hint")/>
+                    <button type="submit">{locale.t(if correcting { "delivery.correct" } else { "response.record" })}</button>
+                </form>
+            </details>
+        }
+    });
+    view! {
+        <section class="response" aria-labelledby="response-heading">
+            <h2 id="response-heading">{locale.t("response.heading")}</h2>
+            <p class="response-state">{state}</p>
+            {form}
+        </section>
+    }
+}
+
+/// A response's summary and full text, written per language.
+const RESPONSE_TEXTS: [LanguageFieldSpec; 2] = [
+    LanguageFieldSpec {
+        field: "summary",
+        label: "response.summary",
+        kind: TextKind::Line,
+    },
+    LanguageFieldSpec {
+        field: "body_html",
+        label: "response.text",
+        kind: TextKind::Rich,
+    },
+];
 
 /// The action's threshold and when the count reached it.
 #[component]
@@ -556,7 +621,7 @@ fn PaperSection(
         .into_iter()
         .map(|batch| {
             let name = form_name(Some(batch.id));
-            let open = paper_came_back(&flash, &name);
+            let open = FormFlash::refused(&flash, &name);
             let id = batch.id.to_string();
             let editing = can_edit.then(|| view! {
                 <td>
@@ -713,6 +778,10 @@ pub fn StaffActionPage(slug: String) -> impl IntoView {
                     <EmbedSnippets slug=a.slug.clone() title=a.title.clone()/>
                     <PaperSection slug=a.slug.clone() batches=page.paper_batches.clone() online=page.confirmed
                         can_edit=page.can_edit flash=flash.clone()/>
+                    {page.delivery.as_ref().map(|d| view! {
+                        <ResponseSection slug=a.slug.clone() response=page.response.clone() answer_by=d.answer_by.clone()
+                            can_edit=page.can_edit flash=flash.clone()/>
+                    })}
                     <DeliverySection slug=a.slug.clone() delivery=page.delivery.clone() can_edit=page.can_edit
                         language=a.original_language flash=flash.clone()/>
                     {page.can_edit.then(|| view! {
