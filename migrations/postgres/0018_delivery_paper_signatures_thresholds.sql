@@ -42,7 +42,13 @@ CREATE TRIGGER paper_batches_changes_content BEFORE INSERT OR UPDATE OR DELETE O
 
 -- An action's threshold: at this count (confirmed online and on paper) the
 -- staff of its municipality are told, once, that it is time to deliver.
--- `threshold_reached_at` is set in the transaction that made the count
--- reach it, with the mail; setting another threshold clears it.
+-- The notice row is written in the transaction that made the count reach
+-- it, with the mail; setting another threshold deletes it. A table of its
+-- own, not a column of support_actions: a confirmation that writes it must
+-- not take the render cache's counter (support_actions is watched), which
+-- writers of watched tables take before the action's row.
 ALTER TABLE support_actions ADD COLUMN threshold BIGINT CHECK (threshold > 0);
-ALTER TABLE support_actions ADD COLUMN threshold_reached_at BIGINT;
+CREATE TABLE threshold_notices (
+    action_id  BIGINT PRIMARY KEY REFERENCES support_actions (id) ON DELETE CASCADE,
+    reached_at BIGINT NOT NULL
+);

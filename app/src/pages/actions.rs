@@ -77,9 +77,14 @@ fn SupportActionView(
     });
     let person_href = locale.path(&format!("/persons/{}", action.person_slug), false);
     let progress_max = action.goal.max(1);
-    let counted = action.confirmed + action.paper;
+    // Once delivered, the count is what was handed over.
+    let (online, paper) = match &action.delivery {
+        Some(d) => (d.signatures, d.paper_signatures),
+        None => (action.confirmed, action.paper),
+    };
+    let counted = online + paper;
     let progress_value = counted.min(progress_max);
-    let breakdown = locale.count_breakdown(action.confirmed, action.paper);
+    let breakdown = locale.count_breakdown(online, paper);
     let description = locale
         .t("action.meta_description")
         .replace("%{name}", &action.person_name);

@@ -2,7 +2,7 @@
 //! transaction, alone or many at once (group commit, driven by `queue`);
 //! confirming and withdrawing through the mailed token; and where a token
 //! stands. Tokens are random; only their SHA-256 is stored.
-use super::threshold::CheckThreshold;
+use super::threshold::{CheckThreshold, LockAction};
 use super::{SignOutcome, SignatureRequest, SignatureState, TokenOutcome, TokenView};
 use crate::domain::{Availability, CountryCode, Line, Slug};
 use crate::error::AppError;
@@ -480,6 +480,8 @@ pub async fn confirm(
             "withdrawn" => return Ok(TokenOutcome::UnknownToken),
             _ => {}
         }
+        // Not delivered under us: a delivery waits for this to commit.
+        tx.share_action(action_id).await?;
         let action: ActionRow = sqlx::query_as(concat!(
             "SELECT id, title, original_language AS title_lang, opens_on, closes_on, is_open, ",
             crate::delivered!(),

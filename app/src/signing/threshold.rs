@@ -3,37 +3,92 @@
 //! is time to deliver. Checked inside every write that can raise the count
 //! (a confirmation, a paper batch) or lower the bar (setting a threshold),
 //! in that write's transaction: the mail is queued with the change that
-//! made the count reach it, and `threshold_reached_at`, set once, makes it
-//! once.
+//! made the count reach it, and the notice row (`threshold_notices`,
+//! written once) makes it once.
 //!
 //! Two confirmations at once on PostgreSQL (READ COMMITTED) would each count
 //! without the other's and neither see the threshold reached; each checker
-//! first locks the action's row (`FOR NO KEY UPDATE`, which new signatures'
-//! foreign-key checks do not wait for), so the second counts after the
-//! first has committed. SQLite has one writer at a time: nothing to lock.
-//! Only actions with a threshold still to reach are locked.
+//! first takes a transaction-scoped advisory lock on the action, so the
+//! second counts after the first has committed. An advisory lock, not the
+//! action's row: row locks are taken by deliveries and edits in an order of
+//! their own, and mixing the two could deadlock. SQLite has one writer at a
+//! time: nothing to lock. Only actions with a threshold still to reach,
+//! and not delivered, are locked.
+//!
+//! Also here, the one lock a confirmation and a delivery agree on: a
+//! confirmation holds its action's row in share (`FOR KEY SHARE`) while it
+//! counts, a delivery holds it exclusively (`FOR UPDATE`) before it takes the
+//! counts handed over; so no signature is confirmed after a delivery that
+//! did not count it.
 use crate::i18n::Locale;
 use crate::server::outbox::{Enqueue, NewMail};
 
-/// Locks action `id` against another threshold check until the
-/// transaction ends.
+/// Row and advisory locks on a support action, until the transaction ends.
+/// On SQLite, a write transaction already holds the one write lock: each
+/// is nothing.
 pub trait LockAction {
-    fn lock_action(
+    /// Against another threshold check of the same action.
+    fn lock_threshold(
+        &mut self,
+        id: i64,
+    ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
+
+    /// A confirmation: the action is not delivered under it.
+    fn share_action(
+        &mut self,
+        id: i64,
+    ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
+
+    /// A delivery or a paper batch: waits for confirmations in flight,
+    /// holds off new ones and other deliveries and batches of the action.
+    fn hold_action(
         &mut self,
         id: i64,
     ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
 }
 
 impl LockAction for sqlx::SqliteConnection {
-    /// A write transaction already holds the one write lock.
-    async fn lock_action(&mut self, _id: i64) -> Result<(), sqlx::Error> {
+    async fn lock_threshold(&mut self, _id: i64) -> Result<(), sqlx::Error> {
+        Ok(())
+    }
+
+    async fn share_action(&mut self, _id: i64) -> Result<(), sqlx::Error> {
+        Ok(())
+    }
+
+    async fn hold_action(&mut self, _id: i64) -> Result<(), sqlx::Error> {
         Ok(())
     }
 }
 
+/// Advisory locks of this kind are told apart from any other by this key.
+const THRESHOLD_LOCK: i32 = 0x4c55_0001;
+
 impl LockAction for sqlx::PgConnection {
-    async fn lock_action(&mut self, id: i64) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT id FROM support_actions WHERE id = $1 FOR NO KEY UPDATE")
+    async fn lock_threshold(&mut self, id: i64) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT pg_advisory_xact_lock($1, CAST($2 AS INTEGER))")
+            .bind(THRESHOLD_LOCK)
+            .bind(i32::try_from(id).unwrap_or(i32::MAX))
+            .execute(&mut *self)
+            .await
+            .map(|_| ())
+    }
+
+    async fn share_action(&mut self, id: i64) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT id FROM support_actions WHERE id = $1 FOR KEY SHARE")
+            .bind(id)
+            .execute(&mut *self)
+            .await
+            .map(|_| ())
+    }
+
+    /// The render cache's counter first, as every writer of a watched table
+    /// takes it (its triggers), then the row: one order, no deadlock.
+    async fn hold_action(&mut self, id: i64) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE content_version SET version = version + 1")
+            .execute(&mut *self)
+            .await?;
+        sqlx::query("SELECT id FROM support_actions WHERE id = $1 FOR UPDATE")
             .bind(id)
             .execute(&mut *self)
             .await
@@ -68,23 +123,26 @@ crate::impl_for_connections! {
     impl CheckThreshold {
         async fn check_threshold(&mut self, id: i64, base_url: &str, now: i64) -> Result<bool, sqlx::Error> {
             // Most writes end here, reading one row and locking nothing.
-            let waiting: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM support_actions
-                  WHERE id = $1 AND threshold IS NOT NULL AND threshold_reached_at IS NULL",
-            )
+            let waiting: Option<i64> = sqlx::query_scalar(concat!(
+                "SELECT a.id FROM support_actions a
+                  WHERE a.id = $1 AND a.threshold IS NOT NULL AND NOT ",
+                crate::delivered!(),
+                " AND NOT EXISTS (SELECT 1 FROM threshold_notices n WHERE n.action_id = a.id)"
+            ))
             .bind(id)
             .fetch_optional(&mut *self)
             .await?;
             if waiting.is_none() {
                 return Ok(false);
             }
-            self.lock_action(id).await?;
+            self.lock_threshold(id).await?;
             let pending: Option<Pending> = sqlx::query_as(concat!(
                 "SELECT a.slug, a.title, a.original_language, CAST(a.threshold AS BIGINT) AS threshold, ",
                 crate::confirmed_count!(), " + ", crate::paper_count!(),
                 " AS counted, a.municipality_id
                    FROM support_actions a
-                  WHERE a.id = $1 AND a.threshold IS NOT NULL AND a.threshold_reached_at IS NULL"
+                  WHERE a.id = $1 AND a.threshold IS NOT NULL
+                    AND NOT EXISTS (SELECT 1 FROM threshold_notices n WHERE n.action_id = a.id)"
             ))
             .bind(id)
             .fetch_optional(&mut *self)
@@ -93,7 +151,7 @@ crate::impl_for_connections! {
                 return Ok(false);
             };
             let noted = sqlx::query(
-                "UPDATE support_actions SET threshold_reached_at = $2 WHERE id = $1 AND threshold_reached_at IS NULL",
+                "INSERT INTO threshold_notices (action_id, reached_at) VALUES ($1, $2) ON CONFLICT (action_id) DO NOTHING",
             )
             .bind(id)
             .bind(now)

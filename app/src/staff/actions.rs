@@ -567,7 +567,8 @@ pub mod on_server {
             async fn action_record(&mut self, id: i64) -> Result<Option<SupportActionRecord>, sqlx::Error> {
                 let row: Option<RecordRow> = sqlx::query_as(
                     "SELECT a.slug, p.slug AS person, a.title, a.body_html, a.addressee, CAST(a.goal AS BIGINT) AS goal,
-                            a.threshold, a.threshold_reached_at, a.opens_on, a.closes_on, a.is_open, a.original_language
+                            a.threshold, (SELECT n.reached_at FROM threshold_notices n WHERE n.action_id = a.id)
+                            AS threshold_reached_at, a.opens_on, a.closes_on, a.is_open, a.original_language
                        FROM support_actions a JOIN persons p ON p.id = a.person_id WHERE a.id = $1",
                 )
                 .bind(id)
@@ -624,8 +625,7 @@ pub mod on_server {
                 let kept = before.as_ref().is_some_and(|b| b.threshold == threshold);
                 sqlx::query(
                     "UPDATE support_actions SET title = $2, body_html = $3, addressee = $4, goal = $5,
-                            opens_on = $6, closes_on = $7, original_language = $8, threshold = $9,
-                            threshold_reached_at = CASE WHEN $10 THEN threshold_reached_at ELSE NULL END
+                            opens_on = $6, closes_on = $7, original_language = $8, threshold = $9
                       WHERE id = $1",
                 )
                 .bind(id)
@@ -637,9 +637,14 @@ pub mod on_server {
                 .bind(terms.closes_on)
                 .bind(terms.language.code())
                 .bind(threshold)
-                .bind(kept)
                 .execute(&mut *self)
                 .await?;
+                if !kept {
+                    sqlx::query("DELETE FROM threshold_notices WHERE action_id = $1")
+                        .bind(id)
+                        .execute(&mut *self)
+                        .await?;
+                }
                 let after = self.action_record(id).await?;
                 let entry = AuditEntry::new(actor, "support_action.update", "support_action", id)
                     .before(&before)

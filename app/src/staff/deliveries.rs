@@ -77,6 +77,7 @@ pub mod on_server {
     use crate::on_pool;
     use crate::server::audit::{Actor, AuditEntry, RecordAudit};
     use crate::server::db::BeginWrite;
+    use crate::signing::threshold::LockAction;
     use crate::staff::actions::on_server::ActionStore;
     use crate::staff::cases::on_server::{action_of, must_run};
     use crate::staff::forms::on_server::{
@@ -112,7 +113,7 @@ pub mod on_server {
             "delivered_on",
             &form.delivered_on,
             today,
-            "form.date_in_future",
+            "form.delivered_in_future",
         );
         let delivered_on = delivered_on.filter(|day| {
             let after_opening = *day >= opens_on;
@@ -176,7 +177,8 @@ pub mod on_server {
         let Some(input) = parse_delivery(&mut problems, &form, opens_on, today) else {
             return refuse(DELIVERY_FORM, &form, problems).await;
         };
-        let corrected = write(&db, user.actor(), found.action_id, &input).await?;
+        let base_url = crate::server::context::state()?.public_url;
+        let corrected = write(&db, user.actor(), found.action_id, &input, &base_url).await?;
         let notice = if corrected {
             "staff.delivery_corrected"
         } else {
@@ -194,10 +196,15 @@ pub mod on_server {
         actor: Actor,
         id: i64,
         input: &DeliveryInput,
+        base_url: &str,
     ) -> Result<bool, sqlx::Error> {
         let now = crate::server::clock::now();
         on_pool!(db, |pool| {
             let mut tx = pool.begin_write().await?;
+            // The counts below include every confirmation that got in, and
+            // none gets in after: they wait for this to commit, then find
+            // the action delivered.
+            tx.hold_action(id).await?;
             let before = tx.delivery_record(id).await?;
             sqlx::query(concat!(
                 "INSERT INTO deliveries (action_id, delivered_on, recipient, method, note_html, language,
@@ -235,10 +242,107 @@ pub mod on_server {
             // Delivered is closed for good; its retention clock starts now.
             if before.is_none() {
                 tx.set_action_open(actor, id, false).await?;
+                tx.announce_delivery(actor, id, input.delivered_on, base_url, now)
+                    .await?;
             }
             tx.commit().await?;
             Ok(before.is_some())
         })
+    }
+
+    /// Puts a delivery on the person's timeline.
+    pub trait AnnounceDelivery {
+        /// Writes the delivery of action `id` as a status event, published:
+        /// a dated fact of the case like any other, so that the case page,
+        /// the feeds, the API and the signers kept informed (mailed by the
+        /// publication) hear of it. Written in every language from the
+        /// interface's strings; the details (recipient, method) stay on the
+        /// action's page, which the event links as its source, so that
+        /// correcting them leaves nothing stale on the timeline.
+        fn announce_delivery(
+            &mut self,
+            actor: Actor,
+            id: i64,
+            delivered_on: NaiveDate,
+            base_url: &str,
+            now: i64,
+        ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
+    }
+
+    crate::impl_for_connections! {
+        impl AnnounceDelivery {
+            async fn announce_delivery(
+                &mut self,
+                actor: Actor,
+                id: i64,
+                delivered_on: NaiveDate,
+                base_url: &str,
+                now: i64,
+            ) -> Result<(), sqlx::Error> {
+                use crate::domain::Translatable;
+                use crate::server::timeline::{NewStatusEvent, Provenance, Timeline};
+                use crate::server::translations::{Field, NewTranslation, Translations};
+                let Some(action) = self.action_record(id).await? else { return Ok(()) };
+                let (person_id, counted): (i64, i64) = sqlx::query_as(
+                    "SELECT person_id, signatures + paper_signatures FROM deliveries d
+                       JOIN support_actions a ON a.id = d.action_id WHERE d.action_id = $1",
+                )
+                .bind(id)
+                .fetch_one(&mut *self)
+                .await?;
+                let texts = |locale: Locale| {
+                    let title = action.current_text_in("title", locale).unwrap_or(&action.title);
+                    (
+                        locale.t("delivery.event_title").replace("%{title}", title),
+                        crate::server::sanitize::rich_text(&format!(
+                            "<p>{}</p>",
+                            crate::text::escape_markup(
+                                &locale.t("delivery.event_body").replace("%{count}", &locale.number(counted))
+                            )
+                        )),
+                        locale.t("delivery.event_source"),
+                    )
+                };
+                let (title, body, source_title) = texts(Locale::En);
+                let source_url = format!("{}/actions/{}", base_url.trim_end_matches('/'), action.slug);
+                let event = NewStatusEvent {
+                    person_id,
+                    status: None,
+                    occurred_on: crate::server::clock::date(delivered_on),
+                    title: &title,
+                    body_html: Some(&body),
+                    source_title: Some(&source_title),
+                    source_url: Some(&source_url),
+                    provenance: Provenance::Manual,
+                    author: actor.user_id(),
+                    published: false,
+                    original_language: Locale::En,
+                };
+                let event_id = self.insert_status_event(&event, now).await?;
+                for locale in [Locale::Fr, Locale::Nl] {
+                    let (title, body, source_title) = texts(locale);
+                    for (field, text) in [
+                        (Field::StatusEventTitle, &title),
+                        (Field::StatusEventBody, &body),
+                        (Field::StatusEventSourceTitle, &source_title),
+                    ] {
+                        let translation = NewTranslation {
+                            field,
+                            record_id: event_id,
+                            language: locale,
+                            text,
+                            by: actor.user_id(),
+                        };
+                        self.save_translation(&translation, now).await?;
+                    }
+                }
+                let after = self.status_event_record(event_id).await?;
+                let entry = AuditEntry::new(actor, "status_event.create", "status_event", event_id).after(&after);
+                self.record_audit(&entry).await?;
+                self.set_published(actor, event_id, true, now, base_url).await?;
+                Ok(())
+            }
+        }
     }
 
     /// The delivery of action `id` as recorded, if any.
@@ -340,7 +444,7 @@ pub mod on_server {
             assert!(
                 parse_delivery(&mut problems, &bad, day("2026-01-01"), day("2026-12-04")).is_none()
             );
-            assert_eq!(problems.0["delivered_on"], "form.date_in_future");
+            assert_eq!(problems.0["delivered_on"], "form.delivered_in_future");
             assert_eq!(problems.0["recipient"], "form.required");
             assert_eq!(problems.0["method"], "form.invalid_choice");
             assert_eq!(problems.0["language"], "form.invalid_choice");

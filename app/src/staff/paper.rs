@@ -63,8 +63,9 @@ pub mod on_server {
     use crate::on_pool;
     use crate::server::audit::{Actor, AuditEntry, RecordAudit};
     use crate::server::db::{BeginWrite, Db};
-    use crate::signing::threshold::CheckThreshold;
+    use crate::signing::threshold::{CheckThreshold, LockAction};
     use crate::staff::cases::on_server::{action_of, must_run};
+    use crate::staff::deliveries::on_server::DeliveryStore;
     use crate::staff::forms::on_server::{done, past_full_date, refuse, required_line};
     use crate::staff::forms::Problems;
     use crate::staff::StaffUser;
@@ -156,26 +157,46 @@ pub mod on_server {
             Change::Remove(_) => "staff.paper_removed",
         };
         let base_url = crate::server::context::state()?.public_url;
-        if !write(&db, user.actor(), found.action_id, change, &base_url).await? {
-            return Err(AppError::not_found("paper batch"));
+        match write(&db, user.actor(), found.action_id, change, &base_url).await? {
+            Written::Done => {}
+            Written::NoSuchBatch => return Err(AppError::not_found("paper batch")),
+            Written::Delivered => {
+                return Err(AppError::Invalid(
+                    "its signatures were delivered: the paper batches stay as they were".into(),
+                ))
+            }
         }
         let page = locale.path(&format!("/staff/actions/{}", form.action.trim()), false);
         done(PAPER_FORM, notice, &page).await
     }
 
+    /// What a change to the batches came to.
+    enum Written {
+        Done,
+        /// The batch is not one of this action's.
+        NoSuchBatch,
+        /// The signatures were handed over: the counts stay as delivered.
+        Delivered,
+    }
+
     /// Writes one change to the batches of action `action_id`, audited, in
-    /// one transaction; `false`: the batch is not one of this action's. The
-    /// count may reach the action's threshold (its mail links under `base_url`).
+    /// one transaction. The count may reach the action's threshold (its mail
+    /// links under `base_url`).
     async fn write(
         db: &Db,
         actor: Actor,
         action_id: i64,
         change: Change,
         base_url: &str,
-    ) -> Result<bool, sqlx::Error> {
+    ) -> Result<Written, sqlx::Error> {
         let now = crate::server::clock::now();
         on_pool!(db, |pool| {
             let mut tx = pool.begin_write().await?;
+            // Not delivered meanwhile: a delivery and a batch wait for each other.
+            tx.hold_action(action_id).await?;
+            if tx.delivery_record(action_id).await?.is_some() {
+                return Ok(Written::Delivered);
+            }
             let (name, id) = match &change {
                 Change::Record(batch) => {
                     let id: i64 = sqlx::query_scalar(
@@ -199,7 +220,7 @@ pub mod on_server {
                 Change::Record(_) => None,
                 _ => {
                     let Some(before) = tx.paper_batch(action_id, id).await? else {
-                        return Ok(false);
+                        return Ok(Written::NoSuchBatch);
                     };
                     Some(before)
                 }
@@ -233,7 +254,7 @@ pub mod on_server {
             tx.record_audit(&entry).await?;
             tx.check_threshold(action_id, base_url, now).await?;
             tx.commit().await?;
-            Ok(true)
+            Ok(Written::Done)
         })
     }
 

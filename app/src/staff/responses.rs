@@ -148,7 +148,7 @@ pub mod on_server {
             "responded_on",
             &form.responded_on,
             today,
-            "form.date_in_future",
+            "form.responded_in_future",
         )
         .filter(|day| {
             let after = *day >= delivered_on;

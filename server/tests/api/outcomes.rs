@@ -137,6 +137,19 @@ on_both_backends! {
         assert_eq!(signatures::confirm(&app.store.db, &pending, BASE, now).await.unwrap(), TokenOutcome::ActionClosed);
         assert_eq!(count(app, "SELECT COUNT(*) FROM signatures WHERE state = 'confirmed'").await, 2);
 
+        // Its paper batches stay as they were delivered.
+        let late = app.post_with("/api/staff/save-paper-batch", &[("lang", "en"), ("action", ACTION), ("batch", ""),
+            ("signatures", "10"), ("collected_on", day.as_str()), ("place", "Late"), ("kept_at", "Late")],
+            &[("cookie", &council), ("origin", &app.address)]).await;
+        assert_eq!(late.status, 400);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM paper_batches").await, 0);
+
+        // The case's timeline and feed carry it, in each language.
+        let case = app.get("/fr/persons/vahid-afkari").await;
+        assert!(case.texts(".timeline-event h3").iter().any(|t| t.starts_with("Signatures remises : ")), "{:?}", case.texts(".timeline-event h3"));
+        let feed = app.get("/nl/persons/vahid-afkari/feed.atom").await;
+        assert!(feed.body.contains("Handtekeningen overhandigd: ") && feed.body.contains("2 handtekeningen van deze steunactie"), "{}", feed.body);
+
         // A script asking to reopen it is refused; it stays closed.
         let reopen = app.post_with("/api/staff/set-support-action-open", &[("lang", "en"), ("action", ACTION), ("open", "true")],
             &[("cookie", &council), ("origin", &app.address)]).await;
@@ -239,9 +252,19 @@ on_both_backends! {
         let id = id.to_string();
         post_as(app, &council, "/api/staff/save-paper-batch", STAFF_PAGE, &batch(&id, "102", &day)).await;
         assert_eq!(count(app, "SELECT CAST(COALESCE(SUM(signatures), 0) AS BIGINT) FROM paper_batches").await, 102);
-        // A batch of another action cannot be reached through this one.
-        let other = post_as(app, &council, "/api/staff/save-paper-batch", STAFF_PAGE, &batch("999999", "5", &day)).await;
+        // A batch of another action (Brussels' too) cannot be reached through this one.
+        on_pool!(&app.store.db, |pool| sqlx::query(
+            "INSERT INTO paper_batches (action_id, signatures, collected_on, place, kept_at, recorded_at)
+             SELECT id, 7, opens_on, 'Elsewhere', 'Elsewhere', 0 FROM support_actions WHERE slug <> $1 LIMIT 1"
+        ).bind(ACTION).execute(pool).await.map(|_| ())).unwrap();
+        let foreign_batch: i64 = on_pool!(&app.store.db, |pool| sqlx::query_scalar(
+            "SELECT b.id FROM paper_batches b JOIN support_actions a ON a.id = b.action_id WHERE a.slug <> $1"
+        ).bind(ACTION).fetch_one(pool).await).unwrap();
+        let foreign_batch = foreign_batch.to_string();
+        let other = post_as(app, &council, "/api/staff/save-paper-batch", STAFF_PAGE, &batch(&foreign_batch, "5", &day)).await;
         assert_eq!(other.status, 404);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM paper_batches WHERE signatures = 7").await, 1, "left as it was");
+        on_pool!(&app.store.db, |pool| sqlx::query("DELETE FROM paper_batches WHERE signatures = 7").execute(pool).await.map(|_| ())).unwrap();
         let mut removal = batch(&id, "", "");
         removal.push(("remove", "1"));
         let removed = post_as(app, &council, "/api/staff/save-paper-batch", STAFF_PAGE, &removal).await;
@@ -285,9 +308,17 @@ on_both_backends! {
         let state = page.texts(".threshold-state").join("");
         assert!(state.starts_with("Threshold: 10 · reached on "), "{state}");
 
-        // A paper batch or more confirmations later: not told again.
-        post_as(app, &council, "/api/staff/save-paper-batch", STAFF_PAGE, &batch("", "50", &today())).await;
-        assert_eq!(count(app, "SELECT COUNT(*) FROM outbox WHERE subject LIKE 'Time to deliver%' OR subject LIKE 'Il est temps%' OR subject LIKE 'Tijd om%'").await, 1);
+        // A paper batch later: not told again.
+        let told = "SELECT COUNT(*) FROM outbox WHERE subject LIKE 'Time to deliver%'";
+        post_as(app, &council, "/api/staff/save-paper-batch", STAFF_PAGE, &batch("", "5", &today())).await;
+        assert_eq!(count(app, told).await, 1);
+        // Another threshold is told again, when a paper batch reaches it.
+        on_pool!(&app.store.db, |pool| sqlx::query("UPDATE support_actions SET threshold = 60 WHERE slug = $1").bind(ACTION).execute(pool).await.map(|_| ())).unwrap();
+        on_pool!(&app.store.db, |pool| sqlx::query("DELETE FROM threshold_notices").execute(pool).await.map(|_| ())).unwrap();
+        post_as(app, &council, "/api/staff/save-paper-batch", STAFF_PAGE, &batch("", "40", &today())).await;
+        assert_eq!(count(app, told).await, 1, "12 + 5 + 40 = 57: not yet");
+        post_as(app, &council, "/api/staff/save-paper-batch", STAFF_PAGE, &batch("", "3", &today())).await;
+        assert_eq!(count(app, told).await, 2, "60 reached by paper");
     }
 }
 
@@ -317,7 +348,7 @@ on_both_backends! {
         // The day passed with no response: silence is news too.
         on_pool!(&app.store.db, |pool| sqlx::query("UPDATE deliveries SET answer_by = '2020-03-15'").execute(pool).await.map(|_| ())).unwrap();
         let page = app.get(&format!("/fr/actions/{ACTION}")).await;
-        assert_eq!(page.texts(".no-answer"), ["Pas de réponse au 15 mars 2020"]);
+        assert_eq!(page.texts(".no-answer"), ["Aucune réponse au 15 mars 2020"]);
         let api: serde_json::Value = serde_json::from_str(&app.get(&format!("/api/v1/actions/{ACTION}")).await.body).unwrap();
         assert_eq!((api["no_answer"].as_bool(), api["response"].is_null()), (Some(true), true));
 
@@ -369,6 +400,35 @@ on_both_backends! {
         assert_eq!(count(app, "SELECT COUNT(*) FROM outbox").await, mails_before + 1);
         assert_eq!(app.get(&format!("/fr/actions/{ACTION}")).await.texts(".response-summary"), ["L’ambassade a reçu les signatures."]);
         assert_eq!(audited(app, "response.").await, ["response.record", "response.correct"]);
+    }
+}
+
+on_both_backends! {
+    async fn a_confirmation_that_waits_on_another_counts_it_toward_the_threshold(app: &TestApp) {
+        use app::server::db::BeginWrite;
+        use app::signing::threshold::CheckThreshold;
+        staff_member(app, "camille@brussels.example", Role::Council, Some("brussels")).await;
+        let first = sign(app, "a@example.org").await;
+        let second = sign(app, "b@example.org").await;
+        assert!(!first.is_empty());
+        on_pool!(&app.store.db, |pool| sqlx::query("UPDATE support_actions SET threshold = 2 WHERE slug = $1").bind(ACTION).execute(pool).await.map(|_| ())).unwrap();
+        let action: i64 = on_pool!(&app.store.db, |pool| sqlx::query_scalar("SELECT id FROM support_actions WHERE slug = $1").bind(ACTION).fetch_one(pool).await).unwrap();
+        let now = chrono::Utc::now().timestamp();
+        // One confirmation counts 1 of 2 and stays open; another comes
+        // meanwhile. Counting without the first, it would see 1 of 2 too,
+        // and nobody would ever be told.
+        on_pool!(&app.store.db, |pool| async {
+            let mut tx = pool.begin_write().await.unwrap();
+            sqlx::query("UPDATE signatures SET state = 'confirmed', confirmed_at = $1 WHERE canonical_email = 'a@example.org'")
+                .bind(now).execute(&mut *tx).await.unwrap();
+            assert!(!tx.check_threshold(action, BASE, now).await.unwrap(), "1 of 2");
+            let db = app.store.db.clone();
+            let other = tokio::spawn(async move { signatures::confirm(&db, &second, BASE, now).await.unwrap() });
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            tx.commit().await.unwrap();
+            assert_eq!(other.await.unwrap(), TokenOutcome::Done);
+        }.await);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM outbox WHERE subject LIKE 'Time to deliver%'").await, 1);
     }
 }
 

@@ -777,7 +777,7 @@ pub fn StaffActionPage(slug: String) -> impl IntoView {
                     {language_previews(&ACTION_TEXTS, &a)}
                     <EmbedSnippets slug=a.slug.clone() title=a.title.clone()/>
                     <PaperSection slug=a.slug.clone() batches=page.paper_batches.clone() online=page.confirmed
-                        can_edit=page.can_edit flash=flash.clone()/>
+                        can_edit={page.can_edit && page.delivery.is_none()} flash=flash.clone()/>
                     {page.delivery.as_ref().map(|d| view! {
                         <ResponseSection slug=a.slug.clone() response=page.response.clone() answer_by=d.answer_by.clone()
                             can_edit=page.can_edit flash=flash.clone()/>
