@@ -58,6 +58,11 @@ pub enum Permission {
     /// Download an action's confirmed signatures (personal data) for
     /// delivery: the same owners as `RunActions`.
     ExportSignatures,
+    /// Record what came of an action: its delivery and the addressee's
+    /// response. Its municipality's council, an administrator, or
+    /// communications staff (who speak for the whole site, as with status
+    /// updates); each action is checked for ownership but by the last.
+    RecordOutcomes,
     /// Approve or refuse a request to adopt a case another municipality holds
     /// or that is not public.
     DecideAdoptions,
@@ -77,13 +82,14 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 14] = [
         Permission::ManageAccounts,
         Permission::ReadAuditLog,
         Permission::ReadCases,
         Permission::ManageCases,
         Permission::RunActions,
         Permission::ExportSignatures,
+        Permission::RecordOutcomes,
         Permission::DecideAdoptions,
         Permission::WriteUpdates,
         Permission::ReviewFeeds,
@@ -105,7 +111,7 @@ impl Permission {
             Permission::ManageCases => &[Role::Council],
             Permission::RunActions | Permission::ExportSignatures => &[Role::Admin, Role::Council],
             Permission::WriteUpdates | Permission::ReviewFeeds => &[Role::Comms],
-            Permission::ChangeOwnPassword => &Role::ALL,
+            Permission::ChangeOwnPassword | Permission::RecordOutcomes => &Role::ALL,
             Permission::ReadFeeds => &[Role::Admin, Role::Comms],
         }
     }
@@ -139,6 +145,7 @@ mod tests {
             (ManageCases, "council"),
             (RunActions, "admin council"),
             (ExportSignatures, "admin council"),
+            (RecordOutcomes, "admin council comms"),
             (DecideAdoptions, "admin"),
             (WriteUpdates, "comms"),
             (ReviewFeeds, "comms"),

@@ -107,6 +107,8 @@ pub struct SupportActionWorkspace {
     pub person_name: String,
     pub confirmed: i64,
     pub can_edit: bool,
+    /// Whether this user may record its delivery and response.
+    pub can_record: bool,
     /// The languages the person's municipalities require.
     pub required_languages: Vec<Locale>,
     /// Once its signatures were handed over.
@@ -130,7 +132,7 @@ pub async fn save_support_action(
 pub async fn staff_support_action(
     slug: String,
 ) -> Result<Option<SupportActionWorkspace>, AppError> {
-    let user = require(Permission::RunActions).await?;
+    let user = require(Permission::RecordOutcomes).await?;
     let db = crate::server::context::db()?;
     let Some(mut page) = on_server::workspace(&db, &user, &slug).await? else {
         return Ok(None);
@@ -448,14 +450,15 @@ pub mod on_server {
         user: &StaffUser,
         slug: &str,
     ) -> Result<Option<SupportActionWorkspace>, AppError> {
-        let Some(ActionOf {
+        let Some(found) = action_of(db, user, slug).await? else {
+            return Ok(None);
+        };
+        let can_record = crate::staff::cases::on_server::may_record(&found, user);
+        let ActionOf {
             action_id: id,
             may_act,
             ..
-        }) = action_of(db, user, slug).await?
-        else {
-            return Ok(None);
-        };
+        } = found;
         let action = on_pool!(db, |pool| pool.acquire().await?.action_record(id).await)?
             .ok_or_else(|| crate::error::internal("support action vanished"))?;
         let (person_name, confirmed): (String, i64) =
@@ -481,6 +484,7 @@ pub mod on_server {
             paper_batches: crate::staff::paper::on_server::batches(db, id).await?,
             response: crate::staff::responses::on_server::response_record(db, id).await?,
             can_edit: may_act,
+            can_record,
             flash: None,
         }))
     }

@@ -230,6 +230,23 @@ pub mod on_server {
         }))
     }
 
+    /// Refuses to record the delivery or response of an action another
+    /// municipality runs; communications staff speak for the whole site.
+    pub fn must_record(action: ActionOf, user: &StaffUser) -> Result<ActionOf, AppError> {
+        if may_record(&action, user) {
+            Ok(action)
+        } else {
+            Err(AppError::forbidden(
+                "another municipality runs this support action",
+            ))
+        }
+    }
+
+    /// Whether `user` may record what came of `action`.
+    pub fn may_record(action: &ActionOf, user: &StaffUser) -> bool {
+        action.may_act || user.role == crate::domain::Role::Comms
+    }
+
     /// Refuses a change to an action another municipality opened.
     pub fn must_run(action: ActionOf) -> Result<ActionOf, AppError> {
         if action.may_act {

@@ -65,7 +65,8 @@ impl DeliveryRecord {
 /// Records (or corrects) the delivery of an action's signatures.
 #[server(prefix = "/api/staff", endpoint = "record-delivery")]
 pub async fn record_delivery(#[server(flatten)] form: DeliveryForm) -> Result<(), AppError> {
-    let user = super::session::on_server::require(crate::domain::Permission::RunActions).await?;
+    let user =
+        super::session::on_server::require(crate::domain::Permission::RecordOutcomes).await?;
     on_server::record(&user, form).await
 }
 
@@ -79,7 +80,7 @@ pub mod on_server {
     use crate::server::db::BeginWrite;
     use crate::signing::threshold::LockAction;
     use crate::staff::actions::on_server::ActionStore;
-    use crate::staff::cases::on_server::{action_of, must_run};
+    use crate::staff::cases::on_server::{action_of, must_record};
     use crate::staff::forms::on_server::{
         done, full_date, optional_web_address, past_full_date, refuse, required_line, rich_or_none,
     };
@@ -165,7 +166,10 @@ pub mod on_server {
         let db = crate::server::context::db()?;
         let locale = Locale::from_code(&form.lang).unwrap_or_default();
         let found = action_of(&db, user, form.action.trim()).await?;
-        let found = must_run(found.ok_or_else(|| AppError::not_found("support action"))?)?;
+        let found = must_record(
+            found.ok_or_else(|| AppError::not_found("support action"))?,
+            user,
+        )?;
         let opens_on: NaiveDate = on_pool!(&db, |pool| sqlx::query_scalar(
             "SELECT opens_on FROM support_actions WHERE id = $1"
         )

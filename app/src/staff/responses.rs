@@ -76,7 +76,8 @@ impl Translatable for ResponseRecord {
 /// Records (or corrects) the response to a delivered action.
 #[server(prefix = "/api/staff", endpoint = "record-response")]
 pub async fn record_response(#[server(flatten)] form: ResponseForm) -> Result<(), AppError> {
-    let user = super::session::on_server::require(crate::domain::Permission::RunActions).await?;
+    let user =
+        super::session::on_server::require(crate::domain::Permission::RecordOutcomes).await?;
     on_server::record(&user, form).await
 }
 
@@ -88,7 +89,7 @@ pub mod on_server {
     use crate::server::db::{BeginWrite, Db};
     use crate::server::timeline::MailKeptInformed;
     use crate::staff::actions::on_server::ActionStore;
-    use crate::staff::cases::on_server::{action_of, must_run};
+    use crate::staff::cases::on_server::{action_of, must_record};
     use crate::staff::forms::on_server::{
         done, optional_web_address, parse_languages, past_full_date, refuse, LanguageInput,
     };
@@ -185,7 +186,10 @@ pub mod on_server {
         let db = crate::server::context::db()?;
         let locale = Locale::from_code(&form.lang).unwrap_or_default();
         let found = action_of(&db, user, form.action.trim()).await?;
-        let found = must_run(found.ok_or_else(|| AppError::not_found("support action"))?)?;
+        let found = must_record(
+            found.ok_or_else(|| AppError::not_found("support action"))?,
+            user,
+        )?;
         let delivered_on: Option<NaiveDate> = on_pool!(&db, |pool| sqlx::query_scalar(
             "SELECT delivered_on FROM deliveries WHERE action_id = $1"
         )

@@ -364,8 +364,16 @@ on_both_backends! {
         let response = [("lang", "en"), ("action", ACTION), ("responded_on", day.as_str()), ("original_language", "fr"),
             ("summary_fr", "L’ambassade accuse réception."), ("body_html_fr", "<p>Nous avons <em>bien reçu</em> vos signatures.<script>x</script></p>"),
             ("summary_nl", "De ambassade bevestigt de ontvangst."), ("source_url", "https://example.org/reponse")];
-        let recorded = post_as(app, &council, "/api/staff/record-response", STAFF_PAGE, &response).await;
+        // Communications staff, who speak for the whole site, record it.
+        let comms = staff_member(app, "comms@brussels.example", Role::Comms, None).await;
+        let case = app.get_with("/staff/persons/vahid-afkari", &[("cookie", &comms)]).await;
+        assert!(case.attr(&format!("a[href='/staff/actions/{ACTION}']"), "href").is_some(), "the way there");
+        let recorded = post_as(app, &comms, "/api/staff/record-response", STAFF_PAGE, &response).await;
         assert_eq!(recorded.location().as_deref(), Some(STAFF_PAGE));
+        let page = app.get_with(STAFF_PAGE, &[("cookie", &comms)]).await;
+        assert_eq!(page.texts(".notice"), ["The response is recorded; signers who asked to be kept informed are told by mail."]);
+        assert!(page.html().select(&scraper::Selector::parse("form.paper-form, form.staff-form input[name=goal]").unwrap()).next().is_none(),
+            "nothing else of the action for them");
 
         // One mail, to the confirmed signer who asked, in Dutch, with the way to stop.
         let mails: Vec<(String, String, String)> = on_pool!(&app.store.db, |pool| sqlx::query_as(

@@ -105,7 +105,7 @@ const STAFF: &[(&str, Permission, &str)] = &[
     ),
     (
         "/api/staff/support-action",
-        Permission::RunActions,
+        Permission::RecordOutcomes,
         "slug=solidarity-with-vahid-afkari",
     ),
     (
@@ -120,12 +120,12 @@ const STAFF: &[(&str, Permission, &str)] = &[
     ),
     (
         "/api/staff/record-response",
-        Permission::RunActions,
+        Permission::RecordOutcomes,
         "lang=en&action=solidarity-with-vahid-afkari",
     ),
     (
         "/api/staff/record-delivery",
-        Permission::RunActions,
+        Permission::RecordOutcomes,
         "lang=en&action=solidarity-with-vahid-afkari",
     ),
     ("/api/staff/status-update", Permission::WriteUpdates, "id=1"),

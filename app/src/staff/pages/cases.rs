@@ -307,7 +307,8 @@ fn PersonDesk(page: PersonWorkspace) -> impl IntoView {
                             let label = format!("{} · {} · {} {}", a.title,
                                 locale.t(if a.is_open { "staff.open" } else { "staff.closed" }),
                                 a.confirmed, locale.t("staff.confirmed").to_lowercase());
-                            let item = if council && page.can_edit {
+                            // Communications staff record deliveries and responses.
+                            let item = if (council && page.can_edit) || comms {
                                 view! { <a href=locale.path(&format!("/staff/actions/{}", a.slug), false)>{label}</a> }.into_any()
                             } else {
                                 view! { <span>{label}</span> }.into_any()
@@ -747,7 +748,7 @@ pub fn StaffActionPage(slug: String) -> impl IntoView {
     let locale = use_locale();
     let data = Resource::new(
         move || slug.clone(),
-        move |slug| gate(Permission::RunActions, staff_support_action(slug)),
+        move |slug| gate(Permission::RecordOutcomes, staff_support_action(slug)),
     );
     view! {
         <Meta name="robots" content="noindex"/>
@@ -780,9 +781,9 @@ pub fn StaffActionPage(slug: String) -> impl IntoView {
                         can_edit={page.can_edit && page.delivery.is_none()} flash=flash.clone()/>
                     {page.delivery.as_ref().map(|d| view! {
                         <ResponseSection slug=a.slug.clone() response=page.response.clone() answer_by=d.answer_by.clone()
-                            can_edit=page.can_edit flash=flash.clone()/>
+                            can_edit=page.can_record flash=flash.clone()/>
                     })}
-                    <DeliverySection slug=a.slug.clone() delivery=page.delivery.clone() can_edit=page.can_edit
+                    <DeliverySection slug=a.slug.clone() delivery=page.delivery.clone() can_edit=page.can_record
                         language=a.original_language flash=flash.clone()/>
                     {page.can_edit.then(|| view! {
                         <form method="post" action=format!("/staff/actions/{}/signatures.csv", a.slug) class="export-form"><button type="submit">{locale.t("staff.export_csv")}</button></form>
