@@ -616,6 +616,48 @@ pub mod on_server {
             .collect())
     }
 
+    /// The count history of support actions (of a public person; `Some`:
+    /// this one only) per interval (UTC), as (action slug, start in Unix
+    /// seconds, confirmed online, on paper), by action and oldest first,
+    /// quiet intervals left out. Paper batches are dated by the day they were
+    /// collected, so they fall in the first interval of that day.
+    pub async fn counted_per_interval(
+        db: &Db,
+        action_id: Option<i64>,
+        interval: Interval,
+    ) -> Result<Vec<(String, i64, i64, i64)>, sqlx::Error> {
+        use std::collections::BTreeMap;
+        let seconds = interval.seconds();
+        let mut history: BTreeMap<(String, i64), (i64, i64)> = BTreeMap::new();
+        for (action, start, n) in confirmed_per_interval(db, action_id, interval).await? {
+            history.entry((action, start)).or_default().0 += n;
+        }
+        let paper: Vec<(String, NaiveDate, i64)> = on_pool!(db, |pool| sqlx::query_as(
+            "SELECT a.slug, b.collected_on, CAST(SUM(b.signatures) AS BIGINT) AS paper
+               FROM paper_batches b
+               JOIN support_actions a ON a.id = b.action_id
+               JOIN persons p ON p.id = a.person_id
+              WHERE ($1 IS NULL OR b.action_id = $1) AND p.is_public
+              GROUP BY a.slug, b.collected_on"
+        )
+        .bind(action_id)
+        .fetch_all(pool)
+        .await)?;
+        for (action, day, n) in paper {
+            let midnight = day
+                .and_hms_opt(0, 0, 0)
+                .unwrap_or_default()
+                .and_utc()
+                .timestamp();
+            let start = midnight - midnight.rem_euclid(seconds);
+            history.entry((action, start)).or_default().1 += n;
+        }
+        Ok(history
+            .into_iter()
+            .map(|((action, start), (confirmed, paper))| (action, start, confirmed, paper))
+            .collect())
+    }
+
     /// The municipalities of the network as places signers may type, shown
     /// by their original name.
     async fn known_places(db: &Db) -> Result<Vec<KnownPlace>, sqlx::Error> {

@@ -169,27 +169,34 @@ pub async fn actions_csv(
     open_csv(&headers, &state.open_data_licence, "actions", rows)
 }
 
-/// Confirmed signatures per action and day (UTC), days without one left out.
+/// Signatures counted per action and day (UTC), confirmed online and
+/// collected on paper, days without one left out.
 pub async fn signature_history_csv(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let days = or_answer!(
-        actions::confirmed_per_interval(&state.db, None, Interval::Day)
+        actions::counted_per_interval(&state.db, None, Interval::Day)
             .await
             .map_err(failed)
     );
     let mut running: Option<(String, i64)> = None;
     let rows: Vec<Vec<String>> = days
         .into_iter()
-        .map(|(action, start, confirmed)| {
+        .map(|(action, start, confirmed, paper)| {
             let before = match &running {
                 Some((last, total)) if *last == action => *total,
                 _ => 0,
             };
-            let cumulative = before + confirmed;
+            let cumulative = before + confirmed + paper;
             running = Some((action.clone(), cumulative));
             let date = chrono::DateTime::from_timestamp(start, 0)
                 .map(|t| t.date_naive().to_string())
                 .unwrap_or_default();
-            vec![action, date, confirmed.to_string(), cumulative.to_string()]
+            vec![
+                action,
+                date,
+                confirmed.to_string(),
+                paper.to_string(),
+                cumulative.to_string(),
+            ]
         })
         .collect();
     open_csv(

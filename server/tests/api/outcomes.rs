@@ -246,6 +246,13 @@ on_both_backends! {
         assert_eq!((api["confirmed"].as_i64(), api["paper"].as_i64()), (Some(1), Some(120)));
         let live: serde_json::Value = serde_json::from_str(&app.get(&format!("/api/v1/actions/{ACTION}/count")).await.body).unwrap();
         assert_eq!(live["paper"], 120);
+        // The count history shows both, on the day the sheets were collected.
+        let history: serde_json::Value = serde_json::from_str(&app.get(&format!("/api/v1/actions/{ACTION}/history")).await.body).unwrap();
+        let last = history["items"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!((last["paper"].as_i64(), last["cumulative"].as_i64()), (Some(120), Some(121)), "{history}");
+        assert!(last["start"].as_str().unwrap().starts_with(&day), "{history}");
+        let csv = app.get("/data/signature-history.csv").await.body;
+        assert!(csv.lines().any(|l| l == format!("{ACTION},{day},1,120,121")), "{csv}");
 
         // Corrected, then removed: the count follows, the audit log keeps both.
         let id: i64 = on_pool!(&app.store.db, |pool| sqlx::query_scalar("SELECT id FROM paper_batches").fetch_one(pool).await).unwrap();

@@ -319,7 +319,10 @@ pub struct HistoryPoint {
     pub start: String,
     /// Signatures confirmed in the interval (still confirmed today).
     pub confirmed: i64,
-    /// Signatures confirmed up to the end of the interval.
+    /// Paper signatures collected on the interval's day (counted in its
+    /// first interval).
+    pub paper: i64,
+    /// Signatures counted, online and on paper, up to the end of the interval.
     pub cumulative: i64,
 }
 
@@ -373,22 +376,22 @@ pub async fn history(
         );
     };
     let action_id = or_answer!(public_action(&state, &slug).await);
-    let counts =
-        or_answer!(
-            on_server::confirmed_per_interval(&state.db, Some(action_id), interval)
-                .await
-                .map_err(failed)
-        );
+    let counts = or_answer!(
+        on_server::counted_per_interval(&state.db, Some(action_id), interval)
+            .await
+            .map_err(failed)
+    );
     let mut cumulative = 0;
     let points: Vec<HistoryPoint> = counts
         .into_iter()
-        .map(|(_, start, confirmed)| {
-            cumulative += confirmed;
+        .map(|(_, start, confirmed, paper)| {
+            cumulative += confirmed + paper;
             HistoryPoint {
                 start: chrono::DateTime::from_timestamp(start, 0)
                     .unwrap_or_default()
                     .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 confirmed,
+                paper,
                 cumulative,
             }
         })
