@@ -194,8 +194,8 @@ pub async fn signature_history_csv(State(state): State<AppState>, headers: Heade
                 action,
                 date,
                 confirmed.to_string(),
-                paper.to_string(),
                 cumulative.to_string(),
+                paper.to_string(),
             ]
         })
         .collect();

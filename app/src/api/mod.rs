@@ -59,7 +59,7 @@ pub const OPEN_DATA_FILES: [(&str, &[&str]); 4] = [
     ),
     (
         "signature-history",
-        &["action", "date", "confirmed", "paper", "cumulative"],
+        &["action", "date", "confirmed", "cumulative", "paper"],
     ),
 ];
 

@@ -16,10 +16,11 @@
 //! and not delivered, are locked.
 //!
 //! Also here, the one lock a confirmation and a delivery agree on: a
-//! confirmation holds its action's row in share (`FOR KEY SHARE`) while it
-//! counts, a delivery holds it exclusively (`FOR UPDATE`) before it takes the
-//! counts handed over; so no signature is confirmed after a delivery that
-//! did not count it.
+//! confirmation holds its action's row in share (`FOR SHARE`) while it
+//! counts, a delivery holds it exclusively (`FOR NO KEY UPDATE`) before it
+//! takes the counts handed over; so no signature is confirmed after a
+//! delivery that did not count it. Neither blocks new signatures, whose
+//! foreign-key check takes only `FOR KEY SHARE`.
 use crate::i18n::Locale;
 use crate::server::outbox::{Enqueue, NewMail};
 
@@ -39,8 +40,8 @@ pub trait LockAction {
         id: i64,
     ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
 
-    /// A delivery or a paper batch: waits for confirmations in flight,
-    /// holds off new ones and other deliveries and batches of the action.
+    /// A delivery, a paper batch or a reopening: waits for confirmations in
+    /// flight, holds off new ones and the others of the action.
     fn hold_action(
         &mut self,
         id: i64,
@@ -75,7 +76,7 @@ impl LockAction for sqlx::PgConnection {
     }
 
     async fn share_action(&mut self, id: i64) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT id FROM support_actions WHERE id = $1 FOR KEY SHARE")
+        sqlx::query("SELECT id FROM support_actions WHERE id = $1 FOR SHARE")
             .bind(id)
             .execute(&mut *self)
             .await
@@ -88,7 +89,7 @@ impl LockAction for sqlx::PgConnection {
         sqlx::query("UPDATE content_version SET version = version + 1")
             .execute(&mut *self)
             .await?;
-        sqlx::query("SELECT id FROM support_actions WHERE id = $1 FOR UPDATE")
+        sqlx::query("SELECT id FROM support_actions WHERE id = $1 FOR NO KEY UPDATE")
             .bind(id)
             .execute(&mut *self)
             .await

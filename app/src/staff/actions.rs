@@ -165,7 +165,7 @@ pub mod on_server {
     use crate::server::translations::{
         publication_gate, stored_language, write_translations, Kind, Translations,
     };
-    use crate::signing::threshold::CheckThreshold;
+    use crate::signing::threshold::{CheckThreshold, LockAction};
     use crate::staff::cases::on_server::{action_of, case_of_person, must_act, must_run, ActionOf};
     use crate::staff::deliveries::on_server::DeliveryStore;
     use crate::staff::forms::on_server::{
@@ -435,8 +435,12 @@ pub mod on_server {
     ) -> Result<bool, sqlx::Error> {
         on_pool!(db, |pool| {
             let mut tx = pool.begin_write().await?;
-            if open && tx.delivery_record(id).await?.is_some() {
-                return Ok(false);
+            if open {
+                // Not delivered meanwhile: a delivery and a reopening wait for each other.
+                tx.hold_action(id).await?;
+                if tx.delivery_record(id).await?.is_some() {
+                    return Ok(false);
+                }
             }
             tx.set_action_open(actor, id, open).await?;
             tx.commit().await?;
@@ -644,6 +648,9 @@ pub mod on_server {
                 .execute(&mut *self)
                 .await?;
                 if !kept {
+                    // After any threshold check in flight: one that read the
+                    // old threshold must not leave its notice on the new one.
+                    self.lock_threshold(id).await?;
                     sqlx::query("DELETE FROM threshold_notices WHERE action_id = $1")
                         .bind(id)
                         .execute(&mut *self)

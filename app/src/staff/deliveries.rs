@@ -297,7 +297,7 @@ pub mod on_server {
                 let texts = |locale: Locale| {
                     let title = action.current_text_in("title", locale).unwrap_or(&action.title);
                     (
-                        locale.t("delivery.event_title").replace("%{title}", title),
+                        event_title(&locale.t("delivery.event_title"), title),
                         crate::server::sanitize::rich_text(&format!(
                             "<p>{}</p>",
                             crate::text::escape_markup(
@@ -347,6 +347,19 @@ pub mod on_server {
                 Ok(())
             }
         }
+    }
+
+    /// The event's title from its template and the action's title, cut to
+    /// fit one line (`Line`), as the editors of status events require.
+    fn event_title(template: &str, title: &str) -> String {
+        let full = template.replace("%{title}", title);
+        if full.chars().count() <= crate::domain::Line::MAX_CHARS {
+            return full;
+        }
+        let room = crate::domain::Line::MAX_CHARS
+            .saturating_sub(template.replace("%{title}", "").chars().count() + 1);
+        let cut: String = title.chars().take(room).collect();
+        template.replace("%{title}", &format!("{}…", cut.trim_end()))
     }
 
     /// The delivery of action `id` as recorded, if any.
@@ -431,6 +444,15 @@ pub mod on_server {
             assert_eq!(input.method, DeliveryMethod::Embassy);
             assert_eq!(input.note_html, None);
             assert_eq!(input.proof_url, None);
+        }
+
+        #[test]
+        fn the_timeline_title_fits_one_line() {
+            let short = event_title("Signatures delivered: %{title}", "Free Vahid");
+            assert_eq!(short, "Signatures delivered: Free Vahid");
+            let long = event_title("Handtekeningen overhandigd: %{title}", &"é".repeat(200));
+            assert!(crate::domain::Line::parse(&long).is_ok(), "{long}");
+            assert!(long.ends_with('…') && long.starts_with("Handtekeningen overhandigd: éé"));
         }
 
         #[test]

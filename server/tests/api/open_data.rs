@@ -432,7 +432,7 @@ on_both_backends! {
             ("persons", "slug,name,country,current_status,rights,municipalities,summary,summary_lang,url"),
             ("timeline", "person,date,status,title,title_lang,source_title,source_url,from_partner"),
             ("actions", "slug,person,title,title_lang,addressee,addressee_lang,goal,opens_on,deadline,state,confirmed,paper"),
-            ("signature-history", "action,date,confirmed,paper,cumulative"),
+            ("signature-history", "action,date,confirmed,cumulative,paper"),
         ] {
             let page = app.get(&format!("/data/{file}.csv?lang=fr")).await;
             assert_eq!(page.status, 200, "{file}");
@@ -460,8 +460,8 @@ on_both_backends! {
         let history = rows(&app.get("/data/signature-history.csv").await.body);
         let day = |t: i64| chrono::DateTime::from_timestamp(t, 0).unwrap().date_naive().to_string();
         assert_eq!(history, vec![
-            vec![action.to_owned(), day(day_one), "2".into(), "0".into(), "2".into()],
-            vec![action.to_owned(), day(day_one + 86_400), "1".into(), "0".into(), "3".into()],
+            vec![action.to_owned(), day(day_one), "2".into(), "2".into(), "0".into()],
+            vec![action.to_owned(), day(day_one + 86_400), "1".into(), "3".into(), "0".into()],
         ]);
         let refused = app.get("/data/persons.csv?lang=de").await;
         assert_eq!(refused.status, 400);

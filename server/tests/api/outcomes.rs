@@ -252,7 +252,7 @@ on_both_backends! {
         assert_eq!((last["paper"].as_i64(), last["cumulative"].as_i64()), (Some(120), Some(121)), "{history}");
         assert!(last["start"].as_str().unwrap().starts_with(&day), "{history}");
         let csv = app.get("/data/signature-history.csv").await.body;
-        assert!(csv.lines().any(|l| l == format!("{ACTION},{day},1,120,121")), "{csv}");
+        assert!(csv.lines().any(|l| l == format!("{ACTION},{day},1,121,120")), "{csv}");
 
         // Corrected, then removed: the count follows, the audit log keeps both.
         let id: i64 = on_pool!(&app.store.db, |pool| sqlx::query_scalar("SELECT id FROM paper_batches").fetch_one(pool).await).unwrap();
