@@ -15,6 +15,8 @@ CREATE TABLE deliveries (
     proof_url    TEXT,
     -- The day after which no answer is news: "no answer by …".
     answer_by    DATE,
+    -- The status event that put the delivery on the person's timeline.
+    status_event_id INTEGER REFERENCES status_events (id) ON DELETE SET NULL,
     signatures   BIGINT NOT NULL CHECK (signatures >= 0),
     paper_signatures BIGINT NOT NULL CHECK (paper_signatures >= 0),
     recorded_at  BIGINT NOT NULL

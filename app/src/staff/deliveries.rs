@@ -248,6 +248,11 @@ pub mod on_server {
                 tx.set_action_open(actor, id, false).await?;
                 tx.announce_delivery(actor, id, input.delivered_on, base_url, now)
                     .await?;
+            } else if before.as_ref().map(|b| b.delivered_on.as_str())
+                != Some(input.delivered_on.to_string().as_str())
+            {
+                tx.redate_announcement(actor, id, input.delivered_on, now)
+                    .await?;
             }
             tx.commit().await?;
             Ok(before.is_some())
@@ -271,10 +276,53 @@ pub mod on_server {
             base_url: &str,
             now: i64,
         ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
+
+        /// A corrected delivery day moves its event on the timeline, audited.
+        fn redate_announcement(
+            &mut self,
+            actor: Actor,
+            id: i64,
+            delivered_on: NaiveDate,
+            now: i64,
+        ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
     }
 
     crate::impl_for_connections! {
         impl AnnounceDelivery {
+            async fn redate_announcement(
+                &mut self,
+                actor: Actor,
+                id: i64,
+                delivered_on: NaiveDate,
+                now: i64,
+            ) -> Result<(), sqlx::Error> {
+                use crate::server::timeline::Timeline;
+                let event: Option<Option<i64>> =
+                    sqlx::query_scalar("SELECT status_event_id FROM deliveries WHERE action_id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *self)
+                        .await?;
+                let Some(event) = event.flatten() else { return Ok(()) };
+                let before = self.status_event_record(event).await?;
+                let day = crate::server::clock::date(delivered_on);
+                sqlx::query(
+                    "UPDATE status_events SET occurred_year = $2, occurred_month = $3, occurred_day = $4, updated_at = $5
+                      WHERE id = $1",
+                )
+                .bind(event)
+                .bind(day.year_part())
+                .bind(day.month_part().map(i32::from))
+                .bind(day.day_part().map(i32::from))
+                .bind(now)
+                .execute(&mut *self)
+                .await?;
+                let after = self.status_event_record(event).await?;
+                let entry = AuditEntry::new(actor, "status_event.update", "status_event", event)
+                    .before(&before)
+                    .after(&after);
+                self.record_audit(&entry).await
+            }
+
             async fn announce_delivery(
                 &mut self,
                 actor: Actor,
@@ -344,6 +392,11 @@ pub mod on_server {
                 let entry = AuditEntry::new(actor, "status_event.create", "status_event", event_id).after(&after);
                 self.record_audit(&entry).await?;
                 self.set_published(actor, event_id, true, now, base_url).await?;
+                sqlx::query("UPDATE deliveries SET status_event_id = $2 WHERE action_id = $1")
+                    .bind(id)
+                    .bind(event_id)
+                    .execute(&mut *self)
+                    .await?;
                 Ok(())
             }
         }

@@ -169,7 +169,9 @@ on_both_backends! {
         // A signer withdrawing afterwards does not change what was delivered;
         // a correction changes what was written, and keeps the count.
         on_pool!(&app.store.db, |pool| sqlx::query("UPDATE signatures SET state = 'withdrawn' WHERE canonical_email = 'a@example.org'").execute(pool).await.map(|_| ())).unwrap();
-        let corrected = post_as(app, &council, "/api/staff/record-delivery", STAFF_PAGE, &delivery(&day, "Ambassade de la République islamique d’Iran")).await;
+        let yesterday = (chrono::Utc::now().date_naive() - chrono::Days::new(1)).to_string();
+        on_pool!(&app.store.db, |pool| sqlx::query("UPDATE support_actions SET opens_on = '2026-01-01'").execute(pool).await.map(|_| ())).unwrap();
+        let corrected = post_as(app, &council, "/api/staff/record-delivery", STAFF_PAGE, &delivery(&yesterday, "Ambassade de la République islamique d’Iran")).await;
         assert_eq!(corrected.location().as_deref(), Some(STAFF_PAGE));
         let public = app.get(&format!("/fr/actions/{ACTION}")).await;
         assert_eq!(public.texts(".delivery dd:nth-of-type(2)"), ["Ambassade de la République islamique d’Iran"]);
@@ -182,6 +184,10 @@ on_both_backends! {
         .await)
         .unwrap();
         assert_eq!(audited, ["delivery.record", "support_action.close", "delivery.correct"]);
+        // The corrected day moved the event on the timeline too.
+        let case = app.get("/persons/vahid-afkari").await;
+        let event = case.texts(".timeline-event").into_iter().find(|t| t.contains("Signatures delivered")).unwrap();
+        assert!(event.contains(&day_in_words(&yesterday, Locale::En)), "{event}");
     }
 }
 
