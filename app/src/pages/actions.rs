@@ -231,7 +231,8 @@ fn AnswerView(answer: Answer) -> impl IntoView {
 }
 
 /// The support action as schema.org sees it: a `CreativeWork` about the
-/// person, its confirmed signatures counted as endorsements.
+/// person, its signatures (confirmed online and on paper) counted as
+/// endorsements.
 fn structured_data(locale: crate::i18n::Locale, action: &SupportActionDetail) -> serde_json::Value {
     use crate::components::full_address;
     let mut data = serde_json::json!({

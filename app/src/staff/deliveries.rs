@@ -1,10 +1,11 @@
 //! Recording that a support action's signatures were delivered: when, to
-//! whom, how, with an optional public note and a link to a proof. Recording
-//! closes the action for good (`Availability::Delivered`: it takes no more
-//! signatures and cannot be reopened) and takes the count handed over;
-//! a correction rewrites what was recorded but keeps that count. Both are
-//! audited. The same owners as running the action: its municipality's
-//! council, or an administrator.
+//! whom, how, with an optional public note, a link to a proof and the day
+//! an answer is expected by. Recording closes the action for good
+//! (`Availability::Delivered`: it takes no more signatures and cannot be
+//! reopened), takes the counts handed over and puts the delivery on the
+//! person's timeline; a correction rewrites what was recorded but keeps the
+//! counts. Both are audited. Recorded by the action's municipality's
+//! council, an administrator, or communications staff (`RecordOutcomes`).
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};

@@ -3,7 +3,8 @@
 //! ever stored: the sheets hold them. Batches count with the confirmed
 //! online signatures (`paper_count!`). A batch is recorded, corrected or
 //! removed by the action's owners (its municipality's council, or an
-//! administrator), each change audited with what it was before.
+//! administrator), each change audited with what it was before; once the
+//! signatures are delivered, the batches stay as they were handed over.
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};

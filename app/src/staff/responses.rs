@@ -1,7 +1,7 @@
 //! The addressee's response to a delivered action: the day it came, a
 //! summary and the full text (sanitized rich text) written per language as
-//! other content is, and a link to its source. Recorded or corrected by the
-//! action's owners, audited. Its first recording mails the action's signers
+//! other content is, and a link to its source. Recorded or corrected by those
+//! who record the delivery (`RecordOutcomes`), audited. Its first recording mails the action's signers
 //! who asked to be kept informed, each in their language with the link that
 //! stops the news. Without a response, the delivery's `answer_by` says from
 //! when silence is the answer.
