@@ -391,8 +391,19 @@ pub mod on_server {
         } else {
             "staff.saved"
         };
-        let page = locale.path(&format!("/staff/actions/{}", slug), false);
-        done(ACTION_FORM, notice, &page).await
+        done_on_action(ACTION_FORM, notice, locale, &slug).await
+    }
+
+    /// After a change made on an action's staff page: say what was done
+    /// there, and go back to it.
+    pub async fn done_on_action(
+        form: &str,
+        notice: &str,
+        locale: Locale,
+        slug: &str,
+    ) -> Result<(), AppError> {
+        let page = locale.path(&format!("/staff/actions/{}", slug.trim()), false);
+        done(form, notice, &page).await
     }
 
     /// Closes or reopens an action from its staff page.
@@ -417,12 +428,7 @@ pub mod on_server {
         } else {
             "staff.action_closed"
         };
-        done(
-            ACTION_FORM,
-            notice,
-            &locale.path(&format!("/staff/actions/{action}"), false),
-        )
-        .await
+        done_on_action(ACTION_FORM, notice, locale, action).await
     }
 
     /// Closes or reopens action `id` from the staff page or the command

@@ -80,10 +80,11 @@ pub mod on_server {
     use crate::server::audit::{Actor, AuditEntry, RecordAudit};
     use crate::server::db::BeginWrite;
     use crate::signing::threshold::LockAction;
+    use crate::staff::actions::on_server::done_on_action;
     use crate::staff::actions::on_server::ActionStore;
     use crate::staff::cases::on_server::{action_of, must_record};
     use crate::staff::forms::on_server::{
-        done, full_date, optional_web_address, past_full_date, refuse, required_line, rich_or_none,
+        full_date, optional_web_address, past_full_date, refuse, required_line, rich_or_none,
     };
     use crate::staff::forms::Problems;
     use crate::staff::StaffUser;
@@ -189,13 +190,14 @@ pub mod on_server {
         } else {
             "staff.delivery_recorded"
         };
-        let page = locale.path(&format!("/staff/actions/{}", form.action.trim()), false);
-        done(DELIVERY_FORM, notice, &page).await
+        done_on_action(DELIVERY_FORM, notice, locale, &form.action).await
     }
 
     /// Writes the delivery of action `id` in one transaction, audited: a
-    /// first recording takes the confirmed count and closes the action; a
-    /// correction keeps both. Gives whether it was a correction.
+    /// first recording takes the counts (online and paper), closes the
+    /// action and puts it on the person's timeline; a correction keeps the
+    /// counts and moves the timeline's date with its own. Gives whether it
+    /// was a correction.
     pub async fn write(
         db: &crate::server::db::Db,
         actor: Actor,

@@ -65,9 +65,10 @@ pub mod on_server {
     use crate::server::audit::{Actor, AuditEntry, RecordAudit};
     use crate::server::db::{BeginWrite, Db};
     use crate::signing::threshold::{CheckThreshold, LockAction};
+    use crate::staff::actions::on_server::done_on_action;
     use crate::staff::cases::on_server::{action_of, must_run};
     use crate::staff::deliveries::on_server::DeliveryStore;
-    use crate::staff::forms::on_server::{done, past_full_date, refuse, required_line};
+    use crate::staff::forms::on_server::{past_full_date, refuse, required_line};
     use crate::staff::forms::Problems;
     use crate::staff::StaffUser;
     use chrono::NaiveDate;
@@ -167,8 +168,7 @@ pub mod on_server {
                 ))
             }
         }
-        let page = locale.path(&format!("/staff/actions/{}", form.action.trim()), false);
-        done(PAPER_FORM, notice, &page).await
+        done_on_action(PAPER_FORM, notice, locale, &form.action).await
     }
 
     /// What a change to the batches came to.

@@ -88,10 +88,11 @@ pub mod on_server {
     use crate::server::audit::{Actor, AuditEntry, RecordAudit};
     use crate::server::db::{BeginWrite, Db};
     use crate::server::timeline::MailKeptInformed;
+    use crate::staff::actions::on_server::done_on_action;
     use crate::staff::actions::on_server::ActionStore;
     use crate::staff::cases::on_server::{action_of, must_record};
     use crate::staff::forms::on_server::{
-        done, optional_web_address, parse_languages, past_full_date, refuse, LanguageInput,
+        optional_web_address, parse_languages, past_full_date, refuse, LanguageInput,
     };
     use crate::staff::forms::Problems;
     use crate::staff::StaffUser;
@@ -214,8 +215,7 @@ pub mod on_server {
         } else {
             "staff.response_recorded"
         };
-        let page = locale.path(&format!("/staff/actions/{}", form.action.trim()), false);
-        done(RESPONSE_FORM, notice, &page).await
+        done_on_action(RESPONSE_FORM, notice, locale, &form.action).await
     }
 
     /// Writes the response to action `id` in one transaction, audited; the
