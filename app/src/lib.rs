@@ -23,16 +23,22 @@ rust_i18n::i18n!("locales", fallback = "en");
 
 pub mod accessibility;
 pub mod api;
+pub mod backoffice;
+pub mod campaigns;
+pub mod cases;
 pub mod components;
 pub mod domain;
 pub mod error;
 pub mod feeds;
 pub mod i18n;
+pub mod network;
 pub mod pages;
+pub mod publishing;
+#[cfg(feature = "ssr")]
+pub mod records;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod signing;
-pub mod staff;
 pub mod text;
 
 use components::layout::{SiteFooter, SiteHeader};
@@ -146,17 +152,17 @@ pub fn App() -> impl IntoView {
 /// memory. Staff pages live with their features (`staff`, `feeds`).
 #[component]
 fn StaffRouter() -> impl IntoView {
-    use feeds::pages::{StaffFeedsPage, StaffInboxPage};
-    use staff::pages::admin::{
+    use backoffice::pages::admin::{
         StaffAccountsPage, StaffAuditPage, StaffMunicipalitiesPage, StaffRequestsPage,
     };
-    use staff::pages::cases::{StaffActionPage, StaffPersonPage, StaffPersonsPage};
-    use staff::pages::passwords::{
+    use backoffice::pages::passwords::{
         StaffForgotPasswordPage, StaffOwnAccountPage, StaffPasswordLinkPage,
     };
-    use staff::pages::translations::{StaffTranslatePage, StaffTranslationsPage};
-    use staff::pages::updates::{StaffNewUpdatePage, StaffUpdatePage};
-    use staff::pages::{StaffHomePage, StaffLoginPage};
+    use backoffice::pages::{StaffHomePage, StaffLoginPage};
+    use cases::pages::{StaffActionPage, StaffPersonPage, StaffPersonsPage};
+    use feeds::pages::{StaffFeedsPage, StaffInboxPage};
+    use publishing::pages::translations::{StaffTranslatePage, StaffTranslationsPage};
+    use publishing::pages::updates::{StaffNewUpdatePage, StaffUpdatePage};
     if pages::unknown_language_prefix() {
         return view! { <NotFound/> }.into_any();
     }

@@ -277,7 +277,7 @@ async fn migrate(settings: &Settings) -> Result<(), String> {
 }
 
 async fn seed_demo(db: Db, if_empty: bool) -> Result<(), String> {
-    use app::server::demo::{load, Outcome};
+    use crate::demo::{load, Outcome};
     let outcome = load(&db, if_empty)
         .await
         .map_err(|e| format!("cannot load the demo data: {e}"))?;
@@ -303,8 +303,8 @@ async fn create_user(
     municipality: Option<String>,
     name: Option<String>,
 ) -> Result<(), String> {
+    use app::backoffice::accounts::{check_password_length, create_user, NewUser};
     use app::domain::{Email, PersonName, Role, Slug};
-    use app::staff::accounts::{check_password_length, create_user, NewUser};
     let email = Email::parse(&email).map_err(|e| format!("--email: {e}"))?;
     let role = Role::parse(&role).map_err(|e| format!("--role: {e}"))?;
     let municipality = municipality
@@ -344,7 +344,7 @@ fn parse_municipality(
     joined: Option<String>,
     languages: Vec<String>,
     optional_languages: Vec<String>,
-) -> Result<app::staff::municipalities::NewMunicipality, String> {
+) -> Result<app::network::municipalities::NewMunicipality, String> {
     use app::domain::{CountryCode, Line, PartialDate, Slug};
     let parse_languages = |option: &str, codes: Vec<String>| {
         codes
@@ -356,7 +356,7 @@ fn parse_municipality(
             })
             .collect::<Result<Vec<_>, String>>()
     };
-    Ok(app::staff::municipalities::NewMunicipality {
+    Ok(app::network::municipalities::NewMunicipality {
         slug: Slug::parse(&slug).map_err(|e| format!("--slug: {e}"))?,
         name: Line::parse(&name).map_err(|e| format!("--name: {e}"))?,
         country: CountryCode::parse(&country.to_uppercase())
@@ -371,9 +371,9 @@ fn parse_municipality(
 
 async fn add_municipality(
     settings: &Settings,
-    municipality: app::staff::municipalities::NewMunicipality,
+    municipality: app::network::municipalities::NewMunicipality,
 ) -> Result<(), String> {
-    use app::staff::municipalities::add;
+    use app::network::municipalities::add;
     with_db(settings, |db| async move {
         add(&db, Actor::Cli, &municipality)
             .await
@@ -516,8 +516,8 @@ async fn export_signatures(
 }
 
 async fn action(db: Db, command: ActionCommand) -> Result<(), String> {
+    use app::campaigns::actions::on_server::{close, create, list, NewSupportAction};
     use app::domain::{Line, PartialDate, Slug};
-    use app::staff::actions::on_server::{close, create, list, NewSupportAction};
     fn field<T, E: std::fmt::Display>(name: &str, parsed: Result<T, E>) -> Result<T, String> {
         parsed.map_err(|e| format!("--{name}: {e}"))
     }

@@ -2,12 +2,12 @@
 //! every dated fact its "International solidarity" page gives, and nothing
 //! more. Where the page is silent (country, summary, status), so is the record.
 //! Rights categories are linked only where the page names the right at stake.
-use super::db::{BeginWrite, Db};
-use super::timeline::{NewStatusEvent, Provenance, Timeline};
-use super::translations::{Field, NewTranslation, Translations};
-use crate::domain::{PartialDate, RightsCategory, Status};
-use crate::i18n::Locale;
-use crate::on_pool;
+use app::domain::{PartialDate, RightsCategory, Status};
+use app::i18n::Locale;
+use app::on_pool;
+use app::records::timeline::{NewStatusEvent, Provenance, Timeline};
+use app::records::translations::{Field, NewTranslation, Translations};
+use app::server::db::{BeginWrite, Db};
 
 /// A demo text in English (the seed's language, so the original) with its
 /// French and Dutch translations: the City of Brussels works in both.
@@ -322,7 +322,7 @@ async fn translate<C: Translations + Send>(
             text: &text,
             by: None,
         };
-        conn.save_translation(&translation, super::clock::now())
+        conn.save_translation(&translation, app::server::clock::now())
             .await?;
     }
     Ok(())
@@ -332,7 +332,7 @@ fn rich(texts: &Texts) -> impl Iterator<Item = (Locale, String)> + '_ {
     texts
         .translations()
         .into_iter()
-        .map(|(l, t)| (l, super::sanitize::rich_text(t)))
+        .map(|(l, t)| (l, app::server::sanitize::rich_text(t)))
 }
 
 fn plain(texts: &Texts) -> impl Iterator<Item = (Locale, String)> + '_ {
@@ -417,14 +417,14 @@ pub async fn load(db: &Db, only_if_empty: bool) -> Result<Outcome, sqlx::Error> 
                 person
                     .summary
                     .as_ref()
-                    .map(|s| super::sanitize::rich_text(&format!("<p>{}</p>", s.en))),
+                    .map(|s| app::server::sanitize::rich_text(&format!("<p>{}</p>", s.en))),
             )
             .fetch_one(&mut *tx)
             .await?;
             if let Some(summary) = &person.summary {
                 let texts = summary
                     .translations()
-                    .map(|(l, t)| (l, super::sanitize::rich_text(&format!("<p>{t}</p>"))));
+                    .map(|(l, t)| (l, app::server::sanitize::rich_text(&format!("<p>{t}</p>"))));
                 translate(&mut *tx, Field::PersonSummary, person_id, texts).await?;
             }
             for alias in person.aliases {
@@ -461,7 +461,7 @@ pub async fn load(db: &Db, only_if_empty: bool) -> Result<Outcome, sqlx::Error> 
                 let body = event
                     .body
                     .as_ref()
-                    .map(|b| super::sanitize::rich_text(b.en));
+                    .map(|b| app::server::sanitize::rich_text(b.en));
                 let new = NewStatusEvent {
                     person_id,
                     status: event.status,
@@ -475,7 +475,9 @@ pub async fn load(db: &Db, only_if_empty: bool) -> Result<Outcome, sqlx::Error> 
                     published: true,
                     original_language: Locale::En,
                 };
-                let id = tx.insert_status_event(&new, super::clock::now()).await?;
+                let id = tx
+                    .insert_status_event(&new, app::server::clock::now())
+                    .await?;
                 translate(&mut *tx, Field::StatusEventTitle, id, plain(&event.title)).await?;
                 if let Some(body) = &event.body {
                     translate(&mut *tx, Field::StatusEventBody, id, rich(body)).await?;
@@ -493,9 +495,9 @@ pub async fn load(db: &Db, only_if_empty: bool) -> Result<Outcome, sqlx::Error> 
                 .bind(person_id)
                 .bind(&action.slug)
                 .bind(title)
-                .bind(super::sanitize::rich_text(body))
+                .bind(app::server::sanitize::rich_text(body))
                 .bind(person.name)
-                .bind(chrono::Utc::now().date_naive())
+                .bind(app::server::clock::today_date())
                 .bind(municipality_id)
                 .fetch_one(&mut *tx)
                 .await?;
@@ -504,7 +506,7 @@ pub async fn load(db: &Db, only_if_empty: bool) -> Result<Outcome, sqlx::Error> 
                 let bodies = action
                     .texts
                     .iter()
-                    .map(|(l, _, b)| (*l, super::sanitize::rich_text(b)));
+                    .map(|(l, _, b)| (*l, app::server::sanitize::rich_text(b)));
                 translate(&mut *tx, Field::SupportActionBody, id, bodies).await?;
                 // A name reads the same in every language.
                 let addressee = [Locale::Fr, Locale::Nl].map(|l| (l, person.name.to_owned()));

@@ -4,5 +4,6 @@
 
 pub mod cli;
 pub mod configuration;
+pub mod demo;
 pub mod startup;
 pub mod telemetry;

@@ -43,9 +43,9 @@ pub struct Application {
 /// The per-address limits the guard applies: signing, staff logins, and
 /// asking for a password link (each mail of which lands in someone's box).
 fn rate_limits(settings: &Settings) -> Vec<guard::RateLimit> {
-    let login = <app::staff::session::LogInStaff as leptos::server_fn::ServerFn>::PATH;
+    let login = <app::backoffice::session::LogInStaff as leptos::server_fn::ServerFn>::PATH;
     let password_link =
-        <app::staff::passwords::RequestPasswordLink as leptos::server_fn::ServerFn>::PATH;
+        <app::backoffice::passwords::RequestPasswordLink as leptos::server_fn::ServerFn>::PATH;
     let signing = ("guard.too_many_title", "guard.too_many_text");
     let logins = ("guard.too_many_logins_title", "guard.too_many_logins_text");
     let reports = (
@@ -262,12 +262,13 @@ async fn run_retention(db: Db, retention_days: u32) {
             Ok(_) => {}
             Err(error) => tracing::error!(%error, "retention pass failed"),
         }
-        if let Err(error) = app::staff::session::on_server::forget_expired(&db, clock::now()).await
+        if let Err(error) =
+            app::backoffice::session::on_server::forget_expired(&db, clock::now()).await
         {
             tracing::error!(%error, "cannot delete expired sessions");
         }
         if let Err(error) =
-            app::staff::passwords::on_server::forget_expired(&db, clock::now()).await
+            app::backoffice::passwords::on_server::forget_expired(&db, clock::now()).await
         {
             tracing::error!(%error, "cannot delete expired password links");
         }
@@ -368,10 +369,10 @@ fn router(state: AppState, sign_queue: SignQueue, site_root: &str) -> Router {
         )
         .route(
             "/staff/actions/{slug}/signatures.csv",
-            axum::routing::post(app::staff::actions::on_server::download_signatures),
+            axum::routing::post(app::campaigns::actions::on_server::download_signatures),
         )
         .route(
-            app::server::timeline::ONE_CLICK_UNSUBSCRIBE,
+            app::records::timeline::ONE_CLICK_UNSUBSCRIBE,
             axum::routing::post(app::signing::unsubscribe::on_server::one_click),
         )
         .nest_service("/pkg", pkg)

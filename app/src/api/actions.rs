@@ -234,9 +234,9 @@ pub async fn get_support_action(
 pub mod on_server {
     use super::*;
     use crate::on_pool;
+    use crate::records::translations::stored_text;
     use crate::server::clock::{availability_today, date as partial};
     use crate::server::db::{stored_slug, Db};
-    use crate::server::translations::stored_text;
     use crate::server::AppState;
     use crate::translated;
     use crate::translation_join;
@@ -488,7 +488,7 @@ pub mod on_server {
             .await
         })?;
         let Some(row) = row else { return Ok(None) };
-        let lang = crate::server::translations::stored_language(&row.language)?;
+        let lang = crate::records::translations::stored_language(&row.language)?;
         let method = DeliveryMethod::parse(&row.method)
             .map_err(|_| crate::server::db::decode(format!("delivery method {:?}", row.method)))?;
         Ok(Some(Delivery {
@@ -542,7 +542,7 @@ pub mod on_server {
         .bind(&original)
         .fetch_all(pool)
         .await)?;
-        let original = crate::server::translations::stored_language(&original)?;
+        let original = crate::records::translations::stored_language(&original)?;
         let in_language = |wanted: Locale| texts.iter().find(|(l, _, _)| *l == wanted.code());
         let Some(first) = in_language(original) else {
             return Err(crate::server::db::decode(

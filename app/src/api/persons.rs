@@ -117,11 +117,11 @@ pub mod on_server {
     use super::*;
     use crate::api::Localized;
     use crate::on_pool;
+    use crate::records::translations::stored_text;
     use crate::server::clock::availability_today;
     use crate::server::db::{
         decode, stored_date, stored_slug as slug, stored_status as status, Db,
     };
-    use crate::server::translations::stored_text;
     use crate::translated;
     use crate::translation_join;
     use std::collections::HashMap;

@@ -67,8 +67,8 @@ pub mod on_server {
     use crate::api::persons::on_server as persons;
     use crate::api::{Localized, MunicipalityRef};
     use crate::on_pool;
+    use crate::records::translations::stored_text;
     use crate::server::db::{decode, stored_date, stored_slug, Db};
-    use crate::server::translations::stored_text;
 
     pub async fn country_choices(
         db: &Db,

@@ -1,5 +1,6 @@
 //! Staff accounts: creation and passwords. Only an argon2id hash is stored
 //! (the crate's defaults: 19 MiB, 2 passes, OWASP's recommendation).
+use crate::backoffice::passwords::on_server::{LinkPurpose, MailPasswordLink, PasswordLink};
 use crate::domain::{Email, PersonName, Role, Slug};
 use crate::error::AppError;
 use crate::i18n::Locale;
@@ -7,7 +8,6 @@ use crate::on_pool;
 use crate::server::audit::{Actor, AuditEntry, RecordAudit};
 use crate::server::db::{BeginWrite, Db};
 use crate::server::tokens::new_token;
-use crate::staff::passwords::on_server::{LinkPurpose, MailPasswordLink, PasswordLink};
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, SaltString};
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 

@@ -115,7 +115,7 @@ pub async fn staff_municipalities() -> Result<MunicipalitiesPage, AppError> {
     let db = crate::server::context::db()?;
     Ok(MunicipalitiesPage {
         user,
-        municipalities: super::municipalities::languages(&db).await?,
+        municipalities: crate::network::municipalities::languages(&db).await?,
         flash: take_form_flash().await,
     })
 }
@@ -155,8 +155,13 @@ pub async fn set_municipality_languages(
     if !problems.is_empty() {
         return refuse(&languages_form(municipality.trim()), &values, problems).await;
     }
-    if !super::municipalities::set_languages(&db, user.actor(), municipality.trim(), &languages)
-        .await?
+    if !crate::network::municipalities::set_languages(
+        &db,
+        user.actor(),
+        municipality.trim(),
+        &languages,
+    )
+    .await?
     {
         return Err(AppError::not_found("municipality"));
     }
@@ -246,13 +251,13 @@ use {
 #[cfg(feature = "ssr")]
 pub mod on_server {
     use super::*;
+    use crate::backoffice::accounts::{self, AccountChange, AccountError, FirstPassword, NewUser};
+    use crate::backoffice::forms::on_server::{done, refuse};
+    use crate::backoffice::forms::Problems;
+    use crate::backoffice::passwords::on_server::{mail_reset_link, Account};
     use crate::domain::{Email, PersonName, Slug};
     use crate::on_pool;
     use crate::server::db::{decode, stored_slug, Db};
-    use crate::staff::accounts::{self, AccountChange, AccountError, FirstPassword, NewUser};
-    use crate::staff::forms::on_server::{done, refuse};
-    use crate::staff::forms::Problems;
-    use crate::staff::passwords::on_server::{mail_reset_link, Account};
 
     pub async fn accounts(db: &Db) -> Result<Vec<AccountRow>, sqlx::Error> {
         accounts::list_users(db)
@@ -271,7 +276,7 @@ pub mod on_server {
                     ) {
                         (Some(slug), Some(name), Some(lang)) => Some(MunicipalityRef {
                             slug: stored_slug(&slug)?,
-                            name: crate::server::translations::stored_text(name, &lang)?,
+                            name: crate::records::translations::stored_text(name, &lang)?,
                         }),
                         _ => None,
                     },
@@ -287,7 +292,8 @@ pub mod on_server {
         let mut rows = accounts(db).await?;
         for row in rows.iter_mut().filter(|r| r.role == Role::Comms) {
             row.translates =
-                crate::staff::translations::on_server::translator_languages(db, row.id).await?;
+                crate::publishing::translations::on_server::translator_languages(db, row.id)
+                    .await?;
         }
         Ok(rows)
     }
@@ -317,7 +323,7 @@ pub mod on_server {
                 }
             }
         }
-        let marked = crate::staff::translations::on_server::set_translator_languages(
+        let marked = crate::publishing::translations::on_server::set_translator_languages(
             &db,
             admin.actor(),
             account,

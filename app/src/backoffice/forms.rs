@@ -113,11 +113,11 @@ pub fn checked_field(language: Locale) -> String {
 #[cfg(feature = "ssr")]
 pub mod on_server {
     use super::*;
+    use crate::backoffice::session::on_server::{self as session, session_token};
     use crate::domain::{Line, PartialDate, Status};
     use crate::error::AppError;
+    use crate::records::translations::TypedTranslations;
     use crate::server::context::{db, is_plain_form_post, request_parts};
-    use crate::server::translations::TypedTranslations;
-    use crate::staff::session::on_server::{self as session, session_token};
     use chrono::NaiveDate;
 
     async fn store_flash(flash: &FormFlash) -> Result<(), AppError> {
@@ -366,7 +366,7 @@ pub mod on_server {
         })
     }
 
-    pub use crate::server::translations::Publication;
+    pub use crate::records::translations::Publication;
 
     /// The text of a form written per language, parsed: the original in its
     /// language and what was typed in each other language.

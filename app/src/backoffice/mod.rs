@@ -1,37 +1,23 @@
-//! Staff at work: accounts, logins and sessions (`session`, `accounts`),
-//! passwords chosen through mailed one-time links (`passwords`); the
-//! forms staff fill in (`forms`); the administrator's accounts and audit
-//! log (`admin`); the cases council members adopt — persons, adoptions and
-//! support actions (`cases`, `persons`, `adoptions`, `actions`), their
-//! paper signatures (`paper`), delivery (`deliveries`) and the addressee's
-//! response (`responses`); the status
-//! updates communications staff publish (`updates`) and what waits for
-//! translation (`translations`); and the staff pages
-//! (`pages`). Who may do what is `domain::Permission`; every server function
-//! here asks `session::on_server::require` for it on every call, and every
-//! change is audited in its own transaction.
+//! The back office's shell: what every staff page stands on. Accounts,
+//! logins and sessions (`session`, `accounts`), passwords chosen through
+//! mailed one-time links (`passwords`), the forms staff fill in and the
+//! flash that brings a refused one back (`forms`), the administrator's
+//! accounts and audit log (`admin`), and the pages of all these with the
+//! pieces every staff page is built from (`pages`: the gate, the menu, the
+//! fields). Who may do what is `domain::Permission`; every server function of
+//! the back office asks `session::on_server::require` for it on every call,
+//! and every change is audited in its own transaction.
 //!
-//! May import infrastructure (`server`), `domain`, `error`, `i18n`, the
-//! public reads of `api`, `signing`'s export and `pages::errors`. Never
-//! `feeds` (which builds on this: its pages use the staff forms and menu).
+//! What staff work on lives beside this, one folder each: `cases`,
+//! `campaigns`, `publishing`, `network`, `feeds`. They build on the shell;
+//! the shell imports none of them.
 #[cfg(feature = "ssr")]
 pub mod accounts;
-pub mod actions;
 pub mod admin;
-pub mod adoptions;
-pub mod cases;
-pub mod deliveries;
 pub mod forms;
-#[cfg(feature = "ssr")]
-pub mod municipalities;
 pub mod pages;
-pub mod paper;
 pub mod passwords;
-pub mod persons;
-pub mod responses;
 pub mod session;
-pub mod translations;
-pub mod updates;
 
 use crate::api::MunicipalityRef;
 use crate::domain::Role;

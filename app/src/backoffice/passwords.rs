@@ -100,6 +100,12 @@ use {super::session::on_server::require, crate::domain::Permission};
 #[cfg(feature = "ssr")]
 pub mod on_server {
     use super::*;
+    use crate::backoffice::accounts::{self, AccountError};
+    use crate::backoffice::forms::on_server::{done, refuse};
+    use crate::backoffice::forms::Problems;
+    use crate::backoffice::session::on_server::{
+        check_password, session_cookie, session_token, LoginError, SessionWrites,
+    };
     use crate::i18n::Locale;
     use crate::on_pool;
     use crate::server::audit::{Actor, AuditEntry, RecordAudit};
@@ -108,12 +114,6 @@ pub mod on_server {
     use crate::server::db::{BeginWrite, Db};
     use crate::server::outbox::{Enqueue, NewMail};
     use crate::server::tokens::{new_token, token_hash};
-    use crate::staff::accounts::{self, AccountError};
-    use crate::staff::forms::on_server::{done, refuse};
-    use crate::staff::forms::Problems;
-    use crate::staff::session::on_server::{
-        check_password, session_cookie, session_token, LoginError, SessionWrites,
-    };
 
     pub const PASSWORD_FLASH_COOKIE: &str = "lumieres_password";
     /// How long a mailed link works.

@@ -126,7 +126,7 @@ pub mod on_server {
             ) {
                 (Some(slug), Some(name), Some(lang)) => Some(MunicipalityRef {
                     slug: Slug::parse(&slug).ok()?,
-                    name: crate::server::translations::stored_text(name, &lang).ok()?,
+                    name: crate::records::translations::stored_text(name, &lang).ok()?,
                 }),
                 _ => None,
             };
@@ -145,7 +145,7 @@ pub mod on_server {
     fn decoy_hash() -> &'static str {
         static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
         DECOY.get_or_init(|| {
-            crate::staff::accounts::hash_password(&new_token())
+            crate::backoffice::accounts::hash_password(&new_token())
                 .unwrap_or_else(|_| "$argon2id$".into())
         })
     }
@@ -204,7 +204,7 @@ pub mod on_server {
         .fetch_optional(pool)
         .await)?;
         // Longer than any password we accept: refused before any hashing.
-        if password.chars().count() > crate::staff::accounts::MAX_PASSWORD_CHARS {
+        if password.chars().count() > crate::backoffice::accounts::MAX_PASSWORD_CHARS {
             return Err(LoginError::Invalid);
         }
         let stored = row
@@ -212,7 +212,7 @@ pub mod on_server {
             .map(|r| r.password_hash.clone())
             .unwrap_or_else(|| decoy_hash().to_owned());
         let matches =
-            crate::staff::accounts::verify_password_in_turn(stored, password.to_owned()).await;
+            crate::backoffice::accounts::verify_password_in_turn(stored, password.to_owned()).await;
         match row.filter(|_| matches).and_then(UserRow::into_user) {
             Some(user) => Ok((user, attempt)),
             None => Err(LoginError::Invalid),

@@ -4,8 +4,8 @@
 //! delivery. Only the owning municipality's council, or an administrator,
 //! does the last three. The command line (`server action create|close|list`)
 //! goes through the same audited writes, as the system actor `cli`.
-use super::forms::{FormFlash, TextKind};
-use super::StaffUser;
+use crate::backoffice::forms::{FormFlash, TextKind};
+use crate::backoffice::StaffUser;
 use crate::domain::{Translatable, Translation};
 use crate::error::AppError;
 use crate::i18n::Locale;
@@ -137,7 +137,7 @@ pub async fn staff_support_action(
     let Some(mut page) = on_server::workspace(&db, &user, &slug).await? else {
         return Ok(None);
     };
-    page.flash = super::forms::on_server::take_form_flash().await;
+    page.flash = crate::backoffice::forms::on_server::take_form_flash().await;
     Ok(Some(page))
 }
 
@@ -153,25 +153,27 @@ pub async fn set_support_action_open(
 }
 
 #[cfg(feature = "ssr")]
-use {super::session::on_server::require, crate::domain::Permission};
+use {crate::backoffice::session::on_server::require, crate::domain::Permission};
 
 #[cfg(feature = "ssr")]
 pub mod on_server {
     use super::*;
-    use crate::domain::{Line, PartialDate, Slug};
-    use crate::on_pool;
-    use crate::server::audit::{Actor, AuditEntry, RecordAudit};
-    use crate::server::db::{BeginWrite, Db};
-    use crate::server::translations::{
-        publication_gate, stored_language, write_translations, Kind, Translations,
-    };
-    use crate::signing::threshold::{CheckThreshold, LockAction};
-    use crate::staff::cases::on_server::{action_of, case_of_person, must_act, must_run, ActionOf};
-    use crate::staff::deliveries::on_server::DeliveryStore;
-    use crate::staff::forms::on_server::{
+    use crate::backoffice::forms::on_server::{
         done, full_date, parse_languages, refuse, refuse_untranslated, LanguageInput, Publication,
     };
-    use crate::staff::forms::Problems;
+    use crate::backoffice::forms::Problems;
+    use crate::campaigns::deliveries::on_server::DeliveryStore;
+    use crate::cases::workspace::on_server::{
+        action_of, case_of_person, must_act, must_run, ActionOf,
+    };
+    use crate::domain::{Line, PartialDate, Slug};
+    use crate::on_pool;
+    use crate::records::translations::{
+        publication_gate, stored_language, write_translations, Kind, Translations,
+    };
+    use crate::server::audit::{Actor, AuditEntry, RecordAudit};
+    use crate::server::db::{BeginWrite, Db};
+    use crate::signing::threshold::{CheckThreshold, LockAction};
     use chrono::NaiveDate;
 
     /// What a support action says and when it takes signatures, checked.
@@ -463,7 +465,7 @@ pub mod on_server {
         let Some(found) = action_of(db, user, slug).await? else {
             return Ok(None);
         };
-        let can_record = crate::staff::cases::on_server::may_record(&found, user);
+        let can_record = crate::cases::workspace::on_server::may_record(&found, user);
         let ActionOf {
             action_id: id,
             may_act,
@@ -483,16 +485,16 @@ pub mod on_server {
         Ok(Some(SupportActionWorkspace {
             user: user.clone(),
             person_name,
-            required_languages: crate::staff::updates::on_server::required_languages(
+            required_languages: crate::publishing::updates::on_server::required_languages(
                 db,
                 &action.person,
             )
             .await?,
             action,
             confirmed,
-            delivery: crate::staff::deliveries::on_server::delivery_record(db, id).await?,
-            paper_batches: crate::staff::paper::on_server::batches(db, id).await?,
-            response: crate::staff::responses::on_server::response_record(db, id).await?,
+            delivery: crate::campaigns::deliveries::on_server::delivery_record(db, id).await?,
+            paper_batches: crate::campaigns::paper::on_server::batches(db, id).await?,
+            response: crate::campaigns::responses::on_server::response_record(db, id).await?,
             can_edit: may_act,
             can_record,
             flash: None,
@@ -709,7 +711,8 @@ pub mod on_server {
         use crate::signing::export::{confirmed_for_delivery, signatures_csv};
         use axum::response::IntoResponse;
         use http::{header, StatusCode};
-        let user = match crate::staff::session::on_server::user_from_headers(&state, &headers).await
+        let user = match crate::backoffice::session::on_server::user_from_headers(&state, &headers)
+            .await
         {
             Ok(Some(user)) => user,
             Ok(None) => {

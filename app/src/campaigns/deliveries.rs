@@ -67,27 +67,28 @@ impl DeliveryRecord {
 #[server(prefix = "/api/staff", endpoint = "record-delivery")]
 pub async fn record_delivery(#[server(flatten)] form: DeliveryForm) -> Result<(), AppError> {
     let user =
-        super::session::on_server::require(crate::domain::Permission::RecordOutcomes).await?;
+        crate::backoffice::session::on_server::require(crate::domain::Permission::RecordOutcomes)
+            .await?;
     on_server::record(&user, form).await
 }
 
 #[cfg(feature = "ssr")]
 pub mod on_server {
     use super::*;
+    use crate::backoffice::forms::on_server::{
+        full_date, optional_web_address, past_full_date, refuse, required_line, rich_or_none,
+    };
+    use crate::backoffice::forms::Problems;
+    use crate::backoffice::StaffUser;
+    use crate::campaigns::actions::on_server::done_on_action;
+    use crate::campaigns::actions::on_server::ActionStore;
+    use crate::cases::workspace::on_server::{action_of, must_record};
     use crate::domain::{DeliveryMethod, Line};
     use crate::i18n::Locale;
     use crate::on_pool;
     use crate::server::audit::{Actor, AuditEntry, RecordAudit};
     use crate::server::db::BeginWrite;
     use crate::signing::threshold::LockAction;
-    use crate::staff::actions::on_server::done_on_action;
-    use crate::staff::actions::on_server::ActionStore;
-    use crate::staff::cases::on_server::{action_of, must_record};
-    use crate::staff::forms::on_server::{
-        full_date, optional_web_address, past_full_date, refuse, required_line, rich_or_none,
-    };
-    use crate::staff::forms::Problems;
-    use crate::staff::StaffUser;
     use chrono::NaiveDate;
 
     /// A delivery as typed, checked.
@@ -299,7 +300,7 @@ pub mod on_server {
                 delivered_on: NaiveDate,
                 now: i64,
             ) -> Result<(), sqlx::Error> {
-                use crate::server::timeline::Timeline;
+                use crate::records::timeline::Timeline;
                 let event: Option<Option<i64>> =
                     sqlx::query_scalar("SELECT status_event_id FROM deliveries WHERE action_id = $1")
                         .bind(id)
@@ -335,8 +336,8 @@ pub mod on_server {
                 now: i64,
             ) -> Result<(), sqlx::Error> {
                 use crate::domain::Translatable;
-                use crate::server::timeline::{NewStatusEvent, Provenance, Timeline};
-                use crate::server::translations::{Field, NewTranslation, Translations};
+                use crate::records::timeline::{NewStatusEvent, Provenance, Timeline};
+                use crate::records::translations::{Field, NewTranslation, Translations};
                 let Some(action) = self.action_record(id).await? else { return Ok(()) };
                 let (person_id, counted): (i64, i64) = sqlx::query_as(
                     "SELECT person_id, signatures + paper_signatures FROM deliveries d

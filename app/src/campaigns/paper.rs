@@ -43,7 +43,9 @@ pub struct PaperBatchRecord {
 /// Records a new batch, corrects one, or removes it.
 #[server(prefix = "/api/staff", endpoint = "save-paper-batch")]
 pub async fn save_paper_batch(#[server(flatten)] form: PaperBatchForm) -> Result<(), AppError> {
-    let user = super::session::on_server::require(crate::domain::Permission::RunActions).await?;
+    let user =
+        crate::backoffice::session::on_server::require(crate::domain::Permission::RunActions)
+            .await?;
     on_server::save(&user, form).await
 }
 
@@ -59,18 +61,18 @@ pub fn form_name(batch: Option<i64>) -> String {
 #[cfg(feature = "ssr")]
 pub mod on_server {
     use super::*;
+    use crate::backoffice::forms::on_server::{past_full_date, refuse, required_line};
+    use crate::backoffice::forms::Problems;
+    use crate::backoffice::StaffUser;
+    use crate::campaigns::actions::on_server::done_on_action;
+    use crate::campaigns::deliveries::on_server::DeliveryStore;
+    use crate::cases::workspace::on_server::{action_of, must_run};
     use crate::domain::Line;
     use crate::i18n::Locale;
     use crate::on_pool;
     use crate::server::audit::{Actor, AuditEntry, RecordAudit};
     use crate::server::db::{BeginWrite, Db};
     use crate::signing::threshold::{CheckThreshold, LockAction};
-    use crate::staff::actions::on_server::done_on_action;
-    use crate::staff::cases::on_server::{action_of, must_run};
-    use crate::staff::deliveries::on_server::DeliveryStore;
-    use crate::staff::forms::on_server::{past_full_date, refuse, required_line};
-    use crate::staff::forms::Problems;
-    use crate::staff::StaffUser;
     use chrono::NaiveDate;
 
     /// A batch as typed, checked.

@@ -5,7 +5,7 @@
 //! who asked to be kept informed, each in their language with the link that
 //! stops the news. Without a response, the delivery's `answer_by` says from
 //! when silence is the answer.
-use super::forms::TextKind;
+use crate::backoffice::forms::TextKind;
 use crate::domain::{Translatable, Translation};
 use crate::error::AppError;
 use crate::i18n::Locale;
@@ -77,25 +77,26 @@ impl Translatable for ResponseRecord {
 #[server(prefix = "/api/staff", endpoint = "record-response")]
 pub async fn record_response(#[server(flatten)] form: ResponseForm) -> Result<(), AppError> {
     let user =
-        super::session::on_server::require(crate::domain::Permission::RecordOutcomes).await?;
+        crate::backoffice::session::on_server::require(crate::domain::Permission::RecordOutcomes)
+            .await?;
     on_server::record(&user, form).await
 }
 
 #[cfg(feature = "ssr")]
 pub mod on_server {
     use super::*;
-    use crate::on_pool;
-    use crate::server::audit::{Actor, AuditEntry, RecordAudit};
-    use crate::server::db::{BeginWrite, Db};
-    use crate::server::timeline::MailKeptInformed;
-    use crate::staff::actions::on_server::done_on_action;
-    use crate::staff::actions::on_server::ActionStore;
-    use crate::staff::cases::on_server::{action_of, must_record};
-    use crate::staff::forms::on_server::{
+    use crate::backoffice::forms::on_server::{
         optional_web_address, parse_languages, past_full_date, refuse, LanguageInput,
     };
-    use crate::staff::forms::Problems;
-    use crate::staff::StaffUser;
+    use crate::backoffice::forms::Problems;
+    use crate::backoffice::StaffUser;
+    use crate::campaigns::actions::on_server::done_on_action;
+    use crate::campaigns::actions::on_server::ActionStore;
+    use crate::cases::workspace::on_server::{action_of, must_record};
+    use crate::on_pool;
+    use crate::records::timeline::MailKeptInformed;
+    use crate::server::audit::{Actor, AuditEntry, RecordAudit};
+    use crate::server::db::{BeginWrite, Db};
     use chrono::NaiveDate;
 
     /// A response as typed, checked.
@@ -313,7 +314,7 @@ pub mod on_server {
     fn response_mail(
         locale: Locale,
         person_name: &str,
-        action: &crate::staff::actions::SupportActionRecord,
+        action: &crate::campaigns::actions::SupportActionRecord,
         response: &ResponseRecord,
         base_url: &str,
         unsubscribe_url: &str,
@@ -376,7 +377,7 @@ pub mod on_server {
                 .fetch_optional(&mut *self)
                 .await?;
                 let Some((responded_on, original, source_url)) = head else { return Ok(None) };
-                let original = crate::server::translations::stored_language(&original)?;
+                let original = crate::records::translations::stored_language(&original)?;
                 let texts: Vec<(String, String, Option<String>)> = sqlx::query_as(
                     "SELECT language, summary, body_html FROM response_texts WHERE action_id = $1 ORDER BY language",
                 )
@@ -390,7 +391,7 @@ pub mod on_server {
                     ..ResponseRecord::default()
                 };
                 for (language, summary, body_html) in texts {
-                    let language = crate::server::translations::stored_language(&language)?;
+                    let language = crate::records::translations::stored_language(&language)?;
                     if language == original {
                         record.summary = summary;
                         record.body_html = body_html;

@@ -4,8 +4,8 @@
 //! public person nobody adopted yet is adopted at once; adopting a person
 //! another municipality adopted, or one that is not public, is a request an
 //! administrator approves (the adoption is then written) or refuses.
-use super::forms::FormFlash;
-use super::StaffUser;
+use crate::backoffice::forms::FormFlash;
+use crate::backoffice::StaffUser;
 use crate::domain::PartialDate;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -46,12 +46,12 @@ pub struct RequestsWorkspace {
 #[server(prefix = "/api/staff", endpoint = "adoption-requests")]
 pub async fn adoption_requests() -> Result<RequestsWorkspace, AppError> {
     use crate::domain::Permission;
-    let user = super::session::on_server::require(Permission::DecideAdoptions).await?;
+    let user = crate::backoffice::session::on_server::require(Permission::DecideAdoptions).await?;
     let db = crate::server::context::db()?;
     Ok(RequestsWorkspace {
         user,
         requests: on_server::pending_requests(&db).await?,
-        flash: super::forms::on_server::take_form_flash().await,
+        flash: crate::backoffice::forms::on_server::take_form_flash().await,
     })
 }
 
@@ -59,7 +59,7 @@ pub async fn adoption_requests() -> Result<RequestsWorkspace, AppError> {
 #[server(prefix = "/api/staff", endpoint = "decide-adoption")]
 pub async fn decide_adoption(lang: String, request: i64, decision: String) -> Result<(), AppError> {
     use crate::domain::Permission;
-    let user = super::session::on_server::require(Permission::DecideAdoptions).await?;
+    let user = crate::backoffice::session::on_server::require(Permission::DecideAdoptions).await?;
     on_server::decide(&user, &lang, request, &decision).await
 }
 
@@ -76,22 +76,22 @@ pub struct AdoptionForm {
 #[server(prefix = "/api/staff", endpoint = "save-adoption")]
 pub async fn save_adoption(#[server(flatten)] form: AdoptionForm) -> Result<(), AppError> {
     use crate::domain::Permission;
-    let user = super::session::on_server::require(Permission::ManageCases).await?;
+    let user = crate::backoffice::session::on_server::require(Permission::ManageCases).await?;
     on_server::save_adoption(&user, form).await
 }
 
 #[cfg(feature = "ssr")]
 pub mod on_server {
     use super::*;
+    use crate::backoffice::forms::on_server::{date, done, optional_line, refuse};
+    use crate::backoffice::forms::Problems;
+    use crate::backoffice::StaffUser;
+    use crate::cases::workspace::on_server::case_of_person;
     use crate::domain::{Line, PartialDate};
     use crate::i18n::Locale;
     use crate::on_pool;
     use crate::server::audit::{Actor, AuditEntry, RecordAudit};
     use crate::server::db::BeginWrite;
-    use crate::staff::cases::on_server::case_of_person;
-    use crate::staff::forms::on_server::{date, done, optional_line, refuse};
-    use crate::staff::forms::Problems;
-    use crate::staff::StaffUser;
 
     /// Notes longer than this are refused: a note, not a report.
     pub const MAX_NOTE_CHARS: usize = 2_000;

@@ -1,23 +1,23 @@
 //! `/staff/persons`, `/staff/persons/:slug` and `/staff/actions/:slug`: the
 //! cases as council members and communications staff work on them.
-use super::forms::{
+use crate::api::{AdoptionView, RightsCategoryInfo};
+use crate::backoffice::forms::{FormFlash, TextKind};
+use crate::backoffice::pages::forms::{
     gate, gated, language_fieldsets, language_previews, CheckField, FlashNotice, LangField,
     LanguageFieldSpec, MissingTranslations, SelectField, StaffNav, TextArea, TextField,
 };
-use crate::api::{AdoptionView, RightsCategoryInfo};
-use crate::domain::{CountryCode, DeliveryMethod, Permission, Translatable};
-use crate::i18n::{use_locale, Locale};
-use crate::staff::actions::{
+use crate::campaigns::actions::{
     staff_support_action, SaveSupportAction, SetSupportActionOpen, SupportActionRecord,
     SupportActionWorkspace, ACTION_FORM,
 };
-use crate::staff::adoptions::{SaveAdoption, ADOPTION_FORM};
-use crate::staff::cases::{staff_person, staff_persons, PersonWorkspace, PersonsWorkspace};
-use crate::staff::deliveries::{DeliveryForm, DeliveryRecord, RecordDelivery, DELIVERY_FORM};
-use crate::staff::forms::{FormFlash, TextKind};
-use crate::staff::paper::{form_name, PaperBatchRecord, SavePaperBatch};
-use crate::staff::persons::{AdoptPerson, PersonRecord, UpdatePerson, PERSON_FORM};
-use crate::staff::responses::{RecordResponse, ResponseRecord, RESPONSE_FORM};
+use crate::campaigns::deliveries::{DeliveryForm, DeliveryRecord, RecordDelivery, DELIVERY_FORM};
+use crate::campaigns::paper::{form_name, PaperBatchRecord, SavePaperBatch};
+use crate::campaigns::responses::{RecordResponse, ResponseRecord, RESPONSE_FORM};
+use crate::cases::adoptions::{SaveAdoption, ADOPTION_FORM};
+use crate::cases::persons::{AdoptPerson, PersonRecord, UpdatePerson, PERSON_FORM};
+use crate::cases::workspace::{staff_person, staff_persons, PersonWorkspace, PersonsWorkspace};
+use crate::domain::{CountryCode, DeliveryMethod, Permission, Translatable};
+use crate::i18n::{use_locale, Locale};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::{Meta, Title};
@@ -28,7 +28,7 @@ fn status_label(locale: Locale, status: Option<crate::domain::Status>) -> String
 
 #[component]
 pub fn StaffPersonsPage() -> impl IntoView {
-    super::private_page();
+    crate::backoffice::pages::private_page();
     let locale = use_locale();
     let title = locale.t("staff.cases_title");
     let data = Resource::new(
@@ -208,7 +208,7 @@ fn AdoptionFields(
 
 #[component]
 pub fn StaffPersonPage(slug: String) -> impl IntoView {
-    super::private_page();
+    crate::backoffice::pages::private_page();
     let locale = use_locale();
     let data = Resource::new(
         move || slug.clone(),
@@ -744,7 +744,7 @@ fn EmbedSnippets(slug: String, title: String) -> impl IntoView {
 
 #[component]
 pub fn StaffActionPage(slug: String) -> impl IntoView {
-    super::private_page();
+    crate::backoffice::pages::private_page();
     let locale = use_locale();
     let data = Resource::new(
         move || slug.clone(),

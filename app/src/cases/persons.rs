@@ -1,7 +1,7 @@
 //! Council members adopt a person for their municipality (name, aliases,
 //! country, summary, rights, with the adoption itself), and edit a person
 //! their municipality adopted. Every change is audited in its transaction.
-use super::forms::TextKind;
+use crate::backoffice::forms::TextKind;
 use crate::domain::{Translatable, Translation};
 use crate::error::AppError;
 use crate::i18n::Locale;
@@ -98,23 +98,23 @@ pub async fn update_person(#[server(flatten)] form: PersonForm) -> Result<(), Ap
 }
 
 #[cfg(feature = "ssr")]
-use {super::session::on_server::require, crate::domain::Permission};
+use {crate::backoffice::session::on_server::require, crate::domain::Permission};
 
 #[cfg(feature = "ssr")]
 pub mod on_server {
     use super::*;
-    use crate::domain::{CountryCode, PersonName, RightsCategory, Slug};
-    use crate::on_pool;
-    use crate::server::audit::{AuditEntry, RecordAudit};
-    use crate::server::db::{BeginWrite, Db};
-    use crate::server::translations::{publication_gate, write_translations, Kind, Translations};
-    use crate::staff::adoptions::on_server::{parse_adoption, Adoption, AdoptionStore};
-    use crate::staff::cases::on_server::{case_of_person, council_municipality, must_act};
-    use crate::staff::forms::on_server::{
+    use crate::backoffice::forms::on_server::{
         done, parse_languages, refuse, refuse_untranslated, LanguageInput, Publication,
     };
-    use crate::staff::forms::Problems;
-    use crate::staff::StaffUser;
+    use crate::backoffice::forms::Problems;
+    use crate::backoffice::StaffUser;
+    use crate::cases::adoptions::on_server::{parse_adoption, Adoption, AdoptionStore};
+    use crate::cases::workspace::on_server::{case_of_person, council_municipality, must_act};
+    use crate::domain::{CountryCode, PersonName, RightsCategory, Slug};
+    use crate::on_pool;
+    use crate::records::translations::{publication_gate, write_translations, Kind, Translations};
+    use crate::server::audit::{AuditEntry, RecordAudit};
+    use crate::server::db::{BeginWrite, Db};
 
     /// A URL slug from a name: "Loujain al-Hathloul" → "loujain-al-hathloul".
     pub fn slug_from_name(name: &str) -> String {
@@ -487,7 +487,7 @@ pub mod on_server {
                     summary_html,
                     rights,
                     is_public,
-                    original_language: crate::server::translations::stored_language(&original_language)?,
+                    original_language: crate::records::translations::stored_language(&original_language)?,
                     translations,
                 }))
             }

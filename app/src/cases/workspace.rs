@@ -7,10 +7,10 @@
 //! municipality that opened it, and only its council or an administrator
 //! changes it or reads its signers (`on_server::action_of`). The
 //! municipality always comes from the session, never from a form.
-use super::forms::FormFlash;
 use super::persons::PersonRecord;
-use super::StaffUser;
 use crate::api::{AdoptionView, RightsCategoryInfo};
+use crate::backoffice::forms::FormFlash;
+use crate::backoffice::StaffUser;
 use crate::domain::{CountryCode, PartialDate, Status};
 use crate::error::AppError;
 use crate::i18n::Locale;
@@ -106,24 +106,24 @@ pub async fn staff_person(lang: String, slug: String) -> Result<Option<PersonWor
     page.countries = country_choices(&db, locale).await?;
     page.rights = categories(&db).await?;
     page.required_languages =
-        crate::staff::updates::on_server::required_languages(&db, &slug).await?;
+        crate::publishing::updates::on_server::required_languages(&db, &slug).await?;
     page.flash = take_form_flash().await;
     Ok(Some(page))
 }
 
 #[cfg(feature = "ssr")]
 use {
-    super::{forms::on_server::take_form_flash, session::on_server::require},
+    crate::backoffice::{forms::on_server::take_form_flash, session::on_server::require},
     crate::domain::Permission,
 };
 
 #[cfg(feature = "ssr")]
 pub mod on_server {
     use super::*;
+    use crate::cases::persons::on_server::PersonStore;
     use crate::on_pool;
+    use crate::records::translations::Translations;
     use crate::server::db::{stored_date, stored_status, Db};
-    use crate::server::translations::Translations;
-    use crate::staff::persons::on_server::PersonStore;
 
     pub async fn languages_required_by(
         db: &Db,

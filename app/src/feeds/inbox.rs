@@ -6,9 +6,9 @@
 //! update. What a trusted feed brings skips the inbox (see `sync`). Every
 //! status event from a feed keeps its provenance.
 use super::subscriptions::PersonChoices;
+use crate::backoffice::forms::FormFlash;
+use crate::backoffice::StaffUser;
 use crate::error::AppError;
-use crate::staff::forms::FormFlash;
-use crate::staff::StaffUser;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -58,7 +58,7 @@ pub struct PublishEntryForm {
 
 #[server(prefix = "/api/staff", endpoint = "feed-inbox")]
 pub async fn feed_inbox() -> Result<Option<InboxWorkspace>, AppError> {
-    use crate::staff::forms::on_server::take_form_flash;
+    use crate::backoffice::forms::on_server::take_form_flash;
     let user = require(Permission::ReviewFeeds).await?;
     let db = crate::server::context::db()?;
     let (entries, waiting) = on_server::inbox(&db).await?;
@@ -86,21 +86,21 @@ pub async fn dismiss_feed_entry(lang: String, entry: i64) -> Result<(), AppError
 }
 
 #[cfg(feature = "ssr")]
-use {crate::domain::Permission, crate::staff::session::on_server::require};
+use {crate::backoffice::session::on_server::require, crate::domain::Permission};
 
 #[cfg(feature = "ssr")]
 pub mod on_server {
     use super::super::subscriptions::on_server::utc;
     use super::*;
+    use crate::backoffice::forms::on_server::{dated_fact, done, refuse, DatedFact};
+    use crate::backoffice::forms::Problems;
     use crate::feeds::sync::EntryAudit;
     use crate::i18n::Locale;
     use crate::on_pool;
+    use crate::publishing::updates::UPDATE_FORM;
+    use crate::records::timeline::{NewStatusEvent, Provenance, Timeline};
     use crate::server::audit::{Actor, AuditEntry, RecordAudit};
     use crate::server::db::{BeginWrite, Db};
-    use crate::server::timeline::{NewStatusEvent, Provenance, Timeline};
-    use crate::staff::forms::on_server::{dated_fact, done, refuse, DatedFact};
-    use crate::staff::forms::Problems;
-    use crate::staff::updates::UPDATE_FORM;
 
     #[derive(sqlx::FromRow)]
     struct InboxRow {
@@ -292,7 +292,7 @@ pub mod on_server {
                 provenance: Provenance::Feed { entry: id },
                 author: actor.user_id(),
                 published: false,
-                original_language: crate::server::translations::stored_language(&entry.language)?,
+                original_language: crate::records::translations::stored_language(&entry.language)?,
             };
             let event = tx.insert_status_event(&event, now).await?;
             tx.audit_entry_event(actor, id, event).await?;

@@ -14,9 +14,9 @@
 //! with a matching If-None-Match gets 304.
 use crate::i18n::Locale;
 use crate::on_pool;
+use crate::records::translations::stored_language;
 use crate::server::cacheable::cacheable;
 use crate::server::db::Db;
-use crate::server::translations::stored_language;
 use crate::server::AppState;
 use crate::translated;
 use crate::translation_join;

@@ -8,12 +8,12 @@ use super::subscriptions::{
     staff_feeds, FeedState, FeedsWorkspace, FollowFeed, PersonChoices, TrustFeed, UnfollowFeed,
     FOLLOW_FORM,
 };
-use crate::domain::{Permission, Status};
-use crate::i18n::use_locale;
-use crate::staff::forms::FormFlash;
-use crate::staff::pages::forms::{
+use crate::backoffice::forms::FormFlash;
+use crate::backoffice::pages::forms::{
     gate, gated, FlashNotice, LangField, SelectField, StaffNav, TextField,
 };
+use crate::domain::{Permission, Status};
+use crate::i18n::use_locale;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::{Meta, Title};
@@ -39,7 +39,7 @@ fn problem_text(locale: crate::i18n::Locale, code: &str) -> String {
 
 #[component]
 pub fn StaffFeedsPage() -> impl IntoView {
-    crate::staff::pages::private_page();
+    crate::backoffice::pages::private_page();
     let locale = use_locale();
     let data = Resource::new(|| (), |_| gate(Permission::ReadFeeds, staff_feeds()));
     let title = locale.t("feeds.title");
@@ -180,7 +180,7 @@ fn InboxItem(entry: InboxEntry, persons: PersonChoices, flash: Option<FormFlash>
 
 #[component]
 pub fn StaffInboxPage() -> impl IntoView {
-    crate::staff::pages::private_page();
+    crate::backoffice::pages::private_page();
     let locale = use_locale();
     let data = Resource::new(|| (), |_| gate(Permission::ReviewFeeds, feed_inbox()));
     let title = locale.t("feeds.inbox_title");

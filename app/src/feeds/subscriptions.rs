@@ -3,9 +3,9 @@
 //! following it; only an administrator (or the command line) marks a feed
 //! trusted, so that what it brings is published without review. The list
 //! shows each feed's state. The sync worker (`sync`) fetches what is followed.
+use crate::backoffice::forms::FormFlash;
+use crate::backoffice::StaffUser;
 use crate::error::AppError;
-use crate::staff::forms::FormFlash;
-use crate::staff::StaffUser;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -64,7 +64,7 @@ pub struct FeedsWorkspace {
 
 #[server(prefix = "/api/staff", endpoint = "feeds")]
 pub async fn staff_feeds() -> Result<Option<FeedsWorkspace>, AppError> {
-    use crate::staff::forms::on_server::take_form_flash;
+    use crate::backoffice::forms::on_server::take_form_flash;
     let user = require(Permission::ReadFeeds).await?;
     let db = crate::server::context::db()?;
     let feeds = on_server::list(&db)
@@ -102,18 +102,18 @@ pub async fn trust_feed(lang: String, feed: i64, trusted: bool) -> Result<(), Ap
 }
 
 #[cfg(feature = "ssr")]
-use {crate::domain::Permission, crate::staff::session::on_server::require};
+use {crate::backoffice::session::on_server::require, crate::domain::Permission};
 
 #[cfg(feature = "ssr")]
 pub mod on_server {
     use super::*;
+    use crate::backoffice::forms::on_server::{done, refuse};
+    use crate::backoffice::forms::Problems;
     use crate::domain::Line;
     use crate::i18n::Locale;
     use crate::on_pool;
     use crate::server::audit::{Actor, AuditEntry, RecordAudit};
     use crate::server::db::{BeginWrite, Db};
-    use crate::staff::forms::on_server::{done, refuse};
-    use crate::staff::forms::Problems;
 
     /// A subscription to add.
     #[derive(Debug, Clone)]

@@ -7,10 +7,10 @@
 //! trusted: sizes, times, redirects and markup are all bounded here.
 use crate::i18n::Locale;
 use crate::on_pool;
+use crate::records::timeline::{NewStatusEvent, Provenance, Timeline};
+use crate::records::translations::stored_language;
 use crate::server::audit::{Actor, AuditEntry, RecordAudit};
 use crate::server::db::{BeginWrite, Db};
-use crate::server::timeline::{NewStatusEvent, Provenance, Timeline};
-use crate::server::translations::stored_language;
 use crate::text::plain_text;
 use sha2::{Digest, Sha256};
 use std::time::Duration;
@@ -903,12 +903,12 @@ pub async fn published_before_translation<C>(
     event: i64,
 ) -> Result<(), sqlx::Error>
 where
-    C: crate::server::timeline::Timeline
-        + crate::server::translations::Translations
+    C: crate::records::timeline::Timeline
+        + crate::records::translations::Translations
         + crate::server::audit::RecordAudit
         + Send,
 {
-    use crate::server::translations::{publication_gate, Kind, Publication};
+    use crate::records::translations::{publication_gate, Kind, Publication};
     if let Some(record) = conn.status_event_record(event).await? {
         let to_follow = Publication::TranslationsToFollow;
         let gate = publication_gate(

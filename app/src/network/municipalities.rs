@@ -3,14 +3,14 @@
 //! members for it; the change is audited like any other. It declares the
 //! languages it works in: those required before a case it adopted is
 //! published (Brussels: French and Dutch) and optional ones.
-use super::admin::MunicipalityLanguages;
 use crate::api::MunicipalityRef;
+use crate::backoffice::admin::MunicipalityLanguages;
 use crate::domain::{CountryCode, Line, PartialDate, Slug};
 use crate::i18n::{LangText, Locale};
 use crate::on_pool;
+use crate::records::translations::stored_language;
 use crate::server::audit::{Actor, AuditEntry, RecordAudit};
 use crate::server::db::{stored_slug, BeginWrite, Db};
-use crate::server::translations::stored_language;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MunicipalityError {

@@ -7,7 +7,7 @@
 //! with each field's original beside the field in that language, for
 //! communications staff (council members also have the fieldsets of their
 //! editors).
-use super::StaffUser;
+use crate::backoffice::StaffUser;
 use crate::error::AppError;
 use crate::i18n::{LangText, Locale};
 use leptos::prelude::*;
@@ -78,7 +78,7 @@ pub struct TranslationsWorkspace {
     /// The languages this staff member translates into (none: not a translator).
     pub translates: Vec<Locale>,
     pub entries: Vec<QueueEntry>,
-    pub flash: Option<super::forms::FormFlash>,
+    pub flash: Option<crate::backoffice::forms::FormFlash>,
 }
 
 /// The queue in `language` (`en`, `fr`, `nl`), or in every language
@@ -86,7 +86,9 @@ pub struct TranslationsWorkspace {
 /// translates into, else in every language.
 #[server(prefix = "/api/staff", endpoint = "translations")]
 pub async fn translation_queue(language: String) -> Result<TranslationsWorkspace, AppError> {
-    let user = super::session::on_server::require(crate::domain::Permission::WriteUpdates).await?;
+    let user =
+        crate::backoffice::session::on_server::require(crate::domain::Permission::WriteUpdates)
+            .await?;
     let db = crate::server::context::db()?;
     let translates = on_server::translator_languages(&db, user.id).await?;
     let (language, languages) = match language.trim() {
@@ -103,7 +105,7 @@ pub async fn translation_queue(language: String) -> Result<TranslationsWorkspace
         language,
         translates,
         entries: on_server::queue(&db, &languages).await?,
-        flash: super::forms::on_server::take_form_flash().await,
+        flash: crate::backoffice::forms::on_server::take_form_flash().await,
     })
 }
 
@@ -133,7 +135,7 @@ pub struct TranslationPage {
     pub title: LangText,
     pub person_name: String,
     pub fields: Vec<FieldToTranslate>,
-    pub flash: Option<super::forms::FormFlash>,
+    pub flash: Option<crate::backoffice::forms::FormFlash>,
 }
 
 /// A record's fields in `language` beside their originals; `None`: no such
@@ -144,7 +146,9 @@ pub async fn translation_workspace(
     key: String,
     language: String,
 ) -> Result<Option<TranslationPage>, AppError> {
-    let user = super::session::on_server::require(crate::domain::Permission::WriteUpdates).await?;
+    let user =
+        crate::backoffice::session::on_server::require(crate::domain::Permission::WriteUpdates)
+            .await?;
     let (Some(kind), Some(language)) = (QueueKind::parse(&kind), Locale::from_code(&language))
     else {
         return Ok(None);
@@ -154,7 +158,7 @@ pub async fn translation_workspace(
         return Ok(None);
     };
     Ok(Some(TranslationPage {
-        flash: super::forms::on_server::take_form_flash().await,
+        flash: crate::backoffice::forms::on_server::take_form_flash().await,
         ..page
     }))
 }
@@ -180,7 +184,9 @@ pub struct TranslationForm {
 /// goes back to the queue.
 #[server(prefix = "/api/staff", endpoint = "save-translation")]
 pub async fn save_translation(#[server(flatten)] form: TranslationForm) -> Result<(), AppError> {
-    let user = super::session::on_server::require(crate::domain::Permission::WriteUpdates).await?;
+    let user =
+        crate::backoffice::session::on_server::require(crate::domain::Permission::WriteUpdates)
+            .await?;
     on_server::save(&user, form).await
 }
 
@@ -192,8 +198,8 @@ pub mod on_server {
         SUPPORT_ACTION_FIELDS,
     };
     use crate::on_pool;
+    use crate::records::translations::{stored_language, Kind, Translations};
     use crate::server::db::Db;
-    use crate::server::translations::{stored_language, Kind, Translations};
     use std::collections::HashMap;
 
     /// A record of any kind, as the queue weighs it.
@@ -399,7 +405,7 @@ pub mod on_server {
         .bind(user)
         .fetch_all(pool)
         .await)?;
-        crate::server::translations::in_network_order(&codes)
+        crate::records::translations::in_network_order(&codes)
     }
 
     /// Marks communications staff member `user` as translating into
@@ -446,8 +452,8 @@ pub mod on_server {
 
     /// A record of one of the kinds the queue lists, as stored.
     enum Loaded {
-        Person(crate::staff::persons::PersonRecord),
-        Action(crate::staff::actions::SupportActionRecord),
+        Person(crate::cases::persons::PersonRecord),
+        Action(crate::campaigns::actions::SupportActionRecord),
         Update(crate::domain::StatusEventRecord),
     }
 
@@ -482,9 +488,9 @@ pub mod on_server {
     macro_rules! load {
         ($conn:expr, $kind:expr, $key:expr) => {
             async {
-                use crate::server::timeline::Timeline;
-                use crate::staff::actions::on_server::ActionStore;
-                use crate::staff::persons::on_server::PersonStore;
+                use crate::campaigns::actions::on_server::ActionStore;
+                use crate::cases::persons::on_server::PersonStore;
+                use crate::records::timeline::Timeline;
                 let id: Option<i64> = match $kind {
                     QueueKind::Person => {
                         sqlx::query_scalar("SELECT id FROM persons WHERE slug = $1")
@@ -602,11 +608,11 @@ pub mod on_server {
     /// record's translations in that language before and after).
     #[tracing::instrument(skip_all, fields(actor = user.id, kind = %form.kind, key = %form.key, language = %form.language))]
     pub async fn save(user: &StaffUser, form: TranslationForm) -> Result<(), AppError> {
+        use crate::backoffice::forms::on_server::{done, optional_line, refuse, rich_or_none};
+        use crate::backoffice::forms::Problems;
+        use crate::records::translations::{write_translations, TypedTranslations};
         use crate::server::audit::{AuditEntry, RecordAudit};
         use crate::server::db::BeginWrite;
-        use crate::server::translations::{write_translations, TypedTranslations};
-        use crate::staff::forms::on_server::{done, optional_line, refuse, rich_or_none};
-        use crate::staff::forms::Problems;
         let db = crate::server::context::db()?;
         let locale = Locale::from_code(&form.lang).unwrap_or_default();
         let (Some(kind), Some(language)) = (

@@ -3,10 +3,10 @@
 //! (it enters the public timeline, and its status becomes the person's
 //! current status, at once) or unpublished again. The first publication mails
 //! the signers of the person's support actions who asked to be kept informed.
-//! The writes and the publication are the timeline's (`server::timeline`),
+//! The writes and the publication are the timeline's (`records::timeline`),
 //! shared with the feed inbox, trusted feeds and the demo data.
-use super::forms::{FormFlash, TextKind};
-use super::StaffUser;
+use crate::backoffice::forms::{FormFlash, TextKind};
+use crate::backoffice::StaffUser;
 use crate::domain::StatusEventRecord;
 use crate::error::AppError;
 use crate::i18n::Locale;
@@ -151,26 +151,26 @@ pub async fn unpublish_status_update(lang: String, update: i64) -> Result<(), Ap
 
 #[cfg(feature = "ssr")]
 use {
-    super::{forms::on_server::take_form_flash, session::on_server::require},
+    crate::backoffice::{forms::on_server::take_form_flash, session::on_server::require},
     crate::domain::Permission,
 };
 
 #[cfg(feature = "ssr")]
 pub mod on_server {
     use super::*;
-    use crate::domain::Status;
-    use crate::on_pool;
-    use crate::server::audit::{AuditEntry, RecordAudit};
-    use crate::server::db::{BeginWrite, Db};
-    use crate::server::timeline::{NewStatusEvent, Provenance, Timeline};
-    use crate::server::translations::{publication_gate, write_translations, Kind, Translations};
-    use crate::staff::forms::language_field;
-    pub use crate::staff::forms::on_server::Publication;
-    use crate::staff::forms::on_server::{
+    use crate::backoffice::forms::language_field;
+    pub use crate::backoffice::forms::on_server::Publication;
+    use crate::backoffice::forms::on_server::{
         dated_fact, done, optional_web_address, parse_languages, refuse, refuse_untranslated,
         DatedFact, LanguageInput,
     };
-    use crate::staff::forms::Problems;
+    use crate::backoffice::forms::Problems;
+    use crate::domain::Status;
+    use crate::on_pool;
+    use crate::records::timeline::{NewStatusEvent, Provenance, Timeline};
+    use crate::records::translations::{publication_gate, write_translations, Kind, Translations};
+    use crate::server::audit::{AuditEntry, RecordAudit};
+    use crate::server::db::{BeginWrite, Db};
 
     /// The languages required before an update about `person` is published.
     pub async fn required_languages(db: &Db, person: &str) -> Result<Vec<Locale>, sqlx::Error> {

@@ -3,11 +3,11 @@
 //! updates, the feed inbox, trusted feeds and the demo data write through
 //! here; the public pages, the staff pages and the outgoing feeds read in
 //! this order. Here because every feature uses it, like the outbox.
-use super::audit::{Actor, AuditEntry, RecordAudit};
-use super::outbox::{Enqueue, NewMail};
-use super::tokens::{new_token, token_hash};
 use crate::domain::{PartialDate, Status, StatusEventRecord, Translatable};
 use crate::i18n::Locale;
+use crate::server::audit::{Actor, AuditEntry, RecordAudit};
+use crate::server::outbox::{Enqueue, NewMail};
+use crate::server::tokens::{new_token, token_hash};
 
 /// Partial dates oldest first, on the status event table alias `$e`: a year
 /// sorts before the months in it, a month before its days (as `PartialDate`
@@ -238,8 +238,8 @@ impl RecordRow {
         self,
         translations: Vec<TranslationRow>,
     ) -> Result<StatusEventRecord, sqlx::Error> {
-        use super::db::{stored_date, stored_status};
-        use super::translations::stored_language;
+        use crate::records::translations::stored_language;
+        use crate::server::db::{stored_date, stored_status};
         let translations = translations
             .into_iter()
             .map(|t| {

@@ -10,10 +10,10 @@
 //! original (outdated) is never shown as if it said what the original says
 //! now: it waits in the translation queue until a translator revises it or
 //! confirms it still holds.
-use super::audit::{Actor, AuditEntry, RecordAudit};
 use crate::domain::{MissingTranslation, Translatable, Translation};
 use crate::i18n::{LangText, Locale};
 use crate::impl_for_connections;
+use crate::server::audit::{Actor, AuditEntry, RecordAudit};
 
 /// Selects the column `$column` of the record aliased `$alias` in the
 /// language of the join below, else in its original language, as `$column`,
@@ -121,7 +121,8 @@ macro_rules! required_languages_by_person {
 
 /// A language read back from the database; a bad one is a decoding error.
 pub fn stored_language(code: &str) -> Result<Locale, sqlx::Error> {
-    Locale::from_code(code).ok_or_else(|| super::db::decode(format!("stored language {code:?}")))
+    Locale::from_code(code)
+        .ok_or_else(|| crate::server::db::decode(format!("stored language {code:?}")))
 }
 
 /// A text read with [`translated!`]: the text and the language it is in.
@@ -515,7 +516,7 @@ impl_for_connections! {
         ) -> Result<bool, sqlx::Error> {
             // Sanitized here too, whoever calls: what is stored is rendered as is.
             let text = if translation.field.is_rich() {
-                super::sanitize::rich_text(translation.text)
+                crate::server::sanitize::rich_text(translation.text)
             } else {
                 translation.text.to_owned()
             };

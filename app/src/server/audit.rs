@@ -1,7 +1,7 @@
 //! The audit writer. Every staff change writes one entry on the same
 //! connection, inside the same transaction, as the change itself: a change
 //! that commits is always in the log, and a change that rolls back never is.
-//! (Staff read the log on the administrator's pages: `staff::admin`.)
+//! (Staff read the log on the administrator's pages: `backoffice::admin`.)
 use serde::Serialize;
 
 /// Who made a change: a staff member, or the operator on the command line.

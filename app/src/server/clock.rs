@@ -11,7 +11,12 @@ pub fn now() -> i64 {
 
 /// Today (UTC) as a full date.
 pub fn today() -> PartialDate {
-    date(chrono::Utc::now().date_naive())
+    date(today_date())
+}
+
+/// Today (UTC) as a calendar date, as stored.
+pub fn today_date() -> NaiveDate {
+    chrono::Utc::now().date_naive()
 }
 
 /// A stored calendar date as a full `PartialDate`.

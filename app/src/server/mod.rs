@@ -15,18 +15,14 @@ pub mod cacheable;
 pub mod clock;
 pub mod context;
 pub mod cookies;
-pub mod counts;
 pub mod db;
-pub mod demo;
 pub mod fresh;
 pub mod guard;
 pub mod islands;
 pub mod outbox;
 pub mod render_cache;
 pub mod sanitize;
-pub mod timeline;
 pub mod tokens;
-pub mod translations;
 
 use leptos::config::LeptosOptions;
 

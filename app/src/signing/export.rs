@@ -1,6 +1,6 @@
 //! Confirmed signatures for delivery to an action's addressee, as CSV: from
 //! the command line (`server export-signatures`) or from the action's staff
-//! page (`staff::actions`, which checks who may). Either way the export is
+//! page (`campaigns::actions`, which checks who may). Either way the export is
 //! written to the audit log (personal data left the site) in the same
 //! transaction that reads the signatures.
 use super::store::SignError;

@@ -153,7 +153,7 @@ macro_rules! check_on_connection {
             Ok::<_, SignError>(CheckedAction {
                 id: action.id,
                 title: LangText {
-                    lang: crate::server::translations::stored_language(&action.title_lang)?,
+                    lang: crate::records::translations::stored_language(&action.title_lang)?,
                     text: action.title,
                 },
             })

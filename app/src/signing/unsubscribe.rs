@@ -1,5 +1,5 @@
 //! Stopping the news a signer asked for. Every update mail carries its own
-//! link (`server::timeline::UnsubscribeLinks`): opening the page changes
+//! link (`records::timeline::UnsubscribeLinks`): opening the page changes
 //! nothing (mail scanners open links), its button does; mail clients post to
 //! the one-click address the mail's `List-Unsubscribe` header gives (RFC
 //! 8058). Either stops news about that person to that address, on every
@@ -30,8 +30,8 @@ pub mod on_server {
     use super::*;
     use crate::i18n::Locale;
     use crate::on_pool;
+    use crate::records::timeline::{ONE_CLICK_UNSUBSCRIBE, UNSUBSCRIBE_PAGE};
     use crate::server::db::{BeginWrite, Db};
-    use crate::server::timeline::{ONE_CLICK_UNSUBSCRIBE, UNSUBSCRIBE_PAGE};
     use crate::server::tokens::token_hash;
 
     #[derive(sqlx::FromRow)]

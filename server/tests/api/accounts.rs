@@ -1,10 +1,10 @@
 //! Staff accounts at the data layer, on both backends.
 use crate::helpers::TestStore;
 use crate::on_both_backends;
+use app::backoffice::accounts::{create_user, verify_password, AccountError, NewUser};
 use app::domain::{Email, PersonName, Role, Slug};
 use app::on_pool;
 use app::server::audit::Actor;
-use app::staff::accounts::{create_user, verify_password, AccountError, NewUser};
 
 const PASSWORD: &str = "a long enough passphrase";
 

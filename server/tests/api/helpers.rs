@@ -1,9 +1,10 @@
 //! Spawns the real application on 127.0.0.1:0 with its own fresh database,
 //! SQLite (a temporary file) or PostgreSQL (a new database on the local server).
+use app::backoffice::accounts::{create_user, NewUser};
 use app::domain::{Email, PersonName, Role, Slug};
-use app::server::{db::Db, demo};
-use app::staff::accounts::{create_user, NewUser};
+use app::server::db::Db;
 use secrecy::SecretString;
+use server::demo;
 use server::{configuration::Settings, startup::Application};
 use std::path::PathBuf;
 

@@ -379,8 +379,8 @@ async fn the_signing_limit_holds_for_an_address_behind_haproxy() {
 /// once, they neither fail nor do a row's work twice.
 #[tokio::test]
 async fn retention_and_session_clean_up_run_at_once_on_two_instances() {
+    use app::backoffice::session::on_server::{forget_expired, log_in, SESSION_SECONDS};
     use app::signing::retention::apply_retention;
-    use app::staff::session::on_server::{forget_expired, log_in, SESSION_SECONDS};
     let app = TestApp::spawn(Backend::Postgres).await;
     let other = app::server::db::Db::connect(&app.store.url(), 5)
         .await

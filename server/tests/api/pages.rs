@@ -221,7 +221,7 @@ on_both_backends! {
         assert_eq!(person.attr(".support-actions a", "href").as_deref(), Some("/actions/solidarity-with-vahid-afkari"));
         assert!(person.texts(".support-actions li")[0].contains("0 of 1,000 signatures"));
 
-        app::staff::actions::on_server::close(&app.store.db, app::server::audit::Actor::Cli, &app::domain::Slug::parse("solidarity-with-vahid-afkari").unwrap())
+        app::campaigns::actions::on_server::close(&app.store.db, app::server::audit::Actor::Cli, &app::domain::Slug::parse("solidarity-with-vahid-afkari").unwrap())
             .await
             .unwrap();
         let closed = app.get("/actions/solidarity-with-vahid-afkari").await;

@@ -211,7 +211,7 @@ on_both_backends! {
             .fetch_one(pool)
             .await)
         .unwrap();
-        let working: Vec<&String> = passwords.iter().filter(|p| app::staff::accounts::verify_password(&stored, p)).collect();
+        let working: Vec<&String> = passwords.iter().filter(|p| app::backoffice::accounts::verify_password(&stored, p)).collect();
         assert_eq!(working, winners, "the password set is the winner's");
     }
 

@@ -246,7 +246,7 @@ on_both_backends! {
     }
 
     async fn a_closed_action_shows_why_and_takes_no_signature(app: &TestApp) {
-        app::staff::actions::on_server::close(&app.store.db, app::server::audit::Actor::Cli, &app::domain::Slug::parse(ACTION).unwrap())
+        app::campaigns::actions::on_server::close(&app.store.db, app::server::audit::Actor::Cli, &app::domain::Slug::parse(ACTION).unwrap())
             .await
             .unwrap();
         let page = app.get(&format!("/actions/{ACTION}")).await;

@@ -3,6 +3,7 @@
 use crate::helpers::TestStore;
 use crate::on_both_backends;
 use app::api::actions::on_server as actions;
+use app::campaigns::actions::on_server::close;
 use app::domain::{CountryCode, Email, Line, PersonName, Slug};
 use app::i18n::Locale;
 use app::on_pool;
@@ -10,7 +11,6 @@ use app::server::audit::Actor;
 use app::signing::{
     retention, spikes, store as signatures, SignOutcome, SignatureRequest, TokenOutcome,
 };
-use app::staff::actions::on_server::close;
 
 const ACTION: &str = "solidarity-with-vahid-afkari";
 const NOW: i64 = 1_800_000_000;
@@ -369,7 +369,7 @@ on_both_backends! {
         ).bind(ACTION).bind(NOW + day).execute(pool).await.map(|_| ())).unwrap();
         let action: i64 = on_pool!(&store.db, |pool| sqlx::query_scalar("SELECT id FROM support_actions WHERE slug = $1")
             .bind(ACTION).fetch_one(pool).await).unwrap();
-        app::staff::actions::on_server::set_open_state(&store.db, Actor::Cli, action, true).await.unwrap();
+        app::campaigns::actions::on_server::set_open_state(&store.db, Actor::Cli, action, true).await.unwrap();
         let (closed_at, first): (Option<i64>, Option<i64>) = on_pool!(&store.db, |pool| sqlx::query_as(
             "SELECT closed_at, first_closed_at FROM support_actions WHERE id = $1"
         ).bind(action).fetch_one(pool).await).unwrap();

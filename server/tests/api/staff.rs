@@ -100,7 +100,7 @@ on_both_backends! {
 
 on_both_backends! {
     async fn guesses_made_at_once_try_no_more_passwords_than_one_at_a_time(app: &TestApp) {
-        use app::staff::session::on_server::{log_in, LoginError, MAX_FAILURES_PER_ACCOUNT};
+        use app::backoffice::session::on_server::{log_in, LoginError, MAX_FAILURES_PER_ACCOUNT};
         council_member(app).await;
         let now = app::server::clock::now();
         let guesses = (0..20).map(|i| {
@@ -120,7 +120,7 @@ on_both_backends! {
     }
 
     async fn one_ipv6_network_counts_as_one_address(app: &TestApp) {
-        use app::staff::session::on_server::{log_in, LoginError, MAX_FAILURES_PER_ADDRESS};
+        use app::backoffice::session::on_server::{log_in, LoginError, MAX_FAILURES_PER_ADDRESS};
         let now = app::server::clock::now();
         for i in 0..MAX_FAILURES_PER_ADDRESS {
             let ip: std::net::IpAddr = format!("2001:db8:1:2::{:x}", i + 1).parse().unwrap();
@@ -136,7 +136,7 @@ on_both_backends! {
     }
 
     async fn expired_sessions_and_old_failures_are_deleted(app: &TestApp) {
-        use app::staff::session::on_server::{forget_expired, log_in, user_for_token, SESSION_SECONDS, THROTTLE_WINDOW_SECONDS};
+        use app::backoffice::session::on_server::{forget_expired, log_in, user_for_token, SESSION_SECONDS, THROTTLE_WINDOW_SECONDS};
         council_member(app).await;
         let now = 2_000_000_000;
         let (_, token) = log_in(&app.store.db, "camille@brussels.example", PASSWORD, None, now).await.unwrap();

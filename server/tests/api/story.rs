@@ -8,7 +8,7 @@ use app::domain::Availability;
 use app::domain::{CountryCode, PartialDate, RightsCategory, Slug, Status};
 use app::i18n::Locale;
 use app::on_pool;
-use app::server::demo;
+use server::demo;
 
 fn slug(s: &str) -> Slug {
     Slug::parse(s).unwrap()
@@ -182,7 +182,7 @@ on_both_backends! {
     async fn support_actions_are_created_closed_and_counted_honestly(store: &TestStore) {
         use app::api::actions::on_server::detail;
         use app::server::audit::Actor;
-        use app::staff::actions::on_server::{self as actions, NewSupportAction};
+        use app::campaigns::actions::on_server::{self as actions, NewSupportAction};
         use app::domain::Line;
         let new = |slug_: &str, person: &str| NewSupportAction {
             person: slug(person),

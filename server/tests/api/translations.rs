@@ -6,7 +6,7 @@ use crate::on_both_backends;
 use app::domain::Role;
 use app::i18n::Locale;
 use app::on_pool;
-use app::server::translations::{Field, NewTranslation, Translations};
+use app::records::translations::{Field, NewTranslation, Translations};
 
 /// Every element of a page's content (not the language switcher, which names
 /// each language in itself) that says it is in another language: the

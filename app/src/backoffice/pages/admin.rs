@@ -2,14 +2,14 @@
 //! administrator's pages.
 use super::forms::{gate, gated, FlashNotice, LangField, SelectField, StaffNav, TextField};
 use crate::api::MunicipalityRef;
-use crate::domain::{Permission, Role};
-use crate::i18n::{use_locale, Locale};
-use crate::staff::admin::{
+use crate::backoffice::admin::{
     audit_log, languages_form, staff_accounts, staff_municipalities, AccountRow, AccountsPage,
     AuditPage, ChangeAccount, CreateAccount, MunicipalitiesPage, MunicipalityLanguages,
     SetMunicipalityLanguages, SetTranslatorLanguages, USER_FORM,
 };
-use crate::staff::forms::FormFlash;
+use crate::backoffice::forms::FormFlash;
+use crate::domain::{Permission, Role};
+use crate::i18n::{use_locale, Locale};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::{Meta, Title};
@@ -173,7 +173,7 @@ fn utc(at: i64) -> String {
 }
 
 /// Who made a change: a staff member's name, the command line, or a partner feed.
-fn actor_label(locale: Locale, entry: &crate::staff::admin::AuditEntryView) -> String {
+fn actor_label(locale: Locale, entry: &crate::backoffice::admin::AuditEntryView) -> String {
     match (&entry.user_name, entry.actor.strip_prefix("feed:")) {
         (Some(name), _) => name.clone(),
         (None, Some(feed)) => locale.t("staff.feed_actor").replace("%{id}", feed),
@@ -276,7 +276,7 @@ pub fn StaffAuditPage() -> impl IntoView {
 /// are not public, wait here for an administrator to approve or refuse them.
 #[component]
 pub fn StaffRequestsPage() -> impl IntoView {
-    use crate::staff::adoptions::{
+    use crate::cases::adoptions::{
         adoption_requests, request_form, DecideAdoption, RequestsWorkspace,
     };
     super::private_page();

@@ -3,14 +3,14 @@
 //! done, and form fields that show again what was typed with the problem
 //! next to the field. Staff forms are plain HTML forms posting to server
 //! functions: they work the same with JavaScript off and on.
+use crate::backoffice::forms::{checked_field, language_field, FormFlash, TextKind};
+use crate::backoffice::session::current_staff_user;
+use crate::backoffice::StaffUser;
 use crate::components::described_by;
 use crate::domain::{MissingTranslation, Permission, Translatable};
 use crate::error::AppError;
 use crate::i18n::{use_locale, Locale};
 use crate::pages::errors::InternalError;
-use crate::staff::forms::{checked_field, language_field, FormFlash, TextKind};
-use crate::staff::session::current_staff_user;
-use crate::staff::StaffUser;
 use leptos::prelude::*;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 

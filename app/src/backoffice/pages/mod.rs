@@ -6,16 +6,15 @@
 //! pieces; the router in `lib.rs` picks the page.) Pages call the staff
 //! server functions and render; they hold no SQL and import no other feature.
 pub mod admin;
-pub mod cases;
 pub mod forms;
 pub mod passwords;
-pub mod translations;
-pub mod updates;
 
+use crate::backoffice::session::{
+    current_staff_user, safe_next, LogInStaff, LogOutStaff, LoginFlash,
+};
+use crate::backoffice::StaffUser;
 use crate::i18n::{use_locale, Locale};
 use crate::pages::errors::InternalError;
-use crate::staff::session::{current_staff_user, safe_next, LogInStaff, LogOutStaff, LoginFlash};
-use crate::staff::StaffUser;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::{Meta, Title};
@@ -54,7 +53,7 @@ pub fn StaffLoginPage() -> impl IntoView {
     let flash: Option<LoginFlash> = {
         #[cfg(feature = "ssr")]
         {
-            crate::staff::session::on_server::take_login_flash()
+            crate::backoffice::session::on_server::take_login_flash()
         }
         #[cfg(not(feature = "ssr"))]
         {

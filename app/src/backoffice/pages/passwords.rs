@@ -2,14 +2,14 @@
 //! `/staff/password/forgot` (ask for such a link) and `/staff/account`
 //! (change one's own password).
 use super::forms::{gate, gated, FlashNotice, LangField, StaffNav, TextField};
-use crate::domain::Permission;
-use crate::i18n::use_locale;
-use crate::pages::errors::InternalError;
-use crate::staff::forms::FormFlash;
-use crate::staff::passwords::{
+use crate::backoffice::forms::FormFlash;
+use crate::backoffice::passwords::{
     own_account, password_link, ChangeOwnPassword, OwnAccountPage, RequestPasswordLink,
     SetPassword, LINK_FORM, OWN_PASSWORD_FORM,
 };
+use crate::domain::Permission;
+use crate::i18n::use_locale;
+use crate::pages::errors::InternalError;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::{Meta, Title};
@@ -39,7 +39,7 @@ pub fn StaffPasswordLinkPage() -> impl IntoView {
     let flash: Option<FormFlash> = {
         #[cfg(feature = "ssr")]
         {
-            crate::staff::passwords::on_server::take_password_flash()
+            crate::backoffice::passwords::on_server::take_password_flash()
         }
         #[cfg(not(feature = "ssr"))]
         {

@@ -1,12 +1,12 @@
 //! `/staff/translations`: what waits for translation, by language; and
 //! `/staff/translate/{kind}/{key}/{language}`: one record's fields in that
 //! language, each beside its original.
-use super::forms::{
+use crate::backoffice::pages::forms::{
     field_label, gate, gated, CheckField, FlashNotice, LangField, StaffNav, TextArea, TextField,
 };
 use crate::domain::Permission;
 use crate::i18n::{use_locale, Locale};
-use crate::staff::translations::{
+use crate::publishing::translations::{
     translation_queue, translation_workspace, FieldToTranslate, QueueEntry, QueueKind,
     SaveTranslation, TranslationPage, TranslationsWorkspace, TRANSLATION_FORM,
 };
@@ -26,7 +26,7 @@ fn field_names(locale: Locale, fields: &[String]) -> String {
 
 #[component]
 pub fn StaffTranslationsPage() -> impl IntoView {
-    super::private_page();
+    crate::backoffice::pages::private_page();
     let locale = use_locale();
     let title = locale.t("staff.translations_title");
     let language = use_query_map()
@@ -140,7 +140,7 @@ fn QueueRow(entry: QueueEntry) -> impl IntoView {
 
 #[component]
 pub fn StaffTranslatePage(kind: String, key: String, language: String) -> impl IntoView {
-    super::private_page();
+    crate::backoffice::pages::private_page();
     let locale = use_locale();
     let data = Resource::new(
         move || (kind.clone(), key.clone(), language.clone()),
@@ -196,7 +196,7 @@ pub fn StaffTranslatePage(kind: String, key: String, language: String) -> impl I
 fn TranslationPair(
     field: FieldToTranslate,
     language: Locale,
-    flash: Option<crate::staff::forms::FormFlash>,
+    flash: Option<crate::backoffice::forms::FormFlash>,
 ) -> impl IntoView {
     let locale = use_locale();
     let label = format!(

@@ -1,14 +1,14 @@
 //! `/staff/persons/:slug/updates/new` and `/staff/updates/:id`: communications
 //! staff write a status update, see it as the public timeline will show it,
 //! and publish or unpublish it.
-use super::forms::{
+use crate::backoffice::forms::{FormFlash, TextKind};
+use crate::backoffice::pages::forms::{
     gate, gated, language_fieldsets, FlashNotice, LangField, LanguageFieldSpec,
     MissingTranslations, SelectField, StaffNav, TextField,
 };
 use crate::domain::{Permission, Status, StatusEventRecord, Translatable};
 use crate::i18n::{use_locale, Locale};
-use crate::staff::forms::{FormFlash, TextKind};
-use crate::staff::updates::{
+use crate::publishing::updates::{
     new_status_update, staff_status_update, NewUpdateWorkspace, PublishStatusUpdate,
     SaveStatusUpdate, StatusUpdateWorkspace, UnpublishStatusUpdate, UPDATE_FORM,
 };
@@ -76,7 +76,7 @@ fn UpdateFields(
 
 #[component]
 pub fn StaffNewUpdatePage(slug: String) -> impl IntoView {
-    super::private_page();
+    crate::backoffice::pages::private_page();
     let locale = use_locale();
     let data = Resource::new(
         move || slug.clone(),
@@ -105,7 +105,7 @@ pub fn StaffNewUpdatePage(slug: String) -> impl IntoView {
 
 #[component]
 pub fn StaffUpdatePage(id: String) -> impl IntoView {
-    super::private_page();
+    crate::backoffice::pages::private_page();
     let locale = use_locale();
     let data = Resource::new(
         move || id.clone(),
