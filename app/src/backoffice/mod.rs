@@ -40,4 +40,12 @@ impl StaffUser {
     pub fn actor(&self) -> crate::server::audit::Actor {
         crate::server::audit::Actor::Staff(self.id)
     }
+
+    /// Who is acting, as `records::owners` weighs it.
+    pub fn acting(&self) -> crate::records::owners::Acting<'_> {
+        crate::records::owners::Acting {
+            role: self.role,
+            municipality: self.municipality.as_ref().map(|m| m.slug.as_str()),
+        }
+    }
 }

@@ -163,11 +163,9 @@ pub mod on_server {
     };
     use crate::backoffice::forms::Problems;
     use crate::campaigns::deliveries::on_server::DeliveryStore;
-    use crate::cases::workspace::on_server::{
-        action_of, case_of_person, must_act, must_run, ActionOf,
-    };
     use crate::domain::{Line, PartialDate, Slug};
     use crate::on_pool;
+    use crate::records::owners::{action_of, action_to_run, case_to_change};
     use crate::records::translations::{
         publication_gate, stored_language, write_translations, Kind, Translations,
     };
@@ -285,15 +283,13 @@ pub mod on_server {
         let locale = Locale::from_code(&form.lang).unwrap_or_default();
         let new = form.action.trim().is_empty();
         let saving = if new {
-            let case = case_of_person(&db, user, &form.person).await?;
-            let case = must_act(case.ok_or_else(|| AppError::not_found("person"))?)?;
+            let case = case_to_change(&db, user.acting(), &form.person).await?;
             Saving::New {
                 person_id: case.person_id,
                 owner: case.municipality_id,
             }
         } else {
-            let found = action_of(&db, user, &form.action).await?;
-            let action = must_run(found.ok_or_else(|| AppError::not_found("support action"))?)?;
+            let action = action_to_run(&db, user.acting(), &form.action).await?;
             Saving::Existing {
                 id: action.action_id,
             }
@@ -418,8 +414,7 @@ pub mod on_server {
     ) -> Result<(), AppError> {
         let db = crate::server::context::db()?;
         let locale = Locale::from_code(lang).unwrap_or_default();
-        let found = action_of(&db, user, action).await?;
-        let found = must_run(found.ok_or_else(|| AppError::not_found("support action"))?)?;
+        let found = action_to_run(&db, user.acting(), action).await?;
         if !set_open_state(&db, user.actor(), found.action_id, open).await? {
             return Err(AppError::Invalid(
                 "its signatures were delivered: a delivered action is not reopened".into(),
@@ -462,15 +457,10 @@ pub mod on_server {
         user: &StaffUser,
         slug: &str,
     ) -> Result<Option<SupportActionWorkspace>, AppError> {
-        let Some(found) = action_of(db, user, slug).await? else {
+        let Some(found) = action_of(db, user.acting(), slug).await? else {
             return Ok(None);
         };
-        let can_record = crate::cases::workspace::on_server::may_record(&found, user);
-        let ActionOf {
-            action_id: id,
-            may_act,
-            ..
-        } = found;
+        let id = found.action_id;
         let action = on_pool!(db, |pool| pool.acquire().await?.action_record(id).await)?
             .ok_or_else(|| crate::error::internal("support action vanished"))?;
         let (person_name, confirmed): (String, i64) =
@@ -485,7 +475,7 @@ pub mod on_server {
         Ok(Some(SupportActionWorkspace {
             user: user.clone(),
             person_name,
-            required_languages: crate::publishing::updates::on_server::required_languages(
+            required_languages: crate::records::translations::required_languages(
                 db,
                 &action.person,
             )
@@ -495,8 +485,8 @@ pub mod on_server {
             delivery: crate::campaigns::deliveries::on_server::delivery_record(db, id).await?,
             paper_batches: crate::campaigns::paper::on_server::batches(db, id).await?,
             response: crate::campaigns::responses::on_server::response_record(db, id).await?,
-            can_edit: may_act,
-            can_record,
+            can_edit: found.may_act,
+            can_record: found.may_record,
             flash: None,
         }))
     }
@@ -733,8 +723,7 @@ pub mod on_server {
                 .into_response();
         }
         let csv = async {
-            let found = action_of(&state.db, &user, &slug).await?;
-            must_run(found.ok_or_else(|| AppError::not_found("support action"))?)?;
+            action_to_run(&state.db, user.acting(), &slug).await?;
             let action = Slug::parse(&slug).map_err(|_| AppError::not_found("support action"))?;
             let rows = confirmed_for_delivery(&state.db, user.actor(), &action).await?;
             signatures_csv(&rows).map_err(crate::error::internal)

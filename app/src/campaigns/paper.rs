@@ -66,10 +66,10 @@ pub mod on_server {
     use crate::backoffice::StaffUser;
     use crate::campaigns::actions::on_server::done_on_action;
     use crate::campaigns::deliveries::on_server::DeliveryStore;
-    use crate::cases::workspace::on_server::{action_of, must_run};
     use crate::domain::Line;
     use crate::i18n::Locale;
     use crate::on_pool;
+    use crate::records::owners::action_to_run;
     use crate::server::audit::{Actor, AuditEntry, RecordAudit};
     use crate::server::db::{BeginWrite, Db};
     use crate::signing::threshold::{CheckThreshold, LockAction};
@@ -130,8 +130,7 @@ pub mod on_server {
     pub async fn save(user: &StaffUser, form: PaperBatchForm) -> Result<(), AppError> {
         let db = crate::server::context::db()?;
         let locale = Locale::from_code(&form.lang).unwrap_or_default();
-        let found = action_of(&db, user, form.action.trim()).await?;
-        let found = must_run(found.ok_or_else(|| AppError::not_found("support action"))?)?;
+        let found = action_to_run(&db, user.acting(), form.action.trim()).await?;
         let batch = match form.batch.trim() {
             "" => None,
             typed => Some(

@@ -86,10 +86,10 @@ pub mod on_server {
     use crate::backoffice::forms::on_server::{date, done, optional_line, refuse};
     use crate::backoffice::forms::Problems;
     use crate::backoffice::StaffUser;
-    use crate::cases::workspace::on_server::case_of_person;
     use crate::domain::{Line, PartialDate};
     use crate::i18n::Locale;
     use crate::on_pool;
+    use crate::records::owners::case_of_person;
     use crate::server::audit::{Actor, AuditEntry, RecordAudit};
     use crate::server::db::BeginWrite;
 
@@ -130,7 +130,7 @@ pub mod on_server {
     pub async fn save_adoption(user: &StaffUser, form: AdoptionForm) -> Result<(), AppError> {
         let db = crate::server::context::db()?;
         let locale = Locale::from_code(&form.lang).unwrap_or_default();
-        let case = case_of_person(&db, user, &form.person)
+        let case = case_of_person(&db, user.acting(), &form.person)
             .await?
             .ok_or_else(|| AppError::not_found("person"))?;
         let mut problems = Problems::default();

@@ -109,9 +109,9 @@ pub mod on_server {
     use crate::backoffice::forms::Problems;
     use crate::backoffice::StaffUser;
     use crate::cases::adoptions::on_server::{parse_adoption, Adoption, AdoptionStore};
-    use crate::cases::workspace::on_server::{case_of_person, council_municipality, must_act};
     use crate::domain::{CountryCode, PersonName, RightsCategory, Slug};
     use crate::on_pool;
+    use crate::records::owners::{case_to_change, council_municipality};
     use crate::records::translations::{publication_gate, write_translations, Kind, Translations};
     use crate::server::audit::{AuditEntry, RecordAudit};
     use crate::server::db::{BeginWrite, Db};
@@ -251,12 +251,9 @@ pub mod on_server {
         let db = crate::server::context::db()?;
         let locale = Locale::from_code(&form.lang).unwrap_or_default();
         let (existing, municipality_id) = if new {
-            (None, council_municipality(&db, user).await?)
+            (None, council_municipality(&db, user.acting()).await?)
         } else {
-            let case = case_of_person(&db, user, &form.person)
-                .await?
-                .ok_or_else(|| AppError::not_found("person"))?;
-            let case = must_act(case)?;
+            let case = case_to_change(&db, user.acting(), &form.person).await?;
             (Some(case.person_id), case.municipality_id)
         };
         let mut problems = Problems::default();

@@ -1,12 +1,6 @@
 //! Cases as staff see them, drafts included: the list of persons, and one
 //! person with everything staff work on (adoptions, support actions, status
-//! updates). And the two rules of who may change what, which every person,
-//! adoption, action and export function asks: a person's case is changed by
-//! a council member whose municipality adopted the person
-//! (`on_server::case_of_person`); a support action belongs to the
-//! municipality that opened it, and only its council or an administrator
-//! changes it or reads its signers (`on_server::action_of`). The
-//! municipality always comes from the session, never from a form.
+//! updates). Who may change them is `records::owners`.
 use super::persons::PersonRecord;
 use crate::api::{AdoptionView, RightsCategoryInfo};
 use crate::backoffice::forms::FormFlash;
@@ -86,7 +80,9 @@ pub async fn staff_persons(lang: String) -> Result<PersonsWorkspace, AppError> {
         countries: country_choices(&db, locale).await?,
         rights: categories(&db).await?,
         required_languages: match &user.municipality {
-            Some(m) => on_server::languages_required_by(&db, m.slug.as_str()).await?,
+            Some(m) => {
+                crate::records::translations::languages_required_by(&db, m.slug.as_str()).await?
+            }
             None => Vec::new(),
         },
         user,
@@ -105,8 +101,7 @@ pub async fn staff_person(lang: String, slug: String) -> Result<Option<PersonWor
     };
     page.countries = country_choices(&db, locale).await?;
     page.rights = categories(&db).await?;
-    page.required_languages =
-        crate::publishing::updates::on_server::required_languages(&db, &slug).await?;
+    page.required_languages = crate::records::translations::required_languages(&db, &slug).await?;
     page.flash = take_form_flash().await;
     Ok(Some(page))
 }
@@ -122,152 +117,7 @@ pub mod on_server {
     use super::*;
     use crate::cases::persons::on_server::PersonStore;
     use crate::on_pool;
-    use crate::records::translations::Translations;
     use crate::server::db::{stored_date, stored_status, Db};
-
-    pub async fn languages_required_by(
-        db: &Db,
-        municipality: &str,
-    ) -> Result<Vec<Locale>, sqlx::Error> {
-        on_pool!(db, |pool| pool
-            .acquire()
-            .await?
-            .languages_required_by(municipality)
-            .await)
-    }
-
-    /// A case as one council member may touch it.
-    #[derive(Debug, Clone, Copy)]
-    pub struct Case {
-        pub person_id: i64,
-        /// The council member's municipality.
-        pub municipality_id: i64,
-        /// Whether that municipality adopted the person: the one condition
-        /// for changing the case, running its actions, or exporting their
-        /// signatures.
-        pub may_act: bool,
-    }
-
-    /// The council member's municipality; council members always have one.
-    pub async fn council_municipality(db: &Db, user: &StaffUser) -> Result<i64, AppError> {
-        let slug = user
-            .municipality
-            .as_ref()
-            .ok_or_else(|| AppError::forbidden("only council members adopt cases"))?;
-        let id: Option<i64> = on_pool!(db, |pool| sqlx::query_scalar(
-            "SELECT id FROM municipalities WHERE slug = $1"
-        )
-        .bind(slug.slug.as_str())
-        .fetch_optional(pool)
-        .await)?;
-        id.ok_or_else(|| crate::error::internal("a council member's municipality is gone"))
-    }
-
-    async fn may_act(db: &Db, municipality_id: i64, person_id: i64) -> Result<bool, sqlx::Error> {
-        let adoptions: i64 = on_pool!(db, |pool| sqlx::query_scalar(
-            "SELECT COUNT(*) FROM adoptions WHERE person_id = $1 AND municipality_id = $2"
-        )
-        .bind(person_id)
-        .bind(municipality_id)
-        .fetch_one(pool)
-        .await)?;
-        Ok(adoptions > 0)
-    }
-
-    /// The case of the person `slug` for this council member; `None`: no such person.
-    pub async fn case_of_person(
-        db: &Db,
-        user: &StaffUser,
-        slug: &str,
-    ) -> Result<Option<Case>, AppError> {
-        let municipality_id = council_municipality(db, user).await?;
-        let person_id: Option<i64> = on_pool!(db, |pool| sqlx::query_scalar(
-            "SELECT id FROM persons WHERE slug = $1"
-        )
-        .bind(slug)
-        .fetch_optional(pool)
-        .await)?;
-        let Some(person_id) = person_id else {
-            return Ok(None);
-        };
-        Ok(Some(Case {
-            person_id,
-            municipality_id,
-            may_act: may_act(db, municipality_id, person_id).await?,
-        }))
-    }
-
-    /// A support action as one staff member may touch it.
-    #[derive(Debug, Clone, Copy)]
-    pub struct ActionOf {
-        pub action_id: i64,
-        pub person_id: i64,
-        /// Its municipality's council member, or an administrator.
-        pub may_act: bool,
-    }
-
-    /// The support action `slug` and whether `user` may change it; `None`: no such action.
-    pub async fn action_of(
-        db: &Db,
-        user: &StaffUser,
-        slug: &str,
-    ) -> Result<Option<ActionOf>, sqlx::Error> {
-        let row: Option<(i64, i64, Option<String>)> = on_pool!(db, |pool| sqlx::query_as(
-            "SELECT a.id, a.person_id, m.slug FROM support_actions a
-               LEFT JOIN municipalities m ON m.id = a.municipality_id WHERE a.slug = $1"
-        )
-        .bind(slug)
-        .fetch_optional(pool)
-        .await)?;
-        Ok(row.map(|(action_id, person_id, owner)| {
-            let own = user.municipality.as_ref().map(|m| m.slug.to_string());
-            ActionOf {
-                action_id,
-                person_id,
-                may_act: user.role == crate::domain::Role::Admin
-                    || (owner.is_some() && owner == own),
-            }
-        }))
-    }
-
-    /// Refuses to record the delivery or response of an action another
-    /// municipality runs; communications staff speak for the whole site.
-    pub fn must_record(action: ActionOf, user: &StaffUser) -> Result<ActionOf, AppError> {
-        if may_record(&action, user) {
-            Ok(action)
-        } else {
-            Err(AppError::forbidden(
-                "another municipality runs this support action",
-            ))
-        }
-    }
-
-    /// Whether `user` may record what came of `action`.
-    pub fn may_record(action: &ActionOf, user: &StaffUser) -> bool {
-        action.may_act || user.role == crate::domain::Role::Comms
-    }
-
-    /// Refuses a change to an action another municipality opened.
-    pub fn must_run(action: ActionOf) -> Result<ActionOf, AppError> {
-        if action.may_act {
-            Ok(action)
-        } else {
-            Err(AppError::forbidden(
-                "another municipality runs this support action",
-            ))
-        }
-    }
-
-    /// Refuses a change to a case the user's municipality did not adopt.
-    pub fn must_act(case: Case) -> Result<Case, AppError> {
-        if case.may_act {
-            Ok(case)
-        } else {
-            Err(AppError::forbidden(
-                "your municipality has not adopted this person",
-            ))
-        }
-    }
 
     #[derive(sqlx::FromRow)]
     struct ListRow {

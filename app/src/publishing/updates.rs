@@ -91,7 +91,8 @@ pub async fn staff_status_update(id: i64) -> Result<Option<StatusUpdateWorkspace
     let Some((update, person_name)) = on_server::record(&db, id).await? else {
         return Ok(None);
     };
-    let required_languages = on_server::required_languages(&db, &update.person).await?;
+    let required_languages =
+        crate::records::translations::required_languages(&db, &update.person).await?;
     Ok(Some(StatusUpdateWorkspace {
         user,
         update,
@@ -108,7 +109,7 @@ pub async fn new_status_update(person: String) -> Result<Option<NewUpdateWorkspa
     let Some(person_name) = on_server::person_name(&db, &person).await? else {
         return Ok(None);
     };
-    let required_languages = on_server::required_languages(&db, &person).await?;
+    let required_languages = crate::records::translations::required_languages(&db, &person).await?;
     Ok(Some(NewUpdateWorkspace {
         user,
         person,
@@ -168,18 +169,9 @@ pub mod on_server {
     use crate::domain::Status;
     use crate::on_pool;
     use crate::records::timeline::{NewStatusEvent, Provenance, Timeline};
-    use crate::records::translations::{publication_gate, write_translations, Kind, Translations};
+    use crate::records::translations::{publication_gate, write_translations, Kind};
     use crate::server::audit::{AuditEntry, RecordAudit};
     use crate::server::db::{BeginWrite, Db};
-
-    /// The languages required before an update about `person` is published.
-    pub async fn required_languages(db: &Db, person: &str) -> Result<Vec<Locale>, sqlx::Error> {
-        on_pool!(db, |pool| pool
-            .acquire()
-            .await?
-            .required_languages(person)
-            .await)
-    }
 
     /// The update and the name of its person.
     pub async fn record(

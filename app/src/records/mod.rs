@@ -8,5 +8,6 @@
 //! Compiled only with `ssr`. Between the features and the infrastructure:
 //! may import `server`, `domain`, `error`, `i18n` and `text`; never a feature.
 pub mod counts;
+pub mod owners;
 pub mod timeline;
 pub mod translations;

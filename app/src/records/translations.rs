@@ -265,6 +265,31 @@ pub async fn publication_gate<C: Translations + RecordAudit + Send>(
     Ok(Ok(()))
 }
 
+/// The languages the municipalities that adopted `person` (by slug) require
+/// before anything about the person is published.
+pub async fn required_languages(
+    db: &crate::server::db::Db,
+    person: &str,
+) -> Result<Vec<Locale>, sqlx::Error> {
+    crate::on_pool!(db, |pool| pool
+        .acquire()
+        .await?
+        .required_languages(person)
+        .await)
+}
+
+/// The languages `municipality` (by slug) requires before publishing.
+pub async fn languages_required_by(
+    db: &crate::server::db::Db,
+    municipality: &str,
+) -> Result<Vec<Locale>, sqlx::Error> {
+    crate::on_pool!(db, |pool| pool
+        .acquire()
+        .await?
+        .languages_required_by(municipality)
+        .await)
+}
+
 /// What an editor typed in the languages other than a record's original.
 pub struct TypedTranslations<'a> {
     pub original_language: Locale,

@@ -22,6 +22,7 @@
 //! delivery that did not count it. Neither blocks new signatures, whose
 //! foreign-key check takes only `FOR KEY SHARE`.
 use crate::i18n::Locale;
+use crate::records::owners::AnsweringFor;
 use crate::server::outbox::{Enqueue, NewMail};
 
 /// Row and advisory locks on a support action, until the transaction ends.
@@ -161,19 +162,7 @@ crate::impl_for_connections! {
             if noted.rows_affected() == 0 {
                 return Ok(false);
             }
-            let mut recipients: Vec<String> = sqlx::query_scalar(
-                "SELECT email FROM users WHERE role = 'council' AND municipality_id = $1 AND NOT disabled ORDER BY id",
-            )
-            .bind(pending.municipality_id)
-            .fetch_all(&mut *self)
-            .await?;
-            if recipients.is_empty() {
-                recipients = sqlx::query_scalar(
-                    "SELECT email FROM users WHERE role = 'admin' AND NOT disabled ORDER BY id",
-                )
-                .fetch_all(&mut *self)
-                .await?;
-            }
+            let recipients = self.answering_for(pending.municipality_id).await?;
             let locale = Locale::from_code(&pending.original_language).unwrap_or_default();
             let (subject, body) = threshold_mail(locale, &pending, base_url);
             let mails = NewMail::to_each(&recipients, &subject, &body);
