@@ -149,18 +149,19 @@ pub fn App() -> impl IntoView {
 /// Every page under `/staff/…` (and `/fr/staff/…`, `/nl/staff/…`), chosen
 /// here from the rest of the path: a handful of routes instead of one per page
 /// and language keeps the router's type small enough to compile in reasonable
-/// memory. Staff pages live with their features (`staff`, `feeds`).
+/// memory. Staff pages live with their features (`backoffice`, `cases`,
+/// `campaigns`, `publishing`, `network`, `feeds`).
 #[component]
 fn StaffRouter() -> impl IntoView {
-    use backoffice::pages::admin::{
-        StaffAccountsPage, StaffAuditPage, StaffMunicipalitiesPage, StaffRequestsPage,
-    };
+    use backoffice::pages::admin::{StaffAccountsPage, StaffAuditPage};
     use backoffice::pages::passwords::{
         StaffForgotPasswordPage, StaffOwnAccountPage, StaffPasswordLinkPage,
     };
     use backoffice::pages::{StaffHomePage, StaffLoginPage};
-    use cases::pages::{StaffActionPage, StaffPersonPage, StaffPersonsPage};
+    use campaigns::pages::StaffActionPage;
+    use cases::pages::{StaffPersonPage, StaffPersonsPage, StaffRequestsPage};
     use feeds::pages::{StaffFeedsPage, StaffInboxPage};
+    use network::pages::StaffMunicipalitiesPage;
     use publishing::pages::translations::{StaffTranslatePage, StaffTranslationsPage};
     use publishing::pages::updates::{StaffNewUpdatePage, StaffUpdatePage};
     if pages::unknown_language_prefix() {

@@ -551,8 +551,37 @@ pub mod on_server {
             .collect()
     }
 
+    #[derive(sqlx::FromRow)]
+    struct CategoryRow {
+        slug: String,
+        name_en: String,
+        name_fr: String,
+        name_nl: String,
+    }
+
+    /// The rights categories, in the network's order.
+    pub async fn categories(db: &Db) -> Result<Vec<RightsCategoryInfo>, sqlx::Error> {
+        let rows: Vec<CategoryRow> = on_pool!(db, |pool| sqlx::query_as(
+            "SELECT slug, name_en, name_fr, name_nl FROM rights_categories ORDER BY position"
+        )
+        .fetch_all(pool)
+        .await)?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(RightsCategoryInfo {
+                    category: RightsCategory::parse(&r.slug).map_err(|e| decode(e.to_string()))?,
+                    name: Localized {
+                        en: r.name_en,
+                        fr: r.name_fr,
+                        nl: r.name_nl,
+                    },
+                })
+            })
+            .collect()
+    }
+
     pub async fn filter_choices(db: &Db, lang: Locale) -> Result<FilterChoices, sqlx::Error> {
-        let categories = crate::api::places::on_server::categories(db).await?;
+        let categories = categories(db).await?;
         let countries: Vec<CountryRow> = on_pool!(db, |pool| sqlx::query_as(
             "SELECT DISTINCT c.code, c.name_en, c.name_fr, c.name_nl
                FROM countries c JOIN persons p ON p.country_code = c.code WHERE p.is_public"

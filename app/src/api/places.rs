@@ -68,7 +68,9 @@ pub mod on_server {
     use crate::api::{Localized, MunicipalityRef};
     use crate::on_pool;
     use crate::records::translations::stored_text;
-    use crate::server::db::{decode, stored_date, stored_slug, Db};
+    use crate::server::db::{stored_date, stored_slug, Db};
+    /// The rights categories are read where persons are filtered by them.
+    pub use persons::categories;
 
     pub async fn country_choices(
         db: &Db,
@@ -88,14 +90,6 @@ pub mod on_server {
             .collect::<Vec<_>>();
         choices.sort_by_cached_key(|(_, name)| persons::name_key(name));
         Ok(choices)
-    }
-
-    #[derive(sqlx::FromRow)]
-    struct CategoryRow {
-        slug: String,
-        name_en: String,
-        name_fr: String,
-        name_nl: String,
     }
 
     #[derive(sqlx::FromRow)]
@@ -193,26 +187,6 @@ pub mod on_server {
                         None => None,
                     },
                     adopted: r.adopted,
-                })
-            })
-            .collect()
-    }
-
-    pub async fn categories(db: &Db) -> Result<Vec<RightsCategoryInfo>, sqlx::Error> {
-        let rows: Vec<CategoryRow> = on_pool!(db, |pool| sqlx::query_as(
-            "SELECT slug, name_en, name_fr, name_nl FROM rights_categories ORDER BY position"
-        )
-        .fetch_all(pool)
-        .await)?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(RightsCategoryInfo {
-                    category: RightsCategory::parse(&r.slug).map_err(|e| decode(e.to_string()))?,
-                    name: Localized {
-                        en: r.name_en,
-                        fr: r.name_fr,
-                        nl: r.name_nl,
-                    },
                 })
             })
             .collect()

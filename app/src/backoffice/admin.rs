@@ -70,12 +70,6 @@ pub struct AuditPage {
     pub older: Option<i64>,
 }
 
-/// The form of one municipality's languages: one per municipality on the
-/// page, each with its own field ids, a refused one coming back to its own.
-pub fn languages_form(municipality: &str) -> String {
-    format!("municipality-languages-{municipality}")
-}
-
 /// Marks a communications staff member as translating into some languages.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -91,86 +85,6 @@ pub async fn set_translator_languages(
 ) -> Result<(), AppError> {
     let admin = require(Permission::ManageAccounts).await?;
     on_server::set_translator(&admin, form).await
-}
-
-/// A municipality and how it uses each language of the network.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MunicipalityLanguages {
-    pub municipality: MunicipalityRef,
-    /// Per language: `Some(true)` required before publishing, `Some(false)`
-    /// optional, `None` not used.
-    pub languages: Vec<(Locale, Option<bool>)>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MunicipalitiesPage {
-    pub user: StaffUser,
-    pub municipalities: Vec<MunicipalityLanguages>,
-    pub flash: Option<FormFlash>,
-}
-
-#[server(prefix = "/api/staff", endpoint = "municipalities")]
-pub async fn staff_municipalities() -> Result<MunicipalitiesPage, AppError> {
-    let user = require(Permission::ManageMunicipalities).await?;
-    let db = crate::server::context::db()?;
-    Ok(MunicipalitiesPage {
-        user,
-        municipalities: crate::network::municipalities::languages(&db).await?,
-        flash: take_form_flash().await,
-    })
-}
-
-/// Sets how a municipality uses each language: `required`, `optional` or
-/// empty (not used), one field per language.
-#[server(prefix = "/api/staff", endpoint = "set-municipality-languages")]
-pub async fn set_municipality_languages(
-    lang: String,
-    municipality: String,
-    #[server(default)] en: String,
-    #[server(default)] fr: String,
-    #[server(default)] nl: String,
-) -> Result<(), AppError> {
-    use super::forms::on_server::{done, refuse};
-    use super::forms::Problems;
-    let user = require(Permission::ManageMunicipalities).await?;
-    let db = crate::server::context::db()?;
-    let locale = Locale::from_code(&lang).unwrap_or_default();
-    let mut problems = Problems::default();
-    let mut languages = Vec::new();
-    for (language, typed) in [(Locale::En, &en), (Locale::Fr, &fr), (Locale::Nl, &nl)] {
-        match typed.trim() {
-            "required" => languages.push((language, true)),
-            "optional" => languages.push((language, false)),
-            "" => {}
-            _ => problems.add(language.code(), "form.invalid_choice"),
-        }
-    }
-    let values = [
-        ("municipality", &municipality),
-        ("en", &en),
-        ("fr", &fr),
-        ("nl", &nl),
-    ];
-    let values: std::collections::BTreeMap<_, _> = values.into_iter().collect();
-    if !problems.is_empty() {
-        return refuse(&languages_form(municipality.trim()), &values, problems).await;
-    }
-    if !crate::network::municipalities::set_languages(
-        &db,
-        user.actor(),
-        municipality.trim(),
-        &languages,
-    )
-    .await?
-    {
-        return Err(AppError::not_found("municipality"));
-    }
-    done(
-        &languages_form(municipality.trim()),
-        "staff.saved",
-        &locale.path("/staff/municipalities", false),
-    )
-    .await
 }
 
 #[server(prefix = "/api/staff", endpoint = "accounts")]
@@ -243,10 +157,7 @@ pub async fn audit_log(
 }
 
 #[cfg(feature = "ssr")]
-use {
-    super::{forms::on_server::take_form_flash, session::on_server::require},
-    crate::domain::Permission,
-};
+use {super::session::on_server::require, crate::domain::Permission};
 
 #[cfg(feature = "ssr")]
 pub mod on_server {
@@ -291,9 +202,7 @@ pub mod on_server {
     pub async fn accounts_with_translators(db: &Db) -> Result<Vec<AccountRow>, sqlx::Error> {
         let mut rows = accounts(db).await?;
         for row in rows.iter_mut().filter(|r| r.role == Role::Comms) {
-            row.translates =
-                crate::publishing::translations::on_server::translator_languages(db, row.id)
-                    .await?;
+            row.translates = accounts::translator_languages(db, row.id).await?;
         }
         Ok(rows)
     }
@@ -323,13 +232,8 @@ pub mod on_server {
                 }
             }
         }
-        let marked = crate::publishing::translations::on_server::set_translator_languages(
-            &db,
-            admin.actor(),
-            account,
-            &languages,
-        )
-        .await?;
+        let marked =
+            accounts::set_translator_languages(&db, admin.actor(), account, &languages).await?;
         if !marked {
             return refuse(
                 &flash_form,

@@ -16,6 +16,8 @@ pub mod accounts;
 pub mod admin;
 pub mod forms;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod password_links;
 pub mod passwords;
 pub mod session;
 

@@ -103,6 +103,7 @@ pub mod on_server {
     use crate::backoffice::accounts::{self, AccountError};
     use crate::backoffice::forms::on_server::{done, refuse};
     use crate::backoffice::forms::Problems;
+    use crate::backoffice::password_links::{LinkPurpose, MailPasswordLink, PasswordLink};
     use crate::backoffice::session::on_server::{
         check_password, session_cookie, session_token, LoginError, SessionWrites,
     };
@@ -112,91 +113,12 @@ pub mod on_server {
     use crate::server::context::{encode_query, request_parts, state};
     use crate::server::cookies;
     use crate::server::db::{BeginWrite, Db};
-    use crate::server::outbox::{Enqueue, NewMail};
-    use crate::server::tokens::{new_token, token_hash};
+    use crate::server::tokens::token_hash;
 
     pub const PASSWORD_FLASH_COOKIE: &str = "lumieres_password";
-    /// How long a mailed link works.
-    pub const LINK_SECONDS: i64 = 24 * 3600;
     /// A forgotten-password link is mailed at most this often per account, so
     /// that the form cannot be used to flood a colleague's mailbox.
     pub const ASK_AGAIN_SECONDS: i64 = 5 * 60;
-
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub enum LinkPurpose {
-        /// A new account's first password.
-        Welcome,
-        /// A new password for an existing account.
-        Reset,
-    }
-
-    impl LinkPurpose {
-        pub fn slug(self) -> &'static str {
-            match self {
-                LinkPurpose::Welcome => "welcome",
-                LinkPurpose::Reset => "reset",
-            }
-        }
-    }
-
-    /// A link to mail: to whom, why, and where the pages are.
-    #[derive(Debug, Clone)]
-    pub struct PasswordLink<'a> {
-        pub user_id: i64,
-        pub email: &'a str,
-        pub name: &'a str,
-        pub purpose: LinkPurpose,
-        pub base_url: &'a str,
-        pub locale: Locale,
-    }
-
-    /// The mail that carries a link, in the staff member's language.
-    pub fn password_mail(link: &PasswordLink<'_>, token: &str) -> (String, String) {
-        let base = link.base_url.trim_end_matches('/');
-        let url = format!(
-            "{base}{}?token={token}",
-            link.locale.path("/staff/password", false)
-        );
-        let kind = link.purpose.slug();
-        let subject = link.locale.t(&format!("mail.password_subject_{kind}"));
-        let body = link
-            .locale
-            .t(&format!("mail.password_body_{kind}"))
-            .replace("%{name}", link.name)
-            .replace("%{url}", &url);
-        (subject, body)
-    }
-
-    /// Writes a link and queues its mail, inside the caller's transaction.
-    pub trait MailPasswordLink {
-        fn mail_password_link(
-            &mut self,
-            link: &PasswordLink<'_>,
-            now: i64,
-        ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
-    }
-
-    crate::impl_for_connections! {
-        impl MailPasswordLink {
-            async fn mail_password_link(&mut self, link: &PasswordLink<'_>, now: i64) -> Result<(), sqlx::Error> {
-                let token = new_token();
-                sqlx::query(
-                    "INSERT INTO password_links (token_hash, user_id, purpose, created_at, expires_at)
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(token_hash(&token))
-                .bind(link.user_id)
-                .bind(link.purpose.slug())
-                .bind(now)
-                .bind(now + LINK_SECONDS)
-                .execute(&mut *self)
-                .await?;
-                let (subject, body) = password_mail(link, &token);
-                let mail = NewMail { recipient: link.email, subject: &subject, body_text: &body, list_unsubscribe: None };
-                self.enqueue(&mail, now).await
-            }
-        }
-    }
 
     /// What a new password means, whichever way it came: the hash replaced,
     /// every session but `keep` (the one that changed it) ended, every

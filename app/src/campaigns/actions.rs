@@ -4,8 +4,7 @@
 //! delivery. Only the owning municipality's council, or an administrator,
 //! does the last three. The command line (`server action create|close|list`)
 //! goes through the same audited writes, as the system actor `cli`.
-use crate::backoffice::forms::{FormFlash, TextKind};
-use crate::backoffice::StaffUser;
+use crate::backoffice::forms::TextKind;
 use crate::domain::{Translatable, Translation};
 use crate::error::AppError;
 use crate::i18n::Locale;
@@ -100,45 +99,12 @@ impl Translatable for SupportActionRecord {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SupportActionWorkspace {
-    pub user: StaffUser,
-    pub action: SupportActionRecord,
-    pub person_name: String,
-    pub confirmed: i64,
-    pub can_edit: bool,
-    /// Whether this user may record its delivery and response.
-    pub can_record: bool,
-    /// The languages the person's municipalities require.
-    pub required_languages: Vec<Locale>,
-    /// Once its signatures were handed over.
-    pub delivery: Option<super::deliveries::DeliveryRecord>,
-    /// The addressee's response, once recorded.
-    pub response: Option<super::responses::ResponseRecord>,
-    /// Signatures collected on paper, by the batch, latest first.
-    pub paper_batches: Vec<super::paper::PaperBatchRecord>,
-    pub flash: Option<FormFlash>,
-}
-
 #[server(prefix = "/api/staff", endpoint = "save-support-action")]
 pub async fn save_support_action(
     #[server(flatten)] form: SupportActionForm,
 ) -> Result<(), AppError> {
     let user = require(Permission::RunActions).await?;
     on_server::save_support_action(&user, form).await
-}
-
-#[server(prefix = "/api/staff", endpoint = "support-action")]
-pub async fn staff_support_action(
-    slug: String,
-) -> Result<Option<SupportActionWorkspace>, AppError> {
-    let user = require(Permission::RecordOutcomes).await?;
-    let db = crate::server::context::db()?;
-    let Some(mut page) = on_server::workspace(&db, &user, &slug).await? else {
-        return Ok(None);
-    };
-    page.flash = crate::backoffice::forms::on_server::take_form_flash().await;
-    Ok(Some(page))
 }
 
 /// Closes (`open` empty) or reopens (`open` = "true") a support action by hand.
@@ -162,10 +128,10 @@ pub mod on_server {
         done, full_date, parse_languages, refuse, refuse_untranslated, LanguageInput, Publication,
     };
     use crate::backoffice::forms::Problems;
-    use crate::campaigns::deliveries::on_server::DeliveryStore;
+    use crate::backoffice::StaffUser;
     use crate::domain::{Line, PartialDate, Slug};
     use crate::on_pool;
-    use crate::records::owners::{action_of, action_to_run, case_to_change};
+    use crate::records::owners::{action_to_run, case_to_change};
     use crate::records::translations::{
         publication_gate, stored_language, write_translations, Kind, Translations,
     };
@@ -440,8 +406,7 @@ pub mod on_server {
             let mut tx = pool.begin_write().await?;
             if open {
                 // Not delivered meanwhile: a delivery and a reopening wait for each other.
-                tx.hold_action(id).await?;
-                if tx.delivery_record(id).await?.is_some() {
+                if !tx.hold_undelivered(id).await? {
                     return Ok(false);
                 }
             }
@@ -449,46 +414,6 @@ pub mod on_server {
             tx.commit().await?;
             Ok(true)
         })
-    }
-
-    /// The action's staff page: its record, count, and whether this user may change it.
-    pub async fn workspace(
-        db: &Db,
-        user: &StaffUser,
-        slug: &str,
-    ) -> Result<Option<SupportActionWorkspace>, AppError> {
-        let Some(found) = action_of(db, user.acting(), slug).await? else {
-            return Ok(None);
-        };
-        let id = found.action_id;
-        let action = on_pool!(db, |pool| pool.acquire().await?.action_record(id).await)?
-            .ok_or_else(|| crate::error::internal("support action vanished"))?;
-        let (person_name, confirmed): (String, i64) =
-            on_pool!(db, |pool| sqlx::query_as(concat!(
-                "SELECT p.full_name, ",
-                crate::confirmed_count!(),
-                " FROM support_actions a JOIN persons p ON p.id = a.person_id WHERE a.id = $1"
-            ))
-            .bind(id)
-            .fetch_one(pool)
-            .await)?;
-        Ok(Some(SupportActionWorkspace {
-            user: user.clone(),
-            person_name,
-            required_languages: crate::records::translations::required_languages(
-                db,
-                &action.person,
-            )
-            .await?,
-            action,
-            confirmed,
-            delivery: crate::campaigns::deliveries::on_server::delivery_record(db, id).await?,
-            paper_batches: crate::campaigns::paper::on_server::batches(db, id).await?,
-            response: crate::campaigns::responses::on_server::response_record(db, id).await?,
-            can_edit: found.may_act,
-            can_record: found.may_record,
-            flash: None,
-        }))
     }
 
     /// Support actions, on a connection inside the caller's transaction. Each write is audited.
@@ -514,6 +439,14 @@ pub mod on_server {
             id: i64,
             terms: &ActionTerms,
         ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
+
+        /// Holds action `id` until the transaction ends, so that a delivery
+        /// waits for the caller's change (and the caller for one under way);
+        /// `false`: its signatures were delivered, the action changes no more.
+        fn hold_undelivered(
+            &mut self,
+            id: i64,
+        ) -> impl std::future::Future<Output = Result<bool, sqlx::Error>> + Send;
 
         /// Closes or reopens action `id`, audited: the one way an action
         /// closes (by hand, from the command line, by a delivery). Reopening
@@ -659,6 +592,17 @@ pub mod on_server {
                     .before(&before)
                     .after(&after);
                 self.record_audit(&entry).await
+            }
+
+            async fn hold_undelivered(&mut self, id: i64) -> Result<bool, sqlx::Error> {
+                self.hold_action(id).await?;
+                let delivered: bool = sqlx::query_scalar(concat!(
+                    "SELECT ", crate::delivered!(), " FROM support_actions a WHERE a.id = $1"
+                ))
+                .bind(id)
+                .fetch_one(&mut *self)
+                .await?;
+                Ok(!delivered)
             }
 
             async fn set_action_open(&mut self, actor: Actor, id: i64, open: bool) -> Result<(), sqlx::Error> {

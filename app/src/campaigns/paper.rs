@@ -65,14 +65,14 @@ pub mod on_server {
     use crate::backoffice::forms::Problems;
     use crate::backoffice::StaffUser;
     use crate::campaigns::actions::on_server::done_on_action;
-    use crate::campaigns::deliveries::on_server::DeliveryStore;
+    use crate::campaigns::actions::on_server::ActionStore;
     use crate::domain::Line;
     use crate::i18n::Locale;
     use crate::on_pool;
     use crate::records::owners::action_to_run;
     use crate::server::audit::{Actor, AuditEntry, RecordAudit};
     use crate::server::db::{BeginWrite, Db};
-    use crate::signing::threshold::{CheckThreshold, LockAction};
+    use crate::signing::threshold::CheckThreshold;
     use chrono::NaiveDate;
 
     /// A batch as typed, checked.
@@ -195,8 +195,7 @@ pub mod on_server {
         on_pool!(db, |pool| {
             let mut tx = pool.begin_write().await?;
             // Not delivered meanwhile: a delivery and a batch wait for each other.
-            tx.hold_action(action_id).await?;
-            if tx.delivery_record(action_id).await?.is_some() {
+            if !tx.hold_undelivered(action_id).await? {
                 return Ok(Written::Delivered);
             }
             let (name, id) = match &change {

@@ -3,14 +3,11 @@
 //! members for it; the change is audited like any other. It declares the
 //! languages it works in: those required before a case it adopted is
 //! published (Brussels: French and Dutch) and optional ones.
-use crate::api::MunicipalityRef;
-use crate::backoffice::admin::MunicipalityLanguages;
 use crate::domain::{CountryCode, Line, PartialDate, Slug};
-use crate::i18n::{LangText, Locale};
+use crate::i18n::Locale;
 use crate::on_pool;
-use crate::records::translations::stored_language;
 use crate::server::audit::{Actor, AuditEntry, RecordAudit};
-use crate::server::db::{stored_slug, BeginWrite, Db};
+use crate::server::db::{BeginWrite, Db};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MunicipalityError {
@@ -111,90 +108,5 @@ pub async fn add(
         tx.record_audit(&entry).await?;
         tx.commit().await?;
         Ok(id)
-    })
-}
-
-/// Every municipality with how it uses each language, by name.
-pub async fn languages(db: &Db) -> Result<Vec<MunicipalityLanguages>, sqlx::Error> {
-    let rows: Vec<(i64, String, String, String)> = on_pool!(db, |pool| sqlx::query_as(
-        "SELECT id, slug, name, original_language FROM municipalities ORDER BY name"
-    )
-    .fetch_all(pool)
-    .await)?;
-    let used: Vec<(i64, String, bool)> = on_pool!(db, |pool| sqlx::query_as(
-        "SELECT municipality_id, language, required FROM municipality_languages"
-    )
-    .fetch_all(pool)
-    .await)?;
-    rows.into_iter()
-        .map(|(id, slug, name, language)| {
-            let languages = Locale::ALL
-                .into_iter()
-                .map(|l| {
-                    let use_of = used
-                        .iter()
-                        .find(|(m, code, _)| *m == id && code == l.code())
-                        .map(|(_, _, required)| *required);
-                    (l, use_of)
-                })
-                .collect();
-            Ok(MunicipalityLanguages {
-                municipality: MunicipalityRef {
-                    slug: stored_slug(&slug)?,
-                    name: LangText {
-                        text: name,
-                        lang: stored_language(&language)?,
-                    },
-                },
-                languages,
-            })
-        })
-        .collect()
-}
-
-/// Sets the languages a municipality uses, `true` for required ones,
-/// audited; `false`: no such municipality. What its cases need before
-/// publication, and what the translation queue lists, follow at once.
-#[tracing::instrument(skip(db, languages), fields(%actor, municipality = slug))]
-pub async fn set_languages(
-    db: &Db,
-    actor: Actor,
-    slug: &str,
-    languages: &[(Locale, bool)],
-) -> Result<bool, sqlx::Error> {
-    on_pool!(db, |pool| {
-        let mut tx = pool.begin_write().await?;
-        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM municipalities WHERE slug = $1")
-            .bind(slug)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(id) = id else { return Ok(false) };
-        let before: Vec<(String, bool)> = sqlx::query_as(
-            "SELECT language, required FROM municipality_languages WHERE municipality_id = $1 ORDER BY language",
-        )
-        .bind(id)
-        .fetch_all(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM municipality_languages WHERE municipality_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        for (language, required) in languages {
-            sqlx::query(
-                "INSERT INTO municipality_languages (municipality_id, language, required) VALUES ($1, $2, $3)",
-            )
-            .bind(id)
-            .bind(language.code())
-            .bind(*required)
-            .execute(&mut *tx)
-            .await?;
-        }
-        let after: Vec<(&str, bool)> = languages.iter().map(|(l, r)| (l.code(), *r)).collect();
-        let entry = AuditEntry::new(actor, "municipality.languages", "municipality", id)
-            .before(&before)
-            .after(&after);
-        tx.record_audit(&entry).await?;
-        tx.commit().await?;
-        Ok(true)
     })
 }

@@ -90,7 +90,7 @@ pub async fn translation_queue(language: String) -> Result<TranslationsWorkspace
         crate::backoffice::session::on_server::require(crate::domain::Permission::WriteUpdates)
             .await?;
     let db = crate::server::context::db()?;
-    let translates = on_server::translator_languages(&db, user.id).await?;
+    let translates = crate::backoffice::accounts::translator_languages(&db, user.id).await?;
     let (language, languages) = match language.trim() {
         "" => (None, translates.clone()),
         "all" => (None, Vec::new()),
@@ -395,59 +395,6 @@ pub mod on_server {
             }
         }
         Ok(entries)
-    }
-
-    /// The languages a staff member translates into, in the network's order.
-    pub async fn translator_languages(db: &Db, user: i64) -> Result<Vec<Locale>, sqlx::Error> {
-        let codes: Vec<String> = on_pool!(db, |pool| sqlx::query_scalar(
-            "SELECT language FROM translator_languages WHERE user_id = $1"
-        )
-        .bind(user)
-        .fetch_all(pool)
-        .await)?;
-        crate::records::translations::in_network_order(&codes)
-    }
-
-    /// Marks communications staff member `user` as translating into
-    /// `languages` (none: not a translator), audited; `false`: no such
-    /// communications staff member.
-    pub async fn set_translator_languages(
-        db: &Db,
-        actor: crate::server::audit::Actor,
-        user: i64,
-        languages: &[Locale],
-    ) -> Result<bool, sqlx::Error> {
-        use crate::server::audit::{AuditEntry, RecordAudit};
-        use crate::server::db::BeginWrite;
-        let before = translator_languages(db, user).await?;
-        on_pool!(db, |pool| {
-            let mut tx = pool.begin_write().await?;
-            let comms: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM users WHERE id = $1 AND role = 'comms'")
-                    .bind(user)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if comms.is_none() {
-                return Ok(false);
-            }
-            sqlx::query("DELETE FROM translator_languages WHERE user_id = $1")
-                .bind(user)
-                .execute(&mut *tx)
-                .await?;
-            for language in languages {
-                sqlx::query("INSERT INTO translator_languages (user_id, language) VALUES ($1, $2)")
-                    .bind(user)
-                    .bind(language.code())
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            let entry = AuditEntry::new(actor, "user.translator_languages", "user", user)
-                .before(&before)
-                .after(&languages);
-            tx.record_audit(&entry).await?;
-            tx.commit().await?;
-            Ok(true)
-        })
     }
 
     /// A record of one of the kinds the queue lists, as stored.

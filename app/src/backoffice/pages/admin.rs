@@ -1,11 +1,9 @@
-//! `/staff/accounts`, `/staff/municipalities` and `/staff/audit`: the
-//! administrator's pages.
+//! `/staff/accounts` and `/staff/audit`: the administrator's pages.
 use super::forms::{gate, gated, FlashNotice, LangField, SelectField, StaffNav, TextField};
 use crate::api::MunicipalityRef;
 use crate::backoffice::admin::{
-    audit_log, languages_form, staff_accounts, staff_municipalities, AccountRow, AccountsPage,
-    AuditPage, ChangeAccount, CreateAccount, MunicipalitiesPage, MunicipalityLanguages,
-    SetMunicipalityLanguages, SetTranslatorLanguages, USER_FORM,
+    audit_log, staff_accounts, AccountRow, AccountsPage, AuditPage, ChangeAccount, CreateAccount,
+    SetTranslatorLanguages, USER_FORM,
 };
 use crate::backoffice::forms::FormFlash;
 use crate::domain::{Permission, Role};
@@ -269,144 +267,6 @@ pub fn StaffAuditPage() -> impl IntoView {
                 </section>
             }
         })}
-    }
-}
-
-/// `/staff/requests`: adoptions of cases another municipality holds, or that
-/// are not public, wait here for an administrator to approve or refuse them.
-#[component]
-pub fn StaffRequestsPage() -> impl IntoView {
-    use crate::cases::adoptions::{
-        adoption_requests, request_form, DecideAdoption, RequestsWorkspace,
-    };
-    super::private_page();
-    let locale = use_locale();
-    let title = locale.t("staff.requests_title");
-    let data = Resource::new(
-        || (),
-        move |_| {
-            gate(Permission::DecideAdoptions, async move {
-                adoption_requests().await.map(Some)
-            })
-        },
-    );
-    view! {
-        <Title text=title.clone()/>
-        <Meta name="robots" content="noindex"/>
-        {gated(data, move |page: RequestsWorkspace| {
-            let flash = page.flash.clone();
-            view! {
-                <StaffNav user=page.user.clone()/>
-                <section class="staff-page">
-                    <h1>{title.clone()}</h1>
-                    <FlashNotice flash=flash/>
-                    {page.requests.is_empty().then(|| view! { <p>{locale.t("staff.no_requests")}</p> })}
-                    <ul class="adoption-requests">
-                        {page.requests.into_iter().map(|r| {
-                            let held = if r.adopted_by.is_empty() { "—".to_owned() } else { r.adopted_by.join(", ") };
-                            let form = request_form(r.id);
-                            let decide = |decision: &'static str, key: &'static str| view! {
-                                <form method="post" action={<DecideAdoption as ServerFn>::PATH} class="inline-form">
-                                    <LangField/>
-                                    <input type="hidden" name="request" value=r.id.to_string()/>
-                                    <input type="hidden" name="decision" value=decision/>
-                                    <button type="submit">{locale.t(key)}</button>
-                                </form>
-                            };
-                            view! {
-                                <li class="adoption-request" id=form>
-                                    <h2>{format!("{} · {}", r.municipality, r.person_name)}</h2>
-                                    <dl>
-                                        <dt>{locale.t("staff.request_held_by")}</dt><dd>{held}</dd>
-                                        <dt>{locale.t("staff.col_state")}</dt>
-                                        <dd>{locale.t(if r.person_public { "staff.public" } else { "staff.draft" })}</dd>
-                                        <dt>{locale.t("staff.adopted_on")}</dt><dd>{r.adopted_on.format(locale)}</dd>
-                                        <dt>{locale.t("staff.decision_reference")}</dt><dd>{r.decision_reference.clone().unwrap_or_else(|| "—".into())}</dd>
-                                        <dt>{locale.t("staff.request_by")}</dt>
-                                        <dd>{format!("{} · {}", r.requested_by.clone().unwrap_or_default(), r.requested_on)}</dd>
-                                    </dl>
-                                    {r.note.clone().map(|note| view! { <p class="note">{note}</p> })}
-                                    {decide("approve", "staff.approve")}
-                                    {decide("refuse", "staff.refuse")}
-                                </li>
-                            }
-                        }).collect_view()}
-                    </ul>
-                </section>
-            }
-        })}
-    }
-}
-
-#[component]
-pub fn StaffMunicipalitiesPage() -> impl IntoView {
-    super::private_page();
-    let locale = use_locale();
-    let title = locale.t("staff.municipalities_title");
-    let data = Resource::new(
-        || (),
-        move |_| {
-            gate(Permission::ManageMunicipalities, async move {
-                staff_municipalities().await.map(Some)
-            })
-        },
-    );
-    view! {
-        <Title text=title.clone()/>
-        <Meta name="robots" content="noindex"/>
-        {gated(data, move |page: MunicipalitiesPage| view! {
-            <StaffNav user=page.user.clone()/>
-            <section class="staff-page">
-                <h1>{title.clone()}</h1>
-                <FlashNotice flash=page.flash.clone()/>
-                <p>{locale.t("staff.municipalities_lead")}</p>
-                {page.municipalities.into_iter().map(|m| view! {
-                    <MunicipalityLanguagesForm municipality=m flash=page.flash.clone()/>
-                }).collect_view()}
-            </section>
-        })}
-    }
-}
-
-/// One municipality's languages: for each, required, optional or not used.
-#[component]
-fn MunicipalityLanguagesForm(
-    municipality: MunicipalityLanguages,
-    flash: Option<FormFlash>,
-) -> impl IntoView {
-    let locale = use_locale();
-    let slug = municipality.municipality.slug.as_str().to_owned();
-    let form = languages_form(&slug);
-    let choices = vec![
-        ("required".to_owned(), locale.t("staff.language_required")),
-        ("optional".to_owned(), locale.t("staff.language_optional")),
-        (String::new(), locale.t("staff.language_unused")),
-    ];
-    let selects = municipality
-        .languages
-        .into_iter()
-        .map(|(language, use_of)| {
-            let value = match use_of {
-                Some(true) => "required",
-                Some(false) => "optional",
-                None => "",
-            };
-            view! {
-                <SelectField form=form.clone() name=language.code() label=locale.language_name(language)
-                    value=value.to_owned() flash=flash.clone() options=choices.clone()/>
-            }
-        })
-        .collect_view();
-    view! {
-        <form method="post" action={<SetMunicipalityLanguages as ServerFn>::PATH} class="staff-form" id=form.clone()>
-            <fieldset>
-                <legend lang=municipality.municipality.name.lang_attr(locale)>{municipality.municipality.name.text.clone()}</legend>
-                <LangField/>
-                <input type="hidden" name="municipality" value=slug.clone()/>
-                {selects}
-                <button type="submit">{locale.t("staff.save")}</button>
-            </fieldset>
-        </form>
     }
 }
 
