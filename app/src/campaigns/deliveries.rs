@@ -175,7 +175,7 @@ pub mod on_server {
         .bind(found.action_id)
         .fetch_one(pool)
         .await)?;
-        let today = chrono::Utc::now().date_naive();
+        let today = crate::server::clock::today_date();
         let mut problems = Problems::default();
         let Some(input) = parse_delivery(&mut problems, &form, opens_on, today) else {
             return refuse(DELIVERY_FORM, &form, problems).await;

@@ -143,7 +143,7 @@ pub mod on_server {
             (Some(id), false) => Change::Remove(id),
             (None, false) => return Err(AppError::not_found("paper batch")),
             (batch, true) => {
-                let today = chrono::Utc::now().date_naive();
+                let today = crate::server::clock::today_date();
                 let mut problems = Problems::default();
                 let Some(parsed) = parse_batch(&mut problems, &form, today) else {
                     return refuse(&form_name(batch), &form, problems).await;

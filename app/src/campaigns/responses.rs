@@ -199,7 +199,7 @@ pub mod on_server {
                 "a response follows a delivery: record the delivery first".into(),
             ));
         };
-        let today = chrono::Utc::now().date_naive();
+        let today = crate::server::clock::today_date();
         let mut problems = Problems::default();
         let Some(input) = parse_response(&mut problems, &form, delivered_on, today) else {
             return refuse(RESPONSE_FORM, &form, problems).await;

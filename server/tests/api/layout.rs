@@ -233,3 +233,25 @@ fn each_folder_imports_only_what_it_may_and_no_two_import_each_other() {
         "the scan sees imports"
     );
 }
+
+/// The time is read in one place (`server::clock`): a test moves it by
+/// changing what is stored, never by racing the wall clock elsewhere.
+#[test]
+fn the_time_is_read_in_one_place() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let clock = root.join("app/src/server/clock.rs");
+    let mut files = Vec::new();
+    rust_files(&root.join("app/src"), &mut files);
+    rust_files(&root.join("server/src"), &mut files);
+    for file in files.iter().filter(|f| **f != clock) {
+        let text = std::fs::read_to_string(file).unwrap();
+        for reading in ["Utc::now(", "Local::now(", "SystemTime::now("] {
+            assert!(
+                !text.contains(reading),
+                "{} reads the time ({reading}…): ask server::clock",
+                file.display()
+            );
+        }
+    }
+    assert!(std::fs::read_to_string(clock).unwrap().contains("Utc::now("));
+}
