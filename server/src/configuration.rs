@@ -100,6 +100,97 @@ fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
+/// A whole number from the environment, `default` when unset.
+fn number<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
+    match var(name) {
+        None => Ok(default),
+        Some(typed) => typed.parse().map_err(|_| typed),
+    }
+}
+
+/// A whole number from the environment; `problem` says what it should be.
+fn number_or<T: std::str::FromStr>(
+    name: &'static str,
+    default: T,
+    problem: &str,
+) -> Result<T, ConfigError> {
+    number(name, default).map_err(|typed| ConfigError::Invalid {
+        name,
+        reason: format!("{typed:?} {problem}"),
+    })
+}
+
+/// `1` or `0`; `default` when unset.
+fn switch(name: &'static str, default: bool) -> Result<bool, ConfigError> {
+    match var(name).as_deref().map(str::trim) {
+        None | Some("") => Ok(default),
+        Some("0") => Ok(false),
+        Some("1") => Ok(true),
+        Some(other) => Err(ConfigError::Invalid {
+            name,
+            reason: format!("{other:?} is neither 1 nor 0"),
+        }),
+    }
+}
+
+fn client_ip_header() -> Result<Option<http::HeaderName>, ConfigError> {
+    var("CLIENT_IP_HEADER")
+        .map(|name| {
+            http::HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| ConfigError::Invalid {
+                name: "CLIENT_IP_HEADER",
+                reason: format!("{name:?} is not a header name"),
+            })
+        })
+        .transpose()
+}
+
+fn render_cache_bytes() -> Result<u64, ConfigError> {
+    let mib = var("RENDER_CACHE_MIB").unwrap_or_else(|| DEFAULT_RENDER_CACHE_MIB.to_owned());
+    mib.parse::<u64>()
+        .ok()
+        .and_then(|mib| mib.checked_mul(1024 * 1024))
+        .ok_or_else(|| ConfigError::Invalid {
+            name: "RENDER_CACHE_MIB",
+            reason: format!("{mib:?} is not a whole number of mebibytes (0 turns the cache off)"),
+        })
+}
+
+fn open_data_licence() -> Result<app::server::Licence, ConfigError> {
+    match (var("OPEN_DATA_LICENCE"), var("OPEN_DATA_LICENCE_URL")) {
+        (None, None) => Ok(app::server::Licence::default()),
+        // It goes into a `Link: <…>` header: ASCII, no spaces nor angle brackets.
+        (Some(name), Some(url))
+            if (url.starts_with("https://") || url.starts_with("http://"))
+                && url.chars().all(|c| c.is_ascii_graphic() && c != '<' && c != '>') =>
+        {
+            Ok(app::server::Licence { name, url })
+        }
+        (Some(_), Some(url)) => Err(ConfigError::Invalid {
+            name: "OPEN_DATA_LICENCE_URL",
+            reason: format!(
+                "{url:?} is not an http:// or https:// address in ASCII without spaces (write an international name in its xn-- form)"
+            ),
+        }),
+        (name, _) => Err(ConfigError::Invalid {
+            name: if name.is_some() { "OPEN_DATA_LICENCE_URL" } else { "OPEN_DATA_LICENCE" },
+            reason: "OPEN_DATA_LICENCE and OPEN_DATA_LICENCE_URL are set together (a licence's name and where to read it)".into(),
+        }),
+    }
+}
+
+fn accessibility_contact() -> Result<Option<String>, ConfigError> {
+    var("ACCESSIBILITY_CONTACT")
+        .map(|address| {
+            app::domain::Email::parse(&address)
+                .map(|email| email.as_str().to_owned())
+                .map_err(|e| ConfigError::Invalid {
+                    name: "ACCESSIBILITY_CONTACT",
+                    reason: format!("{address:?}: {e}"),
+                })
+        })
+        .transpose()
+}
+
 impl Settings {
     pub fn from_env() -> Result<Self, ConfigError> {
         let site_addr = var("LEPTOS_SITE_ADDR").unwrap_or_else(|| DEFAULT_SITE_ADDR.to_owned());
@@ -107,13 +198,15 @@ impl Settings {
             name: "LEPTOS_SITE_ADDR",
             reason: format!("{site_addr:?}: {e}"),
         })?;
-        let max = var("DATABASE_MAX_CONNECTIONS").unwrap_or_else(|| "10".to_owned());
-        let database_max_connections = match max.parse::<u32>() {
+        let database_max_connections = match number::<u32>("DATABASE_MAX_CONNECTIONS", 10) {
             Ok(n) if n > 0 => n,
             _ => {
                 return Err(ConfigError::Invalid {
                     name: "DATABASE_MAX_CONNECTIONS",
-                    reason: format!("{max:?} is not a positive whole number"),
+                    reason: format!(
+                        "{:?} is not a positive whole number",
+                        var("DATABASE_MAX_CONNECTIONS").unwrap_or_default()
+                    ),
                 })
             }
         };
@@ -126,110 +219,26 @@ impl Settings {
                 });
             }
         }
-        let rate = var("SIGNING_RATE_LIMIT_PER_MINUTE").unwrap_or_else(|| "10".to_owned());
-        let signing_rate_per_minute = rate.parse::<u32>().map_err(|_| ConfigError::Invalid {
-            name: "SIGNING_RATE_LIMIT_PER_MINUTE",
-            reason: format!("{rate:?} is not a whole number (0 turns the limit off)"),
-        })?;
-        let rate = var("LOGIN_RATE_LIMIT_PER_MINUTE").unwrap_or_else(|| "10".to_owned());
-        let login_rate_per_minute = rate.parse::<u32>().map_err(|_| ConfigError::Invalid {
-            name: "LOGIN_RATE_LIMIT_PER_MINUTE",
-            reason: format!("{rate:?} is not a whole number (0 turns the limit off)"),
-        })?;
-        let switch = |name: &'static str, default: bool| match var(name).as_deref().map(str::trim) {
-            None | Some("") => Ok(default),
-            Some("0") => Ok(false),
-            Some("1") => Ok(true),
-            Some(other) => Err(ConfigError::Invalid {
-                name,
-                reason: format!("{other:?} is neither 1 nor 0"),
-            }),
-        };
-        let feeds_allow_private = switch("FEEDS_ALLOW_PRIVATE", false)?;
-        let feed_worker = switch("FEED_WORKER", true)?;
-        let client_ip_header = var("CLIENT_IP_HEADER")
-            .map(|name| {
-                http::HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
-                    ConfigError::Invalid {
-                        name: "CLIENT_IP_HEADER",
-                        reason: format!("{name:?} is not a header name"),
-                    }
-                })
-            })
-            .transpose()?;
-        let days = var("RETENTION_DAYS").unwrap_or_else(|| "180".to_owned());
-        let retention_days = days.parse::<u32>().map_err(|_| ConfigError::Invalid {
-            name: "RETENTION_DAYS",
-            reason: format!("{days:?} is not a whole number of days"),
-        })?;
+        let limit = "is not a whole number (0 turns the limit off)";
         let database_wait = match var("DATABASE_WAIT_SECONDS") {
             None => None,
-            Some(seconds) => Some(std::time::Duration::from_secs(seconds.parse().map_err(
-                |_| ConfigError::Invalid {
-                    name: "DATABASE_WAIT_SECONDS",
-                    reason: format!(
-                        "{seconds:?} is not a whole number of seconds (0: do not wait)"
-                    ),
-                },
+            Some(_) => Some(std::time::Duration::from_secs(number_or(
+                "DATABASE_WAIT_SECONDS",
+                0,
+                "is not a whole number of seconds (0: do not wait)",
             )?)),
         };
-        let mib = var("RENDER_CACHE_MIB").unwrap_or_else(|| DEFAULT_RENDER_CACHE_MIB.to_owned());
-        let render_cache_bytes = mib
-            .parse::<u64>()
-            .ok()
-            .and_then(|mib| mib.checked_mul(1024 * 1024))
-            .ok_or_else(|| ConfigError::Invalid {
-                name: "RENDER_CACHE_MIB",
-                reason: format!(
-                    "{mib:?} is not a whole number of mebibytes (0 turns the cache off)"
-                ),
-            })?;
-        let default_licence = app::server::Licence::default();
-        let open_data_licence = match (var("OPEN_DATA_LICENCE"), var("OPEN_DATA_LICENCE_URL")) {
-            (None, None) => default_licence,
-            // It goes into a `Link: <…>` header: ASCII, no spaces nor angle brackets.
-            (Some(name), Some(url))
-                if (url.starts_with("https://") || url.starts_with("http://"))
-                    && url.chars().all(|c| c.is_ascii_graphic() && c != '<' && c != '>') =>
-            {
-                app::server::Licence { name, url }
-            }
-            (Some(_), Some(url)) => {
-                return Err(ConfigError::Invalid {
-                    name: "OPEN_DATA_LICENCE_URL",
-                    reason: format!(
-                        "{url:?} is not an http:// or https:// address in ASCII without spaces (write an international name in its xn-- form)"
-                    ),
-                })
-            }
-            (name, _) => {
-                return Err(ConfigError::Invalid {
-                    name: if name.is_some() { "OPEN_DATA_LICENCE_URL" } else { "OPEN_DATA_LICENCE" },
-                    reason: "OPEN_DATA_LICENCE and OPEN_DATA_LICENCE_URL are set together (a licence's name and where to read it)".into(),
-                })
-            }
-        };
-        let accessibility_contact = var("ACCESSIBILITY_CONTACT")
-            .map(|address| {
-                app::domain::Email::parse(&address)
-                    .map(|email| email.as_str().to_owned())
-                    .map_err(|e| ConfigError::Invalid {
-                        name: "ACCESSIBILITY_CONTACT",
-                        reason: format!("{address:?}: {e}"),
-                    })
-            })
-            .transpose()?;
         Ok(Self {
-            accessibility_contact,
-            render_cache_bytes,
-            open_data_licence,
-            retention_days,
+            accessibility_contact: accessibility_contact()?,
+            render_cache_bytes: render_cache_bytes()?,
+            open_data_licence: open_data_licence()?,
+            retention_days: number_or("RETENTION_DAYS", 180, "is not a whole number of days")?,
             public_url: public_url.map(|url| url.trim_end_matches('/').to_owned()),
-            signing_rate_per_minute,
-            login_rate_per_minute,
-            feeds_allow_private,
-            feed_worker,
-            client_ip_header,
+            signing_rate_per_minute: number_or("SIGNING_RATE_LIMIT_PER_MINUTE", 10, limit)?,
+            login_rate_per_minute: number_or("LOGIN_RATE_LIMIT_PER_MINUTE", 10, limit)?,
+            feeds_allow_private: switch("FEEDS_ALLOW_PRIVATE", false)?,
+            feed_worker: switch("FEED_WORKER", true)?,
+            client_ip_header: client_ip_header()?,
             smtp_url: var("SMTP_URL").map(SecretString::from),
             mail_from: var("MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned()),
             database_url: SecretString::from(

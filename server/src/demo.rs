@@ -8,6 +8,7 @@ use app::on_pool;
 use app::records::timeline::{NewStatusEvent, Provenance, Timeline};
 use app::records::translations::{Field, NewTranslation, Translations};
 use app::server::db::{BeginWrite, Db};
+use std::future::Future;
 
 /// A demo text in English (the seed's language, so the original) with its
 /// French and Dutch translations: the City of Brussels works in both.
@@ -359,52 +360,113 @@ fn parts(d: PartialDate) -> (i32, Option<i32>, Option<i32>) {
 pub async fn load(db: &Db, only_if_empty: bool) -> Result<Outcome, sqlx::Error> {
     on_pool!(db, |pool| {
         let mut tx = pool.begin_write().await?;
-        let present: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM municipalities WHERE slug = $1")
-                .bind(MUNICIPALITY_SLUG)
-                .fetch_one(&mut *tx)
-                .await?;
-        if present > 0 {
-            return Ok(Outcome::AlreadyPresent);
+        if let Some(outcome) = tx.loaded_before(only_if_empty).await? {
+            return Ok(outcome);
         }
-        if only_if_empty {
-            let persons: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM persons")
-                .fetch_one(&mut *tx)
-                .await?;
-            if persons > 0 {
-                return Ok(Outcome::NotEmpty);
+        let municipality_id = tx.write_municipality().await?;
+        let (mut events, mut actions) = (0, 0);
+        for person in PERSONS {
+            let person_id = tx.write_person(person, municipality_id).await?;
+            events += tx.write_events(person_id, person.events).await?;
+            if tx.write_action(person, person_id, municipality_id).await? {
+                actions += 1;
             }
         }
-        let municipality_id: i64 = sqlx::query_scalar(
-            "INSERT INTO municipalities (slug, name, country_code, joined_year) VALUES ($1, $2, 'BE', 2015)
-             RETURNING id",
-        )
-        .bind(MUNICIPALITY_SLUG)
-        .bind(MUNICIPALITY_NAME.en)
-        .fetch_one(&mut *tx)
-        .await?;
-        translate(
-            &mut *tx,
-            Field::MunicipalityName,
-            municipality_id,
-            plain(&MUNICIPALITY_NAME),
-        )
-        .await?;
-        // Brussels is bilingual: French and Dutch before anything is published.
-        for (language, required) in [(Locale::Fr, true), (Locale::Nl, true), (Locale::En, false)] {
-            sqlx::query(
-                "INSERT INTO municipality_languages (municipality_id, language, required) VALUES ($1, $2, $3)",
-            )
-            .bind(municipality_id)
-            .bind(language.code())
-            .bind(required)
-            .execute(&mut *tx)
-            .await?;
+        tx.commit().await?;
+        Ok(Outcome::Loaded {
+            persons: PERSONS.len(),
+            events,
+            actions,
+        })
+    })
+}
+
+/// The demo's writes, each on the connection of the one transaction that
+/// loads it all.
+trait DemoWrites {
+    /// Why nothing is loaded, if nothing is: the City of Brussels is there
+    /// already, or other data is and `only_if_empty` was asked.
+    fn loaded_before(
+        &mut self,
+        only_if_empty: bool,
+    ) -> impl Future<Output = Result<Option<Outcome>, sqlx::Error>> + Send;
+
+    /// The City of Brussels with its languages; its id.
+    fn write_municipality(&mut self) -> impl Future<Output = Result<i64, sqlx::Error>> + Send;
+
+    /// A person, public, with their summary, aliases, rights and the
+    /// municipality's adoption; their id.
+    fn write_person(
+        &mut self,
+        person: &DemoPerson,
+        municipality_id: i64,
+    ) -> impl Future<Output = Result<i64, sqlx::Error>> + Send;
+
+    /// The person's dated facts, published, each in three languages; how many.
+    fn write_events(
+        &mut self,
+        person_id: i64,
+        events: &[DemoEvent],
+    ) -> impl Future<Output = Result<usize, sqlx::Error>> + Send;
+
+    /// The person's open message of solidarity, unless they are released;
+    /// whether there is one.
+    fn write_action(
+        &mut self,
+        person: &DemoPerson,
+        person_id: i64,
+        municipality_id: i64,
+    ) -> impl Future<Output = Result<bool, sqlx::Error>> + Send;
+}
+
+app::impl_for_connections! {
+    impl DemoWrites {
+        async fn loaded_before(&mut self, only_if_empty: bool) -> Result<Option<Outcome>, sqlx::Error> {
+            let present: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM municipalities WHERE slug = $1")
+                .bind(MUNICIPALITY_SLUG)
+                .fetch_one(&mut *self)
+                .await?;
+            if present > 0 {
+                return Ok(Some(Outcome::AlreadyPresent));
+            }
+            if only_if_empty {
+                let persons: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM persons")
+                    .fetch_one(&mut *self)
+                    .await?;
+                if persons > 0 {
+                    return Ok(Some(Outcome::NotEmpty));
+                }
+            }
+            Ok(None)
         }
 
-        let mut events = 0;
-        let mut actions = 0;
-        for person in PERSONS {
+        async fn write_municipality(&mut self) -> Result<i64, sqlx::Error> {
+            let municipality_id: i64 = sqlx::query_scalar(
+                "INSERT INTO municipalities (slug, name, country_code, joined_year) VALUES ($1, $2, 'BE', 2015)
+                 RETURNING id",
+            )
+            .bind(MUNICIPALITY_SLUG)
+            .bind(MUNICIPALITY_NAME.en)
+            .fetch_one(&mut *self)
+            .await?;
+            translate(&mut *self, Field::MunicipalityName, municipality_id, plain(&MUNICIPALITY_NAME)).await?;
+            // Brussels is bilingual: French and Dutch before anything is published.
+            for (language, required) in [(Locale::Fr, true), (Locale::Nl, true), (Locale::En, false)] {
+                sqlx::query(
+                    "INSERT INTO municipality_languages (municipality_id, language, required) VALUES ($1, $2, $3)",
+                )
+                .bind(municipality_id)
+                .bind(language.code())
+                .bind(required)
+                .execute(&mut *self)
+                .await?;
+            }
+            Ok(municipality_id)
+        }
+
+        async fn write_person(&mut self, person: &DemoPerson, municipality_id: i64) -> Result<i64, sqlx::Error> {
+            // Summaries are rich text, like those staff write.
+            let summary = |text: &str| app::server::sanitize::rich_text(&format!("<p>{text}</p>"));
             let person_id: i64 = sqlx::query_scalar(
                 "INSERT INTO persons (slug, full_name, country_code, summary, is_public)
                  VALUES ($1, $2, $3, $4, TRUE) RETURNING id",
@@ -412,26 +474,18 @@ pub async fn load(db: &Db, only_if_empty: bool) -> Result<Outcome, sqlx::Error> 
             .bind(person.slug)
             .bind(person.name)
             .bind(person.country)
-            // Summaries are rich text, like those staff write.
-            .bind(
-                person
-                    .summary
-                    .as_ref()
-                    .map(|s| app::server::sanitize::rich_text(&format!("<p>{}</p>", s.en))),
-            )
-            .fetch_one(&mut *tx)
+            .bind(person.summary.as_ref().map(|s| summary(s.en)))
+            .fetch_one(&mut *self)
             .await?;
-            if let Some(summary) = &person.summary {
-                let texts = summary
-                    .translations()
-                    .map(|(l, t)| (l, app::server::sanitize::rich_text(&format!("<p>{t}</p>"))));
-                translate(&mut *tx, Field::PersonSummary, person_id, texts).await?;
+            if let Some(texts) = &person.summary {
+                let translations = texts.translations().map(|(l, t)| (l, summary(t)));
+                translate(&mut *self, Field::PersonSummary, person_id, translations).await?;
             }
             for alias in person.aliases {
                 sqlx::query("INSERT INTO person_aliases (person_id, alias) VALUES ($1, $2)")
                     .bind(person_id)
                     .bind(*alias)
-                    .execute(&mut *tx)
+                    .execute(&mut *self)
                     .await?;
             }
             for right in person.rights {
@@ -441,7 +495,7 @@ pub async fn load(db: &Db, only_if_empty: bool) -> Result<Outcome, sqlx::Error> 
                 )
                 .bind(person_id)
                 .bind(right.slug())
-                .execute(&mut *tx)
+                .execute(&mut *self)
                 .await?;
             }
             let (y, m, d) = parts(date(person.adopted_on));
@@ -455,13 +509,14 @@ pub async fn load(db: &Db, only_if_empty: bool) -> Result<Outcome, sqlx::Error> 
             .bind(m)
             .bind(d)
             .bind(person.adoption_note)
-            .execute(&mut *tx)
+            .execute(&mut *self)
             .await?;
-            for event in person.events {
-                let body = event
-                    .body
-                    .as_ref()
-                    .map(|b| app::server::sanitize::rich_text(b.en));
+            Ok(person_id)
+        }
+
+        async fn write_events(&mut self, person_id: i64, events: &[DemoEvent]) -> Result<usize, sqlx::Error> {
+            for event in events {
+                let body = event.body.as_ref().map(|b| app::server::sanitize::rich_text(b.en));
                 let new = NewStatusEvent {
                     person_id,
                     status: event.status,
@@ -475,50 +530,49 @@ pub async fn load(db: &Db, only_if_empty: bool) -> Result<Outcome, sqlx::Error> 
                     published: true,
                     original_language: Locale::En,
                 };
-                let id = tx
-                    .insert_status_event(&new, app::server::clock::now())
-                    .await?;
-                translate(&mut *tx, Field::StatusEventTitle, id, plain(&event.title)).await?;
+                let id = self.insert_status_event(&new, app::server::clock::now()).await?;
+                translate(&mut *self, Field::StatusEventTitle, id, plain(&event.title)).await?;
                 if let Some(body) = &event.body {
-                    translate(&mut *tx, Field::StatusEventBody, id, rich(body)).await?;
+                    translate(&mut *self, Field::StatusEventBody, id, rich(body)).await?;
                 }
-                translate(&mut *tx, Field::StatusEventSourceTitle, id, plain(&SOURCE)).await?;
-                events += 1;
+                translate(&mut *self, Field::StatusEventSourceTitle, id, plain(&SOURCE)).await?;
             }
-            if let Some(action) = solidarity_action(person) {
-                let (_, title, body) = &action.texts[0];
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO support_actions (person_id, slug, title, body_html, addressee, goal, opens_on, is_open,
-                                                  municipality_id)
-                     VALUES ($1, $2, $3, $4, $5, 1000, $6, TRUE, $7) RETURNING id",
-                )
-                .bind(person_id)
-                .bind(&action.slug)
-                .bind(title)
-                .bind(app::server::sanitize::rich_text(body))
-                .bind(person.name)
-                .bind(app::server::clock::today_date())
-                .bind(municipality_id)
-                .fetch_one(&mut *tx)
-                .await?;
-                let titles = action.texts.iter().map(|(l, t, _)| (*l, t.clone()));
-                translate(&mut *tx, Field::SupportActionTitle, id, titles).await?;
-                let bodies = action
-                    .texts
-                    .iter()
-                    .map(|(l, _, b)| (*l, app::server::sanitize::rich_text(b)));
-                translate(&mut *tx, Field::SupportActionBody, id, bodies).await?;
-                // A name reads the same in every language.
-                let addressee = [Locale::Fr, Locale::Nl].map(|l| (l, person.name.to_owned()));
-                translate(&mut *tx, Field::SupportActionAddressee, id, addressee).await?;
-                actions += 1;
-            }
+            Ok(events.len())
         }
-        tx.commit().await?;
-        Ok(Outcome::Loaded {
-            persons: PERSONS.len(),
-            events,
-            actions,
-        })
-    })
+
+        async fn write_action(&mut self, person: &DemoPerson, person_id: i64, municipality_id: i64) -> Result<bool, sqlx::Error> {
+            let Some(action) = solidarity_action(person) else {
+                return Ok(false);
+            };
+            let (_, title, body) = &action.texts[0];
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO support_actions (person_id, slug, title, body_html, addressee, goal, opens_on, is_open,
+                                              municipality_id)
+                 VALUES ($1, $2, $3, $4, $5, 1000, $6, TRUE, $7) RETURNING id",
+            )
+            .bind(person_id)
+            .bind(&action.slug)
+            .bind(title)
+            .bind(app::server::sanitize::rich_text(body))
+            .bind(person.name)
+            .bind(app::server::clock::today_date())
+            .bind(municipality_id)
+            .fetch_one(&mut *self)
+            .await?;
+            // Collected first: a borrowing iterator held across an await
+            // would make the future not `Send`.
+            let titles: Vec<_> = action.texts.iter().map(|(l, t, _)| (*l, t.clone())).collect();
+            translate(&mut *self, Field::SupportActionTitle, id, titles).await?;
+            let bodies: Vec<_> = action
+                .texts
+                .iter()
+                .map(|(l, _, b)| (*l, app::server::sanitize::rich_text(b)))
+                .collect();
+            translate(&mut *self, Field::SupportActionBody, id, bodies).await?;
+            // A name reads the same in every language.
+            let addressee = [Locale::Fr, Locale::Nl].map(|l| (l, person.name.to_owned()));
+            translate(&mut *self, Field::SupportActionAddressee, id, addressee).await?;
+            Ok(true)
+        }
+    }
 }

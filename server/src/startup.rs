@@ -287,27 +287,10 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-fn router(state: AppState, sign_queue: SignQueue, site_root: &str) -> Router {
+/// The open data: the versioned API, the CSV files, the embed and badge.
+fn open_data_routes() -> Router<AppState> {
     use app::api::v1 as api_v1;
-    use app::feeds::outgoing as feeds_out;
-    let routes = route_list();
-    let hsts = state
-        .secure_cookies
-        .then(|| HeaderValue::from_static("max-age=31536000"));
-    // Given to every page and server function: a fresh CSP nonce, the
-    // signing queue (a feature's own moving part, outside `AppState`), and
-    // the public address pages name themselves by.
-    let public_url = app::components::PublicUrl(state.public_url.clone());
-    let context = move || {
-        leptos::nonce::provide_nonce();
-        leptos::prelude::provide_context(sign_queue.clone());
-        leptos::prelude::provide_context(public_url.clone());
-    };
-    let pkg = ServeDir::new(format!("{site_root}/pkg"))
-        .precompressed_br()
-        .precompressed_gzip();
     Router::new()
-        .route("/healthz", get(healthz))
         .route("/api/v1/openapi.json", get(api_v1::openapi))
         .route("/api/v1/persons", get(api_v1::persons::persons))
         .route("/api/v1/persons/{slug}", get(api_v1::persons::person))
@@ -350,6 +333,12 @@ fn router(state: AppState, sign_queue: SignQueue, site_root: &str) -> Router {
             get(app::api::embed::embed_in),
         )
         .route("/actions/{slug}/badge.svg", get(app::api::embed::badge))
+}
+
+/// Our Atom and JSON feeds: the site's, each person's, each municipality's.
+fn feed_routes() -> Router<AppState> {
+    use app::feeds::outgoing as feeds_out;
+    Router::new()
         .route("/feed.atom", get(feeds_out::site_atom))
         .route("/feed.json", get(feeds_out::site_json))
         .route("/persons/{slug}/{file}", get(feeds_out::person_feed))
@@ -367,6 +356,29 @@ fn router(state: AppState, sign_queue: SignQueue, site_root: &str) -> Router {
             "/{lang}/municipalities/{slug}/{file}",
             get(feeds_out::municipality_feed_in),
         )
+}
+
+fn router(state: AppState, sign_queue: SignQueue, site_root: &str) -> Router {
+    let routes = route_list();
+    let hsts = state
+        .secure_cookies
+        .then(|| HeaderValue::from_static("max-age=31536000"));
+    // Given to every page and server function: a fresh CSP nonce, the
+    // signing queue (a feature's own moving part, outside `AppState`), and
+    // the public address pages name themselves by.
+    let public_url = app::components::PublicUrl(state.public_url.clone());
+    let context = move || {
+        leptos::nonce::provide_nonce();
+        leptos::prelude::provide_context(sign_queue.clone());
+        leptos::prelude::provide_context(public_url.clone());
+    };
+    let pkg = ServeDir::new(format!("{site_root}/pkg"))
+        .precompressed_br()
+        .precompressed_gzip();
+    Router::new()
+        .route("/healthz", get(healthz))
+        .merge(open_data_routes())
+        .merge(feed_routes())
         .route(
             "/staff/actions/{slug}/signatures.csv",
             axum::routing::post(app::campaigns::actions::on_server::download_signatures),

@@ -274,18 +274,11 @@ pub mod on_server {
         deunicode::deunicode(name).to_lowercase()
     }
 
-    /// Completes person rows with their rights and municipalities, sorted by name.
-    /// One person (a case page) reads only its own links; a list reads those of
-    /// every public person in two queries, rather than two per person.
-    pub async fn summaries(
+    /// The rights categories of person `only`, or of every person, by person.
+    async fn rights_by_person(
         db: &Db,
-        rows: Vec<PersonRow>,
-        lang: Locale,
-    ) -> Result<Vec<PersonSummary>, sqlx::Error> {
-        let only = match rows.as_slice() {
-            [one] => Some(one.id),
-            _ => None,
-        };
+        only: Option<i64>,
+    ) -> Result<HashMap<i64, Vec<RightsCategoryInfo>>, sqlx::Error> {
         let rights: Vec<PersonRightRow> = on_pool!(db, |pool| sqlx::query_as(
             "SELECT pr.person_id, rc.slug, rc.name_en, rc.name_fr, rc.name_nl
                FROM person_rights pr JOIN rights_categories rc ON rc.id = pr.rights_category_id
@@ -295,18 +288,6 @@ pub mod on_server {
         .bind(only)
         .fetch_all(pool)
         .await)?;
-        let places: Vec<PersonMunicipalityRow> = on_pool!(db, |pool| sqlx::query_as(concat!(
-            "SELECT a.person_id, m.slug, ",
-            translated!("m"."name"),
-            " FROM adoptions a JOIN municipalities m ON m.id = a.municipality_id",
-            municipality_name_join!("$2"),
-            " WHERE ($1 IS NULL OR a.person_id = $1)"
-        ))
-        .bind(only)
-        .bind(lang.code())
-        .fetch_all(pool)
-        .await)?;
-
         let mut rights_of: HashMap<i64, Vec<RightsCategoryInfo>> = HashMap::new();
         for r in rights {
             let category = RightsCategory::parse(&r.slug).map_err(|e| decode(e.to_string()))?;
@@ -320,6 +301,28 @@ pub mod on_server {
                 .or_default()
                 .push(RightsCategoryInfo { category, name });
         }
+        Ok(rights_of)
+    }
+
+    /// The municipalities that adopted person `only`, or every person, by
+    /// person, each list by name as the page reads it.
+    async fn municipalities_by_person(
+        db: &Db,
+        only: Option<i64>,
+        lang: Locale,
+    ) -> Result<HashMap<i64, Vec<MunicipalityRef>>, sqlx::Error> {
+        let places: Vec<PersonMunicipalityRow> = on_pool!(db, |pool| sqlx::query_as(concat!(
+            "SELECT a.person_id, m.slug, ",
+            translated!("m"."name"),
+            " FROM adoptions a JOIN municipalities m ON m.id = a.municipality_id",
+            municipality_name_join!("$2"),
+            " WHERE ($1 IS NULL OR a.person_id = $1)"
+        ))
+        .bind(only)
+        .bind(lang.code())
+        .fetch_all(pool)
+        .await)?;
+
         let mut places_of: HashMap<i64, Vec<MunicipalityRef>> = HashMap::new();
         for m in places {
             places_of
@@ -334,7 +337,23 @@ pub mod on_server {
         for places in places_of.values_mut() {
             places.sort_by_cached_key(|m| name_key(&m.name.text));
         }
+        Ok(places_of)
+    }
 
+    /// Completes person rows with their rights and municipalities, sorted by name.
+    /// One person (a case page) reads only its own links; a list reads those of
+    /// every public person in two queries, rather than two per person.
+    pub async fn summaries(
+        db: &Db,
+        rows: Vec<PersonRow>,
+        lang: Locale,
+    ) -> Result<Vec<PersonSummary>, sqlx::Error> {
+        let only = match rows.as_slice() {
+            [one] => Some(one.id),
+            _ => None,
+        };
+        let mut rights_of = rights_by_person(db, only).await?;
+        let mut places_of = municipalities_by_person(db, only, lang).await?;
         let mut out = rows
             .into_iter()
             .map(|row| {

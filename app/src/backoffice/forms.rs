@@ -412,12 +412,6 @@ pub mod on_server {
         required: &[&str],
     ) -> Option<LanguageInput> {
         let values = values_of(form);
-        let typed = |field: &str, language: Locale| {
-            values
-                .get(&language_field(field, language))
-                .map(String::as_str)
-                .unwrap_or_default()
-        };
         // Not chosen (a client other than our pages): the writer's language.
         let chosen = match values.get("original_language").map(|code| code.trim()) {
             Some(code) if !code.is_empty() => code,
@@ -433,14 +427,11 @@ pub mod on_server {
         let mut empty_originals = Vec::new();
         for other in Locale::ALL {
             for &(field, kind) in fields {
-                let name = language_field(field, other);
-                let text = typed(field, other);
-                let value = match kind {
-                    TextKind::Rich => rich_or_none(problems, &name, text),
-                    TextKind::Line => {
-                        optional_line(problems, &name, text).map(|l| l.map(String::from))
-                    }
-                };
+                let typed = values
+                    .get(&language_field(field, other))
+                    .map(String::as_str)
+                    .unwrap_or_default();
+                let value = parse_field(problems, field, kind, other, typed);
                 // Judged on the original as it will be stored: rich text
                 // that sanitizes to nothing is no original either.
                 if other == language && matches!(value, Some(None)) {
@@ -448,7 +439,7 @@ pub mod on_server {
                 }
                 let value = match value {
                     Some(None) if other == language && required.contains(&field) => {
-                        problems.add(&name, "form.required");
+                        problems.add(&language_field(field, other), "form.required");
                         None
                     }
                     value => value,
@@ -456,18 +447,7 @@ pub mod on_server {
                 parsed.push((other, field, value));
             }
         }
-        for (other, field, value) in parsed.iter_mut() {
-            if *other != language
-                && matches!(value, Some(Some(_)))
-                && empty_originals.contains(field)
-            {
-                problems.add(
-                    &language_field(field, *other),
-                    "staff.translation_without_original",
-                );
-                *value = None;
-            }
-        }
+        refuse_orphans(problems, &mut parsed, language, &empty_originals);
         let mut originals = Vec::new();
         let mut translations = Vec::new();
         for (other, field, value) in parsed {
@@ -492,6 +472,44 @@ pub mod on_server {
                 })
                 .collect(),
         })
+    }
+
+    /// One field in one language, checked as its kind is: `Some(None)` when
+    /// left empty, `None` when it has a problem.
+    fn parse_field(
+        problems: &mut Problems,
+        field: &str,
+        kind: TextKind,
+        language: Locale,
+        typed: &str,
+    ) -> Option<Option<String>> {
+        let name = language_field(field, language);
+        match kind {
+            TextKind::Rich => rich_or_none(problems, &name, typed),
+            TextKind::Line => optional_line(problems, &name, typed).map(|l| l.map(String::from)),
+        }
+    }
+
+    /// A translation of an empty original would be lost: refused, what was
+    /// typed kept.
+    fn refuse_orphans(
+        problems: &mut Problems,
+        parsed: &mut [(Locale, &'static str, Option<Option<String>>)],
+        language: Locale,
+        empty_originals: &[&str],
+    ) {
+        for (other, field, value) in parsed.iter_mut() {
+            if *other != language
+                && matches!(value, Some(Some(_)))
+                && empty_originals.contains(field)
+            {
+                problems.add(
+                    &language_field(field, *other),
+                    "staff.translation_without_original",
+                );
+                *value = None;
+            }
+        }
     }
 
     #[cfg(test)]

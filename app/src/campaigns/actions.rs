@@ -239,6 +239,93 @@ pub mod on_server {
         WaitsForTranslations(Vec<crate::domain::MissingTranslation>),
     }
 
+    /// What one save of an action writes.
+    struct ActionWrite<'a> {
+        user: &'a StaffUser,
+        saving: Saving,
+        /// A new action's slug.
+        slug: Option<&'a Slug>,
+        terms: &'a ActionTerms,
+        texts: &'a LanguageInput,
+        publication: Publication,
+        base_url: &'a str,
+        now: i64,
+    }
+
+    /// Writes the action, its translations and their audit entries, checks
+    /// its threshold, and (new) its languages; committed by the caller only
+    /// when `Done`.
+    async fn write_action<C>(conn: &mut C, w: ActionWrite<'_>) -> Result<Saved, sqlx::Error>
+    where
+        C: ActionStore + Translations + RecordAudit + CheckThreshold + Send,
+    {
+        let (id, before) = match (w.saving, w.slug) {
+            (Saving::Existing { id }, _) => {
+                let before = conn.action_record(id).await?;
+                conn.update_action(w.user.actor(), id, w.terms).await?;
+                (Some(id), before)
+            }
+            (Saving::New { person_id, owner }, Some(slug)) => (
+                conn.insert_action(w.user.actor(), person_id, Some(owner), slug, w.terms)
+                    .await?,
+                None,
+            ),
+            (Saving::New { .. }, None) => (None, None),
+        };
+        let Some(id) = id else {
+            return Ok(Saved::SlugTaken);
+        };
+        write_translations(
+            &mut *conn,
+            Kind::SupportAction,
+            id,
+            before.as_ref(),
+            &w.texts.typed(),
+            w.user.id,
+            w.now,
+        )
+        .await?;
+        let Some(record) = conn.action_record(id).await? else {
+            return Ok(Saved::SlugTaken);
+        };
+        // The action's own audit entry was written before its translations.
+        let translations_before = before
+            .as_ref()
+            .map(|b| b.translations.clone())
+            .unwrap_or_default();
+        // What was written, not whether it went out of date with the original.
+        let written = |ts: &[crate::domain::Translation]| {
+            ts.iter()
+                .map(|t| (t.language, t.field.clone(), t.text.clone()))
+                .collect::<Vec<_>>()
+        };
+        if written(&record.translations) != written(&translations_before) {
+            let entry = AuditEntry::new(w.user.actor(), "translation.save", "support_action", id)
+                .before(&translations_before)
+                .after(&record.translations);
+            conn.record_audit(&entry).await?;
+        }
+        // A threshold set at or under the count is reached at once.
+        conn.check_threshold(id, w.base_url, w.now).await?;
+        // A new action takes signatures at once: the languages the
+        // person's municipalities require first.
+        if before.is_none() {
+            let gate = publication_gate(
+                &mut *conn,
+                w.user.actor(),
+                Kind::SupportAction,
+                id,
+                &record.person,
+                &record,
+                w.publication,
+            );
+            if let Err(missing) = gate.await? {
+                return Ok(Saved::WaitsForTranslations(missing));
+            }
+        }
+        Ok(Saved::Done(record.slug))
+    }
+
     /// Opens a new support action for a person this municipality adopted, or edits one.
     #[tracing::instrument(skip_all, fields(actor = user.id, action = %form.action.trim(), person = %form.person.trim()))]
     pub async fn save_support_action(
@@ -269,76 +356,24 @@ pub mod on_server {
         } else {
             Publication::TranslationsToFollow
         };
-        let now = crate::server::clock::now();
         let base_url = crate::server::context::state()?.public_url;
+        let writing = ActionWrite {
+            user,
+            saving,
+            slug: slug.as_ref(),
+            terms: &terms,
+            texts: &texts,
+            publication,
+            base_url: &base_url,
+            now: crate::server::clock::now(),
+        };
         let saved = on_pool!(&db, |pool| async {
             let mut tx = pool.begin_write().await?;
-            let (id, before) = match (saving, &slug) {
-                (Saving::Existing { id }, _) => {
-                    let before = tx.action_record(id).await?;
-                    tx.update_action(user.actor(), id, &terms).await?;
-                    (Some(id), before)
-                }
-                (Saving::New { person_id, owner }, Some(slug)) => (
-                    tx.insert_action(user.actor(), person_id, Some(owner), slug, &terms)
-                        .await?,
-                    None,
-                ),
-                (Saving::New { .. }, None) => (None, None),
-            };
-            let Some(id) = id else {
-                return Ok(Saved::SlugTaken);
-            };
-            write_translations(
-                &mut *tx,
-                Kind::SupportAction,
-                id,
-                before.as_ref(),
-                &texts.typed(),
-                user.id,
-                now,
-            )
-            .await?;
-            let Some(record) = tx.action_record(id).await? else {
-                return Ok(Saved::SlugTaken);
-            };
-            // The action's own audit entry was written before its translations.
-            let translations_before = before
-                .as_ref()
-                .map(|b| b.translations.clone())
-                .unwrap_or_default();
-            // What was written, not whether it went out of date with the original.
-            let written = |ts: &[crate::domain::Translation]| {
-                ts.iter()
-                    .map(|t| (t.language, t.field.clone(), t.text.clone()))
-                    .collect::<Vec<_>>()
-            };
-            if written(&record.translations) != written(&translations_before) {
-                let entry = AuditEntry::new(user.actor(), "translation.save", "support_action", id)
-                    .before(&translations_before)
-                    .after(&record.translations);
-                tx.record_audit(&entry).await?;
+            let saved = write_action(&mut *tx, writing).await?;
+            if matches!(saved, Saved::Done(_)) {
+                tx.commit().await?;
             }
-            // A threshold set at or under the count is reached at once.
-            tx.check_threshold(id, &base_url, now).await?;
-            // A new action takes signatures at once: the languages the
-            // person's municipalities require first.
-            if before.is_none() {
-                let gate = publication_gate(
-                    &mut *tx,
-                    user.actor(),
-                    Kind::SupportAction,
-                    id,
-                    &record.person,
-                    &record,
-                    publication,
-                );
-                if let Err(missing) = gate.await? {
-                    return Ok(Saved::WaitsForTranslations(missing));
-                }
-            }
-            tx.commit().await?;
-            Ok::<_, sqlx::Error>(Saved::Done(record.slug))
+            Ok::<_, sqlx::Error>(saved)
         }
         .await)?;
         let slug = match saved {

@@ -229,34 +229,7 @@ pub mod on_server {
         on_pool!(db, |pool| {
             let mut tx = pool.begin_write().await?;
             let before = tx.response_record(id).await?;
-            sqlx::query(
-                "INSERT INTO responses (action_id, responded_on, original_language, source_url, recorded_at)
-                 VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (action_id) DO UPDATE SET responded_on = excluded.responded_on,
-                        original_language = excluded.original_language, source_url = excluded.source_url",
-            )
-            .bind(id)
-            .bind(input.responded_on)
-            .bind(input.texts.original_language.code())
-            .bind(input.source_url.as_deref())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("DELETE FROM response_texts WHERE action_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            for (language, summary, body_html) in input.rows() {
-                sqlx::query(
-                    "INSERT INTO response_texts (action_id, language, summary, body_html) VALUES ($1, $2, $3, $4)",
-                )
-                .bind(id)
-                .bind(language.code())
-                .bind(summary)
-                .bind(body_html)
-                .execute(&mut *tx)
-                .await?;
-            }
+            tx.write_response(id, input, now).await?;
             let after = tx.response_record(id).await?;
             let name = match before {
                 None => "response.record",
@@ -266,38 +239,8 @@ pub mod on_server {
                 .before(&before)
                 .after(&after);
             tx.record_audit(&entry).await?;
-            // Claim the announcement: only the first recording mails.
-            let announce = sqlx::query(
-                "UPDATE responses SET notified_at = $2 WHERE action_id = $1 AND notified_at IS NULL",
-            )
-            .bind(id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-                == 1;
-            if let (true, Some(response), Some(action)) =
-                (announce, after.as_ref(), tx.action_record(id).await?)
-            {
-                let (person_id, person_name): (i64, String) = sqlx::query_as(
-                    "SELECT p.id, p.full_name FROM persons p JOIN support_actions a ON a.person_id = p.id
-                      WHERE a.id = $1",
-                )
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
-                let compose = |locale: Locale, unsubscribe: &str| {
-                    response_mail(
-                        locale,
-                        &person_name,
-                        &action,
-                        response,
-                        base_url,
-                        unsubscribe,
-                    )
-                };
-                tx.mail_kept_informed(person_id, Some(id), base_url, now, &compose)
-                    .await?;
+            if let Some(response) = &after {
+                tx.announce_response(id, response, base_url, now).await?;
             }
             tx.commit().await?;
             Ok(before.is_some())
@@ -361,10 +304,95 @@ pub mod on_server {
             &mut self,
             id: i64,
         ) -> impl std::future::Future<Output = Result<Option<ResponseRecord>, sqlx::Error>> + Send;
+
+        /// Writes the response to action `id` over any before, with its texts.
+        fn write_response(
+            &mut self,
+            id: i64,
+            input: &ResponseInput,
+            now: i64,
+        ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
+
+        /// The first time only: queues the mail of `response` to the action's
+        /// signers kept informed.
+        fn announce_response(
+            &mut self,
+            id: i64,
+            response: &ResponseRecord,
+            base_url: &str,
+            now: i64,
+        ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
     }
 
     crate::impl_for_connections! {
         impl ResponseStore {
+            async fn write_response(&mut self, id: i64, input: &ResponseInput, now: i64) -> Result<(), sqlx::Error> {
+                sqlx::query(
+                    "INSERT INTO responses (action_id, responded_on, original_language, source_url, recorded_at)
+                     VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (action_id) DO UPDATE SET responded_on = excluded.responded_on,
+                            original_language = excluded.original_language, source_url = excluded.source_url",
+                )
+                .bind(id)
+                .bind(input.responded_on)
+                .bind(input.texts.original_language.code())
+                .bind(input.source_url.as_deref())
+                .bind(now)
+                .execute(&mut *self)
+                .await?;
+                sqlx::query("DELETE FROM response_texts WHERE action_id = $1")
+                    .bind(id)
+                    .execute(&mut *self)
+                    .await?;
+                for (language, summary, body_html) in input.rows() {
+                    sqlx::query(
+                        "INSERT INTO response_texts (action_id, language, summary, body_html) VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(id)
+                    .bind(language.code())
+                    .bind(summary)
+                    .bind(body_html)
+                    .execute(&mut *self)
+                    .await?;
+                }
+                Ok(())
+            }
+
+            async fn announce_response(&mut self, id: i64, response: &ResponseRecord, base_url: &str, now: i64) -> Result<(), sqlx::Error> {
+                // Claim the announcement: only the first recording mails.
+                let announce = sqlx::query(
+                    "UPDATE responses SET notified_at = $2 WHERE action_id = $1 AND notified_at IS NULL",
+                )
+                .bind(id)
+                .bind(now)
+                .execute(&mut *self)
+                .await?
+                .rows_affected()
+                    == 1;
+                if let (true, Some(action)) = (announce, self.action_record(id).await?) {
+                    let (person_id, person_name): (i64, String) = sqlx::query_as(
+                        "SELECT p.id, p.full_name FROM persons p JOIN support_actions a ON a.person_id = p.id
+                          WHERE a.id = $1",
+                    )
+                    .bind(id)
+                    .fetch_one(&mut *self)
+                    .await?;
+                    let compose = |locale: Locale, unsubscribe: &str| {
+                        response_mail(
+                            locale,
+                            &person_name,
+                            &action,
+                            response,
+                            base_url,
+                            unsubscribe,
+                        )
+                    };
+                    self.mail_kept_informed(person_id, Some(id), base_url, now, &compose)
+                        .await?;
+                }
+                Ok(())
+            }
+
             async fn response_record(&mut self, id: i64) -> Result<Option<ResponseRecord>, sqlx::Error> {
                 let head: Option<(NaiveDate, String, Option<String>)> = sqlx::query_as(
                     "SELECT responded_on, original_language, source_url FROM responses WHERE action_id = $1",

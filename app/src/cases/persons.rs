@@ -334,34 +334,11 @@ pub mod on_server {
             let (id, before) = match target {
                 Target::Existing(id) => {
                     let before = tx.person_record(id).await?;
-                    sqlx::query(
-                        "UPDATE persons SET full_name = $2, country_code = $3, summary = $4, is_public = $5,
-                                original_language = $6 WHERE id = $1",
-                    )
-                    .bind(id)
-                    .bind(person.full_name.as_str())
-                    .bind(person.country.as_ref().map(CountryCode::as_str))
-                    .bind(person.texts.original("summary"))
-                    .bind(person.is_public)
-                    .bind(person.texts.original_language.code())
-                    .execute(&mut *tx)
-                    .await?;
+                    tx.update_person(id, person).await?;
                     (id, before)
                 }
                 Target::New { new_person, .. } => {
-                    let id: Option<i64> = sqlx::query_scalar(
-                        "INSERT INTO persons (slug, full_name, country_code, summary, is_public, original_language)
-                         VALUES ($1, $2, $3, $4, $5, $6)
-                         ON CONFLICT (slug) DO NOTHING RETURNING id",
-                    )
-                    .bind(new_person.slug.as_str())
-                    .bind(person.full_name.as_str())
-                    .bind(person.country.as_ref().map(CountryCode::as_str))
-                    .bind(person.texts.original("summary"))
-                    .bind(person.is_public)
-                    .bind(person.texts.original_language.code())
-                    .fetch_optional(&mut *tx)
-                    .await?;
+                    let id = tx.insert_person(&new_person.slug, person).await?;
                     let Some(id) = id else {
                         return Ok(Written::SlugTaken);
                     };
@@ -428,6 +405,20 @@ pub mod on_server {
             id: i64,
         ) -> impl std::future::Future<Output = Result<Option<PersonRecord>, sqlx::Error>> + Send;
 
+        /// A new person's own columns; `None`: the slug is taken.
+        fn insert_person(
+            &mut self,
+            slug: &Slug,
+            person: &PersonInput,
+        ) -> impl std::future::Future<Output = Result<Option<i64>, sqlx::Error>> + Send;
+
+        /// Person `id`'s own columns, as the form has them.
+        fn update_person(
+            &mut self,
+            id: i64,
+            person: &PersonInput,
+        ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
+
         /// Replaces the person's aliases and rights with the form's.
         fn replace_names_and_rights(
             &mut self,
@@ -487,6 +478,38 @@ pub mod on_server {
                     original_language: crate::records::translations::stored_language(&original_language)?,
                     translations,
                 }))
+            }
+
+            async fn insert_person(&mut self, slug: &Slug, person: &PersonInput) -> Result<Option<i64>, sqlx::Error> {
+                sqlx::query_scalar(
+                    "INSERT INTO persons (slug, full_name, country_code, summary, is_public, original_language)
+                     VALUES ($1, $2, $3, $4, $5, $6)
+                     ON CONFLICT (slug) DO NOTHING RETURNING id",
+                )
+                .bind(slug.as_str())
+                .bind(person.full_name.as_str())
+                .bind(person.country.as_ref().map(CountryCode::as_str))
+                .bind(person.texts.original("summary"))
+                .bind(person.is_public)
+                .bind(person.texts.original_language.code())
+                .fetch_optional(&mut *self)
+                .await
+            }
+
+            async fn update_person(&mut self, id: i64, person: &PersonInput) -> Result<(), sqlx::Error> {
+                sqlx::query(
+                    "UPDATE persons SET full_name = $2, country_code = $3, summary = $4, is_public = $5,
+                            original_language = $6 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(person.full_name.as_str())
+                .bind(person.country.as_ref().map(CountryCode::as_str))
+                .bind(person.texts.original("summary"))
+                .bind(person.is_public)
+                .bind(person.texts.original_language.code())
+                .execute(&mut *self)
+                .await
+                .map(|_| ())
             }
 
             async fn replace_names_and_rights(&mut self, id: i64, person: &PersonInput) -> Result<(), sqlx::Error> {

@@ -193,12 +193,14 @@ pub async fn save_translation(#[server(flatten)] form: TranslationForm) -> Resul
 #[cfg(feature = "ssr")]
 pub mod on_server {
     use super::*;
+    use crate::backoffice::forms::Problems;
     use crate::domain::{
         Translatable, Translation, PERSON_FIELDS, RICH_FIELDS, STATUS_EVENT_FIELDS,
         SUPPORT_ACTION_FIELDS,
     };
     use crate::on_pool;
     use crate::records::translations::{stored_language, Kind, Translations};
+    use crate::server::audit::RecordAudit;
     use crate::server::db::Db;
     use std::collections::HashMap;
 
@@ -555,10 +557,7 @@ pub mod on_server {
     /// record's translations in that language before and after).
     #[tracing::instrument(skip_all, fields(actor = user.id, kind = %form.kind, key = %form.key, language = %form.language))]
     pub async fn save(user: &StaffUser, form: TranslationForm) -> Result<(), AppError> {
-        use crate::backoffice::forms::on_server::{done, optional_line, refuse, rich_or_none};
-        use crate::backoffice::forms::Problems;
-        use crate::records::translations::{write_translations, TypedTranslations};
-        use crate::server::audit::{AuditEntry, RecordAudit};
+        use crate::backoffice::forms::on_server::{done, refuse};
         use crate::server::db::BeginWrite;
         let db = crate::server::context::db()?;
         let locale = Locale::from_code(&form.lang).unwrap_or_default();
@@ -580,58 +579,22 @@ pub mod on_server {
             if record.original_language() == language {
                 return Ok(None);
             }
-            let mut translations = Vec::new();
-            for field in record.fields() {
-                if record.original(field).is_none() || !record.is_translated(field) {
-                    continue;
-                }
-                let typed = form.text(field);
-                let text = if RICH_FIELDS.contains(field) {
-                    rich_or_none(&mut problems, field, typed)
-                } else {
-                    optional_line(&mut problems, field, typed).map(|l| l.map(String::from))
-                };
-                if let Some(text) = text {
-                    translations.push((language, *field, text));
-                }
-            }
+            let translations = typed_fields(record, &form, language, &mut problems);
             if !problems.is_empty() {
                 return Ok(Some(false));
             }
-            let kind_of = Loaded::kind(kind);
-            let record_type = kind_of.record_type();
-            let in_language = |r: &(dyn Translatable + Sync)| {
-                r.translations()
-                    .iter()
-                    .filter(|t| t.language == language)
-                    .cloned()
-                    .collect::<Vec<_>>()
-            };
-            let before = in_language(record);
-            let checked: Vec<Locale> = if form.checked.trim().is_empty() {
-                Vec::new()
-            } else {
-                vec![language]
-            };
-            let typed = TypedTranslations {
-                original_language: record.original_language(),
+            let checked = !form.checked.trim().is_empty();
+            let written = Written {
+                actor: user,
+                kind: Loaded::kind(kind),
+                id,
+                record,
+                language,
                 translations: &translations,
-                checked: &checked,
+                checked,
+                now,
             };
-            write_translations(&mut *tx, kind_of, id, Some(record), &typed, user.id, now).await?;
-            let after = tx
-                .translations_of(kind_of, Some(id))
-                .await?
-                .into_iter()
-                .map(|(_, t)| t)
-                .filter(|t| t.language == language)
-                .collect::<Vec<_>>();
-            if after != before {
-                let entry = AuditEntry::new(user.actor(), "translation.save", record_type, id)
-                    .before(&before)
-                    .after(&after);
-                tx.record_audit(&entry).await?;
-            }
+            write_language(&mut *tx, written).await?;
             tx.commit().await?;
             Ok(Some(true))
         }
@@ -648,5 +611,95 @@ pub mod on_server {
                 .await
             }
         }
+    }
+
+    /// What the form holds for the fields of `record` that have an original
+    /// and are translated, checked; each problem noted against its field.
+    fn typed_fields(
+        record: &(dyn Translatable + Sync),
+        form: &TranslationForm,
+        language: Locale,
+        problems: &mut Problems,
+    ) -> Vec<(Locale, &'static str, Option<String>)> {
+        use crate::backoffice::forms::on_server::{optional_line, rich_or_none};
+        let mut translations = Vec::new();
+        for field in record.fields() {
+            if record.original(field).is_none() || !record.is_translated(field) {
+                continue;
+            }
+            let typed = form.text(field);
+            let text = if RICH_FIELDS.contains(field) {
+                rich_or_none(problems, field, typed)
+            } else {
+                optional_line(problems, field, typed).map(|l| l.map(String::from))
+            };
+            if let Some(text) = text {
+                translations.push((language, *field, text));
+            }
+        }
+        translations
+    }
+
+    /// One language of one record, as typed on the translation page.
+    struct Written<'a> {
+        actor: &'a StaffUser,
+        kind: Kind,
+        id: i64,
+        record: &'a (dyn Translatable + Sync),
+        language: Locale,
+        translations: &'a [(Locale, &'static str, Option<String>)],
+        /// The translation, left as it is, still says what the changed original says.
+        checked: bool,
+        now: i64,
+    }
+
+    /// Writes one language of a record, audited (`translation.save`, the
+    /// record's translations in that language before and after) when it changed.
+    async fn write_language<C: Translations + RecordAudit + Send>(
+        conn: &mut C,
+        w: Written<'_>,
+    ) -> Result<(), sqlx::Error> {
+        use crate::records::translations::{write_translations, TypedTranslations};
+        use crate::server::audit::AuditEntry;
+        let in_language = |ts: Vec<Translation>| {
+            ts.into_iter()
+                .filter(|t| t.language == w.language)
+                .collect::<Vec<_>>()
+        };
+        let before = in_language(w.record.translations().to_vec());
+        let checked = if w.checked {
+            vec![w.language]
+        } else {
+            Vec::new()
+        };
+        let typed = TypedTranslations {
+            original_language: w.record.original_language(),
+            translations: w.translations,
+            checked: &checked,
+        };
+        write_translations(
+            &mut *conn,
+            w.kind,
+            w.id,
+            Some(w.record),
+            &typed,
+            w.actor.id,
+            w.now,
+        )
+        .await?;
+        let after = conn.translations_of(w.kind, Some(w.id)).await?;
+        let after = in_language(after.into_iter().map(|(_, t)| t).collect());
+        if after != before {
+            let entry = AuditEntry::new(
+                w.actor.actor(),
+                "translation.save",
+                w.kind.record_type(),
+                w.id,
+            )
+            .before(&before)
+            .after(&after);
+            conn.record_audit(&entry).await?;
+        }
+        Ok(())
     }
 }

@@ -253,5 +253,7 @@ fn the_time_is_read_in_one_place() {
             );
         }
     }
-    assert!(std::fs::read_to_string(clock).unwrap().contains("Utc::now("));
+    assert!(std::fs::read_to_string(clock)
+        .unwrap()
+        .contains("Utc::now("));
 }
