@@ -27,7 +27,7 @@ use std::time::Instant;
 
 // A feed's newest `MAX_ENTRIES_PER_FETCH` (500) are kept per fetch.
 const CORPUS_FEEDS: usize = 20;
-const ITEMS_PER_FEED: usize = app::feeds::sync::MAX_ENTRIES_PER_FETCH;
+const ITEMS_PER_FEED: usize = app::feeds::sync::parser::MAX_ENTRIES_PER_FETCH;
 const NAMES: [&str; 5] = [
     "Loujain al-Hathloul",
     "Raif Badawi",

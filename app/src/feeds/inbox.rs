@@ -94,7 +94,7 @@ pub mod on_server {
     use super::*;
     use crate::backoffice::forms::on_server::{dated_fact, done, refuse, DatedFact};
     use crate::backoffice::forms::Problems;
-    use crate::feeds::sync::EntryAudit;
+    use crate::feeds::sync::storage::EntryAudit;
     use crate::i18n::Locale;
     use crate::on_pool;
     use crate::publishing::updates::UPDATE_FORM;
@@ -296,7 +296,8 @@ pub mod on_server {
             };
             let event = tx.insert_status_event(&event, now).await?;
             tx.audit_entry_event(actor, id, event).await?;
-            crate::feeds::sync::published_before_translation(&mut *tx, actor, event).await?;
+            crate::feeds::sync::storage::published_before_translation(&mut *tx, actor, event)
+                .await?;
             tx.set_published(actor, event, true, now, base_url).await?;
             tx.commit().await?;
             Ok(Some(event))

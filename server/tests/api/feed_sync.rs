@@ -331,7 +331,7 @@ on_both_backends! {
                 enabled && errors == 0 && error.is_empty(),
                 "{path}: {error}"
             );
-            assert_eq!(next_in, feed_sync::REFRESH_SECONDS, "{path}");
+            assert_eq!(next_in, feed_sync::storage::REFRESH_SECONDS, "{path}");
             assert_eq!(stored, entries, "{path}");
         }
         // Staff are told the class of a problem, never the raw error text.
@@ -612,7 +612,7 @@ on_both_backends! {
         let report = feed_sync::run_pass(&store.db, &feed_sync::client(feed_sync::Reach::PrivateToo), app::server::clock::now())
             .await
             .unwrap();
-        assert_eq!(report.new_entries, feed_sync::MAX_ENTRIES_PER_FETCH);
+        assert_eq!(report.new_entries, feed_sync::parser::MAX_ENTRIES_PER_FETCH);
         let (stored, oldest): (i64, String) = on_pool!(&store.db, |pool| sqlx::query_as(
             "SELECT COUNT(*), MIN(stable_key) FROM feed_entries WHERE stable_key LIKE 'id:urn:many:%'"
         ).fetch_one(pool).await).unwrap();
