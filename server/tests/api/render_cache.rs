@@ -1,7 +1,8 @@
 //! The render cache over real HTTP: a public page is rendered once and
 //! answered from memory until something it shows changes; a change made
 //! through any instance shows at once; nothing personal is kept or served
-//! from it; each answer has a nonce of its own.
+//! from it; each answer has a nonce of its own; and every table is either
+//! watched by the change counter or listed with the reason it is not.
 use crate::helpers::{post_as, staff_member, Backend, TestApp};
 use crate::on_both_backends;
 use app::domain::Role;
@@ -216,4 +217,161 @@ async fn two_instances_on_one_postgresql_see_each_others_changes_at_once() {
     );
     other.stop().await;
     app.teardown().await;
+}
+
+/// Tables whose every change bumps the render cache's change counter: what
+/// public pages, feeds and the open data show.
+const WATCHED: &[&str] = &[
+    "countries",
+    "rights_categories",
+    "municipalities",
+    "municipality_translations",
+    "municipality_languages",
+    "persons",
+    "person_aliases",
+    "person_translations",
+    "person_rights",
+    "adoptions",
+    "status_events",
+    "status_event_translations",
+    "support_actions",
+    "support_action_translations",
+    "deliveries",
+    "paper_batches",
+    "responses",
+    "response_texts",
+];
+
+/// Tables of which only some changes are shown, and so watched.
+const PARTLY_WATCHED: &[(&str, &str)] = &[
+    (
+        "feeds",
+        "a partner's name is shown with the events its feed brought; its fetch state is not",
+    ),
+    (
+        "signatures",
+        "anonymising takes a name and a place off a public page; signing and confirming are \
+         counts at most a second old instead (a row every signer updates would serialise signing)",
+    ),
+];
+
+/// Tables no public answer shows, and why.
+const UNWATCHED: &[(&str, &str)] = &[
+    ("content_version", "the counter itself"),
+    ("adoption_requests", "staff pages only"),
+    ("audit_log", "staff pages only"),
+    ("feed_entries", "the inbox; a published entry is a status event"),
+    ("login_failures", "staff logins"),
+    ("outbox", "mail"),
+    ("password_links", "staff accounts"),
+    ("sessions", "staff accounts"),
+    (
+        "threshold_notices",
+        "staff pages only; taking the counter's lock with them would queue threshold checks behind every writer",
+    ),
+    ("translator_languages", "staff accounts"),
+    ("unsubscribe_links", "a signer's own links"),
+    ("users", "staff accounts"),
+];
+
+/// How each table's changes reach the counter, as the migrated schema has it:
+/// `Some(true)` every insert, update and delete; `Some(false)` some; `None` none.
+async fn watching(db: &app::server::db::Db) -> std::collections::BTreeMap<String, Option<bool>> {
+    use app::server::db::Db;
+    let (tables, triggers): (Vec<String>, Vec<(String, bool)>) = match db {
+        Db::Sqlite(pool) => {
+            let tables = sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'table'
+                    AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'",
+            )
+            .fetch_all(pool)
+            .await
+            .unwrap();
+            let triggers: Vec<(String, String)> = sqlx::query_as(
+                "SELECT tbl_name, sql FROM sqlite_master WHERE type = 'trigger'
+                    AND sql LIKE '%UPDATE content_version%'",
+            )
+            .fetch_all(pool)
+            .await
+            .unwrap();
+            // One trigger per event; a table is wholly watched with all three,
+            // none limited to some columns or rows.
+            let mut events: std::collections::BTreeMap<String, (usize, bool)> = Default::default();
+            for (table, sql) in triggers {
+                let whole = !sql.contains(" UPDATE OF ") && !sql.contains("\nWHEN ");
+                let entry = events.entry(table).or_insert((0, true));
+                entry.0 += 1;
+                entry.1 &= whole;
+            }
+            let triggers = events
+                .into_iter()
+                .map(|(table, (count, whole))| (table, count == 3 && whole))
+                .collect();
+            (tables, triggers)
+        }
+        Db::Postgres(pool) => {
+            let tables = sqlx::query_scalar(
+                "SELECT table_name::TEXT FROM information_schema.tables
+                  WHERE table_schema = 'public' AND table_name <> '_sqlx_migrations'",
+            )
+            .fetch_all(pool)
+            .await
+            .unwrap();
+            // tgtype bits: INSERT 4, DELETE 8, UPDATE 16; tgattr lists the
+            // columns of an `UPDATE OF`, tgqual a `WHEN`.
+            let triggers = sqlx::query_as(
+                "SELECT c.relname::TEXT,
+                        (t.tgtype & 28) = 28 AND cardinality(t.tgattr::INT2[]) = 0 AND t.tgqual IS NULL
+                   FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+                  WHERE NOT t.tgisinternal AND t.tgfoid = 'note_content_change'::regproc",
+            )
+            .fetch_all(pool)
+            .await
+            .unwrap();
+            (tables, triggers)
+        }
+    };
+    let mut watching: std::collections::BTreeMap<String, Option<bool>> =
+        tables.into_iter().map(|t| (t, None)).collect();
+    for (table, whole) in triggers {
+        let seen = watching.entry(table).or_insert(None);
+        *seen = Some(whole || seen.unwrap_or(false));
+    }
+    watching
+}
+
+on_both_backends! {
+    /// A change the cache is not told of would leave a public page stale: a
+    /// table a migration adds must be put in one of the lists above, with
+    /// its triggers or the reason it has none.
+    async fn every_table_is_watched_or_said_why_not(store: &crate::helpers::TestStore) {
+        let named = |table: &str| {
+            if WATCHED.contains(&table) {
+                Some(Some(true))
+            } else if PARTLY_WATCHED.iter().any(|(t, _)| *t == table) {
+                Some(Some(false))
+            } else if UNWATCHED.iter().any(|(t, _)| *t == table) {
+                Some(None)
+            } else {
+                None
+            }
+        };
+        let schema = watching(&store.db).await;
+        for (table, watched) in &schema {
+            let Some(listed) = named(table) else {
+                panic!(
+                    "table {table} is in no list of render_cache.rs: add it to WATCHED (with \
+                     triggers that bump content_version) or to UNWATCHED with the reason"
+                );
+            };
+            assert_eq!(*watched, listed, "{table}: the triggers do not match its list");
+        }
+        let listed = WATCHED
+            .iter()
+            .chain(PARTLY_WATCHED.iter().map(|(t, _)| t))
+            .chain(UNWATCHED.iter().map(|(t, _)| t));
+        for table in listed {
+            assert!(schema.contains_key(*table), "{table} is listed but no such table exists");
+        }
+    }
 }
