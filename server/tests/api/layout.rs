@@ -1,7 +1,9 @@
 //! The map of `app/src` holds: each folder imports only what it may (see
 //! each folder's module comment and README "How it is built"), so that
 //! infrastructure never depends on a feature, features build on each other
-//! in one direction only, and no two folders import each other.
+//! in one direction only, and no two folders import each other; inside
+//! them, no two files do either, through any chain; and the time is read
+//! in one place.
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -256,4 +258,119 @@ fn the_time_is_read_in_one_place() {
     assert!(std::fs::read_to_string(clock)
         .unwrap()
         .contains("Utc::now("));
+}
+
+/// Every file of `app/src` as its module path (`cases::persons`,
+/// `feeds::sync` for `feeds/sync/mod.rs`) with its text, comments left out.
+fn modules() -> BTreeMap<String, String> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../app/src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    files
+        .into_iter()
+        .map(|file| {
+            let relative = file.strip_prefix(&src).unwrap().with_extension("");
+            let mut parts: Vec<String> = relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            if parts.last().is_some_and(|p| p == "mod" || p == "lib") {
+                parts.pop();
+            }
+            let text: String = std::fs::read_to_string(&file)
+                .unwrap()
+                .lines()
+                .map(|line| line.split("//").next().unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join("\n");
+            (parts.join("::"), text)
+        })
+        .collect()
+}
+
+/// The path after `at` in `text`: `a::b::c` of `crate::a::b::c::{…}`.
+fn path_at(text: &str) -> String {
+    let mut path = String::new();
+    let mut rest = text;
+    loop {
+        let word: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if word.is_empty() || word.starts_with(|c: char| c.is_ascii_uppercase()) {
+            return path;
+        }
+        if !path.is_empty() {
+            path.push_str("::");
+        }
+        path.push_str(&word);
+        rest = &rest[word.len()..];
+        match rest.strip_prefix("::") {
+            Some(after) => rest = after,
+            None => return path,
+        }
+    }
+}
+
+#[test]
+fn no_two_files_import_each_other_through_any_chain() {
+    let modules = modules();
+    // The longest module a path names: `cases::persons::on_server::X` is `cases::persons`.
+    let owner = |path: &str| {
+        let parts: Vec<&str> = path.split("::").collect();
+        (1..=parts.len())
+            .rev()
+            .map(|n| parts[..n].join("::"))
+            .find(|candidate| modules.contains_key(candidate))
+    };
+    let mut edges: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for (module, text) in &modules {
+        let parent = module.rsplit_once("::").map_or("", |(p, _)| p);
+        let targets = edges.entry(module).or_default();
+        let mut add = |target: Option<String>| {
+            if let Some(target) = target.filter(|t| {
+                t != module
+                    && !module.starts_with(&format!("{t}::"))
+                    && !t.starts_with(&format!("{module}::"))
+            }) {
+                targets.insert(target);
+            }
+        };
+        for (index, _) in text.match_indices("crate::") {
+            if !text[..index].ends_with('$') {
+                add(owner(&path_at(&text[index + 7..])));
+            }
+        }
+        // A sibling through `super::`, as files name them at their top level.
+        for (index, _) in text.match_indices("super::") {
+            let path = path_at(&text[index + 7..]);
+            if !path.is_empty() && !parent.is_empty() {
+                add(owner(&format!("{parent}::{path}")).filter(|t| t != parent));
+            }
+        }
+    }
+    fn reaches(
+        edges: &BTreeMap<&str, BTreeSet<String>>,
+        from: &str,
+        to: &str,
+        seen: &mut BTreeSet<String>,
+    ) -> bool {
+        edges.get(from).is_some_and(|targets| {
+            targets
+                .iter()
+                .any(|t| t == to || (seen.insert(t.clone()) && reaches(edges, t, to, seen)))
+        })
+    }
+    for module in edges.keys() {
+        assert!(
+            !reaches(&edges, module, module, &mut BTreeSet::new()),
+            "app/src: {module} depends on itself through other files ({:?})",
+            edges[module]
+        );
+    }
+    assert!(
+        edges["campaigns::deliveries"].contains("campaigns::actions")
+            && edges["backoffice::passwords"].contains("backoffice::password_links"),
+        "the scan sees imports between files"
+    );
 }
