@@ -374,3 +374,23 @@ fn no_two_files_import_each_other_through_any_chain() {
         "the scan sees imports between files"
     );
 }
+
+/// No folder holds more than a fifth of the code (STYLE.md): one that grows
+/// past it is an audience or a layer, not a feature, and is split.
+#[test]
+fn no_folder_holds_more_than_a_fifth_of_the_lines() {
+    let lines = |text: &String| text.lines().count();
+    let modules = modules();
+    let total: usize = modules.values().map(lines).sum();
+    let mut folders: BTreeMap<&str, usize> = BTreeMap::new();
+    for (module, text) in &modules {
+        let folder = module.split("::").next().unwrap_or_default();
+        *folders.entry(folder).or_default() += lines(text);
+    }
+    for (folder, count) in folders {
+        assert!(
+            count * 5 <= total,
+            "app/src/{folder} holds {count} of {total} lines, more than a fifth"
+        );
+    }
+}
