@@ -5,10 +5,13 @@
 //! components wake up. Every page works as plain HTML first.
 //!
 //! The map (README "How it is built" says more): `domain` holds the parsed
-//! types, `server` the infrastructure every feature uses, and each feature
-//! owns a folder — `signing`, `staff`, `feeds`, `accessibility` — with its server functions,
-//! its server-only code and its forms; `api` holds the public reads,
-//! `pages` the public pages, `components` the layout and the two islands.
+//! types, `server` the infrastructure every feature uses, `records` the
+//! rules of case records several features share, and each feature owns a
+//! folder — `signing`, `feeds`, `accessibility`, and the back office by
+//! what it does: `backoffice` (the shell), `cases`, `campaigns`,
+//! `publishing`, `network` — with its server functions, its server-only
+//! code, its forms and its pages; `api` holds the public reads, `pages` the
+//! public pages, `components` the layout and the two islands.
 //! This file puts them together: the document, the routes, and the router
 //! of the staff pages.
 #![forbid(unsafe_code)]

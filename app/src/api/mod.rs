@@ -3,9 +3,10 @@
 //! secret or anything personal: every type may reach any browser.
 //!
 //! Its server-only code (`on_server` in each file) reads with SQL of its own
-//! and the shared facts of the infrastructure (the timeline's order and a
-//! person's current status). May import `server`, `domain`, `error`, `i18n`;
-//! never a feature (`signing`, `staff`, `feeds`), which may read through it.
+//! and the case records' shared rules (`records`: the timeline's order, a
+//! person's current status, the counts). May import `server`, `records`,
+//! `domain`, `error`, `i18n`; never a feature (`signing`, the back office,
+//! `feeds`), which may read through it.
 use crate::domain::{Availability, CountryCode, PartialDate, RightsCategory, Slug, Status};
 use crate::i18n::{LangText, Locale};
 use serde::{Deserialize, Serialize};

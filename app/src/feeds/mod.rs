@@ -6,10 +6,11 @@
 //! Atom and JSON Feed of published status events (`outgoing`), so that the
 //! network's instances can follow each other.
 //!
-//! May import infrastructure (`server`), `domain`, `error`, `i18n`, `text`,
-//! and what staff share with every staff feature: the staff user and
-//! `require`, the staff forms, menu and gate, the update page's form name.
-//! Nothing imports this but the router.
+//! May import infrastructure (`server`), the case records' rules
+//! (`records`: the timeline, the translation gate), `domain`, `error`,
+//! `i18n`, `text`, the back office's shell (`backoffice`: the staff user
+//! and `require`, the staff forms, menu and gate) and `publishing` (the
+//! update page's form name). Nothing imports this but the router.
 pub mod inbox;
 #[cfg(feature = "ssr")]
 pub mod outgoing;

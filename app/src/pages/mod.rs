@@ -6,7 +6,7 @@
 //! JavaScript off; the islands in `components` only make it nicer.
 //!
 //! May import `api`, `signing` and `accessibility` (their wire types and server functions),
-//! `components`, `domain`, `i18n`, `text`. Never `staff` or `feeds`.
+//! `components`, `domain`, `i18n`, `text`. Never the back office or `feeds`.
 pub mod accessibility;
 pub mod actions;
 pub mod errors;

@@ -1,14 +1,14 @@
-//! Infrastructure: what every feature uses, and nothing that belongs to one
-//! feature. The state each request sees, the database, what server functions
-//! share (state, request, plain-form detection), the clock, tokens, cookies,
-//! the request guard (Origin check, rate limit), sanitizing, the outbox, the
-//! audit writer, the timeline (the one write, publication and order of status
-//! events, which staff updates, the feed inbox, trusted feeds and the demo data
-//! all use) and the demo data.
+//! Infrastructure: what every feature uses, and nothing that knows of cases.
+//! The state each request sees, the database, what server functions share
+//! (state, request, plain-form detection), the clock, tokens, cookies, the
+//! request guard (Origin check, rate limit), sanitizing, the outbox, the
+//! audit writer, the render cache and the islands' scripts. The rules of
+//! case records (the timeline, translations, counts, owners) are `records`'.
 //!
 //! Compiled only with `ssr`. May import `domain`, `error`, `i18n` and `text`;
-//! never a feature (`signing`, `staff`, `feeds`), nor `api`, `pages` or
-//! `components`: they build on this, not the other way round.
+//! never a feature (`signing`, the back office, `feeds`), nor `records`,
+//! `api`, `pages` or `components`: they build on this, not the other way
+//! round.
 pub mod audit;
 pub mod body;
 pub mod cacheable;

@@ -13,8 +13,10 @@
 //! with a short-lived flash cookie that carries the result and the typed
 //! values, so the page can show them next to the fields.
 //!
-//! May import infrastructure (`server`), `domain`, `error`, `i18n`. Never
-//! `staff`, `feeds`, `api`, `pages` or `components` (which import this).
+//! May import infrastructure (`server`), the case records' rules (`records`:
+//! the counts, who answers for an action), `domain`, `error`, `i18n`. Never
+//! a back-office folder, `feeds`, `api`, `pages` or `components` (which
+//! import this).
 pub mod form;
 
 #[cfg(feature = "ssr")]
