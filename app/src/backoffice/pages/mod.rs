@@ -1,10 +1,10 @@
-//! The staff pages: `/staff/login` and `/staff` here, the rest by area
-//! (`admin`, `cases`, `updates`), all built from `forms` (the gate, the
-//! staff menu, fields that show a refused form again). Every staff page
-//! checks the session on the server and sends an anonymous visitor to the
-//! login page, and back after. (The feeds feature's staff pages use the same
-//! pieces; the router in `lib.rs` picks the page.) Pages call the staff
-//! server functions and render; they hold no SQL and import no other feature.
+//! The back office's pages: `/staff/login` and `/staff` here, the
+//! passwords' pages (`passwords`) and the administrator's (`admin`), and what
+//! every staff page of every back-office folder is built from (`forms`: the
+//! gate, the staff menu, fields that show a refused form again). Every staff
+//! page checks the session on the server and sends an anonymous visitor to
+//! the login page, and back after; the router in `lib.rs` picks the page.
+//! Pages call server functions and render; they hold no SQL.
 pub mod admin;
 pub mod forms;
 pub mod passwords;
