@@ -69,13 +69,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         <!DOCTYPE html>
         <html>
             <head>
-                <meta charset="utf-8"/>
-                <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <HydrationScripts options islands=true/>
-                <MetaTags/>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <HydrationScripts options islands=true />
+                <MetaTags />
             </head>
             <body>
-                <App/>
+                <App />
             </body>
         </html>
     }
@@ -96,55 +96,101 @@ pub fn App() -> impl IntoView {
     set_content_security_policy();
 
     view! {
-        <Html {..} lang=locale.code()/>
+        <Html {..} lang=locale.code() />
         <Title formatter=|title: String| {
             if title.is_empty() { "Lumières".to_owned() } else { format!("{title} · Lumières") }
-        }/>
-        <Meta property="og:site_name" content="Lumières"/>
-        <Meta property="og:locale" content=og_locale(locale)/>
-        <Stylesheet id="leptos" href="/pkg/lumieres.css"/>
-        <Link rel="icon" href=FAVICON/>
-        <components::FeedLinks base=String::new() title="Lumières".to_owned()/>
+        } />
+        <Meta property="og:site_name" content="Lumières" />
+        <Meta property="og:locale" content=og_locale(locale) />
+        <Stylesheet id="leptos" href="/pkg/lumieres.css" />
+        <Link rel="icon" href=FAVICON />
+        <components::FeedLinks base=String::new() title="Lumières".to_owned() />
         <Router>
-            <a class="skip-link" href="#main">{locale.t("layout.skip")}</a>
-            <SiteHeader/>
+            <a class="skip-link" href="#main">
+                {locale.t("layout.skip")}
+            </a>
+            <SiteHeader />
             <main id="main">
                 <FlatRoutes fallback=NotFound>
-                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/en") view=HomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/fr") view=HomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/nl") view=HomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/persons") view=PersonsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/persons/:slug") view=PersonPage ssr=SsrMode::Async/>
-                    <Route path=path!("/municipalities/:slug") view=MunicipalityPage ssr=SsrMode::Async/>
-                    <Route path=path!("/rights/:slug") view=RightsCategoryPage ssr=SsrMode::Async/>
-                    <Route path=path!("/actions/:slug") view=SupportActionPage ssr=SsrMode::Async/>
-                    <Route path=path!("/signatures/confirm") view=ConfirmSignaturePage ssr=SsrMode::Async/>
-                    <Route path=path!("/signatures/withdraw") view=WithdrawSignaturePage ssr=SsrMode::Async/>
-                    <Route path=path!("/signatures/unsubscribe") view=UnsubscribePage ssr=SsrMode::Async/>
-                    <Route path=path!("/privacy") view=PrivacyPage ssr=SsrMode::Async/>
-                    <Route path=path!("/accessibility") view=AccessibilityPage ssr=SsrMode::Async/>
-                    <Route path=path!("/api") view=OpenDataPage ssr=SsrMode::Async/>
-                    <Route path=path!("/staff") view=StaffRouter ssr=SsrMode::Async/>
-                    <Route path=path!("/staff/*rest") view=StaffRouter ssr=SsrMode::Async/>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/en") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/fr") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/nl") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/persons") view=PersonsPage ssr=SsrMode::Async />
+                    <Route path=path!("/persons/:slug") view=PersonPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/municipalities/:slug")
+                        view=MunicipalityPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/rights/:slug") view=RightsCategoryPage ssr=SsrMode::Async />
+                    <Route path=path!("/actions/:slug") view=SupportActionPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/signatures/confirm")
+                        view=ConfirmSignaturePage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/signatures/withdraw")
+                        view=WithdrawSignaturePage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/signatures/unsubscribe")
+                        view=UnsubscribePage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/privacy") view=PrivacyPage ssr=SsrMode::Async />
+                    <Route path=path!("/accessibility") view=AccessibilityPage ssr=SsrMode::Async />
+                    <Route path=path!("/api") view=OpenDataPage ssr=SsrMode::Async />
+                    <Route path=path!("/staff") view=StaffRouter ssr=SsrMode::Async />
+                    <Route path=path!("/staff/*rest") view=StaffRouter ssr=SsrMode::Async />
                     // After `/persons/:slug`: routes match in order, and
                     // `/:lang/staff` would also match `/persons/staff`.
-                    <Route path=path!("/:lang/staff") view=StaffRouter ssr=SsrMode::Async/>
-                    <Route path=path!("/:lang/staff/*rest") view=StaffRouter ssr=SsrMode::Async/>
-                    <Route path=path!("/:lang/persons") view=PersonsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/:lang/persons/:slug") view=PersonPage ssr=SsrMode::Async/>
-                    <Route path=path!("/:lang/municipalities/:slug") view=MunicipalityPage ssr=SsrMode::Async/>
-                    <Route path=path!("/:lang/rights/:slug") view=RightsCategoryPage ssr=SsrMode::Async/>
-                    <Route path=path!("/:lang/actions/:slug") view=SupportActionPage ssr=SsrMode::Async/>
-                    <Route path=path!("/:lang/signatures/confirm") view=ConfirmSignaturePage ssr=SsrMode::Async/>
-                    <Route path=path!("/:lang/signatures/withdraw") view=WithdrawSignaturePage ssr=SsrMode::Async/>
-                    <Route path=path!("/:lang/signatures/unsubscribe") view=UnsubscribePage ssr=SsrMode::Async/>
-                    <Route path=path!("/:lang/privacy") view=PrivacyPage ssr=SsrMode::Async/>
-                    <Route path=path!("/:lang/accessibility") view=AccessibilityPage ssr=SsrMode::Async/>
-                    <Route path=path!("/:lang/api") view=OpenDataPage ssr=SsrMode::Async/>
+                    <Route path=path!("/:lang/staff") view=StaffRouter ssr=SsrMode::Async />
+                    <Route path=path!("/:lang/staff/*rest") view=StaffRouter ssr=SsrMode::Async />
+                    <Route path=path!("/:lang/persons") view=PersonsPage ssr=SsrMode::Async />
+                    <Route path=path!("/:lang/persons/:slug") view=PersonPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/:lang/municipalities/:slug")
+                        view=MunicipalityPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/:lang/rights/:slug")
+                        view=RightsCategoryPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/:lang/actions/:slug")
+                        view=SupportActionPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/:lang/signatures/confirm")
+                        view=ConfirmSignaturePage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/:lang/signatures/withdraw")
+                        view=WithdrawSignaturePage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/:lang/signatures/unsubscribe")
+                        view=UnsubscribePage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/:lang/privacy") view=PrivacyPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/:lang/accessibility")
+                        view=AccessibilityPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/:lang/api") view=OpenDataPage ssr=SsrMode::Async />
                 </FlatRoutes>
             </main>
-            <SiteFooter/>
+            <SiteFooter />
         </Router>
     }
 }
@@ -168,7 +214,7 @@ fn StaffRouter() -> impl IntoView {
     use publishing::pages::translations::{StaffTranslatePage, StaffTranslationsPage};
     use publishing::pages::updates::{StaffNewUpdatePage, StaffUpdatePage};
     if pages::unknown_language_prefix() {
-        return view! { <NotFound/> }.into_any();
+        return view! { <NotFound /> }.into_any();
     }
     let rest = leptos_router::hooks::use_params_map()
         .read_untracked()
@@ -176,30 +222,34 @@ fn StaffRouter() -> impl IntoView {
         .unwrap_or_default();
     let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
     match segments.as_slice() {
-        [] => view! { <StaffHomePage/> }.into_any(),
-        ["login"] => view! { <StaffLoginPage/> }.into_any(),
-        ["password"] => view! { <StaffPasswordLinkPage/> }.into_any(),
-        ["password", "forgot"] => view! { <StaffForgotPasswordPage/> }.into_any(),
-        ["account"] => view! { <StaffOwnAccountPage/> }.into_any(),
-        ["accounts"] => view! { <StaffAccountsPage/> }.into_any(),
-        ["audit"] => view! { <StaffAuditPage/> }.into_any(),
-        ["municipalities"] => view! { <StaffMunicipalitiesPage/> }.into_any(),
-        ["requests"] => view! { <StaffRequestsPage/> }.into_any(),
-        ["persons"] => view! { <StaffPersonsPage/> }.into_any(),
-        ["persons", slug] => view! { <StaffPersonPage slug=slug.to_string()/> }.into_any(),
+        [] => view! { <StaffHomePage /> }.into_any(),
+        ["login"] => view! { <StaffLoginPage /> }.into_any(),
+        ["password"] => view! { <StaffPasswordLinkPage /> }.into_any(),
+        ["password", "forgot"] => view! { <StaffForgotPasswordPage /> }.into_any(),
+        ["account"] => view! { <StaffOwnAccountPage /> }.into_any(),
+        ["accounts"] => view! { <StaffAccountsPage /> }.into_any(),
+        ["audit"] => view! { <StaffAuditPage /> }.into_any(),
+        ["municipalities"] => view! { <StaffMunicipalitiesPage /> }.into_any(),
+        ["requests"] => view! { <StaffRequestsPage /> }.into_any(),
+        ["persons"] => view! { <StaffPersonsPage /> }.into_any(),
+        ["persons", slug] => view! { <StaffPersonPage slug=slug.to_string() /> }.into_any(),
         ["persons", slug, "updates", "new"] => {
-            view! { <StaffNewUpdatePage slug=slug.to_string()/> }.into_any()
+            view! { <StaffNewUpdatePage slug=slug.to_string() /> }.into_any()
         }
-        ["updates", id] => view! { <StaffUpdatePage id=id.to_string()/> }.into_any(),
-        ["translations"] => view! { <StaffTranslationsPage/> }.into_any(),
+        ["updates", id] => view! { <StaffUpdatePage id=id.to_string() /> }.into_any(),
+        ["translations"] => view! { <StaffTranslationsPage /> }.into_any(),
         ["translate", kind, key, language] => view! {
-            <StaffTranslatePage kind=kind.to_string() key=key.to_string() language=language.to_string()/>
+            <StaffTranslatePage
+                kind=kind.to_string()
+                key=key.to_string()
+                language=language.to_string()
+            />
         }
         .into_any(),
-        ["feeds"] => view! { <StaffFeedsPage/> }.into_any(),
-        ["inbox"] => view! { <StaffInboxPage/> }.into_any(),
-        ["actions", slug] => view! { <StaffActionPage slug=slug.to_string()/> }.into_any(),
-        _ => view! { <NotFound/> }.into_any(),
+        ["feeds"] => view! { <StaffFeedsPage /> }.into_any(),
+        ["inbox"] => view! { <StaffInboxPage /> }.into_any(),
+        ["actions", slug] => view! { <StaffActionPage slug=slug.to_string() /> }.into_any(),
+        _ => view! { <NotFound /> }.into_any(),
     }
 }
 

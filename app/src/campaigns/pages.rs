@@ -49,18 +49,62 @@ pub fn ActionFields(
     };
     view! {
         {texts}
-        <TextField form=f name="goal" label=locale.t("staff.goal") value=goal flash=flash.clone() kind="number" required=true/>
-        <TextField form=f name="threshold" label=locale.t("staff.threshold") value=a.threshold.map(|t| t.to_string()).unwrap_or_default()
-            flash=flash.clone() kind="number" hint=locale.t("staff.threshold_hint")/>
-        <TextField form=f name="opens_on" label=locale.t("staff.opens_on") value=a.opens_on.clone() flash=flash.clone() kind="date" hint=locale.t("staff.full_date_hint") required=true/>
-        <TextField form=f name="closes_on" label=locale.t("staff.closes_on") value=a.closes_on.clone().unwrap_or_default() flash=flash.clone() kind="date" hint=locale.t("staff.full_date_hint")/>
-        {refused.map(|text| view! {
-            <p class="field-error" role="alert" id="publish-refused">{text}</p>
-            <MissingTranslations missing=missing/>
-            <p><button type="submit" name="translations_to_follow" value="1" class="secondary">
-                {locale.t("staff.publish_translations_to_follow")}
-            </button></p>
-        })}
+        <TextField
+            form=f
+            name="goal"
+            label=locale.t("staff.goal")
+            value=goal
+            flash=flash.clone()
+            kind="number"
+            required=true
+        />
+        <TextField
+            form=f
+            name="threshold"
+            label=locale.t("staff.threshold")
+            value=a.threshold.map(|t| t.to_string()).unwrap_or_default()
+            flash=flash.clone()
+            kind="number"
+            hint=locale.t("staff.threshold_hint")
+        />
+        <TextField
+            form=f
+            name="opens_on"
+            label=locale.t("staff.opens_on")
+            value=a.opens_on.clone()
+            flash=flash.clone()
+            kind="date"
+            hint=locale.t("staff.full_date_hint")
+            required=true
+        />
+        <TextField
+            form=f
+            name="closes_on"
+            label=locale.t("staff.closes_on")
+            value=a.closes_on.clone().unwrap_or_default()
+            flash=flash.clone()
+            kind="date"
+            hint=locale.t("staff.full_date_hint")
+        />
+        {refused
+            .map(|text| {
+                view! {
+                    <p class="field-error" role="alert" id="publish-refused">
+                        {text}
+                    </p>
+                    <MissingTranslations missing=missing />
+                    <p>
+                        <button
+                            type="submit"
+                            name="translations_to_follow"
+                            value="1"
+                            class="secondary"
+                        >
+                            {locale.t("staff.publish_translations_to_follow")}
+                        </button>
+                    </p>
+                }
+            })}
     }
 }
 
@@ -83,17 +127,38 @@ fn DeliverySection(
             .unwrap_or_default();
         view! {
             <dl class="delivery-record">
-                <dt>{locale.t("delivery.delivered_on")}</dt><dd>{d.delivered_on.clone()}</dd>
-                <dt>{locale.t("delivery.recipient")}</dt><dd>{d.recipient.clone()}</dd>
-                <dt>{locale.t("delivery.method")}</dt><dd>{method}</dd>
-                <dt>{locale.t("delivery.signatures")}</dt><dd class="delivered-count">{locale.number(d.signatures + d.paper_signatures)}
-                    {locale.count_breakdown(d.signatures, d.paper_signatures).map(|text| format!(" ({text})"))}</dd>
-                {d.proof_url.clone().map(|url| {
-                    let href = url.clone();
-                    view! { <dt>{locale.t("delivery.proof")}</dt><dd><a href=href rel="noopener noreferrer">{url}</a></dd> }
-                })}
+                <dt>{locale.t("delivery.delivered_on")}</dt>
+                <dd>{d.delivered_on.clone()}</dd>
+                <dt>{locale.t("delivery.recipient")}</dt>
+                <dd>{d.recipient.clone()}</dd>
+                <dt>{locale.t("delivery.method")}</dt>
+                <dd>{method}</dd>
+                <dt>{locale.t("delivery.signatures")}</dt>
+                <dd class="delivered-count">
+                    {locale.number(d.signatures + d.paper_signatures)}
+                    {locale
+                        .count_breakdown(d.signatures, d.paper_signatures)
+                        .map(|text| format!(" ({text})"))}
+                </dd>
+                {d
+                    .proof_url
+                    .clone()
+                    .map(|url| {
+                        let href = url.clone();
+                        view! {
+                            <dt>{locale.t("delivery.proof")}</dt>
+                            <dd>
+                                <a href=href rel="noopener noreferrer">
+                                    {url}
+                                </a>
+                            </dd>
+                        }
+                    })}
             </dl>
-            {d.note_html.clone().map(|html| view! { <div class="delivery-note" inner_html=html></div> })}
+            {d
+                .note_html
+                .clone()
+                .map(|html| view! { <div class="delivery-note" inner_html=html></div> })}
         }
     });
     let values = delivery
@@ -115,28 +180,88 @@ fn DeliverySection(
     let opened = !correcting || FormFlash::refused(&flash, DELIVERY_FORM);
     let form = can_edit.then(|| {
         let fields = view! {
-            <form method="post" action={<RecordDelivery as ServerFn>::PATH} class="staff-form delivery-form">
-                <LangField/>
-                <input type="hidden" name="action" value=slug.clone()/>
-                <TextField form=f name="delivered_on" label=locale.t("delivery.delivered_on") value=values.delivered_on.clone()
-                    flash=flash.clone() kind="date" hint=locale.t("staff.full_date_hint") required=true/>
-                <TextField form=f name="recipient" label=locale.t("delivery.recipient") value=values.recipient.clone()
-                    flash=flash.clone() hint=locale.t("delivery.recipient_hint") required=true/>
-                <SelectField form=f name="method" label=locale.t("delivery.method") value=values.method.clone()
-                    flash=flash.clone() options=methods required=true/>
-                <SelectField form=f name="language" label=locale.t("delivery.language") value=values.language.clone()
-                    flash=flash.clone() options=languages required=true/>
-                <TextArea form=f name="note_html" label=locale.t("delivery.note") value=values.note_html.clone()
-                    flash=flash.clone() hint=locale.t("delivery.note_hint") rows=3/>
-                <TextField form=f name="proof_url" label=locale.t("delivery.proof") value=values.proof_url.clone()
-                    flash=flash.clone() kind="url" hint=locale.t("delivery.proof_hint")/>
-                <TextField form=f name="answer_by" label=locale.t("delivery.answer_by") value=values.answer_by.clone()
-                    flash=flash.clone() kind="date" hint=locale.t("delivery.answer_by_hint")/>
-                <button type="submit">{locale.t(if correcting { "delivery.correct" } else { "delivery.record" })}</button>
+            <form
+                method="post"
+                action={<RecordDelivery as ServerFn>::PATH}
+                class="staff-form delivery-form"
+            >
+                <LangField />
+                <input type="hidden" name="action" value=slug.clone() />
+                <TextField
+                    form=f
+                    name="delivered_on"
+                    label=locale.t("delivery.delivered_on")
+                    value=values.delivered_on.clone()
+                    flash=flash.clone()
+                    kind="date"
+                    hint=locale.t("staff.full_date_hint")
+                    required=true
+                />
+                <TextField
+                    form=f
+                    name="recipient"
+                    label=locale.t("delivery.recipient")
+                    value=values.recipient.clone()
+                    flash=flash.clone()
+                    hint=locale.t("delivery.recipient_hint")
+                    required=true
+                />
+                <SelectField
+                    form=f
+                    name="method"
+                    label=locale.t("delivery.method")
+                    value=values.method.clone()
+                    flash=flash.clone()
+                    options=methods
+                    required=true
+                />
+                <SelectField
+                    form=f
+                    name="language"
+                    label=locale.t("delivery.language")
+                    value=values.language.clone()
+                    flash=flash.clone()
+                    options=languages
+                    required=true
+                />
+                <TextArea
+                    form=f
+                    name="note_html"
+                    label=locale.t("delivery.note")
+                    value=values.note_html.clone()
+                    flash=flash.clone()
+                    hint=locale.t("delivery.note_hint")
+                    rows=3
+                />
+                <TextField
+                    form=f
+                    name="proof_url"
+                    label=locale.t("delivery.proof")
+                    value=values.proof_url.clone()
+                    flash=flash.clone()
+                    kind="url"
+                    hint=locale.t("delivery.proof_hint")
+                />
+                <TextField
+                    form=f
+                    name="answer_by"
+                    label=locale.t("delivery.answer_by")
+                    value=values.answer_by.clone()
+                    flash=flash.clone()
+                    kind="date"
+                    hint=locale.t("delivery.answer_by_hint")
+                />
+                <button type="submit">
+                    {locale.t(if correcting { "delivery.correct" } else { "delivery.record" })}
+                </button>
             </form>
         };
         match correcting {
-            false => view! { <p>{locale.t("delivery.intro")}</p> {fields} }.into_any(),
+            false => view! {
+                <p>{locale.t("delivery.intro")}</p>
+                {fields}
+            }
+            .into_any(),
             true => view! {
                 <details open=opened>
                     <summary>{locale.t("delivery.correct_heading")}</summary>
@@ -150,7 +275,8 @@ fn DeliverySection(
         <section class="delivery" aria-labelledby="delivery-heading">
             <h2 id="delivery-heading">{locale.t("delivery.heading")}</h2>
             {recorded}
-            {(delivery.is_none() && !can_edit).then(|| view! { <p>{locale.t("delivery.not_yet")}</p> })}
+            {(delivery.is_none() && !can_edit)
+                .then(|| view! { <p>{locale.t("delivery.not_yet")}</p> })}
             {form}
         </section>
     }
@@ -185,16 +311,46 @@ fn ResponseSection(
         let correcting = response.is_some();
         view! {
             <details open=!correcting || FormFlash::refused(&flash, RESPONSE_FORM)>
-                <summary>{locale.t(if correcting { "response.correct_heading" } else { "response.record_heading" })}</summary>
-                <form method="post" action={<RecordResponse as ServerFn>::PATH} class="staff-form response-form">
-                    <LangField/>
-                    <input type="hidden" name="action" value=slug.clone()/>
-                    <TextField form=f name="responded_on" label=locale.t("response.answered_on") value=r.responded_on.clone()
-                        flash=flash.clone() kind="date" hint=locale.t("staff.full_date_hint") required=true/>
+                <summary>
+                    {locale
+                        .t(
+                            if correcting {
+                                "response.correct_heading"
+                            } else {
+                                "response.record_heading"
+                            },
+                        )}
+                </summary>
+                <form
+                    method="post"
+                    action={<RecordResponse as ServerFn>::PATH}
+                    class="staff-form response-form"
+                >
+                    <LangField />
+                    <input type="hidden" name="action" value=slug.clone() />
+                    <TextField
+                        form=f
+                        name="responded_on"
+                        label=locale.t("response.answered_on")
+                        value=r.responded_on.clone()
+                        flash=flash.clone()
+                        kind="date"
+                        hint=locale.t("staff.full_date_hint")
+                        required=true
+                    />
                     {texts}
-                    <TextField form=f name="source_url" label=locale.t("response.source") value=r.source_url.clone().unwrap_or_default()
-                        flash=flash.clone() kind="url" hint=locale.t("response.source_hint")/>
-                    <button type="submit">{locale.t(if correcting { "delivery.correct" } else { "response.record" })}</button>
+                    <TextField
+                        form=f
+                        name="source_url"
+                        label=locale.t("response.source")
+                        value=r.source_url.clone().unwrap_or_default()
+                        flash=flash.clone()
+                        kind="url"
+                        hint=locale.t("response.source_hint")
+                    />
+                    <button type="submit">
+                        {locale.t(if correcting { "delivery.correct" } else { "response.record" })}
+                    </button>
                 </form>
             </details>
         }
@@ -244,7 +400,9 @@ fn ThresholdState(threshold: Option<i64>, reached_at: Option<i64>) -> impl IntoV
     let reached = reached_at.map(|_| String::new());
     let state = reached.unwrap_or_else(|| locale.t("staff.threshold_not_reached"));
     Some(view! {
-        <p class="threshold-state">{locale.t("staff.threshold")} ": " {locale.number(threshold)} " · " {state}</p>
+        <p class="threshold-state">
+            {locale.t("staff.threshold")} ": " {locale.number(threshold)} " · " {state}
+        </p>
     })
 }
 
@@ -274,79 +432,133 @@ fn PaperSection(
             String::new()
         };
         view! {
-            <TextField form=name.clone() name="signatures" label=locale.t("paper.signatures") value=count
-                flash=flash.clone() kind="number" required=true/>
-            <TextField form=name.clone() name="collected_on" label=locale.t("paper.collected_on") value=values.collected_on
-                flash=flash.clone() kind="date" hint=locale.t("staff.full_date_hint") required=true/>
-            <TextField form=name.clone() name="place" label=locale.t("paper.place") value=values.place
-                flash=flash.clone() hint=locale.t("paper.place_hint") required=true/>
-            <TextField form=name name="kept_at" label=locale.t("paper.kept_at") value=values.kept_at
-                flash=flash hint=locale.t("paper.kept_at_hint") required=true/>
+            <TextField
+                form=name.clone()
+                name="signatures"
+                label=locale.t("paper.signatures")
+                value=count
+                flash=flash.clone()
+                kind="number"
+                required=true
+            />
+            <TextField
+                form=name.clone()
+                name="collected_on"
+                label=locale.t("paper.collected_on")
+                value=values.collected_on
+                flash=flash.clone()
+                kind="date"
+                hint=locale.t("staff.full_date_hint")
+                required=true
+            />
+            <TextField
+                form=name.clone()
+                name="place"
+                label=locale.t("paper.place")
+                value=values.place
+                flash=flash.clone()
+                hint=locale.t("paper.place_hint")
+                required=true
+            />
+            <TextField
+                form=name
+                name="kept_at"
+                label=locale.t("paper.kept_at")
+                value=values.kept_at
+                flash=flash
+                hint=locale.t("paper.kept_at_hint")
+                required=true
+            />
         }
     };
-    let rows = batches
-        .into_iter()
-        .map(|batch| {
-            let name = form_name(Some(batch.id));
-            let open = FormFlash::refused(&flash, &name);
-            let id = batch.id.to_string();
-            let editing = can_edit.then(|| view! {
-                <td>
-                    <details open=open>
-                        <summary>{locale.t("paper.correct")}</summary>
-                        <form method="post" action={<SavePaperBatch as ServerFn>::PATH} class="staff-form">
-                            <LangField/>
-                            <input type="hidden" name="action" value=slug.clone()/>
-                            <input type="hidden" name="batch" value=id.clone()/>
-                            {fields(name.clone(), batch.clone(), flash.clone())}
-                            <button type="submit">{locale.t("paper.save_correction")}</button>
+    let rows =
+        batches
+            .into_iter()
+            .map(|batch| {
+                let name = form_name(Some(batch.id));
+                let open = FormFlash::refused(&flash, &name);
+                let id = batch.id.to_string();
+                let editing = can_edit.then(|| view! {
+                    <td>
+                        <details open=open>
+                            <summary>{locale.t("paper.correct")}</summary>
+                            <form
+                                method="post"
+                                action={<SavePaperBatch as ServerFn>::PATH}
+                                class="staff-form"
+                            >
+                                <LangField />
+                                <input type="hidden" name="action" value=slug.clone() />
+                                <input type="hidden" name="batch" value=id.clone() />
+                                {fields(name.clone(), batch.clone(), flash.clone())}
+                                <button type="submit">{locale.t("paper.save_correction")}</button>
+                            </form>
+                        </details>
+                        <form
+                            method="post"
+                            action={<SavePaperBatch as ServerFn>::PATH}
+                            class="inline-form"
+                        >
+                            <LangField />
+                            <input type="hidden" name="action" value=slug.clone() />
+                            <input type="hidden" name="batch" value=id />
+                            <button type="submit" name="remove" value="1" class="secondary">
+                                {locale.t("paper.remove")}
+                            </button>
                         </form>
-                    </details>
-                    <form method="post" action={<SavePaperBatch as ServerFn>::PATH} class="inline-form">
-                        <LangField/>
-                        <input type="hidden" name="action" value=slug.clone()/>
-                        <input type="hidden" name="batch" value=id/>
-                        <button type="submit" name="remove" value="1" class="secondary">{locale.t("paper.remove")}</button>
-                    </form>
-                </td>
-            });
-            view! {
-                <tr>
-                    <td>{batch.collected_on.clone()}</td>
-                    <td class="paper-count">{locale.number(batch.signatures)}</td>
-                    <td>{batch.place.clone()}</td>
-                    <td>{batch.kept_at.clone()}</td>
-                    {editing}
-                </tr>
-            }
-        })
-        .collect_view();
-    let new_form = can_edit.then(|| view! {
-        <h3>{locale.t("paper.record_heading")}</h3>
-        <form method="post" action={<SavePaperBatch as ServerFn>::PATH} class="staff-form paper-form">
-            <LangField/>
-            <input type="hidden" name="action" value=slug.clone()/>
-            {fields(form_name(None), PaperBatchRecord::default(), flash.clone())}
-            <button type="submit">{locale.t("paper.record")}</button>
-        </form>
+                    </td>
+                });
+                view! {
+                    <tr>
+                        <td>{batch.collected_on.clone()}</td>
+                        <td class="paper-count">{locale.number(batch.signatures)}</td>
+                        <td>{batch.place.clone()}</td>
+                        <td>{batch.kept_at.clone()}</td>
+                        {editing}
+                    </tr>
+                }
+            })
+            .collect_view();
+    let new_form = can_edit.then(|| {
+        view! {
+            <h3>{locale.t("paper.record_heading")}</h3>
+            <form
+                method="post"
+                action={<SavePaperBatch as ServerFn>::PATH}
+                class="staff-form paper-form"
+            >
+                <LangField />
+                <input type="hidden" name="action" value=slug.clone() />
+                {fields(form_name(None), PaperBatchRecord::default(), flash.clone())}
+                <button type="submit">{locale.t("paper.record")}</button>
+            </form>
+        }
     });
     view! {
         <section class="paper" aria-labelledby="paper-heading">
             <h2 id="paper-heading">{locale.t("paper.heading")}</h2>
             <p class="paper-totals">{totals}</p>
             <p>{locale.t("paper.no_names")}</p>
-            {any.then(|| view! {
-            <table class="paper-batches">
-                <thead><tr>
-                    <th scope="col">{locale.t("paper.collected_on")}</th>
-                    <th scope="col">{locale.t("paper.signatures")}</th>
-                    <th scope="col">{locale.t("paper.place")}</th>
-                    <th scope="col">{locale.t("paper.kept_at")}</th>
-                    {can_edit.then(|| view! { <th scope="col">{locale.t("paper.change")}</th> })}
-                </tr></thead>
-                <tbody>{rows}</tbody>
-            </table>
-            })}
+            {any
+                .then(|| {
+                    view! {
+                        <table class="paper-batches">
+                            <thead>
+                                <tr>
+                                    <th scope="col">{locale.t("paper.collected_on")}</th>
+                                    <th scope="col">{locale.t("paper.signatures")}</th>
+                                    <th scope="col">{locale.t("paper.place")}</th>
+                                    <th scope="col">{locale.t("paper.kept_at")}</th>
+                                    {can_edit
+                                        .then(|| {
+                                            view! { <th scope="col">{locale.t("paper.change")}</th> }
+                                        })}
+                                </tr>
+                            </thead>
+                            <tbody>{rows}</tbody>
+                        </table>
+                    }
+                })}
             {new_form}
         </section>
     }
@@ -401,9 +613,13 @@ fn EmbedSnippets(slug: String, title: String) -> impl IntoView {
             <h2 id="embed-heading">{locale.t("staff.embed_heading")}</h2>
             <p>{locale.t("staff.embed_intro")}</p>
             <label for="embed-frame">{locale.t("staff.embed_frame")}</label>
-            <textarea id="embed-frame" readonly rows="3">{frame}</textarea>
+            <textarea id="embed-frame" readonly rows="3">
+                {frame}
+            </textarea>
             <label for="embed-badge">{locale.t("staff.embed_badge")}</label>
-            <textarea id="embed-badge" readonly rows="3">{image}</textarea>
+            <textarea id="embed-badge" readonly rows="3">
+                {image}
+            </textarea>
         </section>
     }
 }
@@ -417,61 +633,142 @@ pub fn StaffActionPage(slug: String) -> impl IntoView {
         move |slug| gate(Permission::RecordOutcomes, staff_support_action(slug)),
     );
     view! {
-        <Meta name="robots" content="noindex"/>
-        {gated(data, move |page: SupportActionWorkspace| {
-            let a = page.action.clone();
-            let flash = page.flash.clone();
-            view! {
-                <Title text=a.title.clone()/>
-                <StaffNav user=page.user.clone()/>
-                <section class="staff-page">
-                    <h1>{a.title.clone()}</h1>
-                    <FlashNotice flash=flash.clone()/>
-                    <p>
-                        <a href=locale.path(&format!("/staff/persons/{}", a.person), false)>
-                            {locale.t("staff.back_to_person").replace("%{person}", &page.person_name)}
-                        </a>
-                        " · " <a href=locale.path(&format!("/actions/{}", a.slug), false)>{locale.t("staff.view_public")}</a>
-                    </p>
-                    <p>{locale.t(match (&page.delivery, a.is_open) {
-                            (Some(_), _) => "staff.delivered",
-                            (None, true) => "staff.open",
-                            (None, false) => "staff.closed",
-                        })} " · "
-                       {locale.t("staff.confirmed")} ": " <strong class="confirmed-count">{page.confirmed}</strong></p>
-                    <ThresholdState threshold=a.threshold reached_at=a.threshold_reached_at/>
-                    <h2>{locale.t("staff.preview")}</h2>
-                    {language_previews(&ACTION_TEXTS, &a)}
-                    <EmbedSnippets slug=a.slug.clone() title=a.title.clone()/>
-                    <PaperSection slug=a.slug.clone() batches=page.paper_batches.clone() online=page.confirmed
-                        can_edit={page.can_edit && page.delivery.is_none()} flash=flash.clone()/>
-                    {page.delivery.as_ref().map(|d| view! {
-                        <ResponseSection slug=a.slug.clone() response=page.response.clone() answer_by=d.answer_by.clone()
-                            can_edit=page.can_record flash=flash.clone()/>
-                    })}
-                    <DeliverySection slug=a.slug.clone() delivery=page.delivery.clone() can_edit=page.can_record
-                        language=a.original_language flash=flash.clone()/>
-                    {page.can_edit.then(|| view! {
-                        <form method="post" action=format!("/staff/actions/{}/signatures.csv", a.slug) class="export-form"><button type="submit">{locale.t("staff.export_csv")}</button></form>
-                        {page.delivery.is_none().then(|| view! {
-                            <form method="post" action={<SetSupportActionOpen as ServerFn>::PATH} class="inline-form">
-                                <LangField/>
-                                <input type="hidden" name="action" value=a.slug.clone()/>
-                                <input type="hidden" name="open" value=if a.is_open { "" } else { "true" }/>
-                                <button type="submit">{locale.t(if a.is_open { "staff.close_action" } else { "staff.reopen_action" })}</button>
-                            </form>
-                        })}
-                        <h2>{locale.t("staff.edit_action")}</h2>
-                        <form method="post" action={<SaveSupportAction as ServerFn>::PATH} class="staff-form">
-                            <LangField/>
-                            <input type="hidden" name="person" value=a.person.clone()/>
-                            <input type="hidden" name="action" value=a.slug.clone()/>
-                            <ActionFields action=Some(a.clone()) flash=flash.clone() required=page.required_languages.clone()/>
-                            <button type="submit">{locale.t("staff.save")}</button>
-                        </form>
-                    })}
-                </section>
-            }
-        })}
+        <Meta name="robots" content="noindex" />
+        {gated(
+            data,
+            move |page: SupportActionWorkspace| {
+                let a = page.action.clone();
+                let flash = page.flash.clone();
+                view! {
+                    <Title text=a.title.clone() />
+                    <StaffNav user=page.user.clone() />
+                    <section class="staff-page">
+                        <h1>{a.title.clone()}</h1>
+                        <FlashNotice flash=flash.clone() />
+                        <p>
+                            <a href=locale
+                                .path(
+                                    &format!("/staff/persons/{}", a.person),
+                                    false,
+                                )>
+                                {locale
+                                    .t("staff.back_to_person")
+                                    .replace("%{person}", &page.person_name)}
+                            </a>
+                            " · "
+                            <a href=locale
+                                .path(
+                                    &format!("/actions/{}", a.slug),
+                                    false,
+                                )>{locale.t("staff.view_public")}</a>
+                        </p>
+                        <p>
+                            {locale
+                                .t(
+                                    match (&page.delivery, a.is_open) {
+                                        (Some(_), _) => "staff.delivered",
+                                        (None, true) => "staff.open",
+                                        (None, false) => "staff.closed",
+                                    },
+                                )} " · " {locale.t("staff.confirmed")} ": "
+                            <strong class="confirmed-count">{page.confirmed}</strong>
+                        </p>
+                        <ThresholdState threshold=a.threshold reached_at=a.threshold_reached_at />
+                        <h2>{locale.t("staff.preview")}</h2>
+                        {language_previews(&ACTION_TEXTS, &a)}
+                        <EmbedSnippets slug=a.slug.clone() title=a.title.clone() />
+                        <PaperSection
+                            slug=a.slug.clone()
+                            batches=page.paper_batches.clone()
+                            online=page.confirmed
+                            can_edit={page.can_edit && page.delivery.is_none()}
+                            flash=flash.clone()
+                        />
+                        {page
+                            .delivery
+                            .as_ref()
+                            .map(|d| {
+                                view! {
+                                    <ResponseSection
+                                        slug=a.slug.clone()
+                                        response=page.response.clone()
+                                        answer_by=d.answer_by.clone()
+                                        can_edit=page.can_record
+                                        flash=flash.clone()
+                                    />
+                                }
+                            })}
+                        <DeliverySection
+                            slug=a.slug.clone()
+                            delivery=page.delivery.clone()
+                            can_edit=page.can_record
+                            language=a.original_language
+                            flash=flash.clone()
+                        />
+                        {page
+                            .can_edit
+                            .then(|| {
+                                view! {
+                                    <form
+                                        method="post"
+                                        action=format!("/staff/actions/{}/signatures.csv", a.slug)
+                                        class="export-form"
+                                    >
+                                        <button type="submit">
+                                            {locale.t("staff.export_csv")}
+                                        </button>
+                                    </form>
+                                    {page
+                                        .delivery
+                                        .is_none()
+                                        .then(|| {
+                                            view! {
+                                                <form
+                                                    method="post"
+                                                    action={<SetSupportActionOpen as ServerFn>::PATH}
+                                                    class="inline-form"
+                                                >
+                                                    <LangField />
+                                                    <input type="hidden" name="action" value=a.slug.clone() />
+                                                    <input
+                                                        type="hidden"
+                                                        name="open"
+                                                        value=if a.is_open { "" } else { "true" }
+                                                    />
+                                                    <button type="submit">
+                                                        {locale
+                                                            .t(
+                                                                if a.is_open {
+                                                                    "staff.close_action"
+                                                                } else {
+                                                                    "staff.reopen_action"
+                                                                },
+                                                            )}
+                                                    </button>
+                                                </form>
+                                            }
+                                        })}
+                                    <h2>{locale.t("staff.edit_action")}</h2>
+                                    <form
+                                        method="post"
+                                        action={<SaveSupportAction as ServerFn>::PATH}
+                                        class="staff-form"
+                                    >
+                                        <LangField />
+                                        <input type="hidden" name="person" value=a.person.clone() />
+                                        <input type="hidden" name="action" value=a.slug.clone() />
+                                        <ActionFields
+                                            action=Some(a.clone())
+                                            flash=flash.clone()
+                                            required=page.required_languages.clone()
+                                        />
+                                        <button type="submit">{locale.t("staff.save")}</button>
+                                    </form>
+                                }
+                            })}
+                    </section>
+                }
+            },
+        )}
     }
 }

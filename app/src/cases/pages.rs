@@ -36,51 +36,103 @@ pub fn StaffPersonsPage() -> impl IntoView {
         },
     );
     view! {
-        <Title text=title.clone()/>
-        <Meta name="robots" content="noindex"/>
-        {gated(data, move |page: PersonsWorkspace| {
-            let council = Permission::ManageCases.allows(page.user.role);
-            let municipality = page.user.municipality.as_ref().map(|m| m.name.text.clone()).unwrap_or_default();
-            view! {
-                <StaffNav user=page.user.clone()/>
-                <section class="staff-page">
-                    <h1>{title.clone()}</h1>
-                    <FlashNotice flash=page.flash.clone()/>
-                    <table class="staff-table">
-                        <thead><tr>
-                            <th scope="col">{locale.t("staff.col_name")}</th>
-                            <th scope="col">{locale.t("staff.col_state")}</th>
-                            <th scope="col">{locale.t("staff.col_status")}</th>
-                            <th scope="col">{locale.t("staff.col_municipalities")}</th>
-                        </tr></thead>
-                        <tbody>
-                            {page.persons.iter().map(|p| view! {
+        <Title text=title.clone() />
+        <Meta name="robots" content="noindex" />
+        {gated(
+            data,
+            move |page: PersonsWorkspace| {
+                let council = Permission::ManageCases.allows(page.user.role);
+                let municipality = page
+                    .user
+                    .municipality
+                    .as_ref()
+                    .map(|m| m.name.text.clone())
+                    .unwrap_or_default();
+                view! {
+                    <StaffNav user=page.user.clone() />
+                    <section class="staff-page">
+                        <h1>{title.clone()}</h1>
+                        <FlashNotice flash=page.flash.clone() />
+                        <table class="staff-table">
+                            <thead>
                                 <tr>
-                                    <td><a href=locale.path(&format!("/staff/persons/{}", p.slug), false)>{p.full_name.clone()}</a></td>
-                                    <td>{locale.t(if p.is_public { "staff.public" } else { "staff.draft" })}</td>
-                                    <td>{status_label(locale, p.current_status)}</td>
-                                    <td>{p.municipalities.join(", ")}</td>
+                                    <th scope="col">{locale.t("staff.col_name")}</th>
+                                    <th scope="col">{locale.t("staff.col_state")}</th>
+                                    <th scope="col">{locale.t("staff.col_status")}</th>
+                                    <th scope="col">{locale.t("staff.col_municipalities")}</th>
                                 </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                    {council.then(|| view! {
-                        <h2 id="adopt">{locale.t("staff.adopt_title")}</h2>
-                        <form method="post" action={<AdoptPerson as ServerFn>::PATH} class="staff-form">
-                            <LangField/>
-                            <PersonFields record=PersonRecord { is_public: true, ..PersonRecord::default() }
-                                countries=page.countries.clone() rights=page.rights.clone() flash=page.flash.clone() new=true
-                                required=page.required_languages.clone()/>
-                            <fieldset>
-                                <legend>{locale.t("staff.adoption_heading").replace("%{municipality}", &municipality)}</legend>
-                                <AdoptionFields adoption=None flash=page.flash.clone() form=PERSON_FORM/>
-                            </fieldset>
-                            <button type="submit">{locale.t("staff.adopt_submit")}</button>
-                        </form>
-                    })}
-                </section>
-            }
-        })}
+                            </thead>
+                            <tbody>
+                                {page
+                                    .persons
+                                    .iter()
+                                    .map(|p| {
+                                        view! {
+                                            <tr>
+                                                <td>
+                                                    <a href=locale
+                                                        .path(
+                                                            &format!("/staff/persons/{}", p.slug),
+                                                            false,
+                                                        )>{p.full_name.clone()}</a>
+                                                </td>
+                                                <td>
+                                                    {locale
+                                                        .t(
+                                                            if p.is_public { "staff.public" } else { "staff.draft" },
+                                                        )}
+                                                </td>
+                                                <td>{status_label(locale, p.current_status)}</td>
+                                                <td>{p.municipalities.join(", ")}</td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                        {council
+                            .then(|| {
+                                view! {
+                                    <h2 id="adopt">{locale.t("staff.adopt_title")}</h2>
+                                    <form
+                                        method="post"
+                                        action={<AdoptPerson as ServerFn>::PATH}
+                                        class="staff-form"
+                                    >
+                                        <LangField />
+                                        <PersonFields
+                                            record=PersonRecord {
+                                                is_public: true,
+                                                ..PersonRecord::default()
+                                            }
+                                            countries=page.countries.clone()
+                                            rights=page.rights.clone()
+                                            flash=page.flash.clone()
+                                            new=true
+                                            required=page.required_languages.clone()
+                                        />
+                                        <fieldset>
+                                            <legend>
+                                                {locale
+                                                    .t("staff.adoption_heading")
+                                                    .replace("%{municipality}", &municipality)}
+                                            </legend>
+                                            <AdoptionFields
+                                                adoption=None
+                                                flash=page.flash.clone()
+                                                form=PERSON_FORM
+                                            />
+                                        </fieldset>
+                                        <button type="submit">
+                                            {locale.t("staff.adopt_submit")}
+                                        </button>
+                                    </form>
+                                }
+                            })}
+                    </section>
+                }
+            },
+        )}
     }
 }
 
@@ -139,37 +191,103 @@ fn PersonFields(
         .and_then(|fl| fl.error(f, "rights"))
         .map(|k| locale.t(k));
     view! {
-        {(!new).then(|| view! { <input type="hidden" name="person" value=record.slug.clone()/> })}
-        <TextField form=f name="full_name" label=locale.t("staff.full_name") value=record.full_name.clone() flash=flash.clone() required=true/>
-        {new.then(|| view! {
-            <TextField form=f name="slug" label=locale.t("staff.slug") value=String::new() flash=flash.clone() hint=locale.t("staff.slug_hint")/>
-        })}
-        <TextArea form=f name="aliases" label=locale.t("staff.aliases") value=record.aliases.join("\n") flash=flash.clone() hint=locale.t("staff.aliases_hint") rows=3/>
-        <SelectField form=f name="country" label=locale.t("staff.country") value=record.country.clone().unwrap_or_default() flash=flash.clone() options=country_options/>
+        {(!new).then(|| view! { <input type="hidden" name="person" value=record.slug.clone() /> })}
+        <TextField
+            form=f
+            name="full_name"
+            label=locale.t("staff.full_name")
+            value=record.full_name.clone()
+            flash=flash.clone()
+            required=true
+        />
+        {new
+            .then(|| {
+                view! {
+                    <TextField
+                        form=f
+                        name="slug"
+                        label=locale.t("staff.slug")
+                        value=String::new()
+                        flash=flash.clone()
+                        hint=locale.t("staff.slug_hint")
+                    />
+                }
+            })}
+        <TextArea
+            form=f
+            name="aliases"
+            label=locale.t("staff.aliases")
+            value=record.aliases.join("\n")
+            flash=flash.clone()
+            hint=locale.t("staff.aliases_hint")
+            rows=3
+        />
+        <SelectField
+            form=f
+            name="country"
+            label=locale.t("staff.country")
+            value=record.country.clone().unwrap_or_default()
+            flash=flash.clone()
+            options=country_options
+        />
         {texts}
         <fieldset class="field-rights">
             <legend>{locale.t("staff.rights")}</legend>
-            {rights_error.map(|e| view! { <p class="field-error" id="person-rights-error">{e}</p> })}
-            {rights.into_iter().map(|r| {
-                let slug = r.category.slug();
-                let id = format!("person-right-{slug}");
-                let checked = chosen.iter().any(|c| c == slug);
-                view! {
-                    <div class="field check">
-                        <input id=id.clone() type="checkbox" name="rights[]" value=slug checked=checked/>
-                        <label for=id>{r.name.get(locale).to_owned()}</label>
-                    </div>
-                }
-            }).collect_view()}
+            {rights_error
+                .map(|e| {
+                    view! {
+                        <p class="field-error" id="person-rights-error">
+                            {e}
+                        </p>
+                    }
+                })}
+            {rights
+                .into_iter()
+                .map(|r| {
+                    let slug = r.category.slug();
+                    let id = format!("person-right-{slug}");
+                    let checked = chosen.iter().any(|c| c == slug);
+                    view! {
+                        <div class="field check">
+                            <input
+                                id=id.clone()
+                                type="checkbox"
+                                name="rights[]"
+                                value=slug
+                                checked=checked
+                            />
+                            <label for=id>{r.name.get(locale).to_owned()}</label>
+                        </div>
+                    }
+                })
+                .collect_view()}
         </fieldset>
-        <CheckField form=f name="is_public" label=locale.t("staff.is_public") checked=record.is_public flash=flash.clone()/>
-        <MissingTranslations missing/>
-        {refused.map(|text| view! {
-            <p class="field-error" role="alert" id="publish-refused">{text}</p>
-            <p><button type="submit" name="translations_to_follow" value="1" class="secondary">
-                {locale.t("staff.publish_translations_to_follow")}
-            </button></p>
-        })}
+        <CheckField
+            form=f
+            name="is_public"
+            label=locale.t("staff.is_public")
+            checked=record.is_public
+            flash=flash.clone()
+        />
+        <MissingTranslations missing />
+        {refused
+            .map(|text| {
+                view! {
+                    <p class="field-error" role="alert" id="publish-refused">
+                        {text}
+                    </p>
+                    <p>
+                        <button
+                            type="submit"
+                            name="translations_to_follow"
+                            value="1"
+                            class="secondary"
+                        >
+                            {locale.t("staff.publish_translations_to_follow")}
+                        </button>
+                    </p>
+                }
+            })}
     }
 }
 
@@ -196,9 +314,30 @@ fn AdoptionFields(
         None => Default::default(),
     };
     view! {
-        <TextField form=form name="adopted_on" label=locale.t("staff.adopted_on") value=date flash=flash.clone() hint=locale.t("staff.date_hint") required=true/>
-        <TextField form=form name="decision_reference" label=locale.t("staff.decision_reference") value=reference flash=flash.clone()/>
-        <TextArea form=form name="note" label=locale.t("staff.note") value=note flash=flash.clone() rows=3/>
+        <TextField
+            form=form
+            name="adopted_on"
+            label=locale.t("staff.adopted_on")
+            value=date
+            flash=flash.clone()
+            hint=locale.t("staff.date_hint")
+            required=true
+        />
+        <TextField
+            form=form
+            name="decision_reference"
+            label=locale.t("staff.decision_reference")
+            value=reference
+            flash=flash.clone()
+        />
+        <TextArea
+            form=form
+            name="note"
+            label=locale.t("staff.note")
+            value=note
+            flash=flash.clone()
+            rows=3
+        />
     }
 }
 
@@ -216,12 +355,17 @@ pub fn StaffPersonPage(slug: String) -> impl IntoView {
         },
     );
     view! {
-        <Meta name="robots" content="noindex"/>
-        {gated(data, move |page: PersonWorkspace| view! {
-            <Title text=page.person.full_name.clone()/>
-            <StaffNav user=page.user.clone()/>
-            <PersonDesk page/>
-        })}
+        <Meta name="robots" content="noindex" />
+        {gated(
+            data,
+            move |page: PersonWorkspace| {
+                view! {
+                    <Title text=page.person.full_name.clone() />
+                    <StaffNav user=page.user.clone() />
+                    <PersonDesk page />
+                }
+            },
+        )}
     }
 }
 
@@ -241,112 +385,252 @@ fn PersonDesk(page: PersonWorkspace) -> impl IntoView {
     view! {
         <section class="staff-page">
             <h1>{person.full_name.clone()}</h1>
-            <FlashNotice flash=flash.clone()/>
+            <FlashNotice flash=flash.clone() />
             <p>
                 {locale.t(if person.is_public { "staff.public" } else { "staff.draft" })}
-                {person.is_public.then(|| view! {
-                    " · " <a href=locale.path(&format!("/persons/{}", person.slug), false)>{locale.t("staff.view_public")}</a>
-                })}
+                {person
+                    .is_public
+                    .then(|| {
+                        view! {
+                            " · "
+                            <a href=locale
+                                .path(
+                                    &format!("/persons/{}", person.slug),
+                                    false,
+                                )>{locale.t("staff.view_public")}</a>
+                        }
+                    })}
             </p>
-            {person.summary_html.is_some().then(|| view! {
-                <h2>{locale.t("staff.preview")}</h2>
-                {language_previews(&PERSON_TEXTS, &person)}
-            })}
+            {person
+                .summary_html
+                .is_some()
+                .then(|| {
+                    view! {
+                        <h2>{locale.t("staff.preview")}</h2>
+                        {language_previews(&PERSON_TEXTS, &person)}
+                    }
+                })}
             <h2>{locale.t("staff.adoptions")}</h2>
             {if page.adoptions.is_empty() {
                 view! { <p>{locale.t("staff.no_adoptions")}</p> }.into_any()
             } else {
                 view! {
                     <ul class="adoptions">
-                        {page.adoptions.iter().map(|a| view! {
-                            <li>{a.municipality.name.text.clone()} ", " {a.adopted_on.format(locale)}
-                                {a.decision_reference.clone().map(|r| view! { " (" {r} ")" })}</li>
-                        }).collect_view()}
+                        {page
+                            .adoptions
+                            .iter()
+                            .map(|a| {
+                                view! {
+                                    <li>
+                                        {a.municipality.name.text.clone()} ", "
+                                        {a.adopted_on.format(locale)}
+                                        {a
+                                            .decision_reference
+                                            .clone()
+                                            .map(|r| {
+                                                view! {
+                                                    " ("
+                                                    {r}
+                                                    ")"
+                                                }
+                                            })}
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
                     </ul>
-                }.into_any()
-            }}
-            {council.then(|| {
-                let heading = if page.own_adoption.is_some() {
-                    locale.t("staff.adoption_heading").replace("%{municipality}", &municipality)
-                } else {
-                    locale.t("staff.adopt_existing").replace("%{municipality}", &municipality)
-                };
-                view! {
-                    <form method="post" action={<SaveAdoption as ServerFn>::PATH} class="staff-form" id="adoption">
-                        <LangField/>
-                        <input type="hidden" name="person" value=person.slug.clone()/>
-                        <fieldset>
-                            <legend>{heading}</legend>
-                            <AdoptionFields adoption=page.own_adoption.clone() flash=flash.clone() form=ADOPTION_FORM/>
-                        </fieldset>
-                        <button type="submit">{locale.t("staff.save")}</button>
-                    </form>
                 }
-            })}
-            {(council && page.can_edit).then(|| view! {
-                <h2 id="edit">{locale.t("staff.edit_person")}</h2>
-                <form method="post" action={<UpdatePerson as ServerFn>::PATH} class="staff-form">
-                    <LangField/>
-                    <PersonFields record=person.clone() countries=page.countries.clone() rights=page.rights.clone() flash=flash.clone() new=false
-                        required=page.required_languages.clone()/>
-                    <button type="submit">{locale.t("staff.save")}</button>
-                </form>
-            })}
-            {(council && !page.can_edit).then(|| view! { <p class="hint">{locale.t("staff.read_only")}</p> })}
+                    .into_any()
+            }}
+            {council
+                .then(|| {
+                    let heading = if page.own_adoption.is_some() {
+                        locale.t("staff.adoption_heading").replace("%{municipality}", &municipality)
+                    } else {
+                        locale.t("staff.adopt_existing").replace("%{municipality}", &municipality)
+                    };
+                    view! {
+                        <form
+                            method="post"
+                            action={<SaveAdoption as ServerFn>::PATH}
+                            class="staff-form"
+                            id="adoption"
+                        >
+                            <LangField />
+                            <input type="hidden" name="person" value=person.slug.clone() />
+                            <fieldset>
+                                <legend>{heading}</legend>
+                                <AdoptionFields
+                                    adoption=page.own_adoption.clone()
+                                    flash=flash.clone()
+                                    form=ADOPTION_FORM
+                                />
+                            </fieldset>
+                            <button type="submit">{locale.t("staff.save")}</button>
+                        </form>
+                    }
+                })}
+            {(council && page.can_edit)
+                .then(|| {
+                    view! {
+                        <h2 id="edit">{locale.t("staff.edit_person")}</h2>
+                        <form
+                            method="post"
+                            action={<UpdatePerson as ServerFn>::PATH}
+                            class="staff-form"
+                        >
+                            <LangField />
+                            <PersonFields
+                                record=person.clone()
+                                countries=page.countries.clone()
+                                rights=page.rights.clone()
+                                flash=flash.clone()
+                                new=false
+                                required=page.required_languages.clone()
+                            />
+                            <button type="submit">{locale.t("staff.save")}</button>
+                        </form>
+                    }
+                })}
+            {(council && !page.can_edit)
+                .then(|| view! { <p class="hint">{locale.t("staff.read_only")}</p> })}
             <h2>{locale.t("staff.actions")}</h2>
             {if page.actions.is_empty() {
                 view! { <p>{locale.t("staff.no_actions")}</p> }.into_any()
             } else {
                 view! {
                     <ul class="staff-actions">
-                        {page.actions.iter().map(|a| {
-                            let label = format!("{} · {} · {} {}", a.title,
-                                locale.t(if a.is_open { "staff.open" } else { "staff.closed" }),
-                                a.confirmed, locale.t("staff.confirmed").to_lowercase());
-                            // Communications staff record deliveries and responses.
-                            let item = if (council && page.can_edit) || comms {
-                                view! { <a href=locale.path(&format!("/staff/actions/{}", a.slug), false)>{label}</a> }.into_any()
-                            } else {
-                                view! { <span>{label}</span> }.into_any()
-                            };
-                            view! { <li>{item}</li> }
-                        }).collect_view()}
+                        {page
+                            .actions
+                            .iter()
+                            .map(|a| {
+                                let label = format!(
+                                    "{} · {} · {} {}",
+                                    a.title,
+                                    locale.t(if a.is_open { "staff.open" } else { "staff.closed" }),
+                                    a.confirmed,
+                                    locale.t("staff.confirmed").to_lowercase(),
+                                );
+                                let item = if (council && page.can_edit) || comms {
+                                    // Communications staff record deliveries and responses.
+                                    view! {
+                                        <a href=locale
+                                            .path(
+                                                &format!("/staff/actions/{}", a.slug),
+                                                false,
+                                            )>{label}</a>
+                                    }
+                                        .into_any()
+                                } else {
+                                    view! { <span>{label}</span> }.into_any()
+                                };
+                                view! { <li>{item}</li> }
+                            })
+                            .collect_view()}
                     </ul>
-                }.into_any()
+                }
+                    .into_any()
             }}
-            {(council && page.can_edit).then(|| view! {
-                <h2 id="new-action">{locale.t("staff.new_action")}</h2>
-                <form method="post" action={<SaveSupportAction as ServerFn>::PATH} class="staff-form">
-                    <LangField/>
-                    <input type="hidden" name="person" value=person.slug.clone()/>
-                    <input type="hidden" name="action" value=""/>
-                    <TextField form=ACTION_FORM name="slug" label=locale.t("staff.slug") value=String::new() flash=flash.clone() required=true/>
-                    <ActionFields action=None flash=flash.clone() required=page.required_languages.clone()/>
-                    <button type="submit">{locale.t("staff.new_action")}</button>
-                </form>
-            })}
+            {(council && page.can_edit)
+                .then(|| {
+                    view! {
+                        <h2 id="new-action">{locale.t("staff.new_action")}</h2>
+                        <form
+                            method="post"
+                            action={<SaveSupportAction as ServerFn>::PATH}
+                            class="staff-form"
+                        >
+                            <LangField />
+                            <input type="hidden" name="person" value=person.slug.clone() />
+                            <input type="hidden" name="action" value="" />
+                            <TextField
+                                form=ACTION_FORM
+                                name="slug"
+                                label=locale.t("staff.slug")
+                                value=String::new()
+                                flash=flash.clone()
+                                required=true
+                            />
+                            <ActionFields
+                                action=None
+                                flash=flash.clone()
+                                required=page.required_languages.clone()
+                            />
+                            <button type="submit">{locale.t("staff.new_action")}</button>
+                        </form>
+                    }
+                })}
             <h2>{locale.t("staff.updates")}</h2>
             {if page.updates.is_empty() {
                 view! { <p>{locale.t("staff.no_updates")}</p> }.into_any()
             } else {
                 view! {
                     <ul class="staff-updates">
-                        {page.updates.iter().map(|u| {
-                            let state = locale.t(if u.is_published { "staff.state_published" } else { "staff.state_draft" });
-                            let label = format!("{}: {}", u.occurred_on.format(locale), u.title);
-                            let item = if comms {
-                                view! { <a href=locale.path(&format!("/staff/updates/{}", u.id), false)>{label}</a> }.into_any()
-                            } else {
-                                view! { <span>{label}</span> }.into_any()
-                            };
-                            view! { <li>{item} " · " {state} {u.from_feed.then(|| view! { " · " {locale.t("staff.from_feed")} })}</li> }
-                        }).collect_view()}
+                        {page
+                            .updates
+                            .iter()
+                            .map(|u| {
+                                let state = locale
+                                    .t(
+                                        if u.is_published {
+                                            "staff.state_published"
+                                        } else {
+                                            "staff.state_draft"
+                                        },
+                                    );
+                                let label = format!(
+                                    "{}: {}",
+                                    u.occurred_on.format(locale),
+                                    u.title,
+                                );
+                                let item = if comms {
+                                    view! {
+                                        <a href=locale
+                                            .path(
+                                                &format!("/staff/updates/{}", u.id),
+                                                false,
+                                            )>{label}</a>
+                                    }
+                                        .into_any()
+                                } else {
+                                    view! { <span>{label}</span> }.into_any()
+                                };
+                                view! {
+                                    <li>
+                                        {item} " · " {state}
+                                        {u
+                                            .from_feed
+                                            .then(|| {
+                                                view! {
+                                                    " · "
+                                                    {locale.t("staff.from_feed")}
+                                                }
+                                            })}
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
                     </ul>
-                }.into_any()
+                }
+                    .into_any()
             }}
-            {comms.then(|| view! {
-                <p><a class="button" href=locale.path(&format!("/staff/persons/{}/updates/new", person.slug), false)>{locale.t("staff.new_update")}</a></p>
-            })}
+            {comms
+                .then(|| {
+                    view! {
+                        <p>
+                            <a
+                                class="button"
+                                href=locale
+                                    .path(
+                                        &format!("/staff/persons/{}/updates/new", person.slug),
+                                        false,
+                                    )
+                            >
+                                {locale.t("staff.new_update")}
+                            </a>
+                        </p>
+                    }
+                })}
         </section>
     }
 }
@@ -370,49 +654,97 @@ pub fn StaffRequestsPage() -> impl IntoView {
         },
     );
     view! {
-        <Title text=title.clone()/>
-        <Meta name="robots" content="noindex"/>
-        {gated(data, move |page: RequestsWorkspace| {
-            let flash = page.flash.clone();
-            view! {
-                <StaffNav user=page.user.clone()/>
-                <section class="staff-page">
-                    <h1>{title.clone()}</h1>
-                    <FlashNotice flash=flash/>
-                    {page.requests.is_empty().then(|| view! { <p>{locale.t("staff.no_requests")}</p> })}
-                    <ul class="adoption-requests">
-                        {page.requests.into_iter().map(|r| {
-                            let held = if r.adopted_by.is_empty() { "—".to_owned() } else { r.adopted_by.join(", ") };
-                            let form = request_form(r.id);
-                            let decide = |decision: &'static str, key: &'static str| view! {
-                                <form method="post" action={<DecideAdoption as ServerFn>::PATH} class="inline-form">
-                                    <LangField/>
-                                    <input type="hidden" name="request" value=r.id.to_string()/>
-                                    <input type="hidden" name="decision" value=decision/>
-                                    <button type="submit">{locale.t(key)}</button>
-                                </form>
-                            };
-                            view! {
-                                <li class="adoption-request" id=form>
-                                    <h2>{format!("{} · {}", r.municipality, r.person_name)}</h2>
-                                    <dl>
-                                        <dt>{locale.t("staff.request_held_by")}</dt><dd>{held}</dd>
-                                        <dt>{locale.t("staff.col_state")}</dt>
-                                        <dd>{locale.t(if r.person_public { "staff.public" } else { "staff.draft" })}</dd>
-                                        <dt>{locale.t("staff.adopted_on")}</dt><dd>{r.adopted_on.format(locale)}</dd>
-                                        <dt>{locale.t("staff.decision_reference")}</dt><dd>{r.decision_reference.clone().unwrap_or_else(|| "—".into())}</dd>
-                                        <dt>{locale.t("staff.request_by")}</dt>
-                                        <dd>{format!("{} · {}", r.requested_by.clone().unwrap_or_default(), r.requested_on)}</dd>
-                                    </dl>
-                                    {r.note.clone().map(|note| view! { <p class="note">{note}</p> })}
-                                    {decide("approve", "staff.approve")}
-                                    {decide("refuse", "staff.refuse")}
-                                </li>
-                            }
-                        }).collect_view()}
-                    </ul>
-                </section>
-            }
-        })}
+        <Title text=title.clone() />
+        <Meta name="robots" content="noindex" />
+        {gated(
+            data,
+            move |page: RequestsWorkspace| {
+                let flash = page.flash.clone();
+                view! {
+                    <StaffNav user=page.user.clone() />
+                    <section class="staff-page">
+                        <h1>{title.clone()}</h1>
+                        <FlashNotice flash=flash />
+                        {page
+                            .requests
+                            .is_empty()
+                            .then(|| view! { <p>{locale.t("staff.no_requests")}</p> })}
+                        <ul class="adoption-requests">
+                            {page
+                                .requests
+                                .into_iter()
+                                .map(|r| {
+                                    let held = if r.adopted_by.is_empty() {
+                                        "—".to_owned()
+                                    } else {
+                                        r.adopted_by.join(", ")
+                                    };
+                                    let form = request_form(r.id);
+                                    let decide = |decision: &'static str, key: &'static str| {
+                                        view! {
+                                            <form
+                                                method="post"
+                                                action={<DecideAdoption as ServerFn>::PATH}
+                                                class="inline-form"
+                                            >
+                                                <LangField />
+                                                <input
+                                                    type="hidden"
+                                                    name="request"
+                                                    value=r.id.to_string()
+                                                />
+                                                <input type="hidden" name="decision" value=decision />
+                                                <button type="submit">{locale.t(key)}</button>
+                                            </form>
+                                        }
+                                    };
+                                    view! {
+                                        <li class="adoption-request" id=form>
+                                            <h2>
+                                                {format!("{} · {}", r.municipality, r.person_name)}
+                                            </h2>
+                                            <dl>
+                                                <dt>{locale.t("staff.request_held_by")}</dt>
+                                                <dd>{held}</dd>
+                                                <dt>{locale.t("staff.col_state")}</dt>
+                                                <dd>
+                                                    {locale
+                                                        .t(
+                                                            if r.person_public { "staff.public" } else { "staff.draft" },
+                                                        )}
+                                                </dd>
+                                                <dt>{locale.t("staff.adopted_on")}</dt>
+                                                <dd>{r.adopted_on.format(locale)}</dd>
+                                                <dt>{locale.t("staff.decision_reference")}</dt>
+                                                <dd>
+                                                    {r
+                                                        .decision_reference
+                                                        .clone()
+                                                        .unwrap_or_else(|| "—".into())}
+                                                </dd>
+                                                <dt>{locale.t("staff.request_by")}</dt>
+                                                <dd>
+                                                    {format!(
+                                                        "{} · {}",
+                                                        r.requested_by.clone().unwrap_or_default(),
+                                                        r.requested_on,
+                                                    )}
+                                                </dd>
+                                            </dl>
+                                            {r
+                                                .note
+                                                .clone()
+                                                .map(|note| view! { <p class="note">{note}</p> })}
+                                            {decide("approve", "staff.approve")}
+                                            {decide("refuse", "staff.refuse")}
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    </section>
+                }
+            },
+        )}
     }
 }

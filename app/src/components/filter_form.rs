@@ -49,7 +49,13 @@ pub fn PersonFilterForm(action: String, children: Children) -> impl IntoView {
         let _ = &target;
     };
     view! {
-        <form class="filters" method="get" action=action on:submit=on_submit data-hydrated=move || hydrated.get().to_string()>
+        <form
+            class="filters"
+            method="get"
+            action=action
+            on:submit=on_submit
+            data-hydrated=move || hydrated.get().to_string()
+        >
             {children()}
         </form>
     }
@@ -83,35 +89,63 @@ pub fn PersonFilterFields(
     let any = locale.t("filters.any");
     let option = |value: String, label: String, current: &str| {
         let selected = current == value;
-        view! { <option value=value selected=selected>{label}</option> }
+        view! {
+            <option value=value selected=selected>
+                {label}
+            </option>
+        }
     };
     view! {
         <label>
             <span>{locale.t("filters.rights")}</span>
             <select name=FILTERS[0]>
                 <option value="">{any.clone()}</option>
-                {choices.categories.iter().map(|c| option(c.category.slug().to_owned(), c.name.get(locale).to_owned(), &rights)).collect_view()}
+                {choices
+                    .categories
+                    .iter()
+                    .map(|c| option(
+                        c.category.slug().to_owned(),
+                        c.name.get(locale).to_owned(),
+                        &rights,
+                    ))
+                    .collect_view()}
             </select>
         </label>
         <label>
             <span>{locale.t("filters.status")}</span>
             <select name=FILTERS[1]>
                 <option value="">{any.clone()}</option>
-                {choices.statuses.iter().map(|s| option(s.slug().to_owned(), locale.t(&s.label_key()), &status)).collect_view()}
+                {choices
+                    .statuses
+                    .iter()
+                    .map(|s| option(s.slug().to_owned(), locale.t(&s.label_key()), &status))
+                    .collect_view()}
             </select>
         </label>
         <label>
             <span>{locale.t("filters.country")}</span>
             <select name=FILTERS[2]>
                 <option value="">{any.clone()}</option>
-                {choices.countries.iter().map(|c| option(c.code.as_str().to_owned(), c.name.get(locale).to_owned(), &country)).collect_view()}
+                {choices
+                    .countries
+                    .iter()
+                    .map(|c| option(
+                        c.code.as_str().to_owned(),
+                        c.name.get(locale).to_owned(),
+                        &country,
+                    ))
+                    .collect_view()}
             </select>
         </label>
         <label>
             <span>{locale.t("filters.municipality")}</span>
             <select name=FILTERS[3]>
                 <option value="">{any}</option>
-                {choices.municipalities.iter().map(|m| option(m.slug.as_str().to_owned(), m.name.text.clone(), &municipality)).collect_view()}
+                {choices
+                    .municipalities
+                    .iter()
+                    .map(|m| option(m.slug.as_str().to_owned(), m.name.text.clone(), &municipality))
+                    .collect_view()}
             </select>
         </label>
         <button type="submit">{locale.t("filters.apply")}</button>

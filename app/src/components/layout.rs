@@ -14,11 +14,15 @@ pub fn SiteHeader() -> impl IntoView {
             </a>
             <nav aria-label=locale.t("layout.nav_label")>
                 <ul>
-                    <li><a href=locale.path("/", false)>{locale.t("nav.home")}</a></li>
-                    <li><a href=locale.path("/persons", false)>{locale.t("nav.persons")}</a></li>
+                    <li>
+                        <a href=locale.path("/", false)>{locale.t("nav.home")}</a>
+                    </li>
+                    <li>
+                        <a href=locale.path("/persons", false)>{locale.t("nav.persons")}</a>
+                    </li>
                 </ul>
             </nav>
-            <LanguageSwitcher/>
+            <LanguageSwitcher />
         </header>
     }
 }
@@ -44,7 +48,7 @@ fn LanguageSwitcher() -> impl IntoView {
         .unwrap_or_default();
     let default_href = format!("{base}{bare}{query}");
     view! {
-        <leptos_meta::Link rel="alternate" hreflang="x-default" href=default_href/>
+        <leptos_meta::Link rel="alternate" hreflang="x-default" href=default_href />
         <nav class="languages" aria-label=locale.t("layout.language_label")>
             <ul>
                 {Locale::ALL
@@ -54,7 +58,11 @@ fn LanguageSwitcher() -> impl IntoView {
                         let current = (l == locale).then_some("page");
                         // The same page in each language, for search engines.
                         view! {
-                            <leptos_meta::Link rel="alternate" hreflang=l.code() href=format!("{base}{href}")/>
+                            <leptos_meta::Link
+                                rel="alternate"
+                                hreflang=l.code()
+                                href=format!("{base}{href}")
+                            />
                             <li>
                                 <a href=href hreflang=l.code() lang=l.code() aria-current=current>
                                     {l.endonym()}

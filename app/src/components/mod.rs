@@ -98,8 +98,18 @@ pub fn FeedLinks(base: String, title: String) -> impl IntoView {
     let locale = use_locale();
     let base = locale.path(if base.is_empty() { "/" } else { &base }, true);
     view! {
-        <Link rel="alternate" type_="application/atom+xml" href=format!("{base}/feed.atom") title=format!("{title} (Atom)")/>
-        <Link rel="alternate" type_="application/feed+json" href=format!("{base}/feed.json") title=format!("{title} (JSON Feed)")/>
+        <Link
+            rel="alternate"
+            type_="application/atom+xml"
+            href=format!("{base}/feed.atom")
+            title=format!("{title} (Atom)")
+        />
+        <Link
+            rel="alternate"
+            type_="application/feed+json"
+            href=format!("{base}/feed.json")
+            title=format!("{title} (JSON Feed)")
+        />
     }
 }
 
@@ -125,7 +135,11 @@ pub fn StatusBadge(status: Option<Status>) -> impl IntoView {
         ),
         None => ("status status-none".to_owned(), locale.t("status.none")),
     };
-    view! { <span class=class data-status=status.map(Status::slug).unwrap_or("none")>{label}</span> }
+    view! {
+        <span class=class data-status=status.map(Status::slug).unwrap_or("none")>
+            {label}
+        </span>
+    }
 }
 
 /// The form a submit event came from: both islands read their own form's

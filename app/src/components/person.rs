@@ -20,8 +20,10 @@ pub fn PersonCard(person: PersonSummary) -> impl IntoView {
         .join(" · ");
     view! {
         <li class="person-card" data-person=person.slug.to_string()>
-            <h3><a href=href>{person.full_name}</a></h3>
-            <StatusBadge status=person.current_status/>
+            <h3>
+                <a href=href>{person.full_name}</a>
+            </h3>
+            <StatusBadge status=person.current_status />
             {country.map(|c| view! { <p class="country">{c}</p> })}
             {(!rights.is_empty()).then(|| view! { <p class="rights">{rights}</p> })}
         </li>

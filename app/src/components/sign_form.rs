@@ -81,7 +81,11 @@ pub fn SignForm(
     let error_view = move |field: SignField| {
         move || {
             error_of(field)().map(|message| {
-                view! { <p class="field-error" id=format!("{}-error", field.control())>{message}</p> }
+                view! {
+                    <p class="field-error" id=format!("{}-error", field.control())>
+                        {message}
+                    </p>
+                }
             })
         }
     };
@@ -98,45 +102,93 @@ pub fn SignForm(
             SignResult::Accepted => None,
         })
     };
-    let summary =
-        move || problem().map(|text| view! { <p class="form-problem" role="alert">{text}</p> });
+    let summary = move || {
+        problem().map(|text| {
+            view! {
+                <p class="form-problem" role="alert">
+                    {text}
+                </p>
+            }
+        })
+    };
     let ticked = |value: &str| SignFormValues::ticked(value);
     const SIGN_PATH: &str = <SignSupportAction as ServerFn>::PATH;
 
     view! {
-        <section class="sign" id="sign" aria-labelledby="sign-heading" data-hydrated=move || hydrated.get().to_string()>
+        <section
+            class="sign"
+            id="sign"
+            aria-labelledby="sign-heading"
+            data-hydrated=move || hydrated.get().to_string()
+        >
             <h2 id="sign-heading">{locale.t_static("sign.heading")}</h2>
             <div class="sign-accepted" role="status" aria-live="polite" hidden=move || !accepted()>
-                <p class="accepted-title"><strong>{locale.t_static("sign.accepted_title")}</strong></p>
+                <p class="accepted-title">
+                    <strong>{locale.t_static("sign.accepted_title")}</strong>
+                </p>
                 <p>{locale.t_static("sign.accepted_text")}</p>
             </div>
             <div hidden=accepted>
                 {summary}
-                <form method="post" action=SIGN_PATH class="sign-form" novalidate
-                    on:submit=on_submit>
-                    <input type="hidden" name="support_action" value=action.0/>
-                    <input type="hidden" name="lang" value=locale.code()/>
+                <form
+                    method="post"
+                    action=SIGN_PATH
+                    class="sign-form"
+                    novalidate
+                    on:submit=on_submit
+                >
+                    <input type="hidden" name="support_action" value=action.0 />
+                    <input type="hidden" name="lang" value=locale.code() />
                     <p class="required-note">{locale.t_static("sign.required_note")}</p>
                     <div class="field">
-                        <label for="full_name">{locale.t_static("sign.full_name")} <span class="required">" *"</span></label>
-                        <input id="full_name" name="full_name" type="text" autocomplete="name" maxlength="200"
-                            value=values.full_name aria-required="true"
-                            aria-invalid=invalid(SignField::FullName) aria-describedby=described(SignField::FullName, None)/>
+                        <label for="full_name">
+                            {locale.t_static("sign.full_name")} <span class="required">" *"</span>
+                        </label>
+                        <input
+                            id="full_name"
+                            name="full_name"
+                            type="text"
+                            autocomplete="name"
+                            maxlength="200"
+                            value=values.full_name
+                            aria-required="true"
+                            aria-invalid=invalid(SignField::FullName)
+                            aria-describedby=described(SignField::FullName, None)
+                        />
                         {error_view(SignField::FullName)}
                     </div>
                     <div class="field">
-                        <label for="email">{locale.t_static("sign.email")} <span class="required">" *"</span></label>
-                        <input id="email" name="email" type="email" autocomplete="email" maxlength="254"
-                            value=values.email aria-required="true"
-                            aria-invalid=invalid(SignField::Email) aria-describedby=described(SignField::Email, Some("email-hint"))/>
-                        <p class="hint" id="email-hint">{locale.t_static("sign.email_hint")}</p>
+                        <label for="email">
+                            {locale.t_static("sign.email")} <span class="required">" *"</span>
+                        </label>
+                        <input
+                            id="email"
+                            name="email"
+                            type="email"
+                            autocomplete="email"
+                            maxlength="254"
+                            value=values.email
+                            aria-required="true"
+                            aria-invalid=invalid(SignField::Email)
+                            aria-describedby=described(SignField::Email, Some("email-hint"))
+                        />
+                        <p class="hint" id="email-hint">
+                            {locale.t_static("sign.email_hint")}
+                        </p>
                         {error_view(SignField::Email)}
                     </div>
                     <div class="field">
                         <label for="place">{locale.t_static("sign.place")}</label>
-                        <input id="place" name="place" type="text" autocomplete="postal-code" maxlength="200"
+                        <input
+                            id="place"
+                            name="place"
+                            type="text"
+                            autocomplete="postal-code"
+                            maxlength="200"
                             value=values.place
-                            aria-invalid=invalid(SignField::Place) aria-describedby=described(SignField::Place, None)/>
+                            aria-invalid=invalid(SignField::Place)
+                            aria-describedby=described(SignField::Place, None)
+                        />
                         {error_view(SignField::Place)}
                     </div>
                     <div class="field">
@@ -145,30 +197,55 @@ pub fn SignForm(
                         {error_view(SignField::Country)}
                     </div>
                     <div class="field check">
-                        <input id="consent" name="consent" type="checkbox" checked=ticked(&values.consent)
+                        <input
+                            id="consent"
+                            name="consent"
+                            type="checkbox"
+                            checked=ticked(&values.consent)
                             aria-required="true"
-                            aria-invalid=invalid(SignField::Consent) aria-describedby=described(SignField::Consent, None)/>
+                            aria-invalid=invalid(SignField::Consent)
+                            aria-describedby=described(SignField::Consent, None)
+                        />
                         <label for="consent">
                             {locale.t_static("sign.consent")} " "
-                            <a href=locale.path("/privacy", false)>{locale.t_static("sign.privacy_link")}</a>
+                            <a href=locale
+                                .path("/privacy", false)>{locale.t_static("sign.privacy_link")}</a>
                             <span class="required">" *"</span>
                         </label>
                         {error_view(SignField::Consent)}
                     </div>
                     <div class="field check">
-                        <input id="show_name" name="show_name" type="checkbox" checked=ticked(&values.show_name)/>
+                        <input
+                            id="show_name"
+                            name="show_name"
+                            type="checkbox"
+                            checked=ticked(&values.show_name)
+                        />
                         <label for="show_name">{locale.t_static("sign.show_name")}</label>
                     </div>
                     <div class="field check">
-                        <input id="keep_informed" name="keep_informed" type="checkbox" checked=ticked(&values.keep_informed)/>
+                        <input
+                            id="keep_informed"
+                            name="keep_informed"
+                            type="checkbox"
+                            checked=ticked(&values.keep_informed)
+                        />
                         <label for="keep_informed">{locale.t_static("sign.keep_informed")}</label>
                     </div>
                     // People never see this field; bots that fill every field do.
                     <div class="hp" aria-hidden="true">
                         <label for="website">{locale.t_static("sign.honeypot")}</label>
-                        <input id="website" name="website" type="text" tabindex="-1" autocomplete="off"/>
+                        <input
+                            id="website"
+                            name="website"
+                            type="text"
+                            tabindex="-1"
+                            autocomplete="off"
+                        />
                     </div>
-                    <button type="submit" disabled=move || pending.get()>{locale.t_static("sign.submit")}</button>
+                    <button type="submit" disabled=move || pending.get()>
+                        {locale.t_static("sign.submit")}
+                    </button>
                 </form>
             </div>
         </section>

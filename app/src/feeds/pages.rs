@@ -44,83 +44,189 @@ pub fn StaffFeedsPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| gate(Permission::ReadFeeds, staff_feeds()));
     let title = locale.t("feeds.title");
     view! {
-        <Title text=title.clone()/>
-        <Meta name="robots" content="noindex"/>
-        {gated(data, move |page: FeedsWorkspace| {
-            let flash = page.flash.clone();
-            let f = FOLLOW_FORM;
-            view! {
-                <StaffNav user=page.user.clone()/>
-                <section class="staff-page">
-                    <h1>{title.clone()}</h1>
-                    <FlashNotice flash=flash.clone()/>
-                    <p>{locale.t("feeds.intro")}</p>
-                    {page.feeds.is_empty().then(|| view! { <p>{locale.t("feeds.none")}</p> })}
-                    <ul class="feed-list">
-                        {page.feeds.iter().map(|feed| {
-                            let (may_follow, may_trust) = (page.may_follow, page.may_trust);
-                            let state = match feed.state {
-                                FeedState::Enabled => "feeds.state_enabled",
-                                FeedState::Flagged => "feeds.state_flagged",
-                                FeedState::Disabled => "feeds.state_disabled",
-                            };
-                            view! {
-                                <li class="feed">
-                                    <h2>{feed.partner.clone()}</h2>
-                                    <p class="feed-url"><a href=feed.url.clone() rel="noopener noreferrer">{feed.url.clone()}</a></p>
-                                    <dl>
-                                        <dt>{locale.t("feeds.state")}</dt>
-                                        <dd class=format!("feed-state {}", state.trim_start_matches("feeds.state_"))>{locale.t(state)}</dd>
-                                        <dt>{locale.t("feeds.trusted")}</dt>
-                                        <dd>{locale.t(if feed.trusted { "feeds.yes" } else { "feeds.no" })}</dd>
-                                        <dt>{locale.t("feeds.default_person")}</dt>
-                                        <dd>{feed.default_person.clone().unwrap_or_else(|| "—".into())}</dd>
-                                        <dt>{locale.t("feeds.entries")}</dt>
-                                        <dd>{feed.entries}</dd>
-                                        <dt>{locale.t("feeds.last_fetched")}</dt>
-                                        <dd>{feed.last_fetched.clone().unwrap_or_else(|| locale.t("feeds.never"))}</dd>
-                                        {feed.last_error.clone().map(|error| view! {
-                                            <dt>{locale.t("feeds.last_error")}</dt>
-                                            <dd class="feed-error" data-problem=error.clone()>{problem_text(locale, &error)} " (" {feed.error_count} ")"</dd>
-                                        })}
-                                    </dl>
-                                    {may_trust.then(|| view! {
-                                        <form method="post" action={<TrustFeed as ServerFn>::PATH} class="inline-form">
-                                            <LangField/>
-                                            <input type="hidden" name="feed" value=feed.id.to_string()/>
-                                            <input type="hidden" name="trusted" value=(!feed.trusted).to_string()/>
-                                            <button type="submit">{locale.t(if feed.trusted { "feeds.untrust" } else { "feeds.trust" })}</button>
-                                        </form>
-                                    })}
-                                    {may_follow.then(|| view! {
-                                        <form method="post" action={<UnfollowFeed as ServerFn>::PATH} class="inline-form">
-                                            <LangField/>
-                                            <input type="hidden" name="feed" value=feed.id.to_string()/>
-                                            <button type="submit">{locale.t("feeds.unfollow")}</button>
-                                        </form>
-                                    })}
-                                </li>
-                            }
-                        }).collect_view()}
-                    </ul>
-                    {page.may_follow.then(|| view! {
-                        <h2>{locale.t("feeds.follow_heading")}</h2>
-                        <form method="post" action={<FollowFeed as ServerFn>::PATH} class="staff-form">
-                            <LangField/>
-                            <TextField form=f name="url" label=locale.t("feeds.url") value=String::new() flash=flash.clone() kind="url" required=true/>
-                            <TextField form=f name="partner" label=locale.t("feeds.partner") value=String::new() flash=flash.clone() required=true/>
-                            <SelectField form=f name="person" label=locale.t("feeds.default_person") value=String::new() flash=flash.clone()
-                                options=person_options(&page.persons, locale.t("feeds.no_default_person"))/>
-                            <SelectField form=f name="language" label=locale.t("feeds.language") value=locale.code().to_owned() flash=flash.clone()
-                                options=locale.language_choices()/>
-                            <p class="hint">{locale.t("feeds.language_hint")}</p>
-                            <p class="hint">{locale.t("feeds.trust_hint")}</p>
-                            <button type="submit">{locale.t("feeds.follow")}</button>
-                        </form>
-                    })}
-                </section>
-            }
-        })}
+        <Title text=title.clone() />
+        <Meta name="robots" content="noindex" />
+        {gated(
+            data,
+            move |page: FeedsWorkspace| {
+                let flash = page.flash.clone();
+                let f = FOLLOW_FORM;
+                view! {
+                    <StaffNav user=page.user.clone() />
+                    <section class="staff-page">
+                        <h1>{title.clone()}</h1>
+                        <FlashNotice flash=flash.clone() />
+                        <p>{locale.t("feeds.intro")}</p>
+                        {page.feeds.is_empty().then(|| view! { <p>{locale.t("feeds.none")}</p> })}
+                        <ul class="feed-list">
+                            {page
+                                .feeds
+                                .iter()
+                                .map(|feed| {
+                                    let (may_follow, may_trust) = (page.may_follow, page.may_trust);
+                                    let state = match feed.state {
+                                        FeedState::Enabled => "feeds.state_enabled",
+                                        FeedState::Flagged => "feeds.state_flagged",
+                                        FeedState::Disabled => "feeds.state_disabled",
+                                    };
+                                    view! {
+                                        <li class="feed">
+                                            <h2>{feed.partner.clone()}</h2>
+                                            <p class="feed-url">
+                                                <a href=feed.url.clone() rel="noopener noreferrer">
+                                                    {feed.url.clone()}
+                                                </a>
+                                            </p>
+                                            <dl>
+                                                <dt>{locale.t("feeds.state")}</dt>
+                                                <dd class=format!(
+                                                    "feed-state {}",
+                                                    state.trim_start_matches("feeds.state_"),
+                                                )>{locale.t(state)}</dd>
+                                                <dt>{locale.t("feeds.trusted")}</dt>
+                                                <dd>
+                                                    {locale
+                                                        .t(if feed.trusted { "feeds.yes" } else { "feeds.no" })}
+                                                </dd>
+                                                <dt>{locale.t("feeds.default_person")}</dt>
+                                                <dd>
+                                                    {feed
+                                                        .default_person
+                                                        .clone()
+                                                        .unwrap_or_else(|| "—".into())}
+                                                </dd>
+                                                <dt>{locale.t("feeds.entries")}</dt>
+                                                <dd>{feed.entries}</dd>
+                                                <dt>{locale.t("feeds.last_fetched")}</dt>
+                                                <dd>
+                                                    {feed
+                                                        .last_fetched
+                                                        .clone()
+                                                        .unwrap_or_else(|| locale.t("feeds.never"))}
+                                                </dd>
+                                                {feed
+                                                    .last_error
+                                                    .clone()
+                                                    .map(|error| {
+                                                        view! {
+                                                            <dt>{locale.t("feeds.last_error")}</dt>
+                                                            <dd class="feed-error" data-problem=error.clone()>
+                                                                {problem_text(locale, &error)}
+                                                                " ("
+                                                                {feed.error_count}
+                                                                ")"
+                                                            </dd>
+                                                        }
+                                                    })}
+                                            </dl>
+                                            {may_trust
+                                                .then(|| {
+                                                    view! {
+                                                        <form
+                                                            method="post"
+                                                            action={<TrustFeed as ServerFn>::PATH}
+                                                            class="inline-form"
+                                                        >
+                                                            <LangField />
+                                                            <input
+                                                                type="hidden"
+                                                                name="feed"
+                                                                value=feed.id.to_string()
+                                                            />
+                                                            <input
+                                                                type="hidden"
+                                                                name="trusted"
+                                                                value=(!feed.trusted).to_string()
+                                                            />
+                                                            <button type="submit">
+                                                                {locale
+                                                                    .t(
+                                                                        if feed.trusted { "feeds.untrust" } else { "feeds.trust" },
+                                                                    )}
+                                                            </button>
+                                                        </form>
+                                                    }
+                                                })}
+                                            {may_follow
+                                                .then(|| {
+                                                    view! {
+                                                        <form
+                                                            method="post"
+                                                            action={<UnfollowFeed as ServerFn>::PATH}
+                                                            class="inline-form"
+                                                        >
+                                                            <LangField />
+                                                            <input
+                                                                type="hidden"
+                                                                name="feed"
+                                                                value=feed.id.to_string()
+                                                            />
+                                                            <button type="submit">{locale.t("feeds.unfollow")}</button>
+                                                        </form>
+                                                    }
+                                                })}
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                        {page
+                            .may_follow
+                            .then(|| {
+                                view! {
+                                    <h2>{locale.t("feeds.follow_heading")}</h2>
+                                    <form
+                                        method="post"
+                                        action={<FollowFeed as ServerFn>::PATH}
+                                        class="staff-form"
+                                    >
+                                        <LangField />
+                                        <TextField
+                                            form=f
+                                            name="url"
+                                            label=locale.t("feeds.url")
+                                            value=String::new()
+                                            flash=flash.clone()
+                                            kind="url"
+                                            required=true
+                                        />
+                                        <TextField
+                                            form=f
+                                            name="partner"
+                                            label=locale.t("feeds.partner")
+                                            value=String::new()
+                                            flash=flash.clone()
+                                            required=true
+                                        />
+                                        <SelectField
+                                            form=f
+                                            name="person"
+                                            label=locale.t("feeds.default_person")
+                                            value=String::new()
+                                            flash=flash.clone()
+                                            options=person_options(
+                                                &page.persons,
+                                                locale.t("feeds.no_default_person"),
+                                            )
+                                        />
+                                        <SelectField
+                                            form=f
+                                            name="language"
+                                            label=locale.t("feeds.language")
+                                            value=locale.code().to_owned()
+                                            flash=flash.clone()
+                                            options=locale.language_choices()
+                                        />
+                                        <p class="hint">{locale.t("feeds.language_hint")}</p>
+                                        <p class="hint">{locale.t("feeds.trust_hint")}</p>
+                                        <button type="submit">{locale.t("feeds.follow")}</button>
+                                    </form>
+                                }
+                            })}
+                    </section>
+                }
+            },
+        )}
     }
 }
 
@@ -148,31 +254,79 @@ fn InboxItem(entry: InboxEntry, persons: PersonChoices, flash: Option<FormFlash>
             <h2>{entry.title.clone()}</h2>
             <p class="entry-meta">
                 {locale.t("feeds.from")} " " <strong>{entry.partner.clone()}</strong>
-                {entry.published_on.clone().map(|d| view! { " · " <time>{d}</time> })}
-                " · " {locale.t("feeds.matched")} " " {matched}
+                {entry
+                    .published_on
+                    .clone()
+                    .map(|d| {
+                        view! {
+                            " · "
+                            <time>{d}</time>
+                        }
+                    })} " · " {locale.t("feeds.matched")} " " {matched}
             </p>
-            {entry.url.clone().map(|url| {
-                let text = url.clone();
-                view! { <p class="entry-link"><a href=url rel="noopener noreferrer">{text}</a></p> }
-            })}
+            {entry
+                .url
+                .clone()
+                .map(|url| {
+                    let text = url.clone();
+                    view! {
+                        <p class="entry-link">
+                            <a href=url rel="noopener noreferrer">
+                                {text}
+                            </a>
+                        </p>
+                    }
+                })}
             // Sanitized when it was fetched: what is stored is what is rendered.
-            {entry.summary_html.clone().map(|html| view! { <div class="entry-body" inner_html=html></div> })}
+            {entry
+                .summary_html
+                .clone()
+                .map(|html| view! { <div class="entry-body" inner_html=html></div> })}
             <form method="post" action={<PublishFeedEntry as ServerFn>::PATH} class="staff-form">
-                <LangField/>
-                <input type="hidden" name="entry" value=entry.id.to_string()/>
-                <SelectField form=form.clone() name="person" label=locale.t("feeds.person") value=person
-                    flash=flash.clone() options=person_options(&persons, locale.t("feeds.choose_person")) required=true/>
-                <TextField form=form.clone() name="occurred_on" label=locale.t("staff.occurred_on") value=date
-                    flash=flash.clone() hint=locale.t("staff.date_hint") required=true/>
-                <SelectField form=form.clone() name="status" label=locale.t("staff.status") value=String::new() flash=flash.clone() options=statuses/>
-                <TextField form=form.clone() name="title" label=locale.t("staff.update_title") value=title
-                    flash=flash.clone() required=true/>
+                <LangField />
+                <input type="hidden" name="entry" value=entry.id.to_string() />
+                <SelectField
+                    form=form.clone()
+                    name="person"
+                    label=locale.t("feeds.person")
+                    value=person
+                    flash=flash.clone()
+                    options=person_options(&persons, locale.t("feeds.choose_person"))
+                    required=true
+                />
+                <TextField
+                    form=form.clone()
+                    name="occurred_on"
+                    label=locale.t("staff.occurred_on")
+                    value=date
+                    flash=flash.clone()
+                    hint=locale.t("staff.date_hint")
+                    required=true
+                />
+                <SelectField
+                    form=form.clone()
+                    name="status"
+                    label=locale.t("staff.status")
+                    value=String::new()
+                    flash=flash.clone()
+                    options=statuses
+                />
+                <TextField
+                    form=form.clone()
+                    name="title"
+                    label=locale.t("staff.update_title")
+                    value=title
+                    flash=flash.clone()
+                    required=true
+                />
                 <button type="submit">{locale.t("feeds.publish")}</button>
             </form>
             <form method="post" action={<DismissFeedEntry as ServerFn>::PATH} class="inline-form">
-                <LangField/>
-                <input type="hidden" name="entry" value=entry.id.to_string()/>
-                <button type="submit" class="secondary">{locale.t("feeds.dismiss")}</button>
+                <LangField />
+                <input type="hidden" name="entry" value=entry.id.to_string() />
+                <button type="submit" class="secondary">
+                    {locale.t("feeds.dismiss")}
+                </button>
             </form>
         </li>
     }
@@ -185,23 +339,40 @@ pub fn StaffInboxPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| gate(Permission::ReviewFeeds, feed_inbox()));
     let title = locale.t("feeds.inbox_title");
     view! {
-        <Title text=title.clone()/>
-        <Meta name="robots" content="noindex"/>
-        {gated(data, move |page: InboxWorkspace| {
-            let flash = page.flash.clone();
-            view! {
-                <StaffNav user=page.user.clone()/>
-                <section class="staff-page">
-                    <h1>{title.clone()}</h1>
-                    <FlashNotice flash=flash.clone()/>
-                    <p class="inbox-count">{locale.t("feeds.waiting").replace("%{count}", &page.waiting.to_string())}</p>
-                    <ol class="inbox">
-                        {page.entries.iter().map(|entry| view! {
-                            <InboxItem entry=entry.clone() persons=page.persons.clone() flash=flash.clone()/>
-                        }).collect_view()}
-                    </ol>
-                </section>
-            }
-        })}
+        <Title text=title.clone() />
+        <Meta name="robots" content="noindex" />
+        {gated(
+            data,
+            move |page: InboxWorkspace| {
+                let flash = page.flash.clone();
+                view! {
+                    <StaffNav user=page.user.clone() />
+                    <section class="staff-page">
+                        <h1>{title.clone()}</h1>
+                        <FlashNotice flash=flash.clone() />
+                        <p class="inbox-count">
+                            {locale
+                                .t("feeds.waiting")
+                                .replace("%{count}", &page.waiting.to_string())}
+                        </p>
+                        <ol class="inbox">
+                            {page
+                                .entries
+                                .iter()
+                                .map(|entry| {
+                                    view! {
+                                        <InboxItem
+                                            entry=entry.clone()
+                                            persons=page.persons.clone()
+                                            flash=flash.clone()
+                                        />
+                                    }
+                                })
+                                .collect_view()}
+                        </ol>
+                    </section>
+                }
+            },
+        )}
     }
 }

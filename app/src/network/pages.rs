@@ -26,19 +26,33 @@ pub fn StaffMunicipalitiesPage() -> impl IntoView {
         },
     );
     view! {
-        <Title text=title.clone()/>
-        <Meta name="robots" content="noindex"/>
-        {gated(data, move |page: MunicipalitiesPage| view! {
-            <StaffNav user=page.user.clone()/>
-            <section class="staff-page">
-                <h1>{title.clone()}</h1>
-                <FlashNotice flash=page.flash.clone()/>
-                <p>{locale.t("staff.municipalities_lead")}</p>
-                {page.municipalities.into_iter().map(|m| view! {
-                    <MunicipalityLanguagesForm municipality=m flash=page.flash.clone()/>
-                }).collect_view()}
-            </section>
-        })}
+        <Title text=title.clone() />
+        <Meta name="robots" content="noindex" />
+        {gated(
+            data,
+            move |page: MunicipalitiesPage| {
+                view! {
+                    <StaffNav user=page.user.clone() />
+                    <section class="staff-page">
+                        <h1>{title.clone()}</h1>
+                        <FlashNotice flash=page.flash.clone() />
+                        <p>{locale.t("staff.municipalities_lead")}</p>
+                        {page
+                            .municipalities
+                            .into_iter()
+                            .map(|m| {
+                                view! {
+                                    <MunicipalityLanguagesForm
+                                        municipality=m
+                                        flash=page.flash.clone()
+                                    />
+                                }
+                            })
+                            .collect_view()}
+                    </section>
+                }
+            },
+        )}
     }
 }
 
@@ -66,17 +80,31 @@ fn MunicipalityLanguagesForm(
                 None => "",
             };
             view! {
-                <SelectField form=form.clone() name=language.code() label=locale.language_name(language)
-                    value=value.to_owned() flash=flash.clone() options=choices.clone()/>
+                <SelectField
+                    form=form.clone()
+                    name=language.code()
+                    label=locale.language_name(language)
+                    value=value.to_owned()
+                    flash=flash.clone()
+                    options=choices.clone()
+                />
             }
         })
         .collect_view();
     view! {
-        <form method="post" action={<SetMunicipalityLanguages as ServerFn>::PATH} class="staff-form" id=form.clone()>
+        <form
+            method="post"
+            action={<SetMunicipalityLanguages as ServerFn>::PATH}
+            class="staff-form"
+            id=form.clone()
+        >
             <fieldset>
-                <legend lang=municipality.municipality.name.lang_attr(locale)>{municipality.municipality.name.text.clone()}</legend>
-                <LangField/>
-                <input type="hidden" name="municipality" value=slug.clone()/>
+                <legend lang=municipality
+                    .municipality
+                    .name
+                    .lang_attr(locale)>{municipality.municipality.name.text.clone()}</legend>
+                <LangField />
+                <input type="hidden" name="municipality" value=slug.clone() />
                 {selects}
                 <button type="submit">{locale.t("staff.save")}</button>
             </fieldset>

@@ -12,7 +12,7 @@ use leptos_router::hooks::use_query_map;
 #[component]
 pub fn AccessibilityPage() -> impl IntoView {
     if super::unknown_language_prefix() {
-        return view! { <NotFound/> }.into_any();
+        return view! { <NotFound /> }.into_any();
     }
     let locale = use_locale();
     let sent = use_query_map().read_untracked().get("sent").is_some();
@@ -49,7 +49,11 @@ pub fn AccessibilityPage() -> impl IntoView {
                 .t(key)
                 .replace("%{max}", &locale.number(MAX_MESSAGE_CHARS as i64))
                 .replace("%{line}", &locale.number(Line::MAX_CHARS as i64));
-            view! { <p class="field-error" id=format!("{field}-error")>{text}</p> }
+            view! {
+                <p class="field-error" id=format!("{field}-error")>
+                    {text}
+                </p>
+            }
         })
     };
     let invalid = |field: &str| flash.problem(field).map(|_| "true");
@@ -57,38 +61,77 @@ pub fn AccessibilityPage() -> impl IntoView {
         |field: &str, hint: bool| described_by(field, hint, flash.problem(field).is_some());
     let values = flash.values.clone();
     let form = if sent {
-        view! { <p class="notice" role="status">{locale.t("accessibility.sent")}</p> }.into_any()
+        view! {
+            <p class="notice" role="status">
+                {locale.t("accessibility.sent")}
+            </p>
+        }
+        .into_any()
     } else {
         view! {
-            {(!flash.problems.is_empty()).then(|| view! {
-                <p class="form-problem" role="alert">{locale.t("accessibility.error.summary")}</p>
-            })}
+            {(!flash.problems.is_empty())
+                .then(|| {
+                    view! {
+                        <p class="form-problem" role="alert">
+                            {locale.t("accessibility.error.summary")}
+                        </p>
+                    }
+                })}
             <form method="post" action=FEEDBACK_PATH class="feedback-form">
-                <input type="hidden" name="lang" value=locale.code()/>
+                <input type="hidden" name="lang" value=locale.code() />
                 <div class="field">
                     <label for="message">{locale.t("accessibility.message")}</label>
-                    <textarea id="message" name="message" rows="6" required
+                    <textarea
+                        id="message"
+                        name="message"
+                        rows="6"
+                        required
                         maxlength=MAX_MESSAGE_CHARS.to_string()
                         aria-invalid=invalid("message")
-                        aria-describedby=described("message", false)>{values.message}</textarea>
+                        aria-describedby=described("message", false)
+                    >
+                        {values.message}
+                    </textarea>
                     {error("message")}
                 </div>
                 <div class="field">
                     <label for="page">{locale.t("accessibility.page")}</label>
-                    <input id="page" name="page" type="text" maxlength=Line::MAX_CHARS.to_string() value=values.page
-                        aria-invalid=invalid("page") aria-describedby=described("page", false)/>
+                    <input
+                        id="page"
+                        name="page"
+                        type="text"
+                        maxlength=Line::MAX_CHARS.to_string()
+                        value=values.page
+                        aria-invalid=invalid("page")
+                        aria-describedby=described("page", false)
+                    />
                     {error("page")}
                 </div>
                 <div class="field">
                     <label for="reply_to">{locale.t("accessibility.reply_to")}</label>
-                    <input id="reply_to" name="reply_to" type="email" autocomplete="email" value=values.reply_to
-                        aria-invalid=invalid("reply_to") aria-describedby=described("reply_to", true)/>
-                    <p class="hint" id="reply_to-hint">{locale.t("accessibility.reply_to_hint")}</p>
+                    <input
+                        id="reply_to"
+                        name="reply_to"
+                        type="email"
+                        autocomplete="email"
+                        value=values.reply_to
+                        aria-invalid=invalid("reply_to")
+                        aria-describedby=described("reply_to", true)
+                    />
+                    <p class="hint" id="reply_to-hint">
+                        {locale.t("accessibility.reply_to_hint")}
+                    </p>
                     {error("reply_to")}
                 </div>
                 <div class="hp" aria-hidden="true">
                     <label for="website">{locale.t("sign.honeypot")}</label>
-                    <input id="website" name="website" type="text" tabindex="-1" autocomplete="off"/>
+                    <input
+                        id="website"
+                        name="website"
+                        type="text"
+                        tabindex="-1"
+                        autocomplete="off"
+                    />
                 </div>
                 <button type="submit">{locale.t("accessibility.send")}</button>
             </form>
@@ -96,8 +139,8 @@ pub fn AccessibilityPage() -> impl IntoView {
         .into_any()
     };
     view! {
-        <Title text=title.clone()/>
-        <Meta name="description" content=locale.t("accessibility.commitment")/>
+        <Title text=title.clone() />
+        <Meta name="description" content=locale.t("accessibility.commitment") />
         <section class="statement">
             <h1>{title}</h1>
             {paragraphs(&["accessibility.commitment", "accessibility.scope"])}
@@ -109,12 +152,13 @@ pub fn AccessibilityPage() -> impl IntoView {
             {paragraphs(&["accessibility.preparation", "accessibility.testing"])}
             <h2 id="feedback">{locale.t("accessibility.feedback_heading")}</h2>
             {paragraphs(&["accessibility.feedback"])}
-            {contact.map(|address| {
-                let mailto = format!("mailto:{address}");
-                view! {
-                    <p>{locale.t("accessibility.contact")} " " <a href=mailto>{address}</a></p>
-                }
-            })}
+            {contact
+                .map(|address| {
+                    let mailto = format!("mailto:{address}");
+                    view! {
+                        <p>{locale.t("accessibility.contact")} " " <a href=mailto>{address}</a></p>
+                    }
+                })}
             {form}
             <h2>{locale.t("accessibility.enforcement_heading")}</h2>
             {paragraphs(&["accessibility.enforcement"])}

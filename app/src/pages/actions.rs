@@ -12,10 +12,10 @@ use leptos_meta::{Meta, Title};
 #[component]
 pub fn SupportActionPage() -> impl IntoView {
     if super::unknown_language_prefix() {
-        return view! { <NotFound/> }.into_any();
+        return view! { <NotFound /> }.into_any();
     }
     let Ok(slug) = Slug::parse(&super::slug_param()) else {
-        return view! { <NotFound/> }.into_any();
+        return view! { <NotFound /> }.into_any();
     };
     let locale = use_locale();
     let data = Resource::new(|| (), move |_| get_support_action(slug.clone(), locale));
@@ -24,9 +24,13 @@ pub fn SupportActionPage() -> impl IntoView {
         <Suspense>
             {move || Suspend::new(async move {
                 match (data.await, countries.await) {
-                    (Ok(Some(action)), Ok(countries)) => view! { <SupportActionView action countries/> }.into_any(),
-                    (Ok(None), _) => view! { <NotFound/> }.into_any(),
-                    (Err(error), _) | (_, Err(error)) => view! { <InternalError error/> }.into_any(),
+                    (Ok(Some(action)), Ok(countries)) => {
+                        view! { <SupportActionView action countries /> }.into_any()
+                    }
+                    (Ok(None), _) => view! { <NotFound /> }.into_any(),
+                    (Err(error), _) | (_, Err(error)) => {
+                        view! { <InternalError error /> }.into_any()
+                    }
                 }
             })}
         </Suspense>
@@ -60,15 +64,23 @@ fn SupportActionView(
             None => Default::default(),
         };
         view! {
-            <SignForm locale action=ServerOnly(action.slug.to_string())
-                values=ServerOnly(values) outcome>
+            <SignForm
+                locale
+                action=ServerOnly(action.slug.to_string())
+                values=ServerOnly(values)
+                outcome
+            >
                 <select id="country" name="country" autocomplete="country">
                     <option value="">{locale.t("sign.country_none")}</option>
                     {countries
                         .into_iter()
                         .map(|(code, name)| {
                             let selected = code.as_str() == chosen;
-                            view! { <option value=code.to_string() selected=selected>{name}</option> }
+                            view! {
+                                <option value=code.to_string() selected=selected>
+                                    {name}
+                                </option>
+                            }
                         })
                         .collect_view()}
                 </select>
@@ -90,70 +102,136 @@ fn SupportActionView(
         .replace("%{name}", &action.person_name);
     let status = match action.availability {
         Availability::Open => None,
-        Availability::NotYetOpen => Some(view! {
-            <p class="action-closed" role="status">{locale.t("action.not_yet_open_long")} " " <DateText date=action.opens_on/></p>
-        }.into_any()),
-        Availability::DeadlinePassed => Some(view! {
-            <p class="action-closed" role="status">
-                {locale.t("action.deadline_passed_long")} " "
-                {action.closes_on.map(|d| view! { <DateText date=d/> })}
-            </p>
-        }.into_any()),
-        Availability::ClosedByOrganisers => Some(view! {
-            <p class="action-closed" role="status">{locale.t("action.closed_by_organisers_long")}</p>
-        }.into_any()),
-        Availability::Delivered => Some(view! {
-            <p class="action-closed" role="status">{locale.t("action.delivered_long")}</p>
-        }.into_any()),
+        Availability::NotYetOpen => Some(
+            view! {
+                <p class="action-closed" role="status">
+                    {locale.t("action.not_yet_open_long")}
+                    " "
+                    <DateText date=action.opens_on />
+                </p>
+            }
+            .into_any(),
+        ),
+        Availability::DeadlinePassed => Some(
+            view! {
+                <p class="action-closed" role="status">
+                    {locale.t("action.deadline_passed_long")}
+                    " "
+                    {action.closes_on.map(|d| view! { <DateText date=d /> })}
+                </p>
+            }
+            .into_any(),
+        ),
+        Availability::ClosedByOrganisers => Some(
+            view! {
+                <p class="action-closed" role="status">
+                    {locale.t("action.closed_by_organisers_long")}
+                </p>
+            }
+            .into_any(),
+        ),
+        Availability::Delivered => Some(
+            view! {
+                <p class="action-closed" role="status">
+                    {locale.t("action.delivered_long")}
+                </p>
+            }
+            .into_any(),
+        ),
     };
     let delivered = action.delivery.is_some();
     let delivery = action
         .delivery
         .clone()
-        .map(|delivery| view! { <DeliveryView delivery/> });
+        .map(|delivery| view! { <DeliveryView delivery /> });
     let answer = action
         .answer
         .clone()
-        .map(|answer| view! { <AnswerView answer/> });
+        .map(|answer| view! { <AnswerView answer /> });
     let structured = structured_data(locale, &action);
     view! {
-        <Title text=action.title.text.clone()/>
-        <crate::components::JsonLd data=structured/>
-        <Meta name="description" content=description.clone()/>
-        <Meta property="og:title" content=action.title.text.clone()/>
-        <Meta property="og:description" content=description/>
+        <Title text=action.title.text.clone() />
+        <crate::components::JsonLd data=structured />
+        <Meta name="description" content=description.clone() />
+        <Meta property="og:title" content=action.title.text.clone() />
+        <Meta property="og:description" content=description />
         <article class="support-action" data-availability=action.availability.slug()>
             <h1 lang=action.title.lang_attr(locale)>{action.title.text.clone()}</h1>
-            <p class="for-person">{locale.t("action.for")} " " <a href=person_href>{action.person_name}</a></p>
-            <p class="addressee"><span class="label">{locale.t("action.addressee")}</span> " " <span lang=action.addressee.lang_attr(locale)>{action.addressee.text.clone()}</span></p>
-            <div class="action-text" lang=action.body_html.lang_attr(locale) inner_html=action.body_html.text.clone()></div>
-            <UntranslatedNote texts=vec![Some(action.title), Some(action.addressee), Some(action.body_html)]/>
+            <p class="for-person">
+                {locale.t("action.for")} " " <a href=person_href>{action.person_name}</a>
+            </p>
+            <p class="addressee">
+                <span class="label">{locale.t("action.addressee")}</span>
+                " "
+                <span lang=action.addressee.lang_attr(locale)>{action.addressee.text.clone()}</span>
+            </p>
+            <div
+                class="action-text"
+                lang=action.body_html.lang_attr(locale)
+                inner_html=action.body_html.text.clone()
+            ></div>
+            <UntranslatedNote texts=vec![
+                Some(action.title),
+                Some(action.addressee),
+                Some(action.body_html),
+            ] />
             <section class="progress" aria-labelledby="progress-heading">
-                <h2 id="progress-heading">{locale.t(if delivered { "action.final_count_heading" } else { "action.progress_heading" })}</h2>
+                <h2 id="progress-heading">
+                    {locale
+                        .t(
+                            if delivered {
+                                "action.final_count_heading"
+                            } else {
+                                "action.progress_heading"
+                            },
+                        )}
+                </h2>
                 <p class="signature-count">{locale.signature_count(counted, action.goal)}</p>
                 {breakdown.map(|text| view! { <p class="count-breakdown">{text}</p> })}
-                <progress max=progress_max value=progress_value aria-labelledby="progress-heading"></progress>
+                <progress
+                    max=progress_max
+                    value=progress_value
+                    aria-labelledby="progress-heading"
+                ></progress>
                 <p class="deadline">
                     {match action.closes_on {
-                        Some(d) => view! { {locale.t("action.closes_on")} " " <DateText date=d/> }.into_any(),
+                        Some(d) => {
+                            view! {
+                                {locale.t("action.closes_on")}
+                                " "
+                                <DateText date=d />
+                            }
+                                .into_any()
+                        }
                         None => view! { {locale.t("action.no_deadline")} }.into_any(),
                     }}
                 </p>
             </section>
             {delivery}
             {answer}
-            <CumulativeChart per_day=action.per_day.clone()/>
-            <SignatureChart per_day=action.per_day/>
-            {(!action.recent_signers.is_empty()).then(|| view! {
-                <section class="recent-signers" aria-labelledby="recent-heading">
-                    <h2 id="recent-heading">{locale.t("action.recent_heading")}</h2>
-                    <ul>
-                        {action.recent_signers.into_iter().map(|signer| view! {
-                            <li>{signer.first_name}{signer.place.map(|p| format!(", {p}"))}</li>
-                        }).collect_view()}
-                    </ul>
-                </section>
-            })}
+            <CumulativeChart per_day=action.per_day.clone() />
+            <SignatureChart per_day=action.per_day />
+            {(!action.recent_signers.is_empty())
+                .then(|| {
+                    view! {
+                        <section class="recent-signers" aria-labelledby="recent-heading">
+                            <h2 id="recent-heading">{locale.t("action.recent_heading")}</h2>
+                            <ul>
+                                {action
+                                    .recent_signers
+                                    .into_iter()
+                                    .map(|signer| {
+                                        view! {
+                                            <li>
+                                                {signer.first_name}{signer.place.map(|p| format!(", {p}"))}
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        </section>
+                    }
+                })}
             {status}
             {form}
         </article>
@@ -176,17 +254,38 @@ fn DeliveryView(delivery: Delivery) -> impl IntoView {
         <section class="delivery" aria-labelledby="delivery-heading">
             <h2 id="delivery-heading">{locale.t("delivery.public_heading")}</h2>
             <dl>
-                <dt>{locale.t("delivery.delivered_on")}</dt><dd><DateText date=delivery.delivered_on/></dd>
-                <dt>{locale.t("delivery.recipient")}</dt><dd lang=lang>{delivery.recipient.text.clone()}</dd>
-                <dt>{locale.t("delivery.method")}</dt><dd>{locale.t(&delivery.method.label_key())}</dd>
+                <dt>{locale.t("delivery.delivered_on")}</dt>
+                <dd>
+                    <DateText date=delivery.delivered_on />
+                </dd>
+                <dt>{locale.t("delivery.recipient")}</dt>
+                <dd lang=lang>{delivery.recipient.text.clone()}</dd>
+                <dt>{locale.t("delivery.method")}</dt>
+                <dd>{locale.t(&delivery.method.label_key())}</dd>
                 <dt>{locale.t("delivery.signatures")}</dt>
-                <dd class="delivered-count">{locale.number(delivery.signatures + delivery.paper_signatures)}
-                    {locale.count_breakdown(delivery.signatures, delivery.paper_signatures).map(|text| format!(" ({text})"))}</dd>
+                <dd class="delivered-count">
+                    {locale.number(delivery.signatures + delivery.paper_signatures)}
+                    {locale
+                        .count_breakdown(delivery.signatures, delivery.paper_signatures)
+                        .map(|text| format!(" ({text})"))}
+                </dd>
             </dl>
-            {delivery.note_html.map(|note| view! { <div class="delivery-note" lang=lang inner_html=note.text></div> })}
-            {delivery.proof_url.map(|url| view! {
-                <p><a href=url rel="noopener noreferrer">{locale.t("delivery.proof_link")}</a></p>
-            })}
+            {delivery
+                .note_html
+                .map(|note| {
+                    view! { <div class="delivery-note" lang=lang inner_html=note.text></div> }
+                })}
+            {delivery
+                .proof_url
+                .map(|url| {
+                    view! {
+                        <p>
+                            <a href=url rel="noopener noreferrer">
+                                {locale.t("delivery.proof_link")}
+                            </a>
+                        </p>
+                    }
+                })}
             {written_in.map(|note| view! { <p class="untranslated">{note}</p> })}
         </section>
     }
@@ -203,23 +302,31 @@ fn AnswerView(answer: Answer) -> impl IntoView {
                 view! { <div class="response-text" lang=body.lang_attr(locale) inner_html=body.text></div> }
             });
             view! {
-                <p class="response-date">{locale.t("response.answered_on")} " " <DateText date=response.responded_on/></p>
-                <p class="response-summary" lang=summary_lang>{response.summary.text.clone()}</p>
+                <p class="response-date">
+                    {locale.t("response.answered_on")} " " <DateText date=response.responded_on />
+                </p>
+                <p class="response-summary" lang=summary_lang>
+                    {response.summary.text.clone()}
+                </p>
                 {body}
-                {response.source_url.map(|url| view! {
-                    <p><a href=url rel="noopener noreferrer">{locale.t("response.source_link")}</a></p>
-                })}
-                <UntranslatedNote texts=vec![Some(response.summary), response.body_html]/>
+                {response
+                    .source_url
+                    .map(|url| {
+                        view! {
+                            <p>
+                                <a href=url rel="noopener noreferrer">
+                                    {locale.t("response.source_link")}
+                                </a>
+                            </p>
+                        }
+                    })}
+                <UntranslatedNote texts=vec![Some(response.summary), response.body_html] />
             }
             .into_any()
         }
-        Answer::AwaitedBy(by) => view! {
-            <p class="response-awaited">{locale.t("response.awaited_by")} " " <DateText date=by/></p>
-        }
+        Answer::AwaitedBy(by) => view! { <p class="response-awaited">{locale.t("response.awaited_by")} " " <DateText date=by /></p> }
         .into_any(),
-        Answer::NoneBy(by) => view! {
-            <p class="no-answer">{locale.t("response.none_by")} " " <DateText date=by/></p>
-        }
+        Answer::NoneBy(by) => view! { <p class="no-answer">{locale.t("response.none_by")} " " <DateText date=by /></p> }
         .into_any(),
     };
     view! {
@@ -312,10 +419,17 @@ fn CumulativeChart(per_day: Vec<(PartialDate, i64)>) -> impl IntoView {
         .replace("%{last}", &last.format(locale))
         .replace("%{total}", &locale.number(total));
     Some(view! {
-        <ChartFrame id="cumulative" class="cumulative" heading=locale.t("action.cumulative_heading")
-            description first last count_label=locale.t("action.cumulative_count")
-            rows=changed.into_iter().rev().collect()>
-            <polyline points=points.join(" ")/>
+        <ChartFrame
+            id="cumulative"
+            class="cumulative"
+            heading=locale.t("action.cumulative_heading")
+            description
+            first
+            last
+            count_label=locale.t("action.cumulative_count")
+            rows=changed.into_iter().rev().collect()
+        >
+            <polyline points=points.join(" ") />
         </ChartFrame>
     })
 }
@@ -334,10 +448,16 @@ fn SignatureChart(per_day: Vec<(PartialDate, i64)>) -> impl IntoView {
         .iter()
         .enumerate()
         .map(|(i, (day, n))| {
-            let height = (*n as f64 / max as f64 * CHART_HEIGHT).max(if *n > 0 { 1.0 } else { 0.0 });
+            let height =
+                (*n as f64 / max as f64 * CHART_HEIGHT).max(if *n > 0 { 1.0 } else { 0.0 });
             view! {
-                <rect class="bar" x=format!("{:.2}", i as f64 * slot) y=format!("{:.2}", CHART_HEIGHT - height)
-                    width=format!("{:.2}", (slot - gap).max(0.5)) height=format!("{height:.2}")>
+                <rect
+                    class="bar"
+                    x=format!("{:.2}", i as f64 * slot)
+                    y=format!("{:.2}", CHART_HEIGHT - height)
+                    width=format!("{:.2}", (slot - gap).max(0.5))
+                    height=format!("{height:.2}")
+                >
                     <title>{format!("{}: {n}", day.format(locale))}</title>
                 </rect>
             }
@@ -349,9 +469,16 @@ fn SignatureChart(per_day: Vec<(PartialDate, i64)>) -> impl IntoView {
         .replace("%{last}", &last.format(locale))
         .replace("%{max}", &locale.number(max));
     Some(view! {
-        <ChartFrame id="chart" class="per-day" heading=locale.t("action.chart_heading")
-            description first last count_label=locale.t("action.chart_count")
-            rows=per_day.into_iter().rev().filter(|(_, n)| *n > 0).collect()>
+        <ChartFrame
+            id="chart"
+            class="per-day"
+            heading=locale.t("action.chart_heading")
+            description
+            first
+            last
+            count_label=locale.t("action.chart_count")
+            rows=per_day.into_iter().rev().filter(|(_, n)| *n > 0).collect()
+        >
             {bars}
         </ChartFrame>
     })
@@ -380,20 +507,43 @@ fn ChartFrame(
     view! {
         <section class="chart" aria-labelledby=heading_id.clone()>
             <h2 id=heading_id.clone()>{heading}</h2>
-            <svg viewBox=format!("0 0 {CHART_WIDTH} {CHART_HEIGHT}") preserveAspectRatio="none" role="img"
-                aria-labelledby=labelled_by class=class>
+            <svg
+                viewBox=format!("0 0 {CHART_WIDTH} {CHART_HEIGHT}")
+                preserveAspectRatio="none"
+                role="img"
+                aria-labelledby=labelled_by
+                class=class
+            >
                 <desc id=description_id>{description}</desc>
                 {children()}
             </svg>
-            <p class="chart-axis"><DateText date=first/><DateText date=last/></p>
+            <p class="chart-axis">
+                <DateText date=first />
+                <DateText date=last />
+            </p>
             <details>
                 <summary>{locale.t("action.chart_table")}</summary>
                 <table class=format!("{class}-table")>
-                    <thead><tr><th scope="col">{locale.t("action.chart_day")}</th><th scope="col">{count_label}</th></tr></thead>
+                    <thead>
+                        <tr>
+                            <th scope="col">{locale.t("action.chart_day")}</th>
+                            <th scope="col">{count_label}</th>
+                        </tr>
+                    </thead>
                     <tbody>
-                        {rows.into_iter().map(|(day, n)| view! {
-                            <tr><td><DateText date=day/></td><td>{locale.number(n)}</td></tr>
-                        }).collect_view()}
+                        {rows
+                            .into_iter()
+                            .map(|(day, n)| {
+                                view! {
+                                    <tr>
+                                        <td>
+                                            <DateText date=day />
+                                        </td>
+                                        <td>{locale.number(n)}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
                     </tbody>
                 </table>
             </details>

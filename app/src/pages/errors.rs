@@ -28,18 +28,20 @@ pub fn ErrorPage(status: u16, #[prop(optional, into)] message: Option<String>) -
     };
     let title = locale.t(title_key);
     view! {
-        <Title text=title.clone()/>
+        <Title text=title.clone() />
         <section class="error-page" data-status=status>
             <h1>{title}</h1>
             <p>{message.unwrap_or_else(|| locale.t(text_key))}</p>
-            <p><a href=locale.path("/persons", false)>{locale.t("error.go_persons")}</a></p>
+            <p>
+                <a href=locale.path("/persons", false)>{locale.t("error.go_persons")}</a>
+            </p>
         </section>
     }
 }
 
 #[component]
 pub fn NotFound() -> impl IntoView {
-    view! { <ErrorPage status=404/> }
+    view! { <ErrorPage status=404 /> }
 }
 
 /// A page whose data could not be loaded: 503 while the database cannot be
@@ -50,5 +52,5 @@ pub fn InternalError(error: AppError) -> impl IntoView {
         AppError::Unavailable => 503,
         _ => 500,
     };
-    view! { <ErrorPage status/> }
+    view! { <ErrorPage status /> }
 }

@@ -9,12 +9,12 @@ use leptos_meta::{Meta, Title};
 pub fn HomePage() -> impl IntoView {
     let locale = use_locale();
     if super::unknown_language_prefix() {
-        return view! { <NotFound/> }.into_any();
+        return view! { <NotFound /> }.into_any();
     }
     let data = Resource::new(|| (), move |_| home_data(locale));
     view! {
-        <Title text=""/>
-        <Meta name="description" content=locale.t("home.lead")/>
+        <Title text="" />
+        <Meta name="description" content=locale.t("home.lead") />
         <section class="intro">
             <h1>{locale.t("home.title")}</h1>
             <p class="lead">{locale.t("home.lead")}</p>
@@ -22,36 +22,57 @@ pub fn HomePage() -> impl IntoView {
         <Suspense>
             {move || Suspend::new(async move {
                 match data.await {
-                    Err(error) => view! { <InternalError error/> }.into_any(),
-                    Ok(home) => view! {
-                        <section aria-labelledby="persons-heading">
-                            <h2 id="persons-heading">{locale.t("home.persons_heading")}</h2>
-                            <ul class="person-cards">
-                                {home.persons.into_iter().map(|person| view! { <PersonCard person/> }).collect_view()}
-                            </ul>
-                            <p><a href=locale.path("/persons", false)>{locale.t("home.all_persons")}</a></p>
-                        </section>
-                        <section aria-labelledby="latest-heading">
-                            <h2 id="latest-heading">{locale.t("home.latest_heading")}</h2>
-                            <ol class="latest-events">
-                                {home.latest_events.into_iter().map(|event| {
-                                    let href = locale.path(&format!("/persons/{}", event.person_slug), false);
-                                    view! {
-                                        <li>
-                                            <DateText date=event.occurred_on/>
-                                            " · "
-                                            <a href=href>{event.person_name}</a>
-                                            ": "
-                                            <span lang=event.title.lang_attr(locale)>{event.title.text.clone()}</span>
-                                            " "
-                                            {event.status.map(|status| view! { <StatusBadge status=Some(status)/> })}
-                                            <UntranslatedNote texts=vec![Some(event.title)]/>
-                                        </li>
-                                    }
-                                }).collect_view()}
-                            </ol>
-                        </section>
-                    }.into_any(),
+                    Err(error) => view! { <InternalError error /> }.into_any(),
+                    Ok(home) => {
+                        view! {
+                            <section aria-labelledby="persons-heading">
+                                <h2 id="persons-heading">{locale.t("home.persons_heading")}</h2>
+                                <ul class="person-cards">
+                                    {home
+                                        .persons
+                                        .into_iter()
+                                        .map(|person| view! { <PersonCard person /> })
+                                        .collect_view()}
+                                </ul>
+                                <p>
+                                    <a href=locale
+                                        .path("/persons", false)>{locale.t("home.all_persons")}</a>
+                                </p>
+                            </section>
+                            <section aria-labelledby="latest-heading">
+                                <h2 id="latest-heading">{locale.t("home.latest_heading")}</h2>
+                                <ol class="latest-events">
+                                    {home
+                                        .latest_events
+                                        .into_iter()
+                                        .map(|event| {
+                                            let href = locale
+                                                .path(&format!("/persons/{}", event.person_slug), false);
+                                            view! {
+                                                <li>
+                                                    <DateText date=event.occurred_on />
+                                                    " · "
+                                                    <a href=href>{event.person_name}</a>
+                                                    ": "
+                                                    <span lang=event
+                                                        .title
+                                                        .lang_attr(locale)>{event.title.text.clone()}</span>
+                                                    " "
+                                                    {event
+                                                        .status
+                                                        .map(|status| {
+                                                            view! { <StatusBadge status=Some(status) /> }
+                                                        })}
+                                                    <UntranslatedNote texts=vec![Some(event.title)] />
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </ol>
+                            </section>
+                        }
+                            .into_any()
+                    }
                 }
             })}
         </Suspense>

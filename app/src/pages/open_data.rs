@@ -104,25 +104,31 @@ fn column_key(file: &str, column: &str) -> String {
 #[component]
 pub fn OpenDataPage() -> impl IntoView {
     if super::unknown_language_prefix() {
-        return view! { <NotFound/> }.into_any();
+        return view! { <NotFound /> }.into_any();
     }
     let locale: Locale = use_locale();
     let title = locale.t("open_data.title");
     let terms = Resource::new(|| (), |_| open_data_terms());
     view! {
-        <Title text=title.clone()/>
-        <Meta name="description" content=locale.t("open_data.intro")/>
+        <Title text=title.clone() />
+        <Meta name="description" content=locale.t("open_data.intro") />
         <section class="open-data">
             <h1>{title}</h1>
             <Suspense>
                 {move || Suspend::new(async move {
                     let terms = match terms.await {
                         Ok(terms) => terms,
-                        Err(error) => return view! { <InternalError error/> }.into_any(),
+                        Err(error) => return view! { <InternalError error /> }.into_any(),
                     };
                     let example = |path: &str| {
-                        path.replace("{person}", terms.person.as_deref().unwrap_or("loujain-al-hathloul"))
-                            .replace("{municipality}", terms.municipality.as_deref().unwrap_or("brussels"))
+                        path.replace(
+                                "{person}",
+                                terms.person.as_deref().unwrap_or("loujain-al-hathloul"),
+                            )
+                            .replace(
+                                "{municipality}",
+                                terms.municipality.as_deref().unwrap_or("brussels"),
+                            )
                             .replace("{action}", terms.action.as_deref().unwrap_or("solidarity"))
                     };
                     let routes = ROUTES
@@ -130,10 +136,14 @@ pub fn OpenDataPage() -> impl IntoView {
                         .map(|(path, sample, key)| {
                             let href = example(sample);
                             view! {
-                                <dt><code>"GET "{*path}</code></dt>
+                                <dt>
+                                    <code>"GET "{*path}</code>
+                                </dt>
                                 <dd>
                                     {locale.t(&format!("open_data.route_{key}"))}" "
-                                    <a href=href.clone()><code>{href.clone()}</code></a>
+                                    <a href=href.clone()>
+                                        <code>{href.clone()}</code>
+                                    </a>
                                 </dd>
                             }
                         })
@@ -144,14 +154,23 @@ pub fn OpenDataPage() -> impl IntoView {
                             let href = format!("/data/{file}.csv");
                             let columns = columns
                                 .iter()
-                                .map(|column| view! {
-                                    <dt><code>{*column}</code></dt>
-                                    <dd>{locale.t(&column_key(file, column))}</dd>
+                                .map(|column| {
+                                    view! {
+                                        <dt>
+                                            <code>{*column}</code>
+                                        </dt>
+                                        <dd>{locale.t(&column_key(file, column))}</dd>
+                                    }
                                 })
                                 .collect_view();
                             view! {
-                                <h3><a href=href.clone()>{href.clone()}</a></h3>
-                                <p>{locale.t(&format!("open_data.file_{}", file.replace('-', "_")))}</p>
+                                <h3>
+                                    <a href=href.clone()>{href.clone()}</a>
+                                </h3>
+                                <p>
+                                    {locale
+                                        .t(&format!("open_data.file_{}", file.replace('-', "_")))}
+                                </p>
                                 <dl class="columns">{columns}</dl>
                             }
                         })
@@ -160,21 +179,24 @@ pub fn OpenDataPage() -> impl IntoView {
                         <p>{locale.t("open_data.intro")}</p>
                         <p>
                             {locale.t("open_data.licence")}" "
-                            <a rel="license" href=terms.licence_url.clone()>{terms.licence_name.clone()}</a>"."
+                            <a rel="license" href=terms.licence_url.clone()>
+                                {terms.licence_name.clone()}
+                            </a>"."
                         </p>
                         <h2>{locale.t("open_data.api_heading")}</h2>
                         <p>{locale.t("open_data.api_intro")}</p>
                         <p>{locale.t("open_data.api_rules")}</p>
                         <p>
-                            {locale.t("open_data.api_document")}" "
-                            <a href="/api/v1/openapi.json"><code>"/api/v1/openapi.json"</code></a>
+                            {locale.t("open_data.api_document")}" " <a href="/api/v1/openapi.json">
+                                <code>"/api/v1/openapi.json"</code>
+                            </a>
                         </p>
                         <dl class="routes">{routes}</dl>
                         <h2>{locale.t("open_data.files_heading")}</h2>
                         <p>{locale.t("open_data.files_intro")}</p>
                         {files}
                     }
-                    .into_any()
+                        .into_any()
                 })}
             </Suspense>
         </section>

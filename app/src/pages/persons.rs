@@ -16,7 +16,7 @@ use leptos_router::hooks::use_query_map;
 pub fn PersonsPage() -> impl IntoView {
     let locale = use_locale();
     if super::unknown_language_prefix() {
-        return view! { <NotFound/> }.into_any();
+        return view! { <NotFound /> }.into_any();
     }
     let query = use_query_map().get_untracked();
     let parsed = PersonFilter::parse(|name| query.get_str(name));
@@ -24,8 +24,8 @@ pub fn PersonsPage() -> impl IntoView {
     let data = Resource::new(|| (), move |_| list_persons(filter.clone(), locale));
     let title = locale.t("persons.title");
     view! {
-        <Title text=title.clone()/>
-        <Meta name="description" content=locale.t("persons.description")/>
+        <Title text=title.clone() />
+        <Meta name="description" content=locale.t("persons.description") />
         <h1>{title}</h1>
         <Suspense>
             {move || {
@@ -33,7 +33,7 @@ pub fn PersonsPage() -> impl IntoView {
                 Suspend::new(async move {
                     let list = match data.await {
                         Ok(list) => list,
-                        Err(error) => return view! { <InternalError error/> }.into_any(),
+                        Err(error) => return view! { <InternalError error /> }.into_any(),
                     };
                     let action = locale.path("/persons", false);
                     match parsed {
@@ -45,24 +45,37 @@ pub fn PersonsPage() -> impl IntoView {
                                 .replace("%{value}", &error.value);
                             view! {
                                 <PersonFilterForm action>
-                                    <PersonFilterFields locale choices=list.choices selected=PersonFilter::default()/>
+                                    <PersonFilterFields
+                                        locale
+                                        choices=list.choices
+                                        selected=PersonFilter::default()
+                                    />
                                 </PersonFilterForm>
-                                <ErrorPage status=400 message/>
-                            }.into_any()
+                                <ErrorPage status=400 message />
+                            }
+                                .into_any()
                         }
                         Ok(selected) => {
                             let count = list.persons.len();
                             let filtered = !selected.is_empty();
                             view! {
                                 <PersonFilterForm action>
-                                    <PersonFilterFields locale choices=list.choices selected/>
+                                    <PersonFilterFields locale choices=list.choices selected />
                                 </PersonFilterForm>
-                                <p class="result-count" role="status">{count_text(locale, count)}</p>
-                                {(count == 0 && filtered).then(|| view! { <p>{locale.t("persons.none_match")}</p> })}
+                                <p class="result-count" role="status">
+                                    {count_text(locale, count)}
+                                </p>
+                                {(count == 0 && filtered)
+                                    .then(|| view! { <p>{locale.t("persons.none_match")}</p> })}
                                 <ul class="person-cards">
-                                    {list.persons.into_iter().map(|person| view! { <PersonCard person/> }).collect_view()}
+                                    {list
+                                        .persons
+                                        .into_iter()
+                                        .map(|person| view! { <PersonCard person /> })
+                                        .collect_view()}
                                 </ul>
-                            }.into_any()
+                            }
+                                .into_any()
                         }
                     }
                 })
@@ -84,10 +97,10 @@ fn count_text(locale: Locale, count: usize) -> String {
 #[component]
 pub fn PersonPage() -> impl IntoView {
     if super::unknown_language_prefix() {
-        return view! { <NotFound/> }.into_any();
+        return view! { <NotFound /> }.into_any();
     }
     let Ok(slug) = Slug::parse(&super::slug_param()) else {
-        return view! { <NotFound/> }.into_any();
+        return view! { <NotFound /> }.into_any();
     };
     let locale = use_locale();
     let data = Resource::new(|| (), move |_| get_person(slug.clone(), locale));
@@ -95,9 +108,9 @@ pub fn PersonPage() -> impl IntoView {
         <Suspense>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(Some(detail)) => view! { <PersonView detail/> }.into_any(),
-                    Ok(None) => view! { <NotFound/> }.into_any(),
-                    Err(error) => view! { <InternalError error/> }.into_any(),
+                    Ok(Some(detail)) => view! { <PersonView detail /> }.into_any(),
+                    Ok(None) => view! { <NotFound /> }.into_any(),
+                    Err(error) => view! { <InternalError error /> }.into_any(),
                 }
             })}
         </Suspense>
@@ -191,104 +204,235 @@ fn PersonView(detail: PersonDetail) -> impl IntoView {
         })
         .replace("%{count}", &locale.number(total));
     view! {
-        <Title text=person.full_name.clone()/>
-        <crate::components::FeedLinks base=format!("/persons/{}", person.slug) title=person.full_name.clone()/>
-        <Meta name="description" content=description.clone()/>
-        <Meta property="og:type" content="profile"/>
-        <Meta property="og:title" content=person.full_name.clone()/>
-        <Meta property="og:description" content=description/>
-        <crate::components::JsonLd data=structured/>
+        <Title text=person.full_name.clone() />
+        <crate::components::FeedLinks
+            base=format!("/persons/{}", person.slug)
+            title=person.full_name.clone()
+        />
+        <Meta name="description" content=description.clone() />
+        <Meta property="og:type" content="profile" />
+        <Meta property="og:title" content=person.full_name.clone() />
+        <Meta property="og:description" content=description />
+        <crate::components::JsonLd data=structured />
         <article class="person">
             <header class="person-header">
                 <h1>{person.full_name.clone()}</h1>
                 <p class="current-status">
                     <span class="label">{locale.t("person.current_status")}</span>
                     " "
-                    <StatusBadge status=person.current_status/>
+                    <StatusBadge status=person.current_status />
                 </p>
-                {country.map(|c| view! {
-                    <p class="country"><span class="label">{locale.t("person.country")}</span> " " {c}</p>
-                })}
+                {country
+                    .map(|c| {
+                        view! {
+                            <p class="country">
+                                <span class="label">{locale.t("person.country")}</span>
+                                " "
+                                {c}
+                            </p>
+                        }
+                    })}
             </header>
             // Sanitized when it was stored: what is stored is what is rendered.
-            {person.summary.map(|summary| view! {
-                <div class="summary" lang=summary.lang_attr(locale) inner_html=summary.text.clone()></div>
-                <UntranslatedNote texts=vec![Some(summary)]/>
-            })}
+            {person
+                .summary
+                .map(|summary| {
+                    view! {
+                        <div
+                            class="summary"
+                            lang=summary.lang_attr(locale)
+                            inner_html=summary.text.clone()
+                        ></div>
+                        <UntranslatedNote texts=vec![Some(summary)] />
+                    }
+                })}
 
-            {(!person.rights.is_empty()).then(|| view! {
-                <section aria-labelledby="rights-heading">
-                    <h2 id="rights-heading">{locale.t("person.rights_heading")}</h2>
-                    <ul class="chips">
-                        {person.rights.iter().map(|r| view! {
-                            <li><a href=locale.path(&format!("/rights/{}", r.category.slug()), false)>{r.name.get(locale).to_owned()}</a></li>
-                        }).collect_view()}
-                    </ul>
-                </section>
-            })}
+            {(!person.rights.is_empty())
+                .then(|| {
+                    view! {
+                        <section aria-labelledby="rights-heading">
+                            <h2 id="rights-heading">{locale.t("person.rights_heading")}</h2>
+                            <ul class="chips">
+                                {person
+                                    .rights
+                                    .iter()
+                                    .map(|r| {
+                                        view! {
+                                            <li>
+                                                <a href=locale
+                                                    .path(
+                                                        &format!("/rights/{}", r.category.slug()),
+                                                        false,
+                                                    )>{r.name.get(locale).to_owned()}</a>
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        </section>
+                    }
+                })}
 
             <section aria-labelledby="timeline-heading">
                 <h2 id="timeline-heading">{locale.t("person.timeline_heading")}</h2>
                 {timeline.is_empty().then(|| view! { <p>{locale.t("person.timeline_empty")}</p> })}
                 <ol class="timeline">
-                    {timeline.into_iter().map(|event| view! {
-                        <li class="timeline-event">
-                            <p class="event-meta">
-                                <DateText date=event.occurred_on/>
-                                {event.status.map(|status| view! { " " <StatusBadge status=Some(status)/> })}
-                            </p>
-                            <h3 lang=event.title.lang_attr(locale)>{event.title.text.clone()}</h3>
-                            {event.body_html.clone().map(|html| view! {
-                                <div class="event-body" lang=html.lang_attr(locale) inner_html=html.text></div>
-                            })}
-                            <UntranslatedNote texts=vec![Some(event.title), event.body_html, event.source_title.clone()]/>
-                            {event.source_title.map(|source| {
-                                let lang = source.lang_attr(locale);
-                                let source = match event.source_url {
-                                    Some(url) => view! { <a href=url rel="noopener noreferrer" lang=lang>{source.text}</a> }.into_any(),
-                                    None => view! { <span lang=lang>{source.text}</span> }.into_any(),
-                                };
-                                view! { <p class="source">{locale.t("person.source")} " " {source}</p> }
-                            })}
-                            {event.from_partner.map(|partner| view! {
-                                <p class="provenance">{locale.t("person.from_partner")} " " <strong>{partner}</strong></p>
-                            })}
-                        </li>
-                    }).collect_view()}
+                    {timeline
+                        .into_iter()
+                        .map(|event| {
+                            view! {
+                                <li class="timeline-event">
+                                    <p class="event-meta">
+                                        <DateText date=event.occurred_on />
+                                        {event
+                                            .status
+                                            .map(|status| {
+                                                view! {
+                                                    " "
+                                                    <StatusBadge status=Some(status) />
+                                                }
+                                            })}
+                                    </p>
+                                    <h3 lang=event
+                                        .title
+                                        .lang_attr(locale)>{event.title.text.clone()}</h3>
+                                    {event
+                                        .body_html
+                                        .clone()
+                                        .map(|html| {
+                                            view! {
+                                                <div
+                                                    class="event-body"
+                                                    lang=html.lang_attr(locale)
+                                                    inner_html=html.text
+                                                ></div>
+                                            }
+                                        })}
+                                    <UntranslatedNote texts=vec![
+                                        Some(event.title),
+                                        event.body_html,
+                                        event.source_title.clone(),
+                                    ] />
+                                    {event
+                                        .source_title
+                                        .map(|source| {
+                                            let lang = source.lang_attr(locale);
+                                            let source = match event.source_url {
+                                                Some(url) => {
+                                                    view! {
+                                                        <a href=url rel="noopener noreferrer" lang=lang>
+                                                            {source.text}
+                                                        </a>
+                                                    }
+                                                        .into_any()
+                                                }
+                                                None => {
+                                                    view! { <span lang=lang>{source.text}</span> }.into_any()
+                                                }
+                                            };
+                                            view! {
+                                                <p class="source">
+                                                    {locale.t("person.source")} " " {source}
+                                                </p>
+                                            }
+                                        })}
+                                    {event
+                                        .from_partner
+                                        .map(|partner| {
+                                            view! {
+                                                <p class="provenance">
+                                                    {locale.t("person.from_partner")} " "
+                                                    <strong>{partner}</strong>
+                                                </p>
+                                            }
+                                        })}
+                                </li>
+                            }
+                        })
+                        .collect_view()}
                 </ol>
             </section>
 
             <section aria-labelledby="adoptions-heading">
                 <h2 id="adoptions-heading">{locale.t("person.adoptions_heading")}</h2>
                 <ul class="adoptions">
-                    {adoptions.into_iter().map(|a| view! {
-                        <li>
-                            <a href=locale.path(&format!("/municipalities/{}", a.municipality.slug), false) lang=a.municipality.name.lang_attr(locale)>{a.municipality.name.text.clone()}</a>
-                            " · " {locale.t("person.adopted_on")} " " <DateText date=a.adopted_on/>
-                            {a.decision_reference.map(|r| view! { " · " {locale.t("person.decision")} " " {r} })}
-                            {a.note.map(|n| view! { <p class="note">{n}</p> })}
-                        </li>
-                    }).collect_view()}
+                    {adoptions
+                        .into_iter()
+                        .map(|a| {
+                            view! {
+                                <li>
+                                    <a
+                                        href=locale
+                                            .path(
+                                                &format!("/municipalities/{}", a.municipality.slug),
+                                                false,
+                                            )
+                                        lang=a.municipality.name.lang_attr(locale)
+                                    >
+                                        {a.municipality.name.text.clone()}
+                                    </a>
+                                    " · "
+                                    {locale.t("person.adopted_on")}
+                                    " "
+                                    <DateText date=a.adopted_on />
+                                    {a
+                                        .decision_reference
+                                        .map(|r| {
+                                            view! {
+                                                " · "
+                                                {locale.t("person.decision")}
+                                                " "
+                                                {r}
+                                            }
+                                        })}
+                                    {a.note.map(|n| view! { <p class="note">{n}</p> })}
+                                </li>
+                            }
+                        })
+                        .collect_view()}
                 </ul>
             </section>
 
-            {(!support_actions.is_empty()).then(|| view! {
-                <section aria-labelledby="actions-heading">
-                    <h2 id="actions-heading">{locale.t("person.actions_heading")}</h2>
-                    <p class="total-support">{total_support}</p>
-                    <ul class="support-actions">
-                        {support_actions.into_iter().map(|a| view! {
-                            <li>
-                                <a href=locale.path(&format!("/actions/{}", a.slug), false) lang=a.title.lang_attr(locale)>{a.title.text.clone()}</a>
-                                " · " {locale.t("person.addressee")} " " <span lang=a.addressee.lang_attr(locale)>{a.addressee.text.clone()}</span>
-                                " · " {locale.signature_count(a.confirmed + a.paper, a.goal)}
-                                " · " {locale.t(a.availability.key())}
-                                <UntranslatedNote texts=vec![Some(a.title), Some(a.addressee)]/>
-                            </li>
-                        }).collect_view()}
-                    </ul>
-                </section>
-            })}
+            {(!support_actions.is_empty())
+                .then(|| {
+                    view! {
+                        <section aria-labelledby="actions-heading">
+                            <h2 id="actions-heading">{locale.t("person.actions_heading")}</h2>
+                            <p class="total-support">{total_support}</p>
+                            <ul class="support-actions">
+                                {support_actions
+                                    .into_iter()
+                                    .map(|a| {
+                                        view! {
+                                            <li>
+                                                <a
+                                                    href=locale.path(&format!("/actions/{}", a.slug), false)
+                                                    lang=a.title.lang_attr(locale)
+                                                >
+                                                    {a.title.text.clone()}
+                                                </a>
+                                                " · "
+                                                {locale.t("person.addressee")}
+                                                " "
+                                                <span lang=a
+                                                    .addressee
+                                                    .lang_attr(locale)>{a.addressee.text.clone()}</span>
+                                                " · "
+                                                {locale.signature_count(a.confirmed + a.paper, a.goal)}
+                                                " · "
+                                                {locale.t(a.availability.key())}
+                                                <UntranslatedNote texts=vec![
+                                                    Some(a.title),
+                                                    Some(a.addressee),
+                                                ] />
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        </section>
+                    }
+                })}
         </article>
     }
 }

@@ -22,12 +22,12 @@ enum LinkKind {
 
 #[component]
 pub fn ConfirmSignaturePage() -> impl IntoView {
-    view! { <TokenPage kind=LinkKind::Confirm/> }
+    view! { <TokenPage kind=LinkKind::Confirm /> }
 }
 
 #[component]
 pub fn WithdrawSignaturePage() -> impl IntoView {
-    view! { <TokenPage kind=LinkKind::Withdraw/> }
+    view! { <TokenPage kind=LinkKind::Withdraw /> }
 }
 
 /// The address holds a token: it must not leave in a Referer, nor be cached.
@@ -48,7 +48,7 @@ fn token_in_address() {
 #[component]
 fn TokenPage(kind: LinkKind) -> impl IntoView {
     if super::unknown_language_prefix() {
-        return view! { <NotFound/> }.into_any();
+        return view! { <NotFound /> }.into_any();
     }
     token_in_address();
     let locale = use_locale();
@@ -63,8 +63,8 @@ fn TokenPage(kind: LinkKind) -> impl IntoView {
         LinkKind::Withdraw => "token.withdraw_title",
     });
     view! {
-        <Title text=title.clone()/>
-        <Meta name="robots" content="noindex"/>
+        <Title text=title.clone() />
+        <Meta name="robots" content="noindex" />
         <section class="token-page">
             <h1>{title}</h1>
             <Suspense>
@@ -72,8 +72,8 @@ fn TokenPage(kind: LinkKind) -> impl IntoView {
                     let token = token.clone();
                     Suspend::new(async move {
                         match data.await {
-                            Ok(found) => view! { <TokenState kind token found/> }.into_any(),
-                            Err(error) => view! { <InternalError error/> }.into_any(),
+                            Ok(found) => view! { <TokenState kind token found /> }.into_any(),
+                            Err(error) => view! { <InternalError error /> }.into_any(),
                         }
                     })
                 }}
@@ -88,8 +88,12 @@ fn TokenState(kind: LinkKind, token: String, found: Option<TokenView>) -> impl I
     let locale = use_locale();
     let Some(found) = found else {
         return view! {
-            <p class="token-state" data-state="unknown">{locale.t("token.unknown")}</p>
-            <p><a href=locale.path("/persons", false)>{locale.t("error.go_persons")}</a></p>
+            <p class="token-state" data-state="unknown">
+                {locale.t("token.unknown")}
+            </p>
+            <p>
+                <a href=locale.path("/persons", false)>{locale.t("error.go_persons")}</a>
+            </p>
         }
         .into_any();
     };
@@ -119,14 +123,16 @@ fn TokenState(kind: LinkKind, token: String, found: Option<TokenView>) -> impl I
     let form = button.map(|(path, label)| {
         view! {
             <form method="post" action=path class="token-form">
-                <input type="hidden" name="token" value=token/>
-                <input type="hidden" name="lang" value=locale.code()/>
+                <input type="hidden" name="token" value=token />
+                <input type="hidden" name="lang" value=locale.code() />
                 <button type="submit">{locale.t(label)}</button>
             </form>
         }
     });
     view! {
-        <p class="token-state" data-state=state>{locale.t(message)}</p>
+        <p class="token-state" data-state=state>
+            {locale.t(message)}
+        </p>
         <p class="token-action">{locale.t("token.action")} " " {action_link}</p>
         {form}
     }
@@ -138,7 +144,7 @@ fn TokenState(kind: LinkKind, token: String, found: Option<TokenView>) -> impl I
 #[component]
 pub fn UnsubscribePage() -> impl IntoView {
     if super::unknown_language_prefix() {
-        return view! { <NotFound/> }.into_any();
+        return view! { <NotFound /> }.into_any();
     }
     token_in_address();
     let locale = use_locale();
@@ -149,34 +155,53 @@ pub fn UnsubscribePage() -> impl IntoView {
     let data = Resource::new(|| (), move |_| news_subscription(token.clone()));
     let title = locale.t("token.unsubscribe_title");
     view! {
-        <Title text=title.clone()/>
-        <Meta name="robots" content="noindex"/>
+        <Title text=title.clone() />
+        <Meta name="robots" content="noindex" />
         <section class="token-page">
             <h1>{title}</h1>
             <Suspense>
                 {move || {
                     Suspend::new(async move {
                         match data.await {
-                            Ok(None) => view! {
-                                <p class="token-state" data-state="unknown">{locale.t("token.unsubscribe_unknown")}</p>
-                            }.into_any(),
+                            Ok(None) => {
+                                view! {
+                                    <p class="token-state" data-state="unknown">
+                                        {locale.t("token.unsubscribe_unknown")}
+                                    </p>
+                                }
+                                    .into_any()
+                            }
                             Ok(Some(found)) if found.subscribed => {
-                                let action = format!("{}&lang={}", found.stop_address, locale.code());
+                                let action = format!(
+                                    "{}&lang={}",
+                                    found.stop_address,
+                                    locale.code(),
+                                );
                                 view! {
                                     <p class="token-state" data-state="subscribed">
-                                        {locale.t("token.unsubscribe_question").replace("%{person}", &found.person_name)}
+                                        {locale
+                                            .t("token.unsubscribe_question")
+                                            .replace("%{person}", &found.person_name)}
                                     </p>
                                     <form method="post" action=action class="token-form">
-                                        <button type="submit">{locale.t("token.unsubscribe_button")}</button>
+                                        <button type="submit">
+                                            {locale.t("token.unsubscribe_button")}
+                                        </button>
                                     </form>
-                                }.into_any()
+                                }
+                                    .into_any()
                             }
-                            Ok(Some(found)) => view! {
-                                <p class="token-state" data-state="unsubscribed">
-                                    {locale.t("token.unsubscribed").replace("%{person}", &found.person_name)}
-                                </p>
-                            }.into_any(),
-                            Err(error) => view! { <InternalError error/> }.into_any(),
+                            Ok(Some(found)) => {
+                                view! {
+                                    <p class="token-state" data-state="unsubscribed">
+                                        {locale
+                                            .t("token.unsubscribed")
+                                            .replace("%{person}", &found.person_name)}
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                            Err(error) => view! { <InternalError error /> }.into_any(),
                         }
                     })
                 }}
@@ -189,21 +214,21 @@ pub fn UnsubscribePage() -> impl IntoView {
 #[component]
 pub fn PrivacyPage() -> impl IntoView {
     if super::unknown_language_prefix() {
-        return view! { <NotFound/> }.into_any();
+        return view! { <NotFound /> }.into_any();
     }
     let locale: Locale = use_locale();
     let title = locale.t("privacy.title");
     let terms = Resource::new(|| (), |_| crate::signing::privacy_terms());
     view! {
-        <Title text=title.clone()/>
-        <Meta name="description" content=locale.t("privacy.what")/>
+        <Title text=title.clone() />
+        <Meta name="description" content=locale.t("privacy.what") />
         <section class="privacy">
             <h1>{title}</h1>
             <Suspense>
                 {move || Suspend::new(async move {
                     let terms = match terms.await {
                         Ok(terms) => terms,
-                        Err(error) => return view! { <InternalError error/> }.into_any(),
+                        Err(error) => return view! { <InternalError error /> }.into_any(),
                     };
                     let days = |key: &str| {
                         locale
@@ -224,10 +249,10 @@ pub fn PrivacyPage() -> impl IntoView {
                         "privacy.withdraw",
                         "privacy.reports",
                     ]
-                    .into_iter()
-                    .map(|key| view! { <p>{days(key)}</p> })
-                    .collect_view()
-                    .into_any()
+                        .into_iter()
+                        .map(|key| view! { <p>{days(key)}</p> })
+                        .collect_view()
+                        .into_any()
                 })}
             </Suspense>
         </section>

@@ -52,43 +52,93 @@ pub fn StaffAccountsPage() -> impl IntoView {
         },
     );
     view! {
-        <Title text=title.clone()/>
-        <Meta name="robots" content="noindex"/>
-        {gated(data, move |page: AccountsPage| {
-            let f = USER_FORM;
-            let flash = page.flash.clone();
-            view! {
-                <StaffNav user=page.user.clone()/>
-                <section class="staff-page">
-                    <h1>{title.clone()}</h1>
-                    <FlashNotice flash=flash.clone()/>
-                    <table class="staff-table accounts">
-                        <thead><tr>
-                            <th scope="col">{locale.t("staff.col_name")}</th>
-                            <th scope="col">{locale.t("staff.col_email")}</th>
-                            <th scope="col">{locale.t("staff.col_role")}</th>
-                            <th scope="col">{locale.t("staff.col_state")}</th>
-                        </tr></thead>
-                        <tbody>
-                            {page.accounts.iter().map(|a| view! {
-                                <AccountRowView account=a.clone() municipalities=page.municipalities.clone()
-                                    flash=flash.clone() own=a.id == page.user.id/>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                    <h2 id="new-account">{locale.t("staff.new_account")}</h2>
-                    <form method="post" action={<CreateAccount as ServerFn>::PATH} class="staff-form">
-                        <LangField/>
-                        <TextField form=f name="email" label=locale.t("staff.col_email") value=String::new() flash=flash.clone() kind="email" required=true autocomplete="off"/>
-                        <TextField form=f name="name" label=locale.t("staff.account_name") value=String::new() flash=flash.clone() required=true/>
-                        <SelectField form=f name="role" label=locale.t("staff.col_role") value="council".to_owned() flash=flash.clone() options=role_options(locale) required=true/>
-                        <SelectField form=f name="municipality" label=locale.t("staff.col_municipality") value=String::new() flash=flash.clone() options=municipality_options(locale, &page.municipalities)/>
-                        <p class="hint">{locale.t("staff.new_account_hint")}</p>
-                        <button type="submit">{locale.t("staff.new_account")}</button>
-                    </form>
-                </section>
-            }
-        })}
+        <Title text=title.clone() />
+        <Meta name="robots" content="noindex" />
+        {gated(
+            data,
+            move |page: AccountsPage| {
+                let f = USER_FORM;
+                let flash = page.flash.clone();
+                view! {
+                    <StaffNav user=page.user.clone() />
+                    <section class="staff-page">
+                        <h1>{title.clone()}</h1>
+                        <FlashNotice flash=flash.clone() />
+                        <table class="staff-table accounts">
+                            <thead>
+                                <tr>
+                                    <th scope="col">{locale.t("staff.col_name")}</th>
+                                    <th scope="col">{locale.t("staff.col_email")}</th>
+                                    <th scope="col">{locale.t("staff.col_role")}</th>
+                                    <th scope="col">{locale.t("staff.col_state")}</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {page
+                                    .accounts
+                                    .iter()
+                                    .map(|a| {
+                                        view! {
+                                            <AccountRowView
+                                                account=a.clone()
+                                                municipalities=page.municipalities.clone()
+                                                flash=flash.clone()
+                                                own=a.id == page.user.id
+                                            />
+                                        }
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                        <h2 id="new-account">{locale.t("staff.new_account")}</h2>
+                        <form
+                            method="post"
+                            action={<CreateAccount as ServerFn>::PATH}
+                            class="staff-form"
+                        >
+                            <LangField />
+                            <TextField
+                                form=f
+                                name="email"
+                                label=locale.t("staff.col_email")
+                                value=String::new()
+                                flash=flash.clone()
+                                kind="email"
+                                required=true
+                                autocomplete="off"
+                            />
+                            <TextField
+                                form=f
+                                name="name"
+                                label=locale.t("staff.account_name")
+                                value=String::new()
+                                flash=flash.clone()
+                                required=true
+                            />
+                            <SelectField
+                                form=f
+                                name="role"
+                                label=locale.t("staff.col_role")
+                                value="council".to_owned()
+                                flash=flash.clone()
+                                options=role_options(locale)
+                                required=true
+                            />
+                            <SelectField
+                                form=f
+                                name="municipality"
+                                label=locale.t("staff.col_municipality")
+                                value=String::new()
+                                flash=flash.clone()
+                                options=municipality_options(locale, &page.municipalities)
+                            />
+                            <p class="hint">{locale.t("staff.new_account_hint")}</p>
+                            <button type="submit">{locale.t("staff.new_account")}</button>
+                        </form>
+                    </section>
+                }
+            },
+        )}
     }
 }
 
@@ -116,42 +166,104 @@ fn AccountRowView(
             <td>{account.email.clone()}</td>
             <td>
                 {role_text}
-                {(!own).then(|| view! {
-                    <details>
-                        <summary>{locale.t("staff.change_role")}</summary>
-                        <form method="post" action={<ChangeAccount as ServerFn>::PATH} class="staff-form compact">
-                            <LangField/>
-                            <input type="hidden" name="account" value=account.id.to_string()/>
-                            <input type="hidden" name="change" value="role"/>
-                            <SelectField form=form.clone() name="role" label=locale.t("staff.col_role") value=account.role.slug().to_owned() flash=flash.clone() options=role_options(locale)/>
-                            <SelectField form=form.clone() name="municipality" label=locale.t("staff.col_municipality")
-                                value=account.municipality.as_ref().map(|m| m.slug.as_str().to_owned()).unwrap_or_default()
-                                flash=flash.clone() options=municipality_options(locale, &municipalities)/>
-                            <button type="submit">{locale.t("staff.change_role")}</button>
-                        </form>
-                    </details>
-                })}
-                {(account.role == Role::Comms).then(|| view! { <TranslatorLanguages account=account.clone()/> })}
+                {(!own)
+                    .then(|| {
+                        view! {
+                            <details>
+                                <summary>{locale.t("staff.change_role")}</summary>
+                                <form
+                                    method="post"
+                                    action={<ChangeAccount as ServerFn>::PATH}
+                                    class="staff-form compact"
+                                >
+                                    <LangField />
+                                    <input
+                                        type="hidden"
+                                        name="account"
+                                        value=account.id.to_string()
+                                    />
+                                    <input type="hidden" name="change" value="role" />
+                                    <SelectField
+                                        form=form.clone()
+                                        name="role"
+                                        label=locale.t("staff.col_role")
+                                        value=account.role.slug().to_owned()
+                                        flash=flash.clone()
+                                        options=role_options(locale)
+                                    />
+                                    <SelectField
+                                        form=form.clone()
+                                        name="municipality"
+                                        label=locale.t("staff.col_municipality")
+                                        value=account
+                                            .municipality
+                                            .as_ref()
+                                            .map(|m| m.slug.as_str().to_owned())
+                                            .unwrap_or_default()
+                                        flash=flash.clone()
+                                        options=municipality_options(locale, &municipalities)
+                                    />
+                                    <button type="submit">{locale.t("staff.change_role")}</button>
+                                </form>
+                            </details>
+                        }
+                    })}
+                {(account.role == Role::Comms)
+                    .then(|| view! { <TranslatorLanguages account=account.clone() /> })}
             </td>
             <td>
                 {locale.t(if account.disabled { "staff.disabled" } else { "staff.active" })}
-                {problem.map(|p| view! { <p class="field-error" role="alert">{p}</p> })}
-                {(!own).then(|| view! {
-                    <form method="post" action={<ChangeAccount as ServerFn>::PATH} class="inline-form">
-                        <LangField/>
-                        <input type="hidden" name="account" value=account.id.to_string()/>
-                        <input type="hidden" name="change" value=if account.disabled { "enable" } else { "disable" }/>
-                        <button type="submit">{locale.t(if account.disabled { "staff.enable" } else { "staff.disable" })}</button>
-                    </form>
-                })}
-                {(!own && !account.disabled).then(|| view! {
-                    <form method="post" action={<ChangeAccount as ServerFn>::PATH} class="inline-form">
-                        <LangField/>
-                        <input type="hidden" name="account" value=account.id.to_string()/>
-                        <input type="hidden" name="change" value="password"/>
-                        <button type="submit">{locale.t("staff.reset_password")}</button>
-                    </form>
-                })}
+                {problem
+                    .map(|p| {
+                        view! {
+                            <p class="field-error" role="alert">
+                                {p}
+                            </p>
+                        }
+                    })}
+                {(!own)
+                    .then(|| {
+                        view! {
+                            <form
+                                method="post"
+                                action={<ChangeAccount as ServerFn>::PATH}
+                                class="inline-form"
+                            >
+                                <LangField />
+                                <input type="hidden" name="account" value=account.id.to_string() />
+                                <input
+                                    type="hidden"
+                                    name="change"
+                                    value=if account.disabled { "enable" } else { "disable" }
+                                />
+                                <button type="submit">
+                                    {locale
+                                        .t(
+                                            if account.disabled {
+                                                "staff.enable"
+                                            } else {
+                                                "staff.disable"
+                                            },
+                                        )}
+                                </button>
+                            </form>
+                        }
+                    })}
+                {(!own && !account.disabled)
+                    .then(|| {
+                        view! {
+                            <form
+                                method="post"
+                                action={<ChangeAccount as ServerFn>::PATH}
+                                class="inline-form"
+                            >
+                                <LangField />
+                                <input type="hidden" name="account" value=account.id.to_string() />
+                                <input type="hidden" name="change" value="password" />
+                                <button type="submit">{locale.t("staff.reset_password")}</button>
+                            </form>
+                        }
+                    })}
             </td>
         </tr>
     }
@@ -210,63 +322,139 @@ pub fn StaffAuditPage() -> impl IntoView {
     let here = locale.path("/staff/audit", false);
     let current = (get("user"), get("record_type"), get("record_id"));
     view! {
-        <Title text=title.clone()/>
-        <Meta name="robots" content="noindex"/>
-        {gated(data, move |page: AuditPage| {
-            let (user, record_type, record_id) = current.clone();
-            let mut who = vec![(String::new(), locale.t("staff.filter_any"))];
-            who.extend(page.accounts.iter().map(|(id, label)| (id.to_string(), label.clone())));
-            let older = page.older.map(|id| {
-                let enc = |s: &str| s.replace('&', "%26").replace('#', "%23").replace(' ', "+");
-                format!("{here}?user={}&record_type={}&record_id={}&before={id}", enc(&user), enc(&record_type), enc(&record_id))
-            });
-            let here = here.clone();
-            view! {
-                <StaffNav user=page.user.clone()/>
-                <section class="staff-page">
-                    <h1>{title.clone()}</h1>
-                    <form method="get" action=here class="staff-form filters">
-                        <SelectField form="audit" name="user" label=locale.t("staff.filter_user") value=user.clone() flash=None options=who/>
-                        <TextField form="audit" name="record_type" label=locale.t("staff.filter_record_type") value=record_type.clone() flash=None/>
-                        <TextField form="audit" name="record_id" label=locale.t("staff.filter_record_id") value=record_id.clone() flash=None/>
-                        <button type="submit">{locale.t("staff.filter")}</button>
-                    </form>
-                    {if page.entries.is_empty() {
-                        view! { <p>{locale.t("staff.no_entries")}</p> }.into_any()
-                    } else {
-                        view! {
-                            <table class="staff-table audit">
-                                <thead><tr>
-                                    <th scope="col">{locale.t("staff.col_when")}</th>
-                                    <th scope="col">{locale.t("staff.col_who")}</th>
-                                    <th scope="col">{locale.t("staff.col_action")}</th>
-                                    <th scope="col">{locale.t("staff.col_record")}</th>
-                                    <th scope="col">{locale.t("staff.col_change")}</th>
-                                </tr></thead>
-                                <tbody>
-                                    {page.entries.iter().map(|e| {
-                                        let record_link = format!("{}?record_type={}&record_id={}", locale.path("/staff/audit", false), e.record_type, e.record_id);
-                                        view! {
-                                            <tr>
-                                                <td>{utc(e.at)}</td>
-                                                <td>{actor_label(locale, e)}</td>
-                                                <td><code>{e.action.clone()}</code></td>
-                                                <td><a href=record_link>{format!("{} {}", e.record_type, e.record_id)}</a></td>
-                                                <td>
-                                                    {e.before_json.clone().map(|j| view! { <details><summary>{locale.t("staff.before")}</summary><pre>{j}</pre></details> })}
-                                                    {e.after_json.clone().map(|j| view! { <details><summary>{locale.t("staff.after")}</summary><pre>{j}</pre></details> })}
-                                                </td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        }.into_any()
-                    }}
-                    {older.map(|href| view! { <p><a href=href>{locale.t("staff.older")}</a></p> })}
-                </section>
-            }
-        })}
+        <Title text=title.clone() />
+        <Meta name="robots" content="noindex" />
+        {gated(
+            data,
+            move |page: AuditPage| {
+                let (user, record_type, record_id) = current.clone();
+                let mut who = vec![(String::new(), locale.t("staff.filter_any"))];
+                who.extend(page.accounts.iter().map(|(id, label)| (id.to_string(), label.clone())));
+                let older = page
+                    .older
+                    .map(|id| {
+                        let enc = |s: &str| {
+                            s.replace('&', "%26").replace('#', "%23").replace(' ', "+")
+                        };
+                        format!(
+                            "{here}?user={}&record_type={}&record_id={}&before={id}",
+                            enc(&user),
+                            enc(&record_type),
+                            enc(&record_id),
+                        )
+                    });
+                let here = here.clone();
+                view! {
+                    <StaffNav user=page.user.clone() />
+                    <section class="staff-page">
+                        <h1>{title.clone()}</h1>
+                        <form method="get" action=here class="staff-form filters">
+                            <SelectField
+                                form="audit"
+                                name="user"
+                                label=locale.t("staff.filter_user")
+                                value=user.clone()
+                                flash=None
+                                options=who
+                            />
+                            <TextField
+                                form="audit"
+                                name="record_type"
+                                label=locale.t("staff.filter_record_type")
+                                value=record_type.clone()
+                                flash=None
+                            />
+                            <TextField
+                                form="audit"
+                                name="record_id"
+                                label=locale.t("staff.filter_record_id")
+                                value=record_id.clone()
+                                flash=None
+                            />
+                            <button type="submit">{locale.t("staff.filter")}</button>
+                        </form>
+                        {if page.entries.is_empty() {
+                            view! { <p>{locale.t("staff.no_entries")}</p> }.into_any()
+                        } else {
+                            view! {
+                                <table class="staff-table audit">
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">{locale.t("staff.col_when")}</th>
+                                            <th scope="col">{locale.t("staff.col_who")}</th>
+                                            <th scope="col">{locale.t("staff.col_action")}</th>
+                                            <th scope="col">{locale.t("staff.col_record")}</th>
+                                            <th scope="col">{locale.t("staff.col_change")}</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {page
+                                            .entries
+                                            .iter()
+                                            .map(|e| {
+                                                let record_link = format!(
+                                                    "{}?record_type={}&record_id={}",
+                                                    locale.path("/staff/audit", false),
+                                                    e.record_type,
+                                                    e.record_id,
+                                                );
+                                                view! {
+                                                    <tr>
+                                                        <td>{utc(e.at)}</td>
+                                                        <td>{actor_label(locale, e)}</td>
+                                                        <td>
+                                                            <code>{e.action.clone()}</code>
+                                                        </td>
+                                                        <td>
+                                                            <a href=record_link>
+                                                                {format!("{} {}", e.record_type, e.record_id)}
+                                                            </a>
+                                                        </td>
+                                                        <td>
+                                                            {e
+                                                                .before_json
+                                                                .clone()
+                                                                .map(|j| {
+                                                                    view! {
+                                                                        <details>
+                                                                            <summary>{locale.t("staff.before")}</summary>
+                                                                            <pre>{j}</pre>
+                                                                        </details>
+                                                                    }
+                                                                })}
+                                                            {e
+                                                                .after_json
+                                                                .clone()
+                                                                .map(|j| {
+                                                                    view! {
+                                                                        <details>
+                                                                            <summary>{locale.t("staff.after")}</summary>
+                                                                            <pre>{j}</pre>
+                                                                        </details>
+                                                                    }
+                                                                })}
+                                                        </td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            }
+                                .into_any()
+                        }}
+                        {older
+                            .map(|href| {
+                                view! {
+                                    <p>
+                                        <a href=href>{locale.t("staff.older")}</a>
+                                    </p>
+                                }
+                            })}
+                    </section>
+                }
+            },
+        )}
     }
 }
 
@@ -292,7 +480,13 @@ fn TranslatorLanguages(account: AccountRow) -> impl IntoView {
             let checked = account.translates.contains(&language);
             view! {
                 <div class="field check">
-                    <input id=id.clone() type="checkbox" name="languages[]" value=language.code() checked=checked/>
+                    <input
+                        id=id.clone()
+                        type="checkbox"
+                        name="languages[]"
+                        value=language.code()
+                        checked=checked
+                    />
                     <label for=id>{locale.language_name(language)}</label>
                 </div>
             }
@@ -301,9 +495,13 @@ fn TranslatorLanguages(account: AccountRow) -> impl IntoView {
     view! {
         <details class="translator-languages">
             <summary>{summary}</summary>
-            <form method="post" action={<SetTranslatorLanguages as ServerFn>::PATH} class="staff-form compact">
-                <LangField/>
-                <input type="hidden" name="account" value=account.id.to_string()/>
+            <form
+                method="post"
+                action={<SetTranslatorLanguages as ServerFn>::PATH}
+                class="staff-form compact"
+            >
+                <LangField />
+                <input type="hidden" name="account" value=account.id.to_string() />
                 <fieldset>
                     <legend>{locale.t("staff.translates_into")}</legend>
                     {boxes}

@@ -76,9 +76,16 @@ where
                             super::to_login(locale);
                             view! { <p>{locale.t("staff.login_needed")}</p> }.into_any()
                         }
-                        Gate::Forbidden => view! { <p class="form-problem" role="alert">{locale.t("staff.forbidden")}</p> }.into_any(),
+                        Gate::Forbidden => {
+                            view! {
+                                <p class="form-problem" role="alert">
+                                    {locale.t("staff.forbidden")}
+                                </p>
+                            }
+                                .into_any()
+                        }
                         Gate::Missing => view! { <p>{locale.t("staff.not_found")}</p> }.into_any(),
-                        Gate::Failed(error) => view! { <InternalError error/> }.into_any(),
+                        Gate::Failed(error) => view! { <InternalError error /> }.into_any(),
                     }
                 })
             }}
@@ -122,7 +129,11 @@ pub fn StaffNav(user: StaffUser) -> impl IntoView {
         ),
     ];
     let link = move |path: &str, key: &str| {
-        view! { <li><a href=locale.path(path, false)>{locale.t(key)}</a></li> }
+        view! {
+            <li>
+                <a href=locale.path(path, false)>{locale.t(key)}</a>
+            </li>
+        }
     };
     let items = PAGES
         .iter()
@@ -131,11 +142,8 @@ pub fn StaffNav(user: StaffUser) -> impl IntoView {
         .collect_view();
     view! {
         <nav class="staff-nav" aria-label=locale.t("staff.home_title")>
-            <ul>
-                {link("/staff", "staff.home_title")}
-                {items}
-            </ul>
-            <super::LogoutButton/>
+            <ul>{link("/staff", "staff.home_title")} {items}</ul>
+            <super::LogoutButton />
         </nav>
     }
 }
@@ -145,11 +153,18 @@ pub fn StaffNav(user: StaffUser) -> impl IntoView {
 pub fn FlashNotice(flash: Option<FormFlash>) -> impl IntoView {
     let locale = use_locale();
     flash.map(|flash| match flash.notice {
-        Some(key) => view! { <p class="notice" role="status">{locale.t(&key)}</p> }.into_any(),
-        None if !flash.errors.is_empty() => {
-            view! { <p class="form-problem" role="alert">{locale.t("staff.form_problems")}</p> }
-                .into_any()
+        Some(key) => view! {
+            <p class="notice" role="status">
+                {locale.t(&key)}
+            </p>
         }
+        .into_any(),
+        None if !flash.errors.is_empty() => view! {
+            <p class="form-problem" role="alert">
+                {locale.t("staff.form_problems")}
+            </p>
+        }
+        .into_any(),
         None => ().into_any(),
     })
 }
@@ -196,11 +211,36 @@ pub fn TextField(
     let described = described_by(&id, hint.is_some(), error.is_some());
     view! {
         <div class="field">
-            <label for=id.clone() lang=interface_lang>{label}{required.then_some(" *")}</label>
-            {hint.map(|h| view! { <p class="hint" id=format!("{id}-hint") lang=interface_lang>{h}</p> })}
-            <input id=id.clone() name=name type=kind value=value required=required
-                autocomplete=autocomplete aria-invalid=error.is_some().then_some("true") aria-describedby=described/>
-            {error.map(|e| view! { <p class="field-error" id=format!("{id}-error") lang=interface_lang>{e}</p> })}
+            <label for=id.clone() lang=interface_lang>
+                {label}
+                {required.then_some(" *")}
+            </label>
+            {hint
+                .map(|h| {
+                    view! {
+                        <p class="hint" id=format!("{id}-hint") lang=interface_lang>
+                            {h}
+                        </p>
+                    }
+                })}
+            <input
+                id=id.clone()
+                name=name
+                type=kind
+                value=value
+                required=required
+                autocomplete=autocomplete
+                aria-invalid=error.is_some().then_some("true")
+                aria-describedby=described
+            />
+            {error
+                .map(|e| {
+                    view! {
+                        <p class="field-error" id=format!("{id}-error") lang=interface_lang>
+                            {e}
+                        </p>
+                    }
+                })}
         </div>
     }
 }
@@ -227,11 +267,36 @@ pub fn TextArea(
     let described = described_by(&id, hint.is_some(), error.is_some());
     view! {
         <div class="field">
-            <label for=id.clone() lang=interface_lang>{label}{required.then_some(" *")}</label>
-            {hint.map(|h| view! { <p class="hint" id=format!("{id}-hint") lang=interface_lang>{h}</p> })}
-            <textarea id=id.clone() name=name rows=rows required=required
-                aria-invalid=error.is_some().then_some("true") aria-describedby=described>{value}</textarea>
-            {error.map(|e| view! { <p class="field-error" id=format!("{id}-error") lang=interface_lang>{e}</p> })}
+            <label for=id.clone() lang=interface_lang>
+                {label}
+                {required.then_some(" *")}
+            </label>
+            {hint
+                .map(|h| {
+                    view! {
+                        <p class="hint" id=format!("{id}-hint") lang=interface_lang>
+                            {h}
+                        </p>
+                    }
+                })}
+            <textarea
+                id=id.clone()
+                name=name
+                rows=rows
+                required=required
+                aria-invalid=error.is_some().then_some("true")
+                aria-describedby=described
+            >
+                {value}
+            </textarea>
+            {error
+                .map(|e| {
+                    view! {
+                        <p class="field-error" id=format!("{id}-error") lang=interface_lang>
+                            {e}
+                        </p>
+                    }
+                })}
         </div>
     }
 }
@@ -255,14 +320,33 @@ pub fn SelectField(
     view! {
         <div class="field">
             <label for=id.clone()>{label}{required.then_some(" *")}</label>
-            <select id=id.clone() name=name required=required
-                aria-invalid=error.is_some().then_some("true") aria-describedby=described>
-                {options.into_iter().map(|(v, l)| {
-                    let selected = v == value;
-                    view! { <option value=v selected=selected>{l}</option> }
-                }).collect_view()}
+            <select
+                id=id.clone()
+                name=name
+                required=required
+                aria-invalid=error.is_some().then_some("true")
+                aria-describedby=described
+            >
+                {options
+                    .into_iter()
+                    .map(|(v, l)| {
+                        let selected = v == value;
+                        view! {
+                            <option value=v selected=selected>
+                                {l}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
             </select>
-            {error.map(|e| view! { <p class="field-error" id=format!("{id}-error")>{e}</p> })}
+            {error
+                .map(|e| {
+                    view! {
+                        <p class="field-error" id=format!("{id}-error")>
+                            {e}
+                        </p>
+                    }
+                })}
         </div>
     }
 }
@@ -281,7 +365,7 @@ pub fn CheckField(
     let checked = came_back.map(|v| !v.is_empty()).unwrap_or(checked);
     view! {
         <div class="field check">
-            <input id=id.clone() name=name type="checkbox" value="on" checked=checked/>
+            <input id=id.clone() name=name type="checkbox" value="on" checked=checked />
             <label for=id>{label}</label>
         </div>
     }
@@ -291,7 +375,7 @@ pub fn CheckField(
 #[component]
 pub fn LangField() -> impl IntoView {
     let locale = use_locale();
-    view! { <input type="hidden" name="lang" value=locale.code()/> }
+    view! { <input type="hidden" name="lang" value=locale.code() /> }
 }
 
 /// A field written per language, as an editor shows it: its column, the
@@ -336,32 +420,69 @@ pub fn language_fieldsets(
                     let label = locale.t(spec.label);
                     match spec.kind {
                         TextKind::Line => view! {
-                            <TextField form=form name=name label value flash=flash.clone() interface_lang=locale.code()/>
+                            <TextField
+                                form=form
+                                name=name
+                                label
+                                value
+                                flash=flash.clone()
+                                interface_lang=locale.code()
+                            />
                         }
                         .into_any(),
                         TextKind::Rich => view! {
-                            <TextArea form=form name=name label value flash=flash.clone() hint=locale.t("staff.rich_hint") rows=6 interface_lang=locale.code()/>
+                            <TextArea
+                                form=form
+                                name=name
+                                label
+                                value
+                                flash=flash.clone()
+                                hint=locale.t("staff.rich_hint")
+                                rows=6
+                                interface_lang=locale.code()
+                            />
                         }
                         .into_any(),
                     }
                 })
                 .collect_view();
             view! {
-                <fieldset class="language-fields" lang=language.code() id=format!("{form}-{}", language.code())>
+                <fieldset
+                    class="language-fields"
+                    lang=language.code()
+                    id=format!("{form}-{}", language.code())
+                >
                     <legend>{legend}</legend>
-                    {outdated.then(|| view! {
-                        <div lang=locale.code()>
-                            <p class="outdated">{locale.t("staff.translation_outdated")}</p>
-                            <CheckField form=form name=checked_field(language) label=locale.t("staff.translation_checked") checked=false flash=flash.clone()/>
-                        </div>
-                    })}
+                    {outdated
+                        .then(|| {
+                            view! {
+                                <div lang=locale.code()>
+                                    <p class="outdated">{locale.t("staff.translation_outdated")}</p>
+                                    <CheckField
+                                        form=form
+                                        name=checked_field(language)
+                                        label=locale.t("staff.translation_checked")
+                                        checked=false
+                                        flash=flash.clone()
+                                    />
+                                </div>
+                            }
+                        })}
                     {inputs}
                 </fieldset>
             }
         })
         .collect_view();
     view! {
-        <SelectField form=form name="original_language" label=locale.t("staff.original_language") value=original.code().to_owned() flash=flash.clone() options=locale.language_choices() required=true/>
+        <SelectField
+            form=form
+            name="original_language"
+            label=locale.t("staff.original_language")
+            value=original.code().to_owned()
+            flash=flash.clone()
+            options=locale.language_choices()
+            required=true
+        />
         <p class="hint">{locale.t("staff.languages_hint")}</p>
         {fieldsets}
     }
@@ -388,15 +509,18 @@ pub fn MissingTranslations(missing: Vec<MissingTranslation>) -> impl IntoView {
             <div class="missing-translations">
                 <p>{locale.t("staff.missing_translations")}</p>
                 <ul>
-                    {missing.into_iter().map(|m| {
-                        let fields = m
-                            .fields
-                            .iter()
-                            .map(|f| locale.t(field_label(f)))
-                            .collect::<Vec<_>>()
-                            .join(", ");
-                        view! { <li>{locale.language_name(m.language)} ": " {fields}</li> }
-                    }).collect_view()}
+                    {missing
+                        .into_iter()
+                        .map(|m| {
+                            let fields = m
+                                .fields
+                                .iter()
+                                .map(|f| locale.t(field_label(f)))
+                                .collect::<Vec<_>>()
+                                .join(", ");
+                            view! { <li>{locale.language_name(m.language)} ": " {fields}</li> }
+                        })
+                        .collect_view()}
                 </ul>
             </div>
         }
@@ -414,22 +538,41 @@ pub fn language_previews(
     let locale = use_locale();
     Locale::ALL
         .into_iter()
-        .filter(|l| fields.iter().any(|f| record.current_text_in(f.field, *l).is_some()))
+        .filter(|l| {
+            fields
+                .iter()
+                .any(|f| record.current_text_in(f.field, *l).is_some())
+        })
         .map(|language| {
             let parts = fields
                 .iter()
-                .filter_map(|spec| Some((spec, record.current_text_in(spec.field, language)?.to_owned())))
+                .filter_map(|spec| {
+                    Some((
+                        spec,
+                        record.current_text_in(spec.field, language)?.to_owned(),
+                    ))
+                })
                 .map(|(spec, text)| match spec.kind {
-                    TextKind::Rich => view! { <div class="preview-text" inner_html=text></div> }.into_any(),
+                    TextKind::Rich => {
+                        view! { <div class="preview-text" inner_html=text></div> }.into_any()
+                    }
                     TextKind::Line => view! {
-                        <p><span class="preview-label" lang=locale.code()>{locale.t(spec.label)} ": "</span>{text}</p>
+                        <p>
+                            <span class="preview-label" lang=locale.code()>
+                                {locale.t(spec.label)}
+                                ": "
+                            </span>
+                            {text}
+                        </p>
                     }
                     .into_any(),
                 })
                 .collect_view();
             view! {
                 <article class="preview" lang=language.code()>
-                    <p class="preview-language" lang=locale.code()>{locale.language_name(language)}</p>
+                    <p class="preview-language" lang=locale.code()>
+                        {locale.language_name(language)}
+                    </p>
                     {parts}
                 </article>
             }

@@ -63,8 +63,8 @@ pub fn StaffLoginPage() -> impl IntoView {
     let user = Resource::new(|| (), |_| current_staff_user());
     let title = locale.t("staff.login_title");
     view! {
-        <Title text=title.clone()/>
-        <Meta name="robots" content="noindex"/>
+        <Title text=title.clone() />
+        <Meta name="robots" content="noindex" />
         <section class="staff-login">
             <h1>{title}</h1>
             <Suspense>
@@ -72,13 +72,23 @@ pub fn StaffLoginPage() -> impl IntoView {
                     let (next, flash) = (next.clone(), flash.clone());
                     Suspend::new(async move {
                         match user.await {
-                            Ok(Some(user)) => view! {
-                                <p class="logged-in">{locale.t("staff.logged_in_as")} " " <strong>{user.name.clone()}</strong> " (" {role_label(locale, &user)} ")"</p>
-                                <p><a href=locale.path("/staff", false)>{locale.t("staff.home_title")}</a></p>
-                                <LogoutButton/>
-                            }.into_any(),
-                            Ok(None) => view! { <LoginForm next flash/> }.into_any(),
-                            Err(error) => view! { <InternalError error/> }.into_any(),
+                            Ok(Some(user)) => {
+                                view! {
+                                    <p class="logged-in">
+                                        {locale.t("staff.logged_in_as")} " "
+                                        <strong>{user.name.clone()}</strong> " ("
+                                        {role_label(locale, &user)} ")"
+                                    </p>
+                                    <p>
+                                        <a href=locale
+                                            .path("/staff", false)>{locale.t("staff.home_title")}</a>
+                                    </p>
+                                    <LogoutButton />
+                                }
+                                    .into_any()
+                            }
+                            Ok(None) => view! { <LoginForm next flash /> }.into_any(),
+                            Err(error) => view! { <InternalError error /> }.into_any(),
                         }
                     })
                 }}
@@ -95,21 +105,43 @@ fn LoginForm(next: String, flash: Option<LoginFlash>) -> impl IntoView {
         None => (String::new(), None),
     };
     view! {
-        {problem.map(|message| view! { <p class="form-problem" role="alert" id="login-problem">{message}</p> })}
+        {problem
+            .map(|message| {
+                view! {
+                    <p class="form-problem" role="alert" id="login-problem">
+                        {message}
+                    </p>
+                }
+            })}
         <form method="post" action={<LogInStaff as ServerFn>::PATH} class="login-form">
-            <input type="hidden" name="next" value=next/>
-            <input type="hidden" name="lang" value=locale.code()/>
+            <input type="hidden" name="next" value=next />
+            <input type="hidden" name="lang" value=locale.code() />
             <div class="field">
                 <label for="email">{locale.t("staff.email")}</label>
-                <input id="email" name="email" type="email" autocomplete="username" required value=email/>
+                <input
+                    id="email"
+                    name="email"
+                    type="email"
+                    autocomplete="username"
+                    required
+                    value=email
+                />
             </div>
             <div class="field">
                 <label for="password">{locale.t("staff.password")}</label>
-                <input id="password" name="password" type="password" autocomplete="current-password" required/>
+                <input
+                    id="password"
+                    name="password"
+                    type="password"
+                    autocomplete="current-password"
+                    required
+                />
             </div>
             <button type="submit">{locale.t("staff.login_submit")}</button>
         </form>
-        <p class="forgot"><a href=locale.path("/staff/password/forgot", false)>{locale.t("staff.forgot_link")}</a></p>
+        <p class="forgot">
+            <a href=locale.path("/staff/password/forgot", false)>{locale.t("staff.forgot_link")}</a>
+        </p>
     }
 }
 
@@ -118,7 +150,7 @@ pub fn LogoutButton() -> impl IntoView {
     let locale = use_locale();
     view! {
         <form method="post" action={<LogOutStaff as ServerFn>::PATH} class="logout-form">
-            <input type="hidden" name="lang" value=locale.code()/>
+            <input type="hidden" name="lang" value=locale.code() />
             <button type="submit">{locale.t("staff.logout")}</button>
         </form>
     }
@@ -151,30 +183,45 @@ pub fn StaffHomePage() -> impl IntoView {
     let user = Resource::new(|| (), |_| current_staff_user());
     let title = locale.t("staff.home_title");
     view! {
-        <Title text=title.clone()/>
-        <Meta name="robots" content="noindex"/>
+        <Title text=title.clone() />
+        <Meta name="robots" content="noindex" />
         <Suspense>
             {move || {
                 let title = title.clone();
                 Suspend::new(async move {
                     match user.await {
-                        Ok(Some(user)) => view! {
-                            <forms::StaffNav user=user.clone()/>
-                            <section class="staff-home">
-                                <h1>{title}</h1>
-                                <p class="logged-in">{locale.t("staff.logged_in_as")} " " <strong>{user.name.clone()}</strong> " (" {role_label(locale, &user)} ")"</p>
-                                <dl class="account">
-                                    <dt>{locale.t("staff.email")}</dt><dd>{user.email.clone()}</dd>
-                                    <dt>{locale.t("staff.role")}</dt><dd>{role_label(locale, &user)}</dd>
-                                </dl>
-                                <p><a href=locale.path("/staff/account", false)>{locale.t("staff.change_password")}</a></p>
-                            </section>
-                        }.into_any(),
+                        Ok(Some(user)) => {
+                            view! {
+                                <forms::StaffNav user=user.clone() />
+                                <section class="staff-home">
+                                    <h1>{title}</h1>
+                                    <p class="logged-in">
+                                        {locale.t("staff.logged_in_as")} " "
+                                        <strong>{user.name.clone()}</strong> " ("
+                                        {role_label(locale, &user)} ")"
+                                    </p>
+                                    <dl class="account">
+                                        <dt>{locale.t("staff.email")}</dt>
+                                        <dd>{user.email.clone()}</dd>
+                                        <dt>{locale.t("staff.role")}</dt>
+                                        <dd>{role_label(locale, &user)}</dd>
+                                    </dl>
+                                    <p>
+                                        <a href=locale
+                                            .path(
+                                                "/staff/account",
+                                                false,
+                                            )>{locale.t("staff.change_password")}</a>
+                                    </p>
+                                </section>
+                            }
+                                .into_any()
+                        }
                         Ok(None) => {
                             to_login(locale);
                             view! { <p>{locale.t("staff.login_needed")}</p> }.into_any()
                         }
-                        Err(error) => view! { <InternalError error/> }.into_any(),
+                        Err(error) => view! { <InternalError error /> }.into_any(),
                     }
                 })
             }}

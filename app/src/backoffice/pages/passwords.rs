@@ -55,42 +55,86 @@ pub fn StaffPasswordLinkPage() -> impl IntoView {
     );
     let forgot = locale.path("/staff/password/forgot", false);
     view! {
-        <Meta name="robots" content="noindex"/>
+        <Meta name="robots" content="noindex" />
         <section class="staff-login">
             <Suspense>
                 {move || {
                     let (flash, forgot, token) = (flash.clone(), forgot.clone(), token.clone());
                     Suspend::new(async move {
-                        let dead = flash.as_ref().is_some_and(|f| f.error(LINK_FORM, "token").is_some());
+                        let dead = flash
+                            .as_ref()
+                            .is_some_and(|f| f.error(LINK_FORM, "token").is_some());
                         match link.await {
                             Ok(Some(link)) if !dead => {
-                                let title = locale.t(&format!("staff.password_title_{}", link.purpose));
+                                let title = locale
+                                    .t(&format!("staff.password_title_{}", link.purpose));
                                 view! {
-                                    <Title text=title.clone()/>
+                                    <Title text=title.clone() />
                                     <h1>{title}</h1>
-                                    <p>{locale.t("staff.password_for").replace("%{name}", &link.name).replace("%{email}", &link.email)}</p>
-                                    <FlashNotice flash=flash.clone()/>
-                                    <form method="post" action={<SetPassword as ServerFn>::PATH} class="staff-form">
-                                        <LangField/>
-                                        <input type="hidden" name="token" value=token/>
+                                    <p>
+                                        {locale
+                                            .t("staff.password_for")
+                                            .replace("%{name}", &link.name)
+                                            .replace("%{email}", &link.email)}
+                                    </p>
+                                    <FlashNotice flash=flash.clone() />
+                                    <form
+                                        method="post"
+                                        action={<SetPassword as ServerFn>::PATH}
+                                        class="staff-form"
+                                    >
+                                        <LangField />
+                                        <input type="hidden" name="token" value=token />
                                         // For password managers: whose password this is.
-                                        <input type="hidden" name="username" autocomplete="username" value=link.email.clone()/>
-                                        <TextField form=LINK_FORM name="new_password" label=locale.t("staff.new_password") value=String::new() flash=flash.clone() kind="password" hint=locale.t("staff.password_hint") required=true autocomplete="new-password"/>
-                                        <TextField form=LINK_FORM name="repeat_password" label=locale.t("staff.repeat_password") value=String::new() flash=flash.clone() kind="password" required=true autocomplete="new-password"/>
-                                        <button type="submit">{locale.t("staff.password_submit")}</button>
+                                        <input
+                                            type="hidden"
+                                            name="username"
+                                            autocomplete="username"
+                                            value=link.email.clone()
+                                        />
+                                        <TextField
+                                            form=LINK_FORM
+                                            name="new_password"
+                                            label=locale.t("staff.new_password")
+                                            value=String::new()
+                                            flash=flash.clone()
+                                            kind="password"
+                                            hint=locale.t("staff.password_hint")
+                                            required=true
+                                            autocomplete="new-password"
+                                        />
+                                        <TextField
+                                            form=LINK_FORM
+                                            name="repeat_password"
+                                            label=locale.t("staff.repeat_password")
+                                            value=String::new()
+                                            flash=flash.clone()
+                                            kind="password"
+                                            required=true
+                                            autocomplete="new-password"
+                                        />
+                                        <button type="submit">
+                                            {locale.t("staff.password_submit")}
+                                        </button>
                                     </form>
-                                }.into_any()
+                                }
+                                    .into_any()
                             }
                             Ok(_) => {
                                 let title = locale.t("staff.password_link_dead_title");
                                 view! {
-                                    <Title text=title.clone()/>
+                                    <Title text=title.clone() />
                                     <h1>{title}</h1>
-                                    <p class="form-problem" role="alert">{locale.t("staff.password_link_dead")}</p>
-                                    <p><a href=forgot>{locale.t("staff.password_link_ask")}</a></p>
-                                }.into_any()
+                                    <p class="form-problem" role="alert">
+                                        {locale.t("staff.password_link_dead")}
+                                    </p>
+                                    <p>
+                                        <a href=forgot>{locale.t("staff.password_link_ask")}</a>
+                                    </p>
+                                }
+                                    .into_any()
                             }
-                            Err(error) => view! { <InternalError error/> }.into_any(),
+                            Err(error) => view! { <InternalError error /> }.into_any(),
                         }
                     })
                 }}
@@ -106,26 +150,44 @@ pub fn StaffForgotPasswordPage() -> impl IntoView {
     let sent = use_query_map().read_untracked().get("sent").is_some();
     let title = locale.t("staff.forgot_title");
     view! {
-        <Title text=title.clone()/>
-        <Meta name="robots" content="noindex"/>
+        <Title text=title.clone() />
+        <Meta name="robots" content="noindex" />
         <section class="staff-login">
             <h1>{title}</h1>
             {if sent {
-                view! { <p class="notice" role="status">{locale.t("staff.forgot_sent")}</p> }.into_any()
+                view! {
+                    <p class="notice" role="status">
+                        {locale.t("staff.forgot_sent")}
+                    </p>
+                }
+                    .into_any()
             } else {
                 view! {
                     <p>{locale.t("staff.forgot_intro")}</p>
-                    <form method="post" action={<RequestPasswordLink as ServerFn>::PATH} class="login-form">
-                        <LangField/>
+                    <form
+                        method="post"
+                        action={<RequestPasswordLink as ServerFn>::PATH}
+                        class="login-form"
+                    >
+                        <LangField />
                         <div class="field">
                             <label for="email">{locale.t("staff.email")}</label>
-                            <input id="email" name="email" type="email" autocomplete="username" required/>
+                            <input
+                                id="email"
+                                name="email"
+                                type="email"
+                                autocomplete="username"
+                                required
+                            />
                         </div>
                         <button type="submit">{locale.t("staff.forgot_submit")}</button>
                     </form>
-                }.into_any()
+                }
+                    .into_any()
             }}
-            <p><a href=locale.path("/staff/login", false)>{locale.t("staff.login_title")}</a></p>
+            <p>
+                <a href=locale.path("/staff/login", false)>{locale.t("staff.login_title")}</a>
+            </p>
         </section>
     }
 }
@@ -144,32 +206,74 @@ pub fn StaffOwnAccountPage() -> impl IntoView {
         },
     );
     view! {
-        <Title text=title.clone()/>
-        <Meta name="robots" content="noindex"/>
-        {gated(data, move |page: OwnAccountPage| {
-            let f = OWN_PASSWORD_FORM;
-            let flash = page.flash.clone();
-            view! {
-                <StaffNav user=page.user.clone()/>
-                <section class="staff-page">
-                    <h1>{title.clone()}</h1>
-                    <FlashNotice flash=flash.clone()/>
-                    <dl class="account">
-                        <dt>{locale.t("staff.account_name")}</dt><dd>{page.user.name.clone()}</dd>
-                        <dt>{locale.t("staff.email")}</dt><dd>{page.user.email.clone()}</dd>
-                    </dl>
-                    <h2 id="change-password">{locale.t("staff.change_password")}</h2>
-                    <p>{locale.t("staff.change_password_intro")}</p>
-                    <form method="post" action={<ChangeOwnPassword as ServerFn>::PATH} class="staff-form">
-                        <LangField/>
-                        <input type="hidden" name="username" autocomplete="username" value=page.user.email.clone()/>
-                        <TextField form=f name="current_password" label=locale.t("staff.current_password") value=String::new() flash=flash.clone() kind="password" required=true autocomplete="current-password"/>
-                        <TextField form=f name="new_password" label=locale.t("staff.new_password") value=String::new() flash=flash.clone() kind="password" hint=locale.t("staff.password_hint") required=true autocomplete="new-password"/>
-                        <TextField form=f name="repeat_password" label=locale.t("staff.repeat_password") value=String::new() flash=flash.clone() kind="password" required=true autocomplete="new-password"/>
-                        <button type="submit">{locale.t("staff.change_password")}</button>
-                    </form>
-                </section>
-            }
-        })}
+        <Title text=title.clone() />
+        <Meta name="robots" content="noindex" />
+        {gated(
+            data,
+            move |page: OwnAccountPage| {
+                let f = OWN_PASSWORD_FORM;
+                let flash = page.flash.clone();
+                view! {
+                    <StaffNav user=page.user.clone() />
+                    <section class="staff-page">
+                        <h1>{title.clone()}</h1>
+                        <FlashNotice flash=flash.clone() />
+                        <dl class="account">
+                            <dt>{locale.t("staff.account_name")}</dt>
+                            <dd>{page.user.name.clone()}</dd>
+                            <dt>{locale.t("staff.email")}</dt>
+                            <dd>{page.user.email.clone()}</dd>
+                        </dl>
+                        <h2 id="change-password">{locale.t("staff.change_password")}</h2>
+                        <p>{locale.t("staff.change_password_intro")}</p>
+                        <form
+                            method="post"
+                            action={<ChangeOwnPassword as ServerFn>::PATH}
+                            class="staff-form"
+                        >
+                            <LangField />
+                            <input
+                                type="hidden"
+                                name="username"
+                                autocomplete="username"
+                                value=page.user.email.clone()
+                            />
+                            <TextField
+                                form=f
+                                name="current_password"
+                                label=locale.t("staff.current_password")
+                                value=String::new()
+                                flash=flash.clone()
+                                kind="password"
+                                required=true
+                                autocomplete="current-password"
+                            />
+                            <TextField
+                                form=f
+                                name="new_password"
+                                label=locale.t("staff.new_password")
+                                value=String::new()
+                                flash=flash.clone()
+                                kind="password"
+                                hint=locale.t("staff.password_hint")
+                                required=true
+                                autocomplete="new-password"
+                            />
+                            <TextField
+                                form=f
+                                name="repeat_password"
+                                label=locale.t("staff.repeat_password")
+                                value=String::new()
+                                flash=flash.clone()
+                                kind="password"
+                                required=true
+                                autocomplete="new-password"
+                            />
+                            <button type="submit">{locale.t("staff.change_password")}</button>
+                        </form>
+                    </section>
+                }
+            },
+        )}
     }
 }

@@ -64,12 +64,34 @@ fn UpdateFields(
         None => Default::default(),
     };
     view! {
-        <LangField/>
-        <input type="hidden" name="update" value=id/>
-        <input type="hidden" name="person" value=person/>
-        <TextField form=f name="occurred_on" label=locale.t("staff.occurred_on") value=date flash=flash.clone() hint=locale.t("staff.date_hint") required=true/>
-        <SelectField form=f name="status" label=locale.t("staff.status") value=status flash=flash.clone() options=statuses/>
-        <TextField form=f name="source_url" label=locale.t("staff.source_url") value=source_url flash=flash.clone() kind="url"/>
+        <LangField />
+        <input type="hidden" name="update" value=id />
+        <input type="hidden" name="person" value=person />
+        <TextField
+            form=f
+            name="occurred_on"
+            label=locale.t("staff.occurred_on")
+            value=date
+            flash=flash.clone()
+            hint=locale.t("staff.date_hint")
+            required=true
+        />
+        <SelectField
+            form=f
+            name="status"
+            label=locale.t("staff.status")
+            value=status
+            flash=flash.clone()
+            options=statuses
+        />
+        <TextField
+            form=f
+            name="source_url"
+            label=locale.t("staff.source_url")
+            value=source_url
+            flash=flash.clone()
+            kind="url"
+        />
         {language_fieldsets(f, &UPDATE_TEXTS, record.as_ref(), &required, &flash)}
     }
 }
@@ -84,22 +106,44 @@ pub fn StaffNewUpdatePage(slug: String) -> impl IntoView {
     );
     let title = locale.t("staff.new_update");
     view! {
-        <Title text=title.clone()/>
-        <Meta name="robots" content="noindex"/>
-        {gated(data, move |page: NewUpdateWorkspace| view! {
-            <StaffNav user=page.user.clone()/>
-            <section class="staff-page">
-                <h1>{title.clone()}</h1>
-                <p><a href=locale.path(&format!("/staff/persons/{}", page.person), false)>
-                    {locale.t("staff.back_to_person").replace("%{person}", &page.person_name)}
-                </a></p>
-                <FlashNotice flash=page.flash.clone()/>
-                <form method="post" action={<SaveStatusUpdate as ServerFn>::PATH} class="staff-form">
-                    <UpdateFields person=page.person.clone() record=None required=page.required_languages.clone() flash=page.flash.clone()/>
-                    <button type="submit">{locale.t("staff.save")}</button>
-                </form>
-            </section>
-        })}
+        <Title text=title.clone() />
+        <Meta name="robots" content="noindex" />
+        {gated(
+            data,
+            move |page: NewUpdateWorkspace| {
+                view! {
+                    <StaffNav user=page.user.clone() />
+                    <section class="staff-page">
+                        <h1>{title.clone()}</h1>
+                        <p>
+                            <a href=locale
+                                .path(
+                                    &format!("/staff/persons/{}", page.person),
+                                    false,
+                                )>
+                                {locale
+                                    .t("staff.back_to_person")
+                                    .replace("%{person}", &page.person_name)}
+                            </a>
+                        </p>
+                        <FlashNotice flash=page.flash.clone() />
+                        <form
+                            method="post"
+                            action={<SaveStatusUpdate as ServerFn>::PATH}
+                            class="staff-form"
+                        >
+                            <UpdateFields
+                                person=page.person.clone()
+                                record=None
+                                required=page.required_languages.clone()
+                                flash=page.flash.clone()
+                            />
+                            <button type="submit">{locale.t("staff.save")}</button>
+                        </form>
+                    </section>
+                }
+            },
+        )}
     }
 }
 
@@ -119,84 +163,159 @@ pub fn StaffUpdatePage(id: String) -> impl IntoView {
         },
     );
     view! {
-        <Meta name="robots" content="noindex"/>
-        {gated(data, move |page: StatusUpdateWorkspace| {
-            let u = page.update.clone();
-            let flash = page.flash.clone();
-            let missing = u.missing_translations(&page.required_languages);
-            let refused = flash
-                .as_ref()
-                .and_then(|f| f.error(UPDATE_FORM, "publish"))
-                .map(|key| locale.t(key));
-            let publication = if u.is_published {
-                view! {
-                    <form method="post" action={<UnpublishStatusUpdate as ServerFn>::PATH} class="inline-form">
-                        <LangField/>
-                        <input type="hidden" name="update" value=u.id.to_string()/>
-                        <button type="submit">{locale.t("staff.unpublish")}</button>
-                    </form>
-                }.into_any()
-            } else {
-                let waiting = !missing.is_empty();
-                view! {
-                    {refused.map(|text| view! { <p class="field-error" role="alert" id="publish-refused">{text}</p> })}
-                    <MissingTranslations missing=missing.clone()/>
-                    <form method="post" action={<PublishStatusUpdate as ServerFn>::PATH} class="inline-form">
-                        <LangField/>
-                        <input type="hidden" name="update" value=u.id.to_string()/>
-                        <button type="submit">{locale.t("staff.publish")}</button>
-                        {waiting.then(|| view! {
-                            " "
-                            <button type="submit" name="translations_to_follow" value="1" class="secondary">
-                                {locale.t("staff.publish_translations_to_follow")}
-                            </button>
-                        })}
-                    </form>
-                }.into_any()
-            };
-            let preview = Locale::ALL
-                .into_iter()
-                .filter(|l| u.text_in("title", *l).is_some())
-                .map(|language| {
-                    let text = |field: &str| u.text_in(field, language).map(str::to_owned);
+        <Meta name="robots" content="noindex" />
+        {gated(
+            data,
+            move |page: StatusUpdateWorkspace| {
+                let u = page.update.clone();
+                let flash = page.flash.clone();
+                let missing = u.missing_translations(&page.required_languages);
+                let refused = flash
+                    .as_ref()
+                    .and_then(|f| f.error(UPDATE_FORM, "publish"))
+                    .map(|key| locale.t(key));
+                let publication = if u.is_published {
                     view! {
-                        <article class="timeline-entry preview" lang=language.code()>
-                            <p class="preview-language" lang=locale.code()>{locale.language_name(language)}</p>
-                            <p class="timeline-date">{u.occurred_on.format(language)}</p>
-                            {u.status.map(|s| view! { <p class="status-badge">{language.t(&s.label_key())}</p> })}
-                            <h3>{text("title")}</h3>
-                            // Sanitized when it was saved: what is stored is what is rendered.
-                            {text("body_html").map(|html| view! { <div class="timeline-body" inner_html=html></div> })}
-                            {u.source_url.clone().map(|url| {
-                                let label = text("source_title").unwrap_or_else(|| url.clone());
-                                view! { <p class="timeline-source"><a href=url rel="noopener noreferrer">{label}</a></p> }
-                            })}
-                        </article>
+                        <form
+                            method="post"
+                            action={<UnpublishStatusUpdate as ServerFn>::PATH}
+                            class="inline-form"
+                        >
+                            <LangField />
+                            <input type="hidden" name="update" value=u.id.to_string() />
+                            <button type="submit">{locale.t("staff.unpublish")}</button>
+                        </form>
                     }
-                })
-                .collect_view();
-            view! {
-                <Title text=u.title.clone()/>
-                <StaffNav user=page.user.clone()/>
-                <section class="staff-page">
-                    <h1>{u.title.clone()}</h1>
-                    <p><a href=locale.path(&format!("/staff/persons/{}", u.person), false)>
-                        {locale.t("staff.back_to_person").replace("%{person}", &page.person_name)}
-                    </a></p>
-                    <FlashNotice flash=flash.clone()/>
-                    <p class="update-state">
-                        <strong>{locale.t(if u.is_published { "staff.state_published" } else { "staff.state_draft" })}</strong>
-                    </p>
-                    {publication}
-                    <h2>{locale.t("staff.preview")}</h2>
-                    {preview}
-                    <h2>{locale.t("staff.edit_update")}</h2>
-                    <form method="post" action={<SaveStatusUpdate as ServerFn>::PATH} class="staff-form">
-                        <UpdateFields person=u.person.clone() record=Some(u.clone()) required=page.required_languages.clone() flash=flash.clone()/>
-                        <button type="submit">{locale.t("staff.save")}</button>
-                    </form>
-                </section>
-            }
-        })}
+                        .into_any()
+                } else {
+                    let waiting = !missing.is_empty();
+                    view! {
+                        {refused
+                            .map(|text| {
+                                view! {
+                                    <p class="field-error" role="alert" id="publish-refused">
+                                        {text}
+                                    </p>
+                                }
+                            })}
+                        <MissingTranslations missing=missing.clone() />
+                        <form
+                            method="post"
+                            action={<PublishStatusUpdate as ServerFn>::PATH}
+                            class="inline-form"
+                        >
+                            <LangField />
+                            <input type="hidden" name="update" value=u.id.to_string() />
+                            <button type="submit">{locale.t("staff.publish")}</button>
+                            {waiting
+                                .then(|| {
+                                    view! {
+                                        " "
+                                        <button
+                                            type="submit"
+                                            name="translations_to_follow"
+                                            value="1"
+                                            class="secondary"
+                                        >
+                                            {locale.t("staff.publish_translations_to_follow")}
+                                        </button>
+                                    }
+                                })}
+                        </form>
+                    }
+                        .into_any()
+                };
+                let preview = Locale::ALL
+                    .into_iter()
+                    .filter(|l| u.text_in("title", *l).is_some())
+                    .map(|language| {
+                        let text = |field: &str| u.text_in(field, language).map(str::to_owned);
+                        view! {
+                            <article class="timeline-entry preview" lang=language.code()>
+                                <p class="preview-language" lang=locale.code()>
+                                    {locale.language_name(language)}
+                                </p>
+                                <p class="timeline-date">{u.occurred_on.format(language)}</p>
+                                {u
+                                    .status
+                                    .map(|s| {
+                                        view! {
+                                            <p class="status-badge">{language.t(&s.label_key())}</p>
+                                        }
+                                    })}
+                                <h3>{text("title")}</h3>
+                                // Sanitized when it was saved: what is stored is what is rendered.
+                                {text("body_html")
+                                    .map(|html| {
+                                        view! { <div class="timeline-body" inner_html=html></div> }
+                                    })}
+                                {u
+                                    .source_url
+                                    .clone()
+                                    .map(|url| {
+                                        let label = text("source_title")
+                                            .unwrap_or_else(|| url.clone());
+                                        view! {
+                                            <p class="timeline-source">
+                                                <a href=url rel="noopener noreferrer">
+                                                    {label}
+                                                </a>
+                                            </p>
+                                        }
+                                    })}
+                            </article>
+                        }
+                    })
+                    .collect_view();
+                view! {
+                    <Title text=u.title.clone() />
+                    <StaffNav user=page.user.clone() />
+                    <section class="staff-page">
+                        <h1>{u.title.clone()}</h1>
+                        <p>
+                            <a href=locale
+                                .path(
+                                    &format!("/staff/persons/{}", u.person),
+                                    false,
+                                )>
+                                {locale
+                                    .t("staff.back_to_person")
+                                    .replace("%{person}", &page.person_name)}
+                            </a>
+                        </p>
+                        <FlashNotice flash=flash.clone() />
+                        <p class="update-state">
+                            <strong>
+                                {locale
+                                    .t(
+                                        if u.is_published {
+                                            "staff.state_published"
+                                        } else {
+                                            "staff.state_draft"
+                                        },
+                                    )}
+                            </strong>
+                        </p>
+                        {publication}
+                        <h2>{locale.t("staff.preview")}</h2>
+                        {preview}
+                        <h2>{locale.t("staff.edit_update")}</h2>
+                        <form
+                            method="post"
+                            action={<SaveStatusUpdate as ServerFn>::PATH}
+                            class="staff-form"
+                        >
+                            <UpdateFields
+                                person=u.person.clone()
+                                record=Some(u.clone())
+                                required=page.required_languages.clone()
+                                flash=flash.clone()
+                            />
+                            <button type="submit">{locale.t("staff.save")}</button>
+                        </form>
+                    </section>
+                }
+            },
+        )}
     }
 }
