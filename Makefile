@@ -4,6 +4,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
 CARGO_LEPTOS_VERSION := 0.3.10
+# Formats the bodies of `view!` (rustfmt leaves them as written); settings in leptosfmt.toml.
+LEPTOSFMT_VERSION := 0.1.33
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
 NODE_BIN := $(CURDIR)/end2end/node_modules/.bin
 export PATH := $(NODE_BIN):$(HOME)/.cargo/bin:$(PATH)
@@ -35,6 +37,8 @@ tools:
 	  cargo install cargo-leptos@$(CARGO_LEPTOS_VERSION) --locked
 	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" || \
 	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+	@leptosfmt --version 2>/dev/null | grep -q "$(LEPTOSFMT_VERSION)" || \
+	  cargo install leptosfmt --version $(LEPTOSFMT_VERSION) --locked
 
 # binaryen gives the wasm-opt that cargo-leptos uses for release builds;
 # Playwright and axe-core run the browser tests.
@@ -103,6 +107,7 @@ site:
 
 lint:
 	cargo fmt --all --check
+	leptosfmt --quiet --check app/src
 	cargo clippy --workspace --all-targets --all-features -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
