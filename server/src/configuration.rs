@@ -219,7 +219,14 @@ impl Settings {
                 });
             }
         }
+        // Read in this order, so that the first of several mistakes is the one told.
         let limit = "is not a whole number (0 turns the limit off)";
+        let signing_rate_per_minute = number_or("SIGNING_RATE_LIMIT_PER_MINUTE", 10, limit)?;
+        let login_rate_per_minute = number_or("LOGIN_RATE_LIMIT_PER_MINUTE", 10, limit)?;
+        let feeds_allow_private = switch("FEEDS_ALLOW_PRIVATE", false)?;
+        let feed_worker = switch("FEED_WORKER", true)?;
+        let client_ip_header = client_ip_header()?;
+        let retention_days = number_or("RETENTION_DAYS", 180, "is not a whole number of days")?;
         let database_wait = match var("DATABASE_WAIT_SECONDS") {
             None => None,
             Some(_) => Some(std::time::Duration::from_secs(number_or(
@@ -228,17 +235,20 @@ impl Settings {
                 "is not a whole number of seconds (0: do not wait)",
             )?)),
         };
+        let render_cache_bytes = render_cache_bytes()?;
+        let open_data_licence = open_data_licence()?;
+        let accessibility_contact = accessibility_contact()?;
         Ok(Self {
-            accessibility_contact: accessibility_contact()?,
-            render_cache_bytes: render_cache_bytes()?,
-            open_data_licence: open_data_licence()?,
-            retention_days: number_or("RETENTION_DAYS", 180, "is not a whole number of days")?,
+            accessibility_contact,
+            render_cache_bytes,
+            open_data_licence,
+            retention_days,
             public_url: public_url.map(|url| url.trim_end_matches('/').to_owned()),
-            signing_rate_per_minute: number_or("SIGNING_RATE_LIMIT_PER_MINUTE", 10, limit)?,
-            login_rate_per_minute: number_or("LOGIN_RATE_LIMIT_PER_MINUTE", 10, limit)?,
-            feeds_allow_private: switch("FEEDS_ALLOW_PRIVATE", false)?,
-            feed_worker: switch("FEED_WORKER", true)?,
-            client_ip_header: client_ip_header()?,
+            signing_rate_per_minute,
+            login_rate_per_minute,
+            feeds_allow_private,
+            feed_worker,
+            client_ip_header,
             smtp_url: var("SMTP_URL").map(SecretString::from),
             mail_from: var("MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned()),
             database_url: SecretString::from(

@@ -24,7 +24,7 @@ fn person_options(persons: &PersonChoices, none_label: String) -> Vec<(String, S
     options
 }
 
-/// A fetch problem (its code, see `sync::Problem`) in the page's language.
+/// A fetch problem (its code, see `sync::client::Problem`) in the page's language.
 /// The raw error stays in the server's log.
 fn problem_text(locale: crate::i18n::Locale, code: &str) -> String {
     let (class, status) = code.split_once(':').unwrap_or((code, ""));

@@ -2,7 +2,8 @@
 //! person's current status, their one write, and their publication. Staff
 //! updates, the feed inbox, trusted feeds and the demo data write through
 //! here; the public pages, the staff pages and the outgoing feeds read in
-//! this order. Here because every feature uses it, like the outbox.
+//! this order. A rule of case records every feature shares: here, not in
+//! any one feature.
 use crate::domain::{PartialDate, Status, StatusEventRecord, Translatable};
 use crate::i18n::Locale;
 use crate::server::audit::{Actor, AuditEntry, RecordAudit};
