@@ -102,7 +102,7 @@ pub fn App() -> impl IntoView {
         } />
         <Meta property="og:site_name" content="Lumières" />
         <Meta property="og:locale" content=og_locale(locale) />
-        <Stylesheet id="leptos" href="/pkg/lumieres.css" />
+        <Stylesheet id="leptos" href=stylesheet() />
         <Link rel="icon" href=FAVICON />
         <components::FeedLinks base=String::new() title="Lumières".to_owned() />
         <Router>
@@ -251,6 +251,16 @@ fn StaffRouter() -> impl IntoView {
         ["actions", slug] => view! { <StaffActionPage slug=slug.to_string() /> }.into_any(),
         _ => view! { <NotFound /> }.into_any(),
     }
+}
+
+/// The stylesheet's address, in the bundle's versioned folder (given to
+/// every render by the router); pages render on the server only.
+fn stylesheet() -> String {
+    #[cfg(feature = "ssr")]
+    if let Some(options) = use_context::<LeptosOptions>() {
+        return server::stylesheet(&options);
+    }
+    "/pkg/lumieres.css".to_owned()
 }
 
 /// A lantern, inline so that a first visit makes no extra request for it.

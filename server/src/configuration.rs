@@ -96,6 +96,28 @@ impl std::fmt::Debug for Settings {
     }
 }
 
+/// The folder the browser bundle is served from: `pkg/`, then a version made
+/// of the bundle's contents when it is there (`pkg/3f9a0c1b2d4e`). A new
+/// bundle is a new address, so a browser may keep each for a year and never
+/// mix an old script with a new page; instances with the same bundle agree.
+pub fn bundle_dir(site_root: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    let mut found = false;
+    for extension in ["js", "wasm", "css"] {
+        let file = format!("{site_root}/pkg/{OUTPUT_NAME}.{extension}");
+        if let Ok(bytes) = std::fs::read(file) {
+            hash.update(&bytes);
+            found = true;
+        }
+    }
+    if !found {
+        return "pkg".to_owned();
+    }
+    let version = app::server::tokens::hex(&hash.finalize());
+    format!("pkg/{}", &version[..12])
+}
+
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
@@ -288,7 +310,7 @@ impl Settings {
         LeptosOptions::builder()
             .output_name(OUTPUT_NAME)
             .site_root(self.site_root.as_str())
-            .site_pkg_dir("pkg")
+            .site_pkg_dir(bundle_dir(&self.site_root))
             .site_addr(self.site_addr)
             .env(Env::PROD)
             .build()

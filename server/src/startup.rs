@@ -367,14 +367,30 @@ fn router(state: AppState, sign_queue: SignQueue, site_root: &str) -> Router {
     // signing queue (a feature's own moving part, outside `AppState`), and
     // the public address pages name themselves by.
     let public_url = app::components::PublicUrl(state.public_url.clone());
+    let options = state.leptos_options.clone();
     let context = move || {
         leptos::nonce::provide_nonce();
         leptos::prelude::provide_context(sign_queue.clone());
         leptos::prelude::provide_context(public_url.clone());
+        leptos::prelude::provide_context(options.clone());
     };
-    let pkg = ServeDir::new(format!("{site_root}/pkg"))
-        .precompressed_br()
-        .precompressed_gzip();
+    // The bundle's folder carries its version (`configuration::bundle_dir`):
+    // what is found there never changes, and browsers keep it for a year.
+    let pkg_dir = format!("/{}", state.leptos_options.site_pkg_dir);
+    let immutable = pkg_dir != "/pkg";
+    let pkg = tower::ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            move |response: &axum::response::Response<_>| {
+                (immutable && response.status().is_success())
+                    .then(|| HeaderValue::from_static("public, max-age=31536000, immutable"))
+            },
+        ))
+        .service(
+            ServeDir::new(format!("{site_root}/pkg"))
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
     Router::new()
         .route("/healthz", get(healthz))
         .merge(open_data_routes())
@@ -387,7 +403,7 @@ fn router(state: AppState, sign_queue: SignQueue, site_root: &str) -> Router {
             app::records::timeline::ONE_CLICK_UNSUBSCRIBE,
             axum::routing::post(app::signing::unsubscribe::on_server::one_click),
         )
-        .nest_service("/pkg", pkg)
+        .nest_service(&pkg_dir, pkg)
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -410,7 +426,9 @@ fn router(state: AppState, sign_queue: SignQueue, site_root: &str) -> Router {
             state.clone(),
             app::server::render_cache::serve_public,
         ))
-        .layer(CompressionLayer::new())
+        // What the render cache did not compress already: not small bodies
+        // (a live count, a badge), whose compression costs more than it saves.
+        .layer(CompressionLayer::new().compress_when(compress_when()))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -426,6 +444,17 @@ fn router(state: AppState, sign_queue: SignQueue, site_root: &str) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Which answers are compressed as they go out: the same as tower-http's
+/// default, but only from `encoded::MIN_BYTES` on, as the render cache does.
+fn compress_when() -> impl tower_http::compression::Predicate {
+    use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+    let smallest = u16::try_from(app::server::encoded::MIN_BYTES).unwrap_or(u16::MAX);
+    SizeAbove::new(smallest)
+        .and(NotForContentType::GRPC)
+        .and(NotForContentType::IMAGES)
+        .and(NotForContentType::SSE)
 }
 
 /// "ok" while the database answers. A load balancer asks every second: the

@@ -79,7 +79,8 @@ async fn embed_page(
         Ok(None) => return not_found(),
         Err(error) => return unreadable(error),
     };
-    let page = embed_html(&action, locale, &state.public_url);
+    let stylesheet = crate::server::stylesheet(&state.leptos_options);
+    let page = embed_html(&action, locale, &state.public_url, &stylesheet);
     let mut response = cacheable(&headers, page, "text/html; charset=utf-8", CACHE);
     response.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
@@ -90,7 +91,12 @@ async fn embed_page(
 
 /// The embed: plain HTML, its texts escaped, its link opening the action
 /// page outside the frame.
-fn embed_html(action: &ActionListing, locale: Locale, public_url: &str) -> String {
+fn embed_html(
+    action: &ActionListing,
+    locale: Locale,
+    public_url: &str,
+    stylesheet: &str,
+) -> String {
     let href = format!(
         "{public_url}{}",
         locale.path(&format!("/actions/{}", action.slug), false)
@@ -109,7 +115,7 @@ fn embed_html(action: &ActionListing, locale: Locale, public_url: &str) -> Strin
     format!(
         "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title}</title><link rel=\"stylesheet\" href=\"/pkg/lumieres.css\"></head>\
+         <title>{title}</title><link rel=\"stylesheet\" href=\"{stylesheet}\"></head>\
          <body class=\"embed\"><main class=\"embed-card\">\
          <p class=\"for-person\">{for_label} <strong>{person}</strong></p>\
          <h1{title_lang}>{title}</h1>\

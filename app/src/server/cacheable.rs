@@ -34,9 +34,14 @@ pub fn cacheable(
 }
 
 /// Whether the request's `If-None-Match` names `etag`: the client holds it.
+/// Compared weakly, as RFC 9110 asks of If-None-Match: `W/"x"` and `"x"`
+/// name the same page, in another encoding.
 pub fn holds(request: &HeaderMap, etag: &str) -> bool {
+    let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_owned();
     request.get(header::IF_NONE_MATCH).is_some_and(|tags| {
-        tags.to_str()
-            .is_ok_and(|tags| tags.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+        tags.to_str().is_ok_and(|tags| {
+            tags.split(',')
+                .any(|t| t.trim() == "*" || opaque(t) == opaque(etag))
+        })
     })
 }

@@ -165,6 +165,7 @@ pub async fn guard_requests(
     if !safe && !same_origin(request.headers(), &state.public_url) {
         tracing::warn!(path = %request.uri().path(), "cross-origin request refused");
         return refusal(
+            &state,
             request.headers(),
             StatusCode::FORBIDDEN,
             "guard.cross_origin_title",
@@ -186,6 +187,7 @@ pub async fn guard_requests(
                 tracing::warn!(%ip, path = limiter.path, "rate limit reached");
                 let (title, text) = limiter.refusal;
                 let mut response = refusal(
+                    &state,
                     request.headers(),
                     StatusCode::TOO_MANY_REQUESTS,
                     title,
@@ -203,7 +205,13 @@ pub async fn guard_requests(
 
 /// A refusal in the visitor's language: a small page for a browser's own
 /// post, a server function error (shown by the island) for a fetch.
-fn refusal(headers: &HeaderMap, status: StatusCode, title: &str, text: &str) -> Response {
+fn refusal(
+    state: &super::AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    title: &str,
+    text: &str,
+) -> Response {
     let text_of = |name| {
         headers
             .get(name)
@@ -226,10 +234,11 @@ fn refusal(headers: &HeaderMap, status: StatusCode, title: &str, text: &str) -> 
     let page = format!(
         "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title} · Lumières</title><link rel=\"stylesheet\" href=\"/pkg/lumieres.css\"></head>\
+         <title>{title} · Lumières</title><link rel=\"stylesheet\" href=\"{stylesheet}\"></head>\
          <body><main id=\"main\" class=\"refusal\"><h1>{title}</h1><p>{text}</p>\
          <p><a href=\"{back}\">{back_label}</a></p></main></body></html>",
         lang = locale.code(),
+        stylesheet = super::stylesheet(&state.leptos_options),
         title = escape(&title),
         text = escape(&text),
         back = escape(&back),

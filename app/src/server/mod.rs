@@ -16,6 +16,7 @@ pub mod clock;
 pub mod context;
 pub mod cookies;
 pub mod db;
+pub mod encoded;
 pub mod fresh;
 pub mod guard;
 pub mod islands;
@@ -25,6 +26,13 @@ pub mod sanitize;
 pub mod tokens;
 
 use leptos::config::LeptosOptions;
+
+/// Where the site's stylesheet is: under the bundle's folder, whose name
+/// carries the bundle's version when there is one (`pkg/3f9a…`), so that
+/// browsers keep it for a year and never use an old one.
+pub fn stylesheet(options: &LeptosOptions) -> String {
+    format!("/{}/{}.css", options.site_pkg_dir, options.output_name)
+}
 
 /// A licence: its name and where to read it.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -14,19 +14,32 @@
 //!   that come while one is under way share the next.
 //! - **Counts at most a second old.** Signing and confirming are not watched
 //!   (a row every signer updates would serialise signing; anonymisation is),
-//!   so an entry lives one second;
-//!   confirmations and withdrawals on this instance take effect at once
-//!   ([`RenderCache::signatures_changed`]). The clock (an action closing)
+//!   so an entry lives one second; a confirmation or withdrawal on this
+//!   instance shows at once ([`RenderCache::signatures_changed`]), but
+//!   while they come more than ten a second, within a tenth of one:
+//!   otherwise a day of fame's hundreds of confirmations a second would
+//!   render every page anew for every reader. The clock (an action closing)
 //!   is covered by the same second.
+//! - **One rendering at a time.** When an entry has to be rendered again,
+//!   the requests for it that come meanwhile wait for that one rendering
+//!   instead of each making their own (issue 27: ten thousand watchers of
+//!   one action).
+//! - **Compressed once.** An entry keeps its body in brotli and gzip, made
+//!   when it is stored (`server::encoded`); each answer is the variant the
+//!   browser accepts, sent as it is.
 //! - **Nothing personal.** Only `GET`s of the public routes below, only from
 //!   requests whose cookies are at most the language choice (a staff session
 //!   or a flash makes the request pass by the cache, both ways), and only
 //!   `200` answers that set no cookie but the language one and do not say
 //!   `private` or `no-store`.
-//! - **A fresh nonce each time.** The CSP nonce of the render is cut out of
-//!   the body and the policy when stored; each answer puts in a new one.
-//! - **Bounded.** Entries are weighed in bytes, and past the cap the least
-//!   useful ones go (quick_cache's CLOCK-Pro).
+//! - **The same bytes for everyone, and still a strict script policy.** The
+//!   CSP nonce of the render would be one shared by every reader of the
+//!   entry; instead, when an entry is stored, its inline scripts are allowed
+//!   by their SHA-256 hashes (CSP Level 2) and the nonce is taken out. A
+//!   script injected into a page matches no hash, as it would match no nonce.
+//! - **Bounded.** Entries are weighed in bytes, every encoding counted, and
+//!   past the cap the least useful ones go (quick_cache's CLOCK-Pro).
+use super::encoded::{compressible, Encoded, Encoding};
 use super::{cacheable, db::Db, AppState};
 use crate::i18n::Locale;
 use crate::on_pool;
@@ -35,22 +48,25 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::{header, HeaderMap, HeaderValue, Method, StatusCode};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long an entry may serve counts that no trigger watches.
 const COUNTS_MAX_AGE: Duration = Duration::from_secs(1);
+/// Confirmations closer together than this are a surge: an entry then
+/// outlives them this long.
+const SIGNATURES_SETTLE: Duration = Duration::from_millis(100);
 
-/// A rendered response, as stored: the pieces around the render's nonce.
+/// A rendered response, as stored and as every reader gets it.
 struct Page {
     version: Version,
     rendered_at: Instant,
+    /// The headers of every answer: no length, no encoding, the scripts'
+    /// hashes in the Content-Security-Policy, `Vary` naming Accept-Encoding.
     headers: HeaderMap,
-    /// The Content-Security-Policy, cut where its nonce was.
-    policy: Option<Vec<String>>,
-    /// The body, cut where the nonce was (one piece when it had none).
-    body: Vec<Bytes>,
+    body: Encoded,
     weight: u64,
 }
 
@@ -60,6 +76,8 @@ struct Version {
     content: i64,
     /// Signatures confirmed or withdrawn through this instance.
     signatures: u64,
+    /// Whether they come in a surge.
+    surge: bool,
 }
 
 #[derive(Clone)]
@@ -71,11 +89,21 @@ impl quick_cache::Weighter<String, Arc<Page>> for ByBytes {
     }
 }
 
+/// A rendering under way, which the requests for its key wait for: the
+/// page it made, or `None` when its answer may not be kept.
+type Flight = Arc<tokio::sync::OnceCell<Option<Arc<Page>>>>;
+
 /// Rendered public responses, shared by the requests of one instance.
 #[derive(Clone)]
 pub struct RenderCache {
     pages: Option<Arc<quick_cache::sync::Cache<String, Arc<Page>, ByBytes>>>,
+    flights: Arc<Mutex<HashMap<String, Flight>>>,
     signatures: Arc<AtomicU64>,
+    /// When the last confirmation or withdrawal came, in microseconds from
+    /// `started`, and whether it came within `SIGNATURES_SETTLE` of the one before.
+    last_signature: Arc<AtomicU64>,
+    surge: Arc<AtomicBool>,
+    started: Instant,
     /// The change counter, read once for all the requests that came while
     /// the previous read was under way.
     content: super::fresh::Fresh<i64>,
@@ -112,7 +140,11 @@ impl RenderCache {
         };
         RenderCache {
             pages,
+            flights: Arc::default(),
             signatures: Arc::default(),
+            last_signature: Arc::default(),
+            surge: Arc::default(),
+            started: Instant::now(),
             content: super::fresh::Fresh::new(Duration::ZERO, 1),
             largest_entry: usize::try_from(capacity / 8).unwrap_or(usize::MAX),
         }
@@ -120,6 +152,14 @@ impl RenderCache {
 
     /// A signature was confirmed or withdrawn: counts on every page changed.
     pub fn signatures_changed(&self) {
+        // From 1: 0 is "none yet".
+        let now = self.started.elapsed().as_micros() as u64 + 1;
+        let before = self.last_signature.swap(now, Ordering::SeqCst);
+        let settle = SIGNATURES_SETTLE.as_micros() as u64;
+        self.surge.store(
+            before > 0 && now.saturating_sub(before) < settle,
+            Ordering::SeqCst,
+        );
         self.signatures.fetch_add(1, Ordering::SeqCst);
     }
 
@@ -140,11 +180,37 @@ impl RenderCache {
         Ok(Version {
             content,
             signatures,
+            surge: self.surge.load(Ordering::SeqCst),
         })
+    }
+
+    /// The rendering of `key` under way, or a new one.
+    fn flight(&self, key: &str) -> Flight {
+        let mut flights = self.flights.lock().unwrap_or_else(|e| e.into_inner());
+        flights.entry(key.to_owned()).or_default().clone()
+    }
+
+    /// A rendering is over: the next staleness starts another.
+    fn landed(&self, key: &str, flight: &Flight) {
+        let mut flights = self.flights.lock().unwrap_or_else(|e| e.into_inner());
+        if flights.get(key).is_some_and(|f| Arc::ptr_eq(f, flight)) {
+            flights.remove(key);
+        }
     }
 }
 
-/// The middleware: answers from the cache, or renders and keeps the answer.
+impl Page {
+    /// Whether the page may answer a request that read `now`.
+    fn is_fresh(&self, now: Version) -> bool {
+        let age = self.rendered_at.elapsed();
+        self.version.content == now.content
+            && age < COUNTS_MAX_AGE
+            && (self.version.signatures == now.signatures || (now.surge && age < SIGNATURES_SETTLE))
+    }
+}
+
+/// The middleware: answers from the cache, or renders — once for all who
+/// ask meanwhile — and keeps the answer.
 pub async fn serve_public(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let cache = &state.render_cache;
     let (Some(pages), Some(key)) = (cache.pages.as_ref(), key_of(&request)) else {
@@ -158,26 +224,67 @@ pub async fn serve_public(State(state): State<AppState>, request: Request, next:
             return next.run(request).await;
         }
     };
-    if let Some(page) = pages.get(&key) {
-        if page.version == version && page.rendered_at.elapsed() < COUNTS_MAX_AGE {
-            return page.answer(request.headers());
-        }
+    let asked = request.headers().clone();
+    if let Some(page) = pages.get(&key).filter(|page| page.is_fresh(version)) {
+        return page.answer(&asked);
     }
+    let flight = cache.flight(&key);
+    let mut own = Some((request, next));
+    let mut unkept = None;
+    let page = flight
+        .get_or_init(|| async {
+            let (request, next) = own.take().expect("a flight renders once");
+            match render(cache, request, next, version).await {
+                Ok(page) => {
+                    pages.insert(key.clone(), page.clone());
+                    Some(page)
+                }
+                Err(answer) => {
+                    unkept = Some(answer);
+                    None
+                }
+            }
+        })
+        .await
+        .clone();
+    cache.landed(&key, &flight);
+    if let Some(answer) = unkept {
+        return answer;
+    }
+    match (page, own) {
+        // What another request rendered, unless it read older content than this one.
+        (Some(page), _) if page.version.content >= version.content => page.answer(&asked),
+        (Some(page), None) => page.answer(&asked),
+        (_, Some((request, next))) => next.run(request).await,
+        (None, None) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// Renders a request: the page kept, or (`Err`) the answer as it came when
+/// it may not be kept.
+async fn render(
+    cache: &RenderCache,
+    request: Request,
+    next: Next,
+    version: Version,
+) -> Result<Arc<Page>, Response> {
     let rendered_at = Instant::now();
     let response = next.run(request).await;
     if !may_keep(&response) {
-        return response;
+        return Err(response);
     }
     let (parts, body) = response.into_parts();
     let body = match super::body::read_whole(body, cache.largest_entry).await {
         Ok(body) => body,
-        Err(as_it_came) => return Response::from_parts(parts, as_it_came),
+        Err(as_it_came) => return Err(Response::from_parts(parts, as_it_came)),
     };
-    pages.insert(
-        key,
-        Arc::new(Page::new(version, rendered_at, &parts.headers, &body)),
-    );
-    Response::from_parts(parts, Body::from(body))
+    // Hashing and compressing take milliseconds: off the async workers.
+    let headers = parts.headers.clone();
+    let page =
+        tokio::task::spawn_blocking(move || Page::new(version, rendered_at, &headers, &body))
+            .await
+            .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())?;
+    Ok(Arc::new(page))
 }
 
 /// The cache key of a request that may be answered from the cache: the
@@ -256,43 +363,50 @@ impl Page {
         let mut headers = headers.clone();
         headers.remove(header::CONTENT_LENGTH);
         let policy = headers
-            .remove(header::CONTENT_SECURITY_POLICY)
-            .and_then(|v| v.to_str().ok().map(str::to_owned));
-        let nonce = policy.as_deref().and_then(nonce_in);
-        let (policy, body) = match nonce {
-            Some(nonce) => (
-                policy
-                    .as_deref()
-                    .map(|p| cut(p.as_bytes(), nonce.as_bytes())),
-                cut(body, format!("nonce=\"{nonce}\"").as_bytes()),
-            ),
-            None => (policy.map(|p| vec![Bytes::from(p)]), vec![body.clone()]),
-        };
-        let policy = policy.map(|pieces| {
-            pieces
-                .iter()
-                .map(|piece| String::from_utf8_lossy(piece).into_owned())
-                .collect()
+            .get(header::CONTENT_SECURITY_POLICY)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let pinned = policy.as_deref().and_then(|policy| {
+            let (body, policy) = scripts_by_hash(body, policy, nonce_in(policy)?);
+            Some((body, HeaderValue::from_str(&policy).ok()?))
         });
-        let weight = body.iter().map(|piece| piece.len() as u64).sum::<u64>() + 1024;
+        let body = match pinned {
+            Some((body, policy)) => {
+                headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+                body
+            }
+            None => body.clone(),
+        };
+        headers.append(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        let body = Encoded::new(body, compressible(content_type));
+        let weight = body.weight() + 1024;
         Page {
             version,
             rendered_at,
             headers,
-            policy,
             body,
             weight,
         }
     }
 
-    /// The stored response with a nonce of its own, or `304` to a client
-    /// that holds its ETag.
+    /// The stored response in the encoding the request accepts, or `304`
+    /// to a client that holds its ETag.
     fn answer(&self, request: &HeaderMap) -> Response {
-        let nonce = leptos::nonce::Nonce::new().to_string();
         let mut headers = self.headers.clone();
-        if let Some(policy) = &self.policy {
-            if let Ok(value) = HeaderValue::from_str(&policy.join(&nonce)) {
-                headers.insert(header::CONTENT_SECURITY_POLICY, value);
+        let (encoding, body) = self.body.for_request(request);
+        // Another encoding is another sequence of bytes: its tag is weak
+        // (RFC 9110 8.8.1), and If-None-Match compares weakly anyway.
+        if encoding != Encoding::Identity {
+            let weak = headers
+                .get(header::ETAG)
+                .and_then(|v| v.to_str().ok())
+                .filter(|tag| !tag.starts_with("W/"))
+                .and_then(|tag| HeaderValue::from_str(&format!("W/{tag}")).ok());
+            if let Some(weak) = weak {
+                headers.insert(header::ETAG, weak);
             }
         }
         let etag = headers.get(header::ETAG).and_then(|v| v.to_str().ok());
@@ -302,13 +416,11 @@ impl Page {
             *response.headers_mut() = headers;
             return response;
         }
-        let attribute = format!("nonce=\"{nonce}\"");
-        let mut body = Vec::with_capacity(self.weight as usize);
-        for (i, piece) in self.body.iter().enumerate() {
-            if i > 0 {
-                body.extend_from_slice(attribute.as_bytes());
-            }
-            body.extend_from_slice(piece);
+        if encoding != Encoding::Identity {
+            headers.insert(
+                header::CONTENT_ENCODING,
+                HeaderValue::from_static(encoding.token()),
+            );
         }
         let mut response = Response::new(Body::from(body));
         *response.headers_mut() = headers;
@@ -323,14 +435,55 @@ fn nonce_in(policy: &str) -> Option<&str> {
     Some(&policy[start..start + length]).filter(|nonce| !nonce.is_empty())
 }
 
+/// The page with its inline scripts allowed by their hashes instead of by
+/// `nonce`: the nonce is taken out of the body and the policy, and each
+/// inline script that carried it is named in the policy by its SHA-256.
+fn scripts_by_hash(body: &Bytes, policy: &str, nonce: &str) -> (Bytes, String) {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let attribute = format!(" nonce=\"{nonce}\"");
+    let mut hashes = Vec::new();
+    let mut rest: &[u8] = body;
+    while let Some(at) = find(rest, b"<script") {
+        let Some(end) = find(&rest[at..], b">").map(|e| at + e) else {
+            break;
+        };
+        let tag = &rest[at..end];
+        let text_end = find(&rest[end..], b"</script>").map(|e| end + e);
+        if let Some(text_end) = text_end {
+            if find(tag, attribute.as_bytes()).is_some() && find(tag, b" src=").is_none() {
+                let digest = Sha256::digest(&rest[end + 1..text_end]);
+                let hash = base64::engine::general_purpose::STANDARD.encode(digest);
+                hashes.push(format!("'sha256-{hash}'"));
+            }
+        }
+        rest = &rest[end..];
+    }
+    hashes.sort();
+    hashes.dedup();
+    let body = cut(body, attribute.as_bytes()).concat();
+    let allowed = format!("'nonce-{nonce}'");
+    let policy = if hashes.is_empty() {
+        policy
+            .replace(&format!(" {allowed}"), "")
+            .replace(&allowed, "")
+    } else {
+        policy.replace(&allowed, &hashes.join(" "))
+    };
+    (Bytes::from(body), policy)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
+}
+
 /// `text` cut at every `separator`, which is left out.
 fn cut(text: &[u8], separator: &[u8]) -> Vec<Bytes> {
     let mut pieces = Vec::new();
     let mut rest = text;
-    while let Some(at) = rest
-        .windows(separator.len())
-        .position(|window| window == separator)
-    {
+    while let Some(at) = find(rest, separator) {
         pieces.push(Bytes::copy_from_slice(&rest[..at]));
         rest = &rest[at + separator.len()..];
     }
@@ -417,43 +570,148 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn each_answer_gets_its_own_nonce() {
+    fn page_with_scripts() -> Page {
         let mut headers = HeaderMap::new();
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("script-src 'self' 'nonce-AbC+/1=' 'wasm-unsafe-eval'"),
         );
-        let body = Bytes::from_static(
-            b"<script nonce=\"AbC+/1=\">a</script><p>nonce=AbC+/1=</p><script nonce=\"AbC+/1=\"></script>",
-        );
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+        headers.insert(header::ETAG, HeaderValue::from_static("\"v1\""));
+        let text = "<p>nonce=AbC+/1=</p>".repeat(100);
+        let body = Bytes::from(format!(
+            "<script nonce=\"AbC+/1=\">a()</script>{text}<script type=\"module\" nonce=\"AbC+/1=\">b()</script>\
+             <script src=\"/pkg/x.js\" nonce=\"AbC+/1=\"></script><script>c()</script>"
+        ));
         let version = Version {
             content: 1,
             signatures: 0,
+            surge: false,
         };
-        let page = Page::new(version, Instant::now(), &headers, &body);
-        let mut nonces = Vec::new();
-        for _ in 0..2 {
-            let response = page.answer(&HeaderMap::new());
-            let policy = response.headers()[header::CONTENT_SECURITY_POLICY]
-                .to_str()
-                .unwrap()
-                .to_owned();
-            let nonce = nonce_in(&policy).unwrap().to_owned();
-            assert_ne!(nonce, "AbC+/1=");
-            let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-                .await
-                .unwrap();
-            assert_eq!(
-                    String::from_utf8(body.to_vec()).unwrap(),
-                    format!(
-                        "<script nonce=\"{nonce}\">a</script><p>nonce=AbC+/1=</p><script nonce=\"{nonce}\"></script>"
-                    ),
-                    "only the attribute changes"
-                );
-            nonces.push(nonce);
-        }
-        assert_ne!(nonces[0], nonces[1]);
+        Page::new(version, Instant::now(), &headers, &body)
+    }
+
+    async fn body_of(response: Response) -> String {
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        String::from_utf8(bytes.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn a_confirmation_shows_at_once_unless_they_come_in_a_surge() {
+        let page = page_with_scripts();
+        let now = |content, signatures, surge| Version {
+            content,
+            signatures,
+            surge,
+        };
+        assert!(page.is_fresh(now(1, 0, false)));
+        assert!(
+            !page.is_fresh(now(2, 0, false)),
+            "a change of content, at once"
+        );
+        assert!(
+            !page.is_fresh(now(1, 1, false)),
+            "a lone confirmation, at once"
+        );
+        assert!(
+            page.is_fresh(now(1, 1, true)),
+            "in a surge, a tenth of a second later"
+        );
+        assert!(
+            !page.is_fresh(now(2, 1, true)),
+            "but never past a change of content"
+        );
+        let cache = RenderCache::new(1 << 20);
+        cache.signatures_changed();
+        assert!(
+            !cache.surge.load(Ordering::SeqCst),
+            "the first one is no surge"
+        );
+        cache.signatures_changed();
+        assert!(
+            cache.surge.load(Ordering::SeqCst),
+            "two within a tenth of a second are"
+        );
+    }
+
+    #[tokio::test]
+    async fn inline_scripts_are_allowed_by_their_hashes_and_the_nonce_is_gone() {
+        use base64::Engine;
+        use sha2::{Digest, Sha256};
+        let hash = |script: &str| {
+            let digest = Sha256::digest(script.as_bytes());
+            format!(
+                "'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            )
+        };
+        let page = page_with_scripts();
+        let response = page.answer(&HeaderMap::new());
+        let policy = response.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let mut expected = [hash("a()"), hash("b()")];
+        expected.sort();
+        assert_eq!(
+            policy,
+            format!(
+                "script-src 'self' {} 'wasm-unsafe-eval'",
+                expected.join(" ")
+            ),
+            "only the scripts that carried the nonce, by their text"
+        );
+        let body = body_of(response).await;
+        assert!(!body.contains("nonce=\""), "no nonce attribute is left");
+        assert!(body.starts_with("<script>a()</script><p>nonce=AbC+/1=</p>"));
+        assert!(body.ends_with("<script type=\"module\">b()</script><script src=\"/pkg/x.js\"></script><script>c()</script>"));
+        assert_eq!(
+            body_of(page.answer(&HeaderMap::new())).await,
+            body,
+            "every reader gets the same bytes"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_browser_gets_the_page_compressed_once_with_a_weak_tag() {
+        let page = page_with_scripts();
+        let mut browser = HeaderMap::new();
+        browser.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("gzip, deflate, br, zstd"),
+        );
+        let response = page.answer(&browser);
+        assert_eq!(response.headers()[header::CONTENT_ENCODING], "br");
+        assert_eq!(response.headers()[header::ETAG], "W/\"v1\"");
+        assert!(response
+            .headers()
+            .get_all(header::VARY)
+            .iter()
+            .any(|v| v == "Accept-Encoding"));
+        let compressed = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let mut text = Vec::new();
+        std::io::Read::read_to_end(
+            &mut brotli::Decompressor::new(&compressed[..], 4096),
+            &mut text,
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(text).unwrap(),
+            body_of(page.answer(&HeaderMap::new())).await
+        );
+        browser.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"v1\""));
+        assert_eq!(page.answer(&browser).status(), StatusCode::NOT_MODIFIED);
+        let mut holder = HeaderMap::new();
+        holder.insert(header::IF_NONE_MATCH, HeaderValue::from_static("W/\"v1\""));
+        assert_eq!(
+            page.answer(&holder).status(),
+            StatusCode::NOT_MODIFIED,
+            "a tag compares weakly"
+        );
     }
 
     #[test]

@@ -278,6 +278,23 @@ impl TestApp {
             .await
     }
 
+    /// The response as it came, body unread and undecoded.
+    pub async fn raw_get(&self, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+        let client = reqwest::Client::builder()
+            .no_gzip()
+            .no_brotli()
+            .no_deflate()
+            .build()
+            .expect("a client");
+        let mut request = client
+            .get(format!("{}{path}", self.address))
+            .header("accept", "text/html");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.expect("request")
+    }
+
     pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Page {
         let mut request = self
             .client
@@ -351,6 +368,36 @@ pub struct Page {
     pub status: u16,
     pub headers: reqwest::header::HeaderMap,
     pub body: String,
+}
+
+impl Page {
+    /// The `'sha256-…'` source of each inline script of the page (those
+    /// without `src`), as a Content-Security-Policy names it.
+    pub fn inline_script_hashes(&self) -> Vec<String> {
+        use base64::Engine;
+        use sha2::{Digest, Sha256};
+        let mut hashes = Vec::new();
+        let mut rest = self.body.as_str();
+        while let Some(at) = rest.find("<script") {
+            let end = at + rest[at..].find('>').expect("a script tag ends");
+            let close = end + rest[end..].find("</script>").expect("a script ends");
+            let tag = &rest[at..end];
+            if !tag.contains(" src=") && !tag.contains("application/ld+json") {
+                let digest = Sha256::digest(&rest.as_bytes()[end + 1..close]);
+                let hash = base64::engine::general_purpose::STANDARD.encode(digest);
+                hashes.push(format!("'sha256-{hash}'"));
+            }
+            rest = &rest[close..];
+        }
+        hashes
+    }
+
+    pub fn policy(&self) -> String {
+        self.headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    }
 }
 
 /// Percent-encodes a form value (application/x-www-form-urlencoded).

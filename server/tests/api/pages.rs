@@ -232,14 +232,28 @@ on_both_backends! {
         assert_eq!(app.get("/nl/actions/no-such-action").await.texts("h1"), ["Pagina niet gevonden"]);
     }
 
-    async fn pages_carry_security_headers_and_a_script_nonce(app: &TestApp) {
-        let page = app.get("/persons/raif-badawi").await;
-        let csp = page.headers.get("content-security-policy").unwrap().to_str().unwrap().to_owned();
+    async fn pages_carry_security_headers_and_a_strict_script_policy(app: &TestApp) {
+        // A public page is the same for every reader (the render cache): its
+        // inline scripts are allowed by their hashes, and by nothing else.
+        for path in ["/persons/raif-badawi", "/actions/solidarity-with-vahid-afkari"] {
+            let page = app.get(path).await;
+            let csp = page.policy();
+            assert!(csp.contains("default-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+            assert!(!csp.contains("'nonce-") && !page.body.contains(" nonce=\""), "{path}: no nonce to share");
+            for hash in page.inline_script_hashes() {
+                assert!(csp.contains(&hash), "{path}: {hash} allowed by {csp}");
+            }
+            assert_eq!(page.headers.get("x-content-type-options").unwrap(), "nosniff");
+        }
+        let island = app.get("/actions/solidarity-with-vahid-afkari").await;
+        assert!(!island.inline_script_hashes().is_empty(), "the island's loader is an inline script");
+        // A page rendered for one reader only (a cookie the cache does not
+        // know) carries a nonce of its own.
+        let alone = [("cookie", "lumieres_session=none")];
+        let page = app.get_with("/actions/solidarity-with-vahid-afkari", &alone).await;
         let nonce = page.attr("script[nonce]", "nonce").expect("scripts carry the nonce");
-        assert!(csp.contains(&format!("'nonce-{nonce}'")), "{csp}");
-        assert!(csp.contains("default-src 'self'") && !csp.contains("unsafe-inline"));
-        assert_eq!(page.headers.get("x-content-type-options").unwrap(), "nosniff");
-        let again = app.get("/persons/raif-badawi").await;
+        assert!(page.policy().contains(&format!("'nonce-{nonce}'")), "{}", page.policy());
+        let again = app.get_with("/actions/solidarity-with-vahid-afkari", &alone).await;
         assert_ne!(again.attr("script[nonce]", "nonce").unwrap(), nonce, "a nonce is never reused");
     }
 }
@@ -283,5 +297,71 @@ on_both_backends! {
             assert!(page.body.contains("<leptos-island"), "{path} has an island");
             assert!(page.body.contains("/pkg/lumieres.wasm") && page.body.contains("<script type=\"module\""), "{path}");
         }
+    }
+}
+
+/// A second visit downloads only the page: the bundle is served under a
+/// name made of its contents, and browsers keep it for a year.
+#[tokio::test]
+async fn the_bundle_is_served_under_its_version_and_kept_for_a_year() {
+    let site = |css: &str| {
+        let root = std::env::temp_dir().join(format!("lumieres-site-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(root.join("pkg")).unwrap();
+        for (file, text) in [
+            ("lumieres.js", "export default 1;"),
+            ("lumieres.wasm", "\0asm"),
+            ("lumieres.css", css),
+        ] {
+            std::fs::write(root.join("pkg").join(file), text).unwrap();
+        }
+        root.display().to_string()
+    };
+    let stylesheet = |page: &crate::helpers::Page| {
+        let at = page.body.find("href=\"/pkg/").expect("a stylesheet") + "href=\"".len();
+        page.body[at..at + page.body[at..].find('"').unwrap()].to_owned()
+    };
+    let first = site("body { color: black }");
+    let app = TestApp::spawn_with(crate::helpers::Backend::Sqlite, |s| {
+        s.site_root = first.clone()
+    })
+    .await;
+    let href = stylesheet(&app.get("/persons/raif-badawi").await);
+    let version = href
+        .trim_start_matches("/pkg/")
+        .trim_end_matches("/lumieres.css");
+    assert!(
+        version.len() == 12 && version.chars().all(|c| c.is_ascii_hexdigit()),
+        "{href}"
+    );
+    let css = app.raw_get(&href, &[]).await;
+    assert_eq!(css.status(), 200);
+    assert_eq!(
+        css.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(css.text().await.unwrap(), "body { color: black }");
+    let missing = app
+        .raw_get(&format!("/pkg/{version}/nothing.js"), &[])
+        .await;
+    assert_eq!(missing.status(), 404);
+    assert!(
+        missing.headers().get("cache-control").is_none(),
+        "a missing file is not kept for a year"
+    );
+    app.teardown().await;
+
+    let second = site("body { color: navy }");
+    let app = TestApp::spawn_with(crate::helpers::Backend::Sqlite, |s| {
+        s.site_root = second.clone()
+    })
+    .await;
+    assert_ne!(
+        stylesheet(&app.get("/persons/raif-badawi").await),
+        href,
+        "a new bundle, a new address"
+    );
+    app.teardown().await;
+    for root in [first, second] {
+        let _ = std::fs::remove_dir_all(root);
     }
 }

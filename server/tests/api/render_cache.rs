@@ -1,7 +1,8 @@
 //! The render cache over real HTTP: a public page is rendered once and
 //! answered from memory until something it shows changes; a change made
 //! through any instance shows at once; nothing personal is kept or served
-//! from it; each answer has a nonce of its own; and every table is either
+//! from it; every reader gets the same bytes, compressed as the browser
+//! accepts, with scripts allowed by their hashes; and every table is either
 //! watched by the change counter or listed with the reason it is not.
 use crate::helpers::{post_as, staff_member, Backend, TestApp};
 use crate::on_both_backends;
@@ -68,14 +69,6 @@ async fn answers_of_one_render(
     panic!("five tries, each slower than the second an entry lives");
 }
 
-/// The nonce a response's Content-Security-Policy allows scripts by.
-fn nonce(page: &crate::helpers::Page) -> String {
-    let policy = page.headers["content-security-policy"].to_str().unwrap();
-    let start = policy.find("'nonce-").expect("a nonce") + "'nonce-".len();
-    let end = start + policy[start..].find('\'').unwrap();
-    policy[start..end].to_owned()
-}
-
 /// Publishes a status update of Vahid Afkari in three languages, as staff do.
 async fn publish_update(app: &TestApp, comms: &str, title: &str) {
     let saved = post_as(
@@ -127,19 +120,30 @@ on_both_backends! {
         assert!(after.body.contains("Probe"), "the whole page was rendered again");
     }
 
-    async fn each_answer_from_the_cache_has_a_nonce_of_its_own(app: &TestApp) {
+    async fn answers_from_the_cache_allow_their_scripts_by_hash_not_by_a_shared_nonce(app: &TestApp) {
         let pages = answers_of_one_render(app, ACTION, 3).await;
-        let nonces: Vec<String> = pages.iter().map(nonce).collect();
-        for (page, nonce) in pages.iter().zip(&nonces) {
+        for page in &pages {
             assert!(page.body.contains("<leptos-island"), "the page of the signing island");
-            let attributes: Vec<&str> = page.body.match_indices("nonce=\"").map(|(at, _)| {
-                let value = &page.body[at + 7..];
-                &value[..value.find('"').unwrap()]
-            }).collect();
-            assert!(!attributes.is_empty(), "the island's scripts carry a nonce");
-            assert!(attributes.iter().all(|a| a == nonce), "every script allowed by this answer's policy");
+            assert!(!page.body.contains(" nonce=\"") && !page.policy().contains("'nonce-"), "no nonce shared by readers");
+            let hashes = page.inline_script_hashes();
+            assert!(!hashes.is_empty(), "the island's loader");
+            for hash in hashes {
+                assert!(page.policy().contains(&hash), "{hash} allowed by {}", page.policy());
+            }
         }
-        assert!(nonces[0] != nonces[1] && nonces[1] != nonces[2] && nonces[0] != nonces[2], "{nonces:?}");
+        assert!(pages.iter().all(|p| p.body == pages[0].body && p.policy() == pages[0].policy()), "the same bytes for every reader");
+    }
+
+    async fn a_browser_gets_pages_compressed_and_the_same_page_after(app: &TestApp) {
+        let browser = [("accept-encoding", "gzip, deflate, br, zstd")];
+        let compressed = app.raw_get(PERSON, &browser).await;
+        assert_eq!(compressed.headers()["content-encoding"], "br");
+        assert!(compressed.headers().get_all("vary").iter().any(|v| v.to_str().unwrap().contains("Accept-Encoding")));
+        let bytes = compressed.bytes().await.unwrap();
+        let mut text = Vec::new();
+        std::io::Read::read_to_end(&mut brotli::Decompressor::new(&bytes[..], 4096), &mut text).unwrap();
+        let plain = app.get(PERSON).await;
+        assert_eq!(String::from_utf8(text).unwrap(), plain.body, "the same page, compressed");
     }
 
     async fn a_flash_or_a_staff_session_is_never_kept_nor_served_from_the_cache(app: &TestApp) {
