@@ -66,6 +66,8 @@ start_instance() { # i
 haproxy_config() { # listen_port instance_port…
   local listen=$1
   shift
+  # More connections than HAProxy's default allows (end2end/bench/fame.sh).
+  [ -n "${CLUSTER_MAXCONN:-}" ] && printf 'global\n    maxconn %s\n\n' "$CLUSTER_MAXCONN"
   cat <<EOF
 defaults
     mode http
