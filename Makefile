@@ -134,6 +134,7 @@ cluster: setup postgres haproxy build
 
 bench: setup postgres haproxy build
 	./end2end/bench/pages.sh
+	./end2end/bench/fame.sh
 	./end2end/bench/surge.sh
 	./end2end/bench/faults.sh
 	./end2end/bench/readers.sh

@@ -6,7 +6,7 @@
 # in one run on this machine. Signatures/s and their p99 with readers are
 # given as a ratio of those without; the count's and the badge's latency
 # as wrk measured it. Both are served from the in-process cache
-# (AppState::action_counts), read from the database at most once a second.
+# (AppState::action_counts), read from the database at most twice a second.
 # Run `make build` first (or `make bench`). Prints Markdown.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

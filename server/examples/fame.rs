@@ -33,6 +33,8 @@ async fn main() {
         eprintln!("usage: fame URL ACTION WATCHERS SECONDS SIGNATURES_PER_SECOND OUTBOX_DIR…");
         std::process::exit(2);
     };
+    // reqwest is built with `rustls-no-provider`: this installs the ring provider.
+    let _ = app::feeds::sync::client(app::feeds::sync::Reach::PrivateToo);
     let run = Run {
         url: url.trim_end_matches('/').to_owned(),
         action: action.clone(),
@@ -335,16 +337,20 @@ async fn confirm(run: Arc<Run>, outboxes: Vec<PathBuf>) {
             for entry in entries.flatten() {
                 let path = entry.path();
                 if path.extension().is_none_or(|e| e != "eml")
-                    || !seen.lock().unwrap().insert(path.clone())
+                    || seen.lock().unwrap().contains(&path)
                 {
                     continue;
                 }
+                // None while the mail is still being written: read at the next scan.
                 let Some(token) = std::fs::read_to_string(&path)
                     .ok()
                     .and_then(|mail| confirm_token(&mail))
                 else {
                     continue;
                 };
+                seen.lock().unwrap().insert(path.clone());
+                // Read, as its reader would: out of the way of the next scan.
+                let _ = std::fs::remove_file(&path);
                 let found = run.now();
                 let permit = in_flight
                     .clone()
@@ -395,7 +401,8 @@ fn confirm_token(mail: &str) -> Option<String> {
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '%'))
         .collect();
-    (!token.is_empty()).then_some(token)
+    // A token that runs to the end may be cut: the mail is still being written.
+    (!token.is_empty() && text.len() > at + token.len()).then_some(token)
 }
 
 fn percentile(sorted: &[u64], p: f64) -> f64 {

@@ -350,7 +350,7 @@ pub mod on_server {
     }
 
     /// The goal and count (confirmed online and on paper) of a support
-    /// action of a public person, at most a second old
+    /// action of a public person, at most half a second old
     /// (`AppState::action_counts`): what readers poll.
     pub async fn live_count(
         state: &AppState,

@@ -16,7 +16,7 @@
 //!   (a row every signer updates would serialise signing; anonymisation is),
 //!   so an entry lives one second; a confirmation or withdrawal on this
 //!   instance shows at once ([`RenderCache::signatures_changed`]), but
-//!   while they come more than ten a second, within a tenth of one:
+//!   while they come twenty a second or more, within a tenth of one:
 //!   otherwise a day of fame's hundreds of confirmations a second would
 //!   render every page anew for every reader. The clock (an action closing)
 //!   is covered by the same second.
@@ -55,8 +55,9 @@ use std::time::{Duration, Instant};
 
 /// How long an entry may serve counts that no trigger watches.
 const COUNTS_MAX_AGE: Duration = Duration::from_secs(1);
-/// Confirmations closer together than this are a surge: an entry then
-/// outlives them this long.
+/// Confirmations and withdrawals this many a second are a surge: an entry
+/// then outlives them `SIGNATURES_SETTLE`.
+const SURGE_PER_SECOND: usize = 20;
 const SIGNATURES_SETTLE: Duration = Duration::from_millis(100);
 
 /// A rendered response, as stored and as every reader gets it.
@@ -99,11 +100,10 @@ pub struct RenderCache {
     pages: Option<Arc<quick_cache::sync::Cache<String, Arc<Page>, ByBytes>>>,
     flights: Arc<Mutex<HashMap<String, Flight>>>,
     signatures: Arc<AtomicU64>,
-    /// When the last confirmation or withdrawal came, in microseconds from
-    /// `started`, and whether it came within `SIGNATURES_SETTLE` of the one before.
-    last_signature: Arc<AtomicU64>,
+    /// When the latest confirmations or withdrawals came (at most
+    /// `SURGE_PER_SECOND`), and whether they came in a surge.
+    recent_signatures: Arc<Mutex<std::collections::VecDeque<Instant>>>,
     surge: Arc<AtomicBool>,
-    started: Instant,
     /// The change counter, read once for all the requests that came while
     /// the previous read was under way.
     content: super::fresh::Fresh<i64>,
@@ -142,9 +142,8 @@ impl RenderCache {
             pages,
             flights: Arc::default(),
             signatures: Arc::default(),
-            last_signature: Arc::default(),
+            recent_signatures: Arc::default(),
             surge: Arc::default(),
-            started: Instant::now(),
             content: super::fresh::Fresh::new(Duration::ZERO, 1),
             largest_entry: usize::try_from(capacity / 8).unwrap_or(usize::MAX),
         }
@@ -152,14 +151,22 @@ impl RenderCache {
 
     /// A signature was confirmed or withdrawn: counts on every page changed.
     pub fn signatures_changed(&self) {
-        // From 1: 0 is "none yet".
-        let now = self.started.elapsed().as_micros() as u64 + 1;
-        let before = self.last_signature.swap(now, Ordering::SeqCst);
-        let settle = SIGNATURES_SETTLE.as_micros() as u64;
-        self.surge.store(
-            before > 0 && now.saturating_sub(before) < settle,
-            Ordering::SeqCst,
-        );
+        let now = Instant::now();
+        let surge = {
+            let mut recent = self
+                .recent_signatures
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            recent.push_back(now);
+            if recent.len() > SURGE_PER_SECOND {
+                recent.pop_front();
+            }
+            recent.len() == SURGE_PER_SECOND
+                && recent
+                    .front()
+                    .is_some_and(|first| now.duration_since(*first) < Duration::from_secs(1))
+        };
+        self.surge.store(surge, Ordering::SeqCst);
         self.signatures.fetch_add(1, Ordering::SeqCst);
     }
 
@@ -624,15 +631,14 @@ mod tests {
             "but never past a change of content"
         );
         let cache = RenderCache::new(1 << 20);
-        cache.signatures_changed();
-        assert!(
-            !cache.surge.load(Ordering::SeqCst),
-            "the first one is no surge"
-        );
+        for _ in 1..SURGE_PER_SECOND {
+            cache.signatures_changed();
+        }
+        assert!(!cache.surge.load(Ordering::SeqCst), "a few are no surge");
         cache.signatures_changed();
         assert!(
             cache.surge.load(Ordering::SeqCst),
-            "two within a tenth of a second are"
+            "twenty within a second are"
         );
     }
 

@@ -158,13 +158,13 @@ pub async fn signature_by_token(token: String) -> Result<Option<TokenView>, AppE
 #[server(prefix = "/api", endpoint = "confirm-signature")]
 pub async fn confirm_signature(token: String, lang: String) -> Result<(), AppError> {
     let state = crate::server::context::state()?;
-    store::confirm(
-        &state.db,
-        &token,
-        &state.public_url,
-        crate::server::clock::now(),
-    )
-    .await?;
+    let queue = use_context::<queue::SignQueue>().ok_or_else(|| {
+        tracing::error!("the signing queue is not running");
+        AppError::Internal
+    })?;
+    queue
+        .confirm(token.clone(), crate::server::clock::now())
+        .await?;
     state.render_cache.signatures_changed();
     on_server::back_to_token_page("confirm", &token, &lang);
     Ok(())

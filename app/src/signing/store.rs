@@ -456,54 +456,100 @@ pub async fn sign_batch(
 /// Confirms the signature behind a mailed token. Idempotent. The count
 /// may reach the action's threshold: its staff are then told, with links
 /// under `base_url` (`threshold`).
-#[tracing::instrument(skip_all, fields(actor = "signer", signature = tracing::field::Empty))]
 pub async fn confirm(
     db: &Db,
     token: &str,
     base_url: &str,
     now: i64,
 ) -> Result<TokenOutcome, SignError> {
-    let hash = token_hash(token);
+    let outcomes = confirm_batch(db, &[token.to_owned()], base_url, now).await?;
+    Ok(outcomes
+        .into_iter()
+        .next()
+        .unwrap_or(TokenOutcome::UnknownToken))
+}
+
+/// Confirms the signatures behind `tokens` in one transaction: one commit
+/// (an fsync) for all, as signing does (`queue`), each outcome what it
+/// would be alone. Then each action whose count rose is checked against its
+/// threshold, once.
+#[tracing::instrument(skip_all, fields(actor = "signer", tokens = tokens.len()))]
+pub async fn confirm_batch(
+    db: &Db,
+    tokens: &[String],
+    base_url: &str,
+    now: i64,
+) -> Result<Vec<TokenOutcome>, sqlx::Error> {
     on_pool!(db, |pool| {
         let mut tx = pool.begin_write().await?;
-        let found: Option<(i64, String, i64)> =
-            sqlx::query_as("SELECT id, state, action_id FROM signatures WHERE token_hash = $1")
-                .bind(&hash)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some((id, state, action_id)) = found else {
-            return Ok(TokenOutcome::UnknownToken);
-        };
-        tracing::Span::current().record("signature", id);
-        match state.as_str() {
-            "confirmed" => return Ok(TokenOutcome::AlreadyDone),
-            "withdrawn" => return Ok(TokenOutcome::UnknownToken),
-            _ => {}
+        let mut outcomes = Vec::with_capacity(tokens.len());
+        let mut counted = Vec::new();
+        for token in tokens {
+            let (outcome, action) = tx.confirm_token(&token_hash(token), now).await?;
+            outcomes.push(outcome);
+            counted.extend(action);
         }
-        // Not delivered under us: a delivery waits for this to commit.
-        tx.share_action(action_id).await?;
-        let action: ActionRow = sqlx::query_as(concat!(
-            "SELECT id, title, original_language AS title_lang, opens_on, closes_on, is_open, ",
-            crate::delivered!(),
-            " AS delivered FROM support_actions a WHERE id = $1"
-        ))
-        .bind(action_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        if availability(&action) != Availability::Open {
-            return Ok(TokenOutcome::ActionClosed);
+        // In one order on every instance: their threshold locks never cross.
+        counted.sort_unstable();
+        counted.dedup();
+        for action in counted {
+            tx.check_threshold(action, base_url, now).await?;
         }
-        sqlx::query(
-            "UPDATE signatures SET state = 'confirmed', confirmed_at = $2 WHERE token_hash = $1 AND state = 'pending'",
-        )
-        .bind(&hash)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        tx.check_threshold(action_id, base_url, now).await?;
         tx.commit().await?;
-        Ok(TokenOutcome::Done)
+        Ok(outcomes)
     })
+}
+
+/// One confirmation, on a connection inside the caller's transaction.
+trait ConfirmToken {
+    /// The outcome, and the action whose count it raised.
+    fn confirm_token(
+        &mut self,
+        hash: &str,
+        now: i64,
+    ) -> impl std::future::Future<Output = Result<(TokenOutcome, Option<i64>), sqlx::Error>> + Send;
+}
+
+crate::impl_for_connections! {
+    impl ConfirmToken {
+        async fn confirm_token(&mut self, hash: &str, now: i64) -> Result<(TokenOutcome, Option<i64>), sqlx::Error> {
+            let found: Option<(i64, String, i64)> =
+                sqlx::query_as("SELECT id, state, action_id FROM signatures WHERE token_hash = $1")
+                    .bind(hash)
+                    .fetch_optional(&mut *self)
+                    .await?;
+            let Some((id, state, action_id)) = found else {
+                return Ok((TokenOutcome::UnknownToken, None));
+            };
+            tracing::debug!(signature = id, "confirming");
+            match state.as_str() {
+                "confirmed" => return Ok((TokenOutcome::AlreadyDone, None)),
+                "withdrawn" => return Ok((TokenOutcome::UnknownToken, None)),
+                _ => {}
+            }
+            // Not delivered under us: a delivery waits for this to commit.
+            self.share_action(action_id).await?;
+            let action: ActionRow = sqlx::query_as(concat!(
+                "SELECT id, title, original_language AS title_lang, opens_on, closes_on, is_open, ",
+                crate::delivered!(),
+                " AS delivered FROM support_actions a WHERE id = $1"
+            ))
+            .bind(action_id)
+            .fetch_one(&mut *self)
+            .await?;
+            if availability(&action) != Availability::Open {
+                return Ok((TokenOutcome::ActionClosed, None));
+            }
+            sqlx::query(
+                "UPDATE signatures SET state = 'confirmed', confirmed_at = $2 WHERE token_hash = $1 AND state = 'pending'",
+            )
+            .bind(hash)
+            .bind(now)
+            .execute(&mut *self)
+            .await?;
+            Ok((TokenOutcome::Done, Some(action_id)))
+        }
+    }
 }
 
 #[derive(sqlx::FromRow)]
