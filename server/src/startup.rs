@@ -421,8 +421,8 @@ fn router(state: AppState, sign_queue: SignQueue, site_root: &str) -> Router {
         .layer(axum::middleware::from_fn(
             app::server::islands::only_where_islands,
         ))
-        // Keeps pages as the islands middleware left them, and uncompressed:
-        // each answer gets a nonce of its own.
+        // Keeps pages as the islands middleware left them, and compresses
+        // each once itself (the compression layer passes its answers on).
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             app::server::render_cache::serve_public,

@@ -145,7 +145,9 @@ impl RenderCache {
             recent_signatures: Arc::default(),
             surge: Arc::default(),
             content: super::fresh::Fresh::new(Duration::ZERO, 1),
-            largest_entry: usize::try_from(capacity / 8).unwrap_or(usize::MAX),
+            // Kept in three encodings, an entry of an eighth could outweigh
+            // its shard (a quarter): a twelfth.
+            largest_entry: usize::try_from(capacity / 12).unwrap_or(usize::MAX),
         }
     }
 
@@ -207,6 +209,13 @@ impl RenderCache {
 }
 
 impl Page {
+    /// Whether a page rendered for another request may answer one that
+    /// read `now`: it read what that one would have.
+    fn is_as_new_as(&self, now: Version) -> bool {
+        self.version.content >= now.content
+            && (self.version.signatures >= now.signatures || now.surge)
+    }
+
     /// Whether the page may answer a request that read `now`.
     fn is_fresh(&self, now: Version) -> bool {
         let age = self.rendered_at.elapsed();
@@ -236,11 +245,23 @@ pub async fn serve_public(State(state): State<AppState>, request: Request, next:
         return page.answer(&asked);
     }
     let flight = cache.flight(&key);
+    // Whoever leaves — answered, cancelled by a client gone, or panicking —
+    // lets the next staleness start another flight.
+    let _landing = Landing {
+        cache,
+        key: &key,
+        flight: &flight,
+    };
     let mut own = Some((request, next));
     let mut unkept = None;
     let page = flight
         .get_or_init(|| async {
-            let (request, next) = own.take().expect("a flight renders once");
+            let (mut request, next) = own.take().expect("a flight renders once");
+            // Rendered whole for everyone: this reader's 304 is the page's to make.
+            let conditional = [header::IF_NONE_MATCH, header::IF_MODIFIED_SINCE];
+            for name in conditional {
+                request.headers_mut().remove(name);
+            }
             match render(cache, request, next, version).await {
                 Ok(page) => {
                     pages.insert(key.clone(), page.clone());
@@ -254,16 +275,29 @@ pub async fn serve_public(State(state): State<AppState>, request: Request, next:
         })
         .await
         .clone();
-    cache.landed(&key, &flight);
     if let Some(answer) = unkept {
         return answer;
     }
     match (page, own) {
-        // What another request rendered, unless it read older content than this one.
-        (Some(page), _) if page.version.content >= version.content => page.answer(&asked),
+        // What another request rendered, unless it read older content (or,
+        // outside a surge, older counts) than this one.
+        (Some(page), _) if page.is_as_new_as(version) => page.answer(&asked),
         (Some(page), None) => page.answer(&asked),
         (_, Some((request, next))) => next.run(request).await,
         (None, None) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// Takes a flight out of the map when its request is done with it.
+struct Landing<'a> {
+    cache: &'a RenderCache,
+    key: &'a str,
+    flight: &'a Flight,
+}
+
+impl Drop for Landing<'_> {
+    fn drop(&mut self) {
+        self.cache.landed(self.key, self.flight);
     }
 }
 
@@ -285,12 +319,10 @@ async fn render(
         Ok(body) => body,
         Err(as_it_came) => return Err(Response::from_parts(parts, as_it_came)),
     };
-    // Hashing and compressing take milliseconds: off the async workers.
-    let headers = parts.headers.clone();
-    let page =
-        tokio::task::spawn_blocking(move || Page::new(version, rendered_at, &headers, &body))
-            .await
-            .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())?;
+    // Hashing and compressing take a millisecond or two, once per rendering;
+    // on this worker, where the rendering was: a blocking thread's memory
+    // would be freed by another thread, which the allocator keeps longer.
+    let page = Page::new(version, rendered_at, &parts.headers, &body);
     Ok(Arc::new(page))
 }
 
@@ -443,32 +475,46 @@ fn nonce_in(policy: &str) -> Option<&str> {
 }
 
 /// The page with its inline scripts allowed by their hashes instead of by
-/// `nonce`: the nonce is taken out of the body and the policy, and each
-/// inline script that carried it is named in the policy by its SHA-256.
+/// `nonce`: the nonce attribute is taken out of every start tag and the
+/// policy, and each inline script that carried it is named in the policy by
+/// the SHA-256 of its text, as the browser will read it.
 fn scripts_by_hash(body: &Bytes, policy: &str, nonce: &str) -> (Bytes, String) {
     use base64::Engine;
     use sha2::{Digest, Sha256};
     let attribute = format!(" nonce=\"{nonce}\"");
+    let mut out = Vec::with_capacity(body.len());
     let mut hashes = Vec::new();
     let mut rest: &[u8] = body;
-    while let Some(at) = find(rest, b"<script") {
-        let Some(end) = find(&rest[at..], b">").map(|e| at + e) else {
+    while let Some(at) = find(rest, b"<") {
+        let Some(end) = find(&rest[at..], b">").map(|e| at + e + 1) else {
             break;
         };
+        out.extend_from_slice(&rest[..at]);
         let tag = &rest[at..end];
-        let text_end = find(&rest[end..], b"</script>").map(|e| end + e);
-        if let Some(text_end) = text_end {
-            if find(tag, attribute.as_bytes()).is_some() && find(tag, b" src=").is_none() {
-                let digest = Sha256::digest(&rest[end + 1..text_end]);
-                let hash = base64::engine::general_purpose::STANDARD.encode(digest);
-                hashes.push(format!("'sha256-{hash}'"));
+        let carried = find(tag, attribute.as_bytes());
+        match carried {
+            Some(cut) => {
+                out.extend_from_slice(&tag[..cut]);
+                out.extend_from_slice(&tag[cut + attribute.len()..]);
             }
+            None => out.extend_from_slice(tag),
         }
         rest = &rest[end..];
+        // A script's text is raw: no tag in it until its end tag.
+        if tag.starts_with(b"<script") {
+            let text_end = find(rest, b"</script>").unwrap_or(rest.len());
+            let text = &rest[..text_end];
+            if carried.is_some() && find(tag, b" src=").is_none() {
+                let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(text));
+                hashes.push(format!("'sha256-{hash}'"));
+            }
+            out.extend_from_slice(text);
+            rest = &rest[text_end..];
+        }
     }
+    out.extend_from_slice(rest);
     hashes.sort();
     hashes.dedup();
-    let body = cut(body, attribute.as_bytes()).concat();
     let allowed = format!("'nonce-{nonce}'");
     let policy = if hashes.is_empty() {
         policy
@@ -477,25 +523,13 @@ fn scripts_by_hash(body: &Bytes, policy: &str, nonce: &str) -> (Bytes, String) {
     } else {
         policy.replace(&allowed, &hashes.join(" "))
     };
-    (Bytes::from(body), policy)
+    (Bytes::from(out), policy)
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack
         .windows(needle.len())
         .position(|window| window == needle)
-}
-
-/// `text` cut at every `separator`, which is left out.
-fn cut(text: &[u8], separator: &[u8]) -> Vec<Bytes> {
-    let mut pieces = Vec::new();
-    let mut rest = text;
-    while let Some(at) = find(rest, separator) {
-        pieces.push(Bytes::copy_from_slice(&rest[..at]));
-        rest = &rest[at + separator.len()..];
-    }
-    pieces.push(Bytes::copy_from_slice(rest));
-    pieces
 }
 
 #[cfg(test)]

@@ -162,10 +162,13 @@ pub async fn confirm_signature(token: String, lang: String) -> Result<(), AppErr
         tracing::error!("the signing queue is not running");
         AppError::Internal
     })?;
-    queue
+    let outcome = queue
         .confirm(token.clone(), crate::server::clock::now())
         .await?;
-    state.render_cache.signatures_changed();
+    // Only a count that moved makes pages stale: a dead link is no reason.
+    if outcome == TokenOutcome::Done {
+        state.render_cache.signatures_changed();
+    }
     on_server::back_to_token_page("confirm", &token, &lang);
     Ok(())
 }
@@ -173,8 +176,9 @@ pub async fn confirm_signature(token: String, lang: String) -> Result<(), AppErr
 #[server(prefix = "/api", endpoint = "withdraw-signature")]
 pub async fn withdraw_signature(token: String, lang: String) -> Result<(), AppError> {
     let state = crate::server::context::state()?;
-    store::withdraw(&state.db, &token).await?;
-    state.render_cache.signatures_changed();
+    if store::withdraw(&state.db, &token).await? == TokenOutcome::Done {
+        state.render_cache.signatures_changed();
+    }
     on_server::back_to_token_page("withdraw", &token, &lang);
     Ok(())
 }

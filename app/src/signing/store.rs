@@ -462,11 +462,34 @@ pub async fn confirm(
     base_url: &str,
     now: i64,
 ) -> Result<TokenOutcome, SignError> {
-    let outcomes = confirm_batch(db, &[token.to_owned()], base_url, now).await?;
+    let outcomes = confirm_together(db, &[token.to_owned()], base_url, now).await?;
     Ok(outcomes
         .into_iter()
         .next()
         .unwrap_or(TokenOutcome::UnknownToken))
+}
+
+/// Confirms the signatures behind `tokens`, together when it can: one
+/// token's database error (a deadlock, a busy database) rolls the batch
+/// back, and each is then confirmed alone, so that it fails alone.
+pub async fn confirm_batch(
+    db: &Db,
+    tokens: &[String],
+    base_url: &str,
+    now: i64,
+) -> Result<Vec<Result<TokenOutcome, SignError>>, sqlx::Error> {
+    match confirm_together(db, tokens, base_url, now).await {
+        Ok(outcomes) => Ok(outcomes.into_iter().map(Ok).collect()),
+        Err(error) if tokens.len() > 1 => {
+            tracing::warn!(%error, tokens = tokens.len(), "confirmations rolled back: one by one");
+            let mut outcomes = Vec::with_capacity(tokens.len());
+            for token in tokens {
+                outcomes.push(confirm(db, token, base_url, now).await);
+            }
+            Ok(outcomes)
+        }
+        Err(error) => Err(error),
+    }
 }
 
 /// Confirms the signatures behind `tokens` in one transaction: one commit
@@ -474,7 +497,7 @@ pub async fn confirm(
 /// would be alone. Then each action whose count rose is checked against its
 /// threshold, once.
 #[tracing::instrument(skip_all, fields(actor = "signer", tokens = tokens.len()))]
-pub async fn confirm_batch(
+async fn confirm_together(
     db: &Db,
     tokens: &[String],
     base_url: &str,

@@ -70,6 +70,25 @@ fn token_in(mail: &Mail) -> String {
 }
 
 on_both_backends! {
+    /// Confirmations written together (group commit): each outcome is what
+    /// it would be alone, the same link twice in one batch counts once.
+    async fn confirmations_written_together_count_as_each_alone(store: &TestStore) {
+        for email in ["one@example.org", "two@example.org"] {
+            signatures::sign(&store.db, &request(email), BASE, NOW).await.unwrap();
+        }
+        let tokens: Vec<String> = outbox(store).await.iter().map(token_in).collect();
+        assert_eq!(tokens.len(), 2);
+        let batch = [tokens[0].clone(), tokens[0].clone(), "not-a-token".to_owned(), tokens[1].clone()];
+        let outcomes: Vec<TokenOutcome> = signatures::confirm_batch(&store.db, &batch, BASE, NOW + 60)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(outcomes, [TokenOutcome::Done, TokenOutcome::AlreadyDone, TokenOutcome::UnknownToken, TokenOutcome::Done]);
+        assert_eq!(confirmed(store).await, 2);
+    }
+
     async fn sign_confirm_withdraw(store: &TestStore) {
         let base = "http://127.0.0.1:3000";
         assert_eq!(signatures::sign(&store.db, &request("Name+x@Example.org"), base, NOW).await.unwrap(), SignOutcome::MailQueued);
