@@ -35,8 +35,10 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: 'no-js', use: { javaScriptEnabled: false } },
-    { name: 'hydrated', use: { javaScriptEnabled: true } },
+    // The administrator's second factor, set up once before the rest.
+    { name: 'setup', testMatch: /.*\.setup\.ts/ },
+    { name: 'no-js', use: { javaScriptEnabled: false }, dependencies: ['setup'] },
+    { name: 'hydrated', use: { javaScriptEnabled: true }, dependencies: ['setup'] },
   ],
   webServer: [
     {

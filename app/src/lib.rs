@@ -206,7 +206,7 @@ fn StaffRouter() -> impl IntoView {
     use backoffice::pages::passwords::{
         StaffForgotPasswordPage, StaffOwnAccountPage, StaffPasswordLinkPage,
     };
-    use backoffice::pages::{StaffHomePage, StaffLoginPage};
+    use backoffice::pages::{StaffHomePage, StaffLoginCodePage, StaffLoginPage};
     use campaigns::pages::StaffActionPage;
     use cases::pages::{StaffPersonPage, StaffPersonsPage, StaffRequestsPage};
     use feeds::pages::{StaffFeedsPage, StaffInboxPage};
@@ -224,6 +224,7 @@ fn StaffRouter() -> impl IntoView {
     match segments.as_slice() {
         [] => view! { <StaffHomePage /> }.into_any(),
         ["login"] => view! { <StaffLoginPage /> }.into_any(),
+        ["login", "code"] => view! { <StaffLoginCodePage /> }.into_any(),
         ["password"] => view! { <StaffPasswordLinkPage /> }.into_any(),
         ["password", "forgot"] => view! { <StaffForgotPasswordPage /> }.into_any(),
         ["account"] => view! { <StaffOwnAccountPage /> }.into_any(),

@@ -1,6 +1,8 @@
 # Shared by the benchmarks that start the release server on a fresh
 # database: source it after setting PORT, BASE and WORK.
 PG_ADMIN=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+# PostgreSQL needs the data key given (README "Configuration"): one per run.
+export DATA_KEY=${DATA_KEY:-$(head -c 32 /dev/urandom | base64)}
 SERVER=
 trap '[ -n "$SERVER" ] && kill -9 $SERVER 2>/dev/null || true' EXIT
 

@@ -30,6 +30,13 @@ STATE=${CLUSTER_STATE:-target/cluster}
 ADMIN=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 SERVER=${CLUSTER_SERVER:-./target/release/server}
 export DATABASE_URL=${DATABASE_URL:-${ADMIN%/*}/lumieres_cluster}
+# Every instance seals and opens with the same data key: made once, kept
+# with the cluster's state, unless one is given.
+if [ -z "${DATA_KEY:-}" ] && [ -z "${DATA_KEY_FILE:-}" ]; then
+  mkdir -p "$STATE"
+  [ -s "$STATE/data.key" ] || (umask 077 && head -c 32 /dev/urandom | base64 >"$STATE/data.key")
+  export DATA_KEY_FILE=$STATE/data.key
+fi
 
 instances() { cat "$STATE/instances" 2>/dev/null || echo 0; }
 
@@ -51,7 +58,7 @@ database() {
 start_instance() { # i
   local i=$1 port=$((FIRST + $1 - 1))
   LEPTOS_SITE_ADDR="127.0.0.1:$port" PUBLIC_URL=${PUBLIC_URL:-http://127.0.0.1:$PORT} \
-    CLIENT_IP_HEADER=X-Forwarded-For LEPTOS_SITE_ROOT=${LEPTOS_SITE_ROOT:-target/site} \
+    CLIENT_IP_HEADER=X-Forwarded-For TRUSTED_PROXIES=127.0.0.1 LEPTOS_SITE_ROOT=${LEPTOS_SITE_ROOT:-target/site} \
     OUTBOX_DIR=${OUTBOX_DIR:-$STATE/outbox} \
     "$SERVER" serve >>"$STATE/instance-$i.log" 2>&1 &
   echo $! >"$STATE/instance-$i.pid"

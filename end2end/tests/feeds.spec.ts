@@ -4,6 +4,7 @@ import { AddressInfo } from 'node:net';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { server } from '../playwright.config';
+import { ADMIN, COMMS, logIn as logInAs } from './staff';
 
 // A hostile partner: a real HTTP server on loopback whose feeds carry script
 // and event-handler payloads in titles and content. Communications staff
@@ -11,9 +12,6 @@ import { server } from '../playwright.config';
 // Chromium renders what it brought on the public timeline and in the inbox:
 // nothing may execute. Each project (JavaScript off, hydrated) follows its
 // own feeds.
-const PASSWORD = 'a long enough passphrase';
-const COMMS = 'e2e@brussels.example';
-const ADMIN = 'e2e-admin@brussels.example';
 const run = promisify(execFile);
 
 // Every payload sets window.__pwned (or opens a dialog) if it ever runs.
@@ -54,11 +52,7 @@ test.afterAll(async () => {
 });
 
 async function logIn(page: Page, next: string, email = COMMS) {
-  await page.goto(`/staff/login?next=${encodeURIComponent(next)}`);
-  await page.locator('#email').fill(email);
-  await page.locator('#password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await expect(page).toHaveURL(new RegExp(`${next.replace(/\//g, '\\/')}$`));
+  await logInAs(page, email, next);
 }
 
 async function follow(page: Page, url: string, partnerName: string, person: string) {

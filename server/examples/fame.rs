@@ -401,8 +401,9 @@ fn confirm_token(mail: &str) -> Option<String> {
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '%'))
         .collect();
-    // A token that runs to the end may be cut: the mail is still being written.
-    (!token.is_empty() && text.len() > at + token.len()).then_some(token)
+    // 32 random bytes in base64url: a shorter one is a mail still being
+    // written (a cut mid-token, or before a soft line break), read later.
+    (token.len() == 43).then_some(token)
 }
 
 fn percentile(sorted: &[u64], p: f64) -> f64 {

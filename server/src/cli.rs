@@ -15,7 +15,8 @@ use clap::{Parser, Subcommand};
 /// sqlite://data/lumieres.db), DATABASE_MAX_CONNECTIONS (10), LEPTOS_SITE_ADDR
 /// (127.0.0.1:3000), LEPTOS_SITE_ROOT (target/site), OUTBOX_DIR (data/outbox),
 /// SMTP_URL (none: mail goes to files), MAIL_FROM, PUBLIC_URL, SIGNING_RATE_LIMIT_PER_MINUTE
-/// (10), CLIENT_IP_HEADER (none), RUST_LOG (info). The README explains each.
+/// (10), CLIENT_IP_HEADER and TRUSTED_PROXIES (none), RUST_LOG (info). The
+/// README explains each.
 #[derive(Parser)]
 #[command(version, about)]
 pub struct Cli {

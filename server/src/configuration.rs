@@ -18,6 +18,11 @@ pub const OUTPUT_NAME: &str = "lumieres";
 pub enum ConfigError {
     #[error("{name} is not valid: {reason}")]
     Invalid { name: &'static str, reason: String },
+    #[error("{name} must be set: {reason}")]
+    Missing {
+        name: &'static str,
+        reason: &'static str,
+    },
     #[error("{0}")]
     Mail(String),
 }
@@ -40,13 +45,17 @@ pub struct Settings {
     pub signing_rate_per_minute: u32,
     /// Staff logins allowed per client address and minute; 0: no limit.
     pub login_rate_per_minute: u32,
+    /// Accessibility reports taken an hour from everyone together (they
+    /// all mail the same people); 0: no cap.
+    pub accessibility_reports_per_hour: u32,
     /// Partner feeds may be fetched from loopback and private networks too.
     pub feeds_allow_private: bool,
     /// This instance fetches partner feeds once a minute. Off: another
     /// instance does, or `server sync-feeds` from a timer.
     pub feed_worker: bool,
-    /// Behind a reverse proxy: the header it writes the client's address to.
-    pub client_ip_header: Option<http::HeaderName>,
+    /// Behind reverse proxies: the header they write the client's address
+    /// to, and the proxies it is believed from.
+    pub client_address: app::server::guard::ClientAddress,
     /// Mail goes through this SMTP server when set; it may hold a password.
     pub smtp_url: Option<SecretString>,
     /// The sender of every mail.
@@ -60,6 +69,10 @@ pub struct Settings {
     /// Where reports from the accessibility statement's form go; `None`:
     /// to every administrator account.
     pub accessibility_contact: Option<String>,
+    /// Seals what a copy of the database must not give away
+    /// (`app::server::data_key`); `None`: not given, on PostgreSQL, where
+    /// opening the database then stops with the reason.
+    pub data_key: Option<app::server::data_key::DataKey>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -77,9 +90,13 @@ impl std::fmt::Debug for Settings {
             .field("public_url", &self.public_url)
             .field("signing_rate_per_minute", &self.signing_rate_per_minute)
             .field("login_rate_per_minute", &self.login_rate_per_minute)
+            .field(
+                "accessibility_reports_per_hour",
+                &self.accessibility_reports_per_hour,
+            )
             .field("feeds_allow_private", &self.feeds_allow_private)
             .field("feed_worker", &self.feed_worker)
-            .field("client_ip_header", &self.client_ip_header)
+            .field("client_address", &self.client_address)
             .field(
                 "smtp_url",
                 &self
@@ -88,6 +105,7 @@ impl std::fmt::Debug for Settings {
                     .map(|url| app::server::db::redact_url(url.expose_secret())),
             )
             .field("mail_from", &self.mail_from)
+            .field("data_key", &self.data_key)
             .field("retention_days", &self.retention_days)
             .field("render_cache_bytes", &self.render_cache_bytes)
             .field("accessibility_contact", &self.accessibility_contact)
@@ -155,15 +173,114 @@ fn switch(name: &'static str, default: bool) -> Result<bool, ConfigError> {
     }
 }
 
-fn client_ip_header() -> Result<Option<http::HeaderName>, ConfigError> {
-    var("CLIENT_IP_HEADER")
+fn client_address() -> Result<app::server::guard::ClientAddress, ConfigError> {
+    use app::server::guard::{parse_trusted_proxies, ClientAddress};
+    let header = var("CLIENT_IP_HEADER")
         .map(|name| {
             http::HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| ConfigError::Invalid {
                 name: "CLIENT_IP_HEADER",
                 reason: format!("{name:?} is not a header name"),
             })
         })
-        .transpose()
+        .transpose()?;
+    let trusted =
+        parse_trusted_proxies(&var("TRUSTED_PROXIES").unwrap_or_default()).map_err(|reason| {
+            ConfigError::Invalid {
+                name: "TRUSTED_PROXIES",
+                reason,
+            }
+        })?;
+    ClientAddress::behind(header, trusted).map_err(|reason| ConfigError::Invalid {
+        name: "TRUSTED_PROXIES",
+        reason: reason.to_owned(),
+    })
+}
+
+/// The data key: `DATA_KEY` (32 bytes in base64), else the file
+/// `DATA_KEY_FILE` names, else, on SQLite, the key file beside the database
+/// (`data/lumieres.key` for `data/lumieres.db`), made on first start so that
+/// `make run` needs nothing. On PostgreSQL one must be given (`None` here):
+/// instances that made their own would not open each other's sealed mail.
+fn data_key(database_url: &str) -> Result<Option<app::server::data_key::DataKey>, ConfigError> {
+    data_key_given_or_beside(database_url)
+        .map(|key| key.map(Some))
+        .unwrap_or(Ok(None))
+}
+
+fn data_key_given_or_beside(
+    database_url: &str,
+) -> Option<Result<app::server::data_key::DataKey, ConfigError>> {
+    use app::server::data_key::DataKey;
+    if let Some(text) = var("DATA_KEY") {
+        return Some(
+            DataKey::parse(&text).map_err(|reason| ConfigError::Invalid {
+                name: "DATA_KEY",
+                reason,
+            }),
+        );
+    }
+    let invalid = |reason: String| ConfigError::Invalid {
+        name: "DATA_KEY_FILE",
+        reason,
+    };
+    if let Some(path) = var("DATA_KEY_FILE") {
+        return Some(
+            std::fs::read_to_string(&path)
+                .map_err(|e| invalid(format!("{path}: {e}")))
+                .and_then(|text| {
+                    DataKey::parse(&text).map_err(|reason| invalid(format!("{path} {reason}")))
+                }),
+        );
+    }
+    let file = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+        .map(|rest| rest.split('?').next().unwrap_or_default())?;
+    if file.is_empty() || file.contains(":memory:") {
+        tracing::warn!("an in-memory database: its data key lives as long as the process");
+        return Some(Ok(DataKey::generate().0));
+    }
+    Some(key_file_beside(file))
+}
+
+/// The key file beside the SQLite database `file`, made if missing.
+fn key_file_beside(file: &str) -> Result<app::server::data_key::DataKey, ConfigError> {
+    use app::server::data_key::DataKey;
+    let invalid = |reason: String| ConfigError::Invalid {
+        name: "DATA_KEY_FILE",
+        reason,
+    };
+    let path = std::path::Path::new(file).with_extension("key");
+    let shown = path.display().to_string();
+    match std::fs::read_to_string(&path) {
+        Ok(text) => DataKey::parse(&text).map_err(|reason| invalid(format!("{shown} {reason}"))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let (key, text) = DataKey::generate();
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| invalid(format!("{shown}: {e}")))?;
+            }
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            match options.open(&path) {
+                Ok(mut file) => {
+                    use std::io::Write;
+                    writeln!(file, "{text}").map_err(|e| invalid(format!("{shown}: {e}")))?;
+                    tracing::warn!(path = %shown, "made a new data key: mail waiting to be sent is sealed with it; back it up apart from the database");
+                    Ok(key)
+                }
+                // Another process made it meanwhile: theirs is the key.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let text = std::fs::read_to_string(&path)
+                        .map_err(|e| invalid(format!("{shown}: {e}")))?;
+                    DataKey::parse(&text).map_err(|reason| invalid(format!("{shown} {reason}")))
+                }
+                Err(e) => Err(invalid(format!("{shown}: {e}"))),
+            }
+        }
+        Err(e) => Err(invalid(format!("{shown}: {e}"))),
+    }
 }
 
 fn render_cache_bytes() -> Result<u64, ConfigError> {
@@ -245,9 +362,11 @@ impl Settings {
         let limit = "is not a whole number (0 turns the limit off)";
         let signing_rate_per_minute = number_or("SIGNING_RATE_LIMIT_PER_MINUTE", 10, limit)?;
         let login_rate_per_minute = number_or("LOGIN_RATE_LIMIT_PER_MINUTE", 10, limit)?;
+        let accessibility_reports_per_hour =
+            number_or("ACCESSIBILITY_REPORTS_PER_HOUR", 30, limit)?;
         let feeds_allow_private = switch("FEEDS_ALLOW_PRIVATE", false)?;
         let feed_worker = switch("FEED_WORKER", true)?;
-        let client_ip_header = client_ip_header()?;
+        let client_address = client_address()?;
         let retention_days = number_or("RETENTION_DAYS", 180, "is not a whole number of days")?;
         let database_wait = match var("DATABASE_WAIT_SECONDS") {
             None => None,
@@ -260,7 +379,10 @@ impl Settings {
         let render_cache_bytes = render_cache_bytes()?;
         let open_data_licence = open_data_licence()?;
         let accessibility_contact = accessibility_contact()?;
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let data_key = data_key(&database_url)?;
         Ok(Self {
+            data_key,
             accessibility_contact,
             render_cache_bytes,
             open_data_licence,
@@ -268,14 +390,13 @@ impl Settings {
             public_url: public_url.map(|url| url.trim_end_matches('/').to_owned()),
             signing_rate_per_minute,
             login_rate_per_minute,
+            accessibility_reports_per_hour,
             feeds_allow_private,
             feed_worker,
-            client_ip_header,
+            client_address,
             smtp_url: var("SMTP_URL").map(SecretString::from),
             mail_from: var("MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned()),
-            database_url: SecretString::from(
-                var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
-            ),
+            database_url: SecretString::from(database_url),
             database_max_connections,
             database_wait,
             site_addr,

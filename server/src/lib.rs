@@ -5,5 +5,6 @@
 pub mod cli;
 pub mod configuration;
 pub mod demo;
+pub mod serve;
 pub mod startup;
 pub mod telemetry;

@@ -29,6 +29,21 @@ pub enum StartupError {
     },
 }
 
+/// Makes the settings' data key the process's, before anything is written.
+fn install_data_key(settings: &Settings) -> Result<(), StartupError> {
+    use crate::configuration::ConfigError;
+    let key = settings.data_key.clone().ok_or(ConfigError::Missing {
+        name: "DATA_KEY or DATA_KEY_FILE",
+        reason: "PostgreSQL needs the data key given, the same to every instance (make one with: head -c 32 /dev/urandom | base64)",
+    })?;
+    app::server::data_key::install(key).map_err(|reason| {
+        StartupError::Config(ConfigError::Invalid {
+            name: "DATA_KEY",
+            reason,
+        })
+    })
+}
+
 pub struct Application {
     listener: TcpListener,
     router: Router,
@@ -44,6 +59,8 @@ pub struct Application {
 /// asking for a password link (each mail of which lands in someone's box).
 fn rate_limits(settings: &Settings) -> Vec<guard::RateLimit> {
     let login = <app::backoffice::session::LogInStaff as leptos::server_fn::ServerFn>::PATH;
+    let login_code =
+        <app::backoffice::two_factor::LogInWithCode as leptos::server_fn::ServerFn>::PATH;
     let password_link =
         <app::backoffice::passwords::RequestPasswordLink as leptos::server_fn::ServerFn>::PATH;
     let signing = ("guard.too_many_title", "guard.too_many_text");
@@ -59,6 +76,7 @@ fn rate_limits(settings: &Settings) -> Vec<guard::RateLimit> {
             signing,
         ),
         (login, settings.login_rate_per_minute, logins),
+        (login_code, settings.login_rate_per_minute, logins),
         (password_link, settings.login_rate_per_minute, logins),
         (
             app::accessibility::FEEDBACK_PATH,
@@ -70,6 +88,15 @@ fn rate_limits(settings: &Settings) -> Vec<guard::RateLimit> {
     .filter_map(|(path, per_minute, refusal)| {
         NonZeroU32::new(per_minute).map(|n| guard::RateLimit::with_refusal(path, n, refusal))
     })
+    .chain(
+        NonZeroU32::new(settings.accessibility_reports_per_hour).map(|n| {
+            guard::RateLimit::site_wide_per_hour(
+                app::accessibility::FEEDBACK_PATH,
+                n,
+                ("guard.reports_full_title", "guard.reports_full_text"),
+            )
+        }),
+    )
     .collect()
 }
 
@@ -102,6 +129,7 @@ pub async fn open_database(settings: &Settings) -> Result<Db, StartupError> {
         }
     };
     db.migrate().await?;
+    install_data_key(settings)?;
     Ok(db)
 }
 
@@ -118,6 +146,7 @@ impl Application {
     }
 
     pub async fn with_database(settings: &Settings, db: Db) -> Result<Self, StartupError> {
+        install_data_key(settings)?;
         let leptos_options = settings.leptos_options();
         let listener = TcpListener::bind(settings.site_addr)
             .await
@@ -139,7 +168,7 @@ impl Application {
             db: db.clone(),
             secure_cookies: public_url.starts_with("https://"),
             public_url,
-            client_ip_header: settings.client_ip_header.clone(),
+            client_address: settings.client_address.clone(),
             rate_limits: rate_limits(settings),
             retention_days: settings.retention_days,
             accessibility_contact: settings.accessibility_contact.clone(),
@@ -185,10 +214,6 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        // Without TCP_NODELAY small responses wait for delayed ACKs (~40 ms each).
-        let listener = axum::serve::ListenerExt::tap_io(self.listener, |tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
         let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
         let worker = tokio::spawn(outbox::run_worker_until_stopped(
             self.db.clone(),
@@ -207,12 +232,7 @@ impl Application {
         let feeds = self
             .feed_worker
             .then(|| tokio::spawn(run_feed_sync(self.db.clone(), self.feed_reach)));
-        let service = self
-            .router
-            .into_make_service_with_connect_info::<std::net::SocketAddr>();
-        let served = axum::serve(listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let served = crate::serve::serve(self.listener, self.router, shutdown).await;
         let _ = stop_worker.send(true);
         let _ = worker.await;
         sweeper.abort();
@@ -444,6 +464,9 @@ fn router(state: AppState, sign_queue: SignQueue, site_root: &str) -> Router {
             move |_: &axum::response::Response| hsts.clone(),
         ))
         .layer(TraceLayer::new_for_http())
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            crate::serve::BODY_IDLE_TIMEOUT,
+        ))
         .with_state(state)
 }
 

@@ -170,7 +170,7 @@ pub mod on_server {
         let locale = Locale::from_code(&form.lang).unwrap_or_default();
         let statement = locale.path("/accessibility", false);
         if !form.website.trim().is_empty() {
-            let ip = crate::server::guard::client_ip(&parts, state.client_ip_header.as_ref());
+            let ip = crate::server::guard::client_ip(&parts, &state.client_address);
             tracing::info!(?ip, "honeypot field filled: accessibility report dropped");
             return redirect(&format!("{statement}?sent=1#feedback"));
         }

@@ -22,6 +22,9 @@ pub struct AccountRow {
     pub disabled: bool,
     /// Communications staff: the languages they translate into.
     pub translates: Vec<Locale>,
+    pub second_factor: super::SecondFactor,
+    /// An administrator asked one of this account (communications staff).
+    pub second_factor_required: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,7 +110,9 @@ pub async fn create_account(#[server(flatten)] form: NewAccountForm) -> Result<(
 }
 
 /// `change` is `disable`, `enable`, `role` (with `role` and, for a council
-/// member, `municipality`) or `password` (mail the owner a one-time link).
+/// member, `municipality`), `password` (mail the owner a one-time link),
+/// `second-factor-reset` (a lost one: removed, the owner mailed),
+/// `second-factor-require` or `second-factor-optional` (communications staff).
 #[server(prefix = "/api/staff", endpoint = "change-account")]
 pub async fn change_account(
     lang: String,
@@ -193,6 +198,15 @@ pub mod on_server {
                     },
                     disabled: u.disabled,
                     translates: Vec::new(),
+                    second_factor_required: u.second_factor_required,
+                    second_factor: {
+                        let role = Role::parse(&u.role).map_err(|e| decode(e.to_string()))?;
+                        crate::backoffice::SecondFactor::of(
+                            role,
+                            u.second_factor_required,
+                            u.second_factor_set,
+                        )
+                    },
                 })
             })
             .collect()
@@ -353,6 +367,29 @@ pub mod on_server {
                             &form,
                             &values,
                             Problems::one("account", "form.account_disabled"),
+                        )
+                        .await
+                    }
+                };
+            }
+            "second-factor-reset" | "second-factor-require" | "second-factor-optional" => {
+                use crate::backoffice::two_factor::on_server as two_factor;
+                let state = crate::server::context::state()?;
+                let now = crate::server::clock::now();
+                let done_it = if change == "second-factor-reset" {
+                    two_factor::reset(&db, admin, account, &state.public_url, locale, now).await?
+                } else {
+                    let require = change == "second-factor-require";
+                    two_factor::require_of(&db, admin, account, require, now).await?
+                };
+                let to = locale.path("/staff/accounts", false);
+                return match done_it {
+                    true => done(&form, "staff.saved", &to).await,
+                    false => {
+                        refuse(
+                            &form,
+                            &values,
+                            Problems::one("account", "form.invalid_choice"),
                         )
                         .await
                     }

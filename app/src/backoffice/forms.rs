@@ -28,6 +28,9 @@ pub struct FormFlash {
     /// A publication refused: what each required language still lacks.
     #[serde(default)]
     pub missing: Vec<MissingTranslation>,
+    /// What the page shows this once and nothing keeps (new recovery codes).
+    #[serde(default)]
+    pub shown_once: Vec<String>,
 }
 
 impl FormFlash {
@@ -120,19 +123,47 @@ pub mod on_server {
     use crate::server::context::{db, is_plain_form_post, request_parts};
     use chrono::NaiveDate;
 
+    /// What a flash is sealed for: it waits in the session's row, and may
+    /// hold what was typed, or recovery codes.
+    const SEALED_FLASH: &str = "sessions.flash";
+
     async fn store_flash(flash: &FormFlash) -> Result<(), AppError> {
         let (Some(token), Ok(json)) = (session_token(), serde_json::to_string(flash)) else {
             return Ok(());
         };
-        Ok(session::set_flash(&db()?, &token, &json).await?)
+        let sealed = crate::server::data_key::installed().seal(SEALED_FLASH, &json);
+        Ok(session::set_flash(&db()?, &token, &sealed).await?)
+    }
+
+    /// A notice with lines the page shows this once (new recovery codes),
+    /// kept only in this session's flash, sealed, until the page reads it.
+    pub async fn store_flash_shown_once(
+        form: &str,
+        notice: &str,
+        lines: Vec<String>,
+    ) -> Result<(), AppError> {
+        store_flash(&FormFlash {
+            form: form.to_owned(),
+            notice: Some(notice.to_owned()),
+            shown_once: lines,
+            ..FormFlash::default()
+        })
+        .await
     }
 
     /// The flash left by the last staff form, once.
     pub async fn take_form_flash() -> Option<FormFlash> {
         let token = session_token()?;
         let db = db().ok()?;
+        let open = |sealed: String| {
+            crate::server::data_key::installed()
+                .open(SEALED_FLASH, &sealed)
+                .ok()
+        };
         match session::take_flash(&db, &token).await {
-            Ok(json) => json.and_then(|json| serde_json::from_str(&json).ok()),
+            Ok(sealed) => sealed
+                .and_then(open)
+                .and_then(|json| serde_json::from_str(&json).ok()),
             Err(error) => {
                 tracing::error!(%error, "cannot read the form flash");
                 None

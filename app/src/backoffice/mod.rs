@@ -2,7 +2,7 @@
 //! logins and sessions (`session`, `accounts`), passwords chosen through
 //! mailed one-time links (`passwords`), the forms staff fill in and the
 //! flash that brings a refused one back (`forms`), the administrator's
-//! accounts and audit log (`admin`), and the pages of all these with the
+//! accounts and audit log (`admin`), second factors (`two_factor`), and the pages of all these with the
 //! pieces every staff page is built from (`pages`: the gate, the menu, the
 //! fields). Who may do what is `domain::Permission`; every server function of
 //! the back office asks `session::on_server::require` for it on every call,
@@ -20,6 +20,7 @@ pub mod pages;
 pub mod password_links;
 pub mod passwords;
 pub mod session;
+pub mod two_factor;
 
 use crate::api::MunicipalityRef;
 use crate::domain::Role;
@@ -34,6 +35,38 @@ pub struct StaffUser {
     pub role: Role,
     /// Council members only.
     pub municipality: Option<MunicipalityRef>,
+    /// Whether logins ask for a code, and whether one must be set up.
+    pub second_factor: SecondFactor,
+}
+
+/// Where a staff member stands with a second factor (`two_factor`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SecondFactor {
+    /// An authenticator app is set up: every login asks for its code.
+    Set,
+    /// None, and none is asked of this account.
+    #[default]
+    Optional,
+    /// None, but the account needs one: nothing else opens until it is set up.
+    Missing,
+}
+
+impl SecondFactor {
+    /// Whether `role`, or an administrator's word for this account, asks for
+    /// one: administrators and council members export signers and decide
+    /// adoptions.
+    pub fn required(role: Role, required_of_account: bool) -> bool {
+        matches!(role, Role::Admin | Role::Council) || required_of_account
+    }
+
+    /// Where an account stands, from what its row says.
+    pub fn of(role: Role, required_of_account: bool, set: bool) -> Self {
+        match (set, Self::required(role, required_of_account)) {
+            (true, _) => SecondFactor::Set,
+            (false, true) => SecondFactor::Missing,
+            (false, false) => SecondFactor::Optional,
+        }
+    }
 }
 
 #[cfg(feature = "ssr")]

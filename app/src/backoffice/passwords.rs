@@ -31,6 +31,7 @@ pub const LINK_FORM: &str = "password-link";
 pub struct OwnAccountPage {
     pub user: StaffUser,
     pub flash: Option<FormFlash>,
+    pub second_factor: super::two_factor::SecondFactorView,
 }
 
 /// The account a live link opens, if it still works. Reading does not use it.
@@ -69,9 +70,19 @@ pub async fn request_password_link(email: String, lang: String) -> Result<(), Ap
 #[server(prefix = "/api/staff", endpoint = "own-account")]
 pub async fn own_account() -> Result<OwnAccountPage, AppError> {
     let user = require(Permission::ChangeOwnPassword).await?;
+    let db = crate::server::context::db()?;
+    let mut second_factor = super::two_factor::on_server::view(&db, &user).await?;
+    let mut flash = super::forms::on_server::take_form_flash().await;
+    if let Some(flash) = flash
+        .as_mut()
+        .filter(|f| f.form == super::two_factor::SECOND_FACTOR_FORM)
+    {
+        second_factor.new_recovery_codes = std::mem::take(&mut flash.shown_once);
+    }
     Ok(OwnAccountPage {
         user,
-        flash: super::forms::on_server::take_form_flash().await,
+        flash,
+        second_factor,
     })
 }
 
@@ -105,7 +116,7 @@ pub mod on_server {
     use crate::backoffice::forms::Problems;
     use crate::backoffice::password_links::{LinkPurpose, MailPasswordLink, PasswordLink};
     use crate::backoffice::session::on_server::{
-        check_password, session_cookie, session_token, LoginError, SessionWrites,
+        after_password, check_password, session_cookie, session_token, LoginError, SessionWrites,
     };
     use crate::i18n::Locale;
     use crate::on_pool;
@@ -246,7 +257,7 @@ pub mod on_server {
         password: &str,
         repeat: &str,
         now: i64,
-    ) -> Result<(i64, String), PasswordError> {
+    ) -> Result<(i64, crate::backoffice::session::on_server::Opened), PasswordError> {
         check_new(password, repeat)?;
         // Hash before writing: the writer is never held for argon2.
         let Some(link) = live_link(db, token, now).await? else {
@@ -439,8 +450,14 @@ pub mod on_server {
         let now = crate::server::clock::now();
         match set_with_link(&state.db, token, password, repeat, now).await {
             Ok((_, session)) => {
-                cookies::set(&session_cookie(Some(&session), state.secure_cookies));
-                crate::server::context::redirect(&locale.path("/staff", false))
+                // A second factor, if the account has one, is still asked:
+                // the link proves the mailbox, not the phone.
+                cookies::set(&session_cookie(Some(&session.token), state.secure_cookies));
+                crate::server::context::redirect(&after_password(
+                    locale,
+                    &locale.path("/staff", false),
+                    session.waits_for_code,
+                ))
             }
             Err(error) => match error.problem() {
                 Some((field, key)) => {
@@ -491,7 +508,7 @@ pub mod on_server {
         let state = state()?;
         let locale = Locale::from_code(lang).unwrap_or_default();
         let parts = request_parts()?;
-        let ip = crate::server::guard::client_ip(&parts, state.client_ip_header.as_ref());
+        let ip = crate::server::guard::client_ip(&parts, &state.client_address);
         let Some(this_session) = session_token() else {
             return Err(AppError::Unauthorized);
         };

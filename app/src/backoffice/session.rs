@@ -8,6 +8,12 @@
 //! redirect, and a failed login leaves a short flash cookie with the typed
 //! email and the reason. Every staff server function asks `require` who is
 //! calling, on every call.
+//!
+//! With a second factor set up (`two_factor`), a good password opens a
+//! session that only waits for the code: no page or server function takes
+//! it as logged in. The code (or a recovery code, `two_factor`) replaces it
+//! with a new session, under a new token. An account that needs a second factor and
+//! has none yet is logged in to its own account page only, to set one up.
 use super::StaffUser;
 use crate::error::AppError;
 use crate::i18n::Locale;
@@ -115,6 +121,19 @@ pub mod on_server {
         municipality_slug: Option<String>,
         municipality_name: Option<String>,
         municipality_name_lang: Option<String>,
+        second_factor_required: bool,
+        second_factor_set: bool,
+    }
+
+    /// The columns of a `UserRow`, from `users u` and `municipalities m`.
+    macro_rules! user_columns {
+        () => {
+            "u.id, u.email, u.name, u.role, u.password_hash,
+             m.slug AS municipality_slug, m.name AS municipality_name,
+             m.original_language AS municipality_name_lang, u.second_factor_required,
+             EXISTS (SELECT 1 FROM staff_totp t WHERE t.user_id = u.id AND t.confirmed_at IS NOT NULL)
+                 AS second_factor_set"
+        };
     }
 
     impl UserRow {
@@ -130,11 +149,17 @@ pub mod on_server {
                 }),
                 _ => None,
             };
+            let role = Role::parse(&self.role).ok()?;
             Some(StaffUser {
                 id: self.id,
                 email: self.email,
                 name: self.name,
-                role: Role::parse(&self.role).ok()?,
+                second_factor: crate::backoffice::SecondFactor::of(
+                    role,
+                    self.second_factor_required,
+                    self.second_factor_set,
+                ),
+                role,
                 municipality,
             })
         }
@@ -150,7 +175,16 @@ pub mod on_server {
         })
     }
 
-    /// Checks a login and opens a session; returns the user and the cookie token.
+    /// A session opened: its cookie's token, and whether it waits for the
+    /// second factor's code.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Opened {
+        pub token: String,
+        pub waits_for_code: bool,
+    }
+
+    /// Checks a login's password and opens a session (waiting for the code
+    /// when the account has a second factor); returns the user and the session.
     #[tracing::instrument(skip_all)]
     pub async fn log_in(
         db: &Db,
@@ -158,17 +192,32 @@ pub mod on_server {
         password: &str,
         client_ip: Option<std::net::IpAddr>,
         now: i64,
-    ) -> Result<(StaffUser, String), LoginError> {
+    ) -> Result<(StaffUser, Opened), LoginError> {
         let (user, attempt) = check_password(db, email, password, client_ip, now).await?;
-        let token = on_pool!(db, |pool| {
+        let opened = on_pool!(db, |pool| {
             let mut tx = pool.begin_write().await?;
             tx.take_back_attempt(attempt).await?;
-            let token = tx.open_session(user.id, now).await?;
+            let opened = tx.open_session(user.id, now).await?;
             tx.commit().await?;
-            Ok::<_, sqlx::Error>(token)
+            Ok::<_, sqlx::Error>(opened)
         })?;
-        tracing::info!(user = user.id, "logged in");
-        Ok((user, token))
+        tracing::info!(
+            user = user.id,
+            waits_for_code = opened.waits_for_code,
+            "password accepted"
+        );
+        Ok((user, opened))
+    }
+
+    /// Where a login goes once the password is right: to what the visitor
+    /// asked for, or, while the session waits for a code, to the code page.
+    pub fn after_password(locale: Locale, next: &str, waits_for_code: bool) -> String {
+        if waits_for_code {
+            let page = locale.path("/staff/login/code", false);
+            format!("{page}?next={}", encode_query(next))
+        } else {
+            next.to_owned()
+        }
     }
 
     /// Checks an enabled account's password; returns the user and the id of
@@ -193,13 +242,12 @@ pub mod on_server {
             tracing::warn!(address = ?address, "login throttled");
             return Err(LoginError::Throttled);
         }
-        let row: Option<UserRow> = on_pool!(db, |pool| sqlx::query_as(
-            "SELECT u.id, u.email, u.name, u.role, u.password_hash,
-                    m.slug AS municipality_slug, m.name AS municipality_name,
-                    m.original_language AS municipality_name_lang
-               FROM users u LEFT JOIN municipalities m ON m.id = u.municipality_id
+        let row: Option<UserRow> = on_pool!(db, |pool| sqlx::query_as(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users u LEFT JOIN municipalities m ON m.id = u.municipality_id
               WHERE u.email = $1 AND NOT u.disabled"
-        )
+        ))
         .bind(&email)
         .fetch_optional(pool)
         .await)?;
@@ -222,12 +270,14 @@ pub mod on_server {
     /// Sessions and counted attempts, on a connection inside the caller's
     /// transaction.
     pub trait SessionWrites {
-        /// Opens a session for `user_id`; returns the cookie's token.
+        /// Opens a session for `user_id`, waiting for the code if the
+        /// account has a second factor (whatever opened it: a password, a
+        /// mailed password link).
         fn open_session(
             &mut self,
             user_id: i64,
             now: i64,
-        ) -> impl std::future::Future<Output = Result<String, sqlx::Error>> + Send;
+        ) -> impl std::future::Future<Output = Result<Opened, sqlx::Error>> + Send;
         /// A good password takes its attempt back: it was no failure.
         fn take_back_attempt(
             &mut self,
@@ -237,18 +287,21 @@ pub mod on_server {
 
     crate::impl_for_connections! {
         impl SessionWrites {
-            async fn open_session(&mut self, user_id: i64, now: i64) -> Result<String, sqlx::Error> {
+            async fn open_session(&mut self, user_id: i64, now: i64) -> Result<Opened, sqlx::Error> {
                 let token = new_token();
-                sqlx::query(
-                    "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+                let waits_for_code: bool = sqlx::query_scalar(
+                    "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, second_factor_pending)
+                     VALUES ($1, $2, $3, $4, EXISTS (SELECT 1 FROM staff_totp
+                                                      WHERE user_id = $2 AND confirmed_at IS NOT NULL))
+                     RETURNING second_factor_pending",
                 )
                 .bind(token_hash(&token))
                 .bind(user_id)
                 .bind(now)
                 .bind(now + SESSION_SECONDS)
-                .execute(&mut *self)
+                .fetch_one(&mut *self)
                 .await?;
-                Ok(token)
+                Ok(Opened { token, waits_for_code })
             }
 
             async fn take_back_attempt(&mut self, attempt: i64) -> Result<(), sqlx::Error> {
@@ -262,7 +315,7 @@ pub mod on_server {
     }
 
     /// Counts a login attempt as failed until it succeeds; returns its id.
-    async fn record_attempt(
+    pub async fn record_attempt(
         db: &Db,
         email: &str,
         address: Option<&str>,
@@ -281,7 +334,7 @@ pub mod on_server {
     }
 
     /// Attempts not (yet) successful in the window, by account and by address.
-    async fn attempts(
+    pub async fn attempts(
         db: &Db,
         email: &str,
         address: Option<&str>,
@@ -300,22 +353,42 @@ pub mod on_server {
         })
     }
 
-    /// The user behind a session token, if the session is live and the account enabled.
+    /// The user behind a session token, if the session is live (not
+    /// waiting for a code) and the account enabled.
     pub async fn user_for_token(
         db: &Db,
         token: &str,
         now: i64,
     ) -> Result<Option<StaffUser>, sqlx::Error> {
-        let row: Option<UserRow> = on_pool!(db, |pool| sqlx::query_as(
-            "SELECT u.id, u.email, u.name, u.role, u.password_hash,
-                    m.slug AS municipality_slug, m.name AS municipality_name,
-                    m.original_language AS municipality_name_lang
-               FROM sessions s JOIN users u ON u.id = s.user_id
+        session_user(db, token, now, false).await
+    }
+
+    /// The user whose session `token` waits for the second factor's code.
+    pub async fn waiting_user(
+        db: &Db,
+        token: &str,
+        now: i64,
+    ) -> Result<Option<StaffUser>, sqlx::Error> {
+        session_user(db, token, now, true).await
+    }
+
+    async fn session_user(
+        db: &Db,
+        token: &str,
+        now: i64,
+        waiting: bool,
+    ) -> Result<Option<StaffUser>, sqlx::Error> {
+        let row: Option<UserRow> = on_pool!(db, |pool| sqlx::query_as(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM sessions s JOIN users u ON u.id = s.user_id
                LEFT JOIN municipalities m ON m.id = u.municipality_id
-              WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled"
-        )
+              WHERE s.token_hash = $1 AND s.expires_at > $2 AND NOT u.disabled
+                AND s.second_factor_pending = $3"
+        ))
         .bind(token_hash(token))
         .bind(now)
+        .bind(waiting)
         .fetch_optional(pool)
         .await)?;
         Ok(row.and_then(UserRow::into_user))
@@ -413,12 +486,16 @@ pub mod on_server {
         let state = state()?;
         let parts = request_parts()?;
         let locale = Locale::from_code(lang).unwrap_or_default();
-        let ip = crate::server::guard::client_ip(&parts, state.client_ip_header.as_ref());
+        let ip = crate::server::guard::client_ip(&parts, &state.client_address);
         let next = safe_next(next, locale);
         match log_in(&state.db, email, password, ip, crate::server::clock::now()).await {
-            Ok((_, token)) => {
-                cookies::set(&session_cookie(Some(&token), state.secure_cookies));
-                crate::server::context::redirect(&next)?;
+            Ok((_, opened)) => {
+                cookies::set(&session_cookie(Some(&opened.token), state.secure_cookies));
+                crate::server::context::redirect(&after_password(
+                    locale,
+                    &next,
+                    opened.waits_for_code,
+                ))?;
             }
             Err(LoginError::Database(error)) => return Err(error.into()),
             Err(refusal) => {
@@ -509,6 +586,14 @@ pub mod on_server {
         };
         if !permission.allows(user.role) {
             return Err(AppError::forbidden("your role does not allow this"));
+        }
+        // Until one is set up, only the account page (where it is) opens.
+        if user.second_factor == crate::backoffice::SecondFactor::Missing
+            && permission != Permission::ChangeOwnPassword
+        {
+            return Err(AppError::forbidden(
+                "set up a second factor on your account page first",
+            ));
         }
         Ok(user)
     }

@@ -5,7 +5,7 @@
 //! reopened), takes the counts handed over and puts the delivery on the
 //! person's timeline; a correction rewrites what was recorded but keeps the
 //! counts. Both are audited. Recorded by the action's municipality's
-//! council, an administrator, or communications staff (`RecordOutcomes`).
+//! council or an administrator (`RecordOutcomes`).
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -85,7 +85,7 @@ pub mod on_server {
     use crate::domain::{DeliveryMethod, Line};
     use crate::i18n::Locale;
     use crate::on_pool;
-    use crate::records::owners::action_to_record;
+    use crate::records::owners::action_to_run;
     use crate::server::audit::{Actor, AuditEntry, RecordAudit};
     use crate::server::db::BeginWrite;
     use crate::signing::threshold::LockAction;
@@ -168,7 +168,7 @@ pub mod on_server {
     pub async fn record(user: &StaffUser, form: DeliveryForm) -> Result<(), AppError> {
         let db = crate::server::context::db()?;
         let locale = Locale::from_code(&form.lang).unwrap_or_default();
-        let found = action_to_record(&db, user.acting(), form.action.trim()).await?;
+        let found = action_to_run(&db, user.acting(), form.action.trim()).await?;
         let opens_on: NaiveDate = on_pool!(&db, |pool| sqlx::query_scalar(
             "SELECT opens_on FROM support_actions WHERE id = $1"
         )

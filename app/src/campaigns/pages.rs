@@ -630,7 +630,7 @@ pub fn StaffActionPage(slug: String) -> impl IntoView {
     let locale = use_locale();
     let data = Resource::new(
         move || slug.clone(),
-        move |slug| gate(Permission::RecordOutcomes, staff_support_action(slug)),
+        move |slug| gate(Permission::ReadActions, staff_support_action(slug)),
     );
     view! {
         <Meta name="robots" content="noindex" />
@@ -693,7 +693,7 @@ pub fn StaffActionPage(slug: String) -> impl IntoView {
                                         slug=a.slug.clone()
                                         response=page.response.clone()
                                         answer_by=d.answer_by.clone()
-                                        can_edit=page.can_record
+                                        can_edit=page.can_edit
                                         flash=flash.clone()
                                     />
                                 }
@@ -701,7 +701,7 @@ pub fn StaffActionPage(slug: String) -> impl IntoView {
                         <DeliverySection
                             slug=a.slug.clone()
                             delivery=page.delivery.clone()
-                            can_edit=page.can_record
+                            can_edit=page.can_edit
                             language=a.original_language
                             flash=flash.clone()
                         />

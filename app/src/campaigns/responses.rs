@@ -93,7 +93,7 @@ pub mod on_server {
     use crate::campaigns::actions::on_server::done_on_action;
     use crate::campaigns::actions::on_server::ActionStore;
     use crate::on_pool;
-    use crate::records::owners::action_to_record;
+    use crate::records::owners::action_to_run;
     use crate::records::timeline::MailKeptInformed;
     use crate::server::audit::{Actor, AuditEntry, RecordAudit};
     use crate::server::db::{BeginWrite, Db};
@@ -187,7 +187,7 @@ pub mod on_server {
     pub async fn record(user: &StaffUser, form: ResponseForm) -> Result<(), AppError> {
         let db = crate::server::context::db()?;
         let locale = Locale::from_code(&form.lang).unwrap_or_default();
-        let found = action_to_record(&db, user.acting(), form.action.trim()).await?;
+        let found = action_to_run(&db, user.acting(), form.action.trim()).await?;
         let delivered_on: Option<NaiveDate> = on_pool!(&db, |pool| sqlx::query_scalar(
             "SELECT delivered_on FROM deliveries WHERE action_id = $1"
         )

@@ -15,9 +15,8 @@ pub struct SupportActionWorkspace {
     pub action: SupportActionRecord,
     pub person_name: String,
     pub confirmed: i64,
+    /// Whether this user may change it and record what came of it.
     pub can_edit: bool,
-    /// Whether this user may record its delivery and response.
-    pub can_record: bool,
     /// The languages the person's municipalities require.
     pub required_languages: Vec<Locale>,
     /// Once its signatures were handed over.
@@ -33,7 +32,7 @@ pub struct SupportActionWorkspace {
 pub async fn staff_support_action(
     slug: String,
 ) -> Result<Option<SupportActionWorkspace>, AppError> {
-    let user = require(Permission::RecordOutcomes).await?;
+    let user = require(Permission::ReadActions).await?;
     let db = crate::server::context::db()?;
     let Some(mut page) = on_server::workspace(&db, &user, &slug).await? else {
         return Ok(None);
@@ -88,7 +87,6 @@ pub mod on_server {
             paper_batches: crate::campaigns::paper::on_server::batches(db, id).await?,
             response: crate::campaigns::responses::on_server::response_record(db, id).await?,
             can_edit: found.may_act,
-            can_record: found.may_record,
             flash: None,
         }))
     }

@@ -144,20 +144,27 @@ pub mod on_server {
             return refuse(ADOPTION_FORM, &form, problems).await;
         };
         let page = locale.path(&format!("/staff/persons/{}", form.person), false);
-        let (public, adoptions): (bool, i64) = on_pool!(&db, |pool| sqlx::query_as(
-            "SELECT p.is_public, (SELECT COUNT(*) FROM adoptions a WHERE a.person_id = p.id)
-               FROM persons p WHERE p.id = $1"
-        )
-        .bind(case.person_id)
-        .fetch_one(pool)
-        .await)?;
-        // At once when the case is ours already, or public and nobody's yet.
-        if !(case.may_act || (public && adoptions == 0)) {
-            request(&db, user, case.person_id, case.municipality_id, &adoption).await?;
-            return done(ADOPTION_FORM, "staff.adoption_requested", &page).await;
-        }
-        on_pool!(&db, |pool| {
+        // Decided and written in one transaction, the person held: two cities
+        // adopting one unadopted case at once would otherwise both see it
+        // nobody's and both adopt it (issue 28, N6).
+        let adopted = on_pool!(&db, |pool| {
+            async {
             let mut tx = pool.begin_write().await?;
+            tx.hold_adoptions(case.person_id).await?;
+            let (public, ours, all): (bool, i64, i64) = sqlx::query_as(
+                "SELECT p.is_public,
+                        (SELECT COUNT(*) FROM adoptions a WHERE a.person_id = p.id AND a.municipality_id = $2),
+                        (SELECT COUNT(*) FROM adoptions a WHERE a.person_id = p.id)
+                   FROM persons p WHERE p.id = $1",
+            )
+            .bind(case.person_id)
+            .bind(case.municipality_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            // At once when the case is ours already, or public and nobody's yet.
+            if !(ours > 0 || (public && all == 0)) {
+                return Ok::<_, sqlx::Error>(false);
+            }
             tx.record_adoption(
                 user.actor(),
                 case.person_id,
@@ -165,8 +172,15 @@ pub mod on_server {
                 &adoption,
             )
             .await?;
-            tx.commit().await
+            tx.commit().await?;
+            Ok(true)
+        }
+        .await
         })?;
+        if !adopted {
+            request(&db, user, case.person_id, case.municipality_id, &adoption).await?;
+            return done(ADOPTION_FORM, "staff.adoption_requested", &page).await;
+        }
         done(ADOPTION_FORM, "staff.saved", &page).await
     }
 
@@ -412,6 +426,36 @@ pub mod on_server {
         adopted_day: Option<i32>,
         decision_reference: Option<String>,
         note: Option<String>,
+    }
+
+    /// Holds a person's adoptions until the transaction ends: who adopted
+    /// them is read and written under it. On SQLite a write transaction
+    /// holds the one write lock already.
+    pub trait HoldAdoptions {
+        fn hold_adoptions(
+            &mut self,
+            person_id: i64,
+        ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
+    }
+
+    impl HoldAdoptions for sqlx::SqliteConnection {
+        async fn hold_adoptions(&mut self, _person_id: i64) -> Result<(), sqlx::Error> {
+            Ok(())
+        }
+    }
+
+    /// Advisory locks of this kind are told apart from any other by this key.
+    const ADOPTIONS_LOCK: i32 = 0x4c55_0002;
+
+    impl HoldAdoptions for sqlx::PgConnection {
+        async fn hold_adoptions(&mut self, person_id: i64) -> Result<(), sqlx::Error> {
+            sqlx::query("SELECT pg_advisory_xact_lock($1, CAST($2 AS INTEGER))")
+                .bind(ADOPTIONS_LOCK)
+                .bind(i32::try_from(person_id).unwrap_or(i32::MAX))
+                .execute(&mut *self)
+                .await
+                .map(|_| ())
+        }
     }
 
     /// Adoptions, on a connection inside the caller's transaction.

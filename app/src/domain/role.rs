@@ -58,10 +58,14 @@ pub enum Permission {
     /// Download an action's confirmed signatures (personal data) for
     /// delivery: the same owners as `RunActions`.
     ExportSignatures,
-    /// Record what came of an action: its delivery and the addressee's
-    /// response. Its municipality's council, an administrator, or
-    /// communications staff (who speak for the whole site, as with status
-    /// updates); each action is checked for ownership but by the last.
+    /// Open a support action's staff page: its count, what came of it, its
+    /// embed code and its translations. What each may change there is
+    /// checked there.
+    ReadActions,
+    /// Record what came of an action: its delivery (which closes it for
+    /// good and mails its signers) and the addressee's response. The same
+    /// owners as `RunActions`: communications staff speak for the site in
+    /// status updates, not for a council's action (issue 28, N3).
     RecordOutcomes,
     /// Approve or refuse a request to adopt a case another municipality holds
     /// or that is not public.
@@ -82,13 +86,14 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 15] = [
         Permission::ManageAccounts,
         Permission::ReadAuditLog,
         Permission::ReadCases,
         Permission::ManageCases,
         Permission::RunActions,
         Permission::ExportSignatures,
+        Permission::ReadActions,
         Permission::RecordOutcomes,
         Permission::DecideAdoptions,
         Permission::WriteUpdates,
@@ -109,9 +114,11 @@ impl Permission {
             | Permission::ManageMunicipalities => &[Role::Admin],
             Permission::ReadCases => &[Role::Council, Role::Comms],
             Permission::ManageCases => &[Role::Council],
-            Permission::RunActions | Permission::ExportSignatures => &[Role::Admin, Role::Council],
+            Permission::RunActions | Permission::ExportSignatures | Permission::RecordOutcomes => {
+                &[Role::Admin, Role::Council]
+            }
             Permission::WriteUpdates | Permission::ReviewFeeds => &[Role::Comms],
-            Permission::ChangeOwnPassword | Permission::RecordOutcomes => &Role::ALL,
+            Permission::ChangeOwnPassword | Permission::ReadActions => &Role::ALL,
             Permission::ReadFeeds => &[Role::Admin, Role::Comms],
         }
     }
@@ -145,7 +152,8 @@ mod tests {
             (ManageCases, "council"),
             (RunActions, "admin council"),
             (ExportSignatures, "admin council"),
-            (RecordOutcomes, "admin council comms"),
+            (ReadActions, "admin council comms"),
+            (RecordOutcomes, "admin council"),
             (DecideAdoptions, "admin"),
             (WriteUpdates, "comms"),
             (ReviewFeeds, "comms"),

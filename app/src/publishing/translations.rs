@@ -154,6 +154,7 @@ pub async fn translation_workspace(
         return Ok(None);
     };
     let db = crate::server::context::db()?;
+    on_server::may_translate(&db, &user, kind, language).await?;
     let Some(page) = on_server::workspace(&db, user, kind, &key, language).await? else {
         return Ok(None);
     };
@@ -483,6 +484,29 @@ pub mod on_server {
         };
     }
 
+    /// Status updates are communications staff's own writing; a person's
+    /// case and a support action are their council's, and communications
+    /// staff put them into the languages an administrator assigned them only
+    /// (issue 28, N4).
+    pub async fn may_translate(
+        db: &Db,
+        user: &StaffUser,
+        kind: QueueKind,
+        language: Locale,
+    ) -> Result<(), AppError> {
+        if kind == QueueKind::StatusUpdate {
+            return Ok(());
+        }
+        let languages = crate::backoffice::accounts::translator_languages(db, user.id).await?;
+        if languages.contains(&language) {
+            Ok(())
+        } else {
+            Err(AppError::forbidden(
+                "a case or an action is translated only into the languages an administrator assigned you",
+            ))
+        }
+    }
+
     /// The translation page of a record, without the flash.
     pub async fn workspace(
         db: &Db,
@@ -567,6 +591,7 @@ pub mod on_server {
         ) else {
             return Err(AppError::not_found("translation"));
         };
+        may_translate(&db, user, kind, language).await?;
         let mut problems = Problems::default();
         let now = crate::server::clock::now();
         let key = form.key.trim().to_owned();

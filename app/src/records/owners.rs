@@ -5,9 +5,8 @@
 //! - A support action belongs to the municipality that opened it: only its
 //!   council members, or an administrator, change it, close it or read its
 //!   signers ([`action_to_run`]).
-//! - What came of an action (its delivery, the addressee's response) is
-//!   recorded by those, or by communications staff, who speak for the whole
-//!   site ([`action_to_record`]).
+//!   What came of it (its delivery, the addressee's response) is recorded
+//!   by the same people.
 //! - When an action reaches its threshold, those who answer for it are told:
 //!   its municipality's council members, else the administrators
 //!   ([`AnsweringFor`]).
@@ -46,8 +45,6 @@ pub struct ActionOf {
     pub person_id: i64,
     /// Its municipality's council member, or an administrator.
     pub may_act: bool,
-    /// May record what came of it: those who may act, and communications staff.
-    pub may_record: bool,
 }
 
 /// The council member's municipality; council members always have one.
@@ -123,14 +120,10 @@ pub async fn action_of(
     .bind(slug)
     .fetch_optional(pool)
     .await)?;
-    Ok(row.map(|(action_id, person_id, owner)| {
-        let may_act = may_run(acting, owner.as_deref());
-        ActionOf {
-            action_id,
-            person_id,
-            may_act,
-            may_record: may_act || acting.role == Role::Comms,
-        }
+    Ok(row.map(|(action_id, person_id, owner)| ActionOf {
+        action_id,
+        person_id,
+        may_act: may_run(acting, owner.as_deref()),
     }))
 }
 
@@ -139,31 +132,13 @@ fn may_run(acting: Acting<'_>, owner: Option<&str>) -> bool {
     acting.role == Role::Admin || (owner.is_some() && owner == acting.municipality)
 }
 
-/// The support action `slug`, if `acting` may change it, close it or read
-/// its signers: `404` when there is none, `403` when another municipality runs it.
+/// The support action `slug`, if `acting` may change it, close it, read
+/// its signers or record what came of it: `404` when there is none, `403` when another municipality runs it.
 pub async fn action_to_run(db: &Db, acting: Acting<'_>, slug: &str) -> Result<ActionOf, AppError> {
     let action = action_of(db, acting, slug)
         .await?
         .ok_or_else(|| AppError::not_found("support action"))?;
     if action.may_act {
-        Ok(action)
-    } else {
-        Err(another_municipality())
-    }
-}
-
-/// The support action `slug`, if `acting` may record its delivery or the
-/// addressee's response: `404` when there is none, `403` when another
-/// municipality runs it (communications staff speak for every one).
-pub async fn action_to_record(
-    db: &Db,
-    acting: Acting<'_>,
-    slug: &str,
-) -> Result<ActionOf, AppError> {
-    let action = action_of(db, acting, slug)
-        .await?
-        .ok_or_else(|| AppError::not_found("support action"))?;
-    if action.may_record {
         Ok(action)
     } else {
         Err(another_municipality())

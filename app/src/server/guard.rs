@@ -23,6 +23,10 @@ pub struct RateLimit {
     /// Interface-string keys of the refusal's title and text.
     refusal: (&'static str, &'static str),
     limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Counted for everyone together rather than per address.
+    site_wide: bool,
+    /// The `Retry-After` of a refusal, in seconds.
+    retry_after: &'static str,
 }
 
 impl RateLimit {
@@ -44,12 +48,36 @@ impl RateLimit {
             path,
             refusal,
             limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+            site_wide: false,
+            retry_after: "60",
+        }
+    }
+
+    /// At most `per_hour` posts an hour from everyone together (on this
+    /// instance): for a form that mails the same few people whatever
+    /// address it comes from.
+    pub fn site_wide_per_hour(
+        path: &'static str,
+        per_hour: NonZeroU32,
+        refusal: (&'static str, &'static str),
+    ) -> Self {
+        Self {
+            path,
+            refusal,
+            limiter: Arc::new(RateLimiter::keyed(Quota::per_hour(per_hour))),
+            site_wide: true,
+            retry_after: "3600",
         }
     }
 
     /// True while this address may post again.
     pub fn allows(&self, ip: IpAddr) -> bool {
-        self.limiter.check_key(&rate_key(ip)).is_ok()
+        let key = if self.site_wide {
+            IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)
+        } else {
+            rate_key(ip)
+        };
+        self.limiter.check_key(&key).is_ok()
     }
 
     /// Forgets addresses whose quota has refilled; called now and then so
@@ -86,32 +114,105 @@ pub fn rate_key(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// The client's address: the peer's, or, behind a reverse proxy that the
-/// operator named with `CLIENT_IP_HEADER`, the last address that proxy added.
-pub fn client_ip(parts: &http::request::Parts, header: Option<&HeaderName>) -> Option<IpAddr> {
-    client_ip_from(&parts.headers, &parts.extensions, header)
+/// Where a client's address is read: from the connection, or, for
+/// connections from the reverse proxies the operator trusts
+/// (`TRUSTED_PROXIES`), from the header they write (`CLIENT_IP_HEADER`).
+#[derive(Debug, Clone, Default)]
+pub struct ClientAddress {
+    header: Option<HeaderName>,
+    trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+impl ClientAddress {
+    /// The peer's address, whatever headers say: no proxy in front.
+    pub fn peer() -> Self {
+        Self::default()
+    }
+
+    /// Behind proxies: `header` is believed from `trusted_proxies` only.
+    /// Both or neither: a header believed from anyone could be forged by
+    /// whoever reaches an instance directly, and one believed from no one
+    /// would make every client count as the proxy.
+    pub fn behind(
+        header: Option<HeaderName>,
+        trusted_proxies: Vec<ipnet::IpNet>,
+    ) -> Result<Self, &'static str> {
+        match (&header, trusted_proxies.is_empty()) {
+            (Some(_), true) => Err("CLIENT_IP_HEADER needs TRUSTED_PROXIES: the addresses of the proxies that write it"),
+            (None, false) => Err("TRUSTED_PROXIES needs CLIENT_IP_HEADER: the header those proxies write"),
+            _ => Ok(Self {
+                header,
+                trusted_proxies,
+            }),
+        }
+    }
+
+    fn trusts(&self, ip: IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        self.trusted_proxies.iter().any(|net| net.contains(&ip))
+    }
+}
+
+/// `TRUSTED_PROXIES`: addresses and networks (`10.0.0.5`, `10.0.0.0/24`,
+/// `::1`), separated by commas or spaces.
+pub fn parse_trusted_proxies(list: &str) -> Result<Vec<ipnet::IpNet>, String> {
+    list.split([',', ' '])
+        .filter(|item| !item.is_empty())
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<IpAddr>().map(ipnet::IpNet::from))
+                .map(|net| net.trunc())
+                .map_err(|_| format!("{item:?} is neither an address nor a network"))
+        })
+        .collect()
+}
+
+/// The client's address (see [`ClientAddress`]).
+pub fn client_ip(parts: &http::request::Parts, from: &ClientAddress) -> Option<IpAddr> {
+    client_ip_from(&parts.headers, &parts.extensions, from)
 }
 
 fn client_ip_from(
     headers: &HeaderMap,
     extensions: &http::Extensions,
-    header: Option<&HeaderName>,
+    from: &ClientAddress,
 ) -> Option<IpAddr> {
     let peer = extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip());
-    let Some(name) = header else {
+    let (Some(name), Some(peer_ip)) = (&from.header, peer) else {
         return peer;
     };
-    // Only the rightmost entry was written by our proxy; the rest came from the client.
-    let forwarded = headers
+    if !from.trusts(peer_ip) {
+        if headers.contains_key(name) {
+            static WARNED: std::sync::Once = std::sync::Once::new();
+            WARNED.call_once(|| {
+                tracing::warn!(header = %name, peer = %peer_ip, "CLIENT_IP_HEADER from a peer not in TRUSTED_PROXIES is ignored: limits count the peer")
+            });
+        }
+        return peer;
+    }
+    // Read from the right: each trusted proxy appended the address it got
+    // the request from; the first that is not one of them is the client.
+    // Whatever lies further left came from the client and may be forged.
+    let mut client = None;
+    for entry in headers
         .get_all(name)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .next_back()
-        .and_then(|v| forwarded_address(v.trim()));
-    if forwarded.is_none() {
+        .rev()
+    {
+        match forwarded_address(entry.trim()) {
+            Some(ip) if from.trusts(ip) => client = Some(ip),
+            Some(ip) => {
+                client = Some(ip);
+                break;
+            }
+            None => break,
+        }
+    }
+    if client.is_none() {
         // Counting the proxy's own address keeps every limit on (all clients
         // share one budget), where a missing address would turn them off.
         static WARNED: std::sync::Once = std::sync::Once::new();
@@ -119,7 +220,7 @@ fn client_ip_from(
             tracing::warn!(header = %name, "CLIENT_IP_HEADER is missing or unreadable: limits count the proxy's address")
         });
     }
-    forwarded.or(peer)
+    client.or(peer)
 }
 
 /// An address as proxies write it: `203.0.113.9`, `203.0.113.9:5000`,
@@ -172,15 +273,15 @@ pub async fn guard_requests(
             "guard.cross_origin_text",
         );
     }
-    if let Some(limiter) = state
+    for limiter in state
         .rate_limits
         .iter()
-        .find(|limit| request.method() == Method::POST && request.uri().path() == limit.path)
+        .filter(|limit| request.method() == Method::POST && request.uri().path() == limit.path)
     {
         let ip = client_ip_from(
             request.headers(),
             request.extensions(),
-            state.client_ip_header.as_ref(),
+            &state.client_address,
         );
         if let Some(ip) = ip {
             if !limiter.allows(ip) {
@@ -193,9 +294,10 @@ pub async fn guard_requests(
                     title,
                     text,
                 );
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, http::HeaderValue::from_static("60"));
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    http::HeaderValue::from_static(limiter.retry_after),
+                );
                 return response;
             }
         }
@@ -312,47 +414,88 @@ mod tests {
         assert!(same_origin(&headers(&[("host", "127.0.0.1:3000")]), public));
     }
 
-    #[test]
-    fn the_proxy_header_gives_the_last_hop() {
-        let name = HeaderName::from_static("x-forwarded-for");
-        let map = headers(&[("x-forwarded-for", "203.0.113.9, 198.51.100.7")]);
-        let ip = client_ip_from(&map, &http::Extensions::new(), Some(&name));
-        assert_eq!(ip, Some("198.51.100.7".parse().unwrap()));
+    fn from(peer: &str) -> http::Extensions {
         let mut extensions = http::Extensions::new();
-        extensions.insert(ConnectInfo::<SocketAddr>("192.0.2.1:5000".parse().unwrap()));
+        extensions.insert(ConnectInfo::<SocketAddr>(peer.parse().unwrap()));
+        extensions
+    }
+
+    fn behind_proxy(trusted: &str) -> ClientAddress {
+        ClientAddress::behind(
+            Some(HeaderName::from_static("x-forwarded-for")),
+            parse_trusted_proxies(trusted).unwrap(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_proxy_header_gives_the_last_hop_from_a_trusted_proxy_only() {
+        let map = headers(&[("x-forwarded-for", "203.0.113.9, 198.51.100.7")]);
+        let proxy = behind_proxy("192.0.2.1");
         assert_eq!(
-            client_ip_from(&map, &extensions, None),
+            client_ip_from(&map, &from("192.0.2.1:5000"), &proxy),
+            Some("198.51.100.7".parse().unwrap())
+        );
+        assert_eq!(
+            client_ip_from(&map, &from("198.51.100.200:5000"), &proxy),
+            Some("198.51.100.200".parse().unwrap()),
+            "a peer that is not a trusted proxy is counted, whatever it writes"
+        );
+        assert_eq!(
+            client_ip_from(&map, &from("192.0.2.1:5000"), &ClientAddress::peer()),
             Some("192.0.2.1".parse().unwrap()),
             "without a configured proxy header, a client's header is ignored"
+        );
+        let chained = behind_proxy("192.0.2.0/24, 10.0.0.7");
+        let map = headers(&[("x-forwarded-for", "6.6.6.6, 198.51.100.7, 10.0.0.7")]);
+        assert_eq!(
+            client_ip_from(&map, &from("[::ffff:192.0.2.3]:5000"), &chained),
+            Some("198.51.100.7".parse().unwrap()),
+            "a chain of trusted proxies is read back to the first address none of them is"
         );
     }
 
     #[test]
+    fn the_header_and_the_trusted_proxies_come_together() {
+        let header = Some(HeaderName::from_static("x-forwarded-for"));
+        assert!(ClientAddress::behind(header.clone(), Vec::new()).is_err());
+        assert!(ClientAddress::behind(None, parse_trusted_proxies("::1").unwrap()).is_err());
+        assert!(ClientAddress::behind(None, Vec::new()).is_ok());
+        assert_eq!(
+            parse_trusted_proxies("10.0.0.0/8 ::1,127.0.0.1")
+                .unwrap()
+                .len(),
+            3
+        );
+        let error = parse_trusted_proxies("10.0.0.0/33").unwrap_err();
+        assert_eq!(error, "\"10.0.0.0/33\" is neither an address nor a network");
+    }
+
+    #[test]
     fn a_missing_or_odd_proxy_header_falls_back_to_the_peer_never_to_nothing() {
-        let name = HeaderName::from_static("x-forwarded-for");
-        let mut extensions = http::Extensions::new();
-        extensions.insert(ConnectInfo::<SocketAddr>("192.0.2.1:5000".parse().unwrap()));
+        let proxy = behind_proxy("192.0.2.1");
+        let extensions = from("192.0.2.1:5000");
         let peer: IpAddr = "192.0.2.1".parse().unwrap();
         for odd in ["unknown", "for=198.51.100.7", "", "198.51.100.7:"] {
             let map = headers(&[("x-forwarded-for", odd)]);
             assert_eq!(
-                client_ip_from(&map, &extensions, Some(&name)),
+                client_ip_from(&map, &extensions, &proxy),
                 Some(peer),
                 "{odd:?}"
             );
         }
         assert_eq!(
-            client_ip_from(&HeaderMap::new(), &extensions, Some(&name)),
+            client_ip_from(&HeaderMap::new(), &extensions, &proxy),
             Some(peer)
         );
         let with_port = headers(&[("x-forwarded-for", "198.51.100.7:4711")]);
         assert_eq!(
-            client_ip_from(&with_port, &extensions, Some(&name)),
+            client_ip_from(&with_port, &extensions, &proxy),
             Some("198.51.100.7".parse().unwrap())
         );
         let v6 = headers(&[("x-forwarded-for", "[2001:db8::1]:4711")]);
         assert_eq!(
-            client_ip_from(&v6, &extensions, Some(&name)),
+            client_ip_from(&v6, &extensions, &proxy),
             Some("2001:db8::1".parse().unwrap())
         );
     }

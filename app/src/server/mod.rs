@@ -15,6 +15,7 @@ pub mod cacheable;
 pub mod clock;
 pub mod context;
 pub mod cookies;
+pub mod data_key;
 pub mod db;
 pub mod encoded;
 pub mod fresh;
@@ -62,8 +63,8 @@ pub struct AppState {
     pub public_url: String,
     /// Cookies get `Secure` when the public address is https.
     pub secure_cookies: bool,
-    /// Behind a reverse proxy: the header that carries the client's address.
-    pub client_ip_header: Option<http::HeaderName>,
+    /// Where the client's address is read (behind trusted proxies: a header).
+    pub client_address: guard::ClientAddress,
     /// Days after an action closes before its signatures are anonymised.
     pub retention_days: u32,
     /// Where accessibility reports go; `None`: to every administrator.

@@ -3,6 +3,13 @@
 //! next attempt pushed into the future) before delivery, so a crash or a second
 //! instance never loses it and rarely sends it twice, and no lock is held while
 //! a slow mail server answers. Failures back off exponentially.
+//!
+//! No live secret at rest (issue 28): a mail's text and its unsubscribe
+//! address hold links (confirm, withdraw, unsubscribe, a password link) that
+//! act for whoever holds them. Until it is sent, a mail keeps them sealed
+//! with the data key (`server::data_key`), which is not in the database;
+//! once sent, it keeps neither, nor its recipient's address (only a hash
+//! of it): what a copy of the database shows of a mail is that it went.
 use super::db::{BeginWrite, Db};
 use crate::on_pool;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
@@ -11,8 +18,16 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// What the data key seals the body and the unsubscribe address for.
+const SEALED_BODY: &str = "outbox.body_text";
+const SEALED_UNSUBSCRIBE: &str = "outbox.list_unsubscribe";
+
 /// What RFC 8058 asks a one-click unsubscribe mail to say it accepts.
 const ONE_CLICK: &str = "List-Unsubscribe=One-Click";
+
+/// Sent mail is kept this long (that it went, for support questions), then
+/// deleted; so are the file mailer's files.
+pub const SENT_MAIL_KEPT_SECONDS: i64 = 30 * 86_400;
 
 /// How long a claimed mail stays hidden from other workers while it is delivered.
 pub const LEASE_SECONDS: i64 = 300;
@@ -59,6 +74,47 @@ impl<'a> NewMail<'a> {
 
 /// Queues a mail on a connection of either backend, inside the caller's
 /// transaction: the one way every mail (confirmations, updates) is sent.
+/// The columns of a mail as stored: body and unsubscribe address sealed.
+struct Sealed {
+    body_text: String,
+    list_unsubscribe: Option<String>,
+}
+
+fn sealed(mails: &[NewMail<'_>]) -> Vec<Sealed> {
+    let key = super::data_key::installed();
+    mails
+        .iter()
+        .map(|mail| Sealed {
+            body_text: key.seal(SEALED_BODY, mail.body_text),
+            list_unsubscribe: mail
+                .list_unsubscribe
+                .map(|url| key.seal(SEALED_UNSUBSCRIBE, url)),
+        })
+        .collect()
+}
+
+impl OutgoingMail {
+    /// The mail as claimed, opened with the data key. A mail queued before
+    /// sealing began is in clear, and sent as it is.
+    fn opened(mut self) -> Result<Self, super::data_key::CannotOpen> {
+        use super::data_key::DataKey;
+        let key = super::data_key::installed();
+        let open = |purpose, value: String| {
+            if DataKey::is_sealed(&value) {
+                key.open(purpose, &value)
+            } else {
+                Ok(value)
+            }
+        };
+        self.body_text = open(SEALED_BODY, self.body_text)?;
+        self.list_unsubscribe = self
+            .list_unsubscribe
+            .map(|url| open(SEALED_UNSUBSCRIBE, url))
+            .transpose()?;
+        Ok(self)
+    }
+}
+
 pub trait Enqueue {
     /// Several mails in one statement (a batch of signatures).
     fn enqueue_all(
@@ -82,16 +138,17 @@ impl Enqueue for sqlx::SqliteConnection {
         if mails.is_empty() {
             return Ok(());
         }
+        let sealed = sealed(mails);
         let mut insert = sqlx::QueryBuilder::new(
             "INSERT INTO outbox (recipient, subject, body_text, created_at, next_attempt_at, list_unsubscribe) ",
         );
-        insert.push_values(mails, |mut row, mail| {
+        insert.push_values(mails.iter().zip(&sealed), |mut row, (mail, sealed)| {
             row.push_bind(mail.recipient)
                 .push_bind(mail.subject)
-                .push_bind(mail.body_text)
+                .push_bind(&sealed.body_text)
                 .push_bind(now)
                 .push_bind(now)
-                .push_bind(mail.list_unsubscribe);
+                .push_bind(&sealed.list_unsubscribe);
         });
         insert.build().execute(&mut *self).await.map(|_| ())
     }
@@ -105,6 +162,7 @@ impl Enqueue for sqlx::PgConnection {
         if mails.is_empty() {
             return Ok(());
         }
+        let sealed = sealed(mails);
         let column = |pick: fn(&NewMail<'_>) -> Option<String>| -> Vec<Option<String>> {
             mails.iter().map(pick).collect()
         };
@@ -116,9 +174,19 @@ impl Enqueue for sqlx::PgConnection {
         )
         .bind(column(|m| Some(m.recipient.to_owned())))
         .bind(column(|m| Some(m.subject.to_owned())))
-        .bind(column(|m| Some(m.body_text.to_owned())))
+        .bind(
+            sealed
+                .iter()
+                .map(|s| Some(s.body_text.clone()))
+                .collect::<Vec<_>>(),
+        )
         .bind(now)
-        .bind(column(|m| m.list_unsubscribe.map(str::to_owned)))
+        .bind(
+            sealed
+                .iter()
+                .map(|s| s.list_unsubscribe.clone())
+                .collect::<Vec<_>>(),
+        )
         .execute(&mut *self)
         .await
         .map(|_| ())
@@ -162,6 +230,38 @@ impl Mailer {
             .parse::<Mailbox>()
             .map_err(|e| format!("MAIL_FROM {from:?} is not a mail address: {e}"))?;
         Ok(Mailer::Smtp { transport, from })
+    }
+
+    /// The file mailer's files are the mail as delivered, links and all:
+    /// they go when the outbox forgets a sent mail (`retention`), instead
+    /// of staying for ever. Gives how many went.
+    pub async fn forget_delivered(&self, now: i64) -> usize {
+        let Mailer::Files { dir } = self else {
+            return 0;
+        };
+        let oldest_kept = now - SENT_MAIL_KEPT_SECONDS;
+        let Ok(mut entries) = tokio::fs::read_dir(dir).await else {
+            return 0;
+        };
+        let mut forgotten = 0;
+        while let Ok(Some(entry)) = entries.next_entry().await {
+            let path = entry.path();
+            let written = entry
+                .metadata()
+                .await
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .and_then(|d| i64::try_from(d.as_secs()).ok());
+            let is_mail = path.extension().is_some_and(|e| e == "eml");
+            if is_mail
+                && written.is_some_and(|at| at < oldest_kept)
+                && tokio::fs::remove_file(&path).await.is_ok()
+            {
+                forgotten += 1;
+            }
+        }
+        forgotten
     }
 
     async fn deliver(&self, mail: &OutgoingMail) -> Result<String, String> {
@@ -273,43 +373,53 @@ pub async fn deliver_due(
     claimed.sort_by_key(|mail| mail.id);
     let mut outcomes = Vec::with_capacity(claimed.len());
     let mut delivered = Vec::new();
-    for mail in &claimed {
-        match mailer.deliver(mail).await {
-            Ok(place) => {
-                tracing::info!(mail = mail.id, %place, "mail delivered");
-                delivered.push(mail.id);
-                outcomes.push(ExecutionOutcome::Delivered { id: mail.id });
+    for mail in claimed {
+        let (id, attempts) = (mail.id, mail.attempts);
+        let sent = match mail.opened() {
+            Ok(mail) => mailer
+                .deliver(&mail)
+                .await
+                .map(|place| (place, super::tokens::token_hash(&mail.recipient))),
+            // Retried: the right key may be given at the next start.
+            Err(error) => Err(format!("{error}: is DATA_KEY the one it was queued with?")),
+        };
+        match sent {
+            Ok((place, recipient_hash)) => {
+                tracing::info!(mail = id, %place, "mail delivered");
+                delivered.push((id, recipient_hash));
+                outcomes.push(ExecutionOutcome::Delivered { id });
             }
             Err(error) => {
-                let retry_at = now + backoff_seconds(mail.attempts);
+                let retry_at = now + backoff_seconds(attempts);
                 on_pool!(db, |pool| {
                     sqlx::query(
                     "UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3 WHERE id = $1"
                 )
-                .bind(mail.id)
+                .bind(id)
                 .bind(&error)
                 .bind(retry_at)
                 .execute(pool)
                 .await
                 .map(|_| ())
                 })?;
-                tracing::warn!(mail = mail.id, %error, retry_at, "mail delivery failed");
-                outcomes.push(ExecutionOutcome::Failed {
-                    id: mail.id,
-                    retry_at,
-                });
+                tracing::warn!(mail = id, %error, retry_at, "mail delivery failed");
+                outcomes.push(ExecutionOutcome::Failed { id, retry_at });
             }
         }
     }
     if !delivered.is_empty() {
         on_pool!(db, |pool| {
             let mut tx = pool.begin_write().await?;
-            for id in &delivered {
+            // What went keeps nothing of its text, links or address.
+            for (id, recipient_hash) in &delivered {
                 sqlx::query(
-                    "UPDATE outbox SET sent_at = $2, attempts = attempts + 1 WHERE id = $1",
+                    "UPDATE outbox SET sent_at = $2, attempts = attempts + 1, recipient = $3,
+                            body_text = '', list_unsubscribe = NULL
+                      WHERE id = $1",
                 )
                 .bind(id)
                 .bind(now)
+                .bind(recipient_hash)
                 .execute(&mut *tx)
                 .await?;
             }
@@ -326,11 +436,20 @@ pub async fn run_worker_until_stopped(
     shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut shutdown = shutdown;
+    let mut files_checked_at: Option<i64> = None;
     loop {
         if *shutdown.borrow() {
             return;
         }
-        let idle = match deliver_due(&db, &mailer, super::clock::now(), CLAIM_BATCH).await {
+        let now = super::clock::now();
+        if files_checked_at.is_none_or(|at| now - at >= 3600) {
+            files_checked_at = Some(now);
+            let forgotten = mailer.forget_delivered(now).await;
+            if forgotten > 0 {
+                tracing::info!(forgotten, "old mail files removed");
+            }
+        }
+        let idle = match deliver_due(&db, &mailer, now, CLAIM_BATCH).await {
             Ok(outcomes) => outcomes.is_empty(),
             Err(error) => {
                 tracing::error!(%error, "outbox worker: database error");

@@ -105,7 +105,7 @@ pub async fn sign_support_action(
     use form::SignFlash;
     let state = state()?;
     let parts = request_parts()?;
-    let client_ip = crate::server::guard::client_ip(&parts, state.client_ip_header.as_ref());
+    let client_ip = crate::server::guard::client_ip(&parts, &state.client_address);
     let result = on_server::sign(&form, client_ip).await;
     if !is_plain_form_post(&parts.headers) {
         return result;

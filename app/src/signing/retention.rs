@@ -24,9 +24,7 @@ pub const ADDRESS_DAYS: i64 = 30;
 /// Two years: a campaign that runs longer asks its signers again.
 pub const KEPT_AT_MOST_DAYS: i64 = 730;
 pub const UNDELIVERABLE_DAYS: i64 = 7;
-/// Sent mail is kept this long (for support questions), then deleted:
-/// it holds the address and the links.
-pub const SENT_MAIL_KEPT_SECONDS: i64 = 30 * 86_400;
+pub use crate::server::outbox::SENT_MAIL_KEPT_SECONDS;
 const DAY: i64 = 86_400;
 
 /// What one retention pass did.

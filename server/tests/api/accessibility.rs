@@ -7,15 +7,17 @@ use app::domain::Role;
 
 const FEEDBACK: &str = "/api/accessibility/feedback";
 
-/// The reports waiting in the outbox: (recipient, subject, body).
+/// The reports mailed: (recipient, subject, body), by recipient.
 async fn reports(app: &TestApp) -> Vec<(String, String, String)> {
-    app::on_pool!(&app.store.db, |pool| sqlx::query_as(
-        "SELECT recipient, subject, body_text FROM outbox
-          WHERE subject LIKE 'Accessibility report%' ORDER BY recipient, id"
-    )
-    .fetch_all(pool)
-    .await)
-    .unwrap()
+    let mut reports: Vec<(String, String, String)> = app
+        .mails()
+        .await
+        .into_iter()
+        .filter(|mail| mail.subject.starts_with("Accessibility report"))
+        .map(|mail| (mail.recipient, mail.subject, mail.body_text))
+        .collect();
+    reports.sort_by(|a, b| a.0.cmp(&b.0));
+    reports
 }
 
 on_both_backends! {
@@ -201,6 +203,61 @@ async fn reports_go_to_the_configured_contact_and_are_rate_limited() {
     assert_eq!(
         mails[0].1,
         "Accessibility report: Report 0: the map has no text alternative."
+    );
+    app.teardown().await;
+}
+
+/// Every report mails the same people: whatever addresses they come from,
+/// the form takes a set number an hour (issue 28, N8).
+#[tokio::test]
+async fn reports_from_many_addresses_meet_an_hourly_cap() {
+    let app = TestApp::spawn_with(crate::helpers::Backend::Sqlite, |settings| {
+        settings.accessibility_contact = Some("access@city.example".to_owned());
+        settings.accessibility_reports_per_hour = 3;
+    })
+    .await;
+    let mut statuses = Vec::new();
+    for (n, from) in ["127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"]
+        .into_iter()
+        .enumerate()
+    {
+        let client = reqwest::Client::builder()
+            .local_address(from.parse::<std::net::IpAddr>().unwrap())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let message = format!("Report {n}: the map has no text alternative.");
+        let answer = client
+            .post(format!("{}{FEEDBACK}", app.address))
+            .header("accept", "text/html")
+            .header("origin", &app.address)
+            .header("referer", format!("{}/accessibility", app.address))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(crate::helpers::form_body(&[
+                ("lang", "en"),
+                ("message", message.as_str()),
+                ("page", ""),
+                ("reply_to", ""),
+                ("website", ""),
+            ]))
+            .send()
+            .await
+            .unwrap();
+        statuses.push((answer.status().as_u16(), answer.text().await.unwrap()));
+    }
+    assert_eq!(
+        statuses.iter().map(|s| s.0).collect::<Vec<_>>(),
+        [302, 302, 302, 429]
+    );
+    assert!(
+        statuses[3].1.contains("The form is full for now"),
+        "{}",
+        statuses[3].1
+    );
+    assert_eq!(
+        reports(&app).await.len(),
+        3,
+        "nothing mailed for the refused one"
     );
     app.teardown().await;
 }

@@ -252,6 +252,7 @@ async fn export_signatures_writes_confirmed_ones_as_safe_csv() {
     let run = |args: &[&str]| run_on(&url, args);
     assert!(run(&["seed-demo"]).0);
     let db = app::server::db::Db::connect(&url, 1).await.unwrap();
+    app::server::data_key::install(crate::helpers::test_data_key()).unwrap();
     let action = "solidarity-with-vahid-afkari";
     let mut tokens = Vec::new();
     for (name, email) in [
@@ -273,12 +274,8 @@ async fn export_signatures_writes_confirmed_ones_as_safe_csv() {
         signatures::sign(&db, &request, "http://h", 1_800_000_000)
             .await
             .unwrap();
-        let body: String = app::on_pool!(&db, |pool| sqlx::query_scalar(
-            "SELECT body_text FROM outbox ORDER BY id DESC LIMIT 1"
-        )
-        .fetch_one(pool)
-        .await)
-        .unwrap();
+        let mails = crate::helpers::mails_in(&db, &dir.join("outbox")).await;
+        let body = &mails.last().unwrap().body_text;
         let start = body.find("token=").unwrap() + 6;
         tokens.push(body[start..].split_whitespace().next().unwrap().to_owned());
     }
@@ -519,6 +516,41 @@ fn a_fresh_install_adds_its_municipality_then_its_council_members() {
     assert!(
         out.contains("council account jo@liege.example created for liege"),
         "{out}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn the_feed_reader_never_goes_through_a_proxy_from_the_environment() {
+    // A proxy is handed the feed's address to fetch: the check of every
+    // address a name resolves to would never run (issue 28, N1).
+    let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    proxy.set_nonblocking(true).unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    let (dir, url) = temp_sqlite("lumieres.db");
+    assert!(run_on(&url, &["migrate"]).0);
+    let feed = "http://feeds.partner.example/rss";
+    let (ok, _, err) = run_on(&url, &["feed", "add", "--url", feed, "--partner", "P"]);
+    assert!(ok, "{err}");
+    let out = server()
+        .arg("sync-feeds")
+        .env("DATABASE_URL", &url)
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .env("HTTP_PROXY", &proxy_url)
+        .env("http_proxy", &proxy_url)
+        .env("HTTPS_PROXY", &proxy_url)
+        .env("ALL_PROXY", &proxy_url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        matches!(proxy.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "the feed was asked of the proxy"
     );
     std::fs::remove_dir_all(dir).unwrap();
 }

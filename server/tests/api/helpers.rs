@@ -100,6 +100,12 @@ async fn admin_pool() -> sqlx::PgPool {
         })
 }
 
+/// The data key of every test database and app (one per process, as in
+/// a server): a fixed one, so that a test may open what it sealed.
+pub fn test_data_key() -> app::server::data_key::DataKey {
+    app::server::data_key::DataKey::from_bytes(*b"the tests' data key, 32 bytes.!!")
+}
+
 /// A migrated database with the demo data, without a web server.
 pub struct TestStore {
     pub db: Db,
@@ -108,6 +114,7 @@ pub struct TestStore {
 
 impl TestStore {
     pub async fn empty(backend: Backend) -> Self {
+        app::server::data_key::install(test_data_key()).expect("one data key for every test");
         let test_db = TestDb::create(backend).await;
         let db = Db::connect(&test_db.url(), 5).await.expect("connect");
         db.migrate().await.expect("migrate");
@@ -146,13 +153,15 @@ pub fn test_settings(store: &TestStore) -> Settings {
         outbox_dir: store.test_db.outbox_dir(),
         public_url: None,
         signing_rate_per_minute: 0,
+        data_key: Some(test_data_key()),
         login_rate_per_minute: 0,
+        accessibility_reports_per_hour: 0,
         // Partner servers in tests listen on loopback.
         feeds_allow_private: true,
         // Tests fetch feeds when they choose (`run_pass`), never a worker
         // in the background between two of their steps.
         feed_worker: false,
-        client_ip_header: None,
+        client_address: app::server::guard::ClientAddress::peer(),
         smtp_url: None,
         mail_from: server::configuration::DEFAULT_MAIL_FROM.to_owned(),
         retention_days: 180,
@@ -620,7 +629,7 @@ pub async fn staff_account(
         role,
         municipality: municipality.map(|m| Slug::parse(m).unwrap()),
     };
-    create_user(
+    let id = create_user(
         &app.store.db,
         app::server::audit::Actor::Cli,
         &user,
@@ -629,6 +638,84 @@ pub async fn staff_account(
     )
     .await
     .unwrap();
+    if app::backoffice::SecondFactor::required(role, false) {
+        set_up_second_factor(app, id, email).await;
+    }
+}
+
+/// An authenticator app of staff member `id`, set up as its owner does on
+/// their account page (the secret read, a code it shows confirmed); the
+/// recovery codes kept for `staff_member`'s logins. Returns the secret.
+pub async fn set_up_second_factor(app: &TestApp, id: i64, email: &str) -> Vec<u8> {
+    use app::backoffice::two_factor::on_server::{code_at, confirm, start};
+    use base64::Engine;
+    let db = &app.store.db;
+    let now = app::server::clock::now();
+    assert!(start(db, id, now).await.unwrap());
+    let sealed: String = app::on_pool!(db, |pool| sqlx::query_scalar(
+        "SELECT secret_sealed FROM staff_totp WHERE user_id = $1"
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    let secret = test_data_key().open("staff_totp.secret", &sealed).unwrap();
+    let secret = base64::engine::general_purpose::STANDARD
+        .decode(secret)
+        .unwrap();
+    let codes = confirm(db, id, &code_at(&secret, now), now)
+        .await
+        .unwrap()
+        .expect("the app's code confirms it");
+    recovery_codes()
+        .lock()
+        .unwrap()
+        .insert(codes_key(app, email), codes);
+    secret
+}
+
+/// Whose recovery codes: tests on both backends make the same accounts at once.
+fn codes_key(app: &TestApp, email: &str) -> String {
+    format!("{} {}", app.store.url(), email.to_lowercase())
+}
+
+/// The recovery codes of the accounts the tests set up, by email: each
+/// login through `staff_member` spends one, as an owner without their phone
+/// would (a code from the app works once per 30 seconds, too few for tests).
+fn recovery_codes() -> &'static std::sync::Mutex<std::collections::HashMap<String, Vec<String>>> {
+    static CODES: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<String, Vec<String>>>,
+    > = std::sync::OnceLock::new();
+    CODES.get_or_init(Default::default)
+}
+
+/// The second step of a login whose session (`cookie`) waits for a code;
+/// returns the full session's cookie.
+pub async fn second_step(app: &TestApp, cookie: &str, email: &str) -> String {
+    let code = recovery_codes()
+        .lock()
+        .unwrap()
+        .get_mut(&codes_key(app, email))
+        .and_then(Vec::pop)
+        .expect("a recovery code left for this account");
+    let answer = app
+        .post_with(
+            "/api/login/code",
+            &[("code", code.as_str()), ("next", "/staff"), ("lang", "en")],
+            &[
+                ("accept", "text/html"),
+                ("referer", &format!("{}/staff/login/code", app.address)),
+                ("origin", &app.address),
+                ("cookie", cookie),
+            ],
+        )
+        .await;
+    assert_eq!(
+        answer.location().as_deref(),
+        Some("/staff"),
+        "{email} gives the code"
+    );
+    answer.cookie("lumieres_session").expect("a full session")
 }
 
 /// Creates a staff account and logs it in; returns its session cookie.
@@ -640,6 +727,12 @@ pub async fn staff_member(
 ) -> String {
     let name = email.split('@').next().unwrap();
     staff_account(app, email, name, role, municipality).await;
+    log_in(app, email).await
+}
+
+/// Logs an account in with the tests' password, and its second factor if
+/// it has one; returns the session cookie.
+pub async fn log_in(app: &TestApp, email: &str) -> String {
     let answer = app
         .post_form(
             "/api/login",
@@ -652,12 +745,12 @@ pub async fn staff_member(
             ],
         )
         .await;
-    assert_eq!(
-        answer.location().as_deref(),
-        Some("/staff"),
-        "{email} logs in"
-    );
-    answer.cookie("lumieres_session").expect("a session")
+    let cookie = answer.cookie("lumieres_session").expect("a session");
+    match answer.location().as_deref() {
+        Some("/staff") => cookie,
+        Some("/staff/login/code?next=%2Fstaff") => second_step(app, &cookie, email).await,
+        other => panic!("{email} logs in: {other:?}"),
+    }
 }
 
 /// A staff form posted as a browser does, logged in with `cookie`.
@@ -828,5 +921,86 @@ impl Haproxy {
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
         panic!("HAProxy did not start in front of {instances:?}");
+    }
+}
+
+/// A mail as its recipient reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mail {
+    pub recipient: String,
+    pub subject: String,
+    pub body_text: String,
+    pub list_unsubscribe: Option<String>,
+}
+
+/// Every mail queued on `db`, oldest first, as its recipient reads it:
+/// while it waits, opened with the tests' data key (the outbox keeps it
+/// sealed); once sent, from the file the file mailer wrote in `outbox_dir`
+/// (the outbox then keeps neither text nor address). One read of the
+/// table: a mail the worker sends meanwhile is read in one state or the other.
+pub async fn mails_in(db: &Db, outbox_dir: &std::path::Path) -> Vec<Mail> {
+    type Row = (i64, String, String, String, Option<String>, Option<i64>);
+    let rows: Vec<Row> = app::on_pool!(db, |pool| sqlx::query_as(
+        "SELECT id, recipient, subject, body_text, list_unsubscribe, sent_at FROM outbox ORDER BY id"
+    )
+    .fetch_all(pool)
+    .await)
+    .unwrap();
+    let key = test_data_key();
+    rows.into_iter()
+        .map(
+            |(id, recipient, subject, body_text, list_unsubscribe, sent_at)| {
+                if sent_at.is_none() {
+                    return Mail {
+                        recipient,
+                        subject,
+                        body_text: key
+                            .open("outbox.body_text", &body_text)
+                            .expect("sealed with the tests' key"),
+                        list_unsubscribe: list_unsubscribe.map(|url| {
+                            key.open("outbox.list_unsubscribe", &url)
+                                .expect("sealed with the tests' key")
+                        }),
+                    };
+                }
+                let path = outbox_dir.join(format!("{id:08}.eml"));
+                let file = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+                    panic!("mail {id} was sent, so {} exists: {e}", path.display())
+                });
+                let (head, body) = file.split_once("\r\n\r\n").expect("a head and a body");
+                let header = |name: &str| {
+                    head.split("\r\n")
+                        .find_map(|line| line.strip_prefix(&format!("{name}: ")).map(str::to_owned))
+                };
+                Mail {
+                    recipient: header("To").expect("To"),
+                    subject: header("Subject").expect("Subject"),
+                    body_text: body.strip_suffix("\r\n").unwrap_or(body).to_owned(),
+                    list_unsubscribe: header("List-Unsubscribe")
+                        .map(|url| url.trim_start_matches('<').trim_end_matches('>').to_owned()),
+                }
+            },
+        )
+        .collect()
+}
+
+impl TestApp {
+    /// Every mail this app queued, as its recipients read them.
+    pub async fn mails(&self) -> Vec<Mail> {
+        mails_in(&self.store.db, &self.outbox_dir()).await
+    }
+
+    /// The mails to `recipient`, oldest first.
+    pub async fn mails_to(&self, recipient: &str) -> Vec<Mail> {
+        let mut mails = self.mails().await;
+        mails.retain(|mail| mail.recipient == recipient);
+        mails
+    }
+}
+
+impl TestStore {
+    /// Every mail queued on this database, as its recipients read them.
+    pub async fn mails(&self) -> Vec<Mail> {
+        mails_in(&self.db, &self.test_db.outbox_dir()).await
     }
 }

@@ -338,7 +338,11 @@ async fn page(request: reqwest::RequestBuilder) -> Page {
 async fn the_signing_limit_holds_for_an_address_behind_haproxy() {
     let app = TestApp::spawn_with(Backend::Postgres, |settings| {
         settings.signing_rate_per_minute = 3;
-        settings.client_ip_header = Some(http::HeaderName::from_static("x-forwarded-for"));
+        settings.client_address = app::server::guard::ClientAddress::behind(
+            Some(http::HeaderName::from_static("x-forwarded-for")),
+            app::server::guard::parse_trusted_proxies("127.0.0.1").unwrap(),
+        )
+        .unwrap();
     })
     .await;
     let other = app.another_instance().await;
@@ -364,10 +368,27 @@ async fn the_signing_limit_holds_for_an_address_behind_haproxy() {
         200,
         "another address"
     );
+    // Whoever reaches an instance's port directly is counted by its own
+    // address, whatever X-Forwarded-For it writes (issue 28, N5).
+    let direct = reqwest::Client::builder()
+        .local_address("127.0.0.3".parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap();
+    let mut statuses = Vec::new();
+    for i in 0..4 {
+        let request = signature(&direct, &app.address, &format!("forged{i}@example.org"))
+            .header("x-forwarded-for", format!("198.51.100.{i}"));
+        statuses.push(page(request).await.status);
+    }
+    assert_eq!(
+        statuses,
+        [200, 200, 200, 429],
+        "a forged header does not reset the limit"
+    );
     let stored = "SELECT COUNT(*) FROM signatures";
     assert_eq!(
         count(&app, stored).await,
-        4,
+        7,
         "refused requests store nothing"
     );
     drop(haproxy);

@@ -4,7 +4,9 @@ mod helpers;
 
 mod accessibility;
 mod accounts;
+mod at_rest;
 mod cli;
+mod connections;
 mod federation;
 mod feed_sync;
 mod feeds;
@@ -16,6 +18,7 @@ mod pages;
 mod passwords;
 mod render_cache;
 mod schema;
+mod second_factor;
 mod sign_form;
 mod signing;
 mod staff;

@@ -43,13 +43,8 @@ async fn sign_with(app: &TestApp, request: &SignatureRequest) -> String {
     let now = chrono::Utc::now().timestamp();
     let outcome = signatures::sign(&app.store.db, request, BASE, now).await;
     assert_eq!(outcome.unwrap(), SignOutcome::MailQueued);
-    let body: String = on_pool!(&app.store.db, |pool| sqlx::query_scalar(
-        "SELECT body_text FROM outbox WHERE recipient = $1"
-    )
-    .bind(email)
-    .fetch_one(pool)
-    .await)
-    .unwrap();
+    let mails = app.mails_to(email).await;
+    let body = &mails.last().expect("a mail to the signer").body_text;
     let start = body.find("confirm?token=").unwrap() + "confirm?token=".len();
     body[start..].split_whitespace().next().unwrap().to_owned()
 }
@@ -311,9 +306,10 @@ on_both_backends! {
         for done in futures::future::join_all(confirmations).await {
             assert_eq!(done.unwrap(), TokenOutcome::Done);
         }
-        let told: Vec<(String, String, String)> = on_pool!(&app.store.db, |pool| sqlx::query_as(
-            "SELECT recipient, subject, body_text FROM outbox WHERE subject LIKE '%deliver%' OR subject LIKE '%remettre%' OR subject LIKE '%overhandigen%'"
-        ).fetch_all(pool).await).unwrap();
+        let told: Vec<(String, String, String)> = app.mails().await.into_iter()
+            .filter(|m| ["deliver", "remettre", "overhandigen"].iter().any(|w| m.subject.contains(w)))
+            .map(|m| (m.recipient, m.subject, m.body_text))
+            .collect();
         assert_eq!(told.len(), 1, "once, to the one council member: {told:?}");
         assert_eq!(told[0].0, "camille@brussels.example", "not the administrator");
         assert!(told[0].2.contains(&format!("{BASE}/staff/actions/{ACTION}")), "{}", told[0].2);
@@ -377,21 +373,29 @@ on_both_backends! {
         let response = [("lang", "en"), ("action", ACTION), ("responded_on", day.as_str()), ("original_language", "fr"),
             ("summary_fr", "L’ambassade accuse réception."), ("body_html_fr", "<p>Nous avons <em>bien reçu</em> vos signatures.<script>x</script></p>"),
             ("summary_nl", "De ambassade bevestigt de ontvangst."), ("source_url", "https://example.org/reponse")];
-        // Communications staff, who speak for the whole site, record it.
+        // Communications staff see the action but record nothing of what
+        // came of it: that is its council's word (issue 28, N3).
         let comms = staff_member(app, "comms@brussels.example", Role::Comms, None).await;
         let case = app.get_with("/staff/persons/vahid-afkari", &[("cookie", &comms)]).await;
         assert!(case.attr(&format!("a[href='/staff/actions/{ACTION}']"), "href").is_some(), "the way there");
-        let recorded = post_as(app, &comms, "/api/staff/record-response", STAFF_PAGE, &response).await;
-        assert_eq!(recorded.location().as_deref(), Some(STAFF_PAGE));
         let page = app.get_with(STAFF_PAGE, &[("cookie", &comms)]).await;
+        assert_eq!(page.status, 200);
+        assert!(page.html().select(&scraper::Selector::parse("form.paper-form, form.staff-form input[name=goal], form.response-form").unwrap()).next().is_none(),
+            "nothing of the action to change for them");
+        let refused = post_as(app, &comms, "/api/staff/record-response", STAFF_PAGE, &response).await;
+        assert_eq!(refused.status, 403);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM responses").await, 0);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM outbox").await, mails_before, "nobody mailed");
+
+        let recorded = post_as(app, &council, "/api/staff/record-response", STAFF_PAGE, &response).await;
+        assert_eq!(recorded.location().as_deref(), Some(STAFF_PAGE));
+        let page = app.get_with(STAFF_PAGE, &[("cookie", &council)]).await;
         assert_eq!(page.texts(".notice"), ["The response is recorded; signers who asked to be kept informed are told by mail."]);
-        assert!(page.html().select(&scraper::Selector::parse("form.paper-form, form.staff-form input[name=goal]").unwrap()).next().is_none(),
-            "nothing else of the action for them");
 
         // One mail, to the confirmed signer who asked, in Dutch, with the way to stop.
-        let mails: Vec<(String, String, String)> = on_pool!(&app.store.db, |pool| sqlx::query_as(
-            "SELECT recipient, subject, body_text FROM outbox ORDER BY id"
-        ).fetch_all(pool).await).unwrap();
+        let mails: Vec<(String, String, String)> = app.mails().await.into_iter()
+            .map(|m| (m.recipient, m.subject, m.body_text))
+            .collect();
         assert_eq!(mails.len() as i64, mails_before + 1, "{mails:?}");
         let (to, subject, body) = mails.last().unwrap();
         assert_eq!(to, "keep@example.org");

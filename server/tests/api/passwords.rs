@@ -10,23 +10,14 @@ const NEW_PASSWORD: &str = "another long passphrase";
 
 /// The newest mail queued for `recipient`: (subject, body).
 async fn last_mail_to(app: &TestApp, recipient: &str) -> Option<(String, String)> {
-    on_pool!(&app.store.db, |pool| sqlx::query_as(
-        "SELECT subject, body_text FROM outbox WHERE recipient = $1 ORDER BY id DESC LIMIT 1"
-    )
-    .bind(recipient)
-    .fetch_optional(pool)
-    .await)
-    .unwrap()
+    app.mails_to(recipient)
+        .await
+        .pop()
+        .map(|mail| (mail.subject, mail.body_text))
 }
 
 async fn mails_to(app: &TestApp, recipient: &str) -> i64 {
-    on_pool!(&app.store.db, |pool| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM outbox WHERE recipient = $1"
-    )
-    .bind(recipient)
-    .fetch_one(pool)
-    .await)
-    .unwrap()
+    app.mails_to(recipient).await.len() as i64
 }
 
 /// The link in a password mail, as path and query on this site.
@@ -148,7 +139,9 @@ on_both_backends! {
         let chosen = set_password(app, &link, NEW_PASSWORD, NEW_PASSWORD).await;
         assert_eq!(chosen.location().as_deref(), Some("/fr/staff"));
         let session = chosen.cookie("lumieres_session").expect("logged in");
-        assert_eq!(app.get_with("/staff/persons", &[("cookie", &session)]).await.status, 200);
+        // A council member: her own account page first, to set up a second factor.
+        let persons = app.get_with("/staff/persons", &[("cookie", &session)]).await;
+        assert_eq!(persons.location().as_deref(), Some("/staff/account#second-factor"));
         assert_eq!(log_in(app, email, NEW_PASSWORD).await.location().as_deref(), Some("/staff"));
         let spent = app.get(&link).await;
         assert_eq!(spent.texts("[role=alert]"), ["Ce lien ne fonctionne plus : il a déjà servi, il a plus de 24 heures, ou le compte est désactivé."]);
@@ -168,9 +161,9 @@ on_both_backends! {
         assert_eq!(subject, "Lumières: choose a new password");
         let link = link_in(app, &body);
         assert_eq!(app.get(&link).await.texts("h1"), ["Choose a new password"]);
-        assert_eq!(app.get_with("/staff/persons", &[("cookie", &session)]).await.status, 200, "nothing changes until the link is used");
+        assert_eq!(app.get_with("/staff/account", &[("cookie", &session)]).await.status, 200, "nothing changes until the link is used");
         assert_eq!(set_password(app, &link, "a third long passphrase", "a third long passphrase").await.location().as_deref(), Some("/staff"));
-        assert_eq!(app.get_with("/staff/persons", &[("cookie", &session)]).await.status, 302, "the older session ended");
+        assert_eq!(app.get_with("/staff/account", &[("cookie", &session)]).await.status, 302, "the older session ended");
         assert_eq!(log_in(app, email, NEW_PASSWORD).await.location().as_deref(), Some("/staff/login?next=%2Fstaff"));
         assert_eq!(audit_actions(app, id).await, ["user.create", "user.password_set", "user.password_link", "user.password_set"]);
 
@@ -245,9 +238,13 @@ on_both_backends! {
         let link = link_in(app, &body);
         assert!(link.starts_with("/nl/staff/password?token="));
         let chosen = set_password(app, &link, NEW_PASSWORD, NEW_PASSWORD).await;
-        assert_eq!(chosen.location().as_deref(), Some("/nl/staff"));
-        assert_eq!(app.get_with("/staff/persons", &[("cookie", &chosen.cookie("lumieres_session").unwrap())]).await.status, 200);
-        assert_eq!(log_in(app, email, NEW_PASSWORD).await.location().as_deref(), Some("/staff"), "the guesses no longer lock the owner out");
+        // The link proves the mailbox, not the phone: the code is still asked.
+        assert_eq!(chosen.location().as_deref(), Some("/nl/staff/login/code?next=%2Fnl%2Fstaff"));
+        let waiting = chosen.cookie("lumieres_session").unwrap();
+        assert_eq!(app.get_with("/staff/persons", &[("cookie", &waiting)]).await.status, 302);
+        let full = crate::helpers::second_step(app, &waiting, email).await;
+        assert_eq!(app.get_with("/staff/persons", &[("cookie", &full)]).await.status, 200);
+        assert_eq!(log_in(app, email, NEW_PASSWORD).await.location().as_deref(), Some("/staff/login/code?next=%2Fstaff"), "the guesses no longer lock the owner out");
     }
 
     async fn staff_change_their_own_password_and_their_other_sessions_end(app: &TestApp) {
@@ -256,7 +253,7 @@ on_both_backends! {
         let elsewhere = log_in(app, email, PASSWORD).await.cookie("lumieres_session").unwrap();
         let page = app.get_with("/staff/account", &[("cookie", &here)]).await;
         assert_eq!(page.status, 200);
-        assert_eq!(page.texts("h2"), ["Change your password"]);
+        assert_eq!(page.texts("h2"), ["Change your password", "Second factor"]);
         assert_eq!(app.get("/staff/account").await.status, 302, "anonymous: to the login page");
 
         let change = |current: &'static str, new: &'static str, repeat: &'static str| {

@@ -269,6 +269,8 @@ const UNWATCHED: &[(&str, &str)] = &[
     ("outbox", "mail"),
     ("password_links", "staff accounts"),
     ("sessions", "staff accounts"),
+    ("staff_recovery_codes", "staff accounts"),
+    ("staff_totp", "staff accounts"),
     (
         "threshold_notices",
         "staff pages only; taking the counter's lock with them would queue threshold checks behind every writer",

@@ -51,12 +51,11 @@ async fn states(app: &TestApp) -> Vec<(String, Option<i64>)> {
 }
 
 async fn mails(app: &TestApp) -> Vec<String> {
-    on_pool!(&app.store.db, |pool| sqlx::query_scalar::<_, String>(
-        "SELECT body_text FROM outbox ORDER BY id"
-    )
-    .fetch_all(pool)
-    .await)
-    .unwrap()
+    app.mails()
+        .await
+        .into_iter()
+        .map(|mail| mail.body_text)
+        .collect()
 }
 
 /// The path and query of the link after `label` in a mail, as the signer clicks it.

@@ -43,20 +43,10 @@ async fn confirmed(store: &TestStore) -> i64 {
     .confirmed
 }
 
-#[derive(sqlx::FromRow)]
-struct Mail {
-    recipient: String,
-    subject: String,
-    body_text: String,
-}
+use crate::helpers::Mail;
 
 async fn outbox(store: &TestStore) -> Vec<Mail> {
-    on_pool!(&store.db, |pool| sqlx::query_as(
-        "SELECT recipient, subject, body_text FROM outbox ORDER BY id"
-    )
-    .fetch_all(pool)
-    .await)
-    .unwrap()
+    store.mails().await
 }
 
 /// The token a mail carries, as the signer's click would send it.

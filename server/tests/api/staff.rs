@@ -8,6 +8,12 @@ async fn council_member(app: &TestApp) {
     staff_account(app, email, "Camille Leroy", Role::Council, Some("brussels")).await;
 }
 
+/// An account a password alone logs in (no second factor asked of it).
+async fn communications(app: &TestApp) {
+    let email = "comms@brussels.example";
+    staff_account(app, email, "Comms", Role::Comms, None).await;
+}
+
 async fn log_in(app: &TestApp, email: &str, password: &str, next: &str) -> crate::helpers::Page {
     app.post_form(
         "/api/login",
@@ -38,12 +44,15 @@ on_both_backends! {
 
         let answer = log_in(app, "Camille@Brussels.example", PASSWORD, "/staff").await;
         assert_eq!(answer.status, 302);
-        assert_eq!(answer.location().as_deref(), Some("/staff"));
+        // A council member has a second factor: the code page, then where she was going.
+        assert_eq!(answer.location().as_deref(), Some("/staff/login/code?next=%2Fstaff"));
         let set = answer.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_owned()).collect::<Vec<_>>();
         let session = set.iter().find(|c| c.starts_with("lumieres_session=")).expect("a session cookie");
         assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax"), "{session}");
         assert!(!session.contains("Secure"), "plain http here; https PUBLIC_URL adds Secure");
-        let cookie = answer.cookie("lumieres_session").unwrap();
+        let waiting = answer.cookie("lumieres_session").unwrap();
+        assert_eq!(app.get_with("/staff", &[("cookie", &waiting)]).await.status, 302, "not in before the code");
+        let cookie = crate::helpers::second_step(app, &waiting, "camille@brussels.example").await;
 
         let home = app.get_with("/staff", &[("cookie", &cookie)]).await;
         assert_eq!(home.status, 200);
@@ -87,12 +96,12 @@ on_both_backends! {
     }
 
     async fn only_local_addresses_are_followed_after_login(app: &TestApp) {
-        council_member(app).await;
-        let answer = log_in(app, "camille@brussels.example", PASSWORD, "https://evil.example/").await;
+        communications(app).await;
+        let answer = log_in(app, "comms@brussels.example", PASSWORD, "https://evil.example/").await;
         assert_eq!(answer.location().as_deref(), Some("/staff"));
         // Browsers drop a tab from an address: "/\t/evil.example" would lead off the site.
         for next in ["/\t/evil.example", "/\n/evil.example", "//evil.example"] {
-            let answer = log_in(app, "camille@brussels.example", PASSWORD, next).await;
+            let answer = log_in(app, "comms@brussels.example", PASSWORD, next).await;
             assert_eq!(answer.location().as_deref(), Some("/staff"), "{next:?}");
         }
     }
@@ -137,10 +146,12 @@ on_both_backends! {
 
     async fn expired_sessions_and_old_failures_are_deleted(app: &TestApp) {
         use app::backoffice::session::on_server::{forget_expired, log_in, user_for_token, SESSION_SECONDS, THROTTLE_WINDOW_SECONDS};
-        council_member(app).await;
+        // Communications staff: a password alone opens a full session.
+        staff_account(app, "comms@brussels.example", "Comms", Role::Comms, None).await;
         let now = 2_000_000_000;
-        let (_, token) = log_in(&app.store.db, "camille@brussels.example", PASSWORD, None, now).await.unwrap();
-        assert!(log_in(&app.store.db, "camille@brussels.example", "wrong wrong wrong", None, now).await.is_err());
+        let (_, opened) = log_in(&app.store.db, "comms@brussels.example", PASSWORD, None, now).await.unwrap();
+        let token = opened.token;
+        assert!(log_in(&app.store.db, "comms@brussels.example", "wrong wrong wrong", None, now).await.is_err());
         assert_eq!(forget_expired(&app.store.db, now + 60).await.unwrap(), 0, "nothing is old yet");
         assert!(user_for_token(&app.store.db, &token, now + 60).await.unwrap().is_some());
         let later = now + SESSION_SECONDS.max(THROTTLE_WINDOW_SECONDS);
@@ -155,7 +166,7 @@ async fn behind_https_browsers_are_told_to_stay_on_https_and_the_session_cookie_
         settings.public_url = Some("https://lumieres.example".into());
     })
     .await;
-    council_member(&app).await;
+    communications(&app).await;
     let home = app.get("/").await;
     assert_eq!(
         home.headers.get("strict-transport-security").unwrap(),
@@ -169,7 +180,7 @@ async fn behind_https_browsers_are_told_to_stay_on_https_and_the_session_cookie_
         .unwrap();
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
 
-    let answer = log_in(&app, "camille@brussels.example", PASSWORD, "/staff").await;
+    let answer = log_in(&app, "comms@brussels.example", PASSWORD, "/staff").await;
     let set_cookie: Vec<&str> = answer
         .headers
         .get_all("set-cookie")

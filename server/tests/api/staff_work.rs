@@ -66,6 +66,14 @@ const STAFF: &[(&str, Permission, &str)] = &[
         "lang=en&municipality=brussels&fr=required&nl=required&en=optional",
     ),
     ("/api/staff/own-account", Permission::ChangeOwnPassword, ""),
+    ("/api/staff/second-factor/start", Permission::ChangeOwnPassword, "lang=en"),
+    (
+        "/api/staff/second-factor/confirm",
+        Permission::ChangeOwnPassword,
+        "lang=en&code=000000",
+    ),
+    ("/api/staff/second-factor/recovery-codes", Permission::ChangeOwnPassword, "lang=en"),
+    ("/api/staff/second-factor/remove", Permission::ChangeOwnPassword, "lang=en"),
     (
         "/api/staff/change-password",
         Permission::ChangeOwnPassword,
@@ -105,7 +113,7 @@ const STAFF: &[(&str, Permission, &str)] = &[
     ),
     (
         "/api/staff/support-action",
-        Permission::RecordOutcomes,
+        Permission::ReadActions,
         "slug=solidarity-with-vahid-afkari",
     ),
     (
@@ -323,13 +331,44 @@ on_both_backends! {
         let audit: Vec<(String, String, Option<String>)> = {
             use app::on_pool;
             on_pool!(&app.store.db, |pool| sqlx::query_as(
-                "SELECT action, record_type, after_json FROM audit_log WHERE user_id IS NOT NULL ORDER BY id"
+                "SELECT action, record_type, after_json FROM audit_log WHERE user_id IS NOT NULL AND record_type <> 'user' ORDER BY id"
             ).fetch_all(pool).await).unwrap()
         };
         let actions: Vec<&str> = audit.iter().map(|(a, _, _)| a.as_str()).collect();
         assert_eq!(actions, ["person.create", "adoption.create"]);
         assert!(audit[0].2.as_deref().unwrap().contains("\"aliases\":[\"N. Example\",\"Narges Ex.\"]"), "{:?}", audit[0].2);
         assert!(audit[1].2.as_deref().unwrap().contains("CC 2026/123"));
+    }
+
+    /// Two cities adopting one public case nobody adopted, at the same
+    /// moment: one adopts it, the other's becomes a request (issue 28, N6).
+    async fn two_cities_adopting_one_case_at_once_do_not_both_adopt_it(app: &TestApp) {
+        use app::on_pool;
+        on_pool!(&app.store.db, |pool| sqlx::query("INSERT INTO municipalities (slug, name, country_code) VALUES ('liege', 'Liège', 'BE')").execute(pool).await.map(|_| ())).unwrap();
+        let brussels = staff_member(app, "camille@brussels.example", Role::Council, Some("brussels")).await;
+        let liege = staff_member(app, "jo@liege.example", Role::Council, Some("liege")).await;
+        let rounds: i64 = 8;
+        for round in 0..rounds {
+            let slug = format!("open-person-{round}");
+            on_pool!(&app.store.db, |pool| sqlx::query("INSERT INTO persons (slug, full_name, is_public) VALUES ($1, 'Open Person', TRUE)")
+                .bind(&slug).execute(pool).await.map(|_| ())).unwrap();
+            let page = format!("/staff/persons/{slug}");
+            let adopt = |cookie: &str| {
+                let (cookie, slug, page) = (cookie.to_owned(), slug.clone(), page.clone());
+                async move {
+                    post_as(app, &cookie, "/api/staff/save-adoption", &page, &[
+                        ("lang", "en"), ("person", &slug), ("adopted_on", "2026-03"),
+                    ]).await.status
+                }
+            };
+            let (a, b) = tokio::join!(adopt(&brussels), adopt(&liege));
+            assert_eq!((a, b), (302, 302));
+        }
+        let adopted_twice = "SELECT COUNT(*) FROM (SELECT person_id FROM adoptions GROUP BY person_id HAVING COUNT(*) > 1) twice";
+        assert_eq!(count(app, adopted_twice).await, 0, "no case adopted by both");
+        let open = "SELECT COUNT(*) FROM adoptions a JOIN persons p ON p.id = a.person_id WHERE p.slug LIKE 'open-person-%'";
+        assert_eq!(count(app, open).await, rounds);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM adoption_requests WHERE state = 'pending'").await, rounds, "the other city asked");
     }
 
     async fn a_council_member_cannot_take_over_another_municipalitys_case(app: &TestApp) {
@@ -518,12 +557,9 @@ on_both_backends! {
             ).fetch_one(pool).await).unwrap()
         };
         assert_eq!(status.as_deref(), Some("released"));
-        let mails: Vec<(String, String, String)> = {
-            use app::on_pool;
-            on_pool!(&app.store.db, |pool| sqlx::query_as(
-                "SELECT recipient, subject, body_text FROM outbox ORDER BY id"
-            ).fetch_all(pool).await).unwrap()
-        };
+        let mails: Vec<(String, String, String)> = app.mails().await.into_iter()
+            .map(|m| (m.recipient, m.subject, m.body_text))
+            .collect();
         assert_eq!(mails.len() as i64, mail_before + 1, "one mail, to the signer who asked");
         let (to, subject, body) = mails.last().unwrap();
         assert_eq!(to, "keep@example.org");
@@ -565,16 +601,16 @@ on_both_backends! {
         assert_eq!(page.texts(".notice"), ["Account created. A one-time link to choose a password was mailed to the new staff member."]);
         assert!(page.body.contains("new.member@brussels.example"));
         // The new member chooses a password through the mailed link (tests/api/passwords.rs).
-        let mail: String = {
-            use app::on_pool;
-            on_pool!(&app.store.db, |pool| sqlx::query_scalar("SELECT body_text FROM outbox WHERE recipient = 'new.member@brussels.example'").fetch_one(pool).await).unwrap()
-        };
+        let mail: String = app.mails_to("new.member@brussels.example").await.pop().expect("a mail to the new member").body_text;
         let link = mail.split_whitespace().find(|w| w.contains("/staff/password?token=")).unwrap();
         let token = link.split_once("token=").unwrap().1;
         let member = app.post_form("/api/password/set", "/staff/password", &[
             ("token", token), ("new_password", PASSWORD), ("repeat_password", PASSWORD), ("lang", "en"),
         ]).await.cookie("lumieres_session").unwrap();
-        assert_eq!(app.get_with("/staff/persons", &[("cookie", &member)]).await.status, 200);
+        // A council member: her account page first, to set up a second factor.
+        let persons = app.get_with("/staff/persons", &[("cookie", &member)]).await;
+        assert_eq!(persons.location().as_deref(), Some("/staff/account#second-factor"));
+        assert_eq!(app.get_with("/staff/account", &[("cookie", &member)]).await.status, 200);
 
         // Bad input: a message per field, nothing created.
         let users_before = count(app, "SELECT COUNT(*) FROM users").await;
@@ -603,7 +639,8 @@ on_both_backends! {
         assert_eq!(log.texts("table.audit td code"), ["user.disable", "user.role", "user.password_set", "user.create"]);
         assert!(!log.body.contains("argon2"), "no password hash in the log");
         let by_cli = app.get_with(&format!("/staff/audit?user={admin_id}"), &[("cookie", &admin)]).await;
-        assert_eq!(by_cli.texts("table.audit td code"), ["user.disable", "user.role", "user.create"]);
+        // And the administrator's own: setting up a second factor, logging in with a recovery code.
+        assert_eq!(by_cli.texts("table.audit td code"), ["user.disable", "user.role", "user.create", "user.recovery_code_used", "user.second_factor_set"]);
         let comms_view = app.get_with("/staff/audit", &[("cookie", &member)]).await;
         assert_eq!(comms_view.status, 302, "disabled: back to the login page");
     }
@@ -736,12 +773,10 @@ on_both_backends! {
             }
         };
         publish("Trial postponed").await;
-        let mails: Vec<(String, String, Option<String>)> = {
-            use app::on_pool;
-            on_pool!(&app.store.db, |pool| sqlx::query_as(
-                "SELECT recipient, body_text, list_unsubscribe FROM outbox WHERE subject LIKE '%Trial postponed' ORDER BY id"
-            ).fetch_all(pool).await).unwrap()
-        };
+        let mails: Vec<(String, String, Option<String>)> = app.mails().await.into_iter()
+            .filter(|m| m.subject.ends_with("Trial postponed"))
+            .map(|m| (m.recipient, m.body_text, m.list_unsubscribe))
+            .collect();
         let recipients: Vec<&str> = mails.iter().map(|(to, _, _)| to.as_str()).collect();
         assert_eq!(recipients, ["keep@example.org", "other@example.org"], "one mail per address");
         let (_, body, one_click) = &mails[0];
@@ -782,17 +817,14 @@ on_both_backends! {
         assert_eq!(page.texts(".token-state"), ["Gedaan: u ontvangt geen nieuws meer over Vahid Afkari. Uw handtekeningen blijven tellen."]);
 
         publish("Hearing set").await;
-        let second: Vec<String> = {
-            use app::on_pool;
-            on_pool!(&app.store.db, |pool| sqlx::query_scalar("SELECT recipient FROM outbox WHERE subject LIKE '%Hearing set' ORDER BY id").fetch_all(pool).await).unwrap()
-        };
+        let second: Vec<String> = app.mails().await.into_iter()
+            .filter(|m| m.subject.ends_with("Hearing set"))
+            .map(|m| m.recipient)
+            .collect();
         assert_eq!(second, ["other@example.org"], "no more news to the address that stopped it");
 
         // The page's own button, from the other signer's mail; twice answers the same.
-        let other: String = {
-            use app::on_pool;
-            on_pool!(&app.store.db, |pool| sqlx::query_scalar("SELECT body_text FROM outbox WHERE recipient = 'other@example.org' ORDER BY id DESC LIMIT 1").fetch_one(pool).await).unwrap()
-        };
+        let other: String = app.mails_to("other@example.org").await.pop().expect("a mail to the other signer").body_text;
         let link = other.split_whitespace().find(|w| w.contains("/signatures/unsubscribe?token=")).unwrap().strip_prefix(&app.address).unwrap().to_owned();
         let page = app.get(&link).await;
         let action = page.attr("form.token-form", "action").unwrap();

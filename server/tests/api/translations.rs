@@ -352,6 +352,35 @@ on_both_backends! {
         let row = "tr[data-translate='/staff/translate/action/liberez-narges/nl']";
         assert_eq!(queue().await.texts(&format!("{row} td")), ["Support action: Libérez Narges maintenant · Narges Example", "Dutch", "out of date: Title", "Published"]);
         assert_eq!(app.get("/nl/actions/liberez-narges").await.texts("h1"), ["Libérez Narges maintenant"]);
+
+        // A council's action is translated by communications staff only into
+        // the languages an administrator assigned them (issue 28, N4).
+        let path = "/staff/translate/action/liberez-narges/nl";
+        let dutch = |language: &'static str| {
+            [
+                ("lang", "en"), ("kind", "action"), ("key", "liberez-narges"), ("language", language),
+                ("title", "Laat Narges nu vrij"), ("body_html", "<p>Schrijf de autoriteiten.</p>"), ("addressee", "Het hoofd"),
+            ]
+        };
+        assert_eq!(app.get_with(path, &[("cookie", &comms)]).await.status, 403, "not a translator");
+        let refused = post_as(app, &comms, "/api/staff/save-translation", path, &dutch("nl")).await;
+        assert_eq!(refused.status, 403);
+        let titles = "SELECT COUNT(*) FROM support_action_translations WHERE text = 'Laat Narges nu vrij'";
+        assert_eq!(count(app, titles).await, 0, "nothing written");
+        let admin = staff_member(app, "admin@brussels.example", Role::Admin, None).await;
+        let account: i64 = on_pool!(&app.store.db, |pool| sqlx::query_scalar("SELECT id FROM users WHERE email = 'comms@brussels.example'")
+            .fetch_one(pool)
+            .await)
+        .unwrap();
+        post_as(app, &admin, "/api/staff/set-translator-languages", "/staff/accounts", &[
+            ("lang", "en"), ("account", &account.to_string()), ("languages[]", "nl"),
+        ]).await;
+        let saved = post_as(app, &comms, "/api/staff/save-translation", path, &dutch("nl")).await;
+        assert_eq!(saved.location().as_deref(), Some("/staff/translations"));
+        assert_eq!(count(app, titles).await, 1);
+        let english = post_as(app, &comms, "/api/staff/save-translation", "/staff/translate/action/liberez-narges/en", &dutch("en")).await;
+        assert_eq!(english.status, 403, "not one of their languages");
+        assert_eq!(count(app, titles).await, 1);
     }
 
     async fn an_administrator_sets_the_languages_a_city_requires(app: &TestApp) {

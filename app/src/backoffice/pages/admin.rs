@@ -263,9 +263,43 @@ fn AccountRowView(
                                 <button type="submit">{locale.t("staff.reset_password")}</button>
                             </form>
                         }
-                    })}
+                    })} <SecondFactorOfAccount account=account.clone() own />
             </td>
         </tr>
+    }
+}
+
+/// What an administrator sees and does about an account's second factor:
+/// whether it has one; reset a lost one; require one of communications staff.
+#[component]
+fn SecondFactorOfAccount(account: AccountRow, own: bool) -> impl IntoView {
+    use crate::backoffice::two_factor::SecondFactor;
+    let locale = use_locale();
+    let state = match account.second_factor {
+        SecondFactor::Set => "staff.second_factor_state_set",
+        SecondFactor::Missing => "staff.second_factor_state_missing",
+        SecondFactor::Optional => "staff.second_factor_state_none",
+    };
+    let button = |change: &'static str, label: &'static str| {
+        view! {
+            <form method="post" action={<ChangeAccount as ServerFn>::PATH} class="inline-form">
+                <LangField />
+                <input type="hidden" name="account" value=account.id.to_string() />
+                <input type="hidden" name="change" value=change />
+                <button type="submit">{locale.t(label)}</button>
+            </form>
+        }
+    };
+    let comms = account.role == Role::Comms;
+    let required = account.second_factor_required;
+    view! {
+        <p class="second-factor-state">{locale.t(state)}</p>
+        {(!own && account.second_factor == SecondFactor::Set)
+            .then(|| button("second-factor-reset", "staff.second_factor_reset"))}
+        {(!own && comms && !required)
+            .then(|| button("second-factor-require", "staff.second_factor_require"))}
+        {(!own && comms && required)
+            .then(|| button("second-factor-optional", "staff.second_factor_optional"))}
     }
 }
 

@@ -18,6 +18,9 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Gate<T> {
     Anonymous,
+    /// The account needs a second factor and has none yet: its own account
+    /// page, where one is set up, is the only one that opens.
+    SecondFactorFirst,
     Forbidden,
     Missing,
     Failed(AppError),
@@ -38,11 +41,22 @@ where
         set_status(http::StatusCode::FORBIDDEN);
         return Gate::Forbidden;
     }
+    if user.second_factor == crate::backoffice::SecondFactor::Missing
+        && permission != Permission::ChangeOwnPassword
+    {
+        return Gate::SecondFactorFirst;
+    }
     match load.await {
         Ok(Some(data)) => Gate::Ready(data),
         Ok(None) => {
             set_status(http::StatusCode::NOT_FOUND);
             Gate::Missing
+        }
+        // The role may, this record may not (another city's, a language not
+        // one's own): the same answer as for the role.
+        Err(AppError::Forbidden(_)) => {
+            set_status(http::StatusCode::FORBIDDEN);
+            Gate::Forbidden
         }
         Err(error) => Gate::Failed(error),
     }
@@ -75,6 +89,18 @@ where
                         Gate::Anonymous => {
                             super::to_login(locale);
                             view! { <p>{locale.t("staff.login_needed")}</p> }.into_any()
+                        }
+                        Gate::SecondFactorFirst => {
+                            let account = locale.path("/staff/account#second-factor", false);
+                            #[cfg(feature = "ssr")] leptos_axum::redirect(&account);
+                            view! {
+                                <p class="form-problem" role="alert">
+                                    {locale.t("staff.second_factor_first")}
+                                    " "
+                                    <a href=account>{locale.t("staff.account_title")}</a>
+                                </p>
+                            }
+                                .into_any()
                         }
                         Gate::Forbidden => {
                             view! {

@@ -12,6 +12,7 @@ pub mod passwords;
 use crate::backoffice::session::{
     current_staff_user, safe_next, LogInStaff, LogOutStaff, LoginFlash,
 };
+use crate::backoffice::two_factor::{login_waits_for_code, LogInWithCode};
 use crate::backoffice::StaffUser;
 use crate::i18n::{use_locale, Locale};
 use crate::pages::errors::InternalError;
@@ -39,10 +40,9 @@ pub fn private_page() {
     }
 }
 
-#[component]
-pub fn StaffLoginPage() -> impl IntoView {
-    private_page();
-    let locale = use_locale();
+/// Where a login goes once done (the page's `next`, if local), and why the
+/// last try failed (the flash a refused one left), for both login pages.
+fn where_to_and_why(locale: Locale) -> (String, Option<LoginFlash>) {
     let next = safe_next(
         &use_query_map()
             .read_untracked()
@@ -50,16 +50,18 @@ pub fn StaffLoginPage() -> impl IntoView {
             .unwrap_or_default(),
         locale,
     );
-    let flash: Option<LoginFlash> = {
-        #[cfg(feature = "ssr")]
-        {
-            crate::backoffice::session::on_server::take_login_flash()
-        }
-        #[cfg(not(feature = "ssr"))]
-        {
-            None
-        }
-    };
+    #[cfg(feature = "ssr")]
+    let flash = crate::backoffice::session::on_server::take_login_flash();
+    #[cfg(not(feature = "ssr"))]
+    let flash = None;
+    (next, flash)
+}
+
+#[component]
+pub fn StaffLoginPage() -> impl IntoView {
+    private_page();
+    let locale = use_locale();
+    let (next, flash) = where_to_and_why(locale);
     let user = Resource::new(|| (), |_| current_staff_user());
     let title = locale.t("staff.login_title");
     view! {
@@ -145,6 +147,78 @@ fn LoginForm(next: String, flash: Option<LoginFlash>) -> impl IntoView {
     }
 }
 
+/// The second step of a login: the code from the authenticator app, or a
+/// recovery code. Without a session waiting for one: back to the login page.
+#[component]
+pub fn StaffLoginCodePage() -> impl IntoView {
+    private_page();
+    let locale = use_locale();
+    let (next, flash) = where_to_and_why(locale);
+    let waiting = Resource::new(|| (), |_| login_waits_for_code());
+    let title = locale.t("staff.code_title");
+    view! {
+        <Title text=title.clone() />
+        <Meta name="robots" content="noindex" />
+        <section class="staff-login">
+            <h1>{title}</h1>
+            <Suspense>
+                {move || {
+                    let (next, flash) = (next.clone(), flash.clone());
+                    Suspend::new(async move {
+                        match waiting.await {
+                            Ok(true) => view! { <CodeForm next flash /> }.into_any(),
+                            Ok(false) => {
+                                to_login(locale);
+                                view! { <p>{locale.t("staff.login_needed")}</p> }.into_any()
+                            }
+                            Err(error) => view! { <InternalError error /> }.into_any(),
+                        }
+                    })
+                }}
+            </Suspense>
+            <LogoutButton />
+        </section>
+    }
+}
+
+#[component]
+fn CodeForm(next: String, flash: Option<LoginFlash>) -> impl IntoView {
+    let locale = use_locale();
+    view! {
+        {flash
+            .map(|flash| {
+                view! {
+                    <p class="form-problem" role="alert" id="login-problem">
+                        {locale.t(&flash.message)}
+                    </p>
+                }
+            })}
+        <p>{locale.t("staff.code_intro")}</p>
+        <form method="post" action={<LogInWithCode as ServerFn>::PATH} class="login-form">
+            <input type="hidden" name="next" value=next />
+            <input type="hidden" name="lang" value=locale.code() />
+            <div class="field">
+                <label for="code">{locale.t("staff.code_label")}</label>
+                <input
+                    id="code"
+                    name="code"
+                    type="text"
+                    autocomplete="one-time-code"
+                    autocapitalize="off"
+                    spellcheck="false"
+                    maxlength="32"
+                    required
+                    aria-describedby="code-hint"
+                />
+                <p class="hint" id="code-hint">
+                    {locale.t("staff.code_hint")}
+                </p>
+            </div>
+            <button type="submit">{locale.t("staff.code_submit")}</button>
+        </form>
+    }
+}
+
 #[component]
 pub fn LogoutButton() -> impl IntoView {
     let locale = use_locale();
@@ -200,6 +274,21 @@ pub fn StaffHomePage() -> impl IntoView {
                                         <strong>{user.name.clone()}</strong> " ("
                                         {role_label(locale, &user)} ")"
                                     </p>
+                                    {(user.second_factor
+                                        == crate::backoffice::SecondFactor::Missing)
+                                        .then(|| {
+                                            view! {
+                                                <p class="form-problem" role="alert">
+                                                    {locale.t("staff.second_factor_first")}
+                                                    " "
+                                                    <a href=locale
+                                                        .path(
+                                                            "/staff/account#second-factor",
+                                                            false,
+                                                        )>{locale.t("staff.account_title")}</a>
+                                                </p>
+                                            }
+                                        })}
                                     <dl class="account">
                                         <dt>{locale.t("staff.email")}</dt>
                                         <dd>{user.email.clone()}</dd>

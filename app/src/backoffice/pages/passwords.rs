@@ -7,6 +7,10 @@ use crate::backoffice::passwords::{
     own_account, password_link, ChangeOwnPassword, OwnAccountPage, RequestPasswordLink,
     SetPassword, LINK_FORM, OWN_PASSWORD_FORM,
 };
+use crate::backoffice::two_factor::{
+    ConfirmSecondFactor, NewRecoveryCodes, RemoveSecondFactor, SecondFactor, SecondFactorView,
+    StartSecondFactor, SECOND_FACTOR_FORM,
+};
 use crate::domain::Permission;
 use crate::i18n::use_locale;
 use crate::pages::errors::InternalError;
@@ -271,9 +275,115 @@ pub fn StaffOwnAccountPage() -> impl IntoView {
                             />
                             <button type="submit">{locale.t("staff.change_password")}</button>
                         </form>
+                        <SecondFactorSection view=page.second_factor.clone() flash=flash.clone() />
                     </section>
                 }
             },
         )}
+    }
+}
+
+/// "Your account"'s second factor: set up an authenticator app (scan or
+/// type its secret, then confirm with a code), see the recovery codes once,
+/// make new ones, or remove it where the account may go without.
+#[component]
+fn SecondFactorSection(view: SecondFactorView, flash: Option<FormFlash>) -> impl IntoView {
+    let locale = use_locale();
+    let f = SECOND_FACTOR_FORM;
+    let state = match view.state {
+        SecondFactor::Set => "staff.second_factor_on",
+        SecondFactor::Missing => "staff.second_factor_needed",
+        SecondFactor::Optional => "staff.second_factor_off",
+    };
+    let button = move |action: &'static str, label: &'static str| {
+        view! {
+            <form method="post" action=action class="inline-form">
+                <LangField />
+                <button type="submit">{locale.t(label)}</button>
+            </form>
+        }
+    };
+    let codes = view.new_recovery_codes.clone();
+    view! {
+        <h2 id="second-factor">{locale.t("staff.second_factor_title")}</h2>
+        <p class="second-factor-state">{locale.t(state)}</p>
+        {(!codes.is_empty())
+            .then(|| {
+                view! {
+                    <div class="recovery-codes" role="status">
+                        <p>
+                            <strong>{locale.t("staff.recovery_codes_once")}</strong>
+                        </p>
+                        <ol>
+                            {codes
+                                .into_iter()
+                                .map(|code| {
+                                    view! {
+                                        <li>
+                                            <code>{code}</code>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ol>
+                    </div>
+                }
+            })}
+        {match (view.state, view.setup.clone()) {
+            (SecondFactor::Set, _) => {
+                view! {
+                    <p class="recovery-codes-left">
+                        {locale
+                            .t("staff.recovery_codes_left")
+                            .replace("%{count}", &view.recovery_codes_left.to_string())}
+                    </p>
+                    {button(<NewRecoveryCodes as ServerFn>::PATH, "staff.recovery_codes_renew")}
+                    {view
+                        .removable
+                        .then(|| button(
+                            <RemoveSecondFactor as ServerFn>::PATH,
+                            "staff.second_factor_remove",
+                        ))}
+                }
+                    .into_any()
+            }
+            (_, Some(setup)) => {
+                view! {
+                    <p>{locale.t("staff.second_factor_scan")}</p>
+                    <div class="totp-qr" inner_html=setup.qr_svg.clone()></div>
+                    <p>
+                        {locale.t("staff.second_factor_secret")} " "
+                        <code class="totp-secret">{setup.secret.clone()}</code>
+                    </p>
+                    <form
+                        method="post"
+                        action={<ConfirmSecondFactor as ServerFn>::PATH}
+                        class="staff-form"
+                    >
+                        <LangField />
+                        <TextField
+                            form=f
+                            name="code"
+                            label=locale.t("staff.code_label")
+                            value=String::new()
+                            flash=flash.clone()
+                            hint=locale.t("staff.second_factor_confirm_hint")
+                            required=true
+                            autocomplete="one-time-code"
+                        />
+                        <button type="submit">{locale.t("staff.second_factor_confirm")}</button>
+                    </form>
+                    {button(<StartSecondFactor as ServerFn>::PATH, "staff.second_factor_restart")}
+                }
+                    .into_any()
+            }
+            (_, None) => {
+                view! {
+                    <p>{locale.t("staff.second_factor_intro")}</p>
+                    {button(<StartSecondFactor as ServerFn>::PATH, "staff.second_factor_start")}
+                }
+                    .into_any()
+            }
+        }}
     }
 }

@@ -57,7 +57,10 @@ pub fn client_builder(reach: Reach) -> reqwest::ClientBuilder {
         .redirect(redirect_policy(reach))
         .gzip(true)
         .brotli(true)
-        .deflate(true);
+        .deflate(true)
+        // A proxy from `HTTP(S)_PROXY` would be asked for the address, not
+        // connected to: the resolver below would never see the feed's host.
+        .no_proxy();
     match reach {
         Reach::PublicOnly => builder.dns_resolver(PublicResolver),
         Reach::PrivateToo => builder,
@@ -135,7 +138,7 @@ fn redirect_policy(reach: Reach) -> reqwest::redirect::Policy {
         if attempt.previous().len() >= MAX_REDIRECTS {
             return attempt.error("too many redirects");
         }
-        match refused_literal(reach, attempt.url().host_str()) {
+        match refused_literal(reach, attempt.url()) {
             Some(ip) => attempt.error(PrivateAddress(ip)),
             None => attempt.follow(),
         }
@@ -143,10 +146,15 @@ fn redirect_policy(reach: Reach) -> reqwest::redirect::Policy {
 }
 
 /// A host written as an IP address that `reach` does not allow. Such a host
-/// is connected to directly, without the resolver, so it is checked here.
-fn refused_literal(reach: Reach, host: Option<&str>) -> Option<std::net::IpAddr> {
-    let host = host?.trim_start_matches('[').trim_end_matches(']');
-    let ip: std::net::IpAddr = host.parse().ok()?;
+/// is connected to directly, without the resolver, so it is checked here,
+/// read as reqwest reads it (the WHATWG URL rules): `2130706433`, `127.1`
+/// and `0x7f.0.0.1` are all 127.0.0.1.
+fn refused_literal(reach: Reach, url: &url::Url) -> Option<std::net::IpAddr> {
+    let ip: std::net::IpAddr = match url.host()? {
+        url::Host::Ipv4(v4) => v4.into(),
+        url::Host::Ipv6(v6) => v6.into(),
+        url::Host::Domain(_) => return None,
+    };
     (reach == Reach::PublicOnly && !is_public(ip)).then_some(ip)
 }
 
@@ -259,10 +267,8 @@ pub struct FeedAddress<'a> {
 /// cut at `MAX_BODY_BYTES` (after decompression: a gzip bomb stops there).
 pub async fn fetch(client: &FeedClient, feed: FeedAddress<'_>, now: i64) -> FetchOutcome {
     use http::header::{ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER};
-    let host = http::Uri::try_from(feed.url)
-        .ok()
-        .and_then(|uri| uri.host().map(str::to_owned));
-    if let Some(ip) = refused_literal(client.reach, host.as_deref()) {
+    let url = url::Url::parse(feed.url).ok();
+    if let Some(ip) = url.and_then(|url| refused_literal(client.reach, &url)) {
         tracing::warn!(feed = feed.id, %ip, "feed refused: not a public address");
         return FetchOutcome::Failed(Problem::PrivateAddress);
     }
