@@ -1,5 +1,5 @@
 import { test as setup, expect } from '@playwright/test';
-import { ADMIN, ADMIN_SESSION, PASSWORD, setUpSecondFactor } from './staff';
+import { ADMIN, ADMIN_SESSION, expectNoSeriousViolation, PASSWORD, setUpSecondFactor } from './staff';
 
 // The administrator `server create-user` made has no second factor: its
 // password opens its own account page only, where it sets one up. The
@@ -22,6 +22,7 @@ setup('the administrator sets up a second factor before anything else', async ({
   await page.locator('#password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Log in' }).click();
   await expect(page).toHaveURL(/\/staff\/login\/code\?next=%2Fstaff%2Faccounts$/);
+  await expectNoSeriousViolation(page);
   await page.locator('#code').fill('123456');
   await page.getByRole('button', { name: 'Log in' }).click();
   await expect(page.locator('#login-problem')).toHaveText(

@@ -1,4 +1,5 @@
-import { expect, Page } from '@playwright/test';
+import { expect, Page, test } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
@@ -45,6 +46,7 @@ export async function setUpSecondFactor(page: Page, email: string): Promise<stri
   await page.goto('/staff/account#second-factor');
   await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
   await expect(page.locator('.totp-qr svg')).toBeVisible();
+  await expectNoSeriousViolation(page);
   const secret = (await page.locator('.totp-secret').textContent()) ?? '';
   await page.locator('#second-factor-code').fill(totp(secret));
   await page.getByRole('button', { name: 'Confirm' }).click();
@@ -55,6 +57,15 @@ export async function setUpSecondFactor(page: Page, email: string): Promise<stri
   expect(codes).toHaveLength(10);
   recoveryCodes.set(email, codes);
   return codes;
+}
+
+// axe-core, as a script in the page (so only where JavaScript runs):
+// nothing serious or critical.
+export async function expectNoSeriousViolation(page: Page) {
+  if (test.info().project.use.javaScriptEnabled === false) return;
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(', ')}`)).toEqual([]);
 }
 
 // Logs in through the form (and the code page, with a recovery code, for
