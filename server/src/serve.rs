@@ -2,7 +2,17 @@
 //! `axum::serve` leaves unset (issue 28, N9). Without them, a client that
 //! reaches an instance directly (not through the proxy, which has its own)
 //! holds a connection, and its memory, for as long as it likes by sending a
-//! request's head or body a byte at a time, or by saying nothing at all.
+//! request's head a byte at a time, or by saying nothing at all.
+//!
+//! Watched per connection, not per request: hyper's own head timeout arms a
+//! timer for every request, and with ten thousand watchers of one action
+//! that timer traffic alone made reads six times slower (BENCHMARKS.md,
+//! issue 27). Here each connection notes when a request head last arrived
+//! and how many answers are under way; a check every few seconds closes a
+//! connection that has none under way and no new head for
+//! `IDLE_LIMIT`: a silent client, an unfinished head, a kept-alive
+//! connection nobody uses. A body that stops coming is cut by the router's
+//! request body timeout (`BODY_IDLE_TIMEOUT`).
 //!
 //! HTTP/1.1 only, as the proxy speaks to instances: a server that also
 //! guesses HTTP/2 first reads the connection's first bytes, with no limit on
@@ -10,21 +20,107 @@
 use axum::{body::Body, extract::ConnectInfo, Router};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::time::Instant;
 use tower::ServiceExt;
 
-/// How long a request's head may take to arrive, counted from the
-/// connection's start or the end of the previous answer: the slowest head,
-/// and also how long a kept-alive connection may sit idle.
-pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a connection may go without a new request head while nothing
+/// is being answered on it: from its start, or from the end of its last answer.
+pub const IDLE_LIMIT: Duration = Duration::from_secs(10);
+
+/// How often each connection is looked at: a connection lives at most this
+/// much past `IDLE_LIMIT`.
+const CHECK_EVERY: Duration = Duration::from_secs(2);
 
 /// How long a request's body may go without a byte arriving (set on the
 /// router: `tower_http`'s request body timeout).
 pub const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What a connection's watch reads: when it last made progress (a request
+/// head arrived, an answer ended), in milliseconds since it opened, and how
+/// many answers are under way.
+struct Progress {
+    opened: Instant,
+    last_ms: AtomicU64,
+    answering: AtomicUsize,
+}
+
+impl Progress {
+    fn new() -> Arc<Self> {
+        Arc::new(Self {
+            opened: Instant::now(),
+            last_ms: AtomicU64::new(0),
+            answering: AtomicUsize::new(0),
+        })
+    }
+
+    fn moved(&self) {
+        let ms = u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_ms.store(ms, Ordering::Relaxed);
+    }
+
+    fn idle(&self) -> bool {
+        let since = Duration::from_millis(self.last_ms.load(Ordering::Relaxed));
+        self.answering.load(Ordering::Relaxed) == 0
+            && self.opened.elapsed().saturating_sub(since) >= IDLE_LIMIT
+    }
+}
+
+/// An answer under way until its body is sent or dropped.
+struct Answering {
+    progress: Arc<Progress>,
+}
+
+impl Answering {
+    fn start(progress: &Arc<Progress>) -> Self {
+        progress.moved();
+        progress.answering.fetch_add(1, Ordering::Relaxed);
+        Self {
+            progress: progress.clone(),
+        }
+    }
+}
+
+impl Drop for Answering {
+    fn drop(&mut self) {
+        self.progress.moved();
+        self.progress.answering.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// A response body that keeps its answer counted while it is sent.
+struct Counted {
+    body: Body,
+    _answering: Answering,
+}
+
+impl http_body::Body for Counted {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
+    }
+}
 
 /// Serves `router` on `listener` until `shutdown` resolves, then lets the
 /// requests in flight finish (idle connections are closed at once).
@@ -33,10 +129,7 @@ pub async fn serve(
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let mut builder = http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT);
+    let builder = http1::Builder::new();
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -56,14 +149,40 @@ pub async fn serve(
         // Without TCP_NODELAY small responses wait for delayed ACKs (~40 ms each).
         let _ = tcp.set_nodelay(true);
         let router = router.clone();
-        let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-            request.extensions_mut().insert(ConnectInfo(peer));
-            router.clone().oneshot(request.map(Body::new))
-        });
+        let progress = Progress::new();
+        let service = {
+            let progress = progress.clone();
+            hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+                let answering = Answering::start(&progress);
+                request.extensions_mut().insert(ConnectInfo(peer));
+                let answer = router.clone().oneshot(request.map(Body::new));
+                async move {
+                    let response = answer.await?;
+                    Ok::<_, std::convert::Infallible>(response.map(|body| {
+                        Body::new(Counted {
+                            body,
+                            _answering: answering,
+                        })
+                    }))
+                }
+            })
+        };
         let connection = graceful.watch(builder.serve_connection(TokioIo::new(tcp), service));
         tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%error, "connection ended");
+            let watch = async {
+                loop {
+                    tokio::time::sleep(CHECK_EVERY).await;
+                    if progress.idle() {
+                        return;
+                    }
+                }
+            };
+            tokio::select! {
+                ended = connection => if let Err(error) = ended {
+                    tracing::debug!(%error, "connection ended");
+                },
+                // Nothing under way: closing loses nothing anyone was told.
+                () = watch => tracing::debug!(%peer, "idle connection closed"),
             }
         });
     }
