@@ -7,10 +7,12 @@
 //! Watched per connection, not per request: hyper's own head timeout arms a
 //! timer for every request, and with ten thousand watchers of one action
 //! that timer traffic alone made reads six times slower (BENCHMARKS.md,
-//! issue 27). Here each connection notes when a request head last arrived
-//! and how many answers are under way; a check every few seconds closes a
-//! connection that has none under way and no new head for
-//! `IDLE_LIMIT`: a silent client, an unfinished head, a kept-alive
+//! issue 27). Here each connection notes when it last moved — a request
+//! head arrived, an answer ended, bytes of an answer were written (a large
+//! one to a slow reader takes long after hyper has its last chunk) — and how
+//! many answers are under way; a check every few seconds closes a connection
+//! that has none under way and has not moved for `IDLE_LIMIT`: a silent
+//! client, an unfinished head (reading its bytes is no move), a kept-alive
 //! connection nobody uses. A body that stops coming is cut by the router's
 //! request body timeout (`BODY_IDLE_TIMEOUT`).
 //!
@@ -122,6 +124,60 @@ impl http_body::Body for Counted {
     }
 }
 
+/// The connection's socket, noting each write of an answer's bytes.
+struct Written {
+    tcp: tokio::net::TcpStream,
+    progress: Arc<Progress>,
+}
+
+impl tokio::io::AsyncRead for Written {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.tcp).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for Written {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let written = Pin::new(&mut self.tcp).poll_write(cx, buf);
+        if matches!(written, Poll::Ready(Ok(n)) if n > 0) {
+            self.progress.moved();
+        }
+        written
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let written = Pin::new(&mut self.tcp).poll_write_vectored(cx, bufs);
+        if matches!(written, Poll::Ready(Ok(n)) if n > 0) {
+            self.progress.moved();
+        }
+        written
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.tcp.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.tcp).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.tcp).poll_shutdown(cx)
+    }
+}
+
 /// Serves `router` on `listener` until `shutdown` resolves, then lets the
 /// requests in flight finish (idle connections are closed at once).
 pub async fn serve(
@@ -167,7 +223,11 @@ pub async fn serve(
                 }
             })
         };
-        let connection = graceful.watch(builder.serve_connection(TokioIo::new(tcp), service));
+        let io = TokioIo::new(Written {
+            tcp,
+            progress: progress.clone(),
+        });
+        let connection = graceful.watch(builder.serve_connection(io, service));
         tokio::spawn(async move {
             let watch = async {
                 loop {

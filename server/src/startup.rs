@@ -29,19 +29,30 @@ pub enum StartupError {
     },
 }
 
-/// Makes the settings' data key the process's, before anything is written.
-fn install_data_key(settings: &Settings) -> Result<(), StartupError> {
+/// Makes the settings' data key the process's, before anything is written;
+/// refuses one that is not the key the database's sealed values were sealed with.
+async fn install_data_key(settings: &Settings, db: &Db) -> Result<(), StartupError> {
     use crate::configuration::ConfigError;
     let key = settings.data_key.clone().ok_or(ConfigError::Missing {
         name: "DATA_KEY or DATA_KEY_FILE",
         reason: "PostgreSQL needs the data key given, the same to every instance (make one with: head -c 32 /dev/urandom | base64)",
     })?;
-    app::server::data_key::install(key).map_err(|reason| {
+    let invalid = |reason: String| {
         StartupError::Config(ConfigError::Invalid {
             name: "DATA_KEY",
             reason,
         })
-    })
+    };
+    if let Some(other) = app::server::data_key::other_key_in(db, &key)
+        .await
+        .map_err(app::server::db::DbError::from)?
+    {
+        return Err(invalid(format!(
+            "the database holds values sealed with data key {other}, this one is {}: give the key they were sealed with (DATA_KEY, DATA_KEY_FILE, or the key file beside the database)",
+            key.id()
+        )));
+    }
+    app::server::data_key::install(key).map_err(invalid)
 }
 
 pub struct Application {
@@ -129,7 +140,7 @@ pub async fn open_database(settings: &Settings) -> Result<Db, StartupError> {
         }
     };
     db.migrate().await?;
-    install_data_key(settings)?;
+    install_data_key(settings, &db).await?;
     Ok(db)
 }
 
@@ -146,7 +157,7 @@ impl Application {
     }
 
     pub async fn with_database(settings: &Settings, db: Db) -> Result<Self, StartupError> {
-        install_data_key(settings)?;
+        install_data_key(settings, &db).await?;
         let leptos_options = settings.leptos_options();
         let listener = TcpListener::bind(settings.site_addr)
             .await

@@ -584,10 +584,19 @@ pub mod on_server {
             }
             return Err(AppError::Unauthorized);
         };
+        may(&user, permission)?;
+        Ok(user)
+    }
+
+    /// Whether a logged-in staff member may do `permission`: their role,
+    /// and, for an account that needs a second factor and has none yet,
+    /// nothing but their own account page (where one is set up). Every way
+    /// in asks here: server functions through `require`, the plain routes
+    /// (the signatures CSV) directly.
+    pub fn may(user: &StaffUser, permission: Permission) -> Result<(), AppError> {
         if !permission.allows(user.role) {
             return Err(AppError::forbidden("your role does not allow this"));
         }
-        // Until one is set up, only the account page (where it is) opens.
         if user.second_factor == crate::backoffice::SecondFactor::Missing
             && permission != Permission::ChangeOwnPassword
         {
@@ -595,7 +604,7 @@ pub mod on_server {
                 "set up a second factor on your account page first",
             ));
         }
-        Ok(user)
+        Ok(())
     }
 }
 

@@ -694,12 +694,10 @@ pub mod on_server {
             }
             Err(error) => return AppError::from(error).status().into_response(),
         };
-        if !Permission::ExportSignatures.allows(user.role) {
-            return (
-                StatusCode::FORBIDDEN,
-                "your role does not export signatures",
-            )
-                .into_response();
+        if let Err(refused) =
+            crate::backoffice::session::on_server::may(&user, Permission::ExportSignatures)
+        {
+            return (StatusCode::FORBIDDEN, refused.to_string()).into_response();
         }
         let csv = async {
             action_to_run(&state.db, user.acting(), &slug).await?;

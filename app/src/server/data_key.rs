@@ -132,6 +132,30 @@ impl std::fmt::Debug for DataKey {
     }
 }
 
+/// The name of another key that sealed what `db` holds (a staff app's
+/// secret, a mail waiting to be sent), if one did: the database was sealed
+/// with a key this process was not given (a key file lost in a restore, a
+/// different `DATA_KEY`). Starting anyway would lock out every staff member
+/// with a second factor and never send the waiting mail.
+pub async fn other_key_in(
+    db: &super::db::Db,
+    key: &DataKey,
+) -> Result<Option<String>, sqlx::Error> {
+    let sealed: Vec<String> = crate::on_pool!(db, |pool| {
+        sqlx::query_scalar(
+        "SELECT * FROM (SELECT secret_sealed FROM staff_totp LIMIT 1) t
+         UNION ALL
+         SELECT * FROM (SELECT body_text FROM outbox WHERE sent_at IS NULL AND body_text LIKE 'sealed:%' LIMIT 1) o"
+    )
+    .fetch_all(pool)
+    .await
+    })?;
+    Ok(sealed.into_iter().find_map(|value| {
+        let id = value.strip_prefix(PREFIX)?.split(':').next()?;
+        (id != key.id).then(|| id.to_owned())
+    }))
+}
+
 static INSTALLED: OnceLock<DataKey> = OnceLock::new();
 
 /// Makes `key` the process's key. Once: a second, different key is refused

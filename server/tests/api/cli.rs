@@ -2,10 +2,17 @@
 use std::process::Command;
 
 fn server() -> Command {
+    use base64::Engine;
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
     cmd.env("RUST_LOG", "off");
+    // The key the tests seal with in this process, for databases they share
+    // with the binary.
+    let key = base64::engine::general_purpose::STANDARD.encode(TESTS_KEY);
+    cmd.env("DATA_KEY", key);
     cmd
 }
+
+const TESTS_KEY: &[u8; 32] = b"the tests' data key, 32 bytes.!!";
 
 #[test]
 fn help_lists_the_subcommands() {
@@ -552,5 +559,46 @@ fn the_feed_reader_never_goes_through_a_proxy_from_the_environment() {
         matches!(proxy.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
         "the feed was asked of the proxy"
     );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_database_sealed_with_another_key_is_refused_not_locked_out() {
+    use app::server::outbox::{Enqueue, NewMail};
+    let (dir, url) = temp_sqlite("lumieres.db");
+    let without_key = |args: &[&str]| {
+        server()
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .env_remove("DATA_KEY")
+            .output()
+            .unwrap()
+    };
+    // The first start makes a key file beside the database.
+    assert!(without_key(&["migrate"]).status.success());
+    // A mail waiting to be sent, sealed with the tests' key.
+    let db = app::server::db::Db::connect(&url, 1).await.unwrap();
+    app::server::data_key::install(crate::helpers::test_data_key()).unwrap();
+    let app::server::db::Db::Sqlite(pool) = &db else {
+        unreachable!()
+    };
+    let mut conn = pool.acquire().await.unwrap();
+    let mail = NewMail {
+        recipient: "a@example.org",
+        subject: "S",
+        body_text: "confirm?token=x",
+        list_unsubscribe: None,
+    };
+    conn.enqueue(&mail, 1).await.unwrap();
+    drop(conn);
+    db.close().await;
+    // The key file is not the key that sealed it: refused, with the reason.
+    let refused = without_key(&["migrate"]);
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("sealed with data key"), "{err}");
+    // The right key given: it starts.
+    let (ok, _, err) = run_on(&url, &["migrate"]);
+    assert!(ok, "{err}");
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -155,6 +155,9 @@ on_both_backends! {
         assert_eq!(accounts.location().as_deref(), Some("/staff/account#second-factor"), "only the account page opens");
         let call = app.post_with("/api/staff/accounts", &[], &[("cookie", &cookie), ("origin", &app.address)]).await;
         assert_eq!(call.status, 403, "nor any server function");
+        let action = "/staff/actions/solidarity-with-vahid-afkari";
+        let csv = post_as(app, &cookie, &format!("{action}/signatures.csv"), action, &[]).await;
+        assert_eq!(csv.status, 403, "nor the signers' list, a plain route");
         let page = app.get_with(ACCOUNT, &[("cookie", &cookie)]).await;
         assert_eq!(page.status, 200);
         assert_eq!(page.texts(".second-factor-state"), ["Your role needs a second factor, and you have none yet: set one up before anything else."]);
