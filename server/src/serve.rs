@@ -14,7 +14,8 @@
 //! that has none under way and has not moved for `IDLE_LIMIT`: a silent
 //! client, an unfinished head (reading its bytes is no move), a kept-alive
 //! connection nobody uses. A body that stops coming is cut by the router's
-//! request body timeout (`BODY_IDLE_TIMEOUT`).
+//! request body timeout (`BODY_IDLE_TIMEOUT`), one that trickles in by its
+//! total limit (`BODY_TOTAL_LIMIT`).
 //!
 //! HTTP/1.1 only, as the proxy speaks to instances: a server that also
 //! guesses HTTP/2 first reads the connection's first bytes, with no limit on
@@ -45,6 +46,68 @@ const CHECK_EVERY: Duration = Duration::from_secs(2);
 /// How long a request's body may go without a byte arriving (set on the
 /// router: `tower_http`'s request body timeout).
 pub const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a request's whole body may take, however it trickles in: a
+/// byte every few seconds never trips `BODY_IDLE_TIMEOUT`, and would hold
+/// the connection, and the handler reading it, for as long as the client
+/// likes. Every body here is a form of a few kilobytes.
+pub const BODY_TOTAL_LIMIT: Duration = Duration::from_secs(30);
+
+/// The router's middleware: a request's body is read to its end within
+/// `BODY_TOTAL_LIMIT` of its head arriving, or fails (the answer is an
+/// error, and the connection closes). Its timer is made when a handler
+/// first reads the body: a GET (ten thousand watchers polling a count)
+/// costs none.
+pub async fn limit_body_time(request: axum::extract::Request) -> axum::extract::Request {
+    if matches!(*request.method(), http::Method::GET | http::Method::HEAD) {
+        return request;
+    }
+    let deadline = Instant::now() + BODY_TOTAL_LIMIT;
+    request.map(|body| {
+        Body::new(Deadlined {
+            body,
+            deadline,
+            timer: None,
+        })
+    })
+}
+
+/// A request body with a deadline for its end.
+struct Deadlined {
+    body: Body,
+    deadline: Instant,
+    timer: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl http_body::Body for Deadlined {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let this = self.get_mut();
+        let deadline = this.deadline;
+        let timer = this
+            .timer
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        if timer.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(Some(Err(axum::Error::new(
+                "the request's body took longer than its limit",
+            ))));
+        }
+        Pin::new(&mut this.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
+    }
+}
 
 /// What a connection's watch reads: when it last made progress (a request
 /// head arrived, an answer ended), in milliseconds since it opened, and how
