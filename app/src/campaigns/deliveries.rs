@@ -27,6 +27,9 @@ pub struct DeliveryForm {
     pub proof_url: String,
     /// Optional: the day after which no answer is news.
     pub answer_by: String,
+    /// Ticked when staff confirm a delivery of no signatures at all (asked
+    /// only then: such a delivery is more often a slip than a fact).
+    pub confirm_empty: String,
 }
 
 /// A delivery as the staff page shows it and the audit log records it.
@@ -61,6 +64,18 @@ impl DeliveryRecord {
             ..DeliveryForm::default()
         }
     }
+}
+
+/// How long after it was recorded an administrator may undo a delivery.
+pub const UNDO_DAYS: i64 = 7;
+
+/// An administrator undoes a delivery recorded by mistake.
+#[server(prefix = "/api/staff", endpoint = "undo-delivery")]
+pub async fn undo_delivery(lang: String, action: String) -> Result<(), AppError> {
+    let user =
+        crate::backoffice::session::on_server::require(crate::domain::Permission::UndoDeliveries)
+            .await?;
+    on_server::undo_from_form(&user, &lang, &action).await
 }
 
 /// Records (or corrects) the delivery of an action's signatures.
@@ -177,7 +192,14 @@ pub mod on_server {
         .await)?;
         let today = crate::server::clock::today_date();
         let mut problems = Problems::default();
-        let Some(input) = parse_delivery(&mut problems, &form, opens_on, today) else {
+        let input = parse_delivery(&mut problems, &form, opens_on, today);
+        if form.confirm_empty.is_empty()
+            && delivery_record(&db, found.action_id).await?.is_none()
+            && signatures_to_deliver(&db, found.action_id).await? == 0
+        {
+            problems.add("confirm_empty", "form.delivery_empty");
+        }
+        let Some(input) = input.filter(|_| problems.is_empty()) else {
             return refuse(DELIVERY_FORM, &form, problems).await;
         };
         let base_url = crate::server::context::state()?.public_url;
@@ -371,6 +393,23 @@ pub mod on_server {
                     original_language: Locale::En,
                 };
                 let event_id = self.insert_status_event(&event, now).await?;
+                // Recorded again after an administrator undid it: the signers
+                // were told of the first, and are not mailed again.
+                let undone: Option<Option<i64>> = sqlx::query_scalar(
+                    "UPDATE support_actions SET undone_delivery_event_id = NULL
+                      WHERE id = $1 AND undone_delivery_event_id IS NOT NULL
+                      RETURNING undone_delivery_event_id",
+                )
+                .bind(id)
+                .fetch_optional(&mut *self)
+                .await?;
+                if undone.is_some() {
+                    sqlx::query("UPDATE status_events SET notified_at = $2 WHERE id = $1")
+                        .bind(event_id)
+                        .bind(now)
+                        .execute(&mut *self)
+                        .await?;
+                }
                 for locale in [Locale::Fr, Locale::Nl] {
                     let (title, body, source_title) = texts(locale);
                     for (field, text) in [
@@ -413,6 +452,133 @@ pub mod on_server {
             .saturating_sub(template.replace("%{title}", "").chars().count() + 1);
         let cut: String = title.chars().take(room).collect();
         template.replace("%{title}", &format!("{}…", cut.trim_end()))
+    }
+
+    /// Why a delivery cannot be undone.
+    #[derive(Debug, thiserror::Error)]
+    pub enum UndoError {
+        #[error("no delivery is recorded for this action")]
+        NotDelivered,
+        #[error("a delivery can be undone only within {UNDO_DAYS} days of its recording")]
+        TooLate,
+        #[error("the addressee's response is recorded: a delivery with a response stays")]
+        Answered,
+        #[error(transparent)]
+        Database(#[from] sqlx::Error),
+    }
+
+    /// Whether an administrator may undo action `id`'s delivery at `now`.
+    pub async fn undoable(
+        db: &crate::server::db::Db,
+        id: i64,
+        now: i64,
+    ) -> Result<bool, sqlx::Error> {
+        on_pool!(db, |pool| {
+            sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM deliveries d WHERE d.action_id = $1 AND d.recorded_at > $2
+                              AND NOT EXISTS (SELECT 1 FROM responses r WHERE r.action_id = d.action_id))"
+        )
+        .bind(id)
+        .bind(now - UNDO_DAYS * 86_400)
+        .fetch_one(pool)
+        .await
+        })
+    }
+
+    /// Undoes the delivery of action `id`, recorded by mistake: the record
+    /// goes, its timeline event is withdrawn (unpublished, and remembered so
+    /// that a delivery recorded again does not mail the signers twice), and
+    /// the action stays closed, for its council to reopen if it should take
+    /// signatures again. Audited with what was undone.
+    pub async fn undo(
+        db: &crate::server::db::Db,
+        actor: Actor,
+        id: i64,
+        base_url: &str,
+        now: i64,
+    ) -> Result<(), UndoError> {
+        use crate::records::timeline::Timeline;
+        on_pool!(db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            tx.hold_action(id).await?;
+            let Some(before) = tx.delivery_record(id).await? else {
+                return Err(UndoError::NotDelivered);
+            };
+            let (recorded_at, event, answered): (i64, Option<i64>, bool) = sqlx::query_as(
+                "SELECT recorded_at, status_event_id,
+                        EXISTS (SELECT 1 FROM responses r WHERE r.action_id = d.action_id)
+                   FROM deliveries d WHERE d.action_id = $1",
+            )
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            if answered {
+                return Err(UndoError::Answered);
+            }
+            if recorded_at <= now - UNDO_DAYS * 86_400 {
+                return Err(UndoError::TooLate);
+            }
+            sqlx::query("DELETE FROM deliveries WHERE action_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            if let Some(event) = event {
+                tx.set_published(actor, event, false, now, base_url).await?;
+                sqlx::query(
+                    "UPDATE support_actions SET undone_delivery_event_id = $2 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(event)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let entry =
+                AuditEntry::new(actor, "delivery.undo", "support_action", id).before(&before);
+            tx.record_audit(&entry).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    pub async fn undo_from_form(user: &StaffUser, lang: &str, slug: &str) -> Result<(), AppError> {
+        let db = crate::server::context::db()?;
+        let locale = Locale::from_code(lang).unwrap_or_default();
+        let found = action_to_run(&db, user.acting(), slug.trim()).await?;
+        let base_url = crate::server::context::state()?.public_url;
+        match undo(
+            &db,
+            user.actor(),
+            found.action_id,
+            &base_url,
+            crate::server::clock::now(),
+        )
+        .await
+        {
+            Ok(()) => {
+                tracing::info!(actor = user.id, action = found.action_id, "delivery undone");
+                done_on_action(DELIVERY_FORM, "staff.delivery_undone", locale, slug).await
+            }
+            Err(UndoError::Database(error)) => Err(error.into()),
+            Err(refusal) => Err(AppError::Invalid(refusal.to_string())),
+        }
+    }
+
+    /// The signatures a delivery of action `id` would hand over now,
+    /// confirmed online and on paper.
+    pub async fn signatures_to_deliver(
+        db: &crate::server::db::Db,
+        id: i64,
+    ) -> Result<i64, sqlx::Error> {
+        on_pool!(db, |pool| sqlx::query_scalar(concat!(
+            "SELECT ",
+            crate::confirmed_count!(),
+            " + ",
+            crate::paper_count!(),
+            " FROM support_actions a WHERE a.id = $1"
+        ))
+        .bind(id)
+        .fetch_one(pool)
+        .await)
     }
 
     /// The delivery of action `id` as recorded, if any.

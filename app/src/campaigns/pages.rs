@@ -5,13 +5,15 @@
 //! to open a new one.
 use crate::backoffice::forms::{FormFlash, TextKind};
 use crate::backoffice::pages::forms::{
-    gate, gated, language_fieldsets, language_previews, FlashNotice, LangField, LanguageFieldSpec,
-    MissingTranslations, SelectField, StaffNav, TextArea, TextField,
+    gate, gated, language_fieldsets, language_previews, CheckField, FlashNotice, LangField,
+    LanguageFieldSpec, MissingTranslations, SelectField, StaffNav, TextArea, TextField,
 };
 use crate::campaigns::actions::{
     SaveSupportAction, SetSupportActionOpen, SupportActionRecord, ACTION_FORM,
 };
-use crate::campaigns::deliveries::{DeliveryForm, DeliveryRecord, RecordDelivery, DELIVERY_FORM};
+use crate::campaigns::deliveries::{
+    DeliveryForm, DeliveryRecord, RecordDelivery, UndoDelivery, DELIVERY_FORM, UNDO_DAYS,
+};
 use crate::campaigns::paper::{form_name, PaperBatchRecord, SavePaperBatch};
 use crate::campaigns::responses::{RecordResponse, ResponseRecord, RESPONSE_FORM};
 use crate::campaigns::workspace::{staff_support_action, SupportActionWorkspace};
@@ -115,6 +117,8 @@ fn DeliverySection(
     slug: String,
     delivery: Option<DeliveryRecord>,
     can_edit: bool,
+    /// An administrator may undo it (`UNDO_DAYS`).
+    may_undo: bool,
     /// The language the form proposes for the recipient and note.
     language: Locale,
     flash: Option<FormFlash>,
@@ -251,6 +255,23 @@ fn DeliverySection(
                     kind="date"
                     hint=locale.t("delivery.answer_by_hint")
                 />
+                {flash
+                    .as_ref()
+                    .and_then(|flash| flash.error(DELIVERY_FORM, "confirm_empty"))
+                    .map(|problem| {
+                        view! {
+                            <p class="field-error" role="alert" id="delivery-confirm_empty-error">
+                                {locale.t(problem)}
+                            </p>
+                            <CheckField
+                                form=f
+                                name="confirm_empty"
+                                label=locale.t("delivery.confirm_empty")
+                                checked=false
+                                flash=None
+                            />
+                        }
+                    })}
                 <button type="submit">
                     {locale.t(if correcting { "delivery.correct" } else { "delivery.record" })}
                 </button>
@@ -271,10 +292,25 @@ fn DeliverySection(
             .into_any(),
         }
     });
+    let undo = may_undo.then(|| {
+        view! {
+            <form method="post" action={<UndoDelivery as ServerFn>::PATH} class="undo-delivery">
+                <LangField />
+                <input type="hidden" name="action" value=slug.clone() />
+                <p class="hint">
+                    {locale.t("delivery.undo_hint").replace("%{days}", &UNDO_DAYS.to_string())}
+                </p>
+                <button type="submit" class="secondary">
+                    {locale.t("delivery.undo")}
+                </button>
+            </form>
+        }
+    });
     view! {
         <section class="delivery" aria-labelledby="delivery-heading">
             <h2 id="delivery-heading">{locale.t("delivery.heading")}</h2>
             {recorded}
+            {undo}
             {(delivery.is_none() && !can_edit)
                 .then(|| view! { <p>{locale.t("delivery.not_yet")}</p> })}
             {form}
@@ -702,6 +738,7 @@ pub fn StaffActionPage(slug: String) -> impl IntoView {
                             slug=a.slug.clone()
                             delivery=page.delivery.clone()
                             can_edit=page.can_edit
+                            may_undo=page.may_undo_delivery
                             language=a.original_language
                             flash=flash.clone()
                         />

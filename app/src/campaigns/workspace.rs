@@ -21,6 +21,9 @@ pub struct SupportActionWorkspace {
     pub required_languages: Vec<Locale>,
     /// Once its signatures were handed over.
     pub delivery: Option<crate::campaigns::deliveries::DeliveryRecord>,
+    /// Whether this user may undo the delivery (an administrator, within
+    /// days, before any response).
+    pub may_undo_delivery: bool,
     /// The addressee's response, once recorded.
     pub response: Option<crate::campaigns::responses::ResponseRecord>,
     /// Signatures collected on paper, by the batch, latest first.
@@ -84,6 +87,13 @@ pub mod on_server {
             action,
             confirmed,
             delivery: crate::campaigns::deliveries::on_server::delivery_record(db, id).await?,
+            may_undo_delivery: Permission::UndoDeliveries.allows(user.role)
+                && crate::campaigns::deliveries::on_server::undoable(
+                    db,
+                    id,
+                    crate::server::clock::now(),
+                )
+                .await?,
             paper_batches: crate::campaigns::paper::on_server::batches(db, id).await?,
             response: crate::campaigns::responses::on_server::response_record(db, id).await?,
             can_edit: found.may_act,

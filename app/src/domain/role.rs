@@ -83,10 +83,13 @@ pub enum Permission {
     TrustFeeds,
     /// Set the languages each municipality requires before publishing.
     ManageMunicipalities,
+    /// Undo a delivery recorded by mistake, within days: it reopens what
+    /// `RecordOutcomes` closed for good, so only an administrator.
+    UndoDeliveries,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 16] = [
         Permission::ManageAccounts,
         Permission::ReadAuditLog,
         Permission::ReadCases,
@@ -102,6 +105,7 @@ impl Permission {
         Permission::ReadFeeds,
         Permission::TrustFeeds,
         Permission::ManageMunicipalities,
+        Permission::UndoDeliveries,
     ];
 
     /// Who may do it.
@@ -111,7 +115,8 @@ impl Permission {
             | Permission::ReadAuditLog
             | Permission::DecideAdoptions
             | Permission::TrustFeeds
-            | Permission::ManageMunicipalities => &[Role::Admin],
+            | Permission::ManageMunicipalities
+            | Permission::UndoDeliveries => &[Role::Admin],
             Permission::ReadCases => &[Role::Council, Role::Comms],
             Permission::ManageCases => &[Role::Council],
             Permission::RunActions | Permission::ExportSignatures | Permission::RecordOutcomes => {

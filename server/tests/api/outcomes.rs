@@ -461,3 +461,73 @@ on_both_backends! {
 fn day_in_words(day: &str, locale: Locale) -> String {
     app::domain::PartialDate::parse(day).unwrap().format(locale)
 }
+
+on_both_backends! {
+    async fn a_delivery_of_no_signatures_asks_to_be_confirmed(app: &TestApp) {
+        let council = staff_member(app, "camille@brussels.example", Role::Council, Some("brussels")).await;
+        let day = today();
+
+        // Nobody signed: the form asks before it closes the action for good.
+        let asked = post_as(app, &council, "/api/staff/record-delivery", STAFF_PAGE, &delivery(&day, "Ambassade d’Iran")).await;
+        assert_eq!(asked.status, 302);
+        let page = app.get_with(STAFF_PAGE, &[("cookie", &council)]).await;
+        assert_eq!(page.texts("#delivery-confirm_empty-error"), ["This action has no signatures to deliver, online or on paper. Tick the box below if you did hand over an empty list."]);
+        assert_eq!(page.attr("#delivery-recipient", "value").as_deref(), Some("Ambassade d’Iran"), "what was typed comes back");
+        assert!(page.html().select(&scraper::Selector::parse("input#delivery-confirm_empty[type=checkbox]").unwrap()).next().is_some());
+        assert_eq!(count(app, "SELECT COUNT(*) FROM deliveries").await, 0);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM status_events WHERE title LIKE 'Signatures delivered%'").await, 0);
+
+        // Confirmed: recorded, with its count of none.
+        let mut confirmed = delivery(&day, "Ambassade d’Iran");
+        confirmed.push(("confirm_empty", "on"));
+        let recorded = post_as(app, &council, "/api/staff/record-delivery", STAFF_PAGE, &confirmed).await;
+        assert_eq!(recorded.location().as_deref(), Some(STAFF_PAGE));
+        let page = app.get_with(STAFF_PAGE, &[("cookie", &council)]).await;
+        assert_eq!(page.texts(".notice"), ["The delivery is recorded; the action is closed for good."]);
+        assert_eq!(page.texts(".delivery-record .delivered-count"), ["0"]);
+    }
+}
+
+on_both_backends! {
+    async fn an_administrator_undoes_a_mistaken_delivery_and_its_signers_are_not_mailed_twice(app: &TestApp) {
+        let now = chrono::Utc::now().timestamp();
+        let token = sign_with(app, &request_in("keep@example.org", true, Locale::En)).await;
+        signatures::confirm(&app.store.db, &token, BASE, now).await.unwrap();
+        let council = staff_member(app, "camille@brussels.example", Role::Council, Some("brussels")).await;
+        let admin = staff_member(app, "admin@brussels.example", Role::Admin, None).await;
+        let day = today();
+        post_as(app, &council, "/api/staff/record-delivery", STAFF_PAGE, &delivery(&day, "Ambassade d’Iran")).await;
+        let told = app.mails_to("keep@example.org").await.len();
+        let published = "SELECT COUNT(*) FROM status_events WHERE title LIKE 'Signatures delivered%' AND is_published";
+        assert_eq!(count(app, published).await, 1);
+
+        // Only an administrator undoes it: the council that recorded it sees no such button, and is refused.
+        let page = app.get_with(STAFF_PAGE, &[("cookie", &council)]).await;
+        assert!(page.texts(".undo-delivery button").is_empty());
+        let refused = post_as(app, &council, "/api/staff/undo-delivery", STAFF_PAGE, &[("lang", "en"), ("action", ACTION)]).await;
+        assert_eq!(refused.status, 403);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM deliveries").await, 1);
+
+        let page = app.get_with(STAFF_PAGE, &[("cookie", &admin)]).await;
+        assert_eq!(page.texts(".undo-delivery button"), ["Undo this delivery"]);
+        let undone = post_as(app, &admin, "/api/staff/undo-delivery", STAFF_PAGE, &[("lang", "en"), ("action", ACTION)]).await;
+        assert_eq!(undone.location().as_deref(), Some(STAFF_PAGE), "{}", undone.body);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM deliveries").await, 0);
+        assert_eq!(count(app, published).await, 0, "its news is withdrawn");
+        assert_eq!(count(app, "SELECT COUNT(*) FROM audit_log WHERE action = 'delivery.undo'").await, 1);
+        let public = app.get(&format!("/actions/{ACTION}")).await;
+        assert_eq!(public.attr("article.support-action", "data-availability").as_deref(), Some("closed"), "closed until reopened");
+
+        // Recorded again, for real: news on the timeline, and no second mail to the signer.
+        post_as(app, &council, "/api/staff/record-delivery", STAFF_PAGE, &delivery(&day, "Ambassade d’Iran à Bruxelles")).await;
+        assert_eq!(count(app, "SELECT COUNT(*) FROM deliveries").await, 1);
+        assert_eq!(count(app, published).await, 1);
+        assert_eq!(app.mails_to("keep@example.org").await.len(), told, "not mailed twice");
+
+        // After the days allowed, it stays.
+        on_pool!(&app.store.db, |pool| sqlx::query("UPDATE deliveries SET recorded_at = recorded_at - 8 * 86400").execute(pool).await.map(|_| ())).unwrap();
+        let late = post_as(app, &admin, "/api/staff/undo-delivery", STAFF_PAGE, &[("lang", "en"), ("action", ACTION)]).await;
+        assert_ne!(late.location().as_deref(), Some(STAFF_PAGE));
+        assert_eq!(count(app, "SELECT COUNT(*) FROM deliveries").await, 1);
+    }
+}
