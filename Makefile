@@ -16,7 +16,7 @@ export TEST_POSTGRES_URL
 # the bundle the browser tests load (and no build undoes another's).
 export LEPTOS_OUTPUT_NAME := lumieres
 
-.PHONY: run test setup tools npm chromium postgres haproxy smtp-sink feed-checker api-checker build site lint unit e2e bench cluster clean-test-dbs
+.PHONY: run test server-line browser-line setup tools npm chromium postgres haproxy smtp-sink feed-checker api-checker build site lint lint-wasm unit e2e bench cluster clean-test-dbs
 
 run: setup build
 	./target/release/server seed-demo --if-empty
@@ -25,7 +25,21 @@ run: setup build
 # The browser tests run the server binary that `unit` built (target/debug)
 # with the release browser bundle (`site`): the server's release build is
 # `run`'s and `bench`'s. It took 11 of CI's 30 minutes.
-test: setup postgres haproxy smtp-sink feed-checker api-checker lint unit e2e
+#
+# Two lines of work at once, then the browser tests on what both made: the
+# server's (its lint, then its tests) and the browser bundle's (its lint,
+# then its release build, in target/front: no lock on the other's target
+# directory). Each line spends long stretches compiling one large crate on
+# one core, so on two cores they mostly overlap (BENCHMARKS.md, "CI wall time").
+test: setup postgres haproxy smtp-sink feed-checker api-checker
+	$(MAKE) -j2 --output-sync=recurse server-line browser-line
+	$(MAKE) e2e
+
+server-line:
+	$(MAKE) -j1 lint unit
+
+browser-line:
+	$(MAKE) -j1 lint-wasm site
 
 ## --- set-up (idempotent) ---------------------------------------------------
 
@@ -109,7 +123,11 @@ lint:
 	cargo fmt --all --check
 	leptosfmt --quiet --check app/src
 	cargo clippy --workspace --all-targets --all-features -- -D warnings
-	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+# The browser's side alone (`hydrate` without `ssr`: what --all-features
+# never compiles), beside the bundle's own build.
+lint-wasm:
+	cargo clippy -p frontend --target wasm32-unknown-unknown --target-dir target/front -- -D warnings
 
 unit: clean-test-dbs
 	cargo test -p app -p server
