@@ -18,6 +18,7 @@ pub mod cookies;
 pub mod data_key;
 pub mod db;
 pub mod encoded;
+pub mod even;
 pub mod fresh;
 pub mod guard;
 pub mod islands;

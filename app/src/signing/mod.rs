@@ -103,10 +103,13 @@ pub async fn sign_support_action(
 ) -> Result<SignResult, AppError> {
     use crate::server::context::{is_plain_form_post, request_parts, state};
     use form::SignFlash;
+    // A new address or one that signed already: the answer after as long.
+    let answer_at = crate::server::even::NoSoonerThan::from_now(on_server::SIGN_ANSWER_FLOOR);
     let state = state()?;
     let parts = request_parts()?;
     let client_ip = crate::server::guard::client_ip(&parts, &state.client_address);
     let result = on_server::sign(&form, client_ip).await;
+    answer_at.wait().await;
     if !is_plain_form_post(&parts.headers) {
         return result;
     }
@@ -191,6 +194,10 @@ pub mod on_server {
     use store::SignError;
 
     pub const FLASH_COOKIE: &str = "lumieres_sign";
+
+    /// How soon a signature answers at the earliest: above what a new
+    /// signature and its mail take to write, in a batch (`server::even`).
+    pub const SIGN_ANSWER_FLOOR: std::time::Duration = std::time::Duration::from_millis(100);
 
     /// Parses the form and queues the request: what the signer is told, or
     /// `Err` when nothing was recorded through no fault of theirs (internal,
