@@ -69,6 +69,8 @@ export default defineConfig({
         ),
         `printf 'a long enough passphrase\\n' | ${server} create-user --email e2e@brussels.example --role comms --name 'E2E Comms'`,
         `printf 'a long enough passphrase\\n' | ${server} create-user --email e2e-admin@brussels.example --role admin --name 'E2E Admin'`,
+        // Its own account for the passkey test: a passkey changes how it logs in.
+        `printf 'a long enough passphrase\\n' | ${server} create-user --email e2e-passkey@brussels.example --role comms --name 'E2E Passkey'`,
         `exec ${server} serve`,
       ].join(' && '),
       url: `http://127.0.0.1:${port}/healthz`,

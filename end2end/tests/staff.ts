@@ -51,7 +51,7 @@ export async function setUpSecondFactor(page: Page, email: string): Promise<stri
   await page.locator('#second-factor-code').fill(totp(secret));
   await page.getByRole('button', { name: 'Confirm' }).click();
   await expect(page.locator('.second-factor-state')).toHaveText(
-    'On: every login asks for a code from your authenticator app.',
+    'On: every login asks for a code from your authenticator app, or for your passkey.',
   );
   const codes = await page.locator('.recovery-codes li').allTextContents();
   expect(codes).toHaveLength(10);

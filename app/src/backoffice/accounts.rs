@@ -354,15 +354,15 @@ pub struct ListedUser {
 
 pub async fn list_users(db: &Db) -> Result<Vec<ListedUser>, sqlx::Error> {
     on_pool!(db, |pool| {
-        sqlx::query_as(
+        sqlx::query_as(concat!(
         "SELECT u.id, u.email, u.name, u.role, m.slug AS municipality_slug,
                 m.name AS municipality_name, m.original_language AS municipality_name_lang, u.disabled,
-                u.second_factor_required,
-                EXISTS (SELECT 1 FROM staff_totp t WHERE t.user_id = u.id AND t.confirmed_at IS NOT NULL)
-                    AS second_factor_set
+                u.second_factor_required, ",
+        crate::backoffice::second_factor_set!("u.id"),
+        " AS second_factor_set
            FROM users u LEFT JOIN municipalities m ON m.id = u.municipality_id
           ORDER BY u.disabled, u.email"
-    )
+    ))
     .fetch_all(pool)
     .await
     })

@@ -11,6 +11,23 @@
 //! What staff work on lives beside this, one folder each: `cases`,
 //! `campaigns`, `publishing`, `network`, `feeds`. They build on the shell;
 //! the shell imports none of them.
+/// SQL: whether the account `$user` (a column or a parameter) has a second
+/// factor set up, the one definition every query that asks uses.
+#[cfg(feature = "ssr")]
+macro_rules! second_factor_set {
+    ($user:literal) => {
+        concat!(
+            "(EXISTS (SELECT 1 FROM staff_totp t WHERE t.user_id = ",
+            $user,
+            " AND t.confirmed_at IS NOT NULL) OR EXISTS (SELECT 1 FROM staff_passkeys p WHERE p.user_id = ",
+            $user,
+            "))"
+        )
+    };
+}
+#[cfg(feature = "ssr")]
+pub(crate) use second_factor_set;
+
 #[cfg(feature = "ssr")]
 pub mod accounts;
 pub mod admin;
@@ -42,7 +59,8 @@ pub struct StaffUser {
 /// Where a staff member stands with a second factor (`two_factor`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SecondFactor {
-    /// An authenticator app is set up: every login asks for its code.
+    /// An authenticator app or a passkey is set up: every login asks for
+    /// one.
     Set,
     /// None, and none is asked of this account.
     #[default]

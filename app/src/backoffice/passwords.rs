@@ -249,7 +249,8 @@ pub mod on_server {
     /// transaction that sets the password, so two clicks at once set at most
     /// one; every link of the account goes, every other session ends, and the
     /// failed logins counted against the account are forgotten (a stranger's
-    /// guesses no longer lock its owner out).
+    /// guesses no longer lock its owner out) unless the session waits for a
+    /// second factor.
     #[tracing::instrument(skip_all)]
     pub async fn set_with_link(
         db: &Db,
@@ -281,11 +282,15 @@ pub mod on_server {
             if !tx.replace_password(link.user_id, &hash, None).await? {
                 return Err(PasswordError::DeadLink);
             }
-            sqlx::query("DELETE FROM login_failures WHERE email = $1")
-                .bind(&link.email)
-                .execute(&mut *tx)
-                .await?;
-            let session = tx.open_session(link.user_id, now).await?;
+            let session = tx.open_session(link.user_id, now, false).await?;
+            // A session still waiting for the code keeps the count: else
+            // each link mailed would bring fresh guesses at the code.
+            if !session.waits_for_code {
+                sqlx::query("DELETE FROM login_failures WHERE email = $1")
+                    .bind(&link.email)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             let mut entry = AuditEntry::new(
                 Actor::Staff(link.user_id),
                 "user.password_set",
@@ -478,6 +483,8 @@ pub mod on_server {
 
     /// The login page's "mail me a link": the same answer for any address.
     pub async fn request_from_form(email: &str, lang: &str) -> Result<(), AppError> {
+        // Known or not, the address gets its answer after as long.
+        let answer_at = crate::server::even::NoSoonerThan::from_now(LINK_ANSWER_FLOOR);
         let state = state()?;
         let locale = Locale::from_code(lang).unwrap_or_default();
         let email = email.trim();
@@ -492,11 +499,16 @@ pub mod on_server {
             )
             .await?;
         }
+        answer_at.wait().await;
         crate::server::context::redirect(&format!(
             "{}?sent=1",
             locale.path("/staff/password/forgot", false)
         ))
     }
+
+    /// How soon "mail me a link" answers at the earliest: above what a known
+    /// address's link and mail take to write (`server::even`).
+    pub const LINK_ANSWER_FLOOR: std::time::Duration = std::time::Duration::from_millis(100);
 
     pub async fn change_from_form(
         user: &StaffUser,

@@ -128,11 +128,13 @@ pub mod on_server {
     /// The columns of a `UserRow`, from `users u` and `municipalities m`.
     macro_rules! user_columns {
         () => {
-            "u.id, u.email, u.name, u.role, u.password_hash,
+            concat!(
+                "u.id, u.email, u.name, u.role, u.password_hash,
              m.slug AS municipality_slug, m.name AS municipality_name,
-             m.original_language AS municipality_name_lang, u.second_factor_required,
-             EXISTS (SELECT 1 FROM staff_totp t WHERE t.user_id = u.id AND t.confirmed_at IS NOT NULL)
-                 AS second_factor_set"
+             m.original_language AS municipality_name_lang, u.second_factor_required, ",
+                crate::backoffice::second_factor_set!("u.id"),
+                " AS second_factor_set"
+            )
         };
     }
 
@@ -197,7 +199,7 @@ pub mod on_server {
         let opened = on_pool!(db, |pool| {
             let mut tx = pool.begin_write().await?;
             tx.take_back_attempt(attempt).await?;
-            let opened = tx.open_session(user.id, now).await?;
+            let opened = tx.open_session(user.id, now, false).await?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>(opened)
         })?;
@@ -235,13 +237,7 @@ pub mod on_server {
         now: i64,
     ) -> Result<(StaffUser, i64), LoginError> {
         let email = email.trim().to_lowercase();
-        let address = client_ip.map(|ip| crate::server::guard::rate_key(ip).to_string());
-        let attempt = record_attempt(db, &email, address.as_deref(), now).await?;
-        let (by_account, by_address) = attempts(db, &email, address.as_deref(), now).await?;
-        if by_account > MAX_FAILURES_PER_ACCOUNT || by_address > MAX_FAILURES_PER_ADDRESS {
-            tracing::warn!(address = ?address, "login throttled");
-            return Err(LoginError::Throttled);
-        }
+        let attempt = count_attempt(db, &email, client_ip, now).await?;
         let row: Option<UserRow> = on_pool!(db, |pool| sqlx::query_as(concat!(
             "SELECT ",
             user_columns!(),
@@ -270,13 +266,14 @@ pub mod on_server {
     /// Sessions and counted attempts, on a connection inside the caller's
     /// transaction.
     pub trait SessionWrites {
-        /// Opens a session for `user_id`, waiting for the code if the
-        /// account has a second factor (whatever opened it: a password, a
-        /// mailed password link).
+        /// Opens a session for `user_id`. Unless `factor_given`, it waits
+        /// for the second factor if the account has one (whatever opened
+        /// it: a password, a mailed password link).
         fn open_session(
             &mut self,
             user_id: i64,
             now: i64,
+            factor_given: bool,
         ) -> impl std::future::Future<Output = Result<Opened, sqlx::Error>> + Send;
         /// A good password takes its attempt back: it was no failure.
         fn take_back_attempt(
@@ -287,18 +284,19 @@ pub mod on_server {
 
     crate::impl_for_connections! {
         impl SessionWrites {
-            async fn open_session(&mut self, user_id: i64, now: i64) -> Result<Opened, sqlx::Error> {
+            async fn open_session(&mut self, user_id: i64, now: i64, factor_given: bool) -> Result<Opened, sqlx::Error> {
                 let token = new_token();
-                let waits_for_code: bool = sqlx::query_scalar(
+                let waits_for_code: bool = sqlx::query_scalar(concat!(
                     "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, second_factor_pending)
-                     VALUES ($1, $2, $3, $4, EXISTS (SELECT 1 FROM staff_totp
-                                                      WHERE user_id = $2 AND confirmed_at IS NOT NULL))
-                     RETURNING second_factor_pending",
-                )
+                     VALUES ($1, $2, $3, $4, NOT $5 AND ",
+                    crate::backoffice::second_factor_set!("$2"),
+                    ") RETURNING second_factor_pending",
+                ))
                 .bind(token_hash(&token))
                 .bind(user_id)
                 .bind(now)
                 .bind(now + SESSION_SECONDS)
+                .bind(factor_given)
                 .fetch_one(&mut *self)
                 .await?;
                 Ok(Opened { token, waits_for_code })
@@ -314,8 +312,27 @@ pub mod on_server {
         }
     }
 
-    /// Counts a login attempt as failed until it succeeds; returns its id.
-    pub async fn record_attempt(
+    /// Counts an attempt at a password or a second factor's code as failed
+    /// until the caller takes it back; returns its id. Counted before
+    /// anything is checked, so that attempts made at once see each other;
+    /// addresses as the rate limits count them (an IPv6 /64 as one).
+    pub async fn count_attempt(
+        db: &Db,
+        email: &str,
+        client_ip: Option<std::net::IpAddr>,
+        now: i64,
+    ) -> Result<i64, LoginError> {
+        let address = client_ip.map(|ip| crate::server::guard::rate_key(ip).to_string());
+        let attempt = record_attempt(db, email, address.as_deref(), now).await?;
+        let (by_account, by_address) = attempts(db, email, address.as_deref(), now).await?;
+        if by_account > MAX_FAILURES_PER_ACCOUNT || by_address > MAX_FAILURES_PER_ADDRESS {
+            tracing::warn!(address = ?address, "login throttled");
+            return Err(LoginError::Throttled);
+        }
+        Ok(attempt)
+    }
+
+    async fn record_attempt(
         db: &Db,
         email: &str,
         address: Option<&str>,
@@ -334,7 +351,7 @@ pub mod on_server {
     }
 
     /// Attempts not (yet) successful in the window, by account and by address.
-    pub async fn attempts(
+    async fn attempts(
         db: &Db,
         email: &str,
         address: Option<&str>,

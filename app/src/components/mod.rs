@@ -142,10 +142,10 @@ pub fn StatusBadge(status: Option<Status>) -> impl IntoView {
     }
 }
 
-/// The form a submit event came from: both islands read their own form's
+/// The form a submit event came from: islands read their own form's
 /// fields when it is sent.
 #[cfg(feature = "hydrate")]
-fn submitted_form(ev: &leptos::ev::SubmitEvent) -> Option<web_sys::HtmlFormElement> {
+pub(crate) fn submitted_form(ev: &leptos::ev::SubmitEvent) -> Option<web_sys::HtmlFormElement> {
     use wasm_bindgen::JsCast;
     ev.target()
         .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())

@@ -269,6 +269,7 @@ const UNWATCHED: &[(&str, &str)] = &[
     ("outbox", "mail"),
     ("password_links", "staff accounts"),
     ("sessions", "staff accounts"),
+    ("staff_passkeys", "staff accounts"),
     ("staff_recovery_codes", "staff accounts"),
     ("staff_totp", "staff accounts"),
     (

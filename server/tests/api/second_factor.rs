@@ -83,7 +83,7 @@ on_both_backends! {
         let page = app.get_with(ACCOUNT, &[("cookie", &cookie)]).await;
         let codes = page.texts(".recovery-codes li");
         assert_eq!(codes.len(), 10, "{}", page.body);
-        assert_eq!(page.texts(".second-factor-state"), ["On: every login asks for a code from your authenticator app."]);
+        assert_eq!(page.texts(".second-factor-state"), ["On: every login asks for a code from your authenticator app, or for your passkey."]);
         let again = app.get_with(ACCOUNT, &[("cookie", &cookie)]).await;
         assert!(again.texts(".recovery-codes li").is_empty(), "shown once");
         assert_eq!(again.texts(".recovery-codes-left"), ["Recovery codes left: 10."]);
@@ -124,6 +124,11 @@ on_both_backends! {
         let next = code_at(&secret, now + 30);
         assert_eq!(code(app, &waiting, &next).await.location().as_deref(), Some("/staff"));
 
+        // Wrong codes up to the account's limit (two were refused above)...
+        let guessing = password(app, email).await.cookie("lumieres_session").unwrap();
+        for _ in 0..3 {
+            code(app, &guessing, "000000").await;
+        }
         // A mailed password link sets the password but the code is still asked.
         app.post_form("/api/password/forgot", "/staff/password/forgot", &[("email", email), ("lang", "en")]).await;
         let mail = app.mails_to(email).await.pop().unwrap().body_text;
@@ -135,6 +140,10 @@ on_both_backends! {
         assert_eq!(set.location().as_deref(), Some("/staff/login/code?next=%2Fstaff"), "the link proves the mailbox, not the phone");
         let from_link = set.cookie("lumieres_session").unwrap();
         assert_eq!(app.get_with("/staff", &[("cookie", &from_link)]).await.status, 302);
+        // ...and the link does not forget them: no fresh guesses at the code per mailed link.
+        let refused = code(app, &from_link, &codes[1]).await;
+        assert_eq!(refused.location().as_deref(), Some("/staff/login/code?next=%2Fstaff"), "throttled");
+        assert_eq!(count(app, "SELECT COUNT(*) FROM staff_recovery_codes WHERE used_at IS NULL").await, 9, "nothing spent");
     }
 
     async fn administrators_and_council_members_set_one_up_before_anything_else(app: &TestApp) {
@@ -150,7 +159,7 @@ on_both_backends! {
         assert_eq!(answer.location().as_deref(), Some("/staff"));
         let cookie = answer.cookie("lumieres_session").unwrap();
         let home = app.get_with("/staff", &[("cookie", &cookie)]).await;
-        assert_eq!(home.texts(".form-problem"), ["Your role needs a second factor: set up an authenticator app on your account page first. Your account"]);
+        assert_eq!(home.texts(".form-problem"), ["Your role needs a second factor: set up an authenticator app or a passkey on your account page first. Your account"]);
         let accounts = app.get_with("/staff/accounts", &[("cookie", &cookie)]).await;
         assert_eq!(accounts.location().as_deref(), Some("/staff/account#second-factor"), "only the account page opens");
         let call = app.post_with("/api/staff/accounts", &[], &[("cookie", &cookie), ("origin", &app.address)]).await;

@@ -74,6 +74,18 @@ const STAFF: &[(&str, Permission, &str)] = &[
     ),
     ("/api/staff/second-factor/recovery-codes", Permission::ChangeOwnPassword, "lang=en"),
     ("/api/staff/second-factor/remove", Permission::ChangeOwnPassword, "lang=en"),
+    ("/api/staff/passkey/start", Permission::ChangeOwnPassword, ""),
+    (
+        "/api/staff/passkey/add",
+        Permission::ChangeOwnPassword,
+        "lang=en&credential=x&name=x",
+    ),
+    ("/api/staff/passkey/remove", Permission::ChangeOwnPassword, "lang=en&id=0"),
+    (
+        "/api/staff/undo-delivery",
+        Permission::UndoDeliveries,
+        "lang=en&action=solidarity-with-vahid-afkari",
+    ),
     (
         "/api/staff/change-password",
         Permission::ChangeOwnPassword,

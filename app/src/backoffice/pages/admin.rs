@@ -1,5 +1,5 @@
 //! `/staff/accounts` and `/staff/audit`: the administrator's pages.
-use super::forms::{gate, gated, FlashNotice, LangField, SelectField, StaffNav, TextField};
+use super::forms::{gate, gated, utc, FlashNotice, LangField, SelectField, StaffNav, TextField};
 use crate::api::MunicipalityRef;
 use crate::backoffice::admin::{
     audit_log, staff_accounts, AccountRow, AccountsPage, AuditPage, ChangeAccount, CreateAccount,
@@ -300,19 +300,6 @@ fn SecondFactorOfAccount(account: AccountRow, own: bool) -> impl IntoView {
             .then(|| button("second-factor-require", "staff.second_factor_require"))}
         {(!own && comms && required)
             .then(|| button("second-factor-optional", "staff.second_factor_optional"))}
-    }
-}
-
-fn utc(at: i64) -> String {
-    #[cfg(feature = "ssr")]
-    {
-        chrono::DateTime::from_timestamp(at, 0)
-            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
-            .unwrap_or_default()
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        at.to_string()
     }
 }
 

@@ -605,3 +605,17 @@ pub fn language_previews(
         })
         .collect_view()
 }
+
+/// A moment (Unix seconds) as staff pages show it, in UTC.
+pub fn utc(at: i64) -> String {
+    #[cfg(feature = "ssr")]
+    {
+        chrono::DateTime::from_timestamp(at, 0)
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        at.to_string()
+    }
+}

@@ -12,7 +12,8 @@ pub mod passwords;
 use crate::backoffice::session::{
     current_staff_user, safe_next, LogInStaff, LogOutStaff, LoginFlash,
 };
-use crate::backoffice::two_factor::{login_waits_for_code, LogInWithCode};
+use crate::backoffice::two_factor::passkeys::{Ceremony, PasskeyCeremony};
+use crate::backoffice::two_factor::{login_waits_for_code, LogInWithCode, SecondStep};
 use crate::backoffice::StaffUser;
 use crate::i18n::{use_locale, Locale};
 use crate::pages::errors::InternalError;
@@ -166,8 +167,8 @@ pub fn StaffLoginCodePage() -> impl IntoView {
                     let (next, flash) = (next.clone(), flash.clone());
                     Suspend::new(async move {
                         match waiting.await {
-                            Ok(true) => view! { <CodeForm next flash /> }.into_any(),
-                            Ok(false) => {
+                            Ok(Some(step)) => view! { <CodeForm next flash step /> }.into_any(),
+                            Ok(None) => {
                                 to_login(locale);
                                 view! { <p>{locale.t("staff.login_needed")}</p> }.into_any()
                             }
@@ -182,7 +183,7 @@ pub fn StaffLoginCodePage() -> impl IntoView {
 }
 
 #[component]
-fn CodeForm(next: String, flash: Option<LoginFlash>) -> impl IntoView {
+fn CodeForm(next: String, flash: Option<LoginFlash>, step: SecondStep) -> impl IntoView {
     let locale = use_locale();
     view! {
         {flash
@@ -191,6 +192,22 @@ fn CodeForm(next: String, flash: Option<LoginFlash>) -> impl IntoView {
                     <p class="form-problem" role="alert" id="login-problem">
                         {locale.t(&flash.message)}
                     </p>
+                }
+            })}
+        {step
+            .passkey
+            .then(|| {
+                view! {
+                    <p>{locale.t("staff.passkey_login_intro")}</p>
+                    <PasskeyCeremony
+                        ceremony=Ceremony::LogIn
+                        lang=locale.code().to_owned()
+                        next=next.clone()
+                        unsupported=locale.t("staff.passkey_unsupported")
+                        failed=locale.t("staff.passkey_failed")
+                    >
+                        <button type="submit">{locale.t("staff.passkey_login")}</button>
+                    </PasskeyCeremony>
                 }
             })}
         <p>{locale.t("staff.code_intro")}</p>

@@ -1,11 +1,14 @@
 //! `/staff/password?token=…` (choose a password through a mailed link),
 //! `/staff/password/forgot` (ask for such a link) and `/staff/account`
 //! (change one's own password).
-use super::forms::{gate, gated, FlashNotice, LangField, StaffNav, TextField};
+use super::forms::{gate, gated, utc, FlashNotice, LangField, StaffNav, TextField};
 use crate::backoffice::forms::FormFlash;
 use crate::backoffice::passwords::{
     own_account, password_link, ChangeOwnPassword, OwnAccountPage, RequestPasswordLink,
     SetPassword, LINK_FORM, OWN_PASSWORD_FORM,
+};
+use crate::backoffice::two_factor::passkeys::{
+    Ceremony, PasskeyCeremony, RemovePasskey, MAX_NAME_CHARS,
 };
 use crate::backoffice::two_factor::{
     ConfirmSecondFactor, NewRecoveryCodes, RemoveSecondFactor, SecondFactor, SecondFactorView,
@@ -329,17 +332,13 @@ fn SecondFactorSection(view: SecondFactorView, flash: Option<FormFlash>) -> impl
                     </div>
                 }
             })}
-        {match (view.state, view.setup.clone()) {
-            (SecondFactor::Set, _) => {
+        <h3>{locale.t("staff.second_factor_app")}</h3>
+        {match (view.app, view.setup.clone()) {
+            (true, _) => {
                 view! {
-                    <p class="recovery-codes-left">
-                        {locale
-                            .t("staff.recovery_codes_left")
-                            .replace("%{count}", &view.recovery_codes_left.to_string())}
-                    </p>
-                    {button(<NewRecoveryCodes as ServerFn>::PATH, "staff.recovery_codes_renew")}
+                    <p>{locale.t("staff.second_factor_app_on")}</p>
                     {view
-                        .removable
+                        .may_remove_app()
                         .then(|| button(
                             <RemoveSecondFactor as ServerFn>::PATH,
                             "staff.second_factor_remove",
@@ -347,7 +346,7 @@ fn SecondFactorSection(view: SecondFactorView, flash: Option<FormFlash>) -> impl
                 }
                     .into_any()
             }
-            (_, Some(setup)) => {
+            (false, Some(setup)) => {
                 view! {
                     <p>{locale.t("staff.second_factor_scan")}</p>
                     <div class="totp-qr" inner_html=setup.qr_svg.clone()></div>
@@ -377,7 +376,7 @@ fn SecondFactorSection(view: SecondFactorView, flash: Option<FormFlash>) -> impl
                 }
                     .into_any()
             }
-            (_, None) => {
+            (false, None) => {
                 view! {
                     <p>{locale.t("staff.second_factor_intro")}</p>
                     {button(<StartSecondFactor as ServerFn>::PATH, "staff.second_factor_start")}
@@ -385,5 +384,89 @@ fn SecondFactorSection(view: SecondFactorView, flash: Option<FormFlash>) -> impl
                     .into_any()
             }
         }}
+        <h3>{locale.t("staff.passkeys")}</h3>
+        <p>{locale.t("staff.passkeys_intro")}</p>
+        {(!view.passkeys.is_empty())
+            .then(|| {
+                let removable = view.may_remove_passkey();
+                view! {
+                    <ul class="passkeys">
+                        {view
+                            .passkeys
+                            .iter()
+                            .map(|passkey| {
+                                let used = passkey
+                                    .last_used_at
+                                    .map(|at| {
+                                        locale.t("staff.passkey_used").replace("%{at}", &utc(at))
+                                    });
+                                view! {
+                                    <li>
+                                        <strong>{passkey.name.clone()}</strong>
+                                        " — "
+                                        {locale
+                                            .t("staff.passkey_added_at")
+                                            .replace("%{at}", &utc(passkey.created_at))}
+                                        {used.map(|used| format!("; {used}"))}
+                                        {removable
+                                            .then(|| {
+                                                view! {
+                                                    <form
+                                                        method="post"
+                                                        action={<RemovePasskey as ServerFn>::PATH}
+                                                        class="inline-form"
+                                                    >
+                                                        <LangField />
+                                                        <input type="hidden" name="id" value=passkey.id />
+                                                        <button type="submit">
+                                                            {locale
+                                                                .t("staff.passkey_remove")
+                                                                .replace("%{name}", &passkey.name)}
+                                                        </button>
+                                                    </form>
+                                                }
+                                            })}
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+            })}
+        <PasskeyCeremony
+            ceremony=Ceremony::Add
+            lang=locale.code().to_owned()
+            next=String::new()
+            unsupported=locale.t("staff.passkey_unsupported")
+            failed=locale.t("staff.passkey_failed")
+        >
+            <div class="field">
+                <label for="passkey-name">{locale.t("staff.passkey_name")}</label>
+                <input
+                    id="passkey-name"
+                    name="name"
+                    type="text"
+                    required
+                    maxlength=MAX_NAME_CHARS
+                    aria-describedby="passkey-name-hint"
+                />
+                <p class="hint" id="passkey-name-hint">
+                    {locale.t("staff.passkey_name_hint")}
+                </p>
+            </div>
+            <button type="submit">{locale.t("staff.passkey_add")}</button>
+        </PasskeyCeremony>
+        {(view.state == SecondFactor::Set)
+            .then(|| {
+                view! {
+                    <h3>{locale.t("staff.recovery_codes")}</h3>
+                    <p class="recovery-codes-left">
+                        {locale
+                            .t("staff.recovery_codes_left")
+                            .replace("%{count}", &view.recovery_codes_left.to_string())}
+                    </p>
+                    {button(<NewRecoveryCodes as ServerFn>::PATH, "staff.recovery_codes_renew")}
+                }
+            })}
     }
 }

@@ -1,7 +1,8 @@
 //! A second factor for staff logins (issue 28): a six-digit code from an
 //! authenticator app (TOTP, RFC 6238: HMAC-SHA-1, 30-second steps, one step
-//! of clock skew either way), and ten one-time recovery codes for a lost
-//! phone. Administrators and council members cannot work without one (they
+//! of clock skew either way), passkeys (`passkeys`), or both, and ten
+//! one-time recovery codes, given with the first of them, for a lost phone
+//! or key. Administrators and council members cannot work without one (they
 //! export signers and decide adoptions); an administrator may require one of
 //! a communications staff member, and resets a lost one (audited, mailed to
 //! the owner).
@@ -19,12 +20,23 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+pub mod passkeys;
+
 pub const SECOND_FACTOR_FORM: &str = "second-factor";
 
-/// Whether this request's session waits for the second factor's code.
+/// What a session waiting for the second factor may answer with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecondStep {
+    /// The account has a passkey (a code, from an app or a recovery code,
+    /// is always asked for too).
+    pub passkey: bool,
+}
+
+/// Whether this request's session waits for the second factor, and how it
+/// may be given.
 #[server]
-pub async fn login_waits_for_code() -> Result<bool, AppError> {
-    Ok(on_server::waiting_for_code().await.is_some())
+pub async fn login_waits_for_code() -> Result<Option<SecondStep>, AppError> {
+    on_server::second_step().await
 }
 
 /// The second step of a login: the code from the authenticator app, or a
@@ -49,13 +61,31 @@ pub struct Setup {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecondFactorView {
     pub state: SecondFactor,
-    /// Whether the owner may remove it (neither the role nor an
-    /// administrator asks for one).
-    pub removable: bool,
+    /// Whether the account may go without any second factor (neither the
+    /// role nor an administrator asks for one).
+    pub optional: bool,
+    /// An authenticator app is set up (confirmed).
+    pub app: bool,
+    /// One being set up.
     pub setup: Option<Setup>,
+    pub passkeys: Vec<passkeys::PasskeyRow>,
     pub recovery_codes_left: i64,
     /// New recovery codes, shown this once.
     pub new_recovery_codes: Vec<String>,
+}
+
+impl SecondFactorView {
+    /// Whether the owner may remove the authenticator app: the account may
+    /// go without, or keeps a passkey.
+    pub fn may_remove_app(&self) -> bool {
+        self.app && (self.optional || !self.passkeys.is_empty())
+    }
+
+    /// Whether the owner may remove a passkey: the account may go without,
+    /// or keeps another factor.
+    pub fn may_remove_passkey(&self) -> bool {
+        !self.passkeys.is_empty() && (self.optional || self.app || self.passkeys.len() > 1)
+    }
 }
 
 /// Starts (or starts again) setting up an authenticator app.
@@ -80,7 +110,8 @@ pub async fn new_recovery_codes(lang: String) -> Result<(), AppError> {
     on_server::new_codes_from_form(&user, &lang).await
 }
 
-/// Removes one's own second factor, where the account does not need one.
+/// Removes one's own authenticator app, where the account does not need
+/// it.
 #[server(prefix = "/api/staff", endpoint = "second-factor/remove")]
 pub async fn remove_second_factor(lang: String) -> Result<(), AppError> {
     let user = own_account().await?;
@@ -109,9 +140,8 @@ pub mod on_server {
     use crate::backoffice::forms::on_server::{done, refuse, store_flash_shown_once};
     use crate::backoffice::forms::Problems;
     use crate::backoffice::session::on_server::{
-        after_password, attempts, record_attempt, session_cookie, session_token, waiting_user,
-        LoginError, SessionWrites, LOGIN_FLASH_COOKIE, MAX_FAILURES_PER_ACCOUNT,
-        MAX_FAILURES_PER_ADDRESS, SESSION_SECONDS,
+        after_password, count_attempt, session_cookie, session_token, waiting_user, LoginError,
+        SessionWrites, LOGIN_FLASH_COOKIE,
     };
     use crate::backoffice::session::{safe_next, LoginFlash};
     use crate::backoffice::StaffUser;
@@ -122,7 +152,7 @@ pub mod on_server {
     use crate::server::cookies;
     use crate::server::data_key;
     use crate::server::db::{BeginWrite, Db};
-    use crate::server::tokens::{new_token, token_hash};
+    use crate::server::tokens::token_hash;
 
     const ISSUER: &str = "Lumières";
     /// 160 bits, as RFC 4226 recommends.
@@ -220,8 +250,9 @@ pub mod on_server {
 
     /// The account page's view of `user`'s second factor.
     pub async fn view(db: &Db, user: &StaffUser) -> Result<SecondFactorView, sqlx::Error> {
-        let setup = match app_of(db, user.id).await? {
-            Some((secret, false, _)) => Some(setup_of(&secret, &user.email)),
+        let app = app_of(db, user.id).await?;
+        let setup = match &app {
+            Some((secret, false, _)) => Some(setup_of(secret, &user.email)),
             _ => None,
         };
         let (left, required_of_account): (i64, bool) = on_pool!(db, |pool| {
@@ -236,8 +267,10 @@ pub mod on_server {
         })?;
         Ok(SecondFactorView {
             state: user.second_factor,
-            removable: !SecondFactor::required(user.role, required_of_account),
+            optional: !SecondFactor::required(user.role, required_of_account),
+            app: matches!(app, Some((_, true, _))),
             setup,
+            passkeys: super::passkeys::on_server::rows_of(db, user.id).await?,
             recovery_codes_left: left,
             new_recovery_codes: Vec::new(),
         })
@@ -298,7 +331,8 @@ pub mod on_server {
     }
 
     /// Confirms the app being set up with a code it shows; gives the
-    /// recovery codes. `None`: the code is not the app's (nothing changes).
+    /// recovery codes if it is the account's first second factor (else
+    /// none). `None`: the code is not the app's (nothing changes).
     pub async fn confirm(
         db: &Db,
         user_id: i64,
@@ -311,7 +345,6 @@ pub mod on_server {
         let Some(step) = step_of(&secret, code, now, last_step) else {
             return Ok(None);
         };
-        let codes = fresh_recovery_codes();
         on_pool!(db, |pool| async {
             let mut tx = pool.begin_write().await?;
             let confirmed = sqlx::query(
@@ -327,7 +360,7 @@ pub mod on_server {
             if confirmed != 1 {
                 return Ok(None);
             }
-            tx.replace_recovery_codes(user_id, &codes).await?;
+            let codes = tx.codes_for_first_factor(user_id).await?;
             let mut entry = AuditEntry::new(
                 Actor::Staff(user_id),
                 "user.second_factor_set",
@@ -342,9 +375,28 @@ pub mod on_server {
         .await)
     }
 
-    /// An account's recovery codes, on a connection inside the caller's
-    /// transaction.
-    trait RecoveryCodes {
+    /// An account's second factors and recovery codes, on a connection
+    /// inside the caller's transaction.
+    pub trait SecondFactorWrites {
+        /// Recovery codes for an account's first second factor: made and
+        /// given if it has none (else none, and its own stay).
+        fn codes_for_first_factor(
+            &mut self,
+            user_id: i64,
+        ) -> impl std::future::Future<Output = Result<Vec<String>, sqlx::Error>> + Send;
+        /// Removes the recovery codes of an account left without a second
+        /// factor: they would open nothing, and would be given back with
+        /// the next one.
+        fn forget_codes_without_factor(
+            &mut self,
+            user_id: i64,
+        ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
+        /// Removes every second factor of the account (its app, its
+        /// passkeys) and its recovery codes; how many factors there were.
+        fn remove_second_factors(
+            &mut self,
+            user_id: i64,
+        ) -> impl std::future::Future<Output = Result<u64, sqlx::Error>> + Send;
         /// Replaces them with `codes` (stored as hashes).
         fn replace_recovery_codes(
             &mut self,
@@ -354,7 +406,49 @@ pub mod on_server {
     }
 
     crate::impl_for_connections! {
-        impl RecoveryCodes {
+        impl SecondFactorWrites {
+            async fn codes_for_first_factor(&mut self, user_id: i64) -> Result<Vec<String>, sqlx::Error> {
+                let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM staff_recovery_codes WHERE user_id = $1")
+                    .bind(user_id)
+                    .fetch_one(&mut *self)
+                    .await?;
+                if held > 0 {
+                    return Ok(Vec::new());
+                }
+                let codes = fresh_recovery_codes();
+                self.replace_recovery_codes(user_id, &codes).await?;
+                Ok(codes)
+            }
+
+            async fn forget_codes_without_factor(&mut self, user_id: i64) -> Result<(), sqlx::Error> {
+                sqlx::query(concat!(
+                    "DELETE FROM staff_recovery_codes WHERE user_id = $1 AND NOT ",
+                    crate::backoffice::second_factor_set!("$1")
+                ))
+                .bind(user_id)
+                .execute(&mut *self)
+                .await
+                .map(|_| ())
+            }
+
+            async fn remove_second_factors(&mut self, user_id: i64) -> Result<u64, sqlx::Error> {
+                let mut removed = sqlx::query("DELETE FROM staff_totp WHERE user_id = $1")
+                    .bind(user_id)
+                    .execute(&mut *self)
+                    .await?
+                    .rows_affected();
+                removed += sqlx::query("DELETE FROM staff_passkeys WHERE user_id = $1")
+                    .bind(user_id)
+                    .execute(&mut *self)
+                    .await?
+                    .rows_affected();
+                sqlx::query("DELETE FROM staff_recovery_codes WHERE user_id = $1")
+                    .bind(user_id)
+                    .execute(&mut *self)
+                    .await?;
+                Ok(removed)
+            }
+
             async fn replace_recovery_codes(&mut self, user_id: i64, codes: &[String]) -> Result<(), sqlx::Error> {
                 sqlx::query("DELETE FROM staff_recovery_codes WHERE user_id = $1")
                     .bind(user_id)
@@ -372,13 +466,21 @@ pub mod on_server {
         }
     }
 
-    /// New recovery codes for an account whose app is set up; `None`: none is.
+    /// New recovery codes for an account with a second factor; `None`: it
+    /// has none.
     pub async fn renew_codes(
         db: &Db,
         user: &StaffUser,
         now: i64,
     ) -> Result<Option<Vec<String>>, sqlx::Error> {
-        if !matches!(app_of(db, user.id).await?, Some((_, true, _))) {
+        let has_factor: bool = on_pool!(db, |pool| sqlx::query_scalar(concat!(
+            "SELECT ",
+            crate::backoffice::second_factor_set!("$1")
+        ))
+        .bind(user.id)
+        .fetch_one(pool)
+        .await)?;
+        if !has_factor {
             return Ok(None);
         }
         let codes = fresh_recovery_codes();
@@ -395,31 +497,23 @@ pub mod on_server {
         Ok(Some(codes))
     }
 
-    /// Removes an account's second factor, audited as `action` by `actor`:
-    /// its owner (where it is optional) or an administrator resetting a lost
-    /// one. `false`: it had none.
-    pub async fn remove(
-        db: &Db,
-        actor: Actor,
-        user_id: i64,
-        action: &'static str,
-        now: i64,
-    ) -> Result<bool, sqlx::Error> {
+    /// Removes `user`'s authenticator app (the owner's choice, where
+    /// `SecondFactorView::may_remove_app`); the recovery codes go with the
+    /// last second factor. `false`: it had none.
+    pub async fn remove_app(db: &Db, user: &StaffUser, now: i64) -> Result<bool, sqlx::Error> {
         on_pool!(db, |pool| async {
             let mut tx = pool.begin_write().await?;
             let removed = sqlx::query("DELETE FROM staff_totp WHERE user_id = $1")
-                .bind(user_id)
+                .bind(user.id)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-            sqlx::query("DELETE FROM staff_recovery_codes WHERE user_id = $1")
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
             if removed == 0 {
                 return Ok(false);
             }
-            let mut entry = AuditEntry::new(actor, action, "user", user_id);
+            tx.forget_codes_without_factor(user.id).await?;
+            let mut entry =
+                AuditEntry::new(user.actor(), "user.second_factor_removed", "user", user.id);
             entry.at = now;
             tx.record_audit(&entry).await?;
             tx.commit().await?;
@@ -451,18 +545,9 @@ pub mod on_server {
             let Some((email, name)) = owner else {
                 return Ok(false);
             };
-            let removed = sqlx::query("DELETE FROM staff_totp WHERE user_id = $1")
-                .bind(account)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if removed == 0 {
+            if tx.remove_second_factors(account).await? == 0 {
                 return Ok(false);
             }
-            sqlx::query("DELETE FROM staff_recovery_codes WHERE user_id = $1")
-                .bind(account)
-                .execute(&mut *tx)
-                .await?;
             let mut entry =
                 AuditEntry::new(admin.actor(), "user.second_factor_reset", "user", account);
             entry.at = now;
@@ -601,41 +686,51 @@ pub mod on_server {
         client_ip: Option<std::net::IpAddr>,
         now: i64,
     ) -> Result<(StaffUser, String), LoginError> {
-        let user = waiting_user(db, token, now)
-            .await?
-            .ok_or(LoginError::Invalid)?;
-        let address = client_ip.map(|ip| crate::server::guard::rate_key(ip).to_string());
-        let attempt = record_attempt(db, &user.email, address.as_deref(), now).await?;
-        let (by_account, by_address) = attempts(db, &user.email, address.as_deref(), now).await?;
-        if by_account > MAX_FAILURES_PER_ACCOUNT || by_address > MAX_FAILURES_PER_ADDRESS {
-            tracing::warn!(address = ?address, "second step throttled");
-            return Err(LoginError::Throttled);
-        }
+        let (user, attempt) = second_step_attempt(db, token, client_ip, now).await?;
         if !check_login_code(db, user.id, code, now).await? {
             return Err(LoginError::Invalid);
         }
-        let full = on_pool!(db, |pool| {
+        let full = finish_login(db, token, user.id, attempt, now).await?;
+        tracing::info!(user = user.id, "logged in with a second factor");
+        Ok((user, full))
+    }
+
+    /// The start of a login's second step, whatever gives it (a code, a
+    /// passkey): the account whose session `token` waits for it, and the
+    /// attempt, counted like a password's before anything is checked.
+    pub async fn second_step_attempt(
+        db: &Db,
+        token: &str,
+        client_ip: Option<std::net::IpAddr>,
+        now: i64,
+    ) -> Result<(StaffUser, i64), LoginError> {
+        let user = waiting_user(db, token, now)
+            .await?
+            .ok_or(LoginError::Invalid)?;
+        let attempt = count_attempt(db, &user.email, client_ip, now).await?;
+        Ok((user, attempt))
+    }
+
+    /// The second step given (a code, a passkey): the attempt was no
+    /// failure, the waiting session ends and a full one opens; its token.
+    pub async fn finish_login(
+        db: &Db,
+        waiting: &str,
+        user_id: i64,
+        attempt: i64,
+        now: i64,
+    ) -> Result<String, sqlx::Error> {
+        on_pool!(db, |pool| {
             let mut tx = pool.begin_write().await?;
             tx.take_back_attempt(attempt).await?;
             sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-                .bind(token_hash(token))
+                .bind(token_hash(waiting))
                 .execute(&mut *tx)
                 .await?;
-            let token = new_token();
-            sqlx::query(
-                "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(token_hash(&token))
-            .bind(user.id)
-            .bind(now)
-            .bind(now + SESSION_SECONDS)
-            .execute(&mut *tx)
-            .await?;
+            let opened = tx.open_session(user_id, now, true).await?;
             tx.commit().await?;
-            Ok::<_, sqlx::Error>(token)
-        })?;
-        tracing::info!(user = user.id, "logged in with a second factor");
-        Ok((user, full))
+            Ok::<_, sqlx::Error>(opened.token)
+        })
     }
 
     /// The code page's form: a full session and on to where the user was
@@ -679,17 +774,27 @@ pub mod on_server {
         }
     }
 
-    /// The staff member whose session waits for the code, for the code page.
-    pub async fn waiting_for_code() -> Option<StaffUser> {
-        let state = use_context::<crate::server::AppState>()?;
-        let token = session_token()?;
-        waiting_user(&state.db, &token, crate::server::clock::now())
-            .await
-            .ok()
-            .flatten()
+    /// How the session of this request may give its second factor; `None`:
+    /// it waits for none.
+    pub async fn second_step() -> Result<Option<SecondStep>, AppError> {
+        let db = crate::server::context::db()?;
+        let Some(token) = session_token() else {
+            return Ok(None);
+        };
+        let Some(user) = waiting_user(&db, &token, crate::server::clock::now()).await? else {
+            return Ok(None);
+        };
+        let passkey: bool = on_pool!(&db, |pool| sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM staff_passkeys WHERE user_id = $1)"
+        )
+        .bind(user.id)
+        .fetch_one(pool)
+        .await)?;
+        Ok(Some(SecondStep { passkey }))
     }
 
-    fn account_page(lang: &str) -> String {
+    /// "Your account", at its second factor.
+    pub fn account_page(lang: &str) -> String {
         Locale::from_code(lang)
             .unwrap_or_default()
             .path("/staff/account#second-factor", false)
@@ -747,25 +852,12 @@ pub mod on_server {
 
     pub async fn remove_own_from_form(user: &StaffUser, lang: &str) -> Result<(), AppError> {
         let db = crate::server::context::db()?;
-        let required_of_account: bool = on_pool!(&db, |pool| sqlx::query_scalar(
-            "SELECT second_factor_required FROM users WHERE id = $1"
-        )
-        .bind(user.id)
-        .fetch_one(pool)
-        .await)?;
-        if SecondFactor::required(user.role, required_of_account) {
+        if !view(&db, user).await?.may_remove_app() {
             return Err(AppError::Invalid(
-                "your account needs a second factor: an administrator resets a lost one".into(),
+                "your account needs a second factor: add a passkey first, or ask an administrator to reset a lost one".into(),
             ));
         }
-        remove(
-            &db,
-            user.actor(),
-            user.id,
-            "user.second_factor_removed",
-            crate::server::clock::now(),
-        )
-        .await?;
+        remove_app(&db, user, crate::server::clock::now()).await?;
         done(
             SECOND_FACTOR_FORM,
             "staff.second_factor_removed",
