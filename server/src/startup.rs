@@ -72,6 +72,8 @@ fn rate_limits(settings: &Settings) -> Vec<guard::RateLimit> {
     let login = <app::backoffice::session::LogInStaff as leptos::server_fn::ServerFn>::PATH;
     let login_code =
         <app::backoffice::two_factor::LogInWithCode as leptos::server_fn::ServerFn>::PATH;
+    let login_passkey =
+        <app::backoffice::two_factor::passkeys::LogInWithPasskey as leptos::server_fn::ServerFn>::PATH;
     let password_link =
         <app::backoffice::passwords::RequestPasswordLink as leptos::server_fn::ServerFn>::PATH;
     let signing = ("guard.too_many_title", "guard.too_many_text");
@@ -88,6 +90,7 @@ fn rate_limits(settings: &Settings) -> Vec<guard::RateLimit> {
         ),
         (login, settings.login_rate_per_minute, logins),
         (login_code, settings.login_rate_per_minute, logins),
+        (login_passkey, settings.login_rate_per_minute, logins),
         (password_link, settings.login_rate_per_minute, logins),
         (
             app::accessibility::FEEDBACK_PATH,

@@ -248,9 +248,9 @@ pub mod on_server {
     /// account and the session's token. The link is used in the same
     /// transaction that sets the password, so two clicks at once set at most
     /// one; every link of the account goes, every other session ends, and the
-    /// failed logins counted against the account are forgotten (a stranger's
-    /// guesses no longer lock its owner out) unless the session waits for a
-    /// second factor.
+    /// failed passwords counted against the account are forgotten (a
+    /// stranger's guesses no longer lock its owner out; failed second steps
+    /// stay, `session::on_server::Step`).
     #[tracing::instrument(skip_all)]
     pub async fn set_with_link(
         db: &Db,
@@ -282,15 +282,13 @@ pub mod on_server {
             if !tx.replace_password(link.user_id, &hash, None).await? {
                 return Err(PasswordError::DeadLink);
             }
+            // Failed second steps stay counted: else each link mailed
+            // would bring fresh guesses at the code.
+            sqlx::query("DELETE FROM login_failures WHERE email = $1 AND NOT second_step")
+                .bind(&link.email)
+                .execute(&mut *tx)
+                .await?;
             let session = tx.open_session(link.user_id, now, false).await?;
-            // A session still waiting for the code keeps the count: else
-            // each link mailed would bring fresh guesses at the code.
-            if !session.waits_for_code {
-                sqlx::query("DELETE FROM login_failures WHERE email = $1")
-                    .bind(&link.email)
-                    .execute(&mut *tx)
-                    .await?;
-            }
             let mut entry = AuditEntry::new(
                 Actor::Staff(link.user_id),
                 "user.password_set",

@@ -237,7 +237,7 @@ pub mod on_server {
         now: i64,
     ) -> Result<(StaffUser, i64), LoginError> {
         let email = email.trim().to_lowercase();
-        let attempt = count_attempt(db, &email, client_ip, now).await?;
+        let attempt = count_attempt(db, &email, Step::Password, client_ip, now).await?;
         let row: Option<UserRow> = on_pool!(db, |pool| sqlx::query_as(concat!(
             "SELECT ",
             user_columns!(),
@@ -312,6 +312,16 @@ pub mod on_server {
         }
     }
 
+    /// Which step of a login an attempt was: a mailed password link forgets
+    /// the failed passwords (anyone may make those, and lock the owner
+    /// out), not the failed second steps (only who had the password, or the
+    /// link, can make those).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Step {
+        Password,
+        SecondFactor,
+    }
+
     /// Counts an attempt at a password or a second factor's code as failed
     /// until the caller takes it back; returns its id. Counted before
     /// anything is checked, so that attempts made at once see each other;
@@ -319,11 +329,12 @@ pub mod on_server {
     pub async fn count_attempt(
         db: &Db,
         email: &str,
+        step: Step,
         client_ip: Option<std::net::IpAddr>,
         now: i64,
     ) -> Result<i64, LoginError> {
         let address = client_ip.map(|ip| crate::server::guard::rate_key(ip).to_string());
-        let attempt = record_attempt(db, email, address.as_deref(), now).await?;
+        let attempt = record_attempt(db, email, step, address.as_deref(), now).await?;
         let (by_account, by_address) = attempts(db, email, address.as_deref(), now).await?;
         if by_account > MAX_FAILURES_PER_ACCOUNT || by_address > MAX_FAILURES_PER_ADDRESS {
             tracing::warn!(address = ?address, "login throttled");
@@ -335,16 +346,18 @@ pub mod on_server {
     async fn record_attempt(
         db: &Db,
         email: &str,
+        step: Step,
         address: Option<&str>,
         now: i64,
     ) -> Result<i64, sqlx::Error> {
         on_pool!(db, |pool| {
             sqlx::query_scalar(
-            "INSERT INTO login_failures (email, client_ip, attempted_at) VALUES ($1, $2, $3) RETURNING id"
+            "INSERT INTO login_failures (email, client_ip, attempted_at, second_step) VALUES ($1, $2, $3, $4) RETURNING id"
         )
         .bind(email)
         .bind(address)
         .bind(now)
+        .bind(step == Step::SecondFactor)
         .fetch_one(pool)
         .await
         })

@@ -1,11 +1,13 @@
 //! Recording that a support action's signatures were delivered: when, to
 //! whom, how, with an optional public note, a link to a proof and the day
-//! an answer is expected by. Recording closes the action for good
+//! an answer is expected by. Recording closes the action
 //! (`Availability::Delivered`: it takes no more signatures and cannot be
 //! reopened), takes the counts handed over and puts the delivery on the
 //! person's timeline; a correction rewrites what was recorded but keeps the
 //! counts. Both are audited. Recorded by the action's municipality's
-//! council or an administrator (`RecordOutcomes`).
+//! council or an administrator (`RecordOutcomes`); a delivery of no
+//! signatures asks for a tick first. Only an administrator undoes one
+//! recorded by mistake, within `UNDO_DAYS` and before any response.
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -265,7 +267,8 @@ pub mod on_server {
                 .before(&before)
                 .after(&after);
             tx.record_audit(&entry).await?;
-            // Delivered is closed for good; its retention clock starts now.
+            // Delivered is closed (an administrator's undo aside); its
+            // retention clock starts now.
             if before.is_none() {
                 tx.set_action_open(actor, id, false).await?;
                 tx.announce_delivery(actor, id, input.delivered_on, base_url, now)
@@ -395,10 +398,10 @@ pub mod on_server {
                 let event_id = self.insert_status_event(&event, now).await?;
                 // Recorded again after an administrator undid it: the signers
                 // were told of the first, and are not mailed again.
-                let undone: Option<Option<i64>> = sqlx::query_scalar(
+                let undone: Option<i64> = sqlx::query_scalar(
                     "UPDATE support_actions SET undone_delivery_event_id = NULL
                       WHERE id = $1 AND undone_delivery_event_id IS NOT NULL
-                      RETURNING undone_delivery_event_id",
+                      RETURNING id",
                 )
                 .bind(id)
                 .fetch_optional(&mut *self)

@@ -8,6 +8,7 @@ pub mod filter_form;
 pub mod layout;
 pub mod person;
 pub mod sign_form;
+pub mod webauthn;
 
 use crate::domain::{PartialDate, Status};
 use crate::i18n::{use_locale, LangText, Locale};

@@ -83,8 +83,9 @@ pub enum Permission {
     TrustFeeds,
     /// Set the languages each municipality requires before publishing.
     ManageMunicipalities,
-    /// Undo a delivery recorded by mistake, within days: it reopens what
-    /// `RecordOutcomes` closed for good, so only an administrator.
+    /// Undo a delivery recorded by mistake, within days: it takes back
+    /// what `RecordOutcomes` made final (the action stays closed until its
+    /// council reopens it), so only an administrator.
     UndoDeliveries,
 }
 
@@ -166,6 +167,7 @@ mod tests {
             (ReadFeeds, "admin comms"),
             (TrustFeeds, "admin"),
             (ManageMunicipalities, "admin"),
+            (UndoDeliveries, "admin"),
         ];
         assert_eq!(table.len(), Permission::ALL.len());
         for (permission, roles) in table {

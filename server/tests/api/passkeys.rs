@@ -201,7 +201,7 @@ fn answer(page: &Page) -> String {
 /// answer.
 async fn add(app: &TestApp, cookie: &str, key: &Authenticator, name: &str) -> Page {
     let options: Value = serde_json::from_str(&answer(
-        &call(app, cookie, "/api/staff/passkey/start", &[]).await,
+        &call(app, cookie, "/api/staff/passkey/start", &[("name", name)]).await,
     ))
     .unwrap();
     let credential = key.create(&options, &origin(app));
@@ -271,6 +271,9 @@ on_both_backends! {
         assert_eq!(page.texts(".second-factor-state"), ["On: every login asks for a code from your authenticator app, or for your passkey."]);
         assert!(page.texts(".passkeys li strong").contains(&"Blue key".to_owned()));
         assert_eq!(count(app, "SELECT COUNT(*) FROM audit_log WHERE action = 'user.passkey_added'").await, 1);
+        // A blank name is refused before the authenticator makes any key.
+        let blank = call(app, &cookie, "/api/staff/passkey/start", &[("name", "  ")]).await;
+        assert_eq!(blank.status, 400, "{}", blank.body);
         // The same key again is refused: one credential, one account.
         let again = add(app, &cookie, &key, "Blue key again").await;
         assert_ne!(again.status, 200);

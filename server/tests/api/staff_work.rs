@@ -74,7 +74,7 @@ const STAFF: &[(&str, Permission, &str)] = &[
     ),
     ("/api/staff/second-factor/recovery-codes", Permission::ChangeOwnPassword, "lang=en"),
     ("/api/staff/second-factor/remove", Permission::ChangeOwnPassword, "lang=en"),
-    ("/api/staff/passkey/start", Permission::ChangeOwnPassword, ""),
+    ("/api/staff/passkey/start", Permission::ChangeOwnPassword, "name=x"),
     (
         "/api/staff/passkey/add",
         Permission::ChangeOwnPassword,

@@ -13,7 +13,7 @@ use crate::backoffice::session::{
     current_staff_user, safe_next, LogInStaff, LogOutStaff, LoginFlash,
 };
 use crate::backoffice::two_factor::passkeys::{Ceremony, PasskeyCeremony};
-use crate::backoffice::two_factor::{login_waits_for_code, LogInWithCode, SecondStep};
+use crate::backoffice::two_factor::{login_second_step, LogInWithCode, SecondStep};
 use crate::backoffice::StaffUser;
 use crate::i18n::{use_locale, Locale};
 use crate::pages::errors::InternalError;
@@ -155,7 +155,7 @@ pub fn StaffLoginCodePage() -> impl IntoView {
     private_page();
     let locale = use_locale();
     let (next, flash) = where_to_and_why(locale);
-    let waiting = Resource::new(|| (), |_| login_waits_for_code());
+    let waiting = Resource::new(|| (), |_| login_second_step());
     let title = locale.t("staff.code_title");
     view! {
         <Title text=title.clone() />

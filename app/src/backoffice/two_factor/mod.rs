@@ -35,7 +35,7 @@ pub struct SecondStep {
 /// Whether this request's session waits for the second factor, and how it
 /// may be given.
 #[server]
-pub async fn login_waits_for_code() -> Result<Option<SecondStep>, AppError> {
+pub async fn login_second_step() -> Result<Option<SecondStep>, AppError> {
     on_server::second_step().await
 }
 
@@ -141,7 +141,7 @@ pub mod on_server {
     use crate::backoffice::forms::Problems;
     use crate::backoffice::session::on_server::{
         after_password, count_attempt, session_cookie, session_token, waiting_user, LoginError,
-        SessionWrites, LOGIN_FLASH_COOKIE,
+        SessionWrites, Step, LOGIN_FLASH_COOKIE,
     };
     use crate::backoffice::session::{safe_next, LoginFlash};
     use crate::backoffice::StaffUser;
@@ -384,6 +384,19 @@ pub mod on_server {
             &mut self,
             user_id: i64,
         ) -> impl std::future::Future<Output = Result<Vec<String>, sqlx::Error>> + Send;
+        /// Takes the account's row for the rest of the transaction: changes
+        /// to its factors made at once wait for each other, and each sees
+        /// what the other left (two removals of its last two passkeys).
+        fn lock_account(
+            &mut self,
+            user_id: i64,
+        ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
+        /// Whether the account is left without a second factor it needs
+        /// (`SecondFactor::Missing`): the caller then gives up.
+        fn lacks_required_factor(
+            &mut self,
+            user_id: i64,
+        ) -> impl std::future::Future<Output = Result<bool, sqlx::Error>> + Send;
         /// Removes the recovery codes of an account left without a second
         /// factor: they would open nothing, and would be given back with
         /// the next one.
@@ -407,7 +420,31 @@ pub mod on_server {
 
     crate::impl_for_connections! {
         impl SecondFactorWrites {
+            async fn lock_account(&mut self, user_id: i64) -> Result<(), sqlx::Error> {
+                // A write takes the row's lock on PostgreSQL; SQLite's
+                // writers are one at a time already.
+                sqlx::query("UPDATE users SET second_factor_required = second_factor_required WHERE id = $1")
+                    .bind(user_id)
+                    .execute(&mut *self)
+                    .await
+                    .map(|_| ())
+            }
+
+            async fn lacks_required_factor(&mut self, user_id: i64) -> Result<bool, sqlx::Error> {
+                let (role, required, set): (String, bool, bool) = sqlx::query_as(concat!(
+                    "SELECT role, second_factor_required, ",
+                    crate::backoffice::second_factor_set!("$1"),
+                    " FROM users WHERE id = $1"
+                ))
+                .bind(user_id)
+                .fetch_one(&mut *self)
+                .await?;
+                let role = crate::domain::Role::parse(&role).map_err(|_| sqlx::Error::RowNotFound)?;
+                Ok(SecondFactor::of(role, required, set) == SecondFactor::Missing)
+            }
+
             async fn codes_for_first_factor(&mut self, user_id: i64) -> Result<Vec<String>, sqlx::Error> {
+                self.lock_account(user_id).await?;
                 let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM staff_recovery_codes WHERE user_id = $1")
                     .bind(user_id)
                     .fetch_one(&mut *self)
@@ -503,12 +540,13 @@ pub mod on_server {
     pub async fn remove_app(db: &Db, user: &StaffUser, now: i64) -> Result<bool, sqlx::Error> {
         on_pool!(db, |pool| async {
             let mut tx = pool.begin_write().await?;
+            tx.lock_account(user.id).await?;
             let removed = sqlx::query("DELETE FROM staff_totp WHERE user_id = $1")
                 .bind(user.id)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-            if removed == 0 {
+            if removed == 0 || tx.lacks_required_factor(user.id).await? {
                 return Ok(false);
             }
             tx.forget_codes_without_factor(user.id).await?;
@@ -707,7 +745,7 @@ pub mod on_server {
         let user = waiting_user(db, token, now)
             .await?
             .ok_or(LoginError::Invalid)?;
-        let attempt = count_attempt(db, &user.email, client_ip, now).await?;
+        let attempt = count_attempt(db, &user.email, Step::SecondFactor, client_ip, now).await?;
         Ok((user, attempt))
     }
 
@@ -719,17 +757,24 @@ pub mod on_server {
         user_id: i64,
         attempt: i64,
         now: i64,
-    ) -> Result<String, sqlx::Error> {
+    ) -> Result<String, LoginError> {
         on_pool!(db, |pool| {
             let mut tx = pool.begin_write().await?;
             tx.take_back_attempt(attempt).await?;
-            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-                .bind(token_hash(waiting))
-                .execute(&mut *tx)
-                .await?;
+            let ended =
+                sqlx::query("DELETE FROM sessions WHERE token_hash = $1 AND second_factor_pending")
+                    .bind(token_hash(waiting))
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+            // Ended meanwhile (logged out, or every session ended by a
+            // password link): nothing to finish.
+            if ended != 1 {
+                return Err(LoginError::Invalid);
+            }
             let opened = tx.open_session(user_id, now, true).await?;
             tx.commit().await?;
-            Ok::<_, sqlx::Error>(opened.token)
+            Ok(opened.token)
         })
     }
 
@@ -857,7 +902,12 @@ pub mod on_server {
                 "your account needs a second factor: add a passkey first, or ask an administrator to reset a lost one".into(),
             ));
         }
-        remove_app(&db, user, crate::server::clock::now()).await?;
+        if !remove_app(&db, user, crate::server::clock::now()).await? {
+            return Err(AppError::Invalid(
+                "no authenticator app to remove, or it is the last second factor your account needs"
+                    .into(),
+            ));
+        }
         done(
             SECOND_FACTOR_FORM,
             "staff.second_factor_removed",

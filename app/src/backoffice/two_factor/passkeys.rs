@@ -27,12 +27,19 @@ pub struct PasskeyRow {
 /// The longest name a passkey may be given.
 pub const MAX_NAME_CHARS: usize = 60;
 
-/// Starts adding a passkey: the options the browser hands its
-/// authenticator, as WebAuthn's JSON.
+/// Starts adding a passkey named `name`: the options the browser hands its
+/// authenticator, as WebAuthn's JSON. The name is checked here, before the
+/// authenticator makes a key the server would then refuse.
 #[server(prefix = "/api/staff", endpoint = "passkey/start")]
-pub async fn start_adding_passkey() -> Result<String, AppError> {
+pub async fn start_adding_passkey(name: String) -> Result<String, AppError> {
     let user = super::own_account().await?;
-    on_server::start_adding_from_request(&user).await
+    on_server::start_adding_from_request(&user, &name).await
+}
+
+/// A passkey's name as kept: trimmed, one to `MAX_NAME_CHARS` characters.
+pub fn passkey_name(typed: &str) -> Option<&str> {
+    let name = typed.trim();
+    (!name.is_empty() && name.chars().count() <= MAX_NAME_CHARS).then_some(name)
 }
 
 /// Finishes adding a passkey with the authenticator's answer (WebAuthn's
@@ -101,7 +108,7 @@ pub fn PasskeyCeremony(
     let supported = RwSignal::new(false);
     let problem = RwSignal::new(None::<String>);
     let pending = RwSignal::new(false);
-    Effect::new(move |_| supported.set(browser::supports_passkeys()));
+    Effect::new(move |_| supported.set(crate::components::webauthn::supports_passkeys()));
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         #[cfg(feature = "hydrate")]
@@ -158,32 +165,14 @@ pub fn PasskeyCeremony(
     }
 }
 
-/// The browser's side: WebAuthn's JSON forms of the options and answers
-/// (`parseCreationOptionsFromJSON`, `toJSON`), which webauthn-rs reads and
-/// writes, so no field is converted here by hand.
+/// The island's side: each ceremony is the server's options, the
+/// browser's WebAuthn call (`components::webauthn`), the server's answer.
+#[cfg(feature = "hydrate")]
 mod browser {
-    #[cfg(feature = "hydrate")]
     use super::*;
-
-    /// Whether this browser has WebAuthn with its JSON helpers.
-    pub fn supports_passkeys() -> bool {
-        #[cfg(feature = "hydrate")]
-        {
-            use js_sys::Reflect;
-            let Ok(class) = Reflect::get(&js_sys::global(), &"PublicKeyCredential".into()) else {
-                return false;
-            };
-            !class.is_undefined()
-                && Reflect::get(&class, &"parseCreationOptionsFromJSON".into())
-                    .map(|f| f.is_function())
-                    .unwrap_or(false)
-        }
-        #[cfg(not(feature = "hydrate"))]
-        false
-    }
+    use crate::components::webauthn::ask_authenticator;
 
     /// Runs `ceremony` to its end; the address to go to next.
-    #[cfg(feature = "hydrate")]
     pub async fn run(
         ceremony: Ceremony,
         name: String,
@@ -193,7 +182,7 @@ mod browser {
         let text = |e: AppError| e.to_string();
         match ceremony {
             Ceremony::Add => {
-                let options = start_adding_passkey().await.map_err(text)?;
+                let options = start_adding_passkey(name.clone()).await.map_err(text)?;
                 let credential = ask_authenticator(&options, true).await?;
                 add_passkey(credential, name, lang).await.map_err(text)
             }
@@ -205,57 +194,6 @@ mod browser {
                     .map_err(text)
             }
         }
-    }
-
-    /// `navigator.credentials.create()` or `.get()` with the server's
-    /// options; the answer as JSON.
-    #[cfg(feature = "hydrate")]
-    async fn ask_authenticator(options: &str, create: bool) -> Result<String, String> {
-        use js_sys::{Function, Object, Reflect, JSON};
-        use wasm_bindgen::{JsCast, JsValue};
-        let shown = |e: JsValue| {
-            Reflect::get(&e, &"message".into())
-                .ok()
-                .and_then(|m| m.as_string())
-                .unwrap_or_else(|| format!("{e:?}"))
-        };
-        let method = |on: &JsValue, name: &str| -> Result<Function, String> {
-            Reflect::get(on, &name.into())
-                .map_err(shown)?
-                .dyn_into::<Function>()
-                .map_err(|_| format!("no {name}"))
-        };
-        let options = JSON::parse(options).map_err(shown)?;
-        let public_key = Reflect::get(&options, &"publicKey".into()).map_err(shown)?;
-        let class =
-            Reflect::get(&js_sys::global(), &"PublicKeyCredential".into()).map_err(shown)?;
-        let (parse, call) = if create {
-            ("parseCreationOptionsFromJSON", "create")
-        } else {
-            ("parseRequestOptionsFromJSON", "get")
-        };
-        let parsed = method(&class, parse)?
-            .call1(&class, &public_key)
-            .map_err(shown)?;
-        let request = Object::new();
-        Reflect::set(&request, &"publicKey".into(), &parsed).map_err(shown)?;
-        let navigator = Reflect::get(&window(), &"navigator".into()).map_err(shown)?;
-        let credentials = Reflect::get(&navigator, &"credentials".into()).map_err(shown)?;
-        let promise: js_sys::Promise = method(&credentials, call)?
-            .call1(&credentials, &request)
-            .map_err(shown)?
-            .dyn_into()
-            .map_err(|_| "no promise".to_owned())?;
-        let credential = wasm_bindgen_futures::JsFuture::from(promise)
-            .await
-            .map_err(shown)?;
-        let json = method(&credential, "toJSON")?
-            .call0(&credential)
-            .map_err(shown)?;
-        JSON::stringify(&json)
-            .map_err(shown)?
-            .as_string()
-            .ok_or_else(|| "no answer".to_owned())
     }
 }
 
@@ -500,10 +438,7 @@ pub mod on_server {
         name: &str,
         now: i64,
     ) -> Result<Vec<String>, AddError> {
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-            return Err(AddError::Name);
-        }
+        let name = passkey_name(name).ok_or(AddError::Name)?;
         let Some(Underway::Adding { state, .. }) = take(db, token, now).await? else {
             return Err(AddError::NotStarted);
         };
@@ -642,6 +577,7 @@ pub mod on_server {
         }
         Ok(on_pool!(db, |pool| async {
             let mut tx = pool.begin_write().await?;
+            tx.lock_account(user.id).await?;
             let name: Option<String> = sqlx::query_scalar(
                 "DELETE FROM staff_passkeys WHERE id = $1 AND user_id = $2 RETURNING name",
             )
@@ -652,6 +588,11 @@ pub mod on_server {
             let Some(name) = name else {
                 return Ok(false);
             };
+            // Checked again here: two removals at once each saw another
+            // factor left.
+            if tx.lacks_required_factor(user.id).await? {
+                return Ok(false);
+            }
             tx.forget_codes_without_factor(user.id).await?;
             let mut entry = AuditEntry::new(user.actor(), "user.passkey_removed", "user", user.id)
                 .after(&serde_json::json!({ "name": name }));
@@ -671,7 +612,13 @@ pub mod on_server {
         session_token().ok_or(AppError::Unauthorized)
     }
 
-    pub async fn start_adding_from_request(user: &StaffUser) -> Result<String, AppError> {
+    pub async fn start_adding_from_request(
+        user: &StaffUser,
+        name: &str,
+    ) -> Result<String, AppError> {
+        if passkey_name(name).is_none() {
+            return Err(AppError::Invalid(AddError::Name.to_string()));
+        }
         let db = crate::server::context::db()?;
         let now = crate::server::clock::now();
         start_adding(&db, &webauthn()?, user, &token()?, now).await
