@@ -196,8 +196,12 @@ pub mod on_server {
     pub const FLASH_COOKIE: &str = "lumieres_sign";
 
     /// How soon a signature answers at the earliest: above what a new
-    /// signature and its mail take to write, in a batch (`server::even`).
-    pub const SIGN_ANSWER_FLOOR: std::time::Duration = std::time::Duration::from_millis(100);
+    /// signature and its mail take to write when the site is quiet (~3 ms),
+    /// which is when a prober's timing would tell (`server::even`). Busy,
+    /// both kinds wait for the same batched commit. Kept small: it is a
+    /// floor under every signer's wait, and a load generator holding 64
+    /// connections gets at most 64 answers per floor (BENCHMARKS.md).
+    pub const SIGN_ANSWER_FLOOR: std::time::Duration = std::time::Duration::from_millis(10);
 
     /// Parses the form and queues the request: what the signer is told, or
     /// `Err` when nothing was recorded through no fault of theirs (internal,
