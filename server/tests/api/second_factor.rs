@@ -38,6 +38,34 @@ async fn code(app: &TestApp, cookie: &str, code: &str) -> Page {
     .await
 }
 
+/// "Mail me a link", then the password set through the mailed link: the
+/// answer, with the session it opened.
+async fn password_through_link(app: &TestApp, email: &str) -> Page {
+    app.post_form(
+        "/api/password/forgot",
+        "/staff/password/forgot",
+        &[("email", email), ("lang", "en")],
+    )
+    .await;
+    let mail = app.mails_to(email).await.pop().unwrap().body_text;
+    let link = mail
+        .split_whitespace()
+        .find(|w| w.contains("/staff/password?token="))
+        .unwrap();
+    let token = link.split_once("token=").unwrap().1;
+    app.post_form(
+        "/api/password/set",
+        "/staff/password",
+        &[
+            ("token", token),
+            ("new_password", PASSWORD),
+            ("repeat_password", PASSWORD),
+            ("lang", "en"),
+        ],
+    )
+    .await
+}
+
 /// RFC 4648 base32, as the account page shows the secret for typing.
 fn base32(text: &str) -> Vec<u8> {
     const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -130,13 +158,7 @@ on_both_backends! {
             code(app, &guessing, "000000").await;
         }
         // A mailed password link sets the password but the code is still asked.
-        app.post_form("/api/password/forgot", "/staff/password/forgot", &[("email", email), ("lang", "en")]).await;
-        let mail = app.mails_to(email).await.pop().unwrap().body_text;
-        let link = mail.split_whitespace().find(|w| w.contains("/staff/password?token=")).unwrap();
-        let token = link.split_once("token=").unwrap().1;
-        let set = app.post_form("/api/password/set", "/staff/password", &[
-            ("token", token), ("new_password", PASSWORD), ("repeat_password", PASSWORD), ("lang", "en"),
-        ]).await;
+        let set = password_through_link(app, email).await;
         assert_eq!(set.location().as_deref(), Some("/staff/login/code?next=%2Fstaff"), "the link proves the mailbox, not the phone");
         let from_link = set.cookie("lumieres_session").unwrap();
         assert_eq!(app.get_with("/staff", &[("cookie", &from_link)]).await.status, 302);
@@ -223,13 +245,7 @@ on_both_backends! {
         let locked = password(app, email).await;
         assert_ne!(locked.location().as_deref(), Some("/staff/login/code?next=%2Fstaff"), "throttled");
         // ...until the owner's mailed link: then the password and the second step work.
-        app.post_form("/api/password/forgot", "/staff/password/forgot", &[("email", email), ("lang", "en")]).await;
-        let mail = app.mails_to(email).await.pop().unwrap().body_text;
-        let link = mail.split_whitespace().find(|w| w.contains("/staff/password?token=")).unwrap();
-        let token = link.split_once("token=").unwrap().1;
-        let set = app.post_form("/api/password/set", "/staff/password", &[
-            ("token", token), ("new_password", PASSWORD), ("repeat_password", PASSWORD), ("lang", "en"),
-        ]).await;
+        let set = password_through_link(app, email).await;
         let waiting = set.cookie("lumieres_session").unwrap();
         let full = crate::helpers::second_step(app, &waiting, email).await;
         assert_eq!(app.get_with("/staff", &[("cookie", &full)]).await.status, 200);

@@ -534,9 +534,10 @@ pub mod on_server {
         Ok(Some(codes))
     }
 
-    /// Removes `user`'s authenticator app (the owner's choice, where
-    /// `SecondFactorView::may_remove_app`); the recovery codes go with the
-    /// last second factor. `false`: it had none.
+    /// Removes `user`'s authenticator app, unless it is the last factor the
+    /// account needs (checked in the transaction, the rule the page's
+    /// `SecondFactorView::may_remove_app` shows); the recovery codes go with
+    /// the last second factor. `false`: it had none, or must keep it.
     pub async fn remove_app(db: &Db, user: &StaffUser, now: i64) -> Result<bool, sqlx::Error> {
         on_pool!(db, |pool| async {
             let mut tx = pool.begin_write().await?;
@@ -897,14 +898,9 @@ pub mod on_server {
 
     pub async fn remove_own_from_form(user: &StaffUser, lang: &str) -> Result<(), AppError> {
         let db = crate::server::context::db()?;
-        if !view(&db, user).await?.may_remove_app() {
-            return Err(AppError::Invalid(
-                "your account needs a second factor: add a passkey first, or ask an administrator to reset a lost one".into(),
-            ));
-        }
         if !remove_app(&db, user, crate::server::clock::now()).await? {
             return Err(AppError::Invalid(
-                "no authenticator app to remove, or it is the last second factor your account needs"
+                "no authenticator app to remove, or it is the last second factor your account needs: add a passkey first, or ask an administrator to reset a lost one"
                     .into(),
             ));
         }
