@@ -143,6 +143,8 @@ pub struct StatusEventView {
 pub struct AdoptionView {
     pub municipality: MunicipalityRef,
     pub adopted_on: PartialDate,
+    /// When the municipality ended it; `None` while it lasts.
+    pub ended_on: Option<PartialDate>,
     pub decision_reference: Option<String>,
     pub note: Option<String>,
 }

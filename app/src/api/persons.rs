@@ -120,7 +120,7 @@ pub mod on_server {
     use crate::records::translations::stored_text;
     use crate::server::clock::availability_today;
     use crate::server::db::{
-        decode, stored_date, stored_slug as slug, stored_status as status, Db,
+        decode, stored_date, stored_optional_date, stored_slug as slug, stored_status as status, Db,
     };
     use crate::translated;
     use crate::translation_join;
@@ -226,6 +226,9 @@ pub mod on_server {
         adopted_year: i32,
         adopted_month: Option<i32>,
         adopted_day: Option<i32>,
+        ended_year: Option<i32>,
+        ended_month: Option<i32>,
+        ended_day: Option<i32>,
         decision_reference: Option<String>,
         note: Option<String>,
     }
@@ -304,8 +307,9 @@ pub mod on_server {
         Ok(rights_of)
     }
 
-    /// The municipalities that adopted person `only`, or every person, by
-    /// person, each list by name as the page reads it.
+    /// The municipalities holding the case of person `only` (their adoption
+    /// lasts), or of every person, by person, each list by name as the page
+    /// reads it.
     async fn municipalities_by_person(
         db: &Db,
         only: Option<i64>,
@@ -316,7 +320,8 @@ pub mod on_server {
             translated!("m"."name"),
             " FROM adoptions a JOIN municipalities m ON m.id = a.municipality_id",
             municipality_name_join!("$2"),
-            " WHERE ($1 IS NULL OR a.person_id = $1)"
+            " WHERE ($1 IS NULL OR a.person_id = $1) AND ",
+            crate::adoption_lasts!("a")
         ))
         .bind(only)
         .bind(lang.code())
@@ -380,11 +385,36 @@ pub mod on_server {
         Ok(out)
     }
 
+    /// The public persons the filter picks; its municipality picks the
+    /// persons whose case the municipality holds now.
     #[tracing::instrument(skip(db))]
     pub async fn list(
         db: &Db,
         filter: &PersonFilter,
         lang: Locale,
+    ) -> Result<Vec<PersonSummary>, sqlx::Error> {
+        select(db, filter, lang, false).await
+    }
+
+    /// The public persons a municipality adopted, its ended adoptions too:
+    /// its page tells its history.
+    pub async fn ever_adopted_by(
+        db: &Db,
+        municipality: &Slug,
+        lang: Locale,
+    ) -> Result<Vec<PersonSummary>, sqlx::Error> {
+        let filter = PersonFilter {
+            municipality: Some(municipality.clone()),
+            ..Default::default()
+        };
+        select(db, &filter, lang, true).await
+    }
+
+    async fn select(
+        db: &Db,
+        filter: &PersonFilter,
+        lang: Locale,
+        ended_too: bool,
     ) -> Result<Vec<PersonSummary>, sqlx::Error> {
         let rows: Vec<PersonRow> = on_pool!(db, |pool| {
             sqlx::query_as(concat!(
@@ -398,13 +428,16 @@ pub mod on_server {
                 AND ($3 IS NULL OR s.country_code = $3)
                 AND ($4 IS NULL OR EXISTS (
                       SELECT 1 FROM adoptions a JOIN municipalities m ON m.id = a.municipality_id
-                       WHERE a.person_id = s.id AND m.slug = $4))"
+                       WHERE a.person_id = s.id AND m.slug = $4 AND ($6 OR ",
+            crate::adoption_lasts!("a"),
+            ")))"
         ))
         .bind(filter.status.map(|s| s.slug()))
         .bind(filter.rights.map(|r| r.slug()))
         .bind(filter.country.as_ref().map(|c| c.as_str()))
         .bind(filter.municipality.as_ref().map(|m| m.as_str()))
         .bind(lang.code())
+        .bind(ended_too)
         .fetch_all(pool)
         .await
         })?;
@@ -534,7 +567,7 @@ pub mod on_server {
         }))
     }
 
-    /// A person's adoptions, the earliest first: public and staff pages alike
+    /// A person's adoptions, ended ones too, the earliest first: public and staff pages alike
     /// (municipality names in `lang`; `None`: the originals).
     pub async fn adoptions(
         db: &Db,
@@ -544,7 +577,7 @@ pub mod on_server {
         let rows: Vec<AdoptionRow> = on_pool!(db, |pool| {
             sqlx::query_as(concat!(
             "SELECT m.slug, ", translated!("m"."name"), ", a.adopted_year, a.adopted_month, a.adopted_day,
-                    a.decision_reference, a.note
+                    a.ended_year, a.ended_month, a.ended_day, a.decision_reference, a.note
                FROM adoptions a JOIN municipalities m ON m.id = a.municipality_id",
             municipality_name_join!("$2"),
             " WHERE a.person_id = $1
@@ -563,6 +596,7 @@ pub mod on_server {
                         name: stored_text(a.name, &a.name_lang)?,
                     },
                     adopted_on: stored_date(a.adopted_year, a.adopted_month, a.adopted_day)?,
+                    ended_on: stored_optional_date(a.ended_year, a.ended_month, a.ended_day)?,
                     decision_reference: a.decision_reference,
                     note: a.note,
                 })
@@ -614,7 +648,8 @@ pub mod on_server {
                 " FROM municipalities m JOIN adoptions a ON a.municipality_id = m.id
                JOIN persons p ON p.id = a.person_id",
                 municipality_name_join!("$1"),
-                " WHERE p.is_public"
+                " WHERE p.is_public AND ",
+                crate::adoption_lasts!("a")
             ))
             .bind(lang.code())
             .fetch_all(pool)

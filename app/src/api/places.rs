@@ -68,7 +68,7 @@ pub mod on_server {
     use crate::api::{Localized, MunicipalityRef};
     use crate::on_pool;
     use crate::records::translations::stored_text;
-    use crate::server::db::{stored_date, stored_slug, Db};
+    use crate::server::db::{stored_date, stored_optional_date, stored_slug, Db};
     /// The rights categories are read where persons are filtered by them.
     pub use persons::categories;
 
@@ -112,6 +112,9 @@ pub mod on_server {
         adopted_year: i32,
         adopted_month: Option<i32>,
         adopted_day: Option<i32>,
+        ended_year: Option<i32>,
+        ended_month: Option<i32>,
+        ended_day: Option<i32>,
         decision_reference: Option<String>,
         note: Option<String>,
     }
@@ -167,7 +170,9 @@ pub mod on_server {
             crate::translated!("m"."name"),
             ", m.country_code, m.joined_year, m.joined_month, m.joined_day,
                     (SELECT COUNT(*) FROM adoptions a JOIN persons p ON p.id = a.person_id
-                      WHERE a.municipality_id = m.id AND p.is_public) AS adopted
+                      WHERE a.municipality_id = m.id AND p.is_public AND ",
+            crate::adoption_lasts!("a"),
+            ") AS adopted
                FROM municipalities m",
             crate::translation_join!("municipality_translations"."municipality_id", "m"."name", "$1"),
             " ORDER BY m.slug"
@@ -182,10 +187,7 @@ pub mod on_server {
                     slug: stored_slug(&r.slug)?,
                     name: stored_text(r.name, &r.name_lang)?,
                     country_code: r.country_code,
-                    joined_on: match r.joined_year {
-                        Some(year) => Some(stored_date(year, r.joined_month, r.joined_day)?),
-                        None => None,
-                    },
+                    joined_on: stored_optional_date(r.joined_year, r.joined_month, r.joined_day)?,
                     adopted: r.adopted,
                 })
             })
@@ -218,7 +220,7 @@ pub mod on_server {
 
         let adopted: Vec<AdoptedRow> = on_pool!(db, |pool| sqlx::query_as(
             "SELECT p.slug AS person_slug, a.adopted_year, a.adopted_month, a.adopted_day,
-                    a.decision_reference, a.note
+                    a.ended_year, a.ended_month, a.ended_day, a.decision_reference, a.note
                FROM adoptions a JOIN persons p ON p.id = a.person_id
               WHERE a.municipality_id = $1 AND p.is_public"
         )
@@ -226,11 +228,7 @@ pub mod on_server {
         .fetch_all(pool)
         .await)?;
 
-        let filter = crate::api::persons::PersonFilter {
-            municipality: Some(slug.clone()),
-            ..Default::default()
-        };
-        let summaries = persons::list(db, &filter, lang).await?;
+        let summaries = persons::ever_adopted_by(db, slug, lang).await?;
         let name = stored_text(m.name, &m.name_lang)?;
         let this = MunicipalityRef {
             slug: slug.clone(),
@@ -244,6 +242,7 @@ pub mod on_server {
             let view = AdoptionView {
                 municipality: this.clone(),
                 adopted_on: stored_date(a.adopted_year, a.adopted_month, a.adopted_day)?,
+                ended_on: stored_optional_date(a.ended_year, a.ended_month, a.ended_day)?,
                 decision_reference: a.decision_reference,
                 note: a.note,
             };
@@ -255,10 +254,7 @@ pub mod on_server {
                 persons::name_key(&pa.full_name).cmp(&persons::name_key(&pb.full_name))
             })
         });
-        let joined_on = match m.joined_year {
-            Some(year) => Some(stored_date(year, m.joined_month, m.joined_day)?),
-            None => None,
-        };
+        let joined_on = stored_optional_date(m.joined_year, m.joined_month, m.joined_day)?;
         Ok(Some(MunicipalityDetail {
             slug: slug.clone(),
             name,

@@ -806,9 +806,12 @@ pub mod on_server {
                     .await?;
             let person_id =
                 person_id.ok_or_else(|| ActionError::UnknownPerson(action.person.to_string()))?;
-            // Opened from the command line: it belongs to the person's earliest adopter.
+            // Opened from the command line: it belongs to the earliest of the
+            // municipalities holding the case.
             let owner: Option<i64> = sqlx::query_scalar(concat!(
-                "SELECT a.municipality_id FROM adoptions a WHERE a.person_id = $1 ORDER BY ",
+                "SELECT a.municipality_id FROM adoptions a WHERE a.person_id = $1 AND ",
+                crate::adoption_lasts!("a"),
+                " ORDER BY ",
                 "a.adopted_year, COALESCE(a.adopted_month, 0), COALESCE(a.adopted_day, 0), a.municipality_id LIMIT 1"
             ))
             .bind(person_id)

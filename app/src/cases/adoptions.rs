@@ -1,9 +1,12 @@
 //! A municipality's adoption of a person: the council's decision date and
-//! reference, and a note. A council member records or edits only their own
-//! municipality's adoption (the municipality comes from the session). A
-//! public person nobody adopted yet is adopted at once; adopting a person
-//! another municipality adopted, or one that is not public, is a request an
-//! administrator approves (the adoption is then written) or refuses.
+//! reference, a note, and the date it ended, if it did. A council member
+//! records, edits or ends only their own municipality's adoption (the
+//! municipality comes from the session). A public person whose case nobody
+//! holds is adopted at once; adopting a person another municipality holds,
+//! or one that is not public, is a request an administrator approves (the
+//! adoption is then written) or refuses. An ended adoption stays on record
+//! ("adopted from … to …") and no longer holds the case; taking it up again
+//! follows the rule of a new adoption.
 use crate::backoffice::forms::FormFlash;
 use crate::backoffice::StaffUser;
 use crate::domain::PartialDate;
@@ -71,6 +74,8 @@ pub struct AdoptionForm {
     pub adopted_on: String,
     pub decision_reference: String,
     pub note: String,
+    /// Empty while the adoption lasts.
+    pub ended_on: String,
 }
 
 #[server(prefix = "/api/staff", endpoint = "save-adoption")]
@@ -103,8 +108,11 @@ pub mod on_server {
         pub decision_reference: Option<Line>,
         /// Plain text.
         pub note: Option<String>,
+        /// `None` while it lasts.
+        pub ended_on: Option<PartialDate>,
     }
 
+    /// A lasting adoption as its form gives it.
     pub fn parse_adoption(
         problems: &mut Problems,
         adopted_on: &str,
@@ -121,7 +129,35 @@ pub mod on_server {
             adopted_on: adopted_on?,
             decision_reference: decision_reference?,
             note: (!note.is_empty()).then(|| note.to_owned()),
+            ended_on: None,
         })
+    }
+
+    /// The end date of an adoption, optional: it happened (not after
+    /// `today`), and not before the adoption began.
+    pub fn parse_end(
+        problems: &mut Problems,
+        ended_on: &str,
+        adoption: Option<&Adoption>,
+        today: PartialDate,
+    ) -> Option<Option<PartialDate>> {
+        if ended_on.trim().is_empty() {
+            return Some(None);
+        }
+        let end = problems.check(
+            "ended_on",
+            PartialDate::parse(ended_on),
+            "form.invalid_date",
+        )?;
+        if end.first_day() > today.first_day() {
+            problems.add("ended_on", "form.ended_in_future");
+            return None;
+        }
+        if adoption.is_some_and(|a| end.last_day() < a.adopted_on.first_day()) {
+            problems.add("ended_on", "form.ended_before_adoption");
+            return None;
+        }
+        Some(Some(end))
     }
 
     /// Records or edits this council member's municipality's adoption of a
@@ -140,48 +176,105 @@ pub mod on_server {
             &form.decision_reference,
             &form.note,
         );
-        let Some(adoption) = adoption.filter(|_| problems.is_empty()) else {
+        let today = crate::server::clock::today();
+        let ended_on = parse_end(&mut problems, &form.ended_on, adoption.as_ref(), today);
+        let (Some(mut adoption), Some(ended_on)) = (adoption, ended_on) else {
             return refuse(ADOPTION_FORM, &form, problems).await;
         };
+        adoption.ended_on = ended_on;
         let page = locale.path(&format!("/staff/persons/{}", form.person), false);
         // Decided and written in one transaction, the person held: two cities
         // adopting one unadopted case at once would otherwise both see it
         // nobody's and both adopt it (issue 28, N6).
-        let adopted = on_pool!(&db, |pool| {
+        let saved = on_pool!(&db, |pool| {
             async {
             let mut tx = pool.begin_write().await?;
             tx.hold_adoptions(case.person_id).await?;
-            let (public, ours, all): (bool, i64, i64) = sqlx::query_as(
+            let (public, ours, ours_lasting, others_lasting): (bool, i64, i64, i64) = sqlx::query_as(concat!(
                 "SELECT p.is_public,
                         (SELECT COUNT(*) FROM adoptions a WHERE a.person_id = p.id AND a.municipality_id = $2),
-                        (SELECT COUNT(*) FROM adoptions a WHERE a.person_id = p.id)
+                        (SELECT COUNT(*) FROM adoptions a WHERE a.person_id = p.id AND a.municipality_id = $2
+                            AND ", crate::adoption_lasts!("a"), "),
+                        (SELECT COUNT(*) FROM adoptions a WHERE a.person_id = p.id AND a.municipality_id <> $2
+                            AND ", crate::adoption_lasts!("a"), ")
                    FROM persons p WHERE p.id = $1",
-            )
+            ))
             .bind(case.person_id)
             .bind(case.municipality_id)
             .fetch_one(&mut *tx)
             .await?;
-            // At once when the case is ours already, or public and nobody's yet.
-            if !(ours > 0 || (public && all == 0)) {
-                return Ok::<_, sqlx::Error>(false);
+            let outcome = Saving::decide(Held {
+                public,
+                ours: ours > 0,
+                ours_lasting: ours_lasting > 0,
+                others_lasting: others_lasting > 0,
+            }, adoption.ended_on.is_some());
+            if outcome == Saving::AtOnce {
+                tx.record_adoption(
+                    user.actor(),
+                    case.person_id,
+                    case.municipality_id,
+                    &adoption,
+                )
+                .await?;
+                tx.commit().await?;
             }
-            tx.record_adoption(
-                user.actor(),
-                case.person_id,
-                case.municipality_id,
-                &adoption,
-            )
-            .await?;
-            tx.commit().await?;
-            Ok(true)
+            Ok::<_, sqlx::Error>(outcome)
         }
         .await
         })?;
-        if !adopted {
-            request(&db, user, case.person_id, case.municipality_id, &adoption).await?;
-            return done(ADOPTION_FORM, "staff.adoption_requested", &page).await;
+        match saved {
+            Saving::AtOnce => done(ADOPTION_FORM, "staff.saved", &page).await,
+            Saving::Request => {
+                request(&db, user, case.person_id, case.municipality_id, &adoption).await?;
+                done(ADOPTION_FORM, "staff.adoption_requested", &page).await
+            }
+            Saving::NothingToEnd => {
+                let mut problems = Problems::default();
+                problems.add("ended_on", "form.end_without_adoption");
+                refuse(ADOPTION_FORM, &form, problems).await
+            }
         }
-        done(ADOPTION_FORM, "staff.saved", &page).await
+    }
+
+    /// Who holds a person's case, as one council member's save finds it.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Held {
+        pub public: bool,
+        /// Their municipality adopted the person, lasting or ended.
+        pub ours: bool,
+        pub ours_lasting: bool,
+        /// Another municipality's adoption lasts.
+        pub others_lasting: bool,
+    }
+
+    /// What saving a municipality's adoption does.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Saving {
+        /// Written now.
+        AtOnce,
+        /// Asked of an administrator.
+        Request,
+        /// An end date for an adoption that was never made.
+        NothingToEnd,
+    }
+
+    impl Saving {
+        /// Ours to edit or end while it lasts, and to correct once ended;
+        /// anything that makes us hold the case (a first adoption, or one
+        /// taken up again) is at once only when the case is public and
+        /// nobody else holds it.
+        pub fn decide(held: Held, ends: bool) -> Saving {
+            if held.ours_lasting || (held.ours && ends) {
+                Saving::AtOnce
+            } else if ends {
+                Saving::NothingToEnd
+            } else if held.public && !held.others_lasting {
+                Saving::AtOnce
+            } else {
+                Saving::Request
+            }
+        }
     }
 
     /// Asks an administrator to approve this adoption; a request already
@@ -268,11 +361,12 @@ pub mod on_server {
         })?;
         // Who holds each requested case: one query for all of them.
         let holders: Vec<(i64, String)> = on_pool!(db, |pool| {
-            sqlx::query_as(
+            sqlx::query_as(concat!(
             "SELECT a.person_id, m.name FROM adoptions a JOIN municipalities m ON m.id = a.municipality_id
-              WHERE a.person_id IN (SELECT person_id FROM adoption_requests WHERE state = 'pending')
-              ORDER BY m.name"
-        )
+              WHERE a.person_id IN (SELECT person_id FROM adoption_requests WHERE state = 'pending') AND ",
+            crate::adoption_lasts!("a"),
+            " ORDER BY m.name"
+        ))
         .fetch_all(pool)
         .await
         })?;
@@ -393,6 +487,7 @@ pub mod on_server {
                         .as_deref()
                         .and_then(|r| Line::parse(r).ok()),
                     note: request.note,
+                    ended_on: None,
                 };
                 tx.record_adoption(
                     admin.actor(),
@@ -426,6 +521,22 @@ pub mod on_server {
         adopted_day: Option<i32>,
         decision_reference: Option<String>,
         note: Option<String>,
+        ended_year: Option<i32>,
+        ended_month: Option<i32>,
+        ended_day: Option<i32>,
+    }
+
+    impl AdoptionRecord {
+        /// What a change from `before` to `after` is, as the audit log names it.
+        fn change(before: Option<&AdoptionRecord>, after: Option<&AdoptionRecord>) -> &'static str {
+            let ended = |r: Option<&AdoptionRecord>| r.is_some_and(|r| r.ended_year.is_some());
+            match before {
+                None => "adoption.create",
+                Some(_) if !ended(before) && ended(after) => "adoption.end",
+                Some(_) if ended(before) && !ended(after) => "adoption.resume",
+                Some(_) => "adoption.update",
+            }
+        }
     }
 
     /// Holds a person's adoptions until the transaction ends: who adopted
@@ -460,7 +571,8 @@ pub mod on_server {
 
     /// Adoptions, on a connection inside the caller's transaction.
     pub trait AdoptionStore {
-        /// Writes (or rewrites) a municipality's adoption of a person and audits it.
+        /// Writes (or rewrites, ends, takes up again) a municipality's
+        /// adoption of a person and audits it.
         fn record_adoption(
             &mut self,
             actor: Actor,
@@ -488,12 +600,13 @@ pub mod on_server {
                 let before = self.adoption_record(person_id, municipality_id).await?;
                 sqlx::query(
                     "INSERT INTO adoptions (person_id, municipality_id, adopted_year, adopted_month, adopted_day,
-                                            decision_reference, note)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)
+                                            decision_reference, note, ended_year, ended_month, ended_day)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
                      ON CONFLICT (person_id, municipality_id) DO UPDATE SET
                          adopted_year = excluded.adopted_year, adopted_month = excluded.adopted_month,
                          adopted_day = excluded.adopted_day, decision_reference = excluded.decision_reference,
-                         note = excluded.note",
+                         note = excluded.note, ended_year = excluded.ended_year,
+                         ended_month = excluded.ended_month, ended_day = excluded.ended_day",
                 )
                 .bind(person_id)
                 .bind(municipality_id)
@@ -502,10 +615,13 @@ pub mod on_server {
                 .bind(adoption.adopted_on.day_part().map(i32::from))
                 .bind(adoption.decision_reference.as_ref().map(Line::as_str))
                 .bind(adoption.note.as_deref())
+                .bind(adoption.ended_on.map(|d| d.year_part()))
+                .bind(adoption.ended_on.and_then(|d| d.month_part()).map(i32::from))
+                .bind(adoption.ended_on.and_then(|d| d.day_part()).map(i32::from))
                 .execute(&mut *self)
                 .await?;
                 let after = self.adoption_record(person_id, municipality_id).await?;
-                let action = if before.is_some() { "adoption.update" } else { "adoption.create" };
+                let action = AdoptionRecord::change(before.as_ref(), after.as_ref());
                 let entry = AuditEntry::new(actor, action, "adoption", format!("{person_id}:{municipality_id}"))
                     .before_if(before.as_ref())
                     .after(&after);
@@ -519,7 +635,7 @@ pub mod on_server {
             ) -> Result<Option<AdoptionRecord>, sqlx::Error> {
                 sqlx::query_as::<_, AdoptionRecord>(
                     "SELECT p.slug AS person, m.slug AS municipality, a.adopted_year, a.adopted_month,
-                            a.adopted_day, a.decision_reference, a.note
+                            a.adopted_day, a.decision_reference, a.note, a.ended_year, a.ended_month, a.ended_day
                        FROM adoptions a JOIN persons p ON p.id = a.person_id
                        JOIN municipalities m ON m.id = a.municipality_id
                       WHERE a.person_id = $1 AND a.municipality_id = $2",
@@ -548,6 +664,85 @@ pub mod on_server {
             assert!(parse_adoption(&mut problems, "", "", &long).is_none());
             assert_eq!(problems.0["adopted_on"], "form.required");
             assert_eq!(problems.0["note"], "form.too_long");
+        }
+
+        #[test]
+        fn an_adoption_ends_on_a_past_day_after_it_began() {
+            let today = PartialDate::ymd(2026, 12, 7).unwrap();
+            let mut problems = Problems::default();
+            let adoption = parse_adoption(&mut problems, "2022-12-05", "", "").unwrap();
+            let end = |input: &str, problems: &mut Problems| {
+                parse_end(problems, input, Some(&adoption), today)
+            };
+            assert_eq!(end(" ", &mut problems), Some(None));
+            assert_eq!(
+                end("2026-12", &mut problems),
+                Some(Some(PartialDate::year_month(2026, 12).unwrap()))
+            );
+            // A year that includes the adoption's day is not before it.
+            assert_eq!(
+                end("2022", &mut problems),
+                Some(Some(PartialDate::year(2022).unwrap()))
+            );
+            assert!(problems.is_empty());
+            for (input, problem) in [
+                ("2026-12-08", "form.ended_in_future"),
+                ("2022-11", "form.ended_before_adoption"),
+                ("December", "form.invalid_date"),
+            ] {
+                let mut problems = Problems::default();
+                assert_eq!(end(input, &mut problems), None);
+                assert_eq!(problems.0["ended_on"], problem);
+            }
+        }
+
+        #[test]
+        fn only_a_lasting_or_ended_adoption_of_ours_is_written_without_asking() {
+            let held = |public, ours, ours_lasting, others_lasting| Held {
+                public,
+                ours,
+                ours_lasting,
+                others_lasting,
+            };
+            // Ours while it lasts: edited or ended, whoever else holds the case.
+            assert_eq!(
+                Saving::decide(held(false, true, true, true), true),
+                Saving::AtOnce
+            );
+            assert_eq!(
+                Saving::decide(held(false, true, true, true), false),
+                Saving::AtOnce
+            );
+            // Ended: corrected at once; taken up again as a new adoption would be.
+            assert_eq!(
+                Saving::decide(held(false, true, false, true), true),
+                Saving::AtOnce
+            );
+            assert_eq!(
+                Saving::decide(held(true, true, false, true), false),
+                Saving::Request
+            );
+            assert_eq!(
+                Saving::decide(held(true, true, false, false), false),
+                Saving::AtOnce
+            );
+            assert_eq!(
+                Saving::decide(held(false, true, false, false), false),
+                Saving::Request
+            );
+            // Never ours: nothing to end.
+            assert_eq!(
+                Saving::decide(held(true, false, false, false), true),
+                Saving::NothingToEnd
+            );
+            assert_eq!(
+                Saving::decide(held(true, false, false, false), false),
+                Saving::AtOnce
+            );
+            assert_eq!(
+                Saving::decide(held(true, false, false, true), false),
+                Saving::Request
+            );
         }
     }
 }

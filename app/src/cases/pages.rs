@@ -305,6 +305,15 @@ fn AdoptionFields(
     form: &'static str,
 ) -> impl IntoView {
     let locale = use_locale();
+    // Only an adoption on record can end: a new one starts lasting. An end
+    // refused for want of one is shown, with its message, all the same.
+    let end_refused = flash
+        .as_ref()
+        .is_some_and(|f| f.error(form, "ended_on").is_some());
+    let ended_on = match &adoption {
+        Some(a) => Some(a.ended_on.map(|d| d.to_string()).unwrap_or_default()),
+        None => end_refused.then(String::new),
+    };
     let (date, reference, note) = match adoption {
         Some(a) => (
             a.adopted_on.to_string(),
@@ -313,6 +322,7 @@ fn AdoptionFields(
         ),
         None => Default::default(),
     };
+    let end_flash = flash.clone();
     view! {
         <TextField
             form=form
@@ -338,6 +348,19 @@ fn AdoptionFields(
             flash=flash.clone()
             rows=3
         />
+        {ended_on
+            .map(|ended_on| {
+                view! {
+                    <TextField
+                        form=form
+                        name="ended_on"
+                        label=locale.t("staff.ended_on")
+                        value=ended_on
+                        flash=end_flash
+                        hint=locale.t("staff.ended_on_hint")
+                    />
+                }
+            })}
     }
 }
 
@@ -425,6 +448,15 @@ fn PersonDesk(page: PersonWorkspace) -> impl IntoView {
                                         {a.municipality.name.text.clone()} ", "
                                         {a.adopted_on.format(locale)}
                                         {a
+                                            .ended_on
+                                            .map(|end| {
+                                                format!(
+                                                    " – {} ({})",
+                                                    end.format(locale),
+                                                    locale.t("staff.adoption_ended"),
+                                                )
+                                            })}
+                                        {a
                                             .decision_reference
                                             .clone()
                                             .map(|r| {
@@ -493,7 +525,11 @@ fn PersonDesk(page: PersonWorkspace) -> impl IntoView {
                     }
                 })}
             {(council && !page.can_edit)
-                .then(|| view! { <p class="hint">{locale.t("staff.read_only")}</p> })}
+                .then(|| {
+                    let ended = page.own_adoption.as_ref().is_some_and(|a| a.ended_on.is_some());
+                    let why = if ended { "staff.read_only_ended" } else { "staff.read_only" };
+                    view! { <p class="hint">{locale.t(why)}</p> }
+                })}
             <h2>{locale.t("staff.actions")}</h2>
             {if page.actions.is_empty() {
                 view! { <p>{locale.t("staff.no_actions")}</p> }.into_any()

@@ -55,9 +55,10 @@ pub struct PersonWorkspace {
     pub user: StaffUser,
     pub person: PersonRecord,
     pub adoptions: Vec<AdoptionView>,
-    /// This council member's municipality's adoption, if any.
+    /// This council member's municipality's adoption, if any, ended or not.
     pub own_adoption: Option<AdoptionView>,
-    /// Whether this user may edit the person and run actions for them.
+    /// Whether this user may edit the person and open actions for them:
+    /// their municipality's adoption lasts.
     pub can_edit: bool,
     pub actions: Vec<StaffActionRow>,
     /// Newest first.
@@ -136,10 +137,12 @@ pub mod on_server {
         ))
         .fetch_all(pool)
         .await)?;
-        let names: Vec<(String, String)> = on_pool!(db, |pool| sqlx::query_as(
+        let names: Vec<(String, String)> = on_pool!(db, |pool| sqlx::query_as(concat!(
             "SELECT p.slug, m.name FROM adoptions a JOIN persons p ON p.id = a.person_id
-               JOIN municipalities m ON m.id = a.municipality_id ORDER BY m.name"
-        )
+               JOIN municipalities m ON m.id = a.municipality_id WHERE ",
+            crate::adoption_lasts!("a"),
+            " ORDER BY m.name"
+        ))
         .fetch_all(pool)
         .await)?;
         let mut persons = Vec::with_capacity(rows.len());
@@ -184,7 +187,7 @@ pub mod on_server {
                 .cloned()
         });
         Ok(Some(PersonWorkspace {
-            can_edit: own_adoption.is_some(),
+            can_edit: own_adoption.as_ref().is_some_and(|a| a.ended_on.is_none()),
             user: user.clone(),
             person,
             adoptions,

@@ -121,6 +121,31 @@ pub fn DateText(date: PartialDate) -> impl IntoView {
     view! { <time datetime=date.to_string()>{date.format(locale)}</time> }
 }
 
+/// When an adoption began, and ended if it did: "adopted 5 December 2022",
+/// or "adopted from 5 December 2022 to March 2025".
+#[component]
+pub fn AdoptionDates(adopted_on: PartialDate, ended_on: Option<PartialDate>) -> impl IntoView {
+    let locale = use_locale();
+    match ended_on {
+        None => view! {
+            {locale.t("person.adopted_on")}
+            " "
+            <DateText date=adopted_on />
+        }
+        .into_any(),
+        Some(ended_on) => view! {
+            {locale.t("person.adopted_from")}
+            " "
+            <DateText date=adopted_on />
+            " "
+            {locale.t("person.adopted_until")}
+            " "
+            <DateText date=ended_on />
+        }
+        .into_any(),
+    }
+}
+
 /// The current status of a case, or a plain note that none is recorded.
 #[component]
 pub fn StatusBadge(status: Option<Status>) -> impl IntoView {

@@ -94,6 +94,19 @@ impl PartialDate {
         self.day
     }
 
+    /// The first calendar day the date may stand for, as (year, month, day):
+    /// "2018" may be 1 January 2018.
+    pub fn first_day(&self) -> (i32, u8, u8) {
+        (self.year, self.month.unwrap_or(1), self.day.unwrap_or(1))
+    }
+
+    /// The last calendar day the date may stand for: "2018" may be 31 December 2018.
+    pub fn last_day(&self) -> (i32, u8, u8) {
+        let month = self.month.unwrap_or(12);
+        let day = self.day.unwrap_or_else(|| days_in_month(self.year, month));
+        (self.year, month, day)
+    }
+
     /// The date as a reader of `locale` expects it: "May 2018", "mai 2018", "mei 2018".
     pub fn format(&self, locale: Locale) -> String {
         let Some(month) = self.month else {
@@ -255,6 +268,19 @@ mod tests {
             PartialDate::from_parts(2018, None, Some(3)),
             Err(PartialDateError::Format)
         );
+    }
+
+    #[test]
+    fn a_coarser_date_spans_every_day_in_it() {
+        let year = PartialDate::year(2024).unwrap();
+        assert_eq!(
+            (year.first_day(), year.last_day()),
+            ((2024, 1, 1), (2024, 12, 31))
+        );
+        let february = PartialDate::year_month(2024, 2).unwrap();
+        assert_eq!(february.last_day(), (2024, 2, 29));
+        let day = PartialDate::ymd(2022, 12, 5).unwrap();
+        assert_eq!(day.first_day(), day.last_day());
     }
 
     #[test]

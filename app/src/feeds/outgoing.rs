@@ -168,7 +168,9 @@ pub async fn events(
             AND ($1 IS NULL OR p.slug = $1)
             AND ($2 IS NULL OR EXISTS (
                     SELECT 1 FROM adoptions a JOIN municipalities m ON m.id = a.municipality_id
-                     WHERE a.person_id = p.id AND m.slug = $2))
+                     WHERE a.person_id = p.id AND m.slug = $2 AND ",
+        crate::adoption_lasts!("a"),
+        "))
           ORDER BY COALESCE(e.updated_at, e.published_at, 0) DESC, e.id DESC
           LIMIT $3"
     ))

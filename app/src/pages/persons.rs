@@ -4,7 +4,7 @@ use crate::api::persons::{get_person, list_persons, PersonDetail, PersonFilter};
 use crate::components::{
     filter_form::{PersonFilterFields, PersonFilterForm},
     person::PersonCard,
-    DateText, StatusBadge, UntranslatedNote,
+    AdoptionDates, DateText, StatusBadge, UntranslatedNote,
 };
 use crate::domain::Slug;
 use crate::i18n::{use_locale, Locale};
@@ -147,8 +147,10 @@ fn structured_data(
             event
         })
         .collect();
+    // Sponsors now: an ended adoption is history, told on the page.
     let sponsors: Vec<serde_json::Value> = adoptions
         .iter()
+        .filter(|a| a.ended_on.is_none())
         .map(|a| {
             serde_json::json!({
                 "@type": "GovernmentOrganization",
@@ -372,9 +374,7 @@ fn PersonView(detail: PersonDetail) -> impl IntoView {
                                         {a.municipality.name.text.clone()}
                                     </a>
                                     " · "
-                                    {locale.t("person.adopted_on")}
-                                    " "
-                                    <DateText date=a.adopted_on />
+                                    <AdoptionDates adopted_on=a.adopted_on ended_on=a.ended_on />
                                     {a
                                         .decision_reference
                                         .map(|r| {

@@ -1,7 +1,7 @@
 //! `/municipalities/{slug}` and `/rights/{slug}`.
 use super::errors::{InternalError, NotFound};
 use crate::api::places::{get_municipality, get_rights_category};
-use crate::components::{person::PersonCard, DateText};
+use crate::components::{person::PersonCard, AdoptionDates, DateText};
 use crate::domain::{RightsCategory, Slug};
 use crate::i18n::use_locale;
 use leptos::prelude::*;
@@ -69,9 +69,10 @@ pub fn MunicipalityPage() -> impl IntoView {
                                                     false,
                                                 )>{person.full_name}</a>
                                             " · "
-                                            {locale.t("person.adopted_on")}
-                                            " "
-                                            <DateText date=adoption.adopted_on />
+                                            <AdoptionDates
+                                                adopted_on=adoption.adopted_on
+                                                ended_on=adoption.ended_on
+                                            />
                                             {adoption
                                                 .decision_reference
                                                 .map(|r| {

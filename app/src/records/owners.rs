@@ -1,7 +1,7 @@
 //! Who may act on a case record: the one answer every feature asks for.
 //!
 //! - A person's case is changed by a council member whose municipality
-//!   adopted the person ([`case_to_change`]).
+//!   adopted the person, while the adoption lasts ([`case_to_change`]).
 //! - A support action belongs to the municipality that opened it: only its
 //!   council members, or an administrator, change it, close it or read its
 //!   signers ([`action_to_run`]).
@@ -18,6 +18,18 @@ use crate::error::AppError;
 use crate::on_pool;
 use crate::server::db::Db;
 
+/// Whether the adoption `$a` (a table alias) lasts: not ended. Only a
+/// lasting adoption holds the case: it lets its council edit the case, names
+/// the municipality among those that adopted the person, and keeps another
+/// city from adopting the case without an administrator. An ended one stays
+/// on record as history ("adopted from … to …").
+#[macro_export]
+macro_rules! adoption_lasts {
+    ($a:literal) => {
+        concat!("(", $a, ".ended_year IS NULL)")
+    };
+}
+
 /// Who is acting: a staff member's role and, for a council member, the slug
 /// of their municipality, both as the session has them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,9 +44,9 @@ pub struct Case {
     pub person_id: i64,
     /// The council member's municipality.
     pub municipality_id: i64,
-    /// Whether that municipality adopted the person: the one condition
-    /// for changing the case, running its actions, or exporting their
-    /// signatures.
+    /// Whether that municipality holds the person's case (its adoption
+    /// lasts): the one condition for changing the case or opening an action
+    /// for the person.
     pub may_act: bool,
 }
 
@@ -77,9 +89,10 @@ pub async fn case_of_person(
     let Some(person_id) = person_id else {
         return Ok(None);
     };
-    let adoptions: i64 = on_pool!(db, |pool| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM adoptions WHERE person_id = $1 AND municipality_id = $2"
-    )
+    let adoptions: i64 = on_pool!(db, |pool| sqlx::query_scalar(concat!(
+        "SELECT COUNT(*) FROM adoptions a WHERE a.person_id = $1 AND a.municipality_id = $2 AND ",
+        crate::adoption_lasts!("a")
+    ))
     .bind(person_id)
     .bind(municipality_id)
     .fetch_one(pool)
@@ -93,7 +106,7 @@ pub async fn case_of_person(
 
 /// The case of the person `slug`, if this council member may change it:
 /// `404` when there is no such person, `403` when their municipality did
-/// not adopt them.
+/// not adopt them or its adoption ended.
 pub async fn case_to_change(db: &Db, acting: Acting<'_>, slug: &str) -> Result<Case, AppError> {
     let case = case_of_person(db, acting, slug)
         .await?
@@ -102,7 +115,7 @@ pub async fn case_to_change(db: &Db, acting: Acting<'_>, slug: &str) -> Result<C
         Ok(case)
     } else {
         Err(AppError::forbidden(
-            "your municipality has not adopted this person",
+            "your municipality has not adopted this person, or its adoption ended",
         ))
     }
 }

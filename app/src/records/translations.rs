@@ -107,15 +107,18 @@ macro_rules! translation_outdated {
     };
 }
 
-/// Each person and each language the municipalities that adopted them
+/// Each person and each language the municipalities holding their case
 /// require (`person_id`, `language`): the one definition, read for one
 /// person by the publication gate and for all at once by the queue.
 #[macro_export]
 macro_rules! required_languages_by_person {
     () => {
-        "SELECT DISTINCT a.person_id, ml.language
-           FROM adoptions a JOIN municipality_languages ml ON ml.municipality_id = a.municipality_id
-          WHERE ml.required"
+        concat!(
+            "SELECT DISTINCT a.person_id, ml.language
+               FROM adoptions a JOIN municipality_languages ml ON ml.municipality_id = a.municipality_id
+              WHERE ml.required AND ",
+            $crate::adoption_lasts!("a")
+        )
     };
 }
 

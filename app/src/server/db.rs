@@ -77,6 +77,15 @@ pub fn stored_date(
         .map_err(|e| decode(format!("stored date {year}-{month:?}-{day:?}: {e}")))
 }
 
+/// A date that may be missing (all three columns NULL), read back as [`stored_date`].
+pub fn stored_optional_date(
+    year: Option<i32>,
+    month: Option<i32>,
+    day: Option<i32>,
+) -> Result<Option<crate::domain::PartialDate>, sqlx::Error> {
+    year.map(|year| stored_date(year, month, day)).transpose()
+}
+
 /// A slug read back from the database; a bad one is a decoding error.
 pub fn stored_slug(s: &str) -> Result<crate::domain::Slug, sqlx::Error> {
     crate::domain::Slug::parse(s).map_err(|e| decode(format!("stored slug {s:?}: {e}")))

@@ -152,6 +152,7 @@ const MACROS: &[(&str, &str)] = &[
     ("confirmed_count", "records"),
     ("paper_count", "records"),
     ("delivered", "records"),
+    ("adoption_lasts", "records"),
 ];
 
 fn rust_files(path: &Path, out: &mut Vec<std::path::PathBuf>) {

@@ -383,6 +383,96 @@ on_both_backends! {
         assert_eq!(count(app, "SELECT COUNT(*) FROM adoption_requests WHERE state = 'pending'").await, rounds, "the other city asked");
     }
 
+    /// A city that stops campaigning ends its adoption: the case says
+    /// "adopted from … to …", the city no longer edits it, and another city
+    /// may then adopt it without asking; taking it up again asks, as a new
+    /// adoption would (issue 28, N6).
+    async fn a_council_ends_its_adoption_and_the_case_tells_from_when_to_when(app: &TestApp) {
+        use app::on_pool;
+        on_pool!(&app.store.db, |pool| sqlx::query("INSERT INTO municipalities (slug, name, country_code) VALUES ('liege', 'Liège', 'BE')").execute(pool).await.map(|_| ())).unwrap();
+        let brussels = staff_member(app, "camille@brussels.example", Role::Council, Some("brussels")).await;
+        let liege = staff_member(app, "jo@liege.example", Role::Council, Some("liege")).await;
+        let page = "/staff/persons/vahid-afkari";
+        let save = |cookie: &str, ended_on: &str| {
+            let (cookie, ended_on) = (cookie.to_owned(), ended_on.to_owned());
+            async move {
+                post_as(app, &cookie, "/api/staff/save-adoption", page, &[
+                    ("lang", "en"), ("person", "vahid-afkari"), ("adopted_on", "2022-12-05"), ("ended_on", &ended_on),
+                ]).await
+            }
+        };
+        let brussels_lasting = "SELECT COUNT(*) FROM adoptions a JOIN persons p ON p.id = a.person_id
+            JOIN municipalities m ON m.id = a.municipality_id
+            WHERE p.slug = 'vahid-afkari' AND m.slug = 'brussels' AND a.ended_year IS NULL";
+        // A date to come, or before the adoption, is refused next to the field.
+        for (ended_on, problem) in [
+            ("2099-01", "This date is still to come: end the adoption once the council decided it."),
+            ("2022-11", "This is before the adoption began."),
+        ] {
+            assert_eq!(save(&brussels, ended_on).await.status, 302);
+            let form = app.get_with(page, &[("cookie", &brussels)]).await;
+            assert_eq!(form.texts("#adoption-ended_on-error"), [problem]);
+            assert_eq!(count(app, brussels_lasting).await, 1, "{ended_on} changes nothing");
+        }
+        // A city cannot end what it never adopted, nor ask to.
+        assert_eq!(save(&liege, "2026-11").await.status, 302);
+        let form = app.get_with(page, &[("cookie", &liege)]).await;
+        assert_eq!(form.texts("#adoption-ended_on-error"), ["Your municipality has not adopted this person: there is no adoption to end."]);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM adoption_requests").await, 0);
+
+        assert_eq!(save(&brussels, "2026-11").await.location().as_deref(), Some(page));
+        assert_eq!(count(app, brussels_lasting).await, 0);
+        let ended: Vec<String> = on_pool!(&app.store.db, |pool| sqlx::query_scalar(
+            "SELECT action FROM audit_log WHERE record_type = 'adoption' ORDER BY id"
+        ).fetch_all(pool).await).unwrap();
+        assert_eq!(ended, ["adoption.end"]);
+
+        // The public page tells the history; the lists name only those who hold the case.
+        let public = app.get("/persons/vahid-afkari").await;
+        let adoption = public.texts("ul.adoptions li").join(" | ");
+        assert!(adoption.contains("City of Brussels · adopted from 5 December 2022 to November 2026"), "{adoption}");
+        assert!(public.body.contains(r#"<time datetime="2026-11">"#));
+        assert!(!public.body.contains("GovernmentOrganization"), "no sponsor any more in the structured data");
+        let french = app.get("/fr/persons/vahid-afkari").await;
+        assert!(french.texts("ul.adoptions li").join(" ").contains("adoption 5 décembre 2022 – novembre 2026"), "{:?}", french.texts("ul.adoptions li"));
+        let place = app.get("/municipalities/brussels").await;
+        assert!(place.texts("ul.adopted-persons li").iter().any(|t| t == "Vahid Afkari · adopted from 5 December 2022 to November 2026"), "{:?}", place.texts("ul.adopted-persons li"));
+        let adopted_by_brussels = app.get("/persons?municipality=brussels").await;
+        assert!(!adopted_by_brussels.body.contains("/persons/vahid-afkari"), "the filter picks the cases Brussels holds");
+        let api: serde_json::Value = serde_json::from_str(&app.get("/api/v1/persons/vahid-afkari").await.body).unwrap();
+        assert_eq!(api["adoptions"][0]["ended_on"], "2026-11");
+        assert_eq!(api["adoptions"][0]["decided_on"], "2022-12-05");
+        let detail: serde_json::Value = serde_json::from_str(&app.get("/api/v1/municipalities/brussels").await.body).unwrap();
+        let vahid = detail["adoptions"].as_array().unwrap().iter().find(|a| a["person"] == "vahid-afkari").unwrap().clone();
+        assert_eq!(vahid["ended_on"], "2026-11");
+        let listing: serde_json::Value = serde_json::from_str(&app.get("/api/v1/municipalities").await.body).unwrap();
+        let brussels_listing = listing["items"].as_array().unwrap().iter().find(|m| m["slug"] == "brussels").unwrap().clone();
+        assert_eq!(brussels_listing["adopted_persons"], 4);
+
+        // Brussels no longer edits the case, and its staff page says why.
+        let edit = call(app, Some(&brussels), "/api/staff/update-person", "lang=en&person=vahid-afkari&full_name=Changed").await;
+        assert_eq!(edit, 403);
+        let desk = app.get_with(page, &[("cookie", &brussels)]).await;
+        assert!(desk.texts("p.hint").iter().any(|t| t.starts_with("Your municipality’s adoption of this person ended")), "{:?}", desk.texts("p.hint"));
+        assert_eq!(desk.attr("#adoption-ended_on", "value").as_deref(), Some("2026-11"));
+
+        // Nobody holds the public case now: Liège adopts it at once.
+        let liege_adopts = post_as(app, &liege, "/api/staff/save-adoption", page, &[
+            ("lang", "en"), ("person", "vahid-afkari"), ("adopted_on", "2026-12"),
+        ]).await;
+        assert_eq!(liege_adopts.status, 302);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM adoption_requests").await, 0);
+        let liege_lasting = "SELECT COUNT(*) FROM adoptions a JOIN municipalities m ON m.id = a.municipality_id
+            WHERE m.slug = 'liege' AND a.ended_year IS NULL";
+        assert_eq!(count(app, liege_lasting).await, 1);
+        // Brussels taking it up again is now a request, its adoption still ended.
+        assert_eq!(save(&brussels, "").await.status, 302);
+        assert_eq!(count(app, brussels_lasting).await, 0);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM adoption_requests WHERE state = 'pending'").await, 1);
+        let desk = app.get_with(page, &[("cookie", &brussels)]).await;
+        assert!(desk.texts(".notice")[0].starts_with("Your municipality’s adoption is now a request"), "{:?}", desk.texts(".notice"));
+    }
+
     async fn a_council_member_cannot_take_over_another_municipalitys_case(app: &TestApp) {
         let brussels = staff_member(app, "camille@brussels.example", Role::Council, Some("brussels")).await;
         {

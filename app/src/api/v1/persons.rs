@@ -124,12 +124,15 @@ impl From<StatusEventView> for TimelineEvent {
     }
 }
 
-/// A municipality's decision to adopt the person.
+/// A municipality's decision to adopt the person, and its end if it ended.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Adoption {
     pub municipality: Municipality,
     /// ISO 8601 with the precision known.
     pub decided_on: String,
+    /// When the municipality ended the adoption, ISO 8601 with the precision
+    /// known; `null` while it lasts.
+    pub ended_on: Option<String>,
     /// The council's decision reference.
     pub decision_reference: Option<String>,
 }
@@ -140,7 +143,7 @@ pub struct PersonDetails {
     pub person: Person,
     /// Oldest first.
     pub timeline: Vec<TimelineEvent>,
-    /// Earliest first.
+    /// Earliest first, ended ones too.
     pub adoptions: Vec<Adoption>,
     pub support_actions: Vec<SupportAction>,
 }
@@ -156,6 +159,7 @@ impl From<PersonDetail> for PersonDetails {
                 .map(|a| Adoption {
                     municipality: a.municipality.into(),
                     decided_on: a.adopted_on.to_string(),
+                    ended_on: a.ended_on.map(|d| d.to_string()),
                     decision_reference: a.decision_reference,
                 })
                 .collect(),

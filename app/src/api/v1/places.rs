@@ -71,13 +71,16 @@ pub struct AdoptedPerson {
     pub name: String,
     /// ISO 8601 with the precision known.
     pub decided_on: String,
+    /// When the municipality ended the adoption, ISO 8601 with the precision
+    /// known; `null` while it lasts.
+    pub ended_on: Option<String>,
     /// The council's decision reference.
     pub decision_reference: Option<String>,
     /// The council's note, as written.
     pub note: Option<String>,
 }
 
-/// A municipality and the published persons it adopted, latest first.
+/// A municipality and the published persons it adopted (ended adoptions too), latest first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MunicipalityDetails {
     pub slug: String,
@@ -171,6 +174,7 @@ pub async fn municipality(
                         person: person.slug.to_string(),
                         name: person.full_name,
                         decided_on: adoption.adopted_on.to_string(),
+                        ended_on: adoption.ended_on.map(|d| d.to_string()),
                         decision_reference: adoption.decision_reference,
                         note: adoption.note,
                     })
