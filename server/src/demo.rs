@@ -7,8 +7,13 @@ use app::i18n::Locale;
 use app::on_pool;
 use app::records::timeline::{NewStatusEvent, Provenance, Timeline};
 use app::records::translations::{Field, NewTranslation, Translations};
+use app::server::clock;
 use app::server::db::{BeginWrite, Db};
 use std::future::Future;
+
+/// Why the demo persons' consent says "public sources only".
+const DEMO_CONSENT_NOTE: &str =
+    "Demo data: every published fact comes from the City of Brussels' public page on international solidarity.";
 
 /// A demo text in English (the seed's language, so the original) with its
 /// French and Dutch translations: the City of Brussels works in both.
@@ -509,6 +514,23 @@ app::impl_for_connections! {
             .bind(m)
             .bind(d)
             .bind(person.adoption_note)
+            .execute(&mut *self)
+            .await?;
+            // What the demo publishes comes from the City of Brussels' public
+            // page: consent on record as "public sources only", for the name,
+            // the story and the country (no portrait); the risk is for staff
+            // to assess, and the first review is a season away.
+            let today = clock::today_date();
+            sqlx::query(
+                "INSERT INTO person_consents (person_id, given_by, given_on, covers_name, covers_portrait, covers_story,
+                                              covers_location, note, risk, review_on, recorded_at)
+                 VALUES ($1, 'public-sources', $2, TRUE, FALSE, TRUE, TRUE, $3, 'unassessed', $4, $5)",
+            )
+            .bind(person_id)
+            .bind(today)
+            .bind(DEMO_CONSENT_NOTE)
+            .bind(today + chrono::Days::new(90))
+            .bind(clock::now())
             .execute(&mut *self)
             .await?;
             Ok(person_id)

@@ -64,6 +64,8 @@ pub struct Application {
     feed_reach: app::feeds::sync::Reach,
     feed_worker: bool,
     retention_days: u32,
+    /// Links in the mails the hourly pass sends (consent reviews due).
+    public_url: String,
 }
 
 /// The per-address limits the guard applies: signing, staff logins, and
@@ -197,6 +199,7 @@ impl Application {
             render_cache: app::server::render_cache::RenderCache::new(settings.render_cache_bytes),
         };
         let limits = state.rate_limits.clone();
+        let public_url = state.public_url.clone();
         let router = router(state, sign_queue, &settings.site_root);
         let mailer = settings.mailer()?;
         Ok(Self {
@@ -208,6 +211,7 @@ impl Application {
             feed_reach: settings.feed_reach(),
             feed_worker: settings.feed_worker,
             retention_days: settings.retention_days,
+            public_url,
         })
     }
 
@@ -242,7 +246,11 @@ impl Application {
                 limits.iter().for_each(guard::RateLimit::forget_idle);
             }
         });
-        let retention = tokio::spawn(run_retention(self.db.clone(), self.retention_days));
+        let retention = tokio::spawn(run_retention(
+            self.db.clone(),
+            self.retention_days,
+            self.public_url.clone(),
+        ));
         let feeds = self
             .feed_worker
             .then(|| tokio::spawn(run_feed_sync(self.db.clone(), self.feed_reach)));
@@ -276,10 +284,10 @@ async fn run_feed_sync(db: Db, reach: app::feeds::sync::Reach) {
     }
 }
 
-/// Anonymises expired signatures and deletes expired sessions, at start
-/// and then hourly. Each pass is one
+/// Anonymises expired signatures, deletes expired sessions and announces
+/// the consent reviews due, at start and then hourly. Each pass is one
 /// UPDATE, so stopping between passes loses nothing.
-async fn run_retention(db: Db, retention_days: u32) {
+async fn run_retention(db: Db, retention_days: u32, public_url: String) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         every.tick().await;
@@ -306,6 +314,17 @@ async fn run_retention(db: Db, retention_days: u32) {
             app::backoffice::passwords::on_server::forget_expired(&db, clock::now()).await
         {
             tracing::error!(%error, "cannot delete expired password links");
+        }
+        let reviews = app::cases::consent::on_server::remind_due_reviews(
+            &db,
+            &public_url,
+            clock::today_date(),
+            clock::now(),
+        );
+        match reviews.await {
+            Ok(0) => {}
+            Ok(due) => tracing::info!(due, "consent reviews announced"),
+            Err(error) => tracing::error!(%error, "cannot announce the consent reviews due"),
         }
     }
 }

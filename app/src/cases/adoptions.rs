@@ -217,6 +217,24 @@ pub mod on_server {
                     &adoption,
                 )
                 .await?;
+                // A request of this city's still waiting is overtaken: approved
+                // later, it would rewrite what the council just decided.
+                let overtaken: Vec<i64> = sqlx::query_scalar(
+                    "UPDATE adoption_requests SET state = 'withdrawn', decided_by = $3, decided_at = $4
+                      WHERE person_id = $1 AND municipality_id = $2 AND state = 'pending' RETURNING id",
+                )
+                .bind(case.person_id)
+                .bind(case.municipality_id)
+                .bind(user.id)
+                .bind(crate::server::clock::now())
+                .fetch_all(&mut *tx)
+                .await?;
+                for id in overtaken {
+                    let entry = AuditEntry::new(user.actor(), "adoption_request.withdraw", "adoption_request", id)
+                        .before(&serde_json::json!({ "state": "pending" }))
+                        .after(&serde_json::json!({ "state": "withdrawn" }));
+                    tx.record_audit(&entry).await?;
+                }
                 tx.commit().await?;
             }
             Ok::<_, sqlx::Error>(outcome)

@@ -1,9 +1,10 @@
 //! Cases: the persons staff follow, drafts included, and the municipalities
 //! that adopted them. The list of persons and one person's workspace
 //! (`workspace`), the person's record (`persons`), adoptions and the
-//! requests an administrator decides (`adoptions`), and their pages
-//! (`pages`). Who may change a case is `records::owners`.
+//! requests an administrator decides (`adoptions`), consent and risk on
+//! record with their reviews (`consent`), and their pages (`pages`). Who may change a case is `records::owners`.
 pub mod adoptions;
+pub mod consent;
 pub mod pages;
 pub mod persons;
 pub mod workspace;

@@ -10,9 +10,10 @@ use crate::backoffice::pages::forms::{
 use crate::campaigns::actions::{SaveSupportAction, ACTION_FORM};
 use crate::campaigns::pages::ActionFields;
 use crate::cases::adoptions::{SaveAdoption, ADOPTION_FORM};
+use crate::cases::consent::{ConsentView, SaveConsent, CONSENT_FORM};
 use crate::cases::persons::{AdoptPerson, PersonRecord, UpdatePerson, PERSON_FORM};
 use crate::cases::workspace::{staff_person, staff_persons, PersonWorkspace, PersonsWorkspace};
-use crate::domain::{CountryCode, Permission, Translatable};
+use crate::domain::{ConsentGiver, CountryCode, Covered, Permission, RiskLevel, Translatable};
 use crate::i18n::{use_locale, Locale};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -60,6 +61,7 @@ pub fn StaffPersonsPage() -> impl IntoView {
                                     <th scope="col">{locale.t("staff.col_state")}</th>
                                     <th scope="col">{locale.t("staff.col_status")}</th>
                                     <th scope="col">{locale.t("staff.col_municipalities")}</th>
+                                    <th scope="col">{locale.t("staff.col_consent")}</th>
                                 </tr>
                             </thead>
                             <tbody>
@@ -84,6 +86,9 @@ pub fn StaffPersonsPage() -> impl IntoView {
                                                 </td>
                                                 <td>{status_label(locale, p.current_status)}</td>
                                                 <td>{p.municipalities.join(", ")}</td>
+                                                <td class:task=p
+                                                    .review
+                                                    .is_task()>{locale.t(p.review.label_key())}</td>
                                             </tr>
                                         }
                                     })
@@ -151,7 +156,7 @@ fn PersonFields(
     let f = PERSON_FORM;
     let refused = flash
         .as_ref()
-        .and_then(|fl| fl.error(f, "is_public"))
+        .and_then(|fl| fl.error(f, "publish"))
         .map(|key| locale.t(key));
     // Refused: what was typed lacks; else what the stored person lacks.
     let missing = match flash
@@ -364,6 +369,192 @@ fn AdoptionFields(
     }
 }
 
+/// The consent and risk on record, and, for the council holding the case,
+/// the form that records them anew.
+#[component]
+fn ConsentSection(
+    consent: Option<ConsentView>,
+    person: String,
+    may_edit: bool,
+    flash: Option<FormFlash>,
+) -> impl IntoView {
+    let locale = use_locale();
+    let record = match &consent {
+        None => view! { <p class="task">{locale.t("consent.missing_long")}</p> }.into_any(),
+        Some(c) => {
+            let covered: Vec<String> = Covered::ALL
+                .into_iter()
+                .filter(|fact| c.coverage.covers(*fact))
+                .map(|fact| locale.t(&fact.label_key()))
+                .collect();
+            let covered = if covered.is_empty() {
+                locale.t("consent.covers_nothing")
+            } else {
+                covered.join(", ")
+            };
+            view! {
+                <dl class="consent">
+                    <dt>{locale.t("consent.given_by")}</dt>
+                    <dd>{locale.t(&c.given_by.label_key())} ", " {c.given_on.format(locale)}</dd>
+                    <dt>{locale.t("consent.covers")}</dt>
+                    <dd>{covered}</dd>
+                    <dt>{locale.t("consent.risk")}</dt>
+                    <dd>{locale.t(&c.risk.label_key())}</dd>
+                    <dt>{locale.t("consent.review_on")}</dt>
+                    <dd class:task=c
+                        .review_due>
+                        {c.review_on.format(locale)}
+                        {c.review_due.then(|| format!(" · {}", locale.t("consent.review_due")))}
+                    </dd>
+                    {c
+                        .note
+                        .clone()
+                        .map(|note| {
+                            view! {
+                                <dt>{locale.t("consent.note")}</dt>
+                                <dd>{note}</dd>
+                            }
+                        })}
+                </dl>
+            }
+            .into_any()
+        }
+    };
+    let form = may_edit.then(|| {
+        let f = CONSENT_FORM;
+        let came_back = flash
+            .as_ref()
+            .filter(|fl| fl.form == f && fl.notice.is_none());
+        let chosen: Vec<String> = match (came_back, &consent) {
+            (Some(fl), _) => fl
+                .values
+                .get("covers")
+                .map(|v| v.lines().map(str::to_owned).collect())
+                .unwrap_or_default(),
+            (None, Some(c)) => Covered::ALL
+                .into_iter()
+                .filter(|fact| c.coverage.covers(*fact))
+                .map(|fact| fact.slug().to_owned())
+                .collect(),
+            (None, None) => Vec::new(),
+        };
+        let covers_error = flash
+            .as_ref()
+            .and_then(|fl| fl.error(f, "covers"))
+            .map(|k| locale.t(k));
+        let covers_invalid = covers_error.is_some();
+        let givers = std::iter::once((String::new(), String::new()))
+            .chain(
+                ConsentGiver::ALL
+                    .iter()
+                    .map(|g| (g.slug().to_owned(), locale.t(&g.label_key()))),
+            )
+            .collect();
+        let risks = std::iter::once((String::new(), String::new()))
+            .chain(
+                RiskLevel::ALL
+                    .iter()
+                    .map(|r| (r.slug().to_owned(), locale.t(&r.label_key()))),
+            )
+            .collect();
+        let value =
+            |read: fn(&ConsentView) -> String| consent.as_ref().map(read).unwrap_or_default();
+        view! {
+            <form method="post" action={<SaveConsent as ServerFn>::PATH} class="staff-form">
+                <LangField />
+                <input type="hidden" name="person" value=person.clone() />
+                <fieldset>
+                    <legend>{locale.t("consent.form_legend")}</legend>
+                    <p class="hint">{locale.t("consent.form_hint")}</p>
+                    <SelectField
+                        form=f
+                        name="given_by"
+                        label=locale.t("consent.given_by")
+                        value=value(|c| c.given_by.slug().to_owned())
+                        flash=flash.clone()
+                        options=givers
+                        required=true
+                    />
+                    <TextField
+                        form=f
+                        name="given_on"
+                        label=locale.t("consent.given_on")
+                        value=value(|c| c.given_on.to_string())
+                        flash=flash.clone()
+                        kind="date"
+                        required=true
+                    />
+                    <fieldset class="field-covers">
+                        <legend>{locale.t("consent.covers")}</legend>
+                        {covers_error
+                            .map(|e| {
+                                view! {
+                                    <p class="field-error" id="consent-covers-error">
+                                        {e}
+                                    </p>
+                                }
+                            })}
+                        {Covered::ALL
+                            .into_iter()
+                            .map(|fact| {
+                                let id = format!("consent-covers-{}", fact.slug());
+                                let checked = chosen.iter().any(|c| c == fact.slug());
+                                view! {
+                                    <div class="field check">
+                                        <input
+                                            id=id.clone()
+                                            type="checkbox"
+                                            name="covers[]"
+                                            value=fact.slug()
+                                            checked=checked
+                                            aria-invalid=covers_invalid.then_some("true")
+                                            aria-describedby=covers_invalid
+                                                .then_some("consent-covers-error")
+                                        />
+                                        <label for=id>{locale.t(&fact.label_key())}</label>
+                                    </div>
+                                }
+                            })
+                            .collect_view()}
+                    </fieldset>
+                    <TextArea
+                        form=f
+                        name="note"
+                        label=locale.t("consent.note")
+                        value=value(|c| c.note.clone().unwrap_or_default())
+                        flash=flash.clone()
+                        rows=3
+                    />
+                    <SelectField
+                        form=f
+                        name="risk"
+                        label=locale.t("consent.risk")
+                        value=value(|c| c.risk.slug().to_owned())
+                        flash=flash.clone()
+                        options=risks
+                        required=true
+                    />
+                    <TextField
+                        form=f
+                        name="review_on"
+                        label=locale.t("consent.review_on")
+                        value=value(|c| c.review_on.to_string())
+                        flash=flash.clone()
+                        kind="date"
+                        required=true
+                    />
+                </fieldset>
+                <button type="submit">{locale.t("staff.save")}</button>
+            </form>
+        }
+    });
+    view! {
+        <h2 id="consent">{locale.t("consent.heading")}</h2>
+        {record}
+        {form}
+    }
+}
+
 #[component]
 pub fn StaffPersonPage(slug: String) -> impl IntoView {
     crate::backoffice::pages::private_page();
@@ -502,6 +693,12 @@ fn PersonDesk(page: PersonWorkspace) -> impl IntoView {
                         </form>
                     }
                 })}
+            <ConsentSection
+                consent=page.consent.clone()
+                person=person.slug.clone()
+                may_edit=council && page.can_edit
+                flash=flash.clone()
+            />
             {(council && page.can_edit)
                 .then(|| {
                     view! {

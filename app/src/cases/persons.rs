@@ -2,7 +2,7 @@
 //! country, summary, rights, with the adoption itself), and edit a person
 //! their municipality adopted. Every change is audited in its transaction.
 use crate::backoffice::forms::TextKind;
-use crate::domain::{Translatable, Translation};
+use crate::domain::{Covered, Translatable, Translation};
 use crate::error::AppError;
 use crate::i18n::Locale;
 use leptos::prelude::*;
@@ -65,6 +65,17 @@ pub struct PersonRecord {
     pub translations: Vec<Translation>,
 }
 
+impl PersonRecord {
+    /// What the person's public page shows, which consent must cover.
+    pub fn published_facts(&self) -> Vec<Covered> {
+        Covered::shown(
+            self.is_public,
+            self.summary_html.is_some(),
+            self.country.is_some(),
+        )
+    }
+}
+
 impl Translatable for PersonRecord {
     fn fields(&self) -> &'static [&'static str] {
         &crate::domain::PERSON_FIELDS
@@ -109,7 +120,8 @@ pub mod on_server {
     use crate::backoffice::forms::Problems;
     use crate::backoffice::StaffUser;
     use crate::cases::adoptions::on_server::{parse_adoption, Adoption, AdoptionStore};
-    use crate::domain::{CountryCode, PersonName, RightsCategory, Slug};
+    use crate::cases::consent::on_server::ConsentStore;
+    use crate::domain::{CountryCode, Coverage, PersonName, RightsCategory, Slug};
     use crate::on_pool;
     use crate::records::owners::{case_to_change, council_municipality};
     use crate::records::translations::{publication_gate, write_translations, Kind, Translations};
@@ -294,7 +306,21 @@ pub mod on_server {
                 refuse(PERSON_FORM, &form, Problems::one("slug", "form.slug_taken")).await
             }
             Written::WaitsForTranslations(missing) => {
-                refuse_untranslated(PERSON_FORM, &form, "is_public", missing).await
+                refuse_untranslated(PERSON_FORM, &form, "publish", missing).await
+            }
+            Written::NotConsented(lacking) => {
+                let mut problems = Problems::default();
+                for fact in lacking {
+                    let field = match fact {
+                        Covered::Name | Covered::Portrait => "is_public".to_owned(),
+                        Covered::Story => {
+                            format!("summary_{}", person.texts.original_language.code())
+                        }
+                        Covered::Location => "country".to_owned(),
+                    };
+                    problems.add(&field, &format!("form.consent_lacks_{}", fact.slug()));
+                }
+                refuse(PERSON_FORM, &form, problems).await
             }
         }
     }
@@ -306,6 +332,9 @@ pub mod on_server {
         /// Refused: made public before the languages its municipalities
         /// require were written (what each lacks); nothing changed.
         WaitsForTranslations(Vec<crate::domain::MissingTranslation>),
+        /// Refused: public, it would show what consent does not cover
+        /// (issue 29); nothing changed.
+        NotConsented(Vec<Covered>),
     }
 
     /// Which person a save writes.
@@ -377,6 +406,11 @@ pub mod on_server {
             let Some(after) = after else {
                 return Ok(Written::SlugTaken);
             };
+            let consent = tx.consent_record(id).await?.map(|c| c.coverage());
+            let lacking = Coverage::lacking(consent.as_ref(), &after.published_facts());
+            if !lacking.is_empty() {
+                return Ok(Written::NotConsented(lacking));
+            }
             // Made public now: the languages its municipalities require first.
             if after.is_public && !before.as_ref().is_some_and(|b| b.is_public) {
                 let gate = publication_gate(

@@ -5,6 +5,7 @@ use super::persons::PersonRecord;
 use crate::api::{AdoptionView, RightsCategoryInfo};
 use crate::backoffice::forms::FormFlash;
 use crate::backoffice::StaffUser;
+use crate::cases::consent::{ConsentView, Review};
 use crate::domain::{CountryCode, PartialDate, Status};
 use crate::error::AppError;
 use crate::i18n::Locale;
@@ -19,6 +20,8 @@ pub struct StaffPersonRow {
     pub is_public: bool,
     pub current_status: Option<Status>,
     pub municipalities: Vec<String>,
+    /// Where the consent review stands.
+    pub review: Review,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +58,8 @@ pub struct PersonWorkspace {
     pub user: StaffUser,
     pub person: PersonRecord,
     pub adoptions: Vec<AdoptionView>,
+    /// The consent and risk on record, if any.
+    pub consent: Option<ConsentView>,
     /// This council member's municipality's adoption, if any, ended or not.
     pub own_adoption: Option<AdoptionView>,
     /// Whether this user may edit the person and open actions for them:
@@ -122,6 +127,7 @@ pub mod on_server {
 
     #[derive(sqlx::FromRow)]
     struct ListRow {
+        id: i64,
         slug: String,
         full_name: String,
         is_public: bool,
@@ -131,7 +137,7 @@ pub mod on_server {
     /// Every person, drafts too, by name.
     pub async fn list(db: &Db) -> Result<Vec<StaffPersonRow>, sqlx::Error> {
         let rows: Vec<ListRow> = on_pool!(db, |pool| sqlx::query_as(concat!(
-            "SELECT p.slug, p.full_name, p.is_public, ",
+            "SELECT p.id, p.slug, p.full_name, p.is_public, ",
             crate::current_status!("p"),
             " AS current_status FROM persons p"
         ))
@@ -145,9 +151,14 @@ pub mod on_server {
         ))
         .fetch_all(pool)
         .await)?;
+        let reviews = crate::cases::consent::on_server::reviews(db).await?;
         let mut persons = Vec::with_capacity(rows.len());
         for row in rows {
             persons.push(StaffPersonRow {
+                review: reviews
+                    .iter()
+                    .find(|(id, _)| *id == row.id)
+                    .map_or(Review::Missing, |(_, review)| *review),
                 municipalities: names
                     .iter()
                     .filter(|(slug, _)| *slug == row.slug)
@@ -188,6 +199,7 @@ pub mod on_server {
         });
         Ok(Some(PersonWorkspace {
             can_edit: own_adoption.as_ref().is_some_and(|a| a.ended_on.is_none()),
+            consent: crate::cases::consent::on_server::consent_of(db, id).await?,
             user: user.clone(),
             person,
             adoptions,

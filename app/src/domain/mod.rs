@@ -31,6 +31,7 @@ macro_rules! text_newtype {
 }
 
 mod availability;
+mod consent;
 mod delivery;
 mod email;
 mod line;
@@ -44,6 +45,9 @@ mod status_event;
 mod translation;
 
 pub use availability::Availability;
+pub use consent::{
+    ConsentGiver, Coverage, Covered, RiskLevel, UnknownConsentGiver, UnknownRiskLevel,
+};
 pub use delivery::{DeliveryMethod, UnknownDeliveryMethod};
 pub use email::{Email, EmailError};
 pub use line::{Line, LineError};

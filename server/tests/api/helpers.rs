@@ -774,6 +774,28 @@ pub async fn post_as(
     .await
 }
 
+/// Consent for `person` recorded by their council (`cookie`), as its form
+/// does: given by the family, the review a year ahead, covering `covers`.
+pub async fn record_consent(app: &TestApp, cookie: &str, person: &str, covers: &[&str]) -> Page {
+    let page = format!("/staff/persons/{person}");
+    let review_on = next_year();
+    let mut fields = vec![
+        ("lang", "en"),
+        ("person", person),
+        ("given_by", "family"),
+        ("given_on", "2026-11-01"),
+        ("risk", "high"),
+        ("review_on", &review_on),
+    ];
+    fields.extend(covers.iter().map(|fact| ("covers[]", *fact)));
+    post_as(app, cookie, "/api/staff/save-consent", &page, &fields).await
+}
+
+/// A day a year from now, as a form writes it: a review date to come.
+pub fn next_year() -> String {
+    (chrono::Utc::now().date_naive() + chrono::Days::new(365)).to_string()
+}
+
 /// A number the database answers, for checking what a request changed.
 pub async fn count(app: &TestApp, sql: &'static str) -> i64 {
     app::on_pool!(&app.store.db, |pool| sqlx::query_scalar::<_, i64>(sql)

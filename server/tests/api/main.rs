@@ -7,6 +7,7 @@ mod accounts;
 mod at_rest;
 mod cli;
 mod connections;
+mod consent;
 mod even_answers;
 mod federation;
 mod feed_sync;

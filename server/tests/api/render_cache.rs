@@ -263,6 +263,7 @@ const PARTLY_WATCHED: &[(&str, &str)] = &[
 const UNWATCHED: &[(&str, &str)] = &[
     ("content_version", "the counter itself"),
     ("adoption_requests", "staff pages only"),
+    ("person_consents", "staff pages only: consent reaches a public page only by making the person private, a change to persons (watched)"),
     ("audit_log", "staff pages only"),
     ("feed_entries", "the inbox; a published entry is a status event"),
     ("login_failures", "staff logins"),

@@ -2,7 +2,7 @@
 //! server function, adopting a case, support actions and their CSV, status
 //! updates from draft to public timeline with mail to signers, accounts, and
 //! the audit log written with every change.
-use crate::helpers::{count, post_as, staff_member, TestApp, PASSWORD};
+use crate::helpers::{count, post_as, record_consent, staff_member, TestApp, PASSWORD};
 use crate::on_both_backends;
 use app::domain::{Permission, Role};
 
@@ -90,6 +90,11 @@ const STAFF: &[(&str, Permission, &str)] = &[
         "/api/staff/change-password",
         Permission::ChangeOwnPassword,
         "lang=en&current_password=x&new_password=y&repeat_password=y",
+    ),
+    (
+        "/api/staff/save-consent",
+        Permission::ManageCases,
+        "lang=en&person=vahid-afkari&given_by=family&given_on=2026-01-01&risk=low&review_on=2027-06-01",
     ),
     ("/api/staff/adoption-requests", Permission::DecideAdoptions, ""),
     (
@@ -311,15 +316,33 @@ on_both_backends! {
         let shown_once = app.get_with("/staff/persons", &[("cookie", &council)]).await;
         assert!(shown_once.texts("#person-adopted_on-error").is_empty(), "the flash is shown once");
 
-        let adopted = post_as(app, &council, "/api/staff/adopt-person", "/staff/persons", &[
+        let person = [
             ("lang", "en"), ("full_name", "Narges Example"), ("aliases", "N. Example\nNarges Ex."),
             ("country", "IR"), ("original_language", "en"), ("summary_fr", "<p>Défenseuse</p>"), ("summary_nl", "<p>Verdedigster</p>"),
             ("summary_en", "<p onclick=\"x()\">Defender <script>alert(1)</script><a href=\"javascript:x\">bad</a> <a href=\"https://www.amnesty.org\">link</a></p>"),
             ("rights[]", "assembly-and-association"), ("rights[]", "gender-equality"), ("is_public", "on"),
-            ("adopted_on", "2026-11"), ("decision_reference", "CC 2026/123"), ("note", "Unanimous"),
-        ]).await;
+        ];
+        let adoption = [("adopted_on", "2026-11"), ("decision_reference", "CC 2026/123"), ("note", "Unanimous")];
+        // Public before consent is on record: refused, next to the box (issue 29).
+        let mut adopting = [&person[..], &adoption[..]].concat();
+        post_as(app, &council, "/api/staff/adopt-person", "/staff/persons", &adopting).await;
+        assert_eq!(count(app, "SELECT COUNT(*) FROM persons").await, persons_before);
+        let again = app.get_with("/staff/persons", &[("cookie", &council)]).await;
+        assert!(again.texts("#person-is_public-error")[0].starts_with("Consent to publish this person’s name is not on record"));
+        assert_eq!(again.attr("#person-is_public", "aria-invalid").as_deref(), Some("true"));
+        // A draft, consent recorded, then public.
+        adopting.retain(|(name, _)| *name != "is_public");
+        let adopted = post_as(app, &council, "/api/staff/adopt-person", "/staff/persons", &adopting).await;
         assert_eq!(adopted.status, 302);
         assert_eq!(adopted.location().as_deref(), Some("/staff/persons/narges-example"));
+        assert!(!app.get("/persons").await.body.contains("Narges Example"), "a draft");
+        let staff_page = app.get_with("/staff/persons/narges-example", &[("cookie", &council)]).await;
+        assert_eq!(staff_page.texts(".notice"), ["Adopted. The person is on the public site if you ticked “Show on the public site”."]);
+        record_consent(app, &council, "narges-example", &["name", "story", "location"]).await;
+        let mut publishing = person.to_vec();
+        publishing.push(("person", "narges-example"));
+        let published = post_as(app, &council, "/api/staff/update-person", "/staff/persons/narges-example", &publishing).await;
+        assert_eq!(published.location().as_deref(), Some("/staff/persons/narges-example"));
         let public = app.get("/persons").await;
         assert!(public.body.contains("Narges Example"), "the person is on the public list");
         let person = app.get("/persons/narges-example").await;
@@ -328,7 +351,6 @@ on_both_backends! {
         assert!(!person.body.contains("<script>alert") && !person.body.contains("onclick") && !person.body.contains("javascript:"));
         assert!(person.body.contains(r#"<a href="https://www.amnesty.org" rel="noopener noreferrer">link</a>"#), "{}", person.body);
         let staff_page = app.get_with("/staff/persons/narges-example", &[("cookie", &council)]).await;
-        assert_eq!(staff_page.texts(".notice"), ["Adopted. The person is on the public site if you ticked “Show on the public site”."]);
         assert_eq!(staff_page.attr("#adoption-decision_reference", "value").as_deref(), Some("CC 2026/123"));
         assert!(staff_page.body.contains("N. Example\nNarges Ex."), "aliases shown for editing");
 
@@ -347,7 +369,7 @@ on_both_backends! {
             ).fetch_all(pool).await).unwrap()
         };
         let actions: Vec<&str> = audit.iter().map(|(a, _, _)| a.as_str()).collect();
-        assert_eq!(actions, ["person.create", "adoption.create"]);
+        assert_eq!(actions, ["person.create", "adoption.create", "consent.create", "person.update"]);
         assert!(audit[0].2.as_deref().unwrap().contains("\"aliases\":[\"N. Example\",\"Narges Ex.\"]"), "{:?}", audit[0].2);
         assert!(audit[1].2.as_deref().unwrap().contains("CC 2026/123"));
     }
@@ -419,6 +441,9 @@ on_both_backends! {
         let form = app.get_with(page, &[("cookie", &liege)]).await;
         assert_eq!(form.texts("#adoption-ended_on-error"), ["Your municipality has not adopted this person: there is no adoption to end."]);
         assert_eq!(count(app, "SELECT COUNT(*) FROM adoption_requests").await, 0);
+        // While Brussels holds the case, Liège can only ask.
+        assert_eq!(save(&liege, "").await.status, 302);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM adoption_requests WHERE state = 'pending'").await, 1);
 
         assert_eq!(save(&brussels, "2026-11").await.location().as_deref(), Some(page));
         assert_eq!(count(app, brussels_lasting).await, 0);
@@ -432,13 +457,19 @@ on_both_backends! {
         let adoption = public.texts("ul.adoptions li").join(" | ");
         assert!(adoption.contains("City of Brussels · adopted from 5 December 2022 to November 2026"), "{adoption}");
         assert!(public.body.contains(r#"<time datetime="2026-11">"#));
-        assert!(!public.body.contains("GovernmentOrganization"), "no sponsor any more in the structured data");
+        assert!(public.body.contains(r#""sponsor":[]"#), "no sponsor any more in the structured data");
         let french = app.get("/fr/persons/vahid-afkari").await;
         assert!(french.texts("ul.adoptions li").join(" ").contains("adoption 5 décembre 2022 – novembre 2026"), "{:?}", french.texts("ul.adoptions li"));
         let place = app.get("/municipalities/brussels").await;
         assert!(place.texts("ul.adopted-persons li").iter().any(|t| t == "Vahid Afkari · adopted from 5 December 2022 to November 2026"), "{:?}", place.texts("ul.adopted-persons li"));
         let adopted_by_brussels = app.get("/persons?municipality=brussels").await;
-        assert!(!adopted_by_brussels.body.contains("/persons/vahid-afkari"), "the filter picks the cases Brussels holds");
+        assert_eq!(adopted_by_brussels.status, 200);
+        let held: Vec<String> = adopted_by_brussels.html()
+            .select(&scraper::Selector::parse("li.person-card").unwrap())
+            .filter_map(|card| card.value().attr("data-person").map(str::to_owned))
+            .collect();
+        assert_eq!(held.len(), 4, "the filter picks the cases Brussels holds: {held:?}");
+        assert!(!held.contains(&"vahid-afkari".to_owned()));
         let api: serde_json::Value = serde_json::from_str(&app.get("/api/v1/persons/vahid-afkari").await.body).unwrap();
         assert_eq!(api["adoptions"][0]["ended_on"], "2026-11");
         assert_eq!(api["adoptions"][0]["decided_on"], "2022-12-05");
@@ -461,7 +492,9 @@ on_both_backends! {
             ("lang", "en"), ("person", "vahid-afkari"), ("adopted_on", "2026-12"),
         ]).await;
         assert_eq!(liege_adopts.status, 302);
-        assert_eq!(count(app, "SELECT COUNT(*) FROM adoption_requests").await, 0);
+        // Its earlier request is overtaken: approved later, it would rewrite this adoption.
+        assert_eq!(count(app, "SELECT COUNT(*) FROM adoption_requests WHERE state = 'pending'").await, 0);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM adoption_requests WHERE state = 'withdrawn'").await, 1);
         let liege_lasting = "SELECT COUNT(*) FROM adoptions a JOIN municipalities m ON m.id = a.municipality_id
             WHERE m.slug = 'liege' AND a.ended_year IS NULL";
         assert_eq!(count(app, liege_lasting).await, 1);
@@ -471,6 +504,18 @@ on_both_backends! {
         assert_eq!(count(app, "SELECT COUNT(*) FROM adoption_requests WHERE state = 'pending'").await, 1);
         let desk = app.get_with(page, &[("cookie", &brussels)]).await;
         assert!(desk.texts(".notice")[0].starts_with("Your municipality’s adoption is now a request"), "{:?}", desk.texts(".notice"));
+        // Approved, it lasts again beside Liège's.
+        let admin = staff_member(app, "admin@brussels.example", Role::Admin, None).await;
+        let request: i64 = on_pool!(&app.store.db, |pool| sqlx::query_scalar("SELECT id FROM adoption_requests WHERE state = 'pending'").fetch_one(pool).await).unwrap();
+        let decided = post_as(app, &admin, "/api/staff/decide-adoption", "/staff/requests", &[
+            ("lang", "en"), ("request", &request.to_string()), ("decision", "approve"),
+        ]).await;
+        assert_eq!(decided.status, 302);
+        assert_eq!(count(app, brussels_lasting).await, 1);
+        let audited: Vec<String> = on_pool!(&app.store.db, |pool| sqlx::query_scalar(
+            "SELECT action FROM audit_log WHERE record_type = 'adoption' ORDER BY id"
+        ).fetch_all(pool).await).unwrap();
+        assert_eq!(audited, ["adoption.end", "adoption.create", "adoption.resume"]);
     }
 
     async fn a_council_member_cannot_take_over_another_municipalitys_case(app: &TestApp) {

@@ -1,7 +1,7 @@
 //! Content in every language of the network, over real HTTP on both
 //! backends: each page shows a record's text in the page's language, or the
 //! original marked with its `lang` and a visible note.
-use crate::helpers::{count, post_as, staff_member, TestApp};
+use crate::helpers::{count, post_as, record_consent, staff_member, TestApp};
 use crate::on_both_backends;
 use app::domain::Role;
 use app::i18n::Locale;
@@ -276,15 +276,22 @@ on_both_backends! {
         let refusal = "Not published: write the missing translations first, or publish now with the translations to follow (urgent news only).";
         let queue = || async { app.get_with("/staff/translations", &[("cookie", &comms)]).await };
 
-        // Made public in French only: refused, what was typed kept, nothing stored.
-        let persons = count(app, "SELECT COUNT(*) FROM persons").await;
+        // A draft with consent on record, then made public in French only:
+        // refused, what was typed kept, nothing stored.
         let person = [
             ("lang", "en"), ("full_name", "Narges Example"), ("country", "IR"), ("original_language", "fr"),
-            ("summary_fr", "<p>Défenseuse des droits des femmes.</p>"), ("is_public", "on"), ("adopted_on", "2026-11"),
+            ("summary_fr", "<p>Défenseuse des droits des femmes.</p>"), ("is_public", "on"), ("person", "narges-example"),
         ];
-        post_as(app, &council, "/api/staff/adopt-person", "/staff/persons", &person).await;
-        assert_eq!(count(app, "SELECT COUNT(*) FROM persons").await, persons);
-        let page = app.get_with("/staff/persons", &[("cookie", &council)]).await;
+        let draft = [
+            ("lang", "en"), ("full_name", "Narges Example"), ("country", "IR"), ("original_language", "fr"),
+            ("summary_fr", "<p>Défenseuse des droits des femmes.</p>"), ("adopted_on", "2026-11"),
+        ];
+        post_as(app, &council, "/api/staff/adopt-person", "/staff/persons", &draft).await;
+        record_consent(app, &council, "narges-example", &["name", "story", "location"]).await;
+        let public = "SELECT COUNT(*) FROM persons WHERE slug = 'narges-example' AND is_public";
+        post_as(app, &council, "/api/staff/update-person", "/staff/persons/narges-example", &person).await;
+        assert_eq!(count(app, public).await, 0);
+        let page = app.get_with("/staff/persons/narges-example", &[("cookie", &council)]).await;
         assert_eq!(page.texts("#publish-refused"), [refusal]);
         assert_eq!(page.texts("#person-summary_fr"), ["<p>Défenseuse des droits des femmes.</p>"]);
         assert_eq!(page.texts(".missing-translations li"), ["Dutch: Summary"], "names what is missing");
@@ -294,8 +301,9 @@ on_both_backends! {
         // Urgent: public now, the translations to follow, audited and queued.
         let mut urgent = person.to_vec();
         urgent.push(("translations_to_follow", "1"));
-        let adopted = post_as(app, &council, "/api/staff/adopt-person", "/staff/persons", &urgent).await;
+        let adopted = post_as(app, &council, "/api/staff/update-person", "/staff/persons/narges-example", &urgent).await;
         assert_eq!(adopted.location().as_deref(), Some("/staff/persons/narges-example"));
+        assert_eq!(count(app, public).await, 1);
         let nl = app.get("/nl/persons/narges-example").await;
         assert!(marked_originals(&nl).contains(&("fr".to_owned(), "Défenseuse des droits des femmes.".to_owned())));
         let audited = count(app, "SELECT COUNT(*) FROM audit_log WHERE action = 'person.publish_before_translation'").await;
@@ -305,8 +313,7 @@ on_both_backends! {
 
         // The Dutch written: off the queue, and shown.
         let mut edit = person.to_vec();
-        edit.retain(|(k, _)| *k != "adopted_on");
-        edit.extend([("person", "narges-example"), ("summary_nl", "<p>Verdedigster van vrouwenrechten.</p>")]);
+        edit.push(("summary_nl", "<p>Verdedigster van vrouwenrechten.</p>"));
         post_as(app, &council, "/api/staff/update-person", "/staff/persons/narges-example", &edit).await;
         assert!(queue().await.texts(row).is_empty());
         assert!(app.get("/nl/persons/narges-example").await.body.contains("Verdedigster van vrouwenrechten."));

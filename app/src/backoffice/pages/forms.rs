@@ -386,13 +386,32 @@ pub fn CheckField(
     checked: bool,
     flash: Option<FormFlash>,
 ) -> impl IntoView {
+    let locale = use_locale();
     let id = format!("{form}-{name}");
+    let error = problem(locale, &flash, &form, &name);
     let came_back = flash.as_ref().and_then(|f| f.value(&form, &name));
     let checked = came_back.map(|v| !v.is_empty()).unwrap_or(checked);
+    let described = described_by(&id, false, error.is_some());
     view! {
         <div class="field check">
-            <input id=id.clone() name=name type="checkbox" value="on" checked=checked />
-            <label for=id>{label}</label>
+            <input
+                id=id.clone()
+                name=name
+                type="checkbox"
+                value="on"
+                checked=checked
+                aria-invalid=error.is_some().then_some("true")
+                aria-describedby=described
+            />
+            <label for=id.clone()>{label}</label>
+            {error
+                .map(|e| {
+                    view! {
+                        <p class="field-error" id=format!("{id}-error")>
+                            {e}
+                        </p>
+                    }
+                })}
         </div>
     }
 }
