@@ -69,15 +69,35 @@ test('an admin creates a council member, who adopts a person; comms publishes "R
   await page.locator('#person-adopted_on').fill('2026-11-27');
   await page.locator('#person-decision_reference').fill(`CC-${project}`);
   await page.getByRole('button', { name: 'Adopt' }).click();
+  // Nothing about a person is public before consent is on record: refused
+  // next to the box, what was typed kept (issue 29).
+  await expect(page.locator('#person-is_public-error')).toContainText('Consent to publish this person’s name is not on record');
+  await expect(page.locator('#person-summary_en')).toHaveValue(/Defender of/);
+  await page.getByLabel('Show on the public site').uncheck();
+  await page.getByRole('button', { name: 'Adopt' }).click();
+  await expect(page).toHaveURL(new RegExp(`/staff/persons/${slug}$`));
+  await expect(page.locator('.notice')).toContainText('Adopted.');
+  // The council records what the family agreed to, then publishes.
+  const nextYear = new Date(Date.now() + 365 * 864e5).toISOString().slice(0, 10);
+  const consent = page.locator('form:has(#consent-given_by)');
+  await page.locator('#consent-given_by').selectOption('family');
+  await page.locator('#consent-given_on').fill('2026-11-27');
+  for (const fact of ['name', 'story', 'location']) await page.locator(`#consent-covers-${fact}`).check();
+  await page.locator('#consent-risk').selectOption('high');
+  await page.locator('#consent-review_on').fill(nextYear);
+  await consent.getByRole('button', { name: 'Save' }).click();
+  await expect(page.locator('dl.consent')).toContainText('their family');
+  const edit = page.locator('form:has(#person-full_name)');
+  await page.getByLabel('Show on the public site').check();
+  await edit.getByRole('button', { name: 'Save', exact: true }).click();
   // Brussels requires French and Dutch before a person is public: refused,
   // what was typed kept, until they are written.
   await expect(page.locator('#publish-refused')).toBeVisible();
   await expect(page.locator('#person-summary_en')).toHaveValue(/Defender of/);
   await page.locator('#person-summary_fr').fill('<p>Défenseur des <em>travailleurs</em>.</p>');
   await page.locator('#person-summary_nl').fill('<p>Verdediger van <em>arbeiders</em>.</p>');
-  await page.getByRole('button', { name: 'Adopt' }).click();
-  await expect(page).toHaveURL(new RegExp(`/staff/persons/${slug}$`));
-  await expect(page.locator('.notice')).toContainText('Adopted.');
+  await edit.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.locator('.notice')).toContainText('Saved.');
   await page.goto('/persons');
   await expect(page.getByRole('link', { name: person })).toBeVisible();
   await page.goto(`/persons/${slug}`);
