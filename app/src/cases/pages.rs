@@ -805,7 +805,9 @@ fn PersonDesk(page: PersonWorkspace) -> impl IntoView {
                             .map(|u| {
                                 let state = locale
                                     .t(
-                                        if u.is_published {
+                                        if u.is_internal {
+                                            "staff.state_internal"
+                                        } else if u.is_published {
                                             "staff.state_published"
                                         } else {
                                             "staff.state_draft"

@@ -50,6 +50,8 @@ pub struct StaffUpdateRow {
     pub occurred_on: PartialDate,
     pub status: Option<Status>,
     pub is_published: bool,
+    /// Kept for staff, never published.
+    pub is_internal: bool,
     pub from_feed: bool,
 }
 
@@ -242,6 +244,7 @@ pub mod on_server {
         occurred_day: Option<i32>,
         status: Option<String>,
         is_published: bool,
+        is_internal: bool,
         provenance: String,
     }
 
@@ -249,7 +252,7 @@ pub mod on_server {
     async fn updates(db: &Db, person_id: i64) -> Result<Vec<StaffUpdateRow>, sqlx::Error> {
         let rows: Vec<UpdateRow> = on_pool!(db, |pool| sqlx::query_as(concat!(
             "SELECT e.id, e.title, e.occurred_year, e.occurred_month, e.occurred_day, e.status,
-                    e.is_published, e.provenance
+                    e.is_published, e.is_internal, e.provenance
                FROM status_events e WHERE e.person_id = $1 ORDER BY ",
             crate::newest_first!("e")
         ))
@@ -268,6 +271,7 @@ pub mod on_server {
                     )?,
                     status: stored_status(row.status.as_deref())?,
                     is_published: row.is_published,
+                    is_internal: row.is_internal,
                     from_feed: row.provenance != "manual",
                 })
             })

@@ -23,6 +23,9 @@ pub struct StatusEventRecord {
     /// `manual` (written by staff) or `feed` (taken from a partner's feed).
     pub provenance: String,
     pub is_published: bool,
+    /// Kept for staff, never published (issue 29).
+    #[serde(default)]
+    pub is_internal: bool,
     /// The title, body and source title in the other languages, where written.
     pub translations: Vec<Translation>,
 }

@@ -43,6 +43,8 @@ pub struct StatusUpdateForm {
     pub checked_en: String,
     pub checked_fr: String,
     pub checked_nl: String,
+    /// Ticked: kept for staff, never published.
+    pub internal: String,
 }
 
 #[cfg(feature = "ssr")]
@@ -206,6 +208,8 @@ pub mod on_server {
         /// The title, body (sanitized) and source title in every language.
         pub texts: LanguageInput,
         pub source_url: Option<String>,
+        /// Kept for staff, never published.
+        pub internal: bool,
     }
 
     /// Parses the status update form; every problem is noted next to its field.
@@ -233,6 +237,7 @@ pub mod on_server {
             fact: fact?,
             texts: texts?,
             source_url: source_url?,
+            internal: !form.internal.trim().is_empty(),
         })
     }
 
@@ -259,7 +264,8 @@ pub mod on_server {
         let Some(input) = parse_update_form(&mut problems, &form) else {
             return refuse(UPDATE_FORM, &form, problems).await;
         };
-        let id = write(&db, user, person_id, existing, &input)
+        let public_url = crate::server::context::state()?.public_url;
+        let id = write(&db, user, person_id, existing, &input, &public_url)
             .await?
             .ok_or_else(|| AppError::not_found("status update"))?;
         done(
@@ -278,6 +284,7 @@ pub mod on_server {
         person_id: i64,
         existing: Option<i64>,
         input: &UpdateInput,
+        public_url: &str,
     ) -> Result<Option<i64>, sqlx::Error> {
         let now = crate::server::clock::now();
         let fact = &input.fact;
@@ -326,6 +333,17 @@ pub mod on_server {
                     (tx.insert_status_event(&event, now).await?, None)
                 }
             };
+            sqlx::query("UPDATE status_events SET is_internal = $2 WHERE id = $1")
+                .bind(id)
+                .bind(input.internal)
+                .execute(&mut *tx)
+                .await?;
+            // Made internal once published: it leaves the public timeline
+            // now, the timeline's own way (current status, audit).
+            if input.internal && before.as_ref().is_some_and(|b| b.is_published) {
+                tx.set_published(user.actor(), id, false, now, public_url)
+                    .await?;
+            }
             write_translations(
                 &mut *tx,
                 Kind::StatusEvent,
@@ -355,6 +373,8 @@ pub mod on_server {
     enum Published {
         Done,
         NoSuchUpdate,
+        /// Refused: staff keep it internal.
+        Internal,
         /// Refused: what each required language lacks; nothing changed.
         WaitsForTranslations(Vec<crate::domain::MissingTranslation>),
     }
@@ -379,6 +399,9 @@ pub mod on_server {
             let Some(record) = tx.status_event_record(id).await? else {
                 return Ok::<_, sqlx::Error>(Published::NoSuchUpdate);
             };
+            if publish && record.is_internal {
+                return Ok(Published::Internal);
+            }
             if let Some(publication) = publication {
                 let gate = publication_gate(
                     &mut *tx,
@@ -403,6 +426,10 @@ pub mod on_server {
             Published::NoSuchUpdate => return Err(AppError::not_found("status update")),
             Published::WaitsForTranslations(missing) => {
                 return refuse_untranslated(UPDATE_FORM, &(), "publish", missing).await;
+            }
+            Published::Internal => {
+                let problems = Problems::one("publish", "form.internal_not_published");
+                return refuse(UPDATE_FORM, &(), problems).await;
             }
             Published::Done => {}
         }
@@ -538,6 +565,7 @@ pub mod on_server {
                 source_url: None,
                 provenance: "manual".into(),
                 is_published: false,
+                is_internal: false,
                 translations: translations
                     .iter()
                     .map(|(language, field, outdated)| crate::domain::Translation {

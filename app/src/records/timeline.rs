@@ -223,6 +223,7 @@ struct RecordRow {
     source_url: Option<String>,
     provenance: String,
     is_published: bool,
+    is_internal: bool,
     original_language: String,
 }
 
@@ -265,6 +266,7 @@ impl RecordRow {
             source_url: self.source_url,
             provenance: self.provenance,
             is_published: self.is_published,
+            is_internal: self.is_internal,
         })
     }
 }
@@ -306,7 +308,7 @@ crate::impl_for_connections! {
             let Some(row) = sqlx::query_as::<_, RecordRow>(
                 "SELECT e.id, p.slug AS person, e.status, e.occurred_year, e.occurred_month, e.occurred_day,
                         e.title, e.body_html, e.source_title, e.source_url, e.provenance, e.is_published,
-                        e.original_language
+                        e.is_internal, e.original_language
                    FROM status_events e JOIN persons p ON p.id = e.person_id WHERE e.id = $1",
             )
             .bind(id)

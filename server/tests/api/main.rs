@@ -13,6 +13,7 @@ mod federation;
 mod feed_sync;
 mod feeds;
 mod instances;
+mod internal_facts;
 mod layout;
 mod open_data;
 mod outcomes;

@@ -3,7 +3,7 @@
 //! and publish or unpublish it.
 use crate::backoffice::forms::{FormFlash, TextKind};
 use crate::backoffice::pages::forms::{
-    gate, gated, language_fieldsets, FlashNotice, LangField, LanguageFieldSpec,
+    gate, gated, language_fieldsets, CheckField, FlashNotice, LangField, LanguageFieldSpec,
     MissingTranslations, SelectField, StaffNav, TextField,
 };
 use crate::domain::{Permission, Status, StatusEventRecord, Translatable};
@@ -63,6 +63,7 @@ fn UpdateFields(
         ),
         None => Default::default(),
     };
+    let internal = record.as_ref().is_some_and(|r| r.is_internal);
     view! {
         <LangField />
         <input type="hidden" name="update" value=id />
@@ -91,6 +92,13 @@ fn UpdateFields(
             value=source_url
             flash=flash.clone()
             kind="url"
+        />
+        <CheckField
+            form=f
+            name="internal"
+            label=locale.t("staff.internal_update")
+            checked=internal
+            flash=flash.clone()
         />
         {language_fieldsets(f, &UPDATE_TEXTS, record.as_ref(), &required, &flash)}
     }
@@ -174,7 +182,19 @@ pub fn StaffUpdatePage(id: String) -> impl IntoView {
                     .as_ref()
                     .and_then(|f| f.error(UPDATE_FORM, "publish"))
                     .map(|key| locale.t(key));
-                let publication = if u.is_published {
+                let publication = if u.is_internal {
+                    view! {
+                        {refused
+                            .map(|text| {
+                                view! {
+                                    <p class="field-error" role="alert" id="publish-refused">
+                                        {text}
+                                    </p>
+                                }
+                            })}
+                    }
+                        .into_any()
+                } else if u.is_published {
                     view! {
                         <form
                             method="post"
@@ -288,7 +308,9 @@ pub fn StaffUpdatePage(id: String) -> impl IntoView {
                             <strong>
                                 {locale
                                     .t(
-                                        if u.is_published {
+                                        if u.is_internal {
+                                            "staff.state_internal"
+                                        } else if u.is_published {
                                             "staff.state_published"
                                         } else {
                                             "staff.state_draft"
