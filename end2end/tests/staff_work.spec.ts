@@ -87,6 +87,12 @@ test('an admin creates a council member, who adopts a person; comms publishes "R
   await page.locator('#consent-review_on').fill(nextYear);
   await consent.getByRole('button', { name: 'Save' }).click();
   await expect(page.locator('dl.consent')).toContainText('their family');
+  if (testInfo.project.name === 'hydrated') {
+    // The council's view of a case, with its adoption, consent and edit forms.
+    const results = await new AxeBuilder({ page }).analyze();
+    const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`)).toEqual([]);
+  }
   const edit = page.locator('form:has(#person-full_name)');
   await page.getByLabel('Show on the public site').check();
   await edit.getByRole('button', { name: 'Save', exact: true }).click();
