@@ -181,19 +181,16 @@ pub fn StaffUpdatePage(id: String) -> impl IntoView {
                 let refused = flash
                     .as_ref()
                     .and_then(|f| f.error(UPDATE_FORM, "publish"))
-                    .map(|key| locale.t(key));
+                    .map(|key| {
+                        // Why a publication was refused: an internal update, or missing translations.
+                        view! {
+                            <p class="field-error" role="alert" id="publish-refused">
+                                {locale.t(key)}
+                            </p>
+                        }
+                    });
                 let publication = if u.is_internal {
-                    view! {
-                        {refused
-                            .map(|text| {
-                                view! {
-                                    <p class="field-error" role="alert" id="publish-refused">
-                                        {text}
-                                    </p>
-                                }
-                            })}
-                    }
-                        .into_any()
+                    refused.into_any()
                 } else if u.is_published {
                     view! {
                         <form
@@ -210,14 +207,7 @@ pub fn StaffUpdatePage(id: String) -> impl IntoView {
                 } else {
                     let waiting = !missing.is_empty();
                     view! {
-                        {refused
-                            .map(|text| {
-                                view! {
-                                    <p class="field-error" role="alert" id="publish-refused">
-                                        {text}
-                                    </p>
-                                }
-                            })}
+                        {refused}
                         <MissingTranslations missing=missing.clone() />
                         <form
                             method="post"
