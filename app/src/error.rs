@@ -18,6 +18,10 @@ pub enum AppError {
     Forbidden(String),
     #[error("no such {0}")]
     NotFound(String),
+    /// A case taken down (issue 29): 410, with a neutral text that names
+    /// nobody, so that readers, caches and search engines drop their copies.
+    #[error("no longer shown")]
+    Gone,
     /// A form or request that cannot be taken, with what is wrong in it.
     #[error("invalid: {0}")]
     Invalid(String),
@@ -53,6 +57,7 @@ impl AppError {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Gone => StatusCode::GONE,
             AppError::Invalid(_) | AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -90,7 +95,10 @@ impl FromServerFnError for AppError {
                 .is_some_and(|parts| is_plain_form_post(&parts.headers));
             let always = matches!(
                 self,
-                AppError::Forbidden(_) | AppError::NotFound(_) | AppError::BadRequest(_)
+                AppError::Forbidden(_)
+                    | AppError::NotFound(_)
+                    | AppError::Gone
+                    | AppError::BadRequest(_)
             );
             if chosen.is_ok_and(|chosen| !chosen) && (always || !plain_form_post) {
                 response.set_status(self.status());

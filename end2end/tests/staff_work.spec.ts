@@ -155,6 +155,24 @@ test('an admin creates a council member, who adopts a person; comms publishes "R
   await expect(title).toHaveAttribute('lang', 'fr');
   await expect(page.locator('.timeline-event .event-body')).toHaveAttribute('lang', 'fr');
   await expect(page.locator('.timeline-event .untranslated')).toHaveText('Not yet translated: original in French.');
+  await page.goto('/staff');
+  await logOut(page);
+
+  // The risk changes: the council takes the case down (issue 29), and at
+  // once the public page says only that it is no longer shown.
+  await logIn(page, council, `/staff/persons/${slug}`);
+  await page.locator('#take-down-reason').fill('The family asked us to, after a new charge.');
+  await page.getByRole('button', { name: 'Take the case down' }).click();
+  await expect(page.locator('#take-down-confirm-error')).toHaveText('Tick the box to confirm: a take-down cannot be undone by you.');
+  await expect(page.locator('#take-down-reason')).toHaveValue('The family asked us to, after a new charge.');
+  await page.getByLabel(/I understand: the case disappears everywhere/).check();
+  await page.getByRole('button', { name: 'Take the case down' }).click();
+  await expect(page.locator('.notice')).toHaveText('The case is taken down: it is no longer shown anywhere.');
+  await expect(page.locator('.take-down-state')).toContainText('Taken down on');
+  const gone = await page.goto(`/fr/persons/${slug}`);
+  expect(gone?.status()).toBe(410);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Plus affiché');
+  await expect(page.locator('main')).not.toContainText(person);
 });
 
 test('staff record paper signatures, the delivery and the response; the public page shows them in French and Dutch', async ({ page, javaScriptEnabled }, testInfo) => {

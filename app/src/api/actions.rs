@@ -227,7 +227,12 @@ pub async fn get_support_action(
     lang: Locale,
 ) -> Result<Option<SupportActionDetail>, AppError> {
     let db = crate::server::context::db()?;
-    Ok(on_server::detail(&db, &slug, lang).await?)
+    match on_server::detail(&db, &slug, lang).await? {
+        None if crate::records::takedown::action_gone(&db, slug.as_str()).await? => {
+            Err(AppError::Gone)
+        }
+        detail => Ok(detail),
+    }
 }
 
 #[cfg(feature = "ssr")]

@@ -47,6 +47,51 @@ fn not_found() -> Response {
     (StatusCode::NOT_FOUND, "No such support action.").into_response()
 }
 
+/// 404, or, for an action about a person taken down (issue 29), what the
+/// city's page then shows in its frame or image: a neutral "no longer
+/// shown", naming nobody, with 410 so that caches let it go.
+async fn missing(state: &AppState, slug: &str, locale: Locale, badge: bool) -> Response {
+    match crate::records::takedown::action_gone(&state.db, slug).await {
+        Ok(false) => not_found(),
+        Err(error) => unreadable(error),
+        Ok(true) if badge => {
+            let text = locale.t("embed.badge_gone");
+            let svg = badge_svg(&locale.t("embed.badge_label"), &text, &text);
+            let mut response = (
+                StatusCode::GONE,
+                [(header::CONTENT_TYPE, "image/svg+xml")],
+                svg,
+            )
+                .into_response();
+            image_headers(response.headers_mut());
+            response
+        }
+        Ok(true) => {
+            let stylesheet = crate::server::stylesheet(&state.leptos_options);
+            let page = format!(
+                "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+                 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+                 <title>{title}</title><link rel=\"stylesheet\" href=\"{stylesheet}\"></head>\
+                 <body class=\"embed\"><main class=\"embed-card\"><p>{text}</p></main></body></html>",
+                lang = locale.code(),
+                title = escape(&locale.t("error.gone_title")),
+                text = escape(&locale.t("embed.gone")),
+            );
+            let mut response = (
+                StatusCode::GONE,
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                page,
+            )
+                .into_response();
+            response.headers_mut().insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(EMBED_POLICY),
+            );
+            response
+        }
+    }
+}
+
 /// The rule every reader follows (`AppError::from`, which logs the cause):
 /// 503 with Retry-After while the database cannot be reached, else 500.
 fn unreadable(error: sqlx::Error) -> Response {
@@ -76,7 +121,7 @@ async fn embed_page(
 ) -> Response {
     let action = match actions::listing(&state.db, &slug, locale).await {
         Ok(Some(action)) => action,
-        Ok(None) => return not_found(),
+        Ok(None) => return missing(&state, &slug, locale, false).await,
         Err(error) => return unreadable(error),
     };
     let stylesheet = crate::server::stylesheet(&state.leptos_options);
@@ -158,7 +203,7 @@ pub async fn badge(
         .unwrap_or_default();
     let (goal, confirmed) = match actions::live_count(&state, &slug).await {
         Ok(Some((goal, online, paper))) => (goal, online + paper),
-        Ok(None) => return not_found(),
+        Ok(None) => return missing(&state, &slug, locale, true).await,
         Err(error) => return unreadable(error),
     };
     let svg = badge_svg(
@@ -167,14 +212,17 @@ pub async fn badge(
         &locale.signature_count(confirmed, goal),
     );
     let mut response = cacheable(&headers, svg, "image/svg+xml", CACHE);
-    let out = response.headers_mut();
+    image_headers(response.headers_mut());
+    response
+}
+
+fn image_headers(out: &mut HeaderMap) {
     crate::api::v1::allow_any_origin(out);
     // Opened on its own, the image may run nothing.
     out.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
     );
-    response
 }
 
 /// A two-part badge in the usual style: a label and a value, each box as

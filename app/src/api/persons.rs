@@ -104,12 +104,18 @@ pub async fn list_persons(filter: PersonFilter, lang: Locale) -> Result<PersonLi
     Ok(PersonList { persons, choices })
 }
 
-/// One public person's case, or `None` for an unknown or unpublished slug;
+/// One public person's case, or `None` for an unknown or unpublished slug
+/// (`Gone` for a case taken down);
 /// its content in `lang` where translated, else in the original language.
 #[server]
 pub async fn get_person(slug: Slug, lang: Locale) -> Result<Option<PersonDetail>, AppError> {
     let db = crate::server::context::db()?;
-    Ok(on_server::detail(&db, &slug, lang).await?)
+    match on_server::detail(&db, &slug, lang).await? {
+        None if crate::records::takedown::person_gone(&db, slug.as_str()).await? => {
+            Err(AppError::Gone)
+        }
+        detail => Ok(detail),
+    }
 }
 
 #[cfg(feature = "ssr")]

@@ -79,7 +79,7 @@ crate::impl_for_connections! {
             .execute(&mut *self)
             .await?;
             let (subject, body) = password_mail(link, &token);
-            let mail = NewMail { recipient: link.email, subject: &subject, body_text: &body, list_unsubscribe: None };
+            let mail = NewMail { recipient: link.email, subject: &subject, body_text: &body, list_unsubscribe: None, about: None };
             self.enqueue(&mail, now).await
         }
     }

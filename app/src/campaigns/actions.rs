@@ -416,6 +416,11 @@ pub mod on_server {
         let db = crate::server::context::db()?;
         let locale = Locale::from_code(lang).unwrap_or_default();
         let found = action_to_run(&db, user.acting(), action).await?;
+        if open && crate::records::takedown::action_gone(&db, action).await? {
+            return Err(AppError::Invalid(
+                "its person's case was taken down: the action stays closed".into(),
+            ));
+        }
         if !set_open_state(&db, user.actor(), found.action_id, open).await? {
             return Err(AppError::Invalid(
                 "its signatures were delivered: a delivered action is not reopened".into(),

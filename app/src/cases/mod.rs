@@ -2,9 +2,11 @@
 //! that adopted them. The list of persons and one person's workspace
 //! (`workspace`), the person's record (`persons`), adoptions and the
 //! requests an administrator decides (`adoptions`), consent and risk on
-//! record with their reviews (`consent`), and their pages (`pages`). Who may change a case is `records::owners`.
+//! record with their reviews (`consent`), taking a case down when the risk
+//! changes (`takedown`), and their pages (`pages`). Who may change a case is `records::owners`.
 pub mod adoptions;
 pub mod consent;
 pub mod pages;
 pub mod persons;
+pub mod takedown;
 pub mod workspace;

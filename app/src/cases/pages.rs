@@ -12,6 +12,7 @@ use crate::campaigns::pages::ActionFields;
 use crate::cases::adoptions::{SaveAdoption, ADOPTION_FORM};
 use crate::cases::consent::{ConsentView, SaveConsent, CONSENT_FORM};
 use crate::cases::persons::{AdoptPerson, PersonRecord, UpdatePerson, PERSON_FORM};
+use crate::cases::takedown::{TakeDown, TakeDownView, UndoTakeDown, TAKE_DOWN_FORM};
 use crate::cases::workspace::{staff_person, staff_persons, PersonWorkspace, PersonsWorkspace};
 use crate::domain::{ConsentGiver, CountryCode, Covered, Permission, RiskLevel, Translatable};
 use crate::i18n::{use_locale, Locale};
@@ -555,6 +556,82 @@ fn ConsentSection(
     }
 }
 
+/// The take-down: on record (with the administrator's undo), or the form
+/// that takes the case down, which says what it does and asks to confirm
+/// (a box, so that it works without JavaScript).
+#[component]
+fn TakeDownSection(
+    take_down: Option<TakeDownView>,
+    person: String,
+    may_take_down: bool,
+    may_undo: bool,
+    flash: Option<FormFlash>,
+) -> impl IntoView {
+    let locale = use_locale();
+    let f = TAKE_DOWN_FORM;
+    let body = match take_down {
+        Some(t) => {
+            let undo = may_undo.then(|| {
+                view! {
+                    <form
+                        method="post"
+                        action={<UndoTakeDown as ServerFn>::PATH}
+                        class="staff-form"
+                    >
+                        <LangField />
+                        <input type="hidden" name="person" value=person.clone() />
+                        <p class="hint">{locale.t("staff.undo_take_down_hint")}</p>
+                        <button type="submit">{locale.t("staff.undo_take_down")}</button>
+                    </form>
+                }
+            });
+            view! {
+                <p class="take-down-state task">
+                    {locale.t("staff.taken_down_on").replace("%{date}", &t.taken_down_on)}
+                </p>
+                <dl class="take-down">
+                    <dt>{locale.t("staff.take_down_reason")}</dt>
+                    <dd>{t.reason}</dd>
+                </dl>
+                {undo}
+            }
+            .into_any()
+        }
+        None if may_take_down => view! {
+            <form method="post" action={<TakeDown as ServerFn>::PATH} class="staff-form">
+                <LangField />
+                <input type="hidden" name="person" value=person.clone() />
+                <p class="hint">{locale.t("staff.take_down_hint")}</p>
+                <TextArea
+                    form=f
+                    name="reason"
+                    label=locale.t("staff.take_down_reason")
+                    value=String::new()
+                    flash=flash.clone()
+                    rows=3
+                    required=true
+                />
+                <CheckField
+                    form=f
+                    name="confirm"
+                    label=locale.t("staff.take_down_confirm")
+                    checked=false
+                    flash=flash.clone()
+                />
+                <button type="submit" class="danger">
+                    {locale.t("staff.take_down")}
+                </button>
+            </form>
+        }
+        .into_any(),
+        None => ().into_any(),
+    };
+    view! {
+        <h2 id="take-down">{locale.t("staff.take_down_heading")}</h2>
+        {body}
+    }
+}
+
 #[component]
 pub fn StaffPersonPage(slug: String) -> impl IntoView {
     crate::backoffice::pages::private_page();
@@ -699,6 +776,18 @@ fn PersonDesk(page: PersonWorkspace) -> impl IntoView {
                 may_edit=council && page.can_edit
                 flash=flash.clone()
             />
+            {(page.may_take_down || page.take_down.is_some())
+                .then(|| {
+                    view! {
+                        <TakeDownSection
+                            take_down=page.take_down.clone()
+                            person=person.slug.clone()
+                            may_take_down=page.may_take_down
+                            may_undo=Permission::UndoTakeDowns.allows(page.user.role)
+                            flash=flash.clone()
+                        />
+                    }
+                })}
             {(council && page.can_edit)
                 .then(|| {
                     view! {

@@ -308,6 +308,14 @@ pub mod on_server {
             Written::WaitsForTranslations(missing) => {
                 refuse_untranslated(PERSON_FORM, &form, "publish", missing).await
             }
+            Written::TakenDown => {
+                refuse(
+                    PERSON_FORM,
+                    &form,
+                    Problems::one("is_public", "form.taken_down"),
+                )
+                .await
+            }
             Written::NotConsented(lacking) => {
                 let mut problems = Problems::default();
                 for fact in lacking {
@@ -335,6 +343,9 @@ pub mod on_server {
         /// Refused: public, it would show what consent does not cover
         /// (issue 29); nothing changed.
         NotConsented(Vec<Covered>),
+        /// Refused: public, but the case was taken down (only an
+        /// administrator's undo lifts that).
+        TakenDown,
     }
 
     /// Which person a save writes.
@@ -410,6 +421,19 @@ pub mod on_server {
             let lacking = Coverage::lacking(consent.as_ref(), &after.published_facts());
             if !lacking.is_empty() {
                 return Ok(Written::NotConsented(lacking));
+            }
+            if after.is_public {
+                let taken_down: bool = sqlx::query_scalar(concat!(
+                    "SELECT ",
+                    crate::taken_down!("p"),
+                    " FROM persons p WHERE p.id = $1"
+                ))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+                if taken_down {
+                    return Ok(Written::TakenDown);
+                }
             }
             // Made public now: the languages its municipalities require first.
             if after.is_public && !before.as_ref().is_some_and(|b| b.is_public) {

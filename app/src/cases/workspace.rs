@@ -67,6 +67,11 @@ pub struct PersonWorkspace {
     /// Whether this user may edit the person and open actions for them:
     /// their municipality's adoption lasts.
     pub can_edit: bool,
+    /// The take-down on record, if the case was taken down.
+    pub take_down: Option<crate::cases::takedown::TakeDownView>,
+    /// Whether this user may take the case down: a council member who may
+    /// edit it, or an administrator.
+    pub may_take_down: bool,
     pub actions: Vec<StaffActionRow>,
     /// Newest first.
     pub updates: Vec<StaffUpdateRow>,
@@ -199,8 +204,12 @@ pub mod on_server {
                 .find(|a| a.municipality.slug == mine.slug)
                 .cloned()
         });
+        let can_edit = own_adoption.as_ref().is_some_and(|a| a.ended_on.is_none());
         Ok(Some(PersonWorkspace {
-            can_edit: own_adoption.as_ref().is_some_and(|a| a.ended_on.is_none()),
+            can_edit,
+            take_down: crate::cases::takedown::on_server::take_down_of(db, id).await?,
+            may_take_down: user.role == crate::domain::Role::Admin
+                || (can_edit && Permission::TakeDownCases.allows(user.role)),
             consent: crate::cases::consent::on_server::consent_of(db, id).await?,
             user: user.clone(),
             person,

@@ -47,7 +47,8 @@ pub enum Permission {
     /// List, create, disable and enable accounts, change roles.
     ManageAccounts,
     ReadAuditLog,
-    /// See every case, drafts included, with its adoptions, actions and updates.
+    /// See every case, drafts included, with its adoptions, actions and
+    /// updates: administrators too, who may take a case down from there.
     ReadCases,
     /// Adopt persons, edit the cases one's municipality adopted, open support
     /// actions for them.
@@ -87,10 +88,17 @@ pub enum Permission {
     /// what `RecordOutcomes` made final (the action stays closed until its
     /// council reopens it), so only an administrator.
     UndoDeliveries,
+    /// Take a case down when the risk to the person changes suddenly (issue
+    /// 29): a council member of a municipality holding the case, or an
+    /// administrator (checked against the case there).
+    TakeDownCases,
+    /// Undo a take-down made by mistake: the person stays private, so only
+    /// an administrator.
+    UndoTakeDowns,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 16] = [
+    pub const ALL: [Permission; 18] = [
         Permission::ManageAccounts,
         Permission::ReadAuditLog,
         Permission::ReadCases,
@@ -107,6 +115,8 @@ impl Permission {
         Permission::TrustFeeds,
         Permission::ManageMunicipalities,
         Permission::UndoDeliveries,
+        Permission::TakeDownCases,
+        Permission::UndoTakeDowns,
     ];
 
     /// Who may do it.
@@ -117,14 +127,17 @@ impl Permission {
             | Permission::DecideAdoptions
             | Permission::TrustFeeds
             | Permission::ManageMunicipalities
-            | Permission::UndoDeliveries => &[Role::Admin],
-            Permission::ReadCases => &[Role::Council, Role::Comms],
+            | Permission::UndoDeliveries
+            | Permission::UndoTakeDowns => &[Role::Admin],
             Permission::ManageCases => &[Role::Council],
-            Permission::RunActions | Permission::ExportSignatures | Permission::RecordOutcomes => {
-                &[Role::Admin, Role::Council]
-            }
+            Permission::RunActions
+            | Permission::ExportSignatures
+            | Permission::RecordOutcomes
+            | Permission::TakeDownCases => &[Role::Admin, Role::Council],
             Permission::WriteUpdates | Permission::ReviewFeeds => &[Role::Comms],
-            Permission::ChangeOwnPassword | Permission::ReadActions => &Role::ALL,
+            Permission::ChangeOwnPassword | Permission::ReadActions | Permission::ReadCases => {
+                &Role::ALL
+            }
             Permission::ReadFeeds => &[Role::Admin, Role::Comms],
         }
     }
@@ -154,7 +167,7 @@ mod tests {
         let table = [
             (ManageAccounts, "admin"),
             (ReadAuditLog, "admin"),
-            (ReadCases, "council comms"),
+            (ReadCases, "admin council comms"),
             (ManageCases, "council"),
             (RunActions, "admin council"),
             (ExportSignatures, "admin council"),
@@ -168,6 +181,8 @@ mod tests {
             (TrustFeeds, "admin"),
             (ManageMunicipalities, "admin"),
             (UndoDeliveries, "admin"),
+            (TakeDownCases, "admin council"),
+            (UndoTakeDowns, "admin"),
         ];
         assert_eq!(table.len(), Permission::ALL.len());
         for (permission, roles) in table {

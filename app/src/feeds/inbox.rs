@@ -4,7 +4,9 @@
 //! transaction with taking the entry out of the inbox: the event enters the
 //! timeline, sets the status, and mails the signers who asked, like any
 //! update. What a trusted feed brings skips the inbox (see `sync`). Every
-//! status event from a feed keeps its provenance.
+//! status event from a feed keeps its provenance. An entry its source took
+//! down (a tombstone, issue 29) leaves the inbox and cannot be published;
+//! the page lists those of the last weeks, so staff know why.
 use super::subscriptions::PersonChoices;
 use crate::backoffice::forms::FormFlash;
 use crate::backoffice::StaffUser;
@@ -32,10 +34,27 @@ pub struct InboxEntry {
     pub person_name: Option<String>,
 }
 
+/// An entry its source took down, as staff are told of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WithdrawnEntry {
+    pub partner: String,
+    pub title: String,
+    pub person_name: Option<String>,
+    /// "YYYY-MM-DD".
+    pub withdrawn_on: String,
+    /// Whether an update made from it was published until then.
+    pub was_published: bool,
+}
+
+/// Entries taken down by their source are listed this long.
+pub const WITHDRAWN_LISTED_DAYS: i64 = 30;
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InboxWorkspace {
     pub user: StaffUser,
     pub entries: Vec<InboxEntry>,
+    /// Taken down by their source in the last `WITHDRAWN_LISTED_DAYS`, newest first.
+    pub withdrawn: Vec<WithdrawnEntry>,
     /// New entries in all; the page shows the latest `INBOX_PAGE`.
     pub waiting: i64,
     pub persons: PersonChoices,
@@ -66,6 +85,7 @@ pub async fn feed_inbox() -> Result<Option<InboxWorkspace>, AppError> {
         user,
         entries,
         waiting,
+        withdrawn: on_server::withdrawn(&db, crate::server::clock::now()).await?,
         persons: super::subscriptions::on_server::person_choices(&db).await?,
         flash: take_form_flash().await,
     }))
@@ -121,14 +141,14 @@ pub mod on_server {
                     p.slug AS person, p.full_name AS person_name
                FROM feed_entries e JOIN feeds f ON f.id = e.feed_id
                LEFT JOIN persons p ON p.id = e.matched_person_id
-              WHERE e.state = 'new'
+              WHERE e.state = 'new' AND e.withdrawn_at IS NULL
               ORDER BY e.id DESC LIMIT $1"
         )
         .bind(INBOX_PAGE)
         .fetch_all(pool)
         .await)?;
         let waiting: i64 = on_pool!(db, |pool| sqlx::query_scalar(
-            "SELECT COUNT(*) FROM feed_entries WHERE state = 'new'"
+            "SELECT COUNT(*) FROM feed_entries WHERE state = 'new' AND withdrawn_at IS NULL"
         )
         .fetch_one(pool)
         .await)?;
@@ -146,6 +166,34 @@ pub mod on_server {
             })
             .collect();
         Ok((entries, waiting))
+    }
+
+    /// The entries taken down by their source lately, newest first.
+    pub async fn withdrawn(db: &Db, now: i64) -> Result<Vec<WithdrawnEntry>, sqlx::Error> {
+        let rows: Vec<(String, String, Option<String>, i64, bool)> =
+            on_pool!(db, |pool| sqlx::query_as(
+                "SELECT f.partner, e.title, p.full_name, e.withdrawn_at, e.state = 'published'
+               FROM feed_entries e JOIN feeds f ON f.id = e.feed_id
+               LEFT JOIN persons p ON p.id = e.matched_person_id
+              WHERE e.withdrawn_at >= $1
+              ORDER BY e.withdrawn_at DESC, e.id DESC LIMIT $2"
+            )
+            .bind(now - WITHDRAWN_LISTED_DAYS * 86_400)
+            .bind(INBOX_PAGE)
+            .fetch_all(pool)
+            .await)?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(partner, title, person_name, at, was_published)| WithdrawnEntry {
+                    partner,
+                    title,
+                    person_name,
+                    withdrawn_on: utc(at, "%Y-%m-%d").unwrap_or_default(),
+                    was_published,
+                },
+            )
+            .collect())
     }
 
     /// An entry as publishing needs it.
@@ -175,21 +223,24 @@ pub mod on_server {
             .trim()
             .parse()
             .map_err(|_| AppError::not_found("feed entry"))?;
-        let entry: Option<EntryRow> = on_pool!(db, |pool| sqlx::query_as(
-            "SELECT e.state, e.url, e.summary_html, f.partner, e.language
+        let entry: Option<EntryRow> = on_pool!(db, |pool| {
+            sqlx::query_as(
+            "SELECT CASE WHEN e.withdrawn_at IS NULL THEN e.state ELSE 'withdrawn' END AS state,
+                    e.url, e.summary_html, f.partner, e.language
                FROM feed_entries e JOIN feeds f ON f.id = e.feed_id WHERE e.id = $1"
         )
         .bind(id)
         .fetch_optional(pool)
-        .await)?;
+        .await
+        })?;
         let entry = entry.ok_or_else(|| AppError::not_found("feed entry"))?;
         if entry.state != "new" {
-            return done(
-                &entry_form(id),
-                "feeds.already_reviewed",
-                &inbox_path(locale),
-            )
-            .await;
+            let notice = if entry.state == "withdrawn" {
+                "feeds.withdrawn_by_source"
+            } else {
+                "feeds.already_reviewed"
+            };
+            return done(&entry_form(id), notice, &inbox_path(locale)).await;
         }
         let mut problems = Problems::default();
         let person_id = person(db, &mut problems, &form.person).await?;
@@ -272,7 +323,8 @@ pub mod on_server {
         on_pool!(db, |pool| {
             let mut tx = pool.begin_write().await?;
             let claimed = sqlx::query(
-                "UPDATE feed_entries SET state = 'published' WHERE id = $1 AND state = 'new'",
+                "UPDATE feed_entries SET state = 'published'
+                  WHERE id = $1 AND state = 'new' AND withdrawn_at IS NULL",
             )
             .bind(id)
             .execute(&mut *tx)
@@ -312,7 +364,8 @@ pub mod on_server {
         let dismissed: Option<bool> = on_pool!(&db, |pool| {
             let mut tx = pool.begin_write().await?;
             let changed = sqlx::query(
-                "UPDATE feed_entries SET state = 'dismissed' WHERE id = $1 AND state = 'new'",
+                "UPDATE feed_entries SET state = 'dismissed'
+                  WHERE id = $1 AND state = 'new' AND withdrawn_at IS NULL",
             )
             .bind(id)
             .execute(&mut *tx)

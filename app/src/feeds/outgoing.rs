@@ -12,8 +12,18 @@
 //! change of the event's content or publication. Responses carry an ETag
 //! (a hash of the body) and Last-Modified (the newest entry); a request
 //! with a matching If-None-Match gets 304.
+//!
+//! A case taken down (issue 29) leaves every feed, and each Atom feed says
+//! so with an RFC 6721 tombstone per entry it had carried about the person
+//! (`<at:deleted-entry ref="…" when="…"/>`), which a following instance
+//! reads to hide its copies; JSON Feed has no tombstones, so ours carry the
+//! same list as an extension, `_deleted_entries` (README, "Feeds"). A
+//! person's own feed then holds only their tombstones, under a title that
+//! names nobody: a partner that followed just that feed learns of the
+//! take-down too (a 410 would only stop it fetching).
 use crate::i18n::Locale;
 use crate::on_pool;
+use crate::records::takedown::Tombstone;
 use crate::records::translations::stored_language;
 use crate::server::cacheable::cacheable;
 use crate::server::db::Db;
@@ -27,6 +37,11 @@ use http::{header, HeaderMap, HeaderValue, StatusCode};
 
 /// Entries per feed: readers poll often, and the timeline keeps the rest.
 pub const FEED_ENTRIES: i64 = 50;
+
+/// RFC 6721's namespace, for `at:deleted-entry`.
+pub const TOMBSTONES_NAMESPACE: &str = "http://purl.org/atompub/tombstones/1.0";
+/// Our JSON Feed extension carrying the same tombstones.
+pub const JSON_TOMBSTONES: &str = "_deleted_entries";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -102,6 +117,9 @@ pub struct OutgoingFeed {
     /// The feed's language; `None`: each entry in its original language.
     pub language: Option<Locale>,
     pub events: Vec<FeedEvent>,
+    /// The entries taken down: every person's in the site's and the
+    /// municipalities' feeds, the person's own in theirs.
+    pub tombstones: Vec<Tombstone>,
 }
 
 /// The title and page of a scope, or `None` when it does not exist (or is not public).
@@ -189,7 +207,7 @@ pub async fn load(
     language: Option<Locale>,
 ) -> Result<Option<OutgoingFeed>, sqlx::Error> {
     let Some((title, page)) = describe(db, scope).await? else {
-        return Ok(None);
+        return taken_down(db, public_url, scope, language).await;
     };
     let base = public_url.trim_end_matches('/');
     let host = http::Uri::try_from(base)
@@ -218,7 +236,35 @@ pub async fn load(
         author: "Lumières".to_owned(),
         language,
         events: events(db, scope, language).await?,
+        tombstones: match scope {
+            // Public: not taken down.
+            Scope::Person(_) => Vec::new(),
+            _ => crate::records::takedown::tombstones(db, None).await?,
+        },
     }))
+}
+
+/// The feed of a person taken down: their tombstones alone, titled and
+/// linked as the site's feed, so that it names nobody. `None` for any
+/// other scope that does not exist.
+async fn taken_down(
+    db: &Db,
+    public_url: &str,
+    scope: &Scope,
+    language: Option<Locale>,
+) -> Result<Option<OutgoingFeed>, sqlx::Error> {
+    let Scope::Person(slug) = scope else {
+        return Ok(None);
+    };
+    if !crate::records::takedown::person_gone(db, slug).await? {
+        return Ok(None);
+    }
+    let Some(mut feed) = Box::pin(load(db, public_url, &Scope::Site, language)).await? else {
+        return Ok(None);
+    };
+    feed.events.clear();
+    feed.tombstones = crate::records::takedown::tombstones(db, Some(slug)).await?;
+    Ok(Some(feed))
 }
 
 fn time(unix: i64) -> DateTime<Utc> {
@@ -226,14 +272,21 @@ fn time(unix: i64) -> DateTime<Utc> {
 }
 
 impl OutgoingFeed {
-    /// The newest change in the feed: its `updated` and Last-Modified.
+    /// The newest change in the feed, a take-down included: its `updated`
+    /// and Last-Modified.
     pub fn updated(&self) -> i64 {
-        self.events.iter().map(|e| e.updated_at).max().unwrap_or(0)
+        let events = self.events.iter().map(|e| e.updated_at);
+        let taken_down = self.tombstones.iter().map(|t| t.taken_down_at);
+        events.chain(taken_down).max().unwrap_or(0)
     }
 
     /// Stable whatever is edited: the site's host and the event's id.
     pub fn entry_id(&self, event: &FeedEvent) -> String {
-        format!("tag:{},2026:status-event:{}", self.host, event.id)
+        self.status_event_entry_id(event.id)
+    }
+
+    fn status_event_entry_id(&self, status_event: i64) -> String {
+        format!("tag:{},2026:status-event:{}", self.host, status_event)
     }
 
     fn feed_id(&self) -> String {
@@ -338,7 +391,7 @@ impl OutgoingFeed {
                 ..Entry::default()
             })
             .collect();
-        let feed = Feed {
+        let mut feed = Feed {
             lang: self.language.map(|l| l.code().to_owned()),
             title: self.title.clone().into(),
             id: self.feed_id(),
@@ -362,6 +415,30 @@ impl OutgoingFeed {
             entries,
             ..Feed::default()
         };
+        if !self.tombstones.is_empty() {
+            let deleted = self
+                .tombstones
+                .iter()
+                .map(|t| atom_syndication::extension::Extension {
+                    name: "at:deleted-entry".to_owned(),
+                    attrs: [
+                        (
+                            "ref".to_owned(),
+                            self.status_event_entry_id(t.status_event_id),
+                        ),
+                        ("when".to_owned(), time(t.taken_down_at).to_rfc3339()),
+                    ]
+                    .into(),
+                    ..Default::default()
+                })
+                .collect();
+            feed.namespaces
+                .insert("at".to_owned(), TOMBSTONES_NAMESPACE.to_owned());
+            feed.extensions.insert(
+                "at".to_owned(),
+                [("deleted-entry".to_owned(), deleted)].into(),
+            );
+        }
         feed.to_string()
     }
 
@@ -399,6 +476,22 @@ impl OutgoingFeed {
         });
         if let Some(language) = self.language {
             feed["language"] = language.code().into();
+        }
+        if !self.tombstones.is_empty() {
+            let deleted: Vec<serde_json::Value> = self
+                .tombstones
+                .iter()
+                .map(|t| {
+                    serde_json::json!({
+                        "ref": self.status_event_entry_id(t.status_event_id),
+                        "when": rfc3339(t.taken_down_at),
+                    })
+                })
+                .collect();
+            feed[JSON_TOMBSTONES] = serde_json::json!({
+                "about": "https://www.rfc-editor.org/rfc/rfc6721",
+                "entries": deleted,
+            });
         }
         feed.to_string()
     }

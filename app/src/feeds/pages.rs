@@ -3,6 +3,7 @@
 //! dismiss it.
 use super::inbox::{
     entry_form, feed_inbox, DismissFeedEntry, InboxEntry, InboxWorkspace, PublishFeedEntry,
+    WithdrawnEntry,
 };
 use super::subscriptions::{
     staff_feeds, FeedState, FeedsWorkspace, FollowFeed, PersonChoices, TrustFeed, UnfollowFeed,
@@ -370,9 +371,49 @@ pub fn StaffInboxPage() -> impl IntoView {
                                 })
                                 .collect_view()}
                         </ol>
+                        <WithdrawnEntries entries=page.withdrawn.clone() />
                     </section>
                 }
             },
         )}
     }
+}
+
+/// What partners took down lately, and what that did here: staff are told
+/// why an entry left the inbox or an update left the timeline.
+#[component]
+fn WithdrawnEntries(entries: Vec<WithdrawnEntry>) -> impl IntoView {
+    let locale = use_locale();
+    (!entries.is_empty()).then(|| {
+        view! {
+            <h2 id="withdrawn">{locale.t("feeds.withdrawn_heading")}</h2>
+            <p class="hint">{locale.t("feeds.withdrawn_hint")}</p>
+            <ul class="withdrawn">
+                {entries
+                    .into_iter()
+                    .map(|entry| {
+                        let what = if entry.was_published {
+                            locale.t("feeds.withdrawn_unpublished")
+                        } else {
+                            locale.t("feeds.withdrawn_left_inbox")
+                        };
+                        view! {
+                            <li>
+                                <time datetime=entry
+                                    .withdrawn_on
+                                    .clone()>{entry.withdrawn_on.clone()}</time>
+                                " · "
+                                {entry.partner}
+                                " · "
+                                {entry.person_name.map(|name| format!("{name}: "))}
+                                {entry.title}
+                                " · "
+                                {what}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        }
+    })
 }

@@ -22,6 +22,7 @@ pub fn ErrorPage(status: u16, #[prop(optional, into)] message: Option<String>) -
     let locale = use_locale();
     let (title_key, text_key) = match status {
         404 => ("error.not_found_title", "error.not_found_text"),
+        410 => ("error.gone_title", "error.gone_text"),
         400 => ("error.bad_request_title", "error.bad_request_text"),
         503 => ("error.unavailable_title", "error.unavailable_text"),
         _ => ("error.internal_title", "error.internal_text"),
@@ -44,11 +45,12 @@ pub fn NotFound() -> impl IntoView {
     view! { <ErrorPage status=404 /> }
 }
 
-/// A page whose data could not be loaded: 503 while the database cannot be
-/// reached, else 500.
+/// A page whose data could not be loaded: 410 for a case taken down, 503
+/// while the database cannot be reached, else 500.
 #[component]
 pub fn InternalError(error: AppError) -> impl IntoView {
     let status = match error {
+        AppError::Gone => 410,
         AppError::Unavailable => 503,
         _ => 500,
     };

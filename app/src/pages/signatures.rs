@@ -98,7 +98,10 @@ fn TokenState(kind: LinkKind, token: String, found: Option<TokenView>) -> impl I
         .into_any();
     };
     let action_href = locale.path(&format!("/actions/{}", found.action_slug), false);
-    let action_link = view! { <a href=action_href>{found.action_title.clone()}</a> };
+    let action_link = match found.action_title.clone() {
+        Some(title) => view! { <a href=action_href>{title}</a> }.into_any(),
+        None => locale.t("embed.gone").into_any(),
+    };
     let state = match found.state {
         SignatureState::Pending => "pending",
         SignatureState::Confirmed => "confirmed",

@@ -201,6 +201,7 @@ crate::impl_for_connections! {
                     subject: &subject,
                     body_text: &body,
                     list_unsubscribe: Some(&links.one_click),
+                    about: Some(person_id),
                 };
                 self.enqueue(&mail, now).await?;
             }

@@ -54,6 +54,9 @@ pub struct NewMail<'a> {
     /// Where a mail client's "unsubscribe" button posts (RFC 8058), for
     /// mail someone asked for and may stop; `None` for mail they must get.
     pub list_unsubscribe: Option<&'a str>,
+    /// The person the mail is about, if any: a mail about a person whose
+    /// case was taken down is never sent, even if queued before.
+    pub about: Option<i64>,
 }
 
 impl<'a> NewMail<'a> {
@@ -67,6 +70,18 @@ impl<'a> NewMail<'a> {
                 subject,
                 body_text,
                 list_unsubscribe: None,
+                about: None,
+            })
+            .collect()
+    }
+
+    /// The same mails, about `person`.
+    pub fn about(mails: Vec<Self>, person: i64) -> Vec<Self> {
+        mails
+            .into_iter()
+            .map(|mail| NewMail {
+                about: Some(person),
+                ..mail
             })
             .collect()
     }
@@ -140,7 +155,7 @@ impl Enqueue for sqlx::SqliteConnection {
         }
         let sealed = sealed(mails);
         let mut insert = sqlx::QueryBuilder::new(
-            "INSERT INTO outbox (recipient, subject, body_text, created_at, next_attempt_at, list_unsubscribe) ",
+            "INSERT INTO outbox (recipient, subject, body_text, created_at, next_attempt_at, list_unsubscribe, person_id) ",
         );
         insert.push_values(mails.iter().zip(&sealed), |mut row, (mail, sealed)| {
             row.push_bind(mail.recipient)
@@ -148,7 +163,8 @@ impl Enqueue for sqlx::SqliteConnection {
                 .push_bind(&sealed.body_text)
                 .push_bind(now)
                 .push_bind(now)
-                .push_bind(&sealed.list_unsubscribe);
+                .push_bind(&sealed.list_unsubscribe)
+                .push_bind(mail.about);
         });
         insert.build().execute(&mut *self).await.map(|_| ())
     }
@@ -167,10 +183,10 @@ impl Enqueue for sqlx::PgConnection {
             mails.iter().map(pick).collect()
         };
         sqlx::query(
-            "INSERT INTO outbox (recipient, subject, body_text, created_at, next_attempt_at, list_unsubscribe)
-             SELECT recipient, subject, body_text, $4, $4, list_unsubscribe
-               FROM UNNEST($1::text[], $2::text[], $3::text[], $5::text[])
-                    AS m (recipient, subject, body_text, list_unsubscribe)",
+            "INSERT INTO outbox (recipient, subject, body_text, created_at, next_attempt_at, list_unsubscribe, person_id)
+             SELECT recipient, subject, body_text, $4, $4, list_unsubscribe, person_id
+               FROM UNNEST($1::text[], $2::text[], $3::text[], $5::text[], $6::bigint[])
+                    AS m (recipient, subject, body_text, list_unsubscribe, person_id)",
         )
         .bind(column(|m| Some(m.recipient.to_owned())))
         .bind(column(|m| Some(m.subject.to_owned())))
@@ -187,6 +203,7 @@ impl Enqueue for sqlx::PgConnection {
                 .map(|s| s.list_unsubscribe.clone())
                 .collect::<Vec<_>>(),
         )
+        .bind(mails.iter().map(|m| m.about).collect::<Vec<_>>())
         .execute(&mut *self)
         .await
         .map(|_| ())
@@ -365,6 +382,12 @@ pub async fn deliver_due(
         db,
         "UPDATE outbox SET next_attempt_at = $2
           WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $1
+                          -- Never a mail about a person taken down (issue 29): one
+                          -- queued in a writer that read the person before the
+                          -- take-down committed waits here, unsent.
+                          AND (person_id IS NULL OR NOT EXISTS (
+                              SELECT 1 FROM persons p WHERE p.id = outbox.person_id
+                                 AND p.taken_down_at IS NOT NULL))
                         ORDER BY next_attempt_at, id LIMIT $3",
         ") RETURNING id, recipient, subject, body_text, attempts, list_unsubscribe",
         |query| query.bind(now).bind(now + LEASE_SECONDS).bind(limit)

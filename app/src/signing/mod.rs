@@ -82,7 +82,9 @@ pub enum TokenOutcome {
 pub struct TokenView {
     pub state: SignatureState,
     pub action_slug: Slug,
-    pub action_title: String,
+    /// `None` when the action's person was taken down (issue 29): the
+    /// signer may still withdraw, but the page names nobody.
+    pub action_title: Option<String>,
     pub action_open: bool,
 }
 

@@ -58,6 +58,8 @@ impl SignError {
 /// What the writes need of a checked action.
 struct CheckedAction {
     id: i64,
+    /// The person the action is about: its mails are about them.
+    person_id: i64,
     /// In the signer's language where translated.
     title: LangText,
 }
@@ -65,6 +67,7 @@ struct CheckedAction {
 #[derive(sqlx::FromRow)]
 struct ActionRow {
     id: i64,
+    person_id: i64,
     /// In the signer's language, else the original.
     title: String,
     title_lang: String,
@@ -121,7 +124,7 @@ macro_rules! check_on_connection {
     ($conn:ident, $request:ident) => {
         async {
             let action: Option<ActionRow> = sqlx::query_as(concat!(
-                "SELECT a.id, ",
+                "SELECT a.id, a.person_id, ",
                 crate::translated!("a"."title"),
                 ", a.opens_on, a.closes_on, a.is_open, ",
                 crate::delivered!(),
@@ -152,6 +155,7 @@ macro_rules! check_on_connection {
             }
             Ok::<_, SignError>(CheckedAction {
                 id: action.id,
+                person_id: action.person_id,
                 title: LangText {
                     lang: crate::records::translations::stored_language(&action.title_lang)?,
                     text: action.title,
@@ -233,11 +237,12 @@ macro_rules! write_on_connection {
                 .zip(&outcomes)
                 .filter(|(_, outcome)| **outcome == SignOutcome::MailQueued)
                 .zip(&mails)
-                .map(|(((request, _), _), (subject, body))| NewMail {
+                .map(|(((request, action), _), (subject, body))| NewMail {
                     recipient: request.email.as_str(),
                     subject,
                     body_text: body,
                     list_unsubscribe: None,
+                    about: Some(action.person_id),
                 })
                 .collect();
             $conn.enqueue_all(&queued, $now).await?;
@@ -553,7 +558,7 @@ crate::impl_for_connections! {
             // Not delivered under us: a delivery waits for this to commit.
             self.share_action(action_id).await?;
             let action: ActionRow = sqlx::query_as(concat!(
-                "SELECT id, title, original_language AS title_lang, opens_on, closes_on, is_open, ",
+                "SELECT id, person_id, title, original_language AS title_lang, opens_on, closes_on, is_open, ",
                 crate::delivered!(),
                 " AS delivered FROM support_actions a WHERE id = $1"
             ))
@@ -580,6 +585,7 @@ struct TokenRow {
     state: String,
     slug: String,
     title: String,
+    taken_down: bool,
     opens_on: chrono::NaiveDate,
     closes_on: Option<chrono::NaiveDate>,
     is_open: bool,
@@ -592,9 +598,12 @@ pub async fn by_token(db: &Db, token: &str) -> Result<Option<TokenView>, SignErr
     let hash = token_hash(token);
     let row: Option<TokenRow> = on_pool!(db, |pool| sqlx::query_as(concat!(
         "SELECT s.state, a.slug, a.title, a.opens_on, a.closes_on, a.is_open, ",
+        crate::taken_down!("p"),
+        " AS taken_down, ",
         crate::delivered!(),
         " AS delivered
                FROM signatures s JOIN support_actions a ON a.id = s.action_id
+               JOIN persons p ON p.id = a.person_id
               WHERE s.token_hash = $1"
     ))
     .bind(&hash)
@@ -614,7 +623,7 @@ pub async fn by_token(db: &Db, token: &str) -> Result<Option<TokenView>, SignErr
     Ok(Some(TokenView {
         state,
         action_slug,
-        action_title: row.title,
+        action_title: (!row.taken_down).then_some(row.title),
         action_open: availability_today(row.is_open, row.delivered, row.opens_on, row.closes_on)
             == Availability::Open,
     }))

@@ -106,6 +106,7 @@ struct Pending {
     threshold: i64,
     counted: i64,
     municipality_id: Option<i64>,
+    person_id: i64,
 }
 
 pub trait CheckThreshold {
@@ -141,7 +142,7 @@ crate::impl_for_connections! {
             let pending: Option<Pending> = sqlx::query_as(concat!(
                 "SELECT a.slug, a.title, a.original_language, CAST(a.threshold AS BIGINT) AS threshold, ",
                 crate::confirmed_count!(), " + ", crate::paper_count!(),
-                " AS counted, a.municipality_id
+                " AS counted, a.municipality_id, a.person_id
                    FROM support_actions a
                   WHERE a.id = $1 AND a.threshold IS NOT NULL
                     AND NOT EXISTS (SELECT 1 FROM threshold_notices n WHERE n.action_id = a.id)"
@@ -165,7 +166,7 @@ crate::impl_for_connections! {
             let recipients = self.answering_for(pending.municipality_id).await?;
             let locale = Locale::from_code(&pending.original_language).unwrap_or_default();
             let (subject, body) = threshold_mail(locale, &pending, base_url);
-            let mails = NewMail::to_each(&recipients, &subject, &body);
+            let mails = NewMail::about(NewMail::to_each(&recipients, &subject, &body), pending.person_id);
             self.enqueue_all(&mails, now).await?;
             Ok(true)
         }

@@ -588,6 +588,7 @@ async fn a_database_sealed_with_another_key_is_refused_not_locked_out() {
         subject: "S",
         body_text: "confirm?token=x",
         list_unsubscribe: None,
+        about: None,
     };
     conn.enqueue(&mail, 1).await.unwrap();
     drop(conn);

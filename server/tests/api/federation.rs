@@ -3,30 +3,12 @@
 //! for a person, A publishes an update, one sync pass later it waits in B's
 //! inbox matched to the same person, and once B publishes it, B's public page
 //! says it came from A. On both backends.
-use crate::helpers::{count, post_as, staff_member, Backend, TestApp};
+use crate::helpers::{count, post_as, staff_member, sync_now, Backend, TestApp};
 use crate::on_both_backends;
 use app::domain::Role;
 use app::feeds::subscriptions::on_server as subscriptions;
-use app::feeds::sync as feed_sync;
 use app::on_pool;
 use app::server::audit::Actor;
-
-async fn sync_now(app: &TestApp) -> feed_sync::PassReport {
-    on_pool!(&app.store.db, |pool| sqlx::query(
-        "UPDATE feeds SET next_fetch_at = 0 WHERE enabled"
-    )
-    .execute(pool)
-    .await
-    .map(|_| ()))
-    .unwrap();
-    feed_sync::run_pass(
-        &app.store.db,
-        &feed_sync::client(feed_sync::Reach::PrivateToo),
-        app::server::clock::now(),
-    )
-    .await
-    .unwrap()
-}
 
 /// Follows a feed from the staff page, as a browser posts the form.
 async fn follow(app: &TestApp, cookie: &str, url: &str, partner: &str) -> crate::helpers::Page {

@@ -796,6 +796,24 @@ pub fn next_year() -> String {
     (chrono::Utc::now().date_naive() + chrono::Days::new(365)).to_string()
 }
 
+/// One feed sync pass now, every followed feed due, as the worker runs it.
+pub async fn sync_now(app: &TestApp) -> app::feeds::sync::PassReport {
+    app::on_pool!(&app.store.db, |pool| sqlx::query(
+        "UPDATE feeds SET next_fetch_at = 0 WHERE enabled"
+    )
+    .execute(pool)
+    .await
+    .map(|_| ()))
+    .unwrap();
+    app::feeds::sync::run_pass(
+        &app.store.db,
+        &app::feeds::sync::client(app::feeds::sync::Reach::PrivateToo),
+        app::server::clock::now(),
+    )
+    .await
+    .unwrap()
+}
+
 /// A number the database answers, for checking what a request changed.
 pub async fn count(app: &TestApp, sql: &'static str) -> i64 {
     app::on_pool!(&app.store.db, |pool| sqlx::query_scalar::<_, i64>(sql)

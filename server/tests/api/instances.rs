@@ -89,6 +89,7 @@ async fn two_instances_send_every_mail_exactly_once() {
             subject: "Please confirm your signature",
             body_text: "A mail among a thousand.",
             list_unsubscribe: None,
+            about: None,
         };
         tx.enqueue(&mail, now).await.unwrap();
     }

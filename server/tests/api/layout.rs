@@ -153,6 +153,7 @@ const MACROS: &[(&str, &str)] = &[
     ("paper_count", "records"),
     ("delivered", "records"),
     ("adoption_lasts", "records"),
+    ("taken_down", "records"),
 ];
 
 fn rust_files(path: &Path, out: &mut Vec<std::path::PathBuf>) {

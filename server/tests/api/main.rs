@@ -28,4 +28,5 @@ mod signing;
 mod staff;
 mod staff_work;
 mod story;
+mod takedown;
 mod translations;

@@ -96,6 +96,16 @@ const STAFF: &[(&str, Permission, &str)] = &[
         Permission::ManageCases,
         "lang=en&person=vahid-afkari&given_by=family&given_on=2026-01-01&risk=low&review_on=2027-06-01",
     ),
+    (
+        "/api/staff/take-down",
+        Permission::TakeDownCases,
+        "lang=en&person=vahid-afkari&reason=&confirm=",
+    ),
+    (
+        "/api/staff/undo-take-down",
+        Permission::UndoTakeDowns,
+        "lang=en&person=vahid-afkari",
+    ),
     ("/api/staff/adoption-requests", Permission::DecideAdoptions, ""),
     (
         "/api/staff/decide-adoption",

@@ -191,16 +191,21 @@ pub struct ActionCount {
 async fn public_action(state: &AppState, slug: &str) -> Result<i64, Response> {
     match on_server::public_action_id(&state.db, slug).await {
         Ok(Some(id)) => Ok(id),
-        Ok(None) => Err(no_action(slug)),
+        Ok(None) => Err(no_action(state, slug).await),
         Err(error) => Err(failed(error)),
     }
 }
 
-fn no_action(slug: &str) -> Response {
-    problem(
-        StatusCode::NOT_FOUND,
-        format!("no public support action {slug:?}"),
-    )
+/// 404, or 410 for an action about a person taken down.
+async fn no_action(state: &AppState, slug: &str) -> Response {
+    match crate::records::takedown::action_gone(&state.db, slug).await {
+        Ok(true) => super::gone(),
+        Ok(false) => problem(
+            StatusCode::NOT_FOUND,
+            format!("no public support action {slug:?}"),
+        ),
+        Err(error) => failed(error),
+    }
 }
 
 /// One support action of a published person.
@@ -213,6 +218,7 @@ fn no_action(slug: &str) -> Response {
         (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
         (status = 400, description = "An unknown language", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No public support action has this slug", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The action is about a person whose case was taken down: drop what you kept of it", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "The data cannot be read now", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database cannot be reached just now; try again after `Retry-After` seconds", body = Problem, content_type = "application/problem+json")
     )
@@ -225,7 +231,7 @@ pub async fn action(
 ) -> Response {
     let (_, lang) = or_answer!(asked(read, &headers));
     let Ok(parsed) = Slug::parse(&slug) else {
-        return no_action(&slug);
+        return no_action(&state, &slug).await;
     };
     match on_server::detail(&state.db, &parsed, lang).await {
         Ok(Some(a)) => open_json(
@@ -258,7 +264,7 @@ pub async fn action(
                 },
             },
         ),
-        Ok(None) => no_action(&slug),
+        Ok(None) => no_action(&state, &slug).await,
         Err(error) => failed(error),
     }
 }
@@ -274,6 +280,7 @@ pub async fn action(
         (status = 200, description = "The count", body = ActionCount),
         (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
         (status = 404, description = "No public support action has this slug", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The action is about a person whose case was taken down: drop what you kept of it", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "The data cannot be read now", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database cannot be reached just now; try again after `Retry-After` seconds", body = Problem, content_type = "application/problem+json")
     )
@@ -294,7 +301,7 @@ pub async fn action_count(
             },
             "public, max-age=1",
         ),
-        Ok(None) => no_action(&slug),
+        Ok(None) => no_action(&state, &slug).await,
         Err(error) => failed(error),
     }
 }
@@ -357,6 +364,7 @@ const HISTORY_PAGING: Paging = Paging {
         (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
         (status = 400, description = "An unknown interval, a bad cursor or limit", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No public support action has this slug", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The action is about a person whose case was taken down: drop what you kept of it", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "The data cannot be read now", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database cannot be reached just now; try again after `Retry-After` seconds", body = Problem, content_type = "application/problem+json")
     )
@@ -452,6 +460,7 @@ pub struct PlaceCounts {
         (status = 200, description = "The counts by place and country", body = PlaceCounts),
         (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
         (status = 404, description = "No public support action has this slug", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The action is about a person whose case was taken down: drop what you kept of it", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "The data cannot be read now", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database cannot be reached just now; try again after `Retry-After` seconds", body = Problem, content_type = "application/problem+json")
     )

@@ -85,6 +85,12 @@ pub struct Problem {
     pub detail: String,
 }
 
+/// A case taken down (issue 29): 410, naming nobody, not even by the
+/// address asked for.
+pub(crate) fn gone() -> Response {
+    problem(StatusCode::GONE, "no longer shown".to_owned())
+}
+
 /// A refusal or a failure, as a problem document open to any origin.
 pub(crate) fn problem(status: StatusCode, detail: String) -> Response {
     let body = Problem {

@@ -264,6 +264,7 @@ pub async fn persons(
         (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
         (status = 400, description = "An unknown language", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No published person has this slug", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The person's case was taken down: drop what you kept of it", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "The data cannot be read now", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database cannot be reached just now; try again after `Retry-After` seconds", body = Problem, content_type = "application/problem+json")
     )
@@ -286,7 +287,11 @@ pub async fn person(
     };
     match on_server::detail(&state.db, &parsed, lang).await {
         Ok(Some(detail)) => open_json(&headers, &PersonDetails::from(detail)),
-        Ok(None) => missing(),
+        Ok(None) => match crate::records::takedown::person_gone(&state.db, &slug).await {
+            Ok(true) => super::gone(),
+            Ok(false) => missing(),
+            Err(error) => failed(error),
+        },
         Err(error) => failed(error),
     }
 }

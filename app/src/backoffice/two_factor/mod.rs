@@ -609,6 +609,7 @@ pub mod on_server {
                 subject: &subject,
                 body_text: &body,
                 list_unsubscribe: None,
+                about: None,
             };
             tx.enqueue(&mail, now).await?;
             tx.commit().await?;

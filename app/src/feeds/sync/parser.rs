@@ -1,5 +1,7 @@
 //! A fetched body as entries: RSS, Atom or JSON Feed read with feed-rs,
-//! each entry keyed stably, sanitized, and in the language it says.
+//! each entry keyed stably, sanitized, and in the language it says; and
+//! the entries its source took down (RFC 6721 tombstones in Atom, our
+//! `_deleted_entries` in JSON Feed), which feed-rs does not read.
 use super::client::FetchOutcome;
 use crate::i18n::Locale;
 use crate::text::plain_text;
@@ -8,6 +10,17 @@ use sha2::{Digest, Sha256};
 /// At most this many entries of one fetch are kept, the newest: a 5 MB feed
 /// of tiny items would otherwise be a hundred thousand rows at once.
 pub const MAX_ENTRIES_PER_FETCH: usize = 500;
+/// At most this many tombstones of one fetch are read, for the same reason.
+pub const MAX_TOMBSTONES_PER_FETCH: usize = 5_000;
+
+/// What one fetch brought: its entries (as parsed, or matched to persons),
+/// and the keys of the entries its source took down.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedFeed<E = ParsedEntry> {
+    pub entries: Vec<E>,
+    /// Stable keys, as an entry of the same id would have.
+    pub withdrawn: Vec<String>,
+}
 /// An entry as we keep it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedEntry {
@@ -128,13 +141,61 @@ pub fn parse(body: &[u8]) -> Result<Vec<ParsedEntry>, String> {
         .collect())
 }
 
+/// The keys of the entries a feed says its source took down: Atom's
+/// `<at:deleted-entry ref="…">` (RFC 6721) at the feed's top level, or a
+/// JSON Feed's `_deleted_entries.entries[].ref`. Unreadable tombstones are
+/// none: the entries are then kept, as before.
+pub fn withdrawn(body: &[u8]) -> Vec<String> {
+    use crate::feeds::outgoing::{JSON_TOMBSTONES, TOMBSTONES_NAMESPACE};
+    let key = |reference: &str| format!("id:{}", reference.trim());
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    let mut keys: Vec<String> = if first == Some(&b'{') {
+        serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|feed| {
+                let entries = feed
+                    .get(JSON_TOMBSTONES)?
+                    .get("entries")?
+                    .as_array()?
+                    .clone();
+                Some(
+                    entries
+                        .iter()
+                        .filter_map(|t| t.get("ref")?.as_str().map(key))
+                        .collect(),
+                )
+            })
+            .unwrap_or_default()
+    } else if body
+        .windows(TOMBSTONES_NAMESPACE.len())
+        .any(|w| w == TOMBSTONES_NAMESPACE.as_bytes())
+    {
+        match atom_syndication::Feed::read_from(body) {
+            Ok(feed) => feed
+                .namespaces()
+                .iter()
+                .filter(|(_, namespace)| namespace.as_str() == TOMBSTONES_NAMESPACE)
+                .filter_map(|(prefix, _)| feed.extensions().get(prefix)?.get("deleted-entry"))
+                .flatten()
+                .filter_map(|tombstone| tombstone.attrs().get("ref").map(|r| key(r)))
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    } else {
+        Vec::new()
+    };
+    keys.retain(|k| k.len() > "id:".len() && k.len() <= 1_000);
+    keys.truncate(MAX_TOMBSTONES_PER_FETCH);
+    keys
+}
+
 /// A fetch with its body parsed (or why it could not be), on a blocking
 /// thread: a large feed takes CPU the web server's workers should not wait
 /// behind. Keeps the newest `MAX_ENTRIES_PER_FETCH`.
 pub async fn parsed(
     outcome: FetchOutcome,
     parsing: &tokio::sync::Semaphore,
-) -> FetchOutcome<Result<Vec<ParsedEntry>, String>> {
+) -> FetchOutcome<Result<ParsedFeed, String>> {
     match outcome {
         FetchOutcome::Fresh {
             body,
@@ -143,10 +204,15 @@ pub async fn parsed(
         } => {
             // Never closed: the permit is always there to wait for.
             let _permit = parsing.acquire().await.ok();
-            let body = tokio::task::spawn_blocking(move || parse(&body))
-                .await
-                .map_err(|e| format!("the parser stopped: {e}"))
-                .and_then(|parsed| parsed.map(newest));
+            let body = tokio::task::spawn_blocking(move || {
+                parse(&body).map(|entries| ParsedFeed {
+                    entries: newest(entries),
+                    withdrawn: withdrawn(&body),
+                })
+            })
+            .await
+            .map_err(|e| format!("the parser stopped: {e}"))
+            .and_then(|parsed| parsed);
             FetchOutcome::Fresh {
                 body,
                 etag,
@@ -202,6 +268,33 @@ mod tests {
             .map(|e| e.language)
             .collect();
         assert_eq!(languages, [Some(Locale::Fr), Some(Locale::En)]);
+    }
+
+    #[test]
+    fn tombstones_are_read_from_atom_and_from_our_json_feed() {
+        let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom" xmlns:t="http://purl.org/atompub/tombstones/1.0">
+            <title>t</title><id>f</id><updated>2026-12-07T00:00:00Z</updated>
+            <t:deleted-entry ref="tag:a.example,2026:status-event:7" when="2026-12-07T00:00:00Z"/>
+            <entry><id>tag:a.example,2026:status-event:8</id><title>Kept</title><updated>2026-12-07T00:00:00Z</updated></entry>
+            </feed>"#;
+        assert_eq!(
+            withdrawn(atom.as_bytes()),
+            ["id:tag:a.example,2026:status-event:7"],
+            "any prefix bound to RFC 6721's namespace"
+        );
+        let other = atom.replace("http://purl.org/atompub/tombstones/1.0", "urn:other");
+        assert!(
+            withdrawn(other.as_bytes()).is_empty(),
+            "another namespace's element is nothing"
+        );
+        let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"t","items":[],
+            "_deleted_entries":{"about":"https://www.rfc-editor.org/rfc/rfc6721",
+            "entries":[{"ref":"tag:a.example,2026:status-event:7","when":"2026-12-07T00:00:00Z"},{"ref":""}]}}"#;
+        assert_eq!(
+            withdrawn(json.as_bytes()),
+            ["id:tag:a.example,2026:status-event:7"]
+        );
+        assert!(withdrawn(b"<rss version=\"2.0\"><channel/></rss>").is_empty());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Which person each entry is about: a name or alias of theirs in the
 //! entry, matched without case or accents, else the feed's default person.
 use super::client::FetchOutcome;
-use super::parser::ParsedEntry;
+use super::parser::{ParsedEntry, ParsedFeed};
 use crate::on_pool;
 use crate::server::db::Db;
 use crate::text::plain_text;
@@ -77,19 +77,21 @@ pub type MatchedEntry = (ParsedEntry, Option<i64>);
 
 /// A parsed fetch with each entry matched to a person.
 pub fn matched(
-    outcome: FetchOutcome<Result<Vec<ParsedEntry>, String>>,
+    outcome: FetchOutcome<Result<ParsedFeed, String>>,
     persons: &[PersonNames],
     default: Option<i64>,
-) -> FetchOutcome<Result<Vec<MatchedEntry>, String>> {
+) -> FetchOutcome<Result<ParsedFeed<MatchedEntry>, String>> {
     outcome.map_body(|body| {
-        body.map(|entries| {
-            entries
+        body.map(|feed| ParsedFeed {
+            entries: feed
+                .entries
                 .into_iter()
                 .map(|entry| {
                     let person = match_person(persons, &entry, default);
                     (entry, person)
                 })
-                .collect()
+                .collect(),
+            withdrawn: feed.withdrawn,
         })
     })
 }

@@ -3,6 +3,7 @@
 //! not seen before, a chunk to a transaction, a trusted feed's published at
 //! once.
 use super::client::{FetchOutcome, Problem};
+use super::parser::ParsedFeed;
 use super::processor::MatchedEntry;
 use crate::on_pool;
 use crate::records::timeline::{NewStatusEvent, Provenance, Timeline};
@@ -84,6 +85,8 @@ pub struct PassReport {
     pub published: usize,
     pub not_modified: usize,
     pub failed: usize,
+    /// Entries their source took down, hidden here.
+    pub withdrawn: usize,
 }
 
 /// Stores what one fetch came to: its new entries, if it brought any, and
@@ -91,7 +94,7 @@ pub struct PassReport {
 pub async fn store_outcome(
     db: &Db,
     feed: &DueFeed,
-    outcome: FetchOutcome<Result<Vec<MatchedEntry>, String>>,
+    outcome: FetchOutcome<Result<ParsedFeed<MatchedEntry>, String>>,
     now: i64,
     report: &mut PassReport,
 ) -> Result<(), sqlx::Error> {
@@ -101,10 +104,11 @@ pub async fn store_outcome(
             etag,
             last_modified,
         } => match body {
-            Ok(entries) => {
-                let (new, published) = store_entries(db, feed, &entries, now).await?;
+            Ok(parsed) => {
+                let (new, published) = store_entries(db, feed, &parsed.entries, now).await?;
                 report.new_entries += new;
                 report.published += published;
+                report.withdrawn += withdraw_entries(db, feed, &parsed.withdrawn, now).await?;
                 NextFetch::fresh(now, etag, last_modified, 0)
             }
             Err(reason) => {
@@ -318,6 +322,68 @@ async fn store_chunk(
         tx.commit().await?;
         Ok((new, published))
     })
+}
+
+/// The entries this feed's source says it took down (a case taken down on
+/// the partner's instance, issue 29), a chunk to a transaction: each leaves
+/// the inbox, and an update made from it is unpublished (the timeline's
+/// own unpublish) and kept internal, so that nobody publishes it again by
+/// mistake; staff see why on the inbox page. Audited as the feed's doing.
+/// Returns how many entries were withdrawn.
+async fn withdraw_entries(
+    db: &Db,
+    feed: &DueFeed,
+    keys: &[String],
+    now: i64,
+) -> Result<usize, sqlx::Error> {
+    let mut withdrawn = 0;
+    for chunk in keys.chunks(ENTRIES_PER_COMMIT) {
+        withdrawn += on_pool!(db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let mut select = sqlx::QueryBuilder::new(
+                "SELECT id, state FROM feed_entries WHERE withdrawn_at IS NULL AND feed_id = ",
+            );
+            select.push_bind(feed.id).push(" AND stable_key IN (");
+            let mut keys = select.separated(", ");
+            for key in chunk {
+                keys.push_bind(key.as_str());
+            }
+            select.push(") ORDER BY id");
+            let entries: Vec<(i64, String)> = select.build_query_as().fetch_all(&mut *tx).await?;
+            for (entry, state) in &entries {
+                sqlx::query("UPDATE feed_entries SET withdrawn_at = $2 WHERE id = $1")
+                    .bind(entry)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.record_audit(
+                    &AuditEntry::new(Actor::Feed(feed.id), "feed_entry.withdraw", "feed_entry", *entry)
+                        .before(&serde_json::json!({ "state": state }))
+                        .after(&serde_json::json!({ "state": state, "withdrawn_at": now, "why": "taken down by its source" })),
+                )
+                .await?;
+                let events: Vec<(i64, bool)> = sqlx::query_as(
+                    "SELECT id, is_published FROM status_events WHERE feed_entry_id = $1 ORDER BY id",
+                )
+                .bind(entry)
+                .fetch_all(&mut *tx)
+                .await?;
+                for (event, published) in events {
+                    sqlx::query("UPDATE status_events SET is_internal = TRUE WHERE id = $1")
+                        .bind(event)
+                        .execute(&mut *tx)
+                        .await?;
+                    if published {
+                        tx.set_published(Actor::Feed(feed.id), event, false, now, "")
+                            .await?;
+                    }
+                }
+            }
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(entries.len())
+        })?;
+    }
+    Ok(withdrawn)
 }
 
 /// What comes from a partner is published in its one language: the other
