@@ -133,15 +133,18 @@ pub mod on_server {
     use std::collections::HashMap;
 
     /// Public persons with their country and current status; the summary in
-    /// the language bound at `$lang`, else the original.
+    /// the language bound at `$lang`, else the original. A country staff keep
+    /// internal is none here (and so never a filter's match); an internal
+    /// summary is left out by `summaries`.
     macro_rules! person_select {
         ($lang:literal) => {
             concat!(
-            "SELECT p.id, p.slug, p.full_name, ", translated!("p"."summary"), ", p.country_code,
+            "SELECT p.id, p.slug, p.full_name, ", translated!("p"."summary"), ", p.summary_internal,
+                    CASE WHEN p.country_internal THEN NULL ELSE p.country_code END AS country_code,
                     c.name_en AS country_en, c.name_fr AS country_fr, c.name_nl AS country_nl, ",
             crate::current_status!("p"),
             " AS current_status
-               FROM persons p LEFT JOIN countries c ON c.code = p.country_code",
+               FROM persons p LEFT JOIN countries c ON c.code = p.country_code AND NOT p.country_internal",
             translation_join!("person_translations"."person_id", "p"."summary", $lang),
             " WHERE p.is_public"
             )
@@ -174,6 +177,7 @@ pub mod on_server {
         full_name: String,
         summary: Option<String>,
         summary_lang: String,
+        summary_internal: bool,
         country_code: Option<String>,
         country_en: Option<String>,
         country_fr: Option<String>,
@@ -378,6 +382,7 @@ pub mod on_server {
                     )?,
                     summary: row
                         .summary
+                        .filter(|_| !row.summary_internal)
                         .map(|text| stored_text(text, &row.summary_lang))
                         .transpose()?,
                     current_status: status(row.current_status.as_deref())?,
@@ -643,7 +648,8 @@ pub mod on_server {
         let categories = categories(db).await?;
         let countries: Vec<CountryRow> = on_pool!(db, |pool| sqlx::query_as(
             "SELECT DISTINCT c.code, c.name_en, c.name_fr, c.name_nl
-               FROM countries c JOIN persons p ON p.country_code = c.code WHERE p.is_public"
+               FROM countries c JOIN persons p ON p.country_code = c.code
+              WHERE p.is_public AND NOT p.country_internal"
         )
         .fetch_all(pool)
         .await)?;

@@ -360,7 +360,9 @@ pub mod on_server {
                     .after(&after);
                 self.record_audit(&entry).await?;
                 let shown: Option<(bool, bool, bool)> = sqlx::query_as(
-                    "SELECT is_public, summary IS NOT NULL, country_code IS NOT NULL FROM persons WHERE id = $1",
+                    "SELECT is_public, summary IS NOT NULL AND NOT summary_internal,
+                            country_code IS NOT NULL AND NOT country_internal
+                       FROM persons WHERE id = $1",
                 )
                 .bind(person_id)
                 .fetch_optional(&mut *self)

@@ -236,7 +236,21 @@ fn PersonFields(
             flash=flash.clone()
             options=country_options
         />
+        <CheckField
+            form=f
+            name="country_internal"
+            label=locale.t("staff.country_internal")
+            checked=record.country_internal
+            flash=flash.clone()
+        />
         {texts}
+        <CheckField
+            form=f
+            name="summary_internal"
+            label=locale.t("staff.summary_internal")
+            checked=record.summary_internal
+            flash=flash.clone()
+        />
         <fieldset class="field-rights">
             <legend>{locale.t("staff.rights")}</legend>
             {rights_error
@@ -698,6 +712,15 @@ fn PersonDesk(page: PersonWorkspace) -> impl IntoView {
                 .then(|| {
                     view! {
                         <h2>{locale.t("staff.preview")}</h2>
+                        {person
+                            .summary_internal
+                            .then(|| {
+                                view! {
+                                    <p class="update-state">
+                                        {locale.t("staff.summary_kept_internal")}
+                                    </p>
+                                }
+                            })}
                         {language_previews(&PERSON_TEXTS, &person)}
                     }
                 })}

@@ -39,6 +39,10 @@ pub struct PersonForm {
     pub checked_nl: String,
     pub rights: Vec<String>,
     pub is_public: String,
+    /// Ticked: the country is kept for staff, never published.
+    pub country_internal: String,
+    /// Ticked: the summary is kept for staff, never published.
+    pub summary_internal: String,
     /// Set by the "publish now, translations to follow" button.
     pub translations_to_follow: String,
     pub adopted_on: String,
@@ -59,6 +63,10 @@ pub struct PersonRecord {
     pub summary_html: Option<String>,
     pub rights: Vec<String>,
     pub is_public: bool,
+    /// Kept for staff, never published.
+    pub country_internal: bool,
+    /// Kept for staff, never published.
+    pub summary_internal: bool,
     /// The language the summary is written in.
     pub original_language: Locale,
     /// The summary in the other languages, where written.
@@ -66,12 +74,13 @@ pub struct PersonRecord {
 }
 
 impl PersonRecord {
-    /// What the person's public page shows, which consent must cover.
+    /// What the person's public page shows, which consent must cover: a
+    /// field kept internal is not shown.
     pub fn published_facts(&self) -> Vec<Covered> {
         Covered::shown(
             self.is_public,
-            self.summary_html.is_some(),
-            self.country.is_some(),
+            self.summary_html.is_some() && !self.summary_internal,
+            self.country.is_some() && !self.country_internal,
         )
     }
 }
@@ -156,6 +165,8 @@ pub mod on_server {
         pub texts: LanguageInput,
         pub rights: Vec<RightsCategory>,
         pub is_public: bool,
+        pub country_internal: bool,
+        pub summary_internal: bool,
     }
 
     /// What adopting a new person adds: its address, and the adoption.
@@ -239,6 +250,8 @@ pub mod on_server {
             texts: texts?,
             rights,
             is_public: !form.is_public.is_empty(),
+            country_internal: !form.country_internal.is_empty(),
+            summary_internal: !form.summary_internal.is_empty(),
         };
         problems.is_empty().then_some((person, new_person?))
     }
@@ -492,6 +505,8 @@ pub mod on_server {
         country_code: Option<String>,
         summary: Option<String>,
         is_public: bool,
+        country_internal: bool,
+        summary_internal: bool,
         original_language: String,
     }
 
@@ -499,12 +514,17 @@ pub mod on_server {
         impl PersonStore {
             async fn person_record(&mut self, id: i64) -> Result<Option<PersonRecord>, sqlx::Error> {
                 let row: Option<PersonRow> = sqlx::query_as(
-                    "SELECT slug, full_name, country_code, summary, is_public, original_language FROM persons WHERE id = $1",
+                    "SELECT slug, full_name, country_code, summary, is_public, country_internal, summary_internal,
+                            original_language
+                       FROM persons WHERE id = $1",
                 )
                 .bind(id)
                 .fetch_optional(&mut *self)
                 .await?;
-                let Some(PersonRow { slug, full_name, country_code: country, summary: summary_html, is_public, original_language }) = row else {
+                let Some(PersonRow {
+                    slug, full_name, country_code: country, summary: summary_html, is_public,
+                    country_internal, summary_internal, original_language,
+                }) = row else {
                     return Ok(None);
                 };
                 let aliases: Vec<String> =
@@ -533,6 +553,8 @@ pub mod on_server {
                     summary_html,
                     rights,
                     is_public,
+                    country_internal,
+                    summary_internal,
                     original_language: crate::records::translations::stored_language(&original_language)?,
                     translations,
                 }))
@@ -540,8 +562,9 @@ pub mod on_server {
 
             async fn insert_person(&mut self, slug: &Slug, person: &PersonInput) -> Result<Option<i64>, sqlx::Error> {
                 sqlx::query_scalar(
-                    "INSERT INTO persons (slug, full_name, country_code, summary, is_public, original_language)
-                     VALUES ($1, $2, $3, $4, $5, $6)
+                    "INSERT INTO persons (slug, full_name, country_code, summary, is_public, original_language,
+                                          country_internal, summary_internal)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                      ON CONFLICT (slug) DO NOTHING RETURNING id",
                 )
                 .bind(slug.as_str())
@@ -550,6 +573,8 @@ pub mod on_server {
                 .bind(person.texts.original("summary"))
                 .bind(person.is_public)
                 .bind(person.texts.original_language.code())
+                .bind(person.country_internal)
+                .bind(person.summary_internal)
                 .fetch_optional(&mut *self)
                 .await
             }
@@ -557,7 +582,8 @@ pub mod on_server {
             async fn update_person(&mut self, id: i64, person: &PersonInput) -> Result<(), sqlx::Error> {
                 sqlx::query(
                     "UPDATE persons SET full_name = $2, country_code = $3, summary = $4, is_public = $5,
-                            original_language = $6 WHERE id = $1",
+                            original_language = $6, country_internal = $7, summary_internal = $8
+                      WHERE id = $1",
                 )
                 .bind(id)
                 .bind(person.full_name.as_str())
@@ -565,6 +591,8 @@ pub mod on_server {
                 .bind(person.texts.original("summary"))
                 .bind(person.is_public)
                 .bind(person.texts.original_language.code())
+                .bind(person.country_internal)
+                .bind(person.summary_internal)
                 .execute(&mut *self)
                 .await
                 .map(|_| ())

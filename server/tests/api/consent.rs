@@ -60,7 +60,7 @@ on_both_backends! {
         let public = "SELECT COUNT(*) FROM persons WHERE slug = 'narges-example' AND is_public";
         assert_eq!(count(app, public).await, 0);
         let desk = app.get_with(page, &[("cookie", &council)]).await;
-        assert_eq!(desk.texts("#person-summary_en-error"), ["Consent to publish this person’s story is not on record: record it, or leave the summary empty while the person is public."]);
+        assert_eq!(desk.texts("#person-summary_en-error"), ["Consent to publish this person’s story is not on record: record it, or keep the summary internal (or empty) while the person is public."]);
         assert!(desk.texts("#person-country-error")[0].starts_with("Consent to publish this person’s location is not on record"));
         assert!(desk.texts("#person-is_public-error").is_empty(), "the name is covered");
         publish(&[]).await;

@@ -1,7 +1,8 @@
-//! A status event staff keep internal (issue 29): kept and shown to staff,
-//! never published: no public page, API, CSV, feed, mail or structured data
-//! carries it, and an update made internal once published leaves them all.
-use crate::helpers::{count, post_as, staff_member, TestApp};
+//! A status event, or a person's country or summary, staff keep internal
+//! (issue 29): kept and shown to staff, never published: no public page,
+//! API, CSV, feed, mail or structured data carries it, and an update made
+//! internal once published leaves them all.
+use crate::helpers::{count, post_as, record_consent, staff_member, TestApp};
 use crate::on_both_backends;
 use app::domain::Role;
 
@@ -28,16 +29,31 @@ async fn public_copies(app: &TestApp) -> Vec<(String, String)> {
     copies
 }
 
+/// Narges Example, a person of no seed, adopted by Brussels this year.
+async fn adopted_by_brussels(app: &TestApp, is_public: bool) {
+    use app::on_pool;
+    on_pool!(&app.store.db, |pool| sqlx::query(
+        "INSERT INTO persons (slug, full_name, is_public) VALUES ('narges-example', 'Narges Example', $1)"
+    )
+    .bind(is_public)
+    .execute(pool)
+    .await
+    .map(|_| ()))
+    .unwrap();
+    on_pool!(&app.store.db, |pool| sqlx::query(
+        "INSERT INTO adoptions (person_id, municipality_id, adopted_year)
+         SELECT p.id, m.id, 2026 FROM persons p, municipalities m
+          WHERE p.slug = 'narges-example' AND m.slug = 'brussels'"
+    )
+    .execute(pool)
+    .await
+    .map(|_| ()))
+    .unwrap();
+}
+
 on_both_backends! {
     async fn an_internal_update_is_kept_for_staff_and_never_published(app: &TestApp) {
-        {
-            use app::on_pool;
-            on_pool!(&app.store.db, |pool| sqlx::query("INSERT INTO persons (slug, full_name, is_public) VALUES ('narges-example', 'Narges Example', TRUE)").execute(pool).await.map(|_| ())).unwrap();
-            on_pool!(&app.store.db, |pool| sqlx::query(
-                "INSERT INTO adoptions (person_id, municipality_id, adopted_year)
-                 SELECT p.id, m.id, 2026 FROM persons p, municipalities m WHERE p.slug = 'narges-example' AND m.slug = 'brussels'"
-            ).execute(pool).await.map(|_| ())).unwrap();
-        }
+        adopted_by_brussels(app, true).await;
         let comms = staff_member(app, "comms@brussels.example", Role::Comms, None).await;
         let new_page = "/staff/persons/narges-example/updates/new";
         let update = |title: &'static str, internal: &'static str| {
@@ -86,5 +102,56 @@ on_both_backends! {
         assert_eq!(count(app, "SELECT COUNT(*) FROM outbox").await, mails, "nobody is mailed about them");
         let audited = count(app, "SELECT COUNT(*) FROM audit_log WHERE action = 'status_event.unpublish'").await;
         assert_eq!(audited, 1, "leaving the timeline is audited");
+    }
+}
+
+on_both_backends! {
+    async fn an_internal_country_and_summary_are_kept_for_staff(app: &TestApp) {
+        adopted_by_brussels(app, false).await;
+        let council = staff_member(app, "camille@brussels.example", Role::Council, Some("brussels")).await;
+        let desk = "/staff/persons/narges-example";
+        // The family agreed to her name alone being published.
+        record_consent(app, &council, "narges-example", &["name"]).await;
+        let save = |internal: &'static str| {
+            let council = council.clone();
+            async move {
+                post_as(app, &council, "/api/staff/update-person", desk, &[
+                    ("lang", "en"), ("person", "narges-example"), ("full_name", "Narges Example"),
+                    ("country", "IR"), ("country_internal", internal), ("original_language", "en"),
+                    ("summary_en", "<p>Held in ward seven of Evin prison.</p>"), ("summary_internal", internal),
+                    ("is_public", "on"), ("translations_to_follow", "1"),
+                ]).await
+            }
+        };
+        // Published, the country and story would need consent: refused.
+        save("").await;
+        let page = app.get_with(desk, &[("cookie", &council)]).await;
+        assert_eq!(page.texts("#person-country-error").len(), 1, "{:?}", page.texts(".field-error"));
+        assert_eq!(page.texts("#person-summary_en-error").len(), 1);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM persons WHERE slug = 'narges-example' AND is_public").await, 0);
+
+        // Kept internal, they need none: the person is public without them.
+        let saved = save("on").await;
+        assert_eq!(saved.location().as_deref(), Some(desk));
+        let page = app.get_with(desk, &[("cookie", &council)]).await;
+        assert_eq!(page.texts(".notice"), ["Saved."]);
+        assert!(page.body.contains("ward seven"), "staff see the summary");
+        assert_eq!(page.texts("section.staff-page .update-state"), ["Internal: the summary is kept for staff, never published."]);
+        assert_eq!(page.attr("#person-country_internal", "checked").as_deref(), Some(""));
+        assert_eq!(page.attr("#person-country option[selected]", "value").as_deref(), Some("IR"));
+
+        for (path, body) in public_copies(app).await {
+            assert!(!body.contains("ward seven"), "{path} shows the internal summary");
+        }
+        let api: serde_json::Value = serde_json::from_str(&app.get("/api/v1/persons/narges-example").await.body).unwrap();
+        assert_eq!(api["person"]["name"], "Narges Example");
+        assert!(api["person"]["country"].is_null() && api["person"]["summary_html"].is_null(), "{api}");
+        let page = app.get("/persons/narges-example").await;
+        assert!(!page.body.contains("Iran"), "the page names no country");
+        let csv = app.get("/data/persons.csv").await.body;
+        let row = csv.lines().find(|l| l.contains("narges-example")).unwrap();
+        assert!(!row.contains("IR") && !row.contains("ward"), "{row}");
+        let in_iran = app.get("/api/v1/persons?country=IR").await.body;
+        assert!(!in_iran.contains("narges-example"), "a filter by country does not find her");
     }
 }
