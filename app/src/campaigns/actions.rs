@@ -337,6 +337,11 @@ pub mod on_server {
         let new = form.action.trim().is_empty();
         let saving = if new {
             let case = case_to_change(&db, user.acting(), &form.person).await?;
+            if crate::records::takedown::person_gone(&db, form.person.trim()).await? {
+                return Err(AppError::Invalid(
+                    "the person's case was taken down: no action is opened for them".into(),
+                ));
+            }
             Saving::New {
                 person_id: case.person_id,
                 owner: case.municipality_id,
@@ -435,7 +440,8 @@ pub mod on_server {
     }
 
     /// Closes or reopens action `id` from the staff page or the command
-    /// line; `false`: refused, a delivered action is not reopened.
+    /// line; `false`: refused, a delivered action, or one whose person's
+    /// case was taken down, is not reopened.
     pub async fn set_open_state(
         db: &Db,
         actor: Actor,
@@ -447,6 +453,19 @@ pub mod on_server {
             if open {
                 // Not delivered meanwhile: a delivery and a reopening wait for each other.
                 if !tx.hold_undelivered(id).await? {
+                    return Ok(false);
+                }
+                // Read with the action held: a take-down closing it meanwhile
+                // either waited for this or is seen here.
+                let taken_down: bool = sqlx::query_scalar(concat!(
+                    "SELECT ",
+                    crate::taken_down!("p"),
+                    " FROM support_actions a JOIN persons p ON p.id = a.person_id WHERE a.id = $1"
+                ))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+                if taken_down {
                     return Ok(false);
                 }
             }

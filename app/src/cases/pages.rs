@@ -876,7 +876,7 @@ fn PersonDesk(page: PersonWorkspace) -> impl IntoView {
                 }
                     .into_any()
             }}
-            {(council && page.can_edit)
+            {(council && page.can_edit && page.take_down.is_none())
                 .then(|| {
                     view! {
                         <h2 id="new-action">{locale.t("staff.new_action")}</h2>

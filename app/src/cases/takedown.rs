@@ -202,7 +202,7 @@ pub mod on_server {
                 let Some(was_public) = before else {
                     return Ok(false);
                 };
-                sqlx::query(
+                let taken = sqlx::query(
                     "UPDATE persons SET is_public = FALSE, taken_down_at = $2, takedown_reason = $3
                       WHERE id = $1 AND taken_down_at IS NULL",
                 )
@@ -210,7 +210,12 @@ pub mod on_server {
                 .bind(now)
                 .bind(reason)
                 .execute(&mut *self)
-                .await?;
+                .await?
+                .rows_affected();
+                if taken == 0 {
+                    // Another take-down got there first.
+                    return Ok(false);
+                }
                 let dropped = sqlx::query("DELETE FROM outbox WHERE person_id = $1 AND sent_at IS NULL")
                     .bind(person_id)
                     .execute(&mut *self)
@@ -225,6 +230,13 @@ pub mod on_server {
                         "mails_dropped": dropped,
                     }));
                 self.record_audit(&entry).await?;
+                // Every action of the person held first: a reopening under way
+                // then either ends before (and its action is closed here) or
+                // waits and sees the take-down.
+                sqlx::query("UPDATE support_actions SET is_open = is_open WHERE person_id = $1")
+                    .bind(person_id)
+                    .execute(&mut *self)
+                    .await?;
                 let open: Vec<i64> = sqlx::query_scalar(
                     "SELECT id FROM support_actions WHERE person_id = $1 AND is_open ORDER BY id",
                 )

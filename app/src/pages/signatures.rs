@@ -5,7 +5,7 @@
 //! state as the database has it, so a second visit tells the truth too.
 use super::errors::{InternalError, NotFound};
 use crate::i18n::{use_locale, Locale};
-use crate::signing::unsubscribe::news_subscription;
+use crate::signing::unsubscribe::{news_subscription, SubscriptionView};
 use crate::signing::{
     signature_by_token, ConfirmSignature, SignatureState, TokenView, WithdrawSignature,
 };
@@ -157,6 +157,13 @@ pub fn UnsubscribePage() -> impl IntoView {
         .unwrap_or_default();
     let data = Resource::new(|| (), move |_| news_subscription(token.clone()));
     let title = locale.t("token.unsubscribe_title");
+    // A case taken down is named by no page, this one included.
+    let whom = move |found: &SubscriptionView| {
+        found
+            .person_name
+            .clone()
+            .unwrap_or_else(|| locale.t("token.case_no_longer_shown"))
+    };
     view! {
         <Title text=title.clone() />
         <Meta name="robots" content="noindex" />
@@ -184,7 +191,7 @@ pub fn UnsubscribePage() -> impl IntoView {
                                     <p class="token-state" data-state="subscribed">
                                         {locale
                                             .t("token.unsubscribe_question")
-                                            .replace("%{person}", &found.person_name)}
+                                            .replace("%{person}", &whom(&found))}
                                     </p>
                                     <form method="post" action=action class="token-form">
                                         <button type="submit">
@@ -199,7 +206,7 @@ pub fn UnsubscribePage() -> impl IntoView {
                                     <p class="token-state" data-state="unsubscribed">
                                         {locale
                                             .t("token.unsubscribed")
-                                            .replace("%{person}", &found.person_name)}
+                                            .replace("%{person}", &whom(&found))}
                                     </p>
                                 }
                                     .into_any()

@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 /// What the page of a link shows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubscriptionView {
-    pub person_name: String,
+    /// `None` when the case was taken down (issue 29): the signer may
+    /// still stop the news, but the page names nobody.
+    pub person_name: Option<String>,
     /// Whether news about the person still goes to the address.
     pub subscribed: bool,
     /// Where the page's button posts: the one-click address of this link.
@@ -39,15 +41,18 @@ pub mod on_server {
         canonical_email: String,
         person_id: i64,
         full_name: String,
+        taken_down: bool,
     }
 
     macro_rules! link_row {
         ($conn:expr, $token:expr) => {
-            sqlx::query_as::<_, LinkRow>(
-                "SELECT l.canonical_email, l.person_id, p.full_name
-                   FROM unsubscribe_links l JOIN persons p ON p.id = l.person_id
-                  WHERE l.token_hash = $1",
-            )
+            sqlx::query_as::<_, LinkRow>(concat!(
+                "SELECT l.canonical_email, l.person_id, p.full_name, ",
+                crate::taken_down!("p"),
+                " AS taken_down
+                       FROM unsubscribe_links l JOIN persons p ON p.id = l.person_id
+                      WHERE l.token_hash = $1"
+            ))
             .bind(token_hash($token))
             .fetch_optional($conn)
             .await
@@ -71,7 +76,7 @@ pub mod on_server {
             .fetch_one(pool)
             .await?;
             Ok(Some(SubscriptionView {
-                person_name: link.full_name,
+                person_name: (!link.taken_down).then_some(link.full_name),
                 subscribed,
                 stop_address: format!(
                     "{ONE_CLICK_UNSUBSCRIBE}?token={}",

@@ -268,6 +268,42 @@ on_both_backends! {
         assert_eq!(count(app, "SELECT COUNT(*) FROM audit_log WHERE action = 'person.take_down'").await, 1);
         assert!(count(app, "SELECT COUNT(*) FROM audit_log WHERE action = 'support_action.close'").await >= 1);
 
+        // The council cannot make the person public again, nor reopen the action.
+        post_as(app, &council, "/api/staff/update-person", &staff_page, &[
+            ("lang", "en"), ("person", PERSON), ("full_name", "Vahid Afkari"), ("original_language", "en"),
+            ("is_public", "on"), ("translations_to_follow", "1"),
+        ]).await;
+        let page = app.get_with(&staff_page, &[("cookie", &council)]).await;
+        assert_eq!(
+            page.texts("#person-is_public-error"),
+            ["The case was taken down: it cannot be made public until an administrator undoes that."]
+        );
+        let reopen = app.post_with("/api/staff/set-support-action-open", &[
+            ("lang", "en"), ("action", ACTION), ("open", "true"),
+        ], &[("origin", &app.address), ("cookie", &council)]).await;
+        assert_eq!(reopen.status, 400, "{}", reopen.body);
+        assert!(reopen.body.contains("taken down"), "{}", reopen.body);
+        let actions = count(app, "SELECT COUNT(*) FROM support_actions").await;
+        let opened = app.post_with("/api/staff/save-support-action", &[
+            ("lang", "en"), ("person", PERSON), ("action", ""), ("slug", "free-vahid-now"),
+            ("original_language", "en"), ("title_en", "Free Vahid now"), ("body_html_en", "<p>Write.</p>"),
+            ("addressee_en", "The Head of the Judiciary"), ("goal", "500"), ("opens_on", "2026-01-01"), ("closes_on", ""),
+            ("translations_to_follow", "1"),
+        ], &[("origin", &app.address), ("cookie", &council)]).await;
+        assert_eq!(opened.status, 400, "no new action: {}", opened.body);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM support_actions").await, actions);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM persons WHERE slug = 'vahid-afkari' AND is_public").await, 0);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM support_actions a JOIN persons p ON p.id = a.person_id WHERE p.slug = 'vahid-afkari' AND a.is_open").await, 0);
+
+        // A signer's own link to stop the news still works, naming nobody.
+        on_pool!(&app.store.db, |pool| sqlx::query(
+            "INSERT INTO unsubscribe_links (token_hash, person_id, canonical_email, created_at) VALUES ($1, $2, 'signer@example.org', $3)"
+        ).bind(app::server::tokens::token_hash("stop-token")).bind(person).bind(now).execute(pool).await.map(|_| ())).unwrap();
+        let stop = app.get("/signatures/unsubscribe?token=stop-token").await;
+        assert_eq!(stop.status, 200);
+        assert!(stop.texts(".token-state")[0].contains("a case no longer shown"), "{:?}", stop.texts(".token-state"));
+        assert!(!stop.body.contains(NAME));
+
         // Only an administrator undoes it; the person stays private.
         let refused = post_as(app, &council, "/api/staff/undo-take-down", &staff_page, &[("lang", "en"), ("person", PERSON)]).await;
         assert_eq!(refused.status, 403);

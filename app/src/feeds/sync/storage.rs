@@ -339,17 +339,27 @@ async fn withdraw_entries(
     let mut withdrawn = 0;
     for chunk in keys.chunks(ENTRIES_PER_COMMIT) {
         withdrawn += on_pool!(db, |pool| {
-            let mut tx = pool.begin_write().await?;
-            let mut select = sqlx::QueryBuilder::new(
-                "SELECT id, state FROM feed_entries WHERE withdrawn_at IS NULL AND feed_id = ",
-            );
-            select.push_bind(feed.id).push(" AND stable_key IN (");
-            let mut keys = select.separated(", ");
-            for key in chunk {
-                keys.push_bind(key.as_str());
+            let waiting = || {
+                let mut select = sqlx::QueryBuilder::new(
+                    "SELECT id, state FROM feed_entries WHERE withdrawn_at IS NULL AND feed_id = ",
+                );
+                select.push_bind(feed.id).push(" AND stable_key IN (");
+                let mut keys = select.separated(", ");
+                for key in chunk {
+                    keys.push_bind(key.as_str());
+                }
+                select.push(") ORDER BY id");
+                select
+            };
+            // Read first: a feed keeps its tombstones, and every later fetch
+            // brings them again; the writer is taken only when one is new.
+            let new: Vec<(i64, String)> = waiting().build_query_as().fetch_all(pool).await?;
+            if new.is_empty() {
+                return Ok(0);
             }
-            select.push(") ORDER BY id");
-            let entries: Vec<(i64, String)> = select.build_query_as().fetch_all(&mut *tx).await?;
+            let mut tx = pool.begin_write().await?;
+            let entries: Vec<(i64, String)> =
+                waiting().build_query_as().fetch_all(&mut *tx).await?;
             for (entry, state) in &entries {
                 sqlx::query("UPDATE feed_entries SET withdrawn_at = $2 WHERE id = $1")
                     .bind(entry)
