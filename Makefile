@@ -26,23 +26,20 @@ run: setup build
 # with the release browser bundle (`site`): the server's release build is
 # `run`'s and `bench`'s. It took 11 of CI's 30 minutes.
 #
-# Two lines of work at once, then the browser tests on what both made, each
-# line in target directories of its own (no waiting on the other's lock)
-# and about as long as the other (BENCHMARKS.md, "CI wall time"): the test
-# build and the tests, then the browser crate's lint; the lint of
-# everything else, then the release bundle. The two lints share
-# target/lint (and its proc macros), one after the other in time. Each
-# line spends long stretches compiling one large crate on one core, so on
-# two cores they mostly overlap.
+# Two lines of work at once, then the browser tests on what both made: the
+# server's (its lint, then its tests) and the browser bundle's (its lint,
+# then its release build, in target/front: no lock on the other's target
+# directory). Each line spends long stretches compiling one large crate on
+# one core, so on two cores they mostly overlap (BENCHMARKS.md, "CI wall time").
 test: setup postgres haproxy smtp-sink feed-checker api-checker
 	$(MAKE) -j2 --output-sync=recurse server-line browser-line
 	$(MAKE) e2e
 
 server-line:
-	$(MAKE) -j1 unit lint-wasm
+	$(MAKE) -j1 lint unit
 
 browser-line:
-	$(MAKE) -j1 lint site
+	$(MAKE) -j1 lint-wasm site
 
 ## --- set-up (idempotent) ---------------------------------------------------
 
@@ -125,12 +122,12 @@ site:
 lint:
 	cargo fmt --all --check
 	leptosfmt --quiet --check app/src
-	cargo clippy --workspace --all-targets --all-features --target-dir target/lint -- -D warnings
+	cargo clippy --workspace --all-targets --all-features -- -D warnings
 
 # The browser's side alone (`hydrate` without `ssr`: what --all-features
-# never compiles).
+# never compiles), beside the bundle's own build.
 lint-wasm:
-	cargo clippy -p frontend --target wasm32-unknown-unknown --target-dir target/lint -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown --target-dir target/front -- -D warnings
 
 unit: clean-test-dbs
 	cargo test -p app -p server
