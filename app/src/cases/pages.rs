@@ -4,8 +4,8 @@
 use crate::api::{AdoptionView, RightsCategoryInfo};
 use crate::backoffice::forms::{FormFlash, TextKind};
 use crate::backoffice::pages::forms::{
-    gate, gated, language_fieldsets, language_previews, CheckField, FlashNotice, LangField,
-    LanguageFieldSpec, MissingTranslations, SelectField, StaffNav, TextArea, TextField,
+    gate, gated, language_fieldsets, language_previews, CheckField, CheckboxGroup, FlashNotice,
+    LangField, LanguageFieldSpec, MissingTranslations, SelectField, StaffNav, TextArea, TextField,
 };
 use crate::campaigns::actions::{SaveSupportAction, ACTION_FORM};
 use crate::campaigns::pages::ActionFields;
@@ -181,21 +181,10 @@ fn PersonFields(
             .into_iter()
             .map(|(code, name)| (code.as_str().to_owned(), name)),
     );
-    let came_back = flash
-        .as_ref()
-        .filter(|fl| fl.form == f && fl.notice.is_none());
-    let chosen: Vec<String> = match came_back {
-        Some(fl) => fl
-            .values
-            .get("rights")
-            .map(|v| v.lines().map(str::to_owned).collect())
-            .unwrap_or_default(),
-        None => record.rights.clone(),
-    };
-    let rights_error = flash
-        .as_ref()
-        .and_then(|fl| fl.error(f, "rights"))
-        .map(|k| locale.t(k));
+    let rights = rights
+        .into_iter()
+        .map(|r| (r.category.slug().to_owned(), r.name.get(locale).to_owned()))
+        .collect();
     view! {
         {(!new).then(|| view! { <input type="hidden" name="person" value=record.slug.clone() /> })}
         <TextField
@@ -251,37 +240,16 @@ fn PersonFields(
             checked=record.summary_internal
             flash=flash.clone()
         />
-        <fieldset class="field-rights">
-            <legend>{locale.t("staff.rights")}</legend>
-            {rights_error
-                .map(|e| {
-                    view! {
-                        <p class="field-error" id="person-rights-error">
-                            {e}
-                        </p>
-                    }
-                })}
-            {rights
-                .into_iter()
-                .map(|r| {
-                    let slug = r.category.slug();
-                    let id = format!("person-right-{slug}");
-                    let checked = chosen.iter().any(|c| c == slug);
-                    view! {
-                        <div class="field check">
-                            <input
-                                id=id.clone()
-                                type="checkbox"
-                                name="rights[]"
-                                value=slug
-                                checked=checked
-                            />
-                            <label for=id>{r.name.get(locale).to_owned()}</label>
-                        </div>
-                    }
-                })
-                .collect_view()}
-        </fieldset>
+        <CheckboxGroup
+            form=f
+            name="rights"
+            id="person-right"
+            legend=locale.t("staff.rights")
+            options=rights
+            checked=record.rights.clone()
+            flash=flash.clone()
+            class="field-rights"
+        />
         <CheckField
             form=f
             name="is_public"
@@ -437,27 +405,20 @@ fn ConsentSection(
     };
     let form = may_edit.then(|| {
         let f = CONSENT_FORM;
-        let came_back = flash
+        let covered: Vec<String> = consent
             .as_ref()
-            .filter(|fl| fl.form == f && fl.notice.is_none());
-        let chosen: Vec<String> = match (came_back, &consent) {
-            (Some(fl), _) => fl
-                .values
-                .get("covers")
-                .map(|v| v.lines().map(str::to_owned).collect())
-                .unwrap_or_default(),
-            (None, Some(c)) => Covered::ALL
-                .into_iter()
-                .filter(|fact| c.coverage.covers(*fact))
-                .map(|fact| fact.slug().to_owned())
-                .collect(),
-            (None, None) => Vec::new(),
-        };
-        let covers_error = flash
-            .as_ref()
-            .and_then(|fl| fl.error(f, "covers"))
-            .map(|k| locale.t(k));
-        let covers_invalid = covers_error.is_some();
+            .map(|c| {
+                Covered::ALL
+                    .into_iter()
+                    .filter(|fact| c.coverage.covers(*fact))
+                    .map(|fact| fact.slug().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let facts = Covered::ALL
+            .into_iter()
+            .map(|fact| (fact.slug().to_owned(), locale.t(&fact.label_key())))
+            .collect();
         let givers = std::iter::once((String::new(), String::new()))
             .chain(
                 ConsentGiver::ALL
@@ -499,39 +460,16 @@ fn ConsentSection(
                         kind="date"
                         required=true
                     />
-                    <fieldset class="field-covers">
-                        <legend>{locale.t("consent.covers")}</legend>
-                        {covers_error
-                            .map(|e| {
-                                view! {
-                                    <p class="field-error" id="consent-covers-error">
-                                        {e}
-                                    </p>
-                                }
-                            })}
-                        {Covered::ALL
-                            .into_iter()
-                            .map(|fact| {
-                                let id = format!("consent-covers-{}", fact.slug());
-                                let checked = chosen.iter().any(|c| c == fact.slug());
-                                view! {
-                                    <div class="field check">
-                                        <input
-                                            id=id.clone()
-                                            type="checkbox"
-                                            name="covers[]"
-                                            value=fact.slug()
-                                            checked=checked
-                                            aria-invalid=covers_invalid.then_some("true")
-                                            aria-describedby=covers_invalid
-                                                .then_some("consent-covers-error")
-                                        />
-                                        <label for=id>{locale.t(&fact.label_key())}</label>
-                                    </div>
-                                }
-                            })
-                            .collect_view()}
-                    </fieldset>
+                    <CheckboxGroup
+                        form=f
+                        name="covers"
+                        id="consent-covers"
+                        legend=locale.t("consent.covers")
+                        options=facts
+                        checked=covered
+                        flash=flash.clone()
+                        class="field-covers"
+                    />
                     <TextArea
                         form=f
                         name="note"

@@ -27,7 +27,7 @@ on_both_backends! {
         // A bad form: a message per field, nothing stored.
         let refused = post_as(app, &council, "/api/staff/save-consent", page, &[
             ("lang", "en"), ("person", "narges-example"), ("given_by", "neighbour"), ("given_on", "2099-01-01"),
-            ("covers[]", "name"), ("risk", "high"), ("review_on", "2020-01-01"),
+            ("covers[]", "name"), ("covers[]", "fingerprints"), ("risk", "high"), ("review_on", "2020-01-01"),
         ]).await;
         assert_eq!(refused.status, 302);
         let desk = app.get_with(page, &[("cookie", &council)]).await;
@@ -37,6 +37,8 @@ on_both_backends! {
         assert_eq!(desk.attr("#consent-given_on", "value").as_deref(), Some("2099-01-01"), "what was typed comes back");
         assert_eq!(desk.attr("#consent-covers-name", "checked").as_deref(), Some(""));
         assert_eq!(desk.attr("#consent-covers-story", "checked"), None);
+        assert_eq!(desk.texts("#consent-covers-error"), ["Choose one of the options."]);
+        assert_eq!(desk.attr("#consent-covers-story", "aria-describedby").as_deref(), Some("consent-covers-error"));
         assert_eq!(count(app, "SELECT COUNT(*) FROM person_consents").await, 5, "the demo's five only");
         // Only the council holding the case records it.
         assert_eq!(record_consent(app, &comms, "narges-example", &["name"]).await.status, 403);

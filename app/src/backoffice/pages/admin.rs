@@ -1,5 +1,7 @@
 //! `/staff/accounts` and `/staff/audit`: the administrator's pages.
-use super::forms::{gate, gated, utc, FlashNotice, LangField, SelectField, StaffNav, TextField};
+use super::forms::{
+    gate, gated, utc, CheckboxGroup, FlashNotice, LangField, SelectField, StaffNav, TextField,
+};
 use crate::api::MunicipalityRef;
 use crate::backoffice::admin::{
     audit_log, staff_accounts, AccountRow, AccountsPage, AuditPage, ChangeAccount, CreateAccount,
@@ -494,25 +496,15 @@ fn TranslatorLanguages(account: AccountRow) -> impl IntoView {
             .collect();
         format!("{} {}", locale.t("staff.translates_into"), names.join(", "))
     };
-    let boxes = Locale::ALL
+    let languages = Locale::ALL
         .into_iter()
-        .map(|language| {
-            let id = format!("translator-{}-{}", account.id, language.code());
-            let checked = account.translates.contains(&language);
-            view! {
-                <div class="field check">
-                    <input
-                        id=id.clone()
-                        type="checkbox"
-                        name="languages[]"
-                        value=language.code()
-                        checked=checked
-                    />
-                    <label for=id>{locale.language_name(language)}</label>
-                </div>
-            }
-        })
-        .collect_view();
+        .map(|language| (language.code().to_owned(), locale.language_name(language)))
+        .collect();
+    let translates = account
+        .translates
+        .iter()
+        .map(|l| l.code().to_owned())
+        .collect();
     view! {
         <details class="translator-languages">
             <summary>{summary}</summary>
@@ -523,10 +515,15 @@ fn TranslatorLanguages(account: AccountRow) -> impl IntoView {
             >
                 <LangField />
                 <input type="hidden" name="account" value=account.id.to_string() />
-                <fieldset>
-                    <legend>{locale.t("staff.translates_into")}</legend>
-                    {boxes}
-                </fieldset>
+                <CheckboxGroup
+                    form=format!("translator-{}", account.id)
+                    name="languages"
+                    id=format!("translator-{}", account.id)
+                    legend=locale.t("staff.translates_into")
+                    options=languages
+                    checked=translates
+                    flash=None
+                />
                 <button type="submit">{locale.t("staff.save")}</button>
             </form>
         </details>

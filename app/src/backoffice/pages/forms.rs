@@ -416,6 +416,69 @@ pub fn CheckField(
     }
 }
 
+/// Boxes that post one list (`{name}[]`, each box `{id}-{value}`): the
+/// values checked are the stored ones, unless the form came back; the
+/// group's problem shows under its legend and every box names it.
+#[component]
+pub fn CheckboxGroup(
+    #[prop(into)] form: String,
+    #[prop(into)] name: String,
+    /// The boxes' id prefix.
+    #[prop(into)]
+    id: String,
+    legend: String,
+    /// Each box's value and label.
+    options: Vec<(String, String)>,
+    /// The values checked, as stored.
+    checked: Vec<String>,
+    flash: Option<FormFlash>,
+    #[prop(optional, into)] class: Option<String>,
+) -> impl IntoView {
+    let locale = use_locale();
+    let error_id = format!("{form}-{name}-error");
+    let error = problem(locale, &flash, &form, &name);
+    let invalid = error.is_some();
+    let checked: Vec<String> = match flash.as_ref().and_then(|f| f.value(&form, &name)) {
+        Some(came_back) => came_back.lines().map(str::to_owned).collect(),
+        None => checked,
+    };
+    let field = format!("{name}[]");
+    view! {
+        <fieldset class=class>
+            <legend>{legend}</legend>
+            {error
+                .map(|e| {
+                    view! {
+                        <p class="field-error" id=error_id.clone()>
+                            {e}
+                        </p>
+                    }
+                })}
+            {options
+                .into_iter()
+                .map(|(value, label)| {
+                    let box_id = format!("{id}-{value}");
+                    let is_checked = checked.contains(&value);
+                    view! {
+                        <div class="field check">
+                            <input
+                                id=box_id.clone()
+                                type="checkbox"
+                                name=field.clone()
+                                value=value
+                                checked=is_checked
+                                aria-invalid=invalid.then_some("true")
+                                aria-describedby=invalid.then_some(error_id.clone())
+                            />
+                            <label for=box_id>{label}</label>
+                        </div>
+                    }
+                })
+                .collect_view()}
+        </fieldset>
+    }
+}
+
 /// The page language as a hidden field: server functions answer in it.
 #[component]
 pub fn LangField() -> impl IntoView {
