@@ -74,7 +74,7 @@ pub struct ConsentForm {
 #[server(prefix = "/api/staff", endpoint = "save-consent")]
 pub async fn save_consent(#[server(flatten)] form: ConsentForm) -> Result<(), AppError> {
     use crate::domain::Permission;
-    let user = crate::backoffice::session::on_server::require(Permission::ManageCases).await?;
+    let user = crate::backoffice::session::on_server::require(Permission::RecordConsent).await?;
     on_server::save(&user, form).await
 }
 
@@ -179,12 +179,37 @@ pub mod on_server {
         problems.is_empty().then_some(parsed)
     }
 
-    /// Records this council's consent for the person, or refuses the form.
+    /// The person `slug`, if `user` records their consent: a council member
+    /// the cases their municipality holds, an administrator those no
+    /// municipality holds (a review falling due is mailed to them then).
+    pub async fn person_to_review(db: &Db, user: &StaffUser, slug: &str) -> Result<i64, AppError> {
+        if user.role != crate::domain::Role::Admin {
+            return Ok(case_to_change(db, user.acting(), slug).await?.person_id);
+        }
+        let row: Option<(i64, i64)> = on_pool!(db, |pool| sqlx::query_as(concat!(
+            "SELECT p.id, (SELECT COUNT(*) FROM adoptions a WHERE a.person_id = p.id AND ",
+            crate::adoption_lasts!("a"),
+            ") FROM persons p WHERE p.slug = $1"
+        ))
+        .bind(slug)
+        .fetch_optional(pool)
+        .await)?;
+        match row {
+            None => Err(AppError::not_found("person")),
+            Some((id, 0)) => Ok(id),
+            Some(_) => Err(AppError::forbidden(
+                "the council of the municipality holding the case records its consent",
+            )),
+        }
+    }
+
+    /// Records this council's (or administrator's) consent for the person,
+    /// or refuses the form.
     #[tracing::instrument(skip_all, fields(actor = user.id, person = %form.person.trim()))]
     pub async fn save(user: &StaffUser, form: ConsentForm) -> Result<(), AppError> {
         let db = crate::server::context::db()?;
         let locale = Locale::from_code(&form.lang).unwrap_or_default();
-        let case = case_to_change(&db, user.acting(), &form.person).await?;
+        let person_id = person_to_review(&db, user, form.person.trim()).await?;
         let mut problems = Problems::default();
         let today = crate::server::clock::today_date();
         let Some(input) = parse_consent(&mut problems, &form, today) else {
@@ -194,7 +219,7 @@ pub mod on_server {
         let hidden = on_pool!(&db, |pool| {
             let mut tx = pool.begin_write().await?;
             let hidden = tx
-                .record_consent(user.actor(), case.person_id, &input, now)
+                .record_consent(user.actor(), person_id, &input, now)
                 .await?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>(hidden)

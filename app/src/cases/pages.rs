@@ -734,7 +734,7 @@ fn PersonDesk(page: PersonWorkspace) -> impl IntoView {
             <ConsentSection
                 consent=page.consent.clone()
                 person=person.slug.clone()
-                may_edit=council && page.can_edit
+                may_edit=page.may_record_consent
                 flash=flash.clone()
             />
             {(page.may_take_down || page.take_down.is_some())

@@ -72,6 +72,9 @@ pub struct PersonWorkspace {
     /// Whether this user may take the case down: a council member who may
     /// edit it, or an administrator.
     pub may_take_down: bool,
+    /// Whether this user records consent: a council member who may edit
+    /// the case, or an administrator when no municipality holds it.
+    pub may_record_consent: bool,
     pub actions: Vec<StaffActionRow>,
     /// Newest first.
     pub updates: Vec<StaffUpdateRow>,
@@ -205,11 +208,17 @@ pub mod on_server {
                 .cloned()
         });
         let can_edit = own_adoption.as_ref().is_some_and(|a| a.ended_on.is_none());
+        let held = adoptions.iter().any(|a| a.ended_on.is_none());
+        let admin = user.role == crate::domain::Role::Admin;
         Ok(Some(PersonWorkspace {
             can_edit,
             take_down: crate::cases::takedown::on_server::take_down_of(db, id).await?,
-            may_take_down: user.role == crate::domain::Role::Admin
-                || (can_edit && Permission::TakeDownCases.allows(user.role)),
+            may_take_down: admin || (can_edit && Permission::TakeDownCases.allows(user.role)),
+            may_record_consent: if admin {
+                !held
+            } else {
+                can_edit && Permission::RecordConsent.allows(user.role)
+            },
             consent: crate::cases::consent::on_server::consent_of(db, id).await?,
             user: user.clone(),
             person,

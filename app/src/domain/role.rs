@@ -95,10 +95,14 @@ pub enum Permission {
     /// Undo a take-down made by mistake: the person stays private, so only
     /// an administrator.
     UndoTakeDowns,
+    /// Record consent and risk, and so the review: the council holding the
+    /// case, or an administrator for a case no municipality holds (whose
+    /// reviews are mailed to the administrators); checked there.
+    RecordConsent,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 18] = [
+    pub const ALL: [Permission; 19] = [
         Permission::ManageAccounts,
         Permission::ReadAuditLog,
         Permission::ReadCases,
@@ -117,6 +121,7 @@ impl Permission {
         Permission::UndoDeliveries,
         Permission::TakeDownCases,
         Permission::UndoTakeDowns,
+        Permission::RecordConsent,
     ];
 
     /// Who may do it.
@@ -133,7 +138,8 @@ impl Permission {
             Permission::RunActions
             | Permission::ExportSignatures
             | Permission::RecordOutcomes
-            | Permission::TakeDownCases => &[Role::Admin, Role::Council],
+            | Permission::TakeDownCases
+            | Permission::RecordConsent => &[Role::Admin, Role::Council],
             Permission::WriteUpdates | Permission::ReviewFeeds => &[Role::Comms],
             Permission::ChangeOwnPassword | Permission::ReadActions | Permission::ReadCases => {
                 &Role::ALL
@@ -183,6 +189,7 @@ mod tests {
             (UndoDeliveries, "admin"),
             (TakeDownCases, "admin council"),
             (UndoTakeDowns, "admin"),
+            (RecordConsent, "admin council"),
         ];
         assert_eq!(table.len(), Permission::ALL.len());
         for (permission, roles) in table {

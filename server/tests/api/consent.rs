@@ -129,5 +129,35 @@ on_both_backends! {
         ).bind(today).execute(pool).await.map(|_| ())).unwrap();
         assert_eq!(remind().await.unwrap(), 1);
         assert_eq!(app.mails_to("camille@brussels.example").await.len(), 2);
+
+        // While Brussels holds the case, an administrator does not record its
+        // consent; once no municipality holds it, the review mailed to the
+        // administrators is theirs to record.
+        let admin = staff_member(app, "admin@brussels.example", Role::Admin, None).await;
+        let desk = app.get_with("/staff/persons/vahid-afkari", &[("cookie", &admin)]).await;
+        assert_eq!(desk.texts("#consent-given_by").len(), 0, "no consent form for the administrator");
+        let review = |cookie: String| async move {
+            post_as(app, &cookie, "/api/staff/save-consent", "/staff/persons/vahid-afkari", &[
+                ("lang", "en"), ("person", "vahid-afkari"), ("given_by", "amnesty-section"), ("given_on", "2026-12-01"),
+                ("covers[]", "name"), ("risk", "high"), ("review_on", &next_year()),
+            ]).await
+        };
+        assert_eq!(review(admin.clone()).await.status, 403);
+        on_pool!(&app.store.db, |pool| sqlx::query(
+            "UPDATE adoptions SET ended_year = 2026, ended_month = 12, ended_day = 1
+              WHERE person_id = (SELECT id FROM persons WHERE slug = 'vahid-afkari')"
+        ).execute(pool).await.map(|_| ())).unwrap();
+        on_pool!(&app.store.db, |pool| sqlx::query(
+            "UPDATE person_consents SET review_on = $1 WHERE person_id = (SELECT id FROM persons WHERE slug = 'vahid-afkari')"
+        ).bind(today - chrono::Days::new(1)).execute(pool).await.map(|_| ())).unwrap();
+        assert_eq!(remind().await.unwrap(), 1, "the review falls to the administrators");
+        assert_eq!(app.mails_to("admin@brussels.example").await.len(), 1);
+        let desk = app.get_with("/staff/persons/vahid-afkari", &[("cookie", &admin)]).await;
+        assert_eq!(desk.texts("#consent-given_by").len(), 1, "the administrator's consent form");
+        let reviewed = review(admin.clone()).await;
+        assert_eq!(reviewed.location().as_deref(), Some("/staff/persons/vahid-afkari"));
+        assert_eq!(count(app, "SELECT COUNT(*) FROM person_consents WHERE given_by = 'amnesty-section' AND risk = 'high'").await, 1);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM persons WHERE slug = 'vahid-afkari' AND is_public").await, 1, "the name alone is public: still covered");
+        assert_eq!(review(council.clone()).await.status, 403, "Brussels no longer holds it");
     }
 }

@@ -93,8 +93,10 @@ const STAFF: &[(&str, Permission, &str)] = &[
     ),
     (
         "/api/staff/save-consent",
-        Permission::ManageCases,
-        "lang=en&person=vahid-afkari&given_by=family&given_on=2026-01-01&risk=low&review_on=2027-06-01",
+        Permission::RecordConsent,
+        // No such person: an administrator records consent only for a case
+        // no municipality holds, and every demo case is held.
+        "lang=en&person=nobody-example&given_by=family&given_on=2026-01-01&risk=low&review_on=2027-06-01",
     ),
     (
         "/api/staff/take-down",
