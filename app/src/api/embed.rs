@@ -68,15 +68,8 @@ async fn missing(state: &AppState, slug: &str, locale: Locale, badge: bool) -> R
         }
         Ok(true) => {
             let stylesheet = crate::server::stylesheet(&state.leptos_options);
-            let page = format!(
-                "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
-                 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-                 <title>{title}</title><link rel=\"stylesheet\" href=\"{stylesheet}\"></head>\
-                 <body class=\"embed\"><main class=\"embed-card\"><p>{text}</p></main></body></html>",
-                lang = locale.code(),
-                title = escape(&locale.t("error.gone_title")),
-                text = escape(&locale.t("embed.gone")),
-            );
+            let card = format!("<p>{}</p>", escape(&locale.t("embed.gone")));
+            let page = embed_document(locale, &locale.t("error.gone_title"), &stylesheet, &card);
             let mut response = (
                 StatusCode::GONE,
                 [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
@@ -157,18 +150,12 @@ fn embed_html(
         Some(lang) => format!(" lang=\"{lang}\""),
         None => String::new(),
     };
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title}</title><link rel=\"stylesheet\" href=\"{stylesheet}\"></head>\
-         <body class=\"embed\"><main class=\"embed-card\">\
-         <p class=\"for-person\">{for_label} <strong>{person}</strong></p>\
+    let card = format!(
+        "<p class=\"for-person\">{for_label} <strong>{person}</strong></p>\
          <h1{title_lang}>{title}</h1>\
          <p class=\"signature-count\" id=\"count\">{count}</p>\
          <progress max=\"{max}\" value=\"{value}\" aria-labelledby=\"count\"></progress>\
-         <p><a class=\"embed-link\" href=\"{href}\" target=\"_blank\" rel=\"noopener\">{link}</a></p>\
-         </main></body></html>",
-        lang = locale.code(),
+         <p><a class=\"embed-link\" href=\"{href}\" target=\"_blank\" rel=\"noopener\">{link}</a></p>",
         title = escape(&action.title.text),
         title_lang = lang_attr(&action.title),
         for_label = escape(&locale.t("action.for")),
@@ -178,6 +165,20 @@ fn embed_html(
         value = counted.min(action.goal.max(1)),
         href = escape(&href),
         link = escape(&link),
+    );
+    embed_document(locale, &action.title.text, stylesheet, &card)
+}
+
+/// The page around an embed's card: plain HTML for a city's `<iframe>`,
+/// this site's stylesheet, `card` already escaped.
+fn embed_document(locale: Locale, title: &str, stylesheet: &str, card: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title}</title><link rel=\"stylesheet\" href=\"{stylesheet}\"></head>\
+         <body class=\"embed\"><main class=\"embed-card\">{card}</main></body></html>",
+        lang = locale.code(),
+        title = escape(title),
     )
 }
 

@@ -209,6 +209,18 @@ pub async fn load(
     let Some((title, page)) = describe(db, scope).await? else {
         return taken_down(db, public_url, scope, language).await;
     };
+    let mut feed = frame(public_url, title, &page, language);
+    feed.events = events(db, scope, language).await?;
+    feed.tombstones = match scope {
+        // Public: not taken down.
+        Scope::Person(_) => Vec::new(),
+        _ => crate::records::takedown::tombstones(db, None).await?,
+    };
+    Ok(Some(feed))
+}
+
+/// A feed's title and addresses, with nothing in it yet.
+fn frame(public_url: &str, title: String, page: &str, language: Option<Locale>) -> OutgoingFeed {
     let base = public_url.trim_end_matches('/');
     let host = http::Uri::try_from(base)
         .ok()
@@ -218,16 +230,16 @@ pub async fn load(
     let prefix = language
         .map(|l| format!("/{}", l.code()))
         .unwrap_or_default();
-    let feed_path = match page.as_str() {
+    let feed_path = match page {
         "/" => prefix.clone(),
         path => format!("{prefix}{path}"),
     };
-    let page = match (page.as_str(), &language) {
-        (_, None) => page,
+    let page = match (page, &language) {
+        (_, None) => page.to_owned(),
         ("/", Some(_)) => prefix,
         (path, Some(_)) => format!("{prefix}{path}"),
     };
-    Ok(Some(OutgoingFeed {
+    OutgoingFeed {
         title,
         site_url: base.to_owned(),
         page_url: format!("{base}{page}"),
@@ -235,13 +247,9 @@ pub async fn load(
         host,
         author: "Lumières".to_owned(),
         language,
-        events: events(db, scope, language).await?,
-        tombstones: match scope {
-            // Public: not taken down.
-            Scope::Person(_) => Vec::new(),
-            _ => crate::records::takedown::tombstones(db, None).await?,
-        },
-    }))
+        events: Vec::new(),
+        tombstones: Vec::new(),
+    }
 }
 
 /// The feed of a person taken down: their tombstones alone, titled and
@@ -259,10 +267,10 @@ async fn taken_down(
     if !crate::records::takedown::person_gone(db, slug).await? {
         return Ok(None);
     }
-    let Some(mut feed) = Box::pin(load(db, public_url, &Scope::Site, language)).await? else {
+    let Some((title, page)) = describe(db, &Scope::Site).await? else {
         return Ok(None);
     };
-    feed.events.clear();
+    let mut feed = frame(public_url, title, &page, language);
     feed.tombstones = crate::records::takedown::tombstones(db, Some(slug)).await?;
     Ok(Some(feed))
 }
