@@ -16,7 +16,7 @@ export TEST_POSTGRES_URL
 # the bundle the browser tests load (and no build undoes another's).
 export LEPTOS_OUTPUT_NAME := lumieres
 
-.PHONY: run test server-line browser-line setup tools npm chromium postgres haproxy smtp-sink feed-checker api-checker build site lint lint-wasm unit e2e bench cluster clean-test-dbs
+.PHONY: run test server-line browser-line setup tools npm chromium postgres haproxy smtp-sink feed-checker api-checker image-checker build site lint lint-wasm unit e2e bench cluster clean-test-dbs
 
 run: setup build
 	./target/release/server seed-demo --if-empty
@@ -31,7 +31,7 @@ run: setup build
 # then its release build, in target/front: no lock on the other's target
 # directory). Each line spends long stretches compiling one large crate on
 # one core, so on two cores they mostly overlap (BENCHMARKS.md, "CI wall time").
-test: setup postgres haproxy smtp-sink feed-checker api-checker
+test: setup postgres haproxy smtp-sink feed-checker api-checker image-checker
 	$(MAKE) -j2 --output-sync=recurse server-line browser-line
 	$(MAKE) e2e
 
@@ -103,6 +103,14 @@ api-checker:
 	  python3 -m pip install --quiet --disable-pip-version-check openapi-spec-validator==$(OPENAPI_SPEC_VALIDATOR_VERSION)
 	@python3 -c "import pyld" 2>/dev/null || \
 	  python3 -m pip install --quiet --disable-pip-version-check PyLD==$(PYLD_VERSION)
+
+# An independent reader of the portraits we serve (what a photo carries
+# besides its pixels), which also makes the test photos: Pillow, from PyPI.
+PILLOW_VERSION := 13.0.0
+image-checker:
+	@python3 -c "import PIL" 2>/dev/null || \
+	  python3 -m pip install --quiet --disable-pip-version-check Pillow==$(PILLOW_VERSION) || \
+	  { apt-get update && apt-get install -y python3-pil; }
 
 ## --- build -----------------------------------------------------------------
 

@@ -1,5 +1,7 @@
 import { test, expect, Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { linkIn, mailTo } from './mail';
 import { ADMIN, COMMS, logIn, PASSWORD, setUpSecondFactor } from './staff';
 
@@ -82,11 +84,23 @@ test('an admin creates a council member, who adopts a person; comms publishes "R
   const consent = page.locator('form:has(#consent-given_by)');
   await page.locator('#consent-given_by').selectOption('family');
   await page.locator('#consent-given_on').fill('2026-11-27');
-  for (const fact of ['name', 'story', 'location']) await page.locator(`#consent-covers-${fact}`).check();
+  for (const fact of ['name', 'portrait', 'story', 'location']) await page.locator(`#consent-covers-${fact}`).check();
   await page.locator('#consent-risk').selectOption('high');
   await page.locator('#consent-review_on').fill(nextYear);
   await consent.getByRole('button', { name: 'Save' }).click();
   await expect(page.locator('dl.consent')).toContainText('their family');
+  // A portrait: a plain form with a file, which works without JavaScript.
+  // The photo carries a GPS position; what is served is made anew.
+  const photo = testInfo.outputPath('photo.jpg');
+  execFileSync('python3', [path.join(__dirname, '..', 'images', 'photo.py'), 'make', photo]);
+  await page.locator('#portrait-portrait').setInputFiles(photo);
+  await page.locator('#portrait-alt_fr').fill('Portrait, de face');
+  await page.locator('#portrait-alt_nl').fill('Portret, van voren');
+  await page.getByRole('button', { name: 'Save the portrait' }).click();
+  await expect(page.locator('.notice')).toHaveText('The portrait is saved.');
+  await expect(page.locator('.staff-portrait .update-state')).toHaveText(
+    'Not shown to the public: the person is private, or consent does not cover their portrait.',
+  );
   if (testInfo.project.name === 'hydrated') {
     // The council's view of a case, with its adoption, consent and edit forms.
     const results = await new AxeBuilder({ page }).analyze();
@@ -109,6 +123,13 @@ test('an admin creates a council member, who adopts a person; comms publishes "R
   await page.goto(`/persons/${slug}`);
   await expect(page.locator('.summary em')).toHaveText('workers');
   await expect(page.locator('.summary script')).toHaveCount(0);
+  // The portrait, in the width the screen needs; its English words are the
+  // French ones, marked as French.
+  const portrait = page.locator('.person-header img.portrait');
+  await expect(portrait).toHaveAttribute('alt', 'Portrait, de face');
+  await expect(portrait).toHaveAttribute('lang', 'fr');
+  await expect.poll(() => portrait.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBeGreaterThan(0);
+  const portraitSrc = await portrait.evaluate((img: HTMLImageElement) => new URL(img.currentSrc).pathname);
   await page.goto('/staff');
   await logOut(page);
 
@@ -173,6 +194,7 @@ test('an admin creates a council member, who adopts a person; comms publishes "R
   expect(gone?.status()).toBe(410);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Plus affiché');
   await expect(page.locator('main')).not.toContainText(person);
+  expect((await page.request.get(portraitSrc)).status()).toBe(404);
 });
 
 test('staff record paper signatures, the delivery and the response; the public page shows them in French and Dutch', async ({ page, javaScriptEnabled }, testInfo) => {

@@ -387,6 +387,10 @@ fn open_data_routes() -> Router<AppState> {
             get(app::api::embed::embed_in),
         )
         .route("/actions/{slug}/badge.svg", get(app::api::embed::badge))
+        .route(
+            "/portraits/{file}",
+            get(app::api::portraits::on_server::serve),
+        )
 }
 
 /// Our Atom and JSON feeds: the site's, each person's, each municipality's.
@@ -452,6 +456,10 @@ fn router(state: AppState, sign_queue: SignQueue, site_root: &str) -> Router {
         .route(
             "/staff/actions/{slug}/signatures.csv",
             axum::routing::post(app::campaigns::actions::on_server::download_signatures),
+        )
+        .route(
+            "/staff/portraits/{file}",
+            get(app::cases::portraits::on_server::serve_to_staff),
         )
         .route(
             app::records::timeline::ONE_CLICK_UNSUBSCRIBE,

@@ -117,8 +117,24 @@ async fn embed_page(
         Ok(None) => return missing(&state, &slug, locale, false).await,
         Err(error) => return unreadable(error),
     };
+    let portrait = match crate::api::portraits::on_server::of_person(
+        &state.db,
+        action.person_slug.as_str(),
+        locale,
+    )
+    .await
+    {
+        Ok(portrait) => portrait,
+        Err(error) => return unreadable(error),
+    };
     let stylesheet = crate::server::stylesheet(&state.leptos_options);
-    let page = embed_html(&action, locale, &state.public_url, &stylesheet);
+    let page = embed_html(
+        &action,
+        portrait.as_ref(),
+        locale,
+        &state.public_url,
+        &stylesheet,
+    );
     let mut response = cacheable(&headers, page, "text/html; charset=utf-8", CACHE);
     response.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
@@ -131,6 +147,7 @@ async fn embed_page(
 /// page outside the frame.
 fn embed_html(
     action: &ActionListing,
+    portrait: Option<&crate::api::portraits::PortraitView>,
     locale: Locale,
     public_url: &str,
     stylesheet: &str,
@@ -150,8 +167,20 @@ fn embed_html(
         Some(lang) => format!(" lang=\"{lang}\""),
         None => String::new(),
     };
+    // The person's face beside the action, 64 pixels wide as on cards; from
+    // this site, as the embed's own policy allows (`img-src 'self'`).
+    let image = portrait.map_or_else(String::new, |p| {
+        format!(
+            "<img class=\"portrait\" src=\"{src}\" srcset=\"{srcset}\" sizes=\"64px\" \
+             width=\"64\" height=\"80\" alt=\"{alt}\"{alt_lang}>",
+            src = escape(&p.src().path),
+            srcset = escape(&p.srcset()),
+            alt = escape(&p.alt.text),
+            alt_lang = lang_attr(&p.alt),
+        )
+    });
     let card = format!(
-        "<p class=\"for-person\">{for_label} <strong>{person}</strong></p>\
+        "{image}<p class=\"for-person\">{for_label} <strong>{person}</strong></p>\
          <h1{title_lang}>{title}</h1>\
          <p class=\"signature-count\" id=\"count\">{count}</p>\
          <progress max=\"{max}\" value=\"{value}\" aria-labelledby=\"count\"></progress>\

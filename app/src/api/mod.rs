@@ -71,6 +71,7 @@ pub mod data;
 pub mod embed;
 pub mod persons;
 pub mod places;
+pub mod portraits;
 #[cfg(feature = "ssr")]
 pub mod v1;
 
@@ -122,6 +123,8 @@ pub struct PersonSummary {
     pub current_status: Option<Status>,
     pub rights: Vec<RightsCategoryInfo>,
     pub municipalities: Vec<MunicipalityRef>,
+    /// Only while consent covers it.
+    pub portrait: Option<portraits::PortraitView>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -369,6 +369,7 @@ pub mod on_server {
         };
         let mut rights_of = rights_by_person(db, only).await?;
         let mut places_of = municipalities_by_person(db, only, lang).await?;
+        let mut portraits_of = crate::api::portraits::on_server::by_person(db, only, lang).await?;
         let mut out = rows
             .into_iter()
             .map(|row| {
@@ -388,6 +389,7 @@ pub mod on_server {
                     current_status: status(row.current_status.as_deref())?,
                     rights: rights_of.remove(&row.id).unwrap_or_default(),
                     municipalities: places_of.remove(&row.id).unwrap_or_default(),
+                    portrait: portraits_of.remove(&row.id),
                     full_name: row.full_name,
                 })
             })

@@ -384,18 +384,26 @@ pub mod on_server {
                     .before_if(before.as_ref())
                     .after(&after);
                 self.record_audit(&entry).await?;
-                let shown: Option<(bool, bool, bool)> = sqlx::query_as(
+                let shown: Option<(bool, bool, bool, bool)> = sqlx::query_as(
                     "SELECT is_public, summary IS NOT NULL AND NOT summary_internal,
-                            country_code IS NOT NULL AND NOT country_internal
+                            country_code IS NOT NULL AND NOT country_internal,
+                            EXISTS (SELECT 1 FROM portraits WHERE person_id = persons.id)
                        FROM persons WHERE id = $1",
                 )
                 .bind(person_id)
                 .fetch_optional(&mut *self)
                 .await?;
-                let Some((is_public, story, location)) = shown else {
+                let Some((is_public, story, location, portrait)) = shown else {
                     return Ok(false);
                 };
-                let shown = Covered::shown(is_public, story, location);
+                let shown = Covered::shown(
+                    is_public,
+                    &[
+                        (Covered::Story, story),
+                        (Covered::Location, location),
+                        (Covered::Portrait, portrait),
+                    ],
+                );
                 if Coverage::lacking(Some(&consent.coverage), &shown).is_empty() {
                     return Ok(false);
                 }

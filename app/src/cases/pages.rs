@@ -1,6 +1,7 @@
 //! `/staff/persons`, `/staff/persons/:slug` and `/staff/requests`: the
 //! cases as council members and communications staff work on them, and the
 //! adoption requests an administrator decides.
+use crate::api::portraits::PortraitView;
 use crate::api::{AdoptionView, RightsCategoryInfo};
 use crate::backoffice::forms::{FormFlash, TextKind};
 use crate::backoffice::pages::forms::{
@@ -12,10 +13,12 @@ use crate::campaigns::pages::ActionFields;
 use crate::cases::adoptions::{SaveAdoption, ADOPTION_FORM};
 use crate::cases::consent::{ConsentView, SaveConsent, CONSENT_FORM};
 use crate::cases::persons::{AdoptPerson, PersonRecord, UpdatePerson, PERSON_FORM};
+use crate::cases::portraits::{RemovePortrait, StaffPortrait, UploadPortrait, PORTRAIT_FORM};
 use crate::cases::takedown::{TakeDown, TakeDownView, UndoTakeDown, TAKE_DOWN_FORM};
 use crate::cases::workspace::{staff_person, staff_persons, PersonWorkspace, PersonsWorkspace};
+use crate::components::person::Portrait;
 use crate::domain::{ConsentGiver, CountryCode, Covered, Permission, RiskLevel, Translatable};
-use crate::i18n::{use_locale, Locale};
+use crate::i18n::{use_locale, LangText, Locale};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::{Meta, Title};
@@ -508,6 +511,143 @@ fn ConsentSection(
     }
 }
 
+/// The portrait: the one on record (whether the public sees it), and, for
+/// those who edit the case, the form that uploads one — a plain multipart
+/// form, so that it works without JavaScript — and the button that
+/// removes it.
+#[component]
+fn PortraitSection(
+    portrait: Option<StaffPortrait>,
+    person: String,
+    may_edit: bool,
+    required: Vec<Locale>,
+    flash: Option<FormFlash>,
+) -> impl IntoView {
+    let locale = use_locale();
+    let f = PORTRAIT_FORM;
+    if portrait.is_none() && !may_edit {
+        return ().into_any();
+    }
+    // A new photo keeps the words written for the last one, unless changed.
+    let written = portrait.as_ref().map(|p| p.alt.clone()).unwrap_or_default();
+    let current = portrait.map(|p| {
+        // Shown as the public page shows it, its words in the page's
+        // language where written.
+        let alt = p
+            .alt
+            .iter()
+            .find(|(l, _)| *l == locale)
+            .or(p.alt.first())
+            .map(|(lang, text)| LangText {
+                text: text.clone(),
+                lang: *lang,
+            });
+        let image = alt.map(|alt| PortraitView {
+            files: p.files.clone(),
+            alt,
+        });
+        let remove = may_edit.then(|| {
+            view! {
+                <form method="post" action={<RemovePortrait as ServerFn>::PATH} class="inline-form">
+                    <LangField />
+                    <input type="hidden" name="person" value=person.clone() />
+                    <button type="submit" class="secondary">
+                        {locale.t("staff.portrait_remove")}
+                    </button>
+                </form>
+            }
+        });
+        view! {
+            <figure class="staff-portrait">
+                {image.map(|portrait| view! { <Portrait portrait width=128 eager=true /> })}
+                <figcaption>
+                    <p>{locale.t("staff.portrait_current")}</p>
+                    <p class="update-state">
+                        {locale
+                            .t(
+                                if p.shown {
+                                    "staff.portrait_shown"
+                                } else {
+                                    "staff.portrait_not_shown"
+                                },
+                            )}
+                    </p>
+                    <dl class="portrait-alt">
+                        {p
+                            .alt
+                            .iter()
+                            .map(|(language, text)| {
+                                view! {
+                                    <dt>{locale.t(&format!("language.{}", language.code()))}</dt>
+                                    <dd lang=language.code()>{text.clone()}</dd>
+                                }
+                            })
+                            .collect_view()}
+                    </dl>
+                </figcaption>
+            </figure>
+            {remove}
+        }
+    });
+    let form = may_edit.then(|| {
+        view! {
+            <form
+                method="post"
+                action={<UploadPortrait as ServerFn>::PATH}
+                enctype="multipart/form-data"
+                class="staff-form"
+            >
+                <LangField />
+                <input type="hidden" name="person" value=person.clone() />
+                <p class="hint">{locale.t("staff.portrait_hint")}</p>
+                <TextField
+                    form=f
+                    name="portrait"
+                    label=locale.t("staff.portrait_file")
+                    value=String::new()
+                    flash=flash.clone()
+                    kind="file"
+                    accept="image/jpeg,image/png,image/webp"
+                    required=true
+                />
+                {Locale::ALL
+                    .into_iter()
+                    .map(|language| {
+                        let label = locale
+                            .t("staff.portrait_alt")
+                            .replace(
+                                "%{language}",
+                                &locale.t(&format!("language.{}", language.code())),
+                            );
+                        view! {
+                            <TextField
+                                form=f
+                                name=format!("alt_{}", language.code())
+                                label=label
+                                value=written
+                                    .iter()
+                                    .find(|(l, _)| *l == language)
+                                    .map(|(_, text)| text.clone())
+                                    .unwrap_or_default()
+                                flash=flash.clone()
+                                hint=locale.t("staff.portrait_alt_hint")
+                                required=required.contains(&language)
+                            />
+                        }
+                    })
+                    .collect_view()}
+                <button type="submit">{locale.t("staff.portrait_save")}</button>
+            </form>
+        }
+    });
+    view! {
+        <h2 id="portrait">{locale.t("staff.portrait_heading")}</h2>
+        {current}
+        {form}
+    }
+    .into_any()
+}
+
 /// The take-down: on record (with the administrator's undo), or the form
 /// that takes the case down, which says what it does and asks to confirm
 /// (a box, so that it works without JavaScript).
@@ -731,6 +871,13 @@ fn PersonDesk(page: PersonWorkspace) -> impl IntoView {
                         </form>
                     }
                 })}
+            <PortraitSection
+                portrait=page.portrait.clone()
+                person=person.slug.clone()
+                may_edit=council && page.can_edit && page.take_down.is_none()
+                required=page.required_languages.clone()
+                flash=flash.clone()
+            />
             <ConsentSection
                 consent=page.consent.clone()
                 person=person.slug.clone()

@@ -67,6 +67,9 @@ pub struct PersonRecord {
     pub country_internal: bool,
     /// Kept for staff, never published.
     pub summary_internal: bool,
+    /// A portrait is on record (`cases::portraits`); not a field of the form.
+    #[serde(default)]
+    pub has_portrait: bool,
     /// The language the summary is written in.
     pub original_language: Locale,
     /// The summary in the other languages, where written.
@@ -79,8 +82,17 @@ impl PersonRecord {
     pub fn published_facts(&self) -> Vec<Covered> {
         Covered::shown(
             self.is_public,
-            self.summary_html.is_some() && !self.summary_internal,
-            self.country.is_some() && !self.country_internal,
+            &[
+                (
+                    Covered::Story,
+                    self.summary_html.is_some() && !self.summary_internal,
+                ),
+                (
+                    Covered::Location,
+                    self.country.is_some() && !self.country_internal,
+                ),
+                (Covered::Portrait, self.has_portrait),
+            ],
         )
     }
 }
@@ -508,6 +520,7 @@ pub mod on_server {
         country_internal: bool,
         summary_internal: bool,
         original_language: String,
+        has_portrait: bool,
     }
 
     crate::impl_for_connections! {
@@ -515,7 +528,8 @@ pub mod on_server {
             async fn person_record(&mut self, id: i64) -> Result<Option<PersonRecord>, sqlx::Error> {
                 let row: Option<PersonRow> = sqlx::query_as(
                     "SELECT slug, full_name, country_code, summary, is_public, country_internal, summary_internal,
-                            original_language
+                            original_language,
+                            EXISTS (SELECT 1 FROM portraits WHERE person_id = persons.id) AS has_portrait
                        FROM persons WHERE id = $1",
                 )
                 .bind(id)
@@ -523,7 +537,7 @@ pub mod on_server {
                 .await?;
                 let Some(PersonRow {
                     slug, full_name, country_code: country, summary: summary_html, is_public,
-                    country_internal, summary_internal, original_language,
+                    country_internal, summary_internal, original_language, has_portrait,
                 }) = row else {
                     return Ok(None);
                 };
@@ -555,6 +569,7 @@ pub mod on_server {
                     is_public,
                     country_internal,
                     summary_internal,
+                    has_portrait,
                     original_language: crate::records::translations::stored_language(&original_language)?,
                     translations,
                 }))

@@ -6,9 +6,10 @@
 //! In one transaction: the person becomes private and marked taken down,
 //! so that their pages, actions, embeds, badges and own feeds answer 410
 //! (`records::takedown`) and our feeds carry tombstones that following
-//! instances read; their open support actions close (each audited as any
-//! closing); and the mails about them still queued are dropped (the
-//! outbox never sends one about a person taken down, whenever queued).
+//! instances read; their portrait is deleted; their open support actions
+//! close (each audited as any closing); and the mails about them still
+//! queued are dropped (the outbox never sends one about a person taken
+//! down, whenever queued).
 //! The render cache is never stale: the write to `persons` moves its
 //! counter in the same transaction.
 //!
@@ -62,6 +63,7 @@ pub mod on_server {
     use crate::backoffice::forms::Problems;
     use crate::backoffice::StaffUser;
     use crate::campaigns::actions::on_server::ActionStore;
+    use crate::cases::portraits::on_server::PortraitStore;
     use crate::domain::Role;
     use crate::i18n::Locale;
     use crate::on_pool;
@@ -216,6 +218,8 @@ pub mod on_server {
                     // Another take-down got there first.
                     return Ok(false);
                 }
+                self.delete_portrait(actor, person_id, Some("portrait.take_down"))
+                    .await?;
                 let dropped = sqlx::query("DELETE FROM outbox WHERE person_id = $1 AND sent_at IS NULL")
                     .bind(person_id)
                     .execute(&mut *self)

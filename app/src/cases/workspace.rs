@@ -67,6 +67,8 @@ pub struct PersonWorkspace {
     /// Whether this user may edit the person and open actions for them:
     /// their municipality's adoption lasts.
     pub can_edit: bool,
+    /// The portrait on record, if any.
+    pub portrait: Option<crate::cases::portraits::StaffPortrait>,
     /// The take-down on record, if the case was taken down.
     pub take_down: Option<crate::cases::takedown::TakeDownView>,
     /// Whether this user may take the case down: a council member who may
@@ -212,6 +214,7 @@ pub mod on_server {
         let admin = user.role == crate::domain::Role::Admin;
         Ok(Some(PersonWorkspace {
             can_edit,
+            portrait: crate::cases::portraits::on_server::portrait_of(db, id).await?,
             take_down: crate::cases::takedown::on_server::take_down_of(db, id).await?,
             may_take_down: admin || (can_edit && Permission::TakeDownCases.allows(user.role)),
             may_record_consent: if admin {

@@ -120,20 +120,15 @@ impl Covered {
     }
 
     /// What a person's public page shows, which consent must cover:
-    /// nothing while they are not public; else their name, and their story
-    /// and country when they have them.
-    pub fn shown(is_public: bool, story: bool, location: bool) -> Vec<Covered> {
+    /// nothing while they are not public; else their name, and each of
+    /// `facts` (their story, country, portrait) they have published.
+    pub fn shown(is_public: bool, facts: &[(Covered, bool)]) -> Vec<Covered> {
         if !is_public {
             return Vec::new();
         }
-        [
-            Some(Covered::Name),
-            story.then_some(Covered::Story),
-            location.then_some(Covered::Location),
-        ]
-        .into_iter()
-        .flatten()
-        .collect()
+        std::iter::once(Covered::Name)
+            .chain(facts.iter().filter(|(_, has)| *has).map(|(fact, _)| *fact))
+            .collect()
     }
 }
 
@@ -200,5 +195,11 @@ mod tests {
         assert_eq!(Coverage::lacking(None, &shown), shown);
         assert!(Coverage::lacking(Some(&name_only), &[Covered::Name]).is_empty());
         assert_eq!(Coverage::from_slugs(&["name", "address"]), None);
+        let published = [(Covered::Story, false), (Covered::Portrait, true)];
+        assert_eq!(
+            Covered::shown(true, &published),
+            [Covered::Name, Covered::Portrait]
+        );
+        assert!(Covered::shown(false, &published).is_empty());
     }
 }

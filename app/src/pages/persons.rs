@@ -171,6 +171,16 @@ fn structured_data(
     if let Some(summary) = &person.summary {
         data["description"] = crate::text::plain_text(&summary.text).into();
     }
+    if let Some(portrait) = &person.portrait {
+        let largest = portrait.largest();
+        data["image"] = serde_json::json!({
+            "@type": "ImageObject",
+            "contentUrl": full_address(&largest.path),
+            "width": largest.width,
+            "height": largest.height,
+            "caption": portrait.alt.text,
+        });
+    }
     data
 }
 
@@ -215,11 +225,27 @@ fn PersonView(detail: PersonDetail) -> impl IntoView {
         <Meta property="og:type" content="profile" />
         <Meta property="og:title" content=person.full_name.clone() />
         <Meta property="og:description" content=description />
+        {person
+            .portrait
+            .as_ref()
+            .map(|p| {
+                let image = crate::components::full_address(&p.largest().path);
+                view! {
+                    <Meta property="og:image" content=image />
+                    <Meta property="og:image:alt" content=p.alt.text.clone() />
+                }
+            })}
         <crate::components::JsonLd data=structured />
         <article class="person">
             <header class="person-header">
-                <h1>{person.full_name.clone()}</h1>
-                <p class="current-status">
+                {person
+                    .portrait
+                    .clone()
+                    .map(|portrait| {
+                        view! {
+                            <crate::components::person::Portrait portrait width=128 eager=true />
+                        }
+                    })} <h1>{person.full_name.clone()}</h1> <p class="current-status">
                     <span class="label">{locale.t("person.current_status")}</span>
                     " "
                     <StatusBadge status=person.current_status />

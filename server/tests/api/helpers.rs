@@ -774,6 +774,41 @@ pub async fn post_as(
     .await
 }
 
+/// A staff form with a file, as a browser posts it (`multipart/form-data`):
+/// `fields`, then the file as `file_field`.
+pub async fn post_file_as(
+    app: &TestApp,
+    cookie: &str,
+    path: &str,
+    from_page: &str,
+    fields: &[(&str, &str)],
+    file_field: &str,
+    file: Vec<u8>,
+) -> Page {
+    let mut form = reqwest::multipart::Form::new();
+    for (name, value) in fields {
+        form = form.text(name.to_string(), value.to_string());
+    }
+    let part = reqwest::multipart::Part::bytes(file).file_name("photo.jpg");
+    form = form.part(file_field.to_owned(), part);
+    let response = app
+        .client
+        .post(format!("{}{path}", app.address))
+        .multipart(form)
+        .header("accept", "text/html,application/xhtml+xml")
+        .header("referer", format!("{}{from_page}", app.address))
+        .header("origin", &app.address)
+        .header("cookie", cookie)
+        .send()
+        .await
+        .expect("request");
+    Page {
+        status: response.status().as_u16(),
+        headers: response.headers().clone(),
+        body: response.text().await.expect("body"),
+    }
+}
+
 /// Consent for `person` recorded by their council (`cookie`), as its form
 /// does: given by the family, the review a year ahead, covering `covers`.
 pub async fn record_consent(app: &TestApp, cookie: &str, person: &str, covers: &[&str]) -> Page {

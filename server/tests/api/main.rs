@@ -20,6 +20,7 @@ mod outcomes;
 mod pages;
 mod passkeys;
 mod passwords;
+mod portraits;
 mod render_cache;
 mod schema;
 mod second_factor;

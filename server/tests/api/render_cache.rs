@@ -244,6 +244,9 @@ const WATCHED: &[&str] = &[
     "paper_batches",
     "responses",
     "response_texts",
+    "portraits",
+    "portrait_files",
+    "portrait_alt_texts",
 ];
 
 /// Tables of which only some changes are shown, and so watched.

@@ -224,7 +224,30 @@ const STAFF: &[(&str, Permission, &str)] = &[
         Permission::ReviewFeeds,
         "lang=en&entry=1",
     ),
+    // Sent as multipart/form-data, as its form sends it (`call`).
+    (
+        "/api/staff/portrait",
+        Permission::ManageCases,
+        "lang=en&person=vahid-afkari&alt_en=A",
+    ),
+    (
+        "/api/staff/remove-portrait",
+        Permission::ManageCases,
+        "lang=en&person=vahid-afkari",
+    ),
 ];
+
+/// The upload takes its form as a browser sends a form with a file.
+const MULTIPART: [&str; 1] = ["/api/staff/portrait"];
+
+/// `body`'s fields as `multipart/form-data`.
+fn multipart(body: &str) -> reqwest::multipart::Form {
+    body.split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .fold(reqwest::multipart::Form::new(), |form, (name, value)| {
+            form.text(name.to_owned(), value.to_owned())
+        })
+}
 
 /// Runs a statement the test needs as setup.
 async fn on_pool_run(app: &TestApp, sql: &'static str) {
@@ -238,11 +261,14 @@ async fn on_pool_run(app: &TestApp, sql: &'static str) {
 
 /// A call as a script would make it (no HTML accepted): status codes, not redirects.
 async fn call(app: &TestApp, cookie: Option<&str>, path: &str, body: &str) -> u16 {
-    let mut request = app
-        .client
-        .post(format!("{}{path}", app.address))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(body.to_owned());
+    let request = app.client.post(format!("{}{path}", app.address));
+    let mut request = if MULTIPART.contains(&path) {
+        request.multipart(multipart(body))
+    } else {
+        request
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.to_owned())
+    };
     if let Some(cookie) = cookie {
         request = request.header("cookie", cookie);
     }
@@ -276,13 +302,17 @@ on_both_backends! {
                 }
             }
             // A browser's form post without a session goes to the login page.
-            let page = app
-                .client
-                .post(format!("{}{path}", app.address))
-                .header("content-type", "application/x-www-form-urlencoded")
+            let request = app.client.post(format!("{}{path}", app.address));
+            let request = if MULTIPART.contains(path) {
+                request.multipart(multipart(body))
+            } else {
+                request
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(body.to_string())
+            };
+            let page = request
                 .header("accept", "text/html")
                 .header("referer", format!("{}/staff/persons", app.address))
-                .body(body.to_string())
                 .send()
                 .await
                 .unwrap();

@@ -221,6 +221,9 @@ pub fn TextField(
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional)] required: bool,
     #[prop(optional)] autocomplete: Option<&'static str>,
+    /// A file field: the types it takes.
+    #[prop(optional)]
+    accept: Option<&'static str>,
     /// Inside an element in another language (a fieldset of French text on
     /// an English page): the interface language of the label, hint and error.
     #[prop(optional)]
@@ -229,7 +232,7 @@ pub fn TextField(
     let locale = use_locale();
     let id = format!("{form}-{name}");
     let error = problem(locale, &flash, &form, &name);
-    let value = if kind == "password" {
+    let value = if kind == "password" || kind == "file" {
         String::new()
     } else {
         shown(&flash, &form, &name, value)
@@ -256,6 +259,7 @@ pub fn TextField(
                 value=value
                 required=required
                 autocomplete=autocomplete
+                accept=accept
                 aria-invalid=error.is_some().then_some("true")
                 aria-describedby=described
             />
