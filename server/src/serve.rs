@@ -50,11 +50,79 @@ pub const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a request's whole body may take, however it trickles in: a
 /// byte every few seconds never trips `BODY_IDLE_TIMEOUT`, and would hold
 /// the connection, and the handler reading it, for as long as the client
-/// likes. Every body here is a form of a few kilobytes.
+/// likes. Every body here is a form of a few kilobytes, but one.
 pub const BODY_TOTAL_LIMIT: Duration = Duration::from_secs(30);
 
+/// The one large body: a portrait's upload (up to 12 MB), which a staff
+/// member's slow uplink may take minutes to send.
+pub const UPLOAD_TOTAL_LIMIT: Duration = Duration::from_secs(300);
+
+/// The most a request body may hold: a form of text, in three languages at
+/// most. Past it the answer is 413 and the rest is not read.
+pub const BODY_SIZE_LIMIT: usize = 1024 * 1024;
+
+/// The most a portrait's upload may hold: the file, the texts, and the
+/// multipart framing (the upload itself refuses a file past 12 MB, and
+/// drains up to 48 MB of one so that the browser reads why).
+pub const UPLOAD_SIZE_LIMIT: usize = 48 * 1024 * 1024 + 64 * 1024;
+
+/// Whether `request` is a portrait's upload.
+fn is_upload(request: &axum::extract::Request) -> bool {
+    use leptos::server_fn::ServerFn;
+    request.method() == http::Method::POST
+        && request.uri().path() == <app::cases::portraits::UploadPortrait as ServerFn>::PATH
+}
+
+/// The router's middleware: a body larger than its limit is refused (413)
+/// before it is read when it says its length, and cut where it passes the
+/// limit when it does not; a portrait's upload that is not
+/// `multipart/form-data` with its boundary is refused (415) before anything
+/// tries to read it as one.
+pub async fn limit_body_size(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use http::{header, StatusCode};
+    if matches!(*request.method(), http::Method::GET | http::Method::HEAD) {
+        return next.run(request).await;
+    }
+    let upload = is_upload(&request);
+    if upload {
+        let multipart = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.to_ascii_lowercase().starts_with("multipart/form-data") && v.contains("boundary=")
+            });
+        if !multipart {
+            return (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "A portrait is sent as multipart/form-data, as its form sends it.",
+            )
+                .into_response();
+        }
+    }
+    let limit = if upload {
+        UPLOAD_SIZE_LIMIT
+    } else {
+        BODY_SIZE_LIMIT
+    };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "The request is too large.").into_response();
+    }
+    let request = request.map(|body| Body::new(http_body_util::Limited::new(body, limit)));
+    next.run(request).await
+}
+
 /// The router's middleware: a request's body is read to its end within
-/// `BODY_TOTAL_LIMIT` of its head arriving, or fails (the answer is an
+/// `BODY_TOTAL_LIMIT` (a portrait's, `UPLOAD_TOTAL_LIMIT`) of its head arriving, or fails (the answer is an
 /// error, and the connection closes). Its timer is made when a handler
 /// first reads the body: a GET (ten thousand watchers polling a count)
 /// costs none.
@@ -62,7 +130,12 @@ pub async fn limit_body_time(request: axum::extract::Request) -> axum::extract::
     if matches!(*request.method(), http::Method::GET | http::Method::HEAD) {
         return request;
     }
-    let deadline = Instant::now() + BODY_TOTAL_LIMIT;
+    let allowed = if is_upload(&request) {
+        UPLOAD_TOTAL_LIMIT
+    } else {
+        BODY_TOTAL_LIMIT
+    };
+    let deadline = Instant::now() + allowed;
     request.map(|body| {
         Body::new(Deadlined {
             body,

@@ -508,6 +508,7 @@ fn router(state: AppState, sign_queue: SignQueue, site_root: &str) -> Router {
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
             crate::serve::BODY_IDLE_TIMEOUT,
         ))
+        .layer(axum::middleware::from_fn(crate::serve::limit_body_size))
         .layer(axum::middleware::map_request(crate::serve::limit_body_time))
         .with_state(state)
 }

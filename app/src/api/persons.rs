@@ -363,6 +363,9 @@ pub mod on_server {
         rows: Vec<PersonRow>,
         lang: Locale,
     ) -> Result<Vec<PersonSummary>, sqlx::Error> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
         let only = match rows.as_slice() {
             [one] => Some(one.id),
             _ => None,

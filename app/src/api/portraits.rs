@@ -1,7 +1,8 @@
 //! A person's portrait as the public sees it (issue 29): only while the
 //! person is public and their consent on record covers "portrait"; served
 //! from `/portraits/{hash}.jpg`, addresses that never change (the name is
-//! the hash of the bytes), as a JPEG we encoded ourselves.
+//! the hash of the bytes), as a JPEG we encoded ourselves; kept by the
+//! browsers that fetched them, never by a shared cache.
 //! (Staff see every portrait at their own address: `cases::portraits`.)
 use crate::i18n::LangText;
 use serde::{Deserialize, Serialize};
@@ -162,8 +163,8 @@ pub mod on_server {
         Ok(by_person(db, Some(id), lang).await?.remove(&id))
     }
 
-    /// `GET /portraits/{hash}.jpg`: the bytes, kept a year by everyone,
-    /// while the public may see them; else 404, as for no such file.
+    /// `GET /portraits/{hash}.jpg`: the bytes, while the public may see
+    /// them; else 404, as for no such file.
     pub async fn serve(
         axum::extract::State(state): axum::extract::State<crate::server::AppState>,
         axum::extract::Path(file): axum::extract::Path<String>,
@@ -186,7 +187,10 @@ pub mod on_server {
             .fetch_optional(pool)
             .await);
         match public {
-            Ok(Some(bytes)) => image_response(bytes, "public, max-age=31536000, immutable"),
+            // Kept a year by the browser that fetched it (the address never
+            // serves other bytes), by no shared cache: a take-down, or
+            // consent withdrawn, reaches every copy but those.
+            Ok(Some(bytes)) => image_response(bytes, "private, max-age=31536000, immutable"),
             Ok(None) => StatusCode::NOT_FOUND.into_response(),
             Err(error) => crate::error::AppError::from(error).status().into_response(),
         }

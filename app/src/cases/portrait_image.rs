@@ -18,7 +18,8 @@ pub const MAX_FILE_BYTES: usize = 12 * 1024 * 1024;
 /// phone photo passes, a 30,000 × 30,000 bomb does not.
 pub const MAX_SIDE: u32 = 12_000;
 pub const MAX_PIXELS: u64 = 50_000_000;
-/// What the decoder may allocate at most, whatever the file says.
+/// What the decoded pixels may weigh at most (a 50 MP photo in 8-bit RGB
+/// is 150 MB; the same in 16-bit RGBA, 400 MB, is refused).
 const MAX_DECODE_BYTES: u64 = 4 * MAX_PIXELS;
 
 /// The widths served (CSS pixels × 1, 2 and 3 of the page's 128-pixel
@@ -66,16 +67,18 @@ pub fn renditions(file: &[u8]) -> Result<Vec<Rendition>, Refusal> {
     if file.len() > MAX_FILE_BYTES {
         return Err(Refusal::TooLarge);
     }
-    let image = decode(file)?;
-    let image = crop_to_ratio(image);
-    if image.width() < WIDTHS[0] {
+    // One full-size copy at a time: the decoded pixels become opaque RGB
+    // (and are dropped), and the 4:5 part is a view of that, not a copy.
+    let rgb = flatten(decode(file)?);
+    let (x, y, width, height) = cut_to_ratio(rgb.width(), rgb.height());
+    if width < WIDTHS[0] {
         return Err(Refusal::TooSmall);
     }
-    let rgb = flatten(image);
+    let cut = image::imageops::crop_imm(&rgb, x, y, width, height);
     WIDTHS
         .iter()
-        .filter(|&&width| width <= rgb.width())
-        .map(|&width| encode(&rgb, width))
+        .filter(|&&w| w <= width)
+        .map(|&w| encode(&*cut, w))
         .collect()
 }
 
@@ -105,6 +108,11 @@ fn decode(file: &[u8]) -> Result<DynamicImage, Refusal> {
     limits.max_alloc = Some(MAX_DECODE_BYTES);
     body.limits(limits);
     let mut decoder = body.into_decoder().map_err(|_| Refusal::NotAnImage)?;
+    // The decoder checks the sides, not what the pixels weigh: a small file
+    // may declare 16-bit RGBA.
+    if image::ImageDecoder::total_bytes(&decoder) > MAX_DECODE_BYTES {
+        return Err(Refusal::TooManyPixels);
+    }
     let orientation = image::ImageDecoder::orientation(&mut decoder).ok();
     let mut image = DynamicImage::from_decoder(decoder).map_err(|_| Refusal::NotAnImage)?;
     if let Some(orientation) = orientation {
@@ -113,16 +121,15 @@ fn decode(file: &[u8]) -> Result<DynamicImage, Refusal> {
     Ok(image)
 }
 
-/// The largest 4:5 part around the centre.
-fn crop_to_ratio(image: DynamicImage) -> DynamicImage {
-    let (width, height) = (image.width(), image.height());
+/// The largest 4:5 part around the centre: (x, y, width, height).
+fn cut_to_ratio(width: u32, height: u32) -> (u32, u32, u32, u32) {
     let (rw, rh) = RATIO;
     if u64::from(width) * u64::from(rh) > u64::from(height) * u64::from(rw) {
-        let cropped = height * rw / rh;
-        image.crop_imm((width - cropped) / 2, 0, cropped, height)
+        let cut = height * rw / rh;
+        ((width - cut) / 2, 0, cut, height)
     } else {
-        let cropped = width * rh / rw;
-        image.crop_imm(0, (height - cropped) / 2, width, cropped)
+        let cut = width * rh / rw;
+        (0, (height - cut) / 2, width, cut)
     }
 }
 
@@ -144,7 +151,10 @@ fn flatten(image: DynamicImage) -> image::RgbImage {
     rgb
 }
 
-fn encode(rgb: &image::RgbImage, width: u32) -> Result<Rendition, Refusal> {
+fn encode<I>(rgb: &I, width: u32) -> Result<Rendition, Refusal>
+where
+    I: image::GenericImageView<Pixel = image::Rgb<u8>>,
+{
     use sha2::Digest;
     let height = width * RATIO.1 / RATIO.0;
     let resized =
@@ -225,15 +235,53 @@ mod tests {
 
     #[test]
     fn a_header_declaring_too_many_pixels_is_refused_before_decoding() {
-        // A PNG header claiming 30,000 × 30,000 followed by no pixel data:
+        // A header claiming 30,000 × 30,000 followed by no pixel data:
         // refused for its size, not for the missing data.
+        assert_eq!(
+            renditions(&declared(30_000, 30_000, 8, 6)),
+            Err(Refusal::TooManyPixels)
+        );
+    }
+
+    /// A PNG whose header declares `width` × `height` pixels of `depth`
+    /// bits and `colour` type, and which holds no pixel at all: whatever is
+    /// refused for it is refused from the header alone.
+    fn declared(width: u32, height: u32, depth: u8, colour: u8) -> Vec<u8> {
         let mut file = png(1, 1);
         let ihdr = 16;
-        file[ihdr..ihdr + 4].copy_from_slice(&30_000u32.to_be_bytes());
-        file[ihdr + 4..ihdr + 8].copy_from_slice(&30_000u32.to_be_bytes());
+        file[ihdr..ihdr + 4].copy_from_slice(&width.to_be_bytes());
+        file[ihdr + 4..ihdr + 8].copy_from_slice(&height.to_be_bytes());
+        file[ihdr + 8] = depth;
+        file[ihdr + 9] = colour;
         let crc = crc_of(&file[12..29]);
         file[29..33].copy_from_slice(&crc.to_be_bytes());
-        assert_eq!(renditions(&file), Err(Refusal::TooManyPixels));
+        file
+    }
+
+    #[test]
+    fn pixels_are_counted_and_weighed_before_any_is_decoded() {
+        // Each side allowed, too many pixels in all.
+        assert_eq!(
+            renditions(&declared(11_000, 11_000, 8, 2)),
+            Err(Refusal::TooManyPixels)
+        );
+        // 50 million pixels, allowed in 8-bit RGB, weigh 400 MB in 16-bit RGBA.
+        assert_eq!(
+            renditions(&declared(8_000, 6_250, 16, 6)),
+            Err(Refusal::TooManyPixels)
+        );
+        // The same in 8-bit RGB passes the header, and fails only for its missing pixels.
+        assert_eq!(
+            renditions(&declared(8_000, 6_250, 8, 2)),
+            Err(Refusal::NotAnImage)
+        );
+    }
+
+    #[test]
+    fn the_cut_is_the_largest_four_by_five_around_the_centre() {
+        assert_eq!(cut_to_ratio(600, 400), (140, 0, 320, 400));
+        assert_eq!(cut_to_ratio(400, 1000), (0, 250, 400, 500));
+        assert_eq!(cut_to_ratio(400, 500), (0, 0, 400, 500));
     }
 
     /// PNG's CRC-32 of a chunk's type and data.

@@ -80,6 +80,8 @@ pub mod on_server {
     use crate::server::audit::{Actor, AuditEntry, RecordAudit};
     use crate::server::db::{BeginWrite, Db};
 
+    static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
     /// A text field of the form is a line or two.
     const MAX_FIELD_BYTES: usize = 4 * 1024;
     /// What is read of a file too large before giving up on the request:
@@ -188,6 +190,8 @@ pub mod on_server {
                 None
             }
             Ok(file) => {
+                // One photo decoded at a time: each may take a few hundred MB.
+                let _turn = DECODING.acquire().await.map_err(crate::error::internal)?;
                 let made = tokio::task::spawn_blocking(move || portrait_image::renditions(&file))
                     .await
                     .map_err(crate::error::internal)?;
@@ -205,17 +209,16 @@ pub mod on_server {
         let now = crate::server::clock::now();
         let stored = on_pool!(&db, |pool| {
             let mut tx = pool.begin_write().await?;
-            let stored = tx
+            let refused = tx
                 .store_portrait(user.actor(), case.person_id, &renditions, &alt, now)
                 .await?;
-            if stored {
+            if refused.is_none() {
                 tx.commit().await?;
             }
-            Ok::<_, sqlx::Error>(stored)
+            Ok::<_, sqlx::Error>(refused)
         })?;
-        if !stored {
-            let problems = Problems::one("portrait", "form.consent_lacks_portrait");
-            return refuse(PORTRAIT_FORM, &form, problems).await;
+        if let Some(why) = stored {
+            return refuse(PORTRAIT_FORM, &form, Problems::one("portrait", why)).await;
         }
         let page = locale.path(&format!("/staff/persons/{slug}"), false);
         done(PORTRAIT_FORM, "staff.portrait_saved", &page).await
@@ -325,8 +328,9 @@ pub mod on_server {
 
     /// Portraits, on a connection inside the caller's transaction.
     pub trait PortraitStore {
-        /// Replaces the person's portrait (audited); `false`, and nothing
-        /// written: the person is public and consent does not cover it.
+        /// Replaces the person's portrait (audited); else, with nothing
+        /// written, why not (a form message key): the case was taken down,
+        /// or the person is public and consent does not cover a portrait.
         fn store_portrait(
             &mut self,
             actor: Actor,
@@ -334,7 +338,7 @@ pub mod on_server {
             renditions: &[Rendition],
             alt: &[(Locale, String)],
             now: i64,
-        ) -> impl std::future::Future<Output = Result<bool, sqlx::Error>> + Send;
+        ) -> impl std::future::Future<Output = Result<Option<&'static str>, sqlx::Error>> + Send;
 
         /// Deletes the person's portrait, audited as `why` (if given) when
         /// there was one; returns the hashes of the files it had.
@@ -348,19 +352,31 @@ pub mod on_server {
 
     crate::impl_for_connections! {
         impl PortraitStore {
-            async fn store_portrait(&mut self, actor: Actor, person_id: i64, renditions: &[Rendition], alt: &[(Locale, String)], now: i64) -> Result<bool, sqlx::Error> {
-                let refused: Option<bool> = sqlx::query_scalar(
+            async fn store_portrait(&mut self, actor: Actor, person_id: i64, renditions: &[Rendition], alt: &[(Locale, String)], now: i64) -> Result<Option<&'static str>, sqlx::Error> {
+                // The person's row held first, as a take-down or a consent
+                // recorded anew hold it: either went before, and is seen
+                // here, or waits for this upload and then deletes or hides it.
+                let held = sqlx::query("UPDATE persons SET is_public = is_public WHERE id = $1 AND taken_down_at IS NULL")
+                    .bind(person_id)
+                    .execute(&mut *self)
+                    .await?
+                    .rows_affected();
+                if held == 0 {
+                    return Ok(Some("form.taken_down"));
+                }
+                let uncovered: bool = sqlx::query_scalar(
                     "SELECT p.is_public AND NOT COALESCE(c.covers_portrait, FALSE)
                        FROM persons p LEFT JOIN person_consents c ON c.person_id = p.id
                       WHERE p.id = $1",
                 )
                 .bind(person_id)
-                .fetch_optional(&mut *self)
+                .fetch_one(&mut *self)
                 .await?;
-                if refused != Some(false) {
-                    return Ok(false);
+                if uncovered {
+                    return Ok(Some("form.consent_lacks_portrait"));
                 }
                 let before = self.delete_portrait(actor, person_id, None).await?;
+                // (The texts replaced are in the previous upload's entry.)
                 sqlx::query("INSERT INTO portraits (person_id, uploaded_at, uploaded_by) VALUES ($1, $2, $3)")
                     .bind(person_id)
                     .bind(now)
@@ -397,12 +413,18 @@ pub mod on_server {
                     .before(&serde_json::json!({ "files": before }))
                     .after(&serde_json::json!({ "files": hashes, "alt": alt }));
                 self.record_audit(&entry).await?;
-                Ok(true)
+                Ok(None)
             }
 
             async fn delete_portrait(&mut self, actor: Actor, person_id: i64, why: Option<&'static str>) -> Result<Vec<String>, sqlx::Error> {
                 let before: Vec<String> = sqlx::query_scalar(
                     "SELECT hash FROM portrait_files WHERE person_id = $1 ORDER BY width",
+                )
+                .bind(person_id)
+                .fetch_all(&mut *self)
+                .await?;
+                let alt: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT language, alt_text FROM portrait_alt_texts WHERE person_id = $1 ORDER BY language",
                 )
                 .bind(person_id)
                 .fetch_all(&mut *self)
@@ -414,8 +436,10 @@ pub mod on_server {
                         .await?;
                 }
                 if let Some(why) = why.filter(|_| !before.is_empty()) {
+                    let alt: serde_json::Map<String, serde_json::Value> =
+                        alt.into_iter().map(|(l, t)| (l, t.into())).collect();
                     let entry = AuditEntry::new(actor, why, "person", person_id)
-                        .before(&serde_json::json!({ "files": before }))
+                        .before(&serde_json::json!({ "files": before, "alt": alt }))
                         .after(&serde_json::json!({ "files": [] }));
                     self.record_audit(&entry).await?;
                 }

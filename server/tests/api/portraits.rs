@@ -16,7 +16,7 @@ const UPLOAD: &str = "/api/staff/portrait";
 const PHOTO_TOOL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../end2end/images/photo.py");
 
 /// A file `photo.py` makes (`make`, `polyglot`, `bomb`).
-fn made(command: &str) -> Vec<u8> {
+pub fn made(command: &str) -> Vec<u8> {
     let dir = std::env::temp_dir().join(format!("lumieres-portrait-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("file");
@@ -100,6 +100,15 @@ fn srcset(page: &Page) -> Vec<(String, u32)> {
         .collect()
 }
 
+/// A statement the test runs around the app.
+async fn run_sql(app: &TestApp, sql: &'static str) {
+    app::on_pool!(&app.store.db, |pool| sqlx::query(sql)
+        .execute(pool)
+        .await
+        .map(|_| ()))
+    .unwrap();
+}
+
 /// The most this process has held in memory so far (KiB).
 fn peak_memory_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
@@ -164,7 +173,9 @@ on_both_backends! {
             assert_eq!(status, 200, "{path}");
             assert_eq!(headers["content-type"], "image/jpeg");
             assert_eq!(headers["x-content-type-options"], "nosniff");
-            assert_eq!(headers["cache-control"], "public, max-age=31536000, immutable");
+            // Kept a year by the browser that fetched it, by no shared
+            // cache: a take-down reaches every copy but those.
+            assert_eq!(headers["cache-control"], "private, max-age=31536000, immutable");
             let found = inspect(&bytes);
             assert_eq!(found["format"], "JPEG");
             assert_eq!(found["size"], serde_json::json!([width, width * 5 / 4]), "{path}");
@@ -207,6 +218,19 @@ on_both_backends! {
         let (status, headers, _) = fetch(app, &staff_src, &[("cookie", &council)]).await;
         assert_eq!((status, headers["cache-control"].to_str().unwrap()), (200, "private, no-store"));
         assert_eq!(fetch(app, &staff_src, &[]).await.0, 401);
+
+        // Consent that no longer covers the portrait, whatever else holds:
+        // neither the image nor the page shows it.
+        run_sql(app, "UPDATE person_consents SET covers_portrait = FALSE").await;
+        assert_eq!(fetch(app, &widest, &[]).await.0, 404);
+        // (The staff pages change consent only with the person: this test's
+        // change went around them, so the cache is told by hand.)
+        run_sql(app, "UPDATE content_version SET version = version + 1").await;
+        let page_now = app.get(&format!("/persons/{PERSON}")).await;
+        assert_eq!(page_now.status, 200, "still public");
+        assert!(page_now.attr("img.portrait", "src").is_none());
+        run_sql(app, "UPDATE person_consents SET covers_portrait = TRUE").await;
+        assert_eq!(fetch(app, &widest, &[]).await.0, 200);
 
         // Consent anew without the portrait: the person is no longer shown
         // (consent covers less than the page shows), nor the portrait.
@@ -255,6 +279,15 @@ on_both_backends! {
             assert!(!bytes.windows(5).any(|w| w.eq_ignore_ascii_case(b"<html")), "{path} carries no page");
             assert_eq!(inspect(&bytes)["comment"], false);
         }
+        // A form that is not multipart is refused before anything reads it
+        // as one; a body past its limit before it is read.
+        let plain = crate::helpers::post_as(app, &council, UPLOAD, STAFF_PAGE, &alt_texts("Portrait", "Portret")).await;
+        assert_eq!(plain.status, 415);
+        assert_eq!(app.post_form(UPLOAD, STAFF_PAGE, &[("person", PERSON)]).await.status, 415);
+        let huge = "x".repeat(2 * 1024 * 1024);
+        let too_large = app.post_form("/api/sign", &format!("/actions/{ACTION}"), &[("full_name", huge.as_str())]).await;
+        assert_eq!(too_large.status, 413);
+
         // An address that is not one of ours is no file.
         assert_eq!(fetch(app, "/portraits/..%2F..%2Fetc%2Fpasswd", &[]).await.0, 404);
         assert_eq!(fetch(app, &format!("/portraits/{}.jpg", "0".repeat(32)), &[]).await.0, 404);
