@@ -8,6 +8,7 @@ use app::server::audit::Actor;
 use app::server::clock;
 use app::server::db::Db;
 use clap::{Parser, Subcommand};
+use secrecy::ExposeSecret;
 
 /// Lumières: the case tracker of the Villes Lumières network.
 ///
@@ -85,6 +86,22 @@ pub enum Command {
     /// Reports on signing abuse.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Copy the whole database into FILE while the site serves: SQLite with
+    /// VACUUM INTO, PostgreSQL with pg_dump (custom format). The copy holds
+    /// signers' names and addresses: keep it as safe as the database. What
+    /// is sealed in it opens only with the site's data key, kept apart.
+    Backup {
+        /// The file to write; it must not exist yet.
+        #[arg(long)]
+        output: std::path::PathBuf,
+    },
+    /// Put a backup into the empty database DATABASE_URL names (a new SQLite
+    /// file, or a database made with createdb), then bring it up to date.
+    /// Start the restored site with the data key of the one backed up.
+    Restore {
+        /// A file `server backup` wrote, from the same kind of database.
+        input: std::path::PathBuf,
+    },
     /// Write the confirmed signatures of an action as CSV (name, place,
     /// country, confirmed at), for delivery to its addressee. No email addresses.
     ExportSignatures {
@@ -237,7 +254,39 @@ pub async fn run(command: Command) -> Result<(), String> {
             with_db(&settings, |db| export_signatures(db, slug, output)).await
         }
         Command::Action(command) => with_db(&settings, |db| action(db, command)).await,
+        Command::Backup { output } => {
+            let url = settings.database_url.expose_secret().to_owned();
+            with_db(&settings, |db| backup(db, url, output)).await
+        }
+        Command::Restore { input } => restore(&settings, &input).await,
     }
+}
+
+async fn backup(db: Db, url: String, output: std::path::PathBuf) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    let written = app::server::backup::backup(&db, &url, &output).await?;
+    println!(
+        "backup written: {} ({} bytes, {} database, {:.1} s). It holds signers' names and \
+         addresses: keep it as safe as the database, and the data key apart from it.",
+        written.path.display(),
+        written.bytes,
+        db.backend(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn restore(settings: &Settings, input: &std::path::Path) -> Result<(), String> {
+    app::server::backup::restore(settings.database_url.expose_secret(), input).await?;
+    // Brought up to date as at any start, then closed.
+    with_db(settings, |db| async move {
+        println!(
+            "restored into the {} database; start the site with the data key of the one backed up",
+            db.backend()
+        );
+        Ok(())
+    })
+    .await
 }
 
 /// Opens (and migrates) the database, runs `work` on it, and closes it.

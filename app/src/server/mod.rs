@@ -2,7 +2,7 @@
 //! The state each request sees, the database, what server functions share
 //! (state, request, plain-form detection), the clock, tokens, cookies, the
 //! request guard (Origin check, rate limit), sanitizing, the outbox, the
-//! audit writer, the render cache and the islands' scripts. The rules of
+//! audit writer, the render cache, the islands' scripts, backups. The rules of
 //! case records (the timeline, translations, counts, owners) are `records`'.
 //!
 //! Compiled only with `ssr`. May import `domain`, `error`, `i18n` and `text`;
@@ -10,6 +10,7 @@
 //! `api`, `pages` or `components`: they build on this, not the other way
 //! round.
 pub mod audit;
+pub mod backup;
 pub mod body;
 pub mod cacheable;
 pub mod clock;

@@ -2,17 +2,13 @@
 use std::process::Command;
 
 fn server() -> Command {
-    use base64::Engine;
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_server"));
     cmd.env("RUST_LOG", "off");
     // The key the tests seal with in this process, for databases they share
     // with the binary.
-    let key = base64::engine::general_purpose::STANDARD.encode(TESTS_KEY);
-    cmd.env("DATA_KEY", key);
+    cmd.env("DATA_KEY", crate::helpers::tests_key_base64());
     cmd
 }
-
-const TESTS_KEY: &[u8; 32] = b"the tests' data key, 32 bytes.!!";
 
 #[test]
 fn help_lists_the_subcommands() {

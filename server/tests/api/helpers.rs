@@ -103,7 +103,17 @@ async fn admin_pool() -> sqlx::PgPool {
 /// The data key of every test database and app (one per process, as in
 /// a server): a fixed one, so that a test may open what it sealed.
 pub fn test_data_key() -> app::server::data_key::DataKey {
-    app::server::data_key::DataKey::from_bytes(*b"the tests' data key, 32 bytes.!!")
+    app::server::data_key::DataKey::from_bytes(*TESTS_KEY)
+}
+
+/// The data key the tests seal with, also given to the binary they run on
+/// the same databases.
+pub const TESTS_KEY: &[u8; 32] = b"the tests' data key, 32 bytes.!!";
+
+/// `TESTS_KEY` as `DATA_KEY` writes it.
+pub fn tests_key_base64() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(TESTS_KEY)
 }
 
 /// A migrated database with the demo data, without a web server.
@@ -130,6 +140,24 @@ impl TestStore {
     /// Its database's address.
     pub fn url(&self) -> String {
         self.test_db.url()
+    }
+
+    /// A new, empty database of the same backend, into which `restore`
+    /// puts what it restores; then migrated and connected.
+    pub async fn restored<F, Fut>(&self, restore: F) -> Self
+    where
+        F: FnOnce(String) -> Fut,
+        Fut: std::future::Future<Output = ()>,
+    {
+        let backend = match self.test_db {
+            TestDb::Sqlite { .. } => Backend::Sqlite,
+            TestDb::Postgres { .. } => Backend::Postgres,
+        };
+        let test_db = TestDb::create(backend).await;
+        restore(test_db.url()).await;
+        let db = Db::connect(&test_db.url(), 5).await.expect("connect");
+        db.migrate().await.expect("migrate");
+        Self { db, test_db }
     }
 
     pub async fn teardown(self) {

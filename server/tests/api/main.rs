@@ -5,6 +5,7 @@ mod helpers;
 mod accessibility;
 mod accounts;
 mod at_rest;
+mod backups;
 mod cli;
 mod connections;
 mod consent;
