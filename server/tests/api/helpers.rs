@@ -8,7 +8,7 @@ use server::demo;
 use server::{configuration::Settings, startup::Application};
 use std::path::PathBuf;
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
     Postgres,

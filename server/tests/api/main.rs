@@ -16,6 +16,7 @@ mod feeds;
 mod instances;
 mod internal_facts;
 mod layout;
+mod migrations;
 mod open_data;
 mod outcomes;
 mod pages;
