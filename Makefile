@@ -137,8 +137,12 @@ lint:
 lint-wasm:
 	cargo clippy -p frontend --target wasm32-unknown-unknown --target-dir target/front -- -D warnings
 
+# Four tests at a time on two cores: most of them wait on the database, a
+# server or a mail sink rather than compute (the integration tests took 207 s
+# with two, 124 s with four, 109 s with six; BENCHMARKS.md "CI wall time").
+# Each holds a few database connections: PostgreSQL allows 100.
 unit: clean-test-dbs
-	cargo test -p app -p server
+	cargo test -p app -p server -- --test-threads=4
 
 # `cargo test --no-run` is a no-op after `unit`; alone, it builds the server.
 e2e: chromium site
