@@ -191,6 +191,11 @@ on_both_backends! {
         let (widest, _) = srcset(&person).pop().unwrap();
         assert_eq!(data["image"]["contentUrl"], format!("{}{widest}", app.address));
         assert_eq!(person.attr("meta[property='og:image']", "content"), Some(format!("{}{widest}", app.address)));
+        let api: serde_json::Value = serde_json::from_str(&app.get(&format!("/api/v1/persons/{PERSON}?lang=fr")).await.body).unwrap();
+        let api = &api["person"];
+        assert_eq!(api["portrait"]["files"][2]["path"], widest.as_str());
+        assert_eq!(api["portrait"]["files"][2]["width"], 384);
+        assert_eq!(api["portrait"]["alt"], serde_json::json!({ "text": "Portrait de face", "lang": "fr" }));
         let list = app.get("/persons").await;
         assert!(list.attr(&format!("[data-person='{PERSON}'] img.portrait"), "srcset").is_some(), "the card");
         let embed = app.get(&format!("/actions/{ACTION}/embed")).await;

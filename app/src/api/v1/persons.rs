@@ -67,6 +67,45 @@ pub struct Person {
     pub municipalities: Vec<Municipality>,
     /// Sanitized HTML.
     pub summary_html: Option<Text>,
+    /// Only while the person's consent covers it.
+    pub portrait: Option<Portrait>,
+}
+
+/// A portrait: a JPEG cut to 4:5, in a few widths.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Portrait {
+    /// Narrowest first. Each address serves the same bytes for ever.
+    pub files: Vec<PortraitFile>,
+    /// What it shows, in words.
+    pub alt: Text,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PortraitFile {
+    /// On this site.
+    #[schema(example = "/portraits/3f2a9c0d5e6b7a8190a1b2c3d4e5f607.jpg")]
+    pub path: String,
+    #[schema(example = 384)]
+    pub width: u32,
+    #[schema(example = 480)]
+    pub height: u32,
+}
+
+impl From<crate::api::portraits::PortraitView> for Portrait {
+    fn from(p: crate::api::portraits::PortraitView) -> Self {
+        Portrait {
+            files: p
+                .files
+                .into_iter()
+                .map(|f| PortraitFile {
+                    path: f.path,
+                    width: f.width,
+                    height: f.height,
+                })
+                .collect(),
+            alt: p.alt.into(),
+        }
+    }
 }
 
 impl From<PersonSummary> for Person {
@@ -83,6 +122,7 @@ impl From<PersonSummary> for Person {
                 .collect(),
             municipalities: p.municipalities.into_iter().map(Into::into).collect(),
             summary_html: p.summary.map(Into::into),
+            portrait: p.portrait.map(Into::into),
         }
     }
 }
