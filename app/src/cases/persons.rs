@@ -115,6 +115,12 @@ impl Translatable for PersonRecord {
     fn translations(&self) -> &[Translation] {
         &self.translations
     }
+
+    /// A summary kept internal is never published: no language waits for
+    /// it, and it is not queued for translators.
+    fn is_translated(&self, field: &str) -> bool {
+        !(field == "summary" && self.summary_internal)
+    }
 }
 
 #[server(prefix = "/api/staff", endpoint = "adopt-person")]

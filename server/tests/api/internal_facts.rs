@@ -119,7 +119,7 @@ on_both_backends! {
                     ("lang", "en"), ("person", "narges-example"), ("full_name", "Narges Example"),
                     ("country", "IR"), ("country_internal", internal), ("original_language", "en"),
                     ("summary_en", "<p>Held in ward seven of Evin prison.</p>"), ("summary_internal", internal),
-                    ("is_public", "on"), ("translations_to_follow", "1"),
+                    ("is_public", "on"),
                 ]).await
             }
         };
@@ -130,7 +130,9 @@ on_both_backends! {
         assert_eq!(page.texts("#person-summary_en-error").len(), 1);
         assert_eq!(count(app, "SELECT COUNT(*) FROM persons WHERE slug = 'narges-example' AND is_public").await, 0);
 
-        // Kept internal, they need none: the person is public without them.
+        // Kept internal, they need no consent, and the summary no
+        // translation (Brussels requires French and Dutch before a person
+        // is public): the person is public without them.
         let saved = save("on").await;
         assert_eq!(saved.location().as_deref(), Some(desk));
         let page = app.get_with(desk, &[("cookie", &council)]).await;
