@@ -197,6 +197,15 @@ pub enum ActionCommand {
 
 /// Runs one command. An error is a sentence for the operator.
 pub async fn run(command: Command) -> Result<(), String> {
+    if let (Command::Restore { .. }, Some(key)) =
+        (&command, crate::configuration::data_key_would_be_made())
+    {
+        return Err(format!(
+            "the restored site needs the data key of the site backed up: set DATA_KEY or \
+             DATA_KEY_FILE, or copy its key file to {}, then restore",
+            key.display()
+        ));
+    }
     let mut settings = Settings::from_env().map_err(|e| e.to_string())?;
     // A server waits for its database; an operator's one-off command says
     // at once that it cannot reach it, unless told to wait.

@@ -232,15 +232,33 @@ fn data_key_given_or_beside(
                 }),
         );
     }
-    let file = database_url
-        .strip_prefix("sqlite://")
-        .or_else(|| database_url.strip_prefix("sqlite:"))
-        .map(|rest| rest.split('?').next().unwrap_or_default())?;
+    let file = sqlite_file(database_url)?;
     if file.is_empty() || file.contains(":memory:") {
         tracing::warn!("an in-memory database: its data key lives as long as the process");
         return Some(Ok(DataKey::generate().0));
     }
     Some(key_file_beside(file))
+}
+
+/// The file of a SQLite database URL.
+fn sqlite_file(database_url: &str) -> Option<&str> {
+    database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+        .map(|rest| rest.split('?').next().unwrap_or_default())
+}
+
+/// The key file that reading the settings would make now: on SQLite, with
+/// no key given and none beside the database. A restore must not start so:
+/// what the backup holds sealed opens only with the key of its own site.
+pub fn data_key_would_be_made() -> Option<std::path::PathBuf> {
+    if var("DATA_KEY").is_some() || var("DATA_KEY_FILE").is_some() {
+        return None;
+    }
+    let database_url = var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+    let file = sqlite_file(&database_url).filter(|f| !f.is_empty() && !f.contains(":memory:"))?;
+    let path = std::path::Path::new(file).with_extension("key");
+    (!path.exists()).then_some(path)
 }
 
 /// The key file beside the SQLite database `file`, made if missing.

@@ -100,6 +100,51 @@ fn migrate_and_seed_demo_work_on_a_new_sqlite_file() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// A SQLite site restored without its data key would start with a new one,
+/// and what the backup holds sealed would never open: refused first, with
+/// nothing made.
+#[test]
+fn a_restore_without_the_data_key_of_the_site_backed_up_is_refused_first() {
+    let (dir, url) = temp_sqlite("restored/lumieres.db");
+    let backup = dir.join("nightly.backup");
+    let out = server()
+        .env_remove("DATA_KEY")
+        .env("DATABASE_URL", &url)
+        .arg("restore")
+        .arg(&backup)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let said = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        said.contains("needs the data key of the site backed up"),
+        "{said}"
+    );
+    assert!(said.contains("restored/lumieres.key"), "{said}");
+    assert!(!dir.join("restored").exists(), "nothing made");
+    // With the key file in place, the restore goes on (here, to the
+    // missing backup file).
+    std::fs::create_dir_all(dir.join("restored")).unwrap();
+    std::fs::write(
+        dir.join("restored/lumieres.key"),
+        crate::helpers::tests_key_base64(),
+    )
+    .unwrap();
+    let out = server()
+        .env_remove("DATA_KEY")
+        .env("DATABASE_URL", &url)
+        .arg("restore")
+        .arg(&backup)
+        .output()
+        .unwrap();
+    let said = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        !out.status.success() && said.contains("cannot read"),
+        "{said}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 /// SIGTERM lets requests in flight finish, then the server exits cleanly.
 #[test]
 fn serve_prints_its_url_and_stops_gracefully_on_sigterm() {
