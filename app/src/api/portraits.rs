@@ -4,7 +4,7 @@
 //! the hash of the bytes), as a JPEG we encoded ourselves; kept by the
 //! browsers that fetched them, never by a shared cache.
 //! (Staff see every portrait at their own address: `cases::portraits`.)
-use crate::i18n::LangText;
+use crate::i18n::{LangText, Locale};
 use serde::{Deserialize, Serialize};
 
 /// Every portrait is cut to 4:5 (width:height) around its centre: cards and
@@ -24,9 +24,10 @@ pub struct PortraitFile {
 }
 
 impl PortraitFile {
-    pub fn new(hash: &str, width: u32, height: u32) -> Self {
+    /// The file `hash` served under `dir` (`PORTRAITS_PATH`, or staff's own).
+    pub fn under(dir: &str, hash: &str, width: u32, height: u32) -> Self {
         Self {
-            path: format!("{PORTRAITS_PATH}/{hash}.jpg"),
+            path: format!("{dir}/{hash}.jpg"),
             width,
             height,
         }
@@ -42,6 +43,17 @@ pub struct PortraitView {
 }
 
 impl PortraitView {
+    /// The portrait with its words in `lang` where written, else the first
+    /// written (en, fr, nl); `None` without any.
+    pub fn new(files: Vec<PortraitFile>, written: &[LangText], lang: Locale) -> Option<Self> {
+        let alt = written
+            .iter()
+            .find(|a| a.lang == lang)
+            .or(written.first())
+            .cloned()?;
+        Some(Self { files, alt })
+    }
+
     /// The narrowest width: what a browser without `srcset` shows.
     pub fn src(&self) -> &PortraitFile {
         self.files.first().expect("a portrait has a width")
@@ -79,7 +91,6 @@ macro_rules! shown {
 #[cfg(feature = "ssr")]
 pub mod on_server {
     use super::*;
-    use crate::i18n::Locale;
     use crate::on_pool;
     use crate::server::db::Db;
     use std::collections::HashMap;
@@ -116,33 +127,19 @@ pub mod on_server {
                     .push(LangText { text, lang });
             }
         }
-        let mut out: HashMap<i64, PortraitView> = HashMap::new();
+        let mut files_of: HashMap<i64, Vec<PortraitFile>> = HashMap::new();
         for (person, hash, width, height) in files {
             let size = |n: i64| u32::try_from(n).unwrap_or_default();
-            let file = PortraitFile::new(&hash, size(width), size(height));
-            if let Some(view) = out.get_mut(&person) {
-                view.files.push(file);
-                continue;
-            }
-            // The reader's language, else the first written (en, fr, nl).
-            let written = alt_of.remove(&person).unwrap_or_default();
-            let Some(alt) = written
-                .iter()
-                .find(|a| a.lang == lang)
-                .or(written.first())
-                .cloned()
-            else {
-                continue;
-            };
-            out.insert(
-                person,
-                PortraitView {
-                    files: vec![file],
-                    alt,
-                },
-            );
+            let file = PortraitFile::under(PORTRAITS_PATH, &hash, size(width), size(height));
+            files_of.entry(person).or_default().push(file);
         }
-        Ok(out)
+        Ok(files_of
+            .into_iter()
+            .filter_map(|(person, files)| {
+                let written = alt_of.remove(&person).unwrap_or_default();
+                Some((person, PortraitView::new(files, &written, lang)?))
+            })
+            .collect())
     }
 
     /// The portrait the public may see of the person `slug`, if any.

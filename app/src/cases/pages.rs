@@ -531,21 +531,16 @@ fn PortraitSection(
     // A new photo keeps the words written for the last one, unless changed.
     let written = portrait.as_ref().map(|p| p.alt.clone()).unwrap_or_default();
     let current = portrait.map(|p| {
-        // Shown as the public page shows it, its words in the page's
-        // language where written.
-        let alt = p
+        // Shown as the public page shows it.
+        let words: Vec<LangText> = p
             .alt
             .iter()
-            .find(|(l, _)| *l == locale)
-            .or(p.alt.first())
             .map(|(lang, text)| LangText {
                 text: text.clone(),
                 lang: *lang,
-            });
-        let image = alt.map(|alt| PortraitView {
-            files: p.files.clone(),
-            alt,
-        });
+            })
+            .collect();
+        let image = PortraitView::new(p.files.clone(), &words, locale);
         let remove = may_edit.then(|| {
             view! {
                 <form method="post" action={<RemovePortrait as ServerFn>::PATH} class="inline-form">

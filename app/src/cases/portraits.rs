@@ -272,9 +272,7 @@ pub mod on_server {
             files: files
                 .into_iter()
                 .map(|(hash, width, height)| {
-                    let mut file = PortraitFile::new(&hash, size(width), size(height));
-                    file.path = format!("{STAFF_PORTRAITS_PATH}/{hash}.jpg");
-                    file
+                    PortraitFile::under(STAFF_PORTRAITS_PATH, &hash, size(width), size(height))
                 })
                 .collect(),
             alt: alt

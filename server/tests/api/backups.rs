@@ -32,6 +32,22 @@ async fn server(url: &str, args: &[&str]) -> (bool, String) {
     (out.status.success(), text)
 }
 
+/// The signing form as a citizen fills it.
+fn signature(email: &str) -> [(&str, &str); 10] {
+    [
+        ("support_action", ACTION),
+        ("lang", "en"),
+        ("full_name", "Amélie Dupont"),
+        ("email", email),
+        ("place", "1000"),
+        ("country", "BE"),
+        ("consent", "on"),
+        ("show_name", ""),
+        ("keep_informed", ""),
+        ("website", ""),
+    ]
+}
+
 /// One citizen signing with a new address each time until `stop`; each
 /// signature acknowledged is noted with when its answer came.
 async fn sign_until(
@@ -48,18 +64,7 @@ async fn sign_until(
     while !stop.load(Ordering::Relaxed) {
         n += 1;
         let email = format!("signer-{signer}-{n}@example.org");
-        let body = [
-            ("support_action", ACTION),
-            ("lang", "en"),
-            ("full_name", "Amélie Dupont"),
-            ("email", email.as_str()),
-            ("place", "1000"),
-            ("country", "BE"),
-            ("consent", "on"),
-            ("show_name", ""),
-            ("keep_informed", ""),
-            ("website", ""),
-        ];
+        let body = signature(&email);
         let answer = client
             .post(format!("{app_address}/api/sign"))
             .header("accept", "text/html")
@@ -166,10 +171,7 @@ on_both_backends! {
         assert_eq!(image.status(), 200);
         assert_eq!(image.headers()["content-type"], "image/jpeg");
         // The copy works: a citizen signs on it.
-        let signed = copy.post_form("/api/sign", &format!("/actions/{ACTION}"), &[
-            ("support_action", ACTION), ("lang", "en"), ("full_name", "Amélie Dupont"), ("email", "after@example.org"),
-            ("place", "1000"), ("country", "BE"), ("consent", "on"), ("show_name", ""), ("keep_informed", ""), ("website", ""),
-        ]).await;
+        let signed = copy.post_form("/api/sign", &format!("/actions/{ACTION}"), &signature("after@example.org")).await;
         assert_eq!(signed.status, 302);
         copy.teardown().await;
         std::fs::remove_dir_all(&dir).unwrap();

@@ -107,13 +107,16 @@ fn migrate_and_seed_demo_work_on_a_new_sqlite_file() {
 fn a_restore_without_the_data_key_of_the_site_backed_up_is_refused_first() {
     let (dir, url) = temp_sqlite("restored/lumieres.db");
     let backup = dir.join("nightly.backup");
-    let out = server()
-        .env_remove("DATA_KEY")
-        .env("DATABASE_URL", &url)
-        .arg("restore")
-        .arg(&backup)
-        .output()
-        .unwrap();
+    let restore = || {
+        server()
+            .env_remove("DATA_KEY")
+            .env("DATABASE_URL", &url)
+            .arg("restore")
+            .arg(&backup)
+            .output()
+            .unwrap()
+    };
+    let out = restore();
     assert!(!out.status.success());
     let said = String::from_utf8(out.stderr).unwrap();
     assert!(
@@ -130,13 +133,7 @@ fn a_restore_without_the_data_key_of_the_site_backed_up_is_refused_first() {
         crate::helpers::tests_key_base64(),
     )
     .unwrap();
-    let out = server()
-        .env_remove("DATA_KEY")
-        .env("DATABASE_URL", &url)
-        .arg("restore")
-        .arg(&backup)
-        .output()
-        .unwrap();
+    let out = restore();
     let said = String::from_utf8(out.stderr).unwrap();
     assert!(
         !out.status.success() && said.contains("cannot read"),

@@ -15,11 +15,15 @@ const STAFF_PAGE: &str = "/staff/persons/vahid-afkari";
 const UPLOAD: &str = "/api/staff/portrait";
 const PHOTO_TOOL: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../end2end/images/photo.py");
 
-/// A file `photo.py` makes (`make`, `polyglot`, `bomb`).
-pub fn made(command: &str) -> Vec<u8> {
+/// Runs `photo.py COMMAND FILE` in a folder of its own, `input` written to
+/// FILE first (if any): (what it printed, FILE's bytes after).
+fn photo_tool(command: &str, input: Option<&[u8]>) -> (Vec<u8>, Vec<u8>) {
     let dir = std::env::temp_dir().join(format!("lumieres-portrait-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("file");
+    if let Some(input) = input {
+        std::fs::write(&path, input).unwrap();
+    }
     let out = std::process::Command::new("python3")
         .args([PHOTO_TOOL, command])
         .arg(&path)
@@ -32,27 +36,17 @@ pub fn made(command: &str) -> Vec<u8> {
     );
     let bytes = std::fs::read(&path).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
-    bytes
+    (out.stdout, bytes)
+}
+
+/// A file `photo.py` makes (`make`, `polyglot`, `bomb`).
+pub fn made(command: &str) -> Vec<u8> {
+    photo_tool(command, None).1
 }
 
 /// What Pillow finds in `bytes` besides the pixels.
 fn inspect(bytes: &[u8]) -> serde_json::Value {
-    let dir = std::env::temp_dir().join(format!("lumieres-portrait-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("served.jpg");
-    std::fs::write(&path, bytes).unwrap();
-    let out = std::process::Command::new("python3")
-        .args([PHOTO_TOOL, "inspect"])
-        .arg(&path)
-        .output()
-        .expect("python3 runs");
-    std::fs::remove_dir_all(&dir).unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    serde_json::from_slice(&photo_tool("inspect", Some(bytes)).0).unwrap()
 }
 
 /// The answer to a GET as bytes, with its headers.
