@@ -16,7 +16,7 @@ export TEST_POSTGRES_URL
 # the bundle the browser tests load (and no build undoes another's).
 export LEPTOS_OUTPUT_NAME := lumieres
 
-.PHONY: run test server-line browser-line setup tools npm chromium postgres haproxy smtp-sink feed-checker api-checker image-checker build site lint lint-wasm unit e2e bench cluster clean-test-dbs
+.PHONY: run test server-line browser-line setup tools npm chromium postgres haproxy smtp-sink feed-checker api-checker image-checker build site check-bin lint lint-wasm unit e2e bench cluster clean-test-dbs
 
 run: setup build
 	./target/release/server seed-demo --if-empty
@@ -39,7 +39,14 @@ server-line:
 	$(MAKE) -j1 lint unit
 
 browser-line:
-	$(MAKE) -j1 lint-wasm site
+	$(MAKE) -j1 lint-wasm site check-bin
+
+# The server binary as `make run` builds it: without the tests'
+# dev-dependencies, whose features would otherwise hide one the binary
+# lacks (tokio's `process` once did). On the browser's line, the shorter,
+# in its own target directory.
+check-bin:
+	cargo check -p server --bin server --target-dir target/front
 
 ## --- set-up (idempotent) ---------------------------------------------------
 
