@@ -36,6 +36,7 @@ pub mod feeds;
 pub mod i18n;
 pub mod network;
 pub mod pages;
+pub mod privacy;
 pub mod publishing;
 #[cfg(feature = "ssr")]
 pub mod records;
@@ -57,6 +58,7 @@ use pages::{
     actions::SupportActionPage,
     errors::NotFound,
     home::HomePage,
+    my_data::{MyDataPage, MyDataViewPage},
     open_data::OpenDataPage,
     persons::{PersonPage, PersonsPage},
     places::{MunicipalityPage, RightsCategoryPage},
@@ -141,6 +143,8 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/privacy") view=PrivacyPage ssr=SsrMode::Async />
+                    <Route path=path!("/my-data") view=MyDataPage ssr=SsrMode::Async />
+                    <Route path=path!("/my-data/view") view=MyDataViewPage ssr=SsrMode::Async />
                     <Route path=path!("/accessibility") view=AccessibilityPage ssr=SsrMode::Async />
                     <Route path=path!("/api") view=OpenDataPage ssr=SsrMode::Async />
                     <Route path=path!("/staff") view=StaffRouter ssr=SsrMode::Async />
@@ -182,6 +186,12 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/:lang/privacy") view=PrivacyPage ssr=SsrMode::Async />
+                    <Route path=path!("/:lang/my-data") view=MyDataPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/:lang/my-data/view")
+                        view=MyDataViewPage
+                        ssr=SsrMode::Async
+                    />
                     <Route
                         path=path!("/:lang/accessibility")
                         view=AccessibilityPage
@@ -202,7 +212,7 @@ pub fn App() -> impl IntoView {
 /// `campaigns`, `publishing`, `network`, `feeds`).
 #[component]
 fn StaffRouter() -> impl IntoView {
-    use backoffice::pages::admin::{StaffAccountsPage, StaffAuditPage};
+    use backoffice::pages::admin::{StaffAccountsPage, StaffAuditPage, StaffDataRequestsPage};
     use backoffice::pages::passwords::{
         StaffForgotPasswordPage, StaffOwnAccountPage, StaffPasswordLinkPage,
     };
@@ -230,6 +240,7 @@ fn StaffRouter() -> impl IntoView {
         ["account"] => view! { <StaffOwnAccountPage /> }.into_any(),
         ["accounts"] => view! { <StaffAccountsPage /> }.into_any(),
         ["audit"] => view! { <StaffAuditPage /> }.into_any(),
+        ["data-requests"] => view! { <StaffDataRequestsPage /> }.into_any(),
         ["municipalities"] => view! { <StaffMunicipalitiesPage /> }.into_any(),
         ["requests"] => view! { <StaffRequestsPage /> }.into_any(),
         ["persons"] => view! { <StaffPersonsPage /> }.into_any(),

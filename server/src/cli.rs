@@ -87,9 +87,9 @@ pub enum Command {
     #[command(subcommand)]
     Report(ReportCommand),
     /// Copy the whole database into FILE while the site serves: SQLite with
-    /// VACUUM INTO, PostgreSQL with pg_dump (custom format). The copy holds
-    /// signers' names and addresses: keep it as safe as the database. What
-    /// is sealed in it opens only with the site's data key, kept apart.
+    /// VACUUM INTO, PostgreSQL with pg_dump (custom format). Signers' names,
+    /// addresses and places, and mail waiting, are sealed in it and open only
+    /// with the site's data key: keep the key apart from the backups.
     Backup {
         /// The file to write; it must not exist yet.
         #[arg(long)]
@@ -102,6 +102,11 @@ pub enum Command {
         /// A file `server backup` wrote, from the same kind of database.
         input: std::path::PathBuf,
     },
+    /// Seal anew with DATA_KEY every value sealed with DATA_KEY_PREVIOUS, a
+    /// few hundred rows at a time, while the site serves. First give every
+    /// instance both keys (DATA_KEY the new one) and restart them; when this
+    /// says nothing is left under the previous key, remove DATA_KEY_PREVIOUS.
+    RotateDataKey,
     /// Write the confirmed signatures of an action as CSV (name, place,
     /// country, confirmed at), for delivery to its addressee. No email addresses.
     ExportSignatures {
@@ -268,15 +273,59 @@ pub async fn run(command: Command) -> Result<(), String> {
             with_db(&settings, |db| backup(db, url, output)).await
         }
         Command::Restore { input } => restore(&settings, &input).await,
+        Command::RotateDataKey => with_db(&settings, rotate_data_key).await,
     }
+}
+
+async fn rotate_data_key(db: Db) -> Result<(), String> {
+    use app::server::data_key;
+    let ring = data_key::installed();
+    let current = ring.current().id();
+    let Some(previous) = ring.previous() else {
+        return Err(format!(
+            "give the key being replaced as DATA_KEY_PREVIOUS (or DATA_KEY_PREVIOUS_FILE), and the \
+             new one as DATA_KEY ({current} now), to this command and to every instance"
+        ));
+    };
+    let started = std::time::Instant::now();
+    let done = data_key::reseal(&db, ring)
+        .await
+        .map_err(|e| e.to_string())?;
+    let left = data_key::sealed_with_other_keys(&db, ring)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "sealed anew with data key {current}: {} values in {:.1} s",
+        done.values,
+        started.elapsed().as_secs_f64()
+    );
+    if done.unopened > 0 {
+        return Err(format!(
+            "{} values open with neither {current} nor {}: damaged, or sealed with a third key",
+            done.unopened,
+            previous.id()
+        ));
+    }
+    if left > 0 {
+        return Err(format!(
+            "{left} values are still sealed with {}: does every instance run with DATA_KEY {current}? \
+             Then run this again",
+            previous.id()
+        ));
+    }
+    println!(
+        "nothing is sealed with {} any more: remove DATA_KEY_PREVIOUS from every instance",
+        previous.id()
+    );
+    Ok(())
 }
 
 async fn backup(db: Db, url: String, output: std::path::PathBuf) -> Result<(), String> {
     let started = std::time::Instant::now();
     let written = app::server::backup::backup(&db, &url, &output).await?;
     println!(
-        "backup written: {} ({} bytes, {} database, {:.1} s). It holds signers' names and \
-         addresses: keep it as safe as the database, and the data key apart from it.",
+        "backup written: {} ({} bytes, {} database, {:.1} s). Signers' names, addresses and \
+         places are sealed in it: keep the data key apart from it, and both safe.",
         written.path.display(),
         written.bytes,
         db.backend(),

@@ -73,6 +73,10 @@ pub struct Settings {
     /// (`app::server::data_key`); `None`: not given, on PostgreSQL, where
     /// opening the database then stops with the reason.
     pub data_key: Option<app::server::data_key::DataKey>,
+    /// The key `data_key` replaces, while what it sealed is sealed anew
+    /// (`server rotate-data-key`): `DATA_KEY_PREVIOUS` or the file
+    /// `DATA_KEY_PREVIOUS_FILE` names.
+    pub data_key_previous: Option<app::server::data_key::DataKey>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -106,6 +110,7 @@ impl std::fmt::Debug for Settings {
             )
             .field("mail_from", &self.mail_from)
             .field("data_key", &self.data_key)
+            .field("data_key_previous", &self.data_key_previous)
             .field("retention_days", &self.retention_days)
             .field("render_cache_bytes", &self.render_cache_bytes)
             .field("accessibility_contact", &self.accessibility_contact)
@@ -205,6 +210,30 @@ fn data_key(database_url: &str) -> Result<Option<app::server::data_key::DataKey>
     data_key_given_or_beside(database_url)
         .map(|key| key.map(Some))
         .unwrap_or(Ok(None))
+}
+
+/// The previous data key, while a new one replaces it.
+fn data_key_previous() -> Result<Option<app::server::data_key::DataKey>, ConfigError> {
+    use app::server::data_key::DataKey;
+    if let Some(text) = var("DATA_KEY_PREVIOUS") {
+        return DataKey::parse(&text)
+            .map(Some)
+            .map_err(|reason| ConfigError::Invalid {
+                name: "DATA_KEY_PREVIOUS",
+                reason,
+            });
+    }
+    let Some(path) = var("DATA_KEY_PREVIOUS_FILE") else {
+        return Ok(None);
+    };
+    let invalid = |reason: String| ConfigError::Invalid {
+        name: "DATA_KEY_PREVIOUS_FILE",
+        reason,
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| invalid(format!("{path}: {e}")))?;
+    DataKey::parse(&text)
+        .map(Some)
+        .map_err(|reason| invalid(format!("{path} {reason}")))
 }
 
 fn data_key_given_or_beside(
@@ -399,8 +428,10 @@ impl Settings {
         let accessibility_contact = accessibility_contact()?;
         let database_url = var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
         let data_key = data_key(&database_url)?;
+        let data_key_previous = data_key_previous()?;
         Ok(Self {
             data_key,
+            data_key_previous,
             accessibility_contact,
             render_cache_bytes,
             open_data_licence,

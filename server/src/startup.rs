@@ -29,8 +29,11 @@ pub enum StartupError {
     },
 }
 
-/// Makes the settings' data key the process's, before anything is written;
-/// refuses one that is not the key the database's sealed values were sealed with.
+/// Makes the settings' data key (and the previous one, while it is
+/// replaced) the process's, before anything is written; refuses keys that
+/// are not those the database's sealed values were sealed with. Then the
+/// email index, and what was written in clear before sealing began is
+/// sealed, before the site serves.
 async fn install_data_key(settings: &Settings, db: &Db) -> Result<(), StartupError> {
     use crate::configuration::ConfigError;
     let key = settings.data_key.clone().ok_or(ConfigError::Missing {
@@ -43,16 +46,30 @@ async fn install_data_key(settings: &Settings, db: &Db) -> Result<(), StartupErr
             reason,
         })
     };
-    if let Some(other) = app::server::data_key::other_key_in(db, &key)
+    let ring = app::server::data_key::KeyRing::new(key, settings.data_key_previous.clone());
+    if let Some(other) = app::server::data_key::other_key_in(db, &ring)
         .await
         .map_err(app::server::db::DbError::from)?
     {
         return Err(invalid(format!(
-            "the database holds values sealed with data key {other}, this one is {}: give the key they were sealed with (DATA_KEY, DATA_KEY_FILE, or the key file beside the database)",
-            key.id()
+            "the database holds values sealed with data key {other}, this one is {}: give the key they were sealed with (DATA_KEY, DATA_KEY_FILE, or the key file beside the database; while a new key replaces it, DATA_KEY_PREVIOUS)",
+            ring.current().id()
         )));
     }
-    app::server::data_key::install(key).map_err(invalid)
+    app::server::data_key::install(ring).map_err(invalid)?;
+    app::server::data_key::install_email_index(db)
+        .await
+        .map_err(invalid)?;
+    let sealed = app::signing::at_rest::seal_in_clear(db)
+        .await
+        .map_err(app::server::db::DbError::from)?;
+    if sealed > 0 {
+        tracing::warn!(
+            rows = sealed,
+            "sealed signers' details and mail written in clear before sealing began"
+        );
+    }
+    Ok(())
 }
 
 pub struct Application {
@@ -69,7 +86,8 @@ pub struct Application {
 }
 
 /// The per-address limits the guard applies: signing, staff logins, and
-/// asking for a password link (each mail of which lands in someone's box).
+/// asking for a password link or a link to one's data (each mail of which
+/// lands in someone's box).
 fn rate_limits(settings: &Settings) -> Vec<guard::RateLimit> {
     let login = <app::backoffice::session::LogInStaff as leptos::server_fn::ServerFn>::PATH;
     let login_code =
@@ -80,6 +98,10 @@ fn rate_limits(settings: &Settings) -> Vec<guard::RateLimit> {
         <app::backoffice::passwords::RequestPasswordLink as leptos::server_fn::ServerFn>::PATH;
     let signing = ("guard.too_many_title", "guard.too_many_text");
     let logins = ("guard.too_many_logins_title", "guard.too_many_logins_text");
+    let requests = (
+        "guard.too_many_requests_title",
+        "guard.too_many_requests_text",
+    );
     let reports = (
         "guard.too_many_reports_title",
         "guard.too_many_reports_text",
@@ -94,6 +116,11 @@ fn rate_limits(settings: &Settings) -> Vec<guard::RateLimit> {
         (login_code, settings.login_rate_per_minute, logins),
         (login_passkey, settings.login_rate_per_minute, logins),
         (password_link, settings.login_rate_per_minute, logins),
+        (
+            app::privacy::ASK_PATH,
+            settings.login_rate_per_minute,
+            requests,
+        ),
         (
             app::accessibility::FEEDBACK_PATH,
             settings.login_rate_per_minute,
@@ -460,6 +487,10 @@ fn router(state: AppState, sign_queue: SignQueue, site_root: &str) -> Router {
         .route(
             "/staff/portraits/{file}",
             get(app::cases::portraits::on_server::serve_to_staff),
+        )
+        .route(
+            app::privacy::JSON_DOWNLOAD,
+            get(app::privacy::on_server::download),
         )
         .route(
             app::records::timeline::ONE_CLICK_UNSUBSCRIBE,

@@ -427,10 +427,17 @@ pub mod on_server {
             }
             _ => Vec::new(),
         };
+        // Sealed as stored (`signing::at_rest`): opened to show the first
+        // name and place the signer chose to show.
         let recent_signers = recent
             .into_iter()
-            .map(|(name, place)| RecentSigner::from_stored(&name, place))
-            .collect();
+            .map(|(name, place)| {
+                use crate::server::data_key::{opened, opened_optional, purpose};
+                let name = opened(purpose::SIGNATURE_NAME, name)?;
+                let place = opened_optional(purpose::SIGNATURE_PLACE, place)?;
+                Ok(RecentSigner::from_stored(&name, place))
+            })
+            .collect::<Result<_, sqlx::Error>>()?;
         let delivery = if row.delivered {
             delivery_of(db, row.id).await?
         } else {
@@ -695,8 +702,11 @@ pub mod on_server {
     }
 
     /// Confirmed signatures of an action by the place and the country the
-    /// signers gave, small groups merged (see [`PlaceTally`]).
+    /// signers gave, small groups merged (see [`PlaceTally`]). A place is
+    /// sealed with a nonce of its own (`signing::at_rest`), so equal places
+    /// do not group in SQL: each is opened here, and the tally groups them.
     pub async fn confirmed_by_place(db: &Db, action_id: i64) -> Result<PlaceTally, sqlx::Error> {
+        use crate::server::data_key::{opened_optional, purpose};
         let rows: Vec<(Option<String>, Option<String>, i64)> =
             on_pool!(db, |pool| sqlx::query_as(
                 "SELECT s.place, s.country_code, COUNT(*) AS confirmed
@@ -707,6 +717,16 @@ pub mod on_server {
             .bind(action_id)
             .fetch_all(pool)
             .await)?;
+        let rows = rows
+            .into_iter()
+            .map(|(place, country, n)| {
+                Ok((
+                    opened_optional(purpose::SIGNATURE_PLACE, place)?,
+                    country,
+                    n,
+                ))
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
         Ok(PlaceTally::of(&rows, &known_places(db).await?))
     }
 }

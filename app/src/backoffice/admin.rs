@@ -1,6 +1,7 @@
-//! The administrator: staff accounts (list, create, disable, change roles)
-//! and the audit log (the reader; every feature writes through
-//! `server::audit`). Only administrators may call these, on every call.
+//! The administrator: staff accounts (list, create, disable, change roles),
+//! the audit log (the reader; every feature writes through
+//! `server::audit`) and the log of signers' requests for their data
+//! (`privacy`). Only administrators may call these, on every call.
 use super::forms::FormFlash;
 use super::StaffUser;
 use crate::api::MunicipalityRef;
@@ -159,6 +160,23 @@ pub async fn audit_log(
             .collect(),
         older,
     })
+}
+
+/// The log of signers' requests for their data, as its page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataRequestsPage {
+    pub user: StaffUser,
+    pub requests: Vec<crate::privacy::LoggedRequest>,
+}
+
+/// The requests of the last year, newest first: when, the day the answer
+/// is due, what became of each; never whose.
+#[server(prefix = "/api/staff", endpoint = "data-requests")]
+pub async fn data_request_log() -> Result<DataRequestsPage, AppError> {
+    let user = require(Permission::ReadDataRequests).await?;
+    let db = crate::server::context::db()?;
+    let requests = crate::privacy::on_server::log(&db, crate::server::clock::now()).await?;
+    Ok(DataRequestsPage { user, requests })
 }
 
 #[cfg(feature = "ssr")]

@@ -123,9 +123,9 @@ pub mod on_server {
     use crate::server::context::{db, is_plain_form_post, request_parts};
     use chrono::NaiveDate;
 
-    /// What a flash is sealed for: it waits in the session's row, and may
-    /// hold what was typed, or recovery codes.
-    const SEALED_FLASH: &str = "sessions.flash";
+    /// A flash waits in the session's row, and may hold what was typed, or
+    /// recovery codes: sealed.
+    use crate::server::data_key::purpose::SESSION_FLASH as SEALED_FLASH;
 
     async fn store_flash(flash: &FormFlash) -> Result<(), AppError> {
         let (Some(token), Ok(json)) = (session_token(), serde_json::to_string(flash)) else {

@@ -85,6 +85,9 @@ pub fn SiteFooter() -> impl IntoView {
             <p>
                 <a href=locale.path("/privacy", false)>{locale.t("layout.privacy")}</a>
                 " · "
+                <a href=locale
+                    .path(crate::privacy::ASK_PAGE, false)>{locale.t("layout.my_data")}</a>
+                " · "
                 <a href=locale.path("/accessibility", false)>{locale.t("layout.accessibility")}</a>
                 " · "
                 <a href=locale.path("/api", false)>{locale.t("layout.open_data")}</a>

@@ -55,6 +55,20 @@ pub fn described_by(id: &str, hint: bool, error: bool) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(" "))
 }
 
+/// The honeypot field of a public form (`website`): out of sight and out
+/// of the tab order, filled in only by naive bots, whose post is then
+/// thanked and dropped.
+#[component]
+pub fn Honeypot() -> impl IntoView {
+    let locale = use_locale();
+    view! {
+        <div class="hp" aria-hidden="true">
+            <label for="website">{locale.t("sign.honeypot")}</label>
+            <input id="website" name="website" type="text" tabindex="-1" autocomplete="off" />
+        </div>
+    }
+}
+
 /// The page's full address, for what only takes one (structured data,
 /// `hreflang`): the public address and `path`.
 pub fn full_address(path: &str) -> String {

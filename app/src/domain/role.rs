@@ -99,10 +99,13 @@ pub enum Permission {
     /// case, or an administrator for a case no municipality holds (whose
     /// reviews are mailed to the administrators); checked there.
     RecordConsent,
+    /// Read the log of signers' requests for their data (`privacy`): when
+    /// each came, when its answer is due, what became of it.
+    ReadDataRequests,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 19] = [
+    pub const ALL: [Permission; 20] = [
         Permission::ManageAccounts,
         Permission::ReadAuditLog,
         Permission::ReadCases,
@@ -122,6 +125,7 @@ impl Permission {
         Permission::TakeDownCases,
         Permission::UndoTakeDowns,
         Permission::RecordConsent,
+        Permission::ReadDataRequests,
     ];
 
     /// Who may do it.
@@ -133,7 +137,8 @@ impl Permission {
             | Permission::TrustFeeds
             | Permission::ManageMunicipalities
             | Permission::UndoDeliveries
-            | Permission::UndoTakeDowns => &[Role::Admin],
+            | Permission::UndoTakeDowns
+            | Permission::ReadDataRequests => &[Role::Admin],
             Permission::ManageCases => &[Role::Council],
             Permission::RunActions
             | Permission::ExportSignatures
@@ -190,6 +195,7 @@ mod tests {
             (TakeDownCases, "admin council"),
             (UndoTakeDowns, "admin"),
             (RecordConsent, "admin council"),
+            (ReadDataRequests, "admin"),
         ];
         assert_eq!(table.len(), Permission::ALL.len());
         for (permission, roles) in table {

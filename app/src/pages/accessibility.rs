@@ -1,7 +1,7 @@
 //! The accessibility statement (the model of Commission Implementing
 //! Decision (EU) 2018/1523) with its feedback form, in the reader's language.
 use crate::accessibility::{FEEDBACK_PATH, MAX_MESSAGE_CHARS, STATEMENT_PREPARED};
-use crate::components::described_by;
+use crate::components::{described_by, Honeypot};
 use crate::domain::{Line, PartialDate};
 use crate::i18n::use_locale;
 use crate::pages::errors::NotFound;
@@ -123,16 +123,7 @@ pub fn AccessibilityPage() -> impl IntoView {
                     </p>
                     {error("reply_to")}
                 </div>
-                <div class="hp" aria-hidden="true">
-                    <label for="website">{locale.t("sign.honeypot")}</label>
-                    <input
-                        id="website"
-                        name="website"
-                        type="text"
-                        tabindex="-1"
-                        autocomplete="off"
-                    />
-                </div>
+                <Honeypot />
                 <button type="submit">{locale.t("accessibility.send")}</button>
             </form>
         }

@@ -5,12 +5,13 @@
 //! staff pages use too). Every page renders on the server and works with
 //! JavaScript off; the islands in `components` only make it nicer.
 //!
-//! May import `api`, `signing` and `accessibility` (their wire types and server functions),
+//! May import `api`, `signing`, `privacy` and `accessibility` (their wire types and server functions),
 //! `components`, `domain`, `i18n`, `text`. Never the back office or `feeds`.
 pub mod accessibility;
 pub mod actions;
 pub mod errors;
 pub mod home;
+pub mod my_data;
 pub mod open_data;
 pub mod persons;
 pub mod places;

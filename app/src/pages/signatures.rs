@@ -31,7 +31,7 @@ pub fn WithdrawSignaturePage() -> impl IntoView {
 }
 
 /// The address holds a token: it must not leave in a Referer, nor be cached.
-fn token_in_address() {
+pub(super) fn token_in_address() {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.insert_header(
@@ -78,6 +78,12 @@ fn TokenPage(kind: LinkKind) -> impl IntoView {
                     })
                 }}
             </Suspense>
+            <h2 id="your-data">{locale.t("privacy.rights_heading")}</h2>
+            <p>
+                {locale.t("privacy.rights")} " "
+                <a href=locale
+                    .path(crate::privacy::ASK_PAGE, false)>{locale.t("privacy.rights_link")}</a>
+            </p>
         </section>
     }
     .into_any()
@@ -257,6 +263,7 @@ pub fn PrivacyPage() -> impl IntoView {
                         "privacy.retention",
                         "privacy.forgetting",
                         "privacy.withdraw",
+                        "privacy.sealed",
                         "privacy.reports",
                     ]
                         .into_iter()

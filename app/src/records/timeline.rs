@@ -164,8 +164,8 @@ crate::impl_for_connections! {
             now: i64,
             compose: &Compose<'_>,
         ) -> Result<usize, sqlx::Error> {
-            let recipients: Vec<(String, String)> = sqlx::query_as(
-                "SELECT s.canonical_email, s.locale
+            let recipients: Vec<(String, Option<String>, String)> = sqlx::query_as(
+                "SELECT s.email_hash, s.email_sealed, s.locale
                    FROM signatures s JOIN support_actions a ON a.id = s.action_id
                    JOIN persons p ON p.id = a.person_id
                   WHERE p.id = $1 AND p.is_public AND ($2 IS NULL OR a.id = $2)
@@ -177,19 +177,24 @@ crate::impl_for_connections! {
             .fetch_all(&mut *self)
             .await?;
             let mut mailed = std::collections::HashSet::new();
-            for (email, code) in recipients {
-                if !mailed.insert(email.clone()) {
+            for (email_hash, email, code) in recipients {
+                if !mailed.insert(email_hash.clone()) {
                     continue;
                 }
+                let Some(email) = email else { continue };
+                let email = crate::server::data_key::opened(
+                    crate::server::data_key::purpose::SIGNATURE_EMAIL,
+                    email,
+                )?;
                 // Each mail its own link: one in an older mail keeps working.
                 let token = new_token();
                 sqlx::query(
-                    "INSERT INTO unsubscribe_links (token_hash, person_id, canonical_email, created_at)
+                    "INSERT INTO unsubscribe_links (token_hash, person_id, email_hash, created_at)
                      VALUES ($1, $2, $3, $4)",
                 )
                 .bind(token_hash(&token))
                 .bind(person_id)
-                .bind(&email)
+                .bind(&email_hash)
                 .bind(now)
                 .execute(&mut *self)
                 .await?;

@@ -12,13 +12,16 @@ pub enum Actor {
     Cli,
     /// A trusted partner feed publishing on its own, named by its id.
     Feed(i64),
+    /// A signer, through the link mailed to their address (`privacy`):
+    /// never named.
+    Signer,
 }
 
 impl Actor {
     pub fn user_id(self) -> Option<i64> {
         match self {
             Actor::Staff(id) => Some(id),
-            Actor::Cli | Actor::Feed(_) => None,
+            Actor::Cli | Actor::Feed(_) | Actor::Signer => None,
         }
     }
 
@@ -28,6 +31,7 @@ impl Actor {
             Actor::Staff(_) => "staff".to_owned(),
             Actor::Cli => "cli".to_owned(),
             Actor::Feed(id) => format!("feed:{id}"),
+            Actor::Signer => "signer".to_owned(),
         }
     }
 }
@@ -37,7 +41,7 @@ impl std::fmt::Display for Actor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Actor::Staff(id) => write!(f, "staff:{id}"),
-            Actor::Cli | Actor::Feed(_) => f.write_str(&self.name()),
+            Actor::Cli | Actor::Feed(_) | Actor::Signer => f.write_str(&self.name()),
         }
     }
 }

@@ -8,8 +8,8 @@
 //! address hold links (confirm, withdraw, unsubscribe, a password link) that
 //! act for whoever holds them. Until it is sent, a mail keeps them sealed
 //! with the data key (`server::data_key`), which is not in the database;
-//! once sent, it keeps neither, nor its recipient's address (only a hash
-//! of it): what a copy of the database shows of a mail is that it went.
+//! once sent, it keeps neither, nor its recipient's address (only its keyed
+//! hash, `data_key::EmailIndex`): what a copy of the database shows of a mail is that it went.
 use super::db::{BeginWrite, Db};
 use crate::on_pool;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
@@ -18,9 +18,10 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// What the data key seals the body and the unsubscribe address for.
-const SEALED_BODY: &str = "outbox.body_text";
-const SEALED_UNSUBSCRIBE: &str = "outbox.list_unsubscribe";
+use super::data_key::purpose::{
+    OUTBOX_BODY as SEALED_BODY, OUTBOX_RECIPIENT as SEALED_RECIPIENT,
+    OUTBOX_UNSUBSCRIBE as SEALED_UNSUBSCRIBE,
+};
 
 /// What RFC 8058 asks a one-click unsubscribe mail to say it accepts.
 const ONE_CLICK: &str = "List-Unsubscribe=One-Click";
@@ -89,8 +90,9 @@ impl<'a> NewMail<'a> {
 
 /// Queues a mail on a connection of either backend, inside the caller's
 /// transaction: the one way every mail (confirmations, updates) is sent.
-/// The columns of a mail as stored: body and unsubscribe address sealed.
+/// The columns of a mail as stored: recipient, body and unsubscribe address sealed.
 struct Sealed {
+    recipient: String,
     body_text: String,
     list_unsubscribe: Option<String>,
 }
@@ -100,6 +102,7 @@ fn sealed(mails: &[NewMail<'_>]) -> Vec<Sealed> {
     mails
         .iter()
         .map(|mail| Sealed {
+            recipient: key.seal(SEALED_RECIPIENT, mail.recipient),
             body_text: key.seal(SEALED_BODY, mail.body_text),
             list_unsubscribe: mail
                 .list_unsubscribe
@@ -112,15 +115,9 @@ impl OutgoingMail {
     /// The mail as claimed, opened with the data key. A mail queued before
     /// sealing began is in clear, and sent as it is.
     fn opened(mut self) -> Result<Self, super::data_key::CannotOpen> {
-        use super::data_key::DataKey;
         let key = super::data_key::installed();
-        let open = |purpose, value: String| {
-            if DataKey::is_sealed(&value) {
-                key.open(purpose, &value)
-            } else {
-                Ok(value)
-            }
-        };
+        let open = |purpose, value| key.open_or_clear(purpose, value);
+        self.recipient = open(SEALED_RECIPIENT, self.recipient)?;
         self.body_text = open(SEALED_BODY, self.body_text)?;
         self.list_unsubscribe = self
             .list_unsubscribe
@@ -158,7 +155,7 @@ impl Enqueue for sqlx::SqliteConnection {
             "INSERT INTO outbox (recipient, subject, body_text, created_at, next_attempt_at, list_unsubscribe, person_id) ",
         );
         insert.push_values(mails.iter().zip(&sealed), |mut row, (mail, sealed)| {
-            row.push_bind(mail.recipient)
+            row.push_bind(&sealed.recipient)
                 .push_bind(mail.subject)
                 .push_bind(&sealed.body_text)
                 .push_bind(now)
@@ -188,7 +185,12 @@ impl Enqueue for sqlx::PgConnection {
                FROM UNNEST($1::text[], $2::text[], $3::text[], $5::text[], $6::bigint[])
                     AS m (recipient, subject, body_text, list_unsubscribe, person_id)",
         )
-        .bind(column(|m| Some(m.recipient.to_owned())))
+        .bind(
+            sealed
+                .iter()
+                .map(|s| Some(s.recipient.clone()))
+                .collect::<Vec<_>>(),
+        )
         .bind(column(|m| Some(m.subject.to_owned())))
         .bind(
             sealed
@@ -402,7 +404,7 @@ pub async fn deliver_due(
             Ok(mail) => mailer
                 .deliver(&mail)
                 .await
-                .map(|place| (place, super::tokens::token_hash(&mail.recipient))),
+                .map(|place| (place, super::data_key::email_index().of(&mail.recipient))),
             // Retried: the right key may be given at the next start.
             Err(error) => Err(format!("{error}: is DATA_KEY the one it was queued with?")),
         };

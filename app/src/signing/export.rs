@@ -20,6 +20,18 @@ pub struct DeliveredSignature {
     pub confirmed_at: i64,
 }
 
+impl DeliveredSignature {
+    /// As stored, the name and place are sealed (`at_rest`).
+    fn opened(self) -> Result<Self, sqlx::Error> {
+        use crate::server::data_key::purpose;
+        Ok(Self {
+            name: crate::server::data_key::opened(purpose::SIGNATURE_NAME, self.name)?,
+            place: crate::server::data_key::opened_optional(purpose::SIGNATURE_PLACE, self.place)?,
+            ..self
+        })
+    }
+}
+
 /// The confirmed signatures of an action, oldest first, read and audited in
 /// one transaction.
 #[tracing::instrument(skip(db), fields(%actor))]
@@ -44,6 +56,10 @@ pub async fn confirmed_for_delivery(
         .bind(id)
         .fetch_all(&mut *tx)
         .await?;
+        let rows = rows
+            .into_iter()
+            .map(DeliveredSignature::opened)
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
         let entry = AuditEntry::new(actor, "support_action.export", "support_action", id)
             .after(&serde_json::json!({ "signatures": rows.len() }));
         tx.record_audit(&entry).await?;

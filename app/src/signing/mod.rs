@@ -20,6 +20,8 @@
 pub mod form;
 
 #[cfg(feature = "ssr")]
+pub mod at_rest;
+#[cfg(feature = "ssr")]
 pub mod export;
 #[cfg(feature = "ssr")]
 pub mod queue;

@@ -24,6 +24,10 @@ pub const ADDRESS_DAYS: i64 = 30;
 /// Two years: a campaign that runs longer asks its signers again.
 pub const KEPT_AT_MOST_DAYS: i64 = 730;
 pub const UNDELIVERABLE_DAYS: i64 = 7;
+/// How long the staff's log keeps a request for one's data (its date,
+/// language and outcome; the address goes when the link ends): enough to
+/// show, years on, that each was answered.
+pub const DATA_REQUESTS_LOGGED_DAYS: i64 = 3 * 365;
 pub use crate::server::outbox::SENT_MAIL_KEPT_SECONDS;
 const DAY: i64 = 86_400;
 
@@ -37,12 +41,13 @@ pub struct Retention {
     pub mails_given_up: u64,
 }
 
-/// The one way a signature is anonymised; `$WHERE` picks which.
+/// The one way a signature is anonymised (here, and when its signer asks:
+/// `privacy`); `$which` picks which.
 macro_rules! anonymise {
     ($which:literal) => {
         concat!(
             "UPDATE signatures
-                SET name = '', canonical_email = 'anonymised:' || id, place = NULL, client_ip = NULL,
+                SET name = '', email_hash = 'anonymised:' || id, email_sealed = NULL, place = NULL, client_ip = NULL,
                     token_hash = 'anonymised:' || id, show_name = FALSE, keep_informed = FALSE,
                     anonymised = TRUE
               WHERE anonymised = FALSE AND ",
@@ -50,6 +55,7 @@ macro_rules! anonymise {
         )
     };
 }
+pub(crate) use anonymise;
 
 /// One pass over everything personal that is due to go.
 pub async fn apply_retention(
@@ -104,9 +110,22 @@ pub async fn apply_retention(
         "DELETE FROM unsubscribe_links
           WHERE created_at < $1
              OR NOT EXISTS (SELECT 1 FROM signatures s JOIN support_actions a ON a.id = s.action_id
-                             WHERE s.canonical_email = unsubscribe_links.canonical_email
+                             WHERE s.email_hash = unsubscribe_links.email_hash
                                AND a.person_id = unsubscribe_links.person_id)",
         now - KEPT_AT_MOST_DAYS * DAY,
+    )
+    .await?;
+    // A request for one's data keeps the address (sealed, and its hash)
+    // while its link works; the log of when it came, for three years.
+    run(
+        "UPDATE data_requests SET email_hash = NULL, email_sealed = NULL, token_hash = NULL
+          WHERE expires_at < $1 AND (email_hash IS NOT NULL OR token_hash IS NOT NULL)",
+        now,
+    )
+    .await?;
+    run(
+        "DELETE FROM data_requests WHERE requested_at < $1",
+        now - DATA_REQUESTS_LOGGED_DAYS * DAY,
     )
     .await?;
     let mails_forgotten = run(

@@ -41,21 +41,28 @@ pub struct SpikeRules {
 
 /// Lists the bursts since `rules.since`, biggest first.
 pub async fn spikes(db: &Db, rules: SpikeRules) -> Result<Vec<Spike>, SignError> {
-    let rows: Vec<(i64, Option<String>, String, String)> = on_pool!(db, |pool| sqlx::query_as(
-        "SELECT created_at, client_ip, canonical_email, state FROM signatures
+    let rows: Vec<(i64, Option<String>, Option<String>, String)> =
+        on_pool!(db, |pool| sqlx::query_as(
+            "SELECT created_at, client_ip, email_sealed, state FROM signatures
           WHERE created_at >= $1 AND NOT anonymised"
-    )
-    .bind(rules.since)
-    .fetch_all(pool)
-    .await)?;
+        )
+        .bind(rules.since)
+        .fetch_all(pool)
+        .await)?;
     let bucket_of = |t: i64| t - t.rem_euclid(rules.bucket_seconds.max(1));
     let mut totals = std::collections::HashMap::<i64, u64>::new();
     let mut groups = std::collections::HashMap::<(SpikeSource, String, i64), (u64, u64)>::new();
     for (created_at, ip, email, state) in rows {
+        use crate::server::data_key::purpose;
+        let ip = crate::server::data_key::opened_optional(purpose::SIGNATURE_CLIENT_IP, ip)?;
+        let email = crate::server::data_key::opened_optional(purpose::SIGNATURE_EMAIL, email)?;
         let bucket = bucket_of(created_at);
         *totals.entry(bucket).or_default() += 1;
         let confirmed = u64::from(state == "confirmed");
-        let domain = email.rsplit_once('@').map(|(_, d)| d.to_owned());
+        let domain = email
+            .as_deref()
+            .and_then(|e| e.rsplit_once('@'))
+            .map(|(_, d)| d.to_owned());
         for (source, key) in [
             (SpikeSource::Address, ip),
             (SpikeSource::EmailDomain, domain),

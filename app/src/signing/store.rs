@@ -2,6 +2,7 @@
 //! transaction, alone or many at once (group commit, driven by `queue`);
 //! confirming and withdrawing through the mailed token; and where a token
 //! stands. Tokens are random; only their SHA-256 is stored.
+use super::at_rest::SealedSigner;
 use super::threshold::{CheckThreshold, LockAction};
 use super::{SignOutcome, SignatureRequest, SignatureState, TokenOutcome, TokenView};
 use crate::domain::{Availability, CountryCode, Line, Slug};
@@ -189,12 +190,12 @@ macro_rules! write_on_connection {
             for ((request, action), fresh) in checked.iter().zip(&fresh) {
                 // The first request for an address took the row; a second
                 // in the same batch finds it as already there.
-                if !inserted.remove(&(fresh.action_id, fresh.canonical.clone())) {
+                if !inserted.remove(&(fresh.action_id, fresh.signer.email_hash.clone())) {
                     let existing: ExistingRow = sqlx::query_as(
-                        "SELECT id, state, last_mailed_at FROM signatures WHERE action_id = $1 AND canonical_email = $2",
+                        "SELECT id, state, last_mailed_at FROM signatures WHERE action_id = $1 AND email_hash = $2",
                     )
                     .bind(fresh.action_id)
-                    .bind(&fresh.canonical)
+                    .bind(&fresh.signer.email_hash)
                     .fetch_one(&mut *$conn)
                     .await?;
                     match existing.state.as_str() {
@@ -213,19 +214,20 @@ macro_rules! write_on_connection {
                         "UPDATE signatures
                             SET name = $2, place = $3, country_code = $4, show_name = $5, keep_informed = $6,
                                 locale = $7, token_hash = $8, state = 'pending', last_mailed_at = $9, confirmed_at = NULL,
-                                client_ip = $10
+                                client_ip = $10, email_sealed = $11
                           WHERE id = $1",
                     )
                     .bind(existing.id)
-                    .bind(request.name.as_str())
-                    .bind(request.place.as_ref().map(Line::as_str))
+                    .bind(&fresh.signer.name)
+                    .bind(&fresh.signer.place)
                     .bind(request.country.as_ref().map(CountryCode::as_str))
                     .bind(request.show_name)
                     .bind(request.keep_informed)
                     .bind(request.locale.code())
                     .bind(&fresh.hash)
                     .bind($now)
-                    .bind(fresh.client_ip.as_deref())
+                    .bind(&fresh.signer.client_ip)
+                    .bind(&fresh.signer.email_sealed)
                     .execute(&mut *$conn)
                     .await?;
                 }
@@ -273,14 +275,15 @@ impl InsertSignatures for sqlx::SqliteConnection {
             return Ok(Vec::new());
         }
         let mut insert = sqlx::QueryBuilder::new(
-            "INSERT INTO signatures (action_id, name, canonical_email, place, country_code, show_name,
+            "INSERT INTO signatures (action_id, name, email_hash, email_sealed, place, country_code, show_name,
                                      keep_informed, locale, token_hash, state, created_at, last_mailed_at, client_ip) ",
         );
         insert.push_values(rows, |mut row, (request, fresh)| {
             row.push_bind(fresh.action_id)
-                .push_bind(request.name.as_str())
-                .push_bind(fresh.canonical.as_str())
-                .push_bind(request.place.as_ref().map(Line::as_str))
+                .push_bind(fresh.signer.name.as_str())
+                .push_bind(fresh.signer.email_hash.as_str())
+                .push_bind(fresh.signer.email_sealed.as_str())
+                .push_bind(fresh.signer.place.as_deref())
                 .push_bind(request.country.as_ref().map(CountryCode::as_str))
                 .push_bind(request.show_name)
                 .push_bind(request.keep_informed)
@@ -289,10 +292,10 @@ impl InsertSignatures for sqlx::SqliteConnection {
                 .push_bind("pending")
                 .push_bind(now)
                 .push_bind(now)
-                .push_bind(fresh.client_ip.as_deref());
+                .push_bind(fresh.signer.client_ip.as_deref());
         });
         insert.push(
-            " ON CONFLICT (action_id, canonical_email) DO NOTHING RETURNING action_id, canonical_email",
+            " ON CONFLICT (action_id, email_hash) DO NOTHING RETURNING action_id, email_hash",
         );
         insert.build_query_as().fetch_all(&mut *self).await
     }
@@ -317,41 +320,42 @@ impl InsertSignatures for sqlx::PgConnection {
                 .collect()
         };
         sqlx::query_as(
-            "INSERT INTO signatures (action_id, name, canonical_email, place, country_code, show_name,
+            "INSERT INTO signatures (action_id, name, email_hash, email_sealed, place, country_code, show_name,
                                      keep_informed, locale, token_hash, state, created_at, last_mailed_at, client_ip)
-             SELECT action_id, name, canonical_email, place, country_code, show_name,
+             SELECT action_id, name, email_hash, email_sealed, place, country_code, show_name,
                     keep_informed, locale, token_hash, 'pending', $11, $11, client_ip
                FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bool[],
-                           $7::bool[], $8::text[], $9::text[], $10::text[])
-                    AS r (action_id, name, canonical_email, place, country_code, show_name,
-                          keep_informed, locale, token_hash, client_ip)
-             ON CONFLICT (action_id, canonical_email) DO NOTHING
-             RETURNING action_id, canonical_email",
+                           $7::bool[], $8::text[], $9::text[], $10::text[], $12::text[])
+                    AS r (action_id, name, email_hash, place, country_code, show_name,
+                          keep_informed, locale, token_hash, client_ip, email_sealed)
+             ON CONFLICT (action_id, email_hash) DO NOTHING
+             RETURNING action_id, email_hash",
         )
         .bind(rows.iter().map(|(_, fresh)| fresh.action_id).collect::<Vec<i64>>())
-        .bind(text(|r, _| Some(r.name.as_str().to_owned())))
-        .bind(text(|_, f| Some(f.canonical.clone())))
-        .bind(text(|r, _| r.place.as_ref().map(|p| p.as_str().to_owned())))
+        .bind(text(|_, f| Some(f.signer.name.clone())))
+        .bind(text(|_, f| Some(f.signer.email_hash.clone())))
+        .bind(text(|_, f| f.signer.place.clone()))
         .bind(text(|r, _| r.country.as_ref().map(|c| c.as_str().to_owned())))
         .bind(rows.iter().map(|(r, _)| r.show_name).collect::<Vec<bool>>())
         .bind(rows.iter().map(|(r, _)| r.keep_informed).collect::<Vec<bool>>())
         .bind(text(|r, _| Some(r.locale.code().to_owned())))
         .bind(text(|_, f| Some(f.hash.clone())))
-        .bind(text(|_, f| f.client_ip.clone()))
+        .bind(text(|_, f| f.signer.client_ip.clone()))
         .bind(now)
+        .bind(text(|_, f| Some(f.signer.email_sealed.clone())))
         .fetch_all(&mut *self)
         .await
     }
 }
 
-/// What a request brings to its new row: its address as compared, and a
-/// fresh token (only its hash is stored; the token goes in the mail).
+/// What a request brings to its new row: the signer's details sealed, with
+/// the address's hash to compare, and a fresh token (only its hash is
+/// stored; the token goes in the mail).
 struct Fresh {
     action_id: i64,
-    canonical: String,
+    signer: SealedSigner,
     token: String,
     hash: String,
-    client_ip: Option<String>,
 }
 
 impl Fresh {
@@ -359,10 +363,14 @@ impl Fresh {
         let token = new_token();
         Self {
             action_id,
-            canonical: request.email.canonical(),
+            signer: SealedSigner::new(
+                request.name.as_str(),
+                &request.email.canonical(),
+                request.place.as_ref().map(Line::as_str),
+                request.client_ip.map(|ip| ip.to_string()).as_deref(),
+            ),
             hash: token_hash(&token),
             token,
-            client_ip: request.client_ip.map(|ip| ip.to_string()),
         }
     }
 }

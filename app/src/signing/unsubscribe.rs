@@ -38,7 +38,7 @@ pub mod on_server {
 
     #[derive(sqlx::FromRow)]
     struct LinkRow {
-        canonical_email: String,
+        email_hash: String,
         person_id: i64,
         full_name: String,
         taken_down: bool,
@@ -47,7 +47,7 @@ pub mod on_server {
     macro_rules! link_row {
         ($conn:expr, $token:expr) => {
             sqlx::query_as::<_, LinkRow>(concat!(
-                "SELECT l.canonical_email, l.person_id, p.full_name, ",
+                "SELECT l.email_hash, l.person_id, p.full_name, ",
                 crate::taken_down!("p"),
                 " AS taken_down
                        FROM unsubscribe_links l JOIN persons p ON p.id = l.person_id
@@ -69,9 +69,9 @@ pub mod on_server {
             };
             let subscribed: bool = sqlx::query_scalar(
                 "SELECT EXISTS (SELECT 1 FROM signatures s JOIN support_actions a ON a.id = s.action_id
-                                 WHERE s.canonical_email = $1 AND a.person_id = $2 AND s.keep_informed)",
+                                 WHERE s.email_hash = $1 AND a.person_id = $2 AND s.keep_informed)",
             )
-            .bind(&link.canonical_email)
+            .bind(&link.email_hash)
             .bind(link.person_id)
             .fetch_one(pool)
             .await?;
@@ -97,10 +97,10 @@ pub mod on_server {
             };
             let stopped = sqlx::query(
                 "UPDATE signatures SET keep_informed = FALSE
-                  WHERE canonical_email = $1 AND keep_informed
+                  WHERE email_hash = $1 AND keep_informed
                     AND action_id IN (SELECT id FROM support_actions WHERE person_id = $2)",
             )
-            .bind(&link.canonical_email)
+            .bind(&link.email_hash)
             .bind(link.person_id)
             .execute(&mut *tx)
             .await?

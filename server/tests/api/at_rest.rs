@@ -145,3 +145,164 @@ on_both_backends! {
         app.teardown().await;
     }
 }
+
+/// What the stolen-copy test signs with: names with accents, an address
+/// and a place each, all unlike anything else in the database.
+fn signer(i: usize) -> app::signing::SignatureRequest {
+    use app::domain::{CountryCode, Email, Line, PersonName, Slug};
+    app::signing::SignatureRequest {
+        action: Slug::parse(ACTION).unwrap(),
+        name: PersonName::parse(&format!("Éloïse Quarterwick{i:04}")).unwrap(),
+        email: Email::parse(&format!("quarter.{i:04}@stolen-copy.example")).unwrap(),
+        place: Some(Line::parse(&format!("Zwanenburg-{i:04}")).unwrap()),
+        country: Some(CountryCode::parse("BE").unwrap()),
+        show_name: i.is_multiple_of(2),
+        keep_informed: i.is_multiple_of(3),
+        locale: app::i18n::Locale::Fr,
+        client_ip: Some(format!("198.51.100.{}", i % 250).parse().unwrap()),
+    }
+}
+
+/// Signs `range` as the group-commit queue does, a hundred at a time.
+async fn sign_many(app: &TestApp, range: std::ops::Range<usize>, now: i64) {
+    let requests: Vec<_> = range.map(signer).collect();
+    for batch in requests.chunks(100) {
+        let outcomes = app::signing::store::sign_batch(&app.store.db, batch, &app.address, now)
+            .await
+            .unwrap();
+        assert!(
+            outcomes
+                .iter()
+                .all(|o| matches!(o, Ok(app::signing::SignOutcome::MailQueued))),
+            "{outcomes:?}"
+        );
+    }
+}
+
+on_both_backends! {
+    /// Issue 30: after 1,000 signatures (some confirmed, some asking for
+    /// news), a copy of the database names none of the signers — no name,
+    /// address, place or client address, not even the addresses' domain —
+    /// while the staff's export, the report of floods and the mails still
+    /// read them.
+    async fn a_stolen_copy_names_no_signer(app: &TestApp) {
+        let now = chrono::Utc::now().timestamp();
+        sign_many(app, 0..1000, now).await;
+        let mails = app.mails().await;
+        let confirmations: Vec<String> = mails
+            .iter()
+            .filter(|m| m.recipient.ends_with("@stolen-copy.example"))
+            .map(|m| tokens_in(&m.body_text).into_iter().next().expect("a confirm link"))
+            .collect();
+        assert_eq!(confirmations.len(), 1000, "one mail each, to the address typed");
+        for token in confirmations.iter().step_by(4) {
+            app::signing::store::confirm(&app.store.db, token, &app.address, now).await.unwrap();
+        }
+        // Asking again with the same address is found by its hash: no new row.
+        let again = app::signing::store::sign_batch(&app.store.db, &[signer(4)], &app.address, now + 1).await.unwrap();
+        assert!(matches!(again[0], Ok(app::signing::SignOutcome::AlreadyConfirmed)), "{again:?}");
+        let stored = crate::helpers::count(app, "SELECT COUNT(*) FROM signatures").await;
+        assert_eq!(stored, 1000);
+
+        let copy = dump(app);
+        assert!(copy.contains("Solidarity with Vahid Afkari") || copy.contains(ACTION), "the dump is the database's");
+        assert!(!copy.contains("stolen-copy.example"), "an address, or its domain, in the copy");
+        assert!(!copy.contains("Quarterwick") && !copy.contains("Zwanenburg-") && !copy.contains("198.51.100."));
+        for i in 0..1000 {
+            let request = signer(i);
+            assert!(!copy.contains(request.name.as_str()));
+            assert!(!copy.contains(&request.email.canonical()));
+        }
+
+        // The staff read them back: the export for delivery, the report of floods.
+        let slug = app::domain::Slug::parse(ACTION).unwrap();
+        let delivered = app::signing::export::confirmed_for_delivery(&app.store.db, app::server::audit::Actor::Cli, &slug)
+            .await
+            .unwrap();
+        assert_eq!(delivered.len(), 250);
+        assert_eq!(delivered[0].name, "Éloïse Quarterwick0000");
+        assert_eq!(delivered[0].place.as_deref(), Some("Zwanenburg-0000"));
+        let spikes = app::signing::spikes::spikes(&app.store.db, app::signing::spikes::SpikeRules {
+            since: now - 60, bucket_seconds: 3600, min_per_address: 4, min_per_domain: 100, min_domain_share: 0.5,
+        })
+        .await
+        .unwrap();
+        assert!(spikes.iter().any(|s| s.key == "stolen-copy.example" && s.requests == 1000), "{spikes:?}");
+        assert!(spikes.iter().any(|s| s.key == "198.51.100.4" && s.requests == 4), "{spikes:?}");
+    }
+}
+
+on_both_backends! {
+    /// A new data key, rolled out while citizens sign: the instances seal
+    /// with it and still open what the previous key sealed; the rotation
+    /// seals everything anew, a few hundred rows at a time, and afterwards
+    /// nothing needs the previous key — and an address is found again as
+    /// before (its hash's key was sealed anew, not changed).
+    async fn a_new_data_key_reseals_everything_while_signing_goes_on(app: &TestApp) {
+        use app::server::data_key::{self, KeyRing};
+        let now = chrono::Utc::now().timestamp();
+        // More rows than a batch of the rotation, and ids of different
+        // lengths (once paged in text order on PostgreSQL, skipping some).
+        sign_many(app, 0..600, now).await;
+        let index_before = email_index_key(app, &crate::helpers::test_data_key()).await;
+        // The site as it was before the new key: everything sealed with the previous one.
+        let old = crate::helpers::previous_test_data_key();
+        let back = data_key::reseal(&app.store.db, &KeyRing::new(old.clone(), Some(crate::helpers::test_data_key()))).await.unwrap();
+        assert!(back.values >= 600 * 4, "{back:?}");
+        assert_eq!(left_under(app, &crate::helpers::test_data_key()).await, "", "everything under the previous key");
+        assert_eq!(email_index_key(app, &old).await, index_before);
+
+        // The rotation, while another 300 sign (sealed with the new key).
+        let ring = data_key::installed();
+        let (rotated, ()) = tokio::join!(data_key::reseal(&app.store.db, ring), sign_many(app, 600..900, now + 1));
+        let rotated = rotated.unwrap();
+        assert_eq!(rotated.unopened, 0);
+        assert!(rotated.values >= 600 * 4, "{rotated:?}");
+        assert_eq!(left_under(app, &old).await, "", "nothing left under the previous key");
+        assert_eq!(email_index_key(app, &crate::helpers::test_data_key()).await, index_before, "the hashes' key is the same");
+        // Every signer reads back with the new key alone, and is found again by address.
+        let emails: Vec<String> = crate::helpers::stored_signers(&app.store.db).await.into_iter().filter_map(|s| s.email).collect();
+        let expected: Vec<String> = (0..900).map(|i| signer(i).email.canonical()).collect();
+        assert_eq!(emails, expected);
+        let again = app::signing::store::sign_batch(&app.store.db, &[signer(7)], &app.address, now + 2).await.unwrap();
+        assert!(matches!(again[0], Ok(app::signing::SignOutcome::Throttled)), "{again:?}");
+        assert_eq!(crate::helpers::count(app, "SELECT COUNT(*) FROM signatures").await, 900);
+        let mails = app.mails().await;
+        assert_eq!(mails.iter().filter(|m| m.recipient.ends_with("@stolen-copy.example")).count(), 900, "every waiting mail opens");
+    }
+}
+
+/// The email index key as `key` opens it from the database.
+async fn email_index_key(app: &TestApp, key: &app::server::data_key::DataKey) -> String {
+    let sealed: String = on_pool!(&app.store.db, |pool| sqlx::query_scalar(
+        "SELECT sealed FROM email_index_key"
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    key.open("email_index_key.sealed", &sealed)
+        .expect("sealed with this key")
+}
+
+/// The columns holding values sealed with `key`, and how many: "" when none.
+async fn left_under(app: &TestApp, key: &app::server::data_key::DataKey) -> String {
+    let mut left = Vec::new();
+    for sealed in app::server::data_key::SEALED_COLUMNS {
+        let sql = format!(
+            "SELECT COUNT(*) FROM {} WHERE {} LIKE 'sealed:v1:{}:%'",
+            sealed.table,
+            sealed.column,
+            key.id()
+        );
+        let n: i64 = on_pool!(&app.store.db, |pool| sqlx::query_scalar(
+            sqlx::AssertSqlSafe(sql.clone())
+        )
+        .fetch_one(pool)
+        .await)
+        .unwrap();
+        if n > 0 {
+            left.push(format!("{}.{}: {n}", sealed.table, sealed.column));
+        }
+    }
+    left.join(", ")
+}

@@ -82,14 +82,11 @@ async fn sign_until(
 }
 
 async fn emails_signed(db: &app::server::db::Db) -> std::collections::HashSet<String> {
-    app::on_pool!(db, |pool| sqlx::query_scalar::<_, String>(
-        "SELECT canonical_email FROM signatures"
-    )
-    .fetch_all(pool)
-    .await)
-    .unwrap()
-    .into_iter()
-    .collect()
+    crate::helpers::stored_signers(db)
+        .await
+        .into_iter()
+        .filter_map(|s| s.email)
+        .collect()
 }
 
 on_both_backends! {
@@ -125,7 +122,7 @@ on_both_backends! {
             signer.await.unwrap();
         }
         assert!(made, "{said}");
-        assert!(said.contains("backup written") && said.contains("keep it as safe as the database"), "{said}");
+        assert!(said.contains("backup written") && said.contains("keep the data key apart from it"), "{said}");
         println!("{} signatures acknowledged while the backup ran", signed_during);
         let before: Vec<String> = acknowledged.lock().unwrap().iter().filter(|(_, at)| *at < began).map(|(e, _)| e.clone()).collect();
         assert!(before.len() >= 50);

@@ -612,11 +612,11 @@ async fn a_database_sealed_with_another_key_is_refused_not_locked_out() {
             .output()
             .unwrap()
     };
-    // The first start makes a key file beside the database.
-    assert!(without_key(&["migrate"]).status.success());
-    // A mail waiting to be sent, sealed with the tests' key.
+    // A site that was given the tests' key, with a mail waiting to be sent.
+    let (ok, _, err) = run_on(&url, &["migrate"]);
+    assert!(ok, "{err}");
     let db = app::server::db::Db::connect(&url, 1).await.unwrap();
-    app::server::data_key::install(crate::helpers::test_data_key()).unwrap();
+    app::server::data_key::install(crate::helpers::test_key_ring()).unwrap();
     let app::server::db::Db::Sqlite(pool) = &db else {
         unreachable!()
     };
@@ -631,7 +631,8 @@ async fn a_database_sealed_with_another_key_is_refused_not_locked_out() {
     conn.enqueue(&mail, 1).await.unwrap();
     drop(conn);
     db.close().await;
-    // The key file is not the key that sealed it: refused, with the reason.
+    // Started without it, a key file is made beside the database, and it is
+    // not the key that sealed the mail: refused, with the reason.
     let refused = without_key(&["migrate"]);
     assert!(!refused.status.success());
     let err = String::from_utf8_lossy(&refused.stderr);
@@ -640,4 +641,73 @@ async fn a_database_sealed_with_another_key_is_refused_not_locked_out() {
     let (ok, _, err) = run_on(&url, &["migrate"]);
     assert!(ok, "{err}");
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// `server rotate-data-key`: with the previous key given, everything sealed
+/// with it is sealed anew with the new one; without, the new key alone
+/// refuses to start on what the previous one sealed, saying which it needs.
+#[tokio::test]
+async fn rotating_the_data_key_leaves_nothing_under_the_previous_one() {
+    use app::server::data_key::{self, KeyRing};
+    let store = crate::helpers::TestStore::with_demo(crate::helpers::Backend::Sqlite).await;
+    let url = store.url();
+    let previous = crate::helpers::previous_test_data_key();
+    // A site whose signers and mail were sealed with the previous key.
+    let mut request = crate::helpers::signature_request("rotated@example.org");
+    request.name = app::domain::PersonName::parse("Rotated Signer").unwrap();
+    app::signing::store::sign(&store.db, &request, "http://localhost", 1)
+        .await
+        .unwrap();
+    data_key::reseal(
+        &store.db,
+        &KeyRing::new(previous.clone(), Some(crate::helpers::test_data_key())),
+    )
+    .await
+    .unwrap();
+
+    let (ok, _, err) = run_on(&url, &["rotate-data-key"]);
+    assert!(!ok);
+    assert!(
+        err.contains(&format!("sealed with data key {}", previous.id())),
+        "{err}"
+    );
+    let previous_key = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(crate::helpers::PREVIOUS_TESTS_KEY)
+    };
+    let out = server()
+        .args(["rotate-data-key"])
+        .env("DATABASE_URL", &url)
+        .env("DATA_KEY_PREVIOUS", &previous_key)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains(&format!(
+            "nothing is sealed with {} any more",
+            previous.id()
+        )),
+        "{said}"
+    );
+    assert_eq!(
+        data_key::sealed_with_other_keys(
+            &store.db,
+            &KeyRing::from(crate::helpers::test_data_key())
+        )
+        .await
+        .unwrap(),
+        0
+    );
+    let signers = crate::helpers::stored_signers(&store.db).await;
+    assert_eq!(signers[0].name, "Rotated Signer");
+    // The new key alone now opens everything; the export reads the signers.
+    let (ok, csv, err) = run_on(&url, &["export-signatures", "solidarity-with-vahid-afkari"]);
+    assert!(ok, "{err}");
+    assert!(csv.starts_with("name,"), "{csv}");
+    store.teardown().await;
 }

@@ -110,6 +110,83 @@ pub fn test_data_key() -> app::server::data_key::DataKey {
 /// the same databases.
 pub const TESTS_KEY: &[u8; 32] = b"the tests' data key, 32 bytes.!!";
 
+/// The key the tests' key replaced: every test process opens what it
+/// sealed, as an instance does while a new key is rolled out (`at_rest`).
+pub const PREVIOUS_TESTS_KEY: &[u8; 32] = b"the key the tests' key replaced!";
+
+pub fn previous_test_data_key() -> app::server::data_key::DataKey {
+    app::server::data_key::DataKey::from_bytes(*PREVIOUS_TESTS_KEY)
+}
+
+/// The ring of every test process: the tests' key, and the previous one.
+pub fn test_key_ring() -> app::server::data_key::KeyRing {
+    app::server::data_key::KeyRing::new(test_data_key(), Some(previous_test_data_key()))
+}
+
+/// The hash an address is stored by (`signing::at_rest`), for tests that
+/// look a signer up in the database.
+pub fn email_hash(address: &str) -> String {
+    app::signing::at_rest::email_hash(address)
+}
+
+/// A signature request for the demo's open action, from `email`.
+pub fn signature_request(email: &str) -> app::signing::SignatureRequest {
+    use app::domain::{CountryCode, Email, Line, PersonName, Slug};
+    app::signing::SignatureRequest {
+        action: Slug::parse("solidarity-with-vahid-afkari").unwrap(),
+        name: PersonName::parse("Amélie Dupont").unwrap(),
+        email: Email::parse(email).unwrap(),
+        place: Some(Line::parse("1000").unwrap()),
+        country: Some(CountryCode::parse("BE").unwrap()),
+        show_name: true,
+        keep_informed: false,
+        locale: app::i18n::Locale::Fr,
+        client_ip: Some("192.0.2.1".parse().unwrap()),
+    }
+}
+
+/// A signature's details as the signer gave them, opened with the tests'
+/// key (the database holds them sealed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSigner {
+    pub email: Option<String>,
+    pub name: String,
+    pub place: Option<String>,
+    pub client_ip: Option<String>,
+    pub state: String,
+}
+
+/// Every signature not anonymised, oldest first.
+pub async fn stored_signers(db: &Db) -> Vec<StoredSigner> {
+    type Row = (
+        Option<String>,
+        String,
+        Option<String>,
+        Option<String>,
+        String,
+    );
+    let rows: Vec<Row> = app::on_pool!(db, |pool| sqlx::query_as(
+        "SELECT email_sealed, name, place, client_ip, state FROM signatures WHERE NOT anonymised ORDER BY id"
+    )
+    .fetch_all(pool)
+    .await)
+    .unwrap();
+    let key = test_data_key();
+    let open = |purpose: &str, value: String| {
+        key.open(purpose, &value)
+            .unwrap_or_else(|e| panic!("{purpose} sealed with the tests' key: {e}"))
+    };
+    rows.into_iter()
+        .map(|(email, name, place, client_ip, state)| StoredSigner {
+            email: email.map(|e| open("signatures.email", e)),
+            name: open("signatures.name", name),
+            place: place.map(|p| open("signatures.place", p)),
+            client_ip: client_ip.map(|ip| open("signatures.client_ip", ip)),
+            state,
+        })
+        .collect()
+}
+
 /// `TESTS_KEY` as `DATA_KEY` writes it.
 pub fn tests_key_base64() -> String {
     use base64::Engine;
@@ -124,10 +201,13 @@ pub struct TestStore {
 
 impl TestStore {
     pub async fn empty(backend: Backend) -> Self {
-        app::server::data_key::install(test_data_key()).expect("one data key for every test");
+        app::server::data_key::install(test_key_ring()).expect("one data key for every test");
         let test_db = TestDb::create(backend).await;
         let db = Db::connect(&test_db.url(), 5).await.expect("connect");
         db.migrate().await.expect("migrate");
+        app::server::data_key::install_email_index(&db)
+            .await
+            .expect("the email index of the tests' key");
         Self { db, test_db }
     }
 
@@ -157,6 +237,9 @@ impl TestStore {
         restore(test_db.url()).await;
         let db = Db::connect(&test_db.url(), 5).await.expect("connect");
         db.migrate().await.expect("migrate");
+        app::server::data_key::install_email_index(&db)
+            .await
+            .expect("the restored copy's email index is the tests'");
         Self { db, test_db }
     }
 
@@ -182,6 +265,7 @@ pub fn test_settings(store: &TestStore) -> Settings {
         public_url: None,
         signing_rate_per_minute: 0,
         data_key: Some(test_data_key()),
+        data_key_previous: Some(previous_test_data_key()),
         login_rate_per_minute: 0,
         accessibility_reports_per_hour: 0,
         // Partner servers in tests listen on loopback.
@@ -1050,20 +1134,25 @@ pub async fn mails_in(db: &Db, outbox_dir: &std::path::Path) -> Vec<Mail> {
     .await)
     .unwrap();
     let key = test_data_key();
+    // A test may queue a mail in clear, as before sealing began.
+    let open = |purpose: &str, value: String| {
+        if app::server::data_key::DataKey::is_sealed(&value) {
+            key.open(purpose, &value)
+                .expect("sealed with the tests' key")
+        } else {
+            value
+        }
+    };
     rows.into_iter()
         .map(
             |(id, recipient, subject, body_text, list_unsubscribe, sent_at)| {
                 if sent_at.is_none() {
                     return Mail {
-                        recipient,
+                        recipient: open("outbox.recipient", recipient),
                         subject,
-                        body_text: key
-                            .open("outbox.body_text", &body_text)
-                            .expect("sealed with the tests' key"),
-                        list_unsubscribe: list_unsubscribe.map(|url| {
-                            key.open("outbox.list_unsubscribe", &url)
-                                .expect("sealed with the tests' key")
-                        }),
+                        body_text: open("outbox.body_text", body_text),
+                        list_unsubscribe: list_unsubscribe
+                            .map(|url| open("outbox.list_unsubscribe", url)),
                     };
                 }
                 let path = outbox_dir.join(format!("{id:08}.eml"));

@@ -554,12 +554,11 @@ async fn while_postgresql_is_away_an_instance_answers_503_and_then_recovers() {
         assert_eq!(status(path).await, 200, "{path} after");
     }
     assert_eq!(sign("after@door.example.org").await, 200);
-    let stored = app::on_pool!(&store.db, |pool| sqlx::query_scalar::<_, String>(
-        "SELECT canonical_email FROM signatures WHERE canonical_email LIKE '%@door.example.org' ORDER BY id"
-    )
-    .fetch_all(pool)
-    .await)
-    .unwrap();
+    let stored: Vec<String> = crate::helpers::stored_signers(&store.db)
+        .await
+        .into_iter()
+        .filter_map(|s| s.email.filter(|e| e.ends_with("@door.example.org")))
+        .collect();
     assert_eq!(
         stored,
         ["before@door.example.org", "after@door.example.org"]

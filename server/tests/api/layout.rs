@@ -28,6 +28,12 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
         &["server", "domain", "error", "i18n", "text"],
     ),
     (
+        "privacy",
+        &[
+            "server", "records", "signing", "domain", "error", "i18n", "text",
+        ],
+    ),
+    (
         "backoffice",
         &[
             "server",
@@ -39,6 +45,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
             "api",
             "pages",
             "components",
+            "privacy",
         ],
     ),
     (
@@ -127,13 +134,16 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
             "text",
             "api",
             "signing",
+            "privacy",
             "accessibility",
             "components",
         ],
     ),
     (
         "components",
-        &["domain", "error", "i18n", "text", "api", "signing"],
+        &[
+            "domain", "error", "i18n", "text", "api", "signing", "privacy",
+        ],
     ),
 ];
 

@@ -9,6 +9,7 @@ mod backups;
 mod cli;
 mod connections;
 mod consent;
+mod data_requests;
 mod even_answers;
 mod federation;
 mod feed_sync;

@@ -81,7 +81,9 @@ const FIXTURES: &[(i64, &str)] = &[
     (
         14,
         "INSERT INTO unsubscribe_links (token_hash, person_id, canonical_email, created_at)
-              SELECT 'unsubscribe-kept', id, 'kept@example.org', 1700000000 FROM persons WHERE slug = 'kept-person';",
+              SELECT 'unsubscribe-kept', id, 'kept@example.org', 1700000000 FROM persons WHERE slug = 'kept-person';
+         INSERT INTO outbox (recipient, subject, body_text, created_at, next_attempt_at, list_unsubscribe)
+              VALUES ('waiting@example.org', 'Kept news', 'News to send', 1700000000, 1700000000, 'https://kept.example/stop');",
     ),
     (
         15,
@@ -142,6 +144,11 @@ const FIXTURES: &[(i64, &str)] = &[
          INSERT INTO portrait_alt_texts (person_id, language, alt_text)
               SELECT id, 'fr', 'Portrait gardé' FROM persons WHERE slug = 'kept-person';",
     ),
+    (
+        31,
+        "INSERT INTO data_requests (language, requested_at, expires_at, erased_at)
+              VALUES ('fr', 1700000000, 1700086400, 1700001000);",
+    ),
 ];
 
 /// The newest migration's portrait bytes, bound (a byte literal is written
@@ -156,8 +163,8 @@ const KEPT: &[(&str, &str)] = &[
         "Kept Person|<p>A story kept.</p>",
     ),
     (
-        "SELECT name || '|' || canonical_email || '|' || state FROM signatures",
-        "Kept Signer|kept@example.org|confirmed",
+        "SELECT state || '|' || CAST(show_name AS TEXT) FROM signatures",
+        "confirmed|true",
     ),
     (
         "SELECT text FROM person_translations",
@@ -228,6 +235,18 @@ async fn every_migration_keeps_the_data_before_it(backend: Backend) {
                 .await
                 .map(|_| ()))
             .unwrap();
+            // The first start after migration 30 seals what was in clear.
+            app::server::data_key::install(crate::helpers::test_data_key()).unwrap();
+            app::server::data_key::install_email_index(&db)
+                .await
+                .unwrap();
+            let sealed = app::signing::at_rest::seal_in_clear(&db).await.unwrap();
+            assert_eq!(sealed, 3, "the signature, the link, the mail waiting");
+            assert_eq!(
+                app::signing::at_rest::seal_in_clear(&db).await.unwrap(),
+                0,
+                "once"
+            );
         }
     }
 
@@ -273,6 +292,42 @@ async fn every_migration_keeps_the_data_before_it(backend: Backend) {
         );
         assert_eq!(found, [expected], "{query}");
     }
+    // Changed on purpose: the signer's details and the waiting mail are
+    // sealed, and read back as they were; the address is found by its hash.
+    let key = crate::helpers::test_data_key();
+    let (name, hash, email, place): (String, String, String, String) =
+        app::on_pool!(&db, |pool| sqlx::query_as(
+            "SELECT name, email_hash, email_sealed, place FROM signatures"
+        )
+        .fetch_one(pool)
+        .await)
+        .unwrap();
+    assert_eq!(key.open("signatures.name", &name).unwrap(), "Kept Signer");
+    assert_eq!(
+        key.open("signatures.email", &email).unwrap(),
+        "kept@example.org"
+    );
+    assert_eq!(key.open("signatures.place", &place).unwrap(), "1000");
+    assert_eq!(hash, crate::helpers::email_hash("kept@example.org"));
+    let link: String = app::on_pool!(&db, |pool| sqlx::query_scalar(
+        "SELECT email_hash FROM unsubscribe_links"
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    assert_eq!(link, hash, "the link still finds the signer's signatures");
+    let (recipient, body): (String, String) = app::on_pool!(&db, |pool| sqlx::query_as(
+        "SELECT recipient, body_text FROM outbox WHERE sent_at IS NULL"
+    )
+    .fetch_one(pool)
+    .await)
+    .unwrap();
+    assert_eq!(
+        key.open("outbox.recipient", &recipient).unwrap(),
+        "waiting@example.org"
+    );
+    assert_eq!(key.open("outbox.body_text", &body).unwrap(), "News to send");
+
     // Changed on purpose: nobody stays public without consent on record
     // (migration 25), and the rows a migration moved are not lost.
     let public: bool = app::on_pool!(&db, |pool| sqlx::query_scalar(

@@ -163,7 +163,7 @@ on_both_backends! {
 
         // A signer withdrawing afterwards does not change what was delivered;
         // a correction changes what was written, and keeps the count.
-        on_pool!(&app.store.db, |pool| sqlx::query("UPDATE signatures SET state = 'withdrawn' WHERE canonical_email = 'a@example.org'").execute(pool).await.map(|_| ())).unwrap();
+        on_pool!(&app.store.db, |pool| sqlx::query("UPDATE signatures SET state = 'withdrawn' WHERE email_hash = $1").bind(crate::helpers::email_hash("a@example.org")).execute(pool).await.map(|_| ())).unwrap();
         let yesterday = (chrono::Utc::now().date_naive() - chrono::Days::new(1)).to_string();
         on_pool!(&app.store.db, |pool| sqlx::query("UPDATE support_actions SET opens_on = '2026-01-01'").execute(pool).await.map(|_| ())).unwrap();
         let corrected = post_as(app, &council, "/api/staff/record-delivery", STAFF_PAGE, &delivery(&yesterday, "Ambassade de la République islamique d’Iran")).await;
@@ -444,8 +444,8 @@ on_both_backends! {
         // and nobody would ever be told.
         on_pool!(&app.store.db, |pool| async {
             let mut tx = pool.begin_write().await.unwrap();
-            sqlx::query("UPDATE signatures SET state = 'confirmed', confirmed_at = $1 WHERE canonical_email = 'a@example.org'")
-                .bind(now).execute(&mut *tx).await.unwrap();
+            sqlx::query("UPDATE signatures SET state = 'confirmed', confirmed_at = $1 WHERE email_hash = $2")
+                .bind(now).bind(crate::helpers::email_hash("a@example.org")).execute(&mut *tx).await.unwrap();
             assert!(!tx.check_threshold(action, BASE, now).await.unwrap(), "1 of 2");
             let db = app.store.db.clone();
             let other = tokio::spawn(async move { signatures::confirm(&db, &second, BASE, now).await.unwrap() });

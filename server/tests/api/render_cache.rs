@@ -176,7 +176,7 @@ on_both_backends! {
         let count = |page: crate::helpers::Page| page.texts(".signature-count")[0].clone();
         let before = count(app.get(ACTION).await);
         on_pool!(&app.store.db, |pool| sqlx::query(
-            "INSERT INTO signatures (action_id, name, canonical_email, token_hash, state, created_at, last_mailed_at, confirmed_at)
+            "INSERT INTO signatures (action_id, name, email_hash, token_hash, state, created_at, last_mailed_at, confirmed_at)
              SELECT id, 'A', 'a@example.org', 'h', 'confirmed', 1, 1, 1 FROM support_actions
               WHERE slug = 'solidarity-with-vahid-afkari'"
         ).execute(pool).await.map(|_| ())).unwrap();
@@ -268,6 +268,8 @@ const UNWATCHED: &[(&str, &str)] = &[
     ("adoption_requests", "staff pages only"),
     ("person_consents", "staff pages only: consent reaches a public page only by making the person private, a change to persons (watched)"),
     ("audit_log", "staff pages only"),
+    ("data_requests", "a signer's own requests for their data, and the staff's log of them"),
+    ("email_index_key", "the key of the addresses' hashes, never shown"),
     ("feed_entries", "the inbox; a published entry is a status event"),
     ("login_failures", "staff logins"),
     ("outbox", "mail"),

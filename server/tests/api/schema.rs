@@ -184,7 +184,7 @@ async fn both_backends_migrate_to_the_same_schema() {
     assert!(
         on_sqlite.contains(&Fact::Unique(
             "signatures".into(),
-            "action_id,canonical_email".into()
+            "action_id,email_hash".into()
         )),
         "unique constraints were read"
     );

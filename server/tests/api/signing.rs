@@ -1,11 +1,10 @@
 //! Signing a support action, at the data layer, on both backends: exactly
 //! once per canonical address, mail written with the signature, honest counts.
-use crate::helpers::TestStore;
+use crate::helpers::{signature_request as request, TestStore};
 use crate::on_both_backends;
 use app::api::actions::on_server as actions;
 use app::campaigns::actions::on_server::close;
-use app::domain::{CountryCode, Email, Line, PersonName, Slug};
-use app::i18n::Locale;
+use app::domain::{CountryCode, Slug};
 use app::on_pool;
 use app::server::audit::Actor;
 use app::signing::{
@@ -16,20 +15,6 @@ const ACTION: &str = "solidarity-with-vahid-afkari";
 const NOW: i64 = 1_800_000_000;
 /// Where the links in mails point.
 const BASE: &str = "http://127.0.0.1:3000";
-
-fn request(email: &str) -> SignatureRequest {
-    SignatureRequest {
-        action: Slug::parse(ACTION).unwrap(),
-        name: PersonName::parse("Amélie Dupont").unwrap(),
-        email: Email::parse(email).unwrap(),
-        place: Some(Line::parse("1000").unwrap()),
-        country: Some(CountryCode::parse("BE").unwrap()),
-        show_name: true,
-        keep_informed: false,
-        locale: Locale::Fr,
-        client_ip: Some("192.0.2.1".parse().unwrap()),
-    }
-}
 
 async fn confirmed(store: &TestStore) -> i64 {
     actions::detail(
@@ -249,15 +234,15 @@ on_both_backends! {
         let done = retention::apply_retention(&store.db, 180, closed_at + 181 * day).await.unwrap();
         assert_eq!(done.anonymised, 1);
         assert_eq!(done.mails_forgotten, 0, "the mail was never sent");
-        let row: (String, String, Option<String>, Option<String>, String) = on_pool!(&store.db, |pool| sqlx::query_as(
-            "SELECT name, canonical_email, place, client_ip, state FROM signatures"
+        let row: (String, String, Option<String>, Option<String>, Option<String>, String) = on_pool!(&store.db, |pool| sqlx::query_as(
+            "SELECT name, email_hash, email_sealed, place, client_ip, state FROM signatures"
         )
         .fetch_one(pool)
         .await)
         .unwrap();
         assert_eq!(row.0, "");
-        assert!(!row.1.contains('@'), "{}", row.1);
-        assert_eq!((row.2, row.3, row.4.as_str()), (None, None, "confirmed"));
+        assert!(row.1.starts_with("anonymised:"), "{}", row.1);
+        assert_eq!((row.2, row.3, row.4, row.5.as_str()), (None, None, None, "confirmed"));
         assert_eq!(confirmed(store).await, 1, "the count is kept");
         assert_eq!(signatures::confirm(&store.db, &token, BASE, NOW).await.unwrap(), TokenOutcome::UnknownToken, "the old link is dead");
         let again = retention::apply_retention(&store.db, 180, closed_at + 400 * day).await.unwrap();
@@ -328,12 +313,13 @@ pub(crate) async fn sign_as(
 
 /// (email, state, address) of every signature not anonymised.
 async fn personal(store: &TestStore) -> Vec<(String, String, Option<String>)> {
-    on_pool!(&store.db, |pool| sqlx::query_as(
-        "SELECT canonical_email, state, client_ip FROM signatures WHERE NOT anonymised ORDER BY canonical_email"
-    )
-    .fetch_all(pool)
-    .await)
-    .unwrap()
+    let mut rows: Vec<_> = crate::helpers::stored_signers(&store.db)
+        .await
+        .into_iter()
+        .map(|s| (s.email.unwrap_or_default(), s.state, s.client_ip))
+        .collect();
+    rows.sort();
+    rows
 }
 
 on_both_backends! {
@@ -436,15 +422,21 @@ on_both_backends! {
         .bind(later)
         .fetch_all(pool)
         .await)
-        .unwrap();
+        .unwrap()
+        .into_iter()
+        .map(|sealed: String| crate::helpers::test_data_key().open("outbox.recipient", &sealed).unwrap())
+        .collect();
         assert_eq!(mails, ["new@example.org", "twice@example.org", "waited@example.org"]);
         let all = outbox(store).await;
         let renewed = token_in(all.last().unwrap());
         assert_eq!(signatures::confirm(&store.db, &renewed, BASE, later + 1).await.unwrap(), TokenOutcome::Done, "the renewed link works");
+        let hashes: Vec<String> = ["new@example.org", "twice@example.org", "confirmed@example.org", "waited@example.org"]
+            .map(crate::helpers::email_hash)
+            .to_vec();
         let rows: i64 = on_pool!(&store.db, |pool| sqlx::query_scalar(
-            "SELECT COUNT(*) FROM signatures
-              WHERE canonical_email IN ('new@example.org', 'twice@example.org', 'confirmed@example.org', 'waited@example.org')"
+            "SELECT COUNT(*) FROM signatures WHERE email_hash IN ($1, $2, $3, $4)"
         )
+        .bind(&hashes[0]).bind(&hashes[1]).bind(&hashes[2]).bind(&hashes[3])
         .fetch_one(pool)
         .await)
         .unwrap();

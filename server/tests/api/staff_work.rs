@@ -31,6 +31,9 @@ const PUBLIC: &[&str] = &[
     "/api/password/forgot",
     "/api/news_subscription",
     "/api/accessibility/feedback",
+    "/api/my-data/ask",
+    "/api/my-data/held",
+    "/api/my-data/erase",
 ];
 
 /// Every staff function: what it does in the policy's words (so the roles
@@ -55,6 +58,7 @@ const STAFF: &[(&str, Permission, &str)] = &[
         "lang=en&account=1&languages[]=nl",
     ),
     ("/api/staff/audit", Permission::ReadAuditLog, ""),
+    ("/api/staff/data-requests", Permission::ReadDataRequests, ""),
     (
         "/api/staff/municipalities",
         Permission::ManageMunicipalities,
@@ -988,7 +992,7 @@ on_both_backends! {
 
         // The address's older signature is anonymised (its action closed long
         // ago): the link, and the retention pass, still serve the other one.
-        on_pool_run(app, "UPDATE signatures SET name = '', canonical_email = 'anonymised:' || id, keep_informed = FALSE, anonymised = TRUE
+        on_pool_run(app, "UPDATE signatures SET name = '', email_hash = 'anonymised:' || id, email_sealed = NULL, keep_informed = FALSE, anonymised = TRUE
                             WHERE id = (SELECT MIN(id) FROM signatures)").await;
         let links = count(app, "SELECT COUNT(*) FROM unsubscribe_links").await;
         app::signing::retention::apply_retention(&app.store.db, 180, app::server::clock::now()).await.unwrap();
@@ -1029,7 +1033,7 @@ on_both_backends! {
         assert_eq!(app.client.post(format!("{}/api/unsubscribe?token=nothing", app.address)).send().await.unwrap().status().as_u16(), 404);
 
         // Once no signature of an address keeps its personal data, its links go.
-        on_pool_run(app, "UPDATE signatures SET name = '', canonical_email = 'anonymised:' || id, keep_informed = FALSE, anonymised = TRUE").await;
+        on_pool_run(app, "UPDATE signatures SET name = '', email_hash = 'anonymised:' || id, email_sealed = NULL, keep_informed = FALSE, anonymised = TRUE").await;
         app::signing::retention::apply_retention(&app.store.db, 180, app::server::clock::now()).await.unwrap();
         assert_eq!(count(app, "SELECT COUNT(*) FROM unsubscribe_links").await, 0);
     }

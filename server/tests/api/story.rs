@@ -214,7 +214,7 @@ on_both_backends! {
         // Only confirmed signatures count.
         for (i, state) in ["pending", "confirmed", "withdrawn", "confirmed"].iter().enumerate() {
             on_pool!(&store.db, |pool| sqlx::query(
-                "INSERT INTO signatures (action_id, name, canonical_email, token_hash, state, created_at, last_mailed_at)
+                "INSERT INTO signatures (action_id, name, email_hash, token_hash, state, created_at, last_mailed_at)
                  SELECT id, 'A signer', $1, $2, $3, 0, 0 FROM support_actions WHERE slug = 'write-to-hamid'"
             )
             .bind(format!("signer{i}@example.org"))

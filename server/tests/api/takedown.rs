@@ -297,8 +297,8 @@ on_both_backends! {
 
         // A signer's own link to stop the news still works, naming nobody.
         on_pool!(&app.store.db, |pool| sqlx::query(
-            "INSERT INTO unsubscribe_links (token_hash, person_id, canonical_email, created_at) VALUES ($1, $2, 'signer@example.org', $3)"
-        ).bind(app::server::tokens::token_hash("stop-token")).bind(person).bind(now).execute(pool).await.map(|_| ())).unwrap();
+            "INSERT INTO unsubscribe_links (token_hash, person_id, email_hash, created_at) VALUES ($1, $2, $3, $4)"
+        ).bind(app::server::tokens::token_hash("stop-token")).bind(person).bind(crate::helpers::email_hash("signer@example.org")).bind(now).execute(pool).await.map(|_| ())).unwrap();
         let stop = app.get("/signatures/unsubscribe?token=stop-token").await;
         assert_eq!(stop.status, 200);
         assert!(stop.texts(".token-state")[0].contains("a case no longer shown"), "{:?}", stop.texts(".token-state"));

@@ -1,11 +1,12 @@
-//! `/staff/accounts` and `/staff/audit`: the administrator's pages.
+//! `/staff/accounts`, `/staff/audit` and `/staff/data-requests`: the
+//! administrator's pages.
 use super::forms::{
     gate, gated, utc, CheckboxGroup, FlashNotice, LangField, SelectField, StaffNav, TextField,
 };
 use crate::api::MunicipalityRef;
 use crate::backoffice::admin::{
-    audit_log, staff_accounts, AccountRow, AccountsPage, AuditPage, ChangeAccount, CreateAccount,
-    SetTranslatorLanguages, USER_FORM,
+    audit_log, data_request_log, staff_accounts, AccountRow, AccountsPage, AuditPage,
+    ChangeAccount, CreateAccount, DataRequestsPage, SetTranslatorLanguages, USER_FORM,
 };
 use crate::backoffice::forms::FormFlash;
 use crate::domain::{Permission, Role};
@@ -305,11 +306,13 @@ fn SecondFactorOfAccount(account: AccountRow, own: bool) -> impl IntoView {
     }
 }
 
-/// Who made a change: a staff member's name, the command line, or a partner feed.
+/// Who made a change: a staff member's name, the command line, a partner
+/// feed, or a signer through their link (never named).
 fn actor_label(locale: Locale, entry: &crate::backoffice::admin::AuditEntryView) -> String {
     match (&entry.user_name, entry.actor.strip_prefix("feed:")) {
         (Some(name), _) => name.clone(),
         (None, Some(feed)) => locale.t("staff.feed_actor").replace("%{id}", feed),
+        (None, None) if entry.actor == "signer" => locale.t("staff.signer_actor"),
         (None, None) => locale.t("staff.command_line"),
     }
 }
@@ -527,5 +530,82 @@ fn TranslatorLanguages(account: AccountRow) -> impl IntoView {
                 <button type="submit">{locale.t("staff.save")}</button>
             </form>
         </details>
+    }
+}
+
+/// The signers' requests for their data (`privacy`): when each came, the
+/// day its answer is due, what became of it — never whose.
+#[component]
+pub fn StaffDataRequestsPage() -> impl IntoView {
+    use crate::privacy::RequestOutcome;
+    super::private_page();
+    let locale = use_locale();
+    let title = locale.t("staff.data_requests_title");
+    let data = Resource::new(
+        || (),
+        |_| {
+            gate(Permission::ReadDataRequests, async {
+                data_request_log().await.map(Some)
+            })
+        },
+    );
+    view! {
+        <Title text=title.clone() />
+        <Meta name="robots" content="noindex" />
+        {gated(
+            data,
+            move |log: DataRequestsPage| {
+                let rows = log
+                    .requests
+                    .iter()
+                    .map(|request| {
+                        let outcome = match request.outcome {
+                            RequestOutcome::LinkSent => locale.t("staff.data_request_link_sent"),
+                            RequestOutcome::LinkEnded => locale.t("staff.data_request_link_ended"),
+                            RequestOutcome::Erased(at) => {
+                                locale.t("staff.data_request_erased").replace("%{when}", &utc(at))
+                            }
+                        };
+                        view! {
+                            <tr>
+                                <td>{utc(request.requested_at)}</td>
+                                <td>{request.due_on.clone()}</td>
+                                <td>{request.language.clone()}</td>
+                                <td>{outcome}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view();
+                view! {
+                    <StaffNav user=log.user.clone() />
+                    <section class="staff-page">
+                        <h1>{title.clone()}</h1>
+                        <p>{locale.t("staff.data_requests_intro")}</p>
+                        {if log.requests.is_empty() {
+                            view! { <p>{locale.t("staff.data_requests_none")}</p> }.into_any()
+                        } else {
+                            view! {
+                                <table class="staff-table data-requests">
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">{locale.t("staff.data_request_when")}</th>
+                                            <th scope="col">{locale.t("staff.data_request_due")}</th>
+                                            <th scope="col">
+                                                {locale.t("staff.data_request_language")}
+                                            </th>
+                                            <th scope="col">
+                                                {locale.t("staff.data_request_outcome")}
+                                            </th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>{rows}</tbody>
+                                </table>
+                            }
+                                .into_any()
+                        }}
+                    </section>
+                }
+            },
+        )}
     }
 }

@@ -123,7 +123,7 @@ where
 #[component]
 pub fn StaffNav(user: StaffUser) -> impl IntoView {
     let locale = use_locale();
-    const PAGES: [(&str, &str, Permission); 9] = [
+    const PAGES: [(&str, &str, Permission); 10] = [
         (
             "/staff/accounts",
             "staff.nav_accounts",
@@ -135,6 +135,11 @@ pub fn StaffNav(user: StaffUser) -> impl IntoView {
             Permission::ManageMunicipalities,
         ),
         ("/staff/audit", "staff.nav_audit", Permission::ReadAuditLog),
+        (
+            "/staff/data-requests",
+            "staff.nav_data_requests",
+            Permission::ReadDataRequests,
+        ),
         (
             "/staff/requests",
             "staff.nav_requests",

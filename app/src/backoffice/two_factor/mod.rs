@@ -157,7 +157,7 @@ pub mod on_server {
     const ISSUER: &str = "Lumières";
     /// 160 bits, as RFC 4226 recommends.
     const SECRET_BYTES: usize = 20;
-    const SEALED_SECRET: &str = "staff_totp.secret";
+    use crate::server::data_key::purpose::STAFF_TOTP_SECRET as SEALED_SECRET;
     pub const RECOVERY_CODES: usize = 10;
     /// No 0/o, 1/l/i: codes are copied from paper.
     const RECOVERY_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
