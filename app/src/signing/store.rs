@@ -176,11 +176,13 @@ macro_rules! check_on_connection {
 macro_rules! write_on_connection {
     ($conn:ident, $checked:expr, $base_url:ident, $now:ident) => {
         async {
-            let checked: &[(&SignatureRequest, &CheckedAction)] = $checked;
-            let fresh: Vec<Fresh> = checked
+            let written: &[(&SignatureRequest, &CheckedAction, &SealedSigner)] = $checked;
+            let fresh: Vec<Fresh> = written
                 .iter()
-                .map(|(request, action)| Fresh::new(request, action.id))
+                .map(|(_, action, signer)| Fresh::new(action.id, signer))
                 .collect();
+            let checked: Vec<(&SignatureRequest, &CheckedAction)> =
+                written.iter().map(|(request, action, _)| (*request, *action)).collect();
             let rows: Vec<(&SignatureRequest, &Fresh)> =
                 checked.iter().map(|(request, _)| *request).zip(&fresh).collect();
             let mut inserted: std::collections::HashSet<(i64, String)> =
@@ -259,7 +261,7 @@ macro_rules! write_on_connection {
 trait InsertSignatures {
     fn insert_signatures(
         &mut self,
-        rows: &[(&SignatureRequest, &Fresh)],
+        rows: &[(&SignatureRequest, &Fresh<'_>)],
         now: i64,
     ) -> impl std::future::Future<Output = Result<Vec<(i64, String)>, sqlx::Error>> + Send;
 }
@@ -268,7 +270,7 @@ trait InsertSignatures {
 impl InsertSignatures for sqlx::SqliteConnection {
     async fn insert_signatures(
         &mut self,
-        rows: &[(&SignatureRequest, &Fresh)],
+        rows: &[(&SignatureRequest, &Fresh<'_>)],
         now: i64,
     ) -> Result<Vec<(i64, String)>, sqlx::Error> {
         if rows.is_empty() {
@@ -308,7 +310,7 @@ impl InsertSignatures for sqlx::SqliteConnection {
 impl InsertSignatures for sqlx::PgConnection {
     async fn insert_signatures(
         &mut self,
-        rows: &[(&SignatureRequest, &Fresh)],
+        rows: &[(&SignatureRequest, &Fresh<'_>)],
         now: i64,
     ) -> Result<Vec<(i64, String)>, sqlx::Error> {
         if rows.is_empty() {
@@ -351,28 +353,35 @@ impl InsertSignatures for sqlx::PgConnection {
 /// What a request brings to its new row: the signer's details sealed, with
 /// the address's hash to compare, and a fresh token (only its hash is
 /// stored; the token goes in the mail).
-struct Fresh {
+struct Fresh<'a> {
     action_id: i64,
-    signer: SealedSigner,
+    signer: &'a SealedSigner,
     token: String,
     hash: String,
 }
 
-impl Fresh {
-    fn new(request: &SignatureRequest, action_id: i64) -> Self {
+impl<'a> Fresh<'a> {
+    fn new(action_id: i64, signer: &'a SealedSigner) -> Self {
         let token = new_token();
         Self {
             action_id,
-            signer: SealedSigner::new(
-                request.name.as_str(),
-                &request.email.canonical(),
-                request.place.as_ref().map(Line::as_str),
-                request.client_ip.map(|ip| ip.to_string()).as_deref(),
-            ),
+            signer,
             hash: token_hash(&token),
             token,
         }
     }
+}
+
+/// The signer's details of a request, sealed before its transaction
+/// begins: the sealing then adds nothing to the time a writer is held
+/// (one at a time on SQLite).
+fn sealed_signer(request: &SignatureRequest) -> SealedSigner {
+    SealedSigner::new(
+        request.name.as_str(),
+        &request.email.canonical(),
+        request.place.as_ref().map(Line::as_str),
+        request.client_ip.map(|ip| ip.to_string()).as_deref(),
+    )
 }
 
 /// Records a signature request. `now` is Unix seconds.
@@ -383,11 +392,13 @@ pub async fn sign(
     base_url: &str,
     now: i64,
 ) -> Result<SignOutcome, SignError> {
+    let signer = sealed_signer(request);
     on_pool!(db, |pool| {
         let mut tx = pool.begin_write().await?;
         let conn = &mut *tx;
         let action = check_on_connection!(conn, request).await?;
-        let mut outcomes = write_on_connection!(conn, &[(request, &action)], base_url, now).await?;
+        let mut outcomes =
+            write_on_connection!(conn, &[(request, &action, &signer)], base_url, now).await?;
         tx.commit().await?;
         Ok(outcomes.pop().expect("one outcome for one request"))
     })
@@ -406,6 +417,7 @@ pub async fn sign_batch(
     base_url: &str,
     now: i64,
 ) -> Result<Vec<Result<SignOutcome, SignError>>, sqlx::Error> {
+    let signers: Vec<SealedSigner> = requests.iter().map(sealed_signer).collect();
     let batched = on_pool!(db, |pool| {
         let mut tx = pool.begin_write().await?;
         let conn = &mut *tx;
@@ -430,9 +442,12 @@ pub async fn sign_batch(
                 slot.insert(check);
             }
         }
-        let writable: Vec<(&SignatureRequest, &CheckedAction)> = requests
+        let writable: Vec<(&SignatureRequest, &CheckedAction, &SealedSigner)> = requests
             .iter()
-            .filter_map(|request| Some((request, checked[&key(request)].as_ref().ok()?)))
+            .zip(&signers)
+            .filter_map(|(request, signer)| {
+                Some((request, checked[&key(request)].as_ref().ok()?, signer))
+            })
             .collect();
         match write_on_connection!(conn, &writable, base_url, now).await {
             Ok(written) => {
