@@ -717,16 +717,18 @@ pub mod on_server {
             .bind(action_id)
             .fetch_all(pool)
             .await)?;
-        let rows = rows
+        // Equal places grouped again once opened, so that the tally looks
+        // each distinct place up once, not each signature.
+        let mut grouped: std::collections::HashMap<(Option<String>, Option<String>), i64> =
+            std::collections::HashMap::new();
+        for (place, country, n) in rows {
+            let place = opened_optional(purpose::SIGNATURE_PLACE, place)?;
+            *grouped.entry((place, country)).or_default() += n;
+        }
+        let rows: Vec<_> = grouped
             .into_iter()
-            .map(|(place, country, n)| {
-                Ok((
-                    opened_optional(purpose::SIGNATURE_PLACE, place)?,
-                    country,
-                    n,
-                ))
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+            .map(|((place, country), n)| (place, country, n))
+            .collect();
         Ok(PlaceTally::of(&rows, &known_places(db).await?))
     }
 }

@@ -169,7 +169,7 @@ pub struct DataRequestsPage {
     pub requests: Vec<crate::privacy::LoggedRequest>,
 }
 
-/// The requests of the last year, newest first: when, the day the answer
+/// The requests kept (three years), newest first: when, the day the answer
 /// is due, what became of each; never whose.
 #[server(prefix = "/api/staff", endpoint = "data-requests")]
 pub async fn data_request_log() -> Result<DataRequestsPage, AppError> {

@@ -253,6 +253,10 @@ fn HeldItem(signature: HeldSignature) -> impl IntoView {
                 {row("my_data.name", signature.name.clone())}
                 {row("my_data.place", signature.place.clone().unwrap_or_default())}
                 {row("my_data.country", signature.country_code.clone().unwrap_or_default())}
+                {signature
+                    .client_address
+                    .clone()
+                    .map(|address| row("my_data.client_address", address))}
                 {row("my_data.name_shown", yes_no(signature.name_shown))}
                 {row("my_data.kept_informed", yes_no(signature.kept_informed))}
                 {row("my_data.language", signature.language.clone())}

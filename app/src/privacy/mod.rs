@@ -94,6 +94,8 @@ pub struct HeldSignature {
     /// Municipality or postcode, as typed.
     pub place: Option<String>,
     pub country_code: Option<String>,
+    /// The network address the signature came from (kept 30 days).
+    pub client_address: Option<String>,
     pub state: SignatureState,
     /// UTC, RFC 3339.
     pub signed_at: String,
@@ -131,7 +133,8 @@ pub enum RequestOutcome {
     LinkSent,
     /// The signer erased everything (Unix seconds).
     Erased(i64),
-    /// The link's day passed without an erasure.
+    /// The link no longer works, without an erasure: its day passed, or a
+    /// newer one replaced it.
     LinkEnded,
 }
 
@@ -273,8 +276,10 @@ pub mod on_server {
             .bind(now + LINK_SECONDS)
             .execute(&mut *tx)
             .await?;
+            // To the address the data is found by: `a+x@…` may not be
+            // the owner of `a@…` on every domain.
             let mail = NewMail {
-                recipient: email.as_str(),
+                recipient: &canonical,
                 subject: &subject,
                 body_text: &body,
                 list_unsubscribe: None,
@@ -320,6 +325,7 @@ pub mod on_server {
         name: String,
         place: Option<String>,
         country_code: Option<String>,
+        client_ip: Option<String>,
         state: String,
         created_at: i64,
         confirmed_at: Option<i64>,
@@ -350,7 +356,7 @@ pub mod on_server {
                 crate::translated!("a"."title"),
                 ", p.full_name AS person, (p.is_public AND NOT ",
                 crate::taken_down!("p"),
-                ") AS shown, s.name, s.place, s.country_code, s.state, s.created_at, s.confirmed_at,
+                ") AS shown, s.name, s.place, s.country_code, s.client_ip, s.state, s.created_at, s.confirmed_at,
                         s.show_name, s.keep_informed, s.locale
                    FROM signatures s JOIN support_actions a ON a.id = s.action_id
                    JOIN persons p ON p.id = a.person_id",
@@ -372,6 +378,10 @@ pub mod on_server {
                     name: data_key::opened(purpose::SIGNATURE_NAME, row.name)?,
                     place: data_key::opened_optional(purpose::SIGNATURE_PLACE, row.place)?,
                     country_code: row.country_code,
+                    client_address: data_key::opened_optional(
+                        purpose::SIGNATURE_CLIENT_IP,
+                        row.client_ip,
+                    )?,
                     state: match row.state.as_str() {
                         "confirmed" => SignatureState::Confirmed,
                         "withdrawn" => SignatureState::Withdrawn,
@@ -428,12 +438,40 @@ pub mod on_server {
     /// work (any more).
     #[tracing::instrument(skip_all)]
     pub async fn erase(db: &Db, token: &str, now: i64) -> Result<Option<Erased>, sqlx::Error> {
+        let Some(link) = on_pool!(db, |pool| link_row!(pool, token, now))? else {
+            return Ok(None);
+        };
+        let address = data_key::opened(purpose::DATA_REQUEST_EMAIL, link.email_sealed.clone())?;
+        // Mail waiting for the address (a confirmation, news): each address
+        // is sealed with a nonce of its own, so each is opened — before the
+        // write transaction, which signing waits for.
+        let waiting: Vec<(i64, String)> = on_pool!(db, |pool| sqlx::query_as(
+            "SELECT id, recipient FROM outbox WHERE sent_at IS NULL"
+        )
+        .fetch_all(pool)
+        .await)?;
+        let mut to_address = Vec::new();
+        for (id, recipient) in waiting {
+            let recipient = data_key::opened(purpose::OUTBOX_RECIPIENT, recipient)?;
+            if Email::parse(&recipient).is_ok_and(|r| r.canonical() == address) {
+                to_address.push(id);
+            }
+        }
         on_pool!(db, |pool| {
             let mut tx = pool.begin_write().await?;
-            let Some(link) = link_row!(&mut *tx, token, now)? else {
+            // The link is claimed first: a second erase with it (a double
+            // submit) finds nothing and does nothing.
+            let claimed = sqlx::query(
+                "UPDATE data_requests SET token_hash = NULL
+                  WHERE id = $1 AND token_hash IS NOT NULL AND erased_at IS NULL",
+            )
+            .bind(link.id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if claimed == 0 {
                 return Ok(None);
-            };
-            let address = data_key::opened(purpose::DATA_REQUEST_EMAIL, link.email_sealed)?;
+            }
             let signatures_anonymised = sqlx::query(crate::signing::retention::anonymise!(
                 "state = 'confirmed' AND email_hash = $1"
             ))
@@ -454,24 +492,22 @@ pub mod on_server {
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
-            // Mail waiting for the address (a confirmation, news): its
-            // address is sealed with a nonce each, so each is opened.
-            let waiting: Vec<(i64, String)> =
-                sqlx::query_as("SELECT id, recipient FROM outbox WHERE sent_at IS NULL")
-                    .fetch_all(&mut *tx)
-                    .await?;
             let mut mails_deleted = 0;
-            for (id, recipient) in waiting {
-                let recipient = data_key::opened(purpose::OUTBOX_RECIPIENT, recipient)?;
-                if Email::parse(&recipient).is_ok_and(|r| r.canonical() == address) {
-                    mails_deleted +=
-                        sqlx::query("DELETE FROM outbox WHERE id = $1 AND sent_at IS NULL")
-                            .bind(id)
-                            .execute(&mut *tx)
-                            .await?
-                            .rows_affected();
-                }
+            for id in &to_address {
+                mails_deleted +=
+                    sqlx::query("DELETE FROM outbox WHERE id = $1 AND sent_at IS NULL")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
             }
+            // Mail that went keeps the address's keyed hash and its subject.
+            mails_deleted +=
+                sqlx::query("DELETE FROM outbox WHERE sent_at IS NOT NULL AND recipient = $1")
+                    .bind(&link.email_hash)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
             sqlx::query(
                 "UPDATE data_requests SET email_hash = NULL, email_sealed = NULL, token_hash = NULL,
                         erased_at = CASE WHEN id = $2 THEN $3 ELSE erased_at END
@@ -505,17 +541,21 @@ pub mod on_server {
         expires_at: i64,
         erased_at: Option<i64>,
         language: String,
+        /// The link still works (not replaced, nor spent by an erasure).
+        live: bool,
     }
 
-    /// The staff's log: the requests of the last year, newest first.
+    /// The staff's log: every request kept (`retention`), newest first.
     pub async fn log(db: &Db, now: i64) -> Result<Vec<LoggedRequest>, sqlx::Error> {
-        let rows: Vec<LogRow> = on_pool!(db, |pool| sqlx::query_as(
-            "SELECT id, requested_at, expires_at, erased_at, language FROM data_requests
-              WHERE requested_at > $1 ORDER BY requested_at DESC, id DESC"
+        let rows: Vec<LogRow> = on_pool!(db, |pool| {
+            sqlx::query_as(
+            "SELECT id, requested_at, expires_at, erased_at, language, token_hash IS NOT NULL AS live
+               FROM data_requests WHERE requested_at > $1 ORDER BY requested_at DESC, id DESC"
         )
-        .bind(now - 366 * 86_400)
+        .bind(now - crate::signing::retention::DATA_REQUESTS_LOGGED_DAYS * 86_400)
         .fetch_all(pool)
-        .await)?;
+        .await
+        })?;
         Ok(rows
             .into_iter()
             .map(|row| LoggedRequest {
@@ -525,8 +565,8 @@ pub mod on_server {
                 language: row.language,
                 outcome: match row.erased_at {
                     Some(at) => RequestOutcome::Erased(at),
-                    None if row.expires_at <= now => RequestOutcome::LinkEnded,
-                    None => RequestOutcome::LinkSent,
+                    None if row.live && row.expires_at > now => RequestOutcome::LinkSent,
+                    None => RequestOutcome::LinkEnded,
                 },
             })
             .collect())

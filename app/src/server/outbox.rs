@@ -404,7 +404,7 @@ pub async fn deliver_due(
             Ok(mail) => mailer
                 .deliver(&mail)
                 .await
-                .map(|place| (place, super::data_key::email_index().of(&mail.recipient))),
+                .map(|place| (place, recipient_hash(&mail.recipient))),
             // Retried: the right key may be given at the next start.
             Err(error) => Err(format!("{error}: is DATA_KEY the one it was queued with?")),
         };
@@ -415,6 +415,7 @@ pub async fn deliver_due(
                 outcomes.push(ExecutionOutcome::Delivered { id });
             }
             Err(error) => {
+                let error = without_addresses(&error);
                 let retry_at = now + backoff_seconds(attempts);
                 on_pool!(db, |pool| {
                     sqlx::query(
@@ -452,6 +453,33 @@ pub async fn deliver_due(
         })?;
     }
     Ok(outcomes)
+}
+
+/// What a sent mail keeps of its address: the keyed hash of the canonical
+/// address, the one signatures and data requests are found by (so that an
+/// erasure finds it too).
+fn recipient_hash(recipient: &str) -> String {
+    let canonical = crate::domain::Email::parse(recipient)
+        .map(|email| email.canonical())
+        .unwrap_or_else(|_| recipient.to_lowercase());
+    super::data_key::email_index().of(&canonical)
+}
+
+/// A delivery error as kept and logged: a mail server's refusal often
+/// repeats the address ("550 5.1.1 <x@y>: Recipient address rejected"),
+/// which must not sit in clear in the outbox or the logs.
+fn without_addresses(error: &str) -> String {
+    error
+        .split(' ')
+        .map(|word| {
+            if word.contains('@') {
+                "<address>"
+            } else {
+                word
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Delivers mail until `shutdown` resolves; idles a second when the queue is empty.
@@ -492,6 +520,18 @@ pub async fn run_worker_until_stopped(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_delivery_error_keeps_no_address() {
+        assert_eq!(
+            super::without_addresses("550 5.1.1 <Amelie@Example.org>: Recipient address rejected"),
+            "550 5.1.1 <address> Recipient address rejected"
+        );
+        assert_eq!(
+            super::without_addresses("connection refused"),
+            "connection refused"
+        );
+    }
+
     use super::backoff_seconds;
 
     #[test]

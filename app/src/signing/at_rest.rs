@@ -145,7 +145,16 @@ pub async fn seal_in_clear(db: &Db) -> Result<u64, sqlx::Error> {
             tx.commit().await
         })?;
     }
-    let sealed = sealed + links.len() as u64 + mails.len() as u64;
+    // Mail sent before kept the unkeyed SHA-256 of its address (64 hex
+    // digits; a keyed hash has 32): a guessed address could be tested
+    // against it. It keeps nothing now.
+    let unkeyed = crate::on_pool!(db, |pool| sqlx::query(
+        "UPDATE outbox SET recipient = '' WHERE sent_at IS NOT NULL AND length(recipient) = 64"
+    )
+    .execute(pool)
+    .await
+    .map(|done| done.rows_affected()))?;
+    let sealed = sealed + links.len() as u64 + mails.len() as u64 + unkeyed;
     // The clear values just replaced stay in SQLite's free pages until the
     // file is rewritten (PostgreSQL's dead rows are never in a dump).
     if let (true, Db::Sqlite(pool)) = (sealed > 0, db) {

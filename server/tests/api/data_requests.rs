@@ -81,8 +81,11 @@ on_both_backends! {
         let sent = app.get("/fr/my-data?sent=1").await;
         assert!(sent.texts("[role=status]")[0].starts_with("Un lien part vers cette adresse"), "{:?}", sent.texts("[role=status]"));
         // Each address gets its link, in the page's language; the same mail.
-        for address in ["Known+tag@Example.org", "nobody@example.org"] {
-            let mails = app.mails_to(address).await;
+        // It goes to the address the data is found by (the +tag is not
+        // the same mailbox on every domain).
+        assert!(app.mails_to("Known+tag@Example.org").await.is_empty());
+        for address in ["known@example.org", "nobody@example.org"] {
+            let mails: Vec<_> = app.mails_to(address).await.into_iter().filter(|m| m.body_text.contains("/my-data/view?token=")).collect();
             assert_eq!(mails.len(), 1, "{address}");
             assert_eq!(mails[0].subject, "Lumières : ce que nous gardons sur votre adresse");
             assert!(link_to(app, address).await.starts_with("/fr/my-data/view?token="));
@@ -151,7 +154,7 @@ on_both_backends! {
         assert_eq!(titles[1], "A case no longer shown");
         assert!(!page.body.contains("Dorgelesse"), "the hidden case is not named");
         let values = page.texts(".held dd");
-        for shown in ["Amélie Dupont", "Amélie D.", "1000", "BE", "Confirmed: it counts", "yes", "no"] {
+        for shown in ["Amélie Dupont", "Amélie D.", "1000", "BE", "192.0.2.1", "Confirmed: it counts", "yes", "no"] {
             assert!(values.iter().any(|v| v == shown), "{shown} in {values:?}");
         }
         assert!(!page.body.contains("Other Signer"));
