@@ -25,10 +25,9 @@ pub fn MyDataPage() -> impl IntoView {
     let sent = query.get("sent").is_some();
     let erased = query.get("erased").is_some();
     #[cfg(feature = "ssr")]
-    let flash = crate::privacy::on_server::take_flash();
+    let flash = crate::privacy::on_server::take_flash().unwrap_or_default();
     #[cfg(not(feature = "ssr"))]
-    let flash: Option<crate::privacy::AskFlash> = None;
-    let flash = flash.unwrap_or_default();
+    let flash = crate::privacy::AskFlash::default();
     let problem = (!flash.problem.is_empty()).then(|| flash.problem.clone());
     let title = locale.t("my_data.title");
     let notice = match (sent, erased) {
