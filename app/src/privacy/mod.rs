@@ -242,7 +242,7 @@ pub mod on_server {
         now: i64,
     ) -> Result<bool, sqlx::Error> {
         let canonical = email.canonical();
-        let hash = data_key::email_index().of(&canonical);
+        let hash = crate::signing::at_rest::email_hash(&canonical);
         let sealed = data_key::installed().seal(purpose::DATA_REQUEST_EMAIL, &canonical);
         let token = new_token();
         let (subject, body) = link_mail(locale, base_url, &token);
