@@ -15,6 +15,9 @@ async function logOut(page: Page) {
 }
 
 test('an admin creates a council member, who adopts a person; comms publishes "Released"', async ({ page }, testInfo) => {
+  // A whole case's life, four staff logins long: more than the default 30 s
+  // on a slow machine while the other project runs beside it.
+  test.slow();
   const project = testInfo.project.name;
   const council = `council-${project}@brussels.example`;
   const person = `Test Person ${project === 'no-js' ? 'Nojs' : 'Hydrated'}`;
@@ -198,6 +201,8 @@ test('an admin creates a council member, who adopts a person; comms publishes "R
 });
 
 test('staff record paper signatures, the delivery and the response; the public page shows them in French and Dutch', async ({ page, javaScriptEnabled }, testInfo) => {
+  // The end of an action's life, page after page in three languages.
+  test.slow();
   const action = `e2e-delivery-${testInfo.project.name}`;
   const today = new Date().toISOString().slice(0, 10);
   await logIn(page, ADMIN, `/staff/actions/${action}`);

@@ -372,6 +372,12 @@ impl TestApp {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(std::time::Duration::from_secs(60))
+            // Idle connections are given up before the server closes them
+            // (`serve::IDLE_LIMIT`), as a browser's would be: a request sent
+            // on one the server is closing that very moment is reset. A test
+            // that blocks its runtime (Python making a photo on a slow
+            // machine) reached exactly that moment.
+            .pool_idle_timeout(server::serve::IDLE_LIMIT / 2)
             .build()
             .unwrap();
         Self {
