@@ -16,35 +16,45 @@ export TEST_POSTGRES_URL
 # the bundle the browser tests load (and no build undoes another's).
 export LEPTOS_OUTPUT_NAME := lumieres
 
-.PHONY: run test server-line browser-line setup tools npm chromium postgres haproxy smtp-sink feed-checker api-checker image-checker build site check-bin lint lint-wasm unit e2e bench cluster clean-test-dbs
+.PHONY: run test checks ci-unit ci-site ci-check-bin ci-browser-tests format-check setup tools npm chromium postgres haproxy smtp-sink feed-checker api-checker image-checker build site check-bin lint lint-wasm unit e2e bench cluster clean-test-dbs
 
 run: setup build
 	./target/release/server seed-demo --if-empty
 	./target/release/server serve
 
+# Every check, two at a time, in the order their inputs come (BENCHMARKS.md,
+# "CI wall time"). The server's line: the formatting, then the test build —
+# clippy's lints compiled in (`CLIPPY_BUILD`) — and the tests. The browser
+# bundle's line, in target/front (no lock on the other's target directory):
+# the wasm lint, the release bundle, then the server binary checked as
+# `make run` builds it. The browser tests start once the test build and the
+# bundle are there, beside the binary's check. Each line spends long
+# stretches compiling one large crate on one core, so on two cores they
+# mostly overlap.
+test: setup postgres haproxy smtp-sink feed-checker api-checker image-checker chromium
+	$(MAKE) -j2 --output-sync=target checks
+
+checks: ci-browser-tests ci-check-bin
+
+ci-unit: format-check
+	$(MAKE) unit
+
+ci-site: lint-wasm
+	$(MAKE) site
+
+ci-check-bin: ci-site
+	$(MAKE) check-bin
+
 # The browser tests run the server binary that `unit` built (target/debug)
 # with the release browser bundle (`site`): the server's release build is
 # `run`'s and `bench`'s. It took 11 of CI's 30 minutes.
-#
-# Two lines of work at once, then the browser tests on what both made: the
-# server's (its lint, then its tests) and the browser bundle's (its lint,
-# then its release build, in target/front: no lock on the other's target
-# directory). Each line spends long stretches compiling one large crate on
-# one core, so on two cores they mostly overlap (BENCHMARKS.md, "CI wall time").
-test: setup postgres haproxy smtp-sink feed-checker api-checker image-checker
-	$(MAKE) -j2 --output-sync=recurse server-line browser-line
-	$(MAKE) e2e
-
-server-line:
-	$(MAKE) -j1 lint unit
-
-browser-line:
-	$(MAKE) -j1 lint-wasm site check-bin
+ci-browser-tests: ci-unit ci-site
+	cd end2end && npx playwright test
 
 # The server binary as `make run` builds it: without the tests'
 # dev-dependencies, whose features would otherwise hide one the binary
-# lacks (tokio's `process` once did). On the browser's line, the shorter,
-# in its own target directory.
+# lacks (tokio's `process` once did). In the browser bundle's target
+# directory, which holds the host's build scripts and macros already.
 check-bin:
 	cargo check -p server --bin server --target-dir target/front
 
@@ -54,6 +64,7 @@ setup: tools npm
 
 tools:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 	@cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)" || \
 	  cargo install cargo-leptos@$(CARGO_LEPTOS_VERSION) --locked
 	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" || \
@@ -134,10 +145,21 @@ site:
 
 ## --- tests -----------------------------------------------------------------
 
-lint:
+format-check:
 	cargo fmt --all --check
 	leptosfmt --quiet --check app/src
+
+lint: format-check
 	cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+# clippy's lints, warnings as errors, on the workspace's own crates while
+# they are compiled for the tests: `cargo clippy` is this driver in check
+# mode, so a separate `cargo clippy` then `cargo test` compiled the large
+# `app` crate twice more (ten minutes of CI on a slow machine). What it
+# leaves out is the browser's side, which `lint-wasm` lints; the same
+# settings for every build of target/debug, or each would undo the other's.
+# CLIPPY_ARGS is how `cargo clippy` hands its arguments to the driver.
+CLIPPY_BUILD := RUSTC_WORKSPACE_WRAPPER=$$(command -v clippy-driver) CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
 
 # The browser's side alone (`hydrate` without `ssr`: what --all-features
 # never compiles), beside the bundle's own build.
@@ -149,11 +171,11 @@ lint-wasm:
 # with two, 124 s with four, 109 s with six; BENCHMARKS.md "CI wall time").
 # Each holds a few database connections: PostgreSQL allows 100.
 unit: clean-test-dbs
-	cargo test -p app -p server -- --test-threads=4
+	$(CLIPPY_BUILD) cargo test -p app -p server -- --test-threads=4
 
 # `cargo test --no-run` is a no-op after `unit`; alone, it builds the server.
 e2e: chromium site
-	cargo test -p app -p server --no-run
+	$(CLIPPY_BUILD) cargo test -p app -p server --no-run
 	cd end2end && npx playwright test
 
 clean-test-dbs:
