@@ -159,6 +159,14 @@ impl Locale {
             .replace("%{goal}", &self.number(goal))
     }
 
+    /// "1 person", "12 persons": the string `{key}_one` or `{key}_other`
+    /// with the count written as the language writes numbers.
+    pub fn counted(self, key: &str, count: usize) -> String {
+        let form = if count == 1 { "one" } else { "other" };
+        self.t(&format!("{key}_{form}"))
+            .replace("%{count}", &self.number(count as i64))
+    }
+
     /// How a count splits once some signatures were collected on paper:
     /// "1,200 online and 300 on paper"; `None` while all are online.
     pub fn count_breakdown(self, online: i64, paper: i64) -> Option<String> {

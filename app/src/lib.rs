@@ -55,7 +55,7 @@ use leptos_router::{
 };
 use pages::{
     accessibility::AccessibilityPage,
-    actions::SupportActionPage,
+    actions::{ActionsPage, SupportActionPage},
     errors::NotFound,
     home::HomePage,
     my_data::{MyDataPage, MyDataViewPage},
@@ -126,6 +126,7 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/rights/:slug") view=RightsCategoryPage ssr=SsrMode::Async />
+                    <Route path=path!("/actions") view=ActionsPage ssr=SsrMode::Async />
                     <Route path=path!("/actions/:slug") view=SupportActionPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/signatures/confirm")
@@ -154,6 +155,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/:lang/staff") view=StaffRouter ssr=SsrMode::Async />
                     <Route path=path!("/:lang/staff/*rest") view=StaffRouter ssr=SsrMode::Async />
                     <Route path=path!("/:lang/persons") view=PersonsPage ssr=SsrMode::Async />
+                    <Route path=path!("/:lang/actions") view=ActionsPage ssr=SsrMode::Async />
                     <Route path=path!("/:lang/persons/:slug") view=PersonPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/:lang/municipalities/:slug")

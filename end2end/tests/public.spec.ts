@@ -83,8 +83,37 @@ test('an unknown person gets a 404 page', async ({ page }) => {
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Page not found');
 });
 
+test('a citizen reaches the signing form from the home page in one click, and finds every action', async ({ page, javaScriptEnabled }) => {
+  await open(page, '/', javaScriptEnabled);
+  // The open actions come first, before the persons.
+  await expect(page.locator('main h2').first()).toHaveText('Sign now');
+  await page.getByRole('link', { name: "Sign: Solidarity with Dorgelesse N'guessan" }).click();
+  await expect(page).toHaveURL(/\/actions\/solidarity-with-dorgelesse-nguessan#sign$/);
+  await expect(page.getByLabel('Your name')).toBeInViewport();
+  if (javaScriptEnabled) {
+    await expect(page.locator('section.sign')).toHaveAttribute('data-hydrated', 'true');
+  }
+  // The menu leads to every action, filtered without JavaScript too.
+  await page.getByRole('link', { name: 'Actions', exact: true }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Support actions');
+  if (javaScriptEnabled) {
+    await expect(page.locator('form.filters')).toHaveAttribute('data-hydrated', 'true');
+  }
+  await page.getByLabel('State').selectOption({ label: 'Open for signatures' });
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await expect(page.locator('.action-card .state').first()).toContainText('open');
+  const url = new URL(page.url());
+  expect(url.searchParams.get('state')).toBe('open');
+  if (javaScriptEnabled) {
+    expect(url.search).toBe('?state=open');
+  }
+  await expect(page.locator('[data-action="solidarity-with-vahid-afkari"] .for-person')).toHaveText('For Vahid Afkari');
+});
+
 const PUBLIC_PAGES = [
   '/',
+  '/actions',
+  '/nl/actions?state=open',
   '/persons',
   '/persons?rights=gender-equality',
   '/persons/loujain-al-hathloul',

@@ -1,6 +1,6 @@
 //! Support actions as the public reads them: what citizens sign, how far the
 //! count has come, and who signed (first names of those who asked to be shown).
-use crate::domain::{Availability, CountryCode, DeliveryMethod, PartialDate, Slug};
+use crate::domain::{ActionState, Availability, CountryCode, DeliveryMethod, PartialDate, Slug};
 use crate::error::AppError;
 use crate::i18n::{LangText, Locale};
 use leptos::prelude::*;
@@ -235,6 +235,74 @@ pub async fn get_support_action(
     }
 }
 
+/// The filters of `/actions`, parsed from its query string.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionFilter {
+    /// The municipality running the action.
+    pub municipality: Option<Slug>,
+    pub state: Option<ActionState>,
+}
+
+impl ActionFilter {
+    /// In the order of the form.
+    pub const FIELDS: [&'static str; 2] = ["municipality", "state"];
+
+    /// Parses query parameters; empty values mean "any".
+    pub fn parse<'a>(
+        mut get: impl FnMut(&str) -> Option<&'a str>,
+    ) -> Result<Self, crate::api::persons::FilterError> {
+        use crate::api::persons::field;
+        Ok(Self {
+            municipality: field(
+                "municipality",
+                "filters.action_municipality",
+                get("municipality"),
+                Slug::parse,
+            )?,
+            state: field("state", "filters.state", get("state"), ActionState::parse)?,
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self == &Self::default()
+    }
+}
+
+/// A support action as lists show it: enough to choose it and sign.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionCard {
+    pub slug: Slug,
+    pub title: LangText,
+    pub person_slug: Slug,
+    pub person_name: String,
+    pub goal: i64,
+    /// Confirmed online and on paper, as the person's page counts them.
+    pub counted: i64,
+    pub availability: Availability,
+    pub opens_on: PartialDate,
+    pub closes_on: Option<PartialDate>,
+    /// Open with a deadline: the days after today it still takes
+    /// signatures (0: today is the last day).
+    pub days_left: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionList {
+    pub actions: Vec<ActionCard>,
+    /// What the municipality filter offers: those running an action for a
+    /// public person.
+    pub municipalities: Vec<crate::api::MunicipalityRef>,
+}
+
+#[server]
+pub async fn list_actions(filter: ActionFilter, lang: Locale) -> Result<ActionList, AppError> {
+    let db = crate::server::context::db()?;
+    Ok(ActionList {
+        actions: on_server::cards(&db, &filter, lang).await?,
+        municipalities: on_server::municipalities_with_actions(&db, lang).await?,
+    })
+}
+
 #[cfg(feature = "ssr")]
 pub mod on_server {
     use super::*;
@@ -314,6 +382,113 @@ pub mod on_server {
         .fetch_all(pool)
         .await)?;
         rows.into_iter().map(listing_of).collect()
+    }
+
+    /// The support actions of public persons the filter picks: the open
+    /// ones first, the soonest to close first; then those to come, the
+    /// soonest first; then the closed and the delivered, the latest first.
+    pub async fn cards(
+        db: &Db,
+        filter: &ActionFilter,
+        lang: Locale,
+    ) -> Result<Vec<ActionCard>, sqlx::Error> {
+        let rows: Vec<DetailRow> = on_pool!(db, |pool| {
+            sqlx::query_as(concat!(
+            action_select!("$1"),
+            " WHERE p.is_public AND ($2 IS NULL OR EXISTS (
+                      SELECT 1 FROM municipalities m WHERE m.id = a.municipality_id AND m.slug = $2))"
+        ))
+        .bind(lang.code())
+        .bind(filter.municipality.as_ref().map(|m| m.as_str()))
+        .fetch_all(pool)
+        .await
+        })?;
+        let today = crate::server::clock::today_date();
+        let mut cards = Vec::with_capacity(rows.len());
+        for row in rows {
+            let availability =
+                availability_today(row.is_open, row.delivered, row.opens_on, row.closes_on);
+            if filter
+                .state
+                .is_some_and(|state| state != ActionState::of(availability))
+            {
+                continue;
+            }
+            let days_left = row
+                .closes_on
+                .filter(|_| availability == Availability::Open)
+                .map(|closes| (closes - today).num_days());
+            cards.push((
+                (row.opens_on, row.closes_on),
+                ActionCard {
+                    slug: stored_slug(&row.slug)?,
+                    title: stored_text(row.title, &row.title_lang)?,
+                    person_slug: stored_slug(&row.person_slug)?,
+                    person_name: row.person_name,
+                    goal: row.goal,
+                    counted: row.confirmed + row.paper,
+                    availability,
+                    opens_on: partial(row.opens_on),
+                    closes_on: row.closes_on.map(partial),
+                    days_left,
+                },
+            ));
+        }
+        let state_rank = |card: &ActionCard| {
+            ActionState::ALL
+                .iter()
+                .position(|s| *s == ActionState::of(card.availability))
+        };
+        cards.sort_by(|((a_opens, a_closes), a), ((b_opens, b_closes), b)| {
+            state_rank(a)
+                .cmp(&state_rank(b))
+                .then_with(|| match ActionState::of(a.availability) {
+                    // No deadline: after every deadline.
+                    ActionState::Open => {
+                        (a_closes.is_none(), a_closes).cmp(&(b_closes.is_none(), b_closes))
+                    }
+                    ActionState::Upcoming => a_opens.cmp(b_opens),
+                    ActionState::Closed | ActionState::Delivered => b_opens.cmp(a_opens),
+                })
+                .then_with(|| a.slug.as_str().cmp(b.slug.as_str()))
+        });
+        Ok(cards.into_iter().map(|(_, card)| card).collect())
+    }
+
+    /// The municipalities running a support action for a public person, by
+    /// name as the page reads it.
+    pub async fn municipalities_with_actions(
+        db: &Db,
+        lang: Locale,
+    ) -> Result<Vec<crate::api::MunicipalityRef>, sqlx::Error> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            slug: String,
+            name: String,
+            name_lang: String,
+        }
+        let rows: Vec<Row> = on_pool!(db, |pool| sqlx::query_as(concat!(
+            "SELECT DISTINCT m.slug, ",
+            translated!("m"."name"),
+            " FROM municipalities m JOIN support_actions a ON a.municipality_id = m.id
+               JOIN persons p ON p.id = a.person_id",
+            translation_join!("municipality_translations"."municipality_id", "m"."name", "$1"),
+            " WHERE p.is_public"
+        ))
+        .bind(lang.code())
+        .fetch_all(pool)
+        .await)?;
+        let mut places = rows
+            .into_iter()
+            .map(|r| {
+                Ok(crate::api::MunicipalityRef {
+                    slug: stored_slug(&r.slug)?,
+                    name: stored_text(r.name, &r.name_lang)?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        places.sort_by_cached_key(|m| crate::api::persons::on_server::name_key(&m.name.text));
+        Ok(places)
     }
 
     /// One support action of a public person, without its history.

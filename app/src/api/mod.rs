@@ -69,6 +69,7 @@ pub mod actions;
 pub mod data;
 #[cfg(feature = "ssr")]
 pub mod embed;
+pub mod home;
 pub mod persons;
 pub mod places;
 pub mod portraits;
@@ -125,6 +126,8 @@ pub struct PersonSummary {
     pub municipalities: Vec<MunicipalityRef>,
     /// Only while consent covers it.
     pub portrait: Option<portraits::PortraitView>,
+    /// Support actions taking signatures today.
+    pub open_actions: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

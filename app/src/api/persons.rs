@@ -1,4 +1,4 @@
-//! Reading persons: the home page, the filtered list and one person's case.
+//! Reading persons: the filtered list and one person's case.
 use super::{
     AdoptionView, Country, MunicipalityRef, PersonSummary, RightsCategoryInfo, StatusEventView,
     SupportActionSummary,
@@ -8,12 +8,6 @@ use crate::error::AppError;
 use crate::i18n::Locale;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HomeOverview {
-    pub persons: Vec<PersonSummary>,
-    pub latest_events: Vec<StatusEventView>,
-}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PersonDetail {
@@ -35,8 +29,39 @@ pub struct PersonFilter {
 /// A filter value that names nothing we know; shown to the user, never a 500.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FilterError {
+    /// The query parameter.
     pub field: &'static str,
+    /// The interface-string key of its label in the form.
+    pub label: &'static str,
     pub value: String,
+}
+
+impl FilterError {
+    /// What the list says above its form: the filter, by its label, and the value.
+    pub fn message(&self, locale: Locale) -> String {
+        locale
+            .t("filters.unknown_value")
+            .replace("%{field}", &locale.t(self.label))
+            .replace("%{value}", &self.value)
+    }
+}
+
+/// The query parameter `name` of a list filter (labelled `label` in its
+/// form): `None` when absent or empty (any value), else what `parse` makes of it.
+pub fn field<T, E>(
+    name: &'static str,
+    label: &'static str,
+    value: Option<&str>,
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> Result<Option<T>, FilterError> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => parse(v).map(Some).map_err(|_| FilterError {
+            field: name,
+            label,
+            value: v.chars().take(80).collect(),
+        }),
+    }
 }
 
 impl PersonFilter {
@@ -44,24 +69,26 @@ impl PersonFilter {
 
     /// Parses query parameters; empty values mean "any".
     pub fn parse<'a>(mut get: impl FnMut(&str) -> Option<&'a str>) -> Result<Self, FilterError> {
-        fn field<T, E>(
-            name: &'static str,
-            value: Option<&str>,
-            parse: impl Fn(&str) -> Result<T, E>,
-        ) -> Result<Option<T>, FilterError> {
-            match value.map(str::trim).filter(|v| !v.is_empty()) {
-                None => Ok(None),
-                Some(v) => parse(v).map(Some).map_err(|_| FilterError {
-                    field: name,
-                    value: v.chars().take(80).collect(),
-                }),
-            }
-        }
         Ok(Self {
-            rights: field("rights", get("rights"), RightsCategory::parse)?,
-            status: field("status", get("status"), Status::parse)?,
-            country: field("country", get("country"), CountryCode::parse)?,
-            municipality: field("municipality", get("municipality"), Slug::parse)?,
+            rights: field(
+                "rights",
+                "filters.rights",
+                get("rights"),
+                RightsCategory::parse,
+            )?,
+            status: field("status", "filters.status", get("status"), Status::parse)?,
+            country: field(
+                "country",
+                "filters.country",
+                get("country"),
+                CountryCode::parse,
+            )?,
+            municipality: field(
+                "municipality",
+                "filters.municipality",
+                get("municipality"),
+                Slug::parse,
+            )?,
         })
     }
 
@@ -83,17 +110,6 @@ pub struct FilterChoices {
 pub struct PersonList {
     pub persons: Vec<PersonSummary>,
     pub choices: FilterChoices,
-}
-
-#[server]
-pub async fn home_data(lang: Locale) -> Result<HomeOverview, AppError> {
-    let db = crate::server::context::db()?;
-    let persons = on_server::list(&db, &PersonFilter::default(), lang).await?;
-    let latest_events = on_server::latest_events(&db, lang).await?;
-    Ok(HomeOverview {
-        persons,
-        latest_events,
-    })
 }
 
 #[server]
@@ -355,6 +371,39 @@ pub mod on_server {
         Ok(places_of)
     }
 
+    /// How many support actions of person `only`, or of every person, take
+    /// signatures today, by person.
+    async fn open_actions_by_person(
+        db: &Db,
+        only: Option<i64>,
+    ) -> Result<HashMap<i64, usize>, sqlx::Error> {
+        let rows: Vec<(
+            i64,
+            bool,
+            bool,
+            chrono::NaiveDate,
+            Option<chrono::NaiveDate>,
+        )> = on_pool!(db, |pool| sqlx::query_as(concat!(
+            "SELECT a.person_id, a.is_open, ",
+            crate::delivered!(),
+            " AS delivered, a.opens_on, a.closes_on
+                   FROM support_actions a
+                  WHERE a.is_open AND ($1 IS NULL OR a.person_id = $1)"
+        ))
+        .bind(only)
+        .fetch_all(pool)
+        .await)?;
+        let mut open_of: HashMap<i64, usize> = HashMap::new();
+        for (person, is_open, delivered, opens_on, closes_on) in rows {
+            if availability_today(is_open, delivered, opens_on, closes_on)
+                == crate::domain::Availability::Open
+            {
+                *open_of.entry(person).or_default() += 1;
+            }
+        }
+        Ok(open_of)
+    }
+
     /// Completes person rows with their rights and municipalities, sorted by name.
     /// One person (a case page) reads only its own links; a list reads those of
     /// every public person in two queries, rather than two per person.
@@ -373,6 +422,7 @@ pub mod on_server {
         let mut rights_of = rights_by_person(db, only).await?;
         let mut places_of = municipalities_by_person(db, only, lang).await?;
         let mut portraits_of = crate::api::portraits::on_server::by_person(db, only, lang).await?;
+        let mut open_actions_of = open_actions_by_person(db, only).await?;
         let mut out = rows
             .into_iter()
             .map(|row| {
@@ -393,6 +443,7 @@ pub mod on_server {
                     rights: rights_of.remove(&row.id).unwrap_or_default(),
                     municipalities: places_of.remove(&row.id).unwrap_or_default(),
                     portrait: portraits_of.remove(&row.id),
+                    open_actions: open_actions_of.remove(&row.id).unwrap_or_default(),
                     full_name: row.full_name,
                 })
             })
@@ -731,6 +782,7 @@ mod tests {
             err,
             FilterError {
                 field: "status",
+                label: "filters.status",
                 value: "free".into()
             }
         );

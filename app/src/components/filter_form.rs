@@ -1,20 +1,26 @@
-//! The filter form of the persons list. Without JavaScript it is a plain GET
-//! form. As an island it leaves empty filters out of the address, so the links
-//! people share stay short. It does not navigate on every change: moving
-//! through a select with the keyboard must not reload the page (WCAG 3.2.2).
+//! The filter forms of the lists (persons, actions). Without JavaScript each
+//! is a plain GET form. As an island it leaves empty filters out of the
+//! address, so the links people share stay short. It does not navigate on
+//! every change: moving through a select with the keyboard must not reload
+//! the page (WCAG 3.2.2).
 //!
 //! The fields are rendered on the server and given to the island as its
 //! children: the island only reads them when the form is sent, so neither
 //! the choices nor their deserializer ship in the wasm.
+use crate::api::actions::ActionFilter;
 use crate::api::persons::{FilterChoices, PersonFilter};
+use crate::api::MunicipalityRef;
+use crate::domain::ActionState;
 use crate::i18n::Locale;
 use leptos::prelude::*;
 
 /// The filters a GET of the persons list takes, in the order of the form.
-const FILTERS: [&str; 4] = ["rights", "status", "country", "municipality"];
+const FILTERS: [&str; 4] = PersonFilter::FIELDS;
 
+/// A list's filter form; `names`: its selects' names, in the order the
+/// address gives them.
 #[island]
-pub fn PersonFilterForm(action: String, children: Children) -> impl IntoView {
+pub fn FilterForm(action: String, names: Vec<String>, children: Children) -> impl IntoView {
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     let target = action.clone();
@@ -26,8 +32,8 @@ pub fn PersonFilterForm(action: String, children: Children) -> impl IntoView {
             let Some(form) = super::submitted_form(&ev) else {
                 return;
             };
-            let query = FILTERS
-                .into_iter()
+            let query = names
+                .iter()
                 .filter_map(|name| {
                     let select = form
                         .get_with_name(name)?
@@ -46,7 +52,7 @@ pub fn PersonFilterForm(action: String, children: Children) -> impl IntoView {
             let _ = window().location().set_href(&url);
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = &target;
+        let _ = (&target, &names);
     };
     view! {
         <form
@@ -145,6 +151,58 @@ pub fn PersonFilterFields(
                     .municipalities
                     .iter()
                     .map(|m| option(m.slug.as_str().to_owned(), m.name.text.clone(), &municipality))
+                    .collect_view()}
+            </select>
+        </label>
+        <button type="submit">{locale.t("filters.apply")}</button>
+    }
+}
+
+/// The fields of the actions list's form, as the server renders them.
+#[component]
+pub fn ActionFilterFields(
+    locale: Locale,
+    municipalities: Vec<MunicipalityRef>,
+    selected: ActionFilter,
+) -> impl IntoView {
+    let municipality = selected
+        .municipality
+        .as_ref()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_default();
+    let state = selected.state.map(|s| s.slug()).unwrap_or_default();
+    let any = locale.t("filters.any");
+    view! {
+        <label>
+            <span>{locale.t("filters.action_municipality")}</span>
+            <select name=ActionFilter::FIELDS[0]>
+                <option value="">{any.clone()}</option>
+                {municipalities
+                    .into_iter()
+                    .map(|m| {
+                        let selected = m.slug.as_str() == municipality;
+                        view! {
+                            <option value=m.slug.to_string() selected=selected>
+                                {m.name.text}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </label>
+        <label>
+            <span>{locale.t("filters.state")}</span>
+            <select name=ActionFilter::FIELDS[1]>
+                <option value="">{any}</option>
+                {ActionState::ALL
+                    .into_iter()
+                    .map(|s| {
+                        view! {
+                            <option value=s.slug() selected=s.slug() == state>
+                                {locale.t(s.label_key())}
+                            </option>
+                        }
+                    })
                     .collect_view()}
             </select>
         </label>

@@ -18,6 +18,9 @@ pub fn SiteHeader() -> impl IntoView {
                         <a href=locale.path("/", false)>{locale.t("nav.home")}</a>
                     </li>
                     <li>
+                        <a href=locale.path("/actions", false)>{locale.t("nav.actions")}</a>
+                    </li>
+                    <li>
                         <a href=locale.path("/persons", false)>{locale.t("nav.persons")}</a>
                     </li>
                 </ul>

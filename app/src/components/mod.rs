@@ -4,6 +4,7 @@
 //!
 //! May import `api` and `signing` types, `domain`, `i18n`; never `server`
 //! (compiled for the browser too) nor the staff or feeds features.
+pub mod action;
 pub mod filter_form;
 pub mod layout;
 pub mod person;

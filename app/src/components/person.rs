@@ -28,6 +28,14 @@ pub fn PersonCard(person: PersonSummary) -> impl IntoView {
             <StatusBadge status=person.current_status />
             {country.map(|c| view! { <p class="country">{c}</p> })}
             {(!rights.is_empty()).then(|| view! { <p class="rights">{rights}</p> })}
+            {(person.open_actions > 0)
+                .then(|| {
+                    view! {
+                        <p class="open-actions">
+                            {locale.counted("person_card.open_actions", person.open_actions)}
+                        </p>
+                    }
+                })}
         </li>
     }
 }

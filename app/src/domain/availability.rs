@@ -58,6 +58,67 @@ impl Availability {
     }
 }
 
+/// What a visitor can still do about an action, as the list of actions
+/// groups and filters them: sign it, wait for it, or read how it ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ActionState {
+    Open,
+    Upcoming,
+    /// Past its deadline or ended by its organisers, not delivered.
+    Closed,
+    Delivered,
+}
+
+/// A state name that is none of [`ActionState::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownActionState;
+
+impl ActionState {
+    /// In the order the list shows them.
+    pub const ALL: [ActionState; 4] = [
+        ActionState::Open,
+        ActionState::Upcoming,
+        ActionState::Closed,
+        ActionState::Delivered,
+    ];
+
+    pub fn of(availability: Availability) -> Self {
+        match availability {
+            Availability::Open => ActionState::Open,
+            Availability::NotYetOpen => ActionState::Upcoming,
+            Availability::DeadlinePassed | Availability::ClosedByOrganisers => ActionState::Closed,
+            Availability::Delivered => ActionState::Delivered,
+        }
+    }
+
+    /// As the list's address writes it (`?state=open`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            ActionState::Open => "open",
+            ActionState::Upcoming => "upcoming",
+            ActionState::Closed => "closed",
+            ActionState::Delivered => "delivered",
+        }
+    }
+
+    pub fn parse(input: &str) -> Result<Self, UnknownActionState> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.slug() == input)
+            .ok_or(UnknownActionState)
+    }
+
+    /// The interface-string key of the state's name in the filter.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            ActionState::Open => "actions.state_open",
+            ActionState::Upcoming => "actions.state_upcoming",
+            ActionState::Closed => "actions.state_closed",
+            ActionState::Delivered => "actions.state_delivered",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,5 +164,19 @@ mod tests {
             Availability::on(true, true, opens, None, d("2026-11-15")),
             Availability::Delivered
         );
+    }
+
+    #[test]
+    fn every_availability_falls_in_one_listed_state_and_states_round_trip() {
+        use Availability::*;
+        assert_eq!(ActionState::of(Open), ActionState::Open);
+        assert_eq!(ActionState::of(NotYetOpen), ActionState::Upcoming);
+        assert_eq!(ActionState::of(DeadlinePassed), ActionState::Closed);
+        assert_eq!(ActionState::of(ClosedByOrganisers), ActionState::Closed);
+        assert_eq!(ActionState::of(Delivered), ActionState::Delivered);
+        for state in ActionState::ALL {
+            assert_eq!(ActionState::parse(state.slug()), Ok(state));
+        }
+        assert_eq!(ActionState::parse("Open"), Err(UnknownActionState));
     }
 }

@@ -44,7 +44,7 @@ mod status;
 mod status_event;
 mod translation;
 
-pub use availability::Availability;
+pub use availability::{ActionState, Availability, UnknownActionState};
 pub use consent::{
     ConsentGiver, Coverage, Covered, RiskLevel, UnknownConsentGiver, UnknownRiskLevel,
 };

@@ -1,13 +1,93 @@
+//! `/actions` (every support action of a public person, filtered) and
 //! `/actions/{slug}`: a support action, its progress and whether it is open.
-use super::errors::{InternalError, NotFound};
-use crate::api::actions::{get_support_action, Answer, Delivery, SupportActionDetail};
+use super::errors::{ErrorPage, InternalError, NotFound};
+use crate::api::actions::{
+    get_support_action, list_actions, ActionFilter, Answer, Delivery, SupportActionDetail,
+};
 use crate::api::places::country_choices;
+use crate::components::action::ActionCardView;
+use crate::components::filter_form::{ActionFilterFields, FilterForm};
 use crate::components::{sign_form::SignForm, DateText, ServerOnly, UntranslatedNote};
 use crate::domain::{Availability, CountryCode, PartialDate, Slug};
 use crate::i18n::use_locale;
 use crate::signing::form::SignFlash;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn ActionsPage() -> impl IntoView {
+    let locale = use_locale();
+    if super::unknown_language_prefix() {
+        return view! { <NotFound /> }.into_any();
+    }
+    let query = use_query_map().get_untracked();
+    let parsed = ActionFilter::parse(|name| query.get_str(name));
+    let filter = parsed.clone().unwrap_or_default();
+    let data = Resource::new(|| (), move |_| list_actions(filter.clone(), locale));
+    let title = locale.t("actions.title");
+    view! {
+        <Title text=title.clone() />
+        <Meta name="description" content=locale.t("actions.description") />
+        <h1>{title}</h1>
+        <Suspense>
+            {move || {
+                let parsed = parsed.clone();
+                Suspend::new(async move {
+                    let list = match data.await {
+                        Ok(list) => list,
+                        Err(error) => return view! { <InternalError error /> }.into_any(),
+                    };
+                    let action = locale.path("/actions", false);
+                    let names = ActionFilter::FIELDS.map(String::from).to_vec();
+                    match parsed {
+                        Err(error) => {
+                            let message = error.message(locale);
+                            view! {
+                                <FilterForm action names>
+                                    <ActionFilterFields
+                                        locale
+                                        municipalities=list.municipalities
+                                        selected=ActionFilter::default()
+                                    />
+                                </FilterForm>
+                                <ErrorPage status=400 message />
+                            }
+                                .into_any()
+                        }
+                        Ok(selected) => {
+                            let count = list.actions.len();
+                            let filtered = !selected.is_empty();
+                            view! {
+                                <FilterForm action names>
+                                    <ActionFilterFields
+                                        locale
+                                        municipalities=list.municipalities
+                                        selected
+                                    />
+                                </FilterForm>
+                                <p class="result-count" role="status">
+                                    {locale.counted("actions.count", count)}
+                                </p>
+                                {(count == 0 && filtered)
+                                    .then(|| view! { <p>{locale.t("actions.none_match")}</p> })}
+                                <ul class="action-cards">
+                                    {list
+                                        .actions
+                                        .into_iter()
+                                        .map(|card| view! { <ActionCardView card /> })
+                                        .collect_view()}
+                                </ul>
+                            }
+                                .into_any()
+                        }
+                    }
+                })
+            }}
+        </Suspense>
+    }
+    .into_any()
+}
 
 #[component]
 pub fn SupportActionPage() -> impl IntoView {

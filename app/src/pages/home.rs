@@ -1,6 +1,8 @@
 use super::errors::{InternalError, NotFound};
-use crate::api::persons::home_data;
-use crate::components::{person::PersonCard, DateText, StatusBadge, UntranslatedNote};
+use crate::api::home::home_data;
+use crate::components::{
+    action::ActionCardView, person::PersonCard, DateText, StatusBadge, UntranslatedNote,
+};
 use crate::i18n::use_locale;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
@@ -24,7 +26,30 @@ pub fn HomePage() -> impl IntoView {
                 match data.await {
                     Err(error) => view! { <InternalError error /> }.into_any(),
                     Ok(home) => {
+                        let open_actions = (!home.open_actions.is_empty())
+                            .then(|| {
+                                // What a visitor most likely came to do comes first.
+                                view! {
+                                    <section aria-labelledby="actions-heading">
+                                        <h2 id="actions-heading">
+                                            {locale.t("home.actions_heading")}
+                                        </h2>
+                                        <ul class="action-cards">
+                                            {home
+                                                .open_actions
+                                                .into_iter()
+                                                .map(|card| view! { <ActionCardView card /> })
+                                                .collect_view()}
+                                        </ul>
+                                        <p>
+                                            <a href=locale
+                                                .path("/actions", false)>{locale.t("home.all_actions")}</a>
+                                        </p>
+                                    </section>
+                                }
+                            });
                         view! {
+                            {open_actions}
                             <section aria-labelledby="persons-heading">
                                 <h2 id="persons-heading">{locale.t("home.persons_heading")}</h2>
                                 <ul class="person-cards">

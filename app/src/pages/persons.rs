@@ -2,7 +2,7 @@
 use super::errors::{ErrorPage, InternalError, NotFound};
 use crate::api::persons::{get_person, list_persons, PersonDetail, PersonFilter};
 use crate::components::{
-    filter_form::{PersonFilterFields, PersonFilterForm},
+    filter_form::{FilterForm, PersonFilterFields},
     person::PersonCard,
     AdoptionDates, DateText, StatusBadge, UntranslatedNote,
 };
@@ -38,19 +38,18 @@ pub fn PersonsPage() -> impl IntoView {
                     let action = locale.path("/persons", false);
                     match parsed {
                         Err(error) => {
-                            let field = locale.t(&format!("filters.{}", error.field));
-                            let message = locale
-                                .t("filters.unknown_value")
-                                .replace("%{field}", &field)
-                                .replace("%{value}", &error.value);
+                            let message = error.message(locale);
                             view! {
-                                <PersonFilterForm action>
+                                <FilterForm
+                                    action
+                                    names=PersonFilter::FIELDS.map(String::from).to_vec()
+                                >
                                     <PersonFilterFields
                                         locale
                                         choices=list.choices
                                         selected=PersonFilter::default()
                                     />
-                                </PersonFilterForm>
+                                </FilterForm>
                                 <ErrorPage status=400 message />
                             }
                                 .into_any()
@@ -59,11 +58,14 @@ pub fn PersonsPage() -> impl IntoView {
                             let count = list.persons.len();
                             let filtered = !selected.is_empty();
                             view! {
-                                <PersonFilterForm action>
+                                <FilterForm
+                                    action
+                                    names=PersonFilter::FIELDS.map(String::from).to_vec()
+                                >
                                     <PersonFilterFields locale choices=list.choices selected />
-                                </PersonFilterForm>
+                                </FilterForm>
                                 <p class="result-count" role="status">
-                                    {count_text(locale, count)}
+                                    {locale.counted("persons.count", count)}
                                 </p>
                                 {(count == 0 && filtered)
                                     .then(|| view! { <p>{locale.t("persons.none_match")}</p> })}
@@ -83,15 +85,6 @@ pub fn PersonsPage() -> impl IntoView {
         </Suspense>
     }
     .into_any()
-}
-
-fn count_text(locale: Locale, count: usize) -> String {
-    let key = if count == 1 {
-        "persons.count_one"
-    } else {
-        "persons.count_other"
-    };
-    locale.t(key).replace("%{count}", &count.to_string())
 }
 
 #[component]

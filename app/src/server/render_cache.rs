@@ -368,6 +368,7 @@ fn is_public(path: &str) -> bool {
     match segments.as_slice() {
         []
         | ["persons"]
+        | ["actions"]
         | ["privacy"]
         | ["accessibility"]
         | ["api"]

@@ -13,6 +13,7 @@ async fn public_copies(app: &TestApp) -> Vec<(String, String)> {
         "/persons/narges-example",
         "/fr/persons/narges-example",
         "/persons",
+        "/actions",
         "/",
         "/api/v1/persons/narges-example",
         "/data/timeline.csv",

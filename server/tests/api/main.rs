@@ -4,6 +4,7 @@ mod helpers;
 
 mod accessibility;
 mod accounts;
+mod actions_list;
 mod at_rest;
 mod backups;
 mod cli;

@@ -12,6 +12,7 @@ use app::domain::{Permission, Role};
 const PUBLIC: &[&str] = &[
     "/api/home_data",
     "/api/list_persons",
+    "/api/list_actions",
     "/api/get_person",
     "/api/get_municipality",
     "/api/get_rights_category",

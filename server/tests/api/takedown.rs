@@ -150,7 +150,7 @@ on_both_backends! {
         assert_eq!(api.status, 200);
         let etag = api.headers.get("etag").unwrap().to_str().unwrap().to_owned();
         let lists = [
-            "/", "/persons", "/fr/persons", "/municipalities/brussels", "/api/v1/persons",
+            "/", "/persons", "/fr/persons", "/actions", "/nl/actions", "/municipalities/brussels", "/api/v1/persons",
             "/api/v1/municipalities/brussels", "/data/persons.csv", "/data/timeline.csv",
             "/data/actions.csv", "/data/signature-history.csv", "/feed.atom", "/feed.json",
             "/nl/feed.atom", "/municipalities/brussels/feed.atom",

@@ -1,0 +1,85 @@
+//! A support action as a card in lists (the home page, `/actions`): what it
+//! asks, for whom, how far its count has come, how long it stays open, and
+//! the way to sign it.
+use super::{DateText, UntranslatedNote};
+use crate::api::actions::ActionCard;
+use crate::domain::Availability;
+use crate::i18n::{use_locale, Locale};
+use leptos::prelude::*;
+
+#[component]
+pub fn ActionCardView(card: ActionCard) -> impl IntoView {
+    let locale = use_locale();
+    let href = locale.path(&format!("/actions/{}", card.slug), false);
+    let person_href = locale.path(&format!("/persons/{}", card.person_slug), false);
+    let goal = card.goal.max(1);
+    let when = match card.availability {
+        Availability::Open => Some(view! { {days_left(locale, card.days_left)} }.into_any()),
+        Availability::NotYetOpen => Some(
+            view! {
+                {locale.t("actions.opens_on")}
+                " "
+                <DateText date=card.opens_on />
+            }
+            .into_any(),
+        ),
+        _ => None,
+    };
+    let open = card.availability == Availability::Open;
+    let (verb, target) = if open {
+        (locale.t("actions.sign"), format!("{href}#sign"))
+    } else {
+        (locale.t("actions.read"), href.clone())
+    };
+    // A list holds several "Sign" links: each names its action, starting
+    // with the word it shows (what speech control users say).
+    let link_name = format!("{verb}: {}", card.title.text);
+    view! {
+        <li class="action-card" data-action=card.slug.to_string()>
+            <h3>
+                <a href=href lang=card.title.lang_attr(locale)>
+                    {card.title.text.clone()}
+                </a>
+            </h3>
+            <p class="for-person">
+                {locale.t("actions.for")} " " <a href=person_href>{card.person_name}</a>
+            </p>
+            <progress
+                max=goal
+                value=card.counted.min(goal)
+                aria-label=locale.signature_count(card.counted, card.goal)
+            ></progress>
+            <p class="count">{locale.signature_count(card.counted, card.goal)}</p>
+            <p class="state">
+                {locale.t(card.availability.key())}
+                {when
+                    .map(|when| {
+                        view! {
+                            " · "
+                            {when}
+                        }
+                    })}
+            </p>
+            <UntranslatedNote texts=vec![Some(card.title)] />
+            <a
+                class=if open { "button sign-link" } else { "read-link" }
+                href=target
+                aria-label=link_name
+            >
+                {verb}
+            </a>
+        </li>
+    }
+}
+
+/// "Last day to sign", "Closes tomorrow", "12 days left", or no deadline.
+fn days_left(locale: Locale, days: Option<i64>) -> String {
+    match days {
+        None => locale.t("actions.no_deadline"),
+        Some(0) => locale.t("actions.last_day"),
+        Some(1) => locale.t("actions.one_day_left"),
+        Some(days) => locale
+            .t("actions.days_left")
+            .replace("%{days}", &locale.number(days)),
+    }
+}
