@@ -7,8 +7,10 @@ use crate::domain::Availability;
 use crate::i18n::{use_locale, Locale};
 use leptos::prelude::*;
 
+/// `top`: the card's title is a section of the page itself (`h2`, right
+/// under the page's `h1`), not of a section (`h3`): heading levels never skip.
 #[component]
-pub fn ActionCardView(card: ActionCard) -> impl IntoView {
+pub fn ActionCardView(card: ActionCard, #[prop(optional)] top: bool) -> impl IntoView {
     let locale = use_locale();
     let href = locale.path(&format!("/actions/{}", card.slug), false);
     let person_href = locale.path(&format!("/persons/{}", card.person_slug), false);
@@ -36,11 +38,18 @@ pub fn ActionCardView(card: ActionCard) -> impl IntoView {
     let link_name = format!("{verb}: {}", card.title.text);
     view! {
         <li class="action-card" data-action=card.slug.to_string()>
-            <h3>
-                <a href=href lang=card.title.lang_attr(locale)>
-                    {card.title.text.clone()}
-                </a>
-            </h3>
+            {
+                let title = view! {
+                    <a href=href lang=card.title.lang_attr(locale)>
+                        {card.title.text.clone()}
+                    </a>
+                };
+                if top {
+                    view! { <h2 class="action-title">{title}</h2> }.into_any()
+                } else {
+                    view! { <h3 class="action-title">{title}</h3> }.into_any()
+                }
+            }
             <p class="for-person">
                 {locale.t("actions.for")} " " <a href=person_href>{card.person_name}</a>
             </p>

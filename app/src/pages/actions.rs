@@ -75,7 +75,7 @@ pub fn ActionsPage() -> impl IntoView {
                                     {list
                                         .actions
                                         .into_iter()
-                                        .map(|card| view! { <ActionCardView card /> })
+                                        .map(|card| view! { <ActionCardView card top=true /> })
                                         .collect_view()}
                                 </ul>
                             }

@@ -38,7 +38,7 @@ on_both_backends! {
         // The first section after the introduction: what a visitor came to do.
         assert_eq!(page.texts("main section h2").first().map(String::as_str), Some("Sign now"));
         assert_eq!(
-            page.texts(".action-card h3"),
+            page.texts("h3.action-title"),
             ["Solidarity with Dorgelesse N'guessan", "Solidarity with Vahid Afkari"]
         );
         let card = format!("[data-action='{VAHID}']");
@@ -82,6 +82,9 @@ on_both_backends! {
         let all = app.get("/actions").await;
         assert_eq!(all.status, 200);
         assert_eq!(all.texts("h1"), ["Support actions"]);
+        // The cards' titles come right under the page's title: h2, no level skipped.
+        assert_eq!(all.texts("h2.action-title").len(), 2);
+        assert!(all.texts("h3").is_empty());
         assert_eq!(all.texts(".result-count"), ["2 actions"]);
         assert_eq!(all.texts(&format!("[data-action='{DORGELESSE}'] .state")), ["open · Closes tomorrow"]);
         // A plain GET form: it works without JavaScript.
@@ -97,12 +100,12 @@ on_both_backends! {
         // the open ones first in the whole list.
         sql(app, "UPDATE support_actions SET is_open = FALSE WHERE slug = 'solidarity-with-dorgelesse-nguessan'").await;
         let closed = app.get("/actions?state=closed").await;
-        assert_eq!(closed.texts(".action-card h3"), ["Solidarity with Dorgelesse N'guessan"]);
+        assert_eq!(closed.texts(".action-title"), ["Solidarity with Dorgelesse N'guessan"]);
         assert_eq!(closed.attr("select[name=state] option[selected]", "value").as_deref(), Some("closed"));
         assert!(closed.texts(".sign-link").is_empty(), "a closed action has no sign link");
         assert_eq!(closed.attr(".read-link", "href"), Some(format!("/actions/{DORGELESSE}")));
         let open = app.get("/actions?state=open&municipality=").await;
-        assert_eq!(open.texts(".action-card h3"), ["Solidarity with Vahid Afkari"]);
+        assert_eq!(open.texts(".action-title"), ["Solidarity with Vahid Afkari"]);
         let both = app.get("/actions").await;
         assert_eq!(both.attr(".action-card", "data-action").as_deref(), Some(VAHID));
         assert!(app.get("/actions?state=delivered").await.texts(".action-card").is_empty());
