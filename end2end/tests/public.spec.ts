@@ -19,7 +19,7 @@ async function open(page: Page, path: string, javaScript: boolean) {
 test('home lists the five Brussels persons', async ({ page, javaScriptEnabled }) => {
   const errors = await open(page, '/', javaScriptEnabled);
   // staff_work.spec.ts adopts more persons on the same server, maybe meanwhile.
-  await expect(page.locator('.person-card h3').filter({ hasNotText: 'Test Person' })).toHaveText(FIVE);
+  await expect(page.locator('.person-card .person-name').filter({ hasNotText: 'Test Person' })).toHaveText(FIVE);
   await expect(page.locator('[data-person="loujain-al-hathloul"] .status')).toHaveText('Released');
   expect(errors).toEqual([]);
 });
@@ -48,7 +48,7 @@ test('a rights category filter narrows the list', async ({ page, javaScriptEnabl
   await expect(page.locator('.person-card').filter({ hasNotText: 'Test Person' })).toHaveCount(5);
   await page.getByLabel('Right at stake').selectOption({ label: 'Equality between women and men' });
   await page.getByRole('button', { name: 'Apply filters' }).click();
-  await expect(page.locator('.person-card h3')).toHaveText(['Loujain al-Hathloul']);
+  await expect(page.locator('.person-card .person-name')).toHaveText(['Loujain al-Hathloul']);
   await expect(page.locator('.result-count')).toHaveText('1 person');
   const url = new URL(page.url());
   expect(url.searchParams.get('rights')).toBe('gender-equality');
@@ -58,7 +58,7 @@ test('a rights category filter narrows the list', async ({ page, javaScriptEnabl
   }
   // The filtered list is a link: opening it again gives the same list.
   await open(page, url.pathname + url.search, javaScriptEnabled);
-  await expect(page.locator('.person-card h3')).toHaveText(['Loujain al-Hathloul']);
+  await expect(page.locator('.person-card .person-name')).toHaveText(['Loujain al-Hathloul']);
 });
 
 test('switching to French shows French dates, and Dutch Dutch ones', async ({ page, javaScriptEnabled }) => {

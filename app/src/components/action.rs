@@ -1,14 +1,13 @@
 //! A support action as a card in lists (the home page, `/actions`): what it
 //! asks, for whom, how far its count has come, how long it stays open, and
 //! the way to sign it.
-use super::{DateText, UntranslatedNote};
+use super::{CardTitle, DateText, UntranslatedNote};
 use crate::api::actions::ActionCard;
 use crate::domain::Availability;
 use crate::i18n::{use_locale, Locale};
 use leptos::prelude::*;
 
-/// `top`: the card's title is a section of the page itself (`h2`, right
-/// under the page's `h1`), not of a section (`h3`): heading levels never skip.
+/// `top`: the list is a section of the page itself (`CardTitle`).
 #[component]
 pub fn ActionCardView(card: ActionCard, #[prop(optional)] top: bool) -> impl IntoView {
     let locale = use_locale();
@@ -36,20 +35,14 @@ pub fn ActionCardView(card: ActionCard, #[prop(optional)] top: bool) -> impl Int
     // A list holds several "Sign" links: each names its action, starting
     // with the word it shows (what speech control users say).
     let link_name = format!("{verb}: {}", card.title.text);
+    let (title, title_lang) = (card.title.text.clone(), card.title.lang_attr(locale));
     view! {
         <li class="action-card" data-action=card.slug.to_string()>
-            {
-                let title = view! {
-                    <a href=href lang=card.title.lang_attr(locale)>
-                        {card.title.text.clone()}
-                    </a>
-                };
-                if top {
-                    view! { <h2 class="action-title">{title}</h2> }.into_any()
-                } else {
-                    view! { <h3 class="action-title">{title}</h3> }.into_any()
-                }
-            }
+            <CardTitle top class="action-title">
+                <a href=href lang=title_lang>
+                    {title}
+                </a>
+            </CardTitle>
             <p class="for-person">
                 {locale.t("actions.for")} " " <a href=person_href>{card.person_name}</a>
             </p>

@@ -15,6 +15,18 @@ use crate::domain::{PartialDate, Status};
 use crate::i18n::{use_locale, LangText, Locale};
 use leptos::prelude::*;
 
+/// A card's title in a list. `top`: the list is a section of the page
+/// itself, so the title is `h2`, right under the page's `h1`; else the list
+/// sits under an `h2` and the title is `h3`: heading levels never skip.
+#[component]
+pub fn CardTitle(top: bool, class: &'static str, children: Children) -> impl IntoView {
+    if top {
+        view! { <h2 class=class>{children()}</h2> }.into_any()
+    } else {
+        view! { <h3 class=class>{children()}</h3> }.into_any()
+    }
+}
+
 /// An island prop the browser never reads: what the server rendered from it
 /// (an input's value, a hidden field) is kept by hydration as it is, since
 /// tachys neither compares nor sets an attribute or text it finds rendered.

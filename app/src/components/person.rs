@@ -1,12 +1,13 @@
 //! A person as a card in lists, and their portrait wherever it is shown.
-use super::StatusBadge;
+use super::{CardTitle, StatusBadge};
 use crate::api::portraits::PortraitView;
 use crate::api::PersonSummary;
 use crate::i18n::use_locale;
 use leptos::prelude::*;
 
+/// `top`: the list is a section of the page itself (`CardTitle`).
 #[component]
-pub fn PersonCard(person: PersonSummary) -> impl IntoView {
+pub fn PersonCard(person: PersonSummary, #[prop(optional)] top: bool) -> impl IntoView {
     let locale = use_locale();
     let href = locale.path(&format!("/persons/{}", person.slug), false);
     let country = person
@@ -22,9 +23,9 @@ pub fn PersonCard(person: PersonSummary) -> impl IntoView {
     view! {
         <li class="person-card" data-person=person.slug.to_string()>
             {person.portrait.map(|portrait| view! { <Portrait portrait width=64 eager=false /> })}
-            <h3>
+            <CardTitle top class="person-name">
                 <a href=href>{person.full_name}</a>
-            </h3>
+            </CardTitle>
             <StatusBadge status=person.current_status />
             {country.map(|c| view! { <p class="country">{c}</p> })}
             {(!rights.is_empty()).then(|| view! { <p class="rights">{rights}</p> })}

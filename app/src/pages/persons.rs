@@ -73,7 +73,7 @@ pub fn PersonsPage() -> impl IntoView {
                                     {list
                                         .persons
                                         .into_iter()
-                                        .map(|person| view! { <PersonCard person /> })
+                                        .map(|person| view! { <PersonCard person top=true /> })
                                         .collect_view()}
                                 </ul>
                             }

@@ -128,7 +128,7 @@ pub fn RightsCategoryPage() -> impl IntoView {
                         {detail
                             .persons
                             .into_iter()
-                            .map(|person| view! { <PersonCard person /> })
+                            .map(|person| view! { <PersonCard person top=true /> })
                             .collect_view()}
                     </ul>
                     <p>

@@ -27,7 +27,7 @@ on_both_backends! {
         let page = app.get("/").await;
         assert_eq!(page.status, 200);
         assert_eq!(page.attr("html", "lang").as_deref(), Some("en"));
-        assert_eq!(page.texts(".person-card h3"), FIVE);
+        assert_eq!(page.texts(".person-card .person-name"), FIVE);
         let loujain = page.texts("[data-person='loujain-al-hathloul'] .status");
         assert_eq!(loujain, ["Released"]);
         assert_eq!(page.texts("[data-person='vahid-afkari'] .status"), ["No status recorded"]);
@@ -92,7 +92,7 @@ on_both_backends! {
         let home = app.get("/nl").await;
         assert_eq!(home.status, 200);
         assert_eq!(home.texts("h1"), ["Bedreigde personen geadopteerd door onze steden"]);
-        assert_eq!(home.texts(".person-card h3"), FIVE);
+        assert_eq!(home.texts(".person-card .person-name"), FIVE);
     }
 
     async fn the_switcher_links_to_the_same_page_in_each_language(app: &TestApp) {
@@ -130,19 +130,19 @@ on_both_backends! {
     async fn filters_narrow_the_list_and_are_linkable(app: &TestApp) {
         let page = app.get("/persons?rights=gender-equality").await;
         assert_eq!(page.status, 200);
-        assert_eq!(page.texts(".person-card h3"), ["Loujain al-Hathloul"]);
+        assert_eq!(page.texts(".person-card .person-name"), ["Loujain al-Hathloul"]);
         assert_eq!(page.texts(".result-count"), ["1 person"]);
         assert_eq!(page.attr("select[name='rights'] option[selected]", "value").as_deref(), Some("gender-equality"));
 
         // What a plain GET form sends without JavaScript: empty values mean "any".
         let page = app.get("/persons?rights=&status=released&country=&municipality=brussels").await;
-        assert_eq!(page.texts(".person-card h3"), ["Hamid Babaei", "Loujain al-Hathloul", "Raif Badawi"]);
+        assert_eq!(page.texts(".person-card .person-name"), ["Hamid Babaei", "Loujain al-Hathloul", "Raif Badawi"]);
 
         let page = app.get("/persons?country=IR").await;
-        assert_eq!(page.texts(".person-card h3"), ["Hamid Babaei"]);
+        assert_eq!(page.texts(".person-card .person-name"), ["Hamid Babaei"]);
 
         let page = app.get("/persons?status=detained").await;
-        assert!(page.texts(".person-card h3").is_empty());
+        assert!(page.texts(".person-card .person-name").is_empty());
         assert_eq!(page.texts(".result-count"), ["0 persons"]);
     }
 
@@ -193,7 +193,7 @@ on_both_backends! {
         let rights = app.get("/nl/rights/conscience-and-religion").await;
         assert_eq!(rights.status, 200);
         assert_eq!(rights.texts("h1"), ["Vrijheid van geweten en godsdienst"]);
-        assert_eq!(rights.texts(".person-card h3"), ["Raif Badawi"]);
+        assert_eq!(rights.texts(".person-card .person-name"), ["Raif Badawi"]);
 
         let empty = app.get("/rights/water-and-food").await;
         assert_eq!(empty.status, 200);
