@@ -277,8 +277,9 @@ fn stylesheet() -> String {
     "/pkg/lumieres.css".to_owned()
 }
 
-/// A lantern, inline so that a first visit makes no extra request for it.
-const FAVICON: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Ccircle cx='8' cy='8' r='6' fill='%23f2b705'/%3E%3C/svg%3E";
+/// A lantern, inline so that a first visit makes no extra request for it;
+/// a URL, so written with no raw space.
+const FAVICON: &str = "data:image/svg+xml,%3Csvg%20xmlns='http://www.w3.org/2000/svg'%20viewBox='0%200%2016%2016'%3E%3Ccircle%20cx='8'%20cy='8'%20r='6'%20fill='%23f2b705'/%3E%3C/svg%3E";
 
 fn og_locale(locale: Locale) -> &'static str {
     match locale {
