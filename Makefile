@@ -16,7 +16,7 @@ export TEST_POSTGRES_URL
 # the bundle the browser tests load (and no build undoes another's).
 export LEPTOS_OUTPUT_NAME := lumieres
 
-.PHONY: run test checks ci-build ci-check-bin ci-unit ci-browser-tests format-check setup tools npm chromium postgres haproxy smtp-sink feed-checker api-checker image-checker build site check-bin lint lint-wasm unit e2e bench cluster clean-test-dbs
+.PHONY: run test checks ci-build ci-check-bin ci-unit ci-browser-tests format-check setup tools npm chromium postgres haproxy smtp-sink feed-checker api-checker image-checker html-checker build site check-bin lint lint-wasm unit e2e bench cluster clean-test-dbs
 
 run: setup build
 	./target/release/server seed-demo --if-empty
@@ -31,7 +31,7 @@ run: setup build
 # crate on one core, so on two cores they mostly overlap. Then the tests,
 # then the browser tests, each alone: some compare answer times (issue 28),
 # which a compile beside them skews.
-test: setup postgres haproxy smtp-sink feed-checker api-checker image-checker chromium
+test: setup postgres haproxy smtp-sink feed-checker api-checker image-checker html-checker chromium
 	$(MAKE) -j2 --output-sync=target checks
 
 checks: ci-browser-tests
@@ -131,6 +131,11 @@ image-checker:
 	@python3 -c "import PIL" 2>/dev/null || \
 	  python3 -m pip install --quiet --disable-pip-version-check Pillow==$(PILLOW_VERSION) || \
 	  { apt-get update && apt-get install -y python3-pil; }
+
+# The W3C's Nu HTML checker judges every public page (issue 31): vnu-jar
+# comes with the npm packages (`npm`), the Java it runs on from Debian.
+html-checker: npm
+	@command -v java >/dev/null || { apt-get update && apt-get install -y default-jre-headless; }
 
 ## --- build -----------------------------------------------------------------
 

@@ -35,3 +35,4 @@ mod staff_work;
 mod story;
 mod takedown;
 mod translations;
+mod valid_html;

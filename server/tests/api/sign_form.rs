@@ -4,10 +4,11 @@ use crate::helpers::{Backend, Page, TestApp};
 use crate::on_both_backends;
 use app::on_pool;
 
-const ACTION: &str = "solidarity-with-vahid-afkari";
+pub const ACTION: &str = "solidarity-with-vahid-afkari";
 const SIGN: &str = "/api/sign";
 
-fn form<'a>(email: &'a str, lang: &'a str) -> Vec<(&'a str, &'a str)> {
+/// The signing form's fields as a signer fills them in.
+pub fn form<'a>(email: &'a str, lang: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("support_action", ACTION),
         ("lang", lang),
