@@ -102,12 +102,20 @@ pub enum Interval {
 }
 
 impl Interval {
-    pub fn parse(name: &str) -> Option<Self> {
-        match name {
-            "hour" => Some(Interval::Hour),
-            "day" => Some(Interval::Day),
-            _ => None,
+    pub const ALL: [Interval; 2] = [Interval::Hour, Interval::Day];
+
+    /// Its name in the API's `interval`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Interval::Hour => "hour",
+            Interval::Day => "day",
         }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|interval| interval.name() == name)
     }
 
     pub fn seconds(self) -> i64 {

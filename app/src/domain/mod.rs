@@ -75,6 +75,10 @@ pub struct CountryCode(String);
 pub struct CountryCodeError;
 
 impl CountryCode {
+    /// What `parse` accepts, as a regular expression (ECMA-262, for the
+    /// OpenAPI document).
+    pub const PATTERN: &str = "^[A-Z]{2}$";
+
     pub fn parse(input: &str) -> Result<Self, CountryCodeError> {
         if input.len() == 2 && input.bytes().all(|b| b.is_ascii_uppercase()) {
             Ok(Self(input.to_owned()))

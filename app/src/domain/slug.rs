@@ -17,6 +17,9 @@ pub enum SlugError {
 
 impl Slug {
     pub const MAX_LEN: usize = 80;
+    /// What `parse` accepts, as a regular expression (ECMA-262, for the
+    /// OpenAPI document); its length at most `MAX_LEN`.
+    pub const PATTERN: &str = "^[a-z0-9]+(?:-[a-z0-9]+)*$";
 
     pub fn parse(input: &str) -> Result<Self, SlugError> {
         if input.is_empty() {

@@ -311,10 +311,12 @@ pub async fn action_count(
 #[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
     /// `hour` or `day` (UTC); `day` when not given.
+    #[param(schema_with = super::contract::interval)]
     pub interval: Option<String>,
     /// The `next_cursor` of the page before.
     pub cursor: Option<String>,
     /// At most 1000; 1000 when not given.
+    #[param(schema_with = super::contract::history_limit)]
     pub limit: Option<usize>,
 }
 
@@ -345,11 +347,10 @@ pub struct History {
     pub next_cursor: Option<String>,
 }
 
-const HISTORY_PAGING: Paging = Paging {
+// RFC 3339 starts in UTC sort as the times do: they are the keys.
+pub(crate) const HISTORY_PAGING: Paging = Paging {
     default: 1000,
     max: 1000,
-    // RFC 3339 starts in UTC sort as the times do.
-    ordered_by_key: true,
 };
 
 /// The whole count history of a support action since it opened: confirmed

@@ -16,11 +16,13 @@
 use crate::i18n::{LangText, Locale};
 use crate::server::cacheable::cacheable;
 use axum::response::{IntoResponse, Response};
+use contract::PathSlugs;
 use http::{header, HeaderMap, HeaderValue, StatusCode};
 use serde::Serialize;
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 pub mod actions;
+mod contract;
 pub mod persons;
 pub mod places;
 
@@ -46,7 +48,8 @@ const CACHE: &str = "public, max-age=60";
         actions::action_count,
         actions::history,
         actions::places
-    )
+    ),
+    modifiers(&PathSlugs)
 )]
 pub struct ApiDoc;
 
@@ -172,6 +175,7 @@ pub(crate) fn allow_any_origin(headers: &mut HeaderMap) {
 #[into_params(parameter_in = Query)]
 pub struct LanguageQuery {
     /// `en`, `fr` or `nl`; else the request's `Accept-Language`, else English.
+    #[param(schema_with = contract::lang)]
     pub lang: Option<String>,
 }
 
@@ -232,20 +236,24 @@ macro_rules! or_answer {
 pub(crate) use or_answer;
 
 /// How a list is cut into pages: at most `max` items, `default` when the
-/// client does not say.
+/// client does not say. Every list is in the order of its keys, and a
+/// cursor is the key of the last item of the page before: any cursor says
+/// where the next page starts, even one whose item has gone since (a person
+/// unpublished, an hour whose only signature was withdrawn).
 pub(crate) struct Paging {
     pub default: usize,
     pub max: usize,
-    /// The list is in the order of its keys: a cursor whose item has gone
-    /// since (a person unpublished, an hour whose only signature was
-    /// withdrawn) still says where the next page starts.
-    pub ordered_by_key: bool,
 }
 
+/// The lists of persons and municipalities and the vocabularies.
+pub(crate) const LIST_PAGING: Paging = Paging {
+    default: 50,
+    max: 100,
+};
+
 impl Paging {
-    /// The page after `cursor` (the key of the last item of the page
-    /// before), with the cursor of the next page if there is one. `all` is
-    /// the whole list in its order, which every page of it keeps.
+    /// The page after `cursor`, with the cursor of the next page if there
+    /// is one. `all` is the whole list in the order of `key`.
     pub fn page<T>(
         &self,
         all: Vec<T>,
@@ -262,18 +270,7 @@ impl Paging {
         }
         let start = match cursor.filter(|c| !c.is_empty()) {
             None => 0,
-            Some(cursor) if self.ordered_by_key => {
-                all.partition_point(|item| key(item).as_str() <= cursor)
-            }
-            Some(cursor) => match all.iter().position(|item| key(item) == cursor) {
-                Some(at) => at + 1,
-                None => {
-                    return Err(problem(
-                        StatusCode::BAD_REQUEST,
-                        format!("cursor {cursor:?} names nothing in this list"),
-                    ))
-                }
-            },
+            Some(cursor) => all.partition_point(|item| key(item).as_str() <= cursor),
         };
         let total = all.len();
         let page: Vec<T> = all.into_iter().skip(start).take(limit).collect();
@@ -303,10 +300,12 @@ pub(crate) use page_of;
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// `en`, `fr` or `nl`; else the request's `Accept-Language`, else English.
+    #[param(schema_with = contract::lang)]
     pub lang: Option<String>,
     /// The `next_cursor` of the page before.
     pub cursor: Option<String>,
     /// How many items a page holds: at most 100, 50 when not given.
+    #[param(schema_with = contract::list_limit)]
     pub limit: Option<usize>,
 }
 

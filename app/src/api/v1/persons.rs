@@ -2,7 +2,9 @@
 //! person with everything their public page shows.
 use super::actions::SupportAction;
 use super::places::Municipality;
-use super::{asked, failed, open_json, or_answer, page_of, problem, Paging, Problem, Text};
+use super::{
+    asked, contract, failed, open_json, or_answer, page_of, problem, Problem, Text, LIST_PAGING,
+};
 use crate::api::persons::{on_server, PersonDetail, PersonFilter};
 use crate::api::{PersonSummary, StatusEventView};
 use crate::domain::Slug;
@@ -12,12 +14,6 @@ use axum::response::Response;
 use http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-
-const PAGING: Paging = Paging {
-    default: 50,
-    max: 100,
-    ordered_by_key: true,
-};
 
 /// Where a person stands in the list (by name, then slug), as a cursor: the
 /// hex of both, which sorts as they do and needs no escaping in a query.
@@ -31,23 +27,20 @@ fn place_of(person: &PersonSummary) -> String {
     key.bytes().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A cursor this list can have given: hex of a name and a slug.
-fn is_place(cursor: &str) -> bool {
-    let bytes: Option<Vec<u8>> = (0..cursor.len())
-        .step_by(2)
-        .map(|i| {
-            cursor
-                .get(i..i + 2)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        })
-        .collect();
+/// What a cursor of this list looks like, as the OpenAPI document states
+/// it: hex bytes, the name's and the slug's, `01` between them.
+pub(crate) const PLACE_PATTERN: &str = "^(?:[0-9a-f]{2})*01(?:[0-9a-f]{2})*$";
+
+/// A cursor this list can have given (`PLACE_PATTERN`). Any such cursor
+/// says where a page starts, even one no person has.
+pub(crate) fn is_place(cursor: &str) -> bool {
     cursor.len().is_multiple_of(2)
         && cursor
             .bytes()
             .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-        && bytes
-            .and_then(|b| String::from_utf8(b).ok())
-            .is_some_and(|key| key.contains('\u{1}'))
+        && (0..cursor.len())
+            .step_by(2)
+            .any(|at| &cursor[at..at + 2] == "01")
 }
 
 /// A published person, as the persons list shows them.
@@ -213,18 +206,26 @@ impl From<PersonDetail> for PersonDetails {
 #[into_params(parameter_in = Query)]
 pub struct PersonsQuery {
     /// A rights category slug.
+    #[param(schema_with = contract::rights)]
     pub rights: Option<String>,
     /// A status slug: the person's current status.
+    #[param(schema_with = contract::status)]
     pub status: Option<String>,
     /// ISO 3166-1 alpha-2.
+    #[param(schema_with = contract::country)]
     pub country: Option<String>,
-    /// A municipality slug: persons it adopted.
+    /// A municipality slug: persons it adopted (none when no municipality
+    /// has this slug).
+    #[param(schema_with = contract::slug)]
     pub municipality: Option<String>,
     /// `en`, `fr` or `nl`; else the request's `Accept-Language`, else English.
+    #[param(schema_with = contract::lang)]
     pub lang: Option<String>,
     /// The `next_cursor` of the page before.
+    #[param(schema_with = contract::person_cursor)]
     pub cursor: Option<String>,
     /// At most 100; 50 when not given.
+    #[param(schema_with = contract::list_limit)]
     pub limit: Option<usize>,
 }
 
@@ -284,7 +285,8 @@ pub async fn persons(
     }
     let mut all = all;
     all.sort_by_cached_key(place_of);
-    let (items, next_cursor) = or_answer!(PAGING.page(all, place_of, q.cursor.as_deref(), q.limit));
+    let (items, next_cursor) =
+        or_answer!(LIST_PAGING.page(all, place_of, q.cursor.as_deref(), q.limit));
     open_json(
         &headers,
         &PersonPage {

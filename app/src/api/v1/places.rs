@@ -1,7 +1,7 @@
 //! The network's municipalities, and the vocabularies the filters take
 //! (rights categories, statuses), as open data.
 use super::{
-    asked, failed, open_json, or_answer, page_of, problem, PageQuery, Paging, Problem, Text,
+    asked, failed, open_json, or_answer, page_of, problem, PageQuery, Problem, Text, LIST_PAGING,
 };
 use crate::api::places::on_server;
 use crate::api::MunicipalityRef;
@@ -12,18 +12,6 @@ use axum::response::Response;
 use http::{HeaderMap, StatusCode};
 use serde::Serialize;
 use utoipa::ToSchema;
-
-/// Municipalities come by slug; vocabularies in the site's order, so their
-/// cursors must name a term.
-const PAGING: Paging = Paging {
-    default: 50,
-    max: 100,
-    ordered_by_key: false,
-};
-const BY_SLUG: Paging = Paging {
-    ordered_by_key: true,
-    ..PAGING
-};
 
 /// A municipality, named in the language asked for where translated.
 #[derive(Debug, Serialize, ToSchema)]
@@ -115,7 +103,7 @@ pub async fn municipalities(
         .await
         .map_err(failed));
     let (items, next_cursor) =
-        or_answer!(BY_SLUG.page(all, |m| m.slug.to_string(), q.cursor.as_deref(), q.limit));
+        or_answer!(LIST_PAGING.page(all, |m| m.slug.to_string(), q.cursor.as_deref(), q.limit));
     open_json(
         &headers,
         &MunicipalityPage {
@@ -201,10 +189,17 @@ page_of!(
     Term
 );
 
-/// A page of a vocabulary, given whole in its order.
+/// A page of a vocabulary, given whole in its order. A term's key is its
+/// place in that order, so that any cursor says where a page starts.
 fn term_page(headers: &HeaderMap, q: &PageQuery, all: Vec<Term>) -> Response {
-    let (items, next_cursor) =
-        or_answer!(PAGING.page(all, |t| t.slug.to_owned(), q.cursor.as_deref(), q.limit));
+    let keyed: Vec<(String, Term)> = all
+        .into_iter()
+        .enumerate()
+        .map(|(place, term)| (format!("{place:03}"), term))
+        .collect();
+    let (page, next_cursor) =
+        or_answer!(LIST_PAGING.page(keyed, |(key, _)| key.clone(), q.cursor.as_deref(), q.limit));
+    let items = page.into_iter().map(|(_, term)| term).collect();
     open_json(headers, &TermPage { items, next_cursor })
 }
 
