@@ -115,10 +115,15 @@ feed-checker:
 
 # Independent judges of the open data, from PyPI: openapi-spec-validator
 # for our OpenAPI document (its jsonschema judges every response against
-# it), PyLD for the pages' JSON-LD.
+# it), PyLD for the pages' JSON-LD, schemathesis to send what the document
+# allows (hypothesis pinned: its newer releases break hypothesis-jsonschema).
 OPENAPI_SPEC_VALIDATOR_VERSION := 0.7.1
 PYLD_VERSION := 2.0.4
+SCHEMATHESIS_VERSION := 4.32.5
+HYPOTHESIS_VERSION := 6.170.9
 api-checker:
+	@python3 -c "import schemathesis" 2>/dev/null || \
+	  python3 -m pip install --quiet --disable-pip-version-check schemathesis==$(SCHEMATHESIS_VERSION) hypothesis==$(HYPOTHESIS_VERSION)
 	@python3 -c "import openapi_spec_validator" 2>/dev/null || \
 	  python3 -m pip install --quiet --disable-pip-version-check openapi-spec-validator==$(OPENAPI_SPEC_VALIDATOR_VERSION)
 	@python3 -c "import pyld" 2>/dev/null || \

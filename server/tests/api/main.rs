@@ -5,6 +5,7 @@ mod helpers;
 mod accessibility;
 mod accounts;
 mod actions_list;
+mod api_contract;
 mod at_rest;
 mod backups;
 mod cli;
