@@ -16,7 +16,7 @@ export TEST_POSTGRES_URL
 # the bundle the browser tests load (and no build undoes another's).
 export LEPTOS_OUTPUT_NAME := lumieres
 
-.PHONY: run test checks ci-build ci-check-bin ci-unit ci-browser-tests format-check setup tools npm chromium postgres haproxy smtp-sink feed-checker api-checker image-checker html-checker build site check-bin lint lint-wasm unit e2e bench cluster clean-test-dbs
+.PHONY: run test checks ci-build ci-check-bin ci-unit ci-browser-tests format-check setup tools npm chromium postgres haproxy smtp-sink feed-checker api-checker image-checker html-checker build site site-debug check-bin lint lint-wasm unit e2e e2e-debug-hydration bench cluster clean-test-dbs
 
 run: setup build
 	./target/release/server seed-demo --if-empty
@@ -42,6 +42,7 @@ ci-build: format-check
 
 ci-check-bin:
 	$(MAKE) site
+	$(MAKE) site-debug
 	$(MAKE) check-bin
 
 ci-unit: ci-build ci-check-bin
@@ -52,6 +53,7 @@ ci-unit: ci-build ci-check-bin
 # `run`'s and `bench`'s. It took 11 of CI's 30 minutes.
 ci-browser-tests: ci-unit
 	cd end2end && npx playwright test
+	$(MAKE) e2e-debug-hydration
 
 # The server binary as `make run` builds it: without the tests'
 # dev-dependencies, whose features would otherwise hide one the binary
@@ -150,10 +152,14 @@ build:
 	@command -v brotli >/dev/null || { apt-get update && apt-get install -y brotli; }
 	cd target/site/pkg && for f in *.wasm *.js *.css; do gzip -9 -k -f "$$f"; brotli -q 11 -k -f "$$f"; done
 
-# The browser bundle (release: a debug bundle's stricter hydration checks fail
-# where the release one, which users get, works) and the styles.
+# The browser bundle as users get it (release) and the styles.
 site:
 	cargo leptos build --frontend-only --release
+
+# The browser bundle as a debug build, beside the release one: where server
+# and island disagree, its hydration names the place (issue 31).
+site-debug:
+	LEPTOS_SITE_ROOT=target/site-debug cargo leptos build --frontend-only
 
 ## --- tests -----------------------------------------------------------------
 
@@ -190,6 +196,11 @@ unit: clean-test-dbs
 e2e: chromium site
 	$(CLIPPY_BUILD) cargo test -p app -p server --no-run
 	cd end2end && npx playwright test
+
+# The islands hydrated by the debug bundle, whose checks say where server
+# and island disagree (`end2end/tests/hydration.spec.ts`).
+e2e-debug-hydration:
+	cd end2end && LUMIERES_SITE=../target/site-debug npx playwright test --project=hydrated tests/hydration.spec.ts
 
 clean-test-dbs:
 	@psql "$(TEST_POSTGRES_URL)" -qtAc "SELECT 'DROP DATABASE ' || datname || ' WITH (FORCE);' FROM pg_database WHERE datname LIKE 'lumieres_test_%'" \
