@@ -2,8 +2,8 @@
 //! against the goal, its whole history and where the signers are, in
 //! groups large enough that nobody is picked out.
 use super::{
-    asked, failed, open_json, open_json_for, or_answer, problem, query, LanguageQuery, Paging,
-    Problem, Text,
+    asked, failed, open_json, open_json_for, or_answer, problem, query, LanguageQuery, Problem,
+    Text, HISTORY_PAGING,
 };
 use crate::api::actions::{on_server, Answer, Delivery, Interval, SMALLEST_PUBLIC_GROUP};
 use crate::api::SupportActionSummary;
@@ -346,12 +346,6 @@ pub struct History {
     /// Pass as `cursor` for the next page; null on the last one.
     pub next_cursor: Option<String>,
 }
-
-// RFC 3339 starts in UTC sort as the times do: they are the keys.
-pub(crate) const HISTORY_PAGING: Paging = Paging {
-    default: 1000,
-    max: 1000,
-};
 
 /// The whole count history of a support action since it opened: confirmed
 /// signatures per hour or per day. It is kept when the signers' details are

@@ -251,6 +251,13 @@ pub(crate) const LIST_PAGING: Paging = Paging {
     max: 100,
 };
 
+/// A support action's count history; its keys, RFC 3339 starts in UTC,
+/// sort as the times do.
+pub(crate) const HISTORY_PAGING: Paging = Paging {
+    default: 1000,
+    max: 1000,
+};
+
 impl Paging {
     /// The page after `cursor`, with the cursor of the next page if there
     /// is one. `all` is the whole list in the order of `key`.

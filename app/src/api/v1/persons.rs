@@ -27,13 +27,9 @@ fn place_of(person: &PersonSummary) -> String {
     key.bytes().map(|b| format!("{b:02x}")).collect()
 }
 
-/// What a cursor of this list looks like, as the OpenAPI document states
-/// it: hex bytes, the name's and the slug's, `01` between them.
-pub(crate) const PLACE_PATTERN: &str = "^(?:[0-9a-f]{2})*01(?:[0-9a-f]{2})*$";
-
-/// A cursor this list can have given (`PLACE_PATTERN`). Any such cursor
-/// says where a page starts, even one no person has.
-pub(crate) fn is_place(cursor: &str) -> bool {
+/// A cursor this list can have given (`contract::PLACE_PATTERN`). Any such
+/// cursor says where a page starts, even one no person has.
+fn is_place(cursor: &str) -> bool {
     cursor.len().is_multiple_of(2)
         && cursor
             .bytes()
@@ -335,5 +331,21 @@ pub async fn person(
             Err(error) => failed(error),
         },
         Err(error) => failed(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A cursor the document allows is one this list takes.
+        #[test]
+        fn a_documented_cursor_is_a_place(
+            cursor in contract::tests::matched_by(contract::PLACE_PATTERN),
+        ) {
+            prop_assert!(is_place(&cursor), "{cursor}");
+        }
     }
 }
