@@ -16,7 +16,7 @@ export TEST_POSTGRES_URL
 # the bundle the browser tests load (and no build undoes another's).
 export LEPTOS_OUTPUT_NAME := lumieres
 
-.PHONY: run test checks ci-build ci-check-bin ci-unit ci-browser-tests format-check setup tools npm chromium postgres haproxy smtp-sink feed-checker api-checker image-checker html-checker build site site-debug check-bin lint lint-wasm unit e2e e2e-debug-hydration bench cluster clean-test-dbs
+.PHONY: run test checks ci-build ci-bundle ci-unit ci-browser-tests format-check setup tools npm chromium postgres haproxy smtp-sink feed-checker api-checker image-checker html-checker build site site-debug check-bin lint lint-wasm unit e2e e2e-debug-hydration bench cluster clean-test-dbs
 
 run: setup build
 	./target/release/server seed-demo --if-empty
@@ -24,13 +24,13 @@ run: setup build
 
 # Every check, in the order their inputs come (BENCHMARKS.md, "CI wall
 # time"). First the compiles, two lines at once: the server's (formatting,
-# the test build with clippy's lints compiled in — `CLIPPY_BUILD` —, then
-# the wasm lint in a directory of its own) and the browser bundle's (the
-# release bundle, then the server binary checked as `make run` builds it,
-# in target/front). Each line spends long stretches compiling one large
-# crate on one core, so on two cores they mostly overlap. Then the tests,
-# then the browser tests, each alone: some compare answer times (issue 28),
-# which a compile beside them skews.
+# then the test build with clippy's lints compiled in — `CLIPPY_BUILD`) and
+# the browser's (the release bundle, the debug bundle, the wasm lint in a
+# directory of its own, and the check that the test build's server binary is
+# the one `make run` builds). Each line spends long stretches compiling one
+# large crate on one core, so on two cores they mostly overlap. Then the
+# tests, then the browser tests, each alone: some compare answer times
+# (issue 28), which a compile beside them skews.
 test: setup postgres haproxy smtp-sink feed-checker api-checker image-checker html-checker chromium
 	$(MAKE) -j2 --output-sync=target checks
 
@@ -38,14 +38,14 @@ checks: ci-browser-tests
 
 ci-build: format-check
 	$(CLIPPY_BUILD) cargo test -p app -p server --no-run
-	$(MAKE) lint-wasm WASM_LINT_DIR=target/lint-wasm
 
-ci-check-bin:
+ci-bundle:
 	$(MAKE) site
 	$(MAKE) site-debug
+	$(MAKE) lint-wasm WASM_LINT_DIR=target/lint-wasm
 	$(MAKE) check-bin
 
-ci-unit: ci-build ci-check-bin
+ci-unit: ci-build ci-bundle
 	$(MAKE) unit
 
 # The browser tests run the server binary that `unit` built (target/debug)
@@ -55,12 +55,13 @@ ci-browser-tests: ci-unit
 	cd end2end && npx playwright test
 	$(MAKE) e2e-debug-hydration
 
-# The server binary as `make run` builds it: without the tests'
-# dev-dependencies, whose features would otherwise hide one the binary
-# lacks (tokio's `process` once did). In the browser bundle's target
-# directory, which holds the host's build scripts and macros already.
+# The server binary as `make run` builds it is the one the test build
+# compiled: every crate it depends on has the same features with and without
+# the tests' dev-dependencies, whose features could otherwise hide one the
+# binary lacks (tokio's `process` once did). It compiled the binary again,
+# in target/front: ten minutes of CI; comparing the features takes seconds.
 check-bin:
-	cargo check -p server --bin server --target-dir target/front
+	python3 end2end/build/same_features.py
 
 ## --- set-up (idempotent) ---------------------------------------------------
 
