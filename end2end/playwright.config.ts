@@ -79,7 +79,8 @@ export default defineConfig({
       env: {
         DATABASE_URL: 'sqlite://../target/e2e/lumieres.db',
         LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-        // `make e2e-debug` runs them with the debug bundle (target/site-debug).
+        // `make e2e-debug-hydration` runs the hydration test with the debug bundle
+        // (target/site-debug).
         LEPTOS_SITE_ROOT: process.env.LUMIERES_SITE ?? '../target/site',
         OUTBOX_DIR: '../target/e2e/outbox',
         SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,

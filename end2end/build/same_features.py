@@ -8,7 +8,7 @@ differ, a feature the binary lacks could hide behind one a test brought in
 tell. This compares, for every crate the binary depends on, the features
 `cargo tree` resolves each way: when they are the same, the binary compiled
 in the test build is the binary. A difference is mended by enabling the
-feature in the binary's own dependencies (app/Cargo.toml, "pinned").
+feature in the binary's own dependencies (server/Cargo.toml, "pinned").
 """
 import subprocess
 import sys

@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect, Page } from '@playwright/test';
 
 // Issue 31: an island hydrates the very markup the server wrote. A mismatch
 // makes hydration stop with an error (the release bundle traps, the debug
@@ -17,6 +17,18 @@ const PAGES = [
   '/nl/actions?state=open',
 ];
 
+// Each island's text, without its choices: a filter's choices follow the
+// data, which other tests change meanwhile; the words around them do not.
+async function islandTexts(page: Page): Promise<string[]> {
+  return page.locator('leptos-island').evaluateAll((islands) =>
+    islands.map((island) => {
+      const copy = island.cloneNode(true) as Element;
+      copy.querySelectorAll('option').forEach((option) => option.remove());
+      return (copy.textContent ?? '').replace(/\s+/g, ' ').trim();
+    }),
+  );
+}
+
 test.describe('islands', () => {
   test.skip(({ javaScriptEnabled }) => !javaScriptEnabled, 'hydration needs JavaScript');
 
@@ -26,7 +38,7 @@ test.describe('islands', () => {
       const written = await (async () => {
         const server = await plain.newPage();
         await server.goto(path);
-        return server.locator('leptos-island').allInnerTexts();
+        return islandTexts(server);
       })();
       await plain.close();
       expect(written.length).toBeGreaterThan(0);
@@ -42,7 +54,7 @@ test.describe('islands', () => {
       for (const root of await roots.all()) {
         await expect(root).toHaveAttribute('data-hydrated', 'true');
       }
-      expect(await page.locator('leptos-island').allInnerTexts()).toEqual(written);
+      expect(await islandTexts(page)).toEqual(written);
       expect(errors).toEqual([]);
     });
   }

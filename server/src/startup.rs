@@ -510,9 +510,7 @@ fn router(state: AppState, sign_queue: SignQueue, site_root: &str) -> Router {
             guard::guard_requests,
         ))
         // Before compression: it reads the page as rendered.
-        .layer(axum::middleware::from_fn(
-            app::server::islands::only_where_islands,
-        ))
+        .layer(axum::middleware::from_fn(app::server::islands::mend_pages))
         // Keeps pages as the islands middleware left them, and compresses
         // each once itself (the compression layer passes its answers on).
         .layer(axum::middleware::from_fn_with_state(

@@ -33,7 +33,7 @@ const LARGEST_PAGE: usize = 4 * 1024 * 1024;
 /// How the script that loads the islands begins (Leptos's `island_script.js`).
 const ISLAND_SCRIPT: &str = "((root, pkg_path, output_name, wasm_output_name)";
 
-pub async fn only_where_islands(request: Request, next: Next) -> Response {
+pub async fn mend_pages(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let is_html = response
         .headers()
@@ -66,10 +66,10 @@ pub fn mended(page: &str) -> String {
         let page = resource_scripts_in_body(&page);
         with_markers_as(&page, "<!---->")
     } else {
-        match without_hydration(page) {
-            Some(stripped) => with_markers_as(&stripped, ""),
-            None => with_markers_as(page, ""),
-        }
+        // Should Leptos's loader ever change so that it is not recognised,
+        // its preloads still lose the nonce.
+        let page = without_hydration(page).unwrap_or_else(|| with_valid_preloads(page));
+        with_markers_as(&page, "")
     }
 }
 
@@ -148,12 +148,12 @@ fn with_markers_as(page: &str, marker: &str) -> String {
             let tag_end = end_of_tag(rest);
             let name = &rest[1..];
             let name = &name[..name
-                .find(|c: char| !c.is_ascii_alphanumeric())
+                .find(|c: char| c.is_ascii_whitespace() || c == '/' || c == '>')
                 .unwrap_or(name.len())];
             match RAW_TEXT.iter().find(|raw| raw.eq_ignore_ascii_case(name)) {
-                Some(raw) => rest[tag_end..]
-                    .find(&format!("</{raw}"))
-                    .map_or(rest.len(), |text_end| tag_end + text_end),
+                Some(raw) => {
+                    end_tag(&rest[tag_end..], raw).map_or(rest.len(), |text_end| tag_end + text_end)
+                }
                 None => tag_end,
             }
         } else {
@@ -164,6 +164,21 @@ fn with_markers_as(page: &str, marker: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// Where the end tag of `name` begins in `text` (any case, then `>`, a
+/// space or `/`, as a browser ends raw text).
+fn end_tag(text: &str, name: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    (0..bytes.len()).find(|&at| {
+        bytes[at..].starts_with(b"</")
+            && bytes[at + 2..]
+                .get(..name.len())
+                .is_some_and(|found| found.eq_ignore_ascii_case(name.as_bytes()))
+            && bytes
+                .get(at + 2 + name.len())
+                .is_none_or(|&after| after == b'>' || after == b'/' || after.is_ascii_whitespace())
+    })
 }
 
 /// Where the start tag at the beginning of `markup` ends: its `>` outside
@@ -335,6 +350,15 @@ mod tests {
             "<p>text</p>"
         );
         assert_eq!(with_markers_as(kept, "<!---->"), kept);
+        // An element whose name begins like a raw-text one is markup; a raw
+        // text ends only at its own end tag, in any case.
+        assert_eq!(
+            with_markers_as(
+                "<title-bar><!></title-bar><script>a</scripts>\"<!>\"</SCRIPT ><!>",
+                "<!---->"
+            ),
+            "<title-bar><!----></title-bar><script>a</scripts>\"<!>\"</SCRIPT ><!---->"
+        );
         assert_eq!(
             with_markers_as("<p><!>1<!>2</p><br><!>", "<!---->"),
             "<p><!---->1<!---->2</p><br><!---->"

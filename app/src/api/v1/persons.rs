@@ -34,9 +34,7 @@ fn is_place(cursor: &str) -> bool {
         && cursor
             .bytes()
             .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-        && (0..cursor.len())
-            .step_by(2)
-            .any(|at| &cursor[at..at + 2] == "01")
+        && cursor.as_bytes().chunks_exact(2).any(|byte| byte == b"01")
 }
 
 /// A published person, as the persons list shows them.

@@ -88,7 +88,7 @@ pub struct MunicipalityDetails {
     responses(
         (status = 200, description = "A page of municipalities", body = MunicipalityPage),
         (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
-        (status = 400, description = "A language, cursor or limit names nothing known", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A language or limit the document does not allow", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "The data cannot be read now", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database cannot be reached just now; try again after `Retry-After` seconds", body = Problem, content_type = "application/problem+json")
     )
@@ -99,9 +99,12 @@ pub async fn municipalities(
     headers: HeaderMap,
 ) -> Response {
     let (q, lang) = or_answer!(asked(read, &headers));
-    let all = or_answer!(on_server::municipalities_in(&state.db, lang)
+    let mut all = or_answer!(on_server::municipalities_in(&state.db, lang)
         .await
         .map_err(failed));
+    // In the cursors' byte order: a database's collation may sort slugs
+    // otherwise (PostgreSQL's en_US ignores hyphens).
+    all.sort_by(|a, b| a.slug.as_str().cmp(b.slug.as_str()));
     let (items, next_cursor) =
         or_answer!(LIST_PAGING.page(all, |m| m.slug.to_string(), q.cursor.as_deref(), q.limit));
     open_json(
@@ -211,7 +214,7 @@ fn term_page(headers: &HeaderMap, q: &PageQuery, all: Vec<Term>) -> Response {
     responses(
         (status = 200, description = "A page of rights categories", body = TermPage),
         (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
-        (status = 400, description = "A language, cursor or limit names nothing known", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A language or limit the document does not allow", body = Problem, content_type = "application/problem+json"),
         (status = 500, description = "The data cannot be read now", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database cannot be reached just now; try again after `Retry-After` seconds", body = Problem, content_type = "application/problem+json")
     )
@@ -244,7 +247,7 @@ pub async fn rights_categories(
     responses(
         (status = 200, description = "A page of statuses", body = TermPage),
         (status = 304, description = "Unchanged since the ETag given in If-None-Match"),
-        (status = 400, description = "A language, cursor or limit names nothing known", body = Problem, content_type = "application/problem+json")
+        (status = 400, description = "A language or limit the document does not allow", body = Problem, content_type = "application/problem+json")
     )
 )]
 pub async fn statuses(
