@@ -469,13 +469,7 @@ pub mod on_server {
         db: &Db,
         lang: Locale,
     ) -> Result<Vec<crate::api::MunicipalityRef>, sqlx::Error> {
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            slug: String,
-            name: String,
-            name_lang: String,
-        }
-        let rows: Vec<Row> = on_pool!(db, |pool| sqlx::query_as(concat!(
+        let rows: Vec<(String, String, String)> = on_pool!(db, |pool| sqlx::query_as(concat!(
             "SELECT DISTINCT m.slug, ",
             translated!("m"."name"),
             " FROM municipalities m JOIN support_actions a ON a.municipality_id = m.id
@@ -486,17 +480,7 @@ pub mod on_server {
         .bind(lang.code())
         .fetch_all(pool)
         .await)?;
-        let mut places = rows
-            .into_iter()
-            .map(|r| {
-                Ok(crate::api::MunicipalityRef {
-                    slug: stored_slug(&r.slug)?,
-                    name: stored_text(r.name, &r.name_lang)?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        places.sort_by_cached_key(|m| crate::api::persons::on_server::name_key(&m.name.text));
-        Ok(places)
+        crate::api::persons::on_server::municipality_choices(rows)
     }
 
     /// One support action of a public person, without its history.

@@ -303,6 +303,24 @@ pub mod on_server {
         deunicode::deunicode(name).to_lowercase()
     }
 
+    /// A filter's municipality choices from (slug, name, the name's
+    /// language) rows, by name.
+    pub fn municipality_choices(
+        rows: impl IntoIterator<Item = (String, String, String)>,
+    ) -> Result<Vec<MunicipalityRef>, sqlx::Error> {
+        let mut municipalities = rows
+            .into_iter()
+            .map(|(slug_text, name, name_lang)| {
+                Ok(MunicipalityRef {
+                    slug: slug(&slug_text)?,
+                    name: stored_text(name, &name_lang)?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        municipalities.sort_by_cached_key(|m| name_key(&m.name.text));
+        Ok(municipalities)
+    }
+
     /// The rights categories of person `only`, or of every person, by person.
     async fn rights_by_person(
         db: &Db,
@@ -736,16 +754,11 @@ pub mod on_server {
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
         countries.sort_by(|a, b| a.code.cmp(&b.code));
-        let mut municipalities = municipalities
-            .into_iter()
-            .map(|m| {
-                Ok(MunicipalityRef {
-                    slug: slug(&m.slug)?,
-                    name: stored_text(m.name, &m.name_lang)?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        municipalities.sort_by_cached_key(|m| name_key(&m.name.text));
+        let municipalities = municipality_choices(
+            municipalities
+                .into_iter()
+                .map(|m| (m.slug, m.name, m.name_lang)),
+        )?;
         Ok(FilterChoices {
             categories,
             statuses: Status::ALL.to_vec(),
