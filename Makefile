@@ -223,3 +223,4 @@ bench: setup postgres haproxy build
 	./end2end/bench/faults.sh
 	./end2end/bench/readers.sh
 	./end2end/bench/feeds.sh
+	./end2end/bench/search.sh

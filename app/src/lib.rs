@@ -62,6 +62,7 @@ use pages::{
     open_data::OpenDataPage,
     persons::{PersonPage, PersonsPage},
     places::{MunicipalityPage, RightsCategoryPage},
+    search::SearchPage,
     signatures::{ConfirmSignaturePage, PrivacyPage, UnsubscribePage, WithdrawSignaturePage},
 };
 
@@ -127,6 +128,7 @@ pub fn App() -> impl IntoView {
                     />
                     <Route path=path!("/rights/:slug") view=RightsCategoryPage ssr=SsrMode::Async />
                     <Route path=path!("/actions") view=ActionsPage ssr=SsrMode::Async />
+                    <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async />
                     <Route path=path!("/actions/:slug") view=SupportActionPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/signatures/confirm")
@@ -156,6 +158,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/:lang/staff/*rest") view=StaffRouter ssr=SsrMode::Async />
                     <Route path=path!("/:lang/persons") view=PersonsPage ssr=SsrMode::Async />
                     <Route path=path!("/:lang/actions") view=ActionsPage ssr=SsrMode::Async />
+                    <Route path=path!("/:lang/search") view=SearchPage ssr=SsrMode::Async />
                     <Route path=path!("/:lang/persons/:slug") view=PersonPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/:lang/municipalities/:slug")

@@ -1,5 +1,6 @@
 //! Plain text from stored rich text, for places that take no markup: a meta
-//! description, a mail, a feed entry's title, name matching. Neutral: pages
+//! description, a mail, a feed entry's title, name matching; and text made
+//! safe where it goes (markup, a query string, a CSV cell). Neutral: pages
 //! and feed sync both use it.
 
 /// Tags go, the few entities the sanitizer writes are read back, whitespace
@@ -26,6 +27,18 @@ pub fn plain_text(html: &str) -> String {
         .replace("&nbsp;", " ")
         .replace("&amp;", "&");
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Percent-encodes a value for a query string (a path to come back to, a
+/// token). RFC 3986's unreserved characters stay as they are: a token
+/// (base64url) comes back as it went out.
+pub fn encode_query(value: &str) -> String {
+    const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    percent_encoding::utf8_percent_encode(value, QUERY_VALUE).to_string()
 }
 
 /// Text safe inside HTML or XML, in element content or a quoted attribute.

@@ -141,6 +141,9 @@ const PUBLIC_PAGES = [
   '/staff/login',
   '/staff/password/forgot',
   '/staff/password?token=unknown',
+  '/search?q=hathloul',
+  '/fr/search?q=d%C3%A9tenues',
+  '/nl/search?q=zzyzx',
 ];
 
 for (const path of PUBLIC_PAGES) {
@@ -156,6 +159,24 @@ for (const path of PUBLIC_PAGES) {
     expect(bad).toEqual([]);
   });
 }
+
+test('the box in the header finds a person by part of a name, and leads to their page', async ({ page, javaScriptEnabled }) => {
+  await open(page, '/fr/actions', javaScriptEnabled);
+  const box = page.locator('header').getByRole('searchbox', { name: 'Rechercher dans les dossiers' });
+  await box.fill('hathl');
+  await box.press('Enter');
+  await expect(page).toHaveURL(/\/fr\/search\?q=hathl$/);
+  await expect(page.locator('.search-hit h2').first()).toHaveText('Loujain al-Hathloul');
+  await expect(page.locator('.search-hit h2 mark').first()).toHaveText('Hathloul');
+  // Words in the reader's language, through its stemmer, with a filter.
+  await page.locator('main').getByRole('searchbox').fill('détenues');
+  await page.locator('main').getByLabel('Statut').selectOption({ label: 'Libéré·e' });
+  await page.locator('main').getByRole('button', { name: 'Rechercher' }).click();
+  await expect(page.locator('.search-hit h2 mark')).toHaveText(['Détenue']);
+  await page.locator('.search-hit h2 a').first().click();
+  await expect(page).toHaveURL(/\/fr\/persons\/loujain-al-hathloul#timeline-heading$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Loujain al-Hathloul');
+});
 
 test('a person page leads to their support action and its progress', async ({ page, javaScriptEnabled }) => {
   await open(page, '/persons/dorgelesse-nguessan', javaScriptEnabled);

@@ -1,6 +1,7 @@
 //! Builds the application: database, router, listener. Tests build it on
 //! port 0 with a fresh database and drive it over real HTTP.
 use crate::configuration::Settings;
+use app::api::search::index::SearchIndex;
 use app::server::{clock, db::Db, guard, outbox, AppState};
 use app::signing::queue::SignQueue;
 use app::{shell, App};
@@ -206,6 +207,7 @@ impl Application {
             ),
         };
         let sign_queue = SignQueue::start(db.clone(), public_url.clone());
+        let search = SearchIndex::start(db.clone());
         let state = AppState {
             leptos_options: leptos_options.clone(),
             db: db.clone(),
@@ -227,7 +229,7 @@ impl Application {
         };
         let limits = state.rate_limits.clone();
         let public_url = state.public_url.clone();
-        let router = router(state, sign_queue, &settings.site_root);
+        let router = router(state, sign_queue, search, &settings.site_root);
         let mailer = settings.mailer()?;
         Ok(Self {
             listener,
@@ -388,6 +390,7 @@ fn open_data_routes() -> Router<AppState> {
             get(api_v1::places::rights_categories),
         )
         .route("/api/v1/statuses", get(api_v1::places::statuses))
+        .route("/api/v1/search", get(api_v1::search::search))
         .route("/api/v1/actions/{slug}", get(api_v1::actions::action))
         .route(
             "/api/v1/actions/{slug}/count",
@@ -443,19 +446,21 @@ fn feed_routes() -> Router<AppState> {
         )
 }
 
-fn router(state: AppState, sign_queue: SignQueue, site_root: &str) -> Router {
+fn router(state: AppState, sign_queue: SignQueue, search: SearchIndex, site_root: &str) -> Router {
     let routes = route_list();
     let hsts = state
         .secure_cookies
         .then(|| HeaderValue::from_static("max-age=31536000"));
     // Given to every page and server function: a fresh CSP nonce, the
-    // signing queue (a feature's own moving part, outside `AppState`), and
-    // the public address pages name themselves by.
+    // signing queue and the search index (features' own moving parts,
+    // outside `AppState`), and the public address pages name themselves by.
     let public_url = app::components::PublicUrl(state.public_url.clone());
     let options = state.leptos_options.clone();
+    let search_for_pages = search.clone();
     let context = move || {
         leptos::nonce::provide_nonce();
         leptos::prelude::provide_context(sign_queue.clone());
+        leptos::prelude::provide_context(search_for_pages.clone());
         leptos::prelude::provide_context(public_url.clone());
         leptos::prelude::provide_context(options.clone());
     };
@@ -539,6 +544,7 @@ fn router(state: AppState, sign_queue: SignQueue, site_root: &str) -> Router {
         ))
         .layer(axum::middleware::from_fn(crate::serve::limit_body_size))
         .layer(axum::middleware::map_request(crate::serve::limit_body_time))
+        .layer(axum::Extension(search))
         .with_state(state)
 }
 

@@ -73,6 +73,7 @@ pub mod home;
 pub mod persons;
 pub mod places;
 pub mod portraits;
+pub mod search;
 #[cfg(feature = "ssr")]
 pub mod v1;
 

@@ -67,12 +67,14 @@ pub fn FilterForm(action: String, names: Vec<String>, children: Children) -> imp
     }
 }
 
-/// The form's fields, as the server renders them.
+/// The form's fields, as the server renders them; `submit`: its button's
+/// text, else "Apply filters".
 #[component]
 pub fn PersonFilterFields(
     locale: Locale,
     choices: FilterChoices,
     selected: PersonFilter,
+    #[prop(optional, into)] submit: Option<String>,
 ) -> impl IntoView {
     let rights = selected
         .rights
@@ -154,7 +156,7 @@ pub fn PersonFilterFields(
                     .collect_view()}
             </select>
         </label>
-        <button type="submit">{locale.t("filters.apply")}</button>
+        <button type="submit">{submit.unwrap_or_else(|| locale.t("filters.apply"))}</button>
     }
 }
 

@@ -25,6 +25,20 @@ pub fn SiteHeader() -> impl IntoView {
                     </li>
                 </ul>
             </nav>
+            <form
+                class="site-search"
+                role="search"
+                method="get"
+                action=locale.path("/search", false)
+            >
+                <input
+                    type="search"
+                    name="q"
+                    aria-label=locale.t("search.label")
+                    maxlength=crate::api::search::QUERY_MAX_CHARS
+                />
+                <button type="submit">{locale.t("search.submit")}</button>
+            </form>
             <LanguageSwitcher />
         </header>
     }

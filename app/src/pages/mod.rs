@@ -1,6 +1,6 @@
 //! The public pages, one module per area: home, persons, places
 //! (municipalities, rights), support actions with the signing form, the
-//! signature links, the privacy notice, the accessibility statement and the
+//! signature links, search, the privacy notice, the accessibility statement and the
 //! open data explained, and the one error view (which
 //! staff pages use too). Every page renders on the server and works with
 //! JavaScript off; the islands in `components` only make it nicer.
@@ -15,6 +15,7 @@ pub mod my_data;
 pub mod open_data;
 pub mod persons;
 pub mod places;
+pub mod search;
 pub mod signatures;
 
 use crate::i18n::Locale;

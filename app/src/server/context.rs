@@ -23,17 +23,7 @@ pub fn request_parts() -> Result<http::request::Parts, AppError> {
 /// type, whose status depends on it).
 pub use crate::error::is_plain_form_post;
 
-/// Percent-encodes a value for a query string (a path to come back to, a
-/// token). RFC 3986's unreserved characters stay as they are: a token
-/// (base64url) comes back as it went out.
-pub fn encode_query(value: &str) -> String {
-    const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'_')
-        .remove(b'.')
-        .remove(b'~');
-    percent_encoding::utf8_percent_encode(value, QUERY_VALUE).to_string()
-}
+pub use crate::text::encode_query;
 
 /// Answers with a redirect to `path`. A path that cannot be a header value
 /// (control characters someone typed into a form) is refused with 400 rather

@@ -2,20 +2,12 @@
 //! with the open actions, `/actions` lists them all with filters, the menu
 //! leads there, and each person card says how many actions are open. Only
 //! actions of public persons are listed. On both backends.
-use crate::helpers::TestApp;
+use crate::helpers::{sql, TestApp};
 use crate::on_both_backends;
 use app::on_pool;
 
 const DORGELESSE: &str = "solidarity-with-dorgelesse-nguessan";
 const VAHID: &str = "solidarity-with-vahid-afkari";
-
-async fn sql(app: &TestApp, statement: &'static str) {
-    on_pool!(&app.store.db, |pool| sqlx::query(statement)
-        .execute(pool)
-        .await
-        .map(|_| ()))
-    .unwrap();
-}
 
 /// Moves an action's closing date to `days` after today (before, if negative).
 async fn closes_in(app: &TestApp, action: &str, days: i64) {

@@ -967,6 +967,15 @@ pub async fn sync_now(app: &TestApp) -> app::feeds::sync::PassReport {
     .unwrap()
 }
 
+/// Runs a statement a test needs as setup, on either backend.
+pub async fn sql(app: &TestApp, statement: &'static str) {
+    app::on_pool!(&app.store.db, |pool| sqlx::query(statement)
+        .execute(pool)
+        .await
+        .map(|_| ()))
+    .unwrap();
+}
+
 /// A number the database answers, for checking what a request changed.
 pub async fn count(app: &TestApp, sql: &'static str) -> i64 {
     app::on_pool!(&app.store.db, |pool| sqlx::query_scalar::<_, i64>(sql)

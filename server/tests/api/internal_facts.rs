@@ -22,6 +22,9 @@ async fn public_copies(app: &TestApp) -> Vec<(String, String)> {
         "/persons/narges-example/feed.atom",
         "/persons/narges-example/feed.json",
         "/municipalities/brussels/feed.atom",
+        // The internal update's title holds "prison"; the published one's "lawyer".
+        "/search?q=prison",
+        "/api/v1/search?q=lawyer",
     ] {
         let page = app.get(path).await;
         assert_eq!(page.status, 200, "{path}");

@@ -28,6 +28,7 @@ mod passwords;
 mod portraits;
 mod render_cache;
 mod schema;
+mod search;
 mod second_factor;
 mod sign_form;
 mod signing;

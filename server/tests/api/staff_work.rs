@@ -2,7 +2,7 @@
 //! server function, adopting a case, support actions and their CSV, status
 //! updates from draft to public timeline with mail to signers, accounts, and
 //! the audit log written with every change.
-use crate::helpers::{count, post_as, record_consent, staff_member, TestApp, PASSWORD};
+use crate::helpers::{count, post_as, record_consent, sql, staff_member, TestApp, PASSWORD};
 use crate::on_both_backends;
 use app::domain::{Permission, Role};
 
@@ -13,6 +13,7 @@ const PUBLIC: &[&str] = &[
     "/api/home_data",
     "/api/list_persons",
     "/api/list_actions",
+    "/api/search",
     "/api/get_person",
     "/api/get_municipality",
     "/api/get_rights_category",
@@ -252,16 +253,6 @@ fn multipart(body: &str) -> reqwest::multipart::Form {
         .fold(reqwest::multipart::Form::new(), |form, (name, value)| {
             form.text(name.to_owned(), value.to_owned())
         })
-}
-
-/// Runs a statement the test needs as setup.
-async fn on_pool_run(app: &TestApp, sql: &'static str) {
-    use app::on_pool;
-    on_pool!(&app.store.db, |pool| sqlx::query(sql)
-        .execute(pool)
-        .await
-        .map(|_| ()))
-    .unwrap();
 }
 
 /// A call as a script would make it (no HTML accepted): status codes, not redirects.
@@ -941,7 +932,7 @@ on_both_backends! {
 
     async fn news_a_signer_asked_for_stops_with_one_click(app: &TestApp) {
         // One address signed two actions for Vahid Afkari, asking for news; another asked too.
-        on_pool_run(app, "INSERT INTO support_actions (person_id, slug, title, body_html, addressee, goal, opens_on, is_open, municipality_id)
+        sql(app, "INSERT INTO support_actions (person_id, slug, title, body_html, addressee, goal, opens_on, is_open, municipality_id)
             SELECT person_id, 'second-for-vahid', 'Second', '<p>B</p>', 'A', 10, opens_on, TRUE, municipality_id
               FROM support_actions WHERE slug = 'solidarity-with-vahid-afkari'").await;
         for (action, email) in [("solidarity-with-vahid-afkari", "keep@example.org"), ("second-for-vahid", "Keep@Example.org"), ("second-for-vahid", "other@example.org")] {
@@ -952,7 +943,7 @@ on_both_backends! {
             ]).await;
             assert_eq!(signed.status, 302);
         }
-        on_pool_run(app, "UPDATE signatures SET state = 'confirmed', confirmed_at = 1").await;
+        sql(app, "UPDATE signatures SET state = 'confirmed', confirmed_at = 1").await;
         let comms = staff_member(app, "comms@brussels.example", Role::Comms, None).await;
         let publish = |title: &'static str| {
             let comms = comms.clone();
@@ -993,7 +984,7 @@ on_both_backends! {
 
         // The address's older signature is anonymised (its action closed long
         // ago): the link, and the retention pass, still serve the other one.
-        on_pool_run(app, "UPDATE signatures SET name = '', email_hash = 'anonymised:' || id, email_sealed = NULL, keep_informed = FALSE, anonymised = TRUE
+        sql(app, "UPDATE signatures SET name = '', email_hash = 'anonymised:' || id, email_sealed = NULL, keep_informed = FALSE, anonymised = TRUE
                             WHERE id = (SELECT MIN(id) FROM signatures)").await;
         let links = count(app, "SELECT COUNT(*) FROM unsubscribe_links").await;
         app::signing::retention::apply_retention(&app.store.db, 180, app::server::clock::now()).await.unwrap();
@@ -1034,7 +1025,7 @@ on_both_backends! {
         assert_eq!(app.client.post(format!("{}/api/unsubscribe?token=nothing", app.address)).send().await.unwrap().status().as_u16(), 404);
 
         // Once no signature of an address keeps its personal data, its links go.
-        on_pool_run(app, "UPDATE signatures SET name = '', email_hash = 'anonymised:' || id, email_sealed = NULL, keep_informed = FALSE, anonymised = TRUE").await;
+        sql(app, "UPDATE signatures SET name = '', email_hash = 'anonymised:' || id, email_sealed = NULL, keep_informed = FALSE, anonymised = TRUE").await;
         app::signing::retention::apply_retention(&app.store.db, 180, app::server::clock::now()).await.unwrap();
         assert_eq!(count(app, "SELECT COUNT(*) FROM unsubscribe_links").await, 0);
     }

@@ -153,7 +153,8 @@ on_both_backends! {
             "/", "/persons", "/fr/persons", "/actions", "/nl/actions", "/municipalities/brussels", "/api/v1/persons",
             "/api/v1/municipalities/brussels", "/data/persons.csv", "/data/timeline.csv",
             "/data/actions.csv", "/data/signature-history.csv", "/feed.atom", "/feed.json",
-            "/nl/feed.atom", "/municipalities/brussels/feed.atom",
+            "/nl/feed.atom", "/municipalities/brussels/feed.atom", "/search?q=vahid",
+            "/api/v1/search?q=vahid&lang=fr",
         ];
         for path in lists.iter().chain(&[
             "/persons/vahid-afkari", "/actions/solidarity-with-vahid-afkari",

@@ -17,7 +17,7 @@ const VNU: &str = concat!(
 const MOST_PAGES: usize = 400;
 
 /// Where a visitor starts, and what no public page links to.
-const SEEDS: [&str; 12] = [
+const SEEDS: [&str; 16] = [
     "/",
     "/fr",
     "/nl",
@@ -30,6 +30,11 @@ const SEEDS: [&str; 12] = [
     "/my-data/view?token=not-a-token",
     "/staff/login",
     "/nl/staff/login",
+    // Search: hits with marked words, none, a page that is not there.
+    "/search?q=hathloul",
+    "/fr/search?q=d%C3%A9tenues",
+    "/nl/search?q=zzyzx",
+    "/search?q=arrest&page=99",
 ];
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 //! server refuses. Each constraint is read from the definition the server
 //! checks with — the languages, the vocabularies, the slug's pattern, the
 //! paging's limits — so the two cannot drift apart.
-use super::{Paging, HISTORY_PAGING, LIST_PAGING};
+use super::{Paging, HISTORY_PAGING, LIST_PAGING, SEARCH_PAGING};
 use crate::domain::{CountryCode, RightsCategory, Slug, Status};
 use crate::i18n::Locale;
 use utoipa::openapi::path::ParameterIn;
@@ -12,6 +12,9 @@ use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 /// What a cursor of the persons list looks like: hex bytes, the name's
 /// and the slug's, `01` between them (`persons::is_place` checks it).
 pub(crate) const PLACE_PATTERN: &str = "^(?:[0-9a-f]{2})*01(?:[0-9a-f]{2})*$";
+
+/// What a cursor of search hits looks like: a number, read as `usize`.
+pub(crate) const SEARCH_CURSOR_PATTERN: &str = "^[0-9]{1,4}$";
 
 fn one_of(values: impl IntoIterator<Item = &'static str>) -> Object {
     ObjectBuilder::new()
@@ -71,6 +74,15 @@ pub fn list_limit() -> Object {
 
 pub fn history_limit() -> Object {
     limit(&HISTORY_PAGING)
+}
+
+pub fn search_limit() -> Object {
+    limit(&SEARCH_PAGING)
+}
+
+/// A place in the hits' order: how many came before.
+pub fn search_cursor() -> Object {
+    matching(SEARCH_CURSOR_PATTERN).build()
 }
 
 /// Every path's `{slug}` is a slug (utoipa takes a path parameter's

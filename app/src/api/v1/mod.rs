@@ -25,6 +25,7 @@ pub mod actions;
 mod contract;
 pub mod persons;
 pub mod places;
+pub mod search;
 
 /// How long anyone may keep a response: counts move, so not long.
 const CACHE: &str = "public, max-age=60";
@@ -47,7 +48,8 @@ const CACHE: &str = "public, max-age=60";
         actions::action,
         actions::action_count,
         actions::history,
-        actions::places
+        actions::places,
+        search::search
     ),
     modifiers(&PathSlugs)
 )]
@@ -258,7 +260,26 @@ pub(crate) const HISTORY_PAGING: Paging = Paging {
     max: 1000,
 };
 
+/// Search hits, best first; a cursor is a place in that order (a number).
+pub(crate) const SEARCH_PAGING: Paging = Paging {
+    default: crate::api::search::PAGE_SIZE,
+    max: 50,
+};
+
 impl Paging {
+    /// How many items a page holds: `limit`, else the default; the problem
+    /// to answer when it is out of bounds.
+    pub fn limit(&self, limit: Option<usize>) -> Result<usize, Response> {
+        let limit = limit.unwrap_or(self.default);
+        if !(1..=self.max).contains(&limit) {
+            return Err(problem(
+                StatusCode::BAD_REQUEST,
+                format!("limit is from 1 to {}", self.max),
+            ));
+        }
+        Ok(limit)
+    }
+
     /// The page after `cursor`, with the cursor of the next page if there
     /// is one. `all` is the whole list in the order of `key`.
     pub fn page<T>(
@@ -268,13 +289,7 @@ impl Paging {
         cursor: Option<&str>,
         limit: Option<usize>,
     ) -> Result<(Vec<T>, Option<String>), Response> {
-        let limit = limit.unwrap_or(self.default);
-        if !(1..=self.max).contains(&limit) {
-            return Err(problem(
-                StatusCode::BAD_REQUEST,
-                format!("limit is from 1 to {}", self.max),
-            ));
-        }
+        let limit = self.limit(limit)?;
         let start = match cursor.filter(|c| !c.is_empty()) {
             None => 0,
             Some(cursor) => all.partition_point(|item| key(item).as_str() <= cursor),

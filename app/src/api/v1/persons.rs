@@ -229,6 +229,29 @@ impl super::Asks for PersonsQuery {
     }
 }
 
+/// The persons list's filters as a query gives them (`rights`, `status`,
+/// `country`, `municipality`), or the problem to answer.
+pub(crate) fn person_filter(
+    rights: Option<&str>,
+    status: Option<&str>,
+    country: Option<&str>,
+    municipality: Option<&str>,
+) -> Result<PersonFilter, Response> {
+    PersonFilter::parse(|name| match name {
+        "rights" => rights,
+        "status" => status,
+        "country" => country,
+        "municipality" => municipality,
+        _ => None,
+    })
+    .map_err(|e| {
+        problem(
+            StatusCode::BAD_REQUEST,
+            format!("{}={:?} names nothing known", e.field, e.value),
+        )
+    })
+}
+
 /// Published persons, filtered as on `/persons`, by name, a page at a time.
 #[utoipa::path(
     get,
@@ -248,22 +271,12 @@ pub async fn persons(
     headers: HeaderMap,
 ) -> Response {
     let (q, lang) = or_answer!(asked(read, &headers));
-    let filter = PersonFilter::parse(|name| match name {
-        "rights" => q.rights.as_deref(),
-        "status" => q.status.as_deref(),
-        "country" => q.country.as_deref(),
-        "municipality" => q.municipality.as_deref(),
-        _ => None,
-    });
-    let filter = match filter {
-        Ok(filter) => filter,
-        Err(e) => {
-            return problem(
-                StatusCode::BAD_REQUEST,
-                format!("{}={:?} names nothing known", e.field, e.value),
-            )
-        }
-    };
+    let filter = or_answer!(person_filter(
+        q.rights.as_deref(),
+        q.status.as_deref(),
+        q.country.as_deref(),
+        q.municipality.as_deref()
+    ));
     let all = or_answer!(on_server::list(&state.db, &filter, lang)
         .await
         .map_err(failed));
