@@ -81,6 +81,10 @@ on_both_backends! {
             assert!(page.texts(".search-hit h2 mark").iter().any(|m| m == "Détenue"), "{path}");
             assert_eq!(page.texts(".search-hit .hit-kind").first().map(String::as_str), Some("Chronologie"));
         }
+        // A word of the text and a word of the name: what is about her.
+        let about = titles(app, "/fr/search?q=d%C3%A9tenue+hathl").await;
+        assert!(about.iter().any(|t| t == "Détenue"), "{about:?}");
+        assert!(!about.iter().any(|t| t == "Raif Badawi"), "{about:?}");
         // English: "arrest" meets "First arrested"; Dutch: "gearresteerde"
         // meets "Voor het eerst gearresteerd".
         let en = titles(app, "/search?q=arrest").await;
@@ -122,7 +126,8 @@ on_both_backends! {
                   SELECT id, 2026, 'Her family lives at a secret address', FALSE, TRUE, 'en' FROM persons WHERE slug = 'zorah-example'").await;
         sql(app, "INSERT INTO status_events (person_id, occurred_year, title, body_html, is_published, original_language)
                   SELECT id, 2026, 'Hearing <script>alert(1)</script> postponed', '<p>The hearing was postponed again.</p>', TRUE, 'en' FROM persons WHERE slug = 'zorah-example'").await;
-        assert_eq!(titles(app, "/search?q=zorah").await, ["Zorah Example"]);
+        // Her first, then what is public about her.
+        assert_eq!(titles(app, "/search?q=zorah").await, ["Zorah Example", "Hearing <script>alert(1)</script> postponed"]);
         assert_eq!(titles(app, "/search?q=sample").await, ["Zorah Example"]);
         for q in ["ward", "draft", "secret", "family"] {
             assert!(titles(app, &format!("/search?q={q}")).await.is_empty(), "{q}");

@@ -7,10 +7,11 @@
 //! which. Every text goes into the field of the language it is written in,
 //! analysed with that language's stop words and stemmer, then folded to
 //! ASCII, so that "detenue" and "détenue" meet; names go into `names`,
-//! folded and lowercased but not stemmed. A query is analysed once per field:
-//! each of its words must match somewhere (its name, or a stemmed word in
-//! any of the three languages), except words that are stop words in one of
-//! them ("la", "de"), which only rank.
+//! folded and lowercased but not stemmed; an event or an action also carries
+//! its person's name (`person`), weighed less than the person's own. A query
+//! is analysed once per field: each of its words must match somewhere (a
+//! name, or a stemmed word in any of the three languages), except words that
+//! are stop words in one of them ("la", "de"), which only rank.
 use super::documents::{self, Document, Facets, Key};
 use super::{Marked, SearchHit, SearchQuery, SearchResults, MOST_HITS};
 use crate::i18n::Locale;
@@ -66,6 +67,8 @@ struct Fields {
     key: Field,
     reader: Field,
     names: Field,
+    /// The name of the person an event or an action is about.
+    person: Field,
     en: Field,
     fr: Field,
     nl: Field,
@@ -141,6 +144,7 @@ fn schema() -> (Schema, Fields) {
         key: schema.add_text_field("key", STRING | STORED),
         reader: schema.add_text_field("reader", STRING),
         names: schema.add_text_field(NAMES, text(NAMES, false)),
+        person: schema.add_text_field("person", text(NAMES, false)),
         en: schema.add_text_field("en", text("en", true)),
         fr: schema.add_text_field("fr", text("fr", true)),
         nl: schema.add_text_field("nl", text("nl", true)),
@@ -176,6 +180,9 @@ fn build(
         out.add_text(fields.reader, reader.code());
         for name in &doc.names {
             out.add_text(fields.names, name);
+        }
+        if doc.key.kind != super::HitKind::Person {
+            out.add_text(fields.person, &doc.person_name);
         }
         for text in std::iter::once(&doc.title).chain(&doc.texts) {
             out.add_text(fields.text(text.lang), &text.text);
@@ -262,6 +269,22 @@ fn query_of(
             // A name mistyped by a letter: "Hatloul".
             if length >= 5 {
                 alternatives.push((Occur::Should, Box::new(FuzzyTermQuery::new(term, 1, true))));
+            }
+            // What is about the person: "détenue hathloul" finds her
+            // timeline's "Détenue", below the person herself.
+            let about = Term::from_field_text(fields.person, &name);
+            alternatives.push((
+                Occur::Should,
+                boosted(
+                    Box::new(TermQuery::new(about.clone(), IndexRecordOption::WithFreqs)),
+                    0.5,
+                ),
+            ));
+            if length >= 2 {
+                alternatives.push((
+                    Occur::Should,
+                    boosted(Box::new(FuzzyTermQuery::new_prefix(about, 0, true)), 0.25),
+                ));
             }
         }
         let mut stop_word = false;
