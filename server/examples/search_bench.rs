@@ -53,11 +53,14 @@ impl Draw {
 
     fn name(&mut self) -> String {
         let mut word = || {
-            let mut w: String = (0..2 + self.next(2))
+            let w: String = (0..2 + self.next(2))
                 .map(|_| SYLLABLES[self.next(SYLLABLES.len())])
                 .collect();
-            w[..1].make_ascii_uppercase();
-            w
+            let mut letters = w.chars();
+            letters
+                .next()
+                .map(|first| first.to_uppercase().chain(letters).collect::<String>())
+                .unwrap_or_default()
         };
         format!("{} {}", word(), word())
     }

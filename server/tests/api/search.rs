@@ -44,8 +44,8 @@ on_both_backends! {
             ("/search?q=hath", "Loujain al-Hathloul"),
             // A letter off.
             ("/search?q=hatloul", "Loujain al-Hathloul"),
-            // Her alias, written as one word.
-            ("/nl/search?q=alhathloul", "Loujain al-Hathloul"),
+            // Decomposed: "i" and a combining diaeresis.
+            ("/nl/search?q=Louja%CC%88in", "Loujain al-Hathloul"),
             ("/search?q=n%27guessan", "Dorgelesse N'guessan"),
             ("/search?q=nguessan", "Dorgelesse N'guessan"),
             ("/fr/search?q=Raif", "Raif Badawi"),
@@ -113,8 +113,8 @@ on_both_backends! {
                   VALUES ('zorah-example', 'Zorah Example', '<p>A quiet case</p>', FALSE)").await;
         sql(app, "INSERT INTO person_aliases (person_id, alias)
                   SELECT id, 'Zorah Sample' FROM persons WHERE slug = 'zorah-example'").await;
-        // A private person: not by name, alias or summary.
-        for q in ["zorah", "sample", "quiet"] {
+        // A private person: not by name or summary.
+        for q in ["zorah", "quiet"] {
             assert!(titles(app, &format!("/search?q={q}")).await.is_empty(), "{q}");
             assert!(api_paths(app, &format!("/api/v1/search?q={q}")).await.is_empty(), "{q}");
         }
@@ -128,7 +128,9 @@ on_both_backends! {
                   SELECT id, 2026, 'Hearing <script>alert(1)</script> postponed', '<p>The hearing was postponed again.</p>', TRUE, 'en' FROM persons WHERE slug = 'zorah-example'").await;
         // Her first, then what is public about her.
         assert_eq!(titles(app, "/search?q=zorah").await, ["Zorah Example", "Hearing <script>alert(1)</script> postponed"]);
-        assert_eq!(titles(app, "/search?q=sample").await, ["Zorah Example"]);
+        // Never by an alias: kept to recognise her in partner feeds, it may
+        // be the name a pseudonym protects.
+        assert!(titles(app, "/search?q=sample").await.is_empty());
         for q in ["ward", "draft", "secret", "family"] {
             assert!(titles(app, &format!("/search?q={q}")).await.is_empty(), "{q}");
         }

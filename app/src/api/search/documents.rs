@@ -1,5 +1,6 @@
 //! What search may find, read from the database: public persons (their
-//! names, aliases and summary unless staff keep it internal), the published
+//! name, and their summary unless staff keep it internal; not their
+//! aliases), the published
 //! events of public persons (never an internal one), and the support actions
 //! of public persons; each in a reader's language, translated where a
 //! translation exists. The same readings build the index (`everything`) and
@@ -63,7 +64,7 @@ pub struct Document {
     /// The rest of what it says, as plain text: a person's summary; an
     /// event's text and source; an action's text and addressee.
     pub texts: Vec<LangText>,
-    /// What a person is found by besides their texts: their name and aliases.
+    /// What a person is found by besides their texts: their name.
     pub names: Vec<String>,
 }
 
@@ -158,11 +159,6 @@ const ACTIONS: &str = concat!(
     " WHERE p.is_public AND ($2 IS NULL OR a.id = $2)"
 );
 
-/// Aliases of public persons (`$1`: that one's only).
-const ALIASES: &str = "SELECT a.person_id, a.alias FROM person_aliases a
-                         JOIN persons p ON p.id = a.person_id
-                        WHERE p.is_public AND ($1 IS NULL OR p.id = $1)";
-
 /// The rows `sql` reads in `lang` (`$1`), all or only `only`'s (`$2`).
 async fn rows_of<R>(
     db: &Db,
@@ -185,22 +181,16 @@ where
 
 async fn persons(db: &Db, lang: Locale, only: Option<i64>) -> Result<Vec<Document>, sqlx::Error> {
     let rows: Vec<PersonRow> = rows_of(db, PERSONS, lang, only).await?;
-    let aliases: Vec<(i64, String)> = on_pool!(db, |pool| sqlx::query_as(ALIASES)
-        .bind(only)
-        .fetch_all(pool)
-        .await)?;
-    let mut aliases_of: HashMap<i64, Vec<String>> = HashMap::new();
-    for (person, alias) in aliases {
-        aliases_of.entry(person).or_default().push(alias);
-    }
     rows.into_iter()
         .map(|row| {
             let summary = match row.summary.filter(|_| !row.summary_internal) {
                 Some(html) => vec![stored_text(plain_text(&html), &row.summary_lang)?],
                 None => Vec::new(),
             };
-            let mut names = vec![row.full_name.clone()];
-            names.extend(aliases_of.remove(&row.id).unwrap_or_default());
+            // Not the aliases: kept to recognise the person in partner
+            // feeds, published nowhere, and no consent covers them (one may
+            // be the name a pseudonym protects).
+            let names = vec![row.full_name.clone()];
             Ok(Document {
                 key: Key {
                     kind: HitKind::Person,
@@ -315,7 +305,7 @@ pub async fn current(db: &Db, key: Key, lang: Locale) -> Result<Option<Document>
 /// The filters' values of every public person, read as the persons list
 /// reads them: the current status, the country unless internal, the rights
 /// at stake, the municipalities whose adoption lasts.
-async fn facets(db: &Db) -> Result<HashMap<i64, Facets>, sqlx::Error> {
+pub async fn facets(db: &Db) -> Result<HashMap<i64, Facets>, sqlx::Error> {
     let people: Vec<(i64, Option<String>, Option<String>)> = on_pool!(db, |pool| {
         sqlx::query_as(concat!(
             "SELECT p.id, ",

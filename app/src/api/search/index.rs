@@ -34,6 +34,13 @@ use tantivy::{Index, IndexReader, Searcher, TantivyDocument, Term};
 /// the index it has: a rebuild of the demo takes milliseconds, one of tens
 /// of thousands of persons seconds (BENCHMARKS.md, "Search").
 const WAIT_FOR_REBUILD: Duration = Duration::from_secs(1);
+/// How long a search waits for the very first index of the instance.
+const WAIT_FOR_FIRST_BUILD: Duration = Duration::from_secs(10);
+/// After a rebuild failed, how long searches answer from the last index
+/// before one tries again (a read that fails fails for a while).
+const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(10);
+/// The words of a query read, the first ones, each once.
+const MOST_WORDS: usize = 12;
 /// What the single indexing thread may hold before it writes a segment.
 const INDEXING_BUDGET: usize = 50_000_000;
 /// Longer words are no words (a pasted address, a hash).
@@ -53,6 +60,9 @@ struct Inner {
     built: RwLock<Option<Arc<Built>>>,
     /// Held by the one rebuild under way.
     rebuilding: tokio::sync::Mutex<()>,
+    /// Told when a rebuild ends, built or failed: the searches waiting for it.
+    rebuilt: tokio::sync::Notify,
+    last_failure: std::sync::Mutex<Option<std::time::Instant>>,
 }
 
 /// An index as built under one content version.
@@ -244,7 +254,12 @@ fn query_of(
     };
     let mut words_clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut any_required = false;
-    for word in words(&q.text) {
+    let mut seen = std::collections::HashSet::new();
+    let read = words(&q.text)
+        .into_iter()
+        .filter(|word| seen.insert(word.to_lowercase()))
+        .take(MOST_WORDS);
+    for word in read {
         let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for name in tokens(manager, NAMES, &word) {
             let term = Term::from_field_text(fields.names, &name);
@@ -358,6 +373,8 @@ impl SearchIndex {
                 db,
                 built: RwLock::new(None),
                 rebuilding: tokio::sync::Mutex::new(()),
+                rebuilt: tokio::sync::Notify::new(),
+                last_failure: std::sync::Mutex::new(None),
             }),
         }
     }
@@ -365,12 +382,7 @@ impl SearchIndex {
     /// An index for the instance on `db`, built in the background from now.
     pub fn start(db: Db) -> Self {
         let index = Self::new(db);
-        let first = index.clone();
-        tokio::spawn(async move {
-            if let Err(error) = first.rebuild().await {
-                tracing::warn!(%error, "search index: the first build failed; the next search tries again");
-            }
-        });
+        index.start_rebuild();
         index
     }
 
@@ -386,6 +398,36 @@ impl SearchIndex {
     /// comes from a rebuild that was under way).
     pub async fn rebuild(&self) -> Result<Option<BuildReport>, sqlx::Error> {
         let _one_at_a_time = self.inner.rebuilding.lock().await;
+        let built = self.build_now().await;
+        if let Err(error) = &built {
+            tracing::warn!(%error, "search index: a rebuild failed; searches answer from the last index");
+            *self
+                .inner
+                .last_failure
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = Some(std::time::Instant::now());
+        }
+        self.inner.rebuilt.notify_waiters();
+        built
+    }
+
+    /// A rebuild in the background unless one is under way or one failed
+    /// a moment ago.
+    fn start_rebuild(&self) {
+        let failed_lately = self
+            .inner
+            .last_failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some_and(|at| at.elapsed() < RETRY_AFTER_FAILURE);
+        if failed_lately || self.inner.rebuilding.try_lock().is_err() {
+            return;
+        }
+        let index = self.clone();
+        tokio::spawn(async move { index.rebuild().await });
+    }
+
+    async fn build_now(&self) -> Result<Option<BuildReport>, sqlx::Error> {
         // Read before the documents: the index is never labelled newer
         // than what it holds.
         let version = crate::server::render_cache::content_version(&self.inner.db).await?;
@@ -418,37 +460,36 @@ impl SearchIndex {
             reader,
             fields,
         }));
+        *self
+            .inner
+            .last_failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = None;
         Ok(Some(report))
     }
 
-    /// The index to answer from: the current one, else the one a rebuild
-    /// makes within `WAIT_FOR_REBUILD`, else (a long rebuild) the last one.
-    async fn current(&self) -> Result<Arc<Built>, sqlx::Error> {
+    /// The index to answer from, and whether it is older than the content:
+    /// the current one, else the one the rebuild under way makes within
+    /// `WAIT_FOR_REBUILD`, else the last one.
+    async fn current(&self) -> Result<(Arc<Built>, bool), sqlx::Error> {
         let version = crate::server::render_cache::content_version(&self.inner.db).await?;
-        let built = self.built();
-        if let Some(built) = &built {
-            if built.version == version {
-                return Ok(built.clone());
-            }
+        if let Some(built) = self.built().filter(|b| b.version >= version) {
+            return Ok((built, false));
         }
-        let rebuild = {
-            let index = self.clone();
-            tokio::spawn(async move { index.rebuild().await })
+        let rebuilt = self.inner.rebuilt.notified();
+        self.start_rebuild();
+        let wait = if self.built().is_some() {
+            WAIT_FOR_REBUILD
+        } else {
+            WAIT_FOR_FIRST_BUILD
         };
-        let Some(old) = built else {
-            // None yet: wait for the first.
-            rebuild
-                .await
-                .map_err(|e| sqlx::Error::Protocol(format!("search index build stopped: {e}")))??;
-            return self
-                .built()
-                .ok_or_else(|| sqlx::Error::Protocol("no search index".into()));
-        };
-        // A rebuild still under way goes on; the next search finds it done.
-        if let Ok(Ok(Err(error))) = tokio::time::timeout(WAIT_FOR_REBUILD, rebuild).await {
-            tracing::warn!(%error, "search index: a rebuild failed");
-        }
-        Ok(self.built().unwrap_or(old))
+        // A rebuild still under way goes on; a later search finds it done.
+        let _ = tokio::time::timeout(wait, rebuilt).await;
+        let built = self
+            .built()
+            .ok_or_else(|| sqlx::Error::Protocol("the search index is not built yet".into()))?;
+        let stale = built.version < version;
+        Ok((built, stale))
     }
 
     /// The hits from `offset` on, at most `limit`, best first; each read
@@ -467,7 +508,7 @@ impl SearchIndex {
         if offset >= MOST_HITS {
             return Ok(none);
         }
-        let built = self.current().await?;
+        let (built, stale) = self.current().await?;
         let searcher = built.reader.searcher();
         let manager = searcher.index().tokenizers().clone();
         let Some(query) = query_of(&manager, &built.fields, q, reader) else {
@@ -482,9 +523,8 @@ impl SearchIndex {
                     .order_by_score(),
             )
             .map_err(search_failed)?;
-        let more = found.len() > take && offset + take < MOST_HITS;
-        let mut keys = Vec::with_capacity(take);
-        for (_, address) in found.into_iter().take(take) {
+        let mut keys = Vec::with_capacity(found.len());
+        for (_, address) in found {
             let doc: TantivyDocument = searcher.doc(address).map_err(search_failed)?;
             if let Some(key) = doc
                 .get_first(built.fields.key)
@@ -494,16 +534,64 @@ impl SearchIndex {
                 keys.push(key);
             }
         }
-        let marker = Marker::new(&searcher, &manager, &query, &built.fields, &q.text)?;
-        let mut hits = Vec::with_capacity(keys.len());
+        // Each read again: gone since the index was built, not shown.
+        let mut docs = Vec::with_capacity(keys.len());
         for key in keys {
-            // Gone since the index was built: not shown.
             if let Some(doc) = documents::current(&self.inner.db, key, reader).await? {
-                hits.push(marker.hit(doc, reader));
+                docs.push(doc);
             }
         }
+        if stale {
+            docs = still_found(&self.inner.db, docs, q, reader).await?;
+        }
+        let more = docs.len() > take && offset + take < MOST_HITS;
+        let marker = Marker::new(&searcher, &manager, &query, &built.fields, &q.text)?;
+        let hits = docs
+            .into_iter()
+            .take(take)
+            .map(|doc| marker.hit(doc, reader))
+            .collect();
         Ok(SearchResults { hits, more })
     }
+}
+
+/// Of `docs` (read now, in the order found by an index older than the
+/// content), those the same query finds in what they are now, with the
+/// persons' filters as they are now: an index of them alone decides, with
+/// the same analysers and query. So a name changed, a summary or a country
+/// made internal, a status no longer current finds nothing any more.
+async fn still_found(
+    db: &Db,
+    docs: Vec<Document>,
+    q: &SearchQuery,
+    reader: Locale,
+) -> Result<Vec<Document>, sqlx::Error> {
+    if docs.is_empty() {
+        return Ok(docs);
+    }
+    let facets = documents::facets(db).await?;
+    let readings: Vec<(Locale, Document)> = docs.iter().map(|d| (reader, d.clone())).collect();
+    let (index, fields) = build(&readings, &facets).map_err(search_failed)?;
+    let searcher = index.searcher();
+    let manager = searcher.index().tokenizers().clone();
+    let Some(query) = query_of(&manager, &fields, q, reader) else {
+        return Ok(Vec::new());
+    };
+    let mut kept = std::collections::HashSet::new();
+    for (_, address) in searcher
+        .search(&query, &TopDocs::with_limit(docs.len()).order_by_score())
+        .map_err(search_failed)?
+    {
+        let doc: TantivyDocument = searcher.doc(address).map_err(search_failed)?;
+        if let Some(key) = doc
+            .get_first(fields.key)
+            .and_then(|v| v.as_str())
+            .and_then(Key::decode)
+        {
+            kept.insert(key);
+        }
+    }
+    Ok(docs.into_iter().filter(|d| kept.contains(&d.key)).collect())
 }
 
 fn search_failed(error: tantivy::TantivyError) -> sqlx::Error {

@@ -1,6 +1,6 @@
 //! Search across the three languages (issue 31): the box on every public
-//! page, `/search` and `/api/v1/search`. It finds persons by their names and
-//! aliases (any case, any accents, the start of a word), and the texts of
+//! page, `/search` and `/api/v1/search`. It finds persons by their names
+//! (any case, any accents, the start of a word, a letter off), and the texts of
 //! persons, timelines and support actions in each text's own language, with
 //! that language's stemmer: "détenue" finds "détenues", "arrested" finds
 //! "arrest".
@@ -9,8 +9,10 @@
 //! is built from `documents` (public persons, published events, the support
 //! actions of public persons), and every hit is read again from the database
 //! before it is shown (`documents::current`), so a case unpublished or taken
-//! down a moment ago is not found even by an index built before. The
-//! excerpt is cut from that fresh reading, never from the index.
+//! down a moment ago is not found even by an index built before; when the
+//! index is older than the content, the hits must also still match the
+//! query and filters as they are now (`index::still_found`). The excerpt is
+//! cut from that fresh reading, never from the index.
 //!
 //! The engine is tantivy, in memory, one index per instance (`index`),
 //! rebuilt at start and whenever `content_version` (the number the render
@@ -122,8 +124,11 @@ pub struct SearchQuery {
 impl SearchQuery {
     /// The words as typed, trimmed and cut to `QUERY_MAX_CHARS`.
     pub fn new(text: &str, filter: PersonFilter) -> Self {
+        use unicode_normalization::UnicodeNormalization;
+        // Composed, as stored texts are: "é" typed as "e" and an accent
+        // still meets "é".
         SearchQuery {
-            text: text.trim().chars().take(QUERY_MAX_CHARS).collect(),
+            text: text.trim().nfc().take(QUERY_MAX_CHARS).collect(),
             filter,
         }
     }
@@ -149,8 +154,10 @@ pub struct SearchPage {
 pub async fn search(query: SearchQuery, page: usize, lang: Locale) -> Result<SearchPage, AppError> {
     let db = crate::server::context::db()?;
     let index = use_context::<index::SearchIndex>().ok_or(AppError::Internal)?;
+    // Called directly, the function gets what a script sends: cut again.
+    let query = SearchQuery::new(&query.text, query.filter);
     let results = index
-        .search(&query, lang, page * PAGE_SIZE, PAGE_SIZE)
+        .search(&query, lang, page.saturating_mul(PAGE_SIZE), PAGE_SIZE)
         .await?;
     let choices = super::persons::on_server::filter_choices(&db, lang).await?;
     Ok(SearchPage { results, choices })
