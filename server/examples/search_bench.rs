@@ -234,15 +234,36 @@ async fn main() {
                 },
             ),
         };
-        asked.push((SearchQuery::new(&text, filter), lang));
+        asked.push((SearchQuery::new(&text, filter), lang, n % 5));
     }
     let mut times = Vec::with_capacity(asked.len());
+    let mut by_kind: Vec<Vec<Duration>> = vec![Vec::new(); 5];
     let mut found = 0;
-    for (query, lang) in &asked {
+    for (query, lang, kind) in &asked {
         let at = Instant::now();
         let results = index.search(query, *lang, 0, 20).await.expect("search");
         times.push(at.elapsed());
+        by_kind[*kind].push(at.elapsed());
         found += results.hits.len();
+    }
+    for (kind, mut kind_times) in [
+        "surname",
+        "start of a surname",
+        "a word",
+        "two English words",
+        "a French word, status filter",
+    ]
+    .into_iter()
+    .zip(by_kind)
+    {
+        kind_times.sort();
+        if !kind_times.is_empty() {
+            println!(
+                "query\t{kind}\tp50 {:.2} ms\tp99 {:.2} ms",
+                percentile(&kind_times, 0.5),
+                percentile(&kind_times, 0.99)
+            );
+        }
     }
     times.sort();
     println!(

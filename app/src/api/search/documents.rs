@@ -119,17 +119,24 @@ struct ActionRow {
     addressee_lang: String,
 }
 
-/// Public persons (`$2`: that one only), their summary in `$1`.
-const PERSONS: &str = concat!(
+/// Public persons, their summary in `$1`.
+macro_rules! persons_sql {
+    () => {
+        concat!(
     "SELECT p.id, p.slug, p.full_name, ",
     translated!("p"."summary"),
     ", p.summary_internal FROM persons p",
     translation_join!("person_translations"."person_id", "p"."summary", "$1"),
-    " WHERE p.is_public AND ($2 IS NULL OR p.id = $2)"
-);
+    " WHERE p.is_public"
+)
+    };
+}
+const PERSONS: (&str, &str) = (persons_sql!(), concat!(persons_sql!(), " AND p.id = $2"));
 
-/// Published, not internal, events of public persons (`$2`: that one only).
-const EVENTS: &str = concat!(
+/// Published, not internal, events of public persons.
+macro_rules! events_sql {
+    () => {
+        concat!(
     "SELECT e.id, e.person_id, p.slug AS person_slug, p.full_name AS person_name,
             e.occurred_year, e.occurred_month, e.occurred_day, ",
     translated!("e"."title"),
@@ -141,11 +148,16 @@ const EVENTS: &str = concat!(
     translation_join!("status_event_translations"."status_event_id", "e"."title", "$1"),
     translation_join!("status_event_translations"."status_event_id", "e"."body_html", "$1"),
     translation_join!("status_event_translations"."status_event_id", "e"."source_title", "$1"),
-    " WHERE e.is_published AND NOT e.is_internal AND p.is_public AND ($2 IS NULL OR e.id = $2)"
-);
+    " WHERE e.is_published AND NOT e.is_internal AND p.is_public"
+)
+    };
+}
+const EVENTS: (&str, &str) = (events_sql!(), concat!(events_sql!(), " AND e.id = $2"));
 
-/// Support actions of public persons (`$2`: that one only).
-const ACTIONS: &str = concat!(
+/// Support actions of public persons.
+macro_rules! actions_sql {
+    () => {
+        concat!(
     "SELECT a.id, a.person_id, a.slug, p.slug AS person_slug, p.full_name AS person_name, ",
     translated!("a"."title"),
     ", ",
@@ -156,13 +168,18 @@ const ACTIONS: &str = concat!(
     translation_join!("support_action_translations"."support_action_id", "a"."title", "$1"),
     translation_join!("support_action_translations"."support_action_id", "a"."body_html", "$1"),
     translation_join!("support_action_translations"."support_action_id", "a"."addressee", "$1"),
-    " WHERE p.is_public AND ($2 IS NULL OR a.id = $2)"
-);
+    " WHERE p.is_public"
+)
+    };
+}
+const ACTIONS: (&str, &str) = (actions_sql!(), concat!(actions_sql!(), " AND a.id = $2"));
 
-/// The rows `sql` reads in `lang` (`$1`), all or only `only`'s (`$2`).
+/// The rows `all` reads in `lang` (`$1`), or only `only`'s (`one`, the
+/// same with `AND <id> = $2`: a condition of its own, so that the database
+/// reads the one row by its key instead of scanning them all).
 async fn rows_of<R>(
     db: &Db,
-    sql: &'static str,
+    (all, one): (&'static str, &'static str),
     lang: Locale,
     only: Option<i64>,
 ) -> Result<Vec<R>, sqlx::Error>
@@ -172,11 +189,17 @@ where
         + Send
         + Unpin,
 {
-    on_pool!(db, |pool| sqlx::query_as(sql)
-        .bind(lang.code())
-        .bind(only)
-        .fetch_all(pool)
-        .await)
+    match only {
+        None => on_pool!(db, |pool| sqlx::query_as(all)
+            .bind(lang.code())
+            .fetch_all(pool)
+            .await),
+        Some(id) => on_pool!(db, |pool| sqlx::query_as(one)
+            .bind(lang.code())
+            .bind(id)
+            .fetch_all(pool)
+            .await),
+    }
 }
 
 async fn persons(db: &Db, lang: Locale, only: Option<i64>) -> Result<Vec<Document>, sqlx::Error> {
