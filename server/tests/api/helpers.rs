@@ -927,6 +927,44 @@ pub async fn post_file_as(
     }
 }
 
+/// A status update on `person`'s timeline, in English only, written and
+/// published as communications staff do (the first publication mails those
+/// who asked for news).
+pub async fn publish_update(app: &TestApp, comms: &str, person: &str, title: &str) {
+    let saved = post_as(
+        app,
+        comms,
+        "/api/staff/save-status-update",
+        &format!("/staff/persons/{person}/updates/new"),
+        &[
+            ("lang", "en"),
+            ("update", ""),
+            ("person", person),
+            ("occurred_on", "2026-11-20"),
+            ("status", ""),
+            ("original_language", "en"),
+            ("title_en", title),
+            ("source_url", ""),
+        ],
+    )
+    .await;
+    let location = saved.location().expect("the update saved");
+    let id = location.rsplit('/').next().unwrap().to_owned();
+    let published = post_as(
+        app,
+        comms,
+        "/api/staff/publish-status-update",
+        &location,
+        &[
+            ("lang", "en"),
+            ("update", &id),
+            ("translations_to_follow", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(published.location().as_deref(), Some(location.as_str()));
+}
+
 /// Consent for `person` recorded by their council (`cookie`), as its form
 /// does: given by the family, the review a year ahead, covering `covers`.
 pub async fn record_consent(app: &TestApp, cookie: &str, person: &str, covers: &[&str]) -> Page {

@@ -6,7 +6,7 @@
 //! RFC 6721 tombstones, and no mail about the person goes out, queued ones
 //! included. A following instance that reads the tombstones hides its
 //! copies and tells its staff. On both backends.
-use crate::helpers::{count, post_as, staff_member, sync_now, Backend, TestApp};
+use crate::helpers::{count, post_as, publish_update, staff_member, sync_now, Backend, TestApp};
 use crate::on_both_backends;
 use app::domain::Role;
 use app::feeds::sync as feed_sync;
@@ -74,42 +74,6 @@ fn tombstoned(body: &str) -> Vec<i64> {
     ids
 }
 
-/// A status update on the person, written and published by communications
-/// staff: the demo person has none of their own.
-async fn publish_update(app: &TestApp, comms: &str, title: &str) {
-    let saved = post_as(
-        app,
-        comms,
-        "/api/staff/save-status-update",
-        &format!("/staff/persons/{PERSON}/updates/new"),
-        &[
-            ("lang", "en"),
-            ("update", ""),
-            ("person", PERSON),
-            ("occurred_on", "2026-11-20"),
-            ("status", ""),
-            ("original_language", "en"),
-            ("title_en", title),
-            ("source_url", ""),
-        ],
-    )
-    .await;
-    let location = saved.location().unwrap();
-    let id = location.rsplit('/').next().unwrap().to_owned();
-    post_as(
-        app,
-        comms,
-        "/api/staff/publish-status-update",
-        &location,
-        &[
-            ("lang", "en"),
-            ("update", &id),
-            ("translations_to_follow", "1"),
-        ],
-    )
-    .await;
-}
-
 /// What `path` answers once it answers 410, or after a second. The live
 /// count (the count API, the badge) is at most half a second old by design,
 /// for the day of fame's ten thousand readers; the issue asks for every
@@ -140,8 +104,8 @@ on_both_backends! {
         let council = staff_member(app, "camille@brussels.example", Role::Council, Some("brussels")).await;
         let comms = staff_member(app, "comms@brussels.example", Role::Comms, None).await;
         let person = person_id(app).await;
-        publish_update(app, &comms, "Trial postponed").await;
-        publish_update(app, &comms, "Moved to another prison").await;
+        publish_update(app, &comms, PERSON, "Trial postponed").await;
+        publish_update(app, &comms, PERSON, "Moved to another prison").await;
         let events = published_events(app).await;
         assert!(!events.is_empty(), "the demo person has a public timeline");
 
@@ -324,8 +288,8 @@ on_both_backends! {
         let a = TestApp::spawn(backend).await;
         let b = TestApp::spawn(backend).await;
         let a_comms = staff_member(&a, "comms@a.example", Role::Comms, None).await;
-        publish_update(&a, &a_comms, "Trial postponed").await;
-        publish_update(&a, &a_comms, "Moved to another prison").await;
+        publish_update(&a, &a_comms, PERSON, "Trial postponed").await;
+        publish_update(&a, &a_comms, PERSON, "Moved to another prison").await;
         // B follows A's feed of the person (trusted: its entries are
         // published at once) and A's whole site in JSON (reviewed: its
         // entries wait in B's inbox).
