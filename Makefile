@@ -25,10 +25,10 @@ run: setup build
 # Every check, in the order their inputs come (BENCHMARKS.md, "CI wall
 # time"). First the compiles, two lines at once: the server's (formatting,
 # then the test build with clippy's lints compiled in — `CLIPPY_BUILD`) and
-# the browser's (the release bundle, the debug bundle, the wasm lint in a
-# directory of its own, and the check that the test build's server binary is
-# the one `make run` builds). Each line spends long stretches compiling one
-# large crate on one core, so on two cores they mostly overlap. Then the
+# the browser's (the release bundle, the debug bundle with the browser
+# side's lints compiled in, and the check that the test build's server
+# binary is the one `make run` builds). Each line spends long stretches
+# compiling one large crate on one core, so on two cores they mostly overlap. Then the
 # tests, then the browser tests, each alone: some compare answer times
 # (issue 28), which a compile beside them skews.
 test: setup postgres haproxy smtp-sink feed-checker api-checker image-checker html-checker chromium
@@ -42,7 +42,6 @@ ci-build: format-check
 ci-bundle:
 	$(MAKE) site
 	$(MAKE) site-debug
-	$(MAKE) lint-wasm WASM_LINT_DIR=target/lint-wasm
 	$(MAKE) check-bin
 
 ci-unit: ci-build ci-bundle
@@ -158,9 +157,11 @@ site:
 	cargo leptos build --frontend-only --release
 
 # The browser bundle as a debug build, beside the release one: where server
-# and island disagree, its hydration names the place (issue 31).
+# and island disagree, its hydration names the place (issue 31). Compiled
+# with clippy's driver (`CLIPPY_BUILD`): the same compile is the browser
+# side's lint (`lint-wasm`'s, which CI ran as a third compile of it).
 site-debug:
-	LEPTOS_SITE_ROOT=target/site-debug cargo leptos build --frontend-only
+	LEPTOS_SITE_ROOT=target/site-debug $(CLIPPY_BUILD) cargo leptos build --frontend-only
 
 ## --- tests -----------------------------------------------------------------
 
