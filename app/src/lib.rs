@@ -63,7 +63,10 @@ use pages::{
     persons::{PersonPage, PersonsPage},
     places::{MunicipalityPage, RightsCategoryPage},
     search::SearchPage,
-    signatures::{ConfirmSignaturePage, PrivacyPage, UnsubscribePage, WithdrawSignaturePage},
+    signatures::{
+        ConfirmFollowPage, ConfirmSignaturePage, PrivacyPage, UnsubscribePage,
+        WithdrawSignaturePage,
+    },
 };
 
 /// The HTML document around the app; `<html lang>` is set by `App`.
@@ -145,6 +148,11 @@ pub fn App() -> impl IntoView {
                         view=UnsubscribePage
                         ssr=SsrMode::Async
                     />
+                    <Route
+                        path=path!("/follows/confirm")
+                        view=ConfirmFollowPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=path!("/privacy") view=PrivacyPage ssr=SsrMode::Async />
                     <Route path=path!("/my-data") view=MyDataPage ssr=SsrMode::Async />
                     <Route path=path!("/my-data/view") view=MyDataViewPage ssr=SsrMode::Async />
@@ -188,6 +196,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/:lang/signatures/unsubscribe")
                         view=UnsubscribePage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/:lang/follows/confirm")
+                        view=ConfirmFollowPage
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/:lang/privacy") view=PrivacyPage ssr=SsrMode::Async />

@@ -138,6 +138,8 @@ const PUBLIC_PAGES = [
   '/fr/actions/solidarity-with-vahid-afkari/embed',
   '/signatures/confirm?token=unknown',
   '/signatures/unsubscribe?token=unknown',
+  '/follows/confirm?token=unknown',
+  '/persons/vahid-afkari?follow=sent',
   '/staff/login',
   '/staff/password/forgot',
   '/staff/password?token=unknown',

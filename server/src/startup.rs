@@ -123,6 +123,11 @@ fn rate_limits(settings: &Settings) -> Vec<guard::RateLimit> {
             requests,
         ),
         (
+            app::signing::follows::FOLLOW_PATH,
+            settings.login_rate_per_minute,
+            requests,
+        ),
+        (
             app::accessibility::FEEDBACK_PATH,
             settings.login_rate_per_minute,
             reports,
@@ -313,8 +318,9 @@ async fn run_feed_sync(db: Db, reach: app::feeds::sync::Reach) {
     }
 }
 
-/// Anonymises expired signatures, deletes expired sessions and announces
-/// the consent reviews due, at start and then hourly. Each pass is one
+/// Anonymises expired signatures, deletes expired sessions, announces the
+/// consent reviews due and mails the weekly digests of followed cases, at
+/// start and then hourly. Each pass is one
 /// UPDATE, so stopping between passes loses nothing.
 async fn run_retention(db: Db, retention_days: u32, public_url: String) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -328,6 +334,7 @@ async fn run_retention(db: Db, retention_days: u32, public_url: String) {
                     addresses_erased = done.addresses_erased,
                     mails_forgotten = done.mails_forgotten,
                     mails_given_up = done.mails_given_up,
+                    follows_deleted = done.follows_deleted,
                     "retention pass"
                 )
             }
@@ -355,6 +362,10 @@ async fn run_retention(db: Db, retention_days: u32, public_url: String) {
             Ok(due) => tracing::info!(due, "consent reviews announced"),
             Err(error) => tracing::error!(%error, "cannot announce the consent reviews due"),
         }
+        // Logged by the pass itself.
+        let _ = app::signing::follows::on_server::mail_digests(&db, &public_url, clock::now())
+            .await
+            .inspect_err(|error| tracing::error!(%error, "cannot mail the weekly digests"));
     }
 }
 

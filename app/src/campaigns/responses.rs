@@ -377,7 +377,8 @@ pub mod on_server {
                     .bind(id)
                     .fetch_one(&mut *self)
                     .await?;
-                    let compose = |locale: Locale, unsubscribe: &str| {
+                    // Only the action's signers hear of its response.
+                    let compose = |locale: Locale, unsubscribe: &str, _| {
                         response_mail(
                             locale,
                             &person_name,

@@ -779,6 +779,12 @@ fn PersonDesk(page: PersonWorkspace) -> impl IntoView {
                         }
                     })}
             </p>
+            <p class="followers">
+                {locale
+                    .t("staff.followers")
+                    .replace("%{confirmed}", &locale.number(page.followers.confirmed))
+                    .replace("%{pending}", &locale.number(page.followers.pending))}
+            </p>
             {person
                 .summary_html
                 .is_some()

@@ -85,6 +85,16 @@ pub struct PersonWorkspace {
     /// The languages the person's municipalities require before publishing.
     pub required_languages: Vec<Locale>,
     pub flash: Option<FormFlash>,
+    /// How many addresses follow the case (issue 31): never which.
+    pub followers: Followers,
+}
+
+/// How many follow a case without signing (`signing::follows`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Followers {
+    pub confirmed: i64,
+    /// Asked, not confirmed yet: no news goes to them.
+    pub pending: i64,
 }
 
 #[server(prefix = "/api/staff", endpoint = "persons")]
@@ -233,7 +243,21 @@ pub mod on_server {
             rights: Vec::new(),
             required_languages: Vec::new(),
             flash: None,
+            followers: followers(db, id).await?,
         }))
+    }
+
+    async fn followers(db: &Db, person_id: i64) -> Result<Followers, sqlx::Error> {
+        let (confirmed, pending): (i64, i64) = on_pool!(db, |pool| {
+            sqlx::query_as(
+            "SELECT COUNT(*) FILTER (WHERE state = 'confirmed'), COUNT(*) FILTER (WHERE state = 'pending')
+               FROM follows WHERE person_id = $1"
+        )
+        .bind(person_id)
+        .fetch_one(pool)
+        .await
+        })?;
+        Ok(Followers { confirmed, pending })
     }
 
     async fn actions(db: &Db, person_id: i64) -> Result<Vec<StaffActionRow>, sqlx::Error> {

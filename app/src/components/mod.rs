@@ -6,6 +6,7 @@
 //! (compiled for the browser too) nor the staff or feeds features.
 pub mod action;
 pub mod filter_form;
+pub mod follow_form;
 pub mod layout;
 pub mod person;
 pub mod sign_form;

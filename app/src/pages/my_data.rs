@@ -7,7 +7,8 @@ use crate::components::{described_by, Honeypot};
 use crate::domain::PartialDate;
 use crate::i18n::{use_locale, Locale};
 use crate::privacy::{
-    read_held_data, EraseMyData, HeldData, HeldSignature, ASK_PAGE, ASK_PATH, JSON_DOWNLOAD,
+    read_held_data, EraseMyData, HeldData, HeldFollow, HeldSignature, ASK_PAGE, ASK_PATH,
+    JSON_DOWNLOAD,
 };
 use crate::signing::SignatureState;
 use leptos::prelude::*;
@@ -169,11 +170,23 @@ fn Held(held: HeldData, token: String, confirm_missing: bool) -> impl IntoView {
             .collect_view();
         view! { <ul class="held">{items}</ul> }.into_any()
     };
+    let follows = if held.follows.is_empty() {
+        view! { <p class="held-none">{locale.t("my_data.follows_none")}</p> }.into_any()
+    } else {
+        let items = held
+            .follows
+            .into_iter()
+            .map(|follow| view! { <HeldFollowItem follow /> })
+            .collect_view();
+        view! { <ul class="held held-follows">{items}</ul> }.into_any()
+    };
     let erase_path = <EraseMyData as ServerFn>::PATH;
     view! {
         <p>{intro}</p>
         <h2>{locale.t("my_data.signatures")}</h2>
         {signatures}
+        <h2>{locale.t("my_data.follows")}</h2>
+        {follows}
         <p>
             <a href=json download="my-data.json">
                 {locale.t("my_data.json")}
@@ -211,6 +224,14 @@ fn Held(held: HeldData, token: String, confirm_missing: bool) -> impl IntoView {
     }
 }
 
+/// One thing held, as the page lists it: what it is, and its value.
+fn held_row(locale: Locale, key: &str, value: String) -> impl IntoView {
+    view! {
+        <dt>{locale.t(key)}</dt>
+        <dd>{value}</dd>
+    }
+}
+
 #[component]
 fn HeldItem(signature: HeldSignature) -> impl IntoView {
     let locale = use_locale();
@@ -233,12 +254,7 @@ fn HeldItem(signature: HeldSignature) -> impl IntoView {
         SignatureState::Withdrawn => "my_data.state_withdrawn",
     });
     let yes_no = |yes: bool| locale.t(if yes { "my_data.yes" } else { "my_data.no" });
-    let row = |key: &str, value: String| {
-        view! {
-            <dt>{locale.t(key)}</dt>
-            <dd>{value}</dd>
-        }
-    };
+    let row = |key: &str, value: String| held_row(locale, key, value);
     view! {
         <li>
             {heading}
@@ -259,6 +275,44 @@ fn HeldItem(signature: HeldSignature) -> impl IntoView {
                 {row("my_data.name_shown", yes_no(signature.name_shown))}
                 {row("my_data.kept_informed", yes_no(signature.kept_informed))}
                 {row("my_data.language", signature.language.clone())}
+            </dl>
+        </li>
+    }
+}
+
+#[component]
+fn HeldFollowItem(follow: HeldFollow) -> impl IntoView {
+    let locale = use_locale();
+    let heading = match &follow.person {
+        Some((name, slug)) => {
+            let href = locale.path(&format!("/persons/{slug}"), false);
+            view! {
+                <h3>
+                    <a href=href>{name.clone()}</a>
+                </h3>
+            }
+            .into_any()
+        }
+        None => view! { <h3>{locale.t("my_data.case_gone")}</h3> }.into_any(),
+    };
+    let state = locale.t(if follow.confirmed {
+        "my_data.follow_confirmed"
+    } else {
+        "my_data.follow_pending"
+    });
+    let row = |key: &str, value: String| held_row(locale, key, value);
+    view! {
+        <li>
+            {heading}
+            <dl>
+                {row("my_data.follow_since", moment(locale, &follow.asked_at))}
+                {row("my_data.follow_state", state)}
+                {follow
+                    .confirmed_at
+                    .as_deref()
+                    .map(|at| row("my_data.confirmed_at", moment(locale, at)))}
+                {row("my_data.follow_cadence", locale.t(follow.cadence.key()))}
+                {row("my_data.language", follow.language.clone())}
             </dl>
         </li>
     }

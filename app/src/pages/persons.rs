@@ -200,6 +200,7 @@ fn PersonView(detail: PersonDetail) -> impl IntoView {
         .as_ref()
         .map(|c| c.name.get(locale).to_owned());
     let structured = structured_data(locale, &person, &timeline, &adoptions);
+    let (follow_slug, follow_name) = (person.slug.to_string(), person.full_name.clone());
     let total: i64 = support_actions.iter().map(|a| a.confirmed + a.paper).sum();
     let total_support = locale
         .t(if total == 1 {
@@ -452,6 +453,10 @@ fn PersonView(detail: PersonDetail) -> impl IntoView {
                         </section>
                     }
                 })}
+            <crate::components::follow_form::FollowForm
+                person=follow_slug
+                person_name=follow_name
+            />
         </article>
     }
 }

@@ -1,6 +1,6 @@
-//! The pages behind the two links of the confirmation mail and the link that
-//! stops news in an update mail, and the privacy notice the form asks
-//! consent to. Opening a link changes nothing (mail
+//! The pages behind the two links of the confirmation mail, the link that
+//! stops news in an update mail and the link that confirms a follow of a
+//! case, and the privacy notice the form asks consent to. Opening a link changes nothing (mail
 //! scanners open links); its button does. Each page shows the signature's
 //! state as the database has it, so a second visit tells the truth too.
 use super::errors::{InternalError, NotFound};
@@ -45,17 +45,23 @@ pub(super) fn token_in_address() {
     }
 }
 
+/// The token of the link this page was opened by (its `token`), which then
+/// must not leave in a Referer nor be cached.
+fn link_token() -> String {
+    token_in_address();
+    use_query_map()
+        .read_untracked()
+        .get("token")
+        .unwrap_or_default()
+}
+
 #[component]
 fn TokenPage(kind: LinkKind) -> impl IntoView {
     if super::unknown_language_prefix() {
         return view! { <NotFound /> }.into_any();
     }
-    token_in_address();
+    let token = link_token();
     let locale = use_locale();
-    let token = use_query_map()
-        .read_untracked()
-        .get("token")
-        .unwrap_or_default();
     let lookup = token.clone();
     let data = Resource::new(|| (), move |_| signature_by_token(lookup.clone()));
     let title = locale.t(match kind {
@@ -78,15 +84,24 @@ fn TokenPage(kind: LinkKind) -> impl IntoView {
                     })
                 }}
             </Suspense>
-            <h2 id="your-data">{locale.t("privacy.rights_heading")}</h2>
-            <p>
-                {locale.t("privacy.rights")} " "
-                <a href=locale
-                    .path(crate::privacy::ASK_PAGE, false)>{locale.t("privacy.rights_link")}</a>
-            </p>
+            <YourData />
         </section>
     }
     .into_any()
+}
+
+/// Below a link's page: where the address's data can be seen and erased.
+#[component]
+fn YourData() -> impl IntoView {
+    let locale = use_locale();
+    view! {
+        <h2 id="your-data">{locale.t("privacy.rights_heading")}</h2>
+        <p>
+            {locale.t("privacy.rights")} " "
+            <a href=locale
+                .path(crate::privacy::ASK_PAGE, false)>{locale.t("privacy.rights_link")}</a>
+        </p>
+    }
 }
 
 #[component]
@@ -155,12 +170,8 @@ pub fn UnsubscribePage() -> impl IntoView {
     if super::unknown_language_prefix() {
         return view! { <NotFound /> }.into_any();
     }
-    token_in_address();
+    let token = link_token();
     let locale = use_locale();
-    let token = use_query_map()
-        .read_untracked()
-        .get("token")
-        .unwrap_or_default();
     let data = Resource::new(|| (), move |_| news_subscription(token.clone()));
     let title = locale.t("token.unsubscribe_title");
     // A case taken down is named by no page, this one included.
@@ -227,6 +238,86 @@ pub fn UnsubscribePage() -> impl IntoView {
     .into_any()
 }
 
+/// `/follows/confirm?token=…`: the follow the link confirms, and the
+/// button that confirms it.
+#[component]
+pub fn ConfirmFollowPage() -> impl IntoView {
+    use crate::signing::follows::{follow_by_token, ConfirmFollow};
+    if super::unknown_language_prefix() {
+        return view! { <NotFound /> }.into_any();
+    }
+    let token = link_token();
+    let locale = use_locale();
+    let lookup = token.clone();
+    let data = Resource::new(|| (), move |_| follow_by_token(lookup.clone()));
+    let title = locale.t("token.follow_title");
+    let confirm_path = <ConfirmFollow as ServerFn>::PATH;
+    view! {
+        <Title text=title.clone() />
+        <Meta name="robots" content="noindex" />
+        <section class="token-page">
+            <h1>{title}</h1>
+            <Suspense>
+                {move || {
+                    let token = token.clone();
+                    Suspend::new(async move {
+                        let found = match data.await {
+                            Ok(Some(found)) => found,
+                            Ok(None) => {
+                                return view! {
+                                    <p class="token-state" data-state="unknown">
+                                        {locale.t("token.follow_unknown")}
+                                    </p>
+                                }
+                                    .into_any();
+                            }
+                            Err(error) => return view! { <InternalError error /> }.into_any(),
+                        };
+                        let Some((name, slug)) = found.person_name.zip(found.person_slug) else {
+                            return view! {
+                                <p class="token-state" data-state="unknown">
+                                    {locale.t("token.follow_case_gone")}
+                                </p>
+                            }
+                                .into_any();
+                        };
+                        let person = view! {
+                            <a href=locale
+                                .path(&format!("/persons/{slug}"), false)>{name.clone()}</a>
+                        };
+                        let cadence = locale.t(found.cadence.key());
+                        if found.confirmed {
+                            return view! {
+                                <p class="token-state" data-state="confirmed">
+                                    {locale.t("token.follow_confirmed").replace("%{person}", &name)}
+                                </p>
+                                <p class="token-cadence">{cadence}</p>
+                                <p>{person}</p>
+                            }
+                                .into_any();
+                        }
+                        view! {
+                            <p class="token-state" data-state="pending">
+                                {locale.t("token.follow_question").replace("%{person}", &name)}
+                            </p>
+                            <p class="token-cadence">{cadence}</p>
+                            <form method="post" action=confirm_path class="token-form">
+                                <input type="hidden" name="token" value=token />
+                                <input type="hidden" name="lang" value=locale.code() />
+                                <button type="submit">{locale.t("token.follow_button")}</button>
+                            </form>
+                            <p>{person}</p>
+                        }
+                            .into_any()
+                    })
+                }}
+            </Suspense>
+            <YourData />
+        </section>
+    }
+    .into_any()
+}
+
 #[component]
 pub fn PrivacyPage() -> impl IntoView {
     if super::unknown_language_prefix() {
@@ -263,6 +354,7 @@ pub fn PrivacyPage() -> impl IntoView {
                         "privacy.retention",
                         "privacy.forgetting",
                         "privacy.withdraw",
+                        "privacy.follows",
                         "privacy.sealed",
                         "privacy.reports",
                     ]

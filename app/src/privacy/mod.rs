@@ -4,9 +4,10 @@
 //! whether or not the address signed anything; one link per address every
 //! ten minutes); the link's page shows every signature held for the
 //! address — action, person, name, place, state, dates, whether the name
-//! is shown and news sent — and offers it as JSON, and erasing it all at
-//! once: confirmed signatures keep counting, anonymised as retention does;
-//! the rest goes, with the address's stop-the-news links and waiting mail.
+//! is shown and news sent — and every case it follows (`signing::follows`),
+//! and offers it as JSON, and erasing it all at once: confirmed signatures
+//! keep counting, anonymised as retention does; the rest goes, with the
+//! address's follows, stop-the-news links and waiting mail.
 //!
 //! Opening the link changes nothing (mail scanners open links); the erase
 //! button does, and spends the link; a newer link replaces an older one,
@@ -108,6 +109,21 @@ pub struct HeldSignature {
     pub language: String,
 }
 
+/// A case the address follows (or asked to).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeldFollow {
+    /// The person's name and slug; `None` for a case no longer shown.
+    pub person: Option<(String, String)>,
+    /// Confirmed: news goes to the address; else it waits for confirmation.
+    pub confirmed: bool,
+    pub cadence: crate::signing::follows::Cadence,
+    /// UTC, RFC 3339.
+    pub asked_at: String,
+    pub confirmed_at: Option<String>,
+    /// The language mail goes in.
+    pub language: String,
+}
+
 /// What the site holds for an address: the link's page and its JSON.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeldData {
@@ -115,6 +131,7 @@ pub struct HeldData {
     /// UTC, RFC 3339: when the link stops working.
     pub link_works_until: String,
     pub signatures: Vec<HeldSignature>,
+    pub follows: Vec<HeldFollow>,
 }
 
 /// The data behind a link, `None` once the link is spent, replaced or
@@ -334,6 +351,18 @@ pub mod on_server {
         locale: String,
     }
 
+    #[derive(sqlx::FromRow)]
+    struct FollowRow {
+        full_name: String,
+        slug: String,
+        shown: bool,
+        state: String,
+        cadence: String,
+        created_at: i64,
+        confirmed_at: Option<i64>,
+        locale: String,
+    }
+
     fn rfc3339(at: i64) -> String {
         chrono::DateTime::from_timestamp(at, 0)
             .unwrap_or_default()
@@ -394,10 +423,33 @@ pub mod on_server {
                     language: row.locale,
                 });
             }
+            let follows: Vec<FollowRow> = sqlx::query_as(concat!(
+                "SELECT p.full_name, p.slug, (p.is_public AND NOT ",
+                crate::taken_down!("p"),
+                ") AS shown, f.state, f.cadence, f.created_at, f.confirmed_at, f.locale
+                   FROM follows f JOIN persons p ON p.id = f.person_id
+                  WHERE f.email_hash = $1 ORDER BY f.created_at, f.id"
+            ))
+            .bind(&link.email_hash)
+            .fetch_all(pool)
+            .await?;
+            let follows = follows
+                .into_iter()
+                .map(|row| HeldFollow {
+                    person: row.shown.then_some((row.full_name, row.slug)),
+                    confirmed: row.state == "confirmed",
+                    cadence: crate::signing::follows::Cadence::from_code(&row.cadence)
+                        .unwrap_or_default(),
+                    asked_at: rfc3339(row.created_at),
+                    confirmed_at: row.confirmed_at.map(rfc3339),
+                    language: row.locale,
+                })
+                .collect();
             Ok(Some(HeldData {
                 address: data_key::opened(purpose::DATA_REQUEST_EMAIL, link.email_sealed)?,
                 link_works_until: rfc3339(link.expires_at),
                 signatures,
+                follows,
             }))
         })
     }
@@ -408,6 +460,7 @@ pub mod on_server {
         pub signatures_anonymised: u64,
         pub signatures_deleted: u64,
         pub news_links_deleted: u64,
+        pub follows_deleted: u64,
         pub mails_deleted: u64,
     }
 
@@ -492,6 +545,11 @@ pub mod on_server {
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
+            let follows_deleted = sqlx::query("DELETE FROM follows WHERE email_hash = $1")
+                .bind(&link.email_hash)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
             let mut mails_deleted = 0;
             for id in &to_address {
                 mails_deleted +=
@@ -522,6 +580,7 @@ pub mod on_server {
                 signatures_anonymised,
                 signatures_deleted,
                 news_links_deleted,
+                follows_deleted,
                 mails_deleted,
             };
             let entry =

@@ -132,18 +132,40 @@ pub trait Timeline {
     ) -> impl std::future::Future<Output = Result<Option<()>, sqlx::Error>> + Send;
 }
 
-/// What a mail to signers says, in a language, with its unsubscribe page.
-pub type Compose<'a> = dyn Fn(Locale, &str) -> (String, String) + Sync + 'a;
+/// Why an address gets news of a case: the mail says so, above its link
+/// that stops the news.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NewsReason {
+    /// It signed an action for the person and asked to be kept informed.
+    Signed,
+    /// It follows the case (`signing::follows`), at once.
+    Followed,
+}
 
-/// News to the signers who asked to be kept informed, on a connection of
-/// either backend (inside the caller's transaction): the one way news
-/// reaches signers.
+impl NewsReason {
+    pub fn key(self) -> &'static str {
+        match self {
+            NewsReason::Signed => "mail.why_signed",
+            NewsReason::Followed => "mail.why_followed",
+        }
+    }
+}
+
+/// What a mail of news says, in a language, with its unsubscribe page, to
+/// an address there for a reason.
+pub type Compose<'a> = dyn Fn(Locale, &str, NewsReason) -> (String, String) + Sync + 'a;
+
+/// News to those who asked for it, on a connection of either backend
+/// (inside the caller's transaction): the one way news of a case reaches
+/// signers and followers as it happens (a weekly digest gathers it later:
+/// `signing::follows`).
 pub trait MailKeptInformed {
     /// Queues one mail to each confirmed signer of the public person
     /// `person_id`'s actions (`action`: of that one only) who asked to be
-    /// kept informed, once per address, in the language they signed in, each
-    /// with its own unsubscribe link (which stops news about the person).
-    /// Gives how many were queued.
+    /// kept informed, and — for news of the whole case (`action` is `None`)
+    /// — to each address that follows the case at once; once per address,
+    /// in the language it asked in, each with its own unsubscribe link
+    /// (which stops news about the person). Gives how many were queued.
     fn mail_kept_informed(
         &mut self,
         person_id: i64,
@@ -164,7 +186,8 @@ crate::impl_for_connections! {
             now: i64,
             compose: &Compose<'_>,
         ) -> Result<usize, sqlx::Error> {
-            let recipients: Vec<(String, Option<String>, String)> = sqlx::query_as(
+            use crate::server::data_key::{opened, purpose};
+            let signers: Vec<(String, Option<String>, String)> = sqlx::query_as(
                 "SELECT s.email_hash, s.email_sealed, s.locale
                    FROM signatures s JOIN support_actions a ON a.id = s.action_id
                    JOIN persons p ON p.id = a.person_id
@@ -176,16 +199,36 @@ crate::impl_for_connections! {
             .bind(action)
             .fetch_all(&mut *self)
             .await?;
+            let followers: Vec<(String, Option<String>, String)> = if action.is_none() {
+                sqlx::query_as(
+                    "SELECT f.email_hash, f.email_sealed, f.locale
+                       FROM follows f JOIN persons p ON p.id = f.person_id
+                      WHERE p.id = $1 AND p.is_public
+                        AND f.state = 'confirmed' AND f.cadence = 'at_once'
+                      ORDER BY f.id",
+                )
+                .bind(person_id)
+                .fetch_all(&mut *self)
+                .await?
+            } else {
+                Vec::new()
+            };
+            // A signer who also follows hears it once, as a signer.
+            let recipients = signers
+                .into_iter()
+                .map(|r| (r, NewsReason::Signed, purpose::SIGNATURE_EMAIL))
+                .chain(
+                    followers
+                        .into_iter()
+                        .map(|r| (r, NewsReason::Followed, purpose::FOLLOW_EMAIL)),
+                );
             let mut mailed = std::collections::HashSet::new();
-            for (email_hash, email, code) in recipients {
+            for ((email_hash, email, code), reason, sealed_for) in recipients {
                 if !mailed.insert(email_hash.clone()) {
                     continue;
                 }
                 let Some(email) = email else { continue };
-                let email = crate::server::data_key::opened(
-                    crate::server::data_key::purpose::SIGNATURE_EMAIL,
-                    email,
-                )?;
+                let email = opened(sealed_for, email)?;
                 // Each mail its own link: one in an older mail keeps working.
                 let token = new_token();
                 sqlx::query(
@@ -200,7 +243,7 @@ crate::impl_for_connections! {
                 .await?;
                 let locale = Locale::from_code(&code).unwrap_or_default();
                 let links = UnsubscribeLinks::new(base_url, locale, &token);
-                let (subject, body) = compose(locale, &links.page);
+                let (subject, body) = compose(locale, &links.page, reason);
                 let mail = NewMail {
                     recipient: &email,
                     subject: &subject,
@@ -371,8 +414,8 @@ crate::impl_for_connections! {
                     .bind(&before.person)
                     .fetch_one(&mut *self)
                     .await?;
-                let compose = |locale: Locale, unsubscribe: &str| {
-                    update_mail(locale, &person_name, &before, base_url, unsubscribe)
+                let compose = |locale: Locale, unsubscribe: &str, reason: NewsReason| {
+                    update_mail(locale, &person_name, &before, base_url, unsubscribe, reason)
                 };
                 self.mail_kept_informed(person_id, None, base_url, now, &compose).await?;
             }
@@ -421,6 +464,7 @@ pub fn update_mail(
     event: &StatusEventRecord,
     base_url: &str,
     unsubscribe_url: &str,
+    reason: NewsReason,
 ) -> (String, String) {
     let base = base_url.trim_end_matches('/');
     let link = format!(
@@ -456,6 +500,7 @@ pub fn update_mail(
         .replace("%{title}", &title_line)
         .replace("%{status}", &status)
         .replace("%{url}", &link)
+        .replace("%{why}", &locale.t(reason.key()))
         .replace("%{unsubscribe_url}", unsubscribe_url);
     (subject, body)
 }

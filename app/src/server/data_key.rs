@@ -36,6 +36,7 @@ pub mod purpose {
     pub const SIGNATURE_CLIENT_IP: &str = "signatures.client_ip";
     pub const EMAIL_INDEX_KEY: &str = "email_index_key.sealed";
     pub const DATA_REQUEST_EMAIL: &str = "data_requests.email";
+    pub const FOLLOW_EMAIL: &str = "follows.email";
 }
 
 /// A column that holds sealed values, and the column naming its rows.
@@ -128,6 +129,13 @@ pub const SEALED_COLUMNS: &[SealedColumn] = &[
         row_type: "BIGINT",
         column: "email_sealed",
         purpose: purpose::DATA_REQUEST_EMAIL,
+    },
+    SealedColumn {
+        table: "follows",
+        row: "id",
+        row_type: "BIGINT",
+        column: "email_sealed",
+        purpose: purpose::FOLLOW_EMAIL,
     },
 ];
 

@@ -5,8 +5,9 @@
 //! (idempotent), another withdraws; the answer never says whether the
 //! address had signed before. Also here: forgetting personal data on time
 //! (`retention`), stopping "keep me informed" news (`unsubscribe`), the
-//! report of floods (`spikes`), and the confirmed signatures for delivery
-//! (`export`).
+//! report of floods (`spikes`), the confirmed signatures for delivery
+//! (`export`), and news of a case for those who follow it without signing
+//! (`follows`), which share the mails, links and rules of signers' news.
 //!
 //! The form answers in two ways. The island's `fetch` gets a `SignResult`
 //! back; a plain form post (JavaScript off) is redirected to the action page
@@ -23,6 +24,7 @@ pub mod form;
 pub mod at_rest;
 #[cfg(feature = "ssr")]
 pub mod export;
+pub mod follows;
 #[cfg(feature = "ssr")]
 pub mod queue;
 #[cfg(feature = "ssr")]

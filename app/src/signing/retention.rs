@@ -10,7 +10,10 @@
 //! - an action that is never closed keeps a signature at most
 //!   `KEPT_AT_MOST_DAYS`: then it is anonymised too;
 //! - sent mail is deleted after `SENT_MAIL_KEPT_SECONDS`, and mail that could
-//!   not be delivered for `UNDELIVERABLE_DAYS` is given up and deleted.
+//!   not be delivered for `UNDELIVERABLE_DAYS` is given up and deleted;
+//! - a follow of a case (`follows`) never confirmed is deleted after
+//!   `UNCONFIRMED_DAYS`, and a confirmed one after `KEPT_AT_MOST_DAYS`
+//!   (the follower may ask again).
 //!
 //! Anonymising erases name, email, place, address and token; state, country
 //! and dates stay, so every count stays.
@@ -39,6 +42,7 @@ pub struct Retention {
     pub addresses_erased: u64,
     pub mails_forgotten: u64,
     pub mails_given_up: u64,
+    pub follows_deleted: u64,
 }
 
 /// The one way a signature is anonymised (here, and when its signer asks:
@@ -103,15 +107,28 @@ pub async fn apply_retention(
         now - ADDRESS_DAYS * DAY,
     )
     .await?;
+    let follows_deleted = run(
+        "DELETE FROM follows WHERE state = 'pending' AND created_at < $1",
+        now - UNCONFIRMED_DAYS * DAY,
+    )
+    .await?
+        + run(
+            "DELETE FROM follows WHERE state = 'confirmed' AND confirmed_at < $1",
+            now - KEPT_AT_MOST_DAYS * DAY,
+        )
+        .await?;
     // A stop-the-news link holds an address: it goes when no signature of
     // that address for that person keeps its personal data (an anonymised
-    // one has no address any more).
+    // one has no address any more), nor a follow of the person.
     run(
         "DELETE FROM unsubscribe_links
           WHERE created_at < $1
-             OR NOT EXISTS (SELECT 1 FROM signatures s JOIN support_actions a ON a.id = s.action_id
-                             WHERE s.email_hash = unsubscribe_links.email_hash
-                               AND a.person_id = unsubscribe_links.person_id)",
+             OR (NOT EXISTS (SELECT 1 FROM signatures s JOIN support_actions a ON a.id = s.action_id
+                              WHERE s.email_hash = unsubscribe_links.email_hash
+                                AND a.person_id = unsubscribe_links.person_id)
+                 AND NOT EXISTS (SELECT 1 FROM follows f
+                                  WHERE f.email_hash = unsubscribe_links.email_hash
+                                    AND f.person_id = unsubscribe_links.person_id))",
         now - KEPT_AT_MOST_DAYS * DAY,
     )
     .await?;
@@ -146,5 +163,6 @@ pub async fn apply_retention(
         addresses_erased,
         mails_forgotten,
         mails_given_up,
+        follows_deleted,
     })
 }

@@ -3,7 +3,8 @@
 //! nothing (mail scanners open links), its button does; mail clients post to
 //! the one-click address the mail's `List-Unsubscribe` header gives (RFC
 //! 8058). Either stops news about that person to that address, on every
-//! action for the person it signed; asking twice answers the same.
+//! action for the person it signed, and ends its follow of the case
+//! (`follows`) if it had one; asking twice answers the same.
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -69,7 +70,9 @@ pub mod on_server {
             };
             let subscribed: bool = sqlx::query_scalar(
                 "SELECT EXISTS (SELECT 1 FROM signatures s JOIN support_actions a ON a.id = s.action_id
-                                 WHERE s.email_hash = $1 AND a.person_id = $2 AND s.keep_informed)",
+                                 WHERE s.email_hash = $1 AND a.person_id = $2 AND s.keep_informed)
+                     OR EXISTS (SELECT 1 FROM follows f
+                                 WHERE f.email_hash = $1 AND f.person_id = $2 AND f.state = 'confirmed')",
             )
             .bind(&link.email_hash)
             .bind(link.person_id)
@@ -105,10 +108,19 @@ pub mod on_server {
             .execute(&mut *tx)
             .await?
             .rows_affected();
+            // Nothing of a follow is worth keeping once its news stops.
+            let follows =
+                sqlx::query("DELETE FROM follows WHERE email_hash = $1 AND person_id = $2")
+                    .bind(&link.email_hash)
+                    .bind(link.person_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
             tx.commit().await?;
             tracing::info!(
                 person = link.person_id,
                 signatures = stopped,
+                follows,
                 "news stopped"
             );
             Ok(true)

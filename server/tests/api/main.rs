@@ -16,6 +16,7 @@ mod even_answers;
 mod federation;
 mod feed_sync;
 mod feeds;
+mod follows;
 mod instances;
 mod internal_facts;
 mod layout;

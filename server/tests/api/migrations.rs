@@ -149,6 +149,14 @@ const FIXTURES: &[(i64, &str)] = &[
         "INSERT INTO data_requests (language, requested_at, expires_at, erased_at)
               VALUES ('fr', 1700000000, 1700086400, 1700001000);",
     ),
+    (
+        32,
+        "INSERT INTO follows (person_id, email_hash, email_sealed, locale, cadence, state, created_at,
+                              last_mailed_at, confirmed_at, digest_from)
+              SELECT id, 'hash-follow', 'sealed-follow', 'nl', 'weekly', 'confirmed', 1700000000,
+                     1700000000, 1700000100, 1700000100
+                FROM persons WHERE slug = 'kept-person';",
+    ),
 ];
 
 /// The newest migration's portrait bytes, bound (a byte literal is written

@@ -269,6 +269,7 @@ const UNWATCHED: &[(&str, &str)] = &[
     ("person_consents", "staff pages only: consent reaches a public page only by making the person private, a change to persons (watched)"),
     ("audit_log", "staff pages only"),
     ("data_requests", "a signer's own requests for their data, and the staff's log of them"),
+    ("follows", "addresses that follow a case: no public page shows them, staff see a count on an uncached page"),
     ("email_index_key", "the key of the addresses' hashes, never shown"),
     ("feed_entries", "the inbox; a published entry is a status event"),
     ("login_failures", "staff logins"),

@@ -36,6 +36,9 @@ const PUBLIC: &[&str] = &[
     "/api/my-data/ask",
     "/api/my-data/held",
     "/api/my-data/erase",
+    "/api/follow",
+    "/api/follow_by_token",
+    "/api/confirm-follow",
 ];
 
 /// Every staff function: what it does in the policy's words (so the roles

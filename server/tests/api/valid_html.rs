@@ -17,7 +17,7 @@ const VNU: &str = concat!(
 const MOST_PAGES: usize = 400;
 
 /// Where a visitor starts, and what no public page links to.
-const SEEDS: [&str; 16] = [
+const SEEDS: [&str; 18] = [
     "/",
     "/fr",
     "/nl",
@@ -28,6 +28,8 @@ const SEEDS: [&str; 16] = [
     "/signatures/confirm?token=not-a-token",
     "/fr/signatures/withdraw?token=not-a-token",
     "/my-data/view?token=not-a-token",
+    "/follows/confirm?token=not-a-token",
+    "/nl/persons/vahid-afkari?follow=sent",
     "/staff/login",
     "/nl/staff/login",
     // Search: hits with marked words, none, a page that is not there.
