@@ -131,7 +131,7 @@ macro_rules! persons_sql {
 )
     };
 }
-const PERSONS: (&str, &str) = (persons_sql!(), concat!(persons_sql!(), " AND p.id = $2"));
+const PERSONS: (&str, &str) = (persons_sql!(), "p.id");
 
 /// Published, not internal, events of public persons.
 macro_rules! events_sql {
@@ -152,7 +152,7 @@ macro_rules! events_sql {
 )
     };
 }
-const EVENTS: (&str, &str) = (events_sql!(), concat!(events_sql!(), " AND e.id = $2"));
+const EVENTS: (&str, &str) = (events_sql!(), "e.id");
 
 /// Support actions of public persons.
 macro_rules! actions_sql {
@@ -172,16 +172,18 @@ macro_rules! actions_sql {
 )
     };
 }
-const ACTIONS: (&str, &str) = (actions_sql!(), concat!(actions_sql!(), " AND a.id = $2"));
+const ACTIONS: (&str, &str) = (actions_sql!(), "a.id");
 
-/// The rows `all` reads in `lang` (`$1`), or only `only`'s (`one`, the
-/// same with `AND <id> = $2`: a condition of its own, so that the database
-/// reads the one row by its key instead of scanning them all).
+/// The rows `all` reads in `lang` (`$1`), or only those whose `id` is in
+/// `only`: one query for a page of hits, each named by a placeholder of its
+/// own (`AND <id> IN ($2, $3, …)`, which both backends read by the key;
+/// `$2 IS NULL OR <id> = $2` made SQLite scan every row, one query a hit
+/// cost PostgreSQL a round trip each).
 async fn rows_of<R>(
     db: &Db,
-    (all, one): (&'static str, &'static str),
+    (all, id): (&'static str, &'static str),
     lang: Locale,
-    only: Option<i64>,
+    only: Option<&[i64]>,
 ) -> Result<Vec<R>, sqlx::Error>
 where
     R: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
@@ -189,20 +191,32 @@ where
         + Send
         + Unpin,
 {
-    match only {
-        None => on_pool!(db, |pool| sqlx::query_as(all)
+    let Some(ids) = only else {
+        return on_pool!(db, |pool| sqlx::query_as(all)
             .bind(lang.code())
             .fetch_all(pool)
-            .await),
-        Some(id) => on_pool!(db, |pool| sqlx::query_as(one)
-            .bind(lang.code())
-            .bind(id)
-            .fetch_all(pool)
-            .await),
+            .await);
+    };
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
+    let placeholders: Vec<String> = (2..ids.len() + 2).map(|n| format!("${n}")).collect();
+    // Only placeholders are added to the statement, never a value.
+    let sql = format!("{all} AND {id} IN ({})", placeholders.join(", "));
+    on_pool!(db, |pool| {
+        let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(lang.code());
+        for id in ids {
+            query = query.bind(*id);
+        }
+        query.fetch_all(pool).await
+    })
 }
 
-async fn persons(db: &Db, lang: Locale, only: Option<i64>) -> Result<Vec<Document>, sqlx::Error> {
+async fn persons(
+    db: &Db,
+    lang: Locale,
+    only: Option<&[i64]>,
+) -> Result<Vec<Document>, sqlx::Error> {
     let rows: Vec<PersonRow> = rows_of(db, PERSONS, lang, only).await?;
     rows.into_iter()
         .map(|row| {
@@ -236,7 +250,7 @@ async fn persons(db: &Db, lang: Locale, only: Option<i64>) -> Result<Vec<Documen
         .collect()
 }
 
-async fn events(db: &Db, lang: Locale, only: Option<i64>) -> Result<Vec<Document>, sqlx::Error> {
+async fn events(db: &Db, lang: Locale, only: Option<&[i64]>) -> Result<Vec<Document>, sqlx::Error> {
     let rows: Vec<EventRow> = rows_of(db, EVENTS, lang, only).await?;
     rows.into_iter()
         .map(|row| {
@@ -269,7 +283,11 @@ async fn events(db: &Db, lang: Locale, only: Option<i64>) -> Result<Vec<Document
         .collect()
 }
 
-async fn actions(db: &Db, lang: Locale, only: Option<i64>) -> Result<Vec<Document>, sqlx::Error> {
+async fn actions(
+    db: &Db,
+    lang: Locale,
+    only: Option<&[i64]>,
+) -> Result<Vec<Document>, sqlx::Error> {
     let rows: Vec<ActionRow> = rows_of(db, ACTIONS, lang, only).await?;
     rows.into_iter()
         .map(|row| {
@@ -314,15 +332,25 @@ pub async fn everything(
     Ok((out, facets(db).await?))
 }
 
-/// The thing `key` names as a reader in `lang` sees it now; `None` when it
-/// is not public any more.
-pub async fn current(db: &Db, key: Key, lang: Locale) -> Result<Option<Document>, sqlx::Error> {
-    let found = match key.kind {
-        HitKind::Person => persons(db, lang, Some(key.id)).await?,
-        HitKind::StatusEvent => events(db, lang, Some(key.id)).await?,
-        HitKind::SupportAction => actions(db, lang, Some(key.id)).await?,
+/// The things `keys` name as a reader in `lang` sees them now, in the
+/// order of `keys`; those no longer public are left out. One query per kind.
+pub async fn current(db: &Db, keys: &[Key], lang: Locale) -> Result<Vec<Document>, sqlx::Error> {
+    let ids = |kind: HitKind| -> Vec<i64> {
+        keys.iter()
+            .filter(|k| k.kind == kind)
+            .map(|k| k.id)
+            .collect()
     };
-    Ok(found.into_iter().next())
+    let mut found: HashMap<Key, Document> = HashMap::with_capacity(keys.len());
+    for doc in persons(db, lang, Some(&ids(HitKind::Person)))
+        .await?
+        .into_iter()
+        .chain(events(db, lang, Some(&ids(HitKind::StatusEvent))).await?)
+        .chain(actions(db, lang, Some(&ids(HitKind::SupportAction))).await?)
+    {
+        found.insert(doc.key, doc);
+    }
+    Ok(keys.iter().filter_map(|key| found.remove(key)).collect())
 }
 
 /// The filters' values of every public person, read as the persons list

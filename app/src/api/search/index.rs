@@ -534,13 +534,8 @@ impl SearchIndex {
                 keys.push(key);
             }
         }
-        // Each read again: gone since the index was built, not shown.
-        let mut docs = Vec::with_capacity(keys.len());
-        for key in keys {
-            if let Some(doc) = documents::current(&self.inner.db, key, reader).await? {
-                docs.push(doc);
-            }
-        }
+        // Read again: gone since the index was built, not shown.
+        let mut docs = documents::current(&self.inner.db, &keys, reader).await?;
         if stale {
             docs = still_found(&self.inner.db, docs, q, reader).await?;
         }
