@@ -10,7 +10,9 @@ cd "$(dirname "$0")/../.."
 PERSONS=${SEARCH_PERSONS:-10000}
 QUERIES=${SEARCH_QUERIES:-2000}
 WORK=target/search-bench
-PG_ADMIN=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+# PG_ADMIN, and the data key PostgreSQL's migrations need (the run stopped
+# there without it); no server is started here.
+source end2end/bench/common.sh
 PG_URL="${PG_ADMIN%/*}/lumieres_search_bench"
 
 cargo build --release -q -p server --bin server --example search_bench
