@@ -18,9 +18,17 @@ CREATE TABLE follows (
     created_at     BIGINT NOT NULL,
     last_mailed_at BIGINT NOT NULL,
     confirmed_at   BIGINT,
-    -- A weekly digest tells what was announced after this moment.
+    -- A weekly digest tells what was announced after this moment, and
+    -- goes a week after the last one (or the confirmation) at the soonest.
     digest_from    BIGINT,
+    last_digest_at BIGINT,
     UNIQUE (person_id, email_hash)
 );
 CREATE INDEX follows_address ON follows (email_hash);
-CREATE INDEX follows_digest ON follows (cadence, state, digest_from);
+CREATE INDEX follows_digest ON follows (cadence, state, last_digest_at);
+
+-- When an update's first publication was mailed to those who asked for news
+-- (what a weekly digest gathers): not when it was only counted as announced
+-- (`notified_at`: a trusted feed's entry, a case not public then), which no
+-- mail told.
+ALTER TABLE status_events ADD COLUMN announced_at BIGINT;

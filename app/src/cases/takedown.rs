@@ -225,6 +225,13 @@ pub mod on_server {
                     .execute(&mut *self)
                     .await?
                     .rows_affected();
+                // Who follows a person at risk is itself to hide, and no news
+                // of them goes any more: the follows go, not kept for an undo.
+                let follows_deleted = sqlx::query("DELETE FROM follows WHERE person_id = $1")
+                    .bind(person_id)
+                    .execute(&mut *self)
+                    .await?
+                    .rows_affected();
                 let entry = AuditEntry::new(actor, "person.take_down", "person", person_id)
                     .before(&serde_json::json!({ "is_public": was_public }))
                     .after(&serde_json::json!({
@@ -232,6 +239,7 @@ pub mod on_server {
                         "taken_down_at": now,
                         "reason": reason,
                         "mails_dropped": dropped,
+                        "follows_deleted": follows_deleted,
                     }));
                 self.record_audit(&entry).await?;
                 // Every action of the person held first: a reopening under way

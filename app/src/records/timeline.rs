@@ -410,10 +410,20 @@ crate::impl_for_connections! {
                     .rows_affected()
                     == 1;
             if announce {
-                let (person_id, person_name): (i64, String) = sqlx::query_as("SELECT id, full_name FROM persons WHERE slug = $1")
-                    .bind(&before.person)
-                    .fetch_one(&mut *self)
-                    .await?;
+                let (person_id, person_name, public): (i64, String, bool) =
+                    sqlx::query_as("SELECT id, full_name, is_public FROM persons WHERE slug = $1")
+                        .bind(&before.person)
+                        .fetch_one(&mut *self)
+                        .await?;
+                // Mailed now, so a weekly digest tells it too; a case not
+                // public is told nothing, now or later.
+                if public {
+                    sqlx::query("UPDATE status_events SET announced_at = $2 WHERE id = $1")
+                        .bind(id)
+                        .bind(now)
+                        .execute(&mut *self)
+                        .await?;
+                }
                 let compose = |locale: Locale, unsubscribe: &str, reason: NewsReason| {
                     update_mail(locale, &person_name, &before, base_url, unsubscribe, reason)
                 };

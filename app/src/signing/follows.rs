@@ -180,6 +180,11 @@ pub mod on_server {
         let (Ok(email), Some(cadence)) = (email, cadence) else {
             return Err(AppError::Internal);
         };
+        // A new follow writes and mails, one already there does not: both
+        // answer after as long, so the time tells nothing either.
+        let answer_at = crate::server::even::NoSoonerThan::from_now(
+            crate::signing::on_server::SIGN_ANSWER_FLOOR,
+        );
         let asked = follow(
             &state.db,
             &person,
@@ -189,7 +194,9 @@ pub mod on_server {
             &state.public_url,
             crate::server::clock::now(),
         )
-        .await?;
+        .await;
+        answer_at.wait().await;
+        let asked = asked?;
         if asked.is_none() {
             return Err(AppError::not_found("person"));
         }
@@ -286,11 +293,13 @@ pub mod on_server {
                     FollowOutcome::Throttled
                 }
                 Some(row) => {
-                    // A new link replaces the older one; the last choices stand.
-                    sqlx::query(
+                    // A new link replaces the older one; the last choices
+                    // stand, and the week before it is forgotten starts
+                    // again. Conditional: of two asking at once, one mails.
+                    let renewed = sqlx::query(
                         "UPDATE follows SET token_hash = $2, locale = $3, cadence = $4, email_sealed = $5,
-                                last_mailed_at = $6
-                          WHERE id = $1",
+                                last_mailed_at = $6, created_at = $6
+                          WHERE id = $1 AND state = 'pending' AND last_mailed_at = $7",
                     )
                     .bind(row.id)
                     .bind(token_hash(&token))
@@ -298,15 +307,24 @@ pub mod on_server {
                     .bind(cadence.code())
                     .bind(&sealed)
                     .bind(now)
+                    .bind(row.last_mailed_at)
                     .execute(&mut *tx)
-                    .await?;
-                    FollowOutcome::MailQueued
+                    .await?
+                    .rows_affected();
+                    if renewed == 1 {
+                        FollowOutcome::MailQueued
+                    } else {
+                        FollowOutcome::Throttled
+                    }
                 }
                 None => {
-                    sqlx::query(
+                    // Of two asking at once (PostgreSQL lets both read no
+                    // row), the second finds the first's and mails nothing.
+                    let inserted = sqlx::query(
                         "INSERT INTO follows (person_id, email_hash, email_sealed, locale, cadence, state,
                                               token_hash, created_at, last_mailed_at)
-                         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $7)",
+                         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $7)
+                         ON CONFLICT (person_id, email_hash) DO NOTHING",
                     )
                     .bind(person_id)
                     .bind(&hash)
@@ -316,8 +334,13 @@ pub mod on_server {
                     .bind(token_hash(&token))
                     .bind(now)
                     .execute(&mut *tx)
-                    .await?;
-                    FollowOutcome::MailQueued
+                    .await?
+                    .rows_affected();
+                    if inserted == 1 {
+                        FollowOutcome::MailQueued
+                    } else {
+                        FollowOutcome::Throttled
+                    }
                 }
             };
             if outcome == FollowOutcome::MailQueued {
@@ -397,7 +420,8 @@ pub mod on_server {
                 return Ok(TokenOutcome::UnknownToken);
             }
             sqlx::query(
-                "UPDATE follows SET state = 'confirmed', confirmed_at = $2, digest_from = $2
+                "UPDATE follows SET state = 'confirmed', confirmed_at = $2, digest_from = $2,
+                        last_digest_at = $2
                   WHERE id = $1 AND state = 'pending'",
             )
             .bind(row.id)
@@ -418,6 +442,7 @@ pub mod on_server {
         email_sealed: String,
         locale: String,
         digest_from: i64,
+        last_digest_at: i64,
         full_name: String,
         slug: String,
     }
@@ -428,6 +453,7 @@ pub mod on_server {
         occurred_year: i32,
         occurred_month: Option<i32>,
         occurred_day: Option<i32>,
+        announced_at: i64,
         title: String,
         title_lang: String,
     }
@@ -484,17 +510,19 @@ pub mod on_server {
     }
 
     /// Mails each weekly follower whose week is over the updates of its case
-    /// announced since its last digest, if there were any (none: no mail,
-    /// and the next pass looks again). Only what is public now is told: an
-    /// update since made a draft or internal, or a case no longer shown,
-    /// is not. Gives how many digests were queued.
+    /// mailed to others since its last digest (`announced_at`), if there
+    /// were any (none: no mail, and the next pass looks again). Only what is
+    /// public now is told: an update since made a draft or internal, or a
+    /// case no longer shown, is not. A follow that cannot be mailed (a value
+    /// that does not open) is logged and the others go on. Gives how many
+    /// digests were queued.
     #[tracing::instrument(skip_all)]
     pub async fn mail_digests(db: &Db, base_url: &str, now: i64) -> Result<usize, sqlx::Error> {
         let due: Vec<DueRow> = on_pool!(db, |pool| sqlx::query_as(concat!(
             "SELECT f.id, f.person_id, f.email_hash, f.email_sealed, f.locale, f.digest_from,
-                    p.full_name, p.slug
+                    f.last_digest_at, p.full_name, p.slug
                FROM follows f JOIN persons p ON p.id = f.person_id
-              WHERE f.cadence = 'weekly' AND f.state = 'confirmed' AND f.digest_from <= $1
+              WHERE f.cadence = 'weekly' AND f.state = 'confirmed' AND f.last_digest_at <= $1
                 AND p.is_public AND NOT ",
             crate::taken_down!("p"),
             " ORDER BY f.id"
@@ -504,70 +532,92 @@ pub mod on_server {
         .await)?;
         let mut queued = 0;
         for follow in due {
-            let locale = Locale::from_code(&follow.locale).unwrap_or_default();
-            let announced: Vec<AnnouncedRow> = on_pool!(db, |pool| {
-                sqlx::query_as(concat!(
-                "SELECT e.status, e.occurred_year, e.occurred_month, e.occurred_day, ",
+            let id = follow.id;
+            match digest(db, base_url, now, follow).await {
+                Ok(sent) => queued += usize::from(sent),
+                Err(error) => tracing::error!(follow = id, %error, "a weekly digest failed"),
+            }
+        }
+        if queued > 0 {
+            tracing::info!(queued, "weekly digests queued");
+        }
+        Ok(queued)
+    }
+
+    /// One follower's digest, if its case had news; whether one was queued.
+    async fn digest(
+        db: &Db,
+        base_url: &str,
+        now: i64,
+        follow: DueRow,
+    ) -> Result<bool, sqlx::Error> {
+        let locale = Locale::from_code(&follow.locale).unwrap_or_default();
+        let announced: Vec<AnnouncedRow> = on_pool!(db, |pool| {
+            sqlx::query_as(concat!(
+                "SELECT e.status, e.occurred_year, e.occurred_month, e.occurred_day, e.announced_at, ",
                 crate::translated!("e"."title"),
                 " FROM status_events e",
-                crate::translation_join!("status_event_translations"."status_event_id", "e"."title", "$4"),
+                crate::translation_join!("status_event_translations"."status_event_id", "e"."title", "$3"),
                 " WHERE e.person_id = $1 AND e.is_published AND NOT e.is_internal
-                    AND e.notified_at > $2 AND e.notified_at <= $3
+                    AND e.announced_at > $2
                   ORDER BY ",
                 crate::oldest_first!("e")
             ))
             .bind(follow.person_id)
             .bind(follow.digest_from)
-            .bind(now)
             .bind(locale.code())
             .fetch_all(pool)
             .await
-            })?;
-            if announced.is_empty() {
-                continue;
-            }
-            let mut items = Vec::with_capacity(announced.len());
-            for row in announced {
-                items.push(DigestItem {
-                    occurred_on: crate::server::db::stored_date(
-                        row.occurred_year,
-                        row.occurred_month,
-                        row.occurred_day,
-                    )?,
-                    status: crate::server::db::stored_status(row.status.as_deref())?,
-                    title: crate::i18n::LangText {
-                        lang: crate::records::translations::stored_language(&row.title_lang)?,
-                        text: row.title,
-                    },
-                });
-            }
-            let email = data_key::opened(purpose::FOLLOW_EMAIL, follow.email_sealed.clone())?;
-            let token = new_token();
-            let links = UnsubscribeLinks::new(base_url, locale, &token);
-            let (subject, body) = digest_mail(
-                locale,
-                &follow.full_name,
-                &follow.slug,
-                &items,
-                base_url,
-                &links.page,
-            );
-            let sent = on_pool!(db, |pool| {
-                let mut tx = pool.begin_write().await?;
-                // Claimed first: two instances' passes send one digest.
-                let claimed = sqlx::query(
-                    "UPDATE follows SET digest_from = $3 WHERE id = $1 AND digest_from = $2",
-                )
-                .bind(follow.id)
-                .bind(follow.digest_from)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if claimed == 0 {
-                    Ok::<_, sqlx::Error>(false)
-                } else {
-                    sqlx::query(
+        })?;
+        // The next digest tells what was announced after the last told here,
+        // so an update whose publication commits after this read is not lost.
+        let Some(told_up_to) = announced.iter().map(|row| row.announced_at).max() else {
+            return Ok(false);
+        };
+        let mut items = Vec::with_capacity(announced.len());
+        for row in announced {
+            items.push(DigestItem {
+                occurred_on: crate::server::db::stored_date(
+                    row.occurred_year,
+                    row.occurred_month,
+                    row.occurred_day,
+                )?,
+                status: crate::server::db::stored_status(row.status.as_deref())?,
+                title: crate::i18n::LangText {
+                    lang: crate::records::translations::stored_language(&row.title_lang)?,
+                    text: row.title,
+                },
+            });
+        }
+        let email = data_key::opened(purpose::FOLLOW_EMAIL, follow.email_sealed.clone())?;
+        let token = new_token();
+        let links = UnsubscribeLinks::new(base_url, locale, &token);
+        let (subject, body) = digest_mail(
+            locale,
+            &follow.full_name,
+            &follow.slug,
+            &items,
+            base_url,
+            &links.page,
+        );
+        on_pool!(db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            // Claimed first: two instances' passes send one digest.
+            let claimed = sqlx::query(
+                "UPDATE follows SET digest_from = $3, last_digest_at = $4
+                  WHERE id = $1 AND last_digest_at = $2",
+            )
+            .bind(follow.id)
+            .bind(follow.last_digest_at)
+            .bind(told_up_to)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if claimed == 0 {
+                Ok(false)
+            } else {
+                sqlx::query(
                     "INSERT INTO unsubscribe_links (token_hash, person_id, email_hash, created_at)
                      VALUES ($1, $2, $3, $4)",
                 )
@@ -577,23 +627,17 @@ pub mod on_server {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-                    let mail = NewMail {
-                        recipient: &email,
-                        subject: &subject,
-                        body_text: &body,
-                        list_unsubscribe: Some(&links.one_click),
-                        about: Some(follow.person_id),
-                    };
-                    tx.enqueue(&mail, now).await?;
-                    tx.commit().await?;
-                    Ok(true)
-                }
-            })?;
-            queued += usize::from(sent);
-        }
-        if queued > 0 {
-            tracing::info!(queued, "weekly digests queued");
-        }
-        Ok(queued)
+                let mail = NewMail {
+                    recipient: &email,
+                    subject: &subject,
+                    body_text: &body,
+                    list_unsubscribe: Some(&links.one_click),
+                    about: Some(follow.person_id),
+                };
+                tx.enqueue(&mail, now).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+        })
     }
 }

@@ -119,7 +119,8 @@ pub async fn apply_retention(
         .await?;
     // A stop-the-news link holds an address: it goes when no signature of
     // that address for that person keeps its personal data (an anonymised
-    // one has no address any more), nor a follow of the person.
+    // one has no address any more), nor a confirmed follow of the person
+    // (anyone may ask for a follow of any address).
     run(
         "DELETE FROM unsubscribe_links
           WHERE created_at < $1
@@ -128,7 +129,8 @@ pub async fn apply_retention(
                                 AND a.person_id = unsubscribe_links.person_id)
                  AND NOT EXISTS (SELECT 1 FROM follows f
                                   WHERE f.email_hash = unsubscribe_links.email_hash
-                                    AND f.person_id = unsubscribe_links.person_id))",
+                                    AND f.person_id = unsubscribe_links.person_id
+                                    AND f.state = 'confirmed'))",
         now - KEPT_AT_MOST_DAYS * DAY,
     )
     .await?;

@@ -176,10 +176,14 @@ on_both_backends! {
         ).fetch_one(pool).await).unwrap();
         assert_eq!(hash, crate::helpers::email_hash("twice@example.org"));
         assert!(sealed.starts_with("sealed:v1:") && !sealed.contains('@'));
-        // The person page itself stays the same for everyone (render cache).
-        let plain = app.get("/persons/vahid-afkari").await;
-        assert!(!plain.body.contains("twice@example.org"));
-        assert_eq!(plain.attr("#follow-email", "value").as_deref(), Some(""));
+        // What a refused post typed comes back to that browser only: the
+        // page as cached for everyone shows none of it.
+        for path in ["/persons/vahid-afkari", "/nl/persons/vahid-afkari"] {
+            let plain = app.get(path).await;
+            assert!(!plain.body.contains("not an address") && !plain.body.contains("a@example.org"), "{path}");
+            assert_eq!(plain.attr("#follow-email", "value").as_deref(), Some(""));
+            assert!(plain.texts("#follow-email-error").is_empty() && plain.texts("#follow-cadence-error").is_empty());
+        }
 
         // A signer who also follows the case hears each piece of news once.
         let signed = app.post_form("/api/sign", "/actions/solidarity-with-vahid-afkari", &[
@@ -206,33 +210,54 @@ on_both_backends! {
         let link = confirm_link(app, "week@example.org").await;
         let token = link.split("token=").nth(1).unwrap().to_owned();
         confirm(&app.store.db, &token, now - 60).await.unwrap();
-        // Two updates announced since, one of them since made internal; a draft.
-        for (title, published, internal) in [("Trial opened", true, false), ("Lawyer's note", true, true), ("Draft", false, false)] {
+        // An update published as staff do: mailed at once to others, not to
+        // a weekly follower.
+        let comms = staff_member(app, "comms@brussels.example", Role::Comms, None).await;
+        publish_update(app, &comms, VAHID, "Trial opened").await;
+        assert!(news_to(app, "week@example.org", "Trial opened").await.is_empty(), "not at once");
+        // Others nobody was mailed about: one since made internal, a draft,
+        // and one counted as announced without a mail (a trusted feed's).
+        for (title, published, internal, announced) in [
+            ("Lawyer's note", true, true, Some(now)),
+            ("Draft", false, false, Some(now)),
+            ("From a trusted feed", true, false, None),
+        ] {
             on_pool!(&app.store.db, |pool| sqlx::query(
                 "INSERT INTO status_events (person_id, status, occurred_year, occurred_month, occurred_day, title,
-                                            is_published, is_internal, published_at, updated_at, notified_at)
-                 SELECT id, 'detained', 2026, 11, 30, $1, $2, $3, $4, $4, $4 FROM persons WHERE slug = 'vahid-afkari'"
-            ).bind(title).bind(published).bind(internal).bind(now).execute(pool).await.map(|_| ())).unwrap();
+                                            is_published, is_internal, published_at, updated_at, notified_at, announced_at)
+                 SELECT id, 'detained', 2026, 11, 30, $1, $2, $3, $4, $4, $4, $5 FROM persons WHERE slug = 'vahid-afkari'"
+            ).bind(title).bind(published).bind(internal).bind(now).bind(announced).execute(pool).await.map(|_| ())).unwrap();
         }
         assert_eq!(mail_digests(&app.store.db, &app.address, now).await.unwrap(), 0, "the week is not over");
         let later = now - 60 + DIGEST_EVERY_SECONDS;
         assert_eq!(mail_digests(&app.store.db, &app.address, later).await.unwrap(), 1);
         let digest = app.mails_to("week@example.org").await.pop().unwrap();
         assert_eq!(digest.subject, "Vahid Afkari: het nieuws van de week");
-        assert!(digest.body_text.contains("- 30 november 2026: Trial opened\n  (Nog niet vertaald"), "{}", digest.body_text);
-        assert!(digest.body_text.contains(": Gedetineerd\n"), "the status, in the reader's language: {}", digest.body_text);
-        assert!(!digest.body_text.contains("Lawyer") && !digest.body_text.contains("Draft"), "only what is public");
+        assert!(digest.body_text.contains("- 20 november 2026: Trial opened\n  (Nog niet vertaald"), "{}", digest.body_text);
+        for hidden in ["Lawyer", "Draft", "trusted feed"] {
+            assert!(!digest.body_text.contains(hidden), "{hidden}: only what was told to others");
+        }
         assert!(digest.body_text.contains("/nl/signatures/unsubscribe?token="));
         assert!(digest.list_unsubscribe.is_some());
         // Once a week at most, and only with news.
         assert_eq!(mail_digests(&app.store.db, &app.address, later + 3600).await.unwrap(), 0);
         assert_eq!(mail_digests(&app.store.db, &app.address, later + 2 * DIGEST_EVERY_SECONDS).await.unwrap(), 0, "no news, no mail");
+        // News with its status, in the reader's language.
+        on_pool!(&app.store.db, |pool| sqlx::query(
+            "INSERT INTO status_events (person_id, status, occurred_year, title, is_published, published_at, updated_at, notified_at, announced_at)
+             SELECT id, 'detained', 2026, 'Moved', TRUE, $1, $1, $1, $1 FROM persons WHERE slug = 'vahid-afkari'"
+        ).bind(later + 10).execute(pool).await.map(|_| ())).unwrap();
+        assert_eq!(mail_digests(&app.store.db, &app.address, later + 3 * DIGEST_EVERY_SECONDS).await.unwrap(), 1);
+        let digest = app.mails_to("week@example.org").await.pop().unwrap();
+        assert!(digest.body_text.contains("- 2026: Moved\n"), "{}", digest.body_text);
+        assert!(digest.body_text.contains(": Gedetineerd\n"), "the status, in the reader's language: {}", digest.body_text);
+        assert!(!digest.body_text.contains("Trial opened"), "told once");
         // A case no longer public gets no digest, even with news.
         on_pool!(&app.store.db, |pool| sqlx::query(
-            "UPDATE status_events SET notified_at = $1 WHERE title = 'Trial opened'"
-        ).bind(later + 10).execute(pool).await.map(|_| ())).unwrap();
+            "UPDATE status_events SET announced_at = $1 WHERE title = 'Moved'"
+        ).bind(later + 4 * DIGEST_EVERY_SECONDS).execute(pool).await.map(|_| ())).unwrap();
         sql(app, "UPDATE persons SET is_public = FALSE WHERE slug = 'vahid-afkari'").await;
-        assert_eq!(mail_digests(&app.store.db, &app.address, later + 3 * DIGEST_EVERY_SECONDS).await.unwrap(), 0);
+        assert_eq!(mail_digests(&app.store.db, &app.address, later + 5 * DIGEST_EVERY_SECONDS).await.unwrap(), 0);
     }
 
     async fn ones_data_shows_and_erases_the_follows_and_retention_forgets_them(app: &TestApp) {

@@ -158,6 +158,14 @@ on_both_backends! {
         assert_eq!(app.get(&format!("/persons/{PERSON}")).await.status, 200);
         assert_eq!(count(app, "SELECT COUNT(*) FROM persons WHERE taken_down_at IS NOT NULL").await, 0);
 
+        // Someone asks to follow the case: who follows a person at risk is
+        // itself to hide once the case goes.
+        let followed = app.post_form("/api/follow", &format!("/persons/{PERSON}"), &[
+            ("lang", "en"), ("person", PERSON), ("email", "follower@example.org"), ("cadence", "weekly"), ("website", ""),
+        ]).await;
+        assert_eq!(followed.status, 302);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM follows").await, 1);
+
         // The council holding the case takes it down.
         let reason = "The family is under pressure since the new charge.";
         let taken = post_as(app, &council, "/api/staff/take-down", &staff_page, &take_down_form(reason, "on")).await;
@@ -166,6 +174,7 @@ on_both_backends! {
         assert_eq!(page.texts(".notice"), ["The case is taken down: it is no longer shown anywhere."]);
         assert!(page.texts(".take-down-state")[0].starts_with("Taken down on "));
         assert_eq!(page.texts(".take-down dd"), [reason]);
+        assert_eq!(count(app, "SELECT COUNT(*) FROM follows").await, 0, "the follows went with the case");
 
         // The person's pages: 410, a neutral text in the reader's language.
         let gone = app.get(&format!("/persons/{PERSON}")).await;
